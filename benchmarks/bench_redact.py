@@ -1,10 +1,11 @@
 """What redacting the encodings and fragments of known secrets costs: the report of a realistic large run built
 with today's :class:`~honeyhive_experiment.report.redact.Redactor` and with the exact-value redactor it replaced.
 
-The "before" redactor is ``report/redact.py`` as it was at :data:`BEFORE` (read with ``git show``, so the
-repository's history must be there). Both build the same report (``build_report``: every string of it redacted
-once) of the same judgement: ``--datapoints`` datapoints (default 20,000) with three metrics, 15 % failing (their
-inputs and outputs previewed), 1 % raising (a multi-line traceback), degraded datapoints from the comparison.
+The "before" redactor is ``report/redact.py`` as it was at :data:`BEFORE`, or at ``--before REV`` (a change's
+cost: its branch's base), read with ``git show``, so the repository's history must be there. Both build the same
+report (``build_report``: every string of it redacted once) of the same judgement: ``--datapoints`` datapoints
+(default 20,000) with three metrics, 15 % failing (their inputs and outputs previewed), 1 % raising (a multi-line
+traceback), degraded datapoints from the comparison.
 
 Contenders, interleaved ``--repeat`` times (median): **none** (a redactor that changes nothing: the floor,
 what building the report costs without redaction), **before** and **now**, each with two sets of secrets:
@@ -13,7 +14,7 @@ what building the report costs without redaction), **before** and **now**, each 
 core is not the redactor's cost), ``now / before`` for the whole build, and the same for the redaction alone
 (the build minus the floor). Nothing is asserted.
 
-Run: ``python benchmarks/bench_redact.py [--datapoints N] [--repeat N]``.
+Run: ``python benchmarks/bench_redact.py [--datapoints N] [--repeat N] [--before REV]``.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ OLD_RUN_ID = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
 WORDS = ("open", "settings", "reset", "account", "billing", "plan", "choose", "the", "a", "to", "your", "email", "team")
 
 
-def redactor_before() -> type:
-    """The Redactor class of ``report/redact.py`` at :data:`BEFORE`."""
+def redactor_before(revision: str = BEFORE) -> type:
+    """The Redactor class of ``report/redact.py`` at ``revision``."""
     source = subprocess.run(
-        ["git", "show", f"{BEFORE}:src/honeyhive_experiment/report/redact.py"],
+        ["git", "show", f"{revision}:src/honeyhive_experiment/report/redact.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -264,11 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datapoints", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", default=BEFORE, help=f"the revision to compare with (default {BEFORE})")
     args = parser.parse_args(argv)
     rng = random.Random(21)
     data = judgement(rng, args.datapoints)
     sets = secret_sets(rng)
-    before = redactor_before()
+    before = redactor_before(args.before)
     contenders: dict[str, type] = {"none": Nothing, "before": before, "now": Redactor}
     report = build_report(data, secrets=sets["actions"])
     print(

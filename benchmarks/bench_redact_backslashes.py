@@ -4,8 +4,13 @@
 The escape patterns of :mod:`~honeyhive_experiment.report.redact` (a line break or a space written escaped, ``\\n``,
 ``\\t``: ``_BREAK`` and ``_ESCAPED_SPACE``) were tried from every backslash of a run, each try reading the rest of
 the run: quadratic in its length (20,000 backslashes: 3 s; 200,000: 350 s of CPU). They now start only at a run's
-first backslash. Printed: CPU seconds for a run of N and of 10 N backslashes, with and without a known secret, and
-their ratio: about 10 when linear, about 100 when quadratic. Nothing is asserted (shared machines are noisy).
+first backslash. A stream (:class:`~honeyhive_experiment.report.redact.RedactingStream`, what the user's code prints)
+holds back a backslash at a flush, with the escape it may begin (``password:\\`` then ``tsecret``): the run printed in
+flushed pieces of 64 characters is held back up to a bound, not whole, so each flush costs the same.
+
+Printed: CPU seconds for a run of N and of 10 N backslashes, redacted at once with and without a known secret and
+streamed, and their ratio: about 10 when linear, about 100 when quadratic. Nothing is asserted (shared machines are
+noisy).
 
 Run: ``python benchmarks/bench_redact_backslashes.py [--length N]``.
 """
@@ -13,15 +18,31 @@ Run: ``python benchmarks/bench_redact_backslashes.py [--length N]``.
 from __future__ import annotations
 
 import argparse
+import io
 import time
 
-from honeyhive_experiment.report.redact import Redactor
+from honeyhive_experiment.report.redact import RedactingStream, Redactor
+
+_TEXT = " password: hunter2-not-a-secret"  # no escape letter after the run: none matches
+_PIECE = 64  # characters a streamed piece holds
 
 
 def _cpu(redactor: Redactor, length: int) -> float:
-    text = "\\" * length + " password: hunter2-not-a-secret"  # no escape letter after the run: none matches
+    text = "\\" * length + _TEXT
     started = time.process_time()
     redactor.redact(text)
+    return time.process_time() - started
+
+
+def _streamed(redactor: Redactor, length: int) -> float:
+    """The run and the text printed in flushed pieces (streamed output), then the line's end."""
+    text = "\\" * length + _TEXT
+    stream = RedactingStream(io.StringIO(), redactor)
+    started = time.process_time()
+    for at in range(0, len(text), _PIECE):
+        stream.write(text[at : at + _PIECE])
+        stream.flush()
+    stream.write("\n")
     return time.process_time() - started
 
 
@@ -29,8 +50,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--length", type=int, default=20_000, help="the shorter run of backslashes (default 20,000)")
     length = max(parser.parse_args().length, 1)
-    for name, redactor in (("no known secret", Redactor([])), ("a known secret", Redactor(["sekrit-value-123"]))):
-        short, long = _cpu(redactor, length), _cpu(redactor, 10 * length)
+    for name, redactor, cpu in (
+        ("no known secret", Redactor([]), _cpu),
+        ("a known secret", Redactor(["sekrit-value-123"]), _cpu),
+        ("streamed", Redactor([]), _streamed),
+    ):
+        short, long = cpu(redactor, length), cpu(redactor, 10 * length)
         ratio = long / short if short > 0 else float("inf")
         print(f"{name:>16}: {length:,} backslashes {short:.4f} s, {10 * length:,} {long:.4f} s, ratio {ratio:.1f}")
 

@@ -22,7 +22,10 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
   ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not. A space as ``repr`` and JSON write it
   (``\\t``, ``\\n``…: a dict's key, a CSV cell or a config value quoted in an error) is a space to them:
-  ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key.
+  ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key. After any number of backslashes: JSON inside a repr writes a
+  line break ``\\\\n``, the same text as a backslash and an ``n`` written once, so ``x\\\\nsk-…`` is blanked too (no
+  count of backslashes tells the two apart: each is an escape at some depth). But ``Bearer`` or ``Basic`` right after
+  a backslash is none (a Windows path's ``\\bearer\\tokens``: no escape writes a backslash before the word).
 
 Fragments: the trade-off
 ------------------------
@@ -119,8 +122,10 @@ _KEYWORD: Final = (  # what names the secret after it: password: …, api_key = 
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
-    r"(?P<keep>\b(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}",
-    r"(?P<keep>\b(?i:basic)\s+)[A-Za-z0-9+/]{12,}={0,2}",
+    # not after a backslash: no escape writes one before the word (\bearer is JSON's backspace and 'earer'), a Windows
+    # path does (C:\auth\bearer\tokens_file: its \t read as an escaped tab put a token after 'bearer')
+    r"(?P<keep>(?<!\\)\b(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}",
+    r"(?P<keep>(?<!\\)\b(?i:basic)\s+)[A-Za-z0-9+/]{12,}={0,2}",
     r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}",
     r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
@@ -199,11 +204,17 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
-_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
-# A space as repr and JSON write it (\t, \n, \xa0, \u000b; \\t: JSON inside a repr): the patterns look at the text
-# with each of these as spaces (_RULES), so that 'Bearer\tKEY' (a dict key, a CSV cell in an error) and '…\nsk-…' (whose
-# n is no letter before the key) are found. Only a text with a backslash and a pattern's hint pays for it.
-_ESCAPED_SPACE: Final = re.compile(r"(?<!\\)\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0))")
+# a token's, a URL's credentials, a colour code's; and a backslash: an escape (\t, \n, \u000b, whose letters and digits
+# are held) cut from its backslash was judged as letters: password:\ | tsecret, …\ | nsk-… showed the secret
+_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;\\"
+# A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
+# \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
+# (a dict key, a CSV cell in an error) and '…\nsk-…' (whose n is no letter before the key) are found. Only a text with a
+# backslash and a pattern's hint pays for it.
+_ESCAPED_SPACE: Final = re.compile(
+    r"(?<!\\)\\+(?:[tnrfv]|x(?i:0[9a-d]|1[c-f]|85|a0)"
+    r"|u(?i:000[9a-d]|001[c-f]|0085|00a0|1680|200[0-9a]|202[89f]|205f|3000))"
+)
 _SPACE: Final = rf"(?:\s|{_ESCAPED_SPACE.pattern})"
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
     rf"(?:\b(?i:bearer|basic){_SPACE}+|{_KEYWORD}(?:\\*[\"'])?{_SPACE}*(?:[:=]{_SPACE}*(?:\\*[\"'])?)?"
@@ -502,14 +513,17 @@ class Redactor:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
-        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
-        or its end that is a piece of a known value holding a space; from the start of any secret found across the cut,
-        and of the keyword, ``Bearer`` or URL before it (a secret judged by what stands before it is judged with it:
-        whatever the pieces, the line shows as it would have whole)."""
+        known values', their forms' and escapes', the common shapes' tokens, and a backslash: an escape the patterns
+        take as a space, ``\\t``, is held whole), no longer than the longest form but one, or its end that is a piece
+        of a known value holding a space; from the start of any secret found across the cut, and of the keyword,
+        ``Bearer`` or URL before it, escaped spaces taken as spaces (a secret judged by what stands before it is judged
+        with it: whatever the pieces, the line shows as it would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
-        cut = self._held(line, cut)
+        # what names the secret is looked for with escaped spaces as spaces too, as the patterns look (…\napi_key =)
+        looks = (line, _ESCAPED_SPACE.sub(_as_spaces, line)) if "\\" in line else (line,)
+        cut = self._held(looks, cut)
         if cut == 0:  # all of it may be (a word still being written)
             return "", line
         spans = self._shown(line)
@@ -517,19 +531,21 @@ class Redactor:
             start = min((start for start, end in spans if start < cut and (cut < end or end == len(line))), default=cut)
             if start == cut:
                 break
-            cut = self._held(line, start)
+            cut = self._held(looks, start)
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
-    def _held(self, line: str, cut: int) -> int:
+    def _held(self, looks: tuple[str, ...], cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, and to the start
-        of what may name or begin the secret after it (:data:`_CONTEXT`), as long as either moves it."""
-        hold, tail = self._tables.hold, self._tables.tail
+        of what may name or begin the secret after it (:data:`_CONTEXT`, in any of ``looks``: the line as it came, and
+        with its escaped spaces as spaces), as long as either moves it."""
+        hold, tail, line = self._tables.hold, self._tables.tail, looks[0]
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            if (found := _CONTEXT.search(line, max(0, cut - _REACH), cut)) is None:
+            starts = [match.start() for text in looks if (match := _CONTEXT.search(text, max(0, cut - _REACH), cut))]
+            if not starts:
                 return cut
-            cut = found.start()  # never cut itself: every _CONTEXT is one character or more
+            cut = min(starts)  # never cut itself: every _CONTEXT is one character or more
 
     def _shown(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""

@@ -229,6 +229,18 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
         ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
         ("the basic idea", "the basic idea"),
+        # two backslashes and n: a line break as JSON inside a repr writes it, or a backslash and an n written once; no
+        # count of backslashes tells them apart, and the safe side is the line break's (audit F5)
+        ("x\\\\nsk-proj-Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd", "x\\\\n***"),
+        # a Windows path, its \t no tab, as printed and as repr writes it (audit F5)
+        *(
+            (path, path)
+            for path in (
+                "C:\\auth\\bearer\\tokens_store_file",
+                "C:\\\\auth\\\\bearer\\\\tokens_store_file",
+                "D:\\keys\\Basic\\tokenstore2024backup",
+            )
+        ),
     ],
 )
 def test_redactor_patterns(text: str, expected: str) -> None:
@@ -269,7 +281,7 @@ def test_a_pattern_finds_its_secret_after_a_space_written_escaped(
     value in an error; ``\\\\t`` for JSON inside a repr): the patterns that need a space before the secret (``Bearer``,
     ``password:``) showed it whole, and a token after an escaped line break (``…\\nsk-…``: its ``n`` a letter) too.
     Found through each pattern's hints, as every string is."""
-    for space in (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\t\n  "):
+    for space in (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\t\n  ", "\u2028", "\x85", "\u3000", "\x1f"):
         written = write(text.format(space=space))
         assert Redactor().redact(written) == write(expected.format(space=space)), written
 
@@ -636,6 +648,80 @@ def test_a_line_flushed_in_any_pieces_shows_as_it_would_have_whole(
             stream.flush()
         stream.write("\n") if ending == "\n" else stream.close()
     assert pieces.getvalue() == whole.getvalue()
+
+
+def stream_pieces(redactor: Redactor, line: str, cuts: list[int], ending: str = "\n") -> str:
+    """What a stream shows of ``line`` written in pieces cut at ``cuts``, each flushed, then ended (or closed)."""
+    target = io.StringIO()
+    stream = RedactingStream(target, redactor)
+    for start, end in zip([0, *cuts], [*cuts, len(line)], strict=True):
+        stream.write(line[start:end])
+        stream.flush()
+    stream.write("\n") if ending == "\n" else stream.close()
+    return target.getvalue()
+
+
+ESCAPED_LINES = (  # a secret after a space or a line break as repr and JSON write it: (line, shown)
+    ("password:\\tsecretvalue123", "password:\\t***"),
+    (f"'abc\\n{OPENAI_KEY}'", "'abc\\n***'"),
+    (f'{{\\"k\\": \\"a\\\\n{OPENAI_KEY}\\"}}', '{\\"k\\": \\"a\\\\n***\\"}'),  # JSON in JSON: \\n
+    (f"'Authorization: Bearer\\t{BEARER}'", "'Authorization: Bearer\\t***'"),
+    (f"['x\\u2028{GITHUB_PAT}']", "['x\\u2028***']"),
+)
+
+
+@pytest.mark.parametrize(("line", "shown"), ESCAPED_LINES)
+def test_a_secret_after_an_escape_flushed_at_any_point_is_redacted(line: str, shown: str) -> None:
+    """A flush between an escape's backslash and its letter (``password:\\`` then ``tsecret``, ``…\\`` then
+    ``nsk-…``) or between the escape and the secret showed the secret (audit F2): the backslash was no character a
+    flush held back, so the held letters were judged alone, ``t…`` no space and ``nsk-…`` no token. At every cut, in
+    one piece or two, and in pieces of one character."""
+    redactor = Redactor(())
+    assert stream_pieces(redactor, line, []) == f"{shown}\n"
+    for cut in range(1, len(line)):
+        assert stream_pieces(redactor, line, [cut]) == f"{shown}\n", cut
+    assert stream_pieces(redactor, line, list(range(1, len(line))), "close") == shown
+
+
+ESCAPES = ("\\t", "\\n", "\\r\\n", "\\\\n", "\\\\t", "\\u000b", "\\xa0", "\\x0b", "\\u2028", "\\f", " ")
+AFTER_AN_ESCAPE = (
+    "password:{escape}{token}",
+    "api_key ={escape}'{token}'",
+    '{{\\"password\\":{escape}\\"{token}\\"}}',
+    "Authorization: Bearer{escape}{token}",
+    "basic{escape}{token}",
+    "x{escape}sk-proj-{token}",
+    "x{escape}ghp_{token}A1b2C3d4E5f6G7h8I9",
+    "{escape}hh_{token}0123456789abcdef",
+    "a{escape}" + JWT,
+    "C:\\temp\\{token}",
+    "a\\\\{escape}",
+)
+
+
+@st.composite
+def escaped_lines(draw: st.DrawFn) -> tuple[str, list[int]]:
+    """A line of prose and secrets after escaped spaces and line breaks (any number of backslashes), and where it
+    is cut into flushed pieces."""
+    token = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=", min_size=8, max_size=30)
+    named = st.builds(str.format, st.sampled_from(AFTER_AN_ESCAPE), escape=st.sampled_from(ESCAPES), token=token)
+    items = draw(st.lists(st.one_of(st.sampled_from(PROSE), named), min_size=1, max_size=4))
+    line = "".join(item + draw(st.sampled_from([" ", "", "\\", "\\n", ", "])) for item in items)
+    return line, sorted(draw(st.sets(st.integers(1, len(line) - 1), max_size=8)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(escaped_lines(), st.sampled_from(["\n", "close"]), st.sampled_from([(), KNOWN]))
+def test_a_line_with_escapes_flushed_in_any_pieces_shows_as_it_would_have_whole(
+    line_cuts: tuple[str, list[int]], ending: str, known: tuple[str, ...]
+) -> None:
+    """The same, for any cuts of lines where secrets follow escapes: a flush holds back a partial escape (a trailing
+    backslash, or one whose letters a pattern could take as a space or a line break) with what follows it, so what
+    shows is what the line written at once shows."""
+    line, cuts = line_cuts
+    redactor = Redactor(known)
+    whole = redactor.redact_shown(line + ("\n" if ending == "\n" else ""))  # written at once, no flush before its end
+    assert stream_pieces(redactor, line, cuts, ending) == whole
 
 
 @pytest.mark.parametrize(
