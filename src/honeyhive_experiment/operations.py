@@ -15,6 +15,7 @@ and never a traceback.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import logging
@@ -86,7 +87,7 @@ from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress, excerpt
-from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
+from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way, relative
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
@@ -326,7 +327,8 @@ class _Invocation:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the
         run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found, and
         saying what the run said of its evaluators, which no judgement will."""
-        decision, error, notes = failure(exc, cancelled=cancelled, warnings=self.recorded.warnings)
+        shown = _from_workspace(self.settings, exc)
+        decision, error, notes = failure(shown, cancelled=cancelled, warnings=self.recorded.warnings)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
         # titled by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):
@@ -391,6 +393,25 @@ class _Invocation:
         if not written and code == 0:  # a runner's file its disk could not take (said): the check is not green
             code = exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error)
         return Outcome(code, composed)
+
+
+def _from_workspace(settings: Settings, error: ExperimentError) -> ExperimentError:
+    """``error`` as its report says it (the summary, the comment, report.json): in the action, each problem's file
+    named from the workspace, as its annotation names it (``.honeyhive/experiment.yml:4``), not by the runner's
+    absolute path; a file outside the workspace, and every file on the command line, as it was given (there, from the
+    current directory: ``--config``/``-C`` as typed). ``error`` itself is left as it is (its annotation places it)."""
+    if not settings.as_action or not any(issue.file for issue in (error, *error.issues)):
+        return error
+
+    def moved(issue: ExperimentError) -> ExperimentError:
+        shown = copy.copy(issue)  # every error's args rebuild it (errors.py)
+        if issue.file and (file := relative(issue.file, settings.workspace or ".")) is not None:
+            shown.file = file
+        return shown
+
+    head = moved(error)
+    head.issues = tuple(head if issue is error else moved(issue) for issue in error.issues)
+    return head
 
 
 # ------------------------------------------------------------------------------------------ the real parts
