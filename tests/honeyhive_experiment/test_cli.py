@@ -1542,7 +1542,7 @@ def test_a_working_directory_that_is_no_folder_is_said_and_nothing_is_made(
     if command == ["action"]:
         env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path), "HH_API_KEY": "hh-key"}
         code = main(command, environ={**env, "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY": "typo"})
-        said = f"::error::working-directory: {named} {problem}"
+        said = f"::error::working-directory: typo {problem}"  # from the workspace, not the runner's path
     else:
         code = main([*command, "--working-directory", str(named)], environ={})
         said = f"error: --working-directory: {named} {problem}"
