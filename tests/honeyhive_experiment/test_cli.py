@@ -1195,17 +1195,20 @@ def test_in_the_action_the_reports_name_the_experiment_file_from_the_workspace(
     """The summary, the comment and report.json said "/home/runner/work/…/evals/experiment.yml:2: function: …", the
     runner's path, where the annotation named the file from the workspace: now they name it as the annotation does."""
     (repo / "evals").mkdir()
-    (repo / "evals" / "experiment.yml").write_text(GOOD.replace("support_bot.app:answer", "support_bot.app:nope"))
+    config = GOOD.replace("support_bot.app:answer", "support_bot.app:nope").replace("topic_match", "topic_matc")
+    (repo / "evals" / "experiment.yml").write_text(config)
     step = Step(repo.parent / "step", push())
     code = main(["action"], environ=step.env(repo, {"dry-run": "true", "config": "evals/experiment.yml"}))
     out = capsys.readouterr().out
     said = "evals/experiment.yml:2: function: 'support_bot.app:nope' does not exist (no such attribute)"
     report = json.loads((repo / step.outputs()["report-path"]).read_text())
-    assert (code, report["error"], report["reasons"]) == (2, said, [said])
-    assert f"```text\n{said}\n```" in step.summary()
+    assert (code, report["reasons"][0]) == (2, said)
+    assert report["reasons"][1].startswith("evals/experiment.yml:6: evaluators[0]: 'support_bot.evaluators:topic_matc'")
+    assert report["error"] == "\n".join(report["reasons"])  # every problem, each from the workspace
+    assert f"```text\n{said}\n" in step.summary()
     assert "::error file=evals/experiment.yml,line=2::function: 'support_bot.app:nope'" in out
     assert str(repo.parent) not in step.summary() + json.dumps(report)
-    assert f"```text\n{said}\n```" in out  # the comment that would be posted
+    assert f"```text\n{said}\n" in out  # the comment that would be posted
 
 
 def test_in_the_action_a_file_above_the_working_directory_is_found_by_its_inputs(
