@@ -115,6 +115,7 @@ from honeyhive_experiment.sharding import ShardSpec, missing_message, select, sh
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.tracing import counting_outside, route_global_spans
 from honeyhive_experiment.user_code import UserCode, in_repository, load_user_code
+from honeyhive_experiment.user_code import _yaml as input_value  # an input's value, as a workflow's YAML reads it
 from honeyhive_experiment.verdict import (
     Decision,
     Verdict,
@@ -276,7 +277,8 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     full and what sets it (in the action: the working-directory input's value, from the workspace, not the runner's
     path), and the file it may have meant: ``path`` beside the experiment file (paths are not read from
     there), or in a folder above (the working directory given is not the repository's root: said as the -C that finds
-    it, on the command line)."""
+    it, on the command line; in the action, as the inputs that find it, :func:`_inputs_finding`, none above the
+    workspace)."""
     root, beside, own = settings.root, settings.config_path.parent / path, Path(path) == settings.config
     said = f"the working directory, {root.resolve()} (which -C sets"
     if settings.as_action:  # the step's input, named from the workspace: not the runner's path, not a flag
@@ -286,16 +288,14 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     # the experiment file's own: in a folder above; a path of it: in the folder of its .honeyhive/
     folders = root.resolve().parents if own else [settings.config_path.resolve().parent.parent]
     above = next((up for up in folders if up != root.resolve() and (up / path).is_file()), None)
-    if (
-        above is not None
-        and not settings.as_action
-        and Path(path).parts[:1] != ("..",)
-        and not Path(path).is_absolute()
-    ):
-        # --config is read from the -C given: a relative one is said from there (the command works as written)
-        config = os.path.relpath(settings.config_path.resolve(), above)
-        config = "" if own or settings.config.is_absolute() else f" --config {shlex.quote(config)}"
-        return f"{said}): -C {shlex.quote(os.path.relpath(above))}{config} finds it"  # as typed in a shell
+    if above is not None and Path(path).parts[:1] != ("..",) and not Path(path).is_absolute():
+        if settings.as_action:  # the inputs, from the workspace: none above it (the working directory cannot leave it)
+            if (inputs := _inputs_finding(settings, above, own=own)) is not None:
+                return f"{said}): {inputs}"
+        else:  # --config is read from the -C given: a relative one is said from there (the command works as written)
+            config = os.path.relpath(settings.config_path.resolve(), above)
+            config = "" if own or settings.config.is_absolute() else f" --config {shlex.quote(config)}"
+            return f"{said}): -C {shlex.quote(os.path.relpath(above))}{config} finds it"  # as typed in a shell
     if own and not settings.as_action and root.resolve() != Path.cwd().resolve() and Path(path).is_file():
         shown = shlex.quote(os.path.relpath(Path(path).resolve(), root.resolve()))
         return f"{said}; --config is read from there, not from the current directory): --config {shown} finds it"
@@ -306,6 +306,20 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     if (close := _close_file(root / path)) is not None:  # a misspelt name in the right folder
         return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"
+
+
+def _inputs_finding(settings: Settings, above: Path, *, own: bool) -> str | None:
+    """The action's inputs that find a file in ``above``, a folder of the workspace (``None`` outside it: the working
+    directory cannot leave it): ``working-directory``, from the workspace, and ``config`` when a path of the experiment
+    file (not ``own``, the file itself) needs it named from there, unless it is the default one there. As the import's
+    hint says them (:func:`~honeyhive_experiment.user_code.missing_module_message`), never the runner's paths."""
+    if (folder := relative(above, settings.workspace or Path())) is None:
+        return None
+    config = None if own else relative(settings.config_path, above)
+    fix = f"`working-directory: {input_value(folder)}`"
+    if config is None or config == DEFAULT_CONFIG_PATH:
+        return f"the input {fix} finds it"
+    return f"the inputs {fix} and `config: {input_value(config)}` find it"
 
 
 def _close_file(path: Path) -> str | None:

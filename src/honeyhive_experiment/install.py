@@ -137,15 +137,18 @@ def _uv_binary() -> str | None:
         return shutil.which("uv")
 
 
-def refused_argument(arguments: Sequence[str], cwd: Path) -> str | None:
+def refused_argument(arguments: Sequence[str], cwd: Path, *, named: str | None = None) -> str | None:
     """Why ``arguments`` may not be given to the installer run in ``cwd``, or ``None`` when they may: an
-    argument that names a file or folder outside ``cwd`` (symlinks followed), or an option that is refused."""
+    argument that names a file or folder outside ``cwd`` (symlinks followed), or an option that is refused.
+    ``named``: the working directory as the action's input names it, from the workspace (not the runner's path),
+    else said by ``cwd``."""
+    where = f"{cwd} (symlinks followed)" if named is None else f"(working-directory: {named}; symlinks followed)"
     pending: tuple[str, str] | None = None  # (the option, as spelled) whose value is the next argument
     for index, argument in enumerate(arguments):
         if pending is not None:
-            problem, pending = _refused_value(argument, cwd, *pending), None
+            problem, pending = _refused_value(argument, cwd, where, *pending), None
         elif argument == "--":  # the rest are requirements and paths
-            return next((p for a in arguments[index + 1 :] if (p := _refused_value(a, cwd))), None)
+            return next((p for a in arguments[index + 1 :] if (p := _refused_value(a, cwd, where))), None)
         elif argument.startswith("--"):
             name, equals, value = argument.partition("=")
             option = _long_option(name)
@@ -154,11 +157,11 @@ def refused_argument(arguments: Sequence[str], cwd: Path) -> str | None:
             if option is not None and not equals:
                 pending = (option, name)
                 continue
-            problem = _refused_value(value, cwd, option, name) if equals else None
+            problem = _refused_value(value, cwd, where, option, name) if equals else None
         elif argument.startswith("-") and len(argument) > 1:
-            problem, pending = _refused_cluster(argument, cwd)
+            problem, pending = _refused_cluster(argument, cwd, where)
         else:
-            problem = _refused_value(argument, cwd)
+            problem = _refused_value(argument, cwd, where)
         if problem is not None:
             return problem
     return None
@@ -174,7 +177,7 @@ def _long_option(name: str) -> str | None:
     return None
 
 
-def _refused_cluster(argument: str, cwd: Path) -> tuple[str | None, tuple[str, str] | None]:
+def _refused_cluster(argument: str, cwd: Path, where: str) -> tuple[str | None, tuple[str, str] | None]:
     """A short option or a cluster of them (``-r reqs.txt``, ``-rreqs.txt``, ``-qr reqs.txt``): why it is
     refused (or None), and the option whose value is the next argument (or None)."""
     for position, letter in enumerate(argument[1:], start=2):
@@ -188,15 +191,15 @@ def _refused_cluster(argument: str, cwd: Path) -> tuple[str | None, tuple[str, s
         if option is not None and not value:
             return None, (option, f"-{letter}")
         # a known option's value, or what follows an unknown letter: checked all the same
-        return _refused_value(value, cwd, option, f"-{letter}"), None
+        return _refused_value(value, cwd, where, option, f"-{letter}"), None
     return None, None
 
 
-def _refused_value(value: str, cwd: Path, option: str | None = None, spelled: str = "") -> str | None:
+def _refused_value(value: str, cwd: Path, where: str, option: str | None = None, spelled: str = "") -> str | None:
     """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own) names something outside
-    ``cwd``, or None."""
+    ``cwd`` (said as ``where``), or None."""
     outside = (
-        f"{f'{spelled} ' if option else ''}{value}: not inside the working directory {cwd} (symlinks followed);"
+        f"{f'{spelled} ' if option else ''}{value}: not inside the working directory {where};"
         " the installer may read only files inside it"
     )
     if option == "--report" and value == "-":  # the report on standard output

@@ -15,6 +15,7 @@ and never a traceback.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import logging
@@ -86,7 +87,7 @@ from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress, excerpt
-from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
+from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way, relative
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
@@ -326,7 +327,8 @@ class _Invocation:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the
         run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found, and
         saying what the run said of its evaluators, which no judgement will."""
-        decision, error, notes = failure(exc, cancelled=cancelled, warnings=self.recorded.warnings)
+        shown = _from_workspace(self.settings, exc)
+        decision, error, notes = failure(shown, cancelled=cancelled, warnings=self.recorded.warnings)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
         # titled by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):
@@ -391,6 +393,32 @@ class _Invocation:
         if not written and code == 0:  # a runner's file its disk could not take (said): the check is not green
             code = exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error)
         return Outcome(code, composed)
+
+
+def _from_workspace(settings: Settings, error: ExperimentError) -> ExperimentError:
+    """``error`` as its report says it (the summary, the comment, report.json): in the action, each problem's file
+    named from the workspace, as its annotation names it (``.honeyhive/experiment.yml:4``), not by the runner's
+    absolute path; a file outside the workspace, and every file on the command line, as it was given (there, from the
+    current directory: ``--config``/``-C`` as typed). ``error`` itself is left as it is (its annotation places it)."""
+    if not settings.as_action or not any(issue.file for issue in (error, *error.issues)):
+        return error
+
+    def moved(issue: ExperimentError) -> ExperimentError:
+        shown = copy.copy(issue)  # every error's args rebuild it (errors.py)
+        shown.file = _shown(settings, issue.file) if issue.file else issue.file
+        return shown
+
+    head = moved(error)
+    head.issues = tuple(head if issue is error else moved(issue) for issue in error.issues)
+    return head
+
+
+def _shown(settings: Settings, path: str | os.PathLike[str]) -> str:
+    """``path`` as an error names it: in the action, from the workspace as the workflow names it (a link in it not
+    followed), not by the runner's absolute path; else (and outside the workspace) as it is."""
+    if settings.as_action and (shown := relative(path, settings.workspace or ".", follow_links=False)) is not None:
+        return shown
+    return os.fspath(path)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
@@ -617,7 +645,7 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
             the_input = settings.as_action and settings.mode is not Mode.PUBLISH and not what.startswith("GITHUB_")
             raise NotWritable(problem, key="report" if the_input else None)
     for path, key in ours:
-        _not_through_a_link(settings.root, path, key=key)
+        _not_through_a_link(settings, path, key=key)
     return config
 
 
@@ -631,13 +659,15 @@ def _not_ours(
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
-        problem = f"{report} and the HTML report would both be written to {report_file}{beside if derived else ''}"
+        problem = f"{report} and the HTML report would both be written to {_shown(settings, report_file)}"
+        problem += beside if derived else ""
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
     for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
         for its, file in kept:
             if path is not None and _same_file(path, file):
                 key = _report_key(settings, html=html)
-                raise NotWritable(f"refusing to write {what} over {its} ({path}): name another file", key=key)
+                shown = _shown(settings, path)
+                raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
 
 
 def _report_key(settings: Settings, *, html: bool) -> str:
@@ -693,10 +723,10 @@ def _in_the_workspace(settings: Settings) -> None:
         ("working-directory", folder, "work in", "folder"),
         ("report", report, "read or write", "file"),
     ):
-        if (link := link_on_the_way(workspace, workspace / path)) is not None:
-            problem = f"{link} is a symbolic link (to {os.readlink(link)})"
-        elif inside(workspace, path) is None:
-            problem = f"it leads outside the workspace ({workspace})"
+        if (link := link_on_the_way(workspace, workspace / path)) is not None:  # named from the workspace
+            problem = f"{_shown(settings, link)} is a symbolic link (to {os.readlink(link)})"
+        elif inside(workspace, path) is None:  # the runner's path of the workspace is none of the workflow's
+            problem = "it leads outside the workspace"
         else:
             continue
         raise NotWritable(
@@ -713,17 +743,19 @@ def _check_root(settings: Settings) -> None:
     held the error's report). Raises NotWritable naming the flag or input."""
     root = settings.root
     problem = "does not exist" if not root.exists() else None if root.is_dir() else "is a file, not a folder"
-    if problem is not None:
-        raise NotWritable(f"{root} {problem}", key="working-directory" if settings.as_action else "--working-directory")
+    if problem is not None:  # in the action: the input's value, from the workspace (_in_the_workspace held it there)
+        key = "working-directory" if settings.as_action else "--working-directory"
+        raise NotWritable(f"{_shown(settings, root)} {problem}", key=key)
 
 
-def _not_through_a_link(root: Path, path: Path, *, key: str | None = None) -> None:
+def _not_through_a_link(settings: Settings, path: Path, *, key: str | None = None) -> None:
     """Raises NotWritable (naming ``key``) when writing ``path`` would go through a symbolic link
-    (:func:`link_on_the_way`)."""
-    if (link := link_on_the_way(root, path)) is not None:
+    (:func:`link_on_the_way`) below the working directory; in the action both are named from the workspace."""
+    if (link := link_on_the_way(settings.root, path)) is not None:
         raise NotWritable(
-            f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
-            " tool writes in the repository never go through one; remove the link (or make it a folder)",
+            f"refusing to write {_shown(settings, path)}: {_shown(settings, link)} is a symbolic link (to"
+            f" {os.readlink(link)}), and the files this tool writes in the repository never go through one; remove the"
+            " link (or make it a folder)",
             key=key,
         )
 
@@ -910,7 +942,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     if target is None:  # the default path, named by the run (--html was checked with the rest, before the work)
         name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
         target = settings.root / ".honeyhive" / f"report.{name}.html"
-        _not_through_a_link(settings.root, target)
+        _not_through_a_link(settings, target)
         if kind := a_pipe(target):
             raise NotWritable(
                 f"{target} is {kind}, where view writes this run's HTML report: remove it, or give --html FILE"

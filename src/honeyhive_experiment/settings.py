@@ -619,7 +619,9 @@ def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]
     environment): see :func:`honeyhive_experiment.install.refused_argument`."""
     from honeyhive_experiment.install import refused_argument
 
-    if settings.install and (problem := refused_argument(settings.install, settings.root)) is not None:
+    # in the action the working directory is the input's value, from the workspace: not the runner's path
+    named = settings.working_directory.as_posix() if settings.as_action else None
+    if settings.install and (problem := refused_argument(settings.install, settings.root, named=named)) is not None:
         raise SettingsError(name, problem, kind=kind)
 
 

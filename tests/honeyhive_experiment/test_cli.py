@@ -1207,6 +1207,68 @@ def test_in_the_action_a_file_not_found_is_said_with_the_inputs_not_the_runners_
     )
 
 
+def test_in_the_action_the_reports_name_the_experiment_file_from_the_workspace(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The summary, the comment and report.json said "/home/runner/work/…/evals/experiment.yml:2: function: …", the
+    runner's path, where the annotation named the file from the workspace: now they name it as the annotation does."""
+    (repo / "evals").mkdir()
+    config = GOOD.replace("support_bot.app:answer", "support_bot.app:nope").replace("topic_match", "topic_matc")
+    (repo / "evals" / "experiment.yml").write_text(config)
+    step = Step(repo.parent / "step", push())
+    code = main(["action"], environ=step.env(repo, {"dry-run": "true", "config": "evals/experiment.yml"}))
+    out = capsys.readouterr().out
+    said = "evals/experiment.yml:2: function: 'support_bot.app:nope' does not exist (no such attribute)"
+    report = json.loads((repo / step.outputs()["report-path"]).read_text())
+    assert (code, report["reasons"][0]) == (2, said)
+    assert report["reasons"][1].startswith("evals/experiment.yml:6: evaluators[0]: 'support_bot.evaluators:topic_matc'")
+    assert report["error"] == "\n".join(report["reasons"])  # every problem, each from the workspace
+    assert f"```text\n{said}\n" in step.summary()
+    assert "::error file=evals/experiment.yml,line=2::function: 'support_bot.app:nope'" in out
+    assert str(repo.parent) not in step.summary() + json.dumps(report)
+    assert f"```text\n{said}\n" in out  # the comment that would be posted
+
+
+def test_in_the_action_a_file_above_the_working_directory_is_found_by_its_inputs(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The experiment file, or its dataset, in a folder of the workspace above the working directory: nothing was
+    suggested in the action (the command line says the -C that finds it); now the inputs that find it, which work as
+    written."""
+    (repo / "evals").mkdir()
+    _, _, errors = _action_errors(repo, {"working-directory": "evals"}, capsys)
+    assert errors[0] == (
+        "config file not found in the working directory (working-directory: evals): the input `working-directory: .`"
+        " finds it"
+    )
+    bot = repo / "bot"  # the experiment in a folder of the workspace: its dataset is read from the working directory
+    bot.mkdir()
+    for name in (".honeyhive", "data", "support_bot"):
+        shutil.move(repo / name, bot / name)
+    _, _, errors = _action_errors(repo, {"config": "bot/.honeyhive/experiment.yml"}, capsys)
+    assert errors[0] == (
+        "dataset.path: dataset file data/questions.jsonl not found in the working directory (working-directory: .):"
+        " the input `working-directory: bot` finds it"
+    )
+    (bot / ".honeyhive").rename(bot / "evals")  # not the default experiment file there: the config input too
+    _, _, errors = _action_errors(repo, {"config": "bot/evals/experiment.yml"}, capsys)
+    assert errors[0] == (
+        "dataset.path: dataset file data/questions.jsonl not found in the working directory (working-directory: .):"
+        " the inputs `working-directory: bot` and `config: evals/experiment.yml` find it"
+    )
+    _, outputs, errors = _action_errors(repo, {"working-directory": "bot", "config": "evals/experiment.yml"}, capsys)
+    assert outputs["verdict"] != "error", errors
+
+
+def test_in_the_action_a_file_above_the_workspace_is_not_looked_for_there(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No working-directory reaches a folder above the workspace: the experiment file there is not suggested."""
+    (repo / "ws").mkdir()
+    _, _, errors = _action_errors(repo / "ws", {}, capsys)
+    assert errors[0] == "config file not found in the working directory (working-directory: .)"
+
+
 @pytest.mark.parametrize(
     ("statement", "fix"),
     [
@@ -1501,7 +1563,7 @@ def test_a_working_directory_that_is_no_folder_is_said_and_nothing_is_made(
     if command == ["action"]:
         env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path), "HH_API_KEY": "hh-key"}
         code = main(command, environ={**env, "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY": "typo"})
-        said = f"::error::working-directory: {named} {problem}"
+        said = f"::error::working-directory: typo {problem}"  # from the workspace, not the runner's path
     else:
         code = main([*command, "--working-directory", str(named)], environ={})
         said = f"error: --working-directory: {named} {problem}"

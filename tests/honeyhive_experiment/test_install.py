@@ -173,11 +173,26 @@ def test_the_install_input_may_read_only_files_inside_the_working_directory(
         assert Redactor().redact(problem) == problem
 
 
+WORKING_DIRECTORY = "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY"
+
+
 def test_a_refused_install_is_an_error_naming_the_input_and_the_argument(tmp_path: Path) -> None:
+    """In the action the working directory is said as its input, from the workspace: it was the runner's path,
+    "not inside the working directory /home/runner/work/repo/repo/evals"; the command line names it by its path."""
+    (tmp_path / "evals").mkdir()
     env = {"GITHUB_WORKSPACE": str(tmp_path), "HONEYHIVE_EXPERIMENT_INSTALL": "-r /proc/self/environ"}
-    with pytest.raises(SettingsError, match=rf"^input install: -r /proc/self/environ: {OUTSIDE} {tmp_path}"):
+    with pytest.raises(SettingsError) as refused:
         Settings.from_mapping(env)
-    with pytest.raises(SettingsError, match=rf"^flag --install: -r /proc/self/environ: {OUTSIDE}"):
+    assert str(refused.value).startswith(
+        f"input install: -r /proc/self/environ: {OUTSIDE} (working-directory: .; symlinks followed);"
+    )
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_mapping({**env, WORKING_DIRECTORY: "evals", "HONEYHIVE_EXPERIMENT_INSTALL": "-r ../r.txt"})
+    assert str(refused.value).startswith(
+        f"input install: -r ../r.txt: {OUTSIDE} (working-directory: evals; symlinks followed);"
+    )
+    assert str(tmp_path) not in str(refused.value)
+    with pytest.raises(SettingsError, match=rf"^flag --install: -r /proc/self/environ: {OUTSIDE} {tmp_path} \("):
         Settings.from_args({"install": "-r /proc/self/environ", "working_directory": str(tmp_path)}, {})
     out = io.StringIO()
     with pytest.raises(InstallError, match=rf"^install: -r /proc/self/environ: {OUTSIDE}"):

@@ -203,8 +203,9 @@ def test_a_file_outside_the_working_directory_is_checked_itself(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("named", "problem"),
     [
-        ("evals", "{workspace}/evals is a symbolic link (to {outside})"),  # committed by the pull request
-        ("../repo", "it leads outside the workspace ({workspace})"),
+        # committed by the pull request; named from the workspace: it was "/home/runner/work/…/evals is a symbolic link"
+        ("evals", "evals is a symbolic link (to {outside})"),
+        ("../repo", "it leads outside the workspace; name a folder"),  # it said the workspace's path on the runner
     ],
 )
 def test_the_actions_working_directory_must_be_a_folder_of_the_workspace(
@@ -230,6 +231,7 @@ def test_the_actions_working_directory_must_be_a_folder_of_the_workspace(
     assert (outputs["verdict"], outputs["report-path"], outputs["html-report-path"]) == ("error", "", "")
     summary = step.summary()
     assert f"working-directory: refusing to work in {named}: {said}" in summary
+    assert str(workspace) not in summary  # nor in the log's annotation (above): the runner's paths are no input's
     assert summary.startswith("### .honeyhive/experiment.yml\n")  # titled by the input: the file there is not read
 
 
@@ -255,7 +257,8 @@ def test_a_file_of_the_action_that_is_a_link_is_its_inputs_error_verdict(
     assert code == 0, out
     outputs = step.outputs()
     assert (outputs["verdict"], outputs["report-path"], outputs["html-report-path"]) == ("error", "", ""), out
-    assert f"{said} {quickstart / link}: {quickstart / link} is a symbolic link" in step.summary()
+    assert f"{said} {link}: {link} is a symbolic link (to {precious})" in step.summary()  # named from the workspace
+    assert str(quickstart) not in step.summary()
     assert precious.read_text(encoding="utf-8") == "keep me\n"
 
 
