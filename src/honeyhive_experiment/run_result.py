@@ -73,7 +73,8 @@ class ExperimentResult:
     def outputs_changed(self) -> str | None:
         """What the run says of the datapoints whose outputs were recorded changed, because JSON cannot carry them as
         the function returned them (a NaN, an object, a reference cycle; the evaluators scored them as returned),
-        naming the first; None: none were (:attr:`DatapointOutcome.changed` says each datapoint's)."""
+        naming one (:func:`outputs_changed_warning`); None: none were (:attr:`DatapointOutcome.changed` says each
+        datapoint's)."""
         return outputs_changed_warning(self.outcomes)
 
     @property

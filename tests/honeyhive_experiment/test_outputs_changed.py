@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.models.outcomes import CHANGED_KEY, DatapointOutcome
+from honeyhive_experiment.models.outcomes import CHANGED_KEY, DatapointOutcome, OutcomeStatus, outputs_changed_warning
 from honeyhive_experiment.tracing import recordable, stable_text
 from tests.quickstart import copy_quickstart
 
@@ -53,11 +53,10 @@ def answer(datapoint):
     return outputs
 '''
 
-SAID = (
-    "the outputs of 2 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
-    ' datapoint {first}: outputs.handle is of type Handle, which JSON cannot carry: recorded as its text "<Handle'
-    ' key=***>" (and 1 more)'
-)
+SAID = "the outputs of 2 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
+HANDLED = ' datapoint {}: outputs.handle is of type Handle, which JSON cannot carry: recorded as its text "<Handle'
+HANDLED += ' key=***>" (and 1 more)'
+NAN_SAID = " datapoint {}: outputs.score is NaN, which JSON cannot carry: recorded as null"
 
 
 def _run(repo: Path, capsys: pytest.CaptureFixture[str], n: int) -> tuple[str, dict[str, Any], str]:
@@ -81,7 +80,8 @@ def test_outputs_changed_to_be_recorded_are_said_in_the_report_and_two_runs_show
     outputs = {row["id"]: json.loads(row["output"]["text"]) for row in first["table"]["rows"]}
     [handled] = [i for i, output in outputs.items() if "handle" in output]  # the first datapoint
     [nan] = [i for i, output in outputs.items() if "score" in output]
-    said = SAID.format(first=handled)
+    # the datapoint with the smallest id: the view below has the sessions in the order they came (it named either)
+    said = SAID + (HANDLED.format(handled) if handled < nan else NAN_SAID.format(nan))
     assert first["warnings"] == [said]  # in report.json, as the run's other warnings (it was in the log only)
     comment = out.split("----- the comment that would be posted -----", 1)[1]
     assert said.replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*") in comment
@@ -174,3 +174,19 @@ def test_what_was_changed_is_read_back_from_the_sessions_metadata(
     metadata: dict[str, Any], changed: str | None
 ) -> None:
     assert DatapointOutcome.from_session(0, "s", metadata).changed == changed
+
+
+@pytest.mark.unit
+def test_the_warning_names_the_datapoint_with_the_smallest_id_whatever_the_order() -> None:
+    """The run named the first in input order, a view or report job the first session that came: two texts."""
+    outcomes = [
+        DatapointOutcome(0, "b", "s0", OutcomeStatus.OK, changed="outputs.x is NaN"),
+        DatapointOutcome(1, "c", "s1", OutcomeStatus.OK),
+        DatapointOutcome(2, "a", "s2", OutcomeStatus.OK, changed="outputs.y is NaN"),
+    ]
+    for order in (outcomes, outcomes[::-1]):
+        said = outputs_changed_warning(order)
+        assert said == (
+            "the outputs of 2 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
+            " datapoint a: outputs.y is NaN"
+        )

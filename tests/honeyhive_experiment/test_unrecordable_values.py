@@ -107,7 +107,7 @@ def test_an_output_that_holds_itself_or_nests_too_deep_is_recorded_cut_not_the_r
     )
     assert [s["outputs"] for s in sessions] == [{"a": 1, "self": CYCLE}, cut_at(MAX_DEPTH)]
 
-    # said once for the run, with the first datapoint and where its value was cut
+    # said once for the run, with the datapoint of the smallest id and where its value was cut
     warnings = [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings == [
         (

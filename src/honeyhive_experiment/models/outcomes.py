@@ -318,7 +318,9 @@ class Progress:
 
 def outputs_changed_warning(outcomes: Iterable[DatapointOutcome]) -> str | None:
     """What a run says of the datapoints whose outputs were changed to be recorded (:attr:`DatapointOutcome.changed`):
-    one line, how many of its datapoints, the first in input order named with what was changed; None: none were."""
+    one line, how many of its datapoints, the one of them with the smallest id (of its trials, the first) named with
+    what was changed; None: none were. By id, not by input order: a job that judges a run it did not run (report,
+    publish, view) has its sessions in the order they came, and every job names the same datapoint."""
     ids: set[str] = set()
     changed: set[str] = set()
     first: DatapointOutcome | None = None
@@ -326,7 +328,8 @@ def outputs_changed_warning(outcomes: Iterable[DatapointOutcome]) -> str | None:
         ids.add(outcome.datapoint_id)
         if outcome.changed is not None:
             changed.add(outcome.datapoint_id)
-            first = first or outcome
+            if first is None or (outcome.datapoint_id, outcome.trial) < (first.datapoint_id, first.trial):
+                first = outcome
     if first is None:
         return None
     return (
