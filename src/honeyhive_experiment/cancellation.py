@@ -349,8 +349,9 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     (``environ``'s :data:`EXIT_WAIT_VARIABLE`), the exit functions included; then a warning names the threads and child
     processes, which are given up on (the children terminated, killed if they must be; one forked from then on, a pool
     refilling them, is ended with the process: :func:`_park`), and the exit functions they held up (not begun, or
-    waiting for a child) get as many seconds of their own. One of the user's still running then
-    is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
+    waiting for a child) get as many seconds of their own (:data:`_CHILD_GRACE` if they had begun and a signal
+    cancelled the command: the job is being cancelled, and they had the whole wait). One of the user's still running
+    then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
     once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
     that wait is over, does what it did before.
@@ -436,8 +437,10 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         _left_running(holding, children, signalled, wait)
         _end(children)  # first: ended, they may let the exit functions go on
         holder = hand_over(holding) if threads else main
-        if threads or children:  # what was given up on held the exit functions up: their time starts now
-            _last_begun.wait(wait)
+        if threads or children:  # what was given up on held the exit functions up: their time starts now; begun (no
+            # thread held them) in a job a signal cancelled, they have had it: a moment to return once the children end
+            signalled_before = _installed is not None and _installed.signals > 0
+            _last_begun.wait(_CHILD_GRACE if signalled_before and not threads else wait)
         given_up = _last_taken.acquire(blocking=False)  # one of the user's exit functions still runs
         if not given_up and holder is main:  # ours run on the main thread, then it ends the process (or Python's exit)
             return
