@@ -25,7 +25,7 @@ forking thread blocks both over the fork (:func:`_forking`), so one sent before 
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
 (its exit functions too) gets :data:`LEFTOVER_WAIT` seconds (or ``HONEYHIVE_EXIT_WAIT``'s), which SIGTERM/SIGINT cut
-short, then the process ends with the command's code.
+short, then the process ends with the command's code; a child forked once they are given up on ends with it.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ _installed: Cancellation | None = None  # whose handlers install_signal_handlers
 _user_code = threading.local()  # per thread: how many blocks of signals_as_usual it is in, and the mask before them
 _exit_wait: dict[int, Any] | None = None  # the handlers exit_not_held_up replaced (a forked child gets them back)
 _fork_masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own, while they fork: _forking
+_parking: tuple[int, int] | None = None  # the exit gave up on the children: a pipe those forked since wait on, _park
 
 
 class Interrupted(KeyboardInterrupt):
@@ -264,6 +265,21 @@ def _forked() -> None:
     _forked_in_parent()
     if ours is not None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    if _parking is not None:
+        _park(*_parking)
+
+
+def _park(read_end: int, write_end: int) -> None:
+    """A child forked once the exit has given up on the user's children (:func:`exit_not_held_up`) runs nothing: it
+    waits for the process to end (the pipe's end of file: the process held its other end), then ends too. Such a child
+    is a pool refilling the workers the exit (or the job's SIGTERM to the whole group) just ended, after the exit looked
+    for children: left to run, it outlived the process, waiting for tasks for good. Its SIGTERM still ends it."""
+    try:
+        os.close(write_end)
+        while os.read(read_end, 1):
+            pass
+    finally:
+        os._exit(0)
 
 
 def _ours() -> bool:
@@ -331,9 +347,11 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     running (``Event().wait()``, a pool's hung task, a ``Process`` never joined, an exit function joining a worker that
     never ends) would hold the process, and the job, for ever. They get :func:`_leftover_wait` seconds from now
     (``environ``'s :data:`EXIT_WAIT_VARIABLE`), the exit functions included; then a warning names the threads and child
-    processes, which are given up on (the children terminated, killed if they must be), and the exit functions they
-    held up (not begun, or waiting for a child) get as many seconds of their own. One of the user's still running then
-    is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
+    processes, which are given up on (the children terminated, killed if they must be; one forked from then on, a pool
+    refilling them, is ended with the process: :func:`_park`), and the exit functions they held up (not begun, or
+    waiting for a child) get as many seconds of their own (:data:`_CHILD_GRACE` if they had begun and a signal
+    cancelled the command: the job is being cancelled, and they had the whole wait). One of the user's still running
+    then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
     once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
     that wait is over, does what it did before.
@@ -403,20 +421,26 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         return by[0]
 
     def watch() -> None:
+        global _parking
+
         while not signalled and (left := deadline - time.monotonic()) > 0:
             if not previous:
                 time.sleep(left)
             elif select.select([woken], [], [], left)[0]:
                 signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
         over.set()
+        if hasattr(os, "register_at_fork"):  # from now on a child is ended with the process, never run: _park
+            _parking = os.pipe()
         children = _children()
         threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions are handed over
         holding = _holding_the_exit() if threads else []
         _left_running(holding, children, signalled, wait)
         _end(children)  # first: ended, they may let the exit functions go on
         holder = hand_over(holding) if threads else main
-        if threads or children:  # what was given up on held the exit functions up: their time starts now
-            _last_begun.wait(wait)
+        if threads or children:  # what was given up on held the exit functions up: their time starts now; begun (no
+            # thread held them) in a job a signal cancelled, they have had it: a moment to return once the children end
+            signalled_before = _installed is not None and _installed.signals > 0
+            _last_begun.wait(_CHILD_GRACE if signalled_before and not threads else wait)
         given_up = _last_taken.acquire(blocking=False)  # one of the user's exit functions still runs
         if not given_up and holder is main:  # ours run on the main thread, then it ends the process (or Python's exit)
             return

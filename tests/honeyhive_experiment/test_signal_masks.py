@@ -12,6 +12,7 @@ exit waited for its worker for good). The Python API runs in the user's process:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -303,4 +304,69 @@ def test_a_signal_the_users_thread_takes_still_cancels_the_run(
     assert not taken.held.is_set(), "the run waited for the function to return"
     assert code == 2, capsys.readouterr().err
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert "cancelled while running the datapoints" in " ".join(report["reasons"])
+
+
+# appended to the quickstart's app: a pool the function hangs in, and an exit function that never returns, as the pool's
+# own (multiprocessing's) does when the job's SIGTERM killed a worker holding its queue's lock (1 exit in 2, at random)
+POOL_LEFT = """
+
+import atexit as _atexit
+import multiprocessing as _multiprocessing
+import os as _os
+import threading as _threading
+import time as _time
+from pathlib import Path as _Path
+
+_answer = answer
+
+
+def _hang(_):
+    _Path({busy!r}, str(_os.getpid())).write_text("", encoding="utf-8")
+    _time.sleep(300)
+
+
+_pool = _multiprocessing.get_context("fork").Pool(2)  # never closed: it refills the workers that die, for good
+_atexit.register(_threading.Event().wait)
+
+
+def answer(datapoint):
+    _pool.map(_hang, range(2), chunksize=1)
+    return _answer(datapoint)
+"""
+
+
+def test_a_pool_refilling_its_workers_leaves_none_behind_the_cancelled_process(tmp_path: Path) -> None:
+    """The job's SIGTERM to the whole group (a cancel) kills the pool's workers, and the pool starts new ones, which the
+    signal never reached; the exit gives up on them and ends them, and the pool starts more: those outlived the process
+    (parent 1), holding the step's output pipe. Whatever the process forks once the exit gave up on its children ends
+    with it. The pipe's end of file says every process of the group has ended: no clock is read."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + POOL_LEFT.format(busy=str(busy)), encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: 300\n"), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["HONEYHIVE_EXIT_WAIT"] = "1"
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "-C", str(repo), "--report", "r.json"]
+    done = subprocess.Popen(
+        command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        while len(list(busy.iterdir())) < 2 and done.poll() is None:  # both workers run the task
+            threading.Event().wait(0.05)
+        assert done.poll() is None, done.communicate()
+        os.killpg(done.pid, signal.SIGTERM)
+        _, err = done.communicate(timeout=20)  # the pipes end once no process of the group holds them
+    except subprocess.TimeoutExpired:
+        pytest.fail("processes of the cancelled command outlived it (the pool's new workers), holding its output")
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # what is left of the group (the test failed)
+            os.killpg(done.pid, signal.SIGKILL)
+
+    assert done.returncode == 2, err
+    assert "received signal 15 while running the datapoints" in err
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     assert "cancelled while running the datapoints" in " ".join(report["reasons"])
