@@ -47,12 +47,14 @@ def _in_a_world(tmp: Path, kind: Outage | None, after_sessions: int, limit: floa
             done, outputs, _ = world.run_action()
             return time.monotonic() - started, f"exit {done.returncode}, verdict {outputs.get('verdict')}"
         outcome = world.through_outage(kind, after_sessions=after_sessions, limit=limit)
-        return outcome.seconds, _what_it_said(outcome)
+        return outcome.seconds, _what_it_said(outcome, root)
 
 
-def _what_it_said(outcome: Outcome) -> str:
+def _what_it_said(outcome: Outcome, workspace: Path) -> str:
+    """The exit code, the verdict output and report.json's reasons (its report-path output is from the workspace)."""
     report_path = outcome.outputs.get("report-path")
-    report = json.loads(Path(report_path).read_text()) if report_path and Path(report_path).is_file() else None
+    file = workspace / report_path if report_path else None
+    report = json.loads(file.read_text()) if file is not None and file.is_file() else None
     reason = " ".join(report["reasons"])[:90] if report else "no report.json"
     return f"exit {outcome.returncode}, verdict {outcome.outputs.get('verdict')}: {reason}"
 
