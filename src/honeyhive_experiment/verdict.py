@@ -107,6 +107,7 @@ __all__ = [
     "returned_strings",
     "same_but_for_noise",
     "string_values",
+    "unchecked",
     "unchecked_metrics",
     "unreachable_gate",
 ]
@@ -803,6 +804,23 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     return hits
 
 
+def unchecked(
+    gate: Bounds, difference: float | None, percentage_change: float | None, baseline: float | None
+) -> list[tuple[str, str]]:
+    """The bounds of ``gate`` on the aggregate whose number the backend did not send, each as ``(its key, the number
+    not sent)``: ``max_drop`` without the ``difference``; ``max_drop_pct`` without the ``percentage_change``, or from
+    a ``baseline`` of 0 (no percentage of 0: the difference judges it, :func:`crossed`) without the difference. A
+    bound of these that a failed gate has was never checked: the verdict's reasons (:func:`_unknown`) and the
+    report's histogram mark (this run's aggregate, past the limit or not, is failed) read this."""
+    found: list[tuple[str, str]] = []
+    if gate.max_drop is not None and difference is None:
+        found.append(("max_drop", "difference"))
+    of_zero = baseline == 0
+    if gate.max_drop_pct is not None and (difference if of_zero else percentage_change) is None:
+        found.append(("max_drop_pct", "difference" if of_zero else "percentage change"))
+    return found
+
+
 def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int) -> list[str]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta``, each in words, as a failure: a bound
     on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a baseline of 0 the
@@ -815,19 +833,18 @@ def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, poin
     gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
-    drop, pct = ("max_drop", "max_drop_pct") if higher else ("max_worse", "max_worse_pct")
-    missing: list[tuple[str, str, str]] = []  # (the bound's key, the bound, the number not sent)
-    if valued or paired:  # a datapoint with a value in both runs: both have values
-        if gate.max_drop is not None and delta.difference is None:
-            missing.append((drop, in_units(f"{gate.max_drop:g}", points), "difference"))
-        of_zero = delta.old_aggregate == 0  # no percentage of 0: the difference judges it (from_zero)
-        if gate.max_drop_pct is not None and (delta.difference if of_zero else delta.percentage_change) is None:
-            missing.append((pct, f"{gate.max_drop_pct:g}%", "difference" if of_zero else "percentage change"))
-    found = [
-        f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
-        " (an aggregate past the largest float?)"
-        for key, bound, what in missing
-    ]
+    found: list[str] = []
+    sent = delta.difference, delta.percentage_change, delta.old_aggregate
+    missing = unchecked(gate, *sent) if valued or paired else []  # paired: both runs have values
+    for bound, what in missing:
+        if bound == "max_drop_pct":
+            key, limit = ("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%"
+        else:
+            key, limit = ("max_drop" if higher else "max_worse"), in_units(f"{gate.max_drop:g}", points)
+        found.append(
+            f"{metric}'s {key} could not be checked (gate: at most {limit}): the backend sent no {what} for {metric}"
+            " (an aggregate past the largest float?)"
+        )
     degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_degraded is not None and degraded is None and paired:
         found.append(
