@@ -84,6 +84,7 @@ __all__ = [
     "Crossed",
     "Decision",
     "EvaluatorErrors",
+    "Unchecked",
     "Verdict",
     "assess_comparison",
     "assess_gates",
@@ -804,21 +805,28 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     return hits
 
 
+class Unchecked(NamedTuple):
+    """The number the backend did not send that each bound of a gate on the aggregate is judged by (``None``: sent,
+    or no such bound): :func:`unchecked`."""
+
+    max_drop: str | None
+    max_drop_pct: str | None
+
+
 def unchecked(
     gate: Bounds, difference: float | None, percentage_change: float | None, baseline: float | None
-) -> list[tuple[str, str]]:
-    """The bounds of ``gate`` on the aggregate whose number the backend did not send, each as ``(its key, the number
-    not sent)``: ``max_drop`` without the ``difference``; ``max_drop_pct`` without the ``percentage_change``, or from
-    a ``baseline`` of 0 (no percentage of 0: the difference judges it, :func:`crossed`) without the difference. A
-    bound of these that a failed gate has was never checked: the verdict's reasons (:func:`_unknown`) and the
-    report's histogram mark (this run's aggregate, past the limit or not, is failed) read this."""
-    found: list[tuple[str, str]] = []
-    if gate.max_drop is not None and difference is None:
-        found.append(("max_drop", "difference"))
+) -> Unchecked:
+    """Which bounds of ``gate`` on the aggregate lack their number, each with the number not sent: ``max_drop`` the
+    ``difference``; ``max_drop_pct`` the ``percentage_change``, or from a ``baseline`` of 0 (no percentage of 0: the
+    difference judges it, :func:`crossed`) the difference. Such a bound of a failed gate was never checked: the
+    verdict's reasons (:func:`_unknown`) and the report's histogram mark (this run's aggregate, past the limit or
+    not, is failed) read this."""
     of_zero = baseline == 0
-    if gate.max_drop_pct is not None and (difference if of_zero else percentage_change) is None:
-        found.append(("max_drop_pct", "difference" if of_zero else "percentage change"))
-    return found
+    pct = "difference" if of_zero else "percentage change"
+    return Unchecked(
+        "difference" if gate.max_drop is not None and difference is None else None,
+        pct if gate.max_drop_pct is not None and (difference if of_zero else percentage_change) is None else None,
+    )
 
 
 def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int) -> list[str]:
@@ -833,18 +841,22 @@ def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, poin
     gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
-    found: list[str] = []
-    sent = delta.difference, delta.percentage_change, delta.old_aggregate
-    missing = unchecked(gate, *sent) if valued or paired else []  # paired: both runs have values
-    for bound, what in missing:
-        if bound == "max_drop_pct":
-            key, limit = ("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%"
-        else:
-            key, limit = ("max_drop" if higher else "max_worse"), in_units(f"{gate.max_drop:g}", points)
-        found.append(
-            f"{metric}'s {key} could not be checked (gate: at most {limit}): the backend sent no {what} for {metric}"
-            " (an aggregate past the largest float?)"
-        )
+    missing = unchecked(gate, delta.difference, delta.percentage_change, delta.old_aggregate)
+    said: list[tuple[str, str, str]] = []  # (the bound's key, the bound, the number not sent)
+    if valued or paired:  # paired: both runs have values
+        if missing.max_drop is not None:
+            said.append(
+                (("max_drop" if higher else "max_worse"), in_units(f"{gate.max_drop:g}", points), missing.max_drop)
+            )
+        if missing.max_drop_pct is not None:
+            said.append(
+                (("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%", missing.max_drop_pct)
+            )
+    found = [
+        f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
+        " (an aggregate past the largest float?)"
+        for key, bound, what in said
+    ]
     degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_degraded is not None and degraded is None and paired:
         found.append(

@@ -2459,6 +2459,15 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (NO_COUNTS,),
         (),
     ),
+    (
+        "one datapoint in common is some",
+        lambda: judge(
+            summary(), comparison(delta(counts=False), common=IDS[:1]), gates={"accuracy": GateRule(max_degraded=1)}
+        ),
+        Verdict.FAIL,
+        (NO_COUNTS,),
+        (),
+    ),
     (  # what it did before: it counts the shared datapoints that got worse, and there are none
         "without counts and no datapoint in common, max_degraded stays neutral",
         lambda: judge(

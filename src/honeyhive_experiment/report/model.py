@@ -434,7 +434,7 @@ class ReportMetric(_Part):
         if self.gate is None or self.gate_failed is None:
             return ()
         missing = unchecked(self.gate, self.difference, self.percentage_change, self.baseline)
-        return tuple(dict.fromkeys(what for _, what in missing))  # both bounds of a baseline of 0: the difference
+        return tuple(dict.fromkeys(what for what in missing if what is not None))  # of 0: both the difference
 
     @property
     def baseline_text(self) -> str:
