@@ -26,7 +26,8 @@
      true`` apart from the others: :func:`assess_gates`), and its p-value is said beside it; only a gate with
      ``significant: true`` also needs that test to be significant (noise-aware gating, the user's opt-in). A
      bound the backend sent nothing to judge by (no difference, percentage change or count, on a metric both runs
-     have values of: :func:`_unknown`) was never checked, and fails likewise. An efficiency metric's value that
+     have values of; a ``max_degraded`` whose counts pair no datapoint though the runs share some: :func:`_unknown`)
+     was never checked, and fails likewise. An efficiency metric's value that
      leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole:
      this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
      datapoint, as many in each, are judged on the datapoints' own calls, with a warning (:func:`_unjudged`).
@@ -83,6 +84,7 @@ __all__ = [
     "Crossed",
     "Decision",
     "EvaluatorErrors",
+    "Unchecked",
     "Verdict",
     "assess_comparison",
     "assess_gates",
@@ -106,6 +108,7 @@ __all__ = [
     "returned_strings",
     "same_but_for_noise",
     "string_values",
+    "unchecked",
     "unchecked_metrics",
     "unreachable_gate",
 ]
@@ -802,29 +805,57 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     return hits
 
 
-def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: bool) -> list[str]:
+class Unchecked(NamedTuple):
+    """The number the backend did not send that each bound of a gate on the aggregate is judged by (``None``: sent,
+    or no such bound): :func:`unchecked`."""
+
+    max_drop: str | None
+    max_drop_pct: str | None
+
+
+def unchecked(
+    gate: Bounds, difference: float | None, percentage_change: float | None, baseline: float | None
+) -> Unchecked:
+    """Which bounds of ``gate`` on the aggregate lack their number, each with the number not sent: ``max_drop`` the
+    ``difference``; ``max_drop_pct`` the ``percentage_change``, or from a ``baseline`` of 0 (no percentage of 0: the
+    difference judges it, :func:`crossed`) the difference. Such a bound of a failed gate was never checked: the
+    verdict's reasons (:func:`_unknown`) and the report's histogram mark (this run's aggregate, past the limit or
+    not, is failed) read this."""
+    of_zero = baseline == 0
+    pct = "difference" if of_zero else "percentage change"
+    return Unchecked(
+        "difference" if gate.max_drop is not None and difference is None else None,
+        pct if gate.max_drop_pct is not None and (difference if of_zero else percentage_change) is None else None,
+    )
+
+
+def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int) -> list[str]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta``, each in words, as a failure: a bound
     on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a baseline of 0 the
     difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded`` without the count
     of worse datapoints though some datapoint has a value in both runs (the backend's ``found_count``; not sent: the
-    runs have datapoints in common, ``shared``, and values). The backend sends null for an aggregate or a change past
-    the largest float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A
-    metric new or gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint
-    in common."""
+    runs have datapoints in common, ``shared`` of them, and values), or with counts that pair no datapoint
+    (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has the metric on others
+    only, so none could be counted worse. The backend sends null for an aggregate or a change past the largest
+    float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
+    gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
-    paired = valued and shared if delta.found_count is None else delta.found_count > 0
-    drop, pct = ("max_drop", "max_drop_pct") if higher else ("max_worse", "max_worse_pct")
-    missing: list[tuple[str, str, str]] = []  # (the bound's key, the bound, the number not sent)
-    if valued or paired:  # a datapoint with a value in both runs: both have values
-        if gate.max_drop is not None and delta.difference is None:
-            missing.append((drop, in_units(f"{gate.max_drop:g}", points), "difference"))
-        of_zero = delta.old_aggregate == 0  # no percentage of 0: the difference judges it (from_zero)
-        if gate.max_drop_pct is not None and (delta.difference if of_zero else delta.percentage_change) is None:
-            missing.append((pct, f"{gate.max_drop_pct:g}%", "difference" if of_zero else "percentage change"))
+    paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
+    missing = unchecked(gate, delta.difference, delta.percentage_change, delta.old_aggregate)
+    said: list[tuple[str, str, str]] = []  # (the bound's key, the bound, the number not sent)
+    if valued or paired:  # paired: both runs have values
+        if missing.max_drop is not None:
+            said.append(
+                (("max_drop" if higher else "max_worse"), in_units(f"{gate.max_drop:g}", points), missing.max_drop)
+            )
+        if missing.max_drop_pct is not None:
+            said.append(
+                (("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%", missing.max_drop_pct)
+            )
     found = [
         f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
         " (an aggregate past the largest float?)"
-        for key, bound, what in missing
+        for key, bound, what in said
     ]
     degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_degraded is not None and degraded is None and paired:
@@ -832,7 +863,22 @@ def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, poin
             f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): the backend sent no"
             f" per-datapoint counts for {metric}"
         )
+    elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
+        found.append(
+            f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): no datapoint has it in"
+            f" both runs (of the {shared:,} they share), and it counts those that got worse"
+        )
     return found
+
+
+def _no_pair(delta: MetricDelta) -> bool:
+    """Whether the backend's counts for ``delta`` pair no datapoint: its ``found_count`` (the datapoints with a value
+    in both runs) is 0, or, not sent, its improved, degraded and same counts (or lists) are all sent and add up to
+    0. Without those, a count of 0 degraded could be every datapoint the same: not known to pair none."""
+    if delta.found_count is not None:
+        return delta.found_count == 0
+    counts = (delta.improved_total, delta.degraded_total, delta.same_total)
+    return all(n is not None for n in counts) and sum(n or 0 for n in counts) == 0
 
 
 def _unknowns(
@@ -842,7 +888,7 @@ def _unknowns(
     points: Container[str],
 ) -> list[tuple[str, str]]:
     """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``."""
-    shared = bool(comparison.common_datapoints)
+    shared = len(comparison.common_datapoints)
     return [
         (metric, text)
         for metric, gate in gates.items()

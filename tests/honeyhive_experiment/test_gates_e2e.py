@@ -376,3 +376,64 @@ def test_float_noise_degrades_no_datapoint_under_a_max_degraded_gate(tmp_path_fa
     assert (run.report["verdict"], run.report["gate_failures"]) == ("pass", [])
     noisy = run.metric("noisy")
     assert (noisy["better_count"], noisy["worse_count"]) == (0, 0)
+
+
+UNPAIRED = """
+import json
+import pathlib
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def answer(datapoint):
+    return {"number": datapoint["inputs"]["number"]}
+
+
+def quality(outputs, inputs, ground_truth=None):
+    if json.loads(STATE.read_text(encoding="utf-8"))["baseline"] and outputs["number"] >= 2:
+        raise RuntimeError("the judge was down")
+    return 0.9
+"""
+
+
+def test_max_degraded_on_shared_datapoints_none_has_in_both_runs_fails(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The baseline's judge raised on rows q2 and q3 and scored q0 and q1; the PR replaced q0 and q1 with q4 and q5,
+    all scored. The runs share q2 and q3, neither with ``quality`` in both: HoneyHive compared no datapoint (0
+    improved, 0 degraded, 0 same) and ``max_degraded: 0`` passed ("every datapoint passed"), a bound never checked.
+    It fails, saying so; the report's row names the bound in its failed gate."""
+    root = tmp_path_factory.mktemp("unpaired") / "scorer"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "unpaired_scorer.py").write_text(UNPAIRED, encoding="utf-8")
+
+    def dataset(numbers: range) -> None:
+        rows = "".join(json.dumps({"id": f"q{i}", "inputs": {"number": i}}) + "\n" for i in numbers)
+        (root / "questions.jsonl").write_text(rows, encoding="utf-8")
+
+    dataset(range(4))
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    config = "name: unpaired\nfunction: unpaired_scorer:answer\ndataset: {path: questions.jsonl}\n"
+    (root / ".honeyhive" / "experiment.yml").write_text(
+        config + "evaluators: [unpaired_scorer:quality]\ngate: {quality: {max_degraded: 0}}\n", encoding="utf-8"
+    )
+    (root / "state.json").write_text('{"baseline": true}', encoding="utf-8")
+    init_repository(root, "a scorer whose judge was down on half the rows")
+    scorer = Bot(root, baseline="")
+    try:
+        first = scorer.run(baseline=False)
+        assert first.code == 1, first.out  # its own gate had no value on q2 and q3
+        (root / "state.json").write_text('{"baseline": false}', encoding="utf-8")
+        dataset(range(2, 6))
+        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
+    finally:
+        sys.modules.pop("unpaired_scorer", None)
+    reason = (
+        "quality's max_degraded could not be checked (gate: at most 0): no datapoint has it in both runs (of the 2"
+        " they share), and it counts those that got worse"
+    )
+    assert run.code == 1, run.out
+    assert (run.report["verdict"], run.report["reasons"], run.report["gates_hit"]) == ("fail", [reason], ["quality"])
+    quality = run.metric("quality")
+    assert (quality["paired"], quality["shared"], quality["degraded_count"]) == (0, 2, 0)
+    assert quality["gate_failed"] == "failed its gate (at most 0 datapoints worse)"

@@ -843,6 +843,10 @@ NO_COUNTS = (
     "accuracy's max_degraded could not be checked (gate: at most 1): the backend sent no per-datapoint counts for"
     " accuracy"
 )
+NO_PAIR = (
+    "accuracy's max_degraded could not be checked (gate: at most {bound}): no datapoint has it in both runs (of the"
+    " {shared} they share), and it counts those that got worse"
+)
 PCT100 = (
     "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is a boolean metric, whose aggregate cannot go"
     " below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never fails; write a bound below"
@@ -2455,6 +2459,15 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (NO_COUNTS,),
         (),
     ),
+    (
+        "one datapoint in common is some",
+        lambda: judge(
+            summary(), comparison(delta(counts=False), common=IDS[:1]), gates={"accuracy": GateRule(max_degraded=1)}
+        ),
+        Verdict.FAIL,
+        (NO_COUNTS,),
+        (),
+    ),
     (  # what it did before: it counts the shared datapoints that got worse, and there are none
         "without counts and no datapoint in common, max_degraded stays neutral",
         lambda: judge(
@@ -2467,15 +2480,149 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
-    (  # what it did before: no datapoint has the metric in both runs, so none got worse (the report drops the bound)
-        "nor does the metric's own: found_count 0 is no datapoint in common, and the gate holds as before",
+    # the runs share datapoints, but the baseline had the metric on others only (its evaluator raised on the shared
+    # ones; the PR dropped the rows it had it on): the backend paired none, counted 0 degraded, and max_degraded: 0
+    # passed a bound it never checked (found_count 0 read as "no datapoint in common")
+    (
+        "max_degraded whose counts pair no datapoint of those the runs share could not be checked: fails",
         lambda: judge(
             summary(),
             comparison(delta(counts=False) | {"found_count": 0}),
             gates={"accuracy": GateRule(max_degraded=1)},
         ),
+        Verdict.FAIL,
+        (NO_PAIR.format(bound=1, shared=12),),
+        (),
+    ),
+    (
+        "found_count 0 beside counts of 0 is the same",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 0}, common=IDS[:3]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (NO_PAIR.format(bound=0, shared=3),),
+        (),
+    ),
+    (
+        "found_count not sent: improved, degraded and same all 0 pair none",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0)),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (NO_PAIR.format(bound=0, shared=12),),
+        (),
+    ),
+    (
+        "the lists alone say so too",
+        lambda: judge(
+            summary(),
+            comparison(
+                delta(counts=False) | {"improved": [], "degraded": [], "same": []},
+                common=[f"d{i}" for i in range(1200)],
+            ),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (NO_PAIR.format(bound=0, shared="1,200"),),
+        (),
+    ),
+    (
+        "some the same: paired, none worse, it holds",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 1}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    (
+        "found_count is the backend's word when sent: 1 paired holds beside counts of 0",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 1}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "without a same count, 0 improved and 0 degraded could be every datapoint the same: it holds, as before",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"same_count": None}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "nor without an improved one (the count of better datapoints of a higher-is-better metric)",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"degraded_count": 0, "same_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a noise-aware max_degraded fails too: nothing was counted, nothing is excused",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0) | {"found_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=0, significant=True)},
+        ),
+        Verdict.FAIL,
+        (NO_PAIR.format(bound=0, shared=12),),
+        (),
+    ),
+    (
+        "its aggregate's bound is judged beside it: crossed, both fail, the crossing first",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 0}),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both"
+            " runs",
+            NO_PAIR.format(bound=0, shared=12),
+        ),
+        (),
+    ),
+    (
+        "a metric new in this run paired none and stays neutral: the baseline has no value for it",
+        lambda: judge(
+            summary(),
+            comparison(only("new") | {"found_count": 0, "improved_count": 0, "degraded_count": 0, "same_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (
+        "a metric gone from this run fails as one without values, not as unpaired",
+        lambda: judge(
+            summary(metrics={}),
+            comparison(only("old") | {"found_count": 0, "improved_count": 0, "degraded_count": 0, "same_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it, nor any other metric, in this run",
+        ),
         (),
     ),
     (  # values that leave calls out on both sides could not be checked (neutral) on the numbers; here none was sent

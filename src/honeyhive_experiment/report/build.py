@@ -386,7 +386,10 @@ class _Builder:
         )
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
-        if gate is not None and delta is not None and delta.found_count == 0:  # no count for max_degraded to bound
+        # no datapoint in common, so no count for max_degraded to bound (the verdict says so apart); with some in
+        # common the verdict failed it, unchecked, and the failed gate names it
+        shares = comparison is not None and bool(comparison.common_datapoints)
+        if gate is not None and delta is not None and delta.found_count == 0 and not shares:
             gate = gate.model_copy(update={"max_degraded": None})
         return ReportMetric(
             name=r(name),

@@ -150,7 +150,7 @@ class _Bar:
 @dataclass(frozen=True, slots=True)
 class _Mark:
     x: float
-    kind: str  # range | gate | aggregate
+    kind: str  # range | gate | aggregate | unchecked (this run's aggregate, its gate failed unchecked)
     title: str
 
 
@@ -201,12 +201,16 @@ def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
         return ()
-    # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed
-    series = [("baseline", found.baseline, metric.baseline, False)] if found.baseline is not None else []
-    series.append(("this run", found.current, metric.value, metric.gate_crossed))
-    tallest = max((max(counts, default=0) for _, counts, _, _ in series if counts), default=0) or 1
+    # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed,
+    # and failed, whichever side it is on, when the verdict failed a bound the backend sent no number for
+    series: list[tuple[str, tuple[int, ...] | None, float | None, bool, tuple[str, ...]]] = []
+    if found.baseline is not None:
+        series.append(("baseline", found.baseline, metric.baseline, False, ()))
+    series.append(("this run", found.current, metric.value, metric.gate_crossed, metric.gate_unchecked))
+    tallest = max((max(counts, default=0) for _, counts, _, _, _ in series if counts), default=0) or 1
     return tuple(
-        _histogram(metric, found, label, counts or (), agg, tallest, past=past) for label, counts, agg, past in series
+        _histogram(metric, found, label, counts or (), agg, tallest, past=past, unchecked=unknown)
+        for label, counts, agg, past, unknown in series
     )
 
 
@@ -219,7 +223,12 @@ def _histogram(
     tallest: int,
     *,
     past: bool = False,
+    unchecked: tuple[str, ...] = (),
 ) -> _Histogram:
+    """One run's histogram (``label``: ``baseline``, ``this run``), its aggregate beside the gate's limit: this run's
+    past it when its gate crossed (:attr:`~ReportMetric.gate_crossed`), and failed when a bound of its failed gate
+    could not be checked, ``unchecked`` naming the numbers the backend did not send
+    (:attr:`~ReportMetric.gate_unchecked`): drawn as a failed mark, never as one within the limit."""
     edges = found.edges
     marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
     low, high = min([edges[0], *marked]), max([edges[-1], *marked])  # every line drawn falls inside
@@ -243,8 +252,14 @@ def _histogram(
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
+        past = past or bool(unchecked)
         shown = metric.number_text(aggregate) if metric.gate_limit is None else metric.limit_text(aggregate, past=past)
-        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {shown}"))
+        if unchecked:
+            said = " or ".join(unchecked)
+            title = f"{label}: {shown}, failed: its gate could not be checked (the backend sent no {said})"
+            marks.append(_Mark(x_of(aggregate), "unchecked", title))
+        else:
+            marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {shown}"))
     for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):  # none without a passing range
         if bound is not None:
             marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {metric.bound_text(bound)}"))
@@ -378,6 +393,8 @@ def _context(report: Report) -> dict[str, Any]:
         **heading(report),
         "compared": compared,
         "metrics": metrics,
+        # a mark of this run's aggregate whose gate failed unchecked: the legend keys it
+        "unchecked": any(m.kind == "unchecked" for view in metrics for h in view.histograms for m in h.marks),
         "scatters": _scatters_first(metrics),
         "table": table,
         "rows": [_row(report, row, compared) for row in table.rows] if table is not None else [],

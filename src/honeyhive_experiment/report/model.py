@@ -45,7 +45,7 @@ from honeyhive_experiment.report.numbers import (
     sparkline,
 )
 from honeyhive_experiment.report.pairing import LOW_OVERLAP
-from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text
+from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, unchecked
 
 __all__ = [
     "CHANGE_TEXT",
@@ -427,6 +427,16 @@ class ReportMetric(_Part):
         return any(worse is not None for worse in self._crossed())
 
     @property
+    def gate_unchecked(self) -> tuple[str, ...]:
+        """The numbers the backend did not send that a bound of its failed gate on the aggregate is judged by
+        (``difference``, ``percentage change``; empty: none): the verdict failed that bound as could not be checked,
+        so this run's aggregate is shown failed beside the limit, as the row says, whichever side of it it is on."""
+        if self.gate is None or self.gate_failed is None:
+            return ()
+        missing = unchecked(self.gate, self.difference, self.percentage_change, self.baseline)
+        return tuple(dict.fromkeys(what for what in missing if what is not None))  # of 0: both the difference
+
+    @property
     def baseline_text(self) -> str:
         return self.number_text(self.baseline)
 
@@ -437,7 +447,7 @@ class ReportMetric(_Part):
         if self.value is None or self.gate_limit is None:
             shown = self.number_text(self.value)
         else:
-            shown = self.limit_text(self.value, past=self.gate_crossed)
+            shown = self.limit_text(self.value, past=self.gate_crossed or bool(self.gate_unchecked))
         if self.spread is None or self.value is None:
             return shown
         return f"{shown} ± {self.number_text(self.spread)}"

@@ -178,6 +178,60 @@ def test_the_html_gate_mark_reads_this_runs_aggregate_on_its_side_of_the_limit(
         assert re.search(re.escape(mark), page), mark
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "difference", "change", "gate", "shown", "missing"),
+    [
+        # past the limit (0.59) but the difference not sent: drawn "this run: 0.59", at the limit, as if it held
+        (0.61, 0.5899, None, -3.295, GateRule(max_drop=0.02), "0.5899", "difference"),
+        # within it, and never checked: failed all the same, as the verdict and the row say
+        (0.61, 0.6, None, -1.64, GateRule(max_drop=0.02), "0.60", "difference"),
+        (0.61, 0.5899, -0.0201, None, GateRule(max_drop_pct=3), "0.59", "percentage change"),
+        # a baseline of 0 has no percentage: both bounds are judged by the difference, said once
+        (0.0, 0.001, None, None, GateRule(max_drop=0.01, max_drop_pct=5), "0.001", "difference"),
+    ],
+)
+def test_an_aggregate_whose_gate_could_not_be_checked_is_drawn_failed(
+    old: float, new: float, difference: float | None, change: float | None, gate: GateRule, shown: str, missing: str
+) -> None:
+    """The verdict fails a bound the backend sent no number for ("could not be checked"), and the row says its gate
+    failed; the HTML histogram drew this run's aggregate as an ordinary mark beside the limit, read as held."""
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": IDS,
+        "failed": [],
+        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
+        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
+    }
+    summary = summary_of(body)
+    row = delta("m", old, new, difference, change, 0, 0, 3, old_values=[old] * 3, new_values=[new] * 3)
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": [row]}, summary)
+    decision = decide(summary, comparison, gates={"m": gate})
+    assert (decision.verdict, decision.gates_hit) == (Verdict.FAIL, ("m",))
+    assert all("could not be checked" in reason for reason in decision.reasons)
+    judged = base_input(
+        summary=summary,
+        comparison=comparison,
+        metrics={"m": MetricConfig(format=".2f" if old else ".3f")},
+        gates={"m": gate},
+        decision=decision,
+        baseline=baseline_info(),
+    )
+    page = render_html(build_report(judged))
+    title = f"this run: {shown}, failed: its gate could not be checked (the backend sent no {missing})"
+    assert re.search(rf'<line class="mark-unchecked" [^>]*><title>{re.escape(title)}</title>', page), title
+    assert re.search(r'<line class="mark-aggregate" [^>]*><title>baseline: ', page)  # the baseline's as before
+    assert "this run's aggregate, its gate not checked (failed)" in page  # the legend keys the mark
+    metric = build_report(judged).metrics[0]
+    assert (metric.value_text, metric.gate_unchecked) == (shown, (missing,))  # the table's This run reads the same
+
+
+def test_a_held_gate_draws_no_unchecked_mark_nor_its_key() -> None:
+    page = render_html(build_report(gated(0.61, 0.6, -1.64, GateRule(max_drop=0.02), ".2f", lower=False, hit=False)))
+    assert 'class="mark-unchecked"' not in page
+    assert "its gate not checked" not in page
+
+
 def test_with_trials_a_boolean_metrics_datapoint_reads_in_percent_as_its_aggregate_does() -> None:
     mean = 2 / 3
     body = {
