@@ -15,12 +15,13 @@ one keep-alive connection. The bodies mix what clients get wrong on purpose and 
   with up to 1,200 segments or a 4,301-digit segment, whole buckets sent as JSON text (deep, non-finite,
   huge), nested key-value lists, ids of any length, any status code and time.
 
-Every answer must be below 500, and a 4xx must say why in a JSON ``error``. The test counts what it sent
-and requires at least :data:`REQUESTS`; afterwards every read route of the project still answers 200.
-:data:`REQUESTS` is 1,500 by default (``FUZZ_REQUESTS`` overrides it): 108 examples, so every route and
-every OTLP variant gets over a hundred bodies, in about ten seconds; ``FUZZ_REQUESTS=100000`` searches deeper
-(10,000 takes about a minute). The client is ``http.client``: httpx's own cost per request would be a third of
-the test's time.
+Every answer must be below 500, and a 4xx must say why in a JSON ``error``. The tests count what they sent
+and require at least :data:`REQUESTS` between them; afterwards every read route of the project still answers 200.
+:data:`REQUESTS` is 10,000 by default, what issue 21 asks of CI (``FUZZ_REQUESTS`` overrides it;
+``FUZZ_REQUESTS=100000`` searches deeper), sent by :data:`PARTS` tests with examples of their own, which
+pytest-xdist spreads over its workers: each about 15 s of one core, every route and every OTLP variant getting
+over 170 bodies in each. The client is ``http.client``: httpx's own cost per request would be a third of the
+tests' time.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.integration
 
-REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "1500"))
+REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "10000"))
+PARTS = 4  # tests sending REQUESTS between them: spread over the workers, not one test's minute on one core
 OTLP = "/opentelemetry/v1/traces"
 
 # ----------------------------------------------------------------------------- JSON values
@@ -408,7 +410,9 @@ def _problem(status: int, data: bytes) -> str | None:
     return None
 
 
-def test_no_body_makes_a_route_answer_5xx(world: World) -> None:
+@pytest.mark.parametrize("part", range(PARTS))
+def test_no_body_makes_a_route_answer_5xx(world: World, part: int) -> None:
+    share = -(-REQUESTS // PARTS)  # this part's; hypothesis draws its own examples for each
     sent: Counter[str] = Counter()
     seeded_ids = [(b'"{%s}"' % name.encode(), json.dumps(value).encode()) for name, value in world.ids.items()]
 
@@ -420,7 +424,7 @@ def test_no_body_makes_a_route_answer_5xx(world: World) -> None:
         return f"{name}: {method} {path} -> {problem}" if problem else None
 
     @settings(
-        max_examples=-(-REQUESTS // PER_EXAMPLE),
+        max_examples=-(-share // PER_EXAMPLE),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
@@ -437,7 +441,7 @@ def test_no_body_makes_a_route_answer_5xx(world: World) -> None:
 
     every_route()
 
-    assert sum(sent.values()) >= REQUESTS, sent
+    assert sum(sent.values()) >= share, sent
     assert len(sent) == PER_EXAMPLE, sent
     for path in READS:
         path = path.format(**world.ids)
