@@ -379,7 +379,7 @@ def compare_route_logic(store: Store, project_id: str, new_run_id: str, old_run_
 def phase_breakdown(store: Store, project_id: str, new_run: str, old_run: str, repeat: int) -> list[Timing]:
     """In-process cost of each stage the two routes go through (min of the repeats is the steady figure)."""
     now = time.time()
-    events = store.run_events(project_id, new_run, now)
+    events = list(store.run_events(project_id, new_run, now))  # a generator: read it all, as a route does
     records = store.run_records(project_id, new_run, now)
     old_records = store.run_records(project_id, old_run, now)
     run = store.get_run(project_id, new_run)
@@ -388,7 +388,9 @@ def phase_breakdown(store: Store, project_id: str, new_run: str, old_run: str, r
     comparison = compare(old_records, records, "average")
     return [
         time_call("store.get_run (big run doc)", lambda: store.get_run(project_id, new_run), repeat),
-        time_call("store.run_events: SQL + json.loads", lambda: store.run_events(project_id, new_run, now), repeat),
+        time_call(
+            "store.run_events: SQL + json.loads", lambda: list(store.run_events(project_id, new_run, now)), repeat
+        ),
         time_call("to_record over the run's events", lambda: [to_record(e) for e in events], repeat),
         time_call(
             "results.summarize", lambda: summarize(records, run.get("passing_ranges"), "average", "done"), repeat
@@ -492,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             read = time_call(
                 "store.run_events(new) [baseline read]",
-                lambda: store.run_events(project_id, new_run_id, time.time()),
+                lambda: list(store.run_events(project_id, new_run_id, time.time())),
                 args.repeat,
             )
             big_run, _ = time_http(
