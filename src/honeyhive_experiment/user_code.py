@@ -164,11 +164,28 @@ def missing_module_message(
             else f"the input {fix} finds it"
         )
         return f"{head}. {top!r} is in {place}, a folder above {said}: {fix}"
-    said = f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and"
+    add = (
+        "requirements.txt lists it, so"
+        if _listed(Path(root) / "requirements.txt", top)
+        else "add it to requirements.txt and"
+    )
+    said = f"{head}. {top!r} is not installed where the experiment runs: {add}"
     before, requirements = "which installs your dependencies before your code is imported", "-r requirements.txt"
     if workspace is not None:
         return f"{said} set the input `install: {requirements}`, {before}"
     return f"{said} run with --install '{requirements}', {before} (in the action, the input `install: {requirements}`)"
+
+
+def _listed(requirements: Path, module: str) -> bool:
+    """Whether the ``requirements`` file names a project called as ``module`` (``-`` and ``_`` alike, any case): the
+    advice then is to install it, not to add it. A project named otherwise (``PyYAML`` for ``yaml``) is not seen."""
+    try:
+        lines = requirements.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    wanted = re.sub(r"[-_.]+", "_", module).lower()
+    names = (re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line) for line in lines)
+    return any(re.sub(r"[-_.]+", "_", name[1]).lower() == wanted for name in names if name)
 
 
 def _yaml(value: str) -> str:

@@ -628,6 +628,14 @@ FAILED_IMPORT_CASES = [
         " requirements.txt`)",
     ),
     (
+        "missing-dependency-listed",  # requirements.txt names it (any case, - or _): install it, not add it
+        {"{m}_app.py": "import {m}_absent\n", "requirements.txt": "# deps\nrequests>=2\n{m}-ABSENT[extra]==1.0\n"},
+        "cannot import '{m}_app:answer': no module named '{m}_absent' (from {m}_app.py:1). '{m}_absent' is not"
+        " installed where the experiment runs: requirements.txt lists it, so run with --install '-r requirements.txt',"
+        " which installs your dependencies before your code is imported (in the action, the input `install: -r"
+        " requirements.txt`)",
+    ),
+    (
         "missing-dependency-of-an-installed-package",  # the user's line that reached it, not the package's
         {
             "{m}_pkg/__init__.py": "",
