@@ -46,6 +46,7 @@ __all__ = [
     "callable_name",
     "check_answers",
     "error_text",
+    "from_numpy",
     "function_convention",
     "inspect_callable",
     "where_blocking",
@@ -282,6 +283,18 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     return FunctionConvention(
         inputs_and_ground_truth=older, tracer=tracer, is_async=shape.is_async, ground_truth=not older or passed == 2
     )
+
+
+def from_numpy(value: Any) -> Any:
+    """A numpy value (``np.int64``, ``np.bool_``, ``np.float32``: what numpy's functions return; an array) as the
+    Python value it holds (``tolist()``: a number, a bool, nested lists); anything else, or one whose ``tolist()``
+    raises, as it is."""
+    if type(value).__module__ == "numpy" and callable(tolist := getattr(value, "tolist", None)):
+        try:
+            return tolist()
+        except Exception:
+            return value
+    return value
 
 
 def shown(value: Any) -> str:

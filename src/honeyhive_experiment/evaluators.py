@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
-from honeyhive_experiment.calling import callable_name, check_answers, error_text, inspect_callable
+from honeyhive_experiment.calling import callable_name, check_answers, error_text, from_numpy, inspect_callable
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
@@ -101,12 +101,9 @@ def _is_scalar(value: object) -> TypeGuard[MetricValue]:
 
 def _plain(value: object) -> object:
     """A numpy scalar (``np.float32``, ``np.int64``, ``np.bool_``: what numpy's functions return) as the Python
-    number it holds; anything else as it is."""
-    if type(value).__module__ == "numpy" and callable(item := getattr(value, "item", None)):
-        held = item()
-        if isinstance(held, bool | int | float):
-            return held
-    return value
+    number it holds (:func:`~honeyhive_experiment.calling.from_numpy`); anything else (an array too) as it is."""
+    held = from_numpy(value)
+    return held if isinstance(held, bool | int | float) else value
 
 
 def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]]]:

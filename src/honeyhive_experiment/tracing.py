@@ -56,7 +56,7 @@ from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.util.types import Attributes
 from pydantic import BaseModel
 
-from honeyhive_experiment.calling import error_text, shown
+from honeyhive_experiment.calling import error_text, from_numpy, shown
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
@@ -106,7 +106,8 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
 
     A set or tuple becomes a list (a set's items sorted, by their text when they do not sort: the same on every
     run), holding the same items; a dataclass or a pydantic model the object of its fields (:func:`_fields`, as its
-    own JSON would be: a structured output is recorded as data, not as its ``repr``); an integer beyond 64 bits its
+    own JSON would be: a structured output is recorded as data, not as its ``repr``), a numpy number or array the
+    number or lists it holds; an integer beyond 64 bits its
     digits as text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in
     its place, said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference
     cycle), containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no
@@ -165,6 +166,8 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     if isinstance(value, int):
         return value if value in _INT64 else _digits(value)
     container = isinstance(value, Mapping | list | tuple | set | frozenset)
+    if not container and (plain := from_numpy(value)) is not value:  # a numpy number or array: what it holds
+        return _recordable(plain, path, depth, holding, cut)
     if not container and not _has_fields(value):
         text = stable_text(value)
         kind = type(value).__name__

@@ -190,3 +190,21 @@ def test_the_warning_names_the_datapoint_with_the_smallest_id_whatever_the_order
             "the outputs of 2 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
             " datapoint a: outputs.y is NaN"
         )
+
+
+@pytest.mark.unit
+def test_numpy_numbers_and_arrays_are_recorded_as_what_they_hold_not_their_text() -> None:
+    """np.int64 (a sum), np.bool_ (a comparison), np.float32 and an array (an embedding) were recorded as their
+    str(), '3', 'True', '[0.1 0.2]', each said as changed: a number became a string in HoneyHive and the report."""
+    np = pytest.importorskip("numpy")  # a user-side package: installed with the test extras (through scipy)
+    value = {
+        "total": np.int64(3),
+        "ok": np.bool_(True),
+        "half": np.float32(0.5),
+        "grid": np.arange(4).reshape(2, 2),
+        "gaps": np.array([np.nan, 1.0]),
+    }
+    made = recordable(value)
+    assert made.value == {"total": 3, "ok": True, "half": 0.5, "grid": [[0, 1], [2, 3]], "gaps": [None, 1.0]}
+    assert [type(made.value[key]) for key in ("total", "ok", "half")] == [int, bool, float]
+    assert made.cut == ("outputs.gaps.0 is NaN, which JSON cannot carry: recorded as null",)
