@@ -591,9 +591,9 @@ def judge(
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
-    # where the datapoints the report lists are in the dataset file: those that errored, and those that failed
+    # where the datapoints the report lists are in the dataset file: those that errored, failed, or are flaky
     listed = {o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures}
-    places = dataset.places(listed | set(result.summary.failed))
+    places = dataset.places(listed | set(result.summary.failed) | set(result.summary.flaky))
     decision = decide(
         result.summary,
         comparison,
