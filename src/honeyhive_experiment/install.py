@@ -209,7 +209,7 @@ def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
             text = real.read_text(errors="replace")
         except (OSError, RuntimeError):
             continue
-        bases = (path.parent, cwd)
+        bases = (path.parent, real.parent, cwd)  # the folder as named (pip's), as a link leads (maybe uv's); cwd last
         for number, line in _logical_lines(text):
             expanded = _VARIABLE.sub(lambda match: os.environ.get(match[1] or match[2], match[0]), line)
             try:
@@ -288,7 +288,7 @@ def _refused_value(
 ) -> str | None:
     """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own; relative to each of ``bases``)
     names something outside ``cwd`` (said as ``where``), or None. The requirement file an option of
-    :data:`_REQUIREMENT_FILES` names (relative to the first base only) is added to ``files``."""
+    :data:`_REQUIREMENT_FILES` names (in a file, relative to each base but the last, ``cwd``) is added to ``files``."""
     outside = (
         f"{f'{spelled} ' if option else ''}{value}: not inside the working directory {where};"
         " the installer may read only files inside it"
@@ -296,7 +296,7 @@ def _refused_value(
     if option == "--report" and value == "-":  # the report on standard output
         return None
     if option in _REQUIREMENT_FILES:
-        bases = bases[:1]  # an include is read from the including file's folder only, by pip and uv
+        bases = bases[:-1] or bases  # an include is read from the including file's folder only (not cwd), by pip and uv
     # file: URLs, also inside a requirement (pkg @ file:///…); another URL (an index, a VCS, an archive) is left alone
     paths = [urllib.parse.unquote(match[1]) or "/" for match in _FILE_URL.finditer(value)]
     path_like = option is not None or value.startswith((".", "~", "/")) or "/" in value or os.sep in value

@@ -189,6 +189,8 @@ def test_the_install_input_may_read_only_files_inside_the_working_directory(
         ("-r ../outside.txt", "reqs.txt:1: -r ../outside.txt: " + OUTSIDE),
         ("-r sub/more.txt", "sub/more.txt:2: -r ../../outside.txt: " + OUTSIDE),  # read from the including folder
         ("-r sub/more.txt\n-r reqs.txt", "sub/more.txt:2: -r ../../outside.txt"),  # a cycle is followed once
+        # a link to a file elsewhere in the folder: its includes read from the link's folder and from the file's
+        ("-r a/b/alias.txt", "a/b/alias.txt:1: -r ../../y.txt: " + OUTSIDE),
         ("-e /srv/pkg", "reqs.txt:1: -e /srv/pkg: " + OUTSIDE),
         ("--index-url file:///srv/simple", "reqs.txt:1: --index-url file:///srv/simple: " + OUTSIDE),
         ("--find-links=/opt/wheels", "reqs.txt:1: --find-links /opt/wheels: " + OUTSIDE),
@@ -217,6 +219,9 @@ def test_the_files_the_install_input_reads_may_include_only_files_inside_the_wor
     (work / "sub" / "more.txt").write_text("rapidfuzz\n-r ../../outside.txt\n")
     (work / "sub" / "more.txt#not-a-comment").write_text("-r ok.txt\n")
     (work / "sub" / "ok.txt").write_text("-r ../sub/ok.txt\nrapidfuzz\n")
+    (work / "sub" / "x.txt").write_text("-r ../../y.txt\n")  # from a/b/, the link's folder, work/y.txt: inside
+    (work / "a" / "b").mkdir(parents=True)
+    (work / "a" / "b" / "alias.txt").symlink_to(work / "sub" / "x.txt")
     monkeypatch.setenv("HOME", "/home/someone")
 
     problem = refused_argument(["-r", "reqs.txt"], work)
