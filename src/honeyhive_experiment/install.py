@@ -87,8 +87,7 @@ _SHORT_VALUES: Final = frozenset("PC")  # short options with a value that is no 
 _URL: Final = re.compile(r"(?i)[a-z][a-z0-9+.-]*://")
 _FILE_URL: Final = re.compile(r"(?i)(?<![a-z0-9.-])file:(?://[^/\s]*)?([^\s;#]*)")  # its path: group 1
 _COMMENT: Final = re.compile(r"(^|\s)#.*$")  # in a requirements file, as pip strips it
-# a requirements file's environment variables: pip expands ${NAME}, uv also $NAME
-_VARIABLE: Final = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VARIABLE: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")  # pip and uv expand ${NAME} in a requirements file, not $NAME
 
 
 def canonical_name(name: str) -> str:
@@ -195,7 +194,7 @@ def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
     file once) is refused, said with the file (from ``cwd``) and the line's number; None when none is.
 
     As pip reads them: lines ending in ``\\`` continued, comments taken away, ``${NAME}`` expanded from the
-    environment (``$NAME`` too, as uv does; a line that changed is quoted as written: the value may be a secret).
+    environment (a line that changed is quoted as written: the value may be a secret).
     An include's relative path is read from the including file's folder (pip's and uv's way), another path's from
     the folder or ``cwd`` (uv's and pip's way): each must stay inside ``cwd``."""
     seen: set[Path] = set()
@@ -211,7 +210,7 @@ def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
             continue
         bases = (path.parent, real.parent, cwd)  # the folder as named (pip's), as a link leads (maybe uv's); cwd last
         for number, line in _logical_lines(text):
-            expanded = _VARIABLE.sub(lambda match: os.environ.get(match[1] or match[2], match[0]), line)
+            expanded = _VARIABLE.sub(lambda match: os.environ.get(match[1], match[0]), line)
             try:
                 words = shlex.split(expanded)
             except ValueError:  # an unbalanced quote: pip splits only the options, the installer may accept it
