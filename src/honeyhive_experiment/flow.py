@@ -16,6 +16,7 @@ invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import itertools
@@ -303,7 +304,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
         name = Path(path).name
         fix = f"the input `config: {name}`" if settings.as_action else f"--config {shlex.quote(name)}"
         return f"{said}): {fix} finds it"
-    if (close := _close_file(root / path)) is not None:  # a misspelt name in the right folder
+    if (close := _close_file(root / path, root)) is not None:  # a misspelt name in the right folder
         return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"
 
@@ -322,13 +323,23 @@ def _inputs_finding(settings: Settings, above: Path, *, own: bool) -> str | None
     return f"the inputs {fix} and `config: {input_value(config)}` find it"
 
 
-def _close_file(path: Path) -> str | None:
-    """The name of the file in ``path``'s folder closest to its name (of its first 1,000 entries), if one is close."""
+def _close_file(path: Path, root: Path) -> str | None:
+    """The name of the file in ``path``'s folder closest to its name (of its first 1,000 entries), if one is close:
+    never ``path`` itself, nor a file that is the same one (a link to it), nor one outside ``root`` (symlinks followed),
+    which would be refused too. A path leading outside was answered "did you mean <the same path>?", without the advice
+    to keep it inside the repository."""
     try:
-        names = [e.name for e in itertools.islice(os.scandir(path.parent), 1_000) if e.is_file()]
-    except OSError:
+        names = [
+            e.name for e in itertools.islice(os.scandir(path.parent), 1_000) if e.is_file() and e.name != path.name
+        ]
+        itself = path.resolve() if os.path.lexists(path) else None
+    except (OSError, RuntimeError):
         return None
-    return next(iter(difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)), None)  # not a shared suffix
+    for name in difflib.get_close_matches(path.name, names, n=max(len(names), 1), cutoff=0.75):  # not a shared suffix
+        with contextlib.suppress(OSError, RuntimeError):
+            if (found := inside(root, os.path.abspath(path.parent / name))) is not None and found != itself:
+                return name
+    return None
 
 
 def prepare_dataset(
@@ -580,9 +591,9 @@ def judge(
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
-    # where the datapoints the report lists are in the dataset file: those that errored, and those that failed
+    # where the datapoints the report lists are in the dataset file: those that errored, failed, or are flaky
     listed = {o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures}
-    places = dataset.places(listed | set(result.summary.failed))
+    places = dataset.places(listed | set(result.summary.failed) | set(result.summary.flaky))
     decision = decide(
         result.summary,
         comparison,

@@ -17,8 +17,8 @@ The arguments may read only files inside the working directory (:func:`refused_a
 the file), and ``-r``, ``-c``, ``-e``, ``--find-links``, a ``file:`` index, a local path or any option's path
 value may name any file. Every path is resolved (symlinks followed) against the working directory and must stay
 inside it; URLs with another scheme (an index, a VCS) are left alone, and ``--python`` (another interpreter)
-is refused. What a requirements file inside the working directory says is not checked: the repository's files
-are trusted as its code is, which the action runs anyway.
+is refused. The requirement and constraint files they name are read, and their includes followed, by the same
+rules: a ``reqs.txt`` of the repository saying ``-r /proc/self/environ`` did what the command line may not.
 """
 
 from __future__ import annotations
@@ -70,6 +70,13 @@ _PATH_OPTIONS: Final = frozenset(
         "--editable", "--find-links", "--index-url", "--extra-index-url", "--index", "--default-index",
     }
 )  # fmt: skip
+# options whose file is in the requirements format: its lines are checked too, and its includes followed
+_REQUIREMENT_FILES: Final = frozenset(
+    {
+        "--requirement", "--requirements", "--constraint", "--constraints", "--override", "--overrides",
+        "--build-constraint", "--build-constraints",
+    }
+)  # fmt: skip
 _REFUSED_OPTIONS: Final = frozenset({"--python"})  # another interpreter: the user's code runs in this one
 _SHORT_OPTIONS: Final = {
     "r": "--requirement", "c": "--constraint", "b": "--build-constraints", "t": "--target", "e": "--editable",
@@ -79,6 +86,8 @@ _SHORT_FLAGS: Final = frozenset("qvUIhVn")  # short options without a value, as 
 _SHORT_VALUES: Final = frozenset("PC")  # short options with a value that is no path: --upgrade-package, -C k=v
 _URL: Final = re.compile(r"(?i)[a-z][a-z0-9+.-]*://")
 _FILE_URL: Final = re.compile(r"(?i)(?<![a-z0-9.-])file:(?://[^/\s]*)?([^\s;#]*)")  # its path: group 1
+_COMMENT: Final = re.compile(r"(^|\s)#.*$")  # in a requirements file, as pip strips it
+_VARIABLE: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")  # pip and uv expand ${NAME} in a requirements file, not $NAME
 
 
 def canonical_name(name: str) -> str:
@@ -139,16 +148,29 @@ def _uv_binary() -> str | None:
 
 def refused_argument(arguments: Sequence[str], cwd: Path, *, named: str | None = None) -> str | None:
     """Why ``arguments`` may not be given to the installer run in ``cwd``, or ``None`` when they may: an
-    argument that names a file or folder outside ``cwd`` (symlinks followed), or an option that is refused.
+    argument that names a file or folder outside ``cwd`` (symlinks followed), or an option that is refused; then
+    the lines of the requirement and constraint files they name, and of the files those include, by the same rules
+    (said as ``reqs.txt:3: -r /proc/self/environ: …``).
     ``named``: the working directory as the action's input names it, from the workspace (not the runner's path),
     else said by ``cwd``."""
     where = f"{cwd} (symlinks followed)" if named is None else f"(working-directory: {named}; symlinks followed)"
+    files: list[Path] = []
+    home = Path(os.path.abspath(cwd))
+    return _refused_arguments(arguments, home, where, (home,), files) or _refused_files(files, home, where)
+
+
+def _refused_arguments(
+    arguments: Sequence[str], cwd: Path, where: str, bases: tuple[Path, ...], files: list[Path]
+) -> str | None:
+    """:func:`refused_argument` for one list of arguments, whose relative paths are read from each of ``bases``;
+    the requirement files they name (inside ``cwd``) are added to ``files``."""
     pending: tuple[str, str] | None = None  # (the option, as spelled) whose value is the next argument
     for index, argument in enumerate(arguments):
         if pending is not None:
-            problem, pending = _refused_value(argument, cwd, where, *pending), None
+            problem, pending = _refused_value(argument, cwd, where, *pending, bases=bases, files=files), None
         elif argument == "--":  # the rest are requirements and paths
-            return next((p for a in arguments[index + 1 :] if (p := _refused_value(a, cwd, where))), None)
+            rest = arguments[index + 1 :]
+            return next((p for a in rest if (p := _refused_value(a, cwd, where, bases=bases))), None)
         elif argument.startswith("--"):
             name, equals, value = argument.partition("=")
             option = _long_option(name)
@@ -157,14 +179,66 @@ def refused_argument(arguments: Sequence[str], cwd: Path, *, named: str | None =
             if option is not None and not equals:
                 pending = (option, name)
                 continue
-            problem = _refused_value(value, cwd, where, option, name) if equals else None
+            problem = _refused_value(value, cwd, where, option, name, bases=bases, files=files) if equals else None
         elif argument.startswith("-") and len(argument) > 1:
-            problem, pending = _refused_cluster(argument, cwd, where)
+            problem, pending = _refused_cluster(argument, cwd, where, bases, files)
         else:
-            problem = _refused_value(argument, cwd, where)
+            problem = _refused_value(argument, cwd, where, bases=bases)
         if problem is not None:
             return problem
     return None
+
+
+def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
+    """Why a line of one of the requirement ``files`` (or of a file they include, followed to any depth, each
+    file once) is refused, said with the file (from ``cwd``) and the line's number; None when none is.
+
+    As pip reads them: lines ending in ``\\`` continued, comments taken away, ``${NAME}`` expanded from the
+    environment (a line that changed is quoted as written: the value may be a secret).
+    An include's relative path is read from the including file's folder (pip's and uv's way), another path's from
+    the folder or ``cwd`` (uv's and pip's way): each must stay inside ``cwd``."""
+    seen: set[Path] = set()
+    while files:
+        path = files.pop(0)
+        try:
+            real = path.resolve()
+            if real in seen or not real.is_file():
+                continue  # a missing file is the installer's to report
+            seen.add(real)
+            text = real.read_text(errors="replace")
+        except (OSError, RuntimeError):
+            continue
+        bases = (path.parent, real.parent, cwd)  # the folder as named (pip's), as a link leads (maybe uv's); cwd last
+        for number, line in _logical_lines(text):
+            expanded = _VARIABLE.sub(lambda match: os.environ.get(match[1], match[0]), line)
+            try:
+                words = shlex.split(expanded)
+            except ValueError:  # an unbalanced quote: pip splits only the options, the installer may accept it
+                words = expanded.split()
+            if (problem := _refused_arguments(words, cwd, where, bases, files)) is not None:
+                if expanded != line:
+                    problem = (
+                        f"{line.strip()}: not inside the working directory {where} once its environment variables"
+                        " are expanded; the installer may read only files inside it"
+                    )
+                return f"{os.path.relpath(path, cwd)}:{number}: {problem}"
+    return None
+
+
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """``(the number of its first line, the line)`` for each line of a requirements file that says something:
+    continued lines (``\\`` at the end) joined, comments (``#`` at the start or after a space) taken away."""
+    first, parts = 0, list[str]()
+    for number, line in enumerate(text.splitlines(), start=1):
+        first = first if parts else number
+        if line.endswith("\\"):
+            parts.append(line[:-1])
+            continue
+        joined, parts = _COMMENT.sub("", "".join([*parts, line])).strip(), []
+        if joined:
+            yield first, joined
+    if parts and (joined := _COMMENT.sub("", "".join(parts)).strip()):
+        yield first, joined
 
 
 def _long_option(name: str) -> str | None:
@@ -177,7 +251,9 @@ def _long_option(name: str) -> str | None:
     return None
 
 
-def _refused_cluster(argument: str, cwd: Path, where: str) -> tuple[str | None, tuple[str, str] | None]:
+def _refused_cluster(
+    argument: str, cwd: Path, where: str, bases: tuple[Path, ...], files: list[Path]
+) -> tuple[str | None, tuple[str, str] | None]:
     """A short option or a cluster of them (``-r reqs.txt``, ``-rreqs.txt``, ``-qr reqs.txt``): why it is
     refused (or None), and the option whose value is the next argument (or None)."""
     for position, letter in enumerate(argument[1:], start=2):
@@ -190,29 +266,46 @@ def _refused_cluster(argument: str, cwd: Path, where: str) -> tuple[str | None, 
             return None, None
         if option is not None and not value:
             return None, (option, f"-{letter}")
-        # a known option's value, or what follows an unknown letter: checked all the same
-        return _refused_value(value, cwd, where, option, f"-{letter}"), None
+        # a known option's value, or what follows an unknown letter: checked all the same; -r=/x is /x to uv (and
+        # clap), =/x to pip
+        values = [value, value[1:]] if value.startswith("=") else [value]
+        spelled = f"-{letter}"
+        check = (_refused_value(v, cwd, where, option, spelled, bases=bases, files=files) for v in values)
+        return next((problem for problem in check if problem is not None), None), None
     return None, None
 
 
-def _refused_value(value: str, cwd: Path, where: str, option: str | None = None, spelled: str = "") -> str | None:
-    """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own) names something outside
-    ``cwd`` (said as ``where``), or None."""
+def _refused_value(
+    value: str,
+    cwd: Path,
+    where: str,
+    option: str | None = None,
+    spelled: str = "",
+    *,
+    bases: tuple[Path, ...],
+    files: list[Path] | None = None,
+) -> str | None:
+    """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own; relative to each of ``bases``)
+    names something outside ``cwd`` (said as ``where``), or None. The requirement file an option of
+    :data:`_REQUIREMENT_FILES` names (in a file, relative to each base but the last, ``cwd``) is added to ``files``."""
     outside = (
         f"{f'{spelled} ' if option else ''}{value}: not inside the working directory {where};"
         " the installer may read only files inside it"
     )
     if option == "--report" and value == "-":  # the report on standard output
         return None
-    for match in _FILE_URL.finditer(value):  # file: URLs, also inside a requirement (pkg @ file:///…)
-        if not _inside(urllib.parse.unquote(match[1]) or "/", cwd):
-            return outside
-    if _URL.search(value) or _FILE_URL.search(value):
-        return None  # a URL: an index, a VCS, an archive to download (a file: one was checked above)
-    path_like = option is not None or value.startswith((".", "~", "/"))  # option: one of _PATH_OPTIONS
-    if path_like or "/" in value or os.sep in value or _exists(cwd, value):
-        return None if _inside(value, cwd) else outside
-    return None  # a requirement: a name, with extras, versions and markers
+    if option in _REQUIREMENT_FILES:
+        bases = bases[:-1] or bases  # an include is read from the including file's folder only (not cwd), by pip and uv
+    # file: URLs, also inside a requirement (pkg @ file:///…); another URL (an index, a VCS, an archive) is left alone
+    paths = [urllib.parse.unquote(match[1]) or "/" for match in _FILE_URL.finditer(value)]
+    path_like = option is not None or value.startswith((".", "~", "/")) or "/" in value or os.sep in value
+    if not paths and not _URL.search(value) and (path_like or any(_exists(base, value) for base in bases)):
+        paths = [value]  # option: one of _PATH_OPTIONS; else a requirement (a name, extras, versions, markers)
+    if not all(_inside(path, cwd, base) for path in paths for base in bases):
+        return outside
+    if files is not None and option in _REQUIREMENT_FILES:
+        files.extend(Path(os.path.abspath(base / os.path.expanduser(path))) for path in paths for base in bases)
+    return None
 
 
 def _exists(cwd: Path, value: str) -> bool:
@@ -222,10 +315,10 @@ def _exists(cwd: Path, value: str) -> bool:
         return False
 
 
-def _inside(path: str, cwd: Path) -> bool:
-    """Whether ``path`` (relative to ``cwd``; ``~`` expanded) is ``cwd`` or under it, symlinks followed."""
+def _inside(path: str, cwd: Path, base: Path) -> bool:
+    """Whether ``path`` (relative to ``base``; ``~`` expanded) is ``cwd`` or under it, symlinks followed."""
     try:
-        return inside(cwd, os.path.expanduser(path)) is not None
+        return inside(cwd, base / os.path.expanduser(path)) is not None
     except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte: not a path that can be vouched for
         return False
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import shlex
 import shutil
 import tempfile
@@ -118,6 +119,7 @@ INTERPRETER = "not allowed: your code runs in the action's own interpreter"
         ("-r /proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # printed the environment
         ("-r/proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # the value attached
         ("-qr/proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # in a cluster of short options
+        ("-r=/proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # uv (clap) reads /proc/self/environ
         ("--requirement=/proc/self/environ", "--requirement /proc/self/environ", OUTSIDE),
         ("--req /proc/self/environ", "--req /proc/self/environ", OUTSIDE),  # pip takes a prefix of an option
         ("-r environ.txt", "-r environ.txt", OUTSIDE),  # a symlink in the folder, to /proc/self/environ
@@ -171,6 +173,69 @@ def test_the_install_input_may_read_only_files_inside_the_working_directory(
         assert problem.startswith(f"{refused}: {why}")
         # '-c /etc/passwd: outside ...' was printed '-c /etc/passwd: *** the working directory ...'
         assert Redactor().redact(problem) == problem
+
+
+@pytest.mark.parametrize(
+    ("lines", "refused"),
+    [
+        # a requirements file of the repository had the installer print the environment: as the command line may not
+        ("-r /proc/self/environ", "reqs.txt:1: -r /proc/self/environ: " + OUTSIDE),
+        ("rapidfuzz\n# -r /etc/passwd\n--requirement=/proc/self/environ", "reqs.txt:3: --requirement /proc/self"),
+        ("-c /etc/passwd", "reqs.txt:1: -c /etc/passwd: " + OUTSIDE),
+        ("--constraint /etc/passwd  # pins", "reqs.txt:1: --constraint /etc/passwd: " + OUTSIDE),
+        ("-r=/proc/self/environ", "reqs.txt:1: -r /proc/self/environ: " + OUTSIDE),  # uv's way (pip's: =/proc/…)
+        ("rapidfuzz \\\n  -r /proc/self/environ", "reqs.txt:1: -r /proc/self/environ"),  # a continued line
+        ("-r environ.txt", "reqs.txt:1: -r environ.txt: " + OUTSIDE),  # a symlink to /proc/self/environ
+        ("-r ../outside.txt", "reqs.txt:1: -r ../outside.txt: " + OUTSIDE),
+        ("-r sub/more.txt", "sub/more.txt:2: -r ../../outside.txt: " + OUTSIDE),  # read from the including folder
+        ("-r sub/more.txt\n-r reqs.txt", "sub/more.txt:2: -r ../../outside.txt"),  # a cycle is followed once
+        # a link to a file elsewhere in the folder: its includes read from the link's folder and from the file's
+        ("-r a/b/alias.txt", "a/b/alias.txt:1: -r ../../y.txt: " + OUTSIDE),
+        ("-e /srv/pkg", "reqs.txt:1: -e /srv/pkg: " + OUTSIDE),
+        ("--index-url file:///srv/simple", "reqs.txt:1: --index-url file:///srv/simple: " + OUTSIDE),
+        ("--find-links=/opt/wheels", "reqs.txt:1: --find-links /opt/wheels: " + OUTSIDE),
+        ("pkg @ file:///etc/pkg", "reqs.txt:1: file:///etc/pkg: " + OUTSIDE),
+        ("/etc/passwd", "reqs.txt:1: /etc/passwd: " + OUTSIDE),
+        # ${NAME} is expanded: the line is quoted as written, not with the variable's value
+        ("-r ${HOME}/.netrc", "reqs.txt:1: -r ${HOME}/.netrc: not inside the working directory"),
+        # inside the working directory, or no file at all
+        ("rapidfuzz>=3\nopenai<2; python_version >= '3.11'\n-r sub/more.txt#not-a-comment", None),
+        ("-r sub/ok.txt\n-c sub/ok.txt\n-e ./vendor\n--index-url https://pypi.org/simple\n-r https://e.x/r.txt", None),
+        ("--hash=sha256:0123 rapidfuzz==3.0\n-r missing.txt\nunbalanced 'quote", None),
+        ("-r $HOME/.netrc", None),  # neither pip nor uv expands $NAME: a file named so in the folder
+    ],
+)
+def test_the_files_the_install_input_reads_may_include_only_files_inside_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: str, refused: str | None
+) -> None:
+    """Issue 21's "only requirement files inside the working directory": a file inside it said ``-r
+    /proc/self/environ`` and uv quoted the environment ("Couldn't parse requirement in `/proc/self/environ`")."""
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "vendor").mkdir()
+    (tmp_path / "outside.txt").write_text("rapidfuzz\n")
+    (work / "environ.txt").symlink_to("/proc/self/environ")
+    (work / "reqs.txt").write_text(lines + "\n")
+    (work / "sub" / "more.txt").write_text("rapidfuzz\n-r ../../outside.txt\n")
+    (work / "sub" / "more.txt#not-a-comment").write_text("-r ok.txt\n")
+    (work / "sub" / "ok.txt").write_text("-r ../sub/ok.txt\nrapidfuzz\n")
+    (work / "sub" / "x.txt").write_text("-r ../../y.txt\n")  # from a/b/, the link's folder, work/y.txt: inside
+    (work / "a" / "b").mkdir(parents=True)
+    (work / "a" / "b" / "alias.txt").symlink_to(work / "sub" / "x.txt")
+    monkeypatch.setenv("HOME", "/home/someone")
+
+    problem = refused_argument(["-r", "reqs.txt"], work)
+
+    if refused is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert problem.startswith(refused), problem
+        assert "/home/someone" not in problem
+    # the settings refuse it before anything is installed, as they refuse the command line's -r /proc/self/environ
+    if refused is not None:
+        with pytest.raises(SettingsError, match=rf"^flag --install: {re.escape(refused)}"):
+            Settings.from_args({"install": "-r reqs.txt", "working_directory": str(work)}, {})
 
 
 WORKING_DIRECTORY = "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY"

@@ -61,27 +61,45 @@ def repo(quickstart: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "where"),
+    ("old", "new", "where", "advice"),
     [
-        ("path: data/questions.jsonl", "path: ../elsewhere.jsonl", "experiment.yml:6: dataset.path"),
-        ("path: data/questions.jsonl", "path: data/linked.jsonl", "experiment.yml:6: dataset.path"),
+        ("path: data/questions.jsonl", "path: ../elsewhere.jsonl", "experiment.yml:6: dataset.path", None),
+        ("path: data/questions.jsonl", "path: data/linked.jsonl", "experiment.yml:6: dataset.path", None),
         (
             "comment: {max_datapoints: 10}",
             "comment: {max_datapoints: 10, template: ../elsewhere.jsonl}",
             "experiment.yml:21: comment.template",
+            None,
+        ),
+        (
+            "comment: {max_datapoints: 10}",
+            "comment: {max_datapoints: 10, template: data/linked.jsonl}",
+            "experiment.yml:21: comment.template",
+            None,
+        ),
+        # a link named like a file of the folder that stays inside: that one is meant, maybe
+        (
+            "path: data/questions.jsonl",
+            "path: data/question.jsonl",
+            "dataset.path",
+            "did you mean data/questions.jsonl?",
         ),
     ],
-    ids=["dotdot-dataset", "symlinked-dataset", "dotdot-template"],
+    ids=["dotdot-dataset", "symlinked-dataset", "dotdot-template", "symlinked-template", "link-beside-a-close-file"],
 )
 def test_validate_refuses_a_config_path_that_leads_outside(
-    repo: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, where: str
+    repo: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, where: str, advice: str | None
 ) -> None:
+    """It said "did you mean data/linked.jsonl?" of data/linked.jsonl itself (the file, found beside its own name), and
+    so not "keep it inside the repository"."""
+    (repo / "data" / "question.jsonl").symlink_to(repo.parent / "elsewhere.jsonl")
     config = repo / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    assert main(["validate", "-C", str(repo)]) == 2
+    assert main(["validate", "--no-probe", "-C", str(repo)]) == 2
     err = capsys.readouterr().err
     assert where in err, err
     assert "leads outside the working directory" in err
+    assert err.rstrip().endswith(advice or "(which -C sets); keep it inside the repository"), err
 
 
 EXTENDED = '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}{% include "extra.md" %}{% endblock %}'

@@ -266,13 +266,14 @@ def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_ter
     assert number_two["place"] is not None
     assert f"{named} (flaky: 1 of 3 trials passed)" in terminal
     assert "Flaky datapoints (1): their trials disagree on pass/fail" in terminal
-    assert f"{flaky['id']}: 1 of 3 trials passed, failed on the mean" in terminal
+    assert flaky["place"] == number_two["place"]  # the flaky list names it as the failed list does
+    assert f"  {named}: 1 of 3 trials passed, failed on the mean" in terminal, terminal
     assert "15/15 trials (" in shown  # the progress line counts trials: 3 of each of 5 datapoints
 
     assert "· 3 trials per datapoint" in comment
     assert f"| {named} (🎲 flaky: 1 of 3 trials passed) |" in comment
     assert "🎲 1 flaky datapoint: its trials disagree on pass/fail" in comment
-    assert f"| {flaky['id']} | 1 of 3 | ❌ failed on the mean |" in comment
+    assert f"| {named} | 1 of 3 | ❌ failed on the mean |" in comment
 
 
 def test_a_flaky_datapoint_failed_by_a_trial_that_raised_says_so_not_that_it_failed_on_the_mean(
@@ -285,8 +286,10 @@ def test_a_flaky_datapoint_failed_by_a_trial_that_raised_says_so_not_that_it_fai
     (flaky,) = report["datapoints"]["flaky"]
     assert (flaky["trials_passed"], flaky["trials"], flaky["failed"], flaky["errored_trials"]) == (2, 3, True, 1)
     terminal, comment = shown.split("----- the comment that would be posted -----", 1)
-    assert f"{flaky['id']}: 2 of 3 trials passed, failed: its function errored in 1 trial\n" in terminal
-    assert f"| {flaky['id']} | 2 of 3 | ❌ failed: its function errored in 1 trial |" in comment
+    named = f"{flaky['place']} ({flaky['id']})"  # its line in the dataset file
+    assert flaky["place"] is not None
+    assert f"  {named}: 2 of 3 trials passed, failed: its function errored in 1 trial\n" in terminal
+    assert f"| {named} | 2 of 3 | ❌ failed: its function errored in 1 trial |" in comment
     assert "on the mean" not in shown
 
 

@@ -657,6 +657,7 @@ class _Builder:
             rows.append(
                 ReportFlakyDatapoint(
                     id=clip(self.r(key), 100),
+                    place=self._place(result.datapoint_id if result is not None and result.datapoint_id else key),
                     trials_passed=result.trials_passed if result is not None else None,
                     trials=result.trials if result is not None and result.trials else None,
                     failed=key in failed,

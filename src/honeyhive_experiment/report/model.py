@@ -670,6 +670,11 @@ class ReportFlakyDatapoint(_Part):
     """A datapoint whose trials disagree on pass/fail (the backend's ``flaky`` list)."""
 
     id: str = Field(description="The datapoint's id.")
+    place: str | None = Field(
+        default=None,
+        description="Where the datapoint is in the dataset file, as file:line (the line its record starts on); null"
+        " for a managed dataset.",
+    )
     trials_passed: NonNegativeInt | None = Field(description="How many of its trials passed (the backend's).")
     trials: int | None = Field(ge=1, description="How many trials it had (the backend's).")
     failed: bool = Field(

@@ -149,7 +149,7 @@ def _metrics(report: Report) -> list[str]:
 
 
 def _named(ident: str, place: str | None) -> str:
-    """A datapoint as the failed and errored lists name it: by its place in the dataset file when it has one,
+    """A datapoint as the failed, errored and flaky lists name it: by its place in the dataset file when it has one,
     ``data/q.jsonl:2 (EXT-f48de4ff17bea411)``, else by its id."""
     return plain(f"{place} ({ident})" if place else ident)
 
@@ -180,7 +180,9 @@ def _errors(report: Report, limit: int) -> list[str]:
 
 def _flaky(report: Report, limit: int) -> list[str]:
     flaky = report.datapoints.flaky
-    lines = [f"{plain(row.id)}: {row.passed_text} trials passed, {row.result_text}" for row in flaky[:limit]]
+    lines = [
+        f"{_named(row.id, row.place)}: {row.passed_text} trials passed, {row.result_text}" for row in flaky[:limit]
+    ]
     title = f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail"
     return _listed(report, title, lines, limit, len(flaky))
 

@@ -103,8 +103,8 @@ def test_report_json_carries_trials_spread_and_the_flaky_datapoints() -> None:
     spreads = {m["name"]: m["spread"] for m in doc["metrics"]}
     assert spreads == {"accuracy": 0.1204, "latency_ms": 85.5, "similarity": None}  # similarity: its evaluator raised
     assert doc["datapoints"]["flaky"] == [
-        {"id": "EXT-q2", "trials_passed": 1, "trials": 3, "failed": True, "errored_trials": 0},
-        {"id": "EXT-q4", "trials_passed": 2, "trials": 3, "failed": False, "errored_trials": 0},
+        {"id": "EXT-q2", "place": None, "trials_passed": 1, "trials": 3, "failed": True, "errored_trials": 0},
+        {"id": "EXT-q4", "place": None, "trials_passed": 2, "trials": 3, "failed": False, "errored_trials": 0},
     ]
     [failed] = doc["datapoints"]["failed"]
     assert (failed["id"], failed["trials_passed"], failed["trials"]) == ("EXT-q2", 1, 3)
@@ -129,3 +129,17 @@ def test_thousands_of_flaky_datapoints_stay_within_the_comments_budget() -> None
     assert "🎲 3000 flaky datapoints" in rendered.text
     assert "Showing 20 of 3000; all of them are in the job summary." in rendered.text
     assert len(report_json(judged)["datapoints"]["flaky"]) == 3000
+
+
+def test_the_flaky_list_names_a_datapoint_of_a_dataset_file_by_its_line_as_the_failed_list_does() -> None:
+    """The failed list said ``data/q.jsonl:2 (EXT-q2)``, the flaky list ``EXT-q2`` only: with derived ids, a row the
+    user cannot find in the file (audit). Now both, in the terminal, the comment, the job summary and report.json."""
+    judged = dataclasses.replace(with_trials(), places={"EXT-q2": "data/q.jsonl:2", "EXT-q4": "data/q.jsonl:4"})
+
+    assert [row["place"] for row in report_json(judged)["datapoints"]["flaky"]] == ["data/q.jsonl:2", "data/q.jsonl:4"]
+    terminal = render_terminal(judged)
+    assert "  data/q.jsonl:2 (EXT-q2): 1 of 3 trials passed, failed on the mean" in terminal, terminal
+    assert "  data/q.jsonl:4 (EXT-q4): 2 of 3 trials passed, passed on the mean" in terminal, terminal
+    for text in (render_comment(judged).text, render_summary(judged)):
+        assert "| data/q.jsonl:2 (EXT-q2) | 1 of 3 | ❌ failed on the mean |" in text, text
+        assert "| data/q.jsonl:4 (EXT-q4) | 2 of 3 | ✅ passed on the mean |" in text, text
