@@ -169,12 +169,9 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     if not container and (plain := from_numpy(value)) is not value:  # a numpy number or array: what it holds
         return _recordable(plain, path, depth, holding, cut)
     if not container and not _has_fields(value):
-        text = stable_text(value)
-        kind = type(value).__name__
-        cut.append(
-            f'{_said(path)} is of type {kind}, which JSON cannot carry: recorded as its text "{excerpt(text, 80)}"'
-        )
-        return text
+        # its text is not quoted: said before the run's redaction, a cut of it could show part of a secret
+        cut.append(f"{_said(path)} is of type {type(value).__name__}, which JSON cannot carry: recorded as its str()")
+        return stable_text(value)
     if id(value) in holding:
         cut.append(f"{_said(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
         return CYCLE
@@ -208,13 +205,16 @@ def _has_fields(value: Any) -> bool:
 
 
 def _fields(value: Any) -> list[tuple[str, Any]]:
-    """A dataclass's or a pydantic model's fields, by name (a model's extra ones after them): what its own JSON holds
-    (``model_dump``, ``dataclasses.asdict``), read without copying (its values are walked as any other); a field
-    the object does not have (a dataclass's ``init=False`` one never set) is left out: it holds no value of it."""
+    """A dataclass's or a pydantic model's fields its ``repr`` shows, by name (a model's extra ones after them), read
+    without copying (its values are walked as any other). Not a field the user kept out of its ``repr``
+    (``field(repr=False)``, ``Field(repr=False)``) or its dump (``Field(exclude=True)``): such a field is often a
+    client or a credential, and its ``str()``, which was recorded before, never showed it. Nor a field the object
+    does not have (a dataclass's ``init=False`` one never set): it holds no value of it."""
     if isinstance(value, BaseModel):
-        names = [*type(value).model_fields, *(value.model_extra or {})]
+        shown = [name for name, info in type(value).model_fields.items() if info.repr and not info.exclude]
+        names = [*shown, *(value.model_extra or {})]
     else:
-        names = [item.name for item in fields(value)]
+        names = [item.name for item in fields(value) if item.repr]
     return [(name, item) for name in names if (item := getattr(value, name, _UNSET)) is not _UNSET]
 
 

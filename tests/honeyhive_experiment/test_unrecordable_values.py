@@ -223,7 +223,7 @@ def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_only_an_ob
             "honeyhive_experiment.runner",
             "the outputs of 1 of 1 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
             f" datapoint {outcome.datapoint_id}: outputs.when is of type datetime, which JSON cannot carry: recorded"
-            ' as its text "2024-01-01 00:00:00"',
+            " as its str()",
         )
     ]
 
