@@ -265,15 +265,24 @@ def _forked() -> None:
     _forked_in_parent()
     if ours is not None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
-    if _parking is not None:
+    if _parking is not None and _refilling_a_pool():
         _park(*_parking)
 
 
+def _refilling_a_pool() -> bool:
+    """Whether this child was forked by a ``multiprocessing`` pool's worker handler (the thread the fork left in it),
+    replacing the workers it lost: the only fork :func:`_park` holds back. An exit function's own child (a
+    ``Process`` it starts, a ``subprocess`` with a ``preexec_fn``) runs."""
+    target = getattr(threading.current_thread(), "_target", None)
+    return getattr(target, "__qualname__", "") == "Pool._handle_workers"
+
+
 def _park(read_end: int, write_end: int) -> None:
-    """A child forked once the exit has given up on the user's children (:func:`exit_not_held_up`) runs nothing: it
-    waits for the process to end (the pipe's end of file: the process held its other end), then ends too. Such a child
-    is a pool refilling the workers the exit (or the job's SIGTERM to the whole group) just ended, after the exit looked
-    for children: left to run, it outlived the process, waiting for tasks for good. Its SIGTERM still ends it."""
+    """A pool's worker forked once the exit has given up on the user's children (:func:`exit_not_held_up`,
+    :func:`_refilling_a_pool`) runs nothing: it waits for the process to end (the pipe's end of file: the process held
+    its other end), then ends too. The pool was refilling the workers the exit (or the job's SIGTERM to the whole
+    group) just ended, after the exit looked for children: left to run, such a worker outlived the process, waiting
+    for tasks for good. Its SIGTERM still ends it."""
     try:
         os.close(write_end)
         while os.read(read_end, 1):

@@ -370,3 +370,37 @@ def test_a_pool_refilling_its_workers_leaves_none_behind_the_cancelled_process(t
     assert "received signal 15 while running the datapoints" in err
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     assert "cancelled while running the datapoints" in " ".join(report["reasons"])
+
+
+# a program whose exit a thread holds past the wait, then whose exit function starts a Process and a subprocess
+EXIT_FORKS = """
+import atexit, multiprocessing, subprocess, sys, threading
+from honeyhive_experiment.cancellation import exit_not_held_up
+
+def work(path):
+    open(path, "w").write("ran")
+
+def at_exit():  # the user's: e.g. uploads its results from a child process
+    child = multiprocessing.get_context("fork").Process(target=work, args=({first!r},))
+    child.start()
+    child.join()
+    code = f"open({second!r}, 'w').write('ran')"
+    subprocess.run([sys.executable, "-c", code], preexec_fn=lambda: None, timeout=30, check=True)
+
+atexit.register(at_exit)
+threading.Thread(target=threading.Event().wait, args=(3,)).start()  # holds the exit past its 1 s
+exit_not_held_up(0, {{"HONEYHIVE_EXIT_WAIT": "1"}})
+"""
+
+
+def test_an_exit_functions_own_children_run_once_the_exit_gave_up_on_the_others(tmp_path: Path) -> None:
+    """Every child forked after the exit had given up on the user's was held until the process ended (to stop a
+    pool refilling its workers): an exit function's own Process and subprocess (with a preexec_fn) never ran, and
+    the warning blamed the exit function for the wait. Now only a pool's refill is held back."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    program = tmp_path / "program.py"
+    program.write_text(EXIT_FORKS.format(first=str(first), second=str(second)), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(program)], env=env, timeout=120, capture_output=True, text=True)
+    assert (first.exists(), second.exists()) == (True, True), done.stderr
+    assert done.returncode == 0, done.stderr
