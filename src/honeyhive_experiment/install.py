@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
+from honeyhive_experiment.connection import process_environment
 from honeyhive_experiment.errors import InstallError
 from honeyhive_experiment.gha import COMPOSITE_ACTION, group, neutralise
 from honeyhive_experiment.paths import inside
@@ -198,6 +199,7 @@ def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
     An include's relative path is read from the including file's folder (pip's and uv's way), another path's from
     the folder or ``cwd`` (uv's and pip's way): each must stay inside ``cwd``."""
     seen: set[Path] = set()
+    environ = process_environment()  # the installer's: it inherits the process's
     while files:
         path = files.pop(0)
         try:
@@ -210,7 +212,7 @@ def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
             continue
         bases = (path.parent, real.parent, cwd)  # the folder as named (pip's), as a link leads (maybe uv's); cwd last
         for number, line in _logical_lines(text):
-            expanded = _VARIABLE.sub(lambda match: os.environ.get(match[1], match[0]), line)
+            expanded = _VARIABLE.sub(lambda match: environ.get(match[1], match[0]), line)
             try:
                 words = shlex.split(expanded)
             except ValueError:  # an unbalanced quote: pip splits only the options, the installer may accept it
