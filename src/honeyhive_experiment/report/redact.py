@@ -223,7 +223,7 @@ _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 # token's): cut from them, \t and \n were judged as letters (password:\ | tsecret, …\ | nsk-… showed the secret). Not
 # every backslash: a line of escapes or a Windows path held whole was judged again at every flush (4,096 characters a
 # flush). Of a run longer than _REACH only the last backslash is held (what stands before it is out of _CONTEXT's
-# reach).
+# reach), but after what names a secret (password:\\…\\t: the whole run, up to what a flush holds back).
 _ESCAPE_AT: Final = re.compile(_ESCAPED_SPACE.pattern.removeprefix(r"(?<!\\)"))  # from any backslash of a run
 _UNFINISHED: Final = re.compile(r"(?:x[0-9a-fA-F]?|u[0-9a-fA-F]{0,3})?\Z")  # after a run: \ \x0 \u20 may be escapes
 _ESCAPE_LETTERS: Final = 5  # what an escape takes after its backslashes at most: u2028
@@ -551,10 +551,10 @@ class Redactor:
             cut -= run.end() if run is not None else 0
             end = cut  # where what names the secret may end: the cut, or past the escaped space held from it
             if cut and line[cut - 1] == "\\":  # an escape's backslashes (its letters were held): held with them
-                backslashes = line[max(0, cut - _REACH - 1) : cut]
+                backslashes = line[max(0, cut - hold - 1) : cut]
                 after, cut = cut, cut - (len(backslashes) - len(backslashes.rstrip("\\")))
-                if after - cut > _REACH:  # what stands before so long a run is out of reach: one backslash will do
-                    return after - 1
+                if after - cut > _REACH and not _names(line, cut, hold - (after - cut)):
+                    return after - 1  # what stands before so long a run is out of reach: one backslash will do
                 if _UNFINISHED.match(line, after) is None:  # a space, a line break or no escape: settled
                     end = escape.end() if (escape := _ESCAPE_AT.match(line, cut)) is not None else cut
                 else:  # it may yet be a space or a line break: what stands before it is held with it
@@ -659,6 +659,13 @@ class Redactor:
 
 def _as_spaces(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
+
+
+def _names(line: str, cut: int, room: int) -> bool:
+    """Whether what stands right before ``cut`` may name a secret after the run of backslashes there (an escape, a
+    space: ``password:\\\\…\\\\t``) and the run is no longer than what a flush holds back (``room`` left)."""
+    before = line[max(0, cut - _REACH) : cut]
+    return room >= 0 and any(_CONTEXT.search(piece) for piece in (before, before + " "))
 
 
 def _contexts(line: str, cut: int, end: int) -> Iterator[int]:

@@ -695,6 +695,8 @@ WINDOWS_PATH = "C:\\Users\\x\\AppData\\Local\\Temp\\file.txt;"
         ("\\" * 5_000, "\\"),  # what stands before so long a run is out of reach: one backslash holds the escape
         ("ok x" + "\\" * 200, "x" + "\\" * 200),  # a run that may yet be \\\n: held with what stands before it
         ("ok password:\\", "password:\\"),
+        ("ok password:" + "\\" * 300, "password:" + "\\" * 300),  # what names a secret is held past any run
+        ("ok x" + "\\" * 300, "\\"),
         ("ok Bearer\\t", "Bearer\\t"),  # an escaped space: with what names the secret after it
         ("ok \\u20", "\\u20"),
         ("ok \\u2028sk-abc", "\\u2028sk-abc"),
