@@ -204,9 +204,7 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
-# a token's, a URL's credentials, a colour code's; and a backslash: an escape (\t, \n, \u000b, whose letters and digits
-# are held) cut from its backslash was judged as letters: password:\ | tsecret, …\ | nsk-… showed the secret
-_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;\\"
+_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
 # A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
 # \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
 # (a dict key, a CSV cell in an error) and '…\nsk-…' (whose n is no letter before the key) are found. Only a text with a
@@ -221,6 +219,14 @@ _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the se
     r"|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
 )
 _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
+# An escape at a flush's cut is held whole, with the run of backslashes it starts with (its letters are held as a
+# token's): cut from them, \t and \n were judged as letters (password:\ | tsecret, …\ | nsk-… showed the secret). Not
+# every backslash: a line of escapes or a Windows path held whole was judged again at every flush (4,096 characters a
+# flush). Of a run longer than _REACH only the last backslash is held (what stands before it is out of _CONTEXT's
+# reach), but after what names a secret (password:\\…\\t: the whole run, up to what a flush holds back).
+_ESCAPE_AT: Final = re.compile(_ESCAPED_SPACE.pattern.removeprefix(r"(?<!\\)"))  # from any backslash of a run
+_UNFINISHED: Final = re.compile(r"(?:x[0-9a-fA-F]?|u[0-9a-fA-F]{0,3})?\Z")  # after a run: \ \x0 \u20 may be escapes
+_ESCAPE_LETTERS: Final = 5  # what an escape takes after its backslashes at most: u2028
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufff8"
@@ -513,17 +519,16 @@ class Redactor:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
-        known values', their forms' and escapes', the common shapes' tokens, and a backslash: an escape the patterns
-        take as a space, ``\\t``, is held whole), no longer than the longest form but one, or its end that is a piece
-        of a known value holding a space; from the start of any secret found across the cut, and of the keyword,
-        ``Bearer`` or URL before it, escaped spaces taken as spaces (a secret judged by what stands before it is judged
-        with it: whatever the pieces, the line shows as it would have whole)."""
+        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
+        with the escape it may start with whole (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with
+        what stands before an escape not finished yet (``password:\\``); or its end that is a piece of a known value
+        holding a space; from the start of any secret found across the cut, and of the keyword, ``Bearer`` or URL
+        before it, escaped spaces taken as spaces (a secret judged by what stands before it is judged with it: whatever
+        the pieces, the line shows as it would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
-        # what names the secret is looked for with escaped spaces as spaces too, as the patterns look (…\napi_key =)
-        looks = (line, _ESCAPED_SPACE.sub(_as_spaces, line)) if "\\" in line else (line,)
-        cut = self._held(looks, cut)
+        cut = self._held(line, cut)
         if cut == 0:  # all of it may be (a word still being written)
             return "", line
         spans = self._shown(line)
@@ -531,18 +536,30 @@ class Redactor:
             start = min((start for start, end in spans if start < cut and (cut < end or end == len(line))), default=cut)
             if start == cut:
                 break
-            cut = self._held(looks, start)
+            cut = self._held(line, start)
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
-    def _held(self, looks: tuple[str, ...], cut: int) -> int:
-        """``cut`` moved back over the run of what the secrets and their forms are made of before it, and to the start
-        of what may name or begin the secret after it (:data:`_CONTEXT`, in any of ``looks``: the line as it came, and
-        with its escaped spaces as spaces), as long as either moves it."""
-        hold, tail, line = self._tables.hold, self._tables.tail, looks[0]
+    def _held(self, line: str, cut: int) -> int:
+        """``cut`` moved back over the run of what the secrets and their forms are made of before it, over the
+        backslashes of an escape it would cut (and over what stands before one not finished), and to the start of what
+        may name or begin the secret after it (:data:`_CONTEXT`, ending at the cut or past the escape there, in the line
+        as it came and with its escaped spaces as spaces), as long as any moves it. Each step reads a bounded piece
+        of the line before the cut: a flush costs what was written since the last one, whatever the line holds."""
+        hold, tail = self._tables.hold, self._tables.tail
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            starts = [match.start() for text in looks if (match := _CONTEXT.search(text, max(0, cut - _REACH), cut))]
+            end = cut  # where what names the secret may end: the cut, or past the escaped space held from it
+            if cut and line[cut - 1] == "\\":  # an escape's backslashes (its letters were held): held with them
+                backslashes = line[max(0, cut - hold - 1) : cut]
+                after, cut = cut, cut - (len(backslashes) - len(backslashes.rstrip("\\")))
+                if after - cut > _REACH and not _names(line, cut, hold - (after - cut)):
+                    return after - 1  # what stands before so long a run is out of reach: one backslash will do
+                if _UNFINISHED.match(line, after) is None:  # a space, a line break or no escape: settled
+                    end = escape.end() if (escape := _ESCAPE_AT.match(line, cut)) is not None else cut
+                else:  # it may yet be a space or a line break: what stands before it is held with it
+                    continue
+            starts = [start for start in _contexts(line, cut, end) if start < cut]
             if not starts:
                 return cut
             cut = min(starts)  # never cut itself: every _CONTEXT is one character or more
@@ -642,6 +659,29 @@ class Redactor:
 
 def _as_spaces(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
+
+
+def _names(line: str, cut: int, room: int) -> bool:
+    """Whether what stands right before ``cut`` may name a secret after the run of backslashes there (an escape, a
+    space: ``password:\\\\…\\\\t``) and the run is no longer than what a flush holds back (``room`` left)."""
+    before = line[max(0, cut - _REACH) : cut]
+    return room >= 0 and any(_CONTEXT.search(piece) for piece in (before, before + " "))
+
+
+def _contexts(line: str, cut: int, end: int) -> Iterator[int]:
+    """Where what may name or begin a secret (:data:`_CONTEXT`) starts that ends at ``cut`` or at ``end`` (past an
+    escaped space there), looked for in the :data:`_REACH` before the cut of ``line`` as it came and with its escaped
+    spaces as spaces: those of a piece of it a few characters wider on each side than what is searched (an escape is a
+    run of backslashes and at most :data:`_ESCAPE_LETTERS` after it, so the piece's spaces are the line's there)."""
+    low = max(0, cut - _REACH)
+    base = max(0, low - _ESCAPE_LETTERS - 1)
+    looks = [(line, 0)]
+    if "\\" in line[base:end]:
+        looks.append((_ESCAPED_SPACE.sub(_as_spaces, line[base : end + _ESCAPE_LETTERS + 1]), base))
+    for text, offset in looks:
+        for stop in dict.fromkeys((cut, end)):
+            if (found := _CONTEXT.search(text, low - offset, stop - offset)) is not None:
+                yield found.start() + offset
 
 
 def _overlap(line: str, form: str) -> int:
