@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from enum import Enum
 from typing import Any
 
 from opentelemetry import baggage, context, trace
@@ -89,7 +90,7 @@ backend takes of a whole event (``honeyhive_local``: 64 levels, the event and it
 sits in it; deeper than any real output."""
 CYCLE = "[cycle: holds itself]"  # the marker in place of a container inside itself
 TOO_DEEP = f"[cut: nested deeper than {MAX_DEPTH} levels]"  # the marker in place of a container nested too deep
-_INT64 = range(-(2**63), 2**63)  # the integers an OTLP attribute holds; larger ones are recorded as text
+_INT64 = 2**63  # the integers an OTLP attribute holds are below it in size; larger ones are recorded as text
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -107,7 +108,7 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
     A set or tuple becomes a list (a set's items sorted, by their text when they do not sort: the same on every
     run), holding the same items; a dataclass or a pydantic model the object of its fields (:func:`_fields`, as its
     own JSON would be: a structured output is recorded as data, not as its ``repr``), a numpy number or array the
-    number or lists it holds; an integer beyond 64 bits its
+    number or lists it holds, an enum member its value; an integer beyond 64 bits its
     digits as text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in
     its place, said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference
     cycle), containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no
@@ -164,10 +165,13 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     if isinstance(value, str):
         return _text(value)
     if isinstance(value, int):
-        return value if value in _INT64 else _digits(value)
+        # compared, not 'in range(…)': an int subclass (an IntEnum) is looked for in the range one by one, for ever
+        return int(value) if -_INT64 <= value < _INT64 else _digits(value)  # an IntEnum as the number it is
     container = isinstance(value, Mapping | list | tuple | set | frozenset)
     if not container and (plain := from_numpy(value)) is not value:  # a numpy number or array: what it holds
         return _recordable(plain, path, depth, holding, cut)
+    if isinstance(value, Enum):  # its value, as a JSON encoder writes it (a str or int enum is one already)
+        return _recordable(value.value, path, depth, holding, cut)
     if not container and not _has_fields(value):
         # its text is not quoted: said before the run's redaction, a cut of it could show part of a secret
         cut.append(f"{_said(path)} is of type {type(value).__name__}, which JSON cannot carry: recorded as its str()")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -242,4 +243,27 @@ def test_a_field_kept_out_of_its_repr_or_dump_is_not_recorded() -> None:
 
     made = recordable({"client": Client("bot", "k-1"), "answer": Answer(text="hi", token="t-1", conn="c-1")})
     assert made.value == {"client": {"name": "bot"}, "answer": {"text": "hi"}}
+    assert made.cut == ()
+
+
+class Colour(Enum):
+    RED = "red"
+    PAIR = (1, 2)
+
+
+class Level(IntEnum):
+    HIGH = 3
+
+
+class Count(int):
+    pass
+
+
+@pytest.mark.unit
+def test_enums_and_int_subclasses_are_recorded_as_their_values() -> None:
+    """An IntEnum (an int subclass) in an output hung the run: 'in range(-2**63, 2**63)' looks for an int subclass
+    one element at a time. A plain enum was its str(), 'Colour.RED', said as changed."""
+    made = recordable({"colour": Colour.RED, "pair": Colour.PAIR, "level": Level.HIGH, "count": Count(2**70)})
+    assert made.value == {"colour": "red", "pair": [1, 2], "level": 3, "count": str(2**70)}
+    assert type(made.value["level"]) is int
     assert made.cut == ()
