@@ -45,11 +45,14 @@ def connect(
     local_db: str | os.PathLike[str] = IN_MEMORY,
     environ: Mapping[str, str] | None = None,
     create: bool = True,
+    shown_db: str | None = None,
 ) -> Iterator[HoneyHiveClient]:
     """The client the module docstring describes: the key is ``api_key``, else found in ``environ`` (the process
     environment when ``None``); ``local_db`` is a SQLite file, created with its folder, or :data:`IN_MEMORY`.
     Without ``create`` (a command that only reads) a ``local_db`` that does not exist is not made: an empty
-    in-memory backend answers instead, with no runs.
+    in-memory backend answers instead, with no runs. ``shown_db`` is how the warning and a folder it cannot make
+    name ``local_db`` (the action's: from the workspace, not the runner's absolute path); ``local_db`` itself when not
+    given.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` naming ``server_url`` when it is not an http(s)
     URL (with a key), :class:`~honeyhive_experiment.errors.ExperimentError` naming ``local_db`` when it is not a
@@ -61,18 +64,22 @@ def connect(
         return
     from honeyhive_local import LocalBackend
 
+    shown = shown_db or os.fspath(local_db)
     if str(local_db) == IN_MEMORY:
         where = "in memory, gone when the run is over (pass local_db=PATH to keep it)"
     elif not create and not os.path.lexists(local_db):  # nothing recorded there yet: nothing to read, nothing made
-        where, local_db = f"in {local_db}, which no run has made yet", IN_MEMORY
+        where, local_db = f"in {shown}, which no run has made yet", IN_MEMORY
     else:
         folder = Path(local_db).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ExperimentError(cannot_write("the embedded backend's folder", folder, exc)) from None
+            shown_folder = os.path.dirname(shown) or "."
+            raise ExperimentError(
+                cannot_write("the embedded backend's folder", folder, exc, shown=shown_folder)
+            ) from None
         # said in a git work tree that does not ignore it: a database committed by mistake is seldom wanted
-        where = f"in {local_db}" + (" (add it to .gitignore)" if ignored(Path(local_db)) is False else "")
+        where = f"in {shown}" + (" (add it to .gitignore)" if ignored(Path(local_db)) is False else "")
     log.warning(
         "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
     )

@@ -131,10 +131,10 @@ def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | No
     return ReportHtml(file=shown, artifacts_url=url)
 
 
-def write_html(report: Report, path: Path) -> None:
+def write_html(report: Report, path: Path, *, named: Callable[[Path], str] = os.fspath) -> None:
     """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path`` (as
-    :func:`_replace` writes)."""
-    _replace([("the HTML report", path, render_html(report))])
+    :func:`_replace` writes, its error naming it as ``named`` does)."""
+    _replace([("the HTML report", path, render_html(report))], named=named)
 
 
 def written_through(path: Path) -> bool:
@@ -148,11 +148,11 @@ def written_through(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode))
 
 
-def _replace(files: list[tuple[str, Path, str]]) -> None:
+def _replace(files: list[tuple[str, Path, str]], *, named: Callable[[Path], str] = os.fspath) -> None:
     """Each ``(what, path, text)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
     all of them, or when one cannot be written (a full disk) none, and what was there stays whole. A symbolic link
     at ``path`` is replaced, not written through; a device or a FIFO (:func:`written_through`) is written into, last.
-    Raises NotWritable naming the file and why."""
+    Raises NotWritable naming the file (as ``named`` names it: in the action, from the workspace) and why."""
     moved: list[tuple[str, Path, Path]] = []
     into: list[tuple[str, Path, str]] = []
     try:
@@ -167,18 +167,18 @@ def _replace(files: list[tuple[str, Path, str]]) -> None:
                     moved.append((what, temporary, path))
                     handle.write(text)
             except OSError as exc:
-                raise NotWritable(cannot_write(what, path, exc)) from None
+                raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
         for what, temporary, path in moved:
             try:
                 os.replace(temporary, path)
             except OSError as exc:
-                raise NotWritable(cannot_write(what, path, exc)) from None
+                raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
         for what, path, text in into:
             try:  # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
                 with open(os.open(path, os.O_WRONLY | os.O_NOFOLLOW), "w", encoding="utf-8") as handle:
                     handle.write(text)
             except OSError as exc:
-                raise NotWritable(cannot_write(what, path, exc)) from None
+                raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
     finally:
         for _, temporary, _ in moved:
             temporary.unlink(missing_ok=True)
@@ -205,7 +205,7 @@ def deliver(
         files.append(("report.json", report_file, json.dumps(report_json(report), indent=2) + "\n"))
     if html_file is not None:
         files.append(("the HTML report", html_file, render_html(report)))
-    _replace(files)
+    _replace(files, named=_shown_by(settings))
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
     written = True
@@ -244,7 +244,7 @@ def deliver(
 
 def _unwritten(settings: Settings, what: str, path: Path, exc: OSError) -> Literal[False]:
     """Says that the runner's file ``what`` could not be written, and why."""
-    announce(settings, "error", ExperimentError(cannot_write(what, path, exc)))
+    announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=_shown_by(settings)(path))))
     return False
 
 
@@ -307,6 +307,15 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
         f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
     )
     return 0
+
+
+def _shown_by(settings: Settings) -> Callable[[Path], str]:
+    """How an error names a file: in the action, from the workspace as the workflow names it (a link in it not
+    followed), not by the runner's absolute path; else (and outside the workspace) as it is (as operations' _shown)."""
+    if not settings.as_action:
+        return os.fspath
+    workspace = settings.workspace or Path()
+    return lambda path: relative(path, workspace, follow_links=False) or os.fspath(path)
 
 
 def _for_the_workflow(path: Path | None, workspace: Path | None) -> str:

@@ -334,7 +334,7 @@ COMPOSITE_ACTION: Final = "honeyhiveai/honeyhive-experiment/python@v2"
 """The composite action: the same program in the job's own Python, as the runner's own user."""
 
 
-def not_writable_message(what: str, path: Path, error: OSError, *, owner: int | None, uid: int) -> str:
+def not_writable_message(what: str, path: str | Path, error: OSError, *, owner: int | None, uid: int) -> str:
     """Why ``what`` (``GITHUB_OUTPUT``, ``report.json's folder``) at ``path`` cannot be written (``error``), and the
     fix: room on its disk for a full one; for a refusal, whose file it is.
 
@@ -359,13 +359,14 @@ _NO_ROOM: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 _REFUSED: Final = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
-def cannot_write(what: str, path: Path, error: OSError) -> str:
-    """:func:`not_writable_message` for ``error``, met writing ``path``, asking ``path`` whose it is."""
+def cannot_write(what: str, path: Path, error: OSError, *, shown: str | None = None) -> str:
+    """:func:`not_writable_message` for ``error``, met writing ``path``, asking ``path`` whose it is; the message
+    names it ``shown`` when given (in the action, from the workspace: not the runner's absolute path)."""
     try:
         owner: int | None = path.stat().st_uid
     except OSError:
         owner = None
-    return not_writable_message(what, path, error, owner=owner, uid=os.geteuid())
+    return not_writable_message(what, shown or path, error, owner=owner, uid=os.geteuid())
 
 
 def a_pipe(path: Path) -> str | None:
@@ -379,22 +380,23 @@ def a_pipe(path: Path) -> str | None:
     return "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else None
 
 
-def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
+def unwritable(what: str, path: Path, *, folder: bool = False, named: Callable[[Path], str] = os.fspath) -> str | None:
     """``None`` when this process can write ``path`` (a file the runner created, or creates in its folder: that
     folder must exist; or with ``folder`` a folder to create a file in, made later if missing, but not through a
-    symbolic link to nothing), else :func:`not_writable_message`.
+    symbolic link to nothing), else :func:`not_writable_message`, each path in it as ``named`` names it (the action:
+    from the workspace), the real one still the one tried.
 
     It is tried, not guessed from mode bits: appending nothing to the file, or creating and removing a
     temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
     as_file = not folder and path.exists()
     target = path if as_file else path.parent if not folder else path
     if as_file and (kind := a_pipe(path)):
-        return f"{what} ({path}) is {kind}: give a regular file path"
+        return f"{what} ({named(path)}) is {kind}: give a regular file path"
     while folder and not target.exists() and target != target.parent:
         if target.is_symlink():  # to nothing: the folder cannot be made there (mkdir finds the link: "File exists")
             return (
-                f"cannot write {what} ({path}): {target} is a symbolic link to {os.readlink(target)}, which does not"
-                " exist; make that folder, or remove the link"
+                f"cannot write {what} ({named(path)}): {named(target)} is a symbolic link to {os.readlink(target)},"
+                " which does not exist; make that folder, or remove the link"
             )
         target = target.parent
     try:
@@ -405,7 +407,7 @@ def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
             with tempfile.TemporaryFile(dir=target):
                 pass
     except OSError as exc:
-        return cannot_write(what, target, exc)
+        return cannot_write(what, target, exc, shown=named(target))
     return None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import logging
 import os
 import re
@@ -545,7 +546,10 @@ def connect(settings: Settings, *, create: bool = False) -> Iterator[HoneyHiveCl
     key = settings.api_key.get_secret_value() if settings.api_key else None
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
     local_db = settings.root / LOCAL_DB_PATH
-    with backend.connect(settings.server_url, key, local_db=local_db, environ={}, create=create) as client:
+    shown_db = _shown(settings, local_db)  # in the action, from the workspace: not the runner's absolute path
+    with backend.connect(
+        settings.server_url, key, local_db=local_db, environ={}, create=create, shown_db=shown_db
+    ) as client:
         yield client
 
 
@@ -638,8 +642,9 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     if not settings.api_key:  # the embedded backend keeps its data in the repository (the working directory's)
         where = "working-directory" if settings.as_action else None
         ours += [(settings.root / f"{LOCAL_DB_PATH}{suffix}", where) for suffix in LOCAL_DB_FILES]
+    named = functools.partial(_shown, settings)  # the real path is tried; the message names it from the workspace
     for what, path, folder in checks:
-        if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
+        if path is not None and (problem := unwritable(what, path, folder=folder, named=named)) is not None:
             # the action writes report.json (and report.html beside it) where its report input says: that input's
             # error, reported as one (publish writes files of its own beside the report it reads)
             the_input = settings.as_action and settings.mode is not Mode.PUBLISH and not what.startswith("GITHUB_")

@@ -1229,6 +1229,20 @@ def test_in_the_action_the_reports_name_the_experiment_file_from_the_workspace(
     assert f"```text\n{said}\n" in out  # the comment that would be posted
 
 
+def test_in_the_action_the_embedded_backends_warning_names_its_database_from_the_workspace(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dry run without an API key warned "::warning::… using the embedded local backend, its data in
+    /home/runner/work/…/.honeyhive/local.db", the runner's path: now from the workspace, as the workflow names it."""
+    step = Step(repo.parent / "step", push())
+    main(["action"], environ=step.env(repo, {"dry-run": "true"}))
+    out = capsys.readouterr().out
+    [warning] = [line for line in out.splitlines() if "using the embedded local backend" in line]
+    assert warning.startswith("::warning::"), out
+    assert warning.endswith("its data in .honeyhive/local.db"), out
+    assert (repo / ".honeyhive" / "local.db").exists()  # the real path is the one written
+
+
 def test_in_the_action_a_file_above_the_working_directory_is_found_by_its_inputs(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1596,7 +1610,8 @@ INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code,
     ({"report": ".honeyhive", "fail-on-error": "false"}, ['report: ".honeyhive" names a folder: name'], 0, False),
     ({"report": "out/"}, ['input report: "out/" names a folder: name the file, e.g. out/report.json'], 2, False),
     ({"report": "out/."}, ['input report: "out/." names a folder: name the file'], 2, False),  # the file out too
-    ({"report": "README.md/report.json"}, ["report: cannot write report.json's folder"], 2, False),
+    # named from the workspace: it said the runner's path, "report.json's folder (/home/runner/…/README.md)"
+    ({"report": "README.md/report.json"}, ["report: cannot write report.json's folder (README.md): Not a"], 2, False),
     # report.json lost under the HTML report beside it (its name with .html), or written over a file of the tool's
     ({"report": "out/report.html"}, ["report: report.json and the HTML report would both be written to"], 2, False),
     ({"report": ".honeyhive/experiment.yml"}, ["report: refusing to write report.json over the experiment"], 2, False),

@@ -415,7 +415,8 @@ def test_publish_refuses_a_published_report_at_a_fifo_before_reading_the_run(
     done = run_action(env, publisher, timeout=60)
 
     assert done.returncode == 2, done.stdout + done.stderr
-    assert f"::error::{what} ({fifo}) is a named pipe: give a regular file path" in done.stdout, done.stdout
+    shown = f".honeyhive/report.published.{name}"  # from the workspace, not the runner's path (it said {fifo})
+    assert f"::error::{what} ({shown}) is a named pipe: give a regular file path" in done.stdout, done.stdout
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert world.github.writes == []
 
