@@ -205,7 +205,7 @@ def deliver(
         files.append(("report.json", report_file, json.dumps(report_json(report), indent=2) + "\n"))
     if html_file is not None:
         files.append(("the HTML report", html_file, render_html(report)))
-    _replace(files, named=_shown_by(settings))
+    _replace(files, named=settings.named)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
     written = True
@@ -244,7 +244,7 @@ def deliver(
 
 def _unwritten(settings: Settings, what: str, path: Path, exc: OSError) -> Literal[False]:
     """Says that the runner's file ``what`` could not be written, and why."""
-    announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=_shown_by(settings)(path))))
+    announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=settings.named(path))))
     return False
 
 
@@ -307,15 +307,6 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
         f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
     )
     return 0
-
-
-def _shown_by(settings: Settings) -> Callable[[Path], str]:
-    """How an error names a file: in the action, from the workspace as the workflow names it (a link in it not
-    followed), not by the runner's absolute path; else (and outside the workspace) as it is (as operations' _shown)."""
-    if not settings.as_action:
-        return os.fspath
-    workspace = settings.workspace or Path()
-    return lambda path: relative(path, workspace, follow_links=False) or os.fspath(path)
 
 
 def _for_the_workflow(path: Path | None, workspace: Path | None) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import functools
 import logging
 import os
 import re
@@ -88,7 +87,7 @@ from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress, excerpt
-from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way, relative
+from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
@@ -406,20 +405,12 @@ def _from_workspace(settings: Settings, error: ExperimentError) -> ExperimentErr
 
     def moved(issue: ExperimentError) -> ExperimentError:
         shown = copy.copy(issue)  # every error's args rebuild it (errors.py)
-        shown.file = _shown(settings, issue.file) if issue.file else issue.file
+        shown.file = settings.named(issue.file) if issue.file else issue.file
         return shown
 
     head = moved(error)
     head.issues = tuple(head if issue is error else moved(issue) for issue in error.issues)
     return head
-
-
-def _shown(settings: Settings, path: str | os.PathLike[str]) -> str:
-    """``path`` as an error names it: in the action, from the workspace as the workflow names it (a link in it not
-    followed), not by the runner's absolute path; else (and outside the workspace) as it is."""
-    if settings.as_action and (shown := relative(path, settings.workspace or ".", follow_links=False)) is not None:
-        return shown
-    return os.fspath(path)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
@@ -546,7 +537,7 @@ def connect(settings: Settings, *, create: bool = False) -> Iterator[HoneyHiveCl
     key = settings.api_key.get_secret_value() if settings.api_key else None
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
     local_db = settings.root / LOCAL_DB_PATH
-    shown_db = _shown(settings, local_db)  # in the action, from the workspace: not the runner's absolute path
+    shown_db = settings.named(local_db)  # in the action, from the workspace: not the runner's absolute path
     with backend.connect(
         settings.server_url, key, local_db=local_db, environ={}, create=create, shown_db=shown_db
     ) as client:
@@ -642,7 +633,7 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     if not settings.api_key:  # the embedded backend keeps its data in the repository (the working directory's)
         where = "working-directory" if settings.as_action else None
         ours += [(settings.root / f"{LOCAL_DB_PATH}{suffix}", where) for suffix in LOCAL_DB_FILES]
-    named = functools.partial(_shown, settings)  # the real path is tried; the message names it from the workspace
+    named = settings.named  # the real path is tried; the message names it from the workspace
     for what, path, folder in checks:
         if path is not None and (problem := unwritable(what, path, folder=folder, named=named)) is not None:
             # the action writes report.json (and report.html beside it) where its report input says: that input's
@@ -664,14 +655,14 @@ def _not_ours(
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
-        problem = f"{report} and the HTML report would both be written to {_shown(settings, report_file)}"
+        problem = f"{report} and the HTML report would both be written to {settings.named(report_file)}"
         problem += beside if derived else ""
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
     for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
         for its, file in kept:
             if path is not None and _same_file(path, file):
                 key = _report_key(settings, html=html)
-                shown = _shown(settings, path)
+                shown = settings.named(path)
                 raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
 
 
@@ -729,7 +720,7 @@ def _in_the_workspace(settings: Settings) -> None:
         ("report", report, "read or write", "file"),
     ):
         if (link := link_on_the_way(workspace, workspace / path)) is not None:  # named from the workspace
-            problem = f"{_shown(settings, link)} is a symbolic link (to {os.readlink(link)})"
+            problem = f"{settings.named(link)} is a symbolic link (to {os.readlink(link)})"
         elif inside(workspace, path) is None:  # the runner's path of the workspace is none of the workflow's
             problem = "it leads outside the workspace"
         else:
@@ -750,7 +741,7 @@ def _check_root(settings: Settings) -> None:
     problem = "does not exist" if not root.exists() else None if root.is_dir() else "is a file, not a folder"
     if problem is not None:  # in the action: the input's value, from the workspace (_in_the_workspace held it there)
         key = "working-directory" if settings.as_action else "--working-directory"
-        raise NotWritable(f"{_shown(settings, root)} {problem}", key=key)
+        raise NotWritable(f"{settings.named(root)} {problem}", key=key)
 
 
 def _not_through_a_link(settings: Settings, path: Path, *, key: str | None = None) -> None:
@@ -758,7 +749,7 @@ def _not_through_a_link(settings: Settings, path: Path, *, key: str | None = Non
     (:func:`link_on_the_way`) below the working directory; in the action both are named from the workspace."""
     if (link := link_on_the_way(settings.root, path)) is not None:
         raise NotWritable(
-            f"refusing to write {_shown(settings, path)}: {_shown(settings, link)} is a symbolic link (to"
+            f"refusing to write {settings.named(path)}: {settings.named(link)} is a symbolic link (to"
             f" {os.readlink(link)}), and the files this tool writes in the repository never go through one; remove the"
             " link (or make it a folder)",
             key=key,

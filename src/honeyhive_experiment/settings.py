@@ -376,6 +376,13 @@ class Settings(BaseModel):
         """Started as the GitHub Action: logs are workflow commands, the comment is posted, report.json written."""
         return self.command == "action"
 
+    def named(self, path: str | os.PathLike[str]) -> str:
+        """``path`` as a message names it: started as the action, from the workspace as the workflow names it (a link
+        in it not followed), not by the runner's absolute path; else, and outside the workspace, as it is."""
+        if self.as_action and (shown := relative(path, self.workspace or ".", follow_links=False)) is not None:
+            return shown
+        return os.fspath(path)
+
     @property
     def root(self) -> Path:
         """The repository root the config, dataset and code paths are relative to, and the user's code runs in
