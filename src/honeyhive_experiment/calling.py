@@ -344,19 +344,17 @@ def _log_traceback(exc: BaseException, said: str) -> None:
     :data:`_TRACEBACKS` of them: :func:`error_text` names only the innermost line of the user's; the job log, through
     the handlers' redaction as every line, has the rest (a helper's call from the function, a library's frames)."""
     places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
-    # from the first frame shown on: the tool's own above it differ by the line that re-raised (the runner waits on
-    # a datapoint's future in two places, by timing), and the same failure would be logged twice
-    places = places[next((i for i, (file, _) in enumerate(places) if not _ours_or_stdlib(file)), 0) :]
+    # from the first frame of the user's (or a library's) on: not this tool's calls to it, nor the thread pool's. Also
+    # what makes two failures one: the tool's frames above differ by the line that re-raised (the runner waits on a
+    # datapoint's future in two places, by timing), and the same failure would be logged twice
+    start = next((i for i, (file, _) in enumerate(places) if not _ours_or_stdlib(file)), 0)
     with _traced_lock:
-        if (key := (type(exc), tuple(places))) in _traced or len(_traced) >= _TRACEBACKS:
+        if (key := (type(exc), tuple(places[start:]))) in _traced or len(_traced) >= _TRACEBACKS:
             return
         _traced.add(key)
     try:
-        shown = traceback.TracebackException.from_exception(exc)
-        # from the first frame of the user's (or a library's) on: not this tool's calls to it, nor the thread pool's
-        stack = shown.stack
-        start = next((i for i, frame in enumerate(stack) if not _ours_or_stdlib(frame.filename)), 0)
-        shown.stack = traceback.StackSummary.from_list(stack[start:])
+        shown = traceback.TracebackException.from_exception(exc)  # its stack: the frames walk_tb walked, in order
+        shown.stack = traceback.StackSummary.from_list(shown.stack[start:])
         text = "".join(shown.format()).rstrip()
     except Exception as failed:  # the user's exception: its notes or its cause may raise too
         text = f"(no traceback: formatting it raised {type(failed).__name__})"

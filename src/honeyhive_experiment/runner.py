@@ -414,9 +414,9 @@ class Runner:
                 )
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:  # said by the run (outputs_changed_warning): the first, and how many more
-                    warnings.extend(self.recorded.redact_known(text) for text in recorded.cut)
-                    more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
-                    changed = self.recorded.redact_known(f"{recorded.cut[0]}{more}")
+                    cut = [self.recorded.redact_known(text) for text in recorded.cut]
+                    warnings.extend(cut)
+                    changed = cut[0] + (f" (and {len(cut) - 1} more)" if len(cut) > 1 else "")
                 outputs_recorded = self.recorded.redact_known(recorded.value)
             if status is OutcomeStatus.CANCELLED:
                 return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
