@@ -115,8 +115,7 @@ from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.tracing import counting_outside, route_global_spans
-from honeyhive_experiment.user_code import UserCode, in_repository, load_user_code
-from honeyhive_experiment.user_code import _yaml as input_value  # an input's value, as a workflow's YAML reads it
+from honeyhive_experiment.user_code import UserCode, in_repository, inputs_finding, load_user_code
 from honeyhive_experiment.verdict import (
     Decision,
     Verdict,
@@ -276,10 +275,10 @@ def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None
 def looked_in(settings: Settings, path: str | Path) -> str:
     """Where a path of the experiment file (``path``), or the file itself, was looked for: the working directory in
     full and what sets it (in the action: the working-directory input's value, from the workspace, not the runner's
-    path), and the file it may have meant: ``path`` beside the experiment file (paths are not read from
-    there), or in a folder above (the working directory given is not the repository's root: said as the -C that finds
-    it, on the command line; in the action, as the inputs that find it, :func:`_inputs_finding`, none above the
-    workspace)."""
+    path), and the file it may have meant: ``path`` beside the experiment file (paths are not read from there), or in
+    a folder above (the working directory given is not the repository's root: said as the -C that finds it, on the
+    command line; in the action, as the inputs that find it,
+    :func:`~honeyhive_experiment.user_code.inputs_finding`, none above the workspace)."""
     root, beside, own = settings.root, settings.config_path.parent / path, Path(path) == settings.config
     said = f"the working directory, {root.resolve()} (which -C sets"
     if settings.as_action:  # the step's input, named from the workspace: not the runner's path, not a flag
@@ -291,7 +290,8 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     above = next((up for up in folders if up != root.resolve() and (up / path).is_file()), None)
     if above is not None and Path(path).parts[:1] != ("..",) and not Path(path).is_absolute():
         if settings.as_action:  # the inputs, from the workspace: none above it (the working directory cannot leave it)
-            if (inputs := _inputs_finding(settings, above, own=own)) is not None:
+            file = None if own else settings.config_path  # a path of it: named from there, unless the default one
+            if (inputs := inputs_finding(above, settings.workspace or Path(), file)) is not None:
                 return f"{said}): {inputs}"
         else:  # --config is read from the -C given: a relative one is said from there (the command works as written)
             config = os.path.relpath(settings.config_path.resolve(), above)
@@ -307,20 +307,6 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     if (close := _close_file(root / path, root)) is not None:  # a misspelt name in the right folder
         return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"
-
-
-def _inputs_finding(settings: Settings, above: Path, *, own: bool) -> str | None:
-    """The action's inputs that find a file in ``above``, a folder of the workspace (``None`` outside it: the working
-    directory cannot leave it): ``working-directory``, from the workspace, and ``config`` when a path of the experiment
-    file (not ``own``, the file itself) needs it named from there, unless it is the default one there. As the import's
-    hint says them (:func:`~honeyhive_experiment.user_code.missing_module_message`), never the runner's paths."""
-    if (folder := relative(above, settings.workspace or Path())) is None:
-        return None
-    config = None if own else relative(settings.config_path, above)
-    fix = f"`working-directory: {input_value(folder)}`"
-    if config is None or config == DEFAULT_CONFIG_PATH:
-        return f"the input {fix} finds it"
-    return f"the inputs {fix} and `config: {input_value(config)}` find it"
 
 
 def _close_file(path: Path, root: Path) -> str | None:

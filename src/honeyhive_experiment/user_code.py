@@ -154,16 +154,10 @@ def missing_module_message(
             command += f" --config {shlex.quote(named_config)}" if named_config else ""
             said = f"the working directory, {Path(root).resolve()} (which -C sets)"
             return f"{head}. {top!r} is in {up}, a folder above {said}: {command} finds it"
-        folder, below = relative(up, workspace) or ".", relative(root, workspace)  # both in it (_above_root)
+        folder, below = relative(up, workspace), relative(root, workspace)  # both in it (_above_root)
         place = "the workspace's root" if folder == "." else folder
         said = f"the working directory, {below} (which the working-directory input sets)"
-        fix = f"`working-directory: {_yaml(folder)}`"
-        fix = (
-            f"the inputs {fix} and `config: {_yaml(named_config)}` find it"
-            if named_config
-            else f"the input {fix} finds it"
-        )
-        return f"{head}. {top!r} is in {place}, a folder above {said}: {fix}"
+        return f"{head}. {top!r} is in {place}, a folder above {said}: {inputs_finding(up, workspace, config)}"
     add = (
         "requirements.txt lists it, so"
         if _listed(Path(root) / "requirements.txt", top)
@@ -188,7 +182,19 @@ def _listed(requirements: Path, module: str) -> bool:
     return any(re.sub(r"[-_.]+", "_", name[1]).lower() == wanted for name in names if name)
 
 
-def _yaml(value: str) -> str:
+def inputs_finding(folder: Path, workspace: Path, config: Path | None = None) -> str | None:
+    """The action's inputs that find a file in ``folder``, a folder of the ``workspace`` (``None`` outside it: the
+    working directory cannot leave it): ``working-directory``, from the workspace, and ``config`` when the experiment
+    file ``config`` named from there is not the default one there; the values as a workflow's YAML reads them."""
+    if (named := relative(folder, workspace)) is None:
+        return None
+    fix = f"`working-directory: {input_value(named)}`"
+    if config is None or (shown := relative(config, folder)) is None or shown == DEFAULT_CONFIG_PATH:
+        return f"the input {fix} finds it"
+    return f"the inputs {fix} and `config: {input_value(shown)}` find it"
+
+
+def input_value(value: str) -> str:
     """``value`` as an input's value in a workflow's YAML: as it is when YAML reads it back as that string, else
     quoted (``my dir: x``, ``1.0``)."""
     plain = re.fullmatch(r"[\w./][\w./-]*", value) is not None and yaml.safe_load(value) == value
