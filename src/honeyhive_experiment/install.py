@@ -127,21 +127,16 @@ def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
 def installer_command(arguments: Sequence[str], constraints: Path, *, python: str) -> tuple[str, list[str]]:
     """``(installer name, argv)``: ``uv pip install --python <python>`` when uv is importable (the ``uv``
     package ships its binary) or on ``PATH``, else ``<python> -m pip install``; the constraints file either way."""
-    uv = _uv_binary()
-    if uv is not None:
-        return "uv", [uv, "pip", "install", "--python", python, "--constraint", str(constraints), *arguments]
-    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
-    return "pip", [*pip, "--constraint", str(constraints), *arguments]
-
-
-def _uv_binary() -> str | None:
     try:
         import uv  # type: ignore[import-not-found, unused-ignore]
 
-        found: str = uv.find_uv_bin()
-        return found
+        binary: str | None = uv.find_uv_bin()
     except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
+        binary = shutil.which("uv")
+    if binary is not None:
+        return "uv", [binary, "pip", "install", "--python", python, "--constraint", str(constraints), *arguments]
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+    return "pip", [*pip, "--constraint", str(constraints), *arguments]
 
 
 def refused_argument(arguments: Sequence[str], cwd: Path, *, named: str | None = None) -> str | None:
@@ -349,7 +344,9 @@ def install(
     if returncode != 0:
         raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact, grouped), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
-    _refresh_imports(before)
+    importlib.invalidate_caches()  # the finders' cached directory listings
+    for pth in sorted(_path_files() - before):  # the .pth files of editable installs (start-up's are left alone)
+        site.addpackage(str(pth.parent), pth.name, None)
 
 
 def _stream(command: list[str], cwd: Path, out: TextIO, shown: Callable[[str], str]) -> tuple[int, list[str]]:
@@ -420,12 +417,3 @@ def _failure(
 def _path_files() -> set[Path]:
     """The ``.pth`` files of this interpreter's site directories."""
     return {pth for directory in site.getsitepackages() for pth in Path(directory).glob("*.pth")}
-
-
-def _refresh_imports(before: set[Path]) -> None:
-    """Make what was just installed importable in this process: forget the finders' cached directory
-    listings, and process the ``.pth`` files that appeared (editable installs put their path or finder there);
-    the ones processed at start-up are left alone."""
-    importlib.invalidate_caches()
-    for pth in sorted(_path_files() - before):
-        site.addpackage(str(pth.parent), pth.name, None)
