@@ -111,8 +111,8 @@ def enter(cancel: threading.Event | None, phase: str) -> None:
         cancel.phase = phase
 
 
-def phase_of(cancel: threading.Event | None, default: str = "running") -> str:
-    return cancel.phase if isinstance(cancel, Cancellation) else default
+def phase_of(cancel: threading.Event | None) -> str:
+    return cancel.phase if isinstance(cancel, Cancellation) else "running"
 
 
 @contextmanager
