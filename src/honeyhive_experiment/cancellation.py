@@ -111,8 +111,8 @@ def enter(cancel: threading.Event | None, phase: str) -> None:
         cancel.phase = phase
 
 
-def phase_of(cancel: threading.Event | None, default: str = "running") -> str:
-    return cancel.phase if isinstance(cancel, Cancellation) else default
+def phase_of(cancel: threading.Event | None) -> str:
+    return cancel.phase if isinstance(cancel, Cancellation) else "running"
 
 
 @contextmanager
@@ -164,7 +164,7 @@ def release(cancel: Cancellation) -> None:
 
 
 def interruptible(
-    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None = None
+    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None
 ) -> Callable[_P, _R | None]:
     """``call`` (posting the comment), except that a signal while it runs abandons it (``None``): the report,
     summary and outputs are written before it, and the runner kills the job a few seconds after its signals."""
@@ -185,7 +185,7 @@ def interruptible(
     return interrupted_at_once
 
 
-def hold_signals(cancel: threading.Event | None = None) -> None:
+def hold_signals(cancel: threading.Event | None) -> None:
     """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill), and
     counted on ``cancel``: a second signal of the invocation still ends it with 130 once the report is written."""
 

@@ -77,9 +77,8 @@ EXIT_CLOSED_PIPE = 141  # what reads the output closed it: 128 + SIGPIPE, as she
 class ExperimentError(Exception):
     """The base of every expected error: a ``message`` and, when known, where (``file``, ``line``, ``key``).
 
-    ``issues``: the problems it stands for, itself first, for a caller that shows each on its own line; only a
-    :class:`ConfigError` stands for more than itself, and validate's failed probe (beside the config's metric names
-    that no evaluator has)."""
+    ``issues``: the problems it stands for, itself first (every problem of a config file, a dataset or the inputs;
+    validate's failed probe and the metric names no evaluator has), for a caller that shows each on its own line."""
 
     run_id: str | None = None
     """The run recorded before the error, if any (the report names it): the run being recorded or judged."""

@@ -61,16 +61,6 @@ _SPECIFIER = r"(?:===|[<>=!~]=?)[^\s,;'\"]+"  # one version specifier: <2, ==2.1
 _SPECIFIERS = rf"{_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*"  # a comma-separated set of them: >=0.27,<0.28
 _EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
-# options (pip's and uv's) whose value is a file or folder, or (an index, --find-links, --editable) a URL or a
-# path: a path, or a file: URL, must be inside the working directory; another URL is left alone (a -r URL too)
-_PATH_OPTIONS: Final = frozenset(
-    {
-        "--requirement", "--requirements", "--constraint", "--constraints", "--override", "--overrides",
-        "--build-constraint", "--build-constraints", "--log", "--log-file", "--report", "--src", "--target",
-        "--prefix", "--root", "--cert", "--client-cert", "--cache-dir", "--config-file",
-        "--editable", "--find-links", "--index-url", "--extra-index-url", "--index", "--default-index",
-    }
-)  # fmt: skip
 # options whose file is in the requirements format: its lines are checked too, and its includes followed
 _REQUIREMENT_FILES: Final = frozenset(
     {
@@ -78,6 +68,13 @@ _REQUIREMENT_FILES: Final = frozenset(
         "--build-constraint", "--build-constraints",
     }
 )  # fmt: skip
+# options (pip's and uv's) whose value is a file or folder, or (an index, --find-links, --editable) a URL or a
+# path: a path, or a file: URL, must be inside the working directory; another URL is left alone (a -r URL too)
+_PATH_OPTIONS: Final = _REQUIREMENT_FILES | {
+    "--log", "--log-file", "--report", "--src", "--target", "--prefix", "--root", "--cert", "--client-cert",
+    "--cache-dir", "--config-file", "--editable", "--find-links", "--index-url", "--extra-index-url", "--index",
+    "--default-index",
+}  # fmt: skip
 _REFUSED_OPTIONS: Final = frozenset({"--python"})  # another interpreter: the user's code runs in this one
 _SHORT_OPTIONS: Final = {
     "r": "--requirement", "c": "--constraint", "b": "--build-constraints", "t": "--target", "e": "--editable",
@@ -130,21 +127,16 @@ def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
 def installer_command(arguments: Sequence[str], constraints: Path, *, python: str) -> tuple[str, list[str]]:
     """``(installer name, argv)``: ``uv pip install --python <python>`` when uv is importable (the ``uv``
     package ships its binary) or on ``PATH``, else ``<python> -m pip install``; the constraints file either way."""
-    uv = _uv_binary()
-    if uv is not None:
-        return "uv", [uv, "pip", "install", "--python", python, "--constraint", str(constraints), *arguments]
-    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
-    return "pip", [*pip, "--constraint", str(constraints), *arguments]
-
-
-def _uv_binary() -> str | None:
     try:
         import uv  # type: ignore[import-not-found, unused-ignore]
 
-        found: str = uv.find_uv_bin()
-        return found
+        binary: str | None = uv.find_uv_bin()
     except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
+        binary = shutil.which("uv")
+    if binary is not None:
+        return "uv", [binary, "pip", "install", "--python", python, "--constraint", str(constraints), *arguments]
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+    return "pip", [*pip, "--constraint", str(constraints), *arguments]
 
 
 def refused_argument(arguments: Sequence[str], cwd: Path, *, named: str | None = None) -> str | None:
@@ -155,76 +147,122 @@ def refused_argument(arguments: Sequence[str], cwd: Path, *, named: str | None =
     ``named``: the working directory as the action's input names it, from the workspace (not the runner's path),
     else said by ``cwd``."""
     where = f"{cwd} (symlinks followed)" if named is None else f"(working-directory: {named}; symlinks followed)"
-    files: list[Path] = []
-    home = Path(os.path.abspath(cwd))
-    return _refused_arguments(arguments, home, where, (home,), files) or _refused_files(files, home, where)
+    check = _Check(Path(os.path.abspath(cwd)), where)
+    return check.arguments(arguments, (check.cwd,)) or check.files_named()
 
 
-def _refused_arguments(
-    arguments: Sequence[str], cwd: Path, where: str, bases: tuple[Path, ...], files: list[Path]
-) -> str | None:
-    """:func:`refused_argument` for one list of arguments, whose relative paths are read from each of ``bases``;
-    the requirement files they name (inside ``cwd``) are added to ``files``."""
-    pending: tuple[str, str] | None = None  # (the option, as spelled) whose value is the next argument
-    for index, argument in enumerate(arguments):
-        if pending is not None:
-            problem, pending = _refused_value(argument, cwd, where, *pending, bases=bases, files=files), None
-        elif argument == "--":  # the rest are requirements and paths
-            rest = arguments[index + 1 :]
-            return next((p for a in rest if (p := _refused_value(a, cwd, where, bases=bases))), None)
-        elif argument.startswith("--"):
-            name, equals, value = argument.partition("=")
-            option = _long_option(name)
-            if option in _REFUSED_OPTIONS:
-                return f"{argument}: not allowed: your code runs in the action's own interpreter"
-            if option is not None and not equals:
-                pending = (option, name)
-                continue
-            problem = _refused_value(value, cwd, where, option, name, bases=bases, files=files) if equals else None
-        elif argument.startswith("-") and len(argument) > 1:
-            problem, pending = _refused_cluster(argument, cwd, where, bases, files)
-        else:
-            problem = _refused_value(argument, cwd, where, bases=bases)
-        if problem is not None:
-            return problem
-    return None
+class _Check:
+    """One :func:`refused_argument`: the working directory ``cwd`` every path must stay inside (said as ``where``),
+    and the requirement files the arguments name, whose lines are read once the arguments are (:meth:`files_named`)."""
 
+    def __init__(self, cwd: Path, where: str) -> None:
+        self.cwd = cwd
+        self.where = where
+        self.files: list[Path] = []
 
-def _refused_files(files: list[Path], cwd: Path, where: str) -> str | None:
-    """Why a line of one of the requirement ``files`` (or of a file they include, followed to any depth, each
-    file once) is refused, said with the file (from ``cwd``) and the line's number; None when none is.
+    def outside(self, what: str, once: str = "") -> str:
+        return (
+            f"{what}: not inside the working directory {self.where}{once}; the installer may read only files inside it"
+        )
 
-    As pip reads them: lines ending in ``\\`` continued, comments taken away, ``${NAME}`` expanded from the
-    environment (a line that changed is quoted as written: the value may be a secret).
-    An include's relative path is read from the including file's folder (pip's and uv's way), another path's from
-    the folder or ``cwd`` (uv's and pip's way): each must stay inside ``cwd``."""
-    seen: set[Path] = set()
-    environ = process_environment()  # the installer's: it inherits the process's
-    while files:
-        path = files.pop(0)
-        try:
-            real = path.resolve()
-            if real in seen or not real.is_file():
-                continue  # a missing file is the installer's to report
-            seen.add(real)
-            text = real.read_text(errors="replace")
-        except (OSError, RuntimeError):
-            continue
-        bases = (path.parent, real.parent, cwd)  # the folder as named (pip's), as a link leads (maybe uv's); cwd last
-        for number, line in _logical_lines(text):
-            expanded = _VARIABLE.sub(lambda match: environ.get(match[1], match[0]), line)
+    def arguments(self, arguments: Sequence[str], bases: tuple[Path, ...]) -> str | None:
+        """Why one of ``arguments``, whose relative paths are read from each of ``bases``, is refused, or None."""
+        pending: tuple[str, str] | None = None  # (the option, as spelled) whose value is the next argument
+        for index, argument in enumerate(arguments):
+            if pending is not None:
+                problem, pending = self.value(argument, bases, *pending), None
+            elif argument == "--":  # the rest are requirements and paths
+                return next((p for a in arguments[index + 1 :] if (p := self.value(a, bases))), None)
+            elif argument.startswith("--"):
+                name, equals, value = argument.partition("=")
+                option = _long_option(name)
+                if option in _REFUSED_OPTIONS:
+                    return f"{argument}: not allowed: your code runs in the action's own interpreter"
+                if option is not None and not equals:
+                    pending = (option, name)
+                    continue
+                problem = self.value(value, bases, option, name) if equals else None
+            elif argument.startswith("-") and len(argument) > 1:
+                problem, pending = self.cluster(argument, bases)
+            else:
+                problem = self.value(argument, bases)
+            if problem is not None:
+                return problem
+        return None
+
+    def files_named(self) -> str | None:
+        """Why a line of one of the requirement files named (or of a file they include, followed to any depth, each
+        file once) is refused, said with the file (from ``cwd``) and the line's number; None when none is.
+
+        As pip reads them: lines ending in ``\\`` continued, comments taken away, ``${NAME}`` expanded from the
+        environment (a line that changed is quoted as written: the value may be a secret).
+        An include's relative path is read from the including file's folder (pip's and uv's way), another path's from
+        the folder or ``cwd`` (uv's and pip's way): each must stay inside ``cwd``."""
+        seen: set[Path] = set()
+        environ = process_environment()  # the installer's: it inherits the process's
+        while self.files:
+            path = self.files.pop(0)
             try:
-                words = shlex.split(expanded)
-            except ValueError:  # an unbalanced quote: pip splits only the options, the installer may accept it
-                words = expanded.split()
-            if (problem := _refused_arguments(words, cwd, where, bases, files)) is not None:
-                if expanded != line:
-                    problem = (
-                        f"{line.strip()}: not inside the working directory {where} once its environment variables"
-                        " are expanded; the installer may read only files inside it"
-                    )
-                return f"{os.path.relpath(path, cwd)}:{number}: {problem}"
-    return None
+                real = path.resolve()
+                if real in seen or not real.is_file():
+                    continue  # a missing file is the installer's to report
+                seen.add(real)
+                text = real.read_text(errors="replace")
+            except (OSError, RuntimeError):
+                continue
+            bases = (path.parent, real.parent, self.cwd)  # the folder as named (pip's), as a link leads (maybe uv's)
+            for number, line in _logical_lines(text):
+                expanded = _VARIABLE.sub(lambda match: environ.get(match[1], match[0]), line)
+                try:
+                    words = shlex.split(expanded)
+                except ValueError:  # an unbalanced quote: pip splits only the options, the installer may accept it
+                    words = expanded.split()
+                if (problem := self.arguments(words, bases)) is not None:
+                    if expanded != line:
+                        problem = self.outside(line.strip(), " once its environment variables are expanded")
+                    return f"{os.path.relpath(path, self.cwd)}:{number}: {problem}"
+        return None
+
+    def cluster(self, argument: str, bases: tuple[Path, ...]) -> tuple[str | None, tuple[str, str] | None]:
+        """A short option or a cluster of them (``-r reqs.txt``, ``-rreqs.txt``, ``-qr reqs.txt``): why it is
+        refused (or None), and the option whose value is the next argument (or None)."""
+        for position, letter in enumerate(argument[1:], start=2):
+            if letter in _SHORT_FLAGS:
+                continue
+            option, value = _SHORT_OPTIONS.get(letter), argument[position:]
+            if option in _REFUSED_OPTIONS:
+                return f"-{letter}: not allowed: your code runs in the action's own interpreter", None
+            if letter in _SHORT_VALUES:  # its value is no path
+                return None, None
+            if option is not None and not value:
+                return None, (option, f"-{letter}")
+            # a known option's value, or what follows an unknown letter: checked all the same; -r=/x is /x to uv (and
+            # clap), =/x to pip
+            values = [value, value[1:]] if value.startswith("=") else [value]
+            check = (self.value(v, bases, option, f"-{letter}") for v in values)
+            return next((problem for problem in check if problem is not None), None), None
+        return None, None
+
+    def value(self, value: str, bases: tuple[Path, ...], option: str | None = None, spelled: str = "") -> str | None:
+        """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own; relative to each of ``bases``)
+        names something outside ``cwd``, or None. The requirement file an option of :data:`_REQUIREMENT_FILES` names
+        (in a file, relative to each base but the last, ``cwd``) is added to the files to read."""
+        if option == "--report" and value == "-":  # the report on standard output
+            return None
+        if option in _REQUIREMENT_FILES:  # an include is read from its including file's folder only, by pip and uv
+            bases = bases[:-1] or bases
+        # file: URLs, also inside a requirement (pkg @ file:///…); another URL (an index, a VCS) is left alone
+        paths = [urllib.parse.unquote(match[1]) or "/" for match in _FILE_URL.finditer(value)]
+        path_like = option is not None or value.startswith((".", "~", "/")) or "/" in value or os.sep in value
+        if not paths and not _URL.search(value) and (path_like or any(_exists(base, value) for base in bases)):
+            paths = [value]  # option: one of _PATH_OPTIONS; else a requirement (a name, extras, versions, markers)
+        if not all(_inside(path, self.cwd, base) for path in paths for base in bases):
+            return self.outside(f"{spelled} {value}" if option else value)
+        if option in _REQUIREMENT_FILES:
+            self.files.extend(
+                Path(os.path.abspath(base / os.path.expanduser(path))) for path in paths for base in bases
+            )
+        return None
 
 
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
@@ -250,63 +288,6 @@ def _long_option(name: str) -> str | None:
         return name
     if len(name) > 3:
         return next((option for option in sorted(options) if option.startswith(name)), None)
-    return None
-
-
-def _refused_cluster(
-    argument: str, cwd: Path, where: str, bases: tuple[Path, ...], files: list[Path]
-) -> tuple[str | None, tuple[str, str] | None]:
-    """A short option or a cluster of them (``-r reqs.txt``, ``-rreqs.txt``, ``-qr reqs.txt``): why it is
-    refused (or None), and the option whose value is the next argument (or None)."""
-    for position, letter in enumerate(argument[1:], start=2):
-        if letter in _SHORT_FLAGS:
-            continue
-        option, value = _SHORT_OPTIONS.get(letter), argument[position:]
-        if option in _REFUSED_OPTIONS:
-            return f"-{letter}: not allowed: your code runs in the action's own interpreter", None
-        if letter in _SHORT_VALUES:  # its value is no path
-            return None, None
-        if option is not None and not value:
-            return None, (option, f"-{letter}")
-        # a known option's value, or what follows an unknown letter: checked all the same; -r=/x is /x to uv (and
-        # clap), =/x to pip
-        values = [value, value[1:]] if value.startswith("=") else [value]
-        spelled = f"-{letter}"
-        check = (_refused_value(v, cwd, where, option, spelled, bases=bases, files=files) for v in values)
-        return next((problem for problem in check if problem is not None), None), None
-    return None, None
-
-
-def _refused_value(
-    value: str,
-    cwd: Path,
-    where: str,
-    option: str | None = None,
-    spelled: str = "",
-    *,
-    bases: tuple[Path, ...],
-    files: list[Path] | None = None,
-) -> str | None:
-    """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own; relative to each of ``bases``)
-    names something outside ``cwd`` (said as ``where``), or None. The requirement file an option of
-    :data:`_REQUIREMENT_FILES` names (in a file, relative to each base but the last, ``cwd``) is added to ``files``."""
-    outside = (
-        f"{f'{spelled} ' if option else ''}{value}: not inside the working directory {where};"
-        " the installer may read only files inside it"
-    )
-    if option == "--report" and value == "-":  # the report on standard output
-        return None
-    if option in _REQUIREMENT_FILES:
-        bases = bases[:-1] or bases  # an include is read from the including file's folder only (not cwd), by pip and uv
-    # file: URLs, also inside a requirement (pkg @ file:///…); another URL (an index, a VCS, an archive) is left alone
-    paths = [urllib.parse.unquote(match[1]) or "/" for match in _FILE_URL.finditer(value)]
-    path_like = option is not None or value.startswith((".", "~", "/")) or "/" in value or os.sep in value
-    if not paths and not _URL.search(value) and (path_like or any(_exists(base, value) for base in bases)):
-        paths = [value]  # option: one of _PATH_OPTIONS; else a requirement (a name, extras, versions, markers)
-    if not all(_inside(path, cwd, base) for path in paths for base in bases):
-        return outside
-    if files is not None and option in _REQUIREMENT_FILES:
-        files.extend(Path(os.path.abspath(base / os.path.expanduser(path))) for path in paths for base in bases)
     return None
 
 
@@ -363,7 +344,9 @@ def install(
     if returncode != 0:
         raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact, grouped), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
-    _refresh_imports(before)
+    importlib.invalidate_caches()  # the finders' cached directory listings
+    for pth in sorted(_path_files() - before):  # the .pth files of editable installs (start-up's are left alone)
+        site.addpackage(str(pth.parent), pth.name, None)
 
 
 def _stream(command: list[str], cwd: Path, out: TextIO, shown: Callable[[str], str]) -> tuple[int, list[str]]:
@@ -434,12 +417,3 @@ def _failure(
 def _path_files() -> set[Path]:
     """The ``.pth`` files of this interpreter's site directories."""
     return {pth for directory in site.getsitepackages() for pth in Path(directory).glob("*.pth")}
-
-
-def _refresh_imports(before: set[Path]) -> None:
-    """Make what was just installed importable in this process: forget the finders' cached directory
-    listings, and process the ``.pth`` files that appeared (editable installs put their path or finder there);
-    the ones processed at start-up are left alone."""
-    importlib.invalidate_caches()
-    for pth in sorted(_path_files() - before):
-        site.addpackage(str(pth.parent), pth.name, None)

@@ -43,23 +43,15 @@ Rules
 * **No nulls in the file.** A key is either given a value or left out to take its default; ``key: null``
   (or a bare ``key:``) is an error. (Built in Python, an optional field takes ``None`` as usual; dump with
   ``model_dump(exclude_none=True)`` to get what a file would say.)
-* **The YAML is read safely and literally**: ``yaml.SafeLoader`` only (a number written ``1e3`` read as YAML 1.2
-  reads it, a number); a mapping that repeats a key is an error (PyYAML would silently keep the last one); one
-  document per file.
+* **The YAML is read safely and literally**: ``yaml.SafeLoader`` only (``1e3`` is text, as YAML 1.1 reads it; a
+  number key given it says how to write it); a mapping that repeats a key is an error (PyYAML would silently keep the
+  last one); one document per file.
 
-The gate (``gate: {metric: {max_drop?, max_drop_pct?, max_degraded?}}``)
---------------------------------------------------------------------------
-An optional regression gate evaluated on the *backend's* comparison with the baseline (nothing is
-recomputed). The bounds, their ``max_worse*`` spellings and the direction that makes a change a *drop* are
-:class:`GateRule`'s (its docstrings are the schema's descriptions). Each bound reads the backend's own number:
-``max_drop`` its ``difference`` (sign-adjusted for the direction), ``max_drop_pct`` its ``percentage_change``
-(already in percent: ``5`` means 5 %; not judged when the backend sends none, old aggregate 0), and
-``max_degraded`` its ``degraded_count`` for ``higher``, its ``improved_count`` for ``lower`` (the backend calls
-a smaller value "degraded"), or the length of its ``degraded`` / ``improved`` id list when it sends no count.
-
-Exceeding any bound makes the verdict ``fail``. Without a baseline the gate is not evaluated (the verdict
-is then decided by the backend's result alone); a gated metric absent from the comparison is reported,
-not failed.
+The gate
+--------
+``gate: {metric: {max_drop?, max_drop_pct?, max_degraded?}}``: an optional regression gate on the *backend's*
+comparison with the baseline (nothing is recomputed). :class:`GateRule` says what each bound bounds (its docstrings
+are the schema's descriptions), :mod:`honeyhive_experiment.verdict` how the comparison's numbers are judged by it.
 """
 
 from __future__ import annotations

@@ -93,14 +93,11 @@ def declared_name(path: str | os.PathLike[str]) -> str | None:
     """The experiment's name as a file that does not validate still declares it (a top-level ``name:`` that is a
     valid name), else ``None`` (unreadable, not YAML, no such name): what an error's report is titled by (its PR
     comment is the file's, named or not)."""
-    shown = os.fspath(path)
-    try:
-        _, data = _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
-    except (OSError, UnicodeDecodeError, ConfigError):
+    read = _read_file(os.fspath(path))
+    if read is None or not isinstance(read[1], dict):
         return None
-    name = data.get("name") if isinstance(data, dict) else None
     try:
-        return _NAME.validate_python(name)
+        return _NAME.validate_python(read[1].get("name"))
     except ValidationError:
         return None
 
@@ -121,12 +118,18 @@ def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], mess
     """A :class:`ConfigError` for a problem found after validation (an import that fails, a dataset file
     that is missing), pointing at the line of ``loc`` (e.g. ``("evaluators", 1)``) in the file."""
     shown = os.fspath(path)
-    try:
-        root, _ = _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
-    except (OSError, UnicodeDecodeError, ConfigError):
+    read = _read_file(shown)
+    if read is None:
         return ConfigError(shown, None, ".".join(str(part) for part in loc), message)
-    line, dotted = _locate(root, loc)
-    return ConfigError(shown, line, dotted, message)
+    return ConfigError(shown, *_locate(read[0], loc), message)
+
+
+def _read_file(shown: str) -> tuple[Node, Any] | None:
+    """The YAML tree and data of the file at ``shown`` (for a problem found beside validating it), or ``None``."""
+    try:
+        return _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return None
 
 
 # a number as YAML 1.2 and JSON Schema editors read it, which YAML 1.1 (PyYAML) reads as text: ``1e3``, ``1e-2``,
@@ -341,11 +344,8 @@ def _allowed_keys(loc: Sequence[str | int]) -> list[str]:
     field, a mapping's value or a list's item: no section is optional or ``Annotated``."""
     current: Any = ExperimentConfig
     for segment in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(segment) if isinstance(segment, str) else None
-            if field is None:
-                return []
-            current = field.annotation
+        if isinstance(current, type) and issubclass(current, BaseModel) and segment in current.model_fields:
+            current = current.model_fields[segment].annotation
         elif typing.get_origin(current) in (dict, tuple):
             current = typing.get_args(current)[-1 if typing.get_origin(current) is dict else 0]
         else:
