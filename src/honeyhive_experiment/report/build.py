@@ -160,6 +160,11 @@ class _Builder:
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
+        # how the runs' datapoints paired, which the baseline and every metric's row say
+        comparison = judgement.comparison
+        self.shared = len(comparison.common_datapoints) if comparison is not None else None
+        self.new, self.gone = unpaired_counts(comparison)
+        self.left = uncompared(comparison)  # in both runs, not compared: neither new nor gone
         # with trials the backend's values are means over trials: only the evaluators' own tell a pass rate
         self.booleans = boolean_metrics(judgement.outcomes, {name for o in judgement.outcomes for name in o.metrics})
         self.outcomes: dict[str, DatapointOutcome] = {}
@@ -197,7 +202,6 @@ class _Builder:
         metrics = tuple(row for row, _, _ in rows)
         failed = self._failed(errored_ids, rows)
         flips = j.assessment.get(PASS_FAIL)
-        new, gone = unpaired_counts(comparison)
         return Report(
             version=REPORT_VERSION,
             experiment=clip(r(j.experiment), 200),
@@ -231,14 +235,14 @@ class _Builder:
                 error=clip(r(summary.error), 4000) if summary.error else None,
                 aggregation_function=self.aggregation,
             ),
-            baseline=self._baseline(new, gone),
+            baseline=self._baseline(),
             comparisons_off=j.comparisons_off,
             comparison=None
             if comparison is None
             else ReportComparison(
                 common_datapoints=len(comparison.common_datapoints),
-                new_only_datapoints=new,
-                old_only_datapoints=gone,
+                new_only_datapoints=self.new,
+                old_only_datapoints=self.gone,
             ),
             metrics=metrics,
             datapoints=ReportDatapoints(failed=failed, errored=errored, flaky=self._flaky()),
@@ -388,8 +392,7 @@ class _Builder:
         raised = self.evaluator_errors[blamed] if blamed is not None else None
         # no datapoint in common, so no count for max_degraded to bound (the verdict says so apart); with some in
         # common the verdict failed it, unchecked, and the failed gate names it
-        shares = comparison is not None and bool(comparison.common_datapoints)
-        if gate is not None and delta is not None and delta.found_count == 0 and not shares:
+        if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
         return ReportMetric(
             name=r(name),
@@ -422,13 +425,11 @@ class _Builder:
             error=clip(r(raised.said), 200) if raised is not None else None,
             compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
-            shared=len(comparison.common_datapoints) if comparison is not None else None,
-            datapoints=len(comparison.common_datapoints)
-            + sum(n or 0 for n in unpaired_counts(comparison))
-            + uncompared(comparison)
-            if comparison is not None
+            shared=self.shared,
+            datapoints=self.shared + (self.new or 0) + (self.gone or 0) + self.left
+            if self.shared is not None
             else None,
-            uncompared=uncompared(comparison) if comparison is not None else None,
+            uncompared=self.left if comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
@@ -474,9 +475,8 @@ class _Builder:
 
     # -------------------------------------------------------------------------------------------- baseline
 
-    def _baseline(self, new: int | None, gone: int | None) -> ReportBaseline | None:
-        """The baseline, and how this run's datapoints paired with its: ``new`` and ``gone`` are the backend's
-        datapoints only in this run and only in the baseline."""
+    def _baseline(self) -> ReportBaseline | None:
+        """The baseline, and how this run's datapoints paired with its."""
         r = self.r
         j = self.j
         info, comparison, summary = j.baseline, j.comparison, j.summary
@@ -484,9 +484,8 @@ class _Builder:
             return None
         run_id = info.run_id if info is not None else comparison.old_run_id  # type: ignore[union-attr]
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
-        shared = len(comparison.common_datapoints) if comparison is not None else None
+        shared, new, gone, left = self.shared, self.new, self.gone, self.left
         total = info.total_datapoints if info is not None else None
-        left = uncompared(comparison)  # in both runs, not compared: neither new nor gone
         if total is None and shared is not None and new is not None:
             total = shared + new + left
         if total is None and summary is not None:
