@@ -44,7 +44,7 @@ from honeyhive_experiment.models import (
     MetricKey,
     RunComparisonResult,
 )
-from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
+from honeyhive_experiment.models.details import DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome, first_ids
 from honeyhive_experiment.models.summary import PassingRange
 from honeyhive_experiment.report.markdown import clip, http_url
@@ -675,7 +675,7 @@ class _Builder:
     def _table(self, metrics: Sequence[_MetricRow], raised: Mapping[str, list[str]]) -> ReportTable | None:
         """Every datapoint the backend holds for the two runs (as many as were read), worse ones first; ``raised``:
         the Errors section's function errors per datapoint (any of its trials, not only the one its record is)."""
-        details = self.j.details
+        details, r = self.j.details, self.r
         if details is None:
             return None
         moves = [(key, _moves(delta, row.direction)) for row, key, delta in metrics]
@@ -716,45 +716,33 @@ class _Builder:
                 status.add("improved")
             if comparison is not None and not status:
                 status.add("same")
-            error = self._row_error(current, function_errors, evaluator_errors)
-            rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident), error))
+            either = current or baseline
+            session = current.session_id if current is not None else None
+            url = None
+            if details.session_url and session:
+                url = http_url(r(details.session_url.replace("{session_id}", urllib.parse.quote(session, safe=""))))
+            explanations = tuple(
+                ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
+                for name, text in list((current.explanations if current is not None else {}).items())[:_EXPLANATIONS]
+            )
+            result = trials.get(ident)
+            rows.append(
+                ReportRow(
+                    id=clip(r(ident), 100),
+                    session_url=url,
+                    status=tuple(s for s in ROW_STATUSES if s in status),
+                    inputs=self._text(either.inputs) if either is not None else None,
+                    output=self._text(current.outputs) if current is not None else None,
+                    baseline_output=self._text(baseline.outputs) if baseline is not None else None,
+                    error=self._row_error(current, function_errors, evaluator_errors),
+                    metrics=cells,
+                    explanations=explanations,
+                    trials=result.trials if result is not None and result.trials else None,
+                    trials_passed=result.trials_passed if result is not None and result.trials else None,
+                )
+            )
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
         return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
-
-    def _row(
-        self,
-        ident: str,
-        current: DatapointRecord | None,
-        baseline: DatapointRecord | None,
-        details: DatapointDetails,
-        cells: tuple[ReportCell, ...],
-        status: set[RowStatus],
-        result: DatapointResult | None,
-        error: str | None,
-    ) -> ReportRow:
-        r = self.r
-        either = current or baseline
-        session = current.session_id if current is not None else None
-        url = None
-        if details.session_url and session:
-            url = http_url(r(details.session_url.replace("{session_id}", urllib.parse.quote(session, safe=""))))
-        explanations = tuple(
-            ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
-            for name, text in list((current.explanations if current is not None else {}).items())[:_EXPLANATIONS]
-        )
-        return ReportRow(
-            id=clip(r(ident), 100),
-            session_url=url,
-            status=tuple(s for s in ROW_STATUSES if s in status),
-            inputs=self._text(either.inputs) if either is not None else None,
-            output=self._text(current.outputs) if current is not None else None,
-            baseline_output=self._text(baseline.outputs) if baseline is not None else None,
-            error=error,
-            metrics=cells,
-            explanations=explanations,
-            trials=result.trials if result is not None and result.trials else None,
-            trials_passed=result.trials_passed if result is not None and result.trials else None,
-        )
 
     def _row_error(
         self, current: DatapointRecord | None, function_errors: list[str], evaluator_errors: Mapping[str, str]
