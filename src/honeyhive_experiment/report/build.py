@@ -323,7 +323,7 @@ class _Builder:
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         judged = self.j.judged_metrics if summary is not None else ()
         rows.extend(
-            (self._metric((name, None), None, None, False, absent=True), (name, None), None)
+            (self._metric((name, None), None, None, False), (name, None), None)
             for name in dict.fromkeys([*judged, *silent])
             if name not in events_per_name
         )
@@ -336,14 +336,10 @@ class _Builder:
         return sorted(rows, key=place)
 
     def _metric(
-        self,
-        key: MetricKey,
-        delta: MetricDelta | None,
-        detail: MetricDetail | None,
-        ambiguous: bool,
-        *,
-        absent: bool = False,
+        self, key: MetricKey, delta: MetricDelta | None, detail: MetricDetail | None, ambiguous: bool
     ) -> ReportMetric:
+        """A metric's row: of the backend's comparison ``delta`` and summary ``detail``; without either, a judged
+        metric the backend has no value for (absent)."""
         r = self.r
         name, event_name = key
         config = self._config(name)
@@ -358,14 +354,14 @@ class _Builder:
         value = delta.new_aggregate if delta is not None else None
         if value is None and detail is not None:
             value = detail.aggregate
+        hit = name in self.j.decision.gates_hit  # its gate failed the check
         improved = degraded = same = None
         change = significance = None
         assessed: Assessment | None = None
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
             assessed = self._assessment(key, delta, lower)
-            failed = name in self.j.decision.gates_hit
-            change, significance = _change(delta, assessed, lower, spec, percent, failed=failed)
+            change, significance = _change(delta, assessed, lower, spec, percent, failed=hit)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
@@ -419,7 +415,7 @@ class _Builder:
             one_sided=assessed is not None and assessed.sides == 1,
             failing_datapoints=failing,
             passing_range=passing_range,
-            absent=absent,
+            absent=delta is None and detail is None,
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.said), 200) if raised is not None else None,
@@ -437,9 +433,7 @@ class _Builder:
             distribution=_distribution(detail, delta),
             gate=ReportGate.model_validate(self.j.gates[name], from_attributes=True) if name in self.j.gates else None,
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
-            gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))
-            if name in self.j.decision.gates_hit
-            else None,
+            gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation)) if hit else None,
         )
 
     def _assessment(self, key: MetricKey, delta: MetricDelta, lower: bool) -> Assessment | None:
