@@ -1021,8 +1021,7 @@ class Report(_Part):
 
 def report_json(report: Report) -> dict[str, Any]:
     """``report.json``: the report's JSON."""
-    result: dict[str, Any] = report.model_dump(mode="json")
-    return result
+    return report.model_dump(mode="json")
 
 
 # ================================================================================================ reading
