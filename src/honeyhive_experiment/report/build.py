@@ -607,7 +607,7 @@ class _Builder:
                 )
             )
         inputs = self.j.inputs_by_datapoint.get(datapoint_id)
-        flaky = self.j.summary is not None and key in self.j.summary.flaky and result is not None
+        flaky = result if self.j.summary is not None and key in self.j.summary.flaky else None
         return ReportFailedDatapoint(
             id=clip(r(key), 100),
             place=self._place(datapoint_id),
@@ -615,8 +615,8 @@ class _Builder:
             failing_metrics=tuple(failing),
             inputs=self._preview(inputs) if inputs is not None else None,
             outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
-            trials_passed=result.trials_passed if flaky and result is not None else None,
-            trials=result.trials if flaky and result is not None else None,
+            trials_passed=flaky.trials_passed if flaky is not None else None,
+            trials=flaky.trials if flaky is not None else None,
         )
 
     def _unpriced(self) -> tuple[ReportUnpriced, ...]:
