@@ -44,7 +44,7 @@ from honeyhive_experiment.models import (
     MetricKey,
     RunComparisonResult,
 )
-from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
+from honeyhive_experiment.models.details import DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome, first_ids
 from honeyhive_experiment.models.summary import PassingRange
 from honeyhive_experiment.report.markdown import clip, http_url
@@ -160,6 +160,11 @@ class _Builder:
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
+        # how the runs' datapoints paired, which the baseline and every metric's row say
+        comparison = judgement.comparison
+        self.shared = len(comparison.common_datapoints) if comparison is not None else None
+        self.new, self.gone = unpaired_counts(comparison)
+        self.left = uncompared(comparison)  # in both runs, not compared: neither new nor gone
         # with trials the backend's values are means over trials: only the evaluators' own tell a pass rate
         self.booleans = boolean_metrics(judgement.outcomes, {name for o in judgement.outcomes for name in o.metrics})
         self.outcomes: dict[str, DatapointOutcome] = {}
@@ -197,7 +202,6 @@ class _Builder:
         metrics = tuple(row for row, _, _ in rows)
         failed = self._failed(errored_ids, rows)
         flips = j.assessment.get(PASS_FAIL)
-        new, gone = unpaired_counts(comparison)
         return Report(
             version=REPORT_VERSION,
             experiment=clip(r(j.experiment), 200),
@@ -231,14 +235,14 @@ class _Builder:
                 error=clip(r(summary.error), 4000) if summary.error else None,
                 aggregation_function=self.aggregation,
             ),
-            baseline=self._baseline(new, gone),
+            baseline=self._baseline(),
             comparisons_off=j.comparisons_off,
             comparison=None
             if comparison is None
             else ReportComparison(
                 common_datapoints=len(comparison.common_datapoints),
-                new_only_datapoints=new,
-                old_only_datapoints=gone,
+                new_only_datapoints=self.new,
+                old_only_datapoints=self.gone,
             ),
             metrics=metrics,
             datapoints=ReportDatapoints(failed=failed, errored=errored, flaky=self._flaky()),
@@ -319,7 +323,7 @@ class _Builder:
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         judged = self.j.judged_metrics if summary is not None else ()
         rows.extend(
-            (self._metric((name, None), None, None, False, absent=True), (name, None), None)
+            (self._metric((name, None), None, None, False), (name, None), None)
             for name in dict.fromkeys([*judged, *silent])
             if name not in events_per_name
         )
@@ -332,14 +336,10 @@ class _Builder:
         return sorted(rows, key=place)
 
     def _metric(
-        self,
-        key: MetricKey,
-        delta: MetricDelta | None,
-        detail: MetricDetail | None,
-        ambiguous: bool,
-        *,
-        absent: bool = False,
+        self, key: MetricKey, delta: MetricDelta | None, detail: MetricDetail | None, ambiguous: bool
     ) -> ReportMetric:
+        """A metric's row: of the backend's comparison ``delta`` and summary ``detail``; without either, a judged
+        metric the backend has no value for (absent)."""
         r = self.r
         name, event_name = key
         config = self._config(name)
@@ -354,14 +354,14 @@ class _Builder:
         value = delta.new_aggregate if delta is not None else None
         if value is None and detail is not None:
             value = detail.aggregate
+        hit = name in self.j.decision.gates_hit  # its gate failed the check
         improved = degraded = same = None
         change = significance = None
         assessed: Assessment | None = None
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
             assessed = self._assessment(key, delta, lower)
-            failed = name in self.j.decision.gates_hit
-            change, significance = _change(delta, assessed, lower, spec, percent, failed=failed)
+            change, significance = _change(delta, assessed, lower, spec, percent, failed=hit)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
@@ -388,8 +388,7 @@ class _Builder:
         raised = self.evaluator_errors[blamed] if blamed is not None else None
         # no datapoint in common, so no count for max_degraded to bound (the verdict says so apart); with some in
         # common the verdict failed it, unchecked, and the failed gate names it
-        shares = comparison is not None and bool(comparison.common_datapoints)
-        if gate is not None and delta is not None and delta.found_count == 0 and not shares:
+        if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
         return ReportMetric(
             name=r(name),
@@ -416,19 +415,17 @@ class _Builder:
             one_sided=assessed is not None and assessed.sides == 1,
             failing_datapoints=failing,
             passing_range=passing_range,
-            absent=absent,
+            absent=delta is None and detail is None,
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.said), 200) if raised is not None else None,
             compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
-            shared=len(comparison.common_datapoints) if comparison is not None else None,
-            datapoints=len(comparison.common_datapoints)
-            + sum(n or 0 for n in unpaired_counts(comparison))
-            + uncompared(comparison)
-            if comparison is not None
+            shared=self.shared,
+            datapoints=self.shared + (self.new or 0) + (self.gone or 0) + self.left
+            if self.shared is not None
             else None,
-            uncompared=uncompared(comparison) if comparison is not None else None,
+            uncompared=self.left if comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
@@ -436,9 +433,7 @@ class _Builder:
             distribution=_distribution(detail, delta),
             gate=ReportGate.model_validate(self.j.gates[name], from_attributes=True) if name in self.j.gates else None,
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
-            gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))
-            if name in self.j.decision.gates_hit
-            else None,
+            gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation)) if hit else None,
         )
 
     def _assessment(self, key: MetricKey, delta: MetricDelta, lower: bool) -> Assessment | None:
@@ -474,9 +469,8 @@ class _Builder:
 
     # -------------------------------------------------------------------------------------------- baseline
 
-    def _baseline(self, new: int | None, gone: int | None) -> ReportBaseline | None:
-        """The baseline, and how this run's datapoints paired with its: ``new`` and ``gone`` are the backend's
-        datapoints only in this run and only in the baseline."""
+    def _baseline(self) -> ReportBaseline | None:
+        """The baseline, and how this run's datapoints paired with its."""
         r = self.r
         j = self.j
         info, comparison, summary = j.baseline, j.comparison, j.summary
@@ -484,9 +478,8 @@ class _Builder:
             return None
         run_id = info.run_id if info is not None else comparison.old_run_id  # type: ignore[union-attr]
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
-        shared = len(comparison.common_datapoints) if comparison is not None else None
+        shared, new, gone, left = self.shared, self.new, self.gone, self.left
         total = info.total_datapoints if info is not None else None
-        left = uncompared(comparison)  # in both runs, not compared: neither new nor gone
         if total is None and shared is not None and new is not None:
             total = shared + new + left
         if total is None and summary is not None:
@@ -614,7 +607,7 @@ class _Builder:
                 )
             )
         inputs = self.j.inputs_by_datapoint.get(datapoint_id)
-        flaky = self.j.summary is not None and key in self.j.summary.flaky and result is not None
+        flaky = result if self.j.summary is not None and key in self.j.summary.flaky else None
         return ReportFailedDatapoint(
             id=clip(r(key), 100),
             place=self._place(datapoint_id),
@@ -622,8 +615,8 @@ class _Builder:
             failing_metrics=tuple(failing),
             inputs=self._preview(inputs) if inputs is not None else None,
             outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
-            trials_passed=result.trials_passed if flaky and result is not None else None,
-            trials=result.trials if flaky and result is not None else None,
+            trials_passed=flaky.trials_passed if flaky is not None else None,
+            trials=flaky.trials if flaky is not None else None,
         )
 
     def _unpriced(self) -> tuple[ReportUnpriced, ...]:
@@ -676,7 +669,7 @@ class _Builder:
     def _table(self, metrics: Sequence[_MetricRow], raised: Mapping[str, list[str]]) -> ReportTable | None:
         """Every datapoint the backend holds for the two runs (as many as were read), worse ones first; ``raised``:
         the Errors section's function errors per datapoint (any of its trials, not only the one its record is)."""
-        details = self.j.details
+        details, r = self.j.details, self.r
         if details is None:
             return None
         moves = [(key, _moves(delta, row.direction)) for row, key, delta in metrics]
@@ -717,45 +710,33 @@ class _Builder:
                 status.add("improved")
             if comparison is not None and not status:
                 status.add("same")
-            error = self._row_error(current, function_errors, evaluator_errors)
-            rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident), error))
+            either = current or baseline
+            session = current.session_id if current is not None else None
+            url = None
+            if details.session_url and session:
+                url = http_url(r(details.session_url.replace("{session_id}", urllib.parse.quote(session, safe=""))))
+            explanations = tuple(
+                ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
+                for name, text in list((current.explanations if current is not None else {}).items())[:_EXPLANATIONS]
+            )
+            result = trials.get(ident)
+            rows.append(
+                ReportRow(
+                    id=clip(r(ident), 100),
+                    session_url=url,
+                    status=tuple(s for s in ROW_STATUSES if s in status),
+                    inputs=self._text(either.inputs) if either is not None else None,
+                    output=self._text(current.outputs) if current is not None else None,
+                    baseline_output=self._text(baseline.outputs) if baseline is not None else None,
+                    error=self._row_error(current, function_errors, evaluator_errors),
+                    metrics=cells,
+                    explanations=explanations,
+                    trials=result.trials if result is not None and result.trials else None,
+                    trials_passed=result.trials_passed if result is not None and result.trials else None,
+                )
+            )
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
         return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
-
-    def _row(
-        self,
-        ident: str,
-        current: DatapointRecord | None,
-        baseline: DatapointRecord | None,
-        details: DatapointDetails,
-        cells: tuple[ReportCell, ...],
-        status: set[RowStatus],
-        result: DatapointResult | None,
-        error: str | None,
-    ) -> ReportRow:
-        r = self.r
-        either = current or baseline
-        session = current.session_id if current is not None else None
-        url = None
-        if details.session_url and session:
-            url = http_url(r(details.session_url.replace("{session_id}", urllib.parse.quote(session, safe=""))))
-        explanations = tuple(
-            ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
-            for name, text in list((current.explanations if current is not None else {}).items())[:_EXPLANATIONS]
-        )
-        return ReportRow(
-            id=clip(r(ident), 100),
-            session_url=url,
-            status=tuple(s for s in ROW_STATUSES if s in status),
-            inputs=self._text(either.inputs) if either is not None else None,
-            output=self._text(current.outputs) if current is not None else None,
-            baseline_output=self._text(baseline.outputs) if baseline is not None else None,
-            error=error,
-            metrics=cells,
-            explanations=explanations,
-            trials=result.trials if result is not None and result.trials else None,
-            trials_passed=result.trials_passed if result is not None and result.trials else None,
-        )
 
     def _row_error(
         self, current: DatapointRecord | None, function_errors: list[str], evaluator_errors: Mapping[str, str]

@@ -584,8 +584,8 @@ class ReportFailingMetric(_Part):
 Since = Literal["new", "already failing"]
 
 
-class ReportFailedDatapoint(_Part):
-    """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
+class _Datapoint(_Part):
+    """A datapoint of a list of the report, and where it is in the dataset file."""
 
     id: str = Field(description="The datapoint's id.")
     place: str | None = Field(
@@ -593,6 +593,11 @@ class ReportFailedDatapoint(_Part):
         description="Where the datapoint is in the dataset file, as file:line (the line its record starts on); null"
         " for a managed dataset.",
     )
+
+
+class ReportFailedDatapoint(_Datapoint):
+    """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
+
     since: Since | None = Field(
         description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
         "null without a baseline."
@@ -666,15 +671,9 @@ class ReportUnpriced(_Part):
     )
 
 
-class ReportFlakyDatapoint(_Part):
+class ReportFlakyDatapoint(_Datapoint):
     """A datapoint whose trials disagree on pass/fail (the backend's ``flaky`` list)."""
 
-    id: str = Field(description="The datapoint's id.")
-    place: str | None = Field(
-        default=None,
-        description="Where the datapoint is in the dataset file, as file:line (the line its record starts on); null"
-        " for a managed dataset.",
-    )
     trials_passed: NonNegativeInt | None = Field(description="How many of its trials passed (the backend's).")
     trials: int | None = Field(ge=1, description="How many trials it had (the backend's).")
     failed: bool = Field(
@@ -702,15 +701,9 @@ class ReportFlakyDatapoint(_Part):
         return f"{'failed' if self.failed else 'passed'} on the mean"
 
 
-class ReportErroredDatapoint(_Part):
+class ReportErroredDatapoint(_Datapoint):
     """A datapoint whose function raised or timed out, a backend error, or an evaluator that raised."""
 
-    id: str = Field(description="The datapoint's id.")
-    place: str | None = Field(
-        default=None,
-        description="Where the datapoint is in the dataset file, as file:line (the line its record starts on); null"
-        " for a managed dataset.",
-    )
     since: Since | None = Field(
         description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
         "raised there too); null without a baseline, and for evaluators."
@@ -1028,8 +1021,7 @@ class Report(_Part):
 
 def report_json(report: Report) -> dict[str, Any]:
     """``report.json``: the report's JSON."""
-    result: dict[str, Any] = report.model_dump(mode="json")
-    return result
+    return report.model_dump(mode="json")
 
 
 # ================================================================================================ reading

@@ -208,6 +208,14 @@ def test_load_report_refuses_a_missing_file(tmp_path: Path) -> None:
     assert caught.value.file == str(path)
 
 
+def test_load_report_refuses_a_file_it_cannot_read(tmp_path: Path) -> None:
+    """A path that is there but cannot be read (a folder) is said so, with the system's reason."""
+    with pytest.raises(ReportError) as caught:
+        load_report(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: cannot be read: Is a directory"
+    assert caught.value.file == str(tmp_path)
+
+
 @pytest.mark.parametrize("content", ["", "{not json", '{"version": 1', b"\xff\xfe{}"])
 def test_load_report_refuses_what_is_not_json(tmp_path: Path, content: str | bytes) -> None:
     path = tmp_path / "report.json"
