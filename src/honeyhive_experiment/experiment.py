@@ -461,11 +461,8 @@ def _legacy_arguments(
     run_concurrently: bool | None,
     disable_http_tracing: bool | None,
 ) -> tuple[str | None, Mapping[str, Any] | None, int]:
-    """The legacy SDK's (0.2) keywords, each with a DeprecationWarning: ``hh_api_key`` is ``api_key``,
-    ``hh_project`` is ignored like ``project``, ``suite`` (its label for the printed table and JSON file, not
-    sent to HoneyHive; the run's name is ``name``) goes into the run's metadata as ``suite``, ``run_concurrently``
-    false is ``max_workers=1`` and ``disable_http_tracing`` is ignored (its scripts raised TypeError here while its
-    other keywords worked)."""
+    """The legacy SDK's (0.2) keywords, each with a DeprecationWarning, as :func:`evaluate` says; ``suite`` is its
+    label for the printed table and JSON file, not sent to HoneyHive (the run's name is ``name``)."""
 
     def deprecated(message: str) -> None:
         warnings.warn(message, DeprecationWarning, stacklevel=4)
