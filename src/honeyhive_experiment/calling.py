@@ -44,7 +44,6 @@ __all__ = [
     "CallShape",
     "FunctionConvention",
     "callable_name",
-    "check_answers",
     "error_text",
     "from_numpy",
     "function_convention",
@@ -104,11 +103,7 @@ def _is_async(fn: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(_called(fn))
 
 
-def check_answers(fn: Callable[..., Any], role: str, name: str) -> None:
-    """Raise when calling ``fn`` (the ``role`` "function" or "evaluator" named ``name``) can never give an answer,
-    whatever its signature: a class (the call makes an instance) or a generator function (the call makes a
-    generator, and nobody iterates it: its body never runs), or a method read from its class (``Bot.reply``: a plain
-    function whose first parameter is ``self``, which would get the datapoint)."""
+def _check_answers(fn: Callable[..., Any], role: str, name: str) -> None:
     call = _called(fn)
     if isinstance(call, type):
         raise EvaluatorSignatureError(f"{role} {name!r} is a class: name an instance of it (or a function)")
@@ -162,9 +157,14 @@ def _parameters(fn: Callable[..., Any], depth: int = 0) -> Mapping[str, inspect.
     return signature.parameters
 
 
-def inspect_callable(fn: Callable[..., Any], name: str | None = None) -> CallShape:
-    """Read ``fn``'s name (``name`` overrides it), whether it is async, and its parameters, once."""
+def inspect_callable(fn: Callable[..., Any], role: str, name: str | None = None) -> CallShape:
+    """Read ``fn``'s name (``name`` overrides it), whether it is async, and its parameters, once. Raise when calling
+    it (the ``role`` "function" or "evaluator") can never give an answer, whatever its signature: a class (the call
+    makes an instance) or a generator function (the call makes a generator, and nobody iterates it: its body never
+    runs), or a method read from its class (``Bot.reply``: a plain function whose first parameter is ``self``, which
+    would get the datapoint)."""
     shown = callable_name(fn) if name is None else name
+    _check_answers(fn, role, shown)
     parameters = _parameters(fn)
     if parameters is None:
         return CallShape(shown, _is_async(fn), readable=False)
@@ -246,14 +246,13 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     A signature that cannot be read (some builtins) gets the record, without a tracer.
 
     Raises:
-        EvaluatorSignatureError: it is a class or a generator function (:func:`check_answers`), accepts no
+        EvaluatorSignatureError: it is a class or a generator function (:func:`inspect_callable`), accepts no
             positional argument, requires three or more (two for the
             record), requires a keyword-only parameter other than ``tracer`` (never passed), or takes
             ``tracer`` in the place of a datapoint argument.
     """
-    shape = inspect_callable(function)
+    shape = inspect_callable(function, "function")
     name = shape.name
-    check_answers(function, "function", name)
     if not shape.readable:
         return FunctionConvention(is_async=shape.is_async)
     required_keyword = next((k for k in shape.required_keywords if k != "tracer"), None)

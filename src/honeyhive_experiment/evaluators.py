@@ -3,10 +3,8 @@
 The conventions are HoneyHive's (``honeyhive-api.md`` §7), so evaluators written for the official SDK
 work unchanged:
 
-* an evaluator is called as ``evaluator(outputs, inputs, ground_truth)``, and as
-  ``evaluator(outputs, inputs)`` when the datapoint has no ground truth (``ground_truth is None``);
-* its name is ``.name`` (the SDK's ``@evaluator`` instances) or ``__name__``;
-* its return value becomes metrics by :func:`normalize_result`;
+* an evaluator is called as ``evaluator(outputs, inputs[, ground_truth])`` (:class:`Evaluator`), and its return
+  value becomes metrics by :func:`normalize_result`;
 * an evaluator that raises, or returns ``None``, records nothing; the other evaluators still run (``None`` is no
   error: :attr:`EvaluationOutcome.warnings` says it, and the run warns of one that returned it on every datapoint).
 
@@ -40,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
-from honeyhive_experiment.calling import callable_name, check_answers, error_text, from_numpy, inspect_callable
+from honeyhive_experiment.calling import callable_name, error_text, from_numpy, inspect_callable
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
@@ -86,11 +84,6 @@ class EvaluationOutcome:
     scalar ``score`` (what it said, after ``evaluator 'name' ``), or ``None`` (:data:`RETURNED_NONE`)."""
 
 
-_NO_METRIC = "no metric"
-"""The kind of the problem that is a warning, not an error (:attr:`EvaluationOutcome.warnings`): with a blank, so
-that no exception's type name is taken for it."""
-
-
 # --------------------------------------------------------------------------------------------------
 # names and return values
 
@@ -100,20 +93,22 @@ def _is_scalar(value: object) -> TypeGuard[MetricValue]:
 
 
 def _plain(value: object) -> object:
-    """A numpy scalar (``np.float32``, ``np.int64``, ``np.bool_``: what numpy's functions return) as the Python
-    number it holds (:func:`~honeyhive_experiment.calling.from_numpy`); anything else (an array too) as it is."""
+    """A numpy scalar as the number it holds (:func:`~honeyhive_experiment.calling.from_numpy`); else (an array too)
+    as it is."""
     held = from_numpy(value)
     return held if isinstance(held, bool | int | float) else value
 
 
-def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]]]:
-    """:func:`normalize_result` plus the reportable problems as ``(error_type, message)`` pairs."""
+def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]], str | None]:
+    """:func:`normalize_result` plus the reportable problems as ``(error_type, message)`` pairs, and why there is no
+    metric of the evaluator's name though nothing went wrong (:attr:`EvaluationOutcome.warnings`), if so."""
     problems: list[tuple[str, str]] = []
+    warning = None
     if isinstance(raw, list | tuple) and len(raw) == 1:
         raw = raw[0]
     raw = _plain(raw)
     if raw is None:  # no error (it skips the datapoint), but a forgotten return does it on every one: the runner says
-        return {}, [(_NO_METRIC, RETURNED_NONE)]
+        return {}, [], RETURNED_NONE
 
     candidates: list[tuple[str, MetricValue]] = []
     if _is_scalar(raw):
@@ -132,7 +127,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
                 else f"no 'score' (keys: {keys or 'none'}), so there is no metric {name!r}, only {name}_<key> ones:"
                 " fine for a dict of several metrics, else return the metric as 'score'"
             )
-            problems.append((_NO_METRIC, f"returned a dict with {said}"))
+            warning = f"returned a dict with {said}"
         explanation = raw.get("explanation")
         if explanation is not None:
             candidates.append((f"{name}_explanation", str(explanation)))
@@ -161,7 +156,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
             nested = f"metric '{key}' has a '.' in its name: HoneyHive stores it as a nested field, not a metric"
             problems.append((DOTTED_NAME, f"{nested}; name it without dots"))
         metrics[key] = value
-    return metrics, problems
+    return metrics, problems, warning
 
 
 def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
@@ -176,8 +171,7 @@ def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
       ``name + "_" + str(k)``; non-scalar values are dropped;
     * anything else → ``{}``.
     """
-    metrics, _ = _normalize(name, raw)
-    return metrics
+    return _normalize(name, raw)[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -225,16 +219,15 @@ class Evaluator:
         (renamed if ``name`` is given).
 
         Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable, is a class or a generator function
-        (:func:`~honeyhive_experiment.calling.check_answers`), or cannot be called with ``(outputs, inputs)``:
+        (:func:`~honeyhive_experiment.calling.inspect_callable`), or cannot be called with ``(outputs, inputs)``:
         fewer than two positional parameters, more than three required ones, or a required keyword-only parameter.
         """
         if isinstance(fn, Evaluator):
             return fn if name is None else replace(fn, name=name)
         if not callable(fn):
             raise EvaluatorSignatureError(f"an evaluator must be callable, not of type {type(fn).__name__}")
-        shape = inspect_callable(fn, name)
+        shape = inspect_callable(fn, "evaluator", name)
         display = shape.name
-        check_answers(fn, "evaluator", display)
         if shape.required_keywords:
             raise EvaluatorSignatureError(
                 f"evaluator '{display}': required keyword-only parameter '{shape.required_keywords[0]}' is never passed"
@@ -269,49 +262,43 @@ class Evaluator:
 # --------------------------------------------------------------------------------------------------
 # running them
 
-_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorFailure]]
+_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorFailure], str | None]
+"""One evaluator's metrics, errors and warning (:func:`_normalize`) on one datapoint."""
 
 
 def _verdict(name: str, raw: object) -> _Verdict:
     try:
-        metrics, problems = _normalize(name, raw)
+        metrics, problems, warning = _normalize(name, raw)
     except Exception as exc:  # what the evaluator returned: an explanation whose str() raises, or recurses too deep
         return _failure(name, exc)
-    return metrics, [EvaluatorFailure(name, f"{kind}: {message}") for kind, message in problems]
+    return metrics, [EvaluatorFailure(name, f"{kind}: {message}") for kind, message in problems], warning
 
 
 def _failure(name: str, exc: BaseException) -> _Verdict:
-    return {}, [EvaluatorFailure(name, error_text(exc))]
+    return {}, [EvaluatorFailure(name, error_text(exc))], None
 
 
-def _missing_ground_truth(name: str) -> _Verdict:
-    return {}, [
-        EvaluatorFailure(
-            name,
-            f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: give the"
-            " datapoint one (a row's ground_truth; in a CSV file a ground_truth.<key> column, since a column without"
-            " a section is an input), or declare ground_truth=None to run it without one",
-        )
-    ]
-
-
-async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
-    """Await one async evaluator; its exception becomes its own error (the per-evaluator boundary): on the user's
-    loop's thread, which no signal reaches, a KeyboardInterrupt too."""
-    try:
-        raw = start()
-        if inspect.isawaitable(raw):
-            raw = await raw
-    except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
-        return _failure(name, exc)
-    return _verdict(name, raw)
+_NO_GROUND_TRUTH = (
+    f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: give the datapoint one"
+    " (a row's ground_truth; in a CSV file a ground_truth.<key> column, since a column without a section is an"
+    " input), or declare ground_truth=None to run it without one"
+)
 
 
 async def _gather(pending: Mapping[int, tuple[str, Callable[[], object]]], settled: dict[int, _Verdict]) -> None:
-    """Await the async evaluators together, each verdict into ``settled`` as soon as it is in."""
+    """Await the async evaluators together, each verdict into ``settled`` as soon as it is in; an evaluator's exception
+    is its own error (the per-evaluator boundary): on the user's loop's thread, which no signal reaches, a
+    KeyboardInterrupt too."""
 
     async def settle(index: int, name: str, start: Callable[[], object]) -> None:
-        settled[index] = await _settle(name, start)
+        try:
+            raw = start()
+            if inspect.isawaitable(raw):
+                raw = await raw
+        except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
+            settled[index] = _failure(name, exc)
+        else:
+            settled[index] = _verdict(name, raw)
 
     await asyncio.gather(*(settle(index, name, start) for index, (name, start) in pending.items()))
 
@@ -326,7 +313,7 @@ def _prepare(
         return callable_name(item), _failure(callable_name(item), exc), False
     args = evaluator.arguments(outputs, inputs, ground_truth)
     if args is None:
-        return evaluator.name, _missing_ground_truth(evaluator.name), False
+        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, _NO_GROUND_TRUTH)], None), False
     return evaluator.name, functools.partial(evaluator.fn, *args), evaluator.is_async
 
 
@@ -347,13 +334,10 @@ def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutc
     """Combine per-evaluator verdicts in evaluator order; on a metric name collision the first value stays."""
     outcome = EvaluationOutcome()
     owner: dict[str, str] = {}
-    for name, (metrics, errors) in zip(names, verdicts, strict=True):
-        for error in errors:
-            kind, _, said = error.error.partition(": ")
-            if kind == _NO_METRIC:
-                outcome.warnings[name] = said
-            else:
-                outcome.errors.append(error)
+    for name, (metrics, errors, warning) in zip(names, verdicts, strict=True):
+        outcome.errors.extend(errors)
+        if warning is not None:
+            outcome.warnings[name] = warning
         for key, value in metrics.items():
             if key in owner:
                 outcome.errors.append(
@@ -400,7 +384,7 @@ def run_evaluators(
     if pending:
         try:
             call(lambda: run_coroutine(_gather(pending, awaited)))  # on the user's one loop
-        except Exception as exc:  # ``call``'s own (``_settle`` keeps each evaluator's): those not settled by then
+        except Exception as exc:  # ``call``'s own (``_gather`` keeps each evaluator's): those not settled by then
             awaited = {index: awaited.get(index) or _failure(name, exc) for index, (name, _) in pending.items()}
     verdicts = [step if isinstance(step, tuple) else awaited[index] for index, step in enumerate(started)]
     outcome = _merge([name for name, _, _ in prepared], verdicts)

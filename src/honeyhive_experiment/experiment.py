@@ -31,7 +31,7 @@ import threading
 import uuid
 import warnings
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast, overload
@@ -412,7 +412,7 @@ def evaluate(
     # command line's output is
     secrets = tuple(secret for secret in (key, ingestion_key, *environment_secrets(process_environment())) if secret)
     redactor = Redactor(secrets)
-    with ExitStack() as stack, _verbose(verbose, redactor):
+    with ExitStack() as stack, _verbose(redactor) if verbose else nullcontext():
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
         ingestion = None
@@ -461,11 +461,8 @@ def _legacy_arguments(
     run_concurrently: bool | None,
     disable_http_tracing: bool | None,
 ) -> tuple[str | None, Mapping[str, Any] | None, int]:
-    """The legacy SDK's (0.2) keywords, each with a DeprecationWarning: ``hh_api_key`` is ``api_key``,
-    ``hh_project`` is ignored like ``project``, ``suite`` (its label for the printed table and JSON file, not
-    sent to HoneyHive; the run's name is ``name``) goes into the run's metadata as ``suite``, ``run_concurrently``
-    false is ``max_workers=1`` and ``disable_http_tracing`` is ignored (its scripts raised TypeError here while its
-    other keywords worked)."""
+    """The legacy SDK's (0.2) keywords, each with a DeprecationWarning, as :func:`evaluate` says; ``suite`` is its
+    label for the printed table and JSON file, not sent to HoneyHive (the run's name is ``name``)."""
 
     def deprecated(message: str) -> None:
         warnings.warn(message, DeprecationWarning, stacklevel=4)
@@ -796,12 +793,9 @@ def _check_seconds(**waits: float | None) -> None:
 
 
 @contextmanager
-def _verbose(on: bool, redactor: Redactor) -> Iterator[None]:
+def _verbose(redactor: Redactor) -> Iterator[None]:
     """``verbose=True`` (the SDK's flag): this package's log, DEBUG and up, on standard error for one call,
     redacted by ``redactor``."""
-    if not on:
-        yield
-        return
     from honeyhive_experiment.report.redact import RedactingFilter
 
     logger = logging.getLogger("honeyhive_experiment")

@@ -199,9 +199,8 @@ class Runner:
             except Exception as exc:  # this job still judges by them
                 why = "so a job that reads it back (report, publish, view, a baseline) counts its cost as whole"
                 log.error("they could not be recorded on run %s, %s: %s", self.run_id, why, exc)
-        outside_calls = calls - unfinished
         outcomes[at] = dataclasses.replace(
-            outcomes[at], outside=outside_calls, unfinished=unfinished, imported=imported
+            outcomes[at], outside=calls - unfinished, unfinished=unfinished, imported=imported
         )
         return outcomes
 
@@ -285,8 +284,9 @@ class Runner:
         finally:
             executor.shutdown(wait=True)
             self._calls.close()
-        _say_lost_spans(outcomes)
         ran = [o for o in outcomes if o is not None]
+        if lost := [o for o in ran if not o.exported]:  # refused or never got by the backend: each outcome says why
+            log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), total, lost[0].error)
         names = [evaluator.name for evaluator in self.spec.evaluators]
         said = [self.recorded.redact_known(text) for text in evaluator_warnings(ran, evaluators=names)]
         if changed := outputs_changed_warning(ran):  # its pieces redacted already (_traced); a judgement's says it too
@@ -425,7 +425,8 @@ class Runner:
             efficiency = measure(*tracer.llm_calls(), duration, self.prices, instrumented=self.spec.instrumented)
             metrics, replaced = combine(evaluated, efficiency.metrics)
             metrics = self.recorded.redact_known(metrics)  # an explanation can quote a secret
-            self._say_replaced(replaced)
+            if said := [name for name in replaced if self._first_time(f"replaced {name}")]:  # once per run
+                log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(said))
             tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs_recorded, Mapping):  # a structured output is one
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
@@ -469,12 +470,6 @@ class Runner:
             replaced=replaced,
             changed=changed,
         )
-
-    def _say_replaced(self, names: Sequence[str]) -> None:
-        """Say once per run which built-in metrics an evaluator's metric of the same name replaced."""
-        new = [name for name in names if self._first_time(f"replaced {name}")]
-        if new:
-            log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
 
     def _first_time(self, what: str) -> bool:
         """Whether the run says ``what`` now, for the first time (from any worker thread): it is said once per run."""
@@ -675,11 +670,3 @@ def outside_calls_warning(calls: int, unfinished: int = 0) -> str:
         if unfinished
         else ""
     )
-
-
-def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
-    """One line per run for the datapoints whose spans the backend refused or never got (each outcome says why)."""
-    lost = [o for o in outcomes if o is not None and not o.exported]
-    if lost:
-        why = lost[0].error
-        log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
