@@ -30,7 +30,7 @@ import yaml
 from honeyhive_experiment.calling import REPOSITORIES, error_text, function_convention, where_raised
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
+from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError, did_you_mean
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.install import canonical_name
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, relative
@@ -277,8 +277,8 @@ def _load(
             try:  # only the path's own attribute is "no such attribute": not one the module's code missed
                 obj = getattr(obj, part)
             except AttributeError:
-                close = difflib.get_close_matches(part, [name for name in dir(obj) if not name.startswith("__")], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(part, [name for name in dir(obj) if not name.startswith("__")])
+                hint = f"; {hint}" if hint else ""
                 raise _Unusable(f"{path!r} does not exist (no such attribute{hint})") from None
     except ModuleNotFoundError as exc:  # at the user's line that imports it (none: the config's path is the module)
         where = where_raised(exc, root)
@@ -521,8 +521,8 @@ def _unknown_names(
                 continue
             # a passing range or a gate needs a number or a bool: a string-valued name is no suggestion for one
             candidates = names if section == "metrics" else [name for name in names if name not in strings]
-            close = difflib.get_close_matches(key, [*candidates, *declared], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key, [*candidates, *declared])
+            hint = f" ({hint})" if hint else ""
             where = _INSTRUMENT if key in EFFICIENCY_METRICS else _OTHER_METRICS
             problems.append(config_error_at(config_path, (section, key), say(key, hint) + where))
     return problems
