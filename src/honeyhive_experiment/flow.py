@@ -178,14 +178,13 @@ def check_paths(config: ExperimentConfig, settings: Settings, *, comment: bool) 
     its marker: before any datapoint runs, not after the run is recorded; raises ConfigError naming the key
     otherwise."""
     root, config_path = settings.root, str(settings.config_path)
-    for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
+    for key, value in ((("dataset", "path"), config.dataset.path), (("comment", "template"), config.comment.template)):
         if value is not None and inside(root, value) is None:
-            field = "path" if key == "dataset" else "template"
             where = looked_in(settings, value)
             message = f"{value} leads outside {where}" + (
                 "" if where.endswith("?") else "; keep it inside the repository"
             )
-            raise config_error_at(config_path, (key, field), message)
+            raise config_error_at(config_path, key, message)
     if comment and (template := config.comment.template) is not None:
         try:
             sample = _sample_report(config)
@@ -313,8 +312,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
 def _close_file(path: Path, root: Path) -> str | None:
     """The name of the file in ``path``'s folder closest to its name (of its first 1,000 entries), if one is close:
     never ``path`` itself, nor a file that is the same one (a link to it), nor one outside ``root`` (symlinks followed),
-    which would be refused too. A path leading outside was answered "did you mean <the same path>?", without the advice
-    to keep it inside the repository."""
+    which would be refused too."""
     try:
         names = [
             e.name for e in itertools.islice(os.scandir(path.parent), 1_000) if e.is_file() and e.name != path.name
@@ -351,8 +349,8 @@ def prepare_dataset(
 
 
 def embedded_has_no_dataset(config: ExperimentConfig, config_path: str) -> ConfigError:
-    """A managed dataset asked of the embedded backend: it holds what runs here recorded, never HoneyHive's datasets
-    (it was a 404 that said to check the dataset exists "in the project of this key", with no key)."""
+    """A managed dataset asked of the embedded backend: it holds what runs here recorded, never HoneyHive's
+    datasets."""
     key = "name" if config.dataset.name is not None else "id"
     return config_error_at(
         config_path,
