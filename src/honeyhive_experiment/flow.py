@@ -871,8 +871,7 @@ def stamp_verdict(
     :meth:`ExperimentConfig.rules`), so ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run
     whose check already has a verdict as it is. The run's metadata is read and written back whole (HoneyHive replaces
     an object field on update). Best effort: when the backend refuses, a warning says so, and the run's check stays
-    ``pending`` (:func:`run_spec`): the merge-base and base-branch rules pass it over (a later local run on its branch
-    may still take it as its previous run, whatever its result)."""
+    ``pending`` (:func:`run_spec`)."""
     try:
         run = client.get_run(run_id)
         if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
@@ -1207,10 +1206,8 @@ def _viewed_by(
     config: ExperimentConfig, run: ExperimentRun, config_file: str
 ) -> tuple[ExperimentConfig, tuple[str, ...], bool]:
     """``view``'s rules for ``run``: ``config`` (``config_file``'s) with the rules its check recorded, as ``mode:
-    publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's. A run
-    no check of this tool judged (``evaluate()``'s, another tool's), or whose check recorded no rules (an older
-    version's, or one that ended in an error) or rules that do not validate (a note says so, and why), is judged by
-    ``config``, whose passing ranges need not be those the run was made with."""
+    publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's; else
+    (no rules recorded, or rules that do not validate: a note says why) ``config`` itself."""
     judged, _, rules = _stamped_check(run)
     instead = f"{config_file}'s gates and verdict rules judge it here, which need not be those its check judged it by"
     if rules is None and check_verdict(run) == Verdict.ERROR:  # stamped so, without rules or a baseline
