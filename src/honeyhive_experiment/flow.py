@@ -972,10 +972,6 @@ def report_shared_run(
     first on (for the shards' datapoints, the run's summary, a lagging comparison). ``for_error``: what an error after
     it reports.
 
-    The backend is asked again after a quarter of a second, then twice as long each time up to two seconds: the
-    report job starts when the last shard job ends, so what is missing is usually its last spans, still being
-    ingested, and a fixed interval would add up to that much to the wait.
-
     Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
     out, and :class:`ShardsDisagree` as soon as the run shows it was started with other terms (shard count,
     trials, experiment file), or once complete when it holds a datapoint scored twice or one of another dataset.
@@ -1001,7 +997,7 @@ def report_shared_run(
 
     timeout = config.ingestion.timeout
     ingested = Deadline(timeout)  # one for the shards' datapoints, the run's summary and the comparison
-    if not poll(all_recorded, timeout=ingested, maximum=2.0):
+    if not poll(all_recorded, timeout=ingested, maximum=2.0):  # soon: the last shard job's spans are still arriving
         shards = settings.shard.total if settings.shard else None
         gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
         gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
