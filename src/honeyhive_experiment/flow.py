@@ -54,6 +54,7 @@ from honeyhive_experiment.config import (
     ExperimentConfig,
     JudgingRules,
     MetricConfig,
+    PassingRangeConfig,
     config_error_at,
     config_hash,
 )
@@ -177,14 +178,13 @@ def check_paths(config: ExperimentConfig, settings: Settings, *, comment: bool) 
     its marker: before any datapoint runs, not after the run is recorded; raises ConfigError naming the key
     otherwise."""
     root, config_path = settings.root, str(settings.config_path)
-    for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
+    for key, value in ((("dataset", "path"), config.dataset.path), (("comment", "template"), config.comment.template)):
         if value is not None and inside(root, value) is None:
-            field = "path" if key == "dataset" else "template"
             where = looked_in(settings, value)
             message = f"{value} leads outside {where}" + (
                 "" if where.endswith("?") else "; keep it inside the repository"
             )
-            raise config_error_at(config_path, (key, field), message)
+            raise config_error_at(config_path, key, message)
     if comment and (template := config.comment.template) is not None:
         try:
             sample = _sample_report(config)
@@ -312,8 +312,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
 def _close_file(path: Path, root: Path) -> str | None:
     """The name of the file in ``path``'s folder closest to its name (of its first 1,000 entries), if one is close:
     never ``path`` itself, nor a file that is the same one (a link to it), nor one outside ``root`` (symlinks followed),
-    which would be refused too. A path leading outside was answered "did you mean <the same path>?", without the advice
-    to keep it inside the repository."""
+    which would be refused too."""
     try:
         names = [
             e.name for e in itertools.islice(os.scandir(path.parent), 1_000) if e.is_file() and e.name != path.name
@@ -350,8 +349,8 @@ def prepare_dataset(
 
 
 def embedded_has_no_dataset(config: ExperimentConfig, config_path: str) -> ConfigError:
-    """A managed dataset asked of the embedded backend: it holds what runs here recorded, never HoneyHive's datasets
-    (it was a 404 that said to check the dataset exists "in the project of this key", with no key)."""
+    """A managed dataset asked of the embedded backend: it holds what runs here recorded, never HoneyHive's
+    datasets."""
     key = "name" if config.dataset.name is not None else "id"
     return config_error_at(
         config_path,
@@ -872,8 +871,7 @@ def stamp_verdict(
     :meth:`ExperimentConfig.rules`), so ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run
     whose check already has a verdict as it is. The run's metadata is read and written back whole (HoneyHive replaces
     an object field on update). Best effort: when the backend refuses, a warning says so, and the run's check stays
-    ``pending`` (:func:`run_spec`): the merge-base and base-branch rules pass it over (a later local run on its branch
-    may still take it as its previous run, whatever its result)."""
+    ``pending`` (:func:`run_spec`)."""
     try:
         run = client.get_run(run_id)
         if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
@@ -974,10 +972,6 @@ def report_shared_run(
     first on (for the shards' datapoints, the run's summary, a lagging comparison). ``for_error``: what an error after
     it reports.
 
-    The backend is asked again after a quarter of a second, then twice as long each time up to two seconds: the
-    report job starts when the last shard job ends, so what is missing is usually its last spans, still being
-    ingested, and a fixed interval would add up to that much to the wait.
-
     Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
     out, and :class:`ShardsDisagree` as soon as the run shows it was started with other terms (shard count,
     trials, experiment file), or once complete when it holds a datapoint scored twice or one of another dataset.
@@ -1003,7 +997,7 @@ def report_shared_run(
 
     timeout = config.ingestion.timeout
     ingested = Deadline(timeout)  # one for the shards' datapoints, the run's summary and the comparison
-    if not poll(all_recorded, timeout=ingested, maximum=2.0):
+    if not poll(all_recorded, timeout=ingested, maximum=2.0):  # soon: the last shard job's spans are still arriving
         shards = settings.shard.total if settings.shard else None
         gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
         gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
@@ -1156,7 +1150,14 @@ def republish(
             raise ReportError(excerpt(message, 500), key=excerpt(exc.key or "", 200) or None) from None
     explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
     judgement = _judge_recorded(
-        client, config, settings, run, now=now, baseline_run_id=explicit, ranges_are_the_runs=rules is not None
+        client,
+        config,
+        settings,
+        run,
+        now=now,
+        baseline_run_id=explicit,
+        ranges_are_the_runs=rules is not None,
+        notes=notes,
     )
     triggering = settings.triggering_run
     conclusion = triggering.conclusion if triggering is not None else None
@@ -1169,8 +1170,7 @@ def republish(
             " check; see the triggering run's log",
             file=published.file,
         )
-    judgement = dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
-    return judgement if rules is not None else _not_the_runs_ranges(judgement, run.run_id, settings.config_file)
+    return judgement
 
 
 def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
@@ -1181,19 +1181,6 @@ def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
     check = run.metadata["check"]  # a mapping, since it holds a verdict
     stamped = check.get("baseline_run_id")
     return True, stamped if isinstance(stamped, str) and stamped else None, check.get("rules")
-
-
-def _with_stamped_baseline(judgement: Judgement, run: ExperimentRun) -> Judgement:
-    """``judgement`` of ``run`` judged again against the baseline its check stamped: the baseline named as that, not
-    as one asked for (``judge`` took it as an explicit run id), with the check's note on what it stood in for."""
-    if judgement.baseline is None:
-        return judgement
-    note = run.metadata["check"].get("baseline_note")  # a mapping, since the check has a verdict
-    stood_in = note if isinstance(note, str) and note else None
-    why = "the baseline its check was judged against"
-    baseline = dataclasses.replace(judgement.baseline, why=why, stood_in=stood_in)
-    notes = (stood_in, *judgement.notes) if stood_in else judgement.notes
-    return dataclasses.replace(judgement, baseline=baseline, notes=notes)
 
 
 def _judged_by(config: ExperimentConfig, rules: object, by: str) -> tuple[ExperimentConfig, tuple[str, ...]]:
@@ -1215,10 +1202,8 @@ def _viewed_by(
     config: ExperimentConfig, run: ExperimentRun, config_file: str
 ) -> tuple[ExperimentConfig, tuple[str, ...], bool]:
     """``view``'s rules for ``run``: ``config`` (``config_file``'s) with the rules its check recorded, as ``mode:
-    publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's. A run
-    no check of this tool judged (``evaluate()``'s, another tool's), or whose check recorded no rules (an older
-    version's, or one that ended in an error) or rules that do not validate (a note says so, and why), is judged by
-    ``config``, whose passing ranges need not be those the run was made with."""
+    publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's; else
+    (no rules recorded, or rules that do not validate: a note says why) ``config`` itself."""
     judged, _, rules = _stamped_check(run)
     instead = f"{config_file}'s gates and verdict rules judge it here, which need not be those its check judged it by"
     if rules is None and check_verdict(run) == Verdict.ERROR:  # stamped so, without rules or a baseline
@@ -1238,35 +1223,25 @@ def _viewed_by(
     return ruled, notes, True
 
 
-def _not_the_runs_ranges(judgement: Judgement, run_id: str, config_file: str) -> Judgement:
-    """``judgement`` of run ``run_id`` judged by ``config_file``'s rules, which need not be the run's: its passing
-    ranges are never shown as the run's where the backend reports no range of the run (a metric the run was made
-    without a range for, which no datapoint passed or failed by, or one without values, for which it reports none
-    either), nor judged it (:func:`_judge_recorded`), and a note names those."""
-    summary = judgement.summary
-    reported = _ranged_by_the_run(summary) if summary else set()
-    unshown = [
-        f"{name} ({_bounds(r.min, r.max)})" for name, r in judgement.passing_ranges.items() if name not in reported
-    ]
-    judgement = dataclasses.replace(judgement, ranges_are_the_runs=False)
+def _unknown_ranges(
+    given: Mapping[str, PassingRangeConfig], reported: Collection[str], run_id: str, config_file: str
+) -> tuple[str, ...]:
+    """The note naming the passing ranges ``given`` by ``config_file`` (which need not be run ``run_id``'s) that the
+    backend reports no range of the run for (``reported``: those it does): a metric the run was made without a range
+    for, which no datapoint passed or failed by, or one without values, for which it reports none either. They are
+    never shown as the run's, nor judge it (:func:`_judge_recorded`)."""
+    unshown = [f"{name} ({_bounds(r.min, r.max)})" for name, r in given.items() if name not in reported]
     if not unshown:
-        return judgement
+        return ()
     several = len(unshown) > 1
     ranges, are, those = ("ranges", "are", "those metrics") if several else ("range", "is", "that metric")
     it = "them" if several else "it"
-    note = (
+    return (
         f"The passing {ranges} {config_file} gives {', '.join(unshown)} {are} not known to be run {run_id}'s:"
         f" HoneyHive reports no range of the run for {those} (nor does it for a metric without values), and it judged"
         f" the run's datapoints by the ranges the run was made with, so here no datapoint passed or failed by {it},"
-        f" the verdict does not take {it} into account, and the table shows no status by {it}."
+        f" the verdict does not take {it} into account, and the table shows no status by {it}.",
     )
-    return dataclasses.replace(judgement, notes=(*judgement.notes, note))
-
-
-def _ranged_by_the_run(summary: ExperimentResultSummary) -> set[str]:
-    """The metrics the backend reports a passing range of the run for: those the run was made with a range for (and
-    has values of)."""
-    return {detail.metric_name for detail in summary.metrics.details if detail.passing_range is not None}
 
 
 def _bounds(low: float | None, high: float | None) -> str:
@@ -1297,17 +1272,19 @@ def _judge_recorded(
     *,
     now: datetime,
     baseline_run_id: str | None,
-    ranges_are_the_runs: bool = True,
+    ranges_are_the_runs: bool,
+    notes: tuple[str, ...],
 ) -> Judgement:
-    """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
-    the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
-    experiment file's), its repository the run's when this invocation knows none (a view outside Actions), its
-    commit and uncommitted changes the run's (not the checkout's when ``view`` runs; none when it recorded none); its
-    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged, or its check ended in
-    an error, which stamped none) the rules' pick. A warning says so when the run does not say how many datapoints it
-    was meant to have (:func:`recorded_outcomes`). ``ranges_are_the_runs`` false: ``config``'s passing ranges need
-    not be those the run was made with, so only those the backend reports a range of the run for judge it (a range
-    it reports none for fails no datapoint and not the verdict; :func:`_not_the_runs_ranges` says which)."""
+    """:func:`judge` of a run an earlier invocation recorded, for publish and view: its result and outcomes from the
+    backend, its dataset the run's own (its id from the run object; no dataset file is read), its trials the run's
+    (not this checkout's experiment file's), its repository the run's when this invocation knows none (a view outside
+    Actions), its commit and uncommitted changes the run's (not the checkout's when ``view`` runs; none when it
+    recorded none); its baseline ``baseline_run_id``, else its check's (none: none is picked; named as its check's,
+    with the check's note on what it stood in for), else (never judged, or its check ended in an error, which stamped
+    none) the rules' pick. A warning says so when the run does not say how many datapoints it was meant to have
+    (:func:`recorded_outcomes`). ``notes``: the caller's, after the judgement's own. ``ranges_are_the_runs`` false:
+    ``config``'s passing ranges need not be those the run was made with, so only those the backend reports a range of
+    the run for judge it, and the others are never shown as the run's (:func:`_unknown_ranges` says which)."""
     judged, stamped_baseline, _ = _stamped_check(run)
     judged = judged and check_verdict(run) != Verdict.ERROR  # an error's stamp holds no baseline: none was judged
     from_stamp = judged and not baseline_run_id
@@ -1319,8 +1296,9 @@ def _judge_recorded(
     )
     ranges = config.passing_ranges  # the file's, all shown (a range the backend has none for: without status)
     if not ranges_are_the_runs:  # only the ranges the run is known to have been made with judge it
-        reported = _ranged_by_the_run(summary)
+        reported = {detail.metric_name for detail in summary.metrics.details if detail.passing_range is not None}
         config = config.model_copy(update={"passing_ranges": {n: r for n, r in ranges.items() if n in reported}})
+        notes = (*notes, *_unknown_ranges(ranges, reported, run.run_id, settings.config_file))
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
     stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
@@ -1330,16 +1308,26 @@ def _judge_recorded(
     update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
     settings = settings.model_copy(update=update).with_ci(repository=repository, sha=commit, dirty=is_dirty(run))
     judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged, deadline=ingested)
+    decision, baseline, stood_in = judgement.decision, judgement.baseline, None
     if run.datapoint_count is None and not run.datapoint_ids:  # nothing says that a datapoint was never recorded
         unknown = (
             f"This job cannot tell how many datapoints run {run.run_id} was meant to have: it was recorded without"
             " metadata.datapoint_count (by an older version or another tool), so a datapoint HoneyHive never"
             " recorded is not in these counts."
         )
-        decision = dataclasses.replace(judgement.decision, warnings=(*judgement.decision.warnings, unknown))
-        judgement = dataclasses.replace(judgement, decision=decision)
-    judgement = dataclasses.replace(judgement, passing_ranges=ranges, ranges_are_the_runs=ranges_are_the_runs)
-    return _with_stamped_baseline(judgement, run) if from_stamp else judgement
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, unknown))
+    if from_stamp and baseline is not None:  # named as its check's, not as one asked for (judge took it as explicit)
+        note = run.metadata["check"].get("baseline_note")  # a mapping, since the check has a verdict
+        stood_in = note if isinstance(note, str) and note else None
+        baseline = dataclasses.replace(baseline, why="the baseline its check was judged against", stood_in=stood_in)
+    return dataclasses.replace(
+        judgement,
+        decision=decision,
+        baseline=baseline,
+        notes=(*((stood_in,) if stood_in else ()), *judgement.notes, *notes),
+        passing_ranges=ranges,
+        ranges_are_the_runs=ranges_are_the_runs,
+    )
 
 
 # ------------------------------------------------------------------------------------------------- view
@@ -1385,15 +1373,6 @@ def review(
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
     config, notes, ranges_are_the_runs = _viewed_by(config, run, settings.config_file)
-    judged = _judge_recorded(
-        client,
-        config,
-        settings,
-        run,
-        now=now,
-        baseline_run_id=settings.baseline_run_id,
-        ranges_are_the_runs=ranges_are_the_runs,
-    )
     if not same_origin(run, settings.config_file, None):  # named by its id: viewed as asked, and said (the baseline
         # rules count it as the default file's)
         notes += (
@@ -1401,8 +1380,16 @@ def review(
             f" nothing says it was made from {settings.config_file}, whose gates and verdict rules judge it here;"
             " which datapoints passed is what the backend recorded, by the passing ranges the run was made with.",
         )
-    judged = dataclasses.replace(judged, notes=(*judged.notes, *notes))
-    return judged if ranges_are_the_runs else _not_the_runs_ranges(judged, run_id, settings.config_file)
+    return _judge_recorded(
+        client,
+        config,
+        settings,
+        run,
+        now=now,
+        baseline_run_id=settings.baseline_run_id,
+        ranges_are_the_runs=ranges_are_the_runs,
+        notes=notes,
+    )
 
 
 def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) -> str:

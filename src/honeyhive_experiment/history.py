@@ -52,7 +52,7 @@ class RunRow:
 
 
 def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -> RunRow:
-    sha, branch = run.ci.get("sha"), run.ci.get("branch")
+    sha, branch, check = run.ci.get("sha"), run.ci.get("branch"), check_verdict(run)
     verdict = passed = failed = None
     if run.status == "completed":
         try:
@@ -69,20 +69,12 @@ def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -
         dirty=is_dirty(run),
         status=str(run.status) if run.status is not None else None,
         verdict=verdict,
-        check=_check(run),
+        check="cancelled" if check == PENDING and run.status == ExperimentRunStatus.CANCELLED else check,
         passed=passed,
         failed=failed,
         created_at=run.created_at,
         baseline=run.run_id == baseline_id,
     )
-
-
-def _check(run: ExperimentRun) -> str | None:
-    """The run's check as ``runs`` shows it: its stamped verdict, but ``cancelled`` for one still ``pending`` on a run
-    the backend has as cancelled (the invocation a signal stopped marks the run so and stamps no verdict), which is
-    neither running nor lost."""
-    verdict = check_verdict(run)
-    return "cancelled" if verdict == PENDING and run.status == ExperimentRunStatus.CANCELLED else verdict
 
 
 def recent_run_rows(

@@ -245,11 +245,6 @@ def cancellation_text(exc: ExperimentCancelled) -> str:
             complete = sum(1 for d, n in whole.items() if n == datapoints[d])
             has = "has" if complete == 1 else "have"
             recorded += f" {complete} of the {len(datapoints)} datapoints {has} every trial recorded;"
-    if exc.marked is None:
-        return (
-            f"The run was cancelled while {exc.phase} ({exc.run_id}):{recorded} the run itself is complete"
-            " in HoneyHive, but no verdict was reached."
-        )
     status = (
         "it is marked cancelled in HoneyHive"
         if exc.marked

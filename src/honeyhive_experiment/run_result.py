@@ -166,7 +166,7 @@ class ExperimentResult:
         return self.summary.model_copy(update={"success": self.success}).model_dump_json(**options)
 
     # pydantic 1's names, which the SDK's result (a pydantic 2 model) still answers with a DeprecationWarning: SDK
-    # scripts call them, and raised AttributeError here
+    # scripts call them
 
     def dict(self, **options: Any) -> dict[str, Any]:
         """:meth:`model_dump`, by its pydantic 1 name (deprecated, as on the SDK's result). ``options``: pydantic's."""
