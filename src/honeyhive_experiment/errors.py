@@ -257,16 +257,15 @@ class ExperimentCancelled(ExperimentError):
     (:func:`honeyhive_experiment.judgement.cancellation_text`).
 
     ``marked``: whether the backend took the run's ``cancelled`` status (``False``: it refused or could not be
-    reached, so HoneyHive may still show the run as running); ``None`` when the run was already complete (a
-    signal while waiting for ingestion or comparing) and nothing needed marking. ``outcomes``: the datapoints'
-    outcomes, when the runner got to report them."""
+    reached, so HoneyHive may still show the run as running). ``outcomes``: the datapoints' outcomes, when the runner
+    got to report them."""
 
     def __init__(
         self,
         run_id: str,
         outcomes: Sequence[DatapointOutcome] = (),
         *,
-        marked: bool | None = True,
+        marked: bool = True,
         phase: str = "running the datapoints",
     ) -> None:
         super().__init__(f"run {run_id} was cancelled while {phase}")

@@ -58,7 +58,7 @@ CASES = [
     ),
     (ExperimentCancelled("r2"), "run r2 was cancelled while running the datapoints", None),
     (
-        ExperimentCancelled("r3", marked=None, phase="comparing with the baseline"),
+        ExperimentCancelled("r3", marked=False, phase="comparing with the baseline"),
         "run r3 was cancelled while comparing with the baseline",
         None,
     ),
