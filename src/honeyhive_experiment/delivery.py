@@ -167,9 +167,9 @@ def _replace(files: list[tuple[str, Path, str]], *, named: Callable[[Path], str]
             with temporary.open("x", encoding="utf-8") as handle:  # its mode the umask's, as a new file's
                 moved.append((what, temporary, path))
                 handle.write(text)
-        for what, temporary, path in moved:
+        for what, temporary, path in moved:  # noqa: B007 - what the handler below names
             os.replace(temporary, path)
-        for what, path, text in into:
+        for what, path, text in into:  # noqa: B007 - what the handler below names
             # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
             with open(os.open(path, os.O_WRONLY | os.O_NOFOLLOW), "w", encoding="utf-8") as handle:
                 handle.write(text)
