@@ -57,7 +57,6 @@ __all__ = [
     "compose",
     "deliver",
     "deliver_shard",
-    "html_location",
     "write_html",
     "written_through",
 ]
@@ -89,7 +88,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     then says what is wrong with the template (and :attr:`Composed.template_error` what to announce)."""
     comment: CommentConfig = judgement.comment
     template = settings.root / comment.template if comment.template else None
-    html = html_location(settings, html_file)
+    html = _html_location(settings, html_file)
     secrets = settings.secrets()
     report = build_report(judgement, secrets=secrets, html=html)
     error: TemplateError | None = None
@@ -114,7 +113,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     return Composed(report, text, terminal, template, error)
 
 
-def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
+def _html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
     """Where the comment says the HTML report is: the file (relative to the working directory when inside it)
     and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it. ``mode: publish``
     names the run job's page, report.html beside the report.json it uploaded, in the triggering workflow run's

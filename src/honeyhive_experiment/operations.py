@@ -625,9 +625,8 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     if not settings.api_key:  # the embedded backend keeps its data in the repository (the working directory's)
         where = "working-directory" if settings.as_action else None
         ours += [(settings.root / f"{LOCAL_DB_PATH}{suffix}", where) for suffix in LOCAL_DB_FILES]
-    named = settings.named  # the real path is tried; the message names it from the workspace
-    for what, path, folder in checks:
-        if path is not None and (problem := unwritable(what, path, folder=folder, named=named)) is not None:
+    for what, path, folder in checks:  # the real path is tried; the message names it from the workspace
+        if path is not None and (problem := unwritable(what, path, folder=folder, named=settings.named)) is not None:
             # the action writes report.json (and report.html beside it) where its report input says: that input's
             # error, reported as one (publish writes files of its own beside the report it reads)
             the_input = settings.as_action and settings.mode is not Mode.PUBLISH and not what.startswith("GITHUB_")
