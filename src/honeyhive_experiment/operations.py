@@ -245,9 +245,8 @@ class _Invocation:
             )
         if not settings.as_action:
             # a local run that cannot find the experiment file (above) or the dataset file it names, started in another
-            # folder (--config /repo/.honeyhive/experiment.yml from /tmp), says so and writes nothing of its own there
-            # (its .honeyhive/ was an untracked folder), as validate, runs and view write nothing; a --report asked for
-            # by name still gets the error report (a script reads its verdict)
+            # folder (--config /repo/.honeyhive/experiment.yml from /tmp), says so and makes no untracked .honeyhive/
+            # there, as validate, runs and view make none; a --report asked for by name still gets the error report
             try:
                 dataset_file(config, settings)
             except ConfigError:
