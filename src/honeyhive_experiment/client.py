@@ -303,14 +303,14 @@ class HoneyHiveClient:
         self.base_url, self.api_key = resolve_connection(base_url or server_url, api_key, environ)
         self.timeouts, self.retry = timeouts or Timeouts(), retry or RetryPolicy()
         self.circuit = circuit or Circuit(self.retry.circuit, self.timeouts.silence)
-        self.max_connections, self.transport, self.sleep = max_connections, transport, sleep
+        self.sleep = sleep
         self._legacy_routes: set[str] = set()  # "summary" / "compare": this server lacks the current route
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.api_key}", "User-Agent": "honeyhive-experiment"},
             timeout=httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect),
-            limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
-            transport=self.transport,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
             verify=_tls_for(self.base_url),
         )
 

@@ -208,6 +208,11 @@ def process_environment() -> Mapping[str, str]:
     return os.environ
 
 
+def first_set(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    """The first of the variables ``names`` that is set to something not blank in ``env``."""
+    return next((name for name in names if (env.get(name) or "").strip()), None)
+
+
 def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str] | None) -> str | None:
     """``value`` when it is not blank, else the first of the variables ``names`` that is not blank in ``environ``
     (the process environment when ``None``), stripped; ``None`` when there is none."""
@@ -265,8 +270,8 @@ def resolve_connection(
     url = http_url_or_none(given)
     if url is None:  # named where it came from, as the command line names its flag or variable
         env = process_environment() if environ is None else environ
-        passed = bool(server_url and server_url.strip())
-        source = next((f" (from {n})" for n in SERVER_URL_VARIABLES if not passed and (env.get(n) or "").strip()), "")
+        variable = None if server_url and server_url.strip() else first_set(env, SERVER_URL_VARIABLES)
+        source = f" (from {variable})" if variable else ""
         raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(given)!r}{source}")
     key = find_api_key(api_key, environ)
     if not key:

@@ -311,7 +311,6 @@ def github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | No
         "workspace": Path(v) if (v := env_text(env, "GITHUB_WORKSPACE")) else None,
         "output_path": Path(v) if (v := env_text(env, "GITHUB_OUTPUT")) else None,
         "step_summary_path": Path(v) if (v := env_text(env, "GITHUB_STEP_SUMMARY")) else None,
-        "debug": env_flag(env, "RUNNER_DEBUG"),
     }
     if event_payload:
         values.update(_from_payload(_Payload(event_payload), values))

@@ -57,7 +57,6 @@ __all__ = [
     "compose",
     "deliver",
     "deliver_shard",
-    "html_location",
     "write_html",
     "written_through",
 ]
@@ -89,8 +88,9 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     then says what is wrong with the template (and :attr:`Composed.template_error` what to announce)."""
     comment: CommentConfig = judgement.comment
     template = settings.root / comment.template if comment.template else None
-    html = html_location(settings, html_file)
-    report = build_report(judgement, secrets=settings.secrets(), html=html)
+    html = _html_location(settings, html_file)
+    secrets = settings.secrets()
+    report = build_report(judgement, secrets=secrets, html=html)
     error: TemplateError | None = None
     try:
         text = render_comment(
@@ -98,13 +98,13 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
             config_file=settings.config_file,
             template_path=template,
             max_datapoints=comment.max_datapoints,
-            secrets=settings.secrets(),
+            secrets=secrets,
         ).text
     except TemplateError as exc:
         judgement = dataclasses.replace(
             judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc), error_kind=error_kind(exc)
         )
-        report = build_report(judgement, secrets=settings.secrets(), html=html)
+        report = build_report(judgement, secrets=secrets, html=html)
         text = render_comment(report, config_file=settings.config_file, max_datapoints=comment.max_datapoints).text
         template, error = None, exc
     # the terminal's path is the shell's: relative to where the command was typed (-C may have moved the root)
@@ -113,7 +113,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     return Composed(report, text, terminal, template, error)
 
 
-def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
+def _html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
     """Where the comment says the HTML report is: the file (relative to the working directory when inside it)
     and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it. ``mode: publish``
     names the run job's page, report.html beside the report.json it uploaded, in the triggering workflow run's
@@ -131,10 +131,10 @@ def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | No
     return ReportHtml(file=shown, artifacts_url=url)
 
 
-def write_html(report: Report, path: Path, *, named: Callable[[Path], str] = os.fspath) -> None:
+def write_html(report: Report, path: Path) -> None:
     """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path`` (as
-    :func:`_replace` writes, its error naming it as ``named`` does)."""
-    _replace([("the HTML report", path, render_html(report))], named=named)
+    :func:`_replace` writes)."""
+    _replace([("the HTML report", path, render_html(report))])
 
 
 def written_through(path: Path) -> bool:
@@ -155,30 +155,25 @@ def _replace(files: list[tuple[str, Path, str]], *, named: Callable[[Path], str]
     Raises NotWritable naming the file (as ``named`` names it: in the action, from the workspace) and why."""
     moved: list[tuple[str, Path, Path]] = []
     into: list[tuple[str, Path, str]] = []
+    what, path = "", Path()  # the file being written, which an error names
     try:
         for what, path, text in files:
             if written_through(path):
                 into.append((what, path, text))
                 continue
             temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with temporary.open("x", encoding="utf-8") as handle:  # its mode the umask's, as a new file's
-                    moved.append((what, temporary, path))
-                    handle.write(text)
-            except OSError as exc:
-                raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
-        for what, temporary, path in moved:
-            try:
-                os.replace(temporary, path)
-            except OSError as exc:
-                raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
-        for what, path, text in into:
-            try:  # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
-                with open(os.open(path, os.O_WRONLY | os.O_NOFOLLOW), "w", encoding="utf-8") as handle:
-                    handle.write(text)
-            except OSError as exc:
-                raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("x", encoding="utf-8") as handle:  # its mode the umask's, as a new file's
+                moved.append((what, temporary, path))
+                handle.write(text)
+        for what, temporary, path in moved:  # noqa: B007 - what the handler below names
+            os.replace(temporary, path)
+        for what, path, text in into:  # noqa: B007 - what the handler below names
+            # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
+            with open(os.open(path, os.O_WRONLY | os.O_NOFOLLOW), "w", encoding="utf-8") as handle:
+                handle.write(text)
+    except OSError as exc:
+        raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
     finally:
         for _, temporary, _ in moved:
             temporary.unlink(missing_ok=True)

@@ -257,8 +257,6 @@ class CommentPublisher:
         comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
         pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
         one."""
-        if not token:
-            raise ValueError("a GitHub token is required to publish a comment")
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository

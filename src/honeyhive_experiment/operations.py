@@ -23,12 +23,12 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
@@ -93,6 +93,9 @@ from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_metric_names, check_produced_names, in_repository, load_user_code
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.github import CommentPublisher
 
 __all__ = [
     "Outcome",
@@ -226,7 +229,7 @@ class _Invocation:
         if self.post is not None:  # the comment is about the commit located (an issue_comment's: the PR's head)
             self.post = _poster(settings)
         if not settings.as_action and not os.path.exists(settings.config_path):
-            self.html_file = None  # see _nothing_where_not_found
+            self.html_file = None  # as for a dataset file not found, below
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN, loaded=loaded)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
             if settings.secrets_withheld:
@@ -241,7 +244,14 @@ class _Invocation:
                 kind="environment",
             )
         if not settings.as_action:
-            self._nothing_where_not_found(config)
+            # a local run that cannot find the experiment file (above) or the dataset file it names, started in another
+            # folder (--config /repo/.honeyhive/experiment.yml from /tmp), says so and makes no untracked .honeyhive/
+            # there, as validate, runs and view make none; a --report asked for by name still gets the error report
+            try:
+                dataset_file(config, settings)
+            except ConfigError:
+                self.html_file = None
+                raise
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
             _install(settings)
         published = self._published() if settings.mode is Mode.PUBLISH else None
@@ -275,20 +285,6 @@ class _Invocation:
                 except HoneyHiveError as exc:
                     log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
             return self.finish(judgement, client)
-
-    def _nothing_where_not_found(self, config: ExperimentConfig) -> None:
-        """A local run writes its files (the embedded backend's database, its reports) in the working directory, the
-        repository's root the README's .gitignore lines are for, once it found the experiment's files there: one that
-        cannot find the experiment file (checked before it is read) or the dataset file it names, started in another
-        folder (``--config /repo/.honeyhive/experiment.yml`` from a folder of the repository, or from /tmp), says so
-        with the -C that finds them and writes nothing of its own, as ``validate``, ``runs`` and ``view`` write
-        nothing (its ``.honeyhive/`` was an untracked folder there); a ``--report`` asked for by name still gets the
-        error report (a script reads its verdict). The action's runner still gets its error report."""
-        try:
-            dataset_file(config, self.settings)
-        except ConfigError:
-            self.html_file = None
-            raise
 
     def _published(self) -> PublishedRun:
         """``mode: publish``: the runs and pull request the downloaded report.json names (checked against the
@@ -435,10 +431,7 @@ def locate(settings: Settings) -> Settings:
     # a branch is origin's (actions/checkout's remote) in git, and GitHub's compare takes its name
     merge_base = git(settings.root, "merge-base", ci.base_sha or f"origin/{base}", ci.sha)
     if merge_base is None and settings.github_token is not None and ci.repository is not None:
-        from honeyhive_experiment.github import CommentPublisher
-
-        token = settings.github_token.get_secret_value()
-        with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
+        with _github(settings) as github:
             merge_base = github.merge_base(base, ci.sha, quiet=ci.base_sha is None)
     # unknown, a branch's baseline is the default branch's latest passing run: said (the report's note), not warned
     return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
@@ -466,10 +459,7 @@ def _commented_pull_request(settings: Settings) -> Settings:
         if ci.repository is None:
             raise SettingsError("GITHUB_REPOSITORY", unasked, kind="environment")
         raise SettingsError("github-token", f"{unasked}; pass github-token (it needs pull-requests: read)")
-    from honeyhive_experiment.github import CommentPublisher
-
-    token = settings.github_token.get_secret_value()
-    with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
+    with _github(settings) as github:
         try:
             pull = github.read_pull_request(ci.pr_number)
         except ExperimentError as exc:
@@ -530,18 +520,14 @@ def _checked_out(settings: Settings) -> Settings:
     return settings.with_ci(checkout_sha=head)
 
 
-@contextmanager
-def connect(settings: Settings, *, create: bool = False) -> Iterator[HoneyHiveClient]:
+def connect(settings: Settings, *, create: bool = False) -> AbstractContextManager[HoneyHiveClient]:
     """:func:`backend.connect` for the settings, the embedded backend's data in ``.honeyhive/local.db``, made only
     with ``create`` (a run): a command that reads (``runs``, ``view``) makes no file where none was."""
     key = settings.api_key.get_secret_value() if settings.api_key else None
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
     local_db = settings.root / LOCAL_DB_PATH
     shown_db = settings.named(local_db)  # in the action, from the workspace: not the runner's absolute path
-    with backend.connect(
-        settings.server_url, key, local_db=local_db, environ={}, create=create, shown_db=shown_db
-    ) as client:
-        yield client
+    return backend.connect(settings.server_url, key, local_db=local_db, environ={}, create=create, shown_db=shown_db)
 
 
 _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode"})  # and github-token: no token, no comment
@@ -549,8 +535,7 @@ _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode"})  # and g
 
 def _poster(settings: Settings) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
-    repository = settings.ci.repository
-    if not settings.as_action or repository is None:
+    if not settings.as_action or settings.ci.repository is None:
         return None
     if settings.github_token is None:  # an unset secret (Dependabot's pull requests get none): said, not silent
         commented = settings.mode is not Mode.RUN and settings.comment_mode is not CommentMode.OFF  # a shard: never
@@ -559,12 +544,9 @@ def _poster(settings: Settings) -> Poster | None:
         return None
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment
-    token = settings.github_token.get_secret_value()
     posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
 
     def post(pr_number: int, body: str, marker: str, earlier: str | None) -> str | None:
-        from honeyhive_experiment.github import CommentPublisher
-
         mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
         ci = settings.ci
         if ci.sha and ci.checkout_sha and not ci.merge_checkout:  # what the log warned of (_checked_out), said here
@@ -574,8 +556,7 @@ def _poster(settings: Settings) -> Poster | None:
                 f" with ref: refs/pull/{pr_number}/head) in the workflow.\n"
             )
         # a fork's pull request's job has a read-only token; an issue_comment's ("/evaluate") this repository's
-        fork_token = settings.secrets_withheld
-        with CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token) as publisher:
+        with _github(settings, fork_token=settings.secrets_withheld) as publisher:
             result = publisher.publish(
                 pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
             )
@@ -588,6 +569,16 @@ def _poster(settings: Settings) -> Poster | None:
         return result.url
 
     return post
+
+
+def _github(settings: Settings, *, fork_token: bool | None = None) -> CommentPublisher:
+    """The GitHub client of the action's token and repository (both set)."""
+    from honeyhive_experiment.github import CommentPublisher
+
+    assert settings.github_token is not None
+    assert settings.ci.repository is not None
+    token, repository = settings.github_token.get_secret_value(), settings.ci.repository
+    return CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token)
 
 
 def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None) -> ExperimentConfig | None:
@@ -633,9 +624,8 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     if not settings.api_key:  # the embedded backend keeps its data in the repository (the working directory's)
         where = "working-directory" if settings.as_action else None
         ours += [(settings.root / f"{LOCAL_DB_PATH}{suffix}", where) for suffix in LOCAL_DB_FILES]
-    named = settings.named  # the real path is tried; the message names it from the workspace
-    for what, path, folder in checks:
-        if path is not None and (problem := unwritable(what, path, folder=folder, named=named)) is not None:
+    for what, path, folder in checks:  # the real path is tried; the message names it from the workspace
+        if path is not None and (problem := unwritable(what, path, folder=folder, named=settings.named)) is not None:
             # the action writes report.json (and report.html beside it) where its report input says: that input's
             # error, reported as one (publish writes files of its own beside the report it reads)
             the_input = settings.as_action and settings.mode is not Mode.PUBLISH and not what.startswith("GITHUB_")

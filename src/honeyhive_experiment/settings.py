@@ -61,6 +61,7 @@ from honeyhive_experiment.connection import (
     INGESTION_KEY_VARIABLES,
     MALFORMED_KEY,
     SERVER_URL_VARIABLES,
+    first_set,
     malformed_key,
 )
 from honeyhive_experiment.context import (
@@ -310,9 +311,9 @@ class Settings(BaseModel):
             values["html"] = False
         if server_url := str(flags.get("server_url") or "").strip():
             values["server_url"] = http_url(server_url, "--server-url", "flag")
-        elif (variable := _first_set(env, *SERVER_URL_VARIABLES)) is not None:
+        elif (variable := first_set(env, SERVER_URL_VARIABLES)) is not None:
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
-        if (variable := _first_set(env, *API_KEY_VARIABLES)) is not None:
+        if (variable := first_set(env, API_KEY_VARIABLES)) is not None:
             values["api_key"] = _secret(env[variable].strip(), variable, "environment")
         elif server_url:  # as evaluate(server_url=...) without a key: the embedded backend would ignore the URL
             raise SettingsError(
@@ -667,11 +668,6 @@ _URL_TEMPLATES: Final = (
     ("run_url_template", "HONEYHIVE_RUN_URL_TEMPLATE", "{run_id}"),
     ("session_url_template", "HONEYHIVE_SESSION_URL_TEMPLATE", "{session_id}"),
 )
-
-
-def _first_set(env: Mapping[str, str], *names: str) -> str | None:
-    """The first of ``names`` set to a non-empty value in ``env``."""
-    return next((name for name in names if env_text(env, name)), None)
 
 
 def _repository_root(folder: Path, top: Path | None) -> Path | None:
