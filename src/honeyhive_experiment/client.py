@@ -75,7 +75,6 @@ __all__ = [
     "RetryPolicy",
     "Timeouts",
     "check_client",
-    "first_ids",
     "is_run_id",
     "poll",
     "run_id_as_named",

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
-from honeyhive_experiment.client import HoneyHiveClient, first_ids
+from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, declared_name, load_config
 from honeyhive_experiment.context import quote
 from honeyhive_experiment.dataset_identity import file_identity
@@ -86,7 +86,7 @@ from honeyhive_experiment.gha import a_pipe, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
-from honeyhive_experiment.models.outcomes import Progress, excerpt
+from honeyhive_experiment.models.outcomes import Progress, excerpt, first_ids
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor

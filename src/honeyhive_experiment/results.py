@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, first_ids
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
-from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus
+from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus, first_ids
 
 
 def get_run_result(
