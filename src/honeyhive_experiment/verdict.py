@@ -699,12 +699,11 @@ def _unreachable_gates(
     """:func:`unreachable_gate` of each gated metric, on its values in ``result``, boolean when it is one of
     ``booleans`` or its values there are booleans; named by its key."""
     found: list[str] = []
+    aggregation = result.metrics.aggregation_function
     for metric, gate in gates.items():
-        details = [d for d in result.metrics.details if d.metric_name == metric]
-        boolean = _boolean(result, metric, booleans)
-        values = [value for d in details for value in d.values]
+        values = [value for d in result.metrics.details if d.metric_name == metric for value in d.values]
         shown = presentation.get(metric, MetricConfig())
-        aggregation = result.metrics.aggregation_function
+        boolean = _boolean(result, metric, booleans)
         why = unreachable_gate(metric, gate, shown, aggregation=aggregation, values=values, boolean=boolean)
         if why is not None:
             found.append(f"gate.{metric}: {why}")
@@ -967,11 +966,12 @@ def assess_gates(
         hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}  # pragma: no mutate
         crossed[key] = [k for k, bounds in judges.items() if bounds & hit]
     raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()})  # only their raw p
-    # min() takes the first of equal p-values: the aggregate's
-    family = {key: own[min(crossed[key] or own, key=lambda k: raw[k].p_value)] for key, own in tests.items()}
-    kind = {key: gates[key[0]].significant for key in tests}  # two families: the significant gates', the others'
+    families: dict[bool, dict[MetricKey | str, Row]] = {}  # two: the significant gates', the others'
+    for key, own in tests.items():
+        entry = min(crossed[key] or own, key=lambda k: raw[k].p_value)  # the first of equal p-values: the aggregate's
+        families.setdefault(gates[key[0]].significant, {})[key] = own[entry]
     return {
-        k: assess_regressions({**{o: e for o, e in family.items() if kind[o] == kind[key]}, key: row}, alpha=alpha)[key]
+        k: assess_regressions({**families[gates[key[0]].significant], key: row}, alpha=alpha)[key]
         for key, own in tests.items()
         for k, row in own.items()
     }
