@@ -1402,17 +1402,19 @@ def decide(
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
     left = left_out or {}
-    # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over the
-    # gates of each kind, whichever are judged): what they say of the whole, then only the gates those values can judge
-    failures, noise = (
-        ([], [])
-        if comparison is None
-        else gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
-    )
+    failures: list[tuple[str, str]] = []
+    noise: list[tuple[str, str]] = []
+    unknown: list[tuple[str, str]] = []
+    if comparison is not None:
+        # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
+        # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
+        # can judge
+        failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
+        unknown = _unknowns(comparison, gates, presentation, points)
+        warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
-    if comparison is not None:
-        warnings.extend(_own_calls(gates, left))
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
     warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:
@@ -1423,8 +1425,6 @@ def decide(
         for metric, text in hit
         for old, new in [left.get(metric, ({}, {}))]
     )
-    # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-    unknown = [] if comparison is None else _unknowns(comparison, gates, presentation, points)
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
     if reasons or texts:
