@@ -1095,13 +1095,13 @@ def _own_calls(gates: Iterable[str], left_out: Mapping[str, tuple[Mapping[str, i
     return found
 
 
-def _unpaired(comparison: RunComparisonResult | None, gates: Iterable[str]) -> list[str]:
-    """Why a gate was never checked though both runs have its metric: no row of ``comparison`` has both runs'
-    aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
+def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
+    """Why a gate was never checked though both runs have its metric: no row of the comparison (``deltas``) has both
+    runs' aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
     function, was renamed (or ``function:`` is a class instance, or a decorator without ``functools.wraps``)."""
     found: list[str] = []
     for metric in gates:
-        rows = [d for d in (comparison.metrics if comparison is not None else ()) if d.metric_name == metric]
+        rows = [d for d in deltas if d.metric_name == metric]
         old = [repr(d.event_name) for d in rows if d.old_aggregate is not None]
         new = [repr(d.event_name) for d in rows if d.new_aggregate is not None]
         if old and new and not any(d.old_aggregate is not None and d.new_aggregate is not None for d in rows):
@@ -1374,7 +1374,8 @@ def decide(
         none_everywhere=none_everywhere,
     )
     reasons.extend(_unreachable_gates(result, gates, presentation, booleans))
-    reasons.extend(_unpaired(comparison, gates))
+    deltas = comparison.metrics if comparison is not None else ()
+    reasons.extend(_unpaired(deltas, gates))
 
     failed = list(dict.fromkeys(result.failed))
     total = len(dict.fromkeys(result.passed)) + len(failed)
@@ -1432,7 +1433,6 @@ def decide(
 
     if comparison is None and compare:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    deltas = comparison.metrics if comparison is not None else ()
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
     missing = (
