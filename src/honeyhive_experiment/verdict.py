@@ -699,12 +699,11 @@ def _unreachable_gates(
     """:func:`unreachable_gate` of each gated metric, on its values in ``result``, boolean when it is one of
     ``booleans`` or its values there are booleans; named by its key."""
     found: list[str] = []
+    aggregation = result.metrics.aggregation_function
     for metric, gate in gates.items():
-        details = [d for d in result.metrics.details if d.metric_name == metric]
-        boolean = _boolean(result, metric, booleans)
-        values = [value for d in details for value in d.values]
+        values = [value for d in result.metrics.details if d.metric_name == metric for value in d.values]
         shown = presentation.get(metric, MetricConfig())
-        aggregation = result.metrics.aggregation_function
+        boolean = _boolean(result, metric, booleans)
         why = unreachable_gate(metric, gate, shown, aggregation=aggregation, values=values, boolean=boolean)
         if why is not None:
             found.append(f"gate.{metric}: {why}")
@@ -967,11 +966,12 @@ def assess_gates(
         hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}  # pragma: no mutate
         crossed[key] = [k for k, bounds in judges.items() if bounds & hit]
     raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()})  # only their raw p
-    # min() takes the first of equal p-values: the aggregate's
-    family = {key: own[min(crossed[key] or own, key=lambda k: raw[k].p_value)] for key, own in tests.items()}
-    kind = {key: gates[key[0]].significant for key in tests}  # two families: the significant gates', the others'
+    families: dict[bool, dict[MetricKey | str, Row]] = {}  # two: the significant gates', the others'
+    for key, own in tests.items():
+        entry = min(crossed[key] or own, key=lambda k: raw[k].p_value)  # the first of equal p-values: the aggregate's
+        families.setdefault(gates[key[0]].significant, {})[key] = own[entry]
     return {
-        k: assess_regressions({**{o: e for o, e in family.items() if kind[o] == kind[key]}, key: row}, alpha=alpha)[key]
+        k: assess_regressions({**families[gates[key[0]].significant], key: row}, alpha=alpha)[key]
         for key, own in tests.items()
         for k, row in own.items()
     }
@@ -1095,13 +1095,13 @@ def _own_calls(gates: Iterable[str], left_out: Mapping[str, tuple[Mapping[str, i
     return found
 
 
-def _unpaired(comparison: RunComparisonResult | None, gates: Iterable[str]) -> list[str]:
-    """Why a gate was never checked though both runs have its metric: no row of ``comparison`` has both runs'
-    aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
+def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
+    """Why a gate was never checked though both runs have its metric: no row of the comparison (``deltas``) has both
+    runs' aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
     function, was renamed (or ``function:`` is a class instance, or a decorator without ``functools.wraps``)."""
     found: list[str] = []
     for metric in gates:
-        rows = [d for d in (comparison.metrics if comparison is not None else ()) if d.metric_name == metric]
+        rows = [d for d in deltas if d.metric_name == metric]
         old = [repr(d.event_name) for d in rows if d.old_aggregate is not None]
         new = [repr(d.event_name) for d in rows if d.new_aggregate is not None]
         if old and new and not any(d.old_aggregate is not None and d.new_aggregate is not None for d in rows):
@@ -1374,7 +1374,8 @@ def decide(
         none_everywhere=none_everywhere,
     )
     reasons.extend(_unreachable_gates(result, gates, presentation, booleans))
-    reasons.extend(_unpaired(comparison, gates))
+    deltas = comparison.metrics if comparison is not None else ()
+    reasons.extend(_unpaired(deltas, gates))
 
     failed = list(dict.fromkeys(result.failed))
     total = len(dict.fromkeys(result.passed)) + len(failed)
@@ -1402,17 +1403,19 @@ def decide(
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
     left = left_out or {}
-    # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over the
-    # gates of each kind, whichever are judged): what they say of the whole, then only the gates those values can judge
-    failures, noise = (
-        ([], [])
-        if comparison is None
-        else gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
-    )
+    failures: list[tuple[str, str]] = []
+    noise: list[tuple[str, str]] = []
+    unknown: list[tuple[str, str]] = []
+    if comparison is not None:
+        # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
+        # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
+        # can judge
+        failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
+        unknown = _unknowns(comparison, gates, presentation, points)
+        warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
-    if comparison is not None:
-        warnings.extend(_own_calls(gates, left))
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
     warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:
@@ -1423,8 +1426,6 @@ def decide(
         for metric, text in hit
         for old, new in [left.get(metric, ({}, {}))]
     )
-    # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-    unknown = [] if comparison is None else _unknowns(comparison, gates, presentation, points)
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
     if reasons or texts:
@@ -1432,7 +1433,6 @@ def decide(
 
     if comparison is None and compare:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    deltas = comparison.metrics if comparison is not None else ()
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
     missing = (
