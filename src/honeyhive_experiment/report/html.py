@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup, escape
 
-from honeyhive_experiment.report.comment import heading, template_environment
+from honeyhive_experiment.report.comment import GENERATED_AT, heading, template_environment
 from honeyhive_experiment.report.model import (
     ROW_STATUSES,
     Report,
@@ -398,7 +398,7 @@ def _context(report: Report) -> dict[str, Any]:
         if table
         else [],
         "format_count": format_count,
-        "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": report.generated_at.strftime(GENERATED_AT),
     }
 
 
