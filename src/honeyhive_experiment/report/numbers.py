@@ -114,14 +114,6 @@ def _unpadded(spec: str | None) -> tuple[str | None, str]:
     return f"{sized['flags']}{found['grouping']}{digits}{found['kind']}", f"{align}{sized['width']}"
 
 
-@functools.lru_cache(maxsize=64)  # as _unpadded
-def _parsed(spec: str) -> tuple[re.Match[str] | None, re.Match[str] | None, str]:
-    """``spec`` parsed (:data:`_SPEC`), and without its width (its number unpadded, which :data:`NUMBER_WIDTH`
-    bounds: the same match when it has none), and the string spec of its padding (:func:`_unpadded`)."""
-    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
-    return found, _SPEC.match(bare or "") if pad else found, pad
-
-
 def _at(number: float, exact: Decimal, found: re.Match[str], precision: int) -> str:
     """``number`` (``exact``: as a decimal) in the spec ``found`` at ``precision``."""
     kind = found["kind"]
@@ -144,7 +136,8 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
             spec = None  # format_number's fallback: the default
     if not spec:
         spec = ".1%" if percent else ".3g"
-    found, plain, pad = _parsed(spec)
+    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
+    plain = _SPEC.match(bare or "") if pad else found  # the number unpadded, which NUMBER_WIDTH bounds
     if found is None or not (found["digits"] or found["kind"]) or not math.isfinite(number):
         return
     kind = found["kind"]
