@@ -78,6 +78,7 @@ FAILING_SHOWN: Final = 5  # failing metrics named per datapoint row
 _PREVIEW_COMMENT: Final = 200
 _ROWS_DEGRADED: Final = 5
 _MAX_LISTED: Final = 20  # reasons / notes shown in the comment
+GENERATED_AT: Final = "%Y-%m-%d %H:%M UTC"  # when the report was made, as every report's footer says it
 VERDICT_WORDS: Final = {  # the verdict in words: the comment's, the job summary's and the HTML report's
     Verdict.PASS: "Passed",
     Verdict.FAIL: "Failed",
@@ -485,7 +486,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         },
         "footer": {
             "tool_version": report.tool_version,
-            "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "generated_at": report.generated_at.strftime(GENERATED_AT),
             "dry_run": report.dry_run,
         },
     }

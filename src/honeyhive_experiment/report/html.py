@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup, escape
 
-from honeyhive_experiment.report.comment import heading, template_environment
+from honeyhive_experiment.report.comment import GENERATED_AT, heading, template_environment
 from honeyhive_experiment.report.model import (
     ROW_STATUSES,
     Report,
@@ -115,12 +115,8 @@ def word_diff(old: str, new: str) -> tuple[Markup, Markup] | None:
     after: list[Markup] = [escape("".join(b[:start]))]
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False).get_opcodes():
         gone, added = "".join(middle_a[i1:i2]), "".join(middle_b[j1:j2])
-        if tag == "equal":
-            before.append(escape(gone))
-            after.append(escape(added))
-            continue
-        before.append(_marked("del", gone))
-        after.append(_marked("ins", added))
+        before.append(escape(gone) if tag == "equal" else _marked("del", gone))
+        after.append(escape(added) if tag == "equal" else _marked("ins", added))
     before.append(escape("".join(a[len(a) - end :])))
     after.append(escape("".join(b[len(b) - end :])))
     return Markup("").join(before), Markup("").join(after)
@@ -288,10 +284,10 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     if not pairs:
         return None
     values = [v for old, new, _ in pairs for v in (old, new)]
-    low, high = min(values), max(values)
+    low, high = data = min(values), max(values)
     if low == high:  # one value in both runs: it sits in the middle
         low, high = low - 1, high + 1
-    low, high = _within_shares(metric, low, high, (min(values), max(values)))
+    low, high = _within_shares(metric, low, high, data)
     span = high - low
     inner = _SCATTER - 2 * _SCATTER_PAD
 
@@ -402,7 +398,7 @@ def _context(report: Report) -> dict[str, Any]:
         if table
         else [],
         "format_count": format_count,
-        "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": report.generated_at.strftime(GENERATED_AT),
     }
 
 

@@ -18,7 +18,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
@@ -114,14 +114,6 @@ def _unpadded(spec: str | None) -> tuple[str | None, str]:
     return f"{sized['flags']}{found['grouping']}{digits}{found['kind']}", f"{align}{sized['width']}"
 
 
-@functools.lru_cache(maxsize=64)  # as _unpadded
-def _parsed(spec: str) -> tuple[re.Match[str] | None, re.Match[str] | None, str]:
-    """``spec`` parsed (:data:`_SPEC`), and without its width (its number unpadded, which :data:`NUMBER_WIDTH`
-    bounds: the same match when it has none), and the string spec of its padding (:func:`_unpadded`)."""
-    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
-    return found, _SPEC.match(bare or "") if pad else found, pad
-
-
 def _at(number: float, exact: Decimal, found: re.Match[str], precision: int) -> str:
     """``number`` (``exact``: as a decimal) in the spec ``found`` at ``precision``."""
     kind = found["kind"]
@@ -144,7 +136,8 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
             spec = None  # format_number's fallback: the default
     if not spec:
         spec = ".1%" if percent else ".3g"
-    found, plain, pad = _parsed(spec)
+    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
+    plain = _SPEC.match(bare or "") if pad else found  # the number unpadded, which NUMBER_WIDTH bounds
     if found is None or not (found["digits"] or found["kind"]) or not math.isfinite(number):
         return
     kind = found["kind"]
@@ -166,7 +159,7 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         yield text
 
 
-def _read(text: str, spec: str | None = None, *, negative: bool = False) -> Decimal | None:
+def _read(text: str, spec: str | None, *, negative: bool) -> Decimal | None:
     """The number a shown ``text`` says (a percentage as a share: ``80%`` is 0.8); ``None`` when it says none.
     ``text`` is a number of sign ``negative`` in ``spec``: its digits are read past the fill the spec pads them with
     (``->10.2f``: a ``-`` fill is no minus sign), its sign is the number's (``=+10.2f`` puts it apart from them:
@@ -192,22 +185,11 @@ def _exact(number: float) -> Decimal:
     return Decimal(repr(float(number)))
 
 
-def _enough(number: float, spec: str | None, percent: bool, right: Callable[[Decimal], bool]) -> str:
-    """``number`` as :func:`format_number` shows it, or with the fewest more digits whose text reads ``right``; as it
-    shows it when none does."""
-    text = format_number(number, spec, percent=percent)
-    for shown in itertools.chain((text,), _wider(number, spec, percent)):
-        read = _read(shown, spec, negative=number < 0)
-        if read is not None and right(read):
-            return shown
-    return text
-
-
 def format_bound(bound: float, spec: str | None = None, *, percent: bool = False) -> str:
     """A bound (a passing range's, a gate's limit) in the metric's format, with as many more digits as it takes
-    to read as itself: ``min: 0.004`` in ``.2f`` is ``0.004``, not ``0.00``, a different bound."""
-    exact = _exact(bound)
-    return _enough(bound, spec, percent, lambda shown: shown == exact)
+    to read as itself (neither below nor above itself): ``min: 0.004`` in ``.2f`` is ``0.004``, not ``0.00``, a
+    different bound."""
+    return format_beside(bound, spec, percent=percent, low=bound, high=bound)
 
 
 def format_beside(
@@ -225,8 +207,9 @@ def format_beside(
     bound it failed (0.4996 below ``min: 0.5`` in ``.2f`` is ``0.4996``, not ``0.50``), nor past one it held.
     ``past`` says whether it is (a gate's crossing, which the verdict tells from float noise); by default when it
     is outside them, as a passing range judges (``low <= value <= high``)."""
+    text = format_number(value, spec, percent=percent)
     if low is None and high is None:
-        return format_number(value, spec, percent=percent)
+        return text
     lowest = None if low is None else _exact(low)
     highest = None if high is None else _exact(high)
 
@@ -235,7 +218,11 @@ def format_beside(
 
     # floats order as the decimals they are written as do
     beyond = ((low is not None and value < low) or (high is not None and value > high)) if past is None else past
-    return _enough(value, spec, percent, lambda shown: outside(shown) == beyond)
+    for shown in itertools.chain((text,), _wider(value, spec, percent)):  # the fewest more digits that read right
+        read = _read(shown, spec, negative=value < 0)
+        if read is not None and outside(read) == beyond:
+            return shown
+    return text
 
 
 def format_value(
@@ -263,7 +250,7 @@ _SIGN_FLAG: Final = re.compile(r"^((?:.?[<>=^])?)[-+ ]", re.DOTALL)
 def _magnitude(value: float, spec: str | None, percent: bool, bound: float | None = None, past: bool = False) -> str:
     # a difference puts its own sign: the spec's sign flag would give "-+0.30"
     spec = _SIGN_FLAG.sub(r"\1", spec) if spec else spec
-    text = format_beside(abs(value), spec, percent=percent, high=bound, past=past if bound is not None else None)
+    text = format_beside(abs(value), spec, percent=percent, high=bound, past=past)
     if text.endswith("%"):  # a difference of percentages is in percentage points
         text = text[:-1].rstrip() + " pp"
     return text
@@ -294,14 +281,11 @@ def format_delta(
 
 
 def format_percentage_change(value: float | None, *, bound: float | None = None, past: bool = False) -> str:
-    """The backend's ``percentage_change`` (already in percent): ``+5.0%``; its size beside a gate's ``bound`` on
-    it (``max_drop_pct``) as :func:`format_delta` says (+5.04% past ``max_worse_pct: 5`` is ``+5.04%``)."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    magnitude = format_beside(abs(value), ",.1f", high=bound, past=past if bound is not None else None)
-    if value == 0 or _read(magnitude) == 0:
-        return "0.0%"
-    return f"{'+' if value > 0 else '-'}{magnitude}%"
+    """The backend's ``percentage_change`` (already in percent), a difference as :func:`format_delta` shows one in
+    ``,.1f``: ``+5.0%``, its size beside a gate's ``bound`` on it (``max_drop_pct``) read past it when ``past``
+    (+5.04% past ``max_worse_pct: 5`` is ``+5.04%``)."""
+    delta = format_delta(value, ",.1f", bound=bound, past=past)
+    return delta if delta == "—" else f"{delta}%"
 
 
 def format_range(low: float | None, high: float | None, spec: str | None = None, *, percent: bool = False) -> str:

@@ -220,10 +220,10 @@ _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the se
 )
 _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 # An escape at a flush's cut is held whole, with the run of backslashes it starts with (its letters are held as a
-# token's): cut from them, \t and \n were judged as letters (password:\ | tsecret, …\ | nsk-… showed the secret). Not
-# every backslash: a line of escapes or a Windows path held whole was judged again at every flush (4,096 characters a
-# flush). Of a run longer than _REACH only the last backslash is held (what stands before it is out of _CONTEXT's
-# reach), but after what names a secret (password:\\…\\t: the whole run, up to what a flush holds back).
+# token's): cut from them, \t and \n read as letters (password:\ | tsecret). Not every backslash: a line of escapes
+# or a Windows path held whole is judged again at every flush. Of a run longer than _REACH only the last backslash is
+# held (what stands before it is out of _CONTEXT's reach), but after what names a secret (password:\\…\\t: the whole
+# run, up to what a flush holds back).
 _ESCAPE_AT: Final = re.compile(_ESCAPED_SPACE.pattern.removeprefix(r"(?<!\\)"))  # from any backslash of a run
 _UNFINISHED: Final = re.compile(r"(?:x[0-9a-fA-F]?|u[0-9a-fA-F]{0,3})?\Z")  # after a run: \ \x0 \u20 may be escapes
 _ESCAPE_LETTERS: Final = 5  # what an escape takes after its backslashes at most: u2028
@@ -765,10 +765,10 @@ class RedactingStream(io.TextIOBase):
 
     def _in_turn(self, text: str | None) -> None:
         """Write ``text`` (``None``: flush), after what is being written. A signal handler runs on the main thread
-        between any two steps of what it was doing: mid-write, it held the lock (the handler's print hung the process
-        for good, a cancelled job wrote no report), and the stream's state was half updated. Its writes wait in
-        ``_queued`` for the write it interrupted, which makes them before it returns; one that ends in an exception
-        (the handler's ``Interrupted``) leaves them to the next write or flush (at the latest the exit's)."""
+        between any two steps of what it was doing: mid-write, the lock is held (the handler's print would wait for it
+        for good) and the stream's state half updated. Its writes wait in ``_queued`` for the write it interrupted,
+        which makes them before it returns; one that ends in an exception (the handler's ``Interrupted``) leaves them
+        to the next write or flush (at the latest the exit's)."""
         with self._lock:
             self._queued.append(text)
             while self._queued and not self._busy:  # again once not busy: one queued just before is not left behind

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
-from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, FAILING_SHOWN, heading
+from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, FAILING_SHOWN, GENERATED_AT, heading
 from honeyhive_experiment.report.markdown import clip, plain
 from honeyhive_experiment.report.model import Report
 from honeyhive_experiment.verdict import Verdict
@@ -209,5 +209,5 @@ def _notes(report: Report) -> list[str]:
 
 
 def _footer(report: Report) -> str:
-    footer = f"honeyhive-experiment {plain(report.tool_version)} · {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    footer = f"honeyhive-experiment {plain(report.tool_version)} · {report.generated_at.strftime(GENERATED_AT)}"
     return footer + (" · dry run: nothing was posted" if report.dry_run else "")
