@@ -49,7 +49,7 @@ from honeyhive_experiment.report.model import (
     ReportRow,
     ReportTable,
 )
-from honeyhive_experiment.report.numbers import finite, format_count, format_value
+from honeyhive_experiment.report.numbers import finite, format_count
 
 if TYPE_CHECKING:
     import jinja2
@@ -276,11 +276,14 @@ def _number(value: bool | float | None) -> float | None:
 def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter | None:
     """Each datapoint's baseline value against its value in this run; equal points drawn once, larger."""
     pairs: Counter[tuple[float, float, str]] = Counter()
+    shown: dict[tuple[float, float], str] = {}  # as the table's cells show them: true/false, a trials' mean in %
     for row in table.rows:
         cell = row.metrics[index]
         old, new = _number(cell.baseline), _number(cell.value)
         if old is not None and new is not None:
             pairs[old, new, cell.change or "same"] += 1
+            said = f"baseline {metric.datapoint_text(cell.baseline)} → this run {metric.datapoint_text(cell.value)}"
+            shown.setdefault((old, new), said)
     if not pairs:
         return None
     values = [v for old, new, _ in pairs for v in (old, new)]
@@ -297,12 +300,9 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     points = []
     for (old, new, change), count in pairs.most_common():  # the most common first: equal counts in order
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
-        title = (
-            f"baseline {format_value(old, metric.format)} → this run {format_value(new, metric.format)}: "
-            f"{count:,} datapoint{'s' if count != 1 else ''}, {change}"
-        )
+        title = f"{shown[old, new]}: {count:,} datapoint{'s' if count != 1 else ''}, {change}"
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
-    return _Scatter(tuple(points), format_value(low, metric.format), format_value(high, metric.format), pairs.total())
+    return _Scatter(tuple(points), metric.number_text(low), metric.number_text(high), pairs.total())
 
 
 # ============================================================================================ the table

@@ -479,3 +479,36 @@ def test_without_trials_the_table_says_nothing_of_them() -> None:
     shown = render_html(report).split("</style>")[1].split("<script>")[0]  # what the page shows, not its style
     assert "trial" not in shown
     assert "flaky" not in shown
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "metric", "said"),
+    [
+        (False, True, MetricConfig(label="Correct"), "baseline false → this run true"),
+        (0.5, 1.0, MetricConfig(label="Correct"), "baseline 50.0% → this run 100.0%"),
+    ],
+    ids=["boolean", "trials-pass-rate"],
+)
+def test_the_scatter_says_each_points_values_as_the_table_shows_them(
+    old: bool | float, new: bool | float, metric: MetricConfig, said: str
+) -> None:
+    """A point's title named a boolean's values 0 and 1, and with trials a boolean's datapoint (the mean of its trials,
+    a pass rate) as a plain number (0.5), unlike the table and the histogram beside it (false, true; 50.0%)."""
+    ids = ["q1", "q2"]
+    body = {"metric_name": "accuracy", "event_name": "answer", "aggregate": float(new), "values": [True, True]}
+    summary = summary_of({**SUMMARY, "metrics": {"details": [body]}})
+    delta = {"metric_name": "accuracy", "event_name": "answer", "old_aggregate": float(old), "new_aggregate":
+             float(new), "improved": ids, "degraded": [], "same": [], "old_values": [old, old],
+             "new_values": [new, new]}  # fmt: skip
+    old_run = {"run_id": OLD_RUN, "datapoint_ids": ids}
+    comparison = comparison_of({"commonDatapoints": ids, "metrics": [delta], "old_run": old_run}, summary)
+    details = DatapointDetails(
+        records_from_events(RUN_ID, events(RUN_ID, {i: {"outputs": {}, "metrics": {"accuracy": new}} for i in ids})),
+        records_from_events(OLD_RUN, events(OLD_RUN, {i: {"outputs": {}, "metrics": {"accuracy": old}} for i in ids})),
+        tuple(ids), 2, None,
+    )  # fmt: skip
+    judged = base_input(summary=summary, comparison=comparison, metrics={"accuracy": metric}, details=details)
+    page = render_html(build_report(judged))
+    assert re.findall(r'<circle class="pt pt-better"[^>]*><title>(.*?)</title>', page) == [
+        f"{said}: 2 datapoints, better"
+    ]
