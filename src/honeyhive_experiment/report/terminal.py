@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
-from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, FAILING_SHOWN, GENERATED_AT, heading
+from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, GENERATED_AT, failing_text, heading
 from honeyhive_experiment.report.markdown import clip, plain
 from honeyhive_experiment.report.model import Report
 from honeyhive_experiment.verdict import Verdict
@@ -158,7 +158,7 @@ def _failed(report: Report, limit: int) -> list[str]:
     failed = report.datapoints.failed
     lines = []
     for row in failed[:limit]:
-        what = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN]) or "failed"
+        what = failing_text(row) or "failed"
         since = f" ({row.since})" if row.since else ""
         flaky = f" ({row.flaky_text})" if row.flaky_text else ""
         lines.append(f"{_named(row.id, row.place)}{since}{flaky}: {plain(what)}")

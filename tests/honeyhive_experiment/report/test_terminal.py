@@ -6,7 +6,10 @@ import dataclasses
 
 import pytest
 
+from honeyhive_experiment import report
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.report.build import build_report
+from honeyhive_experiment.report.model import ReportFailingMetric
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     fail_input,
@@ -81,3 +84,15 @@ def test_the_verdict_line_of_a_run_whose_evaluators_broke_says_they_ran_not_pass
     decision = Decision(Verdict.FAIL, ("accuracy has a passing range but no value on 2 of the datapoints",))
     text = render_terminal(dataclasses.replace(pass_input(), decision=decision, outcomes=outcomes))
     assert text.splitlines()[1] == "Verdict: FAIL (6 of 6 datapoints ran; 2 evaluator errors)", text
+
+
+def test_a_failed_datapoints_line_says_how_many_more_metrics_it_failed_as_the_comment_does() -> None:
+    """Past the first five failing metrics the terminal dropped the rest without a word; the comment says "and N
+    more"."""
+    built = build_report(fail_input())
+    row = built.datapoints.failed[0]
+    failing = tuple(ReportFailingMetric(name=f"m{i}", event_name=None, value=0, text=f"m{i} = 0") for i in range(8))
+    failed = (row.model_copy(update={"failing_metrics": failing}), *built.datapoints.failed[1:])
+    built = built.model_copy(update={"datapoints": built.datapoints.model_copy(update={"failed": failed})})
+    [line] = [line for line in report.render_terminal(built).splitlines() if "m0 = 0" in line]
+    assert line.endswith(": m0 = 0; m1 = 0; m2 = 0; m3 = 0; m4 = 0; and 3 more")
