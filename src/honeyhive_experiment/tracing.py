@@ -43,7 +43,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any
@@ -212,8 +212,8 @@ def _fields(value: Any) -> list[tuple[str, Any]]:
     """A dataclass's or a pydantic model's fields its ``repr`` shows, by name (a model's extra ones after them), read
     without copying (its values are walked as any other). Not a field the user kept out of its ``repr``
     (``field(repr=False)``, ``Field(repr=False)``) or its dump (``Field(exclude=True)``): such a field is often a
-    client or a credential, and its ``str()``, which was recorded before, never showed it. Nor a field the object
-    does not have (a dataclass's ``init=False`` one never set): it holds no value of it."""
+    client or a credential, which its ``str()`` never shows either. Nor a field the object does not have (a
+    dataclass's ``init=False`` one never set): it holds no value of it."""
     if isinstance(value, BaseModel):
         shown = [name for name, info in type(value).model_fields.items() if info.repr and not info.exclude]
         names = [*shown, *(value.model_extra or {})]
@@ -413,13 +413,10 @@ class Outside:
         return _answered(self._kept().setup, self.errored)
 
     @property
-    def answered(self) -> list[LlmCall]:
-        """The LLM calls made outside every datapoint's context, answered (a failed one is in no metric anyway)."""
-        return _answered(self._kept().spans, self.errored)
-
-    @property
     def calls(self) -> int:
-        return len(self.answered)
+        """How many LLM calls (answered: a failed one is in no metric anyway) were made outside every datapoint's
+        context."""
+        return len(_answered(self._kept().spans, self.errored))
 
     @property
     def unfinished_calls(self) -> int:
@@ -619,10 +616,10 @@ def route_global_spans() -> Iterator[None]:
             _global_runs -= 1
             if _global_runs == 0:
                 _carry_into_threads(False)
-            if _global_runs == 0 and _global_provider is not None and trace._TRACER_PROVIDER is _global_provider:
-                from opentelemetry.util._once import Once  # unset as OpenTelemetry's own tests do
+                if _global_provider is not None and trace._TRACER_PROVIDER is _global_provider:
+                    from opentelemetry.util._once import Once  # unset as OpenTelemetry's own tests do
 
-                trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
+                    trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
 _next: dict[str, Any] = {"start": threading.Thread.start, "submit": ThreadPoolExecutor.submit}  # ours call these
@@ -672,12 +669,19 @@ def _carry_into_threads(on: bool) -> None:
             _in_place.discard(name)
 
 
-def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    token = context.attach(carried)
+@contextmanager
+def _in(ctx: context.Context) -> Iterator[None]:
+    """``ctx`` is the current context while the block runs."""
+    token = context.attach(ctx)
     try:
-        return function(*args, **kwargs)
+        yield
     finally:
         context.detach(token)
+
+
+def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with _in(carried):
+        return function(*args, **kwargs)
 
 
 def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -835,8 +839,12 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
         def request(self, *args: Any, **kwargs: Any) -> Any:
             _EXPORTING.response = _EXPORTING.error = None
             try:
-                if circuit is not None:
-                    kwargs["timeout"] = _within(circuit, kwargs.get("timeout"), connect)
+                if circuit is not None:  # the export's time left as (connect, read), within the circuit's deadline
+                    left = circuit.time_left()
+                    if circuit.open:
+                        raise _NotSent("not sent: the backend stopped answering")
+                    read = left if kwargs.get("timeout") is None else min(left, kwargs["timeout"])
+                    kwargs["timeout"] = min(connect, read), read
                 _EXPORTING.response = response = super().request(*args, **kwargs)
             except Exception as exc:  # the exporter handles it; why the export failed is kept
                 _EXPORTING.error = exc
@@ -850,16 +858,6 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def _within(circuit: Circuit, timeout: float | None, connect: float) -> tuple[float, float]:
-    """The exporter's ``timeout`` (its export's time left) as requests' (connect, read), within the circuit's
-    deadline; raises :class:`_NotSent` when the circuit is open."""
-    left = circuit.time_left()
-    if circuit.open:
-        raise _NotSent("not sent: the backend stopped answering")
-    read = min(left, timeout if timeout is not None else left)
-    return min(connect, read), read
 
 
 def _backend_reason(response: Any) -> str:
@@ -1121,11 +1119,8 @@ class DatapointTracer:
                 self.sink.sdk_default = self
         for key, value in items.items():
             ctx = baggage.set_baggage(key, value, ctx)
-        token = context.attach(ctx)
-        try:
+        with _in(ctx):
             yield
-        finally:
-            context.detach(token)
 
     @contextmanager
     def start_as_current_span(
@@ -1160,15 +1155,10 @@ class DatapointTracer:
         with self.activate(), self.sink._tracer.start_as_current_span(name, **options) as span:
             yield span
 
-    @contextmanager
-    def judging(self) -> Iterator[None]:
+    def judging(self) -> AbstractContextManager[None]:
         """The spans opened while the block runs (the evaluators: an LLM judge) are the judge's, not the function's
         (:meth:`llm_calls`)."""
-        token = context.attach(context.set_value(_JUDGING, True))
-        try:
-            yield
-        finally:
-            context.detach(token)
+        return _in(context.set_value(_JUDGING, True))
 
     def llm_calls(self) -> tuple[list[LlmCall], list[LlmCall]]:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
@@ -1204,10 +1194,8 @@ class DatapointTracer:
         given) span; whether the span took them (it is recording: not ended, and not outside any span). As the
         official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name)."""
         target = span or get_current_span()
-        if isinstance(outputs, Mapping) or outputs is None:
-            pairs = flatten("honeyhive_outputs", outputs)
-        else:
-            pairs = flatten("honeyhive_outputs.result", outputs)
+        result = "" if isinstance(outputs, Mapping) or outputs is None else ".result"
+        pairs = flatten("honeyhive_outputs" + result, outputs)
         pairs.update(flatten("honeyhive_metrics", metrics))
         pairs.update(flatten("honeyhive_metadata", {**(metadata or {}), **(attributes or {}), **kwargs}))
         pairs.update(flatten("honeyhive_inputs", inputs))
@@ -1256,8 +1244,7 @@ class DatapointTracer:
     def flush(self, timeout_millis: float = 30000) -> bool:
         """The official SDK's ``tracer.flush()`` (``force_flush``): the app's own tracer providers send what they hold
         (:func:`flush_other_providers`) within ``timeout_millis``. This datapoint's spans stay with it until the runner
-        exports them when it is over (:meth:`export`): a flush inside the function used to be that export, and the
-        spans that ended after it (the datapoint's own span, its metrics) were lost."""
+        exports them when it is over (:meth:`export`): those that end after a flush (its own span, its metrics) too."""
         return flush_other_providers(timeout_millis)
 
     force_flush = flush
