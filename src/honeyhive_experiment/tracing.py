@@ -54,7 +54,6 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcesso
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
-from opentelemetry.util.types import Attributes
 from pydantic import BaseModel
 
 from honeyhive_experiment.calling import error_text, from_numpy, shown
@@ -547,8 +546,8 @@ class _RunTracer(trace.ProxyTracer):
     to ours, so the user's module-level ``tracer = trace.get_tracer(__name__)`` reaches the provider they set after
     the run."""
 
-    def __init__(self, ours: trace.Tracer, *named: Any) -> None:
-        super().__init__(*named)
+    def __init__(self, ours: trace.Tracer, *named: Any, **options: Any) -> None:
+        super().__init__(*named, **options)
         self._ours = ours
 
     @property
@@ -560,15 +559,8 @@ class _GlobalProvider(TracerProvider):
     """Ours, OpenTelemetry's global provider while a run is in :func:`route_global_spans` and none was set: its
     tracers are :class:`_RunTracer`'s."""
 
-    def get_tracer(
-        self,
-        instrumenting_module_name: str,
-        instrumenting_library_version: str | None = None,
-        schema_url: str | None = None,
-        attributes: Attributes = None,
-    ) -> trace.Tracer:
-        named = (instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
-        return _RunTracer(super().get_tracer(*named), *named)
+    def get_tracer(self, *named: Any, **options: Any) -> trace.Tracer:
+        return _RunTracer(super().get_tracer(*named, **options), *named, **options)
 
 
 _GLOBAL_ROUTES = _Routes()
