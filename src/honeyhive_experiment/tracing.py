@@ -283,17 +283,6 @@ class DatapointIds:
     dataset_id: str | None
     datapoint_id: str
 
-    def baggage_items(self) -> dict[str, str]:
-        items = {
-            "honeyhive.session_id": self.session_id,
-            "honeyhive.source": "evaluation",
-            "honeyhive.run_id": self.run_id,
-            "honeyhive.datapoint_id": self.datapoint_id,
-        }
-        if self.dataset_id:
-            items["honeyhive.dataset_id"] = self.dataset_id
-        return items
-
 
 @dataclass(slots=True)
 class _Session:
@@ -888,7 +877,7 @@ def _refusal(response: Any) -> str | None:
     status = response.status_code
     if 200 <= status < 300:
         return _rejected_spans(response)
-    if 400 <= status < 600 and status not in (408, 429, *RETRYABLE_STATUSES):
+    if 400 <= status < 600 and status not in (408, *RETRYABLE_STATUSES):
         return f"HTTP {status}: {_backend_reason(response)}"
     return None
 
@@ -1096,7 +1085,15 @@ class DatapointTracer:
         for the run (its sink holds it), and fills the session named (:meth:`enrich_session`). An app's own tracer
         (the SDK's default, or one in the context) is left to do it all."""
         ctx = context.get_current()
-        items = self.ids.baggage_items()
+        ids = self.ids
+        items = {
+            "honeyhive.session_id": ids.session_id,
+            "honeyhive.source": "evaluation",
+            "honeyhive.run_id": ids.run_id,
+            "honeyhive.datapoint_id": ids.datapoint_id,
+        }
+        if ids.dataset_id:
+            items["honeyhive.dataset_id"] = ids.dataset_id
         items |= {key.removeprefix("honeyhive."): value for key, value in items.items()}  # the SDK's names
         registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
         default = registry.get_default_tracer() if registry else None
