@@ -317,18 +317,17 @@ class _Routes(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
         session_id = baggage.get_baggage("honeyhive.session_id", parent_context)
-        session = self._session(session_id)
-        if session is None:
-            running = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
-            if running is not None:
-                # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does,
-                # opens it through that run's provider), but a call span inside it is inside what it is inside
-                running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
-            else:  # in no running datapoint: a recorded one's (by what it left running), or none's
-                with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
-                    if _OUTSIDE:  # weakly, and as it starts: one dropped open is read so (_open_outside)
-                        started, late = _span(span, still_open=True, calls=True), isinstance(session_id, str)
-                        _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, late, self)
+        session = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
+        if session is None:  # in no running datapoint: a recorded one's (by what it left running), or none's
+            with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
+                if _OUTSIDE:  # weakly, and as it starts: one dropped open is read so (_open_outside)
+                    started, late = _span(span, still_open=True, calls=True), isinstance(session_id, str)
+                    _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, late, self)
+            return
+        if not self._keeps(session):
+            # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does, opens it
+            # through that run's provider), but a call span inside it is inside what it is inside
+            session.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
         if session.threads:
@@ -342,16 +341,15 @@ class _Routes(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
-        session = self._session(session_id)
-        if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
+        session = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
+        if session is not None and self._keeps(session):  # else no running datapoint's (one exported, too): never twice
             session.spans.append(span)
             session.running.pop(span.context.span_id, None)  # after: still_running sees it in one or the other
         elif span.context.span_id in _STARTED_OUTSIDE:
             _outside(span, kept=self.open)
 
-    def _session(self, session_id: object) -> _Session | None:
-        session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
-        return session if session is not None and self.sink in (None, session.sink) else None
+    def _keeps(self, session: _Session) -> bool:
+        return self.open and self.sink in (None, session.sink)
 
     def shutdown(self) -> None:
         self.open = False
