@@ -108,7 +108,7 @@ def measure(
         costs = [prices.cost(call) for call in answered]
         priced = [cost for cost in costs if cost is not None]
         if priced or not answered:
-            metrics[prefix + "cost_usd"] = _dollars(sum(priced, Decimal(0)))
+            metrics[prefix + "cost_usd"] = float(round(sum(priced, Decimal(0)), 11))  # no noise below 1e-9 cent
         missing = Counter((FAILED, call.model or _UNKNOWN_MODEL) for call in calls if call.failed)
         for call, cost in zip(answered, costs, strict=True):
             if cost is None:  # Prices.cost: no tokens, or no price
@@ -177,11 +177,6 @@ def setup_note(imported: Mapping[str, int | float]) -> str:
     return f"{calls} LLM call(s) at import, before any datapoint: a setup cost, in no datapoint's metrics" + (
         f" ({', '.join(usage)})" if usage else ""
     )
-
-
-def _dollars(amount: Decimal) -> float:
-    """Dollars as a float metric, without binary noise below a billionth of a cent."""
-    return float(round(amount, 11))
 
 
 def combine(

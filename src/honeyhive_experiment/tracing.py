@@ -43,7 +43,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any
@@ -54,7 +54,6 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcesso
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
-from opentelemetry.util.types import Attributes
 from pydantic import BaseModel
 
 from honeyhive_experiment.calling import error_text, from_numpy, shown
@@ -212,8 +211,8 @@ def _fields(value: Any) -> list[tuple[str, Any]]:
     """A dataclass's or a pydantic model's fields its ``repr`` shows, by name (a model's extra ones after them), read
     without copying (its values are walked as any other). Not a field the user kept out of its ``repr``
     (``field(repr=False)``, ``Field(repr=False)``) or its dump (``Field(exclude=True)``): such a field is often a
-    client or a credential, and its ``str()``, which was recorded before, never showed it. Nor a field the object
-    does not have (a dataclass's ``init=False`` one never set): it holds no value of it."""
+    client or a credential, which its ``str()`` never shows either. Nor a field the object does not have (a
+    dataclass's ``init=False`` one never set): it holds no value of it."""
     if isinstance(value, BaseModel):
         shown = [name for name, info in type(value).model_fields.items() if info.repr and not info.exclude]
         names = [*shown, *(value.model_extra or {})]
@@ -284,17 +283,6 @@ class DatapointIds:
     dataset_id: str | None
     datapoint_id: str
 
-    def baggage_items(self) -> dict[str, str]:
-        items = {
-            "honeyhive.session_id": self.session_id,
-            "honeyhive.source": "evaluation",
-            "honeyhive.run_id": self.run_id,
-            "honeyhive.datapoint_id": self.datapoint_id,
-        }
-        if self.dataset_id:
-            items["honeyhive.dataset_id"] = self.dataset_id
-        return items
-
 
 @dataclass(slots=True)
 class _Session:
@@ -329,18 +317,17 @@ class _Routes(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
         session_id = baggage.get_baggage("honeyhive.session_id", parent_context)
-        session = self._session(session_id)
-        if session is None:
-            running = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
-            if running is not None:
-                # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does,
-                # opens it through that run's provider), but a call span inside it is inside what it is inside
-                running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
-            else:  # in no running datapoint: a recorded one's (by what it left running), or none's
-                with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
-                    if _OUTSIDE:  # weakly, and as it starts: one dropped open is read so (_open_outside)
-                        started, late = _span(span, still_open=True, calls=True), isinstance(session_id, str)
-                        _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, late, self)
+        session = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
+        if session is None:  # in no running datapoint: a recorded one's (by what it left running), or none's
+            with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
+                if _OUTSIDE:  # weakly, and as it starts: one dropped open is read so (_open_outside)
+                    started, late = _span(span, still_open=True, calls=True), isinstance(session_id, str)
+                    _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, late, self)
+            return
+        if not self._keeps(session):
+            # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does, opens it
+            # through that run's provider), but a call span inside it is inside what it is inside
+            session.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
         if session.threads:
@@ -354,16 +341,15 @@ class _Routes(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
-        session = self._session(session_id)
-        if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
+        session = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
+        if session is not None and self._keeps(session):  # else no running datapoint's (one exported, too): never twice
             session.spans.append(span)
             session.running.pop(span.context.span_id, None)  # after: still_running sees it in one or the other
         elif span.context.span_id in _STARTED_OUTSIDE:
             _outside(span, kept=self.open)
 
-    def _session(self, session_id: object) -> _Session | None:
-        session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
-        return session if session is not None and self.sink in (None, session.sink) else None
+    def _keeps(self, session: _Session) -> bool:
+        return self.open and self.sink in (None, session.sink)
 
     def shutdown(self) -> None:
         self.open = False
@@ -413,13 +399,10 @@ class Outside:
         return _answered(self._kept().setup, self.errored)
 
     @property
-    def answered(self) -> list[LlmCall]:
-        """The LLM calls made outside every datapoint's context, answered (a failed one is in no metric anyway)."""
-        return _answered(self._kept().spans, self.errored)
-
-    @property
     def calls(self) -> int:
-        return len(self.answered)
+        """How many LLM calls (answered: a failed one is in no metric anyway) were made outside every datapoint's
+        context."""
+        return len(_answered(self._kept().spans, self.errored))
 
     @property
     def unfinished_calls(self) -> int:
@@ -550,8 +533,8 @@ class _RunTracer(trace.ProxyTracer):
     to ours, so the user's module-level ``tracer = trace.get_tracer(__name__)`` reaches the provider they set after
     the run."""
 
-    def __init__(self, ours: trace.Tracer, *named: Any) -> None:
-        super().__init__(*named)
+    def __init__(self, ours: trace.Tracer, *named: Any, **options: Any) -> None:
+        super().__init__(*named, **options)
         self._ours = ours
 
     @property
@@ -563,15 +546,8 @@ class _GlobalProvider(TracerProvider):
     """Ours, OpenTelemetry's global provider while a run is in :func:`route_global_spans` and none was set: its
     tracers are :class:`_RunTracer`'s."""
 
-    def get_tracer(
-        self,
-        instrumenting_module_name: str,
-        instrumenting_library_version: str | None = None,
-        schema_url: str | None = None,
-        attributes: Attributes = None,
-    ) -> trace.Tracer:
-        named = (instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
-        return _RunTracer(super().get_tracer(*named), *named)
+    def get_tracer(self, *named: Any, **options: Any) -> trace.Tracer:
+        return _RunTracer(super().get_tracer(*named, **options), *named, **options)
 
 
 _GLOBAL_ROUTES = _Routes()
@@ -619,10 +595,10 @@ def route_global_spans() -> Iterator[None]:
             _global_runs -= 1
             if _global_runs == 0:
                 _carry_into_threads(False)
-            if _global_runs == 0 and _global_provider is not None and trace._TRACER_PROVIDER is _global_provider:
-                from opentelemetry.util._once import Once  # unset as OpenTelemetry's own tests do
+                if _global_provider is not None and trace._TRACER_PROVIDER is _global_provider:
+                    from opentelemetry.util._once import Once  # unset as OpenTelemetry's own tests do
 
-                trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
+                    trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
 _next: dict[str, Any] = {"start": threading.Thread.start, "submit": ThreadPoolExecutor.submit}  # ours call these
@@ -672,12 +648,19 @@ def _carry_into_threads(on: bool) -> None:
             _in_place.discard(name)
 
 
-def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    token = context.attach(carried)
+@contextmanager
+def _in(ctx: context.Context) -> Iterator[None]:
+    """``ctx`` is the current context while the block runs."""
+    token = context.attach(ctx)
     try:
-        return function(*args, **kwargs)
+        yield
     finally:
         context.detach(token)
+
+
+def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with _in(carried):
+        return function(*args, **kwargs)
 
 
 def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -835,8 +818,12 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
         def request(self, *args: Any, **kwargs: Any) -> Any:
             _EXPORTING.response = _EXPORTING.error = None
             try:
-                if circuit is not None:
-                    kwargs["timeout"] = _within(circuit, kwargs.get("timeout"), connect)
+                if circuit is not None:  # the export's time left as (connect, read), within the circuit's deadline
+                    left = circuit.time_left()
+                    if circuit.open:
+                        raise _NotSent("not sent: the backend stopped answering")
+                    read = left if kwargs.get("timeout") is None else min(left, kwargs["timeout"])
+                    kwargs["timeout"] = min(connect, read), read
                 _EXPORTING.response = response = super().request(*args, **kwargs)
             except Exception as exc:  # the exporter handles it; why the export failed is kept
                 _EXPORTING.error = exc
@@ -850,16 +837,6 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def _within(circuit: Circuit, timeout: float | None, connect: float) -> tuple[float, float]:
-    """The exporter's ``timeout`` (its export's time left) as requests' (connect, read), within the circuit's
-    deadline; raises :class:`_NotSent` when the circuit is open."""
-    left = circuit.time_left()
-    if circuit.open:
-        raise _NotSent("not sent: the backend stopped answering")
-    read = min(left, timeout if timeout is not None else left)
-    return min(connect, read), read
 
 
 def _backend_reason(response: Any) -> str:
@@ -898,7 +875,7 @@ def _refusal(response: Any) -> str | None:
     status = response.status_code
     if 200 <= status < 300:
         return _rejected_spans(response)
-    if 400 <= status < 600 and status not in (408, 429, *RETRYABLE_STATUSES):
+    if 400 <= status < 600 and status not in (408, *RETRYABLE_STATUSES):
         return f"HTTP {status}: {_backend_reason(response)}"
     return None
 
@@ -1106,7 +1083,15 @@ class DatapointTracer:
         for the run (its sink holds it), and fills the session named (:meth:`enrich_session`). An app's own tracer
         (the SDK's default, or one in the context) is left to do it all."""
         ctx = context.get_current()
-        items = self.ids.baggage_items()
+        ids = self.ids
+        items = {
+            "honeyhive.session_id": ids.session_id,
+            "honeyhive.source": "evaluation",
+            "honeyhive.run_id": ids.run_id,
+            "honeyhive.datapoint_id": ids.datapoint_id,
+        }
+        if ids.dataset_id:
+            items["honeyhive.dataset_id"] = ids.dataset_id
         items |= {key.removeprefix("honeyhive."): value for key, value in items.items()}  # the SDK's names
         registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
         default = registry.get_default_tracer() if registry else None
@@ -1121,11 +1106,8 @@ class DatapointTracer:
                 self.sink.sdk_default = self
         for key, value in items.items():
             ctx = baggage.set_baggage(key, value, ctx)
-        token = context.attach(ctx)
-        try:
+        with _in(ctx):
             yield
-        finally:
-            context.detach(token)
 
     @contextmanager
     def start_as_current_span(
@@ -1160,15 +1142,10 @@ class DatapointTracer:
         with self.activate(), self.sink._tracer.start_as_current_span(name, **options) as span:
             yield span
 
-    @contextmanager
-    def judging(self) -> Iterator[None]:
+    def judging(self) -> AbstractContextManager[None]:
         """The spans opened while the block runs (the evaluators: an LLM judge) are the judge's, not the function's
         (:meth:`llm_calls`)."""
-        token = context.attach(context.set_value(_JUDGING, True))
-        try:
-            yield
-        finally:
-            context.detach(token)
+        return _in(context.set_value(_JUDGING, True))
 
     def llm_calls(self) -> tuple[list[LlmCall], list[LlmCall]]:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
@@ -1204,10 +1181,8 @@ class DatapointTracer:
         given) span; whether the span took them (it is recording: not ended, and not outside any span). As the
         official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name)."""
         target = span or get_current_span()
-        if isinstance(outputs, Mapping) or outputs is None:
-            pairs = flatten("honeyhive_outputs", outputs)
-        else:
-            pairs = flatten("honeyhive_outputs.result", outputs)
+        result = "" if isinstance(outputs, Mapping) or outputs is None else ".result"
+        pairs = flatten("honeyhive_outputs" + result, outputs)
         pairs.update(flatten("honeyhive_metrics", metrics))
         pairs.update(flatten("honeyhive_metadata", {**(metadata or {}), **(attributes or {}), **kwargs}))
         pairs.update(flatten("honeyhive_inputs", inputs))
@@ -1256,8 +1231,7 @@ class DatapointTracer:
     def flush(self, timeout_millis: float = 30000) -> bool:
         """The official SDK's ``tracer.flush()`` (``force_flush``): the app's own tracer providers send what they hold
         (:func:`flush_other_providers`) within ``timeout_millis``. This datapoint's spans stay with it until the runner
-        exports them when it is over (:meth:`export`): a flush inside the function used to be that export, and the
-        spans that ended after it (the datapoint's own span, its metrics) were lost."""
+        exports them when it is over (:meth:`export`): those that end after a flush (its own span, its metrics) too."""
         return flush_other_providers(timeout_millis)
 
     force_flush = flush
