@@ -81,15 +81,24 @@ class CallShape:
 def callable_name(fn: object) -> str:
     """The name user code is known by: ``.name`` when it is a non-empty str (the SDK's ``@evaluator``
     instances), else ``__name__`` (a ``functools.partial``: its function's), else its class name."""
-    name = getattr(fn, "name", None)
+    name = _attribute(fn, "name")
     if isinstance(name, str) and name:
         return name
     if isinstance(fn, functools.partial):
         return callable_name(fn.func)
-    dunder = getattr(fn, "__name__", None)
+    dunder = _attribute(fn, "__name__")
     if isinstance(dunder, str) and dunder:
         return dunder
     return type(fn).__name__
+
+
+def _attribute(obj: object, key: str) -> Any:
+    """``obj``'s attribute ``key``, or None: also when the user's ``__getattr__`` raises for a name the object lacks
+    (``KeyError`` from a dict of settings, as the SDK's ``@evaluator`` instances do), which only AttributeError says."""
+    try:
+        return getattr(obj, key, None)
+    except Exception:
+        return None
 
 
 def _called(fn: Callable[..., Any]) -> Any:
@@ -100,14 +109,18 @@ def _called(fn: Callable[..., Any]) -> Any:
 
 
 def _is_async(fn: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(_called(fn))
+    try:
+        coroutine = inspect.iscoroutinefunction(fn)  # it reads an object's attributes: its __getattr__ may raise
+    except Exception:
+        coroutine = False
+    return coroutine or inspect.iscoroutinefunction(_called(fn))
 
 
 def _check_answers(fn: Callable[..., Any], role: str, name: str) -> None:
     call = _called(fn)
     if isinstance(call, type):
         raise EvaluatorSignatureError(f"{role} {name!r} is a class: name an instance of it (or a function)")
-    owner, _, method = getattr(fn, "__qualname__", "").rpartition(".")
+    owner, _, method = str(_attribute(fn, "__qualname__") or "").rpartition(".")
     first = list((_signature(fn) or inspect.Signature()).parameters)[:1]
     if inspect.isfunction(fn) and owner and not owner.endswith("<locals>") and first == ["self"]:
         cls = owner.rpartition(".")[2]
@@ -150,7 +163,7 @@ def _parameters(fn: Callable[..., Any], depth: int = 0) -> Mapping[str, inspect.
         return None
     kinds = {p.kind for p in signature.parameters.values()}
     pass_through = bool(kinds) and kinds <= {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
-    inner = getattr(fn, "func", None)
+    inner = _attribute(fn, "func")
     if pass_through and not isinstance(fn, functools.partial) and callable(inner) and inner is not fn and depth < 3:
         # a ``(*args, **kwargs)`` wrapper exposing what it wraps as ``.func`` (the SDK's ``@evaluator``)
         return _parameters(inner, depth + 1) or signature.parameters

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from honeyhive_experiment.calling import callable_name
+from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import (
     DOTTED_NAME,
@@ -782,3 +782,25 @@ def test_numpy_scalars_are_the_numbers_they_hold() -> None:
     assert [e.error for e in outcome.errors] == [
         "NonFiniteMetric: metric 'counts_nan' is nan; only finite numbers are metrics"
     ]
+
+
+class _FromSettings:
+    """A callable whose attributes come from a dict: its ``__getattr__`` raises KeyError, not AttributeError."""
+
+    def __init__(self) -> None:
+        self._values = {"threshold": 0.5}
+
+    def __getattr__(self, key: str) -> object:
+        return self._values[key]
+
+    def __call__(self, outputs: object, inputs: object) -> float:
+        return 1.0
+
+
+def test_a_callable_whose_getattr_raises_keyerror_is_named_by_its_class_and_runs() -> None:
+    """Reading its ``name``, ``__name__`` or ``__qualname__``, and asking whether it is async, raised its KeyError
+    out of the run: "unexpected KeyError: 'name'", a bug of ours, and a traceback from ``validate``."""
+    judge = Evaluator.from_callable(_FromSettings())
+    assert (judge.name, judge.is_async, judge.positional_params) == ("_FromSettings", False, 2)
+    assert run_evaluators([_FromSettings()], {}, INPUTS).metrics == {"_FromSettings": 1.0}
+    assert function_convention(_FromSettings()) == function_convention(lambda inputs, ground_truth: None)
