@@ -26,7 +26,7 @@ import sys
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
+from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, SettingsError, as_error
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.streams import CannotWrite, Standard, discard, redacted_output
 from honeyhive_experiment.version import __version__
@@ -193,10 +193,12 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
                 if args.command == "runs":
                     return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
-            except ExperimentError as exc:  # not carried out: each problem on its own line (a config error has several)
+            except Exception as exc:  # not carried out: each problem on its own line (a config error has several)
+                if isinstance(exc, BrokenPipeError | CannotWrite):  # the process's, below
+                    raise
                 from honeyhive_experiment.report.markdown import plain_lines
 
-                for issue in exc.issues:  # which may quote the user's files, code or installer's output: no escapes
+                for issue in as_error(exc).issues:  # which may quote the user's files, code or installer's output
                     print(settings.printable(f"error: {plain_lines(str(issue))}"), file=sys.stderr)
                 return EXIT_USAGE
     except KeyboardInterrupt:

@@ -38,6 +38,7 @@ traceback).
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -103,6 +104,15 @@ class ExperimentError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.where, self.key) if p]
         return ": ".join([*parts, self.message])
+
+
+def as_error(exc: Exception) -> ExperimentError:
+    """``exc`` as a command reports it: itself, or (a bug of ours) named by its type, where it happened in the debug
+    log."""
+    if isinstance(exc, ExperimentError):
+        return exc
+    logging.getLogger(__name__).debug("unexpected error", exc_info=exc)
+    return ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, slip: bool = False) -> str:

@@ -59,6 +59,7 @@ from honeyhive_experiment.errors import (
     NotWritable,
     ReportError,
     SettingsError,
+    as_error,
 )
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
@@ -200,10 +201,7 @@ class _Invocation:
         except BrokenPipeError:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
             raise
         except Exception as exc:  # the boundary: an error, expected or not, is an error verdict, never a traceback
-            error = exc if isinstance(exc, ExperimentError) else None
-            if error is None:  # a bug of ours: named by its type; where it happened is in the debug log
-                log.debug("unexpected error", exc_info=True)
-                error = ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
+            error = as_error(exc)
             if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
             return self._error(error, exc)

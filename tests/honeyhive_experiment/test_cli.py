@@ -116,6 +116,15 @@ def helpful(outputs, inputs, ground_truth=None):
 
 def leaky(outputs, inputs, ground_truth=None):
     return "https://Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ123@github.com/o/r"  # a token the report redacts only whole
+
+
+class _Odd:
+    @property
+    def __call__(self):  # read as the call is inspected: what no check of ours expects
+        raise RuntimeError("no call today")
+
+
+odd = _Odd()
 """
 
 
@@ -1343,6 +1352,18 @@ def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys
     assert code == 2, output
     assert "evaluator 'colourful' raised ValueError at probed.py:10: bad red\n" in output, output  # each escape gone
     assert "\x1b" not in output
+
+
+def test_validate_says_an_unexpected_error_in_a_line_and_exits_2(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What no check of ours expected (a bug of ours, or what the user's object did to us) was a traceback and exit 1
+    (a "fail"): run said it as "unexpected RuntimeError: …", an error."""
+    _write(repo, GOOD + "  - probed:odd\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "error: unexpected RuntimeError: no call today\n" in output, output
+    assert "Traceback" not in output
 
 
 def test_validate_prints_no_terminal_escape_of_a_metric_name(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
