@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment.baseline import choose_baseline
+from honeyhive_experiment.baseline import BaselineQuery, choose_baseline
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -928,8 +928,7 @@ def test_a_sharded_run_is_a_branch_baseline_once_its_report_job_stamped_its_verd
 def branch_baseline(world: World, dataset: DatasetIdentity) -> str | None:
     """The run the branch rule takes on main for the quickstart's experiment (its latest passing run), if any."""
     with HoneyHiveClient(world.backend.url, API_KEY) as hh:
-        chosen = choose_baseline(
-            hh,
+        query = BaselineQuery(
             experiment=EXPERIMENT,
             dataset_id=dataset,
             policy=BaselineConfig(strategy=BaselineStrategy.BRANCH),
@@ -937,6 +936,6 @@ def branch_baseline(world: World, dataset: DatasetIdentity) -> str | None:
             now=datetime.now(UTC),
             config_file=CONFIG,
             repository=REPOSITORY,
-            ancestry=lambda commit, of: None,
         )
+        chosen = choose_baseline(hh, query, ancestry=lambda commit, of: None)
     return chosen.run.run_id if chosen is not None else None

@@ -156,6 +156,47 @@ class Baseline:
         return _stamped(self.run, "branch")
 
 
+@dataclass(frozen=True, slots=True)
+class BaselineQuery:
+    """Which baseline is asked for (:func:`choose_baseline`, :func:`pick_baseline`, :func:`pick_named`), built once
+    where the run is judged (``flow.find_baseline``).
+
+    ``experiment``, ``dataset_id``, ``config_file`` and ``repository`` say which runs are this experiment's
+    (:func:`_candidates`); ``exclude_run_ids``: runs never taken (the run being judged). ``policy``: the ``baseline``
+    config (its ``strategy``; ``run_id`` is :func:`choose_baseline`'s alone); ``now``: when its ``max_age_days``
+    counts from. ``merge_base_sha``: the merge base (rule 2), taken with the branch ``merge_base_ref`` (else
+    ``base_branch``): its own run there is preferred, and :attr:`Baseline.why` names it. ``base_branch``: the branch
+    of the fallback (rule 3). ``require_passing`` false (a local run): the branch fallback is the previous local run
+    (reason ``previous``), whatever its result, and nothing is asked. ``head_sha``/``dirty`` describe the run being
+    judged (:func:`may_be_baseline`).
+
+    ``fallback_branch`` (the default branch, for a run of another branch ``base_branch``: a push, a schedule):
+    the branch's own latest passing run first; without one, the default branch's baseline by the rules above,
+    ``merge_base_sha`` being the branch's merge base with it, named :attr:`Baseline.instead_of` the branch.
+    """
+
+    experiment: str
+    dataset_id: str | DatasetIdentity | None
+    policy: BaselineConfig
+    now: datetime
+    config_file: str
+    repository: str | None
+    merge_base_sha: str | None = None
+    base_branch: str | None = None
+    exclude_run_ids: Collection[str] = ()
+    require_passing: bool = True
+    head_sha: str | None = None
+    dirty: bool = False
+    merge_base_ref: str | None = None
+    fallback_branch: str | None = None
+
+    def candidates(self, runs: Iterable[ExperimentRun], oldest: datetime | None) -> Iterator[ExperimentRun]:
+        """This experiment's runs among ``runs`` (:func:`_candidates`), down to ``oldest``."""
+        return _candidates(
+            runs, self.experiment, self.dataset_id, self.exclude_run_ids, oldest, self.config_file, self.repository
+        )
+
+
 def _stamped(run: ExperimentRun, key: str) -> str | None:
     """What the run's ``metadata.ci`` says of ``key``, when it is a string (an older version's or another tool's
     stamp may lack it or hold anything)."""
@@ -347,49 +388,28 @@ def pick_recent(
 
 def pick_baseline(
     runs: Iterable[ExperimentRun],
+    query: BaselineQuery,
     *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    policy: BaselineConfig,
     passed: Callable[[ExperimentRun], bool | None],
     ancestry: Callable[[str, str], bool | None],
-    merge_base_sha: str | None,
-    base_branch: str | None,
-    exclude_run_ids: Collection[str],
-    now: datetime,
-    require_passing: bool,
-    config_file: str,
-    repository: str | None,
-    head_sha: str | None = None,
-    dirty: bool = False,
-    merge_base_ref: str | None = None,
-    fallback_branch: str | None = None,
 ) -> Baseline | None:
-    """The baseline among ``runs`` (the completed runs whose name contains ``experiment``, newest first, read
-    lazily: nothing after the choice is read), by ``policy.strategy``; ``policy.run_id`` is not looked at
-    (:func:`choose_baseline` uses it as is). ``config_file`` and ``repository`` say which runs are this
-    experiment's (:func:`_candidates`).
+    """The baseline among ``runs`` (the completed runs whose name contains ``query.experiment``, newest first, read
+    lazily: nothing after the choice is read) asked for by ``query``, by ``query.policy.strategy``;
+    ``policy.run_id`` is not looked at (:func:`choose_baseline` uses it as is).
 
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them. ``ancestry(commit, merge_base)`` tells whether a branch candidate's commit is
     the merge base or one of its ancestors (``None``: unknown), asked once per commit, of at most
     :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with the branch searched (the module
-    docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.behind`). ``require_passing`` false (a local run): the
-    branch fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
-    ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
-    branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
-    :attr:`Baseline.why` names it.
-
-    ``fallback_branch`` (the default branch, for a run of another branch ``base_branch``: a push, a schedule):
-    the branch's own latest passing run first; without one, the default branch's baseline by the rules above,
-    ``merge_base_sha`` being the branch's merge base with it, named :attr:`Baseline.instead_of` the branch.
+    docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.behind`).
     """
+    policy, base_branch, require_passing = query.policy, query.base_branch, query.require_passing
     if policy.strategy is BaselineStrategy.NONE:
         return None
     oldest: datetime | None = None
     if policy.max_age_days:
         with contextlib.suppress(OverflowError):  # further back than a date goes (1000000 days): no age limit
-            oldest = now - timedelta(days=policy.max_age_days)
+            oldest = query.now - timedelta(days=policy.max_age_days)
     use_merge_base = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.MERGE_BASE)
     use_branch = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.BRANCH)
     fallback = "branch" if require_passing else "previous"
@@ -406,7 +426,7 @@ def pick_baseline(
         # the fallback stands in for the run at the merge base taken with this branch: it must be of its history
         fork_point = merge_base_sha if require_passing and branch == home else None
         other_at_merge_base: Baseline | None = None  # the newest local run, pull request's or other branch's run
-        for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
+        for run in query.candidates(runs, oldest):
             ci = run.ci
             if (
                 use_merge_base
@@ -429,7 +449,7 @@ def pick_baseline(
                 and ci.get("branch") == branch
                 and (not require_passing or of_the_branch(run))
                 and checked < MAX_RESULT_CHECKS
-                and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
+                and may_be_baseline(run, reason=fallback, head_sha=query.head_sha, dirty=query.dirty)
             ):
                 sha = _stamped(run, "sha")
                 of_history = True  # nothing to ask, or git does not know (a shallow clone): taken as of it
@@ -451,8 +471,9 @@ def pick_baseline(
                         return branch_match
         return other_at_merge_base if other_at_merge_base is not None else branch_match or ahead_match
 
+    fallback_branch, merge_base_sha = query.fallback_branch, query.merge_base_sha
     if not fallback_branch or fallback_branch == base_branch or policy.branch:
-        return among(runs, policy.branch or base_branch, merge_base_sha, merge_base_ref)
+        return among(runs, policy.branch or base_branch, merge_base_sha, query.merge_base_ref)
     own_runs, runs = itertools.tee(runs)  # the listing is read once: the second pass rereads what the first read
     own = among(own_runs, base_branch, None, None)
     if own is not None:
@@ -464,27 +485,19 @@ def pick_baseline(
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 
-def pick_named(
-    runs: Iterable[ExperimentRun],
-    ref: str,
-    *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    config_file: str,
-    repository: str | None,
-    exclude_run_ids: Collection[str] = (),
-) -> Baseline | None:
-    """The latest run among ``runs`` (completed, newest first) of this experiment (:func:`_candidates`) and
-    dataset at commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``, by the module
-    docstring's rule 1: a run of the branch itself (:func:`of_the_branch`), else the latest local or pull request's
-    run there; runs with uncommitted changes are not at any commit (:func:`may_be_baseline`); those it passes over
-    (their check errored or recorded no verdict: :data:`PENDING`) are named (:attr:`Baseline.passed_over`). Raises
-    BaselineError, naming them, when every run there is one."""
+def pick_named(runs: Iterable[ExperimentRun], ref: str, query: BaselineQuery) -> Baseline | None:
+    """The latest run among ``runs`` (completed, newest first) of the experiment and dataset ``query`` asks about
+    (:func:`_candidates`; not one of its ``exclude_run_ids``, and nothing else of it is looked at) at commit ``ref``
+    (a full sha, or at least 7 of its first hex digits) or on branch ``ref``, by the module docstring's rule 1: a
+    run of the branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs with
+    uncommitted changes are not at any commit (:func:`may_be_baseline`); those it passes over (their check errored
+    or recorded no verdict: :data:`PENDING`) are named (:attr:`Baseline.passed_over`). Raises BaselineError, naming
+    them, when every run there is one."""
     folded = ref.strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
     other: tuple[ExperimentRun, int] | None = None  # the latest other run, and how many unjudged runs are newer
     unjudged: list[tuple[ExperimentRun, bool]] = []  # errored or pending (newest first), each with of_the_branch
-    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None, config_file, repository):
+    for run in query.candidates(runs, None):
         ci = run.ci
         sha, branch = ci.get("sha"), ci.get("branch")
         # a run of GitHub's merge commit (checkout_sha) never ran its head commit alone
@@ -504,45 +517,30 @@ def pick_named(
         return Baseline(found, "explicit", ref, passed_over=tuple(passed))
     if unjudged:
         raise BaselineError(
-            f"no completed run of {experiment} at a commit or on a branch named {ref} is a result to compare with:"
-            f" {_unjudged([r for r, _ in unjudged])}. {UNJUDGED}. {NAME_IT}."
+            f"no completed run of {query.experiment} at a commit or on a branch named {ref} is a result to compare"
+            f" with: {_unjudged([r for r, _ in unjudged])}. {UNJUDGED}. {NAME_IT}."
         )
     return None
 
 
 def choose_baseline(
     client: HoneyHiveClient,
+    query: BaselineQuery,
     *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    policy: BaselineConfig,
     explicit_run_id: str | None = None,
-    merge_base_sha: str | None = None,
-    base_branch: str | None = None,
-    exclude_run_ids: tuple[str, ...] = (),
-    now: datetime,
-    config_file: str,
-    repository: str | None,
     ancestry: Callable[[str, str], bool | None],
-    require_passing: bool = True,
-    head_sha: str | None = None,
-    dirty: bool = False,
-    merge_base_ref: str | None = None,
-    fallback_branch: str | None = None,
     runs: Iterable[ExperimentRun] | None = None,
 ) -> Baseline | None:
-    """The baseline to compare with, or None when there is none (the verdict is then neutral, or with strategy
+    """The baseline ``query`` asks for, or None when there is none (the verdict is then neutral, or with strategy
     ``none`` the run's own result).
 
-    ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
-    branch as typed (:func:`pick_named`; :class:`BaselineError` quoting it when it names nothing);
-    ``require_passing=False`` for a local dry run (:func:`pick_baseline`, as ``fallback_branch`` and ``ancestry``:
-    git's, of the checkout); ``config_file`` and ``repository``: which runs are this experiment's
-    (:func:`_candidates`). ``runs``: the :func:`completed_runs` of ``experiment`` when the caller reads them too
-    (else they are listed here).
+    ``explicit_run_id`` (or the config's ``run_id``, ``query.policy.run_id``) is a run id (used as is, whatever it
+    is), else a commit or branch as typed (:func:`pick_named`; :class:`BaselineError` quoting it when it names
+    nothing); otherwise :func:`pick_baseline` chooses (``ancestry``: git's, of the checkout). ``runs``: the
+    :func:`completed_runs` of ``query.experiment`` when the caller reads them too (else they are listed here).
     """
-    runs = completed_runs(client, experiment) if runs is None else runs
-    explicit = explicit_run_id or policy.run_id
+    runs = completed_runs(client, query.experiment) if runs is None else runs
+    explicit = explicit_run_id or query.policy.run_id
     if explicit:
         if is_run_id(explicit):  # anything else is a commit or a branch
             try:  # as the runs are named (lower case, dashed), however it was typed or pasted
@@ -550,37 +548,17 @@ def choose_baseline(
                 return Baseline(ExperimentRun.model_validate(run), "explicit")  # its id says it
             except NotFoundError:
                 pass
-        named = pick_named(
-            runs,
-            explicit,
-            experiment=experiment,
-            dataset_id=dataset_id,
-            config_file=config_file,
-            repository=repository,
-            exclude_run_ids=exclude_run_ids,
-        )
+        named = pick_named(runs, explicit, query)
         if named is not None:
             return named
         raise BaselineError(
-            f"baseline run {explicit} does not exist in this HoneyHive project, and no completed run of {experiment}"
-            " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
+            f"baseline run {explicit} does not exist in this HoneyHive project, and no completed run of"
+            f" {query.experiment} (on this dataset, without uncommitted changes) is at a commit or on a branch of that"
+            " name"
         )
     return pick_baseline(
         runs,
-        experiment=experiment,
-        dataset_id=dataset_id,
-        policy=policy,
+        query,
         passed=lambda run: check_passed(run, lambda: _reports_success(client, run.run_id)),
         ancestry=ancestry,
-        merge_base_sha=merge_base_sha,
-        base_branch=base_branch,
-        exclude_run_ids=set(exclude_run_ids),
-        now=now,
-        require_passing=require_passing,
-        config_file=config_file,
-        repository=repository,
-        head_sha=head_sha,
-        dirty=dirty,
-        merge_base_ref=merge_base_ref,
-        fallback_branch=fallback_branch,
     )

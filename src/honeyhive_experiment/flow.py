@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from honeyhive_experiment.baseline import (
     PENDING,
     Baseline,
+    BaselineQuery,
     check_passed,
     check_verdict,
     choose_baseline,
@@ -825,24 +826,27 @@ def find_baseline(
     ``runs``: the experiment's completed runs, when the caller reads them too. A ``baseline.run_id`` of the config
     that names nothing is a BaselineError at its line (``--baseline``'s is said as it is)."""
     ci = settings.ci
+    query = BaselineQuery(
+        experiment=config.name,
+        dataset_id=dataset.identity or dataset.dataset_id,
+        policy=config.baseline,
+        now=now,
+        config_file=settings.config_file,
+        repository=ci.repository,
+        merge_base_sha=ci.merge_base_sha,
+        base_branch=ci.base_ref,
+        exclude_run_ids=exclude,
+        require_passing=settings.as_action,
+        head_sha=ci.sha,
+        dirty=bool(ci.dirty),
+        merge_base_ref=ci.merge_base_ref or ci.base_ref,
+        fallback_branch=ci.fallback_ref,
+    )
     try:
         return choose_baseline(
             client,
-            experiment=config.name,
-            dataset_id=dataset.identity or dataset.dataset_id,
-            policy=config.baseline,
+            query,
             explicit_run_id=settings.baseline_run_id,
-            merge_base_sha=ci.merge_base_sha,
-            base_branch=ci.base_ref,
-            exclude_run_ids=exclude,
-            now=now,
-            config_file=settings.config_file,
-            repository=ci.repository,
-            require_passing=settings.as_action,
-            head_sha=ci.sha,
-            dirty=bool(ci.dirty),
-            merge_base_ref=ci.merge_base_ref or ci.base_ref,
-            fallback_branch=ci.fallback_ref,
             ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
             runs=runs,
         )

@@ -13,7 +13,7 @@ Every choice is made inside a test, never while the tables are built, so that mu
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ import pytest
 from honeyhive_experiment.baseline import (
     MAX_ANCESTRY_CHECKS,
     Baseline,
+    BaselineQuery,
     _reports_success,
     check_passed,
     check_verdict,
@@ -1134,13 +1135,10 @@ def test_the_baseline_table(row: Row) -> None:
         ancestry.append(commit)
         return None if commit in row.unknown else commit not in row.not_ancestors
 
-    chosen = pick_baseline(
-        listing,
+    query = BaselineQuery(
         experiment=NAME,
         dataset_id=row.dataset_id,
         policy=row.policy,
-        passed=passed,
-        ancestry=of_history,
         merge_base_sha=row.merge_base,
         base_branch=row.base_branch,
         exclude_run_ids=row.exclude,
@@ -1153,6 +1151,7 @@ def test_the_baseline_table(row: Row) -> None:
         repository=row.repository,
         fallback_branch=row.fallback,
     )
+    chosen = pick_baseline(listing, query, passed=passed, ancestry=of_history)
     found = None
     if chosen is not None:
         found = (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead, chosen.behind)
@@ -1296,17 +1295,22 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "runs", "ref", "expected"), NAMED, ids=[case[0] for case in NAMED])
-def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, expected: str | None) -> None:
-    chosen = pick_named(
-        runs,
-        ref,
+def named_query(**kwargs: Any) -> BaselineQuery:
+    """What ``--baseline REF`` asks about: this experiment's runs on its dataset (the rest is not looked at)."""
+    return BaselineQuery(
         experiment=NAME,
         dataset_id=DATASET,
+        policy=AUTO,
+        now=NOW,
         config_file=FILE_PATH,
         repository=REPOSITORY,
-        exclude_run_ids=("own",),
+        **kwargs,
     )
+
+
+@pytest.mark.parametrize(("rule", "runs", "ref", "expected"), NAMED, ids=[case[0] for case in NAMED])
+def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, expected: str | None) -> None:
+    chosen = pick_named(runs, ref, named_query(exclude_run_ids=("own",)))
     assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
         None if expected is None else (expected, "explicit", ref)
     )
@@ -1392,15 +1396,7 @@ UNJUDGED: list[tuple[str, list[ExperimentRun], str, str, tuple[str, ...]]] = [
 def test_a_named_baseline_passes_over_the_runs_whose_checks_errored_or_recorded_no_verdict(
     rule: str, runs: list[ExperimentRun], ref: str, expected: str, passed_over: tuple[str, ...]
 ) -> None:
-    chosen = pick_named(
-        runs,
-        ref,
-        experiment=NAME,
-        dataset_id=DATASET,
-        config_file=FILE_PATH,
-        repository=REPOSITORY,
-        exclude_run_ids=("own",),
-    )
+    chosen = pick_named(runs, ref, named_query(exclude_run_ids=("own",)))
     assert chosen is not None
     assert (chosen.run.run_id, chosen.reason, chosen.ref) == (expected, "explicit", ref)
     assert tuple(r.run_id for r in chosen.passed_over) == passed_over
@@ -1440,7 +1436,7 @@ def test_a_named_baseline_with_no_usable_run_is_an_error_naming_the_runs_passed_
     rule: str, runs: list[ExperimentRun], ref: str, named: str
 ) -> None:
     with pytest.raises(BaselineError) as raised:
-        pick_named(runs, ref, experiment=NAME, dataset_id=DATASET, config_file=FILE_PATH, repository=REPOSITORY)
+        pick_named(runs, ref, named_query())
     assert str(raised.value) == (
         f"no completed run of {NAME} at a commit or on a branch named {ref} is a result to compare with: {named}."
         f" {WITHOUT_A_RESULT}. {NAME_IT}"
@@ -1659,19 +1655,26 @@ def seed(
     return run_id
 
 
-def choose(hh: HoneyHiveClient, name: str, **kwargs: Any) -> Baseline | None:
-    return choose_baseline(
-        hh,
-        experiment=name,
-        dataset_id=kwargs.pop("dataset_id", DATASET),
-        policy=kwargs.pop("policy", AUTO),
-        base_branch=kwargs.pop("base_branch", "main"),
-        now=kwargs.pop("now", datetime.now(UTC)),
-        config_file=kwargs.pop("config_file", FILE_PATH),
-        repository=kwargs.pop("repository", None),
-        ancestry=kwargs.pop("ancestry", lambda commit, of: None),
-        **kwargs,
-    )
+def choose(
+    hh: HoneyHiveClient,
+    name: str,
+    *,
+    explicit_run_id: str | None = None,
+    runs: Iterable[ExperimentRun] | None = None,
+    **kwargs: Any,
+) -> Baseline | None:
+    """:func:`choose_baseline` of a query of ``name``'s runs on DATASET with ``kwargs`` (else a PR's into main)."""
+    asked: dict[str, Any] = {
+        "experiment": name,
+        "dataset_id": DATASET,
+        "policy": AUTO,
+        "base_branch": "main",
+        "now": datetime.now(UTC),
+        "config_file": FILE_PATH,
+        "repository": None,
+    }
+    query = BaselineQuery(**(asked | kwargs))
+    return choose_baseline(hh, query, explicit_run_id=explicit_run_id, ancestry=lambda commit, of: None, runs=runs)
 
 
 def recent_runs(hh: HoneyHiveClient, name: str, **kwargs: Any) -> list[ExperimentRun]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment import backend
-from honeyhive_experiment.baseline import pick_baseline
+from honeyhive_experiment.baseline import BaselineQuery, pick_baseline
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, is_ancestor, local_checkout
 from honeyhive_experiment.config import BaselineConfig
 from honeyhive_experiment.context import ci_context, github_context
@@ -265,13 +265,10 @@ def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wi
         ExperimentRun.model_validate({"run_id": run_id, "name": "x", "status": "completed", "metadata": {"ci": ci}})
         for run_id, ci in stamped
     ]
-    chosen = pick_baseline(
-        runs,
+    query = BaselineQuery(
         experiment="x",
         dataset_id=None,
         policy=BaselineConfig(),
-        passed=lambda run: True,
-        ancestry=lambda commit, of: None,
         merge_base_sha=ci.merge_base_sha,
         base_branch=ci.base_ref,
         exclude_run_ids=(),
@@ -281,6 +278,7 @@ def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wi
         repository=None,
         merge_base_ref=ci.merge_base_ref,
     )
+    chosen = pick_baseline(runs, query, passed=lambda run: True, ancestry=lambda commit, of: None)
     assert chosen is not None
     assert (chosen.run.run_id, chosen.why) == ("ci", f"run at merge-base {fork_point[:7]} with main")
 

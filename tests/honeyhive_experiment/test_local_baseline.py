@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment import baseline
-from honeyhive_experiment.baseline import choose_baseline
+from honeyhive_experiment.baseline import BaselineQuery, choose_baseline
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -503,8 +503,7 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
         assert (row.status, row.check) == ("completed", "error")  # what ``runs`` shows
         run = ExperimentRun.model_validate(hh.get_run(row.run_id))
         assert run.metadata["check"] == {"verdict": "error"}
-        chosen = choose_baseline(
-            hh,
+        query = BaselineQuery(
             experiment=run.name or "",
             dataset_id=DatasetIdentity.of_run(run),
             policy=BaselineConfig(strategy=BaselineStrategy.BRANCH),
@@ -512,8 +511,8 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
             now=datetime.now(UTC),
             config_file=".honeyhive/experiment.yml",
             repository=None,
-            ancestry=lambda commit, of: None,
         )
+        chosen = choose_baseline(hh, query, ancestry=lambda commit, of: None)
     assert chosen is None
 
 
