@@ -28,9 +28,9 @@ import traceback
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from honeyhive_experiment.errors import EvaluatorSignatureError
+from honeyhive_experiment.errors import EvaluatorSignatureError, shown
 from honeyhive_experiment.paths import relative
 
 log = logging.getLogger(__name__)
@@ -93,12 +93,18 @@ def callable_name(fn: object) -> str:
 
 
 def _attribute(obj: object, key: str) -> Any:
-    """``obj``'s attribute ``key``, or None: also when the user's ``__getattr__`` raises for a name the object lacks
-    (``KeyError`` from a dict of settings, as the SDK's ``@evaluator`` instances do), which only AttributeError says."""
+    """``obj``'s attribute ``key``, or None: also when the object lacks it and its ``__getattr__`` says so with another
+    error than AttributeError (``KeyError`` from a dict of settings, as the SDK's ``@evaluator`` instances do). One
+    it has that raises (a property) is the user's error."""
     try:
         return getattr(obj, key, None)
     except Exception:
+        if inspect.getattr_static(obj, key, _LACKED) is not _LACKED:
+            raise
         return None
+
+
+_LACKED: Final = object()
 
 
 def _called(fn: Callable[..., Any]) -> Any:
@@ -307,14 +313,6 @@ def from_numpy(value: Any) -> Any:
         except Exception:
             return value
     return value
-
-
-def shown(value: Any) -> str:
-    """``str(value)``; when the user's ``__str__`` raises, the type and what it raised: one value, never the run."""
-    try:
-        return str(value)
-    except Exception as exc:
-        return f"<{type(value).__name__} object: str() raised {type(exc).__name__}>"
 
 
 REPOSITORIES: list[str] = []

@@ -112,7 +112,15 @@ def as_error(exc: Exception) -> ExperimentError:
     if isinstance(exc, ExperimentError):
         return exc
     logging.getLogger(__name__).debug("unexpected error", exc_info=exc)
-    return ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
+    return ExperimentError(f"unexpected {type(exc).__name__}: {shown(exc)}")
+
+
+def shown(value: object) -> str:
+    """``str(value)``; when the user's ``__str__`` raises, the type and what it raised: one value, never the run."""
+    try:
+        return str(value)
+    except Exception as exc:
+        return f"<{type(value).__name__} object: str() raised {type(exc).__name__}>"
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, slip: bool = False) -> str:

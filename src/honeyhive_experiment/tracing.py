@@ -43,7 +43,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any
@@ -56,8 +56,9 @@ from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_cur
 from opentelemetry.trace import Span as ApiSpan
 from pydantic import BaseModel
 
-from honeyhive_experiment.calling import error_text, from_numpy, shown
+from honeyhive_experiment.calling import error_text, from_numpy
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
+from honeyhive_experiment.errors import shown
 from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
 from honeyhive_experiment.models.outcomes import excerpt
@@ -1142,10 +1143,12 @@ class DatapointTracer:
         with self.activate(), self.sink._tracer.start_as_current_span(name, **options) as span:
             yield span
 
-    def judging(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def judging(self) -> Iterator[None]:
         """The spans opened while the block runs (the evaluators: an LLM judge) are the judge's, not the function's
         (:meth:`llm_calls`)."""
-        return _in(context.set_value(_JUDGING, True))
+        with _in(context.set_value(_JUDGING, True)):  # the context as the block starts
+            yield
 
     def llm_calls(self) -> tuple[list[LlmCall], list[LlmCall]]:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:

@@ -23,6 +23,7 @@ from honeyhive_experiment.errors import (
     ShardsDisagree,
     ShardsMissing,
     TemplateError,
+    as_error,
 )
 from honeyhive_experiment.judgement import cancellation_text
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
@@ -163,3 +164,13 @@ def test_a_cancelled_run_with_trials_counts_trials_and_the_datapoints_whole(
     text = cancellation_text(ExperimentCancelled("r1", outcomes, marked=True))
     assert said in text
     assert "datapoint(s) were recorded" not in text
+
+
+class _Unsayable(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no words")
+
+
+def test_an_unexpected_error_whose_str_raises_is_said_by_its_type() -> None:
+    """``f"…{exc}"`` raised out of the boundary that turns a bug of ours into an error: a traceback, exit 1."""
+    assert str(as_error(_Unsayable())) == "unexpected _Unsayable: <_Unsayable object: str() raised ValueError>"

@@ -804,3 +804,20 @@ def test_a_callable_whose_getattr_raises_keyerror_is_named_by_its_class_and_runs
     assert (judge.name, judge.is_async, judge.positional_params) == ("_FromSettings", False, 2)
     assert run_evaluators([_FromSettings()], {}, INPUTS).metrics == {"_FromSettings": 1.0}
     assert function_convention(_FromSettings()) == function_convention(lambda inputs, ground_truth: None)
+
+
+class _BrokenName:
+    """A ``name`` property with a bug of the user's: not a name it lacks."""
+
+    @property
+    def name(self) -> str:
+        return {"title": "judge"}["name"]
+
+    def __call__(self, outputs: object, inputs: object) -> float:
+        return 1.0
+
+
+def test_a_name_property_that_raises_is_the_users_error_not_a_missing_name() -> None:
+    """Named by its class instead, two instances were "also named '_BrokenName'", which sent the user the wrong way."""
+    with pytest.raises(KeyError, match="'name'"):
+        Evaluator.from_callable(_BrokenName())

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment import calling
+from honeyhive_experiment import calling, errors
 from honeyhive_experiment.calling import FunctionConvention, error_text, function_convention, where_raised
 from honeyhive_experiment.config import ConfigError, load_config
 from honeyhive_experiment.errors import EvaluatorSignatureError
@@ -1148,7 +1148,7 @@ def test_a_signature_that_cannot_be_read_gets_the_record_only() -> None:
 
 
 def _ours_frame() -> FrameType:
-    """A live frame of this tool's code (calling.shown calling the value's __str__)."""
+    """A live frame of this tool's code (errors.shown calling the value's __str__)."""
     frames: list[FrameType] = []
 
     class Spy:
@@ -1157,8 +1157,8 @@ def _ours_frame() -> FrameType:
             frames.append(caller)
             return "spy"
 
-    calling.shown(Spy())
-    assert frames[0].f_code.co_filename == calling.__file__
+    errors.shown(Spy())
+    assert frames[0].f_code.co_filename == errors.__file__
     return frames[0]
 
 
