@@ -123,15 +123,10 @@ from honeyhive_experiment.verdict import (
     Verdict,
     assess_comparison,
     assess_gates,
-    boolean_metrics,
-    crashes,
     decide,
-    evaluator_errors,
     evaluator_warnings,
+    facts,
     no_values,
-    partly_missing,
-    returned_none,
-    string_values,
 )
 from honeyhive_experiment.version import __version__
 
@@ -575,29 +570,24 @@ def judge(
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
             new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
-    nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
     # where the datapoints the report lists are in the dataset file: those that errored, failed, or are flaky
     listed = {o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures}
     places = dataset.places(listed | set(result.summary.failed) | set(result.summary.flaky))
+    seen = facts(result.outcomes, config.passing_ranges, config.gate, places)
     decision = decide(
         result.summary,
         comparison,
         gates=config.gate,
         presentation=metrics,
         ranged=config.passing_ranges,
-        errors=evaluator_errors(result.outcomes),
+        facts=seen,
         policy=config.verdict,
         gate_assessment=gate_assessment,
         unrecorded=result.unrecorded,
         new_errors=new_errors,
-        crashed=crashes(result.outcomes, places),
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
-        strings=string_values(result.outcomes, judged),
-        partly=partly_missing(result.outcomes, judged),
-        booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
-        none_everywhere=nones,
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
     )
     dry_run: tuple[str, ...] = ()
@@ -623,7 +613,7 @@ def judge(
             judged,
             metrics,
             result.summary.metrics.aggregation_function,
-            nones,
+            seen.none_everywhere,  # said as the run's warnings: the metrics they leave say why
         ),
         *unpaired_warnings(unpaired),
     ]

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus, outputs_changed_warning
-from honeyhive_experiment.verdict import broken, evaluator_errors, partly_missing, returned_none, string_values
+from honeyhive_experiment.verdict import broken, facts
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -118,13 +118,10 @@ class ExperimentResult:
         reasons, _ = broken(
             self.summary,
             ranged=self.ranged,
-            errors=evaluator_errors(self.outcomes),
+            facts=facts(self.outcomes, self.ranged),
             policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
             unrecorded=self.unrecorded,
             tolerance="the allow_evaluator_errors argument",
-            strings=string_values(self.outcomes, self.ranged),
-            partly=partly_missing(self.outcomes, self.ranged),
-            none_everywhere=returned_none(self.outcomes).keys(),
         )
         return reasons
 

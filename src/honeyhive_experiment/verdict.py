@@ -84,6 +84,7 @@ __all__ = [
     "Crossed",
     "Decision",
     "EvaluatorErrors",
+    "Facts",
     "Unchecked",
     "Verdict",
     "assess_comparison",
@@ -96,6 +97,7 @@ __all__ = [
     "evaluator_errors",
     "evaluator_warnings",
     "exit_code",
+    "facts",
     "gate_failures",
     "in_points",
     "in_units",
@@ -1229,20 +1231,57 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, none_everyw
     return f": no evaluator and no span recorded it in this run, which recorded{said}"
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the verdict reads from this run's own outcomes, worked out once (:func:`facts`) for :func:`decide` and
+    :func:`broken`; each empty by default (a run that says nothing of them)."""
+
+    errors: Mapping[str, EvaluatorErrors] = field(default_factory=dict)
+    """The evaluators' errors (:func:`evaluator_errors`)."""
+    crashed: Crashes = field(default_factory=dict)
+    """The function's errors (:func:`crashes`), which the reasons name (the new ones apart)."""
+    strings: Mapping[str, str] = field(default_factory=dict)
+    """The judged metrics whose values are strings (:func:`string_values`)."""
+    partly: Mapping[str, Mapping[str, tuple[int, int]]] = field(default_factory=dict)
+    """The judged metrics' datapoints with a value in some of their trials only (:func:`partly_missing`)."""
+    none_everywhere: Collection[str] = ()
+    """The evaluators that returned None on every datapoint they ran on (:func:`returned_none`), whose metrics'
+    missing values are theirs."""
+    booleans: Container[str] = ()
+    """The gated metrics whose values are booleans (:func:`boolean_metrics`: with trials the backend's values are
+    means, no longer booleans), whose pass rates the report shows in percent (:func:`in_points`)."""
+
+
+def facts(
+    outcomes: Iterable[DatapointOutcome],
+    ranged: Iterable[str] = (),
+    gates: Iterable[str] = (),
+    places: Mapping[str, str] | None = None,
+) -> Facts:
+    """:class:`Facts` of this run's own ``outcomes``, for the metrics with a passing range (``ranged``) and a gate
+    (``gates``): those are judged; ``places``: where the datapoints are in the dataset file (:func:`crashes`)."""
+    outcomes, gates = list(outcomes), list(gates)
+    judged = [*ranged, *gates]
+    return Facts(
+        errors=evaluator_errors(outcomes),
+        crashed=crashes(outcomes, places or {}),
+        strings=string_values(outcomes, judged),
+        partly=partly_missing(outcomes, judged),
+        none_everywhere=tuple(returned_none(outcomes)),
+        booleans=boolean_metrics(outcomes, gates),
+    )
+
+
 def broken(
     result: ExperimentResultSummary,
     *,
     ranged: Iterable[str] = (),
     gates: Iterable[str] = (),
-    errors: Mapping[str, EvaluatorErrors] | None = None,
+    facts: Facts,
     policy: VerdictConfig,
     unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
-    crashed: Crashes | None = None,
     tolerance: str = "verdict.allow_evaluator_errors",
-    strings: Mapping[str, str] | None = None,
-    partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
-    none_everywhere: Collection[str] = (),
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
@@ -1251,7 +1290,7 @@ def broken(
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
-    errors, strings, unrecorded, partly = errors or {}, strings or {}, unrecorded or {}, partly or {}
+    errors, strings, partly, unrecorded = facts.errors, facts.strings, facts.partly, unrecorded or {}
     reasons: list[str] = []
     warnings: list[str] = []
 
@@ -1290,7 +1329,7 @@ def broken(
             text = f" ({excerpt(strings[metric])!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
         else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
-            reason += _unrecorded_metric(metric, result, none_everywhere)
+            reason += _unrecorded_metric(metric, result, facts.none_everywhere)
         reasons.append(reason)
     if unrecorded:
         reasons.append(
@@ -1300,7 +1339,7 @@ def broken(
     if new_errors:
         reasons.append(
             f"{len(new_errors)} datapoint(s) newly errored (not in the baseline; verdict.allow_failed does not tolerate"
-            f" that): {_crashed(crashed or {}, new_errors)}"
+            f" that): {_crashed(facts.crashed, new_errors)}"
         )
     for name, raised in errors.items():
         if name in blamed:
@@ -1324,56 +1363,35 @@ def decide(
     gates: Mapping[str, GateRule] | None = None,
     presentation: Mapping[str, MetricConfig] | None = None,
     ranged: Iterable[str] = (),
-    errors: Mapping[str, EvaluatorErrors] | None = None,
+    facts: Facts | None = None,
     policy: VerdictConfig | None = None,
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
     unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
-    crashed: Crashes | None = None,
     compare: bool = True,
-    strings: Mapping[str, str] | None = None,
-    partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
-    booleans: Container[str] = (),
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
-    none_everywhere: Collection[str] = (),
     unpaired: int = 0,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
-    ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
-    (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded``, by
-    datapoint id, the error of each dataset row the backend never recorded (its session, outputs or spans);
-    ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``crashed`` the function's
-    errors (:func:`crashes`), which the reasons name (the new ones apart); ``strings`` the judged
-    metrics whose values in this run are strings (:func:`string_values`); ``partly`` the judged metrics' datapoints
-    with a value in some of their trials only (:func:`partly_missing`); ``booleans`` the gated metrics whose values
-    in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
-    booleans), whose pass rates the report shows in percent (:func:`in_points`); ``left_out`` the efficiency
-    metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why,
-    ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
-    ``none_everywhere`` the evaluators that returned None on every datapoint they ran on (:func:`returned_none`),
-    whose metrics' missing values are theirs; ``unpaired`` how many datapoints both runs scored ``comparison`` left
-    out (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not
-    excused as noise (:func:`gate_failures`). ``compare`` false: comparisons are switched off (``baseline.strategy:
-    none``), so no ``comparison`` is the
-    result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
+    ``ranged`` names the metrics with a passing range; ``facts`` is what this run's own outcomes say (:func:`facts`:
+    its evaluators' errors, its function's, its strings, ...; none: nothing); ``gate_assessment`` is
+    :func:`assess_gates` of ``comparison``; ``unrecorded``, by datapoint id, the error of each dataset row the backend
+    never recorded (its session, outputs or spans); ``new_errors`` the datapoints whose function raised in this run
+    and not in the baseline, which the reasons name apart from its other errors; ``left_out`` the efficiency metrics
+    whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why, ``(the
+    baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`; ``unpaired`` how
+    many datapoints both runs scored ``comparison`` left out (:func:`~honeyhive_experiment.results.unpaired_of`),
+    whose crossed ``significant: true`` gates are not excused as noise (:func:`gate_failures`). ``compare`` false:
+    comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not
+    neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
-    policy = policy or VerdictConfig()
+    policy, facts = policy or VerdictConfig(), facts or Facts()
     reasons, warnings = broken(
-        result,
-        ranged=ranged,
-        gates=gates,
-        errors=errors,
-        policy=policy,
-        unrecorded=unrecorded,
-        new_errors=new_errors,
-        crashed=crashed,
-        strings=strings,
-        partly=partly,
-        none_everywhere=none_everywhere,
+        result, ranged=ranged, gates=gates, facts=facts, policy=policy, unrecorded=unrecorded, new_errors=new_errors
     )
-    reasons.extend(_unreachable_gates(result, gates, presentation, booleans))
+    reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))
 
@@ -1386,7 +1404,7 @@ def decide(
             f" {policy.allow_failed})"
         )
     elif failed:  # the backend fails a datapoint outside a passing range, or whose function errored: said apart
-        crashed, new = crashed or {}, set(new_errors)
+        crashed, new = facts.crashed, set(new_errors)
         errored = {i: None for _, rows in crashed.values() for i in rows if i not in new}
         if ranges := [i for i in failed if i not in errored and i not in new]:
             reasons.append(f"{len(ranges)} datapoint(s) failed their passing ranges")
@@ -1400,7 +1418,9 @@ def decide(
     points = {
         metric
         for metric in gates
-        if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
+        if in_points(
+            presentation.get(metric, MetricConfig()).format, _boolean(result, metric, facts.booleans), aggregation
+        )
     }
     left = left_out or {}
     failures: list[tuple[str, str]] = []

@@ -30,6 +30,7 @@ from honeyhive_experiment.verdict import (
     Crashes,
     Decision,
     EvaluatorErrors,
+    Facts,
     Verdict,
     assess_comparison,
     assess_gates,
@@ -40,6 +41,7 @@ from honeyhive_experiment.verdict import (
     evaluator_errors,
     evaluator_warnings,
     exit_code,
+    facts,
     is_boolean,
     left_out_text,
     no_values,
@@ -151,22 +153,21 @@ def judge(
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
+    seen = Facts(
+        errors=errors or {}, crashed=crashed or {}, strings=strings or {}, partly=partly or {}, booleans=booleans
+    )
     return decide(
         result,
         compared,
         gates=gates,
         presentation=presentation,
         ranged=ranged,
-        errors=errors,
+        facts=seen,
         policy=policy,
         gate_assessment=gated,
         new_errors=new_errors,
-        crashed=crashed,
         compare=compare,
-        strings=strings,
-        booleans=booleans,
         left_out=left_out,
-        partly=partly,
         unpaired=unpaired,
     )
 
@@ -991,7 +992,9 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     # an evaluator that returned None on every datapoint (a forgotten return) was "no evaluator", though configured
     (
         "a ranged metric whose evaluator returned None on every datapoint: that evaluator is named",
-        lambda: decide(summary(metrics={"other": IDS}), None, ranged=["accuracy"], none_everywhere=["accuracy"]),
+        lambda: decide(
+            summary(metrics={"other": IDS}), None, ranged=["accuracy"], facts=Facts(none_everywhere=["accuracy"])
+        ),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
@@ -1001,7 +1004,9 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "its metric of a dict: the evaluator it starts with, the longest, even when nothing else was recorded",
-        lambda: decide(summary(metrics={}), None, ranged=["rubric_grounded"], none_everywhere=["rubric", "rub"]),
+        lambda: decide(
+            summary(metrics={}), None, ranged=["rubric_grounded"], facts=Facts(none_everywhere=["rubric", "rub"])
+        ),
         Verdict.FAIL,
         (
             "rubric_grounded has a passing range but no value on 12 of the datapoints the backend passed: its"
@@ -1011,7 +1016,9 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "another evaluator's None: still nothing recorded it",
-        lambda: decide(summary(metrics={"latency": IDS}), None, ranged=["latency_ms"], none_everywhere=["tone"]),
+        lambda: decide(
+            summary(metrics={"latency": IDS}), None, ranged=["latency_ms"], facts=Facts(none_everywhere=["tone"])
+        ),
         Verdict.FAIL,
         (
             "latency_ms has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
@@ -1022,7 +1029,10 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     (
         "values on some datapoints: it returned nothing on the others, whatever the Nones",
         lambda: decide(
-            summary(metrics={"accuracy": IDS[:10]}), None, ranged=["accuracy"], none_everywhere=["accuracy"]
+            summary(metrics={"accuracy": IDS[:10]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(none_everywhere=["accuracy"]),
         ),
         Verdict.FAIL,
         (
@@ -3167,7 +3177,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     # (rule, decision, verdict, reasons, warnings), each exact
     (
         "a ranged metric without a value in 2 of one datapoint's 3 trials fails, in the words without trials",
-        lambda: decide(summary(), None, ranged=["accuracy"], partly={"accuracy": ONE_TRIAL}),
+        lambda: decide(summary(), None, ranged=["accuracy"], facts=Facts(partly={"accuracy": ONE_TRIAL})),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3"
@@ -3177,7 +3187,9 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     ),
     (
         "several: in some of their trials",
-        lambda: decide(summary(), None, ranged=["accuracy"], partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}}),
+        lambda: decide(
+            summary(), None, ranged=["accuracy"], facts=Facts(partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}})
+        ),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 2 of the datapoints the backend passed (in some of their"
@@ -3188,7 +3200,10 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     (
         "beside a datapoint without any value: which of them",
         lambda: decide(
-            summary(metrics={"accuracy": IDS[:11]}), None, ranged=["accuracy"], partly={"accuracy": ONE_TRIAL}
+            summary(metrics={"accuracy": IDS[:11]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(partly={"accuracy": ONE_TRIAL}),
         ),
         Verdict.FAIL,
         (
@@ -3203,7 +3218,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             summary(metrics={"accuracy": IDS[:11]}),
             None,
             ranged=["accuracy"],
-            partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}},
+            facts=Facts(partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}}),
         ),
         Verdict.FAIL,
         (
@@ -3218,7 +3233,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             summary(IDS[1:], IDS[:1], metrics={"accuracy": IDS[:11]}),
             None,
             ranged=["accuracy"],
-            partly={"accuracy": {"EXT-0": (1, 3)}},
+            facts=Facts(partly={"accuracy": {"EXT-0": (1, 3)}}),
         ),
         Verdict.FAIL,
         (
@@ -3229,7 +3244,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     ),
     (
         "another metric's trials change nothing",
-        lambda: decide(summary(), None, ranged=["accuracy"], partly={"judge": ONE_TRIAL}, compare=False),
+        lambda: decide(summary(), None, ranged=["accuracy"], facts=Facts(partly={"judge": ONE_TRIAL}), compare=False),
         Verdict.PASS,
         ("every datapoint passed",),
         (),
@@ -3259,7 +3274,10 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     (
         "a string in some trials",
         lambda: decide(
-            summary(), None, ranged=["accuracy"], partly={"accuracy": ONE_TRIAL}, strings={"accuracy": "no"}
+            summary(),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(partly={"accuracy": ONE_TRIAL}, strings={"accuracy": "no"}),
         ),
         Verdict.FAIL,
         (
@@ -3271,7 +3289,11 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     (
         "an efficiency metric without a value in some trials is a warning, as on some datapoints",
         lambda: decide(
-            summary(metrics={"cost_usd": IDS}), None, ranged=["cost_usd"], partly={"cost_usd": ONE_TRIAL}, compare=False
+            summary(metrics={"cost_usd": IDS}),
+            None,
+            ranged=["cost_usd"],
+            facts=Facts(partly={"cost_usd": ONE_TRIAL}),
+            compare=False,
         ),
         Verdict.PASS,
         ("every datapoint passed",),
@@ -3286,7 +3308,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             summary(metrics={"cost_usd": IDS[3:4]}),
             None,
             ranged=["cost_usd"],
-            partly={"cost_usd": ONE_TRIAL},
+            facts=Facts(partly={"cost_usd": ONE_TRIAL}),
             compare=False,
         ),
         Verdict.PASS,
@@ -3714,6 +3736,50 @@ def test_crashes_groups_the_functions_errors_by_exception_and_line() -> None:
         "StopIteration at app.py:3": ("", {"EXT-5": "EXT-5"}),
     }
     assert crashes([], {}) == {}
+
+
+def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
+    def ran(index: int, trial: int, *raised: str, **metrics: Any) -> DatapointOutcome:
+        """Datapoint ``index``'s trial, on which evaluator ``q`` returned None and those ``raised`` raised."""
+        failures = tuple(EvaluatorFailure(name, "E: x") for name in raised)
+        return DatapointOutcome(
+            index,
+            f"dp{index}",
+            f"s{index}-{trial}",
+            OutcomeStatus.OK,
+            metrics=metrics,
+            evaluator_failures=failures,
+            no_metric={"q": RETURNED_NONE},
+            trial=trial,
+        )
+
+    outcomes = [
+        ran(0, 0, r=1.0, b=True, g=1.0, h=True),
+        ran(0, 1, "e", r="no", b=False, g=0.5, h=False),
+        ran(1, 0, r=1.0, b=True, g="bad", h=True),
+        ran(1, 1, r=1.0, b=True, g=1.0, h=True),
+        DatapointOutcome(2, "dp2", "s2-0", OutcomeStatus.FUNCTION_ERROR, error="KeyError at app.py:1: 'k'"),
+    ]
+    errors = {"e": EvaluatorErrors(1, "E: x", 2)}
+    # ranged r and b, gated g and h: all four judged (strings, partly), the gated ones' booleans only (b is not)
+    assert facts(iter(outcomes), ["r", "b"], iter(["g", "h"]), {"dp2": "q.jsonl:3"}) == Facts(
+        errors=errors,
+        crashed={"KeyError at app.py:1": ("'k'", {"dp2": "q.jsonl:3"})},
+        strings={"r": "no", "g": "bad"},
+        partly={"r": {"dp0": (1, 2)}, "g": {"dp1": (1, 2)}},
+        none_everywhere=("q",),
+        booleans={"h"},
+    )
+    # without gates nor places (evaluate()'s): the ranged metrics alone judged; the crash shown by its id
+    assert facts(iter(outcomes), iter(["r"])) == Facts(
+        errors=errors,
+        crashed={"KeyError at app.py:1": ("'k'", {"dp2": "dp2"})},
+        strings={"r": "no"},
+        partly={"r": {"dp0": (1, 2)}},
+        none_everywhere=("q",),
+        booleans=set(),
+    )
+    assert facts([]) == Facts(booleans=set())
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:

@@ -26,7 +26,7 @@ from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonRe
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import Rendered, build_report
-from honeyhive_experiment.verdict import Decision, Verdict, crashes, decide
+from honeyhive_experiment.verdict import Decision, Facts, Verdict, crashes, decide
 
 # ------------------------------------------------------------------------------------------------------------
 # a judgement's report, built once, in each of its outputs (what delivery.compose does)
@@ -299,7 +299,7 @@ def decided(
     """The verdict's decision on ``summary`` alone (no baseline, no gate): its reasons for the failed datapoints are
     the verdict's words, never a copy of them left behind when they change (those outside their passing ranges
     counted; the function's errors among ``outcomes`` named, ``new_errors``, not in the baseline, apart)."""
-    return decide(summary, None, crashed=crashes(outcomes, {}), new_errors=new_errors)
+    return decide(summary, None, facts=Facts(crashed=crashes(outcomes, {})), new_errors=new_errors)
 
 
 def pass_input() -> Judgement:
