@@ -150,7 +150,8 @@ def written_through(path: Path) -> bool:
 
 def _replace(files: list[tuple[str, Path, str]], *, named: Callable[[Path], str] = os.fspath) -> None:
     """Each ``(what, path, text)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
-    all of them, or when one cannot be written (a full disk) none, and what was there stays whole. A symbolic link
+    all of them, or when one cannot be written (a full disk) none, and what was there stays whole (a move that fails,
+    a folder in a file's place, leaves the files moved before it moved). A symbolic link
     at ``path`` is replaced, not written through; a device or a FIFO (:func:`written_through`) is written into, last.
     Raises NotWritable naming the file (as ``named`` names it: in the action, from the workspace) and why."""
     moved: list[tuple[str, Path, Path]] = []
