@@ -1,10 +1,10 @@
 """Choosing the baseline run a PR's run is compared with.
 
-Only runs of the same experiment are candidates (:func:`_candidates`): the same name, the same experiment file
-(``metadata.ci.config_file``, :attr:`~honeyhive_experiment.settings.Settings.config_file`; a run an older version
-stamped without it counts as a default file's, as the pull request's comment of an earlier version is adopted),
-the same dataset (dataset_identity.py) and, when both runs know it, the same repository (``metadata.ci.repository``).
-Two files under one name are two experiments: one's runs are never the other's baseline, nor in its trend. In order
+Only runs of the same experiment are candidates (:meth:`BaselineQuery.candidates`): the same name, the same experiment
+file (``metadata.ci.config_file``, :attr:`~honeyhive_experiment.settings.Settings.config_file`; a run an older version
+stamped without it counts as a default file's, as the pull request's comment of an earlier version is adopted), the same
+dataset (dataset_identity.py) and, when both runs know it, the same repository (``metadata.ci.repository``). Two files
+under one name are two experiments: one's runs are never the other's baseline, nor in its trend. In order
 (product.md, the ``baseline`` config):
 
 1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id (looked up as the
@@ -162,7 +162,7 @@ class BaselineQuery:
     where the run is judged (``flow.find_baseline``).
 
     ``experiment``, ``dataset_id``, ``config_file`` and ``repository`` say which runs are this experiment's
-    (:func:`_candidates`); ``exclude_run_ids``: runs never taken (the run being judged). ``policy``: the ``baseline``
+    (:meth:`candidates`); ``exclude_run_ids``: runs never taken (the run being judged). ``policy``: the ``baseline``
     config (its ``strategy``; ``run_id`` is :func:`choose_baseline`'s alone); ``now``: when its ``max_age_days``
     counts from. ``merge_base_sha``: the merge base (rule 2), taken with the branch ``merge_base_ref`` (else
     ``base_branch``): its own run there is preferred, and :attr:`Baseline.why` names it. ``base_branch``: the branch
@@ -191,10 +191,18 @@ class BaselineQuery:
     fallback_branch: str | None = None
 
     def candidates(self, runs: Iterable[ExperimentRun], oldest: datetime | None) -> Iterator[ExperimentRun]:
-        """This experiment's runs among ``runs`` (:func:`_candidates`), down to ``oldest``."""
-        return _candidates(
-            runs, self.experiment, self.dataset_id, self.exclude_run_ids, oldest, self.config_file, self.repository
-        )
+        """The runs of this experiment (its name, its file, its repository: :func:`same_origin`) and dataset
+        (dataset_identity.py: also those recorded under an older id of a repository file) among ``runs`` (newest
+        first), but ``exclude_run_ids``, down to ``oldest``."""
+        for run in runs:
+            if run.name != self.experiment or run.run_id in self.exclude_run_ids:
+                continue
+            if not same_dataset(run, self.dataset_id) or not same_origin(run, self.config_file, self.repository):
+                continue
+            created = _created(run)
+            if oldest is not None and created is not None and created < oldest:
+                return  # newest first: everything after is older still
+            yield run
 
 
 def _stamped(run: ExperimentRun, key: str) -> str | None:
@@ -257,56 +265,25 @@ def _created(run: ExperimentRun) -> datetime | None:
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
 
 
-def _candidates(
-    runs: Iterable[ExperimentRun],
-    name: str,
-    dataset_id: str | DatasetIdentity | None,
-    exclude: Collection[str],
-    oldest: datetime | None,
-    config_file: str,
-    repository: str | None,
-) -> Iterator[ExperimentRun]:
-    """The runs of this experiment (its name, its file, its repository: :func:`same_origin`) and dataset
-    (dataset_identity.py: also those recorded under an older id of a repository file) among ``runs`` (newest
-    first), down to ``oldest``."""
-    for run in runs:
-        if run.name != name or run.run_id in exclude:
-            continue
-        if not same_dataset(run, dataset_id) or not same_origin(run, config_file, repository):
-            continue
-        created = _created(run)
-        if oldest is not None and created is not None and created < oldest:
-            return  # newest first: everything after is older still
-        yield run
-
-
 def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
     """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read."""
     for raw in client.iter_runs(name=name, status="completed"):  # newest first: the client sorts so by default
         yield ExperimentRun.model_validate(raw)
 
 
-def other_files(
-    runs: Iterable[ExperimentRun],
-    *,
-    experiment: str,
-    config_file: str,
-    repository: str | None,
-    merge_base_sha: str | None,
-    branches: Collection[str],
-) -> dict[str, bool]:
-    """The experiment files other than ``config_file`` that runs of ``experiment`` in ``repository`` (without
-    uncommitted changes) were made from at commit ``merge_base_sha`` or on one of ``branches`` (the branch's own
-    runs), each with whether one is at that commit: none of them may be this file's baseline (:func:`same_origin`),
-    as after the file was renamed or moved."""
+def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]) -> dict[str, bool]:
+    """The experiment files other than ``query.config_file`` that runs of ``query.experiment`` in
+    ``query.repository`` (without uncommitted changes) were made from at commit ``query.merge_base_sha`` or on one
+    of ``branches`` (the branch's own runs), each with whether one is at that commit: none of them may be this
+    file's baseline (:func:`same_origin`), as after the file was renamed or moved."""
     found: dict[str, bool] = {}
     for run in runs:
         ci, file = run.ci, _stamped(run, "config_file")
         file = file if file is not None else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
-        at_base = merge_base_sha is not None and ci.get("sha") == merge_base_sha
+        at_base = query.merge_base_sha is not None and ci.get("sha") == query.merge_base_sha
         there = at_base or (ci.get("branch") in branches and of_the_branch(run))
-        other = same_origin(run, file, repository) and not same_origin(run, config_file, None)  # None: just checked
-        if run.name == experiment and there and not is_dirty(run) and other:
+        other = same_origin(run, file, query.repository) and not same_origin(run, query.config_file, None)  # checked
+        if run.name == query.experiment and there and not is_dirty(run) and other:
             found[file] = at_base or found.get(file, False)
     return found
 
@@ -363,24 +340,14 @@ def _reports_success(client: HoneyHiveClient, run_id: str) -> bool:
         return False
 
 
-def pick_recent(
-    runs: Iterable[ExperimentRun],
-    *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    branch: str | None,
-    exclude_run_ids: Collection[str],
-    limit: int,
-    config_file: str,
-    repository: str | None,
-) -> list[ExperimentRun]:
-    """The first ``limit`` runs of ``runs`` (completed, newest first) of this experiment (``config_file``,
-    ``repository``: :func:`_candidates`) and dataset on ``branch`` (any branch when ``None``) that could be a
+def pick_recent(runs: Iterable[ExperimentRun], query: BaselineQuery, *, limit: int) -> list[ExperimentRun]:
+    """The first ``limit`` runs of ``runs`` (completed, newest first) of ``query``'s experiment and dataset
+    (:meth:`BaselineQuery.candidates`) on ``query.base_branch`` (any branch when ``None``) that could be a
     baseline: none made with uncommitted changes or for a pull request."""
-    candidates = _candidates(runs, experiment, dataset_id, exclude_run_ids, None, config_file, repository)
+    branch = query.base_branch
     on_branch = (
         run
-        for run in candidates
+        for run in query.candidates(runs, None)
         if (branch is None or run.ci.get("branch") == branch) and not is_dirty(run) and not _for_a_pull_request(run)
     )
     return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
@@ -487,10 +454,10 @@ _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 def pick_named(runs: Iterable[ExperimentRun], ref: str, query: BaselineQuery) -> Baseline | None:
     """The latest run among ``runs`` (completed, newest first) of the experiment and dataset ``query`` asks about
-    (:func:`_candidates`; not one of its ``exclude_run_ids``, and nothing else of it is looked at) at commit ``ref``
-    (a full sha, or at least 7 of its first hex digits) or on branch ``ref``, by the module docstring's rule 1: a
-    run of the branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs with
-    uncommitted changes are not at any commit (:func:`may_be_baseline`); those it passes over (their check errored
+    (:meth:`BaselineQuery.candidates`; not one of its ``exclude_run_ids``, and nothing else of it is looked at) at
+    commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``, by the module docstring's
+    rule 1: a run of the branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs
+    with uncommitted changes are not at any commit (:func:`may_be_baseline`); those it passes over (their check errored
     or recorded no verdict: :data:`PENDING`) are named (:attr:`Baseline.passed_over`). Raises BaselineError, naming
     them, when every run there is one."""
     folded = ref.strip().lower()

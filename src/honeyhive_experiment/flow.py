@@ -146,6 +146,7 @@ __all__ = [
     "Recorded",
     "ShardResult",
     "Watch",
+    "baseline_query",
     "check_paths",
     "dataset_file",
     "dataset_records",
@@ -462,7 +463,7 @@ def _dataset_to_record(
     before any datapoint runs, the file's at its line, not after every datapoint (of every shard) was recorded."""
     dataset = prepare_dataset(settings, config, client)
     if settings.baseline_run_id or config.baseline.run_id:
-        find_baseline(client, config, settings, dataset, now=now)
+        find_baseline(client, settings, baseline_query(config, settings, dataset, now=now))
     return dataset
 
 
@@ -527,16 +528,12 @@ def judge(
     as its check judged it, with none: still neutral under a strategy that looks for one). ``deadline``: the one
     ``ingestion.timeout`` of the run's waits, which the wait for its summary started: a lagging comparison is asked
     again only for what that wait left of it (none given: a whole ``ingestion.timeout``)."""
-    ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
     # trend: each reads as far as it needs, and what one has read the others are handed without asking again
     for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
+    query = baseline_query(config, settings, dataset, now=now, exclude=(result.run_id,))  # which runs are its own
     enter(cancel, "choosing the baseline")
-    baseline = (
-        find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,), runs=for_baseline)
-        if pick or settings.baseline_run_id
-        else None
-    )
+    baseline = find_baseline(client, settings, query, runs=for_baseline) if pick or settings.baseline_run_id else None
     metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
     comparison = unpaired = baseline_result = baseline_errored = None
     assessment: dict[MetricKey | str, Assessment] = {}
@@ -622,12 +619,12 @@ def judge(
     if changed := result.outputs_changed:  # what HoneyHive and this report show of them is not what was scored
         said.append(changed)
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
-    stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
+    stood_in = _stood_in(settings.ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
         notes += (setup_note(result.imported),)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
-        notes += _other_files_note(for_note, config.name, settings)
+        notes += _other_files_note(for_note, query)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -639,16 +636,7 @@ def judge(
     if totals is not None and baseline is not None and baseline_result is not None:
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
-    trend, trend_notes = key_metric_trend(
-        client,
-        config,
-        identity,
-        ci.base_ref,
-        runs=for_trend,
-        exclude=(result.run_id,),
-        config_file=settings.config_file,
-        repository=ci.repository,
-    )
+    trend, trend_notes = key_metric_trend(client, config, query, runs=for_trend)
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=now),
         run_id=result.run_id,
@@ -720,25 +708,19 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     )
 
 
-def _other_files_note(runs: Iterable[ExperimentRun], experiment: str, settings: Settings) -> tuple[str, ...]:
-    """Why there is no baseline when ``runs`` of ``experiment`` (its completed runs) from another experiment file are
-    where one is looked for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved, say."""
-    ci, branches = settings.ci, {ref for ref in (settings.ci.base_ref, settings.ci.fallback_ref) if ref}
-    found = other_files(
-        runs,
-        experiment=experiment,
-        config_file=settings.config_file,
-        repository=ci.repository,
-        merge_base_sha=ci.merge_base_sha,
-        branches=branches,
-    )
+def _other_files_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+    """Why there is no baseline when ``runs`` of ``query.experiment`` (its completed runs) from another experiment file
+    are where one is looked for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved,
+    say."""
+    experiment, branches = query.experiment, {ref for ref in (query.base_branch, query.fallback_branch) if ref}
+    found = other_files(runs, query, branches=branches)
     if not found:
         return ()
     at_base = sorted(file for file, at in found.items() if at)
     where = "at the merge base" if at_base else f"on {' and '.join(sorted(branches))}"
     return (
         f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(found))}; a baseline must be a run of"
-        f" this file, {settings.config_file}: if you renamed or moved it, compare once with --baseline RUN_ID (the"
+        f" this file, {query.config_file}: if you renamed or moved it, compare once with --baseline RUN_ID (the"
         " action's baseline-run-id).",
     )
 
@@ -800,23 +782,19 @@ def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> in
     return configured if isinstance(configured, int) and not isinstance(configured, bool) and configured > 1 else 1
 
 
-def find_baseline(
-    client: HoneyHiveClient,
+def baseline_query(
     config: ExperimentConfig,
     settings: Settings,
     dataset: PreparedDataset,
     *,
     now: datetime,
     exclude: tuple[str, ...] = (),
-    runs: Iterable[ExperimentRun] | None = None,
-) -> Baseline | None:
-    """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
-    :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
-    previous run on the branch will do, whatever its result, so successive local runs compare with each other.
-    ``runs``: the experiment's completed runs, when the caller reads them too. A ``baseline.run_id`` of the config
-    that names nothing is a BaselineError at its line (``--baseline``'s is said as it is)."""
+) -> BaselineQuery:
+    """Which runs are the experiment's own, and which of them is the baseline asked for, for a run of ``dataset``
+    made where ``settings.ci`` says (``exclude``: the run being judged): one query for the baseline
+    (:func:`find_baseline`), the note on other files' runs and the key metrics' trend alike."""
     ci = settings.ci
-    query = BaselineQuery(
+    return BaselineQuery(
         experiment=config.name,
         dataset_id=dataset.identity or dataset.dataset_id,
         policy=config.baseline,
@@ -832,6 +810,16 @@ def find_baseline(
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
         fallback_branch=ci.fallback_ref,
     )
+
+
+def find_baseline(
+    client: HoneyHiveClient, settings: Settings, query: BaselineQuery, *, runs: Iterable[ExperimentRun] | None = None
+) -> Baseline | None:
+    """The baseline ``query`` asks for (:func:`baseline_query`; the rules: :mod:`honeyhive_experiment.baseline`);
+    ``settings.baseline_run_id`` when given. Outside GitHub Actions the previous run on the branch will do, whatever
+    its result, so successive local runs compare with each other. ``runs``: the experiment's completed runs, when the
+    caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
+    (``--baseline``'s is said as it is)."""
     try:
         return choose_baseline(
             client,
@@ -841,7 +829,7 @@ def find_baseline(
             runs=runs,
         )
     except BaselineError as exc:
-        if settings.baseline_run_id or not config.baseline.run_id:
+        if settings.baseline_run_id or not query.policy.run_id:
             raise
         at = config_error_at(str(settings.config_path), ("baseline", "run_id"), exc.message)
         raise BaselineError(exc.message, file=at.file, line=at.line, key=at.key) from None

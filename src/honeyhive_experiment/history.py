@@ -19,10 +19,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from honeyhive_experiment.baseline import PENDING, Baseline, check_verdict, is_dirty, pick_recent, same_origin
+from honeyhive_experiment.baseline import (
+    PENDING,
+    Baseline,
+    BaselineQuery,
+    check_verdict,
+    is_dirty,
+    pick_recent,
+    same_origin,
+)
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
-from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import ApiError, NotFoundError
 from honeyhive_experiment.judgement import TrendPoint
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, ExperimentRunStatus
@@ -145,36 +152,18 @@ TREND_RUNS = 5
 
 
 def key_metric_trend(
-    client: HoneyHiveClient,
-    config: ExperimentConfig,
-    dataset_id: str | DatasetIdentity,
-    branch: str | None,
-    *,
-    runs: Iterable[ExperimentRun],
-    exclude: tuple[str, ...],
-    config_file: str,
-    repository: str | None,
+    client: HoneyHiveClient, config: ExperimentConfig, query: BaselineQuery, *, runs: Iterable[ExperimentRun]
 ) -> tuple[tuple[TrendPoint, ...], tuple[str, ...]]:
     """The key metrics (``metrics.<name>.key: true``) of the last few of ``runs`` (the experiment's completed runs,
-    newest first) of this experiment file (``config_file``, ``repository``:
-    :func:`~honeyhive_experiment.baseline.pick_recent`) on the base branch, oldest first, each as that run's backend
-    summary reports it, and a note for each run whose summary the backend refused (deleted since it was listed,
-    say): that run is left out, as the trend is only context. Nothing is fetched without key metrics."""
+    newest first) of ``query``'s experiment file and dataset (:func:`~honeyhive_experiment.baseline.pick_recent`) on its
+    base branch, oldest first, each as that run's backend summary reports it, and a note for each run whose summary the
+    backend refused (deleted since it was listed, say): that run is left out, as the trend is only context. Nothing is
+    fetched without key metrics."""
     keys = [name for name, shown in config.metrics.items() if shown.key]
-    if not keys or not branch:
+    if not keys or not query.base_branch:
         return (), ()
     points, notes = [], []
-    recent = pick_recent(
-        runs,
-        experiment=config.name,
-        dataset_id=dataset_id,
-        branch=branch,
-        exclude_run_ids=exclude,
-        limit=TREND_RUNS,
-        config_file=config_file,
-        repository=repository,
-    )
-    for run in reversed(recent):
+    for run in reversed(pick_recent(runs, query, limit=TREND_RUNS)):
         try:
             summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
         except ApiError as exc:

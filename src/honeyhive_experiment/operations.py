@@ -67,6 +67,7 @@ from honeyhive_experiment.flow import (
     PublishedRun,
     Recorded,
     Watch,
+    baseline_query,
     check_paths,
     dataset_file,
     dataset_records,
@@ -889,7 +890,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     with connect(settings) as client:
         dataset = prepare_dataset(settings, config, client, read=False)
         try:
-            baseline = find_baseline(client, config, settings, dataset, now=now)
+            baseline = find_baseline(client, settings, baseline_query(config, settings, dataset, now=now))
         except BaselineError as exc:
             baseline, missing = None, str(exc)
         file, repository = settings.config_file, settings.ci.repository

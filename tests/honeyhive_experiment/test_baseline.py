@@ -1234,16 +1234,7 @@ def test_recent_runs_table(
     rule: str, runs: list[ExperimentRun], branch: str | None, limit: int, expected: list[str], read: int
 ) -> None:
     listing = Listing(runs)
-    found = pick_recent(
-        listing,
-        experiment=NAME,
-        dataset_id=DATASET,
-        branch=branch,
-        exclude_run_ids=("own",),
-        limit=limit,
-        config_file=FILE_PATH,
-        repository=REPOSITORY,
-    )
+    found = pick_recent(listing, named_query(base_branch=branch, exclude_run_ids=("own",)), limit=limit)
     assert [r.run_id for r in found] == expected
     assert listing.read == read
 
@@ -1296,16 +1287,10 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
 
 
 def named_query(**kwargs: Any) -> BaselineQuery:
-    """What ``--baseline REF`` asks about: this experiment's runs on its dataset (the rest is not looked at)."""
-    return BaselineQuery(
-        experiment=NAME,
-        dataset_id=DATASET,
-        policy=AUTO,
-        now=NOW,
-        config_file=FILE_PATH,
-        repository=REPOSITORY,
-        **kwargs,
-    )
+    """What ``--baseline REF`` asks about: this experiment's runs on its dataset (the rest is not looked at); the
+    trend and the other files' note ask with ``base_branch``, ``merge_base_sha``."""
+    asked: dict[str, Any] = {"experiment": NAME, "config_file": FILE_PATH, "repository": REPOSITORY}
+    return BaselineQuery(**(asked | kwargs), dataset_id=DATASET, policy=AUTO, now=NOW)
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "expected"), NAMED, ids=[case[0] for case in NAMED])
@@ -1680,16 +1665,13 @@ def choose(
 def recent_runs(hh: HoneyHiveClient, name: str, **kwargs: Any) -> list[ExperimentRun]:
     """The trend's runs on main: :func:`pick_recent` of the backend's listing, as ``flow.judge`` hands it to
     ``key_metric_trend`` (5 by default)."""
-    return pick_recent(
-        completed_runs(hh, name),
+    query = named_query(
         experiment=name,
-        dataset_id=DATASET,
-        branch="main",
-        exclude_run_ids=kwargs.pop("exclude_run_ids", ()),
-        limit=kwargs.pop("limit", 5),
-        config_file=FILE_PATH,
         repository=kwargs.pop("repository", None),
+        base_branch="main",
+        exclude_run_ids=kwargs.pop("exclude_run_ids", ()),
     )
+    return pick_recent(completed_runs(hh, name), query, limit=kwargs.pop("limit", 5))
 
 
 def test_the_backend_says_whether_a_run_passed(hh: HoneyHiveClient, name: str) -> None:
@@ -2071,13 +2053,12 @@ def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_bas
 ) -> None:
     """A renamed or moved file's runs are not its baseline: which files they are, and whether one is at the merge
     base (the note on 'no baseline yet' says so)."""
-    kwargs: dict[str, Any] = {"experiment": NAME, "config_file": OTHER_FILE, "repository": REPOSITORY}
-    assert other_files(runs, **kwargs, merge_base_sha=MB, branches={"main"}) == found
+    assert other_files(runs, named_query(config_file=OTHER_FILE, merge_base_sha=MB), branches={"main"}) == found
     if not any(found.values()):
-        assert other_files(runs, **kwargs, merge_base_sha=None, branches=()) == {}  # neither looked for
+        assert other_files(runs, named_query(config_file=OTHER_FILE), branches=()) == {}  # neither looked for
 
 
 def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another_files() -> None:
     unstamped = [run("a", ci=stamped(None, sha=MB))]
-    kwargs: dict[str, Any] = {"experiment": NAME, "repository": REPOSITORY, "merge_base_sha": MB, "branches": ()}
-    assert other_files(unstamped, config_file=f"services/bot/{FILE_PATH}", **kwargs) == {}
+    query = named_query(config_file=f"services/bot/{FILE_PATH}", merge_base_sha=MB)
+    assert other_files(unstamped, query, branches=()) == {}
