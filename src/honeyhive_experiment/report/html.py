@@ -282,8 +282,8 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
         old, new = _number(cell.baseline), _number(cell.value)
         if old is not None and new is not None:
             pairs[old, new, cell.change or "same"] += 1
-            said = f"baseline {metric.datapoint_text(cell.baseline)} → this run {metric.datapoint_text(cell.value)}"
-            shown.setdefault((old, new), said)
+            was, now = metric.datapoint_texts(cell.baseline, cell.value)
+            shown.setdefault((old, new), f"baseline {was} → this run {now}")
     if not pairs:
         return None
     values = [v for old, new, _ in pairs for v in (old, new)]
@@ -338,9 +338,10 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
+    was, text = metric.datapoint_texts(cell.baseline, cell.value)
     return _CellView(
-        text=metric.datapoint_text(cell.value),
-        baseline=metric.datapoint_text(cell.baseline) if compared else None,
+        text=text if compared else metric.datapoint_text(cell.value),
+        baseline=was if compared else None,
         sort="" if value is None else repr(value),
         change=cell.change,
     )

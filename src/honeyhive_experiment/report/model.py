@@ -32,6 +32,7 @@ from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
 from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.report.numbers import (
+    format_apart,
     format_beside,
     format_bound,
     format_count,
@@ -407,6 +408,11 @@ class ReportMetric(_Part):
         range's bounds it is on (0.4996 that failed ``min: 0.5`` is not 0.50); with trials a boolean metric's
         datapoint, the mean of its trials, in percent as its aggregate is."""
         return format_value(value, self.format, percent=self.percent, low=self.range_min, high=self.range_max)
+
+    def datapoint_texts(self, baseline: bool | float | None, value: bool | float | None) -> tuple[str, str]:
+        """A datapoint's value in the baseline and in this run (:meth:`datapoint_text`), with more digits where two that
+        differ would read the same (0.4996 → 0.5004 in ``.2f`` is not ``0.50 → 0.50``)."""
+        return format_apart(baseline, value, self.format, percent=self.percent, low=self.range_min, high=self.range_max)
 
     def limit_text(self, aggregate: float, *, past: bool) -> str:
         """An aggregate beside the gate's limit (:attr:`gate_limit`), reading past it when ``past``, and not when

@@ -27,6 +27,7 @@ __all__ = [
     "as_utc",
     "bin_values",
     "finite",
+    "format_apart",
     "format_beside",
     "format_bound",
     "format_count",
@@ -241,6 +242,25 @@ def format_value(
     if value is None or not math.isfinite(value):
         return format_number(value)
     return format_beside(value, spec, percent=percent, low=low, high=high)
+
+
+def format_apart(
+    old: bool | float | None,
+    new: bool | float | None,
+    spec: str | None = None,
+    *,
+    percent: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> tuple[str, str]:
+    """A datapoint's value in the baseline and in this run, each as :func:`format_value` shows it, with the fewest more
+    digits that tell two values that differ apart (0.4996 and 0.5004 in ``.2f`` are not both ``0.50``)."""
+    shown = functools.partial(format_value, spec=spec, percent=percent, low=low, high=high)
+    texts = (shown(old), shown(new))
+    if texts[0] != texts[1] or old == new or not isinstance(old, float | int) or not isinstance(new, float | int):
+        return texts
+    wider = zip(_wider(old, spec, percent), _wider(new, spec, percent), strict=False)  # as far as both go
+    return next(((a, b) for a, b in wider if a != b), texts)
 
 
 _SIGN_FLAG: Final = re.compile(r"^((?:.?[<>=^])?)[-+ ]", re.DOTALL)

@@ -486,16 +486,20 @@ def test_without_trials_the_table_says_nothing_of_them() -> None:
     [
         (False, True, MetricConfig(label="Correct"), "baseline false → this run true"),
         (0.5, 1.0, MetricConfig(label="Correct"), "baseline 50.0% → this run 100.0%"),
+        (0.4996, 0.5004, MetricConfig(label="Score", format=".2f"), "baseline 0.4996 → this run 0.5004"),
     ],
-    ids=["boolean", "trials-pass-rate"],
+    ids=["boolean", "trials-pass-rate", "apart-only-with-more-digits"],
 )
 def test_the_scatter_says_each_points_values_as_the_table_shows_them(
     old: bool | float, new: bool | float, metric: MetricConfig, said: str
 ) -> None:
     """A point's title named a boolean's values 0 and 1, and with trials a boolean's datapoint (the mean of its trials,
-    a pass rate) as a plain number (0.5), unlike the table and the histogram beside it (false, true; 50.0%)."""
+    a pass rate) as a plain number (0.5), unlike the table and the histogram beside it (false, true; 50.0%); and two
+    values that differ as the same ("0.50 → 0.50", better), as the table's cell did ("0.50", "was 0.50")."""
     ids = ["q1", "q2"]
-    body = {"metric_name": "accuracy", "event_name": "answer", "aggregate": float(new), "values": [True, True]}
+    booleans = isinstance(old, bool) or metric.format is None  # a boolean metric, with trials or without
+    values = [True, True] if booleans else [new, new]
+    body = {"metric_name": "accuracy", "event_name": "answer", "aggregate": float(new), "values": values}
     summary = summary_of({**SUMMARY, "metrics": {"details": [body]}})
     delta = {"metric_name": "accuracy", "event_name": "answer", "old_aggregate": float(old), "new_aggregate":
              float(new), "improved": ids, "degraded": [], "same": [], "old_values": [old, old],
@@ -512,3 +516,5 @@ def test_the_scatter_says_each_points_values_as_the_table_shows_them(
     assert re.findall(r'<circle class="pt pt-better"[^>]*><title>(.*?)</title>', page) == [
         f"{said}: 2 datapoints, better"
     ]
+    was, now = re.fullmatch(r"baseline (.*) → this run (.*)", said).groups()
+    assert page.count(f'<span class="mv-better">{now}</span><br><span class="was">was {was}</span>') == 2

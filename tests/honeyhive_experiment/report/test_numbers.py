@@ -12,7 +12,7 @@ from honeyhive_experiment.report import (
     format_percentage_change,
     humanize_age,
 )
-from honeyhive_experiment.report.numbers import format_bound, format_range, format_value
+from honeyhive_experiment.report.numbers import format_apart, format_bound, format_range, format_value
 from tests.honeyhive_experiment.report.scenarios import (
     NOW,
 )
@@ -351,3 +351,24 @@ def test_a_percentage_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
     value: float, bound: float | None, past: bool, expected: str
 ) -> None:
     assert format_percentage_change(value, bound=bound, past=past) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "spec", "low", "expected"),
+    [
+        (0.4996, 0.5004, ".2f", None, ("0.4996", "0.5004")),  # both read 0.50: "0.50 → 0.50, better"
+        (0.5, 0.5004, None, None, ("0.5", "0.5004")),  # three significant digits: both 0.5
+        (0.0001, 0.0002, ".1f", None, ("0.0001", "0.0002")),
+        (0.5, 0.5000001, None, None, ("0.5", "0.5000001")),
+        (0.25, 0.75, ".0%", None, ("25%", "75%")),  # apart already: as format_value shows them
+        (1.0, 1.0, ".2f", None, ("1.00", "1.00")),  # the same value reads the same
+        (True, False, None, None, ("true", "false")),
+        (None, 0.5, ".2f", None, ("—", "0.50")),
+        (0.4996, 0.5004, ".2f", 0.5, ("0.4996", "0.50")),  # the passing range's bound already tells them apart
+    ],
+)
+def test_two_values_of_a_datapoint_that_differ_never_read_the_same(
+    old: bool | float | None, new: bool | float | None, spec: str | None, low: float | None, expected: tuple[str, str]
+) -> None:
+    """The HTML report's cells and scatter said "was 0.50" beside 0.50 for a datapoint the comparison called better."""
+    assert format_apart(old, new, spec, low=low) == expected
