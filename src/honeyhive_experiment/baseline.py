@@ -158,8 +158,9 @@ class Baseline:
 
 @dataclass(frozen=True, slots=True)
 class BaselineQuery:
-    """Which baseline is asked for (:func:`choose_baseline`, :func:`pick_baseline`, :func:`pick_named`), built once
-    where the run is judged (``flow.find_baseline``).
+    """Which baseline is asked for (:func:`choose_baseline`, :func:`pick_baseline`, :func:`pick_named`) and which runs
+    are the experiment's (:func:`pick_recent`, :func:`other_files`), built once where the run is judged
+    (``flow.baseline_query``).
 
     ``experiment``, ``dataset_id``, ``config_file`` and ``repository`` say which runs are this experiment's
     (:meth:`candidates`); ``exclude_run_ids``: runs never taken (the run being judged). ``policy``: the ``baseline``

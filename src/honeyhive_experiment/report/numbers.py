@@ -254,13 +254,28 @@ def format_apart(
     high: float | None = None,
 ) -> tuple[str, str]:
     """A datapoint's value in the baseline and in this run, each as :func:`format_value` shows it, with the fewest more
-    digits that tell two values that differ apart (0.4996 and 0.5004 in ``.2f`` are not both ``0.50``)."""
+    digits that tell two values that differ apart (0.4996 and 0.5004 in ``.2f`` are not both ``0.50``), each still
+    reading on its side of the passing range's bounds (as :func:`format_beside` keeps it)."""
     shown = functools.partial(format_value, spec=spec, percent=percent, low=low, high=high)
     texts = (shown(old), shown(new))
     if texts[0] != texts[1] or old == new or not isinstance(old, float | int) or not isinstance(new, float | int):
         return texts
-    wider = zip(_wider(old, spec, percent), _wider(new, spec, percent), strict=False)  # as far as both go
-    return next(((a, b) for a, b in wider if a != b), texts)
+
+    def outside(number: float | Decimal) -> bool:
+        return (low is not None and number < _exact(low)) or (high is not None and number > _exact(high))
+
+    def read(value: float, text: str) -> Decimal | None:
+        """The number ``text`` says, when it reads on ``value``'s side of the bounds."""
+        said = _read(text, spec, negative=value < 0)
+        return said if said is not None and outside(said) == outside(Decimal(repr(float(value)))) else None
+
+    last = texts  # the shorter's digits run out first (1.0 has fewer than 0.9999): it keeps its last text
+    for a, b in itertools.zip_longest(_wider(old, spec, percent), _wider(new, spec, percent)):
+        last = (a or last[0], b or last[1])
+        reads = (read(old, last[0]), read(new, last[1]))
+        if None not in reads and reads[0] != reads[1]:
+            return last
+    return texts
 
 
 _SIGN_FLAG: Final = re.compile(r"^((?:.?[<>=^])?)[-+ ]", re.DOTALL)

@@ -365,6 +365,10 @@ def test_a_percentage_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
         (True, False, None, None, ("true", "false")),
         (None, 0.5, ".2f", None, ("—", "0.50")),
         (0.4996, 0.5004, ".2f", 0.5, ("0.4996", "0.50")),  # the passing range's bound already tells them apart
+        (0.5051, 0.5149, ".2f", 0.5051, ("0.5051", "0.5149")),  # not 0.505: below the min: 0.5051 it passed
+        (1.0, 0.9999, ".2f", None, ("1.000", "0.9999")),  # 1.0's own digits run out first: not 1.00 → 1.00
+        (0.5, 0.5001, ".2f", None, ("0.500", "0.5001")),
+        (2.0, 2.0001, ".1f", None, ("2.00", "2.0001")),  # not 2.00 → 2.000: texts that read the same number
     ],
 )
 def test_two_values_of_a_datapoint_that_differ_never_read_the_same(
