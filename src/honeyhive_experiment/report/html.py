@@ -282,8 +282,9 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
         old, new = _number(cell.baseline), _number(cell.value)
         if old is not None and new is not None:
             pairs[old, new, cell.change or "same"] += 1
-            was, now = metric.datapoint_texts(cell.baseline, cell.value)
-            shown.setdefault((old, new), f"baseline {was} → this run {now}")
+            if (old, new) not in shown:  # the same values read the same: said once
+                was, now = metric.datapoint_texts(cell.baseline, cell.value)
+                shown[old, new] = f"baseline {was} → this run {now}"
     if not pairs:
         return None
     values = [v for old, new, _ in pairs for v in (old, new)]
@@ -338,10 +339,14 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
-    was, text = metric.datapoint_texts(cell.baseline, cell.value)
+    was: str | None = None
+    if compared:
+        was, text = metric.datapoint_texts(cell.baseline, cell.value)
+    else:
+        text = metric.datapoint_text(cell.value)
     return _CellView(
-        text=text if compared else metric.datapoint_text(cell.value),
-        baseline=was if compared else None,
+        text=text,
+        baseline=was,
         sort="" if value is None else repr(value),
         change=cell.change,
     )

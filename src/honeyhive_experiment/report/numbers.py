@@ -211,19 +211,26 @@ def format_beside(
     text = format_number(value, spec, percent=percent)
     if low is None and high is None:
         return text
-    lowest = None if low is None else _exact(low)
-    highest = None if high is None else _exact(high)
-
-    def outside(number: Decimal) -> bool:
-        return (lowest is not None and number < lowest) or (highest is not None and number > highest)
-
+    bounds = _bounds(low, high)
     # floats order as the decimals they are written as do
     beyond = ((low is not None and value < low) or (high is not None and value > high)) if past is None else past
     for shown in itertools.chain((text,), _wider(value, spec, percent)):  # the fewest more digits that read right
         read = _read(shown, spec, negative=value < 0)
-        if read is not None and outside(read) == beyond:
+        if read is not None and _outside(read, bounds) == beyond:
             return shown
     return text
+
+
+def _bounds(low: float | None, high: float | None) -> tuple[Decimal | None, Decimal | None]:
+    """A passing range's (or a gate's) bounds as the decimals they are written as, which a shown number is read
+    against (:func:`_outside`)."""
+    return None if low is None else _exact(low), None if high is None else _exact(high)
+
+
+def _outside(number: Decimal, bounds: tuple[Decimal | None, Decimal | None]) -> bool:
+    """Whether ``number`` is below the lower of ``bounds`` or above the upper."""
+    lowest, highest = bounds
+    return (lowest is not None and number < lowest) or (highest is not None and number > highest)
 
 
 def format_value(
@@ -261,13 +268,12 @@ def format_apart(
     if texts[0] != texts[1] or old == new or not isinstance(old, float | int) or not isinstance(new, float | int):
         return texts
 
-    def outside(number: float | Decimal) -> bool:
-        return (low is not None and number < _exact(low)) or (high is not None and number > _exact(high))
+    bounds = _bounds(low, high)
 
     def read(value: float, text: str) -> Decimal | None:
-        """The number ``text`` says, when it reads on ``value``'s side of the bounds."""
+        """The number ``text`` says, when it reads on ``value``'s side of the bounds (:func:`format_beside`'s rule)."""
         said = _read(text, spec, negative=value < 0)
-        return said if said is not None and outside(said) == outside(Decimal(repr(float(value)))) else None
+        return said if said is not None and _outside(said, bounds) == _outside(_exact(value), bounds) else None
 
     last = texts  # the shorter's digits run out first (1.0 has fewer than 0.9999): it keeps its last text
     for a, b in itertools.zip_longest(_wider(old, spec, percent), _wider(new, spec, percent)):
