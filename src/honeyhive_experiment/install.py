@@ -93,6 +93,13 @@ def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def requirement_name(requirement: str) -> str | None:
+    """The project a requirement names (``PyYAML`` of ``PyYAML[c]>=6``, a requirements file's line), as written; None
+    when it starts with none (an option, a comment, a path)."""
+    match = _NAME.match(requirement)
+    return match[1] if match is not None else None
+
+
 def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
     """``{canonical name: installed version}`` of ``distribution`` and everything it needs, transitively.
 

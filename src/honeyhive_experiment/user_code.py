@@ -32,7 +32,7 @@ from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_a
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError, did_you_mean
 from honeyhive_experiment.evaluators import Evaluator
-from honeyhive_experiment.install import canonical_name
+from honeyhive_experiment.install import canonical_name, requirement_name
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, relative
 
 
@@ -178,8 +178,8 @@ def _listed(requirements: Path, module: str) -> bool:
         lines = requirements.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return False
-    names = (re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line) for line in lines)
-    return any(canonical_name(name[1]) == canonical_name(module) for name in names if name)
+    names = (requirement_name(line) for line in lines)
+    return any(canonical_name(name) == canonical_name(module) for name in names if name)
 
 
 def inputs_finding(folder: Path, workspace: Path, config: Path | None = None) -> str | None:
