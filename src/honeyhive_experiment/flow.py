@@ -9,9 +9,9 @@
 and :func:`with_details`, which reads both runs' datapoints back from the backend for the HTML report's table, and
 :func:`judge`, the one function that turns a run the backend has summarised into a verdict: the baseline
 (:mod:`~honeyhive_experiment.baseline`), the backend's comparison, the change of each metric told apart from noise,
-the key metrics' trend, and the decision (:mod:`~honeyhive_experiment.verdict`). Everything is handed in — the
-settings, the config, the HoneyHive client, the clock — so tests run these against the local backend; the
-invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts and renders the result.
+the key metrics' trend, and the decision (:mod:`~honeyhive_experiment.verdict`). Everything is handed in, as one
+:class:`Job` — the settings, the config, the HoneyHive client, the clock — so tests run these against the local
+backend; the invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts and renders the result.
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ the embedded backend's warning (:func:`judge`)."""
 __all__ = [
     "FORK_WITHOUT_SECRETS",
     "MAX_TABLE_ROWS",
+    "Job",
     "PublishedRun",
     "Recorded",
     "ShardResult",
@@ -164,6 +165,20 @@ __all__ = [
     "stamp_verdict",
     "with_details",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One invocation, as the flow takes it: its settings, its experiment file, the backend's client and its clock
+    (``now``: when it started, from which a baseline's age is counted and the report is dated). The invocation layer
+    (:mod:`~honeyhive_experiment.operations`) builds it once and hands it down; a function that needs more than one of
+    its parts takes it, one that needs only one part takes that part."""
+
+    settings: Settings
+    config: ExperimentConfig
+    client: HoneyHiveClient
+    now: datetime
+
 
 # ----------------------------------------------------------------------------------------------- preparing
 
@@ -324,12 +339,11 @@ def _close_file(path: Path, root: Path) -> str | None:
     return None
 
 
-def prepare_dataset(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, read: bool = True
-) -> PreparedDataset:
+def prepare_dataset(job: Job, *, read: bool = True) -> PreparedDataset:
     """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
     see dataset_identity.py), a managed one is fetched. ``read`` false (``runs``: which runs are this dataset's, as
     its path says): a file is not read, nor need it exist or parse (mid-edit), and the dataset has no datapoints."""
+    settings, config = job.settings, job.config
     root, config_path = settings.root, str(settings.config_path)
     records = Rows() if not read and config.dataset.path is not None else dataset_records(config, settings)
     if records is not None:
@@ -338,7 +352,7 @@ def prepare_dataset(
         prepared = external_dataset(records, identity=identity)
         return dataclasses.replace(prepared, file=config.dataset.path, lines=records.lines)
     try:
-        return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
+        return managed_dataset(job.client, dataset_id=config.dataset.id, name=config.dataset.name)
     except NotFoundError:
         if settings.api_key:
             raise
@@ -358,15 +372,11 @@ def embedded_has_no_dataset(config: ExperimentConfig, config_path: str) -> Confi
 
 
 def run_spec(
-    settings: Settings,
-    config: ExperimentConfig,
-    dataset: PreparedDataset,
-    code: UserCode | None = None,
-    *,
-    watch: Watch | None = None,
+    job: Job, dataset: PreparedDataset, code: UserCode | None = None, *, watch: Watch | None = None
 ) -> RunSpec:
     """How the experiment file's run is made (``code``: the imported function and evaluators; a report job, which
     imports no user code, completes the run with the same name, metadata and configuration)."""
+    settings, config = job.settings, job.config
     stamp = dataset.identity.stamp() if dataset.identity is not None else {}
     trials = settings.trials or config.trials
     metadata = {
@@ -435,9 +445,7 @@ class Recorded:
 
 
 @contextmanager
-def _user_code(
-    settings: Settings, config: ExperimentConfig, dataset: PreparedDataset, watch: Watch
-) -> Iterator[RunSpec]:
+def _user_code(job: Job, dataset: PreparedDataset, watch: Watch) -> Iterator[RunSpec]:
     """The run's spec, its user code imported, while that code runs: in the working directory
     (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by the instrumentations the
     experiment file names. They are switched on before the import, so that a client (or a library's function) the
@@ -445,79 +453,68 @@ def _user_code(
     cost (a corpus embedded, a warm-up), none of a datapoint's work (:func:`at_import`), however late a call opened
     then ends: one count of the calls in no datapoint from the import to the run's end (the spec's ``counted``); the
     user's own spans are routed from the run on, after the code set its own global tracer provider, if it does."""
+    settings, config = job.settings, job.config
     instrumentations = load_instrumentations(config, str(settings.config_path))
     with switched_on(instrumentations, route=False), counting_outside(importing=True) as counted:
         workspace = (settings.workspace or Path()) if settings.as_action else None  # its hints: the inputs
         code = load_user_code(config, str(settings.config_path), settings.root, workspace=workspace)
         counted.imported()  # one count from here to the run's end: a call opened till now is a setup cost
-        spec = dataclasses.replace(run_spec(settings, config, dataset, code, watch=watch), counted=counted)
+        spec = dataclasses.replace(run_spec(job, dataset, code, watch=watch), counted=counted)
         with in_repository(settings.root), route_global_spans() if instrumentations else nullcontext():
             yield spec
 
 
-def _dataset_to_record(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime
-) -> PreparedDataset:
+def _dataset_to_record(job: Job) -> PreparedDataset:
     """The dataset a run (or a shard of one) is about to record, once the baseline the invocation names
     (``--baseline``, ``baseline-run-id``, the file's ``baseline.run_id``) is found: one that cannot be is said
     before any datapoint runs, the file's at its line, not after every datapoint (of every shard) was recorded."""
-    dataset = prepare_dataset(settings, config, client)
-    if settings.baseline_run_id or config.baseline.run_id:
-        find_baseline(client, settings, baseline_query(config, settings, dataset, now=now))
+    dataset = prepare_dataset(job)
+    if job.settings.baseline_run_id or job.config.baseline.run_id:
+        find_baseline(job, baseline_query(job, dataset))
     return dataset
 
 
-def run_experiment(
-    settings: Settings,
-    config: ExperimentConfig,
-    client: HoneyHiveClient,
-    *,
-    now: datetime,
-    watch: Watch,
-    for_error: Recorded,
-) -> Judgement:
+def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     """Run the experiment as one HoneyHive run, then judge it; ``for_error``: what an error after it reports."""
     enter(watch.cancel, "preparing the run")
-    dataset = _dataset_to_record(settings, config, client, now=now)
-    ingested = Deadline(config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
-    with _user_code(settings, config, dataset, watch) as spec:
+    dataset = _dataset_to_record(job)
+    ingested = Deadline(job.config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
+    with _user_code(job, dataset, watch) as spec:
         said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
-        result = record_run(said, dataset, client=client, deadline=ingested)
+        result = record_run(said, dataset, client=job.client, deadline=ingested)
     for_error.run_id = result.run_id
-    _say_timeout(settings, config, result.outcomes)
+    _say_timeout(job, result.outcomes)
     try:
-        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel, deadline=ingested)
+        return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in result.outcomes if o.recorded]
-        marked = finish_run(client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+        marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
 
 
-def _say_timeout(settings: Settings, config: ExperimentConfig, outcomes: Iterable[DatapointOutcome]) -> None:
+def _say_timeout(job: Job, outcomes: Iterable[DatapointOutcome]) -> None:
     """A warning at the experiment file's ``timeout`` (its line, or the file when it is the default) when a
     datapoint did not return within it: each error says the seconds, not what sets them."""
+    config = job.config
     if timed_out := sum(o.status is OutcomeStatus.TIMEOUT for o in outcomes):
         said = f"{timed_out} datapoint(s) did not return within {config.timeout:g} s, " + (
             "the limit set here: raise it if they need longer"
             if "timeout" in config.model_fields_set
             else "the default limit: set timeout: (seconds) to give them longer"
         )
-        log.warning("%s", config_error_at(settings.config_path, ("timeout",), said))
+        log.warning("%s", config_error_at(job.settings.config_path, ("timeout",), said))
 
 
 # ------------------------------------------------------------------------------------------------ judge
 
 
 def judge(
-    client: HoneyHiveClient,
-    config: ExperimentConfig,
-    settings: Settings,
+    job: Job,
     result: ExperimentResult,
     dataset: PreparedDataset,
     *,
-    now: datetime,
     cancel: threading.Event | None = None,
     pick: bool = True,
     deadline: Deadline | None = None,
@@ -528,12 +525,13 @@ def judge(
     as its check judged it, with none: still neutral under a strategy that looks for one). ``deadline``: the one
     ``ingestion.timeout`` of the run's waits, which the wait for its summary started: a lagging comparison is asked
     again only for what that wait left of it (none given: a whole ``ingestion.timeout``)."""
+    settings, config, client = job.settings, job.config, job.client
     # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
     # trend: each reads as far as it needs, and what one has read the others are handed without asking again
     for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
-    query = baseline_query(config, settings, dataset, now=now, exclude=(result.run_id,))  # which runs are its own
+    query = baseline_query(job, dataset, exclude=(result.run_id,))  # which runs are its own
     enter(cancel, "choosing the baseline")
-    baseline = find_baseline(client, settings, query, runs=for_baseline) if pick or settings.baseline_run_id else None
+    baseline = find_baseline(job, query, runs=for_baseline) if pick or settings.baseline_run_id else None
     metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
     comparison = unpaired = baseline_result = baseline_errored = None
     assessment: dict[MetricKey | str, Assessment] = {}
@@ -638,12 +636,14 @@ def judge(
     enter(cancel, "reading the key metrics' trend")
     trend, trend_notes = key_metric_trend(client, config, query, runs=for_trend)
     return dataclasses.replace(
-        judgement_without_run(settings, config, decision, now=now),
+        judgement_without_run(settings, config, decision, now=job.now),
         run_id=result.run_id,
         run_url=settings.run_link(result.run_id),
         summary=result.summary,
         comparison=comparison,
-        baseline=_baseline_info(baseline, baseline_result, result, dataset, settings, stood_in),
+        baseline=_baseline_info(
+            baseline, baseline_result, len(result.summary.datapoint_ids) or len(dataset.datapoints), settings, stood_in
+        ),
         outcomes=result.outcomes,
         notes=(*notes, *trend_notes),
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
@@ -743,8 +743,7 @@ def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSu
 def _baseline_info(
     baseline: Baseline | None,
     baseline_result: ExperimentResultSummary | None,
-    result: ExperimentResult,
-    dataset: PreparedDataset,
+    total: int,
     settings: Settings,
     stood_in: str | None,
 ) -> BaselineInfo | None:
@@ -763,7 +762,7 @@ def _baseline_info(
         commit_sha=baseline.commit_sha,
         branch=baseline.branch,
         created_at=baseline.created_at,
-        total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
+        total_datapoints=total,
         why=why,
         dirty=is_dirty(baseline.run),
         passed=check_passed(baseline.run, lambda: baseline_result.success if baseline_result is not None else None),
@@ -782,23 +781,16 @@ def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> in
     return configured if isinstance(configured, int) and not isinstance(configured, bool) and configured > 1 else 1
 
 
-def baseline_query(
-    config: ExperimentConfig,
-    settings: Settings,
-    dataset: PreparedDataset,
-    *,
-    now: datetime,
-    exclude: tuple[str, ...] = (),
-) -> BaselineQuery:
+def baseline_query(job: Job, dataset: PreparedDataset, *, exclude: tuple[str, ...] = ()) -> BaselineQuery:
     """Which runs are the experiment's own, and which of them is the baseline asked for, for a run of ``dataset``
-    made where ``settings.ci`` says (``exclude``: the run being judged): one query for the baseline
+    made where the job's ``settings.ci`` says (``exclude``: the run being judged): one query for the baseline
     (:func:`find_baseline`), the note on other files' runs and the key metrics' trend alike."""
-    ci = settings.ci
+    settings, config, ci = job.settings, job.config, job.settings.ci
     return BaselineQuery(
         experiment=config.name,
         dataset_id=dataset.identity or dataset.dataset_id,
         policy=config.baseline,
-        now=now,
+        now=job.now,
         config_file=settings.config_file,
         repository=ci.repository,
         merge_base_sha=ci.merge_base_sha,
@@ -812,17 +804,16 @@ def baseline_query(
     )
 
 
-def find_baseline(
-    client: HoneyHiveClient, settings: Settings, query: BaselineQuery, *, runs: Iterable[ExperimentRun] | None = None
-) -> Baseline | None:
+def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRun] | None = None) -> Baseline | None:
     """The baseline ``query`` asks for (:func:`baseline_query`; the rules: :mod:`honeyhive_experiment.baseline`);
     ``settings.baseline_run_id`` when given. Outside GitHub Actions the previous run on the branch will do, whatever
     its result, so successive local runs compare with each other. ``runs``: the experiment's completed runs, when the
     caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
     (``--baseline``'s is said as it is)."""
+    settings = job.settings
     try:
         return choose_baseline(
-            client,
+            job.client,
             query,
             explicit_run_id=settings.baseline_run_id,
             ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
@@ -892,11 +883,12 @@ def _recorded_sessions(client: HoneyHiveClient, run_id: str) -> Counter[str]:
         return Counter()
 
 
-def shared_run_id_of(settings: Settings, experiment: str) -> str:
+def shared_run_id_of(job: Job) -> str:
     """The run every job of one workflow run records into for one experiment file (``mode: run`` shards and their
     ``report`` job)."""
+    settings = job.settings
     workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment, settings.config_file)
+    return shared_run_id(settings.ci.repository or "local", workflow_run, job.config.name, settings.config_file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -909,9 +901,7 @@ class ShardResult:
     trials: int
 
 
-def record_shard(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
-) -> ShardResult:
+def record_shard(job: Job, *, watch: Watch) -> ShardResult:
     """``mode: run``: record this shard (or the whole dataset) into the shared run and leave it ``running`` for the
     report job.
 
@@ -920,17 +910,17 @@ def record_shard(
     other terms (shard count, trials, experiment file), or a named baseline that cannot be found, is refused before
     anything runs (:class:`ShardsDisagree`, :class:`BaselineError`).
     """
-    run_id = shared_run_id_of(settings, config.name)
-    dataset = _dataset_to_record(settings, config, client, now=now)
+    client, shard, run_id = job.client, job.settings.shard, shared_run_id_of(job)
+    dataset = _dataset_to_record(job)
     mine = list(dataset.datapoints)
-    if settings.shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
-        mine = select(mine, [dp.id for dp in mine], settings.shard)
+    if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
+        mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
-    with _user_code(settings, config, dataset, watch) as spec:
+    with _user_code(job, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
     errored = _errored_earlier(client, run_id, skipped) if skipped else 0  # a first attempt reads nothing more
-    return ShardResult(run_id, settings.shard, len(skipped), errored, tuple(outcomes), spec.trials)
+    return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
 
 
 def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[str]) -> int:
@@ -946,9 +936,7 @@ def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[s
     return len(errored)
 
 
-def report_shared_run(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, for_error: Recorded
-) -> Judgement:
+def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
     """``mode: report``: wait until the backend holds every datapoint of the dataset, mark the run completed with
     every session id, then judge it like a single-job run; one ``ingestion.timeout`` bounds all its waits, from the
     first on (for the shards' datapoints, the run's summary, a lagging comparison). ``for_error``: what an error after
@@ -958,9 +946,10 @@ def report_shared_run(
     out, and :class:`ShardsDisagree` as soon as the run shows it was started with other terms (shard count,
     trials, experiment file), or once complete when it holds a datapoint scored twice or one of another dataset.
     """
-    run_id = shared_run_id_of(settings, config.name)
-    dataset = prepare_dataset(settings, config, client)
-    spec = run_spec(settings, config, dataset)
+    settings, config, client = job.settings, job.config, job.client
+    run_id = shared_run_id_of(job)
+    dataset = prepare_dataset(job)
+    spec = run_spec(job, dataset)
     wanted = dataset.datapoint_ids
     owners = {session_id_for(run_id, i, t): i for i in wanted for t in range(spec.trials)}  # session → datapoint
     missing = wanted
@@ -1003,7 +992,7 @@ def report_shared_run(
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
-        return judge(client, config, settings, result, dataset, now=now, deadline=ingested)
+        return judge(job, result, dataset, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
         marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
@@ -1086,9 +1075,7 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
         )
 
 
-def republish(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, published: PublishedRun, *, now: datetime
-) -> Judgement:
+def republish(job: Job, published: PublishedRun) -> Judgement:
     """``mode: publish``: judge a run an earlier job recorded, from the backend's own result.
 
     The report.json it came with only says which run, baseline and pull request — never the numbers,
@@ -1100,7 +1087,8 @@ def republish(
     note says so). A pass or neutral verdict for a triggering workflow run whose conclusion is not ``success`` is
     refused: the comment is never greener than the check.
     """
-    run = ExperimentRun.model_validate(client.get_run(published.run_id))
+    settings, config = job.settings, job.config
+    run = ExperimentRun.model_validate(job.client.get_run(published.run_id))
     _check_published_run(run, settings, published)
     if run.name and run.name != config.name:  # the pull request renamed it: titled, and its trend found, as its check's
         config = config.model_copy(update={"name": run.name})
@@ -1132,11 +1120,8 @@ def republish(
             raise ReportError(excerpt(message, 500), key=excerpt(exc.key or "", 200) or None) from None
     explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
     judgement = _judge_recorded(
-        client,
-        config,
-        settings,
+        dataclasses.replace(job, config=config),
         run,
-        now=now,
         baseline_run_id=explicit,
         ranges_are_the_runs=rules is not None,
         notes=notes,
@@ -1247,12 +1232,9 @@ def _unfinished(run: ExperimentRun, again: str) -> str | None:
 
 
 def _judge_recorded(
-    client: HoneyHiveClient,
-    config: ExperimentConfig,
-    settings: Settings,
+    job: Job,
     run: ExperimentRun,
     *,
-    now: datetime,
     baseline_run_id: str | None,
     ranges_are_the_runs: bool,
     notes: tuple[str, ...],
@@ -1267,6 +1249,7 @@ def _judge_recorded(
     (:func:`recorded_outcomes`). ``notes``: the caller's, after the judgement's own. ``ranges_are_the_runs`` false:
     ``config``'s passing ranges need not be those the run was made with, so only those the backend reports a range of
     the run for judge it, and the others are never shown as the run's (:func:`_unknown_ranges` says which)."""
+    client, config, settings = job.client, job.config, job.settings
     judged, stamped_baseline, _ = _stamped_check(run)
     judged = judged and check_verdict(run) != Verdict.ERROR  # an error's stamp holds no baseline: none was judged
     from_stamp = judged and not baseline_run_id
@@ -1289,7 +1272,8 @@ def _judge_recorded(
     commit = sha if isinstance(sha, str) else None
     update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
     settings = settings.model_copy(update=update).with_ci(repository=repository, sha=commit, dirty=is_dirty(run))
-    judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged, deadline=ingested)
+    job = dataclasses.replace(job, config=config, settings=settings)
+    judgement = judge(job, result, dataset, pick=not judged, deadline=ingested)
     decision, baseline, stood_in = judgement.decision, judgement.baseline, None
     if run.datapoint_count is None and not run.datapoint_ids:  # nothing says that a datapoint was never recorded
         unknown = (
@@ -1315,9 +1299,7 @@ def _judge_recorded(
 # ------------------------------------------------------------------------------------------------- view
 
 
-def review(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, run_id: str | None, *, now: datetime
-) -> Judgement:
+def review(job: Job, run_id: str | None) -> Judgement:
     """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else this experiment file's
     latest run. It is compared with ``--baseline``, else with the baseline its check used
     (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
@@ -1330,14 +1312,15 @@ def review(
     rules, would mislead), naming what was looked for, and when the run is not completed. A run named by its id that
     carries no experiment-file stamp (evaluate()'s, an older version's) is judged by this file's rules, and a note
     says so unless this is the default file (whose run such a run counts as, for baselines too)."""
+    settings, config = job.settings, job.config
     if run_id is None:
-        run_id = _latest_run(client, config.name, settings)
+        run_id = _latest_run(job)
     elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
         raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
     else:
         run_id = run_id_as_named(run_id)
     try:
-        run = ExperimentRun.model_validate(client.get_run(run_id))
+        run = ExperimentRun.model_validate(job.client.get_run(run_id))
     except NotFoundError:
         message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
         raise ArgumentError("RUN_ID", message) from None
@@ -1363,18 +1346,15 @@ def review(
             " which datapoints passed is what the backend recorded, by the passing ranges the run was made with.",
         )
     return _judge_recorded(
-        client,
-        config,
-        settings,
+        dataclasses.replace(job, config=config),
         run,
-        now=now,
         baseline_run_id=settings.baseline_run_id,
         ranges_are_the_runs=ranges_are_the_runs,
         notes=notes,
     )
 
 
-def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) -> str:
+def _latest_run(job: Job) -> str:
     """The experiment's newest run of this experiment file in this repository, as baselines are (the backend's
     ``name`` filter is a substring match: the name is checked; another file of that name has its own rules). A run
     without an experiment-file stamp (evaluate()'s, an older version's) counts as the default file's, as for
@@ -1382,10 +1362,11 @@ def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) ->
     The newest completed one: a newer run still running or cancelled is passed over, and said so (none completed:
     the newest, which :func:`review` refuses, saying why)."""
     unstamped = unfinished = None
-    config_file = settings.config_file  # read once: it looks for the repository's root on disk
-    for raw in client.iter_runs(max_pages=5, name=experiment):
+    experiment = job.config.name
+    config_file = job.settings.config_file  # read once: it looks for the repository's root on disk
+    for raw in job.client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
-        if run.name == experiment and same_origin(run, config_file, settings.ci.repository):
+        if run.name == experiment and same_origin(run, config_file, job.settings.ci.repository):
             if _unfinished(run, "") is None:
                 if unfinished is not None:
                     shown = f"run {unfinished.run_id} is {unfinished.status}, not completed"
@@ -1412,7 +1393,7 @@ MAX_TABLE_ROWS = 5000
 worse."""
 
 
-def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
+def with_details(job: Job, judgement: Judgement) -> Judgement:
     """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
     metric values and explanations, for the HTML report's table, each linked to its session's page in the app
     (:meth:`~honeyhive_experiment.settings.Settings.session_link`). At most :data:`MAX_TABLE_ROWS` datapoints are
@@ -1420,6 +1401,7 @@ def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settin
     then those the backend's comparison says got worse (in their metric's direction), then the rest in the
     backend's order. With trials, a datapoint's texts are its first trial's and its values the backend's summary's
     (its means)."""
+    client, settings = job.client, job.settings
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:
         return judgement

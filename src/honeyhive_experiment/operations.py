@@ -64,6 +64,7 @@ from honeyhive_experiment.errors import (
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
     FORK_WITHOUT_SECRETS,
+    Job,
     PublishedRun,
     Recorded,
     Watch,
@@ -259,19 +260,20 @@ class _Invocation:
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
         watch = Watch(self.cancel, self.progress)
         with connect(settings, create=True) as client:
+            job = Job(settings, config, client, self.now)
             if settings.mode is Mode.RUN:
-                shard = record_shard(settings, config, client, now=self.now, watch=watch)
+                shard = record_shard(job, watch=watch)
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
             recorded = Recorded()  # the error report's once the flow raised: a judgement made says its own warnings
             try:
                 if settings.mode is Mode.REPORT:
                     cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
-                    judgement = report_shared_run(settings, config, client, now=self.now, for_error=recorded)
+                    judgement = report_shared_run(job, for_error=recorded)
                 elif published is not None:
                     cancellation.enter(self.cancel, "reading the published run")
-                    judgement = republish(settings, config, client, published, now=self.now)
+                    judgement = republish(job, published)
                 else:
-                    judgement = run_experiment(settings, config, client, now=self.now, watch=watch, for_error=recorded)
+                    judgement = run_experiment(job, watch=watch, for_error=recorded)
             except Exception as exc:  # a run recorded, then an error (a bug of ours too): stamped so, never a baseline
                 self.recorded = recorded
                 run_id = (exc.run_id if isinstance(exc, ExperimentError) else None) or recorded.run_id
@@ -280,7 +282,7 @@ class _Invocation:
                 raise
             if self.html_file is not None:  # the backend cannot give the table: the page says it is missing
                 try:
-                    judgement = with_details(client, judgement, settings)
+                    judgement = with_details(job, judgement)
                 except HoneyHiveError as exc:
                     log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
             return self.finish(judgement, client)
@@ -888,9 +890,10 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     config = _experiment_file(settings, comment=False, loaded=loaded)
     missing = None
     with connect(settings) as client:
-        dataset = prepare_dataset(settings, config, client, read=False)
+        job = Job(settings, config, client, now)
+        dataset = prepare_dataset(job, read=False)
         try:
-            baseline = find_baseline(client, settings, baseline_query(config, settings, dataset, now=now))
+            baseline = find_baseline(job, baseline_query(job, dataset))
         except BaselineError as exc:
             baseline, missing = None, str(exc)
         file, repository = settings.config_file, settings.ci.repository
@@ -916,13 +919,14 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     settings = locate(settings)
     config = _experiment_file(settings, comment=False, loaded=loaded)
     with connect(settings) as client:
+        job = Job(settings, config, client, now)
         try:
-            judgement = review(settings, config, client, run_id, now=now)
+            judgement = review(job, run_id)
         except ArgumentError as exc:  # of the latest run when no RUN_ID was given: no "RUN_ID:" before it then
             if run_id is not None or exc.argument != "RUN_ID":
                 raise
             raise ExperimentError(exc.message) from None
-        judgement = with_details(client, judgement, settings)
+        judgement = with_details(job, judgement)
     target = settings.html_path
     if target is None:  # the default path, named by the run (--html was checked with the rest, before the work)
         name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from honeyhive_experiment import (
     managed_dataset,
 )
 from honeyhive_experiment.config import DatasetConfig, ExperimentConfig
-from honeyhive_experiment.flow import prepare_dataset
+from honeyhive_experiment.flow import Job, prepare_dataset
 from honeyhive_experiment.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -240,7 +241,7 @@ def test_the_experiment_file_names_a_managed_dataset_by_its_id_or_its_name(
     settings = Settings(working_directory=tmp_path)
     for named in (DatasetConfig(id=dataset_id), DatasetConfig(name="named-in-the-file")):
         config = ExperimentConfig(name="managed", function="app:answer", dataset=named)
-        prepared = prepare_dataset(settings, config, hh)
+        prepared = prepare_dataset(Job(settings, config, hh, datetime.now(UTC)))
         assert prepared.external is False
         assert prepared.dataset_id == dataset_id
         assert [dp.id for dp in prepared.datapoints] == ids

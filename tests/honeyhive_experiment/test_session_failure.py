@@ -69,7 +69,7 @@ def test_a_row_the_backend_never_recorded_is_counted_and_fails_the_check() -> No
     from datetime import UTC, datetime
 
     from honeyhive_experiment.config import parse_config
-    from honeyhive_experiment.flow import judge
+    from honeyhive_experiment.flow import Job, judge
     from honeyhive_experiment.report import build_report, render_terminal
     from honeyhive_experiment.settings import Settings
     from honeyhive_experiment.verdict import Verdict
@@ -79,7 +79,7 @@ def test_a_row_the_backend_never_recorded_is_counted_and_fails_the_check() -> No
     dataset = external_dataset(RECORDS)
     with LocalBackend() as backend, SessionsDownFor(backend.url, backend.api_key) as client:
         result = evaluate(app, dataset, client=client, max_workers=4, timeout=30)
-        judgement = judge(client, config, Settings(command="run"), result, dataset, now=datetime.now(UTC))
+        judgement = judge(Job(Settings(command="run"), config, client, datetime.now(UTC)), result, dataset)
     assert judgement.decision.verdict is Verdict.FAIL
     assert judgement.decision.reasons[0].startswith("1 datapoint(s) of the dataset were not recorded by the backend")
     assert "Verdict: FAIL (3 of 4 datapoints passed, 1 not recorded)" in render_terminal(build_report(judgement))
