@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, SettingsError, as_error
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
-from honeyhive_experiment.streams import CannotWrite, Standard, discard, redacted_output
+from honeyhive_experiment.streams import CannotWrite, ClosedPipe, Standard, discard, redacted_output
 from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
                     return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
             except Exception as exc:  # not carried out: each problem on its own line (a config error has several)
-                if isinstance(exc, BrokenPipeError | CannotWrite):  # the process's, below
+                if isinstance(exc, ClosedPipe):  # the process's output (CannotWrite too), below; not the user's
                     raise
                 from honeyhive_experiment.report.markdown import plain_lines
 

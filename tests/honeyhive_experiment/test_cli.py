@@ -125,6 +125,15 @@ class _Odd:
 
 
 odd = _Odd()
+
+
+class _Piping:
+    @property
+    def __call__(self):  # the user's own BrokenPipeError, not a reader of our output going away
+        raise BrokenPipeError("no pipe today")
+
+
+piping = _Piping()
 """
 
 
@@ -1364,6 +1373,21 @@ def test_validate_says_an_unexpected_error_in_a_line_and_exits_2(
     assert code == 2, output
     assert "error: unexpected RuntimeError: no call today\n" in output, output
     assert "Traceback" not in output
+
+
+def test_a_broken_pipe_of_the_users_code_is_its_error_not_a_closed_output(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every BrokenPipeError was taken for a reader of the output gone away (`| head`): validate and run exited 141
+    saying nothing, and run wrote no report. Only our own output's closed pipe is that."""
+    _write(repo, GOOD + "  - probed:piping\n")
+    code, output = _validate(repo, capsys)
+    assert (code, "error: unexpected BrokenPipeError: no pipe today\n" in output) == (2, True), output
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)], environ={})
+    output = capsys.readouterr().err
+    assert (code, "BrokenPipeError: no pipe today" in output) == (2, True), output
+    assert json.loads(report.read_text())["verdict"] == "error"
 
 
 def test_validate_prints_no_terminal_escape_of_a_metric_name(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
