@@ -44,8 +44,6 @@ from contextlib import contextmanager, suppress
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
-from honeyhive_experiment.models.outcomes import excerpt
-
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
@@ -521,6 +519,8 @@ def _leftover_wait(environ: Mapping[str, str]) -> float:
     if value.isascii() and value.isdigit() and len(value) <= 4 and 1 <= int(value) <= 3600:
         return float(value)
     if value:
+        from honeyhive_experiment.models.outcomes import excerpt  # pydantic's models: not at every exit (a usage error)
+
         logging.getLogger(__name__).warning(
             f"environment {EXIT_WAIT_VARIABLE}: expected a whole number of seconds from 1 to 3600, got"
             f" {excerpt(value)!r}; waiting {LEFTOVER_WAIT:g} s for what your code left running"

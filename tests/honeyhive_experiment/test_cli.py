@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -1018,6 +1020,23 @@ def test_argparses_usage_error_shows_no_secret_of_the_environment(
     assert output.err.startswith("usage: python -m honeyhive_experiment"), output
     assert words in output.err, output
     assert not _pieces_of_the_secret(output.out, output.err), output
+
+
+# what a usage error has no use for: pydantic's models, the report's builders and renderers, the HTTP client, tracing
+HEAVY = ("pydantic", "honeyhive_experiment.settings", "honeyhive_experiment.report.build", "httpx", "opentelemetry")
+
+
+@pytest.mark.parametrize("argv", [["runs", "--limit", "x"], ["run", "--frobnicate"], ["--help"]])
+def test_a_usage_error_is_said_before_the_heavy_modules_load(argv: list[str]) -> None:
+    """``runs --limit x`` took ~0.5 s of CPU: its message's redaction imported the whole report package (its
+    ``__init__`` loaded every renderer) and the settings (pydantic, the models) for the environment's secrets, and
+    the bounded exit the models again. The process's own command, as ``python -m`` runs it."""
+    env = {**os.environ, "HH_API_KEY": "hh_Zq9wK2xv7Lm4p2Rt8yU7cW"}
+    command = [sys.executable, "-X", "importtime", "-m", "honeyhive_experiment", *argv]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == (0 if argv == ["--help"] else 2), done.stderr
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not {name for name in loaded if name.startswith(HEAVY)}, sorted(loaded)
 
 
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
