@@ -239,6 +239,7 @@ def test_no_catch_all_module_names() -> None:
 INTERNAL_SIGNALS = {
     "honeyhive_experiment.jsonstream.NotJson",  # the client turns it into an ApiError
     "honeyhive_experiment.cancellation.Interrupted",  # a KeyboardInterrupt: the flow turns it into ExperimentCancelled
+    "honeyhive_experiment.streams.ClosedPipe",  # a BrokenPipeError of our own output: the CLI exits 141
     "honeyhive_experiment.streams.CannotWrite",  # a BrokenPipeError: the CLI says it and exits 2
 }
 

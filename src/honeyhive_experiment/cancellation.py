@@ -44,8 +44,6 @@ from contextlib import contextmanager, suppress
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
-from honeyhive_experiment.models.outcomes import excerpt
-
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
@@ -342,6 +340,9 @@ def _run_last() -> None:
         threading.Event().wait()  # and ends the process
     _last_begun.set()
     _run_ours()
+    if threading.current_thread() is threading.main_thread():  # Python's exit: nothing is left but its teardown
+        for signum in _SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _run_ours() -> None:
@@ -363,7 +364,10 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
     once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
-    that wait is over, does what it did before.
+    that wait is over, does what it did before. Once ours (:func:`at_exit`'s) have run, after the user's, both are
+    ignored: what is left is Python's teardown (the modules' objects collected, up to a second or more on a loaded
+    runner), where Python gives them their default action back, so a job cancelled then ended 143 after its report had
+    said its verdict; nothing is left to stop (SIGKILL still ends a teardown that hangs).
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
@@ -521,6 +525,8 @@ def _leftover_wait(environ: Mapping[str, str]) -> float:
     if value.isascii() and value.isdigit() and len(value) <= 4 and 1 <= int(value) <= 3600:
         return float(value)
     if value:
+        from honeyhive_experiment.models.outcomes import excerpt  # pydantic's models: not at every exit (a usage error)
+
         logging.getLogger(__name__).warning(
             f"environment {EXIT_WAIT_VARIABLE}: expected a whole number of seconds from 1 to 3600, got"
             f" {excerpt(value)!r}; waiting {LEFTOVER_WAIT:g} s for what your code left running"

@@ -14,8 +14,8 @@ The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_e
 
 Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
 file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt, 141 when what
-reads the output closes it (``| head``). Heavy modules are imported inside the commands, so ``--help`` starts
-fast.
+reads the output closes it (``| head``). Heavy modules are imported inside the commands, so ``--help`` and a usage
+error are fast.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, SettingsError, as_error
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
-from honeyhive_experiment.streams import CannotWrite, Standard, discard, redacted_output
+from honeyhive_experiment.streams import CannotWrite, ClosedPipe, Standard, discard, redacted_output
 from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
                     return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
             except Exception as exc:  # not carried out: each problem on its own line (a config error has several)
-                if isinstance(exc, BrokenPipeError | CannotWrite):  # the process's, below
+                if isinstance(exc, ClosedPipe):  # the process's output (CannotWrite too), below; not the user's
                     raise
                 from honeyhive_experiment.report.markdown import plain_lines
 
@@ -277,8 +277,8 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
 def _redacted(message: str, env: Mapping[str, str]) -> str:
     """A usage error's ``message`` as printed before there are settings: redacted of the secrets of the environment (the
     action's inputs' too) and the common shapes, as it shows."""
+    from honeyhive_experiment.connection import environment_secrets
     from honeyhive_experiment.report.redact import Redactor
-    from honeyhive_experiment.settings import environment_secrets
 
     return Redactor(environment_secrets(env)).redact_shown(message)
 

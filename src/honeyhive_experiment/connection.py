@@ -9,6 +9,9 @@ The public entry points that stand in for the SDK's (:func:`~honeyhive_experimen
 written for the SDK keeps working. This is the one module besides ``cli.py`` that reads ``os.environ``, and only
 these names, only for a value the caller did not pass (tests/test_architecture.py holds it to one line).
 
+Which variables of an environment hold secrets (:func:`environment_secrets`: HoneyHive's keys among them) is said
+here too, without loading pydantic's models: a usage error is redacted of them before any settings exist.
+
 The connection's other parameters live here too: :class:`RetryPolicy`, :class:`Timeouts`, the :class:`Circuit`
 (and its deadline) and the TLS setting per URL; :mod:`honeyhive_experiment.client` uses them, and knows the
 routes.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import ssl
 import threading
 import time
@@ -28,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from honeyhive_experiment.errors import ArgumentError
-from honeyhive_experiment.models.outcomes import excerpt
 
 DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
 API_KEY_VARIABLES = ("HH_API_KEY", "HONEYHIVE_API_KEY")
@@ -221,6 +224,42 @@ def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str]
     return next((text.strip() for text in candidates if text and text.strip()), None)
 
 
+# tokens the runner itself puts into a Docker action's environment; never to be printed either
+_RUNNER_SECRET_VARIABLES = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+# and every HoneyHive key the environment holds, not only the one used (the user's code may print another): also
+# those of HoneyHive's newer SDKs and CLI (the project, fine-grained data plane and control plane keys)
+_HONEYHIVE_KEY_VARIABLES = ("HH_PROJECT_API_KEY", "HH_DATA_PLANE_API_KEY", "HH_CONTROL_PLANE_API_KEY")
+_ENVIRONMENT_SECRETS = (
+    *_RUNNER_SECRET_VARIABLES,
+    *API_KEY_VARIABLES,
+    *INGESTION_KEY_VARIABLES,
+    *_HONEYHIVE_KEY_VARIABLES,
+)
+# and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
+# DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE): its last word TOKEN, SECRET, PASSWORD, PASSWD, APIKEY (also run
+# together: PGPASSWORD), KEY, PASS or PWD after another word (not PWD, the shell's folder), or a word SECRET,
+# PASSWORD or API_KEY anywhere. Not TOKENS (MAX_TOKENS) nor a TOKEN inside (ACTIONS_ID_TOKEN_REQUEST_URL).
+_SECRET_NAME = re.compile(
+    r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|APIKEY)$|(?:^|[_-])(?:KEY|PASS)$|[_-]PWD$"
+    r"|(?:^|[_-])(?:SECRET|PASSWORD|PASSWD|API[_-]KEY)(?:[_-]|$)"
+)
+# ... when its value has at least this many characters: every generated key or token is longer (HF's 37, OpenAI's
+# 51+, GitHub's 40), while what such names hold that is no secret is shorter (CACHE_KEY=v1, SORT_KEY=created_at,
+# POSTGRES_PASSWORD=postgres, a region, a flag) and would otherwise be blanked wherever it appears in the report
+_SECRET_NAME_MIN = 12
+
+
+def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets ``env`` holds: the runner's tokens, HoneyHive's keys, and the values of variables named as secrets
+    (:data:`_SECRET_NAME`). Never log this."""
+    return tuple(
+        value
+        for name, text in env.items()
+        if (value := text.strip())
+        and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
+    )
+
+
 MALFORMED_KEY = "has whitespace, a control character or a non-ASCII character in it (not shown)"
 """What :func:`malformed_key` refuses, as the entry points' messages say it (after "the key" or "the value": a short
 word, so that printed after ``api-key: `` the redactor's ``key: value`` secret shape does not take it)."""
@@ -286,6 +325,8 @@ def reason_in_body(response: Any) -> str | None:
     ``detail``), its first words within 500 characters (:func:`excerpt`: a word cut short could be a secret's piece,
     which no pattern of the redactor would find); None when the body has none. ``response`` is httpx's or
     requests'."""
+    from honeyhive_experiment.models.outcomes import excerpt  # pydantic's models: not for a usage error's redaction
+
     try:
         body = response.json()
     except ValueError:

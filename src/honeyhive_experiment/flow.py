@@ -1341,7 +1341,7 @@ def review(job: Job, run_id: str | None) -> Judgement:
     if not same_origin(run, settings.config_file, None):  # named by its id: viewed as asked, and said (the baseline
         # rules count it as the default file's)
         notes += (
-            f"Run {run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
+            f"Run {run.run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
             f" nothing says it was made from {settings.config_file}, whose gates and verdict rules judge it here;"
             " which datapoints passed is what the backend recorded, by the passing ranges the run was made with.",
         )

@@ -94,6 +94,7 @@ from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, li
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
+from honeyhive_experiment.streams import ClosedPipe
 from honeyhive_experiment.user_code import check_metric_names, check_produced_names, in_repository, load_user_code
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
@@ -200,7 +201,7 @@ class _Invocation:
             # read or written there, nor posted: the experiment's name is in the folder)
             self.report_file, self.html_file, self.post = None, None, None
             return self._error(exc, SettingsError(exc.key, exc.message))
-        except BrokenPipeError:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
+        except ClosedPipe:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
             raise
         except Exception as exc:  # the boundary: an error, expected or not, is an error verdict, never a traceback
             error = as_error(exc)
@@ -368,7 +369,7 @@ class _Invocation:
                     composed = compose(judgement, settings=self.settings)
                     verdict = composed.report.verdict
                     written = deliver(composed, settings=self.settings, report_file=None, post=posting)
-        except BrokenPipeError:  # what reads the terminal's report closed it (`| head`): the files were written first
+        except ClosedPipe:  # what reads the terminal's report closed it (`| head`): the files were written first
             raise
         except Exception:  # a bug of ours while delivering: the boundary ends the check in an error
             verdict = Verdict.ERROR

@@ -58,9 +58,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
-    INGESTION_KEY_VARIABLES,
     MALFORMED_KEY,
     SERVER_URL_VARIABLES,
+    environment_secrets,
     first_set,
     malformed_key,
 )
@@ -111,30 +111,6 @@ KNOWN_APP_URLS: Final = {
 }
 """The HoneyHive app of each API host the tool knows; another server's runs are linked only with ``app-url``
 (a wrong link is worse than none: a self-hosted or local backend's runs are not in HoneyHive's app)."""
-
-# tokens the runner itself puts into a Docker action's environment; never to be printed either
-_RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-# and every HoneyHive key the environment holds, not only the one used (the user's code may print another): also
-# those of HoneyHive's newer SDKs and CLI (the project, fine-grained data plane and control plane keys)
-_HONEYHIVE_KEY_VARIABLES: Final = ("HH_PROJECT_API_KEY", "HH_DATA_PLANE_API_KEY", "HH_CONTROL_PLANE_API_KEY")
-_ENVIRONMENT_SECRETS: Final = (
-    *_RUNNER_SECRET_VARIABLES,
-    *API_KEY_VARIABLES,
-    *INGESTION_KEY_VARIABLES,
-    *_HONEYHIVE_KEY_VARIABLES,
-)
-# and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
-# DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE): its last word TOKEN, SECRET, PASSWORD, PASSWD, APIKEY (also run
-# together: PGPASSWORD), KEY, PASS or PWD after another word (not PWD, the shell's folder), or a word SECRET,
-# PASSWORD or API_KEY anywhere. Not TOKENS (MAX_TOKENS) nor a TOKEN inside (ACTIONS_ID_TOKEN_REQUEST_URL).
-_SECRET_NAME: Final = re.compile(
-    r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|APIKEY)$|(?:^|[_-])(?:KEY|PASS)$|[_-]PWD$"
-    r"|(?:^|[_-])(?:SECRET|PASSWORD|PASSWD|API[_-]KEY)(?:[_-]|$)"
-)
-# ... when its value has at least this many characters: every generated key or token is longer (HF's 37, OpenAI's
-# 51+, GitHub's 40), while what such names hold that is no secret is shorter (CACHE_KEY=v1, SORT_KEY=created_at,
-# POSTGRES_PASSWORD=postgres, a region, a flag) and would otherwise be blanked wherever it appears in the report
-_SECRET_NAME_MIN: Final = 12
 
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
@@ -631,17 +607,6 @@ def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]
     named = settings.working_directory.as_posix() if settings.as_action else None
     if settings.install and (problem := refused_argument(settings.install, settings.root, named=named)) is not None:
         raise SettingsError(name, problem, kind=kind)
-
-
-def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
-    """The secrets ``env`` holds: the runner's tokens, HoneyHive's keys, and the values of variables named as secrets
-    (:data:`_SECRET_NAME`). Never log this."""
-    return tuple(
-        value
-        for name, text in env.items()
-        if (value := text.strip())
-        and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
-    )
 
 
 def _common(env: Mapping[str, str]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 GitHub Actions), the log written to them, a stream that cannot take what is written told apart from a closed pipe.
 
 :func:`redacted_output` sets them up around one command of :mod:`honeyhive_experiment.cli`, which maps
-:class:`CannotWrite` and ``BrokenPipeError`` to their exit codes. Heavy modules are imported inside the functions,
+:class:`CannotWrite` and :class:`ClosedPipe` to their exit codes. Heavy modules are imported inside the functions,
 so ``--help`` starts fast.
 """
 
@@ -56,7 +56,7 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
         yield
         for stream in (sys.stdout, sys.stderr):  # now: a stream that cannot take it is said while the command can
             stream.flush()
-    except BrokenPipeError as exc:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
+    except ClosedPipe as exc:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
         discard(*([exc.stream] if isinstance(exc, CannotWrite) else streams))  # a full one's: the other says it
         raise
     finally:
@@ -80,7 +80,12 @@ def _remove_handlers() -> None:
             root.removeHandler(handler)
 
 
-class CannotWrite(BrokenPipeError):
+class ClosedPipe(BrokenPipeError):
+    """What reads the process's standard output or error closed it (``| head``): the command stops quietly. Only
+    :class:`Standard` raises it: a ``BrokenPipeError`` the user's code raises (a socket's, its own) is its error."""
+
+
+class CannotWrite(ClosedPipe):
     """A standard stream that cannot take what is written, for another reason than a closed pipe (a full disk,
     ``> /dev/full``): the command ends as for a closed pipe (nothing blames the run for it), then says it."""
 
@@ -100,16 +105,16 @@ class Standard:
     def write(self, text: str) -> int:
         try:
             return self.stream.write(text)
-        except BrokenPipeError:
-            raise
+        except BrokenPipeError as exc:
+            raise ClosedPipe(exc.errno, exc.strerror, self.name) from None
         except OSError as exc:
             raise CannotWrite(exc, self.stream, self.name) from None
 
     def flush(self) -> None:
         try:
             self.stream.flush()
-        except BrokenPipeError:
-            raise
+        except BrokenPipeError as exc:
+            raise ClosedPipe(exc.errno, exc.strerror, self.name) from None
         except OSError as exc:
             raise CannotWrite(exc, self.stream, self.name) from None
 

@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -125,6 +127,15 @@ class _Odd:
 
 
 odd = _Odd()
+
+
+class _Piping:
+    @property
+    def __call__(self):  # the user's own BrokenPipeError, not a reader of our output going away
+        raise BrokenPipeError("no pipe today")
+
+
+piping = _Piping()
 """
 
 
@@ -1011,6 +1022,23 @@ def test_argparses_usage_error_shows_no_secret_of_the_environment(
     assert not _pieces_of_the_secret(output.out, output.err), output
 
 
+# what a usage error has no use for: pydantic's models, the report's builders and renderers, the HTTP client, tracing
+HEAVY = ("pydantic", "honeyhive_experiment.settings", "honeyhive_experiment.report.build", "httpx", "opentelemetry")
+
+
+@pytest.mark.parametrize("argv", [["runs", "--limit", "x"], ["run", "--frobnicate"], ["--help"]])
+def test_a_usage_error_is_said_before_the_heavy_modules_load(argv: list[str]) -> None:
+    """``runs --limit x`` took ~0.5 s of CPU: its message's redaction imported the whole report package (its
+    ``__init__`` loaded every renderer) and the settings (pydantic, the models) for the environment's secrets, and
+    the bounded exit the models again. The process's own command, as ``python -m`` runs it."""
+    env = {**os.environ, "HH_API_KEY": "hh_Zq9wK2xv7Lm4p2Rt8yU7cW"}
+    command = [sys.executable, "-X", "importtime", "-m", "honeyhive_experiment", *argv]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == (0 if argv == ["--help"] else 2), done.stderr
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not {name for name in loaded if name.startswith(HEAVY)}, sorted(loaded)
+
+
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
 def test_every_command_keeps_the_dataset_inside_the_working_directory(
     repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]
@@ -1364,6 +1392,21 @@ def test_validate_says_an_unexpected_error_in_a_line_and_exits_2(
     assert code == 2, output
     assert "error: unexpected RuntimeError: no call today\n" in output, output
     assert "Traceback" not in output
+
+
+def test_a_broken_pipe_of_the_users_code_is_its_error_not_a_closed_output(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every BrokenPipeError was taken for a reader of the output gone away (`| head`): validate and run exited 141
+    saying nothing, and run wrote no report. Only our own output's closed pipe is that."""
+    _write(repo, GOOD + "  - probed:piping\n")
+    code, output = _validate(repo, capsys)
+    assert (code, "error: unexpected BrokenPipeError: no pipe today\n" in output) == (2, True), output
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)], environ={})
+    output = capsys.readouterr().err
+    assert (code, "BrokenPipeError: no pipe today" in output) == (2, True), output
+    assert json.loads(report.read_text())["verdict"] == "error"
 
 
 def test_validate_prints_no_terminal_escape_of_a_metric_name(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,14 +19,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
-from honeyhive_experiment import HoneyHiveClient
+from honeyhive_experiment import HoneyHiveClient, flow
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.config import load_config
-from honeyhive_experiment.errors import ApiError, ArgumentError
+from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentError
 from honeyhive_experiment.experiment import evaluate
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.models.outcomes import OutcomeStatus
@@ -917,6 +917,48 @@ def test_view_of_a_run_no_experiment_file_stamped_judges_it_by_the_file_named_an
         " without an experiment-file stamp (evaluate()'s, an older version's) count as .honeyhive/experiment.yml's:"
         f" view one by its id (the newest: {made.run_id})"
     ) in capsys.readouterr().err
+
+
+def test_views_notes_name_the_run_as_the_backend_spells_it(
+    backend: LocalBackend,
+    hh: HoneyHiveClient,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backend that answers a run's id in another spelling (case) than the one typed: the note on a run without an
+    experiment-file stamp named the id as typed, the notes on its check's rules the backend's. Each says the
+    backend's, which later commands accept."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    moved = "experiments/bot.yml"  # not the default file: the note on a run without its stamp is said
+    (root / "experiments").mkdir()
+    (root / ".honeyhive" / "experiment.yml").rename(root / moved)
+    init_repository(root)
+    config = load_config(root / moved)
+    rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    with in_repository(root):
+        code = load_user_code(config, moved, root)
+        made = evaluate(
+            code.function, rows, client=hh, evaluators=code.evaluators, name=config.name, print_results=False
+        )
+    hh.update_run(made.run_id, {"metadata": {"check": {"verdict": "pass"}}})  # judged by an older version: no rules
+    get_run = HoneyHiveClient.get_run
+    spelt = made.run_id.upper()
+
+    def in_upper_case(self: HoneyHiveClient, run_id: str) -> dict[str, Any]:
+        return {**get_run(self, run_id), "run_id": spelt}
+
+    def said(*args: object, notes: tuple[str, ...], **kwargs: object) -> NoReturn:  # the backend knows no SPELT
+        raise ExperimentError("\n".join(notes))
+
+    monkeypatch.setattr(HoneyHiveClient, "get_run", in_upper_case)
+    monkeypatch.setattr(flow, "_judge_recorded", said)
+    environ = {"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}
+    assert main(["view", "--no-open", "-C", str(root), "--config", moved, made.run_id], environ=environ) == 2
+    notes = capsys.readouterr().err
+    assert f"Run {spelt}'s check recorded no rules" in notes, notes
+    assert f"Run {spelt} carries no experiment-file stamp" in notes, notes
+    assert made.run_id not in notes, notes
 
 
 RANGES = "  keyword_recall: {min: 0.5}\n"  # the quickstart's last passing range

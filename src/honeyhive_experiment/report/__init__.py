@@ -19,44 +19,50 @@ the package) and :func:`load_published`, which reads a ``report.json``'s ids bac
     html.py       render_html: the self-contained HTML page of every datapoint, its charts and word diffs
     terminal.py   render_terminal: plain text for a dry run
 
-Each module's docstring says what it renders and how.
+Each module's docstring says what it renders and how. Names are imported on first use, so that what needs one
+module (a usage error's redaction: :mod:`~honeyhive_experiment.report.redact`) loads only that one.
 """
 
 from __future__ import annotations
 
-from honeyhive_experiment.errors import TemplateError
-from honeyhive_experiment.report.build import build_report
-from honeyhive_experiment.report.comment import (
-    COMMENT_LIMIT,
-    SUMMARY_LIMIT_BYTES,
-    Rendered,
-    render_comment,
-    render_running,
-    render_summary,
-)
-from honeyhive_experiment.report.html import render_html
-from honeyhive_experiment.report.markdown import md_escape
-from honeyhive_experiment.report.markers import (
-    comment_head_sha,
-    comment_metadata,
-    earlier_marker,
-    marker,
-    parse_comment_metadata,
-)
-from honeyhive_experiment.report.model import (
-    REPORT_SCHEMA_ID,
-    REPORT_VERSION,
-    Report,
-    ReportHtml,
-    load_published,
-    load_report,
-    report_json,
-    report_json_schema,
-    report_json_schema_text,
-)
-from honeyhive_experiment.report.numbers import format_delta, format_number, format_percentage_change, humanize_age
-from honeyhive_experiment.report.redact import REDACTED, SECRET_PATTERNS, RedactingFilter, Redactor
-from honeyhive_experiment.report.terminal import render_terminal
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "TemplateError": "honeyhive_experiment.errors",
+    "build_report": "honeyhive_experiment.report.build",
+    "COMMENT_LIMIT": "honeyhive_experiment.report.comment",
+    "SUMMARY_LIMIT_BYTES": "honeyhive_experiment.report.comment",
+    "Rendered": "honeyhive_experiment.report.comment",
+    "render_comment": "honeyhive_experiment.report.comment",
+    "render_running": "honeyhive_experiment.report.comment",
+    "render_summary": "honeyhive_experiment.report.comment",
+    "render_html": "honeyhive_experiment.report.html",
+    "md_escape": "honeyhive_experiment.report.markdown",
+    "comment_head_sha": "honeyhive_experiment.report.markers",
+    "comment_metadata": "honeyhive_experiment.report.markers",
+    "earlier_marker": "honeyhive_experiment.report.markers",
+    "marker": "honeyhive_experiment.report.markers",
+    "parse_comment_metadata": "honeyhive_experiment.report.markers",
+    "REPORT_SCHEMA_ID": "honeyhive_experiment.report.model",
+    "REPORT_VERSION": "honeyhive_experiment.report.model",
+    "Report": "honeyhive_experiment.report.model",
+    "ReportHtml": "honeyhive_experiment.report.model",
+    "load_published": "honeyhive_experiment.report.model",
+    "load_report": "honeyhive_experiment.report.model",
+    "report_json": "honeyhive_experiment.report.model",
+    "report_json_schema": "honeyhive_experiment.report.model",
+    "report_json_schema_text": "honeyhive_experiment.report.model",
+    "format_delta": "honeyhive_experiment.report.numbers",
+    "format_number": "honeyhive_experiment.report.numbers",
+    "format_percentage_change": "honeyhive_experiment.report.numbers",
+    "humanize_age": "honeyhive_experiment.report.numbers",
+    "REDACTED": "honeyhive_experiment.report.redact",
+    "SECRET_PATTERNS": "honeyhive_experiment.report.redact",
+    "RedactingFilter": "honeyhive_experiment.report.redact",
+    "Redactor": "honeyhive_experiment.report.redact",
+    "render_terminal": "honeyhive_experiment.report.terminal",
+}
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -93,3 +99,52 @@ __all__ = [
     "report_json_schema",
     "report_json_schema_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.errors import TemplateError
+    from honeyhive_experiment.report.build import build_report
+    from honeyhive_experiment.report.comment import (
+        COMMENT_LIMIT,
+        SUMMARY_LIMIT_BYTES,
+        Rendered,
+        render_comment,
+        render_running,
+        render_summary,
+    )
+    from honeyhive_experiment.report.html import render_html
+    from honeyhive_experiment.report.markdown import md_escape
+    from honeyhive_experiment.report.markers import (
+        comment_head_sha,
+        comment_metadata,
+        earlier_marker,
+        marker,
+        parse_comment_metadata,
+    )
+    from honeyhive_experiment.report.model import (
+        REPORT_SCHEMA_ID,
+        REPORT_VERSION,
+        Report,
+        ReportHtml,
+        load_published,
+        load_report,
+        report_json,
+        report_json_schema,
+        report_json_schema_text,
+    )
+    from honeyhive_experiment.report.numbers import format_delta, format_number, format_percentage_change, humanize_age
+    from honeyhive_experiment.report.redact import REDACTED, SECRET_PATTERNS, RedactingFilter, Redactor
+    from honeyhive_experiment.report.terminal import render_terminal

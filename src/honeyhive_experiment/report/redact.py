@@ -184,7 +184,7 @@ _TEXT_TOKEN: Final = re.compile(
 predicted): a value under them is shown, not blanked as an auth token's."""
 # Not any other name ending in _key: an eval dataset's translation_key, s3_key, sort_key, cache_key or idempotency_key
 # hold data, which no shape of the value tells from a key. A key the environment holds (AZURE_OPENAI_KEY) is redacted
-# wherever it appears as a known value (settings.environment_secrets), so its name need not be guessed here.
+# wherever it appears as a known value (connection.environment_secrets), so its name need not be guessed here.
 
 MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
