@@ -113,6 +113,7 @@ __all__ = [
     "unchecked",
     "unchecked_metrics",
     "unreachable_gate",
+    "unrecorded",
 ]
 
 PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
@@ -230,6 +231,17 @@ def crashes(outcomes: Iterable[DatapointOutcome], places: Mapping[str, str]) -> 
         kind: (excerpt(message), {i: places.get(i, i) for i in ids})
         for kind, (message, ids) in kinds.get("", {}).items()
     }
+
+
+def unrecorded(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
+    """The error of each dataset row the backend never recorded (its session, its outputs or its spans), by datapoint
+    id in input order (with trials: its first trial's), from the run's own outcomes: the backend's success says
+    nothing of them."""
+    found: dict[str, str] = {}
+    for o in outcomes:
+        if o.status == "backend_error":
+            found.setdefault(o.datapoint_id, o.error or "backend error")
+    return found
 
 
 def did(error: str) -> str:
@@ -1250,6 +1262,8 @@ class Facts:
     booleans: Container[str] = ()
     """The gated metrics whose values are booleans (:func:`boolean_metrics`: with trials the backend's values are
     means, no longer booleans), whose pass rates the report shows in percent (:func:`in_points`)."""
+    unrecorded: Mapping[str, str] = field(default_factory=dict)
+    """The dataset rows the backend never recorded, each with its error (:func:`unrecorded`): never judged."""
 
 
 def facts(
@@ -1269,6 +1283,7 @@ def facts(
         partly=partly_missing(outcomes, judged),
         none_everywhere=tuple(returned_none(outcomes)),
         booleans=boolean_metrics(outcomes, gates),
+        unrecorded=unrecorded(outcomes),
     )
 
 
@@ -1279,7 +1294,6 @@ def broken(
     gates: Iterable[str] = (),
     facts: Facts,
     policy: VerdictConfig,
-    unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
 ) -> tuple[list[str], list[str]]:
@@ -1290,7 +1304,7 @@ def broken(
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
-    errors, strings, partly, unrecorded = facts.errors, facts.strings, facts.partly, unrecorded or {}
+    errors, strings, partly, unrecorded = facts.errors, facts.strings, facts.partly, facts.unrecorded
     reasons: list[str] = []
     warnings: list[str] = []
 
@@ -1366,7 +1380,6 @@ def decide(
     facts: Facts | None = None,
     policy: VerdictConfig | None = None,
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
-    unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     compare: bool = True,
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
@@ -1375,22 +1388,20 @@ def decide(
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``facts`` is what this run's own outcomes say (:func:`facts`:
-    its evaluators' errors, its function's, its strings, ...; none: nothing); ``gate_assessment`` is
-    :func:`assess_gates` of ``comparison``; ``unrecorded``, by datapoint id, the error of each dataset row the backend
-    never recorded (its session, outputs or spans); ``new_errors`` the datapoints whose function raised in this run
-    and not in the baseline, which the reasons name apart from its other errors; ``left_out`` the efficiency metrics
-    whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why, ``(the
-    baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`; ``unpaired`` how
-    many datapoints both runs scored ``comparison`` left out (:func:`~honeyhive_experiment.results.unpaired_of`),
-    whose crossed ``significant: true`` gates are not excused as noise (:func:`gate_failures`). ``compare`` false:
-    comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not
-    neutral; a gate then is never checked, and says so (the experiment file refuses one).
+    its evaluators' errors, its function's, its strings, the rows the backend never recorded, ...; none: nothing);
+    ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``new_errors`` the datapoints whose function raised
+    in this run and not in the baseline, which the reasons name apart from its other errors; ``left_out`` the
+    efficiency metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many
+    by why, ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
+    ``unpaired`` how many datapoints both runs scored ``comparison`` left out
+    (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
+    noise (:func:`gate_failures`). ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so
+    no ``comparison`` is the result's own verdict, not neutral; a gate then is never checked, and says so (the
+    experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
-    reasons, warnings = broken(
-        result, ranged=ranged, gates=gates, facts=facts, policy=policy, unrecorded=unrecorded, new_errors=new_errors
-    )
+    reasons, warnings = broken(result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors)
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))
