@@ -842,16 +842,20 @@ def unchecked(
     )
 
 
-def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int) -> list[str]:
-    """The bounds of ``gate`` the backend sent nothing to judge by in ``delta``, each in words, as a failure: a bound
-    on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a baseline of 0 the
-    difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded`` without the count
-    of worse datapoints though some datapoint has a value in both runs (the backend's ``found_count``; not sent: the
-    runs have datapoints in common, ``shared`` of them, and values), or with counts that pair no datapoint
-    (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has the metric on others
-    only, so none could be counted worse. The backend sends null for an aggregate or a change past the largest
-    float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
-    gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
+def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int) -> list[str]:
+    """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
+    a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
+    baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
+    without the count of worse datapoints though some datapoint has a value in both runs (the backend's
+    ``found_count``; not sent: the runs have datapoints in common, ``shared`` of them, and values), or with counts
+    that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
+    the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
+    datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
+    have it in both. The
+    backend sends null for an aggregate or a change past the largest float, and its spec requires only
+    ``metric_name``: a bound never checked is not one that held. A metric new or gone has nothing to judge (the
+    verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
+    metric = delta.metric_name
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
     missing = unchecked(gate, delta.difference, delta.percentage_change, delta.old_aggregate)
@@ -877,9 +881,16 @@ def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, poin
             f" per-datapoint counts for {metric}"
         )
     elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
+        of = f"the {shared:,} the comparison paired" if unpaired else f"the {shared:,} they share"
+        lagged = (
+            f"; HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored"
+            " (it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+            if unpaired
+            else ""
+        )
         found.append(
             f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): no datapoint has it in"
-            f" both runs (of the {shared:,} they share), and it counts those that got worse"
+            f" both runs (of {of}), and it counts those that got worse{lagged}"
         )
     return found
 
@@ -899,8 +910,10 @@ def _unknowns(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     points: Container[str],
+    unpaired: int,
 ) -> list[tuple[str, str]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``."""
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
+    many datapoints both runs scored ``comparison`` left out."""
     shared = len(comparison.common_datapoints)
     return [
         (metric, text)
@@ -908,12 +921,12 @@ def _unknowns(
         for delta in comparison.metrics
         if delta.metric_name == metric
         for text in _unknown(
-            metric,
             delta,
             gate,
             presentation.get(metric, MetricConfig()).direction is Direction.HIGHER,
             metric in points,
             shared,
+            unpaired,
         )
     ]
 
@@ -1395,9 +1408,9 @@ def decide(
     by why, ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
     ``unpaired`` how many datapoints both runs scored ``comparison`` left out
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
-    noise (:func:`gate_failures`). ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so
-    no ``comparison`` is the result's own verdict, not neutral; a gate then is never checked, and says so (the
-    experiment file refuses one).
+    noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`).
+    ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
+    result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
@@ -1443,7 +1456,7 @@ def decide(
         # can judge
         failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points)
+        unknown = _unknowns(comparison, gates, presentation, points, unpaired)
         warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})

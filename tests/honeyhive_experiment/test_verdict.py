@@ -848,6 +848,12 @@ NO_PAIR = (
     "accuracy's max_degraded could not be checked (gate: at most {bound}): no datapoint has it in both runs (of the"
     " {shared} they share), and it counts those that got worse"
 )
+LAGGED = (
+    "accuracy's max_degraded could not be checked (gate: at most 0): no datapoint has it in both runs (of the"
+    " {paired} the comparison paired), and it counts those that got worse; HoneyHive's comparison left out {left}"
+    " both runs scored (it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more"
+    " time)"
+)
 PCT100 = (
     "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is a boolean metric, whose aggregate cannot go"
     " below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never fails; write a bound below"
@@ -2515,6 +2521,35 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         (NO_PAIR.format(bound=0, shared=3),),
+        (),
+    ),
+    # HoneyHive's compare answered before it had compared every datapoint (flow: ingestion.timeout ran out): the
+    # datapoints it left out may have the metric in both runs, so the failure says it lagged, not only "they share"
+    (
+        "a comparison that left out datapoints both runs scored says so: it lagged, and they may have it in both",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 0}, common=IDS[:3]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=9,
+        ),
+        Verdict.FAIL,
+        (LAGGED.format(paired=3, left="9 datapoints"),),
+        (),
+    ),
+    (
+        "of one left out, and of many paired",
+        lambda: judge(
+            summary(),
+            comparison(
+                delta(counts=False) | {"improved": [], "degraded": [], "same": []},
+                common=[f"d{i}" for i in range(1200)],
+            ),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=1,
+        ),
+        Verdict.FAIL,
+        (LAGGED.format(paired="1,200", left="1 datapoint"),),
         (),
     ),
     (
