@@ -1014,15 +1014,17 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int) -> str:
     """What the gate's test says, beside the bound, of the ``paired`` datapoints it counted: ``6 of 40 worse, p =
     0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``; of a sign test between runs of
     different trials, or of a comparison that left out ``unpaired`` datapoints both runs scored (their changes are
-    in no count and no difference), that it cannot say."""
-    if found is None or not paired:  # the test counts the datapoints with a value in both runs
-        why = "no per-datapoint counts" if found is None else "no datapoint has a value in both runs"
-        return f"significance unknown: {why}"
+    in no count and no difference: with none paired, some of them may have a value in both runs), that it cannot
+    say."""
+    if found is None:
+        return "significance unknown: no per-datapoint counts"
+    left = f"the comparison left out {unpaired} datapoint{'s' if unpaired != 1 else ''} both runs scored"
+    if not paired and unpaired:  # the test counts the datapoints with a value in both runs
+        return f"significance unknown: no datapoint the comparison paired has a value in both runs; {left}"
+    if not paired:
+        return "significance unknown: no datapoint has a value in both runs"
     if unpaired:
-        return (
-            f"{found.worse} of {paired} worse; significance unknown: the comparison left out {unpaired} datapoint"
-            f"{'s' if unpaired != 1 else ''} both runs scored"
-        )
+        return f"{found.worse} of {paired} worse; significance unknown: {left}"
     if found.change is Change.UNTOLD:
         return (
             f"{found.worse} of {paired} worse; significance unknown: the runs ran different numbers of trials, and"

@@ -1465,6 +1465,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("every datapoint passed",),
         (),
     ),
+    (  # the datapoints it left out may have the metric in both runs: "no datapoint has a value in both" is not known
+        "a gate crossed on such a comparison that paired no datapoint of the metric says it lagged",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 0}, common=IDS[:3]),
+            gates=GATE_PCT,
+            unpaired=9,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint the comparison paired"
+            " has a value in both runs; the comparison left out 9 datapoints both runs scored",
+        ),
+        (),
+    ),
     (
         "a noise-aware gate whose metric no shared datapoint has in both runs fails: its test counted nothing",
         lambda: judge(summary(), comparison(delta(improved=0, degraded=0) | {"found_count": 0}), gates=NOISE_AWARE),
