@@ -851,10 +851,9 @@ def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, sha
     that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
     the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
     datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
-    have it in both. The
-    backend sends null for an aggregate or a change past the largest float, and its spec requires only
-    ``metric_name``: a bound never checked is not one that held. A metric new or gone has nothing to judge (the
-    verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
+    have it in both. The backend sends null for an aggregate or a change past the largest float, and its spec
+    requires only ``metric_name``: a bound never checked is not one that held. A metric new or gone has nothing to
+    judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     metric = delta.metric_name
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
