@@ -579,7 +579,6 @@ def judge(
         facts=seen,
         policy=config.verdict,
         gate_assessment=gate_assessment,
-        unrecorded=result.unrecorded,
         new_errors=new_errors,
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
         left_out=left,

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus, outputs_changed_warning
-from honeyhive_experiment.verdict import broken, facts
+from honeyhive_experiment.verdict import broken, facts, unrecorded
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -101,12 +101,9 @@ class ExperimentResult:
     @property
     def unrecorded(self) -> dict[str, str]:
         """The error of each dataset row the backend never recorded (its session, its outputs or its spans), by
-        datapoint id in input order (with trials: its first trial's): its success says nothing of them."""
-        found: dict[str, str] = {}
-        for o in self.outcomes:
-            if o.status is OutcomeStatus.BACKEND_ERROR:
-                found.setdefault(o.datapoint_id, o.error or "backend error")
-        return found
+        datapoint id in input order (with trials: its first trial's): its success says nothing of them
+        (:func:`~honeyhive_experiment.verdict.unrecorded`, which the verdict reads)."""
+        return unrecorded(self.outcomes)
 
     @property
     def broken(self) -> list[str]:
@@ -120,7 +117,6 @@ class ExperimentResult:
             ranged=self.ranged,
             facts=facts(self.outcomes, self.ranged),
             policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
-            unrecorded=self.unrecorded,
             tolerance="the allow_evaluator_errors argument",
         )
         return reasons

@@ -113,6 +113,7 @@ __all__ = [
     "unchecked",
     "unchecked_metrics",
     "unreachable_gate",
+    "unrecorded",
 ]
 
 PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
@@ -230,6 +231,17 @@ def crashes(outcomes: Iterable[DatapointOutcome], places: Mapping[str, str]) -> 
         kind: (excerpt(message), {i: places.get(i, i) for i in ids})
         for kind, (message, ids) in kinds.get("", {}).items()
     }
+
+
+def unrecorded(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
+    """The error of each dataset row the backend never recorded (its session, its outputs or its spans), by datapoint
+    id in input order (with trials: its first trial's), from the run's own outcomes: the backend's success says
+    nothing of them."""
+    found: dict[str, str] = {}
+    for o in outcomes:
+        if o.status == "backend_error":
+            found.setdefault(o.datapoint_id, o.error or "backend error")
+    return found
 
 
 def did(error: str) -> str:
@@ -830,16 +842,19 @@ def unchecked(
     )
 
 
-def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int) -> list[str]:
-    """The bounds of ``gate`` the backend sent nothing to judge by in ``delta``, each in words, as a failure: a bound
-    on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a baseline of 0 the
-    difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded`` without the count
-    of worse datapoints though some datapoint has a value in both runs (the backend's ``found_count``; not sent: the
-    runs have datapoints in common, ``shared`` of them, and values), or with counts that pair no datapoint
-    (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has the metric on others
-    only, so none could be counted worse. The backend sends null for an aggregate or a change past the largest
-    float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
-    gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
+def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int) -> list[str]:
+    """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
+    a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
+    baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
+    without the count of worse datapoints though some datapoint has a value in both runs (the backend's
+    ``found_count``; not sent: the runs have datapoints in common, ``shared`` of them, and values), or with counts
+    that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
+    the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
+    datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
+    have it in both. The backend sends null for an aggregate or a change past the largest float, and its spec
+    requires only ``metric_name``: a bound never checked is not one that held. A metric new or gone has nothing to
+    judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
+    metric = delta.metric_name
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
     missing = unchecked(gate, delta.difference, delta.percentage_change, delta.old_aggregate)
@@ -865,9 +880,16 @@ def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, poin
             f" per-datapoint counts for {metric}"
         )
     elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
+        of = f"the {shared:,} the comparison paired" if unpaired else f"the {shared:,} they share"
+        lagged = (
+            f"; HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored"
+            " (it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+            if unpaired
+            else ""
+        )
         found.append(
             f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): no datapoint has it in"
-            f" both runs (of the {shared:,} they share), and it counts those that got worse"
+            f" both runs (of {of}), and it counts those that got worse{lagged}"
         )
     return found
 
@@ -887,8 +909,10 @@ def _unknowns(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     points: Container[str],
+    unpaired: int,
 ) -> list[tuple[str, str]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``."""
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
+    many datapoints both runs scored ``comparison`` left out."""
     shared = len(comparison.common_datapoints)
     return [
         (metric, text)
@@ -896,12 +920,12 @@ def _unknowns(
         for delta in comparison.metrics
         if delta.metric_name == metric
         for text in _unknown(
-            metric,
             delta,
             gate,
             presentation.get(metric, MetricConfig()).direction is Direction.HIGHER,
             metric in points,
             shared,
+            unpaired,
         )
     ]
 
@@ -989,15 +1013,17 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int) -> str:
     """What the gate's test says, beside the bound, of the ``paired`` datapoints it counted: ``6 of 40 worse, p =
     0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``; of a sign test between runs of
     different trials, or of a comparison that left out ``unpaired`` datapoints both runs scored (their changes are
-    in no count and no difference), that it cannot say."""
-    if found is None or not paired:  # the test counts the datapoints with a value in both runs
-        why = "no per-datapoint counts" if found is None else "no datapoint has a value in both runs"
-        return f"significance unknown: {why}"
+    in no count and no difference: with none paired, some of them may have a value in both runs), that it cannot
+    say."""
+    if found is None:
+        return "significance unknown: no per-datapoint counts"
+    left = f"the comparison left out {unpaired} datapoint{'s' if unpaired != 1 else ''} both runs scored"
+    if not paired and unpaired:  # the test counts the datapoints with a value in both runs
+        return f"significance unknown: no datapoint the comparison paired has a value in both runs; {left}"
+    if not paired:
+        return "significance unknown: no datapoint has a value in both runs"
     if unpaired:
-        return (
-            f"{found.worse} of {paired} worse; significance unknown: the comparison left out {unpaired} datapoint"
-            f"{'s' if unpaired != 1 else ''} both runs scored"
-        )
+        return f"{found.worse} of {paired} worse; significance unknown: {left}"
     if found.change is Change.UNTOLD:
         return (
             f"{found.worse} of {paired} worse; significance unknown: the runs ran different numbers of trials, and"
@@ -1250,6 +1276,8 @@ class Facts:
     booleans: Container[str] = ()
     """The gated metrics whose values are booleans (:func:`boolean_metrics`: with trials the backend's values are
     means, no longer booleans), whose pass rates the report shows in percent (:func:`in_points`)."""
+    unrecorded: Mapping[str, str] = field(default_factory=dict)
+    """The dataset rows the backend never recorded, each with its error (:func:`unrecorded`): never judged."""
 
 
 def facts(
@@ -1269,6 +1297,7 @@ def facts(
         partly=partly_missing(outcomes, judged),
         none_everywhere=tuple(returned_none(outcomes)),
         booleans=boolean_metrics(outcomes, gates),
+        unrecorded=unrecorded(outcomes),
     )
 
 
@@ -1279,7 +1308,6 @@ def broken(
     gates: Iterable[str] = (),
     facts: Facts,
     policy: VerdictConfig,
-    unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
 ) -> tuple[list[str], list[str]]:
@@ -1290,7 +1318,7 @@ def broken(
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
-    errors, strings, partly, unrecorded = facts.errors, facts.strings, facts.partly, unrecorded or {}
+    errors, strings, partly, unrecorded = facts.errors, facts.strings, facts.partly, facts.unrecorded
     reasons: list[str] = []
     warnings: list[str] = []
 
@@ -1366,7 +1394,6 @@ def decide(
     facts: Facts | None = None,
     policy: VerdictConfig | None = None,
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
-    unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     compare: bool = True,
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
@@ -1375,22 +1402,20 @@ def decide(
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``facts`` is what this run's own outcomes say (:func:`facts`:
-    its evaluators' errors, its function's, its strings, ...; none: nothing); ``gate_assessment`` is
-    :func:`assess_gates` of ``comparison``; ``unrecorded``, by datapoint id, the error of each dataset row the backend
-    never recorded (its session, outputs or spans); ``new_errors`` the datapoints whose function raised in this run
-    and not in the baseline, which the reasons name apart from its other errors; ``left_out`` the efficiency metrics
-    whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why, ``(the
-    baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`; ``unpaired`` how
-    many datapoints both runs scored ``comparison`` left out (:func:`~honeyhive_experiment.results.unpaired_of`),
-    whose crossed ``significant: true`` gates are not excused as noise (:func:`gate_failures`). ``compare`` false:
-    comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not
-    neutral; a gate then is never checked, and says so (the experiment file refuses one).
+    its evaluators' errors, its function's, its strings, the rows the backend never recorded, ...; none: nothing);
+    ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``new_errors`` the datapoints whose function raised
+    in this run and not in the baseline, which the reasons name apart from its other errors; ``left_out`` the
+    efficiency metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many
+    by why, ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
+    ``unpaired`` how many datapoints both runs scored ``comparison`` left out
+    (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
+    noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`).
+    ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
+    result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
-    reasons, warnings = broken(
-        result, ranged=ranged, gates=gates, facts=facts, policy=policy, unrecorded=unrecorded, new_errors=new_errors
-    )
+    reasons, warnings = broken(result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors)
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))
@@ -1432,7 +1457,7 @@ def decide(
         # can judge
         failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points)
+        unknown = _unknowns(comparison, gates, presentation, points, unpaired)
         warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})

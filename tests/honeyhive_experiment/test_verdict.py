@@ -848,6 +848,12 @@ NO_PAIR = (
     "accuracy's max_degraded could not be checked (gate: at most {bound}): no datapoint has it in both runs (of the"
     " {shared} they share), and it counts those that got worse"
 )
+LAGGED = (
+    "accuracy's max_degraded could not be checked (gate: at most 0): no datapoint has it in both runs (of the"
+    " {paired} the comparison paired), and it counts those that got worse; HoneyHive's comparison left out {left}"
+    " both runs scored (it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more"
+    " time)"
+)
 PCT100 = (
     "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is a boolean metric, whose aggregate cannot go"
     " below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never fails; write a bound below"
@@ -1457,6 +1463,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(), comparison(delta(difference=-0.01, pct=-1.0)), gates=NOISE_AWARE, unpaired=8),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    (  # the datapoints it left out may have the metric in both runs: "no datapoint has a value in both" is not known
+        "a gate crossed on such a comparison that paired no datapoint of the metric says it lagged",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 0}, common=IDS[:3]),
+            gates=GATE_PCT,
+            unpaired=9,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint the comparison paired"
+            " has a value in both runs; the comparison left out 9 datapoints both runs scored",
+        ),
         (),
     ),
     (
@@ -2261,7 +2282,9 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (  # the backend passes a session it holds no span of: its missing values were blamed on the evaluator
         "a ranged metric missing only where the backend never recorded the datapoint is said as unrecorded, once",
-        lambda: decide(summary(metrics={"accuracy": IDS[:10]}), None, ranged=["accuracy"], unrecorded=LOST),
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10]}), None, ranged=["accuracy"], facts=Facts(unrecorded=LOST)
+        ),
         Verdict.FAIL,
         (
             "2 datapoint(s) of the dataset were not recorded by the backend, so they were never judged (HoneyHive did"
@@ -2271,7 +2294,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "a ranged metric missing elsewhere too is still blamed there",
-        lambda: decide(summary(metrics={"accuracy": IDS[:9]}), None, ranged=["accuracy"], unrecorded=LOST),
+        lambda: decide(summary(metrics={"accuracy": IDS[:9]}), None, ranged=["accuracy"], facts=Facts(unrecorded=LOST)),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 1 of the datapoints the backend passed: its evaluator"
@@ -2283,7 +2306,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "an efficiency metric missing on every datapoint the backend recorded is a reason, not a warning",
-        lambda: decide(summary(metrics={"cost_usd": []}), None, ranged=["cost_usd"], unrecorded=LOST),
+        lambda: decide(summary(metrics={"cost_usd": []}), None, ranged=["cost_usd"], facts=Facts(unrecorded=LOST)),
         Verdict.FAIL,
         (
             "cost_usd has a passing range but no value on any of the 10 datapoints the backend passed: the run saw"
@@ -2513,6 +2536,35 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         (NO_PAIR.format(bound=0, shared=3),),
+        (),
+    ),
+    # HoneyHive's compare answered before it had compared every datapoint (flow: ingestion.timeout ran out): the
+    # datapoints it left out may have the metric in both runs, so the failure says it lagged, not only "they share"
+    (
+        "a comparison that left out datapoints both runs scored says so: it lagged, and they may have it in both",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 0}, common=IDS[:3]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=9,
+        ),
+        Verdict.FAIL,
+        (LAGGED.format(paired=3, left="9 datapoints"),),
+        (),
+    ),
+    (
+        "of one left out, and of many paired",
+        lambda: judge(
+            summary(),
+            comparison(
+                delta(counts=False) | {"improved": [], "degraded": [], "same": []},
+                common=[f"d{i}" for i in range(1200)],
+            ),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=1,
+        ),
+        Verdict.FAIL,
+        (LAGGED.format(paired="1,200", left="1 datapoint"),),
         (),
     ),
     (
@@ -3759,8 +3811,13 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         ran(1, 0, r=1.0, b=True, g="bad", h=True),
         ran(1, 1, r=1.0, b=True, g=1.0, h=True),
         DatapointOutcome(2, "dp2", "s2-0", OutcomeStatus.FUNCTION_ERROR, error="KeyError at app.py:1: 'k'"),
+        # never recorded: each trial's error, the first kept; none said, in general words
+        DatapointOutcome(3, "dp3", "s3-0", OutcomeStatus.BACKEND_ERROR, error="ApiError: session not started"),
+        DatapointOutcome(3, "dp3", "s3-1", OutcomeStatus.BACKEND_ERROR, error="ApiError: spans refused", trial=1),
+        DatapointOutcome(4, "dp4", "s4-0", OutcomeStatus.BACKEND_ERROR),
     ]
     errors = {"e": EvaluatorErrors(1, "E: x", 2)}
+    lost = {"dp3": "ApiError: session not started", "dp4": "backend error"}
     # ranged r and b, gated g and h: all four judged (strings, partly), the gated ones' booleans only (b is not)
     assert facts(iter(outcomes), ["r", "b"], iter(["g", "h"]), {"dp2": "q.jsonl:3"}) == Facts(
         errors=errors,
@@ -3769,6 +3826,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         partly={"r": {"dp0": (1, 2)}, "g": {"dp1": (1, 2)}},
         none_everywhere=("q",),
         booleans={"h"},
+        unrecorded=lost,
     )
     # without gates nor places (evaluate()'s): the ranged metrics alone judged; the crash shown by its id
     assert facts(iter(outcomes), iter(["r"])) == Facts(
@@ -3778,6 +3836,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         partly={"r": {"dp0": (1, 2)}},
         none_everywhere=("q",),
         booleans=set(),
+        unrecorded=lost,
     )
     assert facts([]) == Facts(booleans=set())
 
@@ -3985,7 +4044,7 @@ def test_verdict_words_and_emoji() -> None:
     ids=["all-recorded", "one-refused"],
 )
 def test_a_row_the_backend_never_recorded_fails(unrecorded: dict[str, str], verdict: Verdict) -> None:
-    decision = decide(summary(), comparison(delta()), unrecorded=unrecorded)
+    decision = decide(summary(), comparison(delta()), facts=Facts(unrecorded=unrecorded))
     assert decision.verdict is verdict
     if unrecorded:
         assert decision.reasons == (
