@@ -274,13 +274,16 @@ def _number(value: bool | float | None) -> float | None:
 
 
 def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter | None:
-    """Each datapoint's baseline value against its value in this run; equal points drawn once, larger."""
+    """Each datapoint's baseline value against its value in this run; equal points drawn once, larger. The axes of
+    booleans run from false to true, as the histogram's (with trials, a datapoint's pass rate: in percent)."""
     pairs: Counter[tuple[float, float, str]] = Counter()
     shown: dict[tuple[float, float], str] = {}  # as the table's cells show them: true/false, a trials' mean in %
+    booleans = True
     for row in table.rows:
         cell = row.metrics[index]
         old, new = _number(cell.baseline), _number(cell.value)
         if old is not None and new is not None:
+            booleans = booleans and isinstance(cell.baseline, bool) and isinstance(cell.value, bool)
             pairs[old, new, cell.change or "same"] += 1
             if (old, new) not in shown:  # the same values read the same: said once
                 was, now = metric.datapoint_texts(cell.baseline, cell.value)
@@ -289,7 +292,9 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
         return None
     values = [v for old, new, _ in pairs for v in (old, new)]
     low, high = data = min(values), max(values)
-    if low == high:  # one value in both runs: it sits in the middle
+    if booleans:
+        low, high = 0.0, 1.0
+    elif low == high:  # one value in both runs: it sits in the middle
         low, high = low - 1, high + 1
     low, high = _within_shares(metric, low, high, data)
     span = high - low
@@ -303,7 +308,8 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
         title = f"{shown[old, new]}: {count:,} datapoint{'s' if count != 1 else ''}, {change}"
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
-    return _Scatter(tuple(points), metric.number_text(low), metric.number_text(high), pairs.total())
+    ends = ("false", "true") if booleans else (metric.number_text(low), metric.number_text(high))
+    return _Scatter(tuple(points), *ends, pairs.total())
 
 
 # ============================================================================================ the table

@@ -52,18 +52,25 @@ pads."""
 def format_number(value: float | None, spec: str | None = None, *, percent: bool = False) -> str:
     """A metric number: the ``spec`` when given (and valid for it), a percentage for ``percent``, else
     about three significant digits (``0.853``, ``12.3``, ``1,234``, ``42``). ``None`` is ``—``. Never longer than
-    :data:`NUMBER_WIDTH` characters."""
+    :data:`NUMBER_WIDTH` characters; ``-0.0`` is zero (``0.00``, not ``-0.00``), and a finite number never reads as
+    infinite (``1.95e306`` in ``.0%`` is ``1.95e+308%``, not ``inf%``)."""
     if value is None:
         return "—"
-    number = float(value)
+    number = float(value) + 0.0  # -0.0 + 0.0 is 0.0
     if not math.isfinite(number):
         return str(number)
     text = _formatted(number, spec, percent)
     bare, pad = _unpadded(spec)
     own = _formatted(number, bare, percent) if pad else text  # the number's own characters, unpadded
-    if len(own) <= NUMBER_WIDTH:
+    if len(own) <= NUMBER_WIDTH and "inf" not in own:  # a percentage whose hundredfold overflows reads inf%
         return text
-    return format(f"{number * 100:.3g}%" if own.endswith("%") else f"{number:.3g}", pad)
+    return format(f"{_hundredfold(number * 100, number):.3g}%" if own.endswith("%") else f"{number:.3g}", pad)
+
+
+def _hundredfold(scaled: float, number: float) -> float | Decimal:
+    """A percentage's number (``scaled``: ``number``'s hundredfold as a float), exact when the float overflows
+    (``1.95e306`` is ``1.95e+308``, not infinity)."""
+    return scaled if math.isfinite(scaled) else _exact(number).scaleb(2)
 
 
 def _formatted(number: float, spec: str | None, percent: bool) -> str:
@@ -130,6 +137,8 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
     """``number`` with ever more digits than :func:`format_number` shows it (its default: three significant digits,
     a percentage one decimal), the last as exact as its float; none when its spec takes no digits (``d``, or none:
     it reads as itself), nor for an infinity."""
+    number += 0.0  # -0.0 is zero, as format_number shows it
+    last = format_number(number, spec, percent=percent)  # the text before the first wider one
     if spec:
         try:
             format(number, spec)
@@ -153,11 +162,13 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         text = _at(number, exact, found, precision)
         own = text if plain is None or plain is found else _at(number, exact, plain, precision)  # unpadded
         if len(own) > NUMBER_WIDTH:  # too wide (1e-30 in .2f, 0.12345 in .20e): in exponent form, as format_number
-            scaled = float(exact.scaleb(2)) if kind == "%" else number
-            for figures in range(MORE_DIGITS):
+            scaled = _hundredfold(float(exact.scaleb(2)), number) if kind == "%" else number
+            # never fewer significant digits than the last text says (2.675 in .25f is 2.67, then 2.675e+00: not 3e+00)
+            said = _read(last, spec, negative=number < 0)
+            for figures in range(len(said.normalize().as_tuple().digits) - 1 if said else 0, MORE_DIGITS):
                 yield format(f"{scaled:.{figures}e}" + ("%" if kind == "%" else ""), pad)
             return
-        yield text
+        yield (last := text)
 
 
 def _read(text: str, spec: str | None, *, negative: bool) -> Decimal | None:
@@ -182,8 +193,9 @@ def _read(text: str, spec: str | None, *, negative: bool) -> Decimal | None:
 
 @functools.lru_cache(maxsize=256)  # a metric's few bounds, for each of its many datapoints
 def _exact(number: float) -> Decimal:
-    """The decimal a float is written as (its shortest repr: 0.1, not 0.1000000000000000055…)."""
-    return Decimal(repr(float(number)))
+    """The decimal a float is written as (its shortest repr: 0.1, not 0.1000000000000000055…); -0.0 is 0.0 (its
+    cache keeps one of the two, equal as keys: -0.0 once asked for made 0.0 read ``-0.0000%`` after it)."""
+    return Decimal(repr(float(number) + 0.0))
 
 
 def format_bound(bound: float, spec: str | None = None, *, percent: bool = False) -> str:
@@ -215,10 +227,17 @@ def format_beside(
     # floats order as the decimals they are written as do
     beyond = ((low is not None and value < low) or (high is not None and value > high)) if past is None else past
     for shown in itertools.chain((text,), _wider(value, spec, percent)):  # the fewest more digits that read right
-        read = _read(shown, spec, negative=value < 0)
+        read = _judged(_read(shown, spec, negative=value < 0), value)
         if read is not None and _outside(read, bounds) == beyond:
             return shown
     return text
+
+
+def _judged(read: Decimal | None, value: float) -> Decimal | None:
+    """The number a shown text of ``value`` says (``read``), as it is judged against bounds: ``value`` itself (the
+    decimal it is written as) when it reads back as the float ``value`` is: ``0.1`` in ``.20f`` is
+    ``0.10000000000000000555``, its binary digits, which is no number above ``max: 0.1``."""
+    return _exact(value) if read is not None and float(read) == value else read
 
 
 def _bounds(low: float | None, high: float | None) -> tuple[Decimal | None, Decimal | None]:
@@ -261,11 +280,17 @@ def format_apart(
     high: float | None = None,
 ) -> tuple[str, str]:
     """A datapoint's value in the baseline and in this run, each as :func:`format_value` shows it, with the fewest more
-    digits that tell two values that differ apart (0.4996 and 0.5004 in ``.2f`` are not both ``0.50``), each still
-    reading on its side of the passing range's bounds (as :func:`format_beside` keeps it)."""
+    digits that tell two values that differ apart (0.4996 and 0.5004 in ``.2f`` are not both ``0.50``, -0.0001 and
+    0.0001 not ``-0.00`` and ``0.00``), each still reading on its side of the passing range's bounds (as
+    :func:`format_beside` keeps it)."""
     shown = functools.partial(format_value, spec=spec, percent=percent, low=low, high=high)
     texts = (shown(old), shown(new))
-    if texts[0] != texts[1] or old == new or not isinstance(old, float | int) or not isinstance(new, float | int):
+    if old == new or not isinstance(old, float | int) or not isinstance(new, float | int):
+        return texts
+    if texts[0] != texts[1] and (  # apart, unless only their signs differ and they say the same number (-0.00, 0.00)
+        texts[0].translate(_SIGNS) != texts[1].translate(_SIGNS)
+        or _read(texts[0], spec, negative=old < 0) != _read(texts[1], spec, negative=new < 0)
+    ):
         return texts
 
     bounds = _bounds(low, high)
@@ -273,7 +298,8 @@ def format_apart(
     def read(value: float, text: str) -> Decimal | None:
         """The number ``text`` says, when it reads on ``value``'s side of the bounds (:func:`format_beside`'s rule)."""
         said = _read(text, spec, negative=value < 0)
-        return said if said is not None and _outside(said, bounds) == _outside(_exact(value), bounds) else None
+        judged = _judged(said, value)
+        return said if judged is not None and _outside(judged, bounds) == _outside(_exact(value), bounds) else None
 
     last = texts  # the shorter's digits run out first (1.0 has fewer than 0.9999): it keeps its last text
     for a, b in itertools.zip_longest(_wider(old, spec, percent), _wider(new, spec, percent)):
@@ -284,6 +310,8 @@ def format_apart(
     return texts
 
 
+_SIGNS: Final = str.maketrans("", "", "-+ ")
+"""The characters a number's sign is written with (and the fill the ``=`` alignment puts after it)."""
 _SIGN_FLAG: Final = re.compile(r"^((?:.?[<>=^])?)[-+ ]", re.DOTALL)
 """A format spec's sign flag (after its fill and alignment, if any)."""
 

@@ -324,15 +324,22 @@ def test_the_function_event_is_the_chain_at_the_top_of_its_session(parent_id: st
 
 
 @pytest.mark.parametrize(
-    ("value", "histogram"),
-    [(True, ("false", "true")), (1.0, ("95%", "100%")), (0.0, ("0%", "5%")), (0.5, ("45%", "55%"))],
-    ids=["boolean", "all-1", "all-0", "all-0.5"],
+    ("value", "histogram", "scatter"),
+    [
+        (True, ("false", "true"), ("false", "true")),  # the scatter's axis read 0% and 100% beside false and true
+        (False, ("false", "true"), ("false", "true")),
+        (1.0, ("95%", "100%"), ("0%", "100%")),
+        (0.0, ("0%", "5%"), ("0%", "100%")),
+        (0.5, ("45%", "55%"), ("0%", "100%")),
+    ],
+    ids=["boolean", "boolean-false", "all-1", "all-0", "all-0.5"],
 )
 def test_the_axes_of_a_share_or_a_boolean_stop_at_0_and_100_percent(
-    value: bool | float, histogram: tuple[str, str]
+    value: bool | float, histogram: tuple[str, str], scatter: tuple[str, str]
 ) -> None:
     """Every datapoint has the same value in both runs: the scatter's axis was padded by 1 on each side (0% to
-    200% for a boolean) and one value's bin by 5% (95% to 105%), past what a share can be."""
+    200% for a boolean) and one value's bin by 5% (95% to 105%), past what a share can be. A boolean's axes read
+    false and true, as its histogram's."""
     ids = ["q1", "q2", "q3"]
     body = {"metric_name": "accuracy", "event_name": "answer", "aggregate": float(value), "values": [value] * 3}
     summary = summary_of({**SUMMARY, "metrics": {"details": [body]}})
@@ -349,9 +356,11 @@ def test_the_axes_of_a_share_or_a_boolean_stop_at_0_and_100_percent(
     metrics = {"accuracy": MetricConfig(label="Accuracy", format=".0%")}
     judged = base_input(summary=summary, comparison=comparison, metrics=metrics, details=details)
     page = render_html(build_report(judged))
-    scatter = re.search(r'<text x="28" y="266">(.*?)</text><text x="252" y="266" text-anchor="end">(.*?)</text>', page)
-    assert scatter is not None
-    assert scatter.groups() == ("0%", "100%")
+    across = re.search(r'<text x="28" y="266">(.*?)</text><text x="252" y="266" text-anchor="end">(.*?)</text>', page)
+    up = re.search(r'<text x="22" y="252" text-anchor="end">(.*?)</text><text x="22" y="34" [^>]*>(.*?)<', page)
+    assert across is not None
+    assert up is not None
+    assert across.groups() == up.groups() == scatter
     captions = re.findall(r"<figcaption><span>(.*?)</span><span>(?:this run|baseline)</span><span>(.*?)</span>", page)
     assert set(captions) == {histogram}
 
@@ -482,20 +491,21 @@ def test_without_trials_the_table_says_nothing_of_them() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "metric", "said"),
+    ("old", "new", "metric", "said", "axis"),
     [
-        (False, True, MetricConfig(label="Correct"), "baseline false → this run true"),
-        (0.5, 1.0, MetricConfig(label="Correct"), "baseline 50.0% → this run 100.0%"),
-        (0.4996, 0.5004, MetricConfig(label="Score", format=".2f"), "baseline 0.4996 → this run 0.5004"),
+        (False, True, MetricConfig(label="Correct"), "baseline false → this run true", ("false", "true")),
+        (0.5, 1.0, MetricConfig(label="Correct"), "baseline 50.0% → this run 100.0%", ("50.0%", "100.0%")),
+        (0.4996, 0.5004, MetricConfig(label="Score", format=".2f"), "baseline 0.4996 → this run 0.5004", None),
     ],
     ids=["boolean", "trials-pass-rate", "apart-only-with-more-digits"],
 )
 def test_the_scatter_says_each_points_values_as_the_table_shows_them(
-    old: bool | float, new: bool | float, metric: MetricConfig, said: str
+    old: bool | float, new: bool | float, metric: MetricConfig, said: str, axis: tuple[str, str] | None
 ) -> None:
     """A point's title named a boolean's values 0 and 1, and with trials a boolean's datapoint (the mean of its trials,
     a pass rate) as a plain number (0.5), unlike the table and the histogram beside it (false, true; 50.0%); and two
-    values that differ as the same ("0.50 → 0.50", better), as the table's cell did ("0.50", "was 0.50")."""
+    values that differ as the same ("0.50 → 0.50", better), as the table's cell did ("0.50", "was 0.50"). The axis
+    of booleans read 0.0% and 100.0% (false and true); with trials, of pass rates, it is in percent."""
     ids = ["q1", "q2"]
     booleans = isinstance(old, bool) or metric.format is None  # a boolean metric, with trials or without
     values = [True, True] if booleans else [new, new]
@@ -518,3 +528,6 @@ def test_the_scatter_says_each_points_values_as_the_table_shows_them(
     ]
     was, now = re.fullmatch(r"baseline (.*) → this run (.*)", said).groups()
     assert page.count(f'<span class="mv-better">{now}</span><br><span class="was">was {was}</span>') == 2
+    ends = re.search(r'<text x="28" y="266">(.*?)</text><text x="252" y="266" text-anchor="end">(.*?)</text>', page)
+    assert ends is not None
+    assert axis is None or ends.groups() == axis

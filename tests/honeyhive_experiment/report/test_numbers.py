@@ -11,6 +11,7 @@ from honeyhive_experiment.report import (
     format_number,
     format_percentage_change,
     humanize_age,
+    numbers,
 )
 from honeyhive_experiment.report.numbers import format_apart, format_bound, format_range, format_value
 from tests.honeyhive_experiment.report.scenarios import (
@@ -183,6 +184,8 @@ def test_a_duration_under_a_millisecond_is_not_zero() -> None:
         (1.9999e-10, ".20n", False, 2e-10, None, "1.9999e-10"),
         (1.0000000000000003e-18, ".2f", False, None, 1e-18, "1.0000000000000003e-18"),  # the next float past it
         (1e-18, ".2f", False, None, 1e-18, "0.00"),  # at it: held
+        # past NUMBER_WIDTH, never fewer digits than the text it widens (2.67, below the min): not 3e+00
+        (2.6749, ".25f", False, 2.6745, None, "2.675e+00"),
         (True, ".2f", False, 1.5, None, "true"),
         (None, ".2f", False, 0.5, None, "—"),
     ],
@@ -303,7 +306,7 @@ def test_a_passing_range_reads_as_its_bounds(
         (0.805, ".1n", "0.805"),  # not "0.8", a different bound
         (1e-30, ".2f", "1e-30"),  # not "0.00"
         (0.12345, ".20e", "1.2345e-01"),  # not "0.123" (format_number's three digits past NUMBER_WIDTH)
-        (0.12345, ".20g", "1.2345e-01"),  # not "0.12345000000000000417"
+        (0.12345, ".20g", "0.12345000000000000417"),  # its spec's digits of the float, as the value at it reads
         (0.7999999999999999, ".0%", "79.99999999999999%"),  # not "80%"
         (float("inf"), ".2f", "inf"),
     ],
@@ -376,3 +379,66 @@ def test_two_values_of_a_datapoint_that_differ_never_read_the_same(
 ) -> None:
     """The HTML report's cells and scatter said "was 0.50" beside 0.50 for a datapoint the comparison called better."""
     assert format_apart(old, new, spec, low=low) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "spec"),
+    [
+        (value, spec)
+        for value in (0.1, 0.3, 0.3333333333333333, 0.7, 2.675, 0.12345, 123456.789)
+        for spec in (".20f", ".20g", ".17g", ".18f", ".20%", ".16e")
+        if len(format(value, spec)) <= numbers.NUMBER_WIDTH  # else three digits, which widen to read on their side
+    ],
+)
+def test_a_value_at_its_bound_reads_as_its_spec_shows_it(value: float, spec: str) -> None:
+    """A spec with more digits than a float has shows its binary digits (0.1 in ``.20g`` is 0.10000000000000000555),
+    the float itself: a value equal to its bound was read against the bound's decimal (0.1), as past a max and
+    widened, to ``1e-01`` (0.3 at a min: ``3e-01``), and the bound itself too, beside the aggregate's
+    0.10000000000000000555."""
+    shown = format_number(value, spec)
+    assert format_value(value, spec, low=value) == format_value(value, spec, high=value) == shown
+    assert format_bound(value, spec) == format_range(value, None, spec)[2:] == shown
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "spec", "expected"),
+    [
+        (-0.0, 0.0, ".2f", ("0.00", "0.00")),  # the same number: not "-0.00" beside "0.00"
+        (-0.0, -0.0, ".1%", ("0.0%", "0.0%")),
+        (-0.0001, 0.0001, ".2f", ("-0.0001", "0.0001")),  # different numbers: not "-0.00" and "0.00"
+        (0.0004, -0.0004, "+.2f", ("+0.0004", "-0.0004")),
+        (0.0004, -0.0004, "=+10.2f", ("+   0.0004", "-   0.0004")),
+        (-0.004, 0.004, ".0%", ("-0.4%", "0.4%")),
+        (-0.0001, 0.0, ".2f", ("-0.0001", "0.000")),
+    ],
+)
+def test_negative_zero_reads_as_zero_and_tiny_values_of_opposite_signs_apart(
+    old: float, new: float, spec: str, expected: tuple[str, str]
+) -> None:
+    assert format_apart(old, new, spec) == expected
+
+
+def test_negative_zero_reads_as_zero_wherever_a_value_is_shown() -> None:
+    assert format_value(-0.0, ".2f") == "0.00"
+    assert format_value(-0.0, "+.1f", low=0.0) == "+0.0"
+    assert format_number(-0.0, None, percent=True) == "0.0%"
+    assert format_range(-0.0, 0.5, ".2f") == "0.00 – 0.50"
+    # the decimals of floats are cached, -0.0 and 0.0 as one key: 0.0 read as whichever was asked for first
+    numbers._exact.cache_clear()
+    assert format_bound(-0.0, ".2%") == "0.00%"
+    assert format_apart(0.0, 5e-324, ".2%") == ("0.000%", "5e-322%")  # was "-0.000%"
+
+
+def test_a_finite_number_never_reads_as_infinite() -> None:
+    """A percentage is its float's hundredfold, which overflows past 1.8e306: 1.95e306 in ``.0%`` read ``inf%``."""
+    below = 1.9499999999999997e306  # the float before 1.95e306
+    assert format_number(1.95e306, ".0%") == "1.95e+308%"
+    assert format_number(-1.95e306, None, percent=True) == "-1.95e+308%"
+    assert format_number(1.95e306, ">12.0%") == "  1.95e+308%"
+    assert format_value(below, ".0%", low=1.95e306) == "1.9499999999999997e+308%"  # its wider digits too
+    assert format_apart(1.95e306, 2e306, ".0%") == ("1.95e+308%", "2e+308%")
+    assert format_bound(1.95e306, ".0%") == "1.95e+308%"
+    assert format_range(None, 1.95e306, ".1%") == "≤ 1.95e+308%"
+    assert format_delta(-1.95e306, ".0%") == "-1.95e+308 pp"
+    assert format_delta(1.95e306, None, percent=True, bound=1e306, past=True) == "+1.95e+308 pp"
+    assert format_percentage_change(1.95e306) == "+1.95e+306%"  # already in percent: no hundredfold
