@@ -8,7 +8,7 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 2. open the ``chain`` span named after the function, with the datapoint's ids;
 3. call the function (sync or async) as its signature asks (:func:`function_convention`) under a per-datapoint
    timeout;
-4. run the evaluators inside that span (their spans marked as the judge's; each on a daemon thread, within what is
+4. run the evaluators inside that span (their spans marked as the judge's; on a daemon thread, within what is
    left of the timeout) and write their metrics onto it, with the efficiency metrics of the LLM calls the
    datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`: tokens, calls, cost, the function's wall
    time; also of a function that raised or timed out, without evaluators);
@@ -75,7 +75,15 @@ from honeyhive_experiment.models.outcomes import (
 )
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, counting_outside, recordable
+from honeyhive_experiment.tracing import (
+    SENT,
+    DatapointIds,
+    DatapointTracer,
+    Recordable,
+    TraceSink,
+    counting_outside,
+    recordable,
+)
 from honeyhive_experiment.verdict import evaluator_warnings
 
 if TYPE_CHECKING:
@@ -427,7 +435,8 @@ class Runner:
             metrics = self.recorded.redact_known(metrics)  # an explanation can quote a secret
             if said := [name for name in replaced if self._first_time(f"replaced {name}")]:  # once per run
                 log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(said))
-            tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
+            # made recordable above: not again (Recordable)
+            tracer.enrich_span(outputs=Recordable(outputs_recorded), metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs_recorded, Mapping):  # a structured output is one
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
         try:
@@ -519,10 +528,10 @@ class Runner:
         return self._calls.submit(lambda: ctx.run(target)), clock
 
     def _judge(self, deadline: float | None, abandoned: list[bool]) -> Callable[[Callable[[], object]], object]:
-        """How the evaluators are called: each on a daemon thread (with the current span and baggage), waited for as the
-        function is, until the datapoint's deadline (its timeout covers its evaluators too: then the evaluator's
-        TimeoutError, and one not called yet is not called) and no longer once the run is cancelled (noted in
-        ``abandoned``). One that hangs is abandoned, never joined. They share one context, one after another, as
+        """How the evaluators are called: on a daemon thread (with the current span and baggage; the sync ones in one
+        call, :func:`~honeyhive_experiment.evaluators.run_evaluators`), waited for as the function is, until the
+        datapoint's deadline (its timeout covers its evaluators too: then the evaluator's TimeoutError, and one not
+        called yet is not called) and no longer once the run is cancelled (noted in ``abandoned``). One that hangs is abandoned, never joined. They share one context, one after another, as
         when they ran on the worker's thread: what one sets in a context variable, the next sees."""
         shared: list[contextvars.Context] = []  # taken at the first call: inside the judging span
 

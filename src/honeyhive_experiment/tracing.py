@@ -258,11 +258,16 @@ def _ordered(items: list[Any]) -> list[Any]:
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
     """``flatten("honeyhive_outputs", {"a": {"b": 1}, "l": ["x"]})`` →
     ``{"honeyhive_outputs.a.b": 1, "honeyhive_outputs.l.0": "x"}``, of the value as :func:`recordable` makes
-    it (cut where it holds itself or nests too deep); None is left out."""
+    it (cut where it holds itself or nests too deep); None is left out. A :class:`Recordable`'s value is made so
+    already (the runner's outputs): flattened as it is."""
     out: dict[str, AttributeValue] = {}
-    if value is None or (type(value) is dict and not value):  # most of a span's sections: nothing to walk
+    if isinstance(value, Recordable):
+        value = value.value
+    elif value is None or (type(value) is dict and not value):  # most of a span's sections: nothing to walk
         return out
-    _flatten_into(out, prefix, recordable(value).value)
+    else:
+        value = recordable(value).value
+    _flatten_into(out, prefix, value)
     return out
 
 
@@ -1182,9 +1187,12 @@ class DatapointTracer:
     ) -> bool:
         """Add outputs, metrics, metadata, feedback, config, user properties, inputs or an error to the current (or
         given) span; whether the span took them (it is recording: not ended, and not outside any span). As the
-        official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name)."""
+        official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name). ``outputs``
+        a :class:`Recordable`: recorded as its value is (the runner's, made recordable once for the span and the
+        session)."""
         target = span or get_current_span()
-        result = "" if isinstance(outputs, Mapping) or outputs is None else ".result"
+        value = outputs.value if isinstance(outputs, Recordable) else outputs
+        result = "" if isinstance(value, Mapping) or value is None else ".result"
         pairs = flatten("honeyhive_outputs" + result, outputs)
         pairs.update(flatten("honeyhive_metrics", metrics))
         pairs.update(flatten("honeyhive_metadata", {**(metadata or {}), **(attributes or {}), **kwargs}))
