@@ -458,7 +458,9 @@ class Runner:
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             metadata[REPLACED_KEY] = list(replaced) or 0
             metadata[CHANGED_KEY] = changed or ""
-            changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
+            # its values redacted (an error, a model's or an evaluator's name can quote a secret), not its keys: ours
+            redacted = self.recorded.redact_known(list(metadata.values()))
+            changes["metadata"] = dict(zip(metadata, redacted, strict=True))
             self.client.update_event(session_id, changes)
         except Exception as exc:  # the session lacks what a report job judges it by (its errors): not recorded, its
             # spans dropped (run_one) so that a re-run shard records it again
@@ -531,8 +533,9 @@ class Runner:
         """How the evaluators are called: on a daemon thread (with the current span and baggage; the sync ones in one
         call, :func:`~honeyhive_experiment.evaluators.run_evaluators`), waited for as the function is, until the
         datapoint's deadline (its timeout covers its evaluators too: then the evaluator's TimeoutError, and one not
-        called yet is not called) and no longer once the run is cancelled (noted in ``abandoned``). One that hangs is abandoned, never joined. They share one context, one after another, as
-        when they ran on the worker's thread: what one sets in a context variable, the next sees."""
+        called yet is not called) and no longer once the run is cancelled (noted in ``abandoned``). One that hangs is
+        abandoned, never joined. They share one context, one after another, as when they ran on the worker's thread:
+        what one sets in a context variable, the next sees."""
         shared: list[contextvars.Context] = []  # taken at the first call: inside the judging span
 
         def call(fn: Callable[[], object]) -> object:

@@ -59,7 +59,7 @@ from pydantic import BaseModel
 from honeyhive_experiment.calling import error_text, from_numpy
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
 from honeyhive_experiment.errors import shown
-from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_calls
+from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_call, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
 from honeyhive_experiment.models.outcomes import excerpt
 
@@ -494,10 +494,11 @@ def _still_running(session: _Session) -> None:
     # another instrumentation's span of its call, ended within it, is still that call) and read when the count is:
     # one just started may not name its model yet, so its attributes are read live, not kept as a call's now
     running = {s.context.span_id: _span(s, still_open=True) for s in list(session.running.values())}
-    ended = [_span(s, calls=True) for s in session.spans[session.measured :] if s.context.span_id not in running]
-    if not running and not any(read.attributes for read in ended):
+    ended = [s for s in session.spans[session.measured :] if s.context.span_id not in running]
+    # read as a plain dict (a span's attributes look each name up in Python) and kept (_span) only if one is a call
+    if not running and all(read_call(dict(s.attributes or {})) is None for s in ended):
         return  # the usual: only the datapoint's own span ended after
-    kept = [*running.values(), *ended]
+    kept = [*running.values(), *(_span(s, calls=True) for s in ended)]
     with _outside_lock:
         for outside in _OUTSIDE:
             outside.unfinished.extend(kept)
