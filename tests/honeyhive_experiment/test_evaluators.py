@@ -821,3 +821,40 @@ def test_a_name_property_that_raises_is_the_users_error_not_a_missing_name() -> 
     """Named by its class instead, two instances were "also named '_BrokenName'", which sent the user the wrong way."""
     with pytest.raises(KeyError, match="'name'"):
         Evaluator.from_callable(_BrokenName())
+
+
+def test_the_sync_evaluators_are_one_call_and_those_not_called_when_it_is_given_up_on_are_never_called() -> None:
+    """The runner's ``call`` runs them on a thread it gives up on at the datapoint's deadline: the one running then and
+    those after it have its error, and those after it are not called when the one running returns."""
+    seen: list[str] = []
+    release = threading.Event()
+    calls: list[threading.Thread] = []
+
+    def first(outputs: Any, inputs: Any) -> int:
+        seen.append("first")
+        return 1
+
+    def hangs(outputs: Any, inputs: Any) -> int:
+        seen.append("hangs")
+        release.wait(10)
+        return 2
+
+    def third(outputs: Any, inputs: Any) -> int:
+        seen.append("third")
+        return 3
+
+    def call(make: Any) -> object:  # as the runner's: on a thread of its own, waited for until the deadline
+        thread = threading.Thread(target=make, daemon=True)
+        calls.append(thread)
+        thread.start()
+        thread.join(0.5)
+        raise TimeoutError("the datapoint's timeout (1 s) ran out before it returned")
+
+    outcome = run_evaluators([first, hangs, third], OUTPUTS, INPUTS, call=call)
+    release.set()
+    calls[0].join(10)
+    assert len(calls) == 1
+    assert seen == ["first", "hangs"]
+    assert outcome.metrics == {"first": 1}
+    timed_out = "TimeoutError: the datapoint's timeout (1 s) ran out before it returned"
+    assert [(f.evaluator, f.error) for f in outcome.errors] == [("hangs", timed_out), ("third", timed_out)]
