@@ -362,11 +362,11 @@ def run_evaluators(
 ) -> EvaluationOutcome:
     """Run every evaluator on one datapoint and collect the metrics.
 
-    Sync evaluators are called one after another, in list order, on the calling thread. Async ones are
-    then run together (``asyncio.gather``) on the user's one event loop (:mod:`~honeyhive_experiment.coroutines`),
-    the calling thread waiting for them, from any thread (a running loop's too). An evaluator
-    that raises, returns a non-metric, or produces a name another evaluator already produced loses only
-    that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
+    Sync evaluators are called one after another, in list order, in one ``call`` (on the calling thread by default).
+    Async ones are then run together (``asyncio.gather``) on the user's one event loop
+    (:mod:`~honeyhive_experiment.coroutines`), the calling thread waiting for them, from any thread (a running loop's
+    too). An evaluator that raises, returns a non-metric, or produces a name another evaluator already produced loses
+    only that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
     Only a signal's ``KeyboardInterrupt`` propagates (:func:`~honeyhive_experiment.cancellation.by_signal`):
     anything else an evaluator raises (``sys.exit``, a ``KeyboardInterrupt`` of its own, too) is its error.
