@@ -375,11 +375,7 @@ def run_evaluators(
     the evaluators it did not see return (a timeout), and those not called by then are not called.
     """
     prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
-    sync = [
-        (index, name, step)
-        for index, (name, step, is_async) in enumerate(prepared)
-        if not (is_async or isinstance(step, tuple))
-    ]
+    sync = [(i, name, step) for i, (name, step, is_async) in enumerate(prepared) if callable(step) and not is_async]
     returned: dict[int, _Verdict | Callable[[], object]] = {}  # the sync ones', each as soon as it is in
     over: list[bool] = []  # ``call`` raised: the rest are not called
 
