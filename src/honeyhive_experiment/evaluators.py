@@ -362,37 +362,22 @@ def run_evaluators(
 ) -> EvaluationOutcome:
     """Run every evaluator on one datapoint and collect the metrics.
 
-    Sync evaluators are called one after another, in list order, in one ``call`` (on the calling thread by default).
-    Async ones are then run together (``asyncio.gather``) on the user's one event loop
-    (:mod:`~honeyhive_experiment.coroutines`), the calling thread waiting for them, from any thread (a running loop's
-    too). An evaluator that raises, returns a non-metric, or produces a name another evaluator already produced loses
-    only that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
+    Sync evaluators are called one after another, in list order, on the calling thread. Async ones are
+    then run together (``asyncio.gather``) on the user's one event loop (:mod:`~honeyhive_experiment.coroutines`),
+    the calling thread waiting for them, from any thread (a running loop's too). An evaluator
+    that raises, returns a non-metric, or produces a name another evaluator already produced loses only
+    that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
     Only a signal's ``KeyboardInterrupt`` propagates (:func:`~honeyhive_experiment.cancellation.by_signal`):
     anything else an evaluator raises (``sys.exit``, a ``KeyboardInterrupt`` of its own, too) is its error.
-    ``call`` makes the sync evaluators' calls (one call, for them all: each handed to a thread is a round trip), and
-    the async ones' wait, as the runner wants them made (on a thread it may abandon): what it raises is the error of
-    the evaluators it did not see return (a timeout), and those not called by then are not called.
+    ``call`` makes each sync evaluator's call, and the async ones' wait, as the runner wants them made (on a thread it
+    may abandon): what it raises is the error of the evaluators it did not see return (a timeout).
     """
     prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
-    sync = [(i, name, step) for i, (name, step, is_async) in enumerate(prepared) if callable(step) and not is_async]
-    returned: dict[int, _Verdict | Callable[[], object]] = {}  # the sync ones', each as soon as it is in
-    over: list[bool] = []  # ``call`` raised: the rest are not called
-
-    def call_sync() -> None:
-        for index, name, step in sync:
-            if over:
-                return
-            returned[index] = _call_sync(name, step)
-
-    called: Mapping[int, _Verdict | Callable[[], object]] = returned
-    if sync:
-        try:
-            call(call_sync)
-        except Exception as exc:  # ``call``'s own (``_call_sync`` keeps each evaluator's): those not in by then
-            over.append(True)
-            called = {index: returned.get(index) or _failure(name, exc) for index, name, _ in sync}
-    started = [called.get(index, step) for index, (_, step, _) in enumerate(prepared)]
+    started = [
+        step if is_async or isinstance(step, tuple) else _call_sync(name, functools.partial(call, step))
+        for name, step, is_async in prepared
+    ]
     # still to await, by position: the async evaluators, and sync ones that returned a coroutine
     pending = {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
     awaited: dict[int, _Verdict] = {}

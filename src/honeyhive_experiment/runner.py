@@ -8,7 +8,7 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 2. open the ``chain`` span named after the function, with the datapoint's ids;
 3. call the function (sync or async) as its signature asks (:func:`function_convention`) under a per-datapoint
    timeout;
-4. run the evaluators inside that span (their spans marked as the judge's; on a daemon thread, within what is
+4. run the evaluators inside that span (their spans marked as the judge's; each on a daemon thread, within what is
    left of the timeout) and write their metrics onto it, with the efficiency metrics of the LLM calls the
    datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`: tokens, calls, cost, the function's wall
    time; also of a function that raised or timed out, without evaluators);
@@ -530,12 +530,11 @@ class Runner:
         return self._calls.submit(lambda: ctx.run(target)), clock
 
     def _judge(self, deadline: float | None, abandoned: list[bool]) -> Callable[[Callable[[], object]], object]:
-        """How the evaluators are called: on a daemon thread (with the current span and baggage; the sync ones in one
-        call, :func:`~honeyhive_experiment.evaluators.run_evaluators`), waited for as the function is, until the
-        datapoint's deadline (its timeout covers its evaluators too: then the evaluator's TimeoutError, and one not
-        called yet is not called) and no longer once the run is cancelled (noted in ``abandoned``). One that hangs is
-        abandoned, never joined. They share one context, one after another, as when they ran on the worker's thread:
-        what one sets in a context variable, the next sees."""
+        """How the evaluators are called: each on a daemon thread (with the current span and baggage), waited for as the
+        function is, until the datapoint's deadline (its timeout covers its evaluators too: then the evaluator's
+        TimeoutError, and one not called yet is not called) and no longer once the run is cancelled (noted in
+        ``abandoned``). One that hangs is abandoned, never joined. They share one context, one after another, as
+        when they ran on the worker's thread: what one sets in a context variable, the next sees."""
         shared: list[contextvars.Context] = []  # taken at the first call: inside the judging span
 
         def call(fn: Callable[[], object]) -> object:
