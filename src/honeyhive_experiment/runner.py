@@ -75,7 +75,15 @@ from honeyhive_experiment.models.outcomes import (
 )
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, counting_outside, recordable
+from honeyhive_experiment.tracing import (
+    SENT,
+    DatapointIds,
+    DatapointTracer,
+    Recordable,
+    TraceSink,
+    counting_outside,
+    recordable,
+)
 from honeyhive_experiment.verdict import evaluator_warnings
 
 if TYPE_CHECKING:
@@ -427,7 +435,8 @@ class Runner:
             metrics = self.recorded.redact_known(metrics)  # an explanation can quote a secret
             if said := [name for name in replaced if self._first_time(f"replaced {name}")]:  # once per run
                 log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(said))
-            tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
+            # made recordable above: not again (Recordable)
+            tracer.enrich_span(outputs=Recordable(outputs_recorded), metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs_recorded, Mapping):  # a structured output is one
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
         try:
@@ -449,7 +458,9 @@ class Runner:
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             metadata[REPLACED_KEY] = list(replaced) or 0
             metadata[CHANGED_KEY] = changed or ""
-            changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
+            # its values redacted (an error, a model's or an evaluator's name can quote a secret), not its keys: ours
+            redacted = self.recorded.redact_known(list(metadata.values()))
+            changes["metadata"] = dict(zip(metadata, redacted, strict=True))
             self.client.update_event(session_id, changes)
         except Exception as exc:  # the session lacks what a report job judges it by (its errors): not recorded, its
             # spans dropped (run_one) so that a re-run shard records it again

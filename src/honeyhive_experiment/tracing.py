@@ -59,7 +59,7 @@ from pydantic import BaseModel
 from honeyhive_experiment.calling import error_text, from_numpy
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
 from honeyhive_experiment.errors import shown
-from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_calls
+from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_call, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
 from honeyhive_experiment.models.outcomes import excerpt
 
@@ -258,11 +258,16 @@ def _ordered(items: list[Any]) -> list[Any]:
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
     """``flatten("honeyhive_outputs", {"a": {"b": 1}, "l": ["x"]})`` →
     ``{"honeyhive_outputs.a.b": 1, "honeyhive_outputs.l.0": "x"}``, of the value as :func:`recordable` makes
-    it (cut where it holds itself or nests too deep); None is left out."""
+    it (cut where it holds itself or nests too deep); None is left out. A :class:`Recordable`'s value is made so
+    already (the runner's outputs): flattened as it is."""
     out: dict[str, AttributeValue] = {}
-    if value is None or (type(value) is dict and not value):  # most of a span's sections: nothing to walk
+    if isinstance(value, Recordable):
+        value = value.value
+    elif value is None or (type(value) is dict and not value):  # most of a span's sections: nothing to walk
         return out
-    _flatten_into(out, prefix, recordable(value).value)
+    else:
+        value = recordable(value).value
+    _flatten_into(out, prefix, value)
     return out
 
 
@@ -489,10 +494,11 @@ def _still_running(session: _Session) -> None:
     # another instrumentation's span of its call, ended within it, is still that call) and read when the count is:
     # one just started may not name its model yet, so its attributes are read live, not kept as a call's now
     running = {s.context.span_id: _span(s, still_open=True) for s in list(session.running.values())}
-    ended = [_span(s, calls=True) for s in session.spans[session.measured :] if s.context.span_id not in running]
-    if not running and not any(read.attributes for read in ended):
+    ended = [s for s in session.spans[session.measured :] if s.context.span_id not in running]
+    # read as a plain dict (a span's attributes look each name up in Python) and kept (_span) only if one is a call
+    if not running and all(read_call(dict(s.attributes or {})) is None for s in ended):
         return  # the usual: only the datapoint's own span ended after
-    kept = [*running.values(), *ended]
+    kept = [*running.values(), *(_span(s, calls=True) for s in ended)]
     with _outside_lock:
         for outside in _OUTSIDE:
             outside.unfinished.extend(kept)
@@ -1182,9 +1188,12 @@ class DatapointTracer:
     ) -> bool:
         """Add outputs, metrics, metadata, feedback, config, user properties, inputs or an error to the current (or
         given) span; whether the span took them (it is recording: not ended, and not outside any span). As the
-        official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name)."""
+        official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name). ``outputs``
+        a :class:`Recordable`: recorded as its value is (the runner's, made recordable once for the span and the
+        session)."""
         target = span or get_current_span()
-        result = "" if isinstance(outputs, Mapping) or outputs is None else ".result"
+        value = outputs.value if isinstance(outputs, Recordable) else outputs
+        result = "" if isinstance(value, Mapping) or value is None else ".result"
         pairs = flatten("honeyhive_outputs" + result, outputs)
         pairs.update(flatten("honeyhive_metrics", metrics))
         pairs.update(flatten("honeyhive_metadata", {**(metadata or {}), **(attributes or {}), **kwargs}))

@@ -21,7 +21,7 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.models.outcomes import CHANGED_KEY, DatapointOutcome, OutcomeStatus, outputs_changed_warning
-from honeyhive_experiment.tracing import recordable, stable_text
+from honeyhive_experiment.tracing import flatten, recordable, stable_text
 from tests.quickstart import copy_quickstart
 
 KEY = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"  # a secret by its shape: no environment names it
@@ -145,6 +145,21 @@ def test_a_value_json_carries_is_recorded_as_it_was_and_nothing_is_said(value: A
     made = recordable(value)
     assert json.dumps(made.value) == json.dumps(value)
     assert made.cut == ()
+
+
+@pytest.mark.unit
+def test_a_recorded_value_is_flattened_as_it_is_and_as_the_value_it_was_made_from() -> None:
+    """The runner hands the span its outputs made recordable (and redacted) once: flattened as they are, they are the
+    attributes the value returned flattens to; made recordable again, nothing changes and nothing is said."""
+    cycle: dict[str, Any] = {"n": float("nan")}
+    cycle["self"] = cycle
+    value = {"s": {3, 1}, "t": (1, "x\ud800"), "big": 2**70, "obj": Answer(), "cycle": cycle, "deep": [[[[]]]] * 2}
+    made = recordable(value)
+    assert made.cut
+    assert flatten("honeyhive_outputs", made) == flatten("honeyhive_outputs", value)
+    again = recordable(made.value)
+    assert again.value == made.value
+    assert again.cut == ()
 
 
 @pytest.mark.unit
