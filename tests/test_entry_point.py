@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -107,43 +106,6 @@ def test_threads_the_users_code_leaves_running_do_not_keep_the_process_alive(tmp
         assert all(name in warned[0] for name in named), f"{left}: {warned}"
     assert f"the process ends without waiting for them past {EXIT_WAIT} s" in warned[0]
     assert "Traceback" not in done.stderr
-
-
-SLOW_TEARDOWN = """
-import os as _os
-import time as _time
-
-
-class _Closing:  # a client that says goodbye to its server as Python's teardown collects it
-    def __del__(self, _os=_os, _time=_time):
-        _os.close(_os.open("tearing-down", _os.O_CREAT | _os.O_WRONLY))
-        _time.sleep(2)
-
-
-_closing = _Closing()
-"""
-
-
-def test_a_signal_while_python_tears_the_process_down_keeps_the_verdicts_exit_code(tmp_path: Path) -> None:
-    """Once every exit function has run, Python's teardown (the modules' objects collected: a second or more of a
-    loaded runner) gives SIGTERM and SIGINT back their default action: a job cancelled then ended 143, not the
-    verdict's code its report and comment had said. Nothing is left to stop by then: they are ignored."""
-    repo = copy_quickstart(tmp_path / "repo", questions=2)
-    app = repo / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + SLOW_TEARDOWN, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
-    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
-    with subprocess.Popen(
-        command, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    ) as done:
-        deadline = time.monotonic() + 180
-        while not (repo / "tearing-down").exists() and done.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        done.send_signal(signal.SIGTERM)
-        errors = done.communicate(timeout=60)[1]
-    assert (repo / "tearing-down").exists(), errors
-    assert done.returncode == 0, errors  # the verdict's: a first run is neutral
-    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"
 
 
 CHILDREN_LEFT_RUNNING = """

@@ -340,9 +340,6 @@ def _run_last() -> None:
         threading.Event().wait()  # and ends the process
     _last_begun.set()
     _run_ours()
-    if threading.current_thread() is threading.main_thread():  # Python's exit: nothing is left but its teardown
-        for signum in _SIGNALS:
-            signal.signal(signum, signal.SIG_IGN)
 
 
 def _run_ours() -> None:
@@ -364,10 +361,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
     once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
-    that wait is over, does what it did before. Once ours (:func:`at_exit`'s) have run, after the user's, both are
-    ignored: what is left is Python's teardown (the modules' objects collected, up to a second or more on a loaded
-    runner), where Python gives them their default action back, so a job cancelled then ended 143 after its report had
-    said its verdict; nothing is left to stop (SIGKILL still ends a teardown that hangs).
+    that wait is over, does what it did before.
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
