@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,31 @@ def test_jinja_is_imported_only_when_a_template_is_built() -> None:
     """Every job imports the report to redact its logs; a shard job renders nothing and must not load Jinja."""
     eager = {path.name: _module_level_imports(path) for path in sorted(PACKAGE.glob("*.py"))}
     assert {name for name, imported in eager.items() if any(n.split(".")[0] == "jinja2" for n in imported)} == set()
+
+
+def test_the_lazy_names_are_listed_alike_for_python_and_for_mypy() -> None:
+    """The package loads its names on first use (``_EXPORTS``); mypy reads them from the imports under
+    ``TYPE_CHECKING``, which must name the same ones from the same modules, or a name would type-check and fail."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    typed = {
+        alias.name: node.module
+        for block in tree.body
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed == report._EXPORTS
+    assert sorted(report.__all__) == sorted(typed)
+
+
+def test_a_submodule_is_an_attribute_and_an_unknown_name_is_not(tmp_path: Path) -> None:
+    """In a fresh process (nothing of the package loaded yet): ``report.numbers`` is the module, as when the package
+    imported every module at once; a name it does not have is an AttributeError, not an import error."""
+    code = (
+        "import honeyhive_experiment.report as r\n"
+        "assert r.numbers.format_number(0.5) == '0.5', r.numbers\n"
+        "try:\n    r.nope\nexcept AttributeError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "module 'honeyhive_experiment.report' has no attribute 'nope'")
