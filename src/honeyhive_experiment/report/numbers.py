@@ -296,10 +296,10 @@ def format_apart(
     bounds = _bounds(low, high)
 
     def read(value: float, text: str) -> Decimal | None:
-        """The number ``text`` says, when it reads on ``value``'s side of the bounds (:func:`format_beside`'s rule)."""
+        """The number ``text`` says, when it reads on ``value``'s side of the bounds, as a reader reads it: a wider
+        text of 0.24 is 0.23999999999999999, below a min of 0.24 (not :func:`_judged` as the float it converts to)."""
         said = _read(text, spec, negative=value < 0)
-        judged = _judged(said, value)
-        return said if judged is not None and _outside(judged, bounds) == _outside(_exact(value), bounds) else None
+        return said if said is not None and _outside(said, bounds) == _outside(_exact(value), bounds) else None
 
     last = texts  # the shorter's digits run out first (1.0 has fewer than 0.9999): it keeps its last text
     for a, b in itertools.zip_longest(_wider(old, spec, percent), _wider(new, spec, percent)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -379,6 +380,26 @@ def test_two_values_of_a_datapoint_that_differ_never_read_the_same(
 ) -> None:
     """The HTML report's cells and scatter said "was 0.50" beside 0.50 for a datapoint the comparison called better."""
     assert format_apart(old, new, spec, low=low) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "spec", "low", "high"),
+    [
+        (0.24, 0.24000000000000005, None, 0.24, None),  # read 0.23999999999999999: below its min as a reader reads it
+        (0.682, 0.6819999999999998, None, None, 0.682),  # read 0.6820000000000001: above its max
+        (0.4, 0.39999999999999997, ".3g", None, 0.4),
+    ],
+)
+def test_a_value_at_its_bound_never_reads_past_it_to_be_told_apart(
+    old: float, new: float, spec: str | None, low: float | None, high: float | None
+) -> None:
+    """Audit 45a: two values a float apart, one equal to a bound, widened until they differ: the one at the bound
+    read as its float's 17 digits, on the wrong side of the bound beside it. Each text, read as a number, stays on its
+    value's side of the bounds (they are left reading the same rather than that)."""
+    for value, text in zip((old, new), format_apart(old, new, spec, low=low, high=high), strict=True):
+        said = Decimal(text)
+        assert (low is None or said >= Decimal(repr(low))) == (low is None or value >= low), (value, text)
+        assert (high is None or said <= Decimal(repr(high))) == (high is None or value <= high), (value, text)
 
 
 @pytest.mark.parametrize(
