@@ -208,7 +208,7 @@ class _Builder:
             title=clip(r(j.comment.title or j.experiment), 200),
             verdict=decision.verdict,
             reasons=self._texts(decision.reasons, 1000),  # the function's errors: three kinds, their rows and messages
-            gate_failures=self._texts(decision.gate_failures, 300),
+            gate_failures=self._texts(decision.gate_failures, 600),  # a lagging comparison's is ~350 characters
             gates_hit=self._texts(decision.gates_hit, 200),
             warnings=self._texts(
                 [*decision.warnings, *_partial_warnings(metrics), *_disagreements(rows, summary, comparison)], 300
