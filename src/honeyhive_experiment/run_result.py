@@ -101,7 +101,8 @@ class ExperimentResult:
     @property
     def unrecorded(self) -> dict[str, str]:
         """The error of each dataset row the backend never recorded (its session, its outputs or its spans), by
-        datapoint id in input order (with trials: its first trial's): its success says nothing of them
+        datapoint id in input order (with trials: its first trial's, none of its trials recorded; one that lost only
+        some is judged on the others, and :attr:`broken` says so): its success says nothing of them
         (:func:`~honeyhive_experiment.verdict.unrecorded`, which the verdict reads)."""
         return unrecorded(self.outcomes)
 
@@ -110,8 +111,9 @@ class ExperimentResult:
         """Why the evaluation itself broke, in words (empty when it did not), by the command line's rule and in its
         words (:func:`~honeyhive_experiment.verdict.broken`): a metric with a passing range has no value on
         datapoints the backend passed (the range was never checked there), a dataset row was never recorded by the
-        backend (its session, its outputs or its spans), or an evaluator raised on every datapoint it was run on, or
-        on more of them than :attr:`allow_evaluator_errors` tolerates (default none)."""
+        backend (its session, its outputs or its spans), or with trials some of its trials were not, or an evaluator
+        raised on every datapoint it was run on, or on more of them than :attr:`allow_evaluator_errors` tolerates
+        (default none)."""
         reasons, _ = broken(
             self.summary,
             ranged=self.ranged,

@@ -8,7 +8,8 @@
      of their trials (:func:`partly_missing`): the range or gate was never checked there, so a green check would be
      a false one. The reason names the metric, the count and the
      evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
-     so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans); a datapoint
+     so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans; with trials,
+     none of them: one that lost only some is judged on the others, and says so, :func:`lost_trials`); a datapoint
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
@@ -103,6 +104,7 @@ __all__ = [
     "in_units",
     "is_boolean",
     "left_out_text",
+    "lost_trials",
     "no_values",
     "partly_missing",
     "producer",
@@ -235,12 +237,28 @@ def crashes(outcomes: Iterable[DatapointOutcome], places: Mapping[str, str]) -> 
 
 def unrecorded(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
     """The error of each dataset row the backend never recorded (its session, its outputs or its spans), by datapoint
-    id in input order (with trials: its first trial's), from the run's own outcomes: the backend's success says
-    nothing of them."""
-    found: dict[str, str] = {}
-    for o in outcomes:
-        if o.status == "backend_error":
-            found.setdefault(o.datapoint_id, o.error or "backend error")
+    id in input order (with trials: its first trial's, none of its trials recorded), from the run's own outcomes: the
+    backend's success says nothing of them."""
+    return {i: errors[0] for i, (errors, kept) in _lost(outcomes).items() if not kept}
+
+
+def lost_trials(outcomes: Iterable[DatapointOutcome]) -> dict[str, tuple[int, str]]:
+    """With trials, the datapoints the backend recorded some trials of but not the others (their sessions, outputs
+    or spans), by id in input order: how many it lost, and the first one's error. They are judged on the others
+    (the backend's values are their means), which leave those out."""
+    return {i: (len(errors), errors[0]) for i, (errors, kept) in _lost(outcomes).items() if kept}
+
+
+def _lost(outcomes: Iterable[DatapointOutcome]) -> dict[str, tuple[list[str], int]]:
+    """Per datapoint with a trial the backend never recorded (without trials: its one), by id in input order: those
+    trials' errors, and how many of its trials it recorded."""
+    trials: dict[str, list[DatapointOutcome]] = {}
+    for outcome in outcomes:
+        trials.setdefault(outcome.datapoint_id, []).append(outcome)
+    found: dict[str, tuple[list[str], int]] = {}
+    for datapoint, group in trials.items():
+        if errors := [o.error or "backend error" for o in group if o.status == "backend_error"]:
+            found[datapoint] = (errors, len(group) - len(errors))
     return found
 
 
@@ -1278,6 +1296,8 @@ class Facts:
     means, no longer booleans), whose pass rates the report shows in percent (:func:`in_points`)."""
     unrecorded: Mapping[str, str] = field(default_factory=dict)
     """The dataset rows the backend never recorded, each with its error (:func:`unrecorded`): never judged."""
+    lost_trials: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    """With trials, the datapoints the backend lost some trials of (:func:`lost_trials`): judged on the others."""
 
 
 def facts(
@@ -1298,6 +1318,7 @@ def facts(
         none_everywhere=tuple(returned_none(outcomes)),
         booleans=boolean_metrics(outcomes, gates),
         unrecorded=unrecorded(outcomes),
+        lost_trials=lost_trials(outcomes),
     )
 
 
@@ -1363,6 +1384,12 @@ def broken(
         reasons.append(
             f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
             f" judged ({next(iter(unrecorded.values()))})"
+        )
+    if facts.lost_trials:  # red stays red: a value that leaves trials out is not the one the run was made to measure
+        lost = facts.lost_trials.values()
+        reasons.append(
+            f"{len(lost)} datapoint(s) lost {sum(n for n, _ in lost)} of their trials at the backend"
+            f" ({next(iter(lost))[1]}): their values leave those out"
         )
     if new_errors:
         reasons.append(

@@ -44,11 +44,13 @@ from honeyhive_experiment.verdict import (
     facts,
     is_boolean,
     left_out_text,
+    lost_trials,
     no_values,
     partly_missing,
     returned_none,
     string_values,
     unchecked_metrics,
+    unrecorded,
 )
 
 pytestmark = pytest.mark.unit
@@ -192,6 +194,10 @@ def left(old: int = 0, new: int = 0, why: str = "to unpriced model m") -> tuple[
 LOST = {  # datapoints the backend never recorded, each with why (their sessions exist: it passed them)
     "EXT-10": "HoneyHive did not take the spans of datapoint EXT-10: HTTP 500: injected",
     "EXT-11": "HoneyHive did not take the spans of datapoint EXT-11: HTTP 500: injected",
+}
+LOST_TRIALS = {  # with trials, datapoints the backend lost some trials of: how many, and the first one's why
+    "EXT-3": (2, "ApiError: session not started"),
+    "EXT-7": (1, "ApiError: spans refused"),
 }
 
 CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
@@ -2316,6 +2322,35 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    (  # they said "never judged", and the report's counts judged them: passed by the backend on their other trials
+        "with trials, datapoints that lost some of their trials are judged on the others, and still fail, said apart",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS}), None, ranged=["accuracy"], facts=Facts(lost_trials=LOST_TRIALS)
+        ),
+        Verdict.FAIL,
+        (
+            "2 datapoint(s) lost 3 of their trials at the backend (ApiError: session not started): their values leave"
+            " those out",
+        ),
+        (),
+    ),
+    (
+        "with trials, a datapoint none of whose trials was recorded is never judged; one that lost some is, after it",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(unrecorded=LOST, lost_trials={"EXT-4": (1, "ApiError: spans refused")}),
+        ),
+        Verdict.FAIL,
+        (
+            "2 datapoint(s) of the dataset were not recorded by the backend, so they were never judged (HoneyHive did"
+            " not take the spans of datapoint EXT-10: HTTP 500: injected)",
+            "1 datapoint(s) lost 1 of their trials at the backend (ApiError: spans refused): their values leave those"
+            " out",
+        ),
+        (),
+    ),
     # --------------------------------------------------------------- Holm: a gate's family is the gates of its kind
     (  # the auditor's case: the plain gate on a metric that improved everywhere turned the failing gate green
         "a plain gate does not dilute a noise-aware one: quality's p is Holm-adjusted among the significant gates",
@@ -3815,9 +3850,13 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         DatapointOutcome(3, "dp3", "s3-0", OutcomeStatus.BACKEND_ERROR, error="ApiError: session not started"),
         DatapointOutcome(3, "dp3", "s3-1", OutcomeStatus.BACKEND_ERROR, error="ApiError: spans refused", trial=1),
         DatapointOutcome(4, "dp4", "s4-0", OutcomeStatus.BACKEND_ERROR),
+        # one of its trials never recorded: judged on the other, and said apart
+        DatapointOutcome(5, "dp5", "s5-0", OutcomeStatus.BACKEND_ERROR, error="ApiError: spans refused"),
+        ran(5, 1, r=1.0, b=True, g=1.0, h=True),
     ]
-    errors = {"e": EvaluatorErrors(1, "E: x", 2)}
+    errors = {"e": EvaluatorErrors(1, "E: x", 3)}
     lost = {"dp3": "ApiError: session not started", "dp4": "backend error"}
+    some = {"dp5": (1, "ApiError: spans refused")}
     # ranged r and b, gated g and h: all four judged (strings, partly), the gated ones' booleans only (b is not)
     assert facts(iter(outcomes), ["r", "b"], iter(["g", "h"]), {"dp2": "q.jsonl:3"}) == Facts(
         errors=errors,
@@ -3827,6 +3866,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         none_everywhere=("q",),
         booleans={"h"},
         unrecorded=lost,
+        lost_trials=some,
     )
     # without gates nor places (evaluate()'s): the ranged metrics alone judged; the crash shown by its id
     assert facts(iter(outcomes), iter(["r"])) == Facts(
@@ -3837,8 +3877,34 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         none_everywhere=("q",),
         booleans=set(),
         unrecorded=lost,
+        lost_trials=some,
     )
     assert facts([]) == Facts(booleans=set())
+
+
+def test_a_datapoint_none_of_whose_trials_was_recorded_is_unrecorded_and_one_that_lost_some_lost_trials() -> None:
+    """The verdict said "never judged" of a datapoint that lost any trial, while the report's counts judged one that
+    kept some (the backend's value is the mean of those): now each is told by the same rule as the counts."""
+
+    def trial(index: int, number: int, status: OutcomeStatus, error: str | None = None) -> DatapointOutcome:
+        return DatapointOutcome(index, f"dp{index}", f"s{index}-{number}", status, error=error, trial=number)
+
+    lost, refused = OutcomeStatus.BACKEND_ERROR, "ApiError: spans refused"
+    outcomes = [
+        trial(0, 0, OutcomeStatus.OK),
+        trial(0, 1, OutcomeStatus.OK),
+        trial(1, 0, lost, "ApiError: session not started"),  # every trial lost: its first one's error
+        trial(1, 1, lost, refused),
+        trial(2, 0, OutcomeStatus.OK),  # some lost: how many, and the first one's error
+        trial(2, 1, lost),
+        trial(2, 2, lost, refused),
+        trial(3, 0, lost, refused),
+        trial(3, 1, OutcomeStatus.FUNCTION_ERROR, "KeyError: 'k'"),  # recorded: its function raised
+        trial(4, 0, lost, refused),  # without trials: its one
+    ]
+    assert unrecorded(iter(outcomes)) == {"dp1": "ApiError: session not started", "dp4": refused}
+    assert lost_trials(iter(outcomes)) == {"dp2": (2, "backend error"), "dp3": (1, refused)}
+    assert unrecorded([]) == lost_trials([]) == {}
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:

@@ -115,6 +115,7 @@ from honeyhive_experiment.verdict import (
     producer,
     same_but_for_noise,
     unreachable_gate,
+    unrecorded,
 )
 
 __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
@@ -277,9 +278,8 @@ class _Builder:
             return ReportCounts(passed=None, failed=None, errored=errored, unrecorded=0, total=None)
         # rows the backend never recorded (their session, outputs or spans) count as such, not as passed (the backend
         # passes a session it holds no span of): totals equal the dataset's size (with trials: the datapoints none of
-        # whose trials were recorded)
-        recorded = {o.datapoint_id for o in self.j.outcomes if o.status != "backend_error"}
-        lost = {o.datapoint_id for o in self.j.outcomes if o.status == "backend_error"} - recorded
+        # whose trials were recorded, as the verdict's reason counts them)
+        lost = unrecorded(self.j.outcomes)
         passed = sum(1 for i in summary.passed if i not in lost)
         failed = sum(1 for i in summary.failed if i not in lost)
         return ReportCounts(
