@@ -868,9 +868,16 @@ def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_bef
     assert (report.outputs["run-id"], report.outputs["baseline-run-id"]) == (run_id, baseline_run)
 
 
-def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
+@pytest.mark.parametrize("trials", [1, 2])
+def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(
+    world: World, trials: int
+) -> None:
     """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
-    do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
+    do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them. With trials, the
+    error counts datapoints, and their trials beside them (it said a datapoint's every trial as a datapoint)."""
+    if trials > 1:
+        config = world.root / CONFIG
+        config.write_text(config.read_text() + f"trials: {trials}\n")
     ids = dataset_ids(world.root)
     mine = shard_of(ids, 2, SHARDS)
     run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
@@ -882,14 +889,16 @@ def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repai
             world, "shard-2-attempt-1", inputs={"mode": "run", "shard": f"2/{SHARDS}", "server-url": proxy.url}
         )
     assert lost.returncode == 2, lost.shown()
-    assert f"shard 2/{SHARDS}: {len(mine)} datapoint(s) of run {run_id} were not recorded" in lost.stdout, lost.shown()
+    counted = f"{len(mine)} datapoint(s)" + (f" ({len(mine) * trials} trials)" if trials > 1 else "")
+    assert f"shard 2/{SHARDS}: {counted} of run {run_id} were not recorded" in lost.stdout, lost.shown()
     assert "re-run the job to record them" in lost.stdout
 
     [again] = run_shards(world, [2], attempt="2")
     assert again.returncode == 0, again.shown()
-    assert f"recorded {len(mine)} datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
-    with backend_client(world) as hh:
-        assert_each_datapoint_once(hh, run_id, mine)
+    recorded = f"{len(mine) * trials} trial(s) ({trials} per datapoint)" if trials > 1 else f"{len(mine)} datapoint(s)"
+    assert f"recorded {recorded} of shard 2/{SHARDS}" in again.stdout, again.shown()
+    with backend_client(world) as hh:  # each trial once: a session per datapoint and trial
+        assert_each_datapoint_once(hh, run_id, [i for i in mine for _ in range(trials)])
 
 
 def test_a_sharded_run_is_a_branch_baseline_once_its_report_job_stamped_its_verdict(world: World) -> None:

@@ -279,7 +279,8 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     session, its outputs or their spans never reached HoneyHive): re-running the job records what is missing."""
     which = f"shard {done.shard}" if done.shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
-    unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
+    lost = [o.datapoint_id for o in done.outcomes if not o.recorded or o.status.value == "cancelled"]  # trials
+    unfinished = len(set(lost))
     if settings.output_path is not None:
         write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
     if done.errored_earlier:  # re-running the job cannot clear them: say so now, not after the report job fails
@@ -291,7 +292,8 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
         announce(settings, "warning", ExperimentError(message))
     if cancelled or unfinished:
         message = (
-            f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"
+            f"{which}: {unfinished} datapoint(s){f' ({len(lost)} trials)' if done.trials > 1 else ''} of run"
+            f" {done.run_id} were not recorded (cancelled, or the backend"
             " failed or never got their session, its outputs or their spans); re-run the job to record them (what is"
             " recorded is kept)"
         )
