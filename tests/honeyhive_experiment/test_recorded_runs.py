@@ -31,6 +31,7 @@ from honeyhive_experiment.experiment import evaluate
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.models.outcomes import OutcomeStatus
 from honeyhive_experiment.results import recorded_outcomes
+from honeyhive_experiment.run_result import ExperimentResult
 from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
@@ -879,6 +880,22 @@ def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_ot
     assert "the experiment file 'x.yml error: forged line…', not from" in said, said
 
 
+def _evaluated_from_a_moved_file(root: Path, moved: str, hh: HoneyHiveClient) -> ExperimentResult:
+    """The quickstart at ``root`` with its experiment file moved to ``moved``, and a run evaluate() made of its code
+    (no ``metadata.ci``: no experiment-file stamp)."""
+    copy_quickstart(root, questions=2)
+    (root / moved).parent.mkdir(parents=True, exist_ok=True)
+    (root / ".honeyhive" / "experiment.yml").rename(root / moved)
+    init_repository(root)
+    config = load_config(root / moved)
+    rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    with in_repository(root):
+        code = load_user_code(config, moved, root)
+        return evaluate(
+            code.function, rows, client=hh, evaluators=code.evaluators, name=config.name, print_results=False
+        )
+
+
 def test_view_of_a_run_no_experiment_file_stamped_judges_it_by_the_file_named_and_says_so(
     backend: LocalBackend, hh: HoneyHiveClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -887,18 +904,8 @@ def test_view_of_a_run_no_experiment_file_stamped_judges_it_by_the_file_named_an
     (a file that did not exist). Named, it is judged by the file named, and the page says the run carries no stamp;
     unnamed, the file's latest run is its own (such a run counts as the default file's, as for baselines), and the
     error names the run to view."""
-    root = copy_quickstart(tmp_path / "repo", questions=2)
-    moved = "experiments/bot.yml"
-    (root / "experiments").mkdir()
-    (root / ".honeyhive" / "experiment.yml").rename(root / moved)
-    init_repository(root)
-    config = load_config(root / moved)
-    rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    with in_repository(root):
-        code = load_user_code(config, moved, root)
-        made = evaluate(
-            code.function, rows, client=hh, evaluators=code.evaluators, name=config.name, print_results=False
-        )
+    root, moved = tmp_path / "repo", "experiments/bot.yml"
+    made = _evaluated_from_a_moved_file(root, moved, hh)
     view = ["view", "--no-open", "-C", str(root), "--config", moved]
     environ = {"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}
 
@@ -929,18 +936,8 @@ def test_views_notes_name_the_run_as_the_backend_spells_it(
     """A backend that answers a run's id in another spelling (case) than the one typed: the note on a run without an
     experiment-file stamp named the id as typed, the notes on its check's rules the backend's. Each says the
     backend's, which later commands accept."""
-    root = copy_quickstart(tmp_path / "repo", questions=2)
-    moved = "experiments/bot.yml"  # not the default file: the note on a run without its stamp is said
-    (root / "experiments").mkdir()
-    (root / ".honeyhive" / "experiment.yml").rename(root / moved)
-    init_repository(root)
-    config = load_config(root / moved)
-    rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    with in_repository(root):
-        code = load_user_code(config, moved, root)
-        made = evaluate(
-            code.function, rows, client=hh, evaluators=code.evaluators, name=config.name, print_results=False
-        )
+    root, moved = tmp_path / "repo", "experiments/bot.yml"  # not the default file: the note on an unstamped run is said
+    made = _evaluated_from_a_moved_file(root, moved, hh)
     hh.update_run(made.run_id, {"metadata": {"check": {"verdict": "pass"}}})  # judged by an older version: no rules
     get_run = HoneyHiveClient.get_run
     spelt = made.run_id.upper()
