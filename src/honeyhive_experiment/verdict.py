@@ -843,7 +843,9 @@ def unchecked(
     )
 
 
-def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int) -> list[str]:
+def _unknown(
+    delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, left: int
+) -> list[str]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
     a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
     baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
@@ -852,9 +854,10 @@ def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, sha
     that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
     the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
     datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
-    have it in both. Its count within the bound on those it paired does not hold either while it left out more than
-    the bound's room: the ones left out may be the worse ones (8 of 40 fell 1 -> 0, "0 of 32 worse" passed
-    ``max_degraded: 0``); a count past the bound is crossed (:func:`_hits`). The bounds on the aggregate are judged
+    have it in both. Its count within the bound on those it paired does not hold either while more of those it left
+    out may have the metric in both runs (``left`` of them: :func:`_may_have`) than the bound has room for: they may
+    be the worse ones (8 of 40 fell 1 -> 0, "0 of 32 worse" passed ``max_degraded: 0``); a count past the bound is
+    crossed (:func:`_hits`). The bounds on the aggregate are judged
     by each run's aggregate over all its values, which a lagging pairing leaves whole. The backend sends null for an
     aggregate or a change past the largest float, and its spec requires only ``metric_name``: a bound never checked
     is not one that held. A metric new or gone has nothing to judge (the verdict says so elsewhere), nor
@@ -892,7 +895,7 @@ def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, sha
             f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
             + (f"; {lagged}" if unpaired else "")
         )
-    elif gate.max_degraded is not None and valued and degraded is not None and degraded + unpaired > gate.max_degraded:
+    elif gate.max_degraded is not None and valued and degraded is not None and degraded + left > gate.max_degraded:
         # held on those it paired (past it: crossed, _hits), but the ones it left out may be the worse ones: it holds
         # only if all of them could have got worse
         counted = shared if delta.found_count is None else delta.found_count
@@ -920,10 +923,12 @@ def _unknowns(
     presentation: Mapping[str, MetricConfig],
     points: Container[str],
     unpaired: int,
+    result: ExperimentResultSummary,
 ) -> list[tuple[str, str]]:
     """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
-    many datapoints both runs scored ``comparison`` left out."""
+    many datapoints both runs scored ``comparison`` left out; ``result``: this run's summary."""
     shared = len(comparison.common_datapoints)
+    common = set(comparison.common_datapoints)
     return [
         (metric, text)
         for metric, gate in gates.items()
@@ -936,8 +941,21 @@ def _unknowns(
             metric in points,
             shared,
             unpaired,
+            _may_have(result, metric, common, unpaired),
         )
     ]
+
+
+def _may_have(result: ExperimentResultSummary, metric: str, common: Container[str], unpaired: int) -> int:
+    """How many of the ``unpaired`` datapoints both runs scored that the comparison left out of its ``common`` ones
+    may have ``metric`` in both runs: at most those this run's ``result`` lists it on outside ``common`` (a gated
+    metric missing on a datapoint fails the run, :func:`broken`, but an efficiency metric's warns: its LLM calls had
+    no price); without the backend's id lists, all of them."""
+    details = [d.datapoints for d in result.metrics.details if d.metric_name == metric]
+    if any(ids is None for ids in details):
+        return unpaired
+    have = {i for ids in details if ids is not None for i in (*ids.passed, *ids.failed) if i not in common}
+    return min(unpaired, len(have))
 
 
 def _valued(aggregate: float | None, values: Sequence[Any] | None) -> bool:
@@ -1467,7 +1485,7 @@ def decide(
         # can judge
         failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points, unpaired)
+        unknown = _unknowns(comparison, gates, presentation, points, unpaired, result)
         warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})

@@ -859,6 +859,10 @@ FULLY = (
     " comparison paired got worse, but HoneyHive's comparison left out {left} both runs scored (it had not compared"
     " them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
 )
+UNPRICED = (
+    "cost_usd has a gate but no value on {n} of the datapoints the backend passed: their LLM calls had no price or"
+    " token usage, or they made none the run could see, so it was not checked there"
+)
 PCT100 = (
     "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is a boolean metric, whose aggregate cannot go"
     " below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never fails; write a bound below"
@@ -2578,12 +2582,12 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "max_degraded held on the datapoints the comparison paired, while it left out some both runs scored: fails",
         lambda: judge(
             summary(),
-            comparison(delta(improved=0, degraded=0) | {"same_count": 12}),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
             gates={"accuracy": GateRule(max_degraded=0)},
             unpaired=8,
         ),
         Verdict.FAIL,
-        (FULLY.format(metric="accuracy", bound=0, worse=0, paired=12, left="8 datapoints"),),
+        (FULLY.format(metric="accuracy", bound=0, worse=0, paired=4, left="8 datapoints"),),
         (),
     ),
     (
@@ -2602,13 +2606,13 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "lower is better: the improved count is the worse one",
         lambda: judge(
             summary(metrics={"latency": IDS}),
-            comparison(delta("latency", improved=2, degraded=0)),
+            comparison(delta("latency", improved=2, degraded=0), common=IDS[:10]),
             gates={"latency": GateRule(max_degraded=3)},
             presentation={"latency": LOWER},
             unpaired=2,
         ),
         Verdict.FAIL,
-        (FULLY.format(metric="latency", bound=3, worse=2, paired=12, left="2 datapoints"),),
+        (FULLY.format(metric="latency", bound=3, worse=2, paired=10, left="2 datapoints"),),
         (),
     ),
     (  # the counts 1 and 4 of 8: fail on those paired, as before, with the test's word on the ones left out
@@ -2626,11 +2630,11 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
-    (  # even if every one left out got worse, 1 + 4 is within 5
+    (  # even if every one left out got worse, 1 + 4 is within 5 (this run has it on 8 outside those paired)
         "room in the bound for every one left out: it holds",
         lambda: judge(
             summary(),
-            comparison(delta(improved=0, degraded=1)),
+            comparison(delta(improved=0, degraded=1), common=IDS[:4]),
             gates={"accuracy": GateRule(max_degraded=5)},
             unpaired=4,
         ),
@@ -2648,6 +2652,44 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         (FULLY.format(metric="accuracy", bound=0, worse=0, paired=0, left="12 datapoints"),),
+        (),
+    ),
+    (  # an efficiency metric's gate only warns of datapoints without a value (no price): those left out had none
+        "the datapoints left out that this run has no value of the metric on cannot be the worse ones: it holds",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS[:4]}),
+            comparison(delta("cost_usd", improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"cost_usd": GateRule(max_degraded=0)},
+            presentation={"cost_usd": LOWER},
+            unpaired=8,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNPRICED.format(n=8),),
+    ),
+    (
+        "this run has it on 2 of the 8 left out, and the bound allows 1",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS[:6]}),
+            comparison(delta("cost_usd", improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"cost_usd": GateRule(max_degraded=1)},
+            presentation={"cost_usd": LOWER},
+            unpaired=8,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="cost_usd", bound=1, worse=0, paired=4, left="8 datapoints"),),
+        (UNPRICED.format(n=6),),
+    ),
+    (  # a summary without the backend's id lists cannot say which datapoints have it: all of those left out may
+        "without the summary's id lists, every one left out may have it",
+        lambda: judge(
+            summary(metrics={"accuracy": None}),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 12}),
+            gates={"accuracy": GateRule(max_degraded=2)},
+            unpaired=3,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound=2, worse=0, paired=12, left="3 datapoints"),),
         (),
     ),
     (  # counts beside no baseline value: nothing to hold the gate against, whatever was left out
