@@ -857,11 +857,10 @@ def _unknown(
     have it in both. Its count within the bound on those it paired does not hold either while more of those it left
     out may have the metric in both runs (``left`` of them: :func:`_may_have`) than the bound has room for: they may
     be the worse ones (8 of 40 fell 1 -> 0, "0 of 32 worse" passed ``max_degraded: 0``); a count past the bound is
-    crossed (:func:`_hits`). The bounds on the aggregate are judged
-    by each run's aggregate over all its values, which a lagging pairing leaves whole. The backend sends null for an
-    aggregate or a change past the largest float, and its spec requires only ``metric_name``: a bound never checked
-    is not one that held. A metric new or gone has nothing to judge (the verdict says so elsewhere), nor
-    ``max_degraded`` with no datapoint in common."""
+    crossed (:func:`_hits`). The bounds on the aggregate are judged by each run's aggregate over all its values,
+    which a lagging pairing leaves whole. The backend sends null for an aggregate or a change past the largest
+    float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
+    gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     metric = delta.metric_name
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
@@ -896,8 +895,8 @@ def _unknown(
             + (f"; {lagged}" if unpaired else "")
         )
     elif gate.max_degraded is not None and valued and degraded is not None and degraded + left > gate.max_degraded:
-        # held on those it paired (past it: crossed, _hits), but the ones it left out may be the worse ones: it holds
-        # only if all of them could have got worse
+        # held on those it paired (past it: crossed, _hits), but the ones it left out may be the worse ones: it is
+        # known to hold only if it would with every one of them worse
         counted = shared if delta.found_count is None else delta.found_count
         if degraded <= gate.max_degraded:
             found.append(
