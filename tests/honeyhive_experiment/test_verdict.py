@@ -2590,6 +2590,18 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (FULLY.format(metric="accuracy", bound=0, worse=0, paired=4, left="8 datapoints"),),
         (),
     ),
+    (  # significant: true excuses a crossing within noise; a bound not known to hold is not a crossing to excuse
+        "so does a noise-aware one",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"accuracy": GateRule(max_degraded=0, significant=True)},
+            unpaired=8,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound=0, worse=0, paired=4, left="8 datapoints"),),
+        (),
+    ),
     (
         "within the bound but for fewer than those left out: one left out, the backend's found_count, thousands",
         lambda: judge(
