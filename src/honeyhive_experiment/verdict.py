@@ -27,7 +27,8 @@
      true`` apart from the others: :func:`assess_gates`), and its p-value is said beside it; only a gate with
      ``significant: true`` also needs that test to be significant (noise-aware gating, the user's opt-in). A
      bound the backend sent nothing to judge by (no difference, percentage change or count, on a metric both runs
-     have values of; a ``max_degraded`` whose counts pair no datapoint though the runs share some: :func:`_unknown`)
+     have values of; a ``max_degraded`` whose counts pair no datapoint though the runs share some, or that held on
+     a comparison that left out more datapoints both runs scored than it allows: :func:`_unknown`)
      was never checked, and fails likewise. An efficiency metric's value that
      leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole:
      this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
@@ -860,7 +861,9 @@ def unchecked(
     )
 
 
-def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int) -> list[str]:
+def _unknown(
+    delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, left: int
+) -> list[str]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
     a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
     baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
@@ -869,9 +872,13 @@ def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, sha
     that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
     the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
     datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
-    have it in both. The backend sends null for an aggregate or a change past the largest float, and its spec
-    requires only ``metric_name``: a bound never checked is not one that held. A metric new or gone has nothing to
-    judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
+    have it in both. Its count within the bound on those it paired does not hold either while more of those it left
+    out may have the metric in both runs (``left`` of them: :func:`_may_have`) than the bound has room for: they may
+    be the worse ones (8 of 40 fell 1 -> 0, "0 of 32 worse" passed ``max_degraded: 0``); a count past the bound is
+    crossed (:func:`_hits`). The bounds on the aggregate are judged by each run's aggregate over all its values,
+    which a lagging pairing leaves whole. The backend sends null for an aggregate or a change past the largest
+    float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
+    gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     metric = delta.metric_name
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
@@ -892,23 +899,28 @@ def _unknown(delta: MetricDelta, gate: GateRule, higher: bool, points: bool, sha
         for key, bound, what in said
     ]
     degraded = delta.degraded_total if higher else delta.improved_total
+    lagged = (
+        f"HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored (it"
+        " had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+    )
+    head = f"{metric}'s max_degraded could not be {{}}checked (gate: at most {gate.max_degraded})"
     if gate.max_degraded is not None and degraded is None and paired:
-        found.append(
-            f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): the backend sent no"
-            f" per-datapoint counts for {metric}"
-        )
+        found.append(f"{head.format('')}: the backend sent no per-datapoint counts for {metric}")
     elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
         of = f"the {shared:,} the comparison paired" if unpaired else f"the {shared:,} they share"
-        lagged = (
-            f"; HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored"
-            " (it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
-            if unpaired
-            else ""
-        )
         found.append(
-            f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): no datapoint has it in"
-            f" both runs (of {of}), and it counts those that got worse{lagged}"
+            f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
+            + (f"; {lagged}" if unpaired else "")
         )
+    elif gate.max_degraded is not None and valued and degraded is not None and degraded + left > gate.max_degraded:
+        # held on those it paired (past it: crossed, _hits), but the ones it left out may be the worse ones: it is
+        # known to hold only if it would with every one of them worse
+        counted = shared if delta.found_count is None else delta.found_count
+        if degraded <= gate.max_degraded:
+            found.append(
+                f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but"
+                f" {lagged}"
+            )
     return found
 
 
@@ -928,10 +940,12 @@ def _unknowns(
     presentation: Mapping[str, MetricConfig],
     points: Container[str],
     unpaired: int,
+    result: ExperimentResultSummary,
 ) -> list[tuple[str, str]]:
     """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
-    many datapoints both runs scored ``comparison`` left out."""
+    many datapoints both runs scored ``comparison`` left out; ``result``: this run's summary."""
     shared = len(comparison.common_datapoints)
+    common = set(comparison.common_datapoints)
     return [
         (metric, text)
         for metric, gate in gates.items()
@@ -944,8 +958,21 @@ def _unknowns(
             metric in points,
             shared,
             unpaired,
+            _may_have(result, metric, common, unpaired),
         )
     ]
+
+
+def _may_have(result: ExperimentResultSummary, metric: str, common: Container[str], unpaired: int) -> int:
+    """How many of the ``unpaired`` datapoints both runs scored that the comparison left out of its ``common`` ones
+    may have ``metric`` in both runs: at most those this run's ``result`` lists it on outside ``common`` (a gated
+    metric missing on a datapoint fails the run, :func:`broken`, but an efficiency metric's warns: its LLM calls had
+    no price); without the backend's id lists, all of them."""
+    details = [d.datapoints for d in result.metrics.details if d.metric_name == metric]
+    if any(ids is None for ids in details):
+        return unpaired
+    have = {i for ids in details if ids is not None for i in (*ids.passed, *ids.failed) if i not in common}
+    return min(unpaired, len(have))
 
 
 def _valued(aggregate: float | None, values: Sequence[Any] | None) -> bool:
@@ -1484,7 +1511,7 @@ def decide(
         # can judge
         failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points, unpaired)
+        unknown = _unknowns(comparison, gates, presentation, points, unpaired, result)
         warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})

@@ -134,6 +134,31 @@ def test_a_noise_aware_gate_is_not_excused_on_a_comparison_that_left_out_datapoi
     assert (score["paired"], score["datapoints"], score["uncompared"]) == (32, 40, 8)
 
 
+def test_a_max_degraded_that_held_on_the_datapoints_paired_is_not_known_to_hold_on_those_left_out(
+    served: Served,
+) -> None:
+    """``max_degraded: 0`` on the same run: the 32 paired read "0 of 32 worse" and it passed (exit 0, PASS, only a
+    coverage warning) though the 8 left out are exactly the 8 that fell 1 -> 0."""
+    config = served.root / ".honeyhive/experiment.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("{max_drop: 0.05, significant: true}", "{max_degraded: 0}"),
+        encoding="utf-8",
+    )
+    _, baseline = served.run(direct=True)
+    (served.root / APP / "mode").touch()
+
+    code, report = served.run("--baseline", baseline["run"]["id"])
+
+    assert (code, report["verdict"]) == (1, "fail"), report
+    said = (
+        "score's max_degraded could not be fully checked (gate: at most 0): 0 of the 32 the comparison paired got"
+        " worse, but HoneyHive's comparison left out 8 datapoints both runs scored (it had not compared them when"
+        " ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+    )
+    assert report["reasons"] == [said]
+    assert report["gate_failures"] == [said]
+
+
 def test_a_comparison_that_left_out_datapoints_of_runs_that_share_few_says_both(
     served: Served, capsys: pytest.CaptureFixture[str]
 ) -> None:

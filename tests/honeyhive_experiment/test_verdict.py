@@ -860,6 +860,15 @@ LAGGED = (
     " both runs scored (it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more"
     " time)"
 )
+FULLY = (
+    "{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {worse} of the {paired} the"
+    " comparison paired got worse, but HoneyHive's comparison left out {left} both runs scored (it had not compared"
+    " them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+)
+UNPRICED = (
+    "cost_usd has a gate but no value on {n} of the datapoints the backend passed: their LLM calls had no price or"
+    " token usage, or they made none the run could see, so it was not checked there"
+)
 PCT100 = (
     "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is a boolean metric, whose aggregate cannot go"
     " below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never fails; write a bound below"
@@ -2600,6 +2609,146 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         (LAGGED.format(paired="1,200", left="1 datapoint"),),
+        (),
+    ),
+    # ... and one that paired some: 8 of 40 fell 1 -> 0 and were the 8 it left out, "0 of 32 worse" passed
+    # max_degraded: 0 (exit 0, PASS, only a coverage warning): held on those paired is not held on those left out
+    (
+        "max_degraded held on the datapoints the comparison paired, while it left out some both runs scored: fails",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=8,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound=0, worse=0, paired=4, left="8 datapoints"),),
+        (),
+    ),
+    (  # significant: true excuses a crossing within noise; a bound not known to hold is not a crossing to excuse
+        "so does a noise-aware one",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"accuracy": GateRule(max_degraded=0, significant=True)},
+            unpaired=8,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound=0, worse=0, paired=4, left="8 datapoints"),),
+        (),
+    ),
+    (
+        "within the bound but for fewer than those left out: one left out, the backend's found_count, thousands",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=1200) | {"found_count": 1500}, common=[f"d{i}" for i in range(2000)]),
+            gates={"accuracy": GateRule(max_degraded=1200)},
+            unpaired=1,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound="1200", worse="1,200", paired="1,500", left="1 datapoint"),),
+        (),
+    ),
+    (
+        "lower is better: the improved count is the worse one",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            comparison(delta("latency", improved=2, degraded=0), common=IDS[:10]),
+            gates={"latency": GateRule(max_degraded=3)},
+            presentation={"latency": LOWER},
+            unpaired=2,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="latency", bound=3, worse=2, paired=10, left="2 datapoints"),),
+        (),
+    ),
+    (  # the counts 1 and 4 of 8: fail on those paired, as before, with the test's word on the ones left out
+        "crossed on those paired: the failure it is, not one of not fully checked",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2)),
+            gates={"accuracy": GateRule(max_degraded=1)},
+            unpaired=4,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy degraded on 2 datapoints (gate: at most 1): 2 of 12 worse; significance unknown: the comparison"
+            " left out 4 datapoints both runs scored",
+        ),
+        (),
+    ),
+    (  # even if every one left out got worse, 1 + 4 is within 5 (this run has it on 8 outside those paired)
+        "room in the bound for every one left out: it holds",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=1), common=IDS[:4]),
+            gates={"accuracy": GateRule(max_degraded=5)},
+            unpaired=4,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (  # the comparison paired none of those both runs scored: "share no datapoint" (neutral) was not so
+        "a comparison that paired none of those both runs scored, without found_count: not fully checked",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0), common=[]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=12,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound=0, worse=0, paired=0, left="12 datapoints"),),
+        (),
+    ),
+    (  # an efficiency metric's gate only warns of datapoints without a value (no price): those left out had none
+        "the datapoints left out that this run has no value of the metric on cannot be the worse ones: it holds",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS[:4]}),
+            comparison(delta("cost_usd", improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"cost_usd": GateRule(max_degraded=0)},
+            presentation={"cost_usd": LOWER},
+            unpaired=8,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNPRICED.format(n=8),),
+    ),
+    (
+        "this run has it on 2 of the 8 left out, and the bound allows 1",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS[:6]}),
+            comparison(delta("cost_usd", improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"cost_usd": GateRule(max_degraded=1)},
+            presentation={"cost_usd": LOWER},
+            unpaired=8,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="cost_usd", bound=1, worse=0, paired=4, left="8 datapoints"),),
+        (UNPRICED.format(n=6),),
+    ),
+    (  # a summary without the backend's id lists cannot say which datapoints have it: all of those left out may
+        "without the summary's id lists, every one left out may have it",
+        lambda: judge(
+            summary(metrics={"accuracy": None}),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 12}),
+            gates={"accuracy": GateRule(max_degraded=2)},
+            unpaired=3,
+        ),
+        Verdict.FAIL,
+        (FULLY.format(metric="accuracy", bound=2, worse=0, paired=12, left="3 datapoints"),),
+        (),
+    ),
+    (  # counts beside no baseline value: nothing to hold the gate against, whatever was left out
+        "a baseline without the metric is not judged on counts, lagging or not",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"old_aggregate": None}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=3,
+        ),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
         (),
     ),
     (
