@@ -55,7 +55,10 @@ def test_an_interrupt_does_not_wait_for_stuck_exports() -> None:
     with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
         spec = RunSpec(function=answer, name="stuck", max_workers=4)
         runner = Runner(spec, client=client, sink=sink, run_id="run-1")
-        # the second SIGINT/SIGTERM, as the CLI maps it: KeyboardInterrupt in the main thread
+        # the second SIGINT/SIGTERM, as the CLI maps it: KeyboardInterrupt in the main thread. Python's own handler,
+        # whatever this process inherited: started in the background by a shell (`pytest ... &`), SIGINT is ignored,
+        # the run waited out every stuck export (8 min) and the test failed on the runner's behaviour it never reached
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
         started = time.monotonic()
         timer.start()
@@ -64,6 +67,7 @@ def test_an_interrupt_does_not_wait_for_stuck_exports() -> None:
                 runner.run(datapoints)
         finally:
             timer.cancel()
+            signal.signal(signal.SIGINT, previous)
         ended = time.monotonic() - started
         sink.shutdown()
     assert exporter.exports >= 1  # the exports really were stuck when the interrupt came

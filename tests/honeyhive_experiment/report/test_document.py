@@ -146,8 +146,14 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     assert doc["datapoints"]["errored"][1]["evaluator"] == "similarity"
 
 
-def test_the_big_report_json_has_everything_and_is_valid(big_input: Judgement) -> None:
-    doc = report_json(big_input)
+@pytest.fixture(scope="module")
+def big_doc(big_input: Judgement) -> dict[str, Any]:
+    """report.json of ``big_input``, built once for the tests that check it and read it back (~2 s each)."""
+    return report_json(big_input)
+
+
+def test_the_big_report_json_has_everything_and_is_valid(big_doc: dict[str, Any]) -> None:
+    doc = big_doc
     jsonschema.Draft202012Validator(report_json_schema()).validate(doc)
     assert len(doc["metrics"]) == BIG_M
     assert len(doc["datapoints"]["failed"]) == BIG_N
@@ -191,8 +197,8 @@ def test_load_report_reads_back_what_report_json_wrote(tmp_path: Path, scenario:
     assert load_report(str(path)) == loaded
 
 
-def test_load_report_reads_back_the_big_report(tmp_path: Path, big_input: Judgement) -> None:
-    doc = report_json(big_input)
+def test_load_report_reads_back_the_big_report(tmp_path: Path, big_doc: dict[str, Any]) -> None:
+    doc = big_doc
     path = tmp_path / "report.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     loaded = load_report(path)
