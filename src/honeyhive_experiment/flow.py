@@ -583,6 +583,7 @@ def judge(
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
         left_out=left,
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
+        baseline=baseline_result,
     )
     dry_run: tuple[str, ...] = ()
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops

@@ -862,7 +862,7 @@ def unchecked(
 
 
 def _unknown(
-    delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, left: int
+    delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, both: int | None
 ) -> list[str]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
     a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
@@ -872,11 +872,12 @@ def _unknown(
     that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
     the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
     datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
-    have it in both. Its count within the bound on those it paired does not hold either while more of those it left
-    out may have the metric in both runs (``left`` of them: :func:`_may_have`) than the bound has room for: they may
-    be the worse ones (8 of 40 fell 1 -> 0, "0 of 32 worse" passed ``max_degraded: 0``); a count past the bound is
-    crossed (:func:`_hits`). The bounds on the aggregate are judged by each run's aggregate over all its values,
-    which a lagging pairing leaves whole. The backend sends null for an aggregate or a change past the largest
+    have it in both. Its count within the bound on those it paired does not hold either while more datapoints have the
+    metric in both runs (``both`` of them, by the runs' summaries: :func:`_in_both`; unknown, the ``unpaired`` ones
+    may) than it paired plus the room the bound has: those it did not count may be the worse ones (8 of 40 fell
+    1 -> 0, "0 of 32 worse" passed ``max_degraded: 0``); a count past the bound is crossed (:func:`_hits`). The
+    bounds on the aggregate are judged by each run's aggregate over all its values, which a lagging pairing leaves
+    whole. The backend sends null for an aggregate or a change past the largest
     float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
     gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     metric = delta.metric_name
@@ -899,9 +900,9 @@ def _unknown(
         for key, bound, what in said
     ]
     degraded = delta.degraded_total if higher else delta.improved_total
+    late = "(it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
     lagged = (
-        f"HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored (it"
-        " had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+        f"HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored {late}"
     )
     head = f"{metric}'s max_degraded could not be {{}}checked (gate: at most {gate.max_degraded})"
     if gate.max_degraded is not None and degraded is None and paired:
@@ -912,14 +913,16 @@ def _unknown(
             f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
             + (f"; {lagged}" if unpaired else "")
         )
-    elif gate.max_degraded is not None and valued and degraded is not None and degraded + left > gate.max_degraded:
-        # held on those it paired (past it: crossed, _hits), but the ones it left out may be the worse ones: it is
-        # known to hold only if it would with every one of them worse
+    elif gate.max_degraded is not None and valued and degraded is not None and degraded <= gate.max_degraded:
+        # held on those it paired (past it: crossed, _hits), but the ones it did not count may be the worse ones: it
+        # is known to hold only if it would with every one of them worse
         counted = shared if delta.found_count is None else delta.found_count
-        if degraded <= gate.max_degraded:
+        more = unpaired if both is None else max(0, both - counted)
+        if degraded + more > gate.max_degraded:
+            uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
+            why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
             found.append(
-                f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but"
-                f" {lagged}"
+                f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
             )
     return found
 
@@ -940,12 +943,11 @@ def _unknowns(
     presentation: Mapping[str, MetricConfig],
     points: Container[str],
     unpaired: int,
-    result: ExperimentResultSummary,
+    summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
 ) -> list[tuple[str, str]]:
     """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
-    many datapoints both runs scored ``comparison`` left out; ``result``: this run's summary."""
+    many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's and the baseline's."""
     shared = len(comparison.common_datapoints)
-    common = set(comparison.common_datapoints)
     return [
         (metric, text)
         for metric, gate in gates.items()
@@ -958,21 +960,21 @@ def _unknowns(
             metric in points,
             shared,
             unpaired,
-            _may_have(result, metric, common, unpaired),
+            _in_both(summaries, metric),
         )
     ]
 
 
-def _may_have(result: ExperimentResultSummary, metric: str, common: Container[str], unpaired: int) -> int:
-    """How many of the ``unpaired`` datapoints both runs scored that the comparison left out of its ``common`` ones
-    may have ``metric`` in both runs: at most those this run's ``result`` lists it on outside ``common`` (a gated
-    metric missing on a datapoint fails the run, :func:`broken`, but an efficiency metric's warns: its LLM calls had
-    no price); without the backend's id lists, all of them."""
-    details = [d.datapoints for d in result.metrics.details if d.metric_name == metric]
-    if any(ids is None for ids in details):
-        return unpaired
-    have = {i for ids in details if ids is not None for i in (*ids.passed, *ids.failed) if i not in common}
-    return min(unpaired, len(have))
+def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
+    """How many datapoints have ``metric`` in both runs, by the runs' ``summaries`` (this run's, the baseline's): the
+    backend's id lists of each; ``None`` without both runs' lists."""
+    ids: list[set[str]] = []
+    for summary in summaries:
+        lists = [d.datapoints for d in summary.metrics.details if d.metric_name == metric] if summary else [None]
+        if not lists or any(listed is None for listed in lists):
+            return None
+        ids.append({i for listed in lists if listed is not None for i in (*listed.passed, *listed.failed)})
+    return len(ids[0] & ids[1])
 
 
 def _valued(aggregate: float | None, values: Sequence[Any] | None) -> bool:
@@ -1452,6 +1454,7 @@ def decide(
     compare: bool = True,
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
     unpaired: int = 0,
+    baseline: ExperimentResultSummary | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -1463,7 +1466,9 @@ def decide(
     by why, ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
     ``unpaired`` how many datapoints both runs scored ``comparison`` left out
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
-    noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`).
+    noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
+    ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
+    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`).
     ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
@@ -1511,7 +1516,7 @@ def decide(
         # can judge
         failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points, unpaired, result)
+        unknown = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})

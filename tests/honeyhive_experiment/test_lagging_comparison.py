@@ -152,8 +152,8 @@ def test_a_max_degraded_that_held_on_the_datapoints_paired_is_not_known_to_hold_
     assert (code, report["verdict"]) == (1, "fail"), report
     said = (
         "score's max_degraded could not be fully checked (gate: at most 0): 0 of the 32 the comparison paired got"
-        " worse, but HoneyHive's comparison left out 8 datapoints both runs scored (it had not compared them when"
-        " ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+        " worse, but HoneyHive's comparison did not count 8 more datapoints that have it in both runs (it had not"
+        " compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
     )
     assert report["reasons"] == [said]
     assert report["gate_failures"] == [said]

@@ -152,6 +152,7 @@ def judge(
     left_out: dict[str, tuple[dict[str, int], dict[str, int]]] | None = None,
     partly: dict[str, dict[str, tuple[int, int]]] | None = None,
     unpaired: int = 0,
+    baseline: ExperimentResultSummary | None = None,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -171,6 +172,7 @@ def judge(
         compare=compare,
         left_out=left_out,
         unpaired=unpaired,
+        baseline=baseline,
     )
 
 
@@ -864,6 +866,11 @@ FULLY = (
     "{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {worse} of the {paired} the"
     " comparison paired got worse, but HoneyHive's comparison left out {left} both runs scored (it had not compared"
     " them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+)
+UNCOUNTED = (  # the runs' summaries list the metric on more datapoints in both than the comparison paired
+    "{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {worse} of the {paired} the"
+    " comparison paired got worse, but HoneyHive's comparison did not count {more} that have it in both runs (it had"
+    " not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
 )
 UNPRICED = (
     "cost_usd has a gate but no value on {n} of the datapoints the backend passed: their LLM calls had no price or"
@@ -2709,23 +2716,74 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             gates={"cost_usd": GateRule(max_degraded=0)},
             presentation={"cost_usd": LOWER},
             unpaired=8,
+            baseline=summary(metrics={"cost_usd": IDS}),
         ),
         Verdict.PASS,
         ("every datapoint passed",),
         (UNPRICED.format(n=8),),
     ),
+    (  # audit 45b: the baseline had no value on the 8 left out, this run 1.0 everywhere: none could be worse
+        "nor those the baseline has no value of the metric on: it holds",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=8,
+            baseline=summary(metrics={"accuracy": IDS[:4]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
     (
-        "this run has it on 2 of the 8 left out, and the bound allows 1",
+        "both runs have it on 2 more than the 4 paired, and the bound allows 1",
         lambda: judge(
             summary(metrics={"cost_usd": IDS[:6]}),
             comparison(delta("cost_usd", improved=0, degraded=0) | {"same_count": 4}, common=IDS[:4]),
             gates={"cost_usd": GateRule(max_degraded=1)},
             presentation={"cost_usd": LOWER},
             unpaired=8,
+            baseline=summary(metrics={"cost_usd": IDS}),
         ),
         Verdict.FAIL,
-        (FULLY.format(metric="cost_usd", bound=1, worse=0, paired=4, left="8 datapoints"),),
+        (UNCOUNTED.format(metric="cost_usd", bound=1, worse=0, paired=4, more="2 more datapoints"),),
         (UNPRICED.format(n=6),),
+    ),
+    (  # audit 45b: commonDatapoints whole, the metric's counts lagging: 0 of 8 worse passed, 4 more have it in both
+        "the comparison's common datapoints whole but its counts of the metric short of those both runs have it on",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 8}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            baseline=summary(),
+        ),
+        Verdict.FAIL,
+        (UNCOUNTED.format(metric="accuracy", bound=0, worse=0, paired=8, more="4 more datapoints"),),
+        (),
+    ),
+    (
+        "one more than it counted, said so",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 11}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            baseline=summary(),
+        ),
+        Verdict.FAIL,
+        (UNCOUNTED.format(metric="accuracy", bound=0, worse=0, paired=11, more="1 more datapoint"),),
+        (),
+    ),
+    (  # counted every datapoint both runs have it on: held is held
+        "counts of every datapoint both runs have it on: it holds",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0) | {"found_count": 12}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            baseline=summary(),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
     ),
     (  # a summary without the backend's id lists cannot say which datapoints have it: all of those left out may
         "without the summary's id lists, every one left out may have it",
