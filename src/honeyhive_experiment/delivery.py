@@ -292,7 +292,7 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
         announce(settings, "warning", ExperimentError(message))
     if cancelled or unfinished:
         message = (
-            f"{which}: {unfinished} datapoint(s){f' ({len(lost)} trials)' if done.trials > 1 else ''} of run"
+            f"{which}: {unfinished} datapoint(s){f' ({len(lost)} trials)' if len(lost) > unfinished else ''} of run"
             f" {done.run_id} were not recorded (cancelled, or the backend"
             " failed or never got their session, its outputs or their spans); re-run the job to record them (what is"
             " recorded is kept)"
