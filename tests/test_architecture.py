@@ -292,6 +292,27 @@ def test_the_public_api_is_explicit_and_importable() -> None:
         package.not_a_public_name  # noqa: B018
 
 
+@pytest.mark.parametrize("name", ["honeyhive_experiment", "honeyhive_experiment.report"])
+def test_a_lazy_package_names_the_same_for_python_and_for_type_checkers(name: str) -> None:
+    """A package that loads its names on first use (``_EXPORTS``, a module ``__getattr__``) lists them again as imports
+    under ``TYPE_CHECKING``, for mypy and a user's type checker: the same names from the same modules, and its
+    ``__getattr__`` defined only where they do not look (one they see types every name ``Any``: a misspelt
+    ``from honeyhive_experiment import evaluatee`` passed strict mypy)."""
+    package = importlib.import_module(name)
+    tree = ast.parse(Path(str(package.__file__)).read_text(encoding="utf-8"))
+    typed = {
+        alias.name: node.module
+        for block in tree.body
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed == package._EXPORTS
+    assert sorted(package.__all__) == sorted(typed)
+    assert "__getattr__" not in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
 # ------------------------------------------------------------------------------------------ the module graph
 
 

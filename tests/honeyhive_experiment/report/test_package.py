@@ -86,22 +86,6 @@ def test_jinja_is_imported_only_when_a_template_is_built() -> None:
     assert {name for name, imported in eager.items() if any(n.split(".")[0] == "jinja2" for n in imported)} == set()
 
 
-def test_the_lazy_names_are_listed_alike_for_python_and_for_mypy() -> None:
-    """The package loads its names on first use (``_EXPORTS``); mypy reads them from the imports under
-    ``TYPE_CHECKING``, which must name the same ones from the same modules, or a name would type-check and fail."""
-    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
-    typed = {
-        alias.name: node.module
-        for block in tree.body
-        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
-        for node in block.body
-        if isinstance(node, ast.ImportFrom)
-        for alias in node.names
-    }
-    assert typed == report._EXPORTS
-    assert sorted(report.__all__) == sorted(typed)
-
-
 def test_a_submodule_is_an_attribute_and_an_unknown_name_is_not(tmp_path: Path) -> None:
     """In a fresh process (nothing of the package loaded yet): ``report.numbers`` is the module, as when the package
     imported every module at once; a name it does not have is an AttributeError, not an import error."""
