@@ -50,6 +50,7 @@ from honeyhive_experiment.connection import (
     HTTP_URL_EXPECTED,
     INGESTION_KEY_VARIABLES,
     MALFORMED_KEY,
+    environment_secrets,
     find_api_key,
     find_ingestion_key,
     http_url_or_none,
@@ -406,7 +407,6 @@ def evaluate(
     chosen = [Evaluator.from_callable(e) for e in listed]  # an Evaluator as it is
     _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
-    from honeyhive_experiment.settings import environment_secrets
 
     # what is printed (the table, verbose's log) is redacted of the run's keys and the environment's secrets, as the
     # command line's output is

@@ -97,7 +97,6 @@ __all__ = [
     "Mode",
     "Settings",
     "SettingsError",
-    "environment_secrets",
     "load_event_payload",
     "parse_bool",
 ]

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.connection import environment_secrets
 from honeyhive_experiment.gha import issue, neutralise
 from honeyhive_experiment.judgement import Judgement, TrendPoint
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
@@ -29,7 +30,6 @@ from honeyhive_experiment.report import (
 )
 from honeyhive_experiment.report.markdown import md_escape
 from honeyhive_experiment.report.redact import RedactingStream
-from honeyhive_experiment.settings import environment_secrets
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,
