@@ -28,7 +28,7 @@
      ``significant: true`` also needs that test to be significant (noise-aware gating, the user's opt-in). A
      bound the backend sent nothing to judge by (no difference, percentage change or count, on a metric both runs
      have values of; a ``max_degraded`` whose counts pair no datapoint though the runs share some, or that held on
-     a comparison that left out more datapoints both runs scored than it allows: :func:`_unknown`)
+     fewer datapoints than have the metric in both runs, with too little room for the others: :func:`_unknown`)
      was never checked, and fails likewise. An efficiency metric's value that
      leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole:
      this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
@@ -970,8 +970,8 @@ def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary |
     backend's id lists of each; ``None`` without both runs' lists."""
     ids: list[set[str]] = []
     for summary in summaries:
-        lists = [d.datapoints for d in summary.metrics.details if d.metric_name == metric] if summary else [None]
-        if not lists or any(listed is None for listed in lists):
+        lists = [d.datapoints for d in summary.metrics.details if d.metric_name == metric] if summary else []
+        if not lists or None in lists:
             return None
         ids.append({i for listed in lists if listed is not None for i in (*listed.passed, *listed.failed)})
     return len(ids[0] & ids[1])
