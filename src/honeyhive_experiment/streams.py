@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO, cast
@@ -96,27 +97,45 @@ class CannotWrite(ClosedPipe):
 
 class Standard:
     """``stream`` (the process's standard output or error, ``name``) whose failure to take what is written, but a
-    closed pipe's, is :class:`CannotWrite`."""
+    closed pipe's, is :class:`CannotWrite`. It is the main thread's to be told (the command's: it stops, once): a
+    write another thread makes (the user's code on the run's workers, printing while ``run | head``'s reader has
+    gone) is never failed by it, nor is that datapoint; from the first failure on, what is written goes nowhere
+    (:func:`discard`) and the main thread's next write or flush, at the latest the command's last, raises it."""
 
     def __init__(self, stream: TextIO, name: str) -> None:
         self.stream = stream
         self.name = name
+        self.failed: ClosedPipe | None = None  # the first failure, until the main thread is told it
+        self._told = False
 
     def write(self, text: str) -> int:
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError as exc:
-            raise ClosedPipe(exc.errno, exc.strerror, self.name) from None
-        except OSError as exc:
-            raise CannotWrite(exc, self.stream, self.name) from None
+        if self.failed is None:
+            try:
+                return self.stream.write(text)
+            except OSError as exc:
+                self._fail(exc)
+        self._tell()
+        return len(text)
 
     def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError as exc:
-            raise ClosedPipe(exc.errno, exc.strerror, self.name) from None
-        except OSError as exc:
-            raise CannotWrite(exc, self.stream, self.name) from None
+        if self.failed is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self._fail(exc)
+        self._tell()
+
+    def _fail(self, exc: OSError) -> None:
+        if isinstance(exc, BrokenPipeError):
+            self.failed = ClosedPipe(exc.errno, exc.strerror, self.name)
+        else:
+            self.failed = CannotWrite(exc, self.stream, self.name)
+        discard(self.stream)  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
+
+    def _tell(self) -> None:
+        if self.failed is not None and not self._told and threading.current_thread() is threading.main_thread():
+            self._told = True
+            raise self.failed
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding…: the stream's
         return getattr(self.stream, name)

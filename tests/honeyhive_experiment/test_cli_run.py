@@ -513,6 +513,41 @@ def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_
     assert (repo / "r.html").is_file()  # beside --report
 
 
+@pytest.mark.parametrize("output", ["closed pipe", "full disk"])
+def test_the_users_prints_to_an_output_that_fails_are_not_its_datapoints_errors(tmp_path: Path, output: str) -> None:
+    """``run | head`` (or ``| less``, quit early) with a function that prints: each print met the closed pipe and
+    raised in the user's code, so every datapoint after the reader left errored, the run was recorded as failed and
+    became the next run's baseline. A failed write of another thread goes nowhere now; the command is told at its
+    end (141 for a closed pipe; a full disk's one line, 2), the run recorded as it ran."""
+    if output == "full disk" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    app = repo / "support_bot" / "app.py"
+    source = app.read_text(encoding="utf-8")
+    signature = "def answer(datapoint: dict[str, Any]) -> dict[str, Any]:\n"
+    assert signature in source
+    app.write_text(source.replace(signature, f"{signature}    print('answering', flush=True)\n"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--report", "r.json"]
+    if output == "closed pipe":
+        read, write = os.pipe()
+        os.close(read)  # gone before the command starts: every write meets it
+        try:
+            done = subprocess.run(command, cwd=repo, env=env, stdout=write, stderr=subprocess.PIPE, text=True)
+        finally:
+            os.close(write)
+    else:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(command, cwd=repo, env=env, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == (141 if output == "closed pipe" else 2), done.stderr
+    assert not [said for said in ("Traceback", "Exception ignored", "unexpected") if said in done.stderr], done.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert (report["verdict"], report["counts"]) == (
+        "neutral",
+        {"passed": 3, "failed": 0, "errored": 0, "unrecorded": 0, "total": 3},
+    ), report["reasons"]
+
+
 STREAMED_TOKEN = "sbt-Zq9wK2xv7Lm4p2Rt8yU7cW"
 STREAMING_APP = """
 import atexit
