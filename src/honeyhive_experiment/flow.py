@@ -1088,7 +1088,15 @@ def republish(job: Job, published: PublishedRun) -> Judgement:
     refused: the comment is never greener than the check.
     """
     settings, config = job.settings, job.config
-    run = ExperimentRun.model_validate(job.client.get_run(published.run_id))
+    try:
+        run = ExperimentRun.model_validate(job.client.get_run(published.run_id))
+    except NotFoundError:  # another project's run (the api-key's decides), a deleted one, a forged id: nothing posted
+        raise ReportError(
+            f"refusing to publish: HoneyHive has no run {published.run_id} in the api-key's project (is the key, or"
+            " server-url, the run job's?)",
+            file=published.file,
+            key="run.id",
+        ) from None
     _check_published_run(run, settings, published)
     if run.name and run.name != config.name:  # the pull request renamed it: titled, and its trend found, as its check's
         config = config.model_copy(update={"name": run.name})

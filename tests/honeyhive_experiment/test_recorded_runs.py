@@ -373,17 +373,21 @@ def test_view_of_a_run_whose_check_ended_in_an_error_says_so_and_compares_it_wit
     assert re.search(r'class="verdict verdict-(\w+)"', said)[1] == "pass"  # type: ignore[index]
 
 
-@pytest.mark.parametrize("named", ["a path", "a run still recording"])
+@pytest.mark.parametrize("named", ["a path", "a run still recording", "a run HoneyHive does not have"])
 def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     world: World, capsys: pytest.CaptureFixture[str], named: str
 ) -> None:
-    """report.json is the pull request's to write: ``run.id`` ../runs got "unexpected KeyError", and a run of the
-    pull request's still recording was judged on what it held (a pass)."""
+    """report.json is the pull request's to write: ``run.id`` ../runs got "unexpected KeyError", a run of the
+    pull request's still recording was judged on what it held (a pass), and a run id HoneyHive answered 404 for
+    (another project's run, a forged id) posted an error comment over the pull request's result comment."""
     code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
     assert code == 0, recorded.summary()
     report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
     if named == "a path":
         run_id, expected = "../runs", "run.id: refusing to publish: '../runs' is not a run id"
+    elif named == "a run HoneyHive does not have":
+        run_id = str(uuid.uuid4())
+        expected = f"run.id: refusing to publish: HoneyHive has no run {run_id} in the api-key's project"
     else:
         run_id = _half_recorded(world)  # the same pull request's, at the same commit
         expected = f"run.id: refusing to publish: run {run_id} is still running, not completed: wait until it completes"
