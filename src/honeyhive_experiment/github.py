@@ -15,8 +15,9 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   ``requests`` ``RetryError``.
 
 Only the token's own comments are ever edited. Anyone who can comment on a pull request can paste the hidden
-marker; such a comment is left alone (with a warning naming it), so it can neither be made to carry the
-result nor hide it. Who the token is, asked only when a comment carries the marker: the workflow's own
+marker; such a comment is left alone, so it can neither be made to carry the result nor hide it, and one warning
+says how many were (naming the first three: not one annotation each, which would push the check's own warnings
+out of the ten a step shows). Who the token is, asked only when a comment carries the marker: the workflow's own
 token (``workflow_token``) is ``github-actions[bot]``, the GitHub Actions app's bot; any other is asked, ``GET
 /user`` for a personal access token, and for an installation token, which is refused that (403), GraphQL's
 ``viewer``, which names its app's bot (``my-app[bot]``). When GitHub does not say (an error, a rate limit, an
@@ -268,6 +269,7 @@ class CommentPublisher:
         seconds_between_writes: float | None = None,
         fork_token: bool | None = None,
         workflow_token: bool = False,
+        warned: set[str] | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
         the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
@@ -278,13 +280,16 @@ class CommentPublisher:
         comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
         pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
         one. ``workflow_token``: the token is known to be the job's own ``GITHUB_TOKEN`` (the action's default
-        ``${{ github.token }}``), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is."""
+        ``${{ github.token }}``), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is.
+        ``warned``: the URLs of other accounts' marked comments already named in a warning, which are not named
+        again (one set for every publisher of a job names each once; by default, once per publisher)."""
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
         self._fork_token = fork_token
         self._login: str | None = _WORKFLOW_BOT if workflow_token else None  # the token's account, once known
+        self._warned = warned if warned is not None else set()
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
@@ -389,31 +394,53 @@ class CommentPublisher:
 
     def _find(self, issue: Issue, marker: str, earlier: str | None = None) -> IssueComment | None:
         """The newest comment carrying ``marker`` that the token's account wrote, else the newest carrying
-        ``earlier``; other authors' are ignored, each with a warning. Raises :class:`_Unidentified` when a comment
-        carries one and GitHub does not say who the token is."""
+        ``earlier``; other authors' are ignored, all of them in one warning. Raises :class:`_Unidentified` when a
+        comment carries one and GitHub does not say who the token is."""
         # every page; per_page=100, next pages from the Link header; oldest first
         comments = list(issue.get_comments())
+        ignored: dict[int, IssueComment] = {}
+        found: IssueComment | None = None
         for wanted in (marker, earlier) if earlier is not None else (marker,):
             marked = [comment for comment in comments if wanted in (comment.body or "")]
             if not marked:
                 continue
-            own = self._account()
-            found: IssueComment | None = None
+            own = self._account().lower()
             for comment in marked:
                 author = comment.user.login if comment.user is not None else None
-                if author is not None and author.lower() == own.lower():
+                if author is not None and author.lower() == own:
                     found = comment  # the newest one wins
                 else:
-                    log.warning(
-                        "Ignoring a comment by %s that carries this experiment's marker: only comments written by"
-                        " %s (the GitHub token's account) are edited. %s",
-                        author or "a deleted account",
-                        own,
-                        comment.html_url,
-                    )
+                    ignored[comment.id] = comment
             if found is not None:
-                return found
-        return None
+                break
+        self._warn_ignored(list(ignored.values()))
+        return found
+
+    def _warn_ignored(self, ignored: list[IssueComment]) -> None:
+        """One warning for the other accounts' marked comments not yet named in one: how many, and the first three
+        (author and URL). Anyone who can comment can post them, as many as they like."""
+        fresh = [comment for comment in ignored if comment.html_url not in self._warned]
+        if not fresh:
+            return
+        self._warned.update(comment.html_url for comment in fresh)
+
+        def by(comment: IssueComment) -> str:
+            return comment.user.login if comment.user is not None else "a deleted account"
+
+        if len(fresh) == 1:
+            which = f"a comment by {by(fresh[0])} that carries"
+            named = fresh[0].html_url
+        else:
+            which = f"{len(fresh)} comments by other accounts that carry"
+            named = "; ".join(f"{by(comment)}: {comment.html_url}" for comment in fresh[:3])
+            named += f"; and {len(fresh) - 3} more" if len(fresh) > 3 else ""
+        log.warning(
+            "Ignoring %s this experiment's marker: only comments written by %s (the GitHub token's account) are"
+            " edited. %s",
+            which,
+            self._login,
+            named,
+        )
 
     def _account(self) -> str:
         """The account the token comments as (asked once, when first needed): ``github-actions[bot]`` for the

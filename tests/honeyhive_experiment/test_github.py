@@ -351,6 +351,54 @@ def test_a_lost_create_is_not_looked_for_among_comments_of_an_unknown_account() 
         assert [(c.user, c.body) for c in fake.comments(PR)] == [("acme-evals[bot]", body("this run"))]  # not twice
 
 
+def test_others_marked_comments_are_one_bounded_warning(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone who can comment can post the marker as often as they like: 15 such comments were 15 warnings per
+    publish (30 a job: the "running" comment, then the result), and GitHub shows 10 warning annotations a step, so
+    the check's own verdict warning, the last, was hidden. Now one warning a publish: how many, and the first three."""
+    own = gh.add_comment(PR, body("the last run"), user=gh.bot_login)
+    planted = gh.seed_comments(PR, 15, body=lambda i: f"spam {i} {MARKER}", user="mallory{}".format)
+
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment.github"):
+        result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert (result.action, result.comment_id) == ("updated", own.id)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Ignoring 15 comments by other accounts that carry this experiment's marker")
+    for comment in planted[:3]:
+        assert f"{comment.user}: {gh.url}/{gh.repository}/pull/{PR}#issuecomment-{comment.id};" in warnings[0]
+    assert f"#issuecomment-{planted[3].id}" not in warnings[0]
+    assert warnings[0].endswith("; and 12 more")
+    assert len(warnings[0]) < 600
+
+
+def test_a_job_names_each_ignored_comment_once(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The publishers of one job (the "running" comment, then the result) share what they warned of."""
+    gh.add_comment(PR, body("all good", head=NEWER), user="mallory")
+    warned: set[str] = set()
+
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment.github"):
+        running = make_publisher(warned=warned).publish(PR, body("running"), marker=MARKER, head_sha=HEAD)
+        first = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        later = gh.add_comment(PR, body("me too"), user="mallory")
+        result = make_publisher(warned=warned).publish(PR, body("result"), marker=MARKER, head_sha=HEAD)
+        second = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    assert (running.action, result.action) == ("created", "updated")
+    assert result.comment_id == running.comment_id
+    assert [w for w in first if w.startswith("Ignoring")] == [first[0]]
+    assert first[0].startswith("Ignoring a comment by mallory that carries")
+    assert len(second) == 1
+    assert second[0].startswith("Ignoring a comment by mallory that carries")
+    assert f"#issuecomment-{later.id}" in second[0]
+    assert len(warned) == 2
+
+
 def test_new_mode_always_creates_another_comment(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
     publisher = make_publisher()
     first = publisher.publish(PR, body("one"), marker=MARKER, mode="new")

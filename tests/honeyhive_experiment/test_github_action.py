@@ -23,6 +23,7 @@ from tests.quickstart import copy_quickstart
 pytestmark = pytest.mark.integration
 
 API_KEY = "hh-github-action-key-0123456789"
+SHOWN = 10  # warning annotations GitHub shows a step
 
 
 @dataclass
@@ -54,6 +55,29 @@ def world(tmp_path: Path, backend: LocalBackend, **github: str) -> Iterator[Worl
     with FakeGitHub(repository=REPOSITORY, **github) as fake:
         fake.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
         yield World(copy_quickstart(tmp_path / "repo", questions=2), backend, fake)
+
+
+def test_others_marked_comments_leave_the_checks_own_warnings_in_sight(
+    tmp_path: Path, backend: LocalBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """15 comments by others pasting the marker were 30 warning annotations (one each, for the "running" comment
+    and again for the result): the verdict's warning came 32nd, and GitHub shows 10. Now one per publish."""
+    with world(tmp_path, backend) as job:  # the workflow's token
+        assert job.action(capsys)[0] == 0
+        job.github.seed_comments(
+            PR, 15, body=lambda i: f"spam {i} {marker(DEFAULT_CONFIG_PATH)}", user="mallory{}".format
+        )
+
+        code, warnings = job.action(capsys)
+
+        assert code == 0
+        ignoring = [w for w in warnings if "Ignoring" in w]
+        assert 1 <= len(ignoring) <= 2  # the "running" comment's publish, and the result's
+        assert all("15 comments by other accounts" in w and "and 12 more" in w for w in ignoring)
+        assert len(warnings) <= SHOWN
+        assert any("verdict" in w for w in warnings)
+        assert len([c for c in job.github.comments(PR) if c.user == job.github.author]) == 1
+        assert all(c.body.startswith("spam") for c in job.github.comments(PR) if c.user != job.github.author)
 
 
 def test_an_app_token_github_does_not_name_never_edits_the_workflow_bots_comment(
