@@ -15,11 +15,15 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   ``requests`` ``RetryError``.
 
 Only the token's own comments are ever edited. Anyone who can comment on a pull request can paste the hidden
-marker; such a comment is left alone (with a warning naming it), so it can neither be made to carry the
-result nor hide it. Who the token is: ``GET /user`` for a personal access token; an installation token (the
-workflow's ``GITHUB_TOKEN``, a GitHub App's) is refused that (403), and GraphQL's ``viewer`` names its app's
-bot instead (``github-actions[bot]``, ``my-app[bot]``), or, when that fails too, ``github-actions[bot]`` is
-assumed. It is asked only when a comment carries the marker.
+marker; such a comment is left alone, so it can neither be made to carry the result nor hide it, and one warning
+says how many were (naming the first three: not one annotation each, which would push the check's own warnings
+out of the ten a step shows). Who the token is, asked only when a comment carries the marker: the workflow's own
+token (``workflow_token``) is ``github-actions[bot]``, the GitHub Actions app's bot; any other is asked, ``GET
+/user`` for a personal access token, and for an installation token, which is refused that (403), GraphQL's
+``viewer``, which names its app's bot (``my-app[bot]``). When GitHub does not say (an error, a rate limit, an
+answer without a login) nothing is edited: the publish fails, saying so. ``github-actions[bot]`` is not assumed
+then: it is every workflow's ``GITHUB_TOKEN``, a pull request's own workflow's included, so a comment it wrote is
+not ours unless our token is that one.
 
 Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
 a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
@@ -29,7 +33,6 @@ results or warnings.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import logging
@@ -146,6 +149,24 @@ class _Unreadable(OSError):
     like a lost answer, it says nothing of what GitHub did."""
 
 
+class _Unidentified(Exception):
+    """GitHub did not say which account the token is (``why``), when a comment carries the marker: no comment can
+    be told to be ours, so none is edited (nor one created beside what may be ours)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"Could not tell which account the GitHub token comments as: {why}. A comment carrying this experiment's"
+            " marker is edited only when that account wrote it, so the pull request's comment was not written."
+            " The check's result does not depend on the comment."
+        )
+
+
+def _unreached(request: str, exc: OSError) -> str:
+    if isinstance(exc, _Unreadable):  # it names the request
+        return str(exc)
+    return f"GitHub could not be reached for {request} ({_describe(exc)})"
+
+
 def _read_strictly(requester: Requester) -> None:
     """Make ``requester`` raise :class:`_Unreadable`, naming the request, for an answer that is not JSON. PyGithub
     raises a JSONDecodeError for a body cut short, and reads any other text as ``{"data": text}``: an object whose
@@ -247,6 +268,8 @@ class CommentPublisher:
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
         fork_token: bool | None = None,
+        workflow_token: bool = False,
+        warned: set[str] | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
         the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
@@ -256,12 +279,17 @@ class CommentPublisher:
         ``fork_token``: whether the token is the read-only one GitHub gives a fork's pull request's job (a refused
         comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
         pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
-        one."""
+        one. ``workflow_token``: the token is known to be the job's own ``GITHUB_TOKEN`` (the action's default
+        ``${{ github.token }}``), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is.
+        ``warned``: the URLs of other accounts' marked comments already named in a warning, which are not named
+        again (one set for every publisher of a job names each once; by default, once per publisher)."""
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
         self._fork_token = fork_token
+        self._login: str | None = _WORKFLOW_BOT if workflow_token else None  # the token's account, once known
+        self._warned = warned if warned is not None else set()
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
@@ -357,6 +385,8 @@ class CommentPublisher:
             return PublishResult("created", created.html_url, created.id)
         except GithubException as exc:
             return self._failed(pr_number, step, exc, pull)
+        except _Unidentified as exc:
+            return PublishResult("failed", warning=self._redact(str(exc)))
         except _Unreadable as exc:
             return PublishResult("failed", warning=self._redact(f"While {step}, {exc}."))
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
@@ -364,46 +394,89 @@ class CommentPublisher:
 
     def _find(self, issue: Issue, marker: str, earlier: str | None = None) -> IssueComment | None:
         """The newest comment carrying ``marker`` that the token's account wrote, else the newest carrying
-        ``earlier``; other authors' are ignored, each with a warning."""
+        ``earlier``; other authors' are ignored, all of them in one warning. Raises :class:`_Unidentified` when a
+        comment carries one and GitHub does not say who the token is."""
         # every page; per_page=100, next pages from the Link header; oldest first
         comments = list(issue.get_comments())
+        ignored: dict[int, IssueComment] = {}
+        found: IssueComment | None = None
         for wanted in (marker, earlier) if earlier is not None else (marker,):
-            found: IssueComment | None = None
-            for comment in (comment for comment in comments if wanted in (comment.body or "")):
+            marked = [comment for comment in comments if wanted in (comment.body or "")]
+            if not marked:
+                continue
+            own = self._account().lower()
+            for comment in marked:
                 author = comment.user.login if comment.user is not None else None
-                if author is not None and author.lower() == self._own_login.lower():
+                if author is not None and author.lower() == own:
                     found = comment  # the newest one wins
                 else:
-                    log.warning(
-                        "Ignoring a comment by %s that carries this experiment's marker: only comments written by"
-                        " %s (the GitHub token's account) are edited. %s",
-                        author or "a deleted account",
-                        self._own_login,
-                        comment.html_url,
-                    )
+                    ignored[comment.id] = comment
             if found is not None:
-                return found
-        return None
+                break
+        self._warn_ignored(list(ignored.values()))
+        return found
 
-    @functools.cached_property
-    def _own_login(self) -> str:
-        """The account the token comments as: its user, or for an installation token its app's bot (asked for
-        once, when first needed)."""
+    def _warn_ignored(self, ignored: list[IssueComment]) -> None:
+        """One warning for the other accounts' marked comments not yet named in one: how many, and the first three
+        (author and URL). Anyone who can comment can post them, as many as they like."""
+        fresh = [comment for comment in ignored if comment.html_url not in self._warned]
+        if not fresh:
+            return
+        self._warned.update(comment.html_url for comment in fresh)
+
+        def by(comment: IssueComment) -> str:
+            return comment.user.login if comment.user is not None else "a deleted account"
+
+        if len(fresh) == 1:
+            which = f"a comment by {by(fresh[0])} that carries"
+            named = fresh[0].html_url
+        else:
+            which = f"{len(fresh)} comments by other accounts that carry"
+            named = "; ".join(f"{by(comment)}: {comment.html_url}" for comment in fresh[:3])
+            named += f"; and {len(fresh) - 3} more" if len(fresh) > 3 else ""
+        log.warning(
+            "Ignoring %s this experiment's marker: only comments written by %s (the GitHub token's account) are"
+            " edited. %s",
+            which,
+            self._login,
+            named,
+        )
+
+    def _account(self) -> str:
+        """The account the token comments as (asked once, when first needed): ``github-actions[bot]`` for the
+        workflow's own token; a personal access token's user (``GET /user``); an installation token's app's bot
+        (GraphQL's ``viewer``: the token is refused ``GET /user``). :class:`_Unidentified` when GitHub does not
+        say: nothing is assumed."""
+        if self._login is None:
+            self._login = self._ask_account()
+        return self._login
+
+    def _ask_account(self) -> str:
         try:
-            return str(self._github.get_user().login)  # a personal access token: its user
+            user: object = self._github.get_user().login  # a personal access token: its user
         except GithubException as exc:
             if exc.status != 403 or _is_rate_limited(exc):
-                raise
+                raise _Unidentified(f"GitHub answered {_describe(exc)} to GET /user") from exc
+        except OSError as exc:  # requests' errors, and _Unreadable (which names the request)
+            raise _Unidentified(_unreached("GET /user", exc)) from exc
+        else:
+            if isinstance(user, str) and user:
+                return user
+            raise _Unidentified("GitHub's answer to GET /user named no account")
         # an installation token: GET /user is "not accessible by integration"; GraphQL's viewer is the app's bot
+        refused = "GET /user was refused (HTTP 403, as it is to an installation token)"
         try:
             _, answer = self._github.requester.graphql_query(_VIEWER, {})
-            login = answer["data"]["viewer"]["login"]
-        except (GithubException, KeyError, TypeError) as exc:
-            log.debug("GraphQL did not name the token's account (%s); assuming %s", _describe(exc), _WORKFLOW_BOT)
-            return _WORKFLOW_BOT
-        if not isinstance(login, str) or not login:
-            return _WORKFLOW_BOT
-        return login
+        except GithubException as exc:
+            raise _Unidentified(f"{refused}, and GitHub answered {_describe(exc)} to GraphQL's viewer query") from exc
+        except OSError as exc:
+            raise _Unidentified(f"{refused}, and {_unreached('GraphQL', exc)}") from exc
+        viewer = answer.get("data") if isinstance(answer, Mapping) else None
+        viewer = viewer.get("viewer") if isinstance(viewer, Mapping) else None
+        login = viewer.get("login") if isinstance(viewer, Mapping) else None
+        if isinstance(login, str) and login:
+            return login
+        raise _Unidentified(f"{refused}, and GitHub's answer to GraphQL's viewer query named no account")
 
     def _create(self, issue: Issue, body: str, marker: str | None) -> IssueComment:
         try:
@@ -413,7 +486,10 @@ class CommentPublisher:
                 raise
             # a 5xx, or an answer lost on the way (a reset, a read timeout): it may still have been created
             log.info("Creating the comment failed (%s); checking whether it was created", _describe(exc))
-            found = self._find(issue, marker)
+            try:
+                found = self._find(issue, marker)
+            except _Unidentified:  # whether a marked comment is the one just created cannot be told: the failure
+                raise exc from None
             if found is None:
                 return issue.create_comment(body)
             if found.body != body:

@@ -30,6 +30,7 @@ PR = 7
 HEAD = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 NEWER = "ffeeddccbbaa00998877665544332211ffeeddcc"
 MARKER = "<!-- honeyhive-experiment:comment key=qa-suite -->"
+BOT = "github-actions[bot]"  # the workflow's GITHUB_TOKEN's account: every workflow's
 
 PublisherFactory = Callable[..., CommentPublisher]
 
@@ -219,16 +220,17 @@ def test_the_account_is_asked_only_when_a_comment_carries_the_marker(
 
 
 @pytest.mark.parametrize(
-    ("options", "graphql", "own_login"),
+    ("options", "graphql", "workflow_token", "own_login"),
     [
-        ({"token_user": "octocat"}, True, "octocat"),  # a personal access token: GET /user
-        ({"bot_login": "acme-evals[bot]"}, True, "acme-evals[bot]"),  # another app's installation token: GraphQL
-        ({}, False, "github-actions[bot]"),  # GraphQL unavailable: the workflow token's bot is assumed
+        ({"token_user": "octocat"}, True, False, "octocat"),  # a personal access token: GET /user
+        ({"bot_login": "acme-evals[bot]"}, True, False, "acme-evals[bot]"),  # another app's installation token: GraphQL
+        ({}, True, False, "github-actions[bot]"),  # the workflow's token, not known to be: GraphQL names its bot
+        ({}, False, True, "github-actions[bot]"),  # known to be the workflow's token: not asked (GraphQL is off)
     ],
-    ids=["personal-access-token", "github-app-token", "workflow-token-without-graphql"],
+    ids=["personal-access-token", "github-app-token", "workflow-token-asked", "workflow-token-known"],
 )
 def test_the_tokens_own_comment_is_edited_whoever_the_token_is(
-    options: dict[str, str], graphql: bool, own_login: str
+    options: dict[str, str], graphql: bool, workflow_token: bool, own_login: str
 ) -> None:
     with FakeGitHub(**options) as fake:  # type: ignore[arg-type]
         fake.add_pull(PR, head_sha=HEAD)
@@ -246,6 +248,7 @@ def test_the_tokens_own_comment_is_edited_whoever_the_token_is(
             backoff=0.0,
             seconds_between_requests=0,
             seconds_between_writes=0,
+            workflow_token=workflow_token,
         )
         with publisher:
             result = publisher.publish(PR, body("this run"), marker=MARKER)
@@ -253,6 +256,147 @@ def test_the_tokens_own_comment_is_edited_whoever_the_token_is(
         assert (result.action, result.comment_id) == ("updated", own.id)
         assert [w.path for w in fake.writes] == [f"/repos/{fake.repository}/issues/comments/{own.id}"]
         assert fake.author == own_login
+        asked = [r.path for r in fake.requests if not r.path.startswith("/repos/")]
+        assert asked == ([] if workflow_token else ["/user"] + ([] if options.get("token_user") else ["/api/graphql"]))
+
+
+def _viewer_unanswered(fake: FakeGitHub) -> None:
+    fake.graphql_enabled = False  # 404: an Enterprise Server's proxy, an outage
+
+
+def _viewer_5xx(fake: FakeGitHub) -> None:
+    fake.fail_next(1, status=502, methods=["POST"])  # the query is a POST: no comment is created before it
+
+
+def _viewer_rate_limited(fake: FakeGitHub) -> None:
+    fake.rate_limit_next(10, kind="429", retry_after=0, methods=["POST"])  # outlasts the retries
+
+
+def _viewer_refused(fake: FakeGitHub) -> None:  # what GraphQL answers a token it will not name (200, with errors)
+    refused = {"data": {"viewer": None}, "errors": [{"type": "FORBIDDEN", "message": "Resource not accessible"}]}
+    fake.answer_next(refused, methods=["POST"])
+
+
+def _viewer_without_login(fake: FakeGitHub) -> None:
+    fake.answer_next({"data": {"viewer": {"login": ""}}}, methods=["POST"])
+
+
+def _user_5xx(fake: FakeGitHub) -> None:
+    fake.fail_next(10, status=503, methods=["GET"])  # GET /user itself fails: retried, then the last answer
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        (_viewer_unanswered, "HTTP 404"),
+        (_viewer_5xx, "HTTP 502"),
+        (_viewer_rate_limited, "HTTP 429"),
+        (_viewer_refused, "Resource not accessible"),
+        (_viewer_without_login, "named no account"),
+    ],
+    ids=["graphql-404", "graphql-502", "graphql-rate-limited", "graphql-refused", "graphql-no-login"],
+)
+def test_when_github_does_not_say_who_the_token_is_no_comment_is_written(
+    fault: Callable[[FakeGitHub], None], said: str
+) -> None:
+    """A GitHub App's installation token (acme-evals[bot]): GET /user answers 403, and GraphQL's viewer does not
+    answer. github-actions[bot] was then assumed, and the comment it wrote carrying our marker was edited: that
+    account is every workflow's GITHUB_TOKEN, the pull request's own workflow's too. Now nothing is written (a new
+    comment beside what may well be our own would be a duplicate on every run), and the warning says why."""
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        theirs = fake.add_comment(PR, "Posted by the pull request's own workflow: " + body("merge it"), user=BOT)
+        fault(fake)
+        with CommentPublisher(
+            fake.token, fake.repository, api_url=fake.api_url, backoff=0.0, seconds_between_requests=0
+        ) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+        assert result.action == "failed"
+        assert fake.writes == []
+        assert [(c.user, c.body) for c in fake.comments(PR)] == [(BOT, theirs.body)]
+        assert result.warning is not None
+        assert result.warning.startswith("Could not tell which account the GitHub token comments as")
+        assert said in result.warning
+        assert fake.token not in result.warning
+
+
+def test_an_unknown_account_is_not_needed_where_no_comment_carries_the_marker() -> None:
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        fake.add_comment(PR, "a comment without the marker", user=BOT)
+        fake.graphql_enabled = False
+        with CommentPublisher(fake.token, fake.repository, api_url=fake.api_url, backoff=0.0) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+        assert result.action == "created"
+        assert [c.user for c in fake.comments(PR)] == [BOT, "acme-evals[bot]"]
+        assert [r.path for r in fake.requests if not r.path.startswith("/repos/")] == []
+
+
+def test_a_lost_create_is_not_looked_for_among_comments_of_an_unknown_account() -> None:
+    """A create answered with a 5xx may have been applied; a marked comment found then could be ours or not: the
+    create's failure is the answer, not a guess."""
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        fake.graphql_enabled = False
+        fake.fail_next(1, status=502, methods=["POST"], after_apply=True)
+        with CommentPublisher(fake.token, fake.repository, api_url=fake.api_url, backoff=0.0) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER)
+
+        assert result.action == "failed"
+        assert result.warning is not None
+        assert "HTTP 502" in result.warning
+        assert "creating the comment" in result.warning
+        assert [(c.user, c.body) for c in fake.comments(PR)] == [("acme-evals[bot]", body("this run"))]  # not twice
+
+
+def test_others_marked_comments_are_one_bounded_warning(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone who can comment can post the marker as often as they like: 15 such comments were 15 warnings per
+    publish (30 a job: the "running" comment, then the result), and GitHub shows 10 warning annotations a step, so
+    the check's own verdict warning, the last, was hidden. Now one warning a publish: how many, and the first three."""
+    own = gh.add_comment(PR, body("the last run"), user=gh.bot_login)
+    planted = gh.seed_comments(PR, 15, body=lambda i: f"spam {i} {MARKER}", user="mallory{}".format)
+
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment.github"):
+        result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert (result.action, result.comment_id) == ("updated", own.id)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Ignoring 15 comments by other accounts that carry this experiment's marker")
+    for comment in planted[:3]:
+        assert f"{comment.user}: {gh.url}/{gh.repository}/pull/{PR}#issuecomment-{comment.id};" in warnings[0]
+    assert f"#issuecomment-{planted[3].id}" not in warnings[0]
+    assert warnings[0].endswith("; and 12 more")
+    assert len(warnings[0]) < 600
+
+
+def test_a_job_names_each_ignored_comment_once(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The publishers of one job (the "running" comment, then the result) share what they warned of."""
+    gh.add_comment(PR, body("all good", head=NEWER), user="mallory")
+    warned: set[str] = set()
+
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment.github"):
+        running = make_publisher(warned=warned).publish(PR, body("running"), marker=MARKER, head_sha=HEAD)
+        first = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        later = gh.add_comment(PR, body("me too"), user="mallory")
+        result = make_publisher(warned=warned).publish(PR, body("result"), marker=MARKER, head_sha=HEAD)
+        second = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    assert (running.action, result.action) == ("created", "updated")
+    assert result.comment_id == running.comment_id
+    assert [w for w in first if w.startswith("Ignoring")] == [first[0]]
+    assert first[0].startswith("Ignoring a comment by mallory that carries")
+    assert len(second) == 1
+    assert second[0].startswith("Ignoring a comment by mallory that carries")
+    assert f"#issuecomment-{later.id}" in second[0]
+    assert len(warned) == 2
 
 
 def test_new_mode_always_creates_another_comment(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
