@@ -547,6 +547,7 @@ def _poster(settings: Settings) -> Poster | None:
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment
     posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
+    warned: set[str] = set()  # other accounts' marked comments named in a warning: each once a job
 
     def post(pr_number: int, body: str, marker: str, earlier: str | None) -> str | None:
         mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
@@ -558,7 +559,7 @@ def _poster(settings: Settings) -> Poster | None:
                 f" with ref: refs/pull/{pr_number}/head) in the workflow.\n"
             )
         # a fork's pull request's job has a read-only token; an issue_comment's ("/evaluate") this repository's
-        with _github(settings, fork_token=settings.secrets_withheld) as publisher:
+        with _github(settings, fork_token=settings.secrets_withheld, warned=warned) as publisher:
             result = publisher.publish(
                 pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
             )
@@ -573,14 +574,14 @@ def _poster(settings: Settings) -> Poster | None:
     return post
 
 
-def _github(settings: Settings, *, fork_token: bool | None = None) -> CommentPublisher:
+def _github(settings: Settings, *, fork_token: bool | None = None, warned: set[str] | None = None) -> CommentPublisher:
     """The GitHub client of the action's token and repository (both set)."""
     from honeyhive_experiment.github import CommentPublisher
 
     assert settings.github_token is not None
     assert settings.ci.repository is not None
     token, repository = settings.github_token.get_secret_value(), settings.ci.repository
-    return CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token)
+    return CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token, warned=warned)
 
 
 def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None) -> ExperimentConfig | None:
