@@ -79,8 +79,9 @@ the text as it came only when the look without them finds a secret. ``benchmarks
 the exact-value redactor it replaced.
 
 The report runs it on every string before it enters a template (so truncating a preview cannot leave half a
-secret) and a custom template's own output again; values under keys such as ``api_key``, ``token`` or
-``password`` in datapoint inputs and outputs are replaced whole. :class:`RedactingFilter` does the same to log
+secret) and a custom template's own output again; values under keys such as ``api_key``, ``token``, ``password``,
+``secrets`` or ``cookies`` in datapoint inputs and outputs are replaced whole, a list or an object too
+(:meth:`Redactor.redact_value`). :class:`RedactingFilter` does the same to log
 records (the CLI installs it on its log handlers), and :class:`RedactingStream` to what is printed (the CLI
 wraps standard output and error with it while it runs, so the user's code's ``print`` is redacted too, also
 printed in small flushed pieces as streamed output is: a flush holds back what may be the start of a secret, with
@@ -182,8 +183,8 @@ secret of theirs holds a backslash), and more; but a URL's credentials: whatever
 
 
 _SENSITIVE_KEY: Final = re.compile(
-    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
-    r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
+    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secrets?|secret[_-]?key|client[_-]?secret"
+    r"|password|passwd|authorization|cookies?|private[_-]?key|credentials?)$"
 )
 _TEXT_TOKEN: Final = re.compile(
     r"(?i)^(?:eos|bos|pad|unk|sep|cls|mask|special|start|end|stop|first|last|next|prev(?:ious)?|predicted|target"
@@ -199,6 +200,13 @@ predicted): a value under them is shown, not blanked as an auth token's."""
 def _sensitive(key: object) -> bool:
     """Whether a value under ``key`` is a secret whatever it is (:data:`_SENSITIVE_KEY`, not :data:`_TEXT_TOKEN`)."""
     return isinstance(key, str) and _SENSITIVE_KEY.match(key) is not None and _TEXT_TOKEN.match(key) is None
+
+
+def _shows_nothing(value: object) -> bool:
+    """A value under a secret's key that is shown as it is: nothing to hide (None, a flag, an empty string or
+    collection), and what it says (the key is not set, it is off) is worth seeing."""
+    empty = isinstance(value, str | bytes | Mapping | list | tuple | set | frozenset) and len(value) == 0
+    return value is None or isinstance(value, bool) or empty
 
 
 MIN_PART: Final = 12  # a value this long inside a JSON secret, under a secret's key, is a secret of its own
@@ -672,7 +680,8 @@ class Redactor:
         return spans
 
     def redact_value(self, value: Any) -> Any:
-        """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
+        """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced whole
+        (a list or an object too; not what shows nothing: None, a flag, an empty value)."""
         return self._walk(value, self.redact, keys=True)
 
     def _walk(self, value: Any, text: Callable[[str], str], *, keys: bool, depth: int = 0) -> Any:
@@ -686,13 +695,7 @@ class Redactor:
             result: dict[Any, Any] = {}
             for key, item in value.items():
                 shown = text(key) if isinstance(key, str) else key
-                if (
-                    keys
-                    and _sensitive(key)
-                    and isinstance(item, str | int | float | bytes)
-                    and not isinstance(item, bool)
-                    and item != ""
-                ):
+                if keys and _sensitive(key) and not _shows_nothing(item):  # a list or an object under it too
                     result[shown] = REDACTED
                 else:
                     result[shown] = self._walk(item, text, keys=keys, depth=depth + 1)

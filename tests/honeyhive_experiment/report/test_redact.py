@@ -330,6 +330,10 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "auth": {"token": "t" * 5, "refresh_token": "r" * 30, "github_token": "g" * 8},
         "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
+        # a list or an object under such a key is replaced whole too; secrets and cookies are such keys (audit 46b F9)
+        "deep": {"token": ["tok1", "tok2"], "password": {"v": "hunter22"}, "credentials": [{"user": "u", "pw": "p"}]},
+        "bag": {"secrets": {"openai": "o" * 30}, "cookies": "sessionid=abc123", "Set-Cookie": ["sid=x1; Secure"]},
+        "empty": {"token": [], "password": {}, "secret": None, "api_key": "", "cookies": False},
     }
     assert Redactor().redact_value(value) == {
         "api_key": "***",
@@ -341,6 +345,9 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "auth": {"token": "***", "refresh_token": "***", "github_token": "***"},
         "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
+        "deep": {"token": "***", "password": "***", "credentials": "***"},
+        "bag": {"secrets": "***", "cookies": "***", "Set-Cookie": "***"},
+        "empty": {"token": [], "password": {}, "secret": None, "api_key": "", "cookies": False},  # nothing to hide
     }
 
 
