@@ -732,6 +732,23 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("SECRET_KEY_BASE", LONG, True),  # a word SECRET anywhere
         ("API_KEY_V2", LONG, True),
         ("hf_token", LONG, True),  # any case
+        # a personal access token, a passphrase, credentials (a JSON blob), a DSN, a webhook, a connection string,
+        # a cookie: secrets by name too (audit 46b F7)
+        *((name, LONG, True) for name in ("GH_PAT", "GITHUB_PAT", "CR_PAT", "DOCKERHUB_PAT", "PAT", "PAT_READ")),
+        ("GPG_PASSPHRASE", LONG, True),
+        ("AZURE_CREDENTIALS", '{"clientId": "x", "clientSecret": "' + LONG + '"}', True),
+        ("GOOGLE_CREDENTIALS", LONG, True),
+        ("GCP_CREDENTIAL", LONG, True),
+        ("SENTRY_DSN", f"https://{LONG}@o1.ingest.sentry.io/2", True),
+        ("SLACK_WEBHOOK_URL", f"https://hooks.slack.com/services/T0/B0/{LONG}", True),
+        ("DISCORD_WEBHOOK", f"https://discord.com/api/webhooks/1/{LONG}", True),
+        ("AZURE_STORAGE_CONNECTION_STRING", f"AccountName=acme;AccountKey={LONG}", True),
+        ("DB_CONN_STR", LONG, True),
+        ("COOKIE", LONG, True),
+        ("SESSION_COOKIES", LONG, True),
+        # KEY or TOKEN, then words that only say which one
+        *((name, LONG, True) for name in ("HF_TOKEN_READ", "OPENAI_KEY_PROD", "ENCRYPTION_KEY_B64", "GH_TOKEN_2")),
+        *((name, LONG, True) for name in ("STRIPE_KEY_LIVE", "SIGNING_KEY_PEM", "DEPLOY_TOKEN_RW_STAGING")),
         ("OPENAI_API_KEY", LONG[:11], False),  # shorter than 12: no generated key is
         ("CACHE_KEY", "v1", False),
         ("POSTGRES_PASSWORD", "postgres", False),
@@ -742,6 +759,33 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("HOTKEY", LONG, False),
         ("SECRETS_REGION", LONG, False),
         ("RUNNER_TEMP", LONG, False),
+        # names that only start like a secret's word, and what describes a key rather than holds it: their values,
+        # useful text, stay (LONG: long enough that only the name decides)
+        *(
+            (name, LONG, False)
+            for name in (
+                "PATH",
+                "PATH_INFO",
+                "PATTERN",
+                "SPATIAL_INDEX",
+                "KEYBOARD_LAYOUT",
+                "TOKENIZERS_PARALLELISM",
+                "HF_HUB_DISABLE_TELEMETRY",
+                "PYTHONHASHSEED",
+                "AWS_ACCESS_KEY_ID",
+                "KMS_KEY_ARN",
+                "GPG_KEY_ID",
+                "OAUTH_TOKEN_URL",
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "TOKEN_ENDPOINT",
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "COOKIE_DOMAIN",
+                "WEBHOOK_EVENTS",
+                "DSN_TIMEOUT",
+            )
+        ),
+        # and a flag or a number is never one, whatever the name: short values would blank every "1" or "true"
+        *((name, value, False) for name in ("GH_PAT", "HF_TOKEN_READ", "COOKIE") for value in ("1", "true", "0600")),
     ],
 )
 def test_variables_named_as_secrets_go_to_the_redactor(name: str, value: str, secret: bool) -> None:

@@ -2,7 +2,9 @@
 values, logs and whatever the process prints.
 
 :class:`Redactor` takes the known secret values (``Settings.secrets()``: the API key, the GitHub token, the
-environment's secrets; values under 4 characters are ignored) and replaces, in every string it is given:
+environment's secrets; values under 4 characters are ignored; a JSON secret's values under a secret's key, such as
+``AZURE_CREDENTIALS``' ``clientSecret``, are known values of their own: :func:`_parts`) and replaces, in every string
+it is given:
 
 * **the value and its encodings**: base64 (standard and URL-safe, with or without padding, and inside a longer
   base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
@@ -16,11 +18,13 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   Fragments of the hex and base64 forms count at a line's edge too;
 * **common secret shapes** (:data:`SECRET_PATTERNS`: OpenAI's and Anthropic's ``sk-…``, GitHub's
   ``ghp_…``/``gho_…``/… and ``github_pat_…``, HoneyHive's ``hh_…`` (``hh_fgdp_<id>_<secret>`` too), Hugging
-  Face's ``hf_…``, Groq's ``gsk_…``, Replicate's ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google
-  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, a
-  user with an empty one, ``https://:PAT@host``, or a user alone that looks like a token: 12 characters or more,
-  not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
-  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not. A space as ``repr`` and JSON write it
+  Face's ``hf_…``, Groq's ``gsk_…``, Replicate's ``r8_…``, xAI's ``xai-…``, Stripe's ``sk_live_…``/``rk_…``, npm's
+  ``npm_…``, PyPI's ``pypi-AgE…``, Docker Hub's ``dckr_pat_…``, GitLab's ``glpat-…``, LangSmith's ``lsv2_…``,
+  Pinecone's ``pcsk_…``, Perplexity's ``pplx-…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs,
+  private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, a user with an empty one,
+  ``https://:PAT@host``, or a user alone that looks like a token: 12 characters or more, not shaped like words,
+  ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/``AWS_SECRET_ACCESS_KEY=…``/``password: …``
+  pairs), known value or not. A space as ``repr`` and JSON write it
   (``\\t``, ``\\n``…: a dict's key, a CSV cell or a config value quoted in an error) is a space to them:
   ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key. After any number of backslashes: JSON inside a repr writes a
   line break ``\\\\n``, the same text as a backslash and an ``n`` written once, so ``x\\\\nsk-…`` is blanked too (no
@@ -75,8 +79,9 @@ the text as it came only when the look without them finds a secret. ``benchmarks
 the exact-value redactor it replaced.
 
 The report runs it on every string before it enters a template (so truncating a preview cannot leave half a
-secret) and a custom template's own output again; values under keys such as ``api_key``, ``token`` or
-``password`` in datapoint inputs and outputs are replaced whole. :class:`RedactingFilter` does the same to log
+secret) and a custom template's own output again; values under keys such as ``api_key``, ``token``, ``password``,
+``secrets`` or ``cookies`` in datapoint inputs and outputs are replaced whole, a list or an object too
+(:meth:`Redactor.redact_value`). :class:`RedactingFilter` does the same to log
 records (the CLI installs it on its log handlers), and :class:`RedactingStream` to what is printed (the CLI
 wraps standard output and error with it while it runs, so the user's code's ``print`` is redacted too, also
 printed in small flushed pieces as streamed output is: a flush holds back what may be the start of a secret, with
@@ -131,6 +136,10 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
     r"(?<![A-Za-z0-9])hh_(?:[a-z]{2,5}_)?[A-Za-z0-9]{16,}(?:_[A-Za-z0-9_-]+)?",
     r"(?<![A-Za-z0-9])(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{20,}",
+    # Stripe's secret and restricted keys, npm's, Perplexity's; Docker Hub's, GitLab's (personal, deploy, runner),
+    # PyPI's (a macaroon: pypi-AgE…), LangSmith's, Pinecone's, whose tails hold - or _
+    r"(?<![A-Za-z0-9])(?:[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|pplx-[A-Za-z0-9]{32,}"
+    r"|(?:dckr_(?:pat|oat)_|gl(?:pat|dt|rt)-|pypi-AgE|lsv2_(?:pt|sk)_|pcsk_)[A-Za-z0-9_-]{20,})",
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
     r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
@@ -156,6 +165,7 @@ _PATTERN_HINTS: Final[tuple[tuple[str, ...], ...]] = (
     ("github_pat_",),
     ("hh_",),
     ("hf_", "gsk_", "r8_", "xai-"),
+    ("k_live_", "k_test_", "npm_", "pplx-", "dckr_", "glpat-", "gldt-", "glrt-", "pypi-", "lsv2_", "pcsk_"),
     ("AKIA", "ASIA"),
     ("xox",),
     ("AIza",),
@@ -173,8 +183,8 @@ secret of theirs holds a backslash), and more; but a URL's credentials: whatever
 
 
 _SENSITIVE_KEY: Final = re.compile(
-    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
-    r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
+    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secrets?|secret[_-]?key|client[_-]?secret"
+    r"|password|passwd|authorization|cookies?|private[_-]?key|credentials?)$"
 )
 _TEXT_TOKEN: Final = re.compile(
     r"(?i)^(?:eos|bos|pad|unk|sep|cls|mask|special|start|end|stop|first|last|next|prev(?:ious)?|predicted|target"
@@ -185,6 +195,50 @@ predicted): a value under them is shown, not blanked as an auth token's."""
 # Not any other name ending in _key: an eval dataset's translation_key, s3_key, sort_key, cache_key or idempotency_key
 # hold data, which no shape of the value tells from a key. A key the environment holds (AZURE_OPENAI_KEY) is redacted
 # wherever it appears as a known value (connection.environment_secrets), so its name need not be guessed here.
+
+
+def _sensitive(key: object) -> bool:
+    """Whether a value under ``key`` is a secret whatever it is (:data:`_SENSITIVE_KEY`, not :data:`_TEXT_TOKEN`)."""
+    return isinstance(key, str) and _SENSITIVE_KEY.match(key) is not None and _TEXT_TOKEN.match(key) is None
+
+
+def _shows_nothing(value: object) -> bool:
+    """A value under a secret's key that is shown as it is: nothing to hide (None, a flag, an empty string or
+    collection), and what it says (the key is not set, it is off) is worth seeing."""
+    empty = isinstance(value, str | bytes | Mapping | list | tuple | set | frozenset) and len(value) == 0
+    return value is None or isinstance(value, bool) or empty
+
+
+MIN_PART: Final = 12  # a value this long inside a JSON secret, under a secret's key, is a secret of its own
+
+
+def _parts(secret: str) -> list[str]:
+    """The strings under secret-looking keys (at any depth) of ``secret`` when it is JSON (AZURE_CREDENTIALS'
+    ``clientSecret``, a service account key's ``private_key``), :data:`MIN_PART` characters or more: each is a
+    small part of the whole, which no fragment rule finds inside a line, so printed alone it would show. The other
+    values (an id, a URL, ``"type": "service_account"``) stay only fragments of the whole: they are no secret."""
+    if not secret.startswith(("{", "[")):
+        return []
+    try:
+        value = json.loads(secret)
+    except (ValueError, RecursionError):
+        return []
+    found: list[str] = []
+
+    def visit(item: Any, under: bool, depth: int) -> None:
+        if isinstance(item, str):
+            if under and len(item.strip()) >= MIN_PART:
+                found.append(item.strip())
+        elif depth <= 40 and isinstance(item, dict):
+            for key, inner in item.items():
+                visit(inner, under or _sensitive(key), depth + 1)
+        elif depth <= 40 and isinstance(item, list):
+            for inner in item:
+                visit(inner, under, depth + 1)
+
+    visit(value, False, 0)
+    return found
+
 
 MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
@@ -491,6 +545,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         # the spaces around a secret are not part of it: they would stretch fragments
         values = {secret.strip() for secret in secrets if isinstance(secret, str)}
+        values.update(part for value in tuple(values) for part in _parts(value))
         self._secrets = tuple(sorted((v for v in values if len(v) >= MIN_SECRET), key=lambda v: (-len(v), v)))
         self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
         self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once
@@ -625,7 +680,8 @@ class Redactor:
         return spans
 
     def redact_value(self, value: Any) -> Any:
-        """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
+        """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced whole
+        (a list or an object too; not what shows nothing: None, a flag, an empty value)."""
         return self._walk(value, self.redact, keys=True)
 
     def _walk(self, value: Any, text: Callable[[str], str], *, keys: bool, depth: int = 0) -> Any:
@@ -639,15 +695,7 @@ class Redactor:
             result: dict[Any, Any] = {}
             for key, item in value.items():
                 shown = text(key) if isinstance(key, str) else key
-                if (
-                    keys
-                    and isinstance(key, str)
-                    and _SENSITIVE_KEY.match(key)
-                    and not _TEXT_TOKEN.match(key)
-                    and isinstance(item, str | int | float | bytes)
-                    and not isinstance(item, bool)
-                    and item != ""
-                ):
+                if keys and _sensitive(key) and not _shows_nothing(item):  # a list or an object under it too
                     result[shown] = REDACTED
                 else:
                     result[shown] = self._walk(item, text, keys=keys, depth=depth + 1)

@@ -189,6 +189,24 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("gsk_8Hq2Wm5Xr7Tn3Ym9Kp4Lc6Hd1Zv0Bs2Qf7Ra5Ue8Jx3Nb6", "***"),  # Groq
         ("r8_Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGh", "***"),  # Replicate
         ("(xai-Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGhJk)", "(***)"),  # xAI
+        # shapes that leaked when no variable's name marked them (audit 46b F7)
+        ("login -p dckr_pat_2b3e36beeb386dfdaacb9b46004 x", "login -p *** x"),  # Docker Hub
+        ("(dckr_oat_Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd-Ab_Cd)", "(***)"),  # Docker Hub, an organisation's
+        ("stripe sk_live_51H8xYzAbCdEfGhIjKlMnOpQr.", "stripe ***."),  # Stripe: secret, restricted, test keys
+        ("rk_live_51H8xYzAbCdEfGhIjKlMnOpQr", "***"),
+        ("'sk_test_4eC39HqLyjWDarjtT1zdp7dc'", "'***'"),
+        ("glpat-xZ8vQ2rT5yU1pL9m-N3b x", "*** x"),  # GitLab: personal, deploy, runner tokens
+        ("gldt-Zq8Wv3Xr5Tn7Ym2Kp4Lc and glrt-t1_Zq8Wv3Xr5Tn7Ym2Kp4Lc", "*** and ***"),
+        (
+            "//registry.npmjs.org/:_authToken=npm_Ab3dEf6hIj9kLm2oPq5rSt8uVw1yZa4cDe7g",
+            "//registry.npmjs.org/:_authToken=***",
+        ),
+        ("password = pypi-AgEIcHlwaS5vcmcCJGQ4ZTU2YjQ5LWE0ZjAtNDc2Zi1hYjJhLTcx", "password = ***"),  # PyPI
+        ("twine -p pypi-AgEIcHlwaS5vcmcCJGQ4ZTU2YjQ5LWE0ZjAtNDc2Zi1hYjJhLTcx", "twine -p ***"),
+        ("lsv2_pt_0123456789abcdef0123456789abcdef_0123456789", "***"),  # LangSmith
+        ("lsv2_sk_0123456789abcdef0123456789abcdef_0123456789.", "***."),
+        ("key pcsk_4Xq9Z_Tp3Lm8Wn2Rk7Vb6Hy1Jd5Fs0Ga2KeQx8Wv3Xr5Tn7Zq8Wv3X", "key ***"),  # Pinecone
+        ("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", "***"),  # Perplexity
         # a URL's credentials: a password, or a user without one (the token is the user)
         (f"--index-url https://:{AZURE_PAT}@pkgs.dev.azure.com/acme/_packaging/f/pypi/simple/ x", AZURE_INDEX),
         ("https://Zq8Wv3Xr5Tn7Ym2:@pypi.fury.io/acme/", "https://***@pypi.fury.io/acme/"),  # Gemfury
@@ -226,6 +244,16 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ),
         ("the access key id and the secret key are set", "the access key id and the secret key are set"),
         ("hf_hub_download and xai-grok-2-latest", "hf_hub_download and xai-grok-2-latest"),
+        *(
+            (text, text)
+            for text in (
+                "npm_config_cache=/home/runner/.npm and npm_package_name",
+                "pip install pypi-simple; pypi-AgE",
+                "mask_test_cases_for_the_new_parser and sk_live_ (prefix only)",
+                "dckr_pat_ is Docker's prefix; pplx-api, pcsk_ and lsv2_pt_ too",
+                "glpat-2024 and gldt-docs",
+            )
+        ),
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
         ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
         ("the basic idea", "the basic idea"),
@@ -302,6 +330,10 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "auth": {"token": "t" * 5, "refresh_token": "r" * 30, "github_token": "g" * 8},
         "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
+        # a list or an object under such a key is replaced whole too; secrets and cookies are such keys (audit 46b F9)
+        "deep": {"token": ["tok1", "tok2"], "password": {"v": "hunter22"}, "credentials": [{"user": "u", "pw": "p"}]},
+        "bag": {"secrets": {"openai": "o" * 30}, "cookies": "sessionid=abc123", "Set-Cookie": ["sid=x1; Secure"]},
+        "empty": {"token": [], "password": {}, "secret": None, "api_key": "", "cookies": False},
     }
     assert Redactor().redact_value(value) == {
         "api_key": "***",
@@ -313,7 +345,64 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "auth": {"token": "***", "refresh_token": "***", "github_token": "***"},
         "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
+        "deep": {"token": "***", "password": "***", "credentials": "***"},
+        "bag": {"secrets": "***", "cookies": "***", "Set-Cookie": "***"},
+        "empty": {"token": [], "password": {}, "secret": None, "api_key": "", "cookies": False},  # nothing to hide
     }
+
+
+CLIENT_SECRET = "Xq8~Rk2.Wm9_Tp4-Lx7Vb3Zn6Hy1Jd5Fs0Ga2KeQ"  # an Azure client secret's shape: no pattern knows it
+AZURE_CREDENTIALS = json.dumps(
+    {
+        "clientId": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        "clientSecret": CLIENT_SECRET,
+        "subscriptionId": "11111111-2222-3333-4444-555555555555",
+        "tenantId": "66666666-7777-8888-9999-000000000000",
+        "resourceManagerEndpointUrl": "https://management.azure.com/",
+    },
+    indent=2,
+)
+
+
+def test_the_secrets_inside_a_json_secret_are_secrets_of_their_own() -> None:
+    """AZURE_CREDENTIALS is a JSON blob the workflow hands the step (azure/login's input): its clientSecret printed
+    inside a line showed, being less than half the blob (no fragment rule finds so small a piece mid-line). The values
+    under a secret's key in a JSON secret are known values too; the rest of it (ids, URLs) is no secret: only
+    fragments of the whole (audit 46b F7)."""
+    service_account = json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "acme-evals",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+            "client_email": "ci@acme-evals.iam.gserviceaccount.com",
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "nested": {"refresh_token": ["1//0gZq8Wv3Xr5Tn7Ym2Kp4Lc9Hd"], "password": "short"},
+        }
+    )
+    redactor = Redactor([AZURE_CREDENTIALS, service_account])
+    said = (
+        f"the secret is {CLIENT_SECRET} (of 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 at https://management.azure.com/); "
+        "refresh with 1//0gZq8Wv3Xr5Tn7Ym2Kp4Lc9Hd as ci@acme-evals.iam.gserviceaccount.com, a service_account; "
+        "the password is short"
+    )
+    expected = (
+        "the secret is *** (of 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 at https://management.azure.com/); "
+        "refresh with *** as ci@acme-evals.iam.gserviceaccount.com, a service_account; the password is short"
+    )
+    assert redactor.redact(said) == expected
+    assert redactor.redact_known({"out": said}) == {"out": expected}  # what is recorded in HoneyHive too
+    assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in redactor.redact(
+        f"key: x {json.loads(service_account)['private_key']}"
+    )
+    # a secret that only looks like JSON, or holds the value under no secret's key, adds nothing (the value is less
+    # than half of it: only a fragment)
+    more = "Lorem-ipsum-" * 10
+    for secret in (
+        "{not json " + CLIENT_SECRET + more,
+        json.dumps([CLIENT_SECRET, more]),
+        json.dumps({"id": CLIENT_SECRET, "x": more}),
+    ):
+        assert Redactor([secret]).redact(f"is {CLIENT_SECRET} ok") == f"is {CLIENT_SECRET} ok"
 
 
 # what an eval dataset keeps under names ending in _key: data, shown as it is
