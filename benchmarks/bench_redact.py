@@ -43,7 +43,7 @@ from honeyhive_experiment.report import build as build_module
 from honeyhive_experiment.report import build_report
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.report.redact import _tables as tables
-from honeyhive_experiment.verdict import crashes, decide
+from honeyhive_experiment.verdict import decide, facts
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "6054ac6"  # main before issue 21's encodings and fragments
@@ -213,7 +213,7 @@ def judgement(rng: random.Random, count: int) -> Judgement:
         )
     # the reasons in the verdict's words, of the errors as the runner records them (their last line, no traceback)
     recorded = [dataclasses.replace(o, error=o.error.rpartition("\n")[2]) if o.error else o for o in outcomes]
-    decided = decide(summary, None, crashed=crashes(recorded, {}))
+    decided = decide(summary, None, facts=facts(recorded))
     return Judgement(
         experiment="support-bot",
         decision=decided,
