@@ -189,6 +189,12 @@ def combine(
 
 
 def presentation(configured: Mapping[str, MetricConfig]) -> dict[str, MetricConfig]:
-    """The experiment file's ``metrics:`` with the efficiency metrics' default (lower is better) for those it does
-    not configure: what the verdict and the report read a metric's direction from."""
-    return {**configured, **{name: _LOWER for name in METRICS if name not in configured}}
+    """The experiment file's ``metrics:`` with the efficiency metrics' default (lower is better) where it does not
+    say their direction: what the verdict and the report read a metric's direction from. An entry that only labels,
+    formats or keys one keeps that default (``cost_usd: {format: ".4f"}`` had made a cost that doubled "better")."""
+    lower = {
+        name: configured[name].model_copy(update={"direction": Direction.LOWER}) if name in configured else _LOWER
+        for name in METRICS
+        if name not in configured or "direction" not in configured[name].model_fields_set
+    }
+    return {**configured, **lower}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from honeyhive_experiment.config import Direction, MetricConfig, ModelPrice
+from honeyhive_experiment.config import Direction, ExperimentConfig, JudgingRules, MetricConfig, ModelPrice
 from honeyhive_experiment.efficiency import (
     METRICS,
     Efficiency,
@@ -225,16 +225,43 @@ def test_an_evaluators_metric_of_the_same_name_wins() -> None:
 
 
 def test_every_efficiency_metric_is_lower_is_better_unless_configured() -> None:
-    configured = {"accuracy": MetricConfig(key=True), "duration_ms": MetricConfig(direction=Direction.HIGHER)}
+    """An entry that labels, formats or keys an efficiency metric without a direction keeps it lower-is-better: it
+    became higher (MetricConfig's default), and a cost or token count that doubled read "better" and passed its gate."""
+    configured = {
+        "accuracy": MetricConfig(key=True),
+        "duration_ms": MetricConfig(direction=Direction.HIGHER),
+        "cost_usd": MetricConfig(format=".4f"),
+        "input_tokens": MetricConfig(label="Input tokens", key=True),
+    }
     shown = presentation(configured)
 
-    assert list(shown)[:2] == ["accuracy", "duration_ms"]  # the file's own first, in its order
+    assert list(shown)[:4] == ["accuracy", "duration_ms", "cost_usd", "input_tokens"]  # the file's own, in its order
     assert shown["duration_ms"].direction is Direction.HIGHER
     assert shown["accuracy"] == MetricConfig(key=True)
+    assert shown["cost_usd"] == MetricConfig(format=".4f", direction=Direction.LOWER)
+    assert shown["input_tokens"] == MetricConfig(label="Input tokens", key=True, direction=Direction.LOWER)
     assert {name for name, config in shown.items() if config.direction is Direction.LOWER} == set(METRICS) - {
         "duration_ms"
     }
     assert len(METRICS) == 9
+
+
+def test_a_direction_said_survives_the_checks_stamp() -> None:
+    """The rules a check stamps on its run (``publish`` judges by them) keep a direction the file says, also the
+    default one: an efficiency metric said ``higher`` would come back unsaid, so lower, and publish would disagree."""
+    config = ExperimentConfig.model_validate(
+        {
+            "name": "x",
+            "function": "m:f",
+            "dataset": {"path": "d.jsonl"},
+            "metrics": {"duration_ms": {"direction": "higher"}, "cost_usd": {"format": ".4f"}},
+        }
+    )
+    stamped = JudgingRules.model_validate(config.rules())
+    shown = presentation(config.judged_by(stamped).metrics)
+
+    assert shown["duration_ms"].direction is Direction.HIGHER
+    assert shown["cost_usd"].direction is Direction.LOWER
 
 
 def test_left_out_counts_the_calls_each_metric_leaves_out_across_datapoints_and_trials() -> None:

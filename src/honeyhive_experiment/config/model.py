@@ -539,8 +539,9 @@ class ExperimentConfig(_Section):
         return {name: rng.model_dump(exclude_none=True) for name, rng in self.passing_ranges.items()}
 
     def rules(self) -> dict[str, Any]:
-        """The :class:`JudgingRules` of this file as JSON data, defaults left out (a check stamps them on its run)."""
-        return self.model_dump(mode="json", include=set(JudgingRules.model_fields), exclude_defaults=True)
+        """The :class:`JudgingRules` of this file as JSON data, what it does not say left out (a check stamps them on
+        its run): a default it says stays (``direction: higher`` of an efficiency metric, lower unless said so)."""
+        return self.model_dump(mode="json", include=set(JudgingRules.model_fields), exclude_unset=True)
 
     def judged_by(self, rules: JudgingRules) -> ExperimentConfig:
         """This file with ``rules`` in place of its own."""
