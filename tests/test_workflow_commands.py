@@ -935,7 +935,8 @@ def run_script(source: str, *args: str) -> tuple[int, str]:
         check=False,
     )
     *first, log = done.stdout.decode("utf-8", errors="replace").split("\n", 2)
-    assert len(first) == 2 and all(line.startswith("::debug::") for line in first), done.stdout
+    assert len(first) == 2, done.stdout
+    assert all(line.startswith("::debug::") for line in first), done.stdout
     return done.returncode, log
 
 
