@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,28 @@ def test_the_composite_action_installs_itself_and_runs_the_quickstart(installed:
     assert outputs["passed"] == "22"
     assert outputs["report-path"] == ".honeyhive/report.json"  # from the workspace, as upload-artifact takes it
     assert json.loads((workspace / outputs["report-path"]).read_text())["verdict"] == "neutral"
+
+
+def test_the_install_step_runs_the_jobs_pip_not_the_repositorys(tmp_path: Path) -> None:
+    """The first step ran ``python -m pip`` in the workspace, whose folder leads ``sys.path`` then: a ``pip.py``
+    committed to the repository ran instead of pip, before the action's fence, with the runner's command files set
+    and its output read for commands. Here pip itself runs, and fails (the action's folder is no project: no
+    network, no install)."""
+    action_path = tmp_path / "_actions" / "honeyhive-experiment" / "python"
+    action_path.mkdir(parents=True)
+    shutil.copy2(REPO / "python" / "action.yml", action_path / "action.yml")
+    workspace = copy_quickstart(tmp_path / "workspace", questions=2)
+    ran = workspace / "shadow-ran"
+    shadow = f"import pathlib\npathlib.Path({str(ran)!r}).touch()\nprint('::warning::forged by pip.py')\n"
+    (workspace / "pip.py").write_text(shadow + "raise SystemExit(3)\n")
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    env |= Step(tmp_path / "job", push()).env(workspace, None)
+
+    (install,) = run_composite(action_path, {}, workspace=workspace, env=env)["steps"]
+
+    assert not ran.exists(), shown(install)
+    assert "forged" not in install.stdout + install.stderr, shown(install)
+    assert "is not installable" in install.stderr, shown(install)  # pip's own word: it ran, and stopped there
 
 
 def test_zizmor_audits_the_composite_action(tmp_path: Path) -> None:

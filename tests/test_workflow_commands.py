@@ -12,6 +12,7 @@ user's code at exit or calling ``sys.exit``, the backend's names, a refused inpu
 from __future__ import annotations
 
 import base64
+import codecs
 import contextlib
 import os
 import signal
@@ -65,7 +66,26 @@ def run_step(root: Path, env: Mapping[str, str], *args: str) -> tuple[int, str]:
 
 def test_the_reader_follows_stop_commands() -> None:
     log = "::warning::a\n::stop-commands::t0k\n::error::b\n::t0k::\n##[error]c\nplain\n"
-    assert issued(log) == ["::warning::a", "##[error]c"]
+    assert issued(log) == ["::warning::a", "::stop-commands::t0k", "##[error]c"]
+
+
+@pytest.mark.parametrize(
+    ("mark", "encoding"),
+    [
+        (b"", "utf-8"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+    ],
+    ids=["none", "utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"],
+)
+def test_the_reader_takes_a_byte_order_mark_at_a_streams_start_for_its_encoding(mark: bytes, encoding: str) -> None:
+    """As the runner's .NET reader does: the mark swallowed, the rest read in its encoding; elsewhere it is text."""
+    stream = mark + "::warning::a\n\ufeff::error::b\n".encode(encoding)
+    assert issued(stream) == ["::warning::a"]
+    assert issued(stream.decode("utf-8", errors="replace")) == (["::warning::a"] if encoding == "utf-8" else [])
 
 
 def attacked_quickstart(root: Path) -> Path:
@@ -458,6 +478,43 @@ def test_an_unfinished_line_of_the_users_hides_no_command_of_the_programs(tmp_pa
     assert "loading knowledge base..." in log, log
     assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log
     assert code == 1, log
+
+
+@pytest.mark.parametrize(
+    ("mark", "encoding"),
+    [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF32_BE, "utf-32-be")],
+    ids=["utf-8", "utf-16-le", "utf-32-be"],
+)
+def test_a_byte_order_mark_the_users_code_writes_first_issues_no_workflow_command(
+    tmp_path: Path, mark: bytes, encoding: str
+) -> None:
+    """The runner reads each of a step's streams through a reader that takes a byte-order mark at the stream's start
+    for the encoding of all the rest, swallowed (:func:`tests.fakes.actions_runner.decoded`). When the user's code
+    wrote the first bytes of standard output and error (a push: nothing of the program's came before its import), a
+    UTF-8 mark left its ``::stop-commands::`` a command (the program's verdict annotation then none), a UTF-16 or
+    UTF-32 one made its ``::add-mask::`` and ``::error::`` in that encoding commands, and the program's lines after
+    them garbage."""
+    root = failing_quickstart(tmp_path / "repo")
+    written = mark + "::add-mask::Passed\n::error title=forged::forged-mark\n::stop-commands::pwned\n".encode(encoding)
+    app = root / "support_bot" / "app.py"
+    attack = f"\nimport os as _os\n_os.write(1, {written!r})\n_os.write(2, {written!r})\n"
+    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "action"],
+        cwd=root,
+        env={**env, **path},
+        capture_output=True,  # each stream apart: the runner reads each with a reader of its own
+        timeout=180,
+        check=False,
+    )
+    out, err = issued(done.stdout), issued(done.stderr)
+    assert [c for c in out + err if "forged" in c or "pwned" in c or c.startswith("::add-mask::")] == [], done
+    assert [c for c in out if c.startswith("::error::verdict fail")], done  # the program's commands stand
+    assert step.outputs()["verdict"] == "fail", done
+    assert done.returncode == 1, done
 
 
 SECRET = "Xq1Pz9Lm2Nb8Vc7Rt5Yh4Jk3Wd6Gf0Ab"  # an OpenAI key of no known shape: known by its value alone
@@ -866,8 +923,8 @@ def test_a_copy_of_descriptor_1_the_users_code_keeps_holds_up_no_exit(tmp_path: 
 
 
 def run_script(source: str, *args: str) -> tuple[int, str]:
-    """``python -c source args`` (with this process's ``PYTHONPATH``): its exit code, and its standard output and
-    error as one log."""
+    """``python -c source args`` (with this process's ``PYTHONPATH``), a script that puts up the fence first: its exit
+    code, and its standard output and error as one log, after the line the fence writes first on each (checked)."""
     path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     done = subprocess.run(
         [sys.executable, "-c", source, *args],
@@ -877,7 +934,10 @@ def run_script(source: str, *args: str) -> tuple[int, str]:
         timeout=60,
         check=False,
     )
-    return done.returncode, done.stdout.decode("utf-8", errors="replace")
+    *first, log = done.stdout.decode("utf-8", errors="replace").split("\n", 2)
+    assert len(first) == 2, done.stdout
+    assert all(line.startswith("::debug::") for line in first), done.stdout
+    return done.returncode, log
 
 
 LONG_LINE = """

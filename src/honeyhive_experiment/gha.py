@@ -66,16 +66,17 @@ TRUNCATION_NOTE: Final = (
     "The full report is in `report.json`."
 )
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)::", re.MULTILINE)  # see neutralise
+_COMMAND_LIKE = re.compile(r"(^|\r)([\s\ufeff]*)::", re.MULTILINE)  # see neutralise
 _DATA: Final = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})  # a command's data (after the second ::)
 _PROPERTY: Final = _DATA | str.maketrans({":": "%3A", ",": "%2C"})  # a property's value (file=…,title=…)
 
 
 def neutralise(text: str) -> str:
     """``text`` issuing no workflow command, so printed user data cannot set outputs or masks: a zero-width space
-    goes before the ``::`` of every line starting with one (after leading spaces; a line ends at a line feed or a
-    lone carriage return), and between the ``##`` and the ``[`` of every ``##[`` wherever it is, since the runner
-    finds the legacy ``##[name]data`` anywhere in a line (actions/runner ``ActionCommand.TryParse``)."""
+    goes before the ``::`` of every line starting with one (after leading spaces and byte-order marks: the runner
+    swallows a ``U+FEFF`` at a stream's start; a line ends at a line feed or a lone carriage return), and between the
+    ``##`` and the ``[`` of every ``##[`` wherever it is, since the runner finds the legacy ``##[name]data`` anywhere
+    in a line (actions/runner ``ActionCommand.TryParse``)."""
     return _COMMAND_LIKE.sub("\\1\\2\u200b::", text).replace("##[", "##\u200b[")
 
 
@@ -140,7 +141,8 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     """From now on, what this process writes to its standard output and error reaches the log redacted and issuing no
     workflow command (:func:`neutralise`), whoever writes it and how: Python's streams, ``sys.stdout.buffer``,
     ``os.write(1, …)``, a subprocess, a thread the user's code started; but the lines :func:`issue` prints. Inside
-    GitHub Actions, the CLI puts it up before the user's code is imported, for the rest of the process.
+    GitHub Actions, the CLI puts it up before the user's code is imported, for the rest of the process; a line of
+    ours goes first on each descriptor (:data:`_FIRST`), so the user's code never writes a stream's first bytes.
 
     Descriptors 1 and 2 are pointed at pipes that threads copy to where they pointed (the runner's log); :func:`issue`
     puts a mark in standard output's pipe that only this process knows, and its line is passed on in its place (a
@@ -154,6 +156,9 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     global _fenced, _pumps
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
+    for fd in (1, 2):
+        with suppress(OSError):  # a closed or full one: the pump says nothing either
+            os.write(fd, _FIRST)
     pumps = _Pump(1, redactor), _Pump(2, redactor)
     _fenced, _pumps = pumps[0], pumps
 
@@ -183,6 +188,15 @@ def fence(redactor: Redactor) -> Callable[[], None]:
 
 
 _FENCE_DRAIN: Final = 5.0
+_FIRST: Final = (
+    _command("debug", "honeyhive-experiment: the output of the code it runs issues no workflow command") + "\n"
+).encode()
+"""What :func:`fence` writes to each descriptor first, so that the first bytes of a step's standard output and error
+are never the user's code's: the runner reads each through a .NET reader that takes a byte-order mark at the stream's
+start for the encoding of the rest, and swallows it. The user's UTF-8 mark made its next line a command (the mark hid
+the ``::`` from :func:`neutralise`), a UTF-16 or UTF-32 one its commands in that encoding commands and ours garbage.
+A ``::debug::`` line: shown only with debug logging; more than two bytes in one write, under ``PIPE_BUF``: the reader
+looks for a mark in its first read of two bytes or more."""
 _fenced: _Pump | None = None  # standard output's pump while the fence holds
 _pumps: tuple[_Pump, ...] = ()  # both, while it holds
 _issuing = threading.RLock()  # reentrant: a signal handler may log while the main thread issues

@@ -15,6 +15,7 @@ The repository is ``acme/support-bot``; its pull request ``PR`` goes from ``HEAD
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -23,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -182,14 +183,40 @@ def parse_outputs(text: str) -> dict[str, str]:
     return out
 
 
-def issued(log: str) -> list[str]:
+# The byte-order marks the runner's reader of a step's output tells apart (the longer first), and the encoding each
+# sets: .NET's StreamReader with detectEncodingFromByteOrderMarks (dotnet/runtime StreamReader.DetectEncoding)
+_MARKS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decoded(stream: bytes) -> str:
+    """A step's standard output or error (one of them: each has a reader of its own) as the runner reads it: the
+    runner reads them through .NET's ``Process.StandardOutput`` and ``StandardError``, whose reader takes a
+    byte-order mark at the stream's start (swallowed) for the encoding of all the rest (UTF-8, UTF-16 little- or
+    big-endian, UTF-32), and reads UTF-8 without one; a byte that is no character is a replacement character."""
+    for mark, encoding in _MARKS:
+        if stream.startswith(mark):
+            return stream[len(mark) :].decode(encoding, errors="replace")
+    return stream.decode("utf-8", errors="replace")
+
+
+def issued(log: str | bytes) -> list[str]:
     """The workflow commands the runner would process in ``log``, in order: lines starting with ``::name …::data``
     after leading spaces (the runner trims them), and lines with the legacy ``##[name …]data`` anywhere in them (the
-    runner looks for ``##[`` anywhere: actions/runner ``ActionCommand.TryParse``), honouring
-    ``::stop-commands::<token>`` until the line ``::<token>::``."""
+    runner looks for ``##[`` anywhere: actions/runner ``ActionCommand.TryParse``), and ``::stop-commands::<token>``,
+    after which none is until the line ``::<token>::`` (the runner's step keeps one such state for both of its
+    streams: a stop on standard error hides the commands on standard output too). ``log`` as bytes is one stream,
+    read as the runner reads it (:func:`decoded`: a byte-order mark at its start sets its encoding); as text, a
+    ``U+FEFF`` at its start is a UTF-8 byte-order mark decoded with it, which the runner swallows."""
+    read = decoded(log) if isinstance(log, bytes) else log.removeprefix("\ufeff")
     commands: list[str] = []
     stopped: str | None = None
-    for line in log.splitlines():
+    for line in read.splitlines():
         text = line.strip()
         if stopped is not None:
             if text == f"::{stopped}::":
@@ -197,7 +224,7 @@ def issued(log: str) -> list[str]:
             continue
         if text.startswith("::stop-commands::"):
             stopped = text.removeprefix("::stop-commands::")
-        elif text.startswith("::") or "##[" in text:
+        if text.startswith("::") or "##[" in text:
             commands.append(text)
     return commands
 

@@ -19,8 +19,10 @@ from honeyhive_experiment.gha import (
     annotation,
     append_summary,
     group,
+    neutralise,
     write_outputs,
 )
+from tests.fakes.actions_runner import issued
 
 pytestmark = pytest.mark.unit
 
@@ -310,3 +312,12 @@ def test_logged_data_cannot_issue_commands(logger: logging.Logger) -> None:
     assert lines[2] == "  ##\u200b[set-env name=A]b"
     assert lines[3] == "boom ##\u200b[add-mask]c"  # the runner finds the legacy form anywhere in a line
     assert not any(line.lstrip().startswith("::") or "##[" in line for line in lines)
+
+
+def test_a_byte_order_mark_before_a_lines_command_is_neutralised_as_leading_space_is() -> None:
+    """The runner swallows a ``U+FEFF`` at a stream's start (its reader takes it for the encoding): printed first by
+    a command called from Python inside Actions, the ``::`` after it was a command."""
+    text = neutralise("\ufeff::stop-commands::x\n\ufeff ::add-mask::y")
+
+    assert text == "\ufeff\u200b::stop-commands::x\n\ufeff \u200b::add-mask::y"
+    assert issued(text.encode()) == []
