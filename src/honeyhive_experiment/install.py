@@ -154,8 +154,8 @@ def installer_command(arguments: Sequence[str], constraints: Path, *, python: st
         binary = shutil.which("uv")
     if binary is not None:
         # no uv.toml or [tool.uv] of the repository (or above it): what it may say, the arguments say, and are checked
-        uv = [binary, "pip", "install", "--no-config", "--python", python]
-        return "uv", [*uv, "--constraint", str(constraints), *arguments]
+        command = [binary, "pip", "install", "--no-config", "--python", python]
+        return "uv", [*command, "--constraint", str(constraints), *arguments]
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
     return "pip", [*pip, "--constraint", str(constraints), *arguments]
 
