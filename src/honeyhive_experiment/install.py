@@ -22,8 +22,9 @@ rules: a ``reqs.txt`` of the repository saying ``-r /proc/self/environ`` did wha
 
 Nor may a configuration file of the repository say what the arguments may not: uv runs with ``--no-config``, since it
 reads a ``uv.toml`` or ``pyproject.toml``'s ``[tool.uv.pip]`` in the working directory and the folders above it
-(``target = "/elsewhere"``, ``find-links``, a ``file:`` index were honoured), and ``--config-file`` is refused (uv
-reads the file it names even with ``--no-config``). Its environment variables (``UV_INDEX_URL``, the image's
+(``target = "/elsewhere"``, ``find-links``, a ``file:`` index were honoured; the user's and the system's ``uv.toml``
+go too, there being no flag for the project's alone), and ``--config-file`` is refused (uv reads the file it names
+even with ``--no-config``). Its environment variables (``UV_INDEX_URL``, the image's
 ``UV_LINK_MODE``) are the workflow's, and stay. pip reads no file of the working directory (its configuration files
 are the system's, the user's and ``PIP_CONFIG_FILE``'s), so it runs as it did: ``--isolated`` would drop the
 workflow's ``PIP_INDEX_URL`` and keep no file of the repository out.
