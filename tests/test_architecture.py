@@ -241,6 +241,7 @@ INTERNAL_SIGNALS = {
     "honeyhive_experiment.cancellation.Interrupted",  # a KeyboardInterrupt: the flow turns it into ExperimentCancelled
     "honeyhive_experiment.streams.ClosedPipe",  # a BrokenPipeError of our own output: the CLI exits 141
     "honeyhive_experiment.streams.CannotWrite",  # a BrokenPipeError: the CLI says it and exits 2
+    "honeyhive_experiment.paths.ThroughALink",  # an OSError of a write: its writer says it as NotWritable
 }
 
 

@@ -135,6 +135,21 @@ def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     assert outputs["baseline-run-id"] == first
 
 
+@pytest.mark.parametrize("job", ["uv"], indirect=True)  # pip reads no configuration file of the working directory
+def test_a_uv_configuration_file_of_the_repository_is_not_read(job: Job) -> None:
+    """A ``uv.toml`` in the repository said what the ``install`` input may not (``--target``, ``--find-links`` outside
+    the working directory): uv read it, and installed tinyfuzz outside the workspace (the app then could not import
+    it). uv now runs with ``--no-config``: installed into the job's Python, nothing written elsewhere."""
+    outside = job.tmp / "outside"
+    (job.root / "uv.toml").write_text(f'[pip]\ntarget = "{outside}"\nfind-links = ["{job.tmp / "wheels"}"]\n')
+
+    done, outputs = job.action({"install": "-r requirements.txt"})
+
+    assert _errors(done.stdout) == [], done.stdout
+    assert outputs["verdict"] == "neutral", done.stdout
+    assert not outside.exists()
+
+
 @pytest.mark.parametrize("job", ["uv"], indirect=True)
 def test_validate_installs_with_the_same_flag_as_run(job: Job) -> None:
     done = subprocess.run(

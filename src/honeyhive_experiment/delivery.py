@@ -19,6 +19,7 @@ import stat
 import sys
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -27,7 +28,7 @@ from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
-from honeyhive_experiment.paths import relative
+from honeyhive_experiment.paths import folder_beneath, open_in, relative
 from honeyhive_experiment.report import (
     Redactor,
     Report,
@@ -133,51 +134,58 @@ def _html_location(settings: Settings, html_file: Path | None) -> ReportHtml | N
 
 def write_html(report: Report, path: Path) -> None:
     """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path`` (as
-    :func:`_replace` writes)."""
-    _replace([("the HTML report", path, render_html(report))])
+    :func:`_replace` writes; ``view``, which runs no user code, checked its folders for links just before)."""
+    _replace([("the HTML report", path, render_html(report))], root=path.parent)
 
 
-def written_through(path: Path) -> bool:
-    """Whether ``path`` is something other than a file or a symbolic link (a device such as ``/dev/null``; a FIFO is
-    refused before the run, :func:`~honeyhive_experiment.gha.a_pipe`): :func:`_replace` writes into it, since a file
-    moved over it would take its place."""
+def written_through(path: Path | str, *, folder: int | None = None) -> bool:
+    """Whether ``path`` (in the open ``folder``, when given) is something other than a file or a symbolic link (a
+    device such as ``/dev/null``; a FIFO is refused before the run, :func:`~honeyhive_experiment.gha.a_pipe`):
+    :func:`_replace` writes into it, since a file moved over it would take its place."""
     try:
-        mode = path.lstat().st_mode
+        mode = os.lstat(path, dir_fd=folder).st_mode
     except OSError:
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode))
 
 
-def _replace(files: list[tuple[str, Path, str]], *, named: Callable[[Path], str] = os.fspath) -> None:
+def _replace(files: list[tuple[str, Path, str]], *, root: Path, named: Callable[[Path], str] = os.fspath) -> None:
     """Each ``(what, path, text)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
     all of them, or when one cannot be written (a full disk) none, and what was there stays whole (a move that fails,
     a folder in a file's place, leaves the files moved before it moved). A symbolic link
     at ``path`` is replaced, not written through; a device or a FIFO (:func:`written_through`) is written into, last.
+    Each folder is opened as :func:`~honeyhive_experiment.paths.folder_beneath` opens it, through no symbolic link
+    inside ``root``, and the files in it by its descriptor: a link the user's code made while it ran (``.honeyhive``
+    -> elsewhere) is refused when the file is written, not only in the checks before the run.
     Raises NotWritable naming the file (as ``named`` names it: in the action, from the workspace) and why."""
-    moved: list[tuple[str, Path, Path]] = []
-    into: list[tuple[str, Path, str]] = []
+    moved: list[tuple[str, Path, int, str, str]] = []  # (what, path, its folder, the temporary file's name, its name)
+    into: list[tuple[str, Path, int, str, str]] = []  # (what, path, its folder, its name, the text)
     what, path = "", Path()  # the file being written, which an error names
-    try:
-        for what, path, text in files:
-            if written_through(path):
-                into.append((what, path, text))
-                continue
-            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with temporary.open("x", encoding="utf-8") as handle:  # its mode the umask's, as a new file's
-                moved.append((what, temporary, path))
-                handle.write(text)
-        for what, temporary, path in moved:  # noqa: B007 - what the handler below names
-            os.replace(temporary, path)
-        for what, path, text in into:  # noqa: B007 - what the handler below names
-            # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
-            with open(os.open(path, os.O_WRONLY | os.O_NOFOLLOW), "w", encoding="utf-8") as handle:
-                handle.write(text)
-    except OSError as exc:
-        raise NotWritable(cannot_write(what, path, exc, shown=named(path))) from None
-    finally:
-        for _, temporary, _ in moved:
-            temporary.unlink(missing_ok=True)
+    with ExitStack() as folders:
+        try:
+            for what, path, text in files:
+                folder, name = folders.enter_context(folder_beneath(root, path, make=True))
+                if written_through(name, folder=folder):
+                    into.append((what, path, folder, name, text))
+                    continue
+                temporary = f".{name}.{uuid.uuid4().hex[:12]}.tmp"
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL  # its mode the umask's, as a new file's
+                new = open_in(folder, temporary, flags, path=path.with_name(temporary))
+                moved.append((what, path, folder, temporary, name))
+                with open(new, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            for what, path, folder, temporary, name in moved:  # noqa: B007 - what the handler below names
+                os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+            for what, path, folder, name, text in into:  # noqa: B007 - what the handler below names
+                # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
+                with open(open_in(folder, name, os.O_WRONLY, path=path), "w", encoding="utf-8") as handle:
+                    handle.write(text)
+        except OSError as exc:
+            raise NotWritable(cannot_write(what, path, exc, shown=named(path), named=named)) from None
+        finally:
+            for _, _, folder, temporary, _ in moved:
+                with suppress(FileNotFoundError):
+                    os.unlink(temporary, dir_fd=folder)
 
 
 def deliver(
@@ -201,7 +209,7 @@ def deliver(
         files.append(("report.json", report_file, json.dumps(report_json(report), indent=2) + "\n"))
     if html_file is not None:
         files.append(("the HTML report", html_file, render_html(report)))
-    _replace(files, named=settings.named)
+    _replace(files, root=_beneath(settings), named=settings.named)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
     written = True
@@ -238,9 +246,16 @@ def deliver(
     return written
 
 
+def _beneath(settings: Settings) -> Path:
+    """Where no symbolic link is followed to the reports: the action's workspace (its working directory was checked
+    to be reached through none, before the user's code ran), else the working directory (reached as the user likes)."""
+    return settings.workspace if settings.as_action and settings.workspace is not None else settings.root
+
+
 def _unwritten(settings: Settings, what: str, path: Path, exc: OSError) -> Literal[False]:
     """Says that the runner's file ``what`` could not be written, and why."""
-    announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=settings.named(path))))
+    shown = settings.named(path)
+    announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=shown, named=settings.named)))
     return False
 
 

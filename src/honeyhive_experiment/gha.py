@@ -35,7 +35,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TextIO, get_args
 
-from honeyhive_experiment.paths import relative
+from honeyhive_experiment.paths import ThroughALink, open_beneath, relative
 
 if TYPE_CHECKING:
     from honeyhive_experiment.report.redact import Redactor
@@ -300,8 +300,15 @@ def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> N
         while delimiter in value:  # astronomically unlikely, but then the value would end early
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
         lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-    with open(path, "a", encoding="utf-8", newline="") as handle:
+    with open(_to_append(path), "a", encoding="utf-8", newline="") as handle:
         handle.write("".join(lines))
+
+
+def _to_append(path: str | os.PathLike[str], flags: int = os.O_CREAT) -> int:
+    """``path`` opened to append (with ``flags``), never through a symbolic link in its place: one the user's code put
+    where the runner's file was (``GITHUB_STEP_SUMMARY`` -> a file of the workspace) is refused
+    (:class:`~honeyhive_experiment.paths.ThroughALink`); the folders above it are the runner's."""
+    return open_beneath(Path(path).parent, path, os.O_WRONLY | os.O_APPEND | flags)
 
 
 def _close_open_blocks(markdown: str) -> str:
@@ -323,23 +330,22 @@ def append_summary(
     cut at a line boundary, open code fences and ``<details>`` are closed, and ``note`` is added;
     returns whether it was truncated. If not even the note fits, nothing is written.
     """
-    target = Path(path)
-    used = target.stat().st_size if target.exists() else 0
-    text = markdown if markdown.endswith("\n") else markdown + "\n"
-    data = text.encode("utf-8")
-    budget = limit - used
-    truncated = len(data) > budget
-    if truncated:
-        tail = f"\n{note}\n"
-        # reserve room for the closing lines too; they are short, so reserve the worst case
-        reserve = len(tail.encode("utf-8")) + len("```\n") + len("</details>\n") * text.count("<details")
-        head = data[: max(budget - reserve, 0)]
-        newline = head.rfind(b"\n")
-        kept = head[: newline + 1].decode("utf-8") if newline >= 0 else ""
-        candidate = (kept + _close_open_blocks(kept) + tail).encode("utf-8")
-        data = candidate if len(candidate) <= budget else b""
-    if data:
-        with target.open("ab") as handle:
+    with open(_to_append(path), "ab") as handle:
+        used = os.fstat(handle.fileno()).st_size  # the file opened: what its path names now may be another
+        text = markdown if markdown.endswith("\n") else markdown + "\n"
+        data = text.encode("utf-8")
+        budget = limit - used
+        truncated = len(data) > budget
+        if truncated:
+            tail = f"\n{note}\n"
+            # reserve room for the closing lines too; they are short, so reserve the worst case
+            reserve = len(tail.encode("utf-8")) + len("```\n") + len("</details>\n") * text.count("<details")
+            head = data[: max(budget - reserve, 0)]
+            newline = head.rfind(b"\n")
+            kept = head[: newline + 1].decode("utf-8") if newline >= 0 else ""
+            candidate = (kept + _close_open_blocks(kept) + tail).encode("utf-8")
+            data = candidate if len(candidate) <= budget else b""
+        if data:
             handle.write(data)
     return truncated
 
@@ -373,9 +379,18 @@ _NO_ROOM: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 _REFUSED: Final = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
-def cannot_write(what: str, path: Path, error: OSError, *, shown: str | None = None) -> str:
+def cannot_write(
+    what: str, path: Path, error: OSError, *, shown: str | None = None, named: Callable[[Path], str] = os.fspath
+) -> str:
     """:func:`not_writable_message` for ``error``, met writing ``path``, asking ``path`` whose it is; the message
-    names it ``shown`` when given (in the action, from the workspace: not the runner's absolute path)."""
+    names it ``shown`` when given (in the action, from the workspace: not the runner's absolute path), and a symbolic
+    link it would have been written through (:class:`~honeyhive_experiment.paths.ThroughALink`) as ``named`` names
+    it."""
+    if isinstance(error, ThroughALink):
+        return (
+            f"refusing to write {what} ({shown or path}): {named(error.link)} is a symbolic link (to {error.target}),"
+            " and this tool writes no file through one; remove the link"
+        )
     try:
         owner: int | None = path.stat().st_uid
     except OSError:
@@ -395,14 +410,14 @@ def a_pipe(path: Path) -> str | None:
 
 
 def unwritable(what: str, path: Path, *, folder: bool = False, named: Callable[[Path], str] = os.fspath) -> str | None:
-    """``None`` when this process can write ``path`` (a file the runner created, or creates in its folder: that
-    folder must exist; or with ``folder`` a folder to create a file in, made later if missing, but not through a
-    symbolic link to nothing), else :func:`not_writable_message`, each path in it as ``named`` names it (the action:
-    from the workspace), the real one still the one tried.
+    """``None`` when this process can write ``path`` (a file the runner created, not a symbolic link, or creates in its
+    folder: that folder must exist; or with ``folder`` a folder to create a file in, made later if missing, but not
+    through a symbolic link to nothing), else :func:`not_writable_message`, each path in it as ``named`` names it
+    (the action: from the workspace), the real one still the one tried.
 
     It is tried, not guessed from mode bits: appending nothing to the file, or creating and removing a
     temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
-    as_file = not folder and path.exists()
+    as_file = not folder and os.path.lexists(path)  # a link in the file's place too: refused, as written
     target = path if as_file else path.parent if not folder else path
     if as_file and (kind := a_pipe(path)):
         return f"{what} ({named(path)}) is {kind}: give a regular file path"
@@ -415,13 +430,12 @@ def unwritable(what: str, path: Path, *, folder: bool = False, named: Callable[[
         target = target.parent
     try:
         if as_file:
-            with target.open("a", encoding="utf-8"):
-                pass
+            os.close(_to_append(target, 0))
         else:
             with tempfile.TemporaryFile(dir=target):
                 pass
     except OSError as exc:
-        return cannot_write(what, target, exc, shown=named(target))
+        return cannot_write(what, target, exc, shown=named(target), named=named)
     return None
 
 

@@ -19,6 +19,15 @@ value may name any file. Every path is resolved (symlinks followed) against the 
 inside it; URLs with another scheme (an index, a VCS) are left alone, and ``--python`` (another interpreter)
 is refused. The requirement and constraint files they name are read, and their includes followed, by the same
 rules: a ``reqs.txt`` of the repository saying ``-r /proc/self/environ`` did what the command line may not.
+
+Nor may a configuration file of the repository say what the arguments may not: uv runs with ``--no-config``, since it
+reads a ``uv.toml`` or ``pyproject.toml``'s ``[tool.uv.pip]`` in the working directory and the folders above it
+(``target = "/elsewhere"``, ``find-links``, a ``file:`` index were honoured; the user's and the system's ``uv.toml``
+go too, there being no flag for the project's alone), and ``--config-file`` is refused (uv reads the file it names
+even with ``--no-config``). Its environment variables (``UV_INDEX_URL``, the image's
+``UV_LINK_MODE``) are the workflow's, and stay. pip reads no file of the working directory (its configuration files
+are the system's, the user's and ``PIP_CONFIG_FILE``'s), so it runs as it did: ``--isolated`` would drop the
+workflow's ``PIP_INDEX_URL`` and keep no file of the repository out.
 """
 
 from __future__ import annotations
@@ -75,7 +84,11 @@ _PATH_OPTIONS: Final = _REQUIREMENT_FILES | {
     "--cache-dir", "--config-file", "--editable", "--find-links", "--index-url", "--extra-index-url", "--index",
     "--default-index",
 }  # fmt: skip
-_REFUSED_OPTIONS: Final = frozenset({"--python"})  # another interpreter: the user's code runs in this one
+_REFUSED_OPTIONS: Final = {
+    "--python": "your code runs in the action's own interpreter",
+    "--config-file": "the installer reads no configuration file (uv reads it even with --no-config); give its settings"
+    " as arguments",
+}
 _SHORT_OPTIONS: Final = {
     "r": "--requirement", "c": "--constraint", "b": "--build-constraints", "t": "--target", "e": "--editable",
     "f": "--find-links", "i": "--index-url", "p": "--python",
@@ -132,7 +145,7 @@ def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
 
 
 def installer_command(arguments: Sequence[str], constraints: Path, *, python: str) -> tuple[str, list[str]]:
-    """``(installer name, argv)``: ``uv pip install --python <python>`` when uv is importable (the ``uv``
+    """``(installer name, argv)``: ``uv pip install --no-config --python <python>`` when uv is importable (the ``uv``
     package ships its binary) or on ``PATH``, else ``<python> -m pip install``; the constraints file either way."""
     try:
         import uv  # type: ignore[import-not-found, unused-ignore]
@@ -141,7 +154,9 @@ def installer_command(arguments: Sequence[str], constraints: Path, *, python: st
     except (ImportError, FileNotFoundError):
         binary = shutil.which("uv")
     if binary is not None:
-        return "uv", [binary, "pip", "install", "--python", python, "--constraint", str(constraints), *arguments]
+        # no uv.toml or [tool.uv] of the repository (or above it): what it may say, the arguments say, and are checked
+        command = [binary, "pip", "install", "--no-config", "--python", python]
+        return "uv", [*command, "--constraint", str(constraints), *arguments]
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
     return "pip", [*pip, "--constraint", str(constraints), *arguments]
 
@@ -184,7 +199,7 @@ class _Check:
                 name, equals, value = argument.partition("=")
                 option = _long_option(name)
                 if option in _REFUSED_OPTIONS:
-                    return f"{argument}: not allowed: your code runs in the action's own interpreter"
+                    return f"{argument}: not allowed: {_REFUSED_OPTIONS[option]}"
                 if option is not None and not equals:
                     pending = (option, name)
                     continue
@@ -238,7 +253,7 @@ class _Check:
                 continue
             option, value = _SHORT_OPTIONS.get(letter), argument[position:]
             if option in _REFUSED_OPTIONS:
-                return f"-{letter}: not allowed: your code runs in the action's own interpreter", None
+                return f"-{letter}: not allowed: {_REFUSED_OPTIONS[option]}", None
             if letter in _SHORT_VALUES:  # its value is no path
                 return None, None
             if option is not None and not value:
@@ -290,7 +305,7 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
 
 def _long_option(name: str) -> str | None:
     """The path-taking or refused option ``name`` stands for (pip takes any unambiguous prefix: ``--req``)."""
-    options = _PATH_OPTIONS | _REFUSED_OPTIONS
+    options = _PATH_OPTIONS | _REFUSED_OPTIONS.keys()
     if name in options:
         return name
     if len(name) > 3:

@@ -1,4 +1,5 @@
-"""Where the tool reads and writes inside the user's repository (relative to the working directory).
+"""Where the tool reads and writes inside the user's repository (relative to the working directory), and how it opens
+a file to write it: through no symbolic link (:func:`folder_beneath`).
 
 Kept apart from :mod:`~honeyhive_experiment.config` and :mod:`~honeyhive_experiment.settings` so the
 command line can name its defaults in ``--help`` without importing pydantic.
@@ -6,7 +7,11 @@ command line can name its defaults in ``--help`` without importing pydantic.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Final
 
@@ -16,9 +21,13 @@ __all__ = [
     "LOCAL_DB_PATH",
     "REPORT_HTML_PATH",
     "REPORT_PATH",
+    "ThroughALink",
+    "folder_beneath",
     "inside",
     "link_on_the_way",
     "not_utf8",
+    "open_beneath",
+    "open_in",
     "relative",
 ]
 
@@ -88,6 +97,95 @@ def link_on_the_way(root: str | os.PathLike[str], path: str | os.PathLike[str]) 
         else:
             current = step
     return None
+
+
+class ThroughALink(OSError):
+    """Writing a file would go through ``link``, a symbolic link to ``target`` (:func:`folder_beneath`,
+    :func:`open_in`); its ``strerror`` says so."""
+
+    def __init__(self, link: Path, target: str) -> None:
+        super().__init__(errno.ELOOP, f"{link} is a symbolic link (to {target})", os.fspath(link))
+        self.link, self.target = link, target
+
+
+_FOLDER: Final = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY  # O_PATH: a folder one may pass but not list
+
+
+@contextmanager
+def folder_beneath(
+    root: str | os.PathLike[str], path: str | os.PathLike[str], *, make: bool = False
+) -> Iterator[tuple[int, str]]:
+    """``path``'s folder, opened (a descriptor, closed on leaving), and ``path``'s last part: the file is opened beside
+    it with :func:`open_in`. How every file the tool writes is written, so that none goes through a symbolic link at
+    the moment it is written: what the user's code does meanwhile (``.honeyhive`` replaced by a link to a folder
+    elsewhere) cannot slip between a check and the write.
+
+    The folders are opened one from the other, from the file system's root: those inside ``root`` with no link followed
+    (:class:`ThroughALink` names the link), those above or outside it as the system follows them (``root`` reached
+    through a link is the user's: ``~/code -> /mnt/code``), as :func:`link_on_the_way` looks before the run.
+    ``make``: missing folders are made (inside ``root``, not through a link either). Raises OSError."""
+    base = Path(os.path.realpath(root))
+    parts = Path(path).absolute().parts
+    current = Path(parts[0])  # the real path of the open folder (links are followed only outside base)
+    folder = os.open(current, _FOLDER)
+    try:
+        for index, part in enumerate(parts[1:-1], start=2):
+            inside_root = current.is_relative_to(base)
+            spelled = Path(*parts[:index])  # as the caller named it, for a message
+            opened = _open_folder(folder, part, spelled, no_link=inside_root, make=make)
+            os.close(folder)
+            folder = opened
+            step = current.parent if part == ".." else current / part
+            current = step if inside_root or part == ".." else Path(os.path.realpath(step))
+        yield folder, parts[-1]
+    finally:
+        os.close(folder)
+
+
+def _open_folder(folder: int, part: str, path: Path, *, no_link: bool, make: bool) -> int:
+    """The folder ``part`` of the open ``folder`` (``path``), opened; with ``no_link``, refused if it is a link."""
+    flags = _FOLDER | (os.O_NOFOLLOW if no_link else 0)
+    try:
+        try:
+            return os.open(part, flags, dir_fd=folder)
+        except FileNotFoundError:
+            if not make:
+                raise
+            with suppress(FileExistsError):  # made meanwhile: opened as it is
+                os.mkdir(part, dir_fd=folder)
+            return os.open(part, flags, dir_fd=folder)
+    except OSError:
+        if no_link:
+            _refuse_a_link(folder, part, path)
+        raise
+
+
+def open_in(folder: int, name: str, flags: int, *, path: Path, mode: int = 0o666) -> int:
+    """The file ``name`` of the open ``folder`` (``path``; :func:`folder_beneath`) opened with ``flags``, never through
+    a symbolic link (:class:`ThroughALink`): a descriptor."""
+    try:
+        return os.open(name, flags | os.O_NOFOLLOW, mode, dir_fd=folder)
+    except OSError:
+        _refuse_a_link(folder, name, path)
+        raise
+
+
+def open_beneath(root: str | os.PathLike[str], path: str | os.PathLike[str], flags: int, *, mode: int = 0o666) -> int:
+    """``path`` opened with ``flags`` through no symbolic link inside ``root`` (:func:`folder_beneath`), nor at
+    ``path`` itself (:func:`open_in`): a descriptor. The runner's files are opened with their own folder as ``root``:
+    a link made in their place (to a file of the workspace) is refused, the runner's folders are its own."""
+    with folder_beneath(root, path) as (folder, name):
+        return open_in(folder, name, flags, path=Path(path), mode=mode)
+
+
+def _refuse_a_link(folder: int, name: str, path: Path) -> None:
+    """Raises ThroughALink when ``name`` in the open ``folder`` is a symbolic link (it is ``path``)."""
+    target = None
+    with suppress(OSError):
+        if stat.S_ISLNK(os.lstat(name, dir_fd=folder).st_mode):
+            target = os.readlink(name, dir_fd=folder)
+    if target is not None:
+        raise ThroughALink(path, target) from None
 
 
 _BYTE_ORDER_MARKS: Final = (

@@ -81,8 +81,8 @@ def test_the_pins_are_the_tools_dependency_closure_at_installed_versions() -> No
 def test_pip_gets_the_constraints_file(tmp_path: Path) -> None:
     name, command = installer_command(["-r", "requirements.txt"], tmp_path / "c.txt", python="/venv/bin/python")
     assert command[-4:] == ["--constraint", str(tmp_path / "c.txt"), "-r", "requirements.txt"]
-    if name == "uv":
-        assert command[1:5] == ["pip", "install", "--python", "/venv/bin/python"]
+    if name == "uv":  # no uv.toml of the repository: tests/test_install_e2e.py installs past one
+        assert command[1:6] == ["pip", "install", "--no-config", "--python", "/venv/bin/python"]
     else:
         assert command[:4] == ["/venv/bin/python", "-m", "pip", "install"]
 
@@ -110,6 +110,7 @@ def test_unbalanced_quotes_name_the_input_and_the_flag() -> None:
 
 OUTSIDE = "not inside the working directory"
 INTERPRETER = "not allowed: your code runs in the action's own interpreter"
+CONFIG = "not allowed: the installer reads no configuration file"
 
 
 @pytest.mark.parametrize(
@@ -141,6 +142,9 @@ INTERPRETER = "not allowed: your code runs in the action's own interpreter"
         ("-- /etc/passwd", "/etc/passwd", OUTSIDE),
         ("--python /usr/bin/python3", "--python", INTERPRETER),
         ("-p python3", "-p", INTERPRETER),
+        # a configuration file uv reads even with --no-config (its target, find-links, index unchecked)
+        ("--config-file uv.toml", "--config-file", CONFIG),
+        ("--config-file=uv.toml pkg", "--config-file=uv.toml", CONFIG),
         # inside the working directory, or no file at all
         ("-r requirements.txt", None, None),
         ("-r ./requirements.txt -c constraints.txt", None, None),

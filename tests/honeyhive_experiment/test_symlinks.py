@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -12,8 +13,17 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.paths import REPORT_HTML_PATH, REPORT_PATH, link_on_the_way
-from tests.fakes.actions_runner import Step, push
+from honeyhive_experiment.paths import (
+    REPORT_HTML_PATH,
+    REPORT_PATH,
+    ThroughALink,
+    folder_beneath,
+    link_on_the_way,
+    open_beneath,
+    open_in,
+)
+from honeyhive_local import LocalBackend
+from tests.fakes.actions_runner import Step, push, run_action
 
 pytestmark = pytest.mark.integration
 
@@ -237,7 +247,10 @@ def test_the_actions_working_directory_must_be_a_folder_of_the_workspace(
 
 @pytest.mark.parametrize(
     ("link", "said"),
-    [(REPORT_HTML_PATH, "report: refusing to write"), (".honeyhive/local.db", "working-directory: refusing to write")],
+    [
+        (REPORT_HTML_PATH, "report: refusing to write the HTML report ({link}): {link}"),  # the file tried as written
+        (".honeyhive/local.db", "working-directory: refusing to write {link}: {link}"),
+    ],
 )
 def test_a_file_of_the_action_that_is_a_link_is_its_inputs_error_verdict(
     quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str, said: str
@@ -257,7 +270,8 @@ def test_a_file_of_the_action_that_is_a_link_is_its_inputs_error_verdict(
     assert code == 0, out
     outputs = step.outputs()
     assert (outputs["verdict"], outputs["report-path"], outputs["html-report-path"]) == ("error", "", ""), out
-    assert f"{said} {link}: {link} is a symbolic link (to {precious})" in step.summary()  # named from the workspace
+    said = said.format(link=link)
+    assert f"{said} is a symbolic link (to {precious})" in step.summary()  # named from the workspace
     assert str(quickstart) not in step.summary()
     assert precious.read_text(encoding="utf-8") == "keep me\n"
 
@@ -282,3 +296,103 @@ def test_a_local_runs_working_directory_may_be_reached_through_a_link(
 
     assert main(["run", "--dry-run", "-C", str(link)], environ={}) == 0, capsys.readouterr()
     assert (quickstart / REPORT_HTML_PATH).is_file()
+
+
+API_KEY = "hh-symlinks-key-0123456789"
+
+
+@pytest.mark.parametrize("made", ["the reports' folder", "the step summary"])
+def test_a_link_the_users_code_makes_while_it_runs_is_not_written_through(
+    quickstart: Path, tmp_path: Path, made: str
+) -> None:
+    """The checks before the run find no link; the user's module, at its import, then put one in place of
+    ``.honeyhive`` (to a folder outside the repository: report.json and report.html were written there, and the
+    report-path output named that path) or of the runner's step summary (to a file of the workspace, which the summary
+    was appended to). Each is refused as it is written, naming the link; what can be is delivered, the check red."""
+    elsewhere, victim = tmp_path / "elsewhere", quickstart / "victim.md"
+    elsewhere.mkdir()
+    victim.write_text("keep me\n", encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    link, target = (
+        (quickstart / ".honeyhive", elsewhere) if made == "the reports' folder" else (step.summary_path, victim)
+    )
+    app = quickstart / "support_bot" / "app.py"
+    moved = f"{link}.moved"
+    swap = f"import os, shutil\nshutil.move({str(link)!r}, {moved!r})\nos.symlink({str(target)!r}, {str(link)!r})\n"
+    app.write_text(app.read_text(encoding="utf-8").replace("import time\n", f"import time\n{swap}", 1))
+
+    with LocalBackend(":memory:", API_KEY) as backend:
+        inputs = {"api-key": API_KEY, "server-url": backend.url, "comment-mode": "off", "github-token": ""}
+        done = run_action(step.env(quickstart, inputs), quickstart)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    outputs = step.outputs()
+    if made == "the reports' folder":
+        said = f"refusing to write report.json (.honeyhive/report.json): .honeyhive is a symbolic link (to {elsewhere})"
+        assert f"::error::{said}" in done.stdout
+        assert list(elsewhere.iterdir()) == []
+        assert (outputs["verdict"], outputs["report-path"], outputs["html-report-path"]) == ("error", "", "")
+        assert said in step.summary()
+    else:
+        said = f"refusing to write GITHUB_STEP_SUMMARY ({link}): {link} is a symbolic link (to {victim})"
+        assert f"::error::{said}" in done.stdout
+        assert victim.read_text(encoding="utf-8") == "keep me\n"
+        assert (outputs["verdict"], outputs["report-path"]) == ("neutral", REPORT_PATH)  # the rest delivered
+
+
+def test_folder_beneath_follows_no_link_inside_root(tmp_path: Path) -> None:
+    """What every file the tool writes is opened through: inside ``root`` no link is followed, however the path is
+    named (``root`` itself reached through a link, ``..``); the folders it makes are made there."""
+    root, elsewhere = tmp_path / "real", tmp_path / "elsewhere"
+    (root / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / ".honeyhive").symlink_to(elsewhere)
+    (tmp_path / "via").symlink_to(root)
+    for given in (root, tmp_path / "via"):
+        for below in (".honeyhive/report.json", "sub/../.honeyhive/report.json", ".honeyhive/new/report.json"):
+            with pytest.raises(ThroughALink) as refused, folder_beneath(given, given / below, make=True):
+                pass
+            assert refused.value.link == given / below.rpartition(".honeyhive")[0] / ".honeyhive", below
+            assert refused.value.target == str(elsewhere)
+        with folder_beneath(given, given / "sub/new/deeper/report.json", make=True) as (folder, name):
+            os.close(open_in(folder, name, os.O_WRONLY | os.O_CREAT, path=given / "sub/new/deeper" / name))
+    assert (root / "sub/new/deeper/report.json").is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_file_outside_root_is_reached_as_the_system_goes_but_never_written_through_a_link(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    (tmp_path / "out").symlink_to(elsewhere)  # the user's own --report folder
+    os.close(open_beneath(root, tmp_path / "out" / "report.json", os.O_WRONLY | os.O_CREAT))
+    assert (elsewhere / "report.json").is_file()
+    precious = root / "precious"
+    precious.write_text("keep me\n", encoding="utf-8")
+    (elsewhere / "summary").symlink_to(precious)
+    with pytest.raises(ThroughALink) as refused:
+        open_beneath(elsewhere, elsewhere / "summary", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    assert str(refused.value.strerror) == f"{elsewhere / 'summary'} is a symbolic link (to {precious})"
+    assert precious.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_the_runners_files_are_never_written_through_a_link_in_their_place(tmp_path: Path) -> None:
+    """``GITHUB_STEP_SUMMARY`` (or ``GITHUB_OUTPUT``) replaced by a link to a file of the workspace: the summary was
+    appended to that file. Refused before the run (:func:`unwritable`) and as each is written."""
+    from honeyhive_experiment.gha import append_summary, unwritable, write_outputs
+
+    precious, summary = tmp_path / "precious.md", tmp_path / "runner" / "step_summary"
+    precious.write_text("keep me\n", encoding="utf-8")
+    summary.parent.mkdir()
+    summary.symlink_to(precious)
+
+    said = f"{summary} is a symbolic link (to {precious})"
+    assert unwritable("GITHUB_STEP_SUMMARY", summary) == (
+        f"refusing to write GITHUB_STEP_SUMMARY ({summary}): {said}, and this tool writes no file through one;"
+        " remove the link"
+    )
+    for write in (lambda: append_summary(summary, "# report\n"), lambda: write_outputs(summary, {"verdict": "pass"})):
+        with pytest.raises(ThroughALink, match=re.escape(said)):
+            write()
+    assert precious.read_text(encoding="utf-8") == "keep me\n"
