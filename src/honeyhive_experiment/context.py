@@ -215,8 +215,15 @@ def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"
 
 
 def env_text(env: Mapping[str, str], name: str) -> str | None:
-    """The variable ``name`` of ``env``, stripped; ``None`` when it is unset or empty (empty means unset)."""
+    """The variable ``name`` of ``env``, stripped; ``None`` when it is unset or empty (empty means unset). Raises
+    SettingsError naming it when it is not UTF-8 (Python keeps such bytes as lone surrogates, which no file, request or
+    log line of ours can take: a traceback when the report was written)."""
     value = env.get(name, "").strip()
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        at = f"character {exc.start + 1}"
+        raise SettingsError(name, f"is not UTF-8 text (a byte that is not, at {at})", kind="environment") from None
     return value or None
 
 

@@ -548,6 +548,31 @@ def test_the_users_prints_to_an_output_that_fails_are_not_its_datapoints_errors(
     ), report["reasons"]
 
 
+@pytest.mark.parametrize("variable", ["DB_PASSWORD", "HONEYHIVE_EXPERIMENT_MODE"])
+def test_a_variable_that_is_not_utf8_is_an_error_naming_it_or_a_secret_like_any(tmp_path: Path, variable: str) -> None:
+    """Bytes that are not UTF-8 in a variable (a Latin-1 shell's): a secret's name (DB_PASSWORD, the tool's or not)
+    crashed every command in the redactor (a traceback, exit 1), and an action input crashed writing report.json. A
+    secret is redacted by its bytes; a variable the tool reads is an error naming it, exit 2."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env[variable] = "caf\udce9-secret-pass"  # the byte 0xe9, as Python reads it from the environment
+    if variable == "DB_PASSWORD":
+        command, expected = ["validate", "--no-probe"], 0
+    else:
+        event = tmp_path / "event.json"
+        event.write_text("{}", encoding="utf-8")
+        env.update(GITHUB_ACTIONS="true", GITHUB_EVENT_PATH=str(event), GITHUB_WORKSPACE=str(repo))
+        env["HONEYHIVE_EXPERIMENT_DRY_RUN"] = "true"
+        command, expected = ["action"], 2
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", *command], cwd=repo, env=env, capture_output=True, timeout=180
+    )
+    said = (done.stdout + done.stderr).decode("utf-8", "replace")
+    assert (done.returncode, "Traceback" in said) == (expected, False), said
+    if variable != "DB_PASSWORD":
+        assert f"{variable}: is not UTF-8 text" in said, said
+
+
 STREAMED_TOKEN = "sbt-Zq9wK2xv7Lm4p2Rt8yU7cW"
 STREAMING_APP = """
 import atexit

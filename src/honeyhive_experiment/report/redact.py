@@ -342,11 +342,12 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
         if c in _URL_SAFE:
             parts.append(re.escape(c))
             continue
-        units = c.encode("utf-16-be")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF)
+        # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF; a lone one, of bytes not UTF-8, as is)
+        units = c.encode("utf-16-be", "surrogatepass")
         options = {  # hexadecimal digits in either case: (?i:…)
             re.escape(c),
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
-            "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8")) + ")",
+            "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogateescape")) + ")",
             "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
             # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;); named and others: _ALSO
             rf"&\#0{{0,3}}{ord(c)};",
@@ -406,7 +407,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
     spaced: dict[str, None] = {}
     for value in values:
-        raw = value.encode("utf-8")
+        raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
         hexes = (raw.hex(), raw.hex().upper())
         groups = _gated(hexes, _longest_run(hexes[0], "[0-9]+"))
         for cores in _base64_cores(raw):
