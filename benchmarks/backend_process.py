@@ -1,4 +1,10 @@
-"""The local backend in its own process, for benchmarks that must measure the client's CPU alone."""
+"""The local backend in its own process, for benchmarks that must measure the client's CPU alone.
+
+``BENCH_BACKEND_PROFILE=FILE`` (in the benchmark's environment) samples that process's CPU by stack (every thread,
+every 2 ms) and writes it to FILE when it stops; ``python benchmarks/backend_process.py --report FILE [TOP]`` lists
+the top costs. Sampling adds a few percent to the backend's CPU (a tracing profiler like cProfile more than doubles
+it, mostly in the pure-Python HTTP stack, which distorts the shares).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+PROFILE_VARIABLE = "BENCH_BACKEND_PROFILE"
+
 
 @dataclass
 class BackendProcess:
@@ -18,6 +26,7 @@ class BackendProcess:
     api_key: str
     process: subprocess.Popen[str] | None = None
     url: str = ""
+    profiler: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> BackendProcess:
         command = [sys.executable, "-m", "honeyhive_local", "serve", "--port", "0", "--db", str(self.db)]
@@ -29,6 +38,10 @@ class BackendProcess:
             self.process.kill()
             raise SystemExit(f"the backend did not start: {line!r}")
         self.url = found.group(1)
+        profile = os.environ.get(PROFILE_VARIABLE)
+        if profile:
+            spy = [os.environ.get("PY_SPY", "py-spy"), "record", "--pid", str(self.process.pid), "--format", "raw"]
+            self.profiler = subprocess.Popen([*spy, "--rate", "100", "--output", profile], stdout=subprocess.DEVNULL)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -39,6 +52,8 @@ class BackendProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.profiler is not None:
+            self.profiler.wait(30)  # it writes the profile once the backend is gone
 
     def cpu_seconds(self) -> float | None:
         """utime + stime of the backend process so far (Linux ``/proc``), None elsewhere."""
@@ -49,3 +64,48 @@ class BackendProcess:
         except OSError:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _waiting() -> re.Pattern[str]:
+    """Leaf frames where a thread waits rather than runs: py-spy samples stopped threads (``record`` without
+    ``--nonblocking``) and cannot tell those apart. The idle request threads, the event loop's poll, the store's lock."""
+    import inspect
+
+    from honeyhive_local.store import Store
+
+    lines, first = inspect.getsourcelines(Store._tx)
+    lock = first + next(i for i, text in enumerate(lines) if "self._lock" in text)
+    return re.compile(rf"^(Condition\.wait|EpollSelector\.select) |^Store\._tx \(honeyhive_local/store\.py:{lock}\)$")
+
+
+def _report(path: str, top: int) -> None:
+    """The top of a profile written by py-spy (``--format raw``), waits left out: by own time at the line (C calls,
+    SQLite's or json's, show there) and by inclusive time per function."""
+    from collections import Counter
+
+    waiting = _waiting()
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    waits: Counter[str] = Counter()
+    for line in Path(path).read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")
+        if waiting.search(frames[-1]):
+            waits[frames[-1]] += int(count)
+            continue
+        own[frames[-1]] += int(count)
+        for function in {re.sub(r":\d+\)$", ")", frame) for frame in frames}:
+            inclusive[function] += int(count)
+    total = sum(own.values())
+    print(f"{total} samples on a CPU; left out, waiting: " + ", ".join(f"{n} {w}" for w, n in waits.most_common()))
+    for title, counts in (("own time, at the line", own), ("inclusive time", inclusive)):
+        print(f"-- by {title} --")
+        for name, samples in counts.most_common(top):
+            print(f"{samples / total:6.1%}  {name[-160:]}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--report":
+        _report(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 25)
+        sys.exit(0)
+    sys.exit(f"usage: {sys.argv[0]} --report FILE [TOP]")
