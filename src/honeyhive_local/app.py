@@ -494,6 +494,10 @@ def create_app(
         return Route(path, _endpoint(backend, handler, inline), methods=[method])
 
     table = [
+        # every datapoint's three requests first: a request is matched against the routes in turn (issue 19)
+        route("/v1/sessions", routes.start_session, "POST", inline=True),
+        route("/opentelemetry/v1/traces", routes.ingest_traces, "POST", inline=True),
+        route("/v1/events/{event_id}", routes.update_event, "PUT", inline=True),
         route("/v1/runs", routes.create_run, "POST"),
         route("/v1/runs", routes.list_runs, "GET"),
         route("/v1/runs/{run_id}", routes.get_run, "GET"),
@@ -510,13 +514,10 @@ def create_app(
         route("/v1/datapoints", routes.create_datapoint, "POST"),
         route("/v1/datapoints/{datapoint_id}", routes.get_datapoint, "GET"),
         route("/session/start", routes.start_session_legacy, "POST", inline=True),
-        route("/v1/sessions", routes.start_session, "POST", inline=True),
         route("/events", routes.update_event_legacy, "PUT", inline=True),
         route("/v1/events", routes.create_event, "POST", inline=True),
         route("/v1/events/export", routes.export_events, "POST"),
-        route("/v1/events/{event_id}", routes.update_event, "PUT", inline=True),
         route("/v1/events/{event_id}", routes.get_event, "GET"),
-        route("/opentelemetry/v1/traces", routes.ingest_traces, "POST", inline=True),
         route("/_local/stats", routes.stats, "GET"),
     ]
     return Starlette(
