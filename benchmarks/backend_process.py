@@ -67,8 +67,8 @@ class BackendProcess:
 
 
 def _waiting() -> re.Pattern[str]:
-    """Leaf frames where a thread waits rather than runs: py-spy samples stopped threads (``record`` without
-    ``--nonblocking``) and cannot tell those apart. The idle request threads, the event loop's poll, the store's lock."""
+    """Leaf frames where a thread waits rather than runs (idle request threads, the event loop's poll, the store's
+    lock): py-spy samples stopped threads (``record`` without ``--nonblocking``) and cannot tell them apart."""
     import inspect
 
     from honeyhive_local.store import Store
