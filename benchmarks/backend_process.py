@@ -1,9 +1,12 @@
 """The local backend in its own process, for benchmarks that must measure the client's CPU alone.
 
-``BENCH_BACKEND_PROFILE=FILE`` (in the benchmark's environment) samples that process's CPU by stack (every thread,
-every 2 ms) and writes it to FILE when it stops; ``python benchmarks/backend_process.py --report FILE [TOP]`` lists
-the top costs. Sampling adds a few percent to the backend's CPU (a tracing profiler like cProfile more than doubles
-it, mostly in the pure-Python HTTP stack, which distorts the shares).
+``BENCH_BACKEND_PROFILE=FILE`` (in the benchmark's environment) records that process with py-spy (``$PY_SPY``, else
+``py-spy`` on the PATH; not a dependency of the project) and writes FILE when it stops; ``python
+benchmarks/backend_process.py --report FILE [TOP]`` lists the top costs. py-spy samples the thread holding the GIL
+(``--gil``) 100 times a second: without it, in a container, it counted every thread, idle or waiting for the GIL or a
+lock, as running; cProfile in every thread more than doubled the backend's CPU, mostly inside the pure-Python HTTP
+stack (h11, starlette). C calls that release the GIL (SQLite's statements, socket sends) are not seen: ``perf record
+-e task-clock -p PID`` then ``perf report --sort dso`` gives the split between Python, SQLite and the kernel.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ class BackendProcess:
         profile = os.environ.get(PROFILE_VARIABLE)
         if profile:
             spy = [os.environ.get("PY_SPY", "py-spy"), "record", "--pid", str(self.process.pid), "--format", "raw"]
-            self.profiler = subprocess.Popen([*spy, "--rate", "100", "--output", profile], stdout=subprocess.DEVNULL)
+            self.profiler = subprocess.Popen(
+                [*spy, "--rate", "100", "--gil", "--output", profile], stdout=subprocess.DEVNULL
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -66,38 +71,21 @@ class BackendProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _waiting() -> re.Pattern[str]:
-    """Leaf frames where a thread waits rather than runs (idle request threads, the event loop's poll, the store's
-    lock): py-spy samples stopped threads (``record`` without ``--nonblocking``) and cannot tell them apart."""
-    import inspect
-
-    from honeyhive_local.store import Store
-
-    lines, first = inspect.getsourcelines(Store._tx)
-    lock = first + next(i for i, text in enumerate(lines) if "self._lock" in text)
-    return re.compile(rf"^(Condition\.wait|EpollSelector\.select) |^Store\._tx \(honeyhive_local/store\.py:{lock}\)$")
-
-
 def _report(path: str, top: int) -> None:
-    """The top of a profile written by py-spy (``--format raw``), waits left out: by own time at the line (C calls,
-    SQLite's or json's, show there) and by inclusive time per function."""
+    """The top of a profile written by py-spy (``--format raw``): by own time at the line and by inclusive time per
+    function, as shares of the samples."""
     from collections import Counter
 
-    waiting = _waiting()
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    waits: Counter[str] = Counter()
     for line in Path(path).read_text().splitlines():
         stack, count = line.rsplit(" ", 1)
         frames = stack.split(";")
-        if waiting.search(frames[-1]):
-            waits[frames[-1]] += int(count)
-            continue
         own[frames[-1]] += int(count)
         for function in {re.sub(r":\d+\)$", ")", frame) for frame in frames}:
             inclusive[function] += int(count)
     total = sum(own.values())
-    print(f"{total} samples on a CPU; left out, waiting: " + ", ".join(f"{n} {w}" for w, n in waits.most_common()))
+    print(f"{total} samples")
     for title, counts in (("own time, at the line", own), ("inclusive time", inclusive)):
         print(f"-- by {title} --")
         for name, samples in counts.most_common(top):
