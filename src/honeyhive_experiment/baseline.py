@@ -8,10 +8,12 @@ under one name are two experiments: one's runs are never the other's baseline, n
 (product.md, the ``baseline`` config):
 
 1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id (looked up as the
-   runs are named, however it was typed), used as is; else, as typed, a commit (full or short sha: 32 hex digits may
-   be either) or a branch, whose latest run is taken (:func:`pick_named`): a run of the branch itself
-   (:func:`of_the_branch`) if there is one, else a local or pull request's run, said so; whatever its result, but,
-   as at the merge base (2), not one whose check errored or recorded no verdict: those are passed over, and named;
+   runs are named, however it was typed), used as is if it completed (:func:`unfinished`: one still running, or
+   cancelled or failed before it did, holds part of its datapoints at most, and is refused, naming its status and how
+   many it recorded); else, as typed, a commit (full or short sha: 32 hex digits may be either) or a branch, whose
+   latest completed run is taken (:func:`pick_named`): a run of the branch itself (:func:`of_the_branch`) if there
+   is one, else a local or pull request's run, said so; whatever its result, but, as at the merge base (2), not one
+   whose check errored or recorded no verdict: those are passed over, and named;
 2. ``merge-base``: the completed run at the PR's merge-base commit (a local run: the merge base of ``HEAD``
    with the default branch; a checkout of GitHub's merge commit: its first parent, the base's tip): the base
    branch's own run there (a push, a schedule), else any other run at that commit (a developer's local run, a
@@ -54,6 +56,12 @@ The baseline policy (README, the example workflows and the comment's "no baselin
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
   stamped with a commit its code does not match. The one exception is the previous local run of a later run
   with uncommitted changes on the same commit (two attempts at one edit). An explicit run id is used as is.
+* **A baseline has completed, even one named by its id** (:func:`unfinished`). A run still running, or cancelled or
+  failed before it completed, holds part of its datapoints at most: compared with it, a run is judged on those alone,
+  and a change that regresses the others passes its gates (only the overlap's warning says anything). As ``view``
+  will not judge such a run as a result, it is not taken as one to compare with: naming one is an error, as naming
+  a run that does not exist is, saying its status and how many datapoints it recorded. The rules look only at
+  completed runs.
 
 Runs are found by paging ``GET /v1/runs`` (``name`` is a substring filter on the server, so the exact name is
 matched here) and matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is its check's
@@ -80,7 +88,7 @@ from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
 from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
 from honeyhive_experiment.errors import BaselineError, NotFoundError
-from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.models import ExperimentRun, ExperimentRunStatus
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
@@ -316,6 +324,37 @@ def _unjudged(runs: Collection[ExperimentRun]) -> str:
     return shown + (f" and {len(runs) - SHOWN} more" if len(runs) > SHOWN else "")
 
 
+def unfinished(run: ExperimentRun, recorded: Callable[[], int]) -> str | None:
+    """Why ``run``, named as the baseline by its id, is not one: its status is not ``completed`` (``None``: it is, or
+    the backend gives none), so it holds part of its datapoints at most, and a comparison with it would judge a run
+    on those alone. ``recorded()``: how many of its sessions (one per datapoint and trial) the backend holds a
+    function span of, asked only then; said against ``metadata.datapoint_count`` and ``configuration.trials``."""
+    status = run.status
+    if status is None or status == ExperimentRunStatus.COMPLETED:
+        return None
+    done, count, trials = recorded(), run.datapoint_count, run.configuration.get("trials")
+    if isinstance(trials, int) and not isinstance(trials, bool) and trials > 1:  # a session per datapoint and trial
+        of = f" of its {count * trials} ({_counted(count, 'datapoint')} × {trials} trials)" if count is not None else ""
+        held = _counted(done, "session") + of
+    elif count is not None:
+        held = f"{done} of its {_counted(count, 'datapoint')}"
+    else:
+        held = _counted(done, "datapoint")
+    if status in (ExperimentRunStatus.PENDING, ExperimentRunStatus.RUNNING):
+        state, then = f"is still {status}", "wait until it completes, or name"
+    else:
+        state, then = f"is {status}", "name"
+    return (
+        f"baseline run {run.run_id} {state}, not completed: it recorded {held}, and compared with it this run would be"
+        f" judged on those alone (a regression on the others would pass unseen); {then} a completed run, or a commit"
+        " or a branch (whose latest completed run is taken)"
+    )
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def check_verdict(run: ExperimentRun) -> str | None:
     """The verdict this tool's check gave the run (``metadata.check.verdict``), ``None`` when it was not stamped."""
     check = run.metadata.get("check")
@@ -503,19 +542,24 @@ def choose_baseline(
     ``none`` the run's own result).
 
     ``explicit_run_id`` (or the config's ``run_id``, ``query.policy.run_id``) is a run id (used as is, whatever it
-    is), else a commit or branch as typed (:func:`pick_named`; :class:`BaselineError` quoting it when it names
-    nothing); otherwise :func:`pick_baseline` chooses (``ancestry``: git's, of the checkout). ``runs``: the
-    :func:`completed_runs` of ``query.experiment`` when the caller reads them too (else they are listed here).
+    is, once it completed: else a :class:`BaselineError` says why not, :func:`unfinished`), else a commit or branch
+    as typed (:func:`pick_named`; :class:`BaselineError` quoting it when it names nothing); otherwise
+    :func:`pick_baseline` chooses (``ancestry``: git's, of the checkout). ``runs``: the :func:`completed_runs` of
+    ``query.experiment`` when the caller reads them too (else they are listed here).
     """
     runs = completed_runs(client, query.experiment) if runs is None else runs
     explicit = explicit_run_id or query.policy.run_id
     if explicit:
         if is_run_id(explicit):  # anything else is a commit or a branch
             try:  # as the runs are named (lower case, dashed), however it was typed or pasted
-                run = client.get_run(run_id_as_named(explicit))
-                return Baseline(ExperimentRun.model_validate(run), "explicit")  # its id says it
+                run = ExperimentRun.model_validate(client.get_run(run_id_as_named(explicit)))
             except NotFoundError:
                 pass
+            else:
+                why = unfinished(run, lambda: len(client.scored_sessions(run.run_id)))
+                if why is not None:
+                    raise BaselineError(why)
+                return Baseline(run, "explicit")  # its id says it
         named = pick_named(runs, explicit, query)
         if named is not None:
             return named

@@ -34,11 +34,13 @@ from honeyhive_experiment.baseline import (
     pick_baseline,
     pick_named,
     pick_recent,
+    unfinished,
 )
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
 from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import BaselineError
+from honeyhive_experiment.experiment import evaluate
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
@@ -2062,3 +2064,156 @@ def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another
     unstamped = [run("a", ci=stamped(None, sha=MB))]
     query = named_query(config_file=f"services/bot/{FILE_PATH}", merge_base_sha=MB)
     assert other_files(unstamped, query, branches=()) == {}
+
+
+WAIT = "wait until it completes, or name a completed run, or a commit or a branch (whose latest completed run is taken)"
+NAME_ONE = "name a completed run, or a commit or a branch (whose latest completed run is taken)"
+ALONE = "and compared with it this run would be judged on those alone (a regression on the others would pass unseen)"
+UNFINISHED: list[tuple[str, str | None, int | None, Any, int, str | None]] = [
+    # (rule, the run's status, its metadata.datapoint_count, its configuration.trials, the sessions it recorded, why
+    # it is no baseline: None, it is one; "r" is the run's id)
+    ("completed: a baseline", "completed", 20, None, 20, None),
+    ("no status given (another backend): used as is", None, 20, None, 2, None),
+    (
+        "running: wait for it",
+        "running",
+        20,
+        None,
+        5,
+        f"is still running, not completed: it recorded 5 of its 20 datapoints, {ALONE}; {WAIT}",
+    ),
+    (
+        "pending: wait for it",
+        "pending",
+        20,
+        None,
+        0,
+        f"is still pending, not completed: it recorded 0 of its 20 datapoints, {ALONE}; {WAIT}",
+    ),
+    (
+        "cancelled: name another",
+        "cancelled",
+        20,
+        None,
+        2,
+        f"is cancelled, not completed: it recorded 2 of its 20 datapoints, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "failed: name another",
+        "failed",
+        1,
+        None,
+        1,
+        f"is failed, not completed: it recorded 1 of its 1 datapoint, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "a status this tool does not know is not completed",
+        "archived",
+        3,
+        1,
+        3,
+        f"is archived, not completed: it recorded 3 of its 3 datapoints, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "without a datapoint count: what it recorded",
+        "cancelled",
+        None,
+        None,
+        1,
+        f"is cancelled, not completed: it recorded 1 datapoint, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "without a datapoint count, none recorded",
+        "cancelled",
+        None,
+        None,
+        0,
+        f"is cancelled, not completed: it recorded 0 datapoints, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "trials: sessions, of datapoints × trials",
+        "cancelled",
+        4,
+        3,
+        7,
+        f"is cancelled, not completed: it recorded 7 sessions of its 12 (4 datapoints × 3 trials), {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "trials of one datapoint, one session",
+        "running",
+        1,
+        2,
+        1,
+        f"is still running, not completed: it recorded 1 session of its 2 (1 datapoint × 2 trials), {ALONE}; {WAIT}",
+    ),
+    (
+        "trials without a datapoint count: sessions",
+        "cancelled",
+        None,
+        2,
+        3,
+        f"is cancelled, not completed: it recorded 3 sessions, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "trials: true is no number of trials",
+        "cancelled",
+        2,
+        True,
+        1,
+        f"is cancelled, not completed: it recorded 1 of its 2 datapoints, {ALONE}; {NAME_ONE}",
+    ),
+    (
+        "one trial: datapoints",
+        "cancelled",
+        2,
+        1,
+        1,
+        f"is cancelled, not completed: it recorded 1 of its 2 datapoints, {ALONE}; {NAME_ONE}",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "status", "count", "trials", "recorded", "why"), UNFINISHED, ids=[u[0] for u in UNFINISHED]
+)
+def test_a_run_named_by_its_id_that_has_not_completed_is_no_baseline(
+    rule: str, status: str | None, count: int | None, trials: Any, recorded: int, why: str | None
+) -> None:
+    """``--baseline RUN_ID`` of a run cancelled after 2 of its 20 datapoints was compared as is: a change that
+    regressed the other 18 passed its gates, said only by the overlap's warning (audit 46a #4)."""
+    body: dict[str, Any] = {"run_id": "r", "status": status, "metadata": {}, "configuration": {}}
+    if count is not None:
+        body["metadata"]["datapoint_count"] = count
+    if trials is not None:
+        body["configuration"]["trials"] = trials
+    asked: list[str] = []
+
+    def counted() -> int:
+        asked.append("r")
+        return recorded
+
+    assert unfinished(ExperimentRun.model_validate(body), counted) == (None if why is None else f"baseline run r {why}")
+    assert asked == ([] if why is None else ["r"])  # the backend is asked only of a run that did not complete
+
+
+@pytest.mark.parametrize("status", ["running", "pending", "cancelled", "failed"])
+def test_an_unfinished_run_named_by_its_id_or_pinned_is_refused_saying_what_it_recorded(
+    hh: HoneyHiveClient, name: str, status: str
+) -> None:
+    """Its datapoints recorded by evaluate() (function spans in the embedded backend), then left as a sharded run's
+    report job or a cancelled job leaves it."""
+    dataset = [{"id": f"dp{i}", "inputs": {"i": i}} for i in range(3)]
+    recorded = evaluate(lambda inputs: inputs, dataset, client=hh, name=name).run_id
+    hh.update_run(recorded, {"status": status})
+    whole = seed(hh, name, sha=MB)  # what the strategy would pick
+    wait = WAIT if status in ("running", "pending") else NAME_ONE
+    state = f"is still {status}" if status in ("running", "pending") else f"is {status}"
+    said = f"baseline run {recorded} {state}, not completed: it recorded 3 of its 3 datapoints, {ALONE}; {wait}"
+    for asked in ({"explicit_run_id": recorded}, {"policy": BaselineConfig(run_id=recorded.upper())}):
+        with pytest.raises(BaselineError) as raised:
+            choose(hh, name, merge_base_sha=MB, **asked)
+        assert str(raised.value) == said
+    hh.update_run(recorded, {"status": "completed"})
+    chosen = choose(hh, name, explicit_run_id=recorded, merge_base_sha=MB)
+    assert chosen is not None
+    assert (chosen.run.run_id, chosen.reason) == (recorded, "explicit") != (whole, "explicit")

@@ -400,6 +400,66 @@ def test_a_baseline_run_id_typed_in_upper_case_is_that_run(repo: Repo, capsys: p
     assert pinned.report["baseline"]["about"].startswith("the run asked for")
 
 
+STOPPING = """
+import os
+import signal
+from pathlib import Path
+
+from support_bot.app import answer as _answer
+
+STOP = Path(__file__).resolve().parents[1] / "stop"
+
+
+def answer(datapoint):
+    if STOP.exists():  # the job is cancelled (SIGTERM, as the runner sends) while this datapoint runs
+        STOP.unlink()
+        os.kill(os.getpid(), signal.SIGTERM)
+    return _answer(datapoint)
+"""
+
+
+def test_a_cancelled_run_named_as_the_baseline_is_refused_saying_what_it_recorded(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline RUN_ID`` of a run cancelled after part of its datapoints was compared as is: only the datapoints
+    it reached were compared, so a change regressing the others passed its gates (exit 0), said only by the overlap's
+    warning (audit 46a #4). It is refused before anything runs, as a run that does not exist is, saying its status
+    and how many datapoints it recorded; pinned in the experiment file, at its line."""
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    (repo.root / "support_bot" / "stopping.py").write_text(STOPPING, encoding="utf-8")
+    stopping = text.replace("support_bot.app:answer", "support_bot.stopping:answer").replace(
+        "max_workers: 8", "max_workers: 1"
+    )
+    config.write_text(stopping, encoding="utf-8")
+    repo.commit("a run that is cancelled")
+    (repo.root / "stop").touch()
+    report = repo.root.parent / "cancelled.json"
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--report", str(report)], environ={}) != 0
+    capsys.readouterr()
+    cancelled = json.loads(report.read_text(encoding="utf-8"))
+    found = re.search(r"(\d) of 3 datapoint\(s\) were recorded; it is marked cancelled", cancelled["error"])
+    assert found is not None, cancelled["error"]
+    run_id, recorded = cancelled["run"]["id"], int(found[1])
+    assert 0 < recorded < 3
+    listed = repo.runs(capsys, "--json")
+
+    config.write_text(text, encoding="utf-8")
+    repo.commit("back to the bot")
+    said = (
+        f"baseline run {run_id} is cancelled, not completed: it recorded {recorded} of its 3 datapoints, and compared"
+        " with it this run would be judged on those alone (a regression on the others would pass unseen); name a"
+        " completed run, or a commit or a branch (whose latest completed run is taken)"
+    )
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", run_id], environ={}) == 2
+    assert f"error: {said}" in capsys.readouterr().err
+    config.write_text(f"{text}baseline: {{run_id: {run_id}}}\n", encoding="utf-8")
+    repo.commit("the cancelled run pinned")
+    assert main(["run", "--dry-run", "-C", str(repo.root)], environ={}) == 2
+    assert f"experiment.yml:{text.count(chr(10)) + 1}: baseline.run_id: {said}" in capsys.readouterr().err
+    assert repo.runs(capsys, "--json") == listed  # refused before the run: nothing was recorded
+
+
 @pytest.mark.parametrize("case", [str.lower, str.upper], ids=["lower", "upper"])
 def test_a_commit_named_by_32_hex_digits_is_that_commit_not_a_run_id(
     repo: Repo, capsys: pytest.CaptureFixture[str], case: Callable[[str], str]
