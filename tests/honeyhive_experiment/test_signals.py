@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment import evaluate
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
@@ -320,3 +321,58 @@ def test_a_run_a_signal_cancelled_is_listed_as_cancelled_not_pending(
         ("cancelled", "cancelled"),
         ("neutral", "completed"),
     ]
+
+
+def _signal_once_the_run_is_created(world: World, sent: tuple[signal.Signals, ...]) -> list[str]:
+    """Sends ``sent`` to the main thread once the backend took ``POST /v1/runs`` (the run exists), before the client
+    reads the answer: the interrupt comes out of ``create_run``. Returns the run ids created so (one, once fired)."""
+    created: list[str] = []
+
+    def answered(method: str, path: str, body: Any) -> Any:
+        if (method, path.split("?", 1)[0]) == ("POST", "/v1/runs") and not created:
+            created.append(body["evaluation"]["run_id"])
+            for signum in sent:
+                signal.pthread_kill(threading.main_thread().ident or 0, signum)
+        return body
+
+    world.proxy.rewrite = answered
+    return created
+
+
+def test_a_signal_as_the_backend_creates_the_run_marks_it_cancelled(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int]
+) -> None:
+    """The job's signal lands as the backend answers ``POST /v1/runs`` (audit 46c F2): create_run sat before the try
+    that marks a run cancelled, so the run stayed ``running`` for good and the report named no run."""
+    sent, expected_code = signals
+    created = _signal_once_the_run_is_created(world, sent)
+
+    code, report, outputs, summary = world.run_action(event="push")
+
+    assert created
+    assert code == expected_code
+    _assert_written(
+        report, outputs, summary, "cancelled while preparing the run", "it is marked cancelled in HoneyHive"
+    )
+    assert world.statuses() == ["cancelled"]
+    assert report["run"]["id"] == created[0]
+
+
+def test_ctrl_c_as_the_backend_creates_an_evaluate_run_marks_it_cancelled(world: World) -> None:
+    """The Python API, Python's own SIGINT handler: the KeyboardInterrupt reaches the caller, the run is cancelled."""
+    created = _signal_once_the_run_is_created(world, (signal.SIGINT,))
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # a script's, whatever pytest's worker has
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            evaluate(
+                function=lambda datapoint: {"answer": 1},
+                dataset=[{"inputs": {"q": i}} for i in range(3)],
+                server_url=world.proxy.url,
+                api_key=API_KEY,
+                print_results=False,
+            )
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+    assert created
+    assert world.statuses() == ["cancelled"]
