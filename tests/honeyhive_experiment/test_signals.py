@@ -16,6 +16,7 @@ runner sends when a job is cancelled): report.json, outputs and summary are writ
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -375,4 +376,63 @@ def test_ctrl_c_as_the_backend_creates_an_evaluate_run_marks_it_cancelled(world:
         signal.signal(signal.SIGINT, before)
 
     assert created
+    assert world.statuses() == ["cancelled"]
+
+
+FIRST_SIGNAL = """
+import signal
+import threading
+
+from support_bot.app import answer
+
+sent = threading.Lock()  # held once the first datapoint sent the job's first signal
+
+
+def answer_then_cancel(datapoint):
+    if sent.acquire(blocking=False):
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+    return answer(datapoint)
+"""
+
+_audited: list[Callable[[str, tuple[Any, ...]], None]] = []  # the audit hook's test of the moment (none: inert)
+_audit_hook = threading.Event()  # added (once a process: it cannot be removed)
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    for hook in list(_audited):
+        hook(event, args)
+
+
+def test_a_second_signal_as_the_runs_code_is_left_keeps_the_run_in_the_report(world: World) -> None:
+    """The first signal (from a datapoint) winds the run down, which is marked cancelled; the second lands as the flow
+    leaves the user's code's block, the repository's folder (audit 46c F3). It replaced the cancellation record_run
+    raised: exit 130 and the report named no run, though the run existed, marked cancelled. Python's audit event for
+    the ``os.chdir`` back (an audit hook cannot be removed: it stays, inert) places the second signal there."""
+    (world.root / "support_bot" / "first.py").write_text(FIRST_SIGNAL, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    function = "support_bot.first:answer_then_cancel"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+    repository, fired = str(world.root.resolve()), threading.Event()
+
+    def leaving(event: str, args: tuple[Any, ...]) -> None:
+        first = sys.modules.get("support_bot.first")
+        if event != "os.chdir" or fired.is_set() or first is None or not first.sent.locked():
+            return
+        if threading.current_thread() is threading.main_thread() and os.getcwd() == repository:
+            fired.set()
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+
+    if not _audit_hook.is_set():
+        sys.addaudithook(_audit)
+        _audit_hook.set()
+    _audited.append(leaving)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        _audited.remove(leaving)
+
+    assert fired.is_set()
+    assert code == 130
+    _assert_written(report, outputs, summary, "cancelled while running the datapoints", "it is marked cancelled")
+    assert (report.get("run") or {}).get("id") == outputs["run-id"] != ""
     assert world.statuses() == ["cancelled"]
