@@ -5,7 +5,9 @@ starting datapoints, waits (bounded) for the running ones and the run is marked 
 session it has — so the report can say exactly which datapoints were recorded. In every other phase
 (preparing, waiting for ingestion, comparing, posting) the main thread only waits on files or on the
 backend, so a signal interrupts it at once (:class:`Interrupted`, raised by the signal handler), and the
-flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled` naming the phase.
+flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled` naming the phase. So a
+``KeyboardInterrupt`` is a signal's only when it is an :class:`Interrupted`: one the user's code raises at import is
+its error (:func:`signals_told_apart`).
 
 :class:`Cancellation` is the cancel event (a ``threading.Event``, which is all the runner and the public
 ``evaluate`` need) plus the phase the invocation is in; :func:`enter` and :func:`cooperatively` accept a
