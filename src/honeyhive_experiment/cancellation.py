@@ -5,7 +5,9 @@ starting datapoints, waits (bounded) for the running ones and the run is marked 
 session it has — so the report can say exactly which datapoints were recorded. In every other phase
 (preparing, waiting for ingestion, comparing, posting) the main thread only waits on files or on the
 backend, so a signal interrupts it at once (:class:`Interrupted`, raised by the signal handler), and the
-flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled` naming the phase.
+flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled` naming the phase. So a
+``KeyboardInterrupt`` is a signal's only when it is an :class:`Interrupted`: one the user's code raises at import is
+its error (:func:`signals_told_apart`).
 
 :class:`Cancellation` is the cancel event (a ``threading.Event``, which is all the runner and the public
 ``evaluate`` need) plus the phase the invocation is in; :func:`enter` and :func:`cooperatively` accept a
@@ -62,6 +64,7 @@ __all__ = [
     "release",
     "signals_as_usual",
     "signals_to_main_thread",
+    "signals_told_apart",
 ]
 
 _P = ParamSpec("_P")
@@ -101,6 +104,28 @@ class Cancellation(threading.Event):
         self.interrupted = False  # an Interrupted was raised: later signals must not interrupt its unwinding
         self.previous: dict[int, Any] = {}  # the handlers install_signal_handlers replaced (release restores them)
         self.cooperative = False  # datapoints are running: a signal only sets the event instead of interrupting
+
+
+@contextmanager
+def signals_told_apart() -> Iterator[None]:
+    """In the block (the import of the user's code), a ``KeyboardInterrupt`` is a signal's only if it is an
+    :class:`Interrupted`: the command's handlers raise one; where SIGINT has Python's own (``validate``, the Python
+    API's ``run_config``), a handler raising one instead (``second``: Ctrl-C stops those at once, as before) is the
+    main thread's while the block runs. So a ``raise KeyboardInterrupt`` of the user's code is told from Ctrl-C."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise Interrupted(signum, second=True)
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is interrupt:  # not one the user's code set meanwhile
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def enter(cancel: threading.Event | None, phase: str) -> None:

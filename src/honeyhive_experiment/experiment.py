@@ -839,11 +839,19 @@ def record_run(
         sink = sink or _otlp_sink(sender, spec.max_workers, cleanup)
         _instrument(instrumentors, sink, cleanup)
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
-        client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
-        log.debug(
-            "run %s (%s) created on %s: %d datapoint(s)", run_id, spec.name, client.base_url, len(dataset.datapoints)
-        )
+        creating = True  # until the backend answered: an error then (but an interrupt) means it holds no run
         try:
+            # inside the try: an interrupt once the backend took the run (in the answer's read, or before the next
+            # line: a signal's handler runs between any two instructions) cancels it, as any later one does
+            client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
+            creating = False
+            log.debug(
+                "run %s (%s) created on %s: %d datapoint(s)",
+                run_id,
+                spec.name,
+                client.base_url,
+                len(dataset.datapoints),
+            )
             with cooperatively(cancel, "running the datapoints"):
                 outcomes = runner.run(dataset.datapoints)
             sessions = runner.finished_sessions()
@@ -855,6 +863,8 @@ def record_run(
         except ExperimentCancelled:
             raise
         except BaseException as exc:  # an interrupt cancels the run, anything else fails it
+            if creating and not isinstance(exc, KeyboardInterrupt):  # refused (or never answered): no run to mark
+                raise
             status = ExperimentRunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt) else ExperimentRunStatus.FAILED
             marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
             if isinstance(exc, Interrupted):  # a signal: the report says what became of the run

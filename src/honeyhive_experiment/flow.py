@@ -479,9 +479,15 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(job)
     ingested = Deadline(job.config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
-    with _user_code(job, dataset, watch) as spec:
-        said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
-        result = record_run(said, dataset, client=job.client, deadline=ingested)
+    try:
+        with _user_code(job, dataset, watch) as spec:
+            said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
+            result = record_run(said, dataset, client=job.client, deadline=ingested)
+    except Interrupted as interrupt:  # a second signal as the run wound down (its last spans sent, the user's code
+        # left) replaced the cancellation record_run raised: that one still names the run, and whether it is marked
+        if (cancelled := _replaced(interrupt)) is None:
+            raise
+        raise cancelled from interrupt
     for_error.run_id = result.run_id
     _say_timeout(job, result.outcomes)
     try:
@@ -492,6 +498,18 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
+
+
+def _replaced(interrupt: Interrupted) -> ExperimentCancelled | None:
+    """The run's cancellation that was being raised when ``interrupt`` came (in the chain of its context), if any."""
+    seen: set[int] = set()
+    exc = interrupt.__context__
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ExperimentCancelled):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
 
 
 def _say_timeout(job: Job, outcomes: Iterable[DatapointOutcome]) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from honeyhive_experiment.calling import REPOSITORIES, error_text, function_convention, where_raised
+from honeyhive_experiment.cancellation import Interrupted, signals_told_apart
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError, did_you_mean
@@ -294,9 +295,9 @@ def _load(
             path, exc.name, root, at=at, hint=hint, config=config, here=here, workspace=workspace
         )
         raise _Unusable(message) from None
-    except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
+    except (Interrupted, _Unusable):  # a signal (the command's cancellation) stops the command
         raise
-    except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
+    except BaseException as exc:  # the user's module raised while being imported (sys.exit, KeyboardInterrupt too)
         raise _Unusable(f"importing {path!r} raised {error_text(exc, root)}") from None
     if not callable(obj):
         raise _Unusable(f"{path!r} is of type {type(obj).__name__}, not a function")
@@ -394,7 +395,7 @@ def load_user_code(
                 unimported.add(module)
             raise
 
-    with in_repository(root):
+    with in_repository(root), signals_told_apart():  # the user's KeyboardInterrupt is its error, a signal is not
         try:
             function = load(config.function)
         except _Unusable as exc:

@@ -16,6 +16,7 @@ runner sends when a job is cancelled): report.json, outputs and summary are writ
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment import evaluate
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
@@ -320,3 +322,117 @@ def test_a_run_a_signal_cancelled_is_listed_as_cancelled_not_pending(
         ("cancelled", "cancelled"),
         ("neutral", "completed"),
     ]
+
+
+def _signal_once_the_run_is_created(world: World, sent: tuple[signal.Signals, ...]) -> list[str]:
+    """Sends ``sent`` to the main thread once the backend took ``POST /v1/runs`` (the run exists), before the client
+    reads the answer: the interrupt comes out of ``create_run``. Returns the run ids created so (one, once fired)."""
+    created: list[str] = []
+
+    def answered(method: str, path: str, body: Any) -> Any:
+        if (method, path.split("?", 1)[0]) == ("POST", "/v1/runs") and not created:
+            created.append(body["evaluation"]["run_id"])
+            for signum in sent:
+                signal.pthread_kill(threading.main_thread().ident or 0, signum)
+        return body
+
+    world.proxy.rewrite = answered
+    return created
+
+
+def test_a_signal_as_the_backend_creates_the_run_marks_it_cancelled(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int]
+) -> None:
+    """The job's signal lands as the backend answers ``POST /v1/runs`` (audit 46c F2): create_run sat before the try
+    that marks a run cancelled, so the run stayed ``running`` for good and the report named no run."""
+    sent, expected_code = signals
+    created = _signal_once_the_run_is_created(world, sent)
+
+    code, report, outputs, summary = world.run_action(event="push")
+
+    assert created
+    assert code == expected_code
+    _assert_written(
+        report, outputs, summary, "cancelled while preparing the run", "it is marked cancelled in HoneyHive"
+    )
+    assert world.statuses() == ["cancelled"]
+    assert report["run"]["id"] == created[0]
+
+
+def test_ctrl_c_as_the_backend_creates_an_evaluate_run_marks_it_cancelled(world: World) -> None:
+    """The Python API, Python's own SIGINT handler: the KeyboardInterrupt reaches the caller, the run is cancelled."""
+    created = _signal_once_the_run_is_created(world, (signal.SIGINT,))
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # a script's, whatever pytest's worker has
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            evaluate(
+                function=lambda datapoint: {"answer": 1},
+                dataset=[{"inputs": {"q": i}} for i in range(3)],
+                server_url=world.proxy.url,
+                api_key=API_KEY,
+                print_results=False,
+            )
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+    assert created
+    assert world.statuses() == ["cancelled"]
+
+
+FIRST_SIGNAL = """
+import signal
+import threading
+
+from support_bot.app import answer
+
+sent = threading.Lock()  # held once the first datapoint sent the job's first signal
+
+
+def answer_then_cancel(datapoint):
+    if sent.acquire(blocking=False):
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+    return answer(datapoint)
+"""
+
+_audited: list[Callable[[str, tuple[Any, ...]], None]] = []  # the audit hook's test of the moment (none: inert)
+_audit_hook = threading.Event()  # added (once a process: it cannot be removed)
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    for hook in list(_audited):
+        hook(event, args)
+
+
+def test_a_second_signal_as_the_runs_code_is_left_keeps_the_run_in_the_report(world: World) -> None:
+    """The first signal (from a datapoint) winds the run down, which is marked cancelled; the second lands as the flow
+    leaves the user's code's block, the repository's folder (audit 46c F3). It replaced the cancellation record_run
+    raised: exit 130 and the report named no run, though the run existed, marked cancelled. Python's audit event for
+    the ``os.chdir`` back (an audit hook cannot be removed: it stays, inert) places the second signal there."""
+    (world.root / "support_bot" / "first.py").write_text(FIRST_SIGNAL, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    function = "support_bot.first:answer_then_cancel"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+    repository, fired = str(world.root.resolve()), threading.Event()
+
+    def leaving(event: str, args: tuple[Any, ...]) -> None:
+        first = sys.modules.get("support_bot.first")
+        if event != "os.chdir" or fired.is_set() or first is None or not first.sent.locked():
+            return
+        if threading.current_thread() is threading.main_thread() and os.getcwd() == repository:
+            fired.set()
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+
+    if not _audit_hook.is_set():
+        sys.addaudithook(_audit)
+        _audit_hook.set()
+    _audited.append(leaving)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        _audited.remove(leaving)
+
+    assert fired.is_set()
+    assert code == 130
+    _assert_written(report, outputs, summary, "cancelled while running the datapoints", "it is marked cancelled")
+    assert (report.get("run") or {}).get("id") == outputs["run-id"] != ""
+    assert world.statuses() == ["cancelled"]

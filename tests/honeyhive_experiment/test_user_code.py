@@ -9,6 +9,7 @@ import importlib.util
 import inspect
 import logging
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -672,6 +673,32 @@ def test_an_import_that_fails_is_said_where_the_users_code_failed(
         file.write_text(text.replace("{m}", repo.module))
     config = CONFIG.replace("{m}:answer", "{m}_app:answer")
     assert repo.problems(config) == [(2, "function", message.replace("{m}", repo.module))]
+
+
+def test_a_keyboard_interrupt_the_users_code_raises_at_import_is_its_error_not_a_signal(repo: Repo) -> None:
+    """As ``sys.exit`` at import: said at the function's line, where it was raised (audit 46c F8). It was re-raised as
+    the command's cancellation: ``run`` said "interrupted by a second signal", ``validate`` "interrupted", exit 130."""
+    (repo.root / f"{repo.module}_app.py").write_text("\nraise KeyboardInterrupt\n")
+    try:
+        problems = repo.problems(CONFIG.replace("{m}:answer", "{m}_app:answer"))
+    except KeyboardInterrupt:
+        pytest.fail("the user's KeyboardInterrupt stopped the command as a signal would")
+    assert problems == [
+        (2, "function", f"importing '{repo.module}_app:answer' raised KeyboardInterrupt at {repo.module}_app.py:2")
+    ]
+
+
+def test_a_signal_while_the_users_code_is_imported_stops_the_command(repo: Repo) -> None:
+    """Ctrl-C while the import runs (Python's own SIGINT handler: ``validate``) is not the code's error: it stops the
+    command, as before (``validate`` says "interrupted", exit 130), and the handler is Python's again after."""
+    (repo.root / f"{repo.module}_app.py").write_text("import signal\nsignal.raise_signal(signal.SIGINT)\n")
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a command's process has it
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            repo.load(CONFIG.replace("{m}:answer", "{m}_app:answer"))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 class _Unprintable(Exception):
