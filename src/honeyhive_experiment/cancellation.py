@@ -25,7 +25,8 @@ forking thread blocks both over the fork (:func:`_forking`), so one sent before 
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
 (its exit functions too) gets :data:`LEFTOVER_WAIT` seconds (or ``HONEYHIVE_EXIT_WAIT``'s), which SIGTERM/SIGINT cut
-short, then the process ends with the command's code; a child forked once they are given up on ends with it.
+short, then the process ends with the command's code, whatever ends it (the user's ``os._exit(0)``:
+:func:`_exit_no_greener`); a child forked once they are given up on ends with it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -252,7 +253,10 @@ def _forked() -> None:
     they did before the command took them — its pool's ``terminate()`` ends it — and reach every thread. Forked
     while the exit waits, it gets back the handlers the wait replaced, and no wakeup (the parent's pipe: its signal
     would end the parent's wait). Only then are the signals :func:`_forking` blocked unblocked: one sent since the fork
-    meets the handler it is meant for."""
+    meets the handler it is meant for. Its ``os._exit`` (a pool's worker ends by it) keeps the status asked."""
+    global _command_code
+
+    _command_code = None  # the parent's command, not the child's: _exit_no_greener
     ours = _installed if _ours() else None  # the command's handlers, to give back
     if ours is not None:
         release(ours)
@@ -286,7 +290,7 @@ def _park(read_end: int, write_end: int) -> None:
         while os.read(read_end, 1):
             pass
     finally:
-        os._exit(0)
+        _os_exit(0)
 
 
 def _ours() -> bool:
@@ -327,12 +331,35 @@ _last_taken = threading.Lock()  # by the thread that runs them: Python's exit, o
 _last_begun = threading.Event()  # the user's exit functions are over
 
 
+_os_exit: Final = os._exit  # Python's: how ours end the process (the user's code gets _exit_no_greener)
+_command_code: int | None = None  # the command's exit code, once its report is delivered (exit_not_held_up)
+
+
 def at_exit(*ours: Callable[[], None]) -> None:
     """The exit functions registered from now on are the user's code's (imported next), which :func:`exit_not_held_up`
     bounds; ``ours`` run after them at the process's exit, as if registered now with :mod:`atexit`, and also when one
-    of the user's is given up on (then by the exit's watch, before it ends the process)."""
+    of the user's is given up on (then by the exit's watch, before it ends the process). ``os._exit`` is
+    :func:`_exit_no_greener` from now on, before the user's code can take it (``atexit.register(os._exit, 0)``)."""
     _last[:] = reversed(ours)
     atexit.register(_run_last)
+    os._exit = _exit_no_greener
+
+
+def _exit_no_greener(status: int) -> NoReturn:
+    """``os._exit`` in the command's own process (:func:`at_exit`): Python's while the command runs (the process ends
+    on the spot, no report). Once the report is delivered (:func:`exit_not_held_up`), the user's code's ``os._exit(0)``
+    (an exit function registered at import, a thread joining the main thread) ends the process with the command's code
+    instead, so the check is never greener than the report (it was 0 under a report that said fail), after ours
+    (:func:`at_exit`: the fence's drain in Actions) and the redacting streams' release, as the exit's own end does. A
+    status other than 0 is kept: it is no green."""
+    code = _command_code
+    if code is None:
+        _os_exit(status)
+    try:
+        if _last_taken.acquire(blocking=False):  # else they run already (or are given up on): the user's call ends them
+            _run_ours()
+    finally:
+        _end_process(code if status == 0 else status)
 
 
 def _run_last() -> None:
@@ -373,8 +400,9 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     running (a thread printing then aborts it). Where the wait is not interrupted within :data:`_CHILD_GRACE` (locks a
     signal does not interrupt: musl, maybe macOS), or SIGUSR2 is the user's, or this is not the main thread, they run
     on a thread of their own, and a warning says so."""
-    global _exit_wait
+    global _exit_wait, _command_code
 
+    _command_code = code  # the user's os._exit(0) from now on ends the process with it: _exit_no_greener
     wait = _leftover_wait(environ)  # one deadline for all that is left, however many threads, processes, exit functions
     deadline = time.monotonic() + wait
     claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch (a thread holds them)
@@ -481,14 +509,14 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
 
 
-def _end_process(code: int) -> None:
+def _end_process(code: int) -> NoReturn:
     """End the process with ``code`` at once, after what the redacting streams hold back (Python's exit flushes it)."""
     try:
         for stream in (sys.stdout, sys.stderr):
             with suppress(OSError, ValueError):
                 stream.close()
     finally:
-        os._exit(code)
+        _os_exit(code)
 
 
 def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int], wait: float) -> None:
