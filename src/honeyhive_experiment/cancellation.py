@@ -25,7 +25,7 @@ forking thread blocks both over the fork (:func:`_forking`), so one sent before 
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
 (its exit functions too) gets :data:`LEFTOVER_WAIT` seconds (or ``HONEYHIVE_EXIT_WAIT``'s), which SIGTERM/SIGINT cut
-short, then the process ends with the command's code, whatever ends it (the user's ``os._exit(0)``:
+short, then the process ends with the command's code, whatever ends it (a second signal, the user's ``os._exit(0)``:
 :func:`_exit_no_greener`); a child forked once they are given up on ends with it.
 """
 
@@ -34,7 +34,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import select
 import signal
 import sys
 import threading
@@ -387,8 +386,10 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     cancelled the command: the job is being cancelled, and they had the whole wait). One of the user's still running
     then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
-    once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
-    that wait is over, does what it did before.
+    once, the same way; a second one, or one once that wait is over, ends the process on the spot. Always with
+    ``code``: the report is delivered, and the check says what it says (128 + the signal's number made a pass red, or
+    not, as the race with Python's own exit went; a second SIGINT, a ``KeyboardInterrupt`` in an exit function, was
+    ignored).
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
@@ -411,19 +412,16 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     handing = threading.Event()  # the watch's SIGUSR2 is on its way to the main thread
     taken = threading.Event()  # the main thread runs them
     over = threading.Event()  # the wait, which a signal cuts short
-    signalled: list[int] = []  # what the watch read: the signal that cut the wait short
-    heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
-    previous: dict[int, Any] = {}  # the handlers replaced: the signals the watch is woken by
+    cut = threading.Event()  # by a signal
+    signalled: list[int] = []  # what heed read: the signal that cut the wait short
+    previous: dict[int, Any] = {}  # the handlers replaced: the signals heed reads
     main = threading.main_thread()
     here = threading.current_thread() is main and hasattr(signal, "pthread_kill")  # the main thread can be asked
-
-    def exit_code() -> int:  # the command's, or 128 + the signal that cut the wait short
-        return 128 + signalled[0] if signalled else code
 
     def run_them() -> None:  # on runner, or on the main thread in its wait for threads: then the process ends
         atexit._run_exitfuncs()
         if by == [main]:
-            _end_process(exit_code())
+            _end_process(code)
 
     runner = threading.Thread(target=run_them, name="honeyhive-exit-functions", daemon=True)
 
@@ -458,11 +456,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     def watch() -> None:
         global _parking
 
-        while not signalled and (left := deadline - time.monotonic()) > 0:
-            if not previous:
-                time.sleep(left)
-            elif select.select([woken], [], [], left)[0]:
-                signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
+        cut.wait(max(deadline - time.monotonic(), 0))
         over.set()
         if hasattr(os, "register_at_fork"):  # from now on a child is ended with the process, never run: _park
             _parking = os.pipe()
@@ -486,13 +480,20 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
             else:
                 runner.join()  # ours, then the exit functions registered before them
         finally:  # whatever failed: the main thread waits for this
-            _end_process(exit_code())
+            _end_process(code)
 
-    def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
-        heard.append(signum)
-        if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
-            signal.signal(signum, previous[signum])
-            signal.raise_signal(signum)
+    def heed() -> None:  # the signals' numbers, whichever thread took them (the main thread may be stuck in a wait)
+        while True:
+            for signum in os.read(woken, 64):
+                if signum not in previous:  # the watch's SIGUSR2
+                    continue
+                if signalled or over.is_set():  # a second, or the wait is over: the process ends now, its code kept
+                    _os_exit(code)
+                signalled.append(signum)
+                cut.set()
+
+    def cut_short(signum: int, frame: object) -> None:  # heed reads the signal from the pipe
+        pass
 
     if os.name == "posix" and threading.current_thread() is main:  # where handlers are set
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
@@ -500,6 +501,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
         previous.update(_handle_signals(cut_short, but_ignored=True))  # an ignored signal stays ignored
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
+        threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
         signal.signal(signal.SIGUSR2, asked)
         _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}

@@ -1024,3 +1024,55 @@ def test_the_users_os_exit_0_after_the_verdict_ends_with_the_verdicts_code(tmp_p
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr
     assert ("last words\n" in done.stdout) == ("last words" in tail)
     assert "Traceback" not in done.stderr
+
+
+SIGNALLING_AFTER_MAIN = """
+import os as _os
+import signal as _signal
+import threading as _threading
+
+
+def _cancel_after_main():
+    _threading.main_thread().join()  # the command has reported: the process waits for this thread
+    _os.kill(_os.getpid(), _signal.SIGTERM)  # the job is cancelled now
+    _threading.Event().wait()
+
+
+_threading.Thread(target=_cancel_after_main, name="user-lingering").start()
+"""
+SIGNALLING_AT_EXIT = """
+import atexit as _atexit
+
+
+def _hanging_flush():  # runs once the signal cut the wait short (the thread held it up), and never returns
+    _os.kill(_os.getpid(), _signal.SIGINT)  # the second signal
+    _threading.Event().wait()
+
+
+_atexit.register(_hanging_flush)
+"""
+
+
+@pytest.mark.parametrize("second", [False, True], ids=["one-signal", "a-second-in-an-exit-function"])
+def test_a_signal_once_the_report_is_delivered_ends_the_process_with_the_verdicts_code(
+    tmp_path: Path, second: bool
+) -> None:
+    """SIGTERM while the process waited for a thread the user's code left running, its report delivered: the exit
+    code was 143, a red check under a report saying pass or neutral (audit 46c F7), and a second signal gave 143, 130,
+    or was ignored (SIGINT: a ``KeyboardInterrupt`` in the exit function), as timing went. The first cuts the wait
+    short (``HONEYHIVE_EXIT_WAIT`` an hour here), a second ends the process on the spot: with the verdict's code."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    app = repo / "support_bot" / "app.py"
+    tail = SIGNALLING_AFTER_MAIN + (SIGNALLING_AT_EXIT if second else "")
+    app.write_text(app.read_text(encoding="utf-8") + tail, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["HONEYHIVE_EXIT_WAIT"] = "3600"
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
+    assert done.returncode == 0, done.stderr
+    assert "warning: your code left thread(s) 'user-lingering' running after the command ended" in done.stderr
+    assert "the process ends without waiting for them after signal 15" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
