@@ -651,7 +651,7 @@ def test_a_signal_while_the_process_waits_for_what_was_left_running_still_runs_t
 ) -> None:
     """SIGTERM (a cancelled job) while the process waits for a thread the user's code left running ended it at once,
     past the exit functions: the fence's drain, what the user's printed. It now ends the wait: they run, then the
-    process ends as a signal's (143)."""
+    process ends with the verdict's code (it was 143: a check redder than the report, or not, as timing went)."""
     root = failing_quickstart(tmp_path / "repo")
     app = root / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + GOODBYE + LINGERING, encoding="utf-8")
@@ -689,7 +689,7 @@ def test_a_signal_while_the_process_waits_for_what_was_left_running_still_runs_t
     assert RUNTIME_TOKEN not in log, log
     assert forged(log) == [], log
     assert step.outputs()["verdict"] == "fail", log
-    assert code == 128 + signal.SIGTERM, log
+    assert code == 1, log  # the verdict's: the report was delivered before the signal
 
 
 FORKED = """

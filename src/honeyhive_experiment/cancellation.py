@@ -27,7 +27,8 @@ forking thread blocks both over the fork (:func:`_forking`), so one sent before 
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
 (its exit functions too) gets :data:`LEFTOVER_WAIT` seconds (or ``HONEYHIVE_EXIT_WAIT``'s), which SIGTERM/SIGINT cut
-short, then the process ends with the command's code; a child forked once they are given up on ends with it.
+short, then the process ends with the command's code, whatever ends it (a second signal, the user's ``os._exit(0)``:
+:func:`_exit_no_greener`); a child forked once they are given up on ends with it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import select
 import signal
 import sys
 import threading
@@ -44,7 +44,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -277,7 +277,10 @@ def _forked() -> None:
     they did before the command took them — its pool's ``terminate()`` ends it — and reach every thread. Forked
     while the exit waits, it gets back the handlers the wait replaced, and no wakeup (the parent's pipe: its signal
     would end the parent's wait). Only then are the signals :func:`_forking` blocked unblocked: one sent since the fork
-    meets the handler it is meant for."""
+    meets the handler it is meant for. Its ``os._exit`` (a pool's worker ends by it) keeps the status asked."""
+    global _command_code
+
+    _command_code = None  # the parent's command, not the child's: _exit_no_greener
     ours = _installed if _ours() else None  # the command's handlers, to give back
     if ours is not None:
         release(ours)
@@ -311,7 +314,7 @@ def _park(read_end: int, write_end: int) -> None:
         while os.read(read_end, 1):
             pass
     finally:
-        os._exit(0)
+        _os_exit(0)
 
 
 def _ours() -> bool:
@@ -352,12 +355,35 @@ _last_taken = threading.Lock()  # by the thread that runs them: Python's exit, o
 _last_begun = threading.Event()  # the user's exit functions are over
 
 
+_os_exit: Final = os._exit  # Python's: how ours end the process (the user's code gets _exit_no_greener)
+_command_code: int | None = None  # the command's exit code, once its report is delivered (exit_not_held_up)
+
+
 def at_exit(*ours: Callable[[], None]) -> None:
     """The exit functions registered from now on are the user's code's (imported next), which :func:`exit_not_held_up`
     bounds; ``ours`` run after them at the process's exit, as if registered now with :mod:`atexit`, and also when one
-    of the user's is given up on (then by the exit's watch, before it ends the process)."""
+    of the user's is given up on (then by the exit's watch, before it ends the process). ``os._exit`` is
+    :func:`_exit_no_greener` from now on, before the user's code can take it (``atexit.register(os._exit, 0)``)."""
     _last[:] = reversed(ours)
     atexit.register(_run_last)
+    os._exit = _exit_no_greener
+
+
+def _exit_no_greener(status: int) -> NoReturn:
+    """``os._exit`` in the command's own process (:func:`at_exit`): Python's while the command runs (the process ends
+    on the spot, no report). Once the report is delivered (:func:`exit_not_held_up`), the user's code's ``os._exit(0)``
+    (an exit function registered at import, a thread joining the main thread) ends the process with the command's code
+    instead, so the check is never greener than the report (it was 0 under a report that said fail), after ours
+    (:func:`at_exit`: the fence's drain in Actions) and the redacting streams' release, as the exit's own end does. A
+    status other than 0 is kept: it is no green."""
+    code = _command_code
+    if code is None:
+        _os_exit(status)
+    try:
+        if _last_taken.acquire(blocking=False):  # else they run already (or are given up on): the user's call ends them
+            _run_ours()
+    finally:
+        _end_process(code if status == 0 else status)
 
 
 def _run_last() -> None:
@@ -385,8 +411,10 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     cancelled the command: the job is being cancelled, and they had the whole wait). One of the user's still running
     then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
-    once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
-    that wait is over, does what it did before.
+    once, the same way; a second one, or one once that wait is over, ends the process on the spot. Always with
+    ``code``: the report is delivered, and the check says what it says (128 + the signal's number made a pass red, or
+    not, as the race with Python's own exit went; a second SIGINT, a ``KeyboardInterrupt`` in an exit function, was
+    ignored).
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
@@ -398,8 +426,9 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     running (a thread printing then aborts it). Where the wait is not interrupted within :data:`_CHILD_GRACE` (locks a
     signal does not interrupt: musl, maybe macOS), or SIGUSR2 is the user's, or this is not the main thread, they run
     on a thread of their own, and a warning says so."""
-    global _exit_wait
+    global _exit_wait, _command_code
 
+    _command_code = code  # the user's os._exit(0) from now on ends the process with it: _exit_no_greener
     wait = _leftover_wait(environ)  # one deadline for all that is left, however many threads, processes, exit functions
     deadline = time.monotonic() + wait
     claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch (a thread holds them)
@@ -408,19 +437,16 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     handing = threading.Event()  # the watch's SIGUSR2 is on its way to the main thread
     taken = threading.Event()  # the main thread runs them
     over = threading.Event()  # the wait, which a signal cuts short
-    signalled: list[int] = []  # what the watch read: the signal that cut the wait short
-    heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
-    previous: dict[int, Any] = {}  # the handlers replaced: the signals the watch is woken by
+    cut = threading.Event()  # by a signal
+    signalled: list[int] = []  # what heed read: the signal that cut the wait short
+    previous: dict[int, Any] = {}  # the handlers replaced: the signals heed reads
     main = threading.main_thread()
     here = threading.current_thread() is main and hasattr(signal, "pthread_kill")  # the main thread can be asked
-
-    def exit_code() -> int:  # the command's, or 128 + the signal that cut the wait short
-        return 128 + signalled[0] if signalled else code
 
     def run_them() -> None:  # on runner, or on the main thread in its wait for threads: then the process ends
         atexit._run_exitfuncs()
         if by == [main]:
-            _end_process(exit_code())
+            _end_process(code)
 
     runner = threading.Thread(target=run_them, name="honeyhive-exit-functions", daemon=True)
 
@@ -455,11 +481,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     def watch() -> None:
         global _parking
 
-        while not signalled and (left := deadline - time.monotonic()) > 0:
-            if not previous:
-                time.sleep(left)
-            elif select.select([woken], [], [], left)[0]:
-                signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
+        cut.wait(max(deadline - time.monotonic(), 0))
         over.set()
         if hasattr(os, "register_at_fork"):  # from now on a child is ended with the process, never run: _park
             _parking = os.pipe()
@@ -483,13 +505,20 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
             else:
                 runner.join()  # ours, then the exit functions registered before them
         finally:  # whatever failed: the main thread waits for this
-            _end_process(exit_code())
+            _end_process(code)
 
-    def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
-        heard.append(signum)
-        if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
-            signal.signal(signum, previous[signum])
-            signal.raise_signal(signum)
+    def heed() -> None:  # the signals' numbers, whichever thread took them (the main thread may be stuck in a wait)
+        while True:
+            for signum in os.read(woken, 64):
+                if signum not in previous:  # the watch's SIGUSR2
+                    continue
+                if signalled or over.is_set():  # a second, or the wait is over: the process ends now, its code kept
+                    _os_exit(code)
+                signalled.append(signum)
+                cut.set()
+
+    def cut_short(signum: int, frame: object) -> None:  # heed reads the signal from the pipe
+        pass
 
     if os.name == "posix" and threading.current_thread() is main:  # where handlers are set
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
@@ -497,6 +526,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
         previous.update(_handle_signals(cut_short, but_ignored=True))  # an ignored signal stays ignored
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
+        threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
         signal.signal(signal.SIGUSR2, asked)
         _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}
@@ -506,14 +536,14 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
 
 
-def _end_process(code: int) -> None:
+def _end_process(code: int) -> NoReturn:
     """End the process with ``code`` at once, after what the redacting streams hold back (Python's exit flushes it)."""
     try:
         for stream in (sys.stdout, sys.stderr):
             with suppress(OSError, ValueError):
                 stream.close()
     finally:
-        os._exit(code)
+        _os_exit(code)
 
 
 def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int], wait: float) -> None:

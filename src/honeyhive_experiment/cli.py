@@ -13,9 +13,10 @@ The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_e
 ``action`` is the entry point inside GitHub Actions (action.yml).
 
 Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
-file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt, 141 when what
-reads the output closes it (``| head``). Heavy modules are imported inside the commands, so ``--help`` and a usage
-error are fast.
+file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt before the report is
+delivered (after it, whatever ends the process, the verdict's), 141 when what reads the output closes it (``| head``),
+143 (SIGTERM's, as shells report it) when SIGTERM ends ``validate``, ``runs`` or ``view``. Heavy modules are imported
+inside the commands, so ``--help`` and a usage error are fast.
 """
 
 from __future__ import annotations

@@ -981,3 +981,99 @@ def test_the_reasons_name_what_the_function_raised_and_where_new_crashes_apart(
         f" {timeout}; {key_errors}",
         "1 datapoint(s) failed their passing ranges",
     ]
+
+
+HARD_EXITS = {  # the user's code ends the process itself once the command is done, asking for 0
+    "an exit function registered at import": """
+import atexit as _atexit
+import os as _os
+
+_atexit.register(_os._exit, 0)  # a library's hard shutdown: takes os._exit at import
+""",
+    "a thread joining the main thread": """
+import os as _os
+import threading as _threading
+
+
+def _exit_after_main():
+    _threading.main_thread().join()  # returns once the main thread's code is done: the command has reported
+    print("last words", flush=True)
+    _os._exit(0)
+
+
+_threading.Thread(target=_exit_after_main).start()
+""",
+}
+
+
+@pytest.mark.parametrize("tail", list(HARD_EXITS.values()), ids=list(HARD_EXITS))
+def test_the_users_os_exit_0_after_the_verdict_ends_with_the_verdicts_code(tmp_path: Path, tail: str) -> None:
+    """The user's code's ``os._exit(0)`` once the report was delivered (an exit function, a thread waiting for the
+    main thread) ended the process with 0: a green check under a report, terminal and comment saying ❌ Failed (audit
+    46a #3). It ends with the verdict's code, after what the redacting streams held back."""
+    repo = copy_quickstart(tmp_path / "repo", questions=4)
+    set_answers(repo, {"delete account": "I do not know."})  # row 4 fails its passing ranges: verdict fail
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + tail, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "fail"
+    assert "❌ **Failed**" in done.stdout
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr
+    assert ("last words\n" in done.stdout) == ("last words" in tail)
+    assert "Traceback" not in done.stderr
+
+
+SIGNALLING_AFTER_MAIN = """
+import os as _os
+import signal as _signal
+import threading as _threading
+
+
+def _cancel_after_main():
+    _threading.main_thread().join()  # the command has reported: the process waits for this thread
+    _os.kill(_os.getpid(), _signal.SIGTERM)  # the job is cancelled now
+    _threading.Event().wait()
+
+
+_threading.Thread(target=_cancel_after_main, name="user-lingering").start()
+"""
+SIGNALLING_AT_EXIT = """
+import atexit as _atexit
+
+
+def _hanging_flush():  # runs once the signal cut the wait short (the thread held it up), and never returns
+    _os.kill(_os.getpid(), _signal.SIGINT)  # the second signal
+    _threading.Event().wait()
+
+
+_atexit.register(_hanging_flush)
+"""
+
+
+@pytest.mark.parametrize("second", [False, True], ids=["one-signal", "a-second-in-an-exit-function"])
+def test_a_signal_once_the_report_is_delivered_ends_the_process_with_the_verdicts_code(
+    tmp_path: Path, second: bool
+) -> None:
+    """SIGTERM while the process waited for a thread the user's code left running, its report delivered: the exit
+    code was 143, a red check under a report saying pass or neutral (audit 46c F7), and a second signal gave 143, 130,
+    or was ignored (SIGINT: a ``KeyboardInterrupt`` in the exit function), as timing went. The first cuts the wait
+    short (``HONEYHIVE_EXIT_WAIT`` an hour here), a second ends the process on the spot: with the verdict's code."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    app = repo / "support_bot" / "app.py"
+    tail = SIGNALLING_AFTER_MAIN + (SIGNALLING_AT_EXIT if second else "")
+    app.write_text(app.read_text(encoding="utf-8") + tail, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["HONEYHIVE_EXIT_WAIT"] = "3600"
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
+    assert done.returncode == 0, done.stderr
+    assert "warning: your code left thread(s) 'user-lingering' running after the command ended" in done.stderr
+    assert "the process ends without waiting for them after signal 15" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
