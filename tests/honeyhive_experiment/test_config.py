@@ -311,6 +311,22 @@ def test_config_hash_ignores_spelling_but_not_meaning() -> None:
     assert len(config_hash(plain)) == 64
 
 
+def test_an_escaped_surrogate_pair_is_its_character_as_in_json() -> None:
+    """json.dumps writes 🙂 as "\\ud83d\\ude42"; PyYAML read it as two lone surrogates, which validate took and run's
+    config_hash crashed on (UnicodeEncodeError, no line): it is the character, as JSON and YAML 1.2 mean it, spelt
+    any of the three ways, a key's too."""
+    escaped = parse_config(
+        BASE + 'evaluators: [{path: m:s, name: "s\\ud83d\\ude42"}]\nmetrics: {"s\\ud83d\\ude42": {}}\n'
+    )
+    written = parse_config(BASE + "evaluators: [{path: m:s, name: s\U0001f642}]\nmetrics: {s\U0001f642: {}}\n")
+    assert escaped.evaluators[0].name == "s\U0001f642"
+    assert list(escaped.metrics) == ["s\U0001f642"]
+    assert config_hash(escaped) == config_hash(written)
+    assert config_hash(parse_config(BASE + 'comment: {title: "\\U0001F642"}\n')) == config_hash(
+        parse_config(BASE + 'comment: {title: "\\ud83d\\ude42"}\n')
+    )
+
+
 A_RUN = "6650e012-3456-4890-abcd-ef0123456789"
 
 
@@ -622,6 +638,17 @@ MALFORMED: list[Any] = [
     ),
     # PyYAML composes recursively: a RecursionError traceback (exit 1) from validate
     pytest.param("a: " + "[" * 10000 + "]" * 10000 + "\n", None, "", "nested too deeply", id="yaml-too-deep"),
+    # half of a surrogate pair, alone, is no character: validate said ok, run crashed in config_hash
+    pytest.param(
+        BASE + 'evaluators:\n  - {path: m:s, name: "s\\ud83d"}\n',
+        6,
+        "evaluators[0].name",
+        "the escape \\ud83d is half of a UTF-16 surrogate pair, which is no character alone",
+        id="lone-surrogate-escape",
+    ),
+    pytest.param(
+        BASE + 'metrics:\n  "\\udc00x": {}\n', 6, 'metrics."\\udc00x"', "\\udc00 is half", id="lone-surrogate-key"
+    ),
     pytest.param("- name: a\n- name: b\n", 1, "", "must be a mapping", id="top-level-list"),
     pytest.param("\n\njust a sentence\n", 3, "", "got a string", id="top-level-scalar"),
     pytest.param("", None, "", "empty", id="empty-file"),

@@ -242,6 +242,30 @@ def _unreadable(node: ScalarNode) -> str | None:
     return None
 
 
+_SURROGATE_PAIR: Final = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _paired(value: str) -> str:
+    """``value`` with each UTF-16 surrogate pair joined into its character. The reader refuses a surrogate in the
+    file's text, so any comes from a double-quoted escape: ``"\\ud83d\\ude42"``, as json.dumps writes 🙂, which YAML
+    1.2 (a superset of JSON, whose RFC 8259 says the pair is that character) means as JSON does. PyYAML decodes each
+    ``\\u`` escape alone: two lone surrogates, which no UTF-8 file, hash or request can hold (libyaml refuses both)."""
+    if _SURROGATE.search(value) is None:
+        return value
+    return _SURROGATE_PAIR.sub(lambda pair: pair[0].encode("utf-16-le", "surrogatepass").decode("utf-16-le"), value)
+
+
+def _half_a_character(value: str) -> str | None:
+    """Why ``value`` cannot be text (an escape of half a surrogate pair, alone), else None."""
+    if (lone := _SURROGATE.search(value)) is None:
+        return None
+    return (
+        f"the escape \\u{ord(lone[0]):04x} is half of a UTF-16 surrogate pair, which is no character alone: write the"
+        " character itself, or both halves (\\ud83d\\ude42), or \\U and its 8 hex digits (\\U0001f642)"
+    )
+
+
 def _written(node: Node, key: Any) -> str:
     """A mapping key as the file writes it (``yes``, ``~``), not as YAML reads it (True, None)."""
     return node.value if isinstance(node, ScalarNode) else str(key)
@@ -259,11 +283,14 @@ def _check_nodes(root: Node, path: str) -> None:
             continue
         seen_nodes.add(id(node))
         if isinstance(node, ScalarNode):
-            if (problem := _unreadable(node)) is not None:
+            node.value = _paired(node.value)
+            if (problem := _half_a_character(node.value) or _unreadable(node)) is not None:
                 found.append(ConfigError(path, _line(node), where, problem))
         elif isinstance(node, MappingNode):
             first_line: dict[tuple[type, Any], int] = {}
             for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):  # before the key is compared with the others
+                    key_node.value = _paired(key_node.value)
                 key = _key_value(key_node)
                 child = _join(where, _written(key_node, key))
                 if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
