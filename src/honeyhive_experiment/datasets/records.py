@@ -221,7 +221,8 @@ def not_json(value: object) -> str | None:
         if isinstance(item, Mapping):
             for key, inner in reversed(item.items()):
                 if isinstance(key, str) and (half := _SURROGATE.search(key)) is not None:
-                    return f"the key {key!r} of {where or 'the record'} has half of a surrogate pair alone (U+{ord(half[0]):04X}): JSON text must be UTF-8"
+                    said = f"the key {key!r} of {where or 'the record'}"
+                    return f"{said} has half of a surrogate pair alone (U+{ord(half[0]):04X}): JSON text must be UTF-8"
                 stack.append((f"{where}[{key!r}]", inner))
         elif isinstance(item, (list, tuple)):
             stack.extend((f"{where}[{index}]", inner) for index, inner in reversed(list(enumerate(item))))
