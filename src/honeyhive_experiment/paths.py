@@ -188,6 +188,16 @@ def _refuse_a_link(folder: int, name: str, path: Path) -> None:
         raise ThroughALink(path, target) from None
 
 
+def not_a_file(mode: int) -> str | None:
+    """``"a named pipe"``, ``"a socket"`` or ``"a device"`` when ``mode`` (a stat's) is one, else ``None``: a file a
+    user names to be read that is none (reading a FIFO waits for a writer forever, ``/dev/zero`` never ends)."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else None
+
+
 _BYTE_ORDER_MARKS: Final = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
     (b"\x00\x00\xfe\xff", "UTF-32"),

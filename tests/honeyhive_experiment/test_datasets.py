@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -690,6 +693,26 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as info:
         load_dataset_file(path)
     assert str(info.value) == f"{path}: is a directory, not a dataset file"
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_named_pipe_for_a_file_to_read_is_refused_unopened(quickstart: Path, command: str) -> None:
+    """A FIFO as the experiment file made validate and run wait for a writer for ever; one as the dataset file was
+    "dataset file ... not found" (the wrong reason). Each is said as the report paths say it, exit 2, opening none.
+    In a process of its own, so the old code's hang is a timeout, not a stuck test."""
+    config, dataset = quickstart / ".honeyhive" / "experiment.yml", quickstart / "data" / "questions.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command_line = [sys.executable, "-m", "honeyhive_experiment", command, "-C", str(quickstart)]
+    command_line += ["--no-probe"] if command == "validate" else ["--dry-run", "--no-html"]
+    for fifo, shown in ((dataset, "data/questions.jsonl"), (config, ".honeyhive/experiment.yml")):
+        fifo.unlink()
+        os.mkfifo(fifo)
+
+        done = subprocess.run(command_line, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+        assert done.returncode == 2, done.stderr
+        assert f"{shown}: is a named pipe: give a regular file\n" in done.stderr
+        assert "Traceback" not in done.stderr
 
 
 def test_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
