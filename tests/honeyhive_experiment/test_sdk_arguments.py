@@ -151,6 +151,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # hashed into an id, then refused by the backend ("Out of range float values are not JSON compliant"): the
     # datapoint was lost; a dataset file's reader refuses both, at their line
     ("NaN in inputs", {"dataset": [{"inputs": {"q": math.nan}}]}, "dataset", "record 0: ['inputs']['q'] is nan: a"),
+    ("NaN in a UserDict", {"dataset": [UserDict(inputs=UserDict(q=math.nan))]}, "dataset", "['inputs']['q'] is nan"),
     (
         "inf deep in a ground truth",
         {"dataset": [*RECORDS, {"inputs": {}, "ground_truth": {"a": [1, -math.inf]}}]},

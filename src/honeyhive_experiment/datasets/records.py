@@ -219,7 +219,7 @@ def not_json(value: object) -> str | None:
             what = f"{where} has" if where else "has"
             return f"{what} half of a surrogate pair alone (U+{ord(half[0]):04X}): JSON text must be UTF-8"
         if isinstance(item, Mapping):
-            for key, inner in reversed(item.items()):
+            for key, inner in reversed(list(item.items())):  # a UserDict has no reversed()
                 if isinstance(key, str) and (half := _SURROGATE.search(key)) is not None:
                     said = f"the key {key!r} of {where or 'the record'}"
                     return f"{said} has half of a surrogate pair alone (U+{ord(half[0]):04X}): JSON text must be UTF-8"
