@@ -649,6 +649,30 @@ MALFORMED: list[Any] = [
     pytest.param(
         BASE + 'metrics:\n  "\\udc00x": {}\n', 6, 'metrics."\\udc00x"', "\\udc00 is half", id="lone-surrogate-key"
     ),
+    # PyYAML counts U+0085, U+2028 and U+2029 as line breaks, editors, grep -n and GitHub do not: every line after one
+    # was said a line too far (7, 3, 8)
+    pytest.param(
+        BASE + 'comment: {title: "a\u2028b\u2029c"}\nmax_workers: many\n',
+        6,
+        "max_workers",
+        "must be a valid integer",
+        id="line-separators-in-a-value",
+    ),
+    pytest.param(  # the comment's rest is read as YAML: where is said
+        "# note\u2028more\n" + BASE,
+        2,
+        "",
+        "invalid YAML: mapping values are not allowed here; line 1 has a U+2028 (LINE SEPARATOR), which YAML 1.1 (this"
+        " reader) takes for a line break: remove it",
+        id="line-separator-in-a-comment",
+    ),
+    pytest.param(
+        BASE + 'comment: {title: "a\x85b"}\nmetrics:\n  latency:\t{}\n',
+        7,
+        "",
+        "invalid YAML: a tab character (column 11); YAML separates with spaces: use a space",
+        id="next-line-before-a-tab",
+    ),
     pytest.param("- name: a\n- name: b\n", 1, "", "must be a mapping", id="top-level-list"),
     pytest.param("\n\njust a sentence\n", 3, "", "got a string", id="top-level-scalar"),
     pytest.param("", None, "", "empty", id="empty-file"),

@@ -8,6 +8,8 @@ string"). :func:`config_error_at` locates problems found after validation the sa
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import os
 import re
@@ -19,6 +21,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
@@ -126,7 +129,51 @@ def all_of(problems: Sequence[ConfigError]) -> ConfigError:
 
 
 def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
+    return _at(node.start_mark)[0]
+
+
+_NOT_A_BREAK: Final = {"\x85": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+"""What YAML 1.1 (PyYAML) counts as a line break, and editors, grep -n, GitHub and YAML 1.2 do not: a line after one
+was said a line too far, in the error and the action's annotation."""
+_NOT_A_BREAK_RE: Final = re.compile(f"[{''.join(_NOT_A_BREAK)}]")
+
+
+@functools.lru_cache(maxsize=2)
+def _not_breaks(buffer: str) -> tuple[int, ...]:
+    """Where ``buffer`` (the text PyYAML reads) has a :data:`_NOT_A_BREAK` character; computed once a text."""
+    return tuple(found.start() for found in _NOT_A_BREAK_RE.finditer(buffer))
+
+
+def _at(mark: Mark) -> tuple[int, int]:
+    """The 1-based line and column of ``mark`` as an editor counts them (:data:`_NOT_A_BREAK`)."""
+    line, column = mark.line + 1, mark.column + 1
+    if mark.buffer is None or not (odd := _not_breaks(mark.buffer)):
+        return line, column
+    line -= bisect.bisect_left(odd, mark.pointer)
+    start = max(mark.buffer.rfind("\n", 0, mark.pointer), mark.buffer.rfind("\r", 0, mark.pointer)) + 1
+    return line, mark.pointer - start + 1
+
+
+def _not_a_break_before(mark: Mark) -> str:
+    """What to say of the last :data:`_NOT_A_BREAK` character up to ``mark``'s line (as an editor counts lines), else
+    ``""``: PyYAML read its line as two (a comment's rest as a key), which its error may be about, lines later."""
+    if mark.buffer is None or not (odd := _not_breaks(mark.buffer)):
+        return ""
+    ends = [i for i in (mark.buffer.find("\n", mark.pointer), mark.buffer.find("\r", mark.pointer)) if i >= 0]
+    before = bisect.bisect_left(odd, min(ends, default=len(mark.buffer)))
+    if before == 0:
+        return ""
+    where = odd[before - 1]
+    line_start = max(mark.buffer.rfind("\n", 0, where), mark.buffer.rfind("\r", 0, where)) + 1
+    marks_line = max(mark.buffer.rfind("\n", 0, mark.pointer), mark.buffer.rfind("\r", 0, mark.pointer)) + 1
+    if "#" not in mark.buffer[line_start:where] and where < marks_line:
+        return ""  # neither in a comment (whose rest PyYAML reads as YAML) nor on the error's line: in a value
+    line = len(re.findall(r"\r\n|\r|\n", mark.buffer[:where])) + 1
+    char = mark.buffer[where]
+    return (
+        f"; line {line} has a U+{ord(char):04X} ({_NOT_A_BREAK[char]}), which YAML 1.1 (this reader) takes for a line"
+        " break: remove it"
+    )
 
 
 def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], message: str) -> ConfigError:
@@ -167,7 +214,9 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
         return root, loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(path, None if mark is None else mark.line + 1, "", _yaml_problem(exc)) from None
+        if mark is None:
+            raise ConfigError(path, None, "", _yaml_problem(exc)) from None
+        raise ConfigError(path, _at(mark)[0], "", _yaml_problem(exc) + _not_a_break_before(mark)) from None
     except RecursionError:  # PyYAML composes and constructs recursively
         raise ConfigError(path, None, "", "invalid YAML: nested too deeply") from None
     finally:
@@ -194,7 +243,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     if "'\\t'" in problem:
         mark = exc.problem_mark  # after a key's colon, a comma or a dash, a tab is no indentation
         if mark is not None and mark.buffer and mark.buffer[mark.pointer - mark.column : mark.pointer].strip(" \t"):
-            return f"invalid YAML: a tab character (column {mark.column + 1}); YAML separates with spaces: use a space"
+            return f"invalid YAML: a tab character (column {_at(mark)[1]}); YAML separates with spaces: use a space"
         return "invalid YAML: a tab character; YAML indentation must use spaces"
     if exc.context and (inside := re.fullmatch(r"while \w+ an? (.+)", exc.context)):
         # where PyYAML noticed the problem (the error's line) is often past where to look: the bracket, quote or key
@@ -203,9 +252,10 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
         if opened and problem.startswith("expected <block end>, but found"):  # nothing left open: an indentation
             found = _FOUND.get(problem.partition("but found ")[2].strip("'"), "this line")
             part = _YAML_PARTS.get(inside[1], inside[1])
-            where = f"the {part} before it starts at line {opened.line + 1}, column {opened.column + 1}"
+            where = "the {} before it starts at line {}, column {}".format(part, *_at(opened))
             return f"invalid YAML: {found} at an indentation that fits no level ({where})"
-        at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
+        started = _at(opened)[0] if opened else None
+        at = f" that starts at line {started}" if opened and noticed and started != _at(noticed)[0] else ""
         return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
     if problem == "mapping values are not allowed here" and (mark := exc.problem_mark) is not None and mark.buffer:
         lines = mark.buffer.splitlines()[: mark.line + 1]  # a line indented past the one above: its continuation
