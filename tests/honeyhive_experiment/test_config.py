@@ -817,6 +817,13 @@ MALFORMED: list[Any] = [
     pytest.param(
         BASE.encode("utf-16"), 1, "", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8", id="utf-16"
     ),
+    pytest.param(  # without a byte-order mark, UTF-8 decodes it: "unacceptable character #x0000"
+        BASE.encode("utf-16-be"),
+        1,
+        "",
+        "saved as UTF-16 BE (no byte-order mark: NUL bytes between its characters): save it as UTF-8",
+        id="utf-16-without-a-byte-order-mark",
+    ),
     pytest.param(None, None, "", "not found", id="missing-file"),
     pytest.param(..., None, "", "directory", id="directory"),
 ]

@@ -782,6 +782,32 @@ def _issues(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
+    ("name", "encoding", "said"),
+    [
+        ("q.jsonl", "utf-16", "UTF-16 (byte-order mark FF FE)"),  # line 1 said so, then every other "invalid JSON"
+        ("q.jsonl", "utf-16-le", "UTF-16 LE (no byte-order mark: NUL bytes between its characters)"),
+        ("q.json", "utf-16-le", "UTF-16 LE (no byte-order mark: NUL bytes between its characters)"),  # "column 2: inv"
+        ("q.json", "utf-32-be", "UTF-32 BE (no byte-order mark: NUL bytes between its characters)"),
+        ("q.csv", "utf-16-be", "UTF-16 BE (no byte-order mark: NUL bytes between its characters)"),  # NULs as inputs
+    ],
+)
+def test_a_file_saved_as_utf16_says_so_once(tmp_path: Path, name: str, encoding: str, said: str) -> None:
+    """PowerShell 5's ``>`` writes UTF-16: with a byte-order mark a .jsonl file's line 1 said so and each other line
+    "invalid JSON" (20 errors and N more); without one, UTF-16 decodes as UTF-8 (its NULs are valid) and the
+    encoding was never said."""
+    records = [{"id": f"q{index}", "inputs": {"q": "cafe"}} for index in range(30)]  # ASCII: UTF-8 decodes it
+    if name.endswith(".jsonl"):
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    elif name.endswith(".json"):
+        text = json.dumps(records, ensure_ascii=False)
+    else:
+        text = "id,inputs.q\n" + "".join(f"q{index},cafe\n" for index in range(30))
+    path = write(tmp_path / name, text.encode(encoding))
+
+    assert _issues(path) == [f"1: saved as {said}: save it as UTF-8"]
+
+
+@pytest.mark.parametrize(
     ("name", "content", "said"),
     [
         pytest.param(

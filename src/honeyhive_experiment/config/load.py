@@ -35,7 +35,7 @@ from honeyhive_experiment.config.fields import (
 )
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError, did_you_mean
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_a_file, not_utf8
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_a_file, not_utf8, saved_as
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
 
@@ -68,6 +68,8 @@ def load_config(
         raise ConfigError(shown, None, "", f"is {exc}: give a regular file") from None
     except OSError as exc:
         raise ConfigError(shown, None, "", f"cannot read the config file: {exc.strerror or exc}") from None
+    if (said := saved_as(raw[:4])) is not None:  # UTF-16 without a byte-order mark decodes: "unacceptable #x0000"
+        raise ConfigError(shown, 1, "", said)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
