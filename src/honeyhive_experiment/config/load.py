@@ -15,6 +15,7 @@ import os
 import re
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, Final
 
 import yaml
@@ -83,12 +84,12 @@ class _NotAFile(OSError):
 
 
 def _read_bytes(shown: str) -> bytes:
-    """The bytes of the file at ``shown``, opened without waiting (a FIFO's open waits for a writer: validate and
-    run blocked for ever) and read only when it is a regular file (:class:`_NotAFile` otherwise)."""
-    fd = os.open(shown, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as handle:
-        if (kind := not_a_file(os.fstat(fd).st_mode)) is not None:
-            raise _NotAFile(kind)
+    """The bytes of the file at ``shown``, opened only when it is no named pipe, socket or device
+    (:class:`_NotAFile`): a FIFO's open waits for a writer (validate and run blocked for ever)."""
+    path = Path(shown)
+    if (kind := not_a_file(path.stat().st_mode)) is not None:
+        raise _NotAFile(kind)
+    with path.open("rb") as handle:
         return handle.read()
 
 
