@@ -183,7 +183,7 @@ def workflow_run_id(url: object) -> int | None:
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:
     """Read the event payload GitHub wrote to ``GITHUB_EVENT_PATH``; :class:`SettingsError` if it is
-    missing, unreadable, not JSON or not an object."""
+    missing, unreadable, not JSON (nested too deeply, or a number too long to read) or not an object."""
 
     def wrong(message: str) -> SettingsError:
         return SettingsError("GITHUB_EVENT_PATH", message, kind="environment")
@@ -198,6 +198,10 @@ def load_event_payload(path: str | Path) -> dict[str, Any]:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise wrong(f"the event payload {str(path)!r} is not JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:  # the parser's stack: an array nested 100,000 deep
+        raise wrong(f"the event payload {str(path)!r} is JSON nested too deeply to read") from None
+    except ValueError as exc:  # the interpreter's limit on an int's digits (sys.get_int_max_str_digits)
+        raise wrong(f"the event payload {str(path)!r} cannot be read: {str(exc).split(':')[0]}") from None
     if not isinstance(payload, dict):
         raise wrong(f"the event payload {str(path)!r} is a JSON {type(payload).__name__}, expected an object")
     return payload

@@ -628,7 +628,7 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
     function. A mapping that is no dict (the record, its inputs) is taken as a dict. Their ids are hashes of their
     JSON, as the SDK's are: one that is not JSON is an ArgumentError naming it and its key (looked for once hashing
     failed)."""
-    from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, check_inputs, explicit_id
+    from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, check_inputs, explicit_id, not_json
 
     known = sorted(ALLOWED_RECORD_KEYS)
     theirs: dict[str, tuple[int, str]] = {}  # each key of the user's, looked at once: its first record, what it may be
@@ -662,6 +662,9 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
                     ) from None
         # reached: a record nested near the recursion limit, hashed deeper in the stack than dumped here (990 levels)
         raise ArgumentError("dataset", str(error)) from None
+    for index, record in enumerate(records):  # NaN, a lone surrogate: hashed, then lost at the backend
+        if (problem := not_json(record)) is not None:
+            raise ArgumentError("dataset", f"record {index}: {problem} (every value must be JSON)")
     _check_ids(dataset)
     return dataset
 

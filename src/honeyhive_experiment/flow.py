@@ -270,7 +270,7 @@ def dataset_file(config: ExperimentConfig, settings: Settings) -> Path | None:
     file = config.dataset.file(settings.root)
     if file is None or config.dataset.path is None:
         return None
-    if not file.is_file() and not file.is_dir():  # nor is anything else read (a FIFO would never end)
+    if not file.exists():  # a FIFO, a device: its reader says what it is, opening none
         message = f"dataset file {config.dataset.path} not found in {looked_in(settings, config.dataset.path)}"
         raise config_error_at(settings.config_path, ("dataset", "path"), message)
     return file

@@ -188,6 +188,16 @@ def _refuse_a_link(folder: int, name: str, path: Path) -> None:
         raise ThroughALink(path, target) from None
 
 
+def not_a_file(mode: int) -> str | None:
+    """``"a named pipe"``, ``"a socket"`` or ``"a device"`` when ``mode`` (a stat's) is one, else ``None``: a file a
+    user names to be read that is none (reading a FIFO waits for a writer forever, ``/dev/zero`` never ends)."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else None
+
+
 _BYTE_ORDER_MARKS: Final = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
     (b"\x00\x00\xfe\xff", "UTF-32"),
@@ -200,7 +210,30 @@ def not_utf8(exc: UnicodeDecodeError) -> str:
     """Why a user's file is not UTF-8, from the error decoding it: saved as UTF-16 or UTF-32 (PowerShell 5's ``>`` and
     ``Out-File`` write UTF-16), said by its byte-order mark, else the first byte that is not UTF-8, by its value."""
     raw = bytes(exc.object)
+    return saved_as(raw[:4]) or f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+
+
+def saved_as(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` (4 are enough) is not UTF-8 when it is UTF-16 or UTF-32, else
+    ``None``: said by its byte-order mark, or without one by where its first characters' NUL bytes are (RFC 4627's rule
+    for JSON, which starts with an ASCII character: ``{\\x00"\\x00`` is UTF-16 LE), which decode as UTF-8 without
+    error (every line after the first then said "invalid JSON", the encoding never)."""
     for mark, encoding in _BYTE_ORDER_MARKS:
-        if raw.startswith(mark):
+        if head.startswith(mark):
             return f"saved as {encoding} (byte-order mark {mark.hex(' ').upper()}): save it as UTF-8"
-    return f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+    nul = tuple(byte == 0 for byte in head[:4])
+    said = _NUL_PATTERNS.get(nul) if len(nul) == 4 else None
+    return (
+        None
+        if said is None
+        else f"saved as {said} (no byte-order mark: NUL bytes between its characters): save it as UTF-8"
+    )
+
+
+_NUL_PATTERNS: Final = {
+    (True, True, True, False): "UTF-32 BE",
+    (False, True, True, True): "UTF-32 LE",
+    (True, False, True, False): "UTF-16 BE",
+    (False, True, False, True): "UTF-16 LE",
+}
+"""Which of the first 4 bytes are NUL in JSON (or CSV, YAML) text whose first 2 characters are ASCII (RFC 4627)."""

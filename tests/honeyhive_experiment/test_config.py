@@ -311,6 +311,22 @@ def test_config_hash_ignores_spelling_but_not_meaning() -> None:
     assert len(config_hash(plain)) == 64
 
 
+def test_an_escaped_surrogate_pair_is_its_character_as_in_json() -> None:
+    """json.dumps writes 🙂 as "\\ud83d\\ude42"; PyYAML read it as two lone surrogates, which validate took and run's
+    config_hash crashed on (UnicodeEncodeError, no line): it is the character, as JSON and YAML 1.2 mean it, spelt
+    any of the three ways, a key's too."""
+    escaped = parse_config(
+        BASE + 'evaluators: [{path: m:s, name: "s\\ud83d\\ude42"}]\nmetrics: {"s\\ud83d\\ude42": {}}\n'
+    )
+    written = parse_config(BASE + "evaluators: [{path: m:s, name: s\U0001f642}]\nmetrics: {s\U0001f642: {}}\n")
+    assert escaped.evaluators[0].name == "s\U0001f642"
+    assert list(escaped.metrics) == ["s\U0001f642"]
+    assert config_hash(escaped) == config_hash(written)
+    assert config_hash(parse_config(BASE + 'comment: {title: "\\U0001F642"}\n')) == config_hash(
+        parse_config(BASE + 'comment: {title: "\\ud83d\\ude42"}\n')
+    )
+
+
 A_RUN = "6650e012-3456-4890-abcd-ef0123456789"
 
 
@@ -622,6 +638,41 @@ MALFORMED: list[Any] = [
     ),
     # PyYAML composes recursively: a RecursionError traceback (exit 1) from validate
     pytest.param("a: " + "[" * 10000 + "]" * 10000 + "\n", None, "", "nested too deeply", id="yaml-too-deep"),
+    # half of a surrogate pair, alone, is no character: validate said ok, run crashed in config_hash
+    pytest.param(
+        BASE + 'evaluators:\n  - {path: m:s, name: "s\\ud83d"}\n',
+        6,
+        "evaluators[0].name",
+        "the escape \\ud83d is half of a UTF-16 surrogate pair, which is no character alone",
+        id="lone-surrogate-escape",
+    ),
+    pytest.param(
+        BASE + 'metrics:\n  "\\udc00x": {}\n', 6, 'metrics."\\udc00x"', "\\udc00 is half", id="lone-surrogate-key"
+    ),
+    # PyYAML counts U+0085, U+2028 and U+2029 as line breaks, editors, grep -n and GitHub do not: every line after one
+    # was said a line too far (7, 3, 8)
+    pytest.param(
+        BASE + 'comment: {title: "a\u2028b\u2029c"}\nmax_workers: many\n',
+        6,
+        "max_workers",
+        "must be a valid integer",
+        id="line-separators-in-a-value",
+    ),
+    pytest.param(  # the comment's rest is read as YAML: where is said
+        "# note\u2028more\n" + BASE,
+        2,
+        "",
+        "invalid YAML: mapping values are not allowed here; line 1 has a U+2028 (LINE SEPARATOR), which YAML 1.1 (this"
+        " reader) takes for a line break: remove it",
+        id="line-separator-in-a-comment",
+    ),
+    pytest.param(
+        BASE + 'comment: {title: "a\x85b"}\nmetrics:\n  latency:\t{}\n',
+        7,
+        "",
+        "invalid YAML: a tab character (column 11); YAML separates with spaces: use a space",
+        id="next-line-before-a-tab",
+    ),
     pytest.param("- name: a\n- name: b\n", 1, "", "must be a mapping", id="top-level-list"),
     pytest.param("\n\njust a sentence\n", 3, "", "got a string", id="top-level-scalar"),
     pytest.param("", None, "", "empty", id="empty-file"),
@@ -765,6 +816,13 @@ MALFORMED: list[Any] = [
     # PowerShell 5's `>` and Out-File: "not valid UTF-8 (byte 0)"
     pytest.param(
         BASE.encode("utf-16"), 1, "", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8", id="utf-16"
+    ),
+    pytest.param(  # without a byte-order mark, UTF-8 decodes it: "unacceptable character #x0000"
+        BASE.encode("utf-16-be"),
+        1,
+        "",
+        "saved as UTF-16 BE (no byte-order mark: NUL bytes between its characters): save it as UTF-8",
+        id="utf-16-without-a-byte-order-mark",
     ),
     pytest.param(None, None, "", "not found", id="missing-file"),
     pytest.param(..., None, "", "directory", id="directory"),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -692,6 +695,26 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
     assert str(info.value) == f"{path}: is a directory, not a dataset file"
 
 
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_named_pipe_for_a_file_to_read_is_refused_unopened(quickstart: Path, command: str) -> None:
+    """A FIFO as the experiment file made validate and run wait for a writer for ever; one as the dataset file was
+    "dataset file ... not found" (the wrong reason). Each is said as the report paths say it, exit 2, opening none.
+    In a process of its own, so the old code's hang is a timeout, not a stuck test."""
+    config, dataset = quickstart / ".honeyhive" / "experiment.yml", quickstart / "data" / "questions.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command_line = [sys.executable, "-m", "honeyhive_experiment", command, "-C", str(quickstart)]
+    command_line += ["--no-probe"] if command == "validate" else ["--dry-run", "--no-html"]
+    for fifo, shown in ((dataset, "data/questions.jsonl"), (config, ".honeyhive/experiment.yml")):
+        fifo.unlink()
+        os.mkfifo(fifo)
+
+        done = subprocess.run(command_line, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+        assert done.returncode == 2, done.stderr
+        assert f"{shown}: is a named pipe: give a regular file\n" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
 def test_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "rel.jsonl", '{"inputs": 1}\n')
@@ -756,6 +779,32 @@ def _issues(path: Path) -> list[str]:
         load_dataset_file(path)
     assert info.value.issues[0] is info.value  # the first problem is the error raised, as it was alone
     return [str(issue).removeprefix(f"{path}:") for issue in info.value.issues]
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "said"),
+    [
+        ("q.jsonl", "utf-16", "UTF-16 (byte-order mark FF FE)"),  # line 1 said so, then every other "invalid JSON"
+        ("q.jsonl", "utf-16-le", "UTF-16 LE (no byte-order mark: NUL bytes between its characters)"),
+        ("q.json", "utf-16-le", "UTF-16 LE (no byte-order mark: NUL bytes between its characters)"),  # "column 2: inv"
+        ("q.json", "utf-32-be", "UTF-32 BE (no byte-order mark: NUL bytes between its characters)"),
+        ("q.csv", "utf-16-be", "UTF-16 BE (no byte-order mark: NUL bytes between its characters)"),  # NULs as inputs
+    ],
+)
+def test_a_file_saved_as_utf16_says_so_once(tmp_path: Path, name: str, encoding: str, said: str) -> None:
+    """PowerShell 5's ``>`` writes UTF-16: with a byte-order mark a .jsonl file's line 1 said so and each other line
+    "invalid JSON" (20 errors and N more); without one, UTF-16 decodes as UTF-8 (its NULs are valid) and the
+    encoding was never said."""
+    records = [{"id": f"q{index}", "inputs": {"q": "cafe"}} for index in range(30)]  # ASCII: UTF-8 decodes it
+    if name.endswith(".jsonl"):
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    elif name.endswith(".json"):
+        text = json.dumps(records, ensure_ascii=False)
+    else:
+        text = "id,inputs.q\n" + "".join(f"q{index},cafe\n" for index in range(30))
+    path = write(tmp_path / name, text.encode(encoding))
+
+    assert _issues(path) == [f"1: saved as {said}: save it as UTF-8"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import UserDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -147,6 +148,28 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "record 0 is not JSON, which its id is made from: 'ground_truths': Object of type set",
     ),
     ("control in id", {"dataset": [{"id": "a\x00b", "inputs": {}}]}, "dataset", "control character (U+0000)"),
+    # hashed into an id, then refused by the backend ("Out of range float values are not JSON compliant"): the
+    # datapoint was lost; a dataset file's reader refuses both, at their line
+    ("NaN in inputs", {"dataset": [{"inputs": {"q": math.nan}}]}, "dataset", "record 0: ['inputs']['q'] is nan: a"),
+    ("NaN in a UserDict", {"dataset": [UserDict(inputs=UserDict(q=math.nan))]}, "dataset", "['inputs']['q'] is nan"),
+    (
+        "inf deep in a ground truth",
+        {"dataset": [*RECORDS, {"inputs": {}, "ground_truth": {"a": [1, -math.inf]}}]},
+        "dataset",
+        "record 1: ['ground_truth']['a'][1] is -inf: a JSON number must be finite (every value must be JSON)",
+    ),
+    (
+        "a lone surrogate",
+        {"dataset": [{"inputs": {"q": "\ud800"}}]},
+        "dataset",
+        "record 0: ['inputs']['q'] has half of a surrogate pair alone (U+D800)",
+    ),
+    (
+        "a lone surrogate in a key",
+        {"dataset": [{"inputs": {"\udc00": 1}}]},
+        "dataset",
+        "record 0: the key '\\udc00' of ['inputs'] has half",
+    ),
     ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
     ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
     # a list, as the SDK takes them: one alone was a TypeError traceback, a dict's keys were taken as evaluators

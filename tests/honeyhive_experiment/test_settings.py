@@ -621,6 +621,11 @@ def test_load_event_payload(tmp_path: Path) -> None:
         ("{not json", "is not JSON (line 1:"),
         ("[1, 2]", "is a JSON list, expected an object"),
         (b"\xff\xfe", "cannot read the event payload"),
+        ("[" * 100_000 + "]" * 100_000, "is JSON nested too deeply to read"),  # a RecursionError's traceback
+        (
+            '{"n": ' + "9" * 5000 + "}",
+            "cannot be read: Exceeds the limit (4300 digits) for integer string conversion",
+        ),  # a ValueError's
     ],
 )
 def test_load_event_payload_errors_name_the_variable(tmp_path: Path, content: str | bytes | None, message: str) -> None:

@@ -8,6 +8,8 @@ string"). :func:`config_error_at` locates problems found after validation the sa
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import os
 import re
@@ -20,6 +22,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
@@ -33,7 +36,7 @@ from honeyhive_experiment.config.fields import (
 )
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError, did_you_mean
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_utf8
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_a_file, not_utf8, saved_as
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
 
@@ -55,21 +58,39 @@ def load_config(
     """
     shown = os.fspath(path)
     try:
-        raw = Path(shown).read_bytes()
+        raw = _read_bytes(shown)
     except FileNotFoundError:
         raise ConfigError(shown, None, "", "config file not found") from None
     except IsADirectoryError:
         raise ConfigError(shown, None, "", "is a directory, not a config file") from None
     except PermissionError:
         raise ConfigError(shown, None, "", "permission denied reading the config file") from None
+    except _NotAFile as exc:
+        raise ConfigError(shown, None, "", f"is {exc}: give a regular file") from None
     except OSError as exc:
         raise ConfigError(shown, None, "", f"cannot read the config file: {exc.strerror or exc}") from None
+    if (said := saved_as(raw[:4])) is not None:  # UTF-16 without a byte-order mark decodes: "unacceptable #x0000"
+        raise ConfigError(shown, 1, "", said)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(shown, line, "", not_utf8(exc)) from None
     return parse_config(text, path=shown, baseline_named=baseline_named)
+
+
+class _NotAFile(OSError):
+    """The config path is a named pipe, a socket or a device (what it is: the message)."""
+
+
+def _read_bytes(shown: str) -> bytes:
+    """The bytes of the file at ``shown``, opened only when it is no named pipe, socket or device
+    (:class:`_NotAFile`): a FIFO's open waits for a writer (validate and run blocked for ever)."""
+    path = Path(shown)
+    if (kind := not_a_file(path.stat().st_mode)) is not None:
+        raise _NotAFile(kind)
+    with path.open("rb") as handle:
+        return handle.read()
 
 
 def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH, baseline_named: bool = False) -> ExperimentConfig:
@@ -111,7 +132,51 @@ def all_of(problems: Sequence[ConfigError]) -> ConfigError:
 
 
 def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
+    return _at(node.start_mark)[0]
+
+
+_NOT_A_BREAK: Final = {"\x85": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+"""What YAML 1.1 (PyYAML) counts as a line break, and editors, grep -n, GitHub and YAML 1.2 do not: a line after one
+was said a line too far, in the error and the action's annotation."""
+_NOT_A_BREAK_RE: Final = re.compile(f"[{''.join(_NOT_A_BREAK)}]")
+
+
+@functools.lru_cache(maxsize=2)
+def _not_breaks(buffer: str) -> tuple[int, ...]:
+    """Where ``buffer`` (the text PyYAML reads) has a :data:`_NOT_A_BREAK` character; computed once a text."""
+    return tuple(found.start() for found in _NOT_A_BREAK_RE.finditer(buffer))
+
+
+def _at(mark: Mark) -> tuple[int, int]:
+    """The 1-based line and column of ``mark`` as an editor counts them (:data:`_NOT_A_BREAK`)."""
+    line, column = mark.line + 1, mark.column + 1
+    if mark.buffer is None or not (odd := _not_breaks(mark.buffer)):
+        return line, column
+    line -= bisect.bisect_left(odd, mark.pointer)
+    start = max(mark.buffer.rfind("\n", 0, mark.pointer), mark.buffer.rfind("\r", 0, mark.pointer)) + 1
+    return line, mark.pointer - start + 1
+
+
+def _not_a_break_before(mark: Mark) -> str:
+    """What to say of the last :data:`_NOT_A_BREAK` character up to ``mark``'s line (as an editor counts lines), else
+    ``""``: PyYAML read its line as two (a comment's rest as a key), which its error may be about, lines later."""
+    if mark.buffer is None or not (odd := _not_breaks(mark.buffer)):
+        return ""
+    ends = [i for i in (mark.buffer.find("\n", mark.pointer), mark.buffer.find("\r", mark.pointer)) if i >= 0]
+    before = bisect.bisect_left(odd, min(ends, default=len(mark.buffer)))
+    if before == 0:
+        return ""
+    where = odd[before - 1]
+    line_start = max(mark.buffer.rfind("\n", 0, where), mark.buffer.rfind("\r", 0, where)) + 1
+    marks_line = max(mark.buffer.rfind("\n", 0, mark.pointer), mark.buffer.rfind("\r", 0, mark.pointer)) + 1
+    if "#" not in mark.buffer[line_start:where] and where < marks_line:
+        return ""  # neither in a comment (whose rest PyYAML reads as YAML) nor on the error's line: in a value
+    line = len(re.findall(r"\r\n|\r|\n", mark.buffer[:where])) + 1
+    char = mark.buffer[where]
+    return (
+        f"; line {line} has a U+{ord(char):04X} ({_NOT_A_BREAK[char]}), which YAML 1.1 (this reader) takes for a line"
+        " break: remove it"
+    )
 
 
 def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], message: str) -> ConfigError:
@@ -127,7 +192,7 @@ def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], mess
 def _read_file(shown: str) -> tuple[Node, Any] | None:
     """The YAML tree and data of the file at ``shown`` (for a problem found beside validating it), or ``None``."""
     try:
-        return _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
+        return _read_yaml(_read_bytes(shown).decode("utf-8-sig"), shown)
     except (OSError, UnicodeDecodeError, ConfigError):
         return None
 
@@ -152,7 +217,9 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
         return root, loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(path, None if mark is None else mark.line + 1, "", _yaml_problem(exc)) from None
+        if mark is None:
+            raise ConfigError(path, None, "", _yaml_problem(exc)) from None
+        raise ConfigError(path, _at(mark)[0], "", _yaml_problem(exc) + _not_a_break_before(mark)) from None
     except RecursionError:  # PyYAML composes and constructs recursively
         raise ConfigError(path, None, "", "invalid YAML: nested too deeply") from None
     finally:
@@ -179,7 +246,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     if "'\\t'" in problem:
         mark = exc.problem_mark  # after a key's colon, a comma or a dash, a tab is no indentation
         if mark is not None and mark.buffer and mark.buffer[mark.pointer - mark.column : mark.pointer].strip(" \t"):
-            return f"invalid YAML: a tab character (column {mark.column + 1}); YAML separates with spaces: use a space"
+            return f"invalid YAML: a tab character (column {_at(mark)[1]}); YAML separates with spaces: use a space"
         return "invalid YAML: a tab character; YAML indentation must use spaces"
     if exc.context and (inside := re.fullmatch(r"while \w+ an? (.+)", exc.context)):
         # where PyYAML noticed the problem (the error's line) is often past where to look: the bracket, quote or key
@@ -188,9 +255,10 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
         if opened and problem.startswith("expected <block end>, but found"):  # nothing left open: an indentation
             found = _FOUND.get(problem.partition("but found ")[2].strip("'"), "this line")
             part = _YAML_PARTS.get(inside[1], inside[1])
-            where = f"the {part} before it starts at line {opened.line + 1}, column {opened.column + 1}"
+            where = "the {} before it starts at line {}, column {}".format(part, *_at(opened))
             return f"invalid YAML: {found} at an indentation that fits no level ({where})"
-        at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
+        started = _at(opened)[0] if opened else None
+        at = f" that starts at line {started}" if opened and noticed and started != _at(noticed)[0] else ""
         return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
     if problem == "mapping values are not allowed here" and (mark := exc.problem_mark) is not None and mark.buffer:
         lines = mark.buffer.splitlines()[: mark.line + 1]  # a line indented past the one above: its continuation
@@ -242,6 +310,30 @@ def _unreadable(node: ScalarNode) -> str | None:
     return None
 
 
+_SURROGATE_PAIR: Final = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _paired(value: str) -> str:
+    """``value`` with each UTF-16 surrogate pair joined into its character. The reader refuses a surrogate in the
+    file's text, so any comes from a double-quoted escape: ``"\\ud83d\\ude42"``, as json.dumps writes 🙂, which YAML
+    1.2 (a superset of JSON, whose RFC 8259 says the pair is that character) means as JSON does. PyYAML decodes each
+    ``\\u`` escape alone: two lone surrogates, which no UTF-8 file, hash or request can hold (libyaml refuses both)."""
+    if _SURROGATE.search(value) is None:
+        return value
+    return _SURROGATE_PAIR.sub(lambda pair: pair[0].encode("utf-16-le", "surrogatepass").decode("utf-16-le"), value)
+
+
+def _half_a_character(value: str) -> str | None:
+    """Why ``value`` cannot be text (an escape of half a surrogate pair, alone), else None."""
+    if (lone := _SURROGATE.search(value)) is None:
+        return None
+    return (
+        f"the escape \\u{ord(lone[0]):04x} is half of a UTF-16 surrogate pair, which is no character alone: write the"
+        " character itself, or both halves (\\ud83d\\ude42), or \\U and its 8 hex digits (\\U0001f642)"
+    )
+
+
 def _written(node: Node, key: Any) -> str:
     """A mapping key as the file writes it (``yes``, ``~``), not as YAML reads it (True, None)."""
     return node.value if isinstance(node, ScalarNode) else str(key)
@@ -259,11 +351,14 @@ def _check_nodes(root: Node, path: str) -> None:
             continue
         seen_nodes.add(id(node))
         if isinstance(node, ScalarNode):
-            if (problem := _unreadable(node)) is not None:
+            node.value = _paired(node.value)
+            if (problem := _half_a_character(node.value) or _unreadable(node)) is not None:
                 found.append(ConfigError(path, _line(node), where, problem))
         elif isinstance(node, MappingNode):
             first_line: dict[tuple[type, Any], int] = {}
             for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):  # before the key is compared with the others
+                    key_node.value = _paired(key_node.value)
                 key = _key_value(key_node)
                 child = _join(where, _written(key_node, key))
                 if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":

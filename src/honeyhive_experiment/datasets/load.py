@@ -16,6 +16,7 @@ from honeyhive_experiment.datasets.jsonfile import load_json
 from honeyhive_experiment.datasets.jsonl import load_jsonl
 from honeyhive_experiment.datasets.records import Rows
 from honeyhive_experiment.errors import DatasetError
+from honeyhive_experiment.paths import not_a_file
 
 __all__ = ["SUPPORTED_SUFFIXES", "load_dataset_file"]
 
@@ -48,6 +49,8 @@ def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
             shown, None, None, f"unsupported dataset file type ({found}); use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     try:
+        if (kind := not_a_file(os.stat(shown).st_mode)) is not None:  # never opened: a FIFO's open waits for ever
+            raise DatasetError(shown, None, None, f"is {kind}: give a regular file")
         records = _LOADERS[suffix](shown)
     except OSError as exc:
         said = next(

@@ -22,7 +22,16 @@ from honeyhive_experiment.errors import DatasetError, did_you_mean
 from honeyhive_experiment.external import prefixed
 from honeyhive_experiment.paths import not_utf8
 
-__all__ = ["ALLOWED_RECORD_KEYS", "SHOWN", "Record", "Rows", "check_inputs", "check_record", "explicit_id"]
+__all__ = [
+    "ALLOWED_RECORD_KEYS",
+    "SHOWN",
+    "Record",
+    "Rows",
+    "check_inputs",
+    "check_record",
+    "explicit_id",
+    "not_json",
+]
 
 Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
@@ -188,6 +197,39 @@ def explicit_id(value: Mapping[str, Any]) -> str | None:
             raise ValueError("both 'id' and 'datapoint_id' are set; use one")
         explicit = prefixed(raw)
     return explicit
+
+
+def not_json(value: object) -> str | None:
+    """Where in ``value`` (a record given to ``evaluate()``) a number or a text is one JSON cannot carry, and why
+    (``['inputs']['q'] is nan: ...``); ``None`` when there is none. Python's json writes ``NaN`` and lone surrogates
+    (as ``\\ud800``), which the backend then refuses, losing the datapoint; a dataset file's reader refuses both."""
+    try:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode()
+        return None
+    except (TypeError, RecursionError):  # not JSON at all: its id's hashing says so, naming the key
+        return None
+    except ValueError:  # a number that is not finite, or text with half of a surrogate pair (UnicodeEncodeError)
+        pass
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"{where} is {item!r}: a JSON number must be finite"
+        if isinstance(item, str) and (half := _SURROGATE.search(item)) is not None:
+            what = f"{where} has" if where else "has"
+            return f"{what} half of a surrogate pair alone (U+{ord(half[0]):04X}): JSON text must be UTF-8"
+        if isinstance(item, Mapping):
+            for key, inner in reversed(list(item.items())):  # a UserDict has no reversed()
+                if isinstance(key, str) and (half := _SURROGATE.search(key)) is not None:
+                    said = f"the key {key!r} of {where or 'the record'}"
+                    return f"{said} has half of a surrogate pair alone (U+{ord(half[0]):04X}): JSON text must be UTF-8"
+                stack.append((f"{where}[{key!r}]", inner))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{where}[{index}]", inner) for index, inner in reversed(list(enumerate(item))))
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 SHOWN = 20
