@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import secrets
-import stat
 import sys
 import tempfile
 import threading
@@ -35,7 +34,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TextIO, get_args
 
-from honeyhive_experiment.paths import ThroughALink, open_beneath, relative
+from honeyhive_experiment.paths import ThroughALink, not_a_file, open_beneath, relative
 
 if TYPE_CHECKING:
     from honeyhive_experiment.report.redact import Redactor
@@ -403,10 +402,10 @@ def a_pipe(path: Path) -> str | None:
     there, nor opened to be tried, since opening a FIFO waits for a reader (forever, signals too), and a reader
     waiting for the report would take the try's end of file for it."""
     try:
-        mode = path.stat().st_mode
+        kind = not_a_file(path.stat().st_mode)
     except OSError:
         return None
-    return "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else None
+    return None if kind == "a device" else kind  # /dev/null is written into
 
 
 def unwritable(what: str, path: Path, *, folder: bool = False, named: Callable[[Path], str] = os.fspath) -> str | None:
