@@ -162,3 +162,35 @@ def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
     with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as gh:
         gh.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF, base_ref="main")
         yield World(quickstart, backend, gh, tmp_path)
+
+
+COMMENT_START = "----- the comment that would be posted -----"
+"""The line a dry run's action step prints before the comment it would post."""
+
+
+def dry_run_outputs(
+    repo: Path, capsys: pytest.CaptureFixture[str], *, api_key: str, github_token: str, environ: Mapping[str, str]
+) -> tuple[int, dict[str, str]]:
+    """A dry run of the action, in this process, on ``repo`` for the fake runner's pull request (its step's
+    environment with ``environ`` added; the action's keys ``api_key`` and ``github_token``): its exit code, and what
+    it wrote where a reader sees it: the log, the comment it would post, the job summary and report.json."""
+    from honeyhive_experiment.paths import REPORT_PATH
+    from tests.fakes.actions_runner import Step, pull_request
+    from tests.fakes.github_server import FakeGitHub
+
+    step = Step(repo.parent / "step", pull_request())
+    inputs = {"api-key": api_key, "github-token": github_token, "dry-run": "true"}
+    with (
+        LocalBackend(":memory:", api_key) as backend,
+        FakeGitHub(token=github_token, repository=REPOSITORY) as github,
+    ):
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
+        env = step.env(repo, {**inputs, "server-url": backend.url}, api_url=github.api_url)
+        code = main(["action"], environ={**env, **environ})
+    printed = capsys.readouterr()
+    return code, {
+        "log": printed.out + printed.err,
+        "comment": printed.out.split(COMMENT_START, 1)[1] if COMMENT_START in printed.out else "",
+        "summary": step.summary(),
+        "report.json": (repo / REPORT_PATH).read_text(encoding="utf-8"),
+    }

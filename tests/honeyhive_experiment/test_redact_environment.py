@@ -16,11 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment.cli import main
-from honeyhive_experiment.paths import REPORT_PATH
-from honeyhive_local import LocalBackend
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
-from tests.fakes.github_server import FakeGitHub
+from tests.action_world import dry_run_outputs
 from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
@@ -73,7 +69,6 @@ def answer(datapoint):
         print(line)
     return {{"answer": "no topic here", **NESTED, "shown": SHOWN, "others": OTHERS}}
 """
-COMMENT_START = "----- the comment that would be posted -----"
 
 
 @pytest.fixture
@@ -95,25 +90,11 @@ def unwanted() -> list[str]:
 def test_commonly_named_secrets_and_nested_secret_values_reach_no_output(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    step = Step(repo.parent / "step", pull_request())
-    inputs = {"api-key": API_KEY, "github-token": GITHUB_TOKEN, "dry-run": "true"}
-    with (
-        LocalBackend(":memory:", API_KEY) as backend,
-        FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
-    ):
-        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
-        env = step.env(repo, {**inputs, "server-url": backend.url}, api_url=github.api_url)
-        code = main(["action"], environ={**env, **SECRET_VARIABLES, **OTHER_VARIABLES})
-    printed = capsys.readouterr()
-    log = printed.out + printed.err
+    environ = {**SECRET_VARIABLES, **OTHER_VARIABLES}
+    code, outputs = dry_run_outputs(repo, capsys, api_key=API_KEY, github_token=GITHUB_TOKEN, environ=environ)
+    log = outputs["log"]
     assert code == 1, log  # the datapoints fail: the run was judged, and reported
-    assert COMMENT_START in printed.out
-    outputs = {
-        "log": log,
-        "comment": printed.out.split(COMMENT_START, 1)[1],
-        "summary": step.summary(),
-        "report.json": (repo / REPORT_PATH).read_text(encoding="utf-8"),
-    }
+    assert outputs["comment"], log
     assert json.loads(outputs["report.json"])["datapoints"]["failed"], "no outputs previewed: the test shows nothing"
     found = {name: [piece for piece in unwanted() if piece in text] for name, text in outputs.items()}
     assert found == {name: [] for name in outputs}

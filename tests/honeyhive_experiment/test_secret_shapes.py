@@ -15,11 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment.cli import main
-from honeyhive_experiment.paths import REPORT_PATH
-from honeyhive_local import LocalBackend
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
-from tests.fakes.github_server import FakeGitHub
+from tests.action_world import dry_run_outputs
 from tests.honeyhive_experiment.report.scenarios import encodings, recognisable
 from tests.quickstart import copy_quickstart
 
@@ -29,7 +25,6 @@ API_KEY = 'hh-e2e/Kq8+Zr4=Wm9"Tp2Lx7Vb3'  # characters that every encoding escap
 GITHUB_TOKEN = "ghs_Rk7Qm2Xz9Wp4Ln8Tc3Vb6Hy1Jd5Fs0Ga2Ke"
 RUNTIME_TOKEN = "eyJ0eXAiOiJKV1QifQ.eyJzY3AiOiJBY3Rpb25zLlJlc3VsdHMifQ.c2lnbmF0dXJlLW9mLXRoZS1ydW5uZXI"
 DB_PASSWORD = "Tr0ub4dor&3/horse+staple"  # in the step's env: a secret by its name alone
-COMMENT_START = "----- the comment that would be posted -----"
 
 FORMS = {
     f"{who} {shape}": form
@@ -77,25 +72,11 @@ def unwanted() -> list[str]:
 
 
 def test_secrets_in_other_shapes_reach_no_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    step = Step(repo.parent / "step", pull_request())
-    inputs = {"api-key": API_KEY, "github-token": GITHUB_TOKEN, "dry-run": "true"}
-    with (
-        LocalBackend(":memory:", API_KEY) as backend,
-        FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
-    ):
-        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
-        env = step.env(repo, {**inputs, "server-url": backend.url}, api_url=github.api_url)
-        code = main(["action"], environ={**env, "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN, "DB_PASSWORD": DB_PASSWORD})
-    printed = capsys.readouterr()
-    log = printed.out + printed.err
+    environ = {"ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN, "DB_PASSWORD": DB_PASSWORD}
+    code, outputs = dry_run_outputs(repo, capsys, api_key=API_KEY, github_token=GITHUB_TOKEN, environ=environ)
+    log = outputs["log"]
     assert code == 1, log  # the datapoints fail: the run was judged, and reported
-    assert COMMENT_START in printed.out
-    outputs = {
-        "log": log,
-        "comment": printed.out.split(COMMENT_START, 1)[1],
-        "summary": step.summary(),
-        "report.json": (repo / REPORT_PATH).read_text(encoding="utf-8"),
-    }
+    assert outputs["comment"], log
     report = json.loads(outputs["report.json"])
     assert report["datapoints"]["failed"], "no outputs were previewed: the test would show nothing"
     assert report["datapoints"]["errored"], "no error was reported: the test would show nothing"
