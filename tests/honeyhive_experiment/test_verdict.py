@@ -1692,8 +1692,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     # evaluators' names, applied its direction to nothing, and a latency that doubled under max_worse_pct: 10 passed
     # as "better" (audit 46a): a key that names no metric either run recorded fails, with the closest recorded name
     (
-        "a metrics: key no run recorded fails, naming the closest name this run recorded",
-        lambda: judge(summary(), presentation={"acuracy": LOWER}),
+        "a metrics: key no run recorded fails, naming the closest name this run recorded; the others are judged on",
+        lambda: judge(summary(), presentation={"accuracy": MetricConfig(format=".3f"), "acuracy": LOWER}),
         Verdict.FAIL,
         (
             "metrics.acuracy (direction) applies to no metric: no evaluator and no span recorded it in this run,"
@@ -1766,12 +1766,19 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
-        "a metrics: key whose evaluator raised on every datapoint is said as its error",
+        "a metrics: key whose evaluator raised is said as its error; the others are judged on",
         lambda: decide(
-            summary(metrics={}), None, presentation={"tone_latency": LOWER}, facts=Facts(errors=TONE_EVERYWHERE)
+            summary(),
+            None,
+            presentation={"tone_latency": LOWER, "acuracy": LOWER},
+            facts=Facts(errors=TONE_EVERYWHERE),
         ),
         Verdict.FAIL,
-        ("evaluator tone raised on every datapoint (12 of 12): KeyError: 'answer'",),
+        (
+            "evaluator tone raised on every datapoint (12 of 12): KeyError: 'answer'",
+            "metrics.acuracy (direction) applies to no metric: no evaluator and no span recorded it in this run,"
+            " which recorded accuracy: did you mean that?",
+        ),
         (),
     ),
     (
@@ -1782,10 +1789,18 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
-        "a metrics: key whose evaluator returned None on every datapoint is said as its warning",
-        lambda: decide(summary(), None, presentation={"tone_latency": LOWER}, facts=Facts(none_everywhere=("tone",))),
-        Verdict.NEUTRAL,
-        ("no baseline run to compare with yet",),
+        "a metrics: key whose evaluator returned None on every datapoint is said as its warning; the others are judged",
+        lambda: decide(
+            summary(),
+            None,
+            presentation={"tone_latency": LOWER, "acuracy": LOWER},
+            facts=Facts(none_everywhere=("tone",)),
+        ),
+        Verdict.FAIL,
+        (
+            "metrics.acuracy (direction) applies to no metric: no evaluator and no span recorded it in this run,"
+            " which recorded accuracy: did you mean that?",
+        ),
         (),
     ),
     # the backend pairs metrics on (metric_name, event_name), the event named after the function: a renamed function
