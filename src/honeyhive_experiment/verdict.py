@@ -763,8 +763,8 @@ def unmatched_presentation(
     such a key. Never a metric with a passing range or a gate (``judged``: its missing values are a reason already,
     :func:`broken`, with the same "did you mean"), a built-in efficiency metric (refused without ``instrument:``,
     lower-is-better by default), nor one whose evaluator raised (on any datapoint) or returned None on every one in
-    this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`, :func:`returned_none`); nor
-    any when the runs recorded no metric at all (every datapoint crashed: said as such)."""
+    this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`,
+    :func:`returned_none`); nor any when the runs recorded no metric at all (every datapoint crashed: said as such)."""
     runs = [result] if baseline is None else [result, baseline]
     deltas = comparison.metrics if comparison is not None else ()
     names = [*(d.metric_name for run in runs for d in run.metrics.details), *(d.metric_name for d in deltas)]
