@@ -16,8 +16,10 @@
      bound of 1 or more on a metric the report shows as a percentage whose aggregate lies between 0 and 1 (a
      boolean metric's pass rate, or a percentage format on values between 0 and 1: :func:`unreachable_gate`; with
      trials a boolean metric is told by the values the evaluators returned, :func:`boolean_metrics`);
-     and a gate the comparison never paired: both runs have the metric, but on events
-     of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
+     a gate the comparison never paired: both runs have the metric, but on events
+     of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``;
+     and a ``metrics:`` key that names no metric either run recorded (a misspelt dict key: its direction and format
+     apply to nothing, :func:`unmatched_presentation`).
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so). Those that failed a passing
      range and those whose function errored are said apart, the errors by exception and line, with their rows.
@@ -115,6 +117,7 @@ __all__ = [
     "string_values",
     "unchecked",
     "unchecked_metrics",
+    "unmatched_presentation",
     "unreachable_gate",
     "unrecorded",
 ]
@@ -743,6 +746,44 @@ def _unreachable_gates(
     return found
 
 
+def unmatched_presentation(
+    result: ExperimentResultSummary,
+    presentation: Mapping[str, MetricConfig],
+    facts: Facts,
+    comparison: RunComparisonResult | None = None,
+    baseline: ExperimentResultSummary | None = None,
+    judged: Container[str] = (),
+) -> list[str]:
+    """Each key of the experiment file's ``metrics:`` (``presentation``) that names no metric this run or its
+    baseline recorded (``result``'s, ``baseline``'s or ``comparison``'s metric names, or one of this run's outcomes,
+    a string's too: ``facts.produced``), with the closest name they recorded: a misspelt key (``perf_latncy``)
+    applies its direction and format to nothing, and the metric it was meant for is judged without them (a latency
+    that doubled, higher-is-better, "better"; a percentage gate that can never be crossed, never said). A run checks
+    the keys against the evaluators' names alone (``name_<anything>`` for a dict's), so only the recorded names tell
+    such a key. Never a metric with a passing range or a gate (``judged``: its missing values are a reason already,
+    :func:`broken`, with the same "did you mean"), a built-in efficiency metric (refused without ``instrument:``,
+    lower-is-better by default), nor one whose evaluator raised (on any datapoint) or returned None on every one in
+    this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`,
+    :func:`returned_none`); nor any when the runs recorded no metric at all (every datapoint crashed: said as such)."""
+    runs = [result] if baseline is None else [result, baseline]
+    deltas = comparison.metrics if comparison is not None else ()
+    names = [*(d.metric_name for run in runs for d in run.metrics.details), *(d.metric_name for d in deltas)]
+    recorded = list(dict.fromkeys([*names, *facts.produced]))
+    if not recorded:  # nothing ran (every datapoint crashed) or no evaluator gave a metric: no name to tell a typo by
+        return []
+    where = "this run" if baseline is None and comparison is None else "this run or its baseline"
+    found: list[str] = []
+    for metric, shown in presentation.items():
+        if metric in recorded or metric in judged or metric in EFFICIENCY_METRICS:
+            continue
+        if producer(metric, facts.errors) is not None or producer(metric, facts.none_everywhere) is not None:
+            continue
+        what = ", ".join(name for name in MetricConfig.model_fields if name in shown.model_fields_set)
+        said = f"metrics.{metric} ({what})" if what else f"metrics.{metric}"  # what it sets, if anything
+        found.append(f"{said} applies to no metric" + _closest(metric, recorded, where))
+    return found
+
+
 def _boolean(result: ExperimentResultSummary, metric: str, booleans: Container[str]) -> bool:
     """Whether ``metric`` is boolean: one of ``booleans``, or its values in ``result`` are booleans."""
     return metric in booleans or any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric)
@@ -1296,12 +1337,18 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, none_everyw
         return ": its evaluator returned nothing for them"
     if (who := producer(metric, none_everywhere)) is not None:
         return f": {_forgot(who)}"
+    return _closest(metric, recorded)
+
+
+def _closest(metric: str, recorded: Sequence[str], where: str = "this run") -> str:
+    """That no evaluator and no span recorded ``metric`` in ``where`` (a run, or both), in words after a reason, with
+    the closest name of those it ``recorded`` (else the first ten of them): a misspelt name's "did you mean"."""
     if not recorded:
-        return ": no evaluator and no span recorded it, nor any other metric, in this run"
+        return f": no evaluator and no span recorded it, nor any other metric, in {where}"
     close = difflib.get_close_matches(metric, recorded)  # the closest first
     shown = ", ".join(recorded[:10]) + (", ..." if len(recorded) > 10 else "")
     said = f" {close[0]}: did you mean that?" if close else f": {shown}"
-    return f": no evaluator and no span recorded it in this run, which recorded{said}"
+    return f": no evaluator and no span recorded it in {where}, which recorded{said}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1327,6 +1374,10 @@ class Facts:
     """The dataset rows the backend never recorded, each with its error (:func:`unrecorded`): never judged."""
     lost_trials: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """With trials, the datapoints the backend lost some trials of (:func:`lost_trials`): judged on the others."""
+    produced: Collection[str] = ()
+    """Every metric name this run's outcomes hold a value for (a number, a bool or a string, which the backend's
+    summary leaves out): with the summaries', the names an experiment file's ``metrics:`` key may give
+    (:func:`unmatched_presentation`)."""
 
 
 def facts(
@@ -1348,6 +1399,7 @@ def facts(
         booleans=boolean_metrics(outcomes, gates),
         unrecorded=unrecorded(outcomes),
         lost_trials=lost_trials(outcomes),
+        produced=tuple(dict.fromkeys(name for outcome in outcomes for name in outcome.metrics)),
     )
 
 
@@ -1475,6 +1527,7 @@ def decide(
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
     reasons, warnings = broken(result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors)
+    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, [*ranged, *gates]))
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))

@@ -437,3 +437,71 @@ def test_max_degraded_on_shared_datapoints_none_has_in_both_runs_fails(
     quality = run.metric("quality")
     assert (quality["paired"], quality["shared"], quality["degraded_count"]) == (0, 2, 0)
     assert quality["gate_failed"] == "failed its gate (at most 0 datapoints worse)"
+
+
+TIMED = """
+import json
+import pathlib
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def answer(datapoint):
+    return {"number": datapoint["inputs"]["number"]}
+
+
+def perf(outputs, inputs, ground_truth=None):  # a dict of metrics, perf_latency and perf_tokens, and a string
+    return {"latency": json.loads(STATE.read_text(encoding="utf-8"))["latency"], "tokens": 3, "note": "cached"}
+"""
+
+
+def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``metrics: {perf_latncy: {direction: lower}}`` for a dict evaluator's ``perf_latency`` passed the run's check
+    (any ``perf_<key>`` may be a dict's), applied to nothing, and a latency that doubled under ``max_worse_pct: 10``
+    passed, exit 0, its row "better (p = 0.002)" (audit 46a). The key names no metric either run recorded: the
+    check fails, naming it and the one it may mean. Spelt right, the same change fails its gate, and no change
+    passes, a metrics: key on the dict's string (``perf_note``) too: no false red."""
+    root = tmp_path_factory.mktemp("timed") / "bot"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "timed_bot.py").write_text(TIMED, encoding="utf-8")
+    rows = [{"inputs": {"number": i}} for i in range(10)]
+    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    config = (
+        "name: timed\nfunction: timed_bot:answer\ndataset: {path: questions.jsonl}\nevaluators: [timed_bot:perf]\n"
+        "gate: {perf_latency: {max_worse_pct: 10}}\n"
+    )
+
+    def configure(metrics: str) -> None:
+        (root / ".honeyhive" / "experiment.yml").write_text(config + metrics, encoding="utf-8")
+
+    def latency(value: int) -> None:
+        (root / "state.json").write_text(json.dumps({"latency": value}), encoding="utf-8")
+
+    configure("metrics: {perf_note: {label: Note}}\n")
+    latency(100)
+    init_repository(root, "a bot whose evaluator times it")
+    bot = Bot(root, baseline="")
+    try:
+        first = bot.run(baseline=False)
+        assert first.code == 0, first.out
+        baseline = ("--baseline", first.report["run"]["id"])
+        latency(200)
+        configure("metrics: {perf_latncy: {direction: lower}, perf_note: {label: Note}}\n")
+        typo = bot.run(*baseline, baseline=False)
+        configure("metrics: {perf_latency: {direction: lower}, perf_note: {label: Note}}\n")
+        right = bot.run(*baseline, baseline=False)
+        latency(100)
+        same = bot.run(*baseline, baseline=False)
+    finally:
+        sys.modules.pop("timed_bot", None)
+    reason = (
+        "metrics.perf_latncy (direction) applies to no metric: no evaluator and no span recorded it in this run or its"
+        " baseline, which recorded perf_latency: did you mean that?"
+    )
+    assert (typo.code, typo.report["verdict"], typo.report["reasons"]) == (1, "fail", [reason]), typo.out
+    assert reason in typo.terminal
+    assert right.code == 1, right.out
+    assert right.report["gates_hit"] == ["perf_latency"]
+    assert right.report["reasons"][0].startswith("perf_latency got worse by 100.0% (gate: at most 10%)")
+    assert (same.code, same.report["verdict"], same.report["reasons"]) == (0, "pass", ["every datapoint passed"])

@@ -812,6 +812,7 @@ PERCENT_GATE = (
     " between 0 and 1, whose aggregate lies between 0 and 1 too (85% is 0.85), so this gate never fails; for 5 pp"
     " (percentage points, as the report shows its change) write max_drop: 0.05"
 )
+TONE_EVERYWHERE = {"tone": EvaluatorErrors(12, "KeyError: 'answer'", 12)}
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
 CRASHED = {  # the function's errors as crashes() groups them: three rows of a file, and a timeout of a row without one
     "KeyError at app.py:61": ("'price_table'", {"EXT-0": "q.jsonl:1", "EXT-1": "q.jsonl:2", "EXT-5": "q.jsonl:6"}),
@@ -1684,6 +1685,121 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
             " recorded it, nor any other metric, in this run",
+        ),
+        (),
+    ),
+    # a misspelt metrics: key (perf_latncy for a dict evaluator's perf_latency) passed the run's check on the
+    # evaluators' names, applied its direction to nothing, and a latency that doubled under max_worse_pct: 10 passed
+    # as "better" (audit 46a): a key that names no metric either run recorded fails, with the closest recorded name
+    (
+        "a metrics: key no run recorded fails, naming the closest name this run recorded; the others are judged on",
+        lambda: judge(summary(), presentation={"accuracy": MetricConfig(format=".3f"), "acuracy": LOWER}),
+        Verdict.FAIL,
+        (
+            "metrics.acuracy (direction) applies to no metric: no evaluator and no span recorded it in this run,"
+            " which recorded accuracy: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "a metrics: key neither run recorded fails, naming what it sets and both runs",
+        lambda: judge(
+            summary(),
+            comparison(delta()),
+            presentation={"acuracy": MetricConfig(direction=Direction.LOWER, format=".0%")},
+        ),
+        Verdict.FAIL,
+        (
+            "metrics.acuracy (direction, format) applies to no metric: no evaluator and no span recorded it in this"
+            " run or its baseline, which recorded accuracy: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "a metrics: key that sets nothing, with no metric recorded like it, lists what this run recorded",
+        lambda: judge(summary(metrics={"tone": IDS, "accuracy": IDS}), presentation={"latency": MetricConfig()}),
+        Verdict.FAIL,
+        (
+            "metrics.latency applies to no metric: no evaluator and no span recorded it in this run, which recorded:"
+            " tone, accuracy",
+        ),
+        (),
+    ),
+    (
+        "a metrics: key only the baseline recorded is a metric",
+        lambda: judge(
+            summary(), comparison(delta()), presentation={"tone": LOWER}, baseline=summary(metrics={"tone": IDS})
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a metrics: key only the comparison's rows name is a metric",
+        lambda: judge(summary(), comparison(delta(), only("old", "tone")), presentation={"tone": LOWER}),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a metrics: key only this run's outcomes hold (a string, which the summary leaves out) is a metric",
+        lambda: decide(summary(), None, presentation={"verdict": LOWER}, facts=Facts(produced=("verdict",))),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a metrics: key on a built-in efficiency metric nothing recorded is said elsewhere",
+        lambda: judge(summary(), presentation={"input_tokens": LOWER}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a metrics: key with a passing range and no value is said once, as a missing value",
+        lambda: judge(summary(), ranged=["acuracy"], presentation={"acuracy": LOWER}),
+        Verdict.FAIL,
+        (
+            "acuracy has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and no"
+            " span recorded it in this run, which recorded accuracy: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "a metrics: key whose evaluator raised is said as its error; the others are judged on",
+        lambda: decide(
+            summary(),
+            None,
+            presentation={"tone_latency": LOWER, "acuracy": LOWER},
+            facts=Facts(errors=TONE_EVERYWHERE),
+        ),
+        Verdict.FAIL,
+        (
+            "evaluator tone raised on every datapoint (12 of 12): KeyError: 'answer'",
+            "metrics.acuracy (direction) applies to no metric: no evaluator and no span recorded it in this run,"
+            " which recorded accuracy: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "a metrics: key is not judged by runs that recorded no metric at all (every datapoint crashed)",
+        lambda: judge(summary(IDS[1:], IDS[:1], metrics={}), presentation={"acuracy": LOWER}),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (),
+    ),
+    (
+        "a metrics: key whose evaluator returned None on every datapoint is said as its warning; the others are judged",
+        lambda: decide(
+            summary(),
+            None,
+            presentation={"tone_latency": LOWER, "acuracy": LOWER},
+            facts=Facts(none_everywhere=("tone",)),
+        ),
+        Verdict.FAIL,
+        (
+            "metrics.acuracy (direction) applies to no metric: no evaluator and no span recorded it in this run,"
+            " which recorded accuracy: did you mean that?",
         ),
         (),
     ),
@@ -4074,6 +4190,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         booleans={"h"},
         unrecorded=lost,
         lost_trials=some,
+        produced=("r", "b", "g", "h"),  # every name an outcome holds, a string's too, once, in order
     )
     # without gates nor places (evaluate()'s): the ranged metrics alone judged; the crash shown by its id
     assert facts(iter(outcomes), iter(["r"])) == Facts(
@@ -4085,6 +4202,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         booleans=set(),
         unrecorded=lost,
         lost_trials=some,
+        produced=("r", "b", "g", "h"),  # every name an outcome holds, a string's too, once, in order
     )
     assert facts([]) == Facts(booleans=set())
 
