@@ -32,6 +32,7 @@ results or warnings.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -283,7 +284,6 @@ class CommentPublisher:
         self.repository = repository
         self._token = token
         self._fork_token = fork_token
-        self._login: str | None = None  # the token's account, once known
         self._warned = warned if warned is not None else set()
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
@@ -399,7 +399,7 @@ class CommentPublisher:
             marked = [comment for comment in comments if wanted in (comment.body or "")]
             if not marked:
                 continue
-            own = self._account().lower()
+            own = self._account.lower()
             for comment in marked:
                 author = comment.user.login if comment.user is not None else None
                 if author is not None and author.lower() == own:
@@ -433,19 +433,15 @@ class CommentPublisher:
             "Ignoring %s this experiment's marker: only comments written by %s (the GitHub token's account) are"
             " edited. %s",
             which,
-            self._login,
+            self._account,
             named,
         )
 
+    @functools.cached_property
     def _account(self) -> str:
         """The account the token comments as (asked once, when first needed): a personal access token's user (``GET
         /user``); an installation token's app's bot (GraphQL's ``viewer``: the token is refused ``GET /user``).
-        :class:`_Unidentified` when GitHub does not say: nothing is assumed."""
-        if self._login is None:
-            self._login = self._ask_account()
-        return self._login
-
-    def _ask_account(self) -> str:
+        :class:`_Unidentified` when GitHub does not say (asked again next time): nothing is assumed."""
         try:
             user: object = self._github.get_user().login  # a personal access token: its user
         except GithubException as exc:
