@@ -81,7 +81,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, run_id_as_named
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -324,13 +324,22 @@ def _unjudged(runs: Collection[ExperimentRun]) -> str:
     return shown + (f" and {len(runs) - SHOWN} more" if len(runs) > SHOWN else "")
 
 
+def not_completed(run: ExperimentRun) -> Literal["running", "stopped"] | None:
+    """How ``run`` has not completed: ``"running"`` (pending or running: it may yet), ``"stopped"`` (cancelled or
+    failed before it did); ``None`` when it completed, or the backend gives no status. What it holds is part of its
+    datapoints at most until it completes: neither a baseline (:func:`unfinished`) nor a result to judge."""
+    if run.status is None or run.status == ExperimentRunStatus.COMPLETED:
+        return None
+    running = run.status in (ExperimentRunStatus.PENDING, ExperimentRunStatus.RUNNING)
+    return "running" if running else "stopped"
+
+
 def unfinished(run: ExperimentRun, recorded: Callable[[], int]) -> str | None:
     """Why ``run``, named as the baseline by its id, is not one: its status is not ``completed`` (``None``: it is, or
     the backend gives none), so it holds part of its datapoints at most, and a comparison with it would judge a run
     on those alone. ``recorded()``: how many of its sessions (one per datapoint and trial) the backend holds a
     function span of, asked only then; said against ``metadata.datapoint_count`` and ``configuration.trials``."""
-    status = run.status
-    if status is None or status == ExperimentRunStatus.COMPLETED:
+    if (how := not_completed(run)) is None:
         return None
     done, count, trials = recorded(), run.datapoint_count, run.configuration.get("trials")
     if isinstance(trials, int) and not isinstance(trials, bool) and trials > 1:  # a session per datapoint and trial
@@ -340,10 +349,10 @@ def unfinished(run: ExperimentRun, recorded: Callable[[], int]) -> str | None:
         held = f"{done} of its {_counted(count, 'datapoint')}"
     else:
         held = _counted(done, "datapoint")
-    if status in (ExperimentRunStatus.PENDING, ExperimentRunStatus.RUNNING):
-        state, then = f"is still {status}", "wait until it completes, or name"
+    if how == "running":
+        state, then = f"is still {run.status}", "wait until it completes, or name"
     else:
-        state, then = f"is {status}", "name"
+        state, then = f"is {run.status}", "name"
     return (
         f"baseline run {run.run_id} {state}, not completed: it recorded {held}, and compared with it this run would be"
         f" judged on those alone (a regression on the others would pass unseen); {then} a completed run, or a commit"

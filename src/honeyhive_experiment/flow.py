@@ -43,6 +43,7 @@ from honeyhive_experiment.baseline import (
     choose_baseline,
     completed_runs,
     is_dirty,
+    not_completed,
     other_files,
     same_origin,
 )
@@ -1248,13 +1249,13 @@ def _unfinished(run: ExperimentRun, again: str) -> str | None:
     """Why ``run`` is not judged, and what to do (``again``: once it completes), when it is not ``completed``: what
     it holds is part of its datapoints at most, and judged it would read as the run's result. ``None`` when it is
     completed (or the backend gives no status)."""
-    status = run.status
-    if status is None or status == ExperimentRunStatus.COMPLETED:
+    how = not_completed(run)  # what completed_runs, the baseline rules' runs, are too
+    if how is None:
         return None
-    if status in (ExperimentRunStatus.PENDING, ExperimentRunStatus.RUNNING):
-        return f"run {run.run_id} is still {status}, not completed: wait until it completes, then {again}"
+    if how == "running":
+        return f"run {run.run_id} is still {run.status}, not completed: wait until it completes, then {again}"
     stopped = "it stopped before every datapoint was recorded, so it has no verdict"
-    return f"run {run.run_id} is {status}, not completed: {stopped}; re-run the experiment"
+    return f"run {run.run_id} is {run.status}, not completed: {stopped}; re-run the experiment"
 
 
 def _judge_recorded(
@@ -1393,7 +1394,7 @@ def _latest_run(job: Job) -> str:
     for raw in job.client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
         if run.name == experiment and same_origin(run, config_file, job.settings.ci.repository):
-            if _unfinished(run, "") is None:
+            if not_completed(run) is None:
                 if unfinished is not None:
                     shown = f"run {unfinished.run_id} is {unfinished.status}, not completed"
                     log.warning("viewing run %s, the newest completed run of %s: %s", run.run_id, config_file, shown)
