@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import io
 import itertools
 import logging
 import os
@@ -140,8 +141,8 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     """From now on, what this process writes to its standard output and error reaches the log redacted and issuing no
     workflow command (:func:`neutralise`), whoever writes it and how: Python's streams, ``sys.stdout.buffer``,
     ``os.write(1, …)``, a subprocess, a thread the user's code started; but the lines :func:`issue` prints. Inside
-    GitHub Actions, the CLI puts it up before the user's code is imported, for the rest of the process; a line of
-    ours goes first on each descriptor (:data:`_FIRST`), so the user's code never writes a stream's first bytes.
+    GitHub Actions, the CLI puts it up before the user's code is imported, for the rest of the process; a stream
+    whose first bytes would be no printable text (a byte-order mark) starts with a line of ours (:data:`_FIRST`).
 
     Descriptors 1 and 2 are pointed at pipes that threads copy to where they pointed (the runner's log); :func:`issue`
     puts a mark in standard output's pipe that only this process knows, and its line is passed on in its place (a
@@ -155,9 +156,6 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     global _fenced, _pumps
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    for fd in (1, 2):
-        with suppress(OSError):  # a closed or full one: the pump says nothing either
-            os.write(fd, _FIRST)
     pumps = _Pump(1, redactor), _Pump(2, redactor)
     _fenced, _pumps = pumps[0], pumps
 
@@ -189,13 +187,29 @@ def fence(redactor: Redactor) -> Callable[[], None]:
 _FENCE_DRAIN: Final = 5.0
 _FIRST: Final = (
     _command("debug", "honeyhive-experiment: the output of the code it runs issues no workflow command") + "\n"
-).encode()
-"""What :func:`fence` writes to each descriptor first, so that the first bytes of a step's standard output and error
-are never the user's code's: the runner reads each through a .NET reader that takes a byte-order mark at the stream's
-start for the encoding of the rest, and swallows it. The user's UTF-8 mark made its next line a command (the mark hid
-the ``::`` from :func:`neutralise`), a UTF-16 or UTF-32 one its commands in that encoding commands and ours garbage.
-A ``::debug::`` line: shown only with debug logging; more than two bytes in one write, under ``PIPE_BUF``: the reader
-looks for a mark in its first read of two bytes or more."""
+)
+"""What a fenced stream starts with when its first character would be no printable text (:class:`_Log`): the runner
+reads each of a step's streams through a .NET reader that takes a byte-order mark at the stream's start for the
+encoding of the rest, and swallows it. The user's UTF-8 mark made its next line a command (the mark hid the ``::``
+from :func:`neutralise`), a UTF-16 or UTF-32 one its commands in that encoding commands and ours garbage. A
+``::debug::`` line, shown only with debug logging. Only then: on every stream it was the first line of ``runs --json``
+too, which no JSON reader took."""
+
+
+class _Log(io.TextIOWrapper):
+    """Where a pump passes text on (the runner's log): a stream whose first character is no printable text (a
+    byte-order mark, or bytes that are no UTF-8, kept as they were) gets :data:`_FIRST` before it."""
+
+    started = False
+
+    def write(self, text: str) -> int:
+        if not self.started and text:
+            self.started = True
+            if not (text[0].isprintable() or text[0] in "\t\n\r"):
+                super().write(_FIRST)
+        return super().write(text)
+
+
 _fenced: _Pump | None = None  # standard output's pump while the fence holds
 _pumps: tuple[_Pump, ...] = ()  # both, while it holds
 _issuing = threading.RLock()  # reentrant: a signal handler may log while the main thread issues
@@ -237,7 +251,7 @@ class _Pump:
         self.end: int | None = None  # the number of the mark fence's down() puts last: nothing after it is waited for
         self.ended = False  # that mark read
         self.passing = threading.RLock()  # the pump's thread, and down() for the lines it left
-        self.log = open(os.dup(fd), "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - the process's
+        self.log = _Log(open(os.dup(fd), "wb"), encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - the process's
         self.shown = RedactingStream(self.log, redactor, others=neutralise)  # the thread below is another's
         read, self.marks = os.pipe()
         os.dup2(self.marks, fd)
