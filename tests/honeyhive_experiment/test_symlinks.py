@@ -341,6 +341,35 @@ def test_a_link_the_users_code_makes_while_it_runs_is_not_written_through(
         assert (outputs["verdict"], outputs["report-path"]) == ("neutral", REPORT_PATH)  # the rest delivered
 
 
+def test_a_link_the_users_code_makes_in_a_shard_jobs_output_file_is_said_not_unexpected(
+    quickstart: Path, tmp_path: Path
+) -> None:
+    """A shard job (``mode: run``) whose user's module put a link in ``GITHUB_OUTPUT``'s place: its ``run-id`` output
+    was refused as ``unexpected ThroughALink: [Errno 40] …``, a bug's words. Now said as every other file the job writes
+    says it, the shard's error."""
+    victim = quickstart / "victim.md"
+    victim.write_text("keep me\n", encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    link = step.output_path
+    app = quickstart / "support_bot" / "app.py"
+    moved = f"{link}.moved"
+    swap = f"import os, shutil\nshutil.move({str(link)!r}, {moved!r})\nos.symlink({str(victim)!r}, {str(link)!r})\n"
+    app.write_text(app.read_text(encoding="utf-8").replace("import time\n", f"import time\n{swap}", 1))
+
+    with LocalBackend(":memory:", API_KEY) as backend:
+        inputs = {"api-key": API_KEY, "server-url": backend.url, "mode": "run", "shard": "1/1", "github-token": ""}
+        done = run_action(step.env(quickstart, inputs), quickstart)
+
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2, shown  # the error's exit code, as a report's runner file not written makes it
+    said = f"refusing to write GITHUB_OUTPUT ({link}): {link} is a symbolic link (to {victim})"
+    assert f"::error::{said}, and this tool writes no file through one; remove the link" in done.stdout
+    assert "unexpected" not in shown
+    assert "Traceback" not in shown
+    assert "recorded 22 datapoint(s) of shard 1/1" in done.stdout  # what the shard did is said all the same
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+
+
 def test_folder_beneath_follows_no_link_inside_root(tmp_path: Path) -> None:
     """What every file the tool writes is opened through: inside ``root`` no link is followed, however the path is
     named (``root`` itself reached through a link, ``..``); the folders it makes are made there."""
