@@ -28,6 +28,7 @@ from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.gha import cannot_write
+from honeyhive_experiment.paths import LOCAL_DB_FILES, ThroughALink, folder_beneath, look_in, not_a_file
 
 __all__ = ["IN_MEMORY", "connect"]
 
@@ -46,17 +47,20 @@ def connect(
     environ: Mapping[str, str] | None = None,
     create: bool = True,
     shown_db: str | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> Iterator[HoneyHiveClient]:
     """The client the module docstring describes: the key is ``api_key``, else found in ``environ`` (the process
     environment when ``None``); ``local_db`` is a SQLite file, created with its folder, or :data:`IN_MEMORY`.
     Without ``create`` (a command that only reads) a ``local_db`` that does not exist is not made: an empty
     in-memory backend answers instead, with no runs. ``shown_db`` is how the warning and a folder it cannot make
     name ``local_db`` (the action's: from the workspace, not the runner's absolute path); ``local_db`` itself when not
-    given.
+    given. ``root``: the folder below which no folder on the way to ``local_db`` may be a symbolic link (the command's
+    working directory); ``local_db``'s own folder when not given. The database and SQLite's files beside it are never
+    links (:func:`_hold`).
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` naming ``server_url`` when it is not an http(s)
     URL (with a key), :class:`~honeyhive_experiment.errors.ExperimentError` naming ``local_db`` when it is not a
-    database SQLite can open."""
+    database SQLite can open, or would be opened through a symbolic link."""
     key = find_api_key(api_key, environ)
     if key:
         with HoneyHiveClient(server_url, key, environ=environ) as client:
@@ -70,14 +74,7 @@ def connect(
     elif not create and not os.path.lexists(local_db):  # nothing recorded there yet: nothing to read, nothing made
         where, local_db = f"in {shown}, which no run has made yet", IN_MEMORY
     else:
-        folder = Path(local_db).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            shown_folder = os.path.dirname(shown) or "."
-            raise ExperimentError(
-                cannot_write("the embedded backend's folder", folder, exc, shown=shown_folder)
-            ) from None
+        _hold(Path(local_db), Path(root) if root is not None else Path(local_db).parent, shown, make=create)
         # said in a git work tree that does not ignore it: a database committed by mistake is seldom wanted
         where = f"in {shown}" + (" (add it to .gitignore)" if ignored(Path(local_db)) is False else "")
     log.warning(
@@ -106,3 +103,32 @@ def connect(
             yield client
     finally:
         backend.stop()
+
+
+def _hold(local_db: Path, root: Path, shown: str, *, make: bool) -> None:
+    """``local_db``'s folder opened through no symbolic link below ``root`` (made if missing, with ``make``), and the
+    database and SQLite's files beside it (:data:`~honeyhive_experiment.paths.LOCAL_DB_FILES`) looked at there, just
+    before SQLite opens them: it opens them by their path, so a link in their place (``.honeyhive`` or ``local.db``,
+    made after the checks before the run: by a package ``install`` builds) had it write wherever the link points.
+    In WAL mode its files stay open from then on, whatever the path comes to name. Raises ExperimentError naming the
+    link (as ``shown`` names ``local_db``), a file that is no file (a named pipe: reading it waits for ever), or why
+    the folder cannot be made."""
+    base = local_db.absolute().parent  # how a path beside or above local_db is named: as shown names local_db
+
+    def named(path: Path) -> str:
+        return os.path.normpath(os.path.join(os.path.dirname(shown), os.path.relpath(path, base)))
+
+    try:
+        with folder_beneath(root, local_db, make=make) as (folder, name):
+            for suffix in LOCAL_DB_FILES:
+                found = look_in(folder, name + suffix, path=local_db.with_name(name + suffix))
+                if found is not None and (kind := not_a_file(found.st_mode)) is not None:
+                    raise ExperimentError(f"it is {kind}, not a database: remove it", file=shown + suffix)
+    except ThroughALink as exc:
+        what = "the embedded backend's database"
+        raise ExperimentError(cannot_write(what, local_db, exc, shown=shown, named=named)) from None
+    except OSError as exc:
+        shown_folder = os.path.dirname(shown) or "."
+        raise ExperimentError(
+            cannot_write("the embedded backend's folder", local_db.parent, exc, shown=shown_folder)
+        ) from None

@@ -291,13 +291,18 @@ def _post(post: Poster, pr_number: int, body: str, experiment: str, settings: Se
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:
     """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
     judged or posted (the report job does that). An error when some of its datapoints were not recorded (their
-    session, its outputs or their spans never reached HoneyHive): re-running the job records what is missing."""
+    session, its outputs or their spans never reached HoneyHive): re-running the job records what is missing; and when
+    the ``run-id`` output cannot be written (said as :func:`deliver` says it)."""
     which = f"shard {done.shard}" if done.shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
     lost = [o.datapoint_id for o in done.outcomes if not o.recorded or o.status.value == "cancelled"]  # trials
     unfinished = len(set(lost))
+    written = True  # a link the user's code put in GITHUB_OUTPUT's place is said as deliver says it (not "unexpected")
     if settings.output_path is not None:
-        write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
+        try:
+            write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
+        except OSError as exc:
+            written = _unwritten(settings, "GITHUB_OUTPUT", settings.output_path, exc)
     if done.errored_earlier:  # re-running the job cannot clear them: say so now, not after the report job fails
         message = (
             f"{which}: {done.errored_earlier} datapoint(s) an earlier attempt recorded with an error are not run again"
@@ -319,7 +324,7 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
         f"recorded {len(done.outcomes)} {what} of {which} into run {done.run_id}"
         f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
     )
-    return 0
+    return 0 if written else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
 
 
 def _for_the_workflow(path: Path | None, workspace: Path | None) -> str:

@@ -529,7 +529,9 @@ def connect(settings: Settings, *, create: bool = False) -> AbstractContextManag
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
     local_db = settings.root / LOCAL_DB_PATH
     shown_db = settings.named(local_db)  # in the action, from the workspace: not the runner's absolute path
-    return backend.connect(settings.server_url, key, local_db=local_db, environ={}, create=create, shown_db=shown_db)
+    return backend.connect(
+        settings.server_url, key, local_db=local_db, environ={}, create=create, shown_db=shown_db, root=settings.root
+    )
 
 
 _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode"})  # and github-token: no token, no comment

@@ -25,6 +25,7 @@ __all__ = [
     "folder_beneath",
     "inside",
     "link_on_the_way",
+    "look_in",
     "not_utf8",
     "open_beneath",
     "open_in",
@@ -176,6 +177,19 @@ def open_beneath(root: str | os.PathLike[str], path: str | os.PathLike[str], fla
     a link made in their place (to a file of the workspace) is refused, the runner's folders are its own."""
     with folder_beneath(root, path) as (folder, name):
         return open_in(folder, name, flags, path=Path(path), mode=mode)
+
+
+def look_in(folder: int, name: str, *, path: Path) -> os.stat_result | None:
+    """``name`` in the open ``folder`` (``path``; :func:`folder_beneath`), looked at with no link followed: its stat,
+    ``None`` when there is none. A symbolic link there is refused (:class:`ThroughALink`): how a file another program
+    opens by its path (SQLite's) is held, its folder opened through no link, in the moment before it is opened."""
+    try:
+        found = os.lstat(name, dir_fd=folder)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(found.st_mode):
+        raise ThroughALink(path, os.readlink(name, dir_fd=folder))
+    return found
 
 
 def _refuse_a_link(folder: int, name: str, path: Path) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pickle
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -639,6 +640,43 @@ def test_load_event_payload_errors_name_the_variable(tmp_path: Path, content: st
     assert str(caught.value).startswith("environment GITHUB_EVENT_PATH: ")
     assert message in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(("made", "kind"), [("fifo", "a named pipe"), ("/dev/null", "a device")])
+def test_an_event_payload_that_is_no_file_is_refused_not_waited_for(tmp_path: Path, made: str, kind: str) -> None:
+    """``GITHUB_EVENT_PATH`` naming a named pipe blocked for ever (its open waits for a writer); a device was read
+    (``/dev/null`` said "not JSON", ``/dev/zero`` never ended). Refused as the config's and dataset's FIFOs are."""
+    path = tmp_path / "event.json"
+    if made == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path(made)
+    said: list[str] = []
+
+    def read() -> None:
+        with pytest.raises(SettingsError) as caught:
+            load_event_payload(path)
+        said.append(str(caught.value))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # blocked in the FIFO's open: a writer's open releases it
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+        pytest.fail(f"load_event_payload({str(path)!r}) waited for a writer")
+    assert said == [
+        f"environment GITHUB_EVENT_PATH: the event payload {str(path)!r} is {kind}, not the event's JSON file the"
+        " runner writes"
+    ]
+
+
+def test_an_event_payload_that_is_a_folder_is_said_by_its_path(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_event_payload(tmp_path)
+    assert str(caught.value) == (
+        f"environment GITHUB_EVENT_PATH: cannot read the event payload {str(tmp_path)!r}: Is a directory"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- secrets

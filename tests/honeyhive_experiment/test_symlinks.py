@@ -14,6 +14,7 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.paths import (
+    LOCAL_DB_PATH,
     REPORT_HTML_PATH,
     REPORT_PATH,
     ThroughALink,
@@ -339,6 +340,121 @@ def test_a_link_the_users_code_makes_while_it_runs_is_not_written_through(
         assert f"::error::{said}" in done.stdout
         assert victim.read_text(encoding="utf-8") == "keep me\n"
         assert (outputs["verdict"], outputs["report-path"]) == ("neutral", REPORT_PATH)  # the rest delivered
+
+
+def test_a_link_the_users_code_makes_in_a_shard_jobs_output_file_is_said_not_unexpected(
+    quickstart: Path, tmp_path: Path
+) -> None:
+    """A shard job (``mode: run``) whose user's module put a link in ``GITHUB_OUTPUT``'s place: its ``run-id`` output
+    was refused as ``unexpected ThroughALink: [Errno 40] …``, a bug's words. Now said as every other file the job writes
+    says it, the shard's error."""
+    victim = quickstart / "victim.md"
+    victim.write_text("keep me\n", encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    link = step.output_path
+    app = quickstart / "support_bot" / "app.py"
+    moved = f"{link}.moved"
+    swap = f"import os, shutil\nshutil.move({str(link)!r}, {moved!r})\nos.symlink({str(victim)!r}, {str(link)!r})\n"
+    app.write_text(app.read_text(encoding="utf-8").replace("import time\n", f"import time\n{swap}", 1))
+
+    with LocalBackend(":memory:", API_KEY) as backend:
+        inputs = {"api-key": API_KEY, "server-url": backend.url, "mode": "run", "shard": "1/1", "github-token": ""}
+        done = run_action(step.env(quickstart, inputs), quickstart)
+
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2, shown  # the error's exit code, as a report's runner file not written makes it
+    said = f"refusing to write GITHUB_OUTPUT ({link}): {link} is a symbolic link (to {victim})"
+    assert f"::error::{said}, and this tool writes no file through one; remove the link" in done.stdout
+    assert "unexpected" not in shown
+    assert "Traceback" not in shown
+    assert "recorded 22 datapoint(s) of shard 1/1" in done.stdout  # what the shard did is said all the same
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+
+
+@pytest.mark.parametrize("made", [LOCAL_DB_PATH, f"{LOCAL_DB_PATH}-wal", ".honeyhive"])
+def test_a_link_made_after_the_checks_is_refused_as_the_embedded_backend_opens_its_database(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, made: str
+) -> None:
+    """The checks before the run find no link; what ``install`` builds (a package's build backend is the repository's
+    code) then made ``.honeyhive/local.db`` (or SQLite's WAL beside it, or ``.honeyhive``) a link to a file outside the
+    working directory: SQLite, which opens its files by their path, wrote its database there and the dry run passed.
+    Refused as they are opened, naming the link."""
+    outside, elsewhere = tmp_path / "outside.db", tmp_path / "elsewhere"
+    outside.write_bytes(b"")
+    elsewhere.mkdir()
+    link = quickstart / made
+    target = elsewhere if made == ".honeyhive" else outside
+
+    def install(*args: object, **kwargs: object) -> None:
+        if made == ".honeyhive":
+            link.rename(quickstart / "moved")
+        link.symlink_to(target)
+
+    monkeypatch.setattr("honeyhive_experiment.install.install", install)
+
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--install", "rapidfuzz"], environ={})
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    said = f"refusing to write the embedded backend's database ({quickstart / LOCAL_DB_PATH}): {link} is a symbolic"
+    assert f"{said} link (to {target}), and this tool writes no file through one; remove the link" in err
+    assert "Traceback" not in err
+    assert outside.read_bytes() == b""
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_embedded_backends_database_is_never_opened_through_a_link(tmp_path: Path) -> None:
+    """:func:`backend.connect` holds what it opens itself, below ``root`` (the command's working directory), naming the
+    link as ``shown_db`` names the database (the action's: from the workspace); a named pipe in the database's place
+    said "disk I/O error", and advice about read-only mounts."""
+    from honeyhive_experiment import backend
+    from honeyhive_experiment.errors import ExperimentError
+
+    root, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (root / ".honeyhive").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / ".honeyhive").rename(root / "moved")
+    (root / ".honeyhive").symlink_to(elsewhere)
+    local_db = root / LOCAL_DB_PATH
+    with (
+        pytest.raises(ExperimentError) as refused,
+        backend.connect(None, None, local_db=local_db, environ={}, shown_db=LOCAL_DB_PATH, root=root),
+    ):
+        pass
+    assert str(refused.value) == (
+        f"refusing to write the embedded backend's database ({LOCAL_DB_PATH}): .honeyhive is a symbolic link (to"
+        f" {elsewhere}), and this tool writes no file through one; remove the link"
+    )
+    assert list(elsewhere.iterdir()) == []
+
+    (root / ".honeyhive").unlink()
+    (root / "moved").rename(root / ".honeyhive")
+    os.mkfifo(local_db)
+    with (
+        pytest.raises(ExperimentError) as refused,
+        backend.connect(None, None, local_db=local_db, environ={}, shown_db=LOCAL_DB_PATH, root=root),
+    ):
+        pass
+    assert str(refused.value) == f"{LOCAL_DB_PATH}: it is a named pipe, not a database: remove it"
+
+
+def test_the_python_apis_database_may_be_reached_through_a_link_to_its_folder(tmp_path: Path) -> None:
+    """``local_db`` is the caller's own choice, its folders too (``~/data -> /mnt/data``): only the database and
+    SQLite's files beside it are held to no link."""
+    from honeyhive_experiment import backend
+    from honeyhive_experiment.errors import ExperimentError
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "via").symlink_to(tmp_path / "real")
+    with backend.connect(None, None, local_db=tmp_path / "via" / "local.db", environ={}):
+        pass
+    assert (tmp_path / "real" / "local.db").is_file()
+    (tmp_path / "via" / "linked.db").symlink_to(tmp_path / "real" / "local.db")
+    with (
+        pytest.raises(ExperimentError, match=re.escape("linked.db is a symbolic link")),
+        backend.connect(None, None, local_db=tmp_path / "via" / "linked.db", environ={}),
+    ):
+        pass
 
 
 def test_folder_beneath_follows_no_link_inside_root(tmp_path: Path) -> None:
