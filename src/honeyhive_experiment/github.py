@@ -10,7 +10,8 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   ``max_rate_limit_wait``, which gives up at once instead of blocking the job;
 * a comment is created with POST, which is not idempotent: a POST that got a 5xx, or whose answer was
   lost (a connection reset, a read timeout), is never re-sent blindly (the comment may exist);
-  :meth:`CommentPublisher.publish` looks for it first;
+  :meth:`CommentPublisher.publish` looks for it first. A GraphQL query is a POST that writes nothing: it is sent
+  by a client of its own (:class:`_QueryRetry`), which retries it as a GET;
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
   ``requests`` ``RetryError``.
 
@@ -41,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 from urllib.parse import urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
@@ -116,8 +117,10 @@ class _Retry(GithubRetry):
     than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate limit's 403) is not waited
     for: it ends the retries at once, and becomes the error."""
 
+    posts_write: ClassVar[bool] = True  # a POST creates something (a comment): see _QueryRetry
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST" and status_code >= 500:
+        if self.posts_write and method.upper() == "POST" and status_code >= 500:  # urllib3 does not say the URL here
             return False
         return bool(super().is_retry(method, status_code, has_retry_after))
 
@@ -130,7 +133,7 @@ class _Retry(GithubRetry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Retry:
-        write = (method or "").upper() == "POST" and not (url or "").endswith("/graphql")  # a query writes nothing
+        write = self.posts_write and (method or "").upper() == "POST"
         if error is not None and write and self._is_read_error(error):
             raise error  # as urllib3 does for a method it does not retry: CommentPublisher._create looks first
         # urllib3 would sleep for Retry-After whatever its length; PyGithub caps only the waits it computes itself
@@ -140,6 +143,14 @@ class _Retry(GithubRetry):
             reason = ResponseError(f"Retry-After: {wait:g} s is longer than {self.max_rate_limit_wait:g} s")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]  # as urllib3's own increment
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _QueryRetry(_Retry):
+    """The retry of the client that sends only GraphQL queries (``viewer``): each is a POST that writes nothing, so
+    a 5xx or a lost answer is retried as a GET is (:class:`_Retry` leaves every POST alone, since urllib3 asks it
+    whether to retry a status without saying the URL)."""
+
+    posts_write: ClassVar[bool] = False
 
 
 class _Unreadable(OSError):
@@ -288,30 +299,37 @@ class CommentPublisher:
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
-        self._github = Github(
-            auth=Auth.Token(token),
-            base_url=api_url.rstrip("/"),
-            per_page=100,
-            timeout=30,
-            user_agent="honeyhive-experiment",
-            retry=_Retry(
-                secondary_rate_wait=secondary_rate_wait,
-                max_rate_limit_wait=max_rate_limit_wait,
-                total=retry_total,
-                backoff_factor=backoff,
-                status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
-                allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
-                raise_on_status=False,
-            ),
-            seconds_between_requests=seconds_between_requests,
-            seconds_between_writes=seconds_between_writes,
-            lazy=True,
-        )
-        _read_strictly(self._github.requester)
+
+        def client(retry: type[_Retry]) -> Github:
+            github = Github(
+                auth=Auth.Token(token),
+                base_url=api_url.rstrip("/"),
+                per_page=100,
+                timeout=30,
+                user_agent="honeyhive-experiment",
+                retry=retry(
+                    secondary_rate_wait=secondary_rate_wait,
+                    max_rate_limit_wait=max_rate_limit_wait,
+                    total=retry_total,
+                    backoff_factor=backoff,
+                    status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
+                    allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
+                    raise_on_status=False,
+                ),
+                seconds_between_requests=seconds_between_requests,
+                seconds_between_writes=seconds_between_writes,
+                lazy=True,
+            )
+            _read_strictly(github.requester)
+            return github
+
+        self._github = client(_Retry)  # REST: the comments, the pull request, GET /user
+        self._queries = client(_QueryRetry)  # GraphQL's read-only queries, retried as REST's GETs are
         self._repo = self._github.get_repo(repository)  # lazy: no request
 
     def close(self) -> None:
         self._github.close()
+        self._queries.close()
 
     def __enter__(self) -> CommentPublisher:
         return self
@@ -456,7 +474,7 @@ class CommentPublisher:
         # an installation token: GET /user is "not accessible by integration"; GraphQL's viewer is the app's bot
         refused = "GET /user was refused (HTTP 403, as it is to an installation token)"
         try:
-            _, answer = self._github.requester.graphql_query(_VIEWER, {})
+            _, answer = self._queries.requester.graphql_query(_VIEWER, {})
         except GithubException as exc:
             raise _Unidentified(f"{refused}, and GitHub answered {_describe(exc)} to GraphQL's viewer query") from exc
         except OSError as exc:

@@ -260,7 +260,7 @@ def _viewer_unanswered(fake: FakeGitHub) -> None:
 
 
 def _viewer_5xx(fake: FakeGitHub) -> None:
-    fake.fail_next(1, status=502, methods=["POST"])  # the query is a POST: no comment is created before it
+    fake.fail_next(10, status=502, methods=["POST"])  # outlasts the retries (the query is a POST: nothing else is)
 
 
 def _viewer_rate_limited(fake: FakeGitHub) -> None:
@@ -314,6 +314,60 @@ def test_when_github_does_not_say_who_the_token_is_no_comment_is_written(
         assert result.warning.startswith("Could not tell which account the GitHub token comments as")
         assert said in result.warning
         assert fake.token not in result.warning
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.HTTP_500, Fault.HTTP_503, Fault.RESET, Fault.RESET_AFTER], ids=["500", "503", "reset", "lost"]
+)
+def test_a_viewer_query_that_fails_once_is_asked_again(fault: Fault) -> None:
+    """GraphQL's viewer is a POST, and no POST was retried after a 5xx (one that creates a comment may have been
+    applied): a single 502 from /graphql meant no account, so the marked comment was not edited and the run's
+    comment not written. The query writes nothing: it is retried as a GET is, and the account's comment is written
+    (here a new one: the marked comment is the workflow bot's, whose URL names the fake, not the proxy)."""
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        theirs = fake.add_comment(PR, body("by the pull request's own workflow"), user=BOT)
+        first = iter([True])
+
+        def the_first_query(method: str, path: str) -> bool:
+            return method == "POST" and path.endswith("/graphql") and next(first, False)
+
+        with (
+            FaultProxy(fake.url, rate=1.0, kinds=[fault], should_fault=the_first_query) as proxy,
+            CommentPublisher(
+                fake.token, fake.repository, api_url=proxy.url + fake.prefix, backoff=0.0, seconds_between_requests=0
+            ) as publisher,
+        ):
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+        assert [injected.fault for injected in proxy.injected] == [fault]
+        assert (result.action, result.warning) == ("created", None)
+        assert [(c.user, c.body) for c in fake.comments(PR)] == [
+            (BOT, theirs.body),
+            ("acme-evals[bot]", body("this run")),
+        ]
+        queries = [r.status for r in fake.requests if r.path.endswith("/graphql")]
+        assert queries == ([200, 200] if fault.after_forwarding else [200])  # asked again after a lost answer
+
+
+def test_a_viewer_query_answered_502_then_200_by_github_is_retried() -> None:
+    """The same, from the fake GitHub itself (PyGithub's base_url): 502, then the account."""
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        own = fake.add_comment(PR, body("the last run"), user="acme-evals[bot]")
+        fake.fail_next(1, status=502, methods=["POST"])  # the query: no comment is created before it is answered
+        with CommentPublisher(
+            fake.token, fake.repository, api_url=fake.api_url, backoff=0.0, seconds_between_requests=0
+        ) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+        assert (result.action, result.comment_id) == ("updated", own.id)
+        assert [(r.method, r.path, r.status) for r in fake.requests if not r.path.startswith("/repos/")] == [
+            ("GET", "/user", 403),
+            ("POST", "/api/graphql", 502),
+            ("POST", "/api/graphql", 200),
+        ]
+        assert [c.body for c in fake.comments(PR)] == [body("this run")]
 
 
 def test_an_unknown_account_is_not_needed_where_no_comment_carries_the_marker() -> None:
