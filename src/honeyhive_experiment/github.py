@@ -18,12 +18,14 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
 Only the token's own comments are ever edited. Anyone who can comment on a pull request can paste the hidden
 marker; such a comment is left alone, so it can neither be made to carry the result nor hide it, and one warning
 says how many were (naming the first three: not one annotation each, which would push the check's own warnings
-out of the ten a step shows). Who the token is, asked only when a comment carries the marker: ``GET /user`` for a
-personal access token, and for an installation token (the workflow's ``GITHUB_TOKEN``, a GitHub App's), which is
-refused that (403), GraphQL's ``viewer``, which names its app's bot (``github-actions[bot]``, ``my-app[bot]``).
-When GitHub does not say (an error, a rate limit, an answer without a login) nothing is edited: the publish fails,
-saying so. ``github-actions[bot]`` is not assumed then: it is every workflow's ``GITHUB_TOKEN``, a pull request's
-own workflow's included, so a comment it wrote is not ours unless our token is that one.
+out of the ten a step shows). Who the token is, when a comment carries the marker: the job's own ``GITHUB_TOKEN``
+(``workflow_token``: the action compares github-token with the job's token, its job-token input) is the GitHub
+Actions app's bot, ``github-actions[bot]``, on github.com and on an Enterprise Server, whose GraphQL may not name
+it; any other token is asked, ``GET /user`` for a personal access token, and for an installation token (a GitHub
+App's), which is refused that (403), GraphQL's ``viewer``, which names its app's bot (``my-app[bot]``). When GitHub
+does not say (an error, a rate limit, an answer without a login) nothing is edited: the publish fails, saying so.
+``github-actions[bot]`` is not assumed then: it is every workflow's ``GITHUB_TOKEN``, a pull request's own
+workflow's included, so a comment it wrote is not ours unless our token is that one.
 
 Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
 a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
@@ -84,6 +86,7 @@ _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # a commit's full name, SHA-1 or SHA-256
 _VIEWER: Final = "query { viewer { login } }"
+_WORKFLOW_BOT: Final = "github-actions[bot]"  # who the job's GITHUB_TOKEN comments as: the GitHub Actions app's bot
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +281,7 @@ class CommentPublisher:
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
         fork_token: bool | None = None,
+        workflow_token: bool = False,
         warned: set[str] | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
@@ -288,13 +292,16 @@ class CommentPublisher:
         ``fork_token``: whether the token is the read-only one GitHub gives a fork's pull request's job (a refused
         comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
         pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
-        one. ``warned``: the URLs of other accounts' marked comments already named in a warning, which are not named
-        again (one set for every publisher of a job names each once; by default, once per publisher)."""
+        one. ``workflow_token``: the token is known to be the job's own ``GITHUB_TOKEN`` (the action's github-token is
+        its job-token), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is. ``warned``:
+        the URLs of other accounts' marked comments already named in a warning, which are not named again (one set for
+        every publisher of a job names each once; by default, once per publisher)."""
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
         self._fork_token = fork_token
+        self._workflow_token = workflow_token
         self._warned = warned if warned is not None else set()
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
@@ -457,9 +464,12 @@ class CommentPublisher:
 
     @functools.cached_property
     def _account(self) -> str:
-        """The account the token comments as (asked once, when first needed): a personal access token's user (``GET
-        /user``); an installation token's app's bot (GraphQL's ``viewer``: the token is refused ``GET /user``).
+        """The account the token comments as (asked once, when first needed): ``github-actions[bot]`` for the job's own
+        token (not asked: an Enterprise Server's GraphQL may not say); a personal access token's user (``GET /user``);
+        an installation token's app's bot (GraphQL's ``viewer``: the token is refused ``GET /user``).
         :class:`_Unidentified` when GitHub does not say (asked again next time): nothing is assumed."""
+        if self._workflow_token:
+            return _WORKFLOW_BOT
         try:
             user: object = self._github.get_user().login  # a personal access token: its user
         except GithubException as exc:

@@ -220,17 +220,21 @@ def test_the_account_is_asked_only_when_a_comment_carries_the_marker(
 
 
 @pytest.mark.parametrize(
-    ("options", "own_login"),
+    ("options", "workflow_token", "own_login"),
     [
-        ({"token_user": "octocat"}, "octocat"),  # a personal access token: GET /user
-        ({"bot_login": "acme-evals[bot]"}, "acme-evals[bot]"),  # another app's installation token: GraphQL
-        ({}, "github-actions[bot]"),  # the workflow's token: GraphQL names its bot
+        ({"token_user": "octocat"}, False, "octocat"),  # a personal access token: GET /user
+        ({"bot_login": "acme-evals[bot]"}, False, "acme-evals[bot]"),  # another app's installation token: GraphQL
+        ({}, False, "github-actions[bot]"),  # the workflow's token, not known to be: GraphQL names its bot
+        ({}, True, "github-actions[bot]"),  # known to be the job's token: not asked (GraphQL is off, as on GHES)
     ],
-    ids=["personal-access-token", "github-app-token", "workflow-token"],
+    ids=["personal-access-token", "github-app-token", "workflow-token-asked", "workflow-token-known"],
 )
-def test_the_tokens_own_comment_is_edited_whoever_the_token_is(options: dict[str, str], own_login: str) -> None:
+def test_the_tokens_own_comment_is_edited_whoever_the_token_is(
+    options: dict[str, str], workflow_token: bool, own_login: str
+) -> None:
     with FakeGitHub(**options) as fake:  # type: ignore[arg-type]
         fake.add_pull(PR, head_sha=HEAD)
+        fake.graphql_enabled = not workflow_token
         others = {"octocat", "github-actions[bot]", "acme-evals[bot]"} - {own_login}
         for other in sorted(others):
             fake.add_comment(PR, body(f"by {other}"), user=other)
@@ -244,6 +248,7 @@ def test_the_tokens_own_comment_is_edited_whoever_the_token_is(options: dict[str
             backoff=0.0,
             seconds_between_requests=0,
             seconds_between_writes=0,
+            workflow_token=workflow_token,
         )
         with publisher:
             result = publisher.publish(PR, body("this run"), marker=MARKER)
@@ -252,7 +257,7 @@ def test_the_tokens_own_comment_is_edited_whoever_the_token_is(options: dict[str
         assert [w.path for w in fake.writes] == [f"/repos/{fake.repository}/issues/comments/{own.id}"]
         assert fake.author == own_login
         asked = [r.path for r in fake.requests if not r.path.startswith("/repos/")]
-        assert asked == ["/user"] + ([] if options.get("token_user") else ["/api/graphql"])
+        assert asked == ([] if workflow_token else ["/user"] + ([] if options.get("token_user") else ["/api/graphql"]))
 
 
 def _viewer_unanswered(fake: FakeGitHub) -> None:
