@@ -113,6 +113,7 @@ NON_DEFAULT: dict[str, tuple[str, str, object]] = {
     "app-url": ("https://hh-app.example.com/", "app_url", "https://hh-app.example.com"),
     "config": ("evals/x.yml", "config", Path("evals/x.yml")),
     "github-token": ("ghs_contract", "github_token", "ghs_contract"),
+    "job-token": ("ghs_job_contract", "job_token", "ghs_job_contract"),
     "baseline-run-id": ("run-77", "baseline_run_id", "run-77"),
     "mode": ("report", "mode", "report"),
     "shard": ("2/3", "shard", "2/3"),

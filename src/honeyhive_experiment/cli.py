@@ -221,6 +221,7 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
 _WITHHELD = frozenset(
     {
         "GITHUB_TOKEN",
+        "HONEYHIVE_EXPERIMENT_JOB_TOKEN",
         "ACTIONS_RUNTIME_TOKEN",
         "ACTIONS_RUNTIME_URL",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",

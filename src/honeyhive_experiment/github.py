@@ -10,19 +10,22 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   ``max_rate_limit_wait``, which gives up at once instead of blocking the job;
 * a comment is created with POST, which is not idempotent: a POST that got a 5xx, or whose answer was
   lost (a connection reset, a read timeout), is never re-sent blindly (the comment may exist);
-  :meth:`CommentPublisher.publish` looks for it first;
+  :meth:`CommentPublisher.publish` looks for it first. A GraphQL query is a POST that writes nothing: it is sent
+  by a client of its own (:class:`_QueryRetry`), which retries it as a GET;
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
   ``requests`` ``RetryError``.
 
 Only the token's own comments are ever edited. Anyone who can comment on a pull request can paste the hidden
 marker; such a comment is left alone, so it can neither be made to carry the result nor hide it, and one warning
 says how many were (naming the first three: not one annotation each, which would push the check's own warnings
-out of the ten a step shows). Who the token is, asked only when a comment carries the marker: ``GET /user`` for a
-personal access token, and for an installation token (the workflow's ``GITHUB_TOKEN``, a GitHub App's), which is
-refused that (403), GraphQL's ``viewer``, which names its app's bot (``github-actions[bot]``, ``my-app[bot]``).
-When GitHub does not say (an error, a rate limit, an answer without a login) nothing is edited: the publish fails,
-saying so. ``github-actions[bot]`` is not assumed then: it is every workflow's ``GITHUB_TOKEN``, a pull request's
-own workflow's included, so a comment it wrote is not ours unless our token is that one.
+out of the ten a step shows). Who the token is, when a comment carries the marker: the job's own ``GITHUB_TOKEN``
+(``workflow_token``: the action compares github-token with the job's token, its job-token input) is the GitHub
+Actions app's bot, ``github-actions[bot]``, on github.com and on an Enterprise Server, whose GraphQL may not name
+it; any other token is asked, ``GET /user`` for a personal access token, and for an installation token (a GitHub
+App's), which is refused that (403), GraphQL's ``viewer``, which names its app's bot (``my-app[bot]``). When GitHub
+does not say (an error, a rate limit, an answer without a login) nothing is edited: the publish fails, saying so.
+``github-actions[bot]`` is not assumed then: it is every workflow's ``GITHUB_TOKEN``, a pull request's own
+workflow's included, so a comment it wrote is not ours unless our token is that one.
 
 Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
 a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
@@ -41,7 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 from urllib.parse import urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
@@ -83,6 +86,7 @@ _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # a commit's full name, SHA-1 or SHA-256
 _VIEWER: Final = "query { viewer { login } }"
+_WORKFLOW_BOT: Final = "github-actions[bot]"  # who the job's GITHUB_TOKEN comments as: the GitHub Actions app's bot
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +120,10 @@ class _Retry(GithubRetry):
     than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate limit's 403) is not waited
     for: it ends the retries at once, and becomes the error."""
 
+    posts_write: ClassVar[bool] = True  # a POST creates something (a comment): see _QueryRetry
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST" and status_code >= 500:
+        if self.posts_write and method.upper() == "POST" and status_code >= 500:  # urllib3 does not say the URL here
             return False
         return bool(super().is_retry(method, status_code, has_retry_after))
 
@@ -130,7 +136,7 @@ class _Retry(GithubRetry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Retry:
-        write = (method or "").upper() == "POST" and not (url or "").endswith("/graphql")  # a query writes nothing
+        write = self.posts_write and (method or "").upper() == "POST"
         if error is not None and write and self._is_read_error(error):
             raise error  # as urllib3 does for a method it does not retry: CommentPublisher._create looks first
         # urllib3 would sleep for Retry-After whatever its length; PyGithub caps only the waits it computes itself
@@ -140,6 +146,14 @@ class _Retry(GithubRetry):
             reason = ResponseError(f"Retry-After: {wait:g} s is longer than {self.max_rate_limit_wait:g} s")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]  # as urllib3's own increment
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _QueryRetry(_Retry):
+    """The retry of the client that sends only GraphQL queries (``viewer``): each is a POST that writes nothing, so
+    a 5xx or a lost answer is retried as a GET is (:class:`_Retry` leaves every POST alone, since urllib3 asks it
+    whether to retry a status without saying the URL)."""
+
+    posts_write: ClassVar[bool] = False
 
 
 class _Unreadable(OSError):
@@ -267,6 +281,7 @@ class CommentPublisher:
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
         fork_token: bool | None = None,
+        workflow_token: bool = False,
         warned: set[str] | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
@@ -277,41 +292,51 @@ class CommentPublisher:
         ``fork_token``: whether the token is the read-only one GitHub gives a fork's pull request's job (a refused
         comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
         pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
-        one. ``warned``: the URLs of other accounts' marked comments already named in a warning, which are not named
-        again (one set for every publisher of a job names each once; by default, once per publisher)."""
+        one. ``workflow_token``: the token is known to be the job's own ``GITHUB_TOKEN`` (the action's github-token is
+        its job-token), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is. ``warned``:
+        the URLs of other accounts' marked comments already named in a warning, which are not named again (one set for
+        every publisher of a job names each once; by default, once per publisher)."""
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
         self._fork_token = fork_token
+        self._workflow_token = workflow_token
         self._warned = warned if warned is not None else set()
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
-        self._github = Github(
-            auth=Auth.Token(token),
-            base_url=api_url.rstrip("/"),
-            per_page=100,
-            timeout=30,
-            user_agent="honeyhive-experiment",
-            retry=_Retry(
-                secondary_rate_wait=secondary_rate_wait,
-                max_rate_limit_wait=max_rate_limit_wait,
-                total=retry_total,
-                backoff_factor=backoff,
-                status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
-                allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
-                raise_on_status=False,
-            ),
-            seconds_between_requests=seconds_between_requests,
-            seconds_between_writes=seconds_between_writes,
-            lazy=True,
-        )
-        _read_strictly(self._github.requester)
+
+        def client(retry: type[_Retry]) -> Github:
+            github = Github(
+                auth=Auth.Token(token),
+                base_url=api_url.rstrip("/"),
+                per_page=100,
+                timeout=30,
+                user_agent="honeyhive-experiment",
+                retry=retry(
+                    secondary_rate_wait=secondary_rate_wait,
+                    max_rate_limit_wait=max_rate_limit_wait,
+                    total=retry_total,
+                    backoff_factor=backoff,
+                    status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
+                    allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
+                    raise_on_status=False,
+                ),
+                seconds_between_requests=seconds_between_requests,
+                seconds_between_writes=seconds_between_writes,
+                lazy=True,
+            )
+            _read_strictly(github.requester)
+            return github
+
+        self._github = client(_Retry)  # REST: the comments, the pull request, GET /user
+        self._queries = client(_QueryRetry)  # GraphQL's read-only queries, retried as REST's GETs are
         self._repo = self._github.get_repo(repository)  # lazy: no request
 
     def close(self) -> None:
         self._github.close()
+        self._queries.close()
 
     def __enter__(self) -> CommentPublisher:
         return self
@@ -439,9 +464,12 @@ class CommentPublisher:
 
     @functools.cached_property
     def _account(self) -> str:
-        """The account the token comments as (asked once, when first needed): a personal access token's user (``GET
-        /user``); an installation token's app's bot (GraphQL's ``viewer``: the token is refused ``GET /user``).
+        """The account the token comments as (asked once, when first needed): ``github-actions[bot]`` for the job's own
+        token (not asked: an Enterprise Server's GraphQL may not say); a personal access token's user (``GET /user``);
+        an installation token's app's bot (GraphQL's ``viewer``: the token is refused ``GET /user``).
         :class:`_Unidentified` when GitHub does not say (asked again next time): nothing is assumed."""
+        if self._workflow_token:
+            return _WORKFLOW_BOT
         try:
             user: object = self._github.get_user().login  # a personal access token: its user
         except GithubException as exc:
@@ -456,7 +484,7 @@ class CommentPublisher:
         # an installation token: GET /user is "not accessible by integration"; GraphQL's viewer is the app's bot
         refused = "GET /user was refused (HTTP 403, as it is to an installation token)"
         try:
-            _, answer = self._github.requester.graphql_query(_VIEWER, {})
+            _, answer = self._queries.requester.graphql_query(_VIEWER, {})
         except GithubException as exc:
             raise _Unidentified(f"{refused}, and GitHub answered {_describe(exc)} to GraphQL's viewer query") from exc
         except OSError as exc:

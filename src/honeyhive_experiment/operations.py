@@ -577,13 +577,22 @@ def _poster(settings: Settings) -> Poster | None:
 
 
 def _github(settings: Settings, *, fork_token: bool | None = None, warned: set[str] | None = None) -> CommentPublisher:
-    """The GitHub client of the action's token and repository (both set)."""
+    """The GitHub client of the action's token and repository (both set); the token is known to be the job's own
+    (github-actions[bot]'s) when it is job-token's, the job's ``${{ github.token }}``."""
     from honeyhive_experiment.github import CommentPublisher
 
     assert settings.github_token is not None
     assert settings.ci.repository is not None
     token, repository = settings.github_token.get_secret_value(), settings.ci.repository
-    return CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token, warned=warned)
+    job = settings.job_token.get_secret_value() if settings.job_token is not None else None
+    return CommentPublisher(
+        token,
+        repository,
+        api_url=settings.github_api_url,
+        fork_token=fork_token,
+        workflow_token=job == token,
+        warned=warned,
+    )
 
 
 def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None) -> ExperimentConfig | None:

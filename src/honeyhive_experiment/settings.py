@@ -29,8 +29,8 @@ Rules
   (``environment GITHUB_RUN_ID: ...``), payload fields by their path (``event payload pull_request.number:
   ...``).
 * **Booleans** accept ``true/false``, ``yes/no``, ``on/off``, ``1/0`` in any case.
-* **Secrets never print.** ``api-key`` and ``github-token`` are :class:`~pydantic.SecretStr`, so ``repr()``,
-  ``model_dump()`` and ``model_dump_json()`` show ``'**********'``; no error message quotes them.
+* **Secrets never print.** ``api-key``, ``github-token`` and ``job-token`` are :class:`~pydantic.SecretStr`, so
+  ``repr()``, ``model_dump()`` and ``model_dump_json()`` show ``'**********'``; no error message quotes them.
   :meth:`Settings.secrets` hands the raw values (plus the runner's own tokens, HoneyHive's keys and the
   values of variables whose names say they are secrets, ``HF_TOKEN`` or ``DB_PASSWORD``, found in the
   environment) to the redactor. An error about a secret begins with a short word (``input api-key: the value has
@@ -181,6 +181,7 @@ class Settings(BaseModel):
     server_url: str = DEFAULT_SERVER_URL
     config: Path = Path(DEFAULT_CONFIG_PATH)
     github_token: SecretStr | None = None
+    job_token: SecretStr | None = None  # the job's own GITHUB_TOKEN (job-token): is github_token that one?
     baseline_run_id: str | None = None
     mode: Mode = Mode.ALL
     shard: ShardSpec | None = None
@@ -315,7 +316,8 @@ class Settings(BaseModel):
     def secrets(self) -> tuple[str, ...]:
         """The raw secret values (inputs' key and token, the environment's secrets), longest first, for the
         redactor. Never log this."""
-        found = {s.get_secret_value() for s in (self.api_key, self.github_token, *self.runner_secrets) if s}
+        tokens = (self.api_key, self.github_token, self.job_token, *self.runner_secrets)
+        found = {s.get_secret_value() for s in tokens if s}
         return tuple(sorted(found, key=lambda s: (-len(s), s)))
 
     def run_link(self, run_id: str) -> str | None:
@@ -566,6 +568,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("app-url", "HONEYHIVE_APP_URL", http_url),
     ActionInput("config", "HONEYHIVE_EXPERIMENT_CONFIG", _path, DEFAULT_CONFIG_PATH),
     ActionInput("github-token", "GITHUB_TOKEN", _secret, "${{ github.token }}"),
+    ActionInput("job-token", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", _secret, "${{ github.token }}"),
     ActionInput("baseline-run-id", "HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID", _run_id),
     ActionInput("mode", "HONEYHIVE_EXPERIMENT_MODE", _choice(Mode), "all"),
     ActionInput("shard", "HONEYHIVE_EXPERIMENT_SHARD", _shard),

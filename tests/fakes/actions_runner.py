@@ -157,7 +157,8 @@ def action_env(inputs: Mapping[str, str]) -> dict[str, str]:
     unknown = set(inputs) - set(values)
     assert not unknown, f"not inputs of action.yml: {unknown}"
     values.update(inputs)
-    values["github-token"] = inputs.get("github-token", GITHUB_TOKEN)  # the default is an expression
+    for name in ("github-token", "job-token"):  # their default is an expression: the job's ${{ github.token }}
+        values[name] = inputs.get(name, GITHUB_TOKEN)
     env = {f"INPUT_{name.upper()}": value for name, value in values.items()}
     for variable, template in action["runs"]["env"].items():
         env[variable] = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(template))

@@ -220,17 +220,21 @@ def test_the_account_is_asked_only_when_a_comment_carries_the_marker(
 
 
 @pytest.mark.parametrize(
-    ("options", "own_login"),
+    ("options", "workflow_token", "own_login"),
     [
-        ({"token_user": "octocat"}, "octocat"),  # a personal access token: GET /user
-        ({"bot_login": "acme-evals[bot]"}, "acme-evals[bot]"),  # another app's installation token: GraphQL
-        ({}, "github-actions[bot]"),  # the workflow's token: GraphQL names its bot
+        ({"token_user": "octocat"}, False, "octocat"),  # a personal access token: GET /user
+        ({"bot_login": "acme-evals[bot]"}, False, "acme-evals[bot]"),  # another app's installation token: GraphQL
+        ({}, False, "github-actions[bot]"),  # the workflow's token, not known to be: GraphQL names its bot
+        ({}, True, "github-actions[bot]"),  # known to be the job's token: not asked (GraphQL is off, as on GHES)
     ],
-    ids=["personal-access-token", "github-app-token", "workflow-token"],
+    ids=["personal-access-token", "github-app-token", "workflow-token-asked", "workflow-token-known"],
 )
-def test_the_tokens_own_comment_is_edited_whoever_the_token_is(options: dict[str, str], own_login: str) -> None:
+def test_the_tokens_own_comment_is_edited_whoever_the_token_is(
+    options: dict[str, str], workflow_token: bool, own_login: str
+) -> None:
     with FakeGitHub(**options) as fake:  # type: ignore[arg-type]
         fake.add_pull(PR, head_sha=HEAD)
+        fake.graphql_enabled = not workflow_token
         others = {"octocat", "github-actions[bot]", "acme-evals[bot]"} - {own_login}
         for other in sorted(others):
             fake.add_comment(PR, body(f"by {other}"), user=other)
@@ -244,6 +248,7 @@ def test_the_tokens_own_comment_is_edited_whoever_the_token_is(options: dict[str
             backoff=0.0,
             seconds_between_requests=0,
             seconds_between_writes=0,
+            workflow_token=workflow_token,
         )
         with publisher:
             result = publisher.publish(PR, body("this run"), marker=MARKER)
@@ -252,7 +257,7 @@ def test_the_tokens_own_comment_is_edited_whoever_the_token_is(options: dict[str
         assert [w.path for w in fake.writes] == [f"/repos/{fake.repository}/issues/comments/{own.id}"]
         assert fake.author == own_login
         asked = [r.path for r in fake.requests if not r.path.startswith("/repos/")]
-        assert asked == ["/user"] + ([] if options.get("token_user") else ["/api/graphql"])
+        assert asked == ([] if workflow_token else ["/user"] + ([] if options.get("token_user") else ["/api/graphql"]))
 
 
 def _viewer_unanswered(fake: FakeGitHub) -> None:
@@ -260,7 +265,7 @@ def _viewer_unanswered(fake: FakeGitHub) -> None:
 
 
 def _viewer_5xx(fake: FakeGitHub) -> None:
-    fake.fail_next(1, status=502, methods=["POST"])  # the query is a POST: no comment is created before it
+    fake.fail_next(10, status=502, methods=["POST"])  # outlasts the retries (the query is a POST: nothing else is)
 
 
 def _viewer_rate_limited(fake: FakeGitHub) -> None:
@@ -314,6 +319,60 @@ def test_when_github_does_not_say_who_the_token_is_no_comment_is_written(
         assert result.warning.startswith("Could not tell which account the GitHub token comments as")
         assert said in result.warning
         assert fake.token not in result.warning
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.HTTP_500, Fault.HTTP_503, Fault.RESET, Fault.RESET_AFTER], ids=["500", "503", "reset", "lost"]
+)
+def test_a_viewer_query_that_fails_once_is_asked_again(fault: Fault) -> None:
+    """GraphQL's viewer is a POST, and no POST was retried after a 5xx (one that creates a comment may have been
+    applied): a single 502 from /graphql meant no account, so the marked comment was not edited and the run's
+    comment not written. The query writes nothing: it is retried as a GET is, and the account's comment is written
+    (here a new one: the marked comment is the workflow bot's, whose URL names the fake, not the proxy)."""
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        theirs = fake.add_comment(PR, body("by the pull request's own workflow"), user=BOT)
+        first = iter([True])
+
+        def the_first_query(method: str, path: str) -> bool:
+            return method == "POST" and path.endswith("/graphql") and next(first, False)
+
+        with (
+            FaultProxy(fake.url, rate=1.0, kinds=[fault], should_fault=the_first_query) as proxy,
+            CommentPublisher(
+                fake.token, fake.repository, api_url=proxy.url + fake.prefix, backoff=0.0, seconds_between_requests=0
+            ) as publisher,
+        ):
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+        assert [injected.fault for injected in proxy.injected] == [fault]
+        assert (result.action, result.warning) == ("created", None)
+        assert [(c.user, c.body) for c in fake.comments(PR)] == [
+            (BOT, theirs.body),
+            ("acme-evals[bot]", body("this run")),
+        ]
+        queries = [r.status for r in fake.requests if r.path.endswith("/graphql")]
+        assert queries == ([200, 200] if fault.after_forwarding else [200])  # asked again after a lost answer
+
+
+def test_a_viewer_query_answered_502_then_200_by_github_is_retried() -> None:
+    """The same, from the fake GitHub itself (PyGithub's base_url): 502, then the account."""
+    with FakeGitHub(bot_login="acme-evals[bot]") as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        own = fake.add_comment(PR, body("the last run"), user="acme-evals[bot]")
+        fake.fail_next(1, status=502, methods=["POST"])  # the query: no comment is created before it is answered
+        with CommentPublisher(
+            fake.token, fake.repository, api_url=fake.api_url, backoff=0.0, seconds_between_requests=0
+        ) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+        assert (result.action, result.comment_id) == ("updated", own.id)
+        assert [(r.method, r.path, r.status) for r in fake.requests if not r.path.startswith("/repos/")] == [
+            ("GET", "/user", 403),
+            ("POST", "/api/graphql", 502),
+            ("POST", "/api/graphql", 200),
+        ]
+        assert [c.body for c in fake.comments(PR)] == [body("this run")]
 
 
 def test_an_unknown_account_is_not_needed_where_no_comment_carries_the_marker() -> None:

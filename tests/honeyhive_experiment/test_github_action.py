@@ -16,7 +16,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import marker
 from honeyhive_local import LocalBackend
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
+from tests.fakes.actions_runner import BASE_SHA, GITHUB_TOKEN, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
 from tests.quickstart import copy_quickstart
 
@@ -99,3 +99,25 @@ def test_an_app_token_github_does_not_name_never_edits_the_workflow_bots_comment
         unknown = [w for w in warnings if "Could not tell which account the GitHub token comments as" in w]
         assert unknown
         assert all("HTTP 404" in w for w in unknown)
+
+
+def test_the_jobs_own_token_edits_its_comment_where_github_does_not_name_it(
+    tmp_path: Path, backend: LocalBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub Enterprise Server may not answer GraphQL's viewer for the job's GITHUB_TOKEN (dflook/terraform-github-
+    actions#281): the result could not edit the job's own "running" comment ("Could not tell which account"), which
+    said "running" for good, and every later run failed alike. github-token is job-token, the job's ${{ github.token
+    }}: its account is github-actions[bot], and GitHub is not asked."""
+    with world(tmp_path, backend, token=GITHUB_TOKEN) as job:  # github-token: the job's token, as by default
+        job.github.graphql_enabled = False  # GET /user: 403, as to any installation token; viewer: 404
+        for _ in range(2):  # two runs: each edits its "running" comment, the second the first run's
+            code, warnings = job.action(capsys)
+            assert code == 0
+            assert not [w for w in warnings if "Could not tell" in w]
+
+        (comment,) = job.github.comments(PR)
+        assert comment.user == "github-actions[bot]"
+        writes = job.github.writes  # each run: its "running" comment, then the result over it
+        assert [w.method for w in writes] == ["POST", "PATCH", "PATCH", "PATCH"]
+        assert writes[-1].body == {"body": comment.body} != writes[-2].body  # the result, not "running"
+        assert [r.path for r in job.github.requests if not r.path.startswith("/repos/")] == []

@@ -525,6 +525,8 @@ def test_publish_refusals_are_annotated_on_the_report_file_the_step_read(
 WITHHELD = (
     "GITHUB_TOKEN",
     "INPUT_GITHUB-TOKEN",
+    "HONEYHIVE_EXPERIMENT_JOB_TOKEN",  # the job's own token, when github-token is another
+    "INPUT_JOB-TOKEN",
     "INPUT_API-KEY",
     "ACTIONS_RUNTIME_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",

@@ -57,9 +57,10 @@ def event(name: str) -> dict[str, Any]:
 
 def action_inputs(**overrides: str) -> dict[str, str]:
     """The input variables as the action passes them: every input mapped, the defaults action.yml declares,
-    ``""`` for inputs without one (``github-token``'s default is the expression GitHub evaluates)."""
+    ``""`` for inputs without one (``github-token``'s and ``job-token``'s default is the expression GitHub evaluates,
+    the job's token)."""
     env = {spec.env: spec.default or "" for spec in INPUTS}
-    env[ENV_OF["github-token"]] = TOKEN
+    env[ENV_OF["github-token"]] = env[ENV_OF["job-token"]] = TOKEN
     env[ENV_OF["api-key"]] = API_KEY
     for name, value in overrides.items():
         env[ENV_OF[name.replace("_", "-")]] = value
