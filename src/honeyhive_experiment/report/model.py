@@ -526,11 +526,13 @@ class ReportMetric(_Part):
                 left = f" ({f'{one:,} in one run only, and ' if one > 0 else ''}HoneyHive's comparison left out"
                 left += f" {self.uncompared:,} both runs have)"
             parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run{left}"))
-        if self.change is not None:
+        if self.change is not None:  # of the paired datapoints: never said of those the comparison left out
             emoji, words = CHANGE_TEXT[self.change]
+            left = self.uncompared if self.partial else None
             if self.partial:
-                words += f" on those {self.paired:,}"
-            parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
+                words += f" on the {self.paired:,} compared" if left else f" on those {self.paired:,}"
+            words += f" ({self.significance})" if self.significance else ""
+            parts.append((emoji, words + (f"; {left:,} not compared" if left else "")))
         if self.gate_failed:
             parts.append(("❌", self.gate_failed))
         if self.errored:
