@@ -31,6 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
 from honeyhive_experiment.judgement import ErrorKind
+from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.report.numbers import (
     format_apart,
     format_beside,
@@ -1092,8 +1093,7 @@ def _read(path: str | os.PathLike[str], model: type[_M]) -> _M:
     first = problems[0]
     if first["type"] == "json_invalid":
         raise ReportError(f"not JSON ({first.get('ctx', {}).get('error', first['msg'])})", file=shown)
-    more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
-    raise ReportError(f"{first['msg']}{more}", file=shown, key=_location(first) or None)
+    raise ReportError(and_more([str(p["msg"]) for p in problems], 1, "; "), file=shown, key=_location(first) or None)
 
 
 def _location(error: ErrorDetails) -> str:
