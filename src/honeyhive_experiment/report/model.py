@@ -529,11 +529,11 @@ class ReportMetric(_Part):
             parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run{left}"))
         if self.change is not None:  # of the paired datapoints: never said of those the comparison left out
             emoji, words = CHANGE_TEXT[self.change]
-            left = self.uncompared if self.partial else None
+            uncompared = self.uncompared if self.partial else None
             if self.partial:
-                words += f" on the {self.paired:,} compared" if left else f" on those {self.paired:,}"
+                words += f" on the {self.paired:,} compared" if uncompared else f" on those {self.paired:,}"
             words += f" ({self.significance})" if self.significance else ""
-            parts.append((emoji, words + (f"; {left:,} not compared" if left else "")))
+            parts.append((emoji, words + (f"; {uncompared:,} not compared" if uncompared else "")))
         if self.gate_failed:
             parts.append(("❌", self.gate_failed))
         if self.errored:
