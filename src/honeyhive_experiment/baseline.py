@@ -89,6 +89,7 @@ from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
 from honeyhive_experiment.errors import BaselineError, NotFoundError
 from honeyhive_experiment.models import ExperimentRun, ExperimentRunStatus
+from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
@@ -317,11 +318,11 @@ SHOWN: Final = 3  # passed-over runs named in a note or an error; the others are
 def _unjudged(runs: Collection[ExperimentRun]) -> str:
     """The runs an explicit commit or branch passed over (:func:`pick_named`), the first :data:`SHOWN` by id with
     how their checks ended, the others counted."""
-    shown = ", ".join(
+    said = [
         f"{run.run_id} (its check {'errored' if check_verdict(run) == 'error' else 'recorded no verdict'})"
-        for run in list(runs)[:SHOWN]
-    )
-    return shown + (f" and {len(runs) - SHOWN} more" if len(runs) > SHOWN else "")
+        for run in runs
+    ]
+    return and_more(said, SHOWN)
 
 
 def not_completed(run: ExperimentRun) -> Literal["running", "stopped"] | None:

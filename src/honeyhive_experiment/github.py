@@ -58,6 +58,7 @@ from urllib3.util.retry import Retry
 
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
 from honeyhive_experiment.errors import ExperimentError
+from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.report.markers import comment_head_sha
 from honeyhive_experiment.settings import CommentMode
 
@@ -452,8 +453,7 @@ class CommentPublisher:
             named = fresh[0].html_url
         else:
             which = f"{len(fresh)} comments by other accounts that carry"
-            named = "; ".join(f"{by(comment)}: {comment.html_url}" for comment in fresh[:3])
-            named += f"; and {len(fresh) - 3} more" if len(fresh) > 3 else ""
+            named = and_more([f"{by(comment)}: {comment.html_url}" for comment in fresh], 3, "; ")
         log.warning(
             "Ignoring %s this experiment's marker: only comments written by %s (the GitHub token's account) are"
             " edited. %s",

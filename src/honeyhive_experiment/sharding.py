@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from honeyhive_experiment.models.outcomes import and_more
+
 RUN_NAMESPACE = uuid.UUID("0b7a3f2e-5c1d-4e8a-9f60-2d4b6c8e1a35")
 T = TypeVar("T")
 
@@ -123,8 +125,7 @@ def strays(
 
 def _some(ids: Sequence[str], shown: int = 5) -> str:
     """``ids`` counted, the first ``shown`` named."""
-    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-    return f"{len(ids)} datapoint(s) ({', '.join(ids[:shown])}{more})"
+    return f"{len(ids)} datapoint(s) ({and_more(ids, shown)})"
 
 
 def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: int) -> dict[int, int]:

@@ -30,7 +30,14 @@ from honeyhive_experiment.models import (
     MetricDetail,
     RunComparisonResult,
 )
-from honeyhive_experiment.models.outcomes import NO_UNPRICED, DatapointOutcome, OutcomeStatus, excerpt, timeout_error
+from honeyhive_experiment.models.outcomes import (
+    NO_UNPRICED,
+    DatapointOutcome,
+    OutcomeStatus,
+    and_more,
+    excerpt,
+    timeout_error,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -904,3 +911,20 @@ def test_an_excerpt_shows_whole_words_only(rule: str, text: str, limit: int, sho
     """A message quotes the user's value by whole words: a secret cut short would match none of the report's
     redaction patterns, so a part of one is never shown."""
     assert excerpt(text, limit) == shown
+
+
+@pytest.mark.parametrize(
+    ("items", "most", "sep", "said"),
+    [
+        (["a", "b", "c", "d", "e"], 3, ", ", "a, b, c and 2 more"),
+        (["a; x", "b", "c", "d"], 2, "; ", "a; x; b; and 2 more"),  # items that hold commas: the last one apart too
+        (["first", "second"], 1, "; ", "first; and 1 more"),
+        (["a", "b", "c"], 3, ", ", "a, b, c"),
+        ([f"d{i}" for i in range(1003)], 2, ", ", "d0, d1 and 1,001 more"),
+        ([], 3, ", ", ""),
+    ],
+)
+def test_a_list_cut_after_its_first_items_says_how_many_more(items: list[str], most: int, sep: str, said: str) -> None:
+    """One way to say it (it was written five ways: " and 2 more", "; and 2 more", " (and 2 more)", "(and 1 more
+    problems)")."""
+    assert and_more(items, most, sep) == said

@@ -36,6 +36,7 @@ __all__ = [
     "MetricValues",
     "OutcomeStatus",
     "Progress",
+    "and_more",
     "excerpt",
     "first_ids",
     "outputs_changed_warning",
@@ -372,3 +373,9 @@ def first_ids(ids: Sequence[str], most: int = 5) -> str:
     """Datapoint ids (or other names of the user's) as an error or a warning lists them: the first ``most``, each cut
     to 64 characters (a dataset's ids have no bound; :func:`excerpt`), then "…" when there are more."""
     return ", ".join(excerpt(i, 64) for i in ids[:most]) + (", …" if len(ids) > most else "")
+
+
+def and_more(items: Sequence[str], most: int, sep: str = ", ") -> str:
+    """A list cut after its first ``most`` ``items``, joined by ``sep``, and how many more there are: ``a, b and 3
+    more``; of items that hold commas, joined by ``"; "``: ``a; b; and 3 more``."""
+    return sep.join(items[:most]) + (f"{sep.rstrip(', ')} and {len(items) - most:,} more" if len(items) > most else "")

@@ -44,6 +44,7 @@ from markupsafe import Markup
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import TemplateError
 from honeyhive_experiment.gha import SUMMARY_LIMIT
+from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import inside, not_utf8
 from honeyhive_experiment.report.build import PREVIEW_SHORT
 from honeyhive_experiment.report.markdown import clip, codeblock, finalize, md_escape, url_filter
@@ -385,9 +386,7 @@ def metrics_shown(report: Report, limit: int | None) -> tuple[ReportMetric, ...]
 
 def failing_text(row: ReportFailedDatapoint) -> str:
     """A failed datapoint's failing metrics as one line: the first few, then how many more."""
-    shown = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN])
-    more = len(row.failing_metrics) - FAILING_SHOWN
-    return shown + (f"; and {more} more" if more > 0 else "")
+    return and_more([m.text for m in row.failing_metrics], FAILING_SHOWN, "; ")
 
 
 def heading(report: Report) -> dict[str, Any]:

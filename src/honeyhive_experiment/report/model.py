@@ -31,6 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
 from honeyhive_experiment.judgement import ErrorKind
+from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.report.numbers import (
     format_apart,
     format_beside,
@@ -526,11 +527,13 @@ class ReportMetric(_Part):
                 left = f" ({f'{one:,} in one run only, and ' if one > 0 else ''}HoneyHive's comparison left out"
                 left += f" {self.uncompared:,} both runs have)"
             parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run{left}"))
-        if self.change is not None:
+        if self.change is not None:  # of the paired datapoints: never said of those the comparison left out
             emoji, words = CHANGE_TEXT[self.change]
+            uncompared = self.uncompared if self.partial else None
             if self.partial:
-                words += f" on those {self.paired:,}"
-            parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
+                words += f" on the {self.paired:,} compared" if uncompared else f" on those {self.paired:,}"
+            words += f" ({self.significance})" if self.significance else ""
+            parts.append((emoji, words + (f"; {uncompared:,} not compared" if uncompared else "")))
         if self.gate_failed:
             parts.append(("❌", self.gate_failed))
         if self.errored:
@@ -1090,8 +1093,7 @@ def _read(path: str | os.PathLike[str], model: type[_M]) -> _M:
     first = problems[0]
     if first["type"] == "json_invalid":
         raise ReportError(f"not JSON ({first.get('ctx', {}).get('error', first['msg'])})", file=shown)
-    more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
-    raise ReportError(f"{first['msg']}{more}", file=shown, key=_location(first) or None)
+    raise ReportError(and_more([str(p["msg"]) for p in problems], 1, "; "), file=shown, key=_location(first) or None)
 
 
 def _location(error: ErrorDetails) -> str:

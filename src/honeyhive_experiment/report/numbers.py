@@ -103,6 +103,8 @@ and its type."""
 _WIDTH: Final = re.compile(r"(?P<flags>[-+ ]?z?#?)(?P<zero>0?)(?P<width>[0-9]*)")
 """A float spec's flags (:data:`_SPEC`'s), split before its width: sign, ``z`` and ``#``; zero padding; the width."""
 _SHOWN_NUMBER: Final = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_EXPONENT: Final = re.compile(r"e([-+])([0-9])$")
+"""A one-digit exponent, as a decimal writes it (``e-6``; a float: ``e-06``)."""
 MORE_DIGITS: Final = 17
 """The most significant digits added to tell a number from a bound: 17 tell every float from every other. A fixed
 point (``f``, ``%``) takes as many decimals as it takes (1e-30 beside 0 takes 30)."""
@@ -162,11 +164,15 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         text = _at(number, exact, found, precision)
         own = text if plain is None or plain is found else _at(number, exact, plain, precision)  # unpadded
         if len(own) > NUMBER_WIDTH:  # too wide (1e-30 in .2f, 0.12345 in .20e): in exponent form, as format_number
-            scaled = _hundredfold(float(exact.scaleb(2)), number) if kind == "%" else number
-            # never fewer significant digits than the last text says (2.675 in .25f is 2.67, then 2.675e+00: not 3e+00)
+            scaled = exact.scaleb(2) if kind == "%" else number  # a float's hundredfold is rounded, a decimal's not
+            # never fewer significant digits than the last text says (2.675 in .25f is 2.67, then 2.675e+00: not 3e+00),
+            # but for the float's own: a last text of more can say another float (1.98e18 in .1% is its hundredfold
+            # rounded, 197912238109520527360.0%, and nothing wider was tried)
             said = _read(last, spec, negative=number < 0)
-            for figures in range(len(said.normalize().as_tuple().digits) - 1 if said else 0, MORE_DIGITS):
-                yield format(f"{scaled:.{figures}e}" + ("%" if kind == "%" else ""), pad)
+            least = len(said.normalize().as_tuple().digits) - 1 if said else 0
+            for figures in range(min(least, len(exact.normalize().as_tuple().digits) - 1), MORE_DIGITS):
+                shown = _EXPONENT.sub(r"e\g<1>0\2", f"{scaled:.{figures}e}")  # a decimal's e-6 as a float's e-06
+                yield format(shown + ("%" if kind == "%" else ""), pad)
             return
         yield (last := text)
 
@@ -224,11 +230,14 @@ def format_beside(
     if low is None and high is None:
         return text
     bounds = _bounds(low, high)
-    # floats order as the decimals they are written as do
-    beyond = ((low is not None and value < low) or (high is not None and value > high)) if past is None else past
+    side = _side(_exact(value), bounds)  # floats order as the decimals they are written as do
+    if past is not None and past != bool(side):  # within its bounds but past them (or not) as the verdict judged
+        sides = {s for s, bound in ((-1, low), (1, high)) if bound is not None} if past else {0}
+    else:
+        sides = {side}  # on its own side: 0.1 above max 0.06 never reads 0, below its min 0.05, in .0f
     for shown in itertools.chain((text,), _wider(value, spec, percent)):  # the fewest more digits that read right
         read = _judged(_read(shown, spec, negative=value < 0), value)
-        if read is not None and _outside(read, bounds) == beyond:
+        if read is not None and _side(read, bounds) in sides:
             return shown
     return text
 
@@ -242,14 +251,14 @@ def _judged(read: Decimal | None, value: float) -> Decimal | None:
 
 def _bounds(low: float | None, high: float | None) -> tuple[Decimal | None, Decimal | None]:
     """A passing range's (or a gate's) bounds as the decimals they are written as, which a shown number is read
-    against (:func:`_outside`)."""
+    against (:func:`_side`)."""
     return None if low is None else _exact(low), None if high is None else _exact(high)
 
 
-def _outside(number: Decimal, bounds: tuple[Decimal | None, Decimal | None]) -> bool:
-    """Whether ``number`` is below the lower of ``bounds`` or above the upper."""
+def _side(number: Decimal, bounds: tuple[Decimal | None, Decimal | None]) -> int:
+    """Which side of ``bounds`` ``number`` is on: -1 below the lower, 1 above the upper, 0 within them."""
     lowest, highest = bounds
-    return (lowest is not None and number < lowest) or (highest is not None and number > highest)
+    return -1 if lowest is not None and number < lowest else 1 if highest is not None and number > highest else 0
 
 
 def format_value(
@@ -287,10 +296,10 @@ def format_apart(
     texts = (shown(old), shown(new))
     if old == new or not isinstance(old, float | int) or not isinstance(new, float | int):
         return texts
-    if texts[0] != texts[1] and (  # apart, unless only their signs differ and they say the same number (-0.00, 0.00)
-        texts[0].translate(_SIGNS) != texts[1].translate(_SIGNS)
-        or _read(texts[0], spec, negative=old < 0) != _read(texts[1], spec, negative=new < 0)
-    ):
+    # apart when they say different numbers: not -0.00 and 0.00, however their padding differs (010.2f pads -0.00
+    # to -000000.00, 0.00 to 0000000.00)
+    said = (_read(texts[0], spec, negative=old < 0), _read(texts[1], spec, negative=new < 0))
+    if said[0] != said[1] or (None in said and texts[0].translate(_SIGNS) != texts[1].translate(_SIGNS)):
         return texts
 
     bounds = _bounds(low, high)
@@ -299,7 +308,7 @@ def format_apart(
         """The number ``text`` says, when it reads on ``value``'s side of the bounds, as a reader reads it: a wider
         text of 0.24 is 0.23999999999999999, below a min of 0.24 (not :func:`_judged` as the float it converts to)."""
         said = _read(text, spec, negative=value < 0)
-        return said if said is not None and _outside(said, bounds) == _outside(_exact(value), bounds) else None
+        return said if said is not None and _side(said, bounds) == _side(_exact(value), bounds) else None
 
     last = texts  # the shorter's digits run out first (1.0 has fewer than 0.9999): it keeps its last text
     for a, b in itertools.zip_longest(_wider(old, spec, percent), _wider(new, spec, percent)):

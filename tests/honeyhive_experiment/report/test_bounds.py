@@ -303,3 +303,44 @@ def test_a_gate_the_backend_sent_nothing_to_judge_by_reads_failed_as_the_verdict
     assert build_report(judged).metrics[0].gate_failed == shown
     assert shown in render_comment(judged).text
     assert shown in render_terminal(judged)
+
+
+@pytest.mark.parametrize(
+    ("gate", "failed"),
+    [
+        (GateRule(max_degraded=0), "failed its gate: could not be fully checked (at most 0 datapoints worse)"),
+        (GateRule(max_drop=0.05, max_degraded=0), "failed its gate (at most 0.05 and 0 datapoints worse)"),  # crossed
+        (GateRule(max_degraded=1), None),  # would hold with the one left out worse too
+    ],
+)
+def test_a_row_says_neither_same_nor_failed_of_the_datapoints_the_comparison_left_out(
+    gate: GateRule, failed: str | None
+) -> None:
+    """HoneyHive's comparison, lagging, left out 1 of the 5 datapoints both runs have, and the verdict failed
+    ``max_degraded: 0`` as "could not be fully checked" (0 of the 4 it paired worse): the row read "worse on those 4"
+    (in audit 45a's run: "same on those 32") and "failed its gate (at most 0 datapoints worse)" beside "0 / 0", as
+    if the 5th had been compared and 0 were past 0."""
+    ids = [f"EXT-l{i}" for i in range(5)]
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": ids,
+        "failed": [],
+        "metrics": {"aggregation_function": "average", "details": [detail("m", 0.8, [1, 1, 1, 1, 0], ids=ids)]},
+        "datapoints": [datapoint(i, True, {"m": v}) for i, v in zip(ids, [1, 1, 1, 1, 0], strict=True)],
+    }
+    summary = summary_of(body)
+    row = delta("m", 1.0, 0.8, -0.2, -20.0, 0, 0, 4, old_values=[1] * 5, new_values=[1, 1, 1, 1, 0])
+    comparison = comparison_of({"commonDatapoints": ids[:4], "metrics": [row]}, summary)
+    comparison = comparison.model_copy(update={"old_only_datapoints": ids[4:]})
+    decision = decide(summary, comparison, gates={"m": gate}, unpaired=1)
+    assert decision.gates_hit == (("m",) if failed else ())
+    judged = base_input(
+        summary=summary, comparison=comparison, gates={"m": gate}, decision=decision, baseline=baseline_info()
+    )
+    [metric] = build_report(judged).metrics
+    assert metric.gate_failed == failed
+    status = "compared on 4 of 5 in either run (HoneyHive's comparison left out 1 both runs have), worse on the 4"
+    status += " compared; 1 not compared" + (f", {failed}" if failed else "")  # worse: no test, the difference's
+    assert metric.plain_status == status
+    assert status.split(", ", 1)[1] in render_terminal(judged)

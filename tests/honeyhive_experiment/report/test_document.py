@@ -300,7 +300,7 @@ def test_load_report_names_the_first_problem_and_counts_the_rest(tmp_path: Path)
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ReportError) as caught:
         load_report(path)
-    assert str(caught.value) == f"{path}: version: Input should be 1 (and 1 more problems)"
+    assert str(caught.value) == f"{path}: version: Input should be 1; and 1 more"
 
 
 def _imports_jsonschema(path: Path) -> list[int]:

@@ -402,13 +402,21 @@ def test_a_value_at_its_bound_never_reads_past_it_to_be_told_apart(
         assert (high is None or said <= Decimal(repr(high))) == (high is None or value <= high), (value, text)
 
 
+def _reads(text: str, value: float) -> bool:
+    """Whether ``text`` (a number, ``%``: a percentage) reads as the float ``value``."""
+    said = Decimal(text.removesuffix("%")).scaleb(-2 if text.endswith("%") else 0)
+    return float(said) == value
+
+
 @pytest.mark.parametrize(
     ("value", "spec"),
     [
         (value, spec)
         for value in (0.1, 0.3, 0.3333333333333333, 0.7, 2.675, 0.12345, 123456.789)
         for spec in (".20f", ".20g", ".17g", ".18f", ".20%", ".16e")
-        if len(format(value, spec)) <= numbers.NUMBER_WIDTH  # else three digits, which widen to read on their side
+        # else three digits, which widen to read on their side; and a spec's text that reads the float: 1/3 in .20%
+        # is its hundredfold, 33.33333333333332859638%, which reads the float below it (a bound reads as itself)
+        if len(format(value, spec)) <= numbers.NUMBER_WIDTH and _reads(format(value, spec), value)
     ],
 )
 def test_a_value_at_its_bound_reads_as_its_spec_shows_it(value: float, spec: str) -> None:
@@ -463,3 +471,47 @@ def test_a_finite_number_never_reads_as_infinite() -> None:
     assert format_delta(-1.95e306, ".0%") == "-1.95e+308 pp"
     assert format_delta(1.95e306, None, percent=True, bound=1e306, past=True) == "+1.95e+308 pp"
     assert format_percentage_change(1.95e306) == "+1.95e+306%"  # already in percent: no hundredfold
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "low", "high", "expected"),
+    [
+        (0.1, ".0f", 0.05, 0.06, "0.1"),  # read "0": below the min, of a value above the max
+        (-0.1, ".0f", -0.06, -0.05, "-0.1"),  # read "-0": above the max, of a value below the min
+        (0.01, ".0f", 0.05, 0.06, "0"),  # below the min, as "0" reads
+        (0.055, ".0f", 0.05, 0.06, "0.06"),  # within
+    ],
+)
+def test_a_value_reads_on_its_own_side_of_a_range_narrower_than_its_formats_step(
+    value: float, spec: str, low: float, high: float, expected: str
+) -> None:
+    """Audit 45a: a range narrower than the format's step (``.0f``, 0.05 to 0.06): 0.1, above the max, read "0",
+    outside the range as it is, but below the min."""
+    assert format_value(value, spec, low=low, high=high) == expected
+    assert format_apart(value, value + 1, spec, low=low, high=high)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("bound", "spec", "expected"),
+    [
+        (1.979122381095205e18, ".1%", "1.979122381095205e+20%"),  # read 197912238109520527360.0%: another float
+        (-1517736787868.888, "%", "-1.517736787868888e+14%"),  # read -151773678786888.781250%
+        (-1.0091789402896359e-08, ".2%", "-1.0091789402896359e-06%"),  # read -0.00%, then too wide
+        (1.5e12, ".1%", "150000000000000.0%"),  # its float's hundredfold reads as itself
+    ],
+)
+def test_a_bound_past_the_numbers_width_reads_as_itself(bound: float, spec: str, expected: str) -> None:
+    """Audit 45a: a bound of 1.5e12 (1.5e14%) and more in a percentage spec read as its float's hundredfold, rounded:
+    another float; its wider digits, past :data:`~numbers.NUMBER_WIDTH`, were tried only up to 17 significant
+    digits, fewer than that text's."""
+    assert format_bound(bound, spec) == expected
+    assert _reads(expected, bound)
+
+
+def test_two_values_apart_only_by_their_sign_read_apart_whatever_pads_them() -> None:
+    """Audit 45a: -0.0001 and 0.0001 in ``010.2f`` read -000000.00 and 0000000.00, the same number, taken as apart
+    because their zero padding differs."""
+    assert format_apart(-0.0001, 0.0001, "010.2f") == ("-0000.0001", "00000.0001")
+    assert format_apart(-0.0001, 0.0001, "=+10.2f") == ("-   0.0001", "+   0.0001")
+    assert format_apart(-0.0001, 0.0001, ".2f") == ("-0.0001", "0.0001")
+    assert format_apart(-0.01, 0.01, "010.2f") == ("-000000.01", "0000000.01")  # apart as they are

@@ -281,20 +281,22 @@ def test_a_row_is_marked_partial_only_where_its_aggregates_tell_another_story(
             8,
             40,
             "same",
-            "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), same on those 32",
+            "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), same on the 32"
+            " compared; 8 not compared",
         ),
         (
             8,
             40,
             "worse",
-            "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), worse on those 32",
+            "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), worse on the 32"
+            " compared; 8 not compared",
         ),
         (  # also 10 new or gone: both causes are said, not only the comparison's
             8,
             50,
             "same",
             "compared on 32 of 50 in either run (10 in one run only, and HoneyHive's comparison left out 8 both runs"
-            " have), same on those 32",
+            " have), same on the 32 compared; 8 not compared",
         ),
         (0, 40, "worse", "worse"),  # 32 of 32 shared, 8 new, the aggregate moved as they did: not partial
         (None, 40, "worse", "worse"),
