@@ -142,6 +142,26 @@ def test_the_install_step_runs_the_jobs_pip_not_the_repositorys(tmp_path: Path) 
     assert "is not installable" in install.stderr, shown(install)  # pip's own word: it ran, and stopped there
 
 
+def test_a_windows_runner_is_refused_before_anything_is_installed(tmp_path: Path) -> None:
+    """The program is POSIX-only (its output fence forks and dups descriptors, files are opened with ``dir_fd`` and
+    ``O_NOFOLLOW``): README once listed Windows runners for the composite action, where its import fails. The first
+    step says so, as an error annotation, and installs nothing."""
+    action_path = tmp_path / "_actions" / "honeyhive-experiment" / "python"
+    action_path.mkdir(parents=True)
+    shutil.copy2(REPO / "python" / "action.yml", action_path / "action.yml")
+    workspace = copy_quickstart(tmp_path / "workspace", questions=2)
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path), "RUNNER_OS": "Windows"}
+    env |= Step(tmp_path / "job", push()).env(workspace, None)
+
+    (install,) = run_composite(action_path, {}, workspace=workspace, env=env)["steps"]
+
+    assert install.returncode == 1, shown(install)
+    assert install.stdout.startswith("::error title=honeyhive-experiment::Windows runners are not supported"), shown(
+        install
+    )
+    assert "Installing" not in install.stdout, shown(install)
+
+
 def test_zizmor_audits_the_composite_action(tmp_path: Path) -> None:
     """The composite action passes (test_packaging runs zizmor on it), and zizmor does read composite actions:
     an input expanded into its script is refused as a template injection."""
