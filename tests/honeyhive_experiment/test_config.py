@@ -995,7 +995,12 @@ def test_schema_and_models_accept_a_path_python_accepts(path: str) -> None:
     """Python 3's identifiers are not ASCII only: ``def scoré`` is one, and its import path was refused as "not an
     import path" (audit 46a #1). The schema's pattern lets any non-ASCII character through (ECMA's and Python's
     regexes share no Unicode classes); the model checks each part as Python does."""
-    document = {"name": "x", "function": path, "dataset": {"id": "abc"}, "evaluators": [path, {"path": path, "name": "n"}]}
+    document = {
+        "name": "x",
+        "function": path,
+        "dataset": {"id": "abc"},
+        "evaluators": [path, {"path": path, "name": "n"}],
+    }
     assert _schema_errors(document) == []
     config = ExperimentConfig.model_validate(document)
     assert (config.function, *(spec.path for spec in config.evaluators)) == (path, path, path)
