@@ -13,7 +13,9 @@ under one name are two experiments: one's runs are never the other's baseline, n
    many it recorded); else, as typed, a commit (full or short sha: 32 hex digits may be either) or a branch, whose
    latest completed run is taken (:func:`pick_named`): a run of the branch itself (:func:`of_the_branch`) if there
    is one, else a local or pull request's run, said so; whatever its result, but, as at the merge base (2), not one
-   whose check errored or recorded no verdict: those are passed over, and named;
+   whose check errored or recorded no verdict: those are passed over, and named; else a revision git resolves in the
+   checkout (``HEAD~1``, ``main^``, a tag), whose commit's latest completed run is taken by the same rule, named
+   with the commit it resolved to (:attr:`Baseline.resolved`);
 2. ``merge-base``: the completed run at the PR's merge-base commit (a local run: the merge base of ``HEAD``
    with the default branch; a checkout of GitHub's merge commit: its first parent, the base's tip): the base
    branch's own run there (a push, a schedule), else any other run at that commit (a developer's local run, a
@@ -107,6 +109,7 @@ class Baseline:
     # explicit (a commit or a branch named): the runs there that would have been taken, had their checks not errored or
     # recorded no verdict (:func:`pick_named`), as :attr:`note` names them
     passed_over: tuple[ExperimentRun, ...] = ()
+    resolved: str | None = None  # explicit: the commit git resolved ref to (a revision: HEAD~1), whose run this is
 
     @property
     def why(self) -> str:
@@ -130,7 +133,10 @@ class Baseline:
 
     @property
     def _named(self) -> str:
-        """Where an explicit commit or branch (:attr:`ref`) took the run: ``at commit <sha>`` or ``on <branch>``."""
+        """Where an explicit commit or branch (:attr:`ref`) took the run: ``at commit <sha>`` or ``on <branch>``; a
+        revision git resolved: ``at commit <sha> (HEAD~1)``."""
+        if self.resolved:
+            return f"at commit {self.resolved[:7]} ({self.ref})"
         at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(str(self.ref).lower())
         return f"at commit {str(self.ref)[:7]}" if at_commit else f"on {self.ref}"
 
@@ -502,15 +508,18 @@ def pick_baseline(
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 
-def pick_named(runs: Iterable[ExperimentRun], ref: str, query: BaselineQuery) -> Baseline | None:
+def pick_named(
+    runs: Iterable[ExperimentRun], ref: str, query: BaselineQuery, *, commit: str | None = None
+) -> Baseline | None:
     """The latest run among ``runs`` (completed, newest first) of the experiment and dataset ``query`` asks about
     (:meth:`BaselineQuery.candidates`; not one of its ``exclude_run_ids``, and nothing else of it is looked at) at
     commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``, by the module docstring's
     rule 1: a run of the branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs
     with uncommitted changes are not at any commit (:func:`may_be_baseline`); those it passes over (their check errored
     or recorded no verdict: :data:`PENDING`) are named (:attr:`Baseline.passed_over`). Raises BaselineError, naming
-    them, when every run there is one."""
-    folded = ref.strip().lower()
+    them, when every run there is one. ``commit``: the commit git resolved ``ref`` to (``HEAD~1``): only runs at it
+    are taken, and the baseline says so (:attr:`Baseline.resolved`)."""
+    folded = (commit or ref).strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
     other: tuple[ExperimentRun, int] | None = None  # the latest other run, and how many unjudged runs are newer
     unjudged: list[tuple[ExperimentRun, bool]] = []  # errored or pending (newest first), each with of_the_branch
@@ -519,23 +528,25 @@ def pick_named(runs: Iterable[ExperimentRun], ref: str, query: BaselineQuery) ->
         sha, branch = ci.get("sha"), ci.get("branch")
         # a run of GitHub's merge commit (checkout_sha) never ran its head commit alone
         at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded) and not ci.get("checkout_sha")
-        if not (at_commit or branch == ref) or is_dirty(run):
+        if not (at_commit or (branch == ref and not commit)) or is_dirty(run):
             continue
         own = of_the_branch(run)
         if check_verdict(run) in ("error", PENDING):
             unjudged.append((run, own))
         elif own:  # it would have been taken over any newer run but the branch's own
-            return Baseline(run, "explicit", ref, passed_over=tuple(r for r, mine in unjudged if mine))
+            passed_over = tuple(r for r, mine in unjudged if mine)
+            return Baseline(run, "explicit", ref, passed_over=passed_over, resolved=commit)
         elif other is None:
             other = (run, len(unjudged))
     if other is not None:  # any newer run would have been taken over it, and any of the branch's own
         found, newer = other
         passed = [r for i, (r, mine) in enumerate(unjudged) if i < newer or mine]
-        return Baseline(found, "explicit", ref, passed_over=tuple(passed))
+        return Baseline(found, "explicit", ref, passed_over=tuple(passed), resolved=commit)
     if unjudged:
+        where = f"at commit {commit[:7]} ({ref})" if commit else f"at a commit or on a branch named {ref}"
         raise BaselineError(
-            f"no completed run of {query.experiment} at a commit or on a branch named {ref} is a result to compare"
-            f" with: {_unjudged([r for r, _ in unjudged])}. {UNJUDGED}. {NAME_IT}."
+            f"no completed run of {query.experiment} {where} is a result to compare with:"
+            f" {_unjudged([r for r, _ in unjudged])}. {UNJUDGED}. {NAME_IT}."
         )
     return None
 
@@ -547,13 +558,15 @@ def choose_baseline(
     explicit_run_id: str | None = None,
     ancestry: Callable[[str, str], bool | None],
     runs: Iterable[ExperimentRun] | None = None,
+    commit_of: Callable[[str], str | None] | None = None,
 ) -> Baseline | None:
     """The baseline ``query`` asks for, or None when there is none (the verdict is then neutral, or with strategy
     ``none`` the run's own result).
 
     ``explicit_run_id`` (or the config's ``run_id``, ``query.policy.run_id``) is a run id (used as is, whatever it
     is, once it completed: else a :class:`BaselineError` says why not, :func:`unfinished`), else a commit or branch
-    as typed (:func:`pick_named`; :class:`BaselineError` quoting it when it names nothing); otherwise
+    as typed (:func:`pick_named`), else a revision ``commit_of`` resolves (git's, in the checkout: ``HEAD~1``, the
+    commit it names, asked only then; :class:`BaselineError` quoting it when it names nothing); otherwise
     :func:`pick_baseline` chooses (``ancestry``: git's, of the checkout). ``runs``: the :func:`completed_runs` of
     ``query.experiment`` when the caller reads them too (else they are listed here).
     """
@@ -570,13 +583,18 @@ def choose_baseline(
                 if why is not None:
                     raise BaselineError(why)
                 return Baseline(run, "explicit")  # its id says it
+        runs, again = itertools.tee(runs)  # read once: a revision's commit is looked for among the same runs
         named = pick_named(runs, explicit, query)
         if named is not None:
             return named
+        commit = commit_of(explicit) if commit_of is not None else None  # not a branch's or sha's as typed: HEAD~1
+        if commit is not None and (named := pick_named(again, explicit, query, commit=commit)) is not None:
+            return named
+        resolved = f", nor at commit {commit[:7]}, which it names in this checkout" if commit is not None else ""
         raise BaselineError(
             f"baseline run {explicit} does not exist in this HoneyHive project, and no completed run of"
             f" {query.experiment} (on this dataset, without uncommitted changes) is at a commit or on a branch of that"
-            " name"
+            f" name{resolved}"
         )
     return pick_baseline(
         runs,

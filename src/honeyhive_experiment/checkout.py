@@ -34,7 +34,16 @@ from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.paths import relative
 
-__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "git_metadata", "ignored", "is_ancestor", "local_checkout"]
+__all__ = [
+    "MAX_HASHED_BYTES",
+    "checked_out",
+    "commit_of",
+    "git",
+    "git_metadata",
+    "ignored",
+    "is_ancestor",
+    "local_checkout",
+]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
@@ -84,6 +93,16 @@ def is_ancestor(root: Path, commit: str, of: str) -> bool | None:
         return None
     done = _run_git(root, ["merge-base", "--is-ancestor", commit, of], timeout=10)
     return None if done is None else {0: True, 1: False}.get(done.returncode)  # else (128): git could not tell
+
+
+def commit_of(root: Path, revision: str) -> str | None:
+    """The commit ``revision`` names in the checkout in ``root``, as git resolves it (``HEAD~1``, ``main^``, a short
+    sha, a tag): its full sha; ``None`` when it names no commit there, or git cannot tell. ``revision`` is what someone
+    typed (``--baseline``): after ``--end-of-options``, never an option, and one that starts with ``-`` is none."""
+    if not revision or revision.startswith("-") or revision != revision.strip():
+        return None
+    found = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+    return found if found is not None and _COMMIT.fullmatch(found) else None
 
 
 def checked_out(root: Path) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ __all__ = [
     "left_out",
     "measure",
     "presentation",
+    "replaced_note",
     "setup_note",
 ]
 
@@ -176,6 +177,24 @@ def setup_note(imported: Mapping[str, int | float]) -> str:
         usage.append(f"${Decimal(repr(round(cost, 11))):f}")
     return f"{calls} LLM call(s) at import, before any datapoint: a setup cost, in no datapoint's metrics" + (
         f" ({', '.join(usage)})" if usage else ""
+    )
+
+
+def replaced_note(outcomes: Iterable[DatapointOutcome]) -> str | None:
+    """What a run says of the built-in metrics its evaluators' metrics of the same name replaced (:func:`combine`;
+    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`, as read back from the sessions too), in the
+    order first replaced: the values shown and judged under those names are the evaluators'. ``None``: none was."""
+    names = list(dict.fromkeys(name for outcome in outcomes for name in outcome.replaced))
+    if not names:
+        return None
+    whose = (
+        "is an evaluator's metric, not the built-in one"
+        if len(names) == 1
+        else "are evaluators' metrics, not the built-in ones"
+    )
+    return (
+        f"{', '.join(names)} {whose}: an evaluator's metric of a built-in metric's name replaces it, in the efficiency"
+        " table and for any gate on it; name the evaluator's metric otherwise to keep both."
     )
 
 

@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import sys
+import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass
@@ -269,7 +270,8 @@ def _load(
     """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`
     (a missing module: :func:`missing_module_message`, with the experiment file ``config``, the shell's folder
     ``here`` and the action's ``workspace``)."""
-    module_name, attribute = split_import_path(path)
+    # as Python reads an identifier in source (NFKC): 'scoré' typed decomposed names the function def scoré made
+    module_name, attribute = split_import_path(unicodedata.normalize("NFKC", path))
     if (hidden := _shadowed(module_name.partition(".")[0], root)) is not None:
         raise _Unusable(f"cannot import {path!r}: {hidden}")
     try:

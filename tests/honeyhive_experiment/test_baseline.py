@@ -1430,6 +1430,57 @@ def test_a_named_baseline_with_no_usable_run_is_an_error_naming_the_runs_passed_
     )
 
 
+RESOLVED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
+    # (rule, listing, ref as typed, run id chosen): --baseline HEAD~1, which git resolved to commit FULL (audit 46a #2)
+    ("the latest run at the commit", [run("m1"), run("at", sha=FULL), run("at2", sha=FULL)], "HEAD~1", "at"),
+    (
+        "a run of the branch itself over a newer local run there",
+        [run("l", ci=LOCAL_AT), run("at", sha=FULL)],
+        "v1",
+        "at",
+    ),
+    ("a local run when there is no other", [run("l", ci=LOCAL_AT)], "HEAD~1", "l"),
+    ("not a run on a branch named as typed: only the commit", [run("m1", sha=MB), run("at", sha=FULL)], "main", "at"),
+    ("nor at another commit", [run("m1", sha=MB)], "main", None),
+    ("nor one with uncommitted changes at it", [run("d", sha=FULL, dirty=True)], "HEAD~1", None),
+    (
+        "nor a run of GitHub's merge commit stamped with it",
+        [run("merged", ci={"branch": "feature", "sha": FULL, "checkout_sha": "e" * 40})],
+        "HEAD~1",
+        None,
+    ),
+    ("nor the run being judged", [run("own", sha=FULL)], "HEAD", None),
+    ("a run stamped in capitals is at it", [run("at", sha=FULL.upper())], "HEAD~1", "at"),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "ref", "expected"), RESOLVED, ids=[case[0] for case in RESOLVED])
+def test_a_named_revision_is_the_commit_git_resolved_it_to(
+    rule: str, runs: list[ExperimentRun], ref: str, expected: str | None
+) -> None:
+    chosen = pick_named(runs, ref, named_query(exclude_run_ids=("own",)), commit=FULL)
+    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref, chosen.resolved)) == (
+        None if expected is None else (expected, "explicit", ref, FULL)
+    )
+
+
+def test_a_named_revision_passes_over_the_runs_at_its_commit_whose_checks_errored() -> None:
+    runs = [errored("e", sha=FULL), run("at", sha=FULL)]
+    chosen = pick_named(runs, "HEAD~1", named_query(), commit=FULL)
+    assert chosen is not None
+    assert (chosen.run.run_id, [r.run_id for r in chosen.passed_over]) == ("at", ["e"])
+    assert chosen.note == (
+        f"Passed over at commit a1b2c3d (HEAD~1): e (its check errored). {WITHOUT_A_RESULT}, so the baseline is the"
+        f" latest usable run at commit a1b2c3d (HEAD~1). {NAME_IT}"
+    )
+    with pytest.raises(BaselineError) as raised:
+        pick_named([pending("p", sha=FULL)], "HEAD~1", named_query(), commit=FULL)
+    assert str(raised.value) == (
+        f"no completed run of {NAME} at commit a1b2c3d (HEAD~1) is a result to compare with: p (its check recorded no"
+        f" verdict). {WITHOUT_A_RESULT}. {NAME_IT}"
+    )
+
+
 NOTES: list[tuple[str, Baseline, str | None]] = [
     # (rule, baseline, the report's note on the runs passed over)
     ("none passed over: no note", Baseline(run("r"), "explicit", "main"), None),
@@ -1515,6 +1566,16 @@ WHY: list[tuple[str, Baseline, str]] = [
         "--baseline <sha>, a local run, runs passed over",
         Baseline(run("r", ci=LOCAL_AT), "explicit", FULL[:10], passed_over=(pending("p"),)),
         "latest usable local run at commit a1b2c3d",
+    ),
+    (
+        "--baseline HEAD~1: the commit git resolved it to",
+        Baseline(run("r", sha=FULL), "explicit", "HEAD~1", resolved=FULL),
+        "latest run at commit a1b2c3d (HEAD~1)",
+    ),
+    (
+        "--baseline main^, a local run, runs passed over",
+        Baseline(run("r", ci=LOCAL_AT), "explicit", "main^", passed_over=(pending("p"),), resolved=FULL),
+        "latest usable local run at commit a1b2c3d (main^)",
     ),
     ("--baseline <run id>", Baseline(run("r"), "explicit", "r"), "the run asked for"),
     ("the config's run_id", Baseline(run("r"), "explicit"), "the run asked for"),
@@ -1648,9 +1709,11 @@ def choose(
     *,
     explicit_run_id: str | None = None,
     runs: Iterable[ExperimentRun] | None = None,
+    commit_of: Callable[[str], str | None] | None = None,
     **kwargs: Any,
 ) -> Baseline | None:
-    """:func:`choose_baseline` of a query of ``name``'s runs on DATASET with ``kwargs`` (else a PR's into main)."""
+    """:func:`choose_baseline` of a query of ``name``'s runs on DATASET with ``kwargs`` (else a PR's into main);
+    ``commit_of``: git's resolution of a revision (none: not asked)."""
     asked: dict[str, Any] = {
         "experiment": name,
         "dataset_id": DATASET,
@@ -1661,7 +1724,9 @@ def choose(
         "repository": None,
     }
     query = BaselineQuery(**(asked | kwargs))
-    return choose_baseline(hh, query, explicit_run_id=explicit_run_id, ancestry=lambda commit, of: None, runs=runs)
+    return choose_baseline(
+        hh, query, explicit_run_id=explicit_run_id, ancestry=lambda commit, of: None, runs=runs, commit_of=commit_of
+    )
 
 
 def recent_runs(hh: HoneyHiveClient, name: str, **kwargs: Any) -> list[ExperimentRun]:
@@ -1781,6 +1846,44 @@ def test_an_explicit_ref_is_a_run_id_else_a_commit_or_a_branch(
             dirty: (dirty, "explicit"),
         }
     )
+
+
+def test_an_explicit_revision_is_the_commit_git_resolves_it_to_when_it_names_no_run_as_typed(
+    hh: HoneyHiveClient, recorder: Recorder, name: str
+) -> None:
+    """``--baseline HEAD~1`` (or ``main^``, a tag; the file's ``run_id`` too) named nothing: only runs' stamped
+    branches and shas were matched, and the README says a commit is accepted (audit 46a #2). What names runs as typed
+    (a branch, a sha) is taken as before, git not asked; else git's commit for it is looked for, among the same
+    listing (read once), and the error says which commit it was."""
+    on_main = seed(hh, name, sha=MB)
+    at_full = seed(hh, name, sha=FULL, branch="feature")
+    recorder.clear()
+    git = {"HEAD~1": FULL, "v1": MB, "HEAD~5": "e" * 40, "main": "f" * 40}
+    asked: list[str] = []
+
+    def commit_of(ref: str) -> str | None:
+        asked.append(ref)
+        return git.get(ref)
+
+    picks = {ref: choose(hh, name, explicit_run_id=ref, commit_of=commit_of) for ref in ("main", FULL[:7], "HEAD~1")}
+    pinned = choose(hh, name, policy=BaselineConfig(run_id="v1"), commit_of=commit_of)
+    assert {
+        ref: None if b is None else (b.run.run_id, b.ref, b.resolved) for ref, b in {**picks, "v1": pinned}.items()
+    } == {
+        "main": (on_main, "main", None),
+        FULL[:7]: (at_full, FULL[:7], None),
+        "HEAD~1": (at_full, "HEAD~1", FULL),
+        "v1": (on_main, "v1", MB),
+    }
+    assert asked == ["HEAD~1", "v1"]
+    assert recorder.fetched == []  # none is a run id
+    nothing = " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
+    for ref, said in (("HEAD~5", ", nor at commit eeeeeee, which it names in this checkout"), ("nope", "")):
+        with pytest.raises(BaselineError) as raised:
+            choose(hh, name, explicit_run_id=ref, commit_of=commit_of)
+        assert str(raised.value) == f"baseline run {ref} does not exist in this HoneyHive project, and no completed" + (
+            f" run of {name}{nothing}{said}"
+        )
 
 
 def test_an_explicit_run_that_does_not_exist_is_an_error(hh: HoneyHiveClient, name: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from honeyhive_experiment import backend
 from honeyhive_experiment.baseline import BaselineQuery, pick_baseline
-from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, is_ancestor, local_checkout
+from honeyhive_experiment.checkout import MAX_HASHED_BYTES, commit_of, default_branch, is_ancestor, local_checkout
 from honeyhive_experiment.config import BaselineConfig
 from honeyhive_experiment.context import ci_context, github_context
 from honeyhive_experiment.errors import SettingsError
@@ -236,6 +236,40 @@ def test_whether_a_commit_is_of_the_merge_bases_history(tmp_path: Path) -> None:
     assert [is_ancestor(root, commit, of) for commit, of in asked] == [True, True, False, None]
     assert [is_ancestor(root, commit, fork_point) for commit in ("--all", "HEAD", "")] == [None, None, None]
     assert is_ancestor(tmp_path, before, fork_point) is None  # not a repository
+
+
+def test_the_commit_a_revision_names_in_the_checkout(tmp_path: Path) -> None:
+    """``--baseline HEAD~1`` (audit 46a #2): git resolves the revision in the checkout, to a commit (a tag's, not the
+    tag object); ``None`` for what names no commit there, outside a repository, and for text git would read as an
+    option (``--output=x`` writes a file to rev-parse without --end-of-options): typed by the user, it never is."""
+    root = repository(tmp_path / "repo")
+    first = git(root, "rev-parse", "HEAD")
+    git(root, "tag", "-a", "-m", "a release", "v1")
+    git(root, "commit", "-q", "--allow-empty", "-m", "second")
+    second = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "-q", "-b", "feature")
+    git(root, "commit", "-q", "--allow-empty", "-m", "third")
+
+    cases = {
+        "HEAD~1": second,
+        "HEAD~2": first,
+        "main^": first,
+        "main": second,
+        "v1": first,
+        first[:7]: first,
+        first.upper(): first,
+        "HEAD~9": None,
+        "nope": None,
+        "HEAD:app.py": None,  # a blob
+        "--all": None,
+        "--output=x": None,
+        "-1": None,
+        " HEAD": None,
+        "": None,
+    }
+    assert {rev: commit_of(root, rev) for rev in cases} == cases
+    assert not (root / "x").exists()
+    assert commit_of(tmp_path, "HEAD") is None  # not a repository
 
 
 def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wins(tmp_path: Path) -> None:

@@ -403,6 +403,9 @@ MALFORMED: list[Any] = [
     pytest.param(BASE.replace("app.bot:answer", "app.bot.answer"), 2, "function", "colon", id="function-no-colon"),
     pytest.param(BASE.replace("app.bot:answer", "app-bot:answer"), 2, "function", "import path", id="function-bad"),
     pytest.param(BASE.replace("app.bot:answer", "app.class:answer"), 2, "function", "keyword", id="function-kw"),
+    pytest.param(BASE.replace("app.bot:answer", "app.bot:a:b"), 2, "function", "import path", id="function-2-colons"),
+    pytest.param(BASE.replace("app.bot:answer", "app.€:answer"), 2, "function", "import path", id="function-euro"),
+    pytest.param(BASE.replace("app.bot:answer", "app.bot:2nd"), 2, "function", "import path", id="function-digit"),
     pytest.param(BASE.replace("app.bot:answer", "[a, b]"), 2, "function", "valid string", id="function-list"),
     # dataset
     pytest.param(BASE + "  name: golden\n", 5, "dataset.name", "not both", id="dataset-path-and-name"),
@@ -985,6 +988,22 @@ def _schema_errors(document: Any) -> list[str]:
 def test_schema_accepts_the_valid_example() -> None:
     document = yaml.safe_load(VALID.read_text(encoding="utf-8"))
     assert _schema_errors(document) == []
+
+
+@pytest.mark.parametrize("path", ["app.ev:scoré", "modèle.évaluations:Évaluateur.note", "app:𝑥", "_a.b2:C_3"])
+def test_schema_and_models_accept_a_path_python_accepts(path: str) -> None:
+    """Python 3's identifiers are not ASCII only: ``def scoré`` is one, and its import path was refused as "not an
+    import path" (audit 46a #1). The schema's pattern lets any non-ASCII character through (ECMA's and Python's
+    regexes share no Unicode classes); the model checks each part as Python does."""
+    document = {
+        "name": "x",
+        "function": path,
+        "dataset": {"id": "abc"},
+        "evaluators": [path, {"path": path, "name": "n"}],
+    }
+    assert _schema_errors(document) == []
+    config = ExperimentConfig.model_validate(document)
+    assert (config.function, *(spec.path for spec in config.evaluators)) == (path, path, path)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from honeyhive_experiment.efficiency import (
     left_out,
     measure,
     presentation,
+    replaced_note,
     setup_note,
 )
 from honeyhive_experiment.llm_calls import LlmCall
@@ -222,6 +223,42 @@ def test_an_evaluators_metric_of_the_same_name_wins() -> None:
     assert list(metrics) == ["accuracy", "cost_usd", "llm_calls"]  # the evaluators' first, as before
     assert replaced == ("cost_usd",)
     assert combine({"accuracy": 1.0}, {}) == ({"accuracy": 1.0}, ())
+
+
+def _replacing(*names: str) -> DatapointOutcome:
+    return DatapointOutcome(0, "dp", "s", OutcomeStatus.OK, replaced=names)
+
+
+WIN = (
+    ": an evaluator's metric of a built-in metric's name replaces it, in the efficiency table and for any gate on it;"
+    " name the evaluator's metric otherwise to keep both."
+)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "note"),
+    [
+        pytest.param([_replacing(), _replacing()], None, id="none"),
+        pytest.param([], None, id="no-datapoint"),
+        pytest.param(
+            [_replacing(), _replacing("duration_ms"), _replacing("duration_ms")],
+            "duration_ms is an evaluator's metric, not the built-in one" + WIN,
+            id="one-named-once",
+        ),
+        pytest.param(
+            [_replacing("judge_cost_usd"), _replacing("cost_usd", "judge_cost_usd")],
+            "judge_cost_usd, cost_usd are evaluators' metrics, not the built-in ones" + WIN,
+            id="several-in-the-order-first-replaced",
+        ),
+    ],
+)
+def test_the_built_in_metrics_an_evaluators_replaced_are_said_as_a_note(
+    outcomes: list[DatapointOutcome], note: str | None
+) -> None:
+    """An evaluator named as a built-in metric (duration_ms, input_tokens, cost_usd) replaces it: what the efficiency
+    table shows and a gate judges under that name is the evaluator's. It was said in the log alone (audit 46a #3): a
+    note of the report's, as the setup cost's is (flow.judge)."""
+    assert replaced_note(outcomes) == note
 
 
 def test_every_efficiency_metric_is_lower_is_better_unless_configured() -> None:

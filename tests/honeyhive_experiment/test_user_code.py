@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -517,6 +518,20 @@ def test_a_module_mistyped_at_the_top_gets_the_repositorys_closest(repo: Repo) -
 
 def test_a_static_method_read_from_its_class_loads(repo: Repo) -> None:
     assert repo.problems(CONFIG.replace("{m}:answer", "{m}:Bot.static_reply")) == []
+
+
+@pytest.mark.parametrize("typed", ["scoré", unicodedata.normalize("NFD", "scoré")], ids=["composed", "decomposed"])
+def test_an_evaluator_with_a_non_ascii_name_loads_and_its_metric_is_known(repo: Repo, typed: str) -> None:
+    """Python 3 identifiers are not ASCII only (``def scoré``), and Python reads one in NFKC: the path names it however
+    its accent was typed, and the metric is the function's name, which ``passing_ranges`` uses (audit 46a #1)."""
+    (repo.root / f"{repo.module}.py").write_text(
+        MODULE + "\n\ndef scoré(outputs, inputs, ground_truth=None):\n    return 1\n"
+    )
+    config = (
+        CONFIG.replace("  - {m}:relevance_check\n", f"  - {{m}}:{typed}\n") + "passing_ranges:\n  scoré: {min: 1}\n"
+    )
+    code = repo.load(config)
+    assert [e.name for e in code.evaluators] == ["topic_match", "keyword_recall", "helpfulness", "scoré"]
 
 
 # (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line

@@ -35,9 +35,11 @@ __all__ = [
     "split_import_path",
 ]
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+# An identifier in the JSON schema (ECMA and Python regexes alike, without Unicode classes): an ASCII letter or "_",
+# or any non-ASCII character, then digits too. A superset of Python's identifiers (scoré is one): the model checks
+# each part with str.isidentifier, as Python does.
+_IDENT = r"(?:[A-Za-z_]|[^\x00-\x7f])(?:[A-Za-z0-9_]|[^\x00-\x7f])*"
 _IMPORT_PATH_PATTERN: Final = rf"^{_IDENT}(\.{_IDENT})*:{_IDENT}(\.{_IDENT})*$"
-_IMPORT_PATH_RE: Final = re.compile(_IMPORT_PATH_PATTERN)
 _INSTRUMENT_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]*$"
 _INSTRUMENT_RE: Final = re.compile(_INSTRUMENT_PATTERN)
 _DATASET_SUFFIX_PATTERN: Final = r"\.([jJ][sS][oO][nN][lL]?|[cC][sS][vV])$"
@@ -108,9 +110,9 @@ def _check_import_path(value: str) -> str:
         raise ValueError(
             f"no colon in {value!r}: write 'module.path:attr' (a colon between the module and the attribute)"
         )
-    if not _IMPORT_PATH_RE.match(value):
-        raise ValueError(f"not an import path: {value!r}; write 'module.path:attr' made of Python identifiers")
     parts = [part for half in split_import_path(value) for part in half.split(".")]
+    if not all(part.isidentifier() for part in parts):  # what Python accepts: scoré too, not "app-bot" (nor a 2nd ":")
+        raise ValueError(f"not an import path: {value!r}; write 'module.path:attr' made of Python identifiers")
     reserved = [part for part in parts if keyword.iskeyword(part)]
     if reserved:
         raise ValueError(f"not an import path: {reserved[0]!r} in {value!r} is a Python keyword")
