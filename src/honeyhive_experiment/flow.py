@@ -48,7 +48,7 @@ from honeyhive_experiment.baseline import (
     same_origin,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
-from honeyhive_experiment.checkout import is_ancestor
+from honeyhive_experiment.checkout import commit_of, is_ancestor
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, poll, run_id_as_named
 from honeyhive_experiment.config import (
     BaselineStrategy,
@@ -64,7 +64,7 @@ from honeyhive_experiment.context import CiContext, workflow_run_id
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Rows, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.efficiency import left_out, presentation, setup_note
+from honeyhive_experiment.efficiency import left_out, presentation, replaced_note, setup_note
 from honeyhive_experiment.errors import (
     ArgumentError,
     BaselineError,
@@ -640,6 +640,8 @@ def judge(
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
         notes += (setup_note(result.imported),)
+    if replaced := replaced_note(result.outcomes):  # the values under a built-in's name are an evaluator's
+        notes += (replaced,)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
         notes += _other_files_note(for_note, query)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
@@ -837,6 +839,7 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
             explicit_run_id=settings.baseline_run_id,
             ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
             runs=runs,
+            commit_of=lambda revision: commit_of(settings.root, revision),
         )
     except BaselineError as exc:
         if settings.baseline_run_id or not query.policy.run_id:

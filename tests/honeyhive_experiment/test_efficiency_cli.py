@@ -737,3 +737,11 @@ def test_a_cost_leaving_calls_out_is_a_lower_bound_so_a_regression_past_the_gate
     assert own_worse.code == 1, own_worse.out
     assert own_worse.report["reasons"][0].startswith("cost_usd got worse by 100.0% (gate: at most 10%)")
     assert (own_worse.metric("cost_usd")["baseline_left_out"], own_worse.metric("cost_usd")["left_out"]) == (0, 0)
+    replaced = (  # said in the report, not only in the log (audit 46a #3)
+        "cost_usd is an evaluator's metric, not the built-in one: an evaluator's metric of a built-in metric's name"
+        " replaces it, in the efficiency table and for any gate on it; name the evaluator's metric otherwise to keep"
+        " both."
+    )
+    assert replaced in own_worse.report["notes"], own_worse.report["notes"]
+    assert replaced not in worse.report["notes"]
+    assert replaced in own_worse.out  # the terminal says the notes too

@@ -488,6 +488,33 @@ def test_a_commit_named_by_32_hex_digits_is_that_commit_not_a_run_id(
     assert f"baseline run {nothing} does not exist in this HoneyHive project" in capsys.readouterr().err
 
 
+def test_a_revision_named_as_the_baseline_is_the_commit_git_resolves_it_to(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline HEAD~1`` (``main^``, a tag; the file's ``baseline.run_id`` too) named nothing: only the runs'
+    stamped shas and branches were matched (audit 46a #2). git resolves it in the checkout, the baseline says to which
+    commit, and what git would read as an option is none."""
+    first = repo.run(capsys)
+    sha = first.report["run"]["head_sha"]
+    repo.commit("main moves on")
+    latest = repo.run(capsys)
+    asked = repo.run(capsys, "--baseline", "HEAD~1")
+    assert asked.baseline_id == first.id != latest.id
+    why = f"latest local run at commit {sha[:7]} (HEAD~1): on main"
+    assert asked.baseline_line == f"Baseline: support-bot-quickstart ({why})"
+    assert [row["run_id"] for row in repo.runs(capsys, "--json", "--baseline", "main~1") if row["baseline"]] == [
+        first.id
+    ]
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    config.write_text(f"{config.read_text(encoding='utf-8')}baseline: {{run_id: 'main~2'}}\n", encoding="utf-8")
+    repo.commit("a baseline pinned by a revision")
+    assert repo.run(capsys).baseline_id == first.id
+
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline=--output=x"], environ={}) == 2
+    assert "baseline run --output=x does not exist in this HoneyHive project" in capsys.readouterr().err
+    assert not (repo.root / "x").exists()
+
+
 def test_runs_lists_the_runs_while_the_dataset_file_is_mid_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """``runs`` read every record of the dataset file (for its identity, which needs only its path): a file being
     edited, not JSON Lines for a moment, or moved away, hid the list; ``view`` never needed it."""
