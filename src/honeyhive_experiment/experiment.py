@@ -870,8 +870,10 @@ def record_run(
                 raise
             status = ExperimentRunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt) else ExperimentRunStatus.FAILED
             marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
-            if isinstance(exc, Interrupted):  # a signal: the report says what became of the run
-                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from exc
+            if isinstance(exc, Interrupted):  # a signal (a second one, say, as the run was marked): the report
+                # says what became of the run, and what it recorded of all
+                done = runner.so_far(dataset.datapoints)
+                raise ExperimentCancelled(run_id, done, marked=marked, phase=phase_of(cancel)) from exc
             if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
                 exc.run_id = run_id
             raise

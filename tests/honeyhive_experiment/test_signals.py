@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -352,9 +353,12 @@ def test_a_signal_as_the_backend_creates_the_run_marks_it_cancelled(
 
     assert created
     assert code == expected_code
-    _assert_written(
-        report, outputs, summary, "cancelled while preparing the run", "it is marked cancelled in HoneyHive"
+    said = (
+        "cancelled while preparing the run",
+        "0 of 22 datapoint(s) were recorded",
+        "it is marked cancelled in HoneyHive",
     )
+    _assert_written(report, outputs, summary, *said)
     assert world.statuses() == ["cancelled"]
     assert report["run"]["id"] == created[0]
 
@@ -394,6 +398,15 @@ def answer_then_cancel(datapoint):
     return answer(datapoint)
 """
 
+
+def _first_signal_from_a_datapoint(world: World) -> None:
+    """The run's first datapoint sends the job's first SIGTERM (:data:`FIRST_SIGNAL`)."""
+    (world.root / "support_bot" / "first.py").write_text(FIRST_SIGNAL, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    function = "support_bot.first:answer_then_cancel"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+
+
 _audited: list[Callable[[str, tuple[Any, ...]], None]] = []  # the audit hook's test of the moment (none: inert)
 _audit_hook = threading.Event()  # added (once a process: it cannot be removed)
 
@@ -408,10 +421,7 @@ def test_a_second_signal_as_the_runs_code_is_left_keeps_the_run_in_the_report(wo
     leaves the user's code's block, the repository's folder (audit 46c F3). It replaced the cancellation record_run
     raised: exit 130 and the report named no run, though the run existed, marked cancelled. Python's audit event for
     the ``os.chdir`` back (an audit hook cannot be removed: it stays, inert) places the second signal there."""
-    (world.root / "support_bot" / "first.py").write_text(FIRST_SIGNAL, encoding="utf-8")
-    config = world.root / ".honeyhive" / "experiment.yml"
-    function = "support_bot.first:answer_then_cancel"
-    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+    _first_signal_from_a_datapoint(world)
     repository, fired = str(world.root.resolve()), threading.Event()
 
     def leaving(event: str, args: tuple[Any, ...]) -> None:
@@ -435,4 +445,26 @@ def test_a_second_signal_as_the_runs_code_is_left_keeps_the_run_in_the_report(wo
     assert code == 130
     _assert_written(report, outputs, summary, "cancelled while running the datapoints", "it is marked cancelled")
     assert (report.get("run") or {}).get("id") == outputs["run-id"] != ""
+    assert world.statuses() == ["cancelled"]
+
+
+def test_a_second_signal_as_the_run_is_marked_cancelled_keeps_what_it_recorded(world: World) -> None:
+    """The first signal (from a datapoint) winds the run down; the second lands while the backend marks it cancelled
+    (finish_run's update, held): the report named the run but no longer said how many datapoints it recorded (audit
+    46c). The run is marked cancelled again on the way out, and the exit says two signals came."""
+    _first_signal_from_a_datapoint(world)
+    trigger = Trigger((signal.SIGTERM,), lambda m, p: m == "PUT" and p.startswith("/v1/runs/"), armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 130
+    reason = _assert_written(
+        report, outputs, summary, "cancelled while running the datapoints", "it is marked cancelled"
+    )
+    assert re.search(r"\b\d+ of 22 datapoint\(s\) were recorded", reason), reason
+    assert report["run"]["id"] == outputs["run-id"] != ""
     assert world.statuses() == ["cancelled"]
