@@ -187,10 +187,12 @@ def release(cancel: Cancellation) -> None:
 
 
 def interruptible(
-    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None
+    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None, abandoned: str
 ) -> Callable[_P, _R | None]:
-    """``call`` (posting the comment), except that a signal while it runs abandons it (``None``): the report,
-    summary and outputs are written before it, and the runner kills the job a few seconds after its signals."""
+    """``call`` (a step of the report once the verdict is reached: reading the HTML report's table, posting the
+    comment), except that a signal while it runs abandons it (``None``, and a warning: ``abandoned``, then the
+    signal): the report goes on without it, and the runner kills the job a few seconds after its signals. From then
+    on signals are held (:func:`hold_signals`)."""
 
     def interrupted_at_once(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         def stop(signum: int, frame: Any) -> None:
@@ -200,7 +202,7 @@ def interruptible(
         try:
             return call(*args, **kwargs)
         except Interrupted as interrupt:
-            log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
+            log.warning("%s: interrupted by signal %d", abandoned, interrupt.signum)
             return None
         finally:
             hold_signals(cancel)

@@ -21,6 +21,7 @@ import re
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -468,3 +469,86 @@ def test_a_second_signal_as_the_run_is_marked_cancelled_keeps_what_it_recorded(w
     assert re.search(r"\b\d+ of 22 datapoint\(s\) were recorded", reason), reason
     assert report["run"]["id"] == outputs["run-id"] != ""
     assert world.statuses() == ["cancelled"]
+
+
+def _in(function: str) -> Callable[[str, str], bool]:
+    """Whether the main thread is in ``function`` (its frames, read as the backend takes a request): the phase under
+    test, however many requests come before it."""
+
+    def calling(method: str, path: str) -> bool:
+        frame = sys._current_frames().get(threading.main_thread().ident or 0)
+        return any(frame.f_code.co_name == function for frame, _ in traceback.walk_stack(frame))
+
+    return calling
+
+
+RAISING = """
+def answer(datapoint):
+    raise RuntimeError("the model is down")
+"""
+
+
+def test_a_signal_while_a_failed_runs_table_is_read_costs_the_table_not_the_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The function raised on every datapoint: the verdict is fail. The signal lands as the HTML report's table is read
+    back (with_details, before the report is written): it gave an error report naming no run ("interrupted by a signal
+    while reading the key metrics' trend: a run already created is marked cancelled") over a run left completed and
+    unstamped (audit 46c). The verdict was reached: only the table is given up, as the comment would be."""
+    (world.root / "support_bot" / "raising.py").write_text(RAISING, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    function = "support_bot.raising:answer"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+    trigger = Trigger((signal.SIGTERM,), _in("with_details"), armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, _ = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 1
+    assert report["verdict"] == outputs["verdict"] == "fail"
+    assert "22 datapoint(s) errored: RuntimeError" in " ".join(report["reasons"])
+    assert report["run"]["id"] == outputs["run-id"] != ""
+    printed = capsys.readouterr()
+    assert "the HTML report has no datapoint table: interrupted by signal 15" in printed.out + printed.err
+    assert world.statuses() == ["completed"]
+
+
+def test_a_signal_while_an_errored_run_is_stamped_keeps_the_run_and_its_error(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run is recorded, but HoneyHive never summarises it (its summary stays empty): an ingestion error naming the
+    run. The signal lands as the check's error is stamped on the run: the report said "interrupted by a signal while
+    waiting for HoneyHive to ingest the run", a run "marked cancelled" (it is completed), and named none (audit 46c).
+    Now the stamp is given up (said), and the report is the run's error, naming it."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"), encoding="utf-8")
+
+    def never_summarised(method: str, path: str, body: Any) -> Any:
+        if method == "GET" and path.split("?", 1)[0].endswith("/summary"):
+            return {**body, "datapoints": [], "passed": [], "failed": []}
+        return body
+
+    world.proxy.rewrite = never_summarised
+    trigger = Trigger((signal.SIGTERM,), _in("stamp_verdict"), armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 2
+    assert report["verdict"] == outputs["verdict"] == "error"
+    run_id = report["run"]["id"]
+    assert run_id == outputs["run-id"] != ""
+    assert f"run {run_id}: its summary still lacks 22 of the 22 datapoints sent" in " ".join(report["reasons"])
+    assert "cancelled" not in summary.lower()
+    printed = capsys.readouterr()
+    assert (
+        f"could not record the check's verdict on run {run_id}: interrupted by signal 15" in printed.out + printed.err
+    )
+    assert world.statuses() == ["completed"]
