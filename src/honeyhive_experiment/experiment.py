@@ -976,18 +976,25 @@ def run_slice(
 ) -> list[DatapointOutcome]:
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
     shared run (created if missing) and leave it ``running``. Raises :class:`ShardsDisagree` before running any
-    when the run was started with other terms (:func:`shared_run`)."""
+    when the run was started with other terms (:func:`shared_run`). A signal (``spec.cancel``) winds the datapoints
+    down, as a run's; one that interrupts (as the run is created or joined, a second one) leaves the run as it is too,
+    for a re-run to join: the outcomes say what was recorded, the rest skipped."""
     check_client(client)
-    try:
-        client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
-    except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
-        if exc.status >= 500:
-            raise
-    shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
     with ExitStack() as cleanup:
         sink = sink or _otlp_sink(client, spec.max_workers, cleanup)
-        outcomes = Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
-        _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
+        runner = Runner(spec, client=client, sink=sink, run_id=run_id)
+        try:
+            try:
+                client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
+            except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
+                if exc.status >= 500:
+                    raise
+            shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
+            with cooperatively(spec.cancel, "running the datapoints"):
+                outcomes = runner.run(datapoints, skip=skip)
+            _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
+        except Interrupted:
+            return runner.so_far(datapoints, skip=skip)
         return outcomes
 
 

@@ -935,10 +935,16 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
-    with _user_code(job, dataset, watch) as spec:
-        outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    outcomes: list[DatapointOutcome] | None = None
+    try:
+        with _user_code(job, dataset, watch) as spec:
+            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    except Interrupted:  # a second signal as the user's code is left: what the slice recorded is known
+        if outcomes is None:
+            raise
     skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
-    errored = _errored_earlier(client, run_id, skipped) if skipped else 0  # a first attempt reads nothing more
+    # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
+    errored = _errored_earlier(client, run_id, skipped) if skipped and not watch.cancel.is_set() else 0
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
 
 

@@ -266,6 +266,7 @@ class _Invocation:
             job = Job(settings, config, client, self.now)
             if settings.mode is Mode.RUN:
                 shard = record_shard(job, watch=watch)
+                self._hold_signals()  # what the shard recorded is being said: a signal no longer loses it
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
             recorded = Recorded()  # the error report's once the flow raised: a judgement made says its own warnings
             try:

@@ -552,3 +552,56 @@ def test_a_signal_while_an_errored_run_is_stamped_keeps_the_run_and_its_error(
         f"could not record the check's verdict on run {run_id}: interrupted by signal 15" in printed.out + printed.err
     )
     assert world.statuses() == ["completed"]
+
+
+def _run_shard(world: World) -> tuple[int, dict[str, str]]:
+    """A shard job (``mode: run``, ``shard: 1/2``: 11 of the 22 datapoints) of the push; its code and outputs."""
+    step = Step(world.tmp / "shard", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": "1/2"}
+    code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+    return code, step.outputs()
+
+
+def test_a_signal_as_a_shards_run_is_created_names_the_run_to_re_run(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shard job's signal lands as the backend answers ``POST /v1/runs`` (the create window signals46 closed for a
+    single job, audit 46c): the job said "interrupted by a signal while preparing the run: a run already created is
+    marked cancelled", which a shared run never is, wrote no run-id output and named no run. Now it says how many of
+    its datapoints the run it names lacks; the run stays running (README: a re-run joins it), and a re-run does."""
+    sent, expected_code = signals
+    created = _signal_once_the_run_is_created(world, sent)
+
+    code, outputs = _run_shard(world)
+
+    assert created
+    assert code == expected_code
+    assert outputs["run-id"] == created[0]
+    printed = capsys.readouterr()
+    said = f"shard 1/2: 11 datapoint(s) of run {created[0]} were not recorded (cancelled"
+    assert said in printed.out + printed.err
+    assert "marked cancelled" not in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+    code, outputs = _run_shard(world)  # the job re-run
+
+    assert (code, outputs["run-id"]) == (0, created[0])
+    assert f"recorded 11 datapoint(s) of shard 1/2 into run {created[0]}" in capsys.readouterr().out
+
+
+def test_a_signal_while_a_shards_datapoints_run_winds_them_down(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first datapoint sends the signal: a shard's datapoints ran outside the phase where a signal winds them
+    down, so it interrupted at once, "while preparing the run", and the job named no run. Now the runner winds down as
+    a single job's does, and the job names the run and what it lacks."""
+    _first_signal_from_a_datapoint(world)
+
+    code, outputs = _run_shard(world)
+
+    assert code == 2
+    run_id = outputs["run-id"]
+    printed = capsys.readouterr()
+    assert re.search(rf"shard 1/2: \d+ datapoint\(s\) of run {run_id} were not recorded", printed.out), printed.out
+    assert "received signal 15 while running the datapoints" in printed.err
+    assert world.statuses() == ["running"]
