@@ -869,11 +869,15 @@ def record_run(
             if creating and not isinstance(exc, KeyboardInterrupt):  # refused (or never answered): no run to mark
                 raise
             status = ExperimentRunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt) else ExperimentRunStatus.FAILED
-            marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
-            if isinstance(exc, Interrupted):  # a signal (a second one, say, as the run was marked): the report
-                # says what became of the run, and what it recorded of all
+            interrupt = exc if isinstance(exc, Interrupted) else None
+            try:
+                marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
+            except Interrupted as late:  # a signal as a failed run is marked: the report still names the run
+                interrupt, marked = late, False
+            if interrupt is not None:  # a signal (a second one, say, as the run was marked): the report says what
+                # became of the run, and what it recorded of all
                 done = runner.so_far(dataset.datapoints)
-                raise ExperimentCancelled(run_id, done, marked=marked, phase=phase_of(cancel)) from exc
+                raise ExperimentCancelled(run_id, done, marked=marked, phase=phase_of(cancel)) from interrupt
             if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
                 exc.run_id = run_id
             raise

@@ -605,3 +605,30 @@ def test_a_signal_while_a_shards_datapoints_run_winds_them_down(
     assert re.search(rf"shard 1/2: \d+ datapoint\(s\) of run {run_id} were not recorded", printed.out), printed.out
     assert "received signal 15 while running the datapoints" in printed.err
     assert world.statuses() == ["running"]
+
+
+def test_a_signal_as_a_failed_run_is_marked_failed_keeps_the_run_in_the_report(world: World) -> None:
+    """The backend refuses every ``PUT /v1/runs/<id>``: completing the run fails, so it is marked failed, and the
+    signal lands as that update is sent. It escaped record_run from its error branch: "interrupted by a signal while
+    running the datapoints", no run named (audit 46c). The report names the run, what it recorded, and that HoneyHive
+    may still show it running (it does)."""
+    world.proxy.refuse_cancel.set()  # type: ignore[attr-defined]
+
+    def marking_it_failed(method: str, path: str) -> bool:
+        frame = sys._current_frames().get(threading.main_thread().ident or 0)
+        status = [f.f_locals.get("status") for f, _ in traceback.walk_stack(frame) if f.f_code.co_name == "finish_run"]
+        return [str(getattr(s, "value", s)) for s in status] == ["failed"]
+
+    trigger = Trigger((signal.SIGTERM,), marking_it_failed, armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 2
+    said = "22 of 22 datapoint(s) were recorded", "could not be marked cancelled", "may still show it as running"
+    _assert_written(report, outputs, summary, *said)
+    assert report["run"]["id"] == outputs["run-id"] != ""
+    assert world.statuses() == ["running"]
