@@ -993,9 +993,16 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
 
     timeout = config.ingestion.timeout
     ingested = Deadline(timeout)  # one for the shards' datapoints, the run's summary and the comparison
-    if not poll(all_recorded, timeout=ingested, maximum=2.0):  # soon: the last shard job's spans are still arriving
+    waited: float | None = timeout
+    try:
+        arrived = poll(all_recorded, timeout=ingested, maximum=2.0)  # soon: the last shard's spans are still arriving
+    except Interrupted:  # the job is cancelled: the run is left as it is (its shards can still be re-run), and what
+        arrived, waited = False, None  # arrived is counted once more (the signal may have cut the first count short)
+        with contextlib.suppress(HoneyHiveError):
+            all_recorded()
+    if not arrived:
         shards = settings.shard.total if settings.shard else None
-        gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+        gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, waited))
         gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
         raise gave_up
     # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own

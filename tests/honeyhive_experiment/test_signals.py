@@ -632,3 +632,32 @@ def test_a_signal_as_a_failed_run_is_marked_failed_keeps_the_run_in_the_report(w
     _assert_written(report, outputs, summary, *said)
     assert report["run"]["id"] == outputs["run-id"] != ""
     assert world.statuses() == ["running"]
+
+
+def test_a_signal_while_the_report_job_waits_for_the_shards_names_the_run_and_what_it_lacks(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 1/2 recorded its 11 datapoints; the report job waits for shard 2's, and the job is cancelled then. The
+    wait's Interrupted escaped: "interrupted by a signal while waiting for the shards' run and comparing it: a run
+    already created is marked cancelled" (a shared run is not: it stays running for its shards' re-run), naming no
+    run. The report now names the run and how many of its datapoints never arrived, as a wait that ran out does."""
+    code, outputs = _run_shard(world)
+    assert code == 0
+    run_id = outputs["run-id"]
+    trigger = Trigger((signal.SIGTERM,), _in("_recorded_sessions"), armed=True)
+    _on_backend(world, trigger)
+    step = Step(world.tmp / "report", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
+    try:
+        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 2
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["id"] == step.outputs()["run-id"] == run_id
+    said = f"run {run_id}: 11 of 22 datapoints never reached HoneyHive (the job was cancelled while it waited)"
+    assert said in report["error"], report["error"]
+    assert "missing from shard 2/2: 11 datapoint(s)" in report["error"]
+    assert world.statuses() == ["running"]
