@@ -187,10 +187,12 @@ def release(cancel: Cancellation) -> None:
 
 
 def interruptible(
-    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None
+    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None, abandoned: str
 ) -> Callable[_P, _R | None]:
-    """``call`` (posting the comment), except that a signal while it runs abandons it (``None``): the report,
-    summary and outputs are written before it, and the runner kills the job a few seconds after its signals."""
+    """``call`` (a step of the report once the verdict is reached: reading the HTML report's table, posting the
+    comment), except that a signal while it runs abandons it (``None``, and a warning: ``abandoned``, then the
+    signal): the report goes on without it, and the runner kills the job a few seconds after its signals. From then
+    on signals are held (:func:`hold_signals`)."""
 
     def interrupted_at_once(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         def stop(signum: int, frame: Any) -> None:
@@ -200,7 +202,7 @@ def interruptible(
         try:
             return call(*args, **kwargs)
         except Interrupted as interrupt:
-            log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
+            log.warning("%s: interrupted by signal %d", abandoned, interrupt.signum)
             return None
         finally:
             hold_signals(cancel)
@@ -327,17 +329,34 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
 
 
-def _handle_signals(handler: Callable[[int, Any], None], *, but_ignored: bool = False) -> dict[int, Any]:
+def _handle_signals(
+    handler: Callable[[int, Any], None], *, but_ignored: bool = False, before: Mapping[int, Any] | None = None
+) -> dict[int, Any]:
     """Make ``handler`` the one for SIGTERM and SIGINT (``but_ignored``: but an ignored one, which stays ignored); the
     handlers it replaced (none off the main thread, where Python cannot set handlers and no signal is delivered to
-    Python code anyway)."""
+    Python code anyway). ``before``: the handlers that those in now stand in for (the command's, taken over by the
+    exit's: :func:`_taken_over`), said as replaced instead, and given back where they ignore the signal."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    return {
-        signum: signal.signal(signum, handler)
-        for signum in (signal.SIGTERM, signal.SIGINT)
-        if not (but_ignored and signal.getsignal(signum) in (signal.SIG_IGN, None))
-    }
+    replaced: dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        was = (before or {}).get(signum, signal.getsignal(signum))
+        if but_ignored and was in (signal.SIG_IGN, None):
+            if was is signal.SIG_IGN and before and signum in before:
+                signal.signal(signum, was)
+            continue
+        signal.signal(signum, handler)
+        replaced[signum] = was
+    return replaced
+
+
+def _taken_over() -> dict[int, Any]:
+    """The handlers the command's replaced, if those are still in (not released: ``run``'s command hands them straight
+    to the exit's, :func:`exit_not_held_up`), which no longer gives them back (:func:`release`); else none."""
+    if _installed is None:
+        return {}
+    before, _installed.previous = _installed.previous, {}
+    return before
 
 
 # ----------------------------------------------------------------------------- the exit
@@ -414,7 +433,9 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     once, the same way; a second one, or one once that wait is over, ends the process on the spot. Always with
     ``code``: the report is delivered, and the check says what it says (128 + the signal's number made a pass red, or
     not, as the race with Python's own exit went; a second SIGINT, a ``KeyboardInterrupt`` in an exit function, was
-    ignored).
+    ignored). ``run``'s command calls it before it releases its handlers, which these take over (:func:`_taken_over`):
+    given back first, a signal between the two met Python's own (143; SIGINT's traceback and 130). Later calls do
+    nothing (the command line calls it for every command).
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
@@ -428,6 +449,8 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     on a thread of their own, and a warning says so."""
     global _exit_wait, _command_code
 
+    if _command_code is not None:  # called already: ``run`` calls it before its handlers are released (cli._run)
+        return
     _command_code = code  # the user's os._exit(0) from now on ends the process with it: _exit_no_greener
     wait = _leftover_wait(environ)  # one deadline for all that is left, however many threads, processes, exit functions
     deadline = time.monotonic() + wait
@@ -524,9 +547,12 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
         os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
-        previous.update(_handle_signals(cut_short, but_ignored=True))  # an ignored signal stays ignored
+        # an ignored signal stays ignored; the command's handlers, if still in, are taken over: no gap between
+        previous.update(_handle_signals(cut_short, but_ignored=True, before=_taken_over()))
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
         threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
+    elif threading.current_thread() is main and _installed is not None:
+        release(_installed)
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
         signal.signal(signal.SIGUSR2, asked)
         _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}

@@ -187,7 +187,7 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
             _withhold(os.environ)
         with redacted_output(settings, for_good=argv is None):
             if args.command in ("run", "action"):  # it reports its own problems, in its report
-                return _run(settings)
+                return _run(settings, for_good=argv is None)
             try:
                 if args.command == "validate":
                     return _validate(settings, probe=args.probe)
@@ -288,7 +288,7 @@ def _redacted(message: str, env: Mapping[str, str]) -> str:
 # ----------------------------------------------------------------------------- the commands
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, *, for_good: bool) -> int:
     """``run`` and ``action``: the process's signal handlers and progress printer around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
     from honeyhive_experiment.operations import run
@@ -298,9 +298,12 @@ def _run(settings: Settings) -> int:
     cancellation.install_signal_handlers(cancel)
     try:
         progress = ProgressPrinter(sys.stderr, sys.stderr.isatty())  # a bar on a terminal, lines in a CI log
-        return run(settings, cancel=cancel, progress=progress).exit_code
+        code = run(settings, cancel=cancel, progress=progress).exit_code
+        if for_good:  # the exit's handlers take over from ours: a signal between them ended it 143 or 130, not code
+            cancellation.exit_not_held_up(code, os.environ)
+        return code
     finally:
-        cancellation.release(cancel)
+        cancellation.release(cancel)  # if the exit has not taken them over
 
 
 def _validate(settings: Settings, *, probe: bool) -> int:

@@ -869,9 +869,15 @@ def record_run(
             if creating and not isinstance(exc, KeyboardInterrupt):  # refused (or never answered): no run to mark
                 raise
             status = ExperimentRunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt) else ExperimentRunStatus.FAILED
-            marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
-            if isinstance(exc, Interrupted):  # a signal: the report says what became of the run
-                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from exc
+            interrupt = exc if isinstance(exc, Interrupted) else None
+            try:
+                marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
+            except Interrupted as late:  # a signal as a failed run is marked: the report still names the run
+                interrupt, marked = late, False
+            if interrupt is not None:  # a signal (a second one, say, as the run was marked): the report says what
+                # became of the run, and what it recorded of all
+                done = runner.so_far(dataset.datapoints)
+                raise ExperimentCancelled(run_id, done, marked=marked, phase=phase_of(cancel)) from interrupt
             if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
                 exc.run_id = run_id
             raise
@@ -974,18 +980,25 @@ def run_slice(
 ) -> list[DatapointOutcome]:
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
     shared run (created if missing) and leave it ``running``. Raises :class:`ShardsDisagree` before running any
-    when the run was started with other terms (:func:`shared_run`)."""
+    when the run was started with other terms (:func:`shared_run`). A signal (``spec.cancel``) winds the datapoints
+    down, as a run's; one that interrupts (as the run is created or joined, a second one) leaves the run as it is too,
+    for a re-run to join: the outcomes say what was recorded, the rest skipped."""
     check_client(client)
-    try:
-        client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
-    except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
-        if exc.status >= 500:
-            raise
-    shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
     with ExitStack() as cleanup:
         sink = sink or _otlp_sink(client, spec.max_workers, cleanup)
-        outcomes = Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
-        _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
+        runner = Runner(spec, client=client, sink=sink, run_id=run_id)
+        try:
+            try:
+                client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
+            except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
+                if exc.status >= 500:
+                    raise
+            shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
+            with cooperatively(spec.cancel, "running the datapoints"):
+                outcomes = runner.run(datapoints, skip=skip)
+            _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
+        except Interrupted:
+            return runner.so_far(datapoints, skip=skip)
         return outcomes
 
 

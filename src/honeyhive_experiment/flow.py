@@ -938,10 +938,16 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
-    with _user_code(job, dataset, watch) as spec:
-        outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    outcomes: list[DatapointOutcome] | None = None
+    try:
+        with _user_code(job, dataset, watch) as spec:
+            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    except Interrupted:  # a second signal as the user's code is left: what the slice recorded is known
+        if outcomes is None:
+            raise
     skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
-    errored = _errored_earlier(client, run_id, skipped) if skipped else 0  # a first attempt reads nothing more
+    # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
+    errored = _errored_earlier(client, run_id, skipped) if skipped and not watch.cancel.is_set() else 0
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
 
 
@@ -990,9 +996,16 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
 
     timeout = config.ingestion.timeout
     ingested = Deadline(timeout)  # one for the shards' datapoints, the run's summary and the comparison
-    if not poll(all_recorded, timeout=ingested, maximum=2.0):  # soon: the last shard job's spans are still arriving
+    waited: float | None = timeout
+    try:
+        arrived = poll(all_recorded, timeout=ingested, maximum=2.0)  # soon: the last shard's spans are still arriving
+    except Interrupted:  # the job is cancelled: the run is left as it is (its shards can still be re-run), and what
+        arrived, waited = False, None  # arrived is counted once more (the signal may have cut the first count short)
+        with contextlib.suppress(HoneyHiveError):
+            all_recorded()
+    if not arrived:
         shards = settings.shard.total if settings.shard else None
-        gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+        gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, waited))
         gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
         raise gave_up
     # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own

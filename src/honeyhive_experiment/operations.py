@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, ParamSpec, TypeVar
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
@@ -112,6 +112,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("honeyhive_experiment")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _FORK_WITHOUT_SECRETS = Decision(
     Verdict.NEUTRAL,
@@ -264,6 +266,7 @@ class _Invocation:
             job = Job(settings, config, client, self.now)
             if settings.mode is Mode.RUN:
                 shard = record_shard(job, watch=watch)
+                self._hold_signals()  # what the shard recorded is being said: a signal no longer loses it
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
             recorded = Recorded()  # the error report's once the flow raised: a judgement made says its own warnings
             try:
@@ -276,14 +279,18 @@ class _Invocation:
                 else:
                     judgement = run_experiment(job, watch=watch, for_error=recorded)
             except Exception as exc:  # a run recorded, then an error (a bug of ours too): stamped so, never a baseline
+                self._hold_signals()  # its report is being made: a signal no longer loses the run it names
                 self.recorded = recorded
                 run_id = (exc.run_id if isinstance(exc, ExperimentError) else None) or recorded.run_id
                 if run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
-                    stamp_verdict(client, run_id, Verdict.ERROR)
+                    stamp = self._interruptible(stamp_verdict, f"could not record the check's verdict on run {run_id}")
+                    stamp(client, run_id, Verdict.ERROR)
                 raise
             if self.html_file is not None:  # the backend cannot give the table: the page says it is missing
+                # the verdict is reached: a signal now costs the table, not the report
+                details = self._interruptible(with_details, "the HTML report has no datapoint table")
                 try:
-                    judgement = with_details(job, judgement)
+                    judgement = details(job, judgement) or judgement
                 except HoneyHiveError as exc:
                     log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
             return self.finish(judgement, client)
@@ -306,6 +313,19 @@ class _Invocation:
         if isinstance(self.cancel, cancellation.Cancellation):
             return self.cancel.signals > 0
         return self.cancel.is_set()
+
+    def _interruptible(self, call: Callable[_P, _R], abandoned: str) -> Callable[_P, _R | None]:
+        """``call``, a step of the report, abandoned on a signal (said: ``abandoned``), which are held from then on
+        (:func:`~honeyhive_experiment.cancellation.interruptible`); the Python API's caller keeps its own handlers."""
+        if self.write and isinstance(self.cancel, cancellation.Cancellation):
+            return cancellation.interruptible(call, log, self.cancel, abandoned)
+        return call
+
+    def _hold_signals(self) -> None:
+        """From now on (the report is being made) a signal of the command is only noted
+        (:func:`~honeyhive_experiment.cancellation.hold_signals`); the Python API's caller keeps its own handlers."""
+        if self.write and isinstance(self.cancel, cancellation.Cancellation):
+            cancellation.hold_signals(self.cancel)
 
     def _announce(self, level: Literal["error", "warning"], problem: ExperimentError) -> None:
         if self.write:  # the Python API prints nothing: the report says it
@@ -345,15 +365,17 @@ class _Invocation:
         Recorded last, the verdict is the one the check ends with (a later branch's baseline is the latest run whose
         check was green): a report.json that cannot be written (a full disk) makes it an error, and so does a bug while
         delivering (the boundary reports it so), never the pass a run stamped first would keep."""
-        if self.write and isinstance(self.cancel, cancellation.Cancellation):
-            cancellation.hold_signals(self.cancel)
+        self._hold_signals()
         composed = compose(judgement, settings=self.settings, html_file=self.html_file)
         if composed.template_error is not None:
             self._announce("error", composed.template_error)
         written, verdict = True, composed.report.verdict
         try:
             if self.write:
-                posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
+                posting = None
+                if self.post is not None:
+                    not_posted = "the pull-request comment was not posted"
+                    posting = cancellation.interruptible(self.post, log, self.cancel, not_posted)
                 try:
                     written = deliver(
                         composed,

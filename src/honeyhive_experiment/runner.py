@@ -175,11 +175,36 @@ class Runner:
         self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
         self._calls = _DaemonCalls()
-        self.finished: list[DatapointOutcome | None] = []
+        self.finished: list[DatapointOutcome | None] = []  # each execution's, in order (None: not yet): _run
 
     def finished_sessions(self) -> list[str]:
         """Session ids of the datapoints recorded so far (also after an interrupt)."""
         return [o.session_id for o in self.finished if o is not None and o.recorded]
+
+    def so_far(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
+        """Every execution's outcome once an interrupt stopped the run (:meth:`run`'s ``datapoints`` and ``skip``),
+        in order: one that never ran, or never ended, is skipped, so a report counts what was recorded of all (also
+        when the run never started: the backend was creating it)."""
+        finished, outcomes = self.finished, []
+        for at, (index, datapoint, trial) in enumerate(self._executions(datapoints, skip)):
+            done = finished[at] if at < len(finished) else None
+            outcomes.append(done if done is not None else self._skipped(index, datapoint, trial))
+        return outcomes
+
+    def _executions(
+        self, datapoints: Sequence[Datapoint], skip: Container[str]
+    ) -> Iterator[tuple[int, Datapoint, int]]:
+        """Each datapoint's trials to run, made as the pool takes them: the datapoints of a large dataset (made when
+        read, :class:`~honeyhive_experiment.experiment.PreparedDataset`'s) are not all held at once."""
+        for index, datapoint in enumerate(datapoints):
+            for trial in range(self.spec.trials):
+                if not skip or session_id_for(self.run_id, datapoint.id, trial) not in skip:
+                    yield index, datapoint, trial
+
+    def _skipped(self, index: int, datapoint: Datapoint, trial: int) -> DatapointOutcome:
+        """The outcome of an execution the run was cancelled before (its function never called: nothing recorded)."""
+        session_id = session_id_for(self.run_id, datapoint.id, trial)
+        return DatapointOutcome(index, datapoint.id, session_id, OutcomeStatus.SKIPPED, error="cancelled", trial=trial)
 
     # ------------------------------------------------------------------ the pool
 
@@ -214,16 +239,8 @@ class Runner:
         return outcomes
 
     def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:
-        def executions() -> Iterator[tuple[int, Datapoint, int]]:
-            """Each datapoint's trials to run, made as the pool takes them: the datapoints of a large dataset (made
-            when read, :class:`~honeyhive_experiment.experiment.PreparedDataset`'s) are not all held at once."""
-            for index, datapoint in enumerate(datapoints):
-                for trial in range(self.spec.trials):
-                    if not skip or session_id_for(self.run_id, datapoint.id, trial) not in skip:
-                        yield index, datapoint, trial
-
         # nothing to skip (all but a re-run shard): every execution runs, without making a session id each
-        total = len(datapoints) * self.spec.trials if not skip else sum(1 for _ in executions())
+        total = len(datapoints) * self.spec.trials if not skip else sum(1 for _ in self._executions(datapoints, skip))
         outcomes: list[DatapointOutcome | None] = [None] * total
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
@@ -232,7 +249,7 @@ class Runner:
         executor = ThreadPoolExecutor(max_workers=self.spec.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
         window = 2 * self.spec.max_workers
-        queued = enumerate(executions())
+        queued = enumerate(self._executions(datapoints, skip))
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
         # each future as it finishes: wait(FIRST_COMPLETED) installs and removes a waiter on every future in flight
         # each time one finishes (4 % of the client's CPU in benchmarks/bench_engine.py's profile, 32 workers)
@@ -323,10 +340,9 @@ class Runner:
     # ------------------------------------------------------------------ one datapoint
 
     def run_one(self, index: int, datapoint: Datapoint, trial: int = 0) -> DatapointOutcome:
-        session_id = session_id_for(self.run_id, datapoint.id, trial)
         if self.spec.cancel.is_set():
-            skipped = OutcomeStatus.SKIPPED
-            return DatapointOutcome(index, datapoint.id, session_id, skipped, error="cancelled", trial=trial)
+            return self._skipped(index, datapoint, trial)
+        session_id = session_id_for(self.run_id, datapoint.id, trial)
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
         tracer = self.sink.tracer(ids)

@@ -134,9 +134,13 @@ def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: 
     return dict(sorted(Counter(shards[datapoint_id] for datapoint_id in missing_ids).items()))
 
 
-def missing_message(run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float) -> str:
-    """Why a sharded run is incomplete: how many datapoints each shard still owes."""
-    head = f"run {run_id}: {len(missing)} of {len(wanted)} datapoints never reached HoneyHive (waited {waited:g} s)"
+def missing_message(
+    run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float | None
+) -> str:
+    """Why a sharded run is incomplete: how many datapoints each shard still owes (``waited`` ``None``: a signal cut
+    the wait short)."""
+    why = f"waited {waited:g} s" if waited is not None else "the job was cancelled while it waited"
+    head = f"run {run_id}: {len(missing)} of {len(wanted)} datapoints never reached HoneyHive ({why})"
     if not shard_count:
         return head
     owed = missing_by_shard(missing, wanted, shard_count)

@@ -1077,3 +1077,44 @@ def test_a_signal_once_the_report_is_delivered_ends_the_process_with_the_verdict
     assert "warning: your code left thread(s) 'user-lingering' running after the command ended" in done.stderr
     assert "the process ends without waiting for them after signal 15" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+SIGNALLING_AS_THE_EXIT_BEGINS = """
+import os as _os
+import signal as _signal
+import sys as _sys
+
+
+def _as_the_exit_begins(frame, event, arg):  # the main thread's calls (a profile function): the job's signal lands
+    if event == "call" and frame.f_code.co_name == "exit_not_held_up":  # as the exit's wait is set up
+        _sys.setprofile(None)
+        _os.kill(_os.getpid(), _signal.{signal})
+
+
+_sys.setprofile(_as_the_exit_begins)
+"""
+
+
+@pytest.mark.parametrize(("sent", "before"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_as_the_exit_takes_over_from_the_command_ends_with_the_verdicts_code(
+    tmp_path: Path, sent: str, before: int
+) -> None:
+    """The report delivered (fail), the command gave Python's handlers back, then the exit put its own in: a signal in
+    between met Python's (SIGTERM's default, 143; SIGINT's KeyboardInterrupt, 130 with a traceback), not the exit's
+    (audit 46c, left by exit-after-verdict). The exit's handlers now take over from the command's, with no gap: the
+    signal is noted and the process ends with the verdict's code. A profile function of the user's code places the
+    signal at the call that sets the exit's wait up."""
+    repo = copy_quickstart(tmp_path / "repo", questions=4)
+    set_answers(repo, {"delete account": "I do not know."})  # row 4 fails its passing ranges: verdict fail
+    app = repo / "support_bot" / "app.py"
+    tail = SIGNALLING_AS_THE_EXIT_BEGINS.replace("{signal}", sent)
+    app.write_text(app.read_text(encoding="utf-8") + tail, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "fail"
+    assert done.returncode == 1 != before, done.stderr[-2000:]
+    assert f"received signal {int(getattr(signal, sent))} while writing the report" in done.stderr
+    assert "Traceback" not in done.stderr

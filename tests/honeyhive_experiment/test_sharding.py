@@ -357,6 +357,11 @@ def test_an_unsharded_run_says_only_what_is_missing(shard_count: int | None, exp
     assert _owed_message(shard_count) == expected
 
 
+def test_a_wait_a_signal_cut_short_says_so_not_how_long_it_was() -> None:
+    said = missing_message("r1", ["dp-0"], ["dp-0", "dp-1"], None, None)
+    assert said == "run r1: 1 of 2 datapoints never reached HoneyHive (the job was cancelled while it waited)"
+
+
 def test_a_sharded_run_names_what_each_shard_owes_in_shard_order() -> None:
     wanted = [f"dp-{i}" for i in range(12)]
     owed = assign(wanted, 3)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,9 +354,12 @@ def test_a_signal_as_the_backend_creates_the_run_marks_it_cancelled(
 
     assert created
     assert code == expected_code
-    _assert_written(
-        report, outputs, summary, "cancelled while preparing the run", "it is marked cancelled in HoneyHive"
+    said = (
+        "cancelled while preparing the run",
+        "0 of 22 datapoint(s) were recorded",
+        "it is marked cancelled in HoneyHive",
     )
+    _assert_written(report, outputs, summary, *said)
     assert world.statuses() == ["cancelled"]
     assert report["run"]["id"] == created[0]
 
@@ -394,6 +399,15 @@ def answer_then_cancel(datapoint):
     return answer(datapoint)
 """
 
+
+def _first_signal_from_a_datapoint(world: World) -> None:
+    """The run's first datapoint sends the job's first SIGTERM (:data:`FIRST_SIGNAL`)."""
+    (world.root / "support_bot" / "first.py").write_text(FIRST_SIGNAL, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    function = "support_bot.first:answer_then_cancel"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+
+
 _audited: list[Callable[[str, tuple[Any, ...]], None]] = []  # the audit hook's test of the moment (none: inert)
 _audit_hook = threading.Event()  # added (once a process: it cannot be removed)
 
@@ -408,10 +422,7 @@ def test_a_second_signal_as_the_runs_code_is_left_keeps_the_run_in_the_report(wo
     leaves the user's code's block, the repository's folder (audit 46c F3). It replaced the cancellation record_run
     raised: exit 130 and the report named no run, though the run existed, marked cancelled. Python's audit event for
     the ``os.chdir`` back (an audit hook cannot be removed: it stays, inert) places the second signal there."""
-    (world.root / "support_bot" / "first.py").write_text(FIRST_SIGNAL, encoding="utf-8")
-    config = world.root / ".honeyhive" / "experiment.yml"
-    function = "support_bot.first:answer_then_cancel"
-    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+    _first_signal_from_a_datapoint(world)
     repository, fired = str(world.root.resolve()), threading.Event()
 
     def leaving(event: str, args: tuple[Any, ...]) -> None:
@@ -436,3 +447,217 @@ def test_a_second_signal_as_the_runs_code_is_left_keeps_the_run_in_the_report(wo
     _assert_written(report, outputs, summary, "cancelled while running the datapoints", "it is marked cancelled")
     assert (report.get("run") or {}).get("id") == outputs["run-id"] != ""
     assert world.statuses() == ["cancelled"]
+
+
+def test_a_second_signal_as_the_run_is_marked_cancelled_keeps_what_it_recorded(world: World) -> None:
+    """The first signal (from a datapoint) winds the run down; the second lands while the backend marks it cancelled
+    (finish_run's update, held): the report named the run but no longer said how many datapoints it recorded (audit
+    46c). The run is marked cancelled again on the way out, and the exit says two signals came."""
+    _first_signal_from_a_datapoint(world)
+    trigger = Trigger((signal.SIGTERM,), lambda m, p: m == "PUT" and p.startswith("/v1/runs/"), armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 130
+    reason = _assert_written(
+        report, outputs, summary, "cancelled while running the datapoints", "it is marked cancelled"
+    )
+    assert re.search(r"\b\d+ of 22 datapoint\(s\) were recorded", reason), reason
+    assert report["run"]["id"] == outputs["run-id"] != ""
+    assert world.statuses() == ["cancelled"]
+
+
+def _in(function: str) -> Callable[[str, str], bool]:
+    """Whether the main thread is in ``function`` (its frames, read as the backend takes a request): the phase under
+    test, however many requests come before it."""
+
+    def calling(method: str, path: str) -> bool:
+        frame = sys._current_frames().get(threading.main_thread().ident or 0)
+        return any(frame.f_code.co_name == function for frame, _ in traceback.walk_stack(frame))
+
+    return calling
+
+
+RAISING = """
+def answer(datapoint):
+    raise RuntimeError("the model is down")
+"""
+
+
+def test_a_signal_while_a_failed_runs_table_is_read_costs_the_table_not_the_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The function raised on every datapoint: the verdict is fail. The signal lands as the HTML report's table is read
+    back (with_details, before the report is written): it gave an error report naming no run ("interrupted by a signal
+    while reading the key metrics' trend: a run already created is marked cancelled") over a run left completed and
+    unstamped (audit 46c). The verdict was reached: only the table is given up, as the comment would be."""
+    (world.root / "support_bot" / "raising.py").write_text(RAISING, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    function = "support_bot.raising:answer"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", function), encoding="utf-8")
+    trigger = Trigger((signal.SIGTERM,), _in("with_details"), armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, _ = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 1
+    assert report["verdict"] == outputs["verdict"] == "fail"
+    assert "22 datapoint(s) errored: RuntimeError" in " ".join(report["reasons"])
+    assert report["run"]["id"] == outputs["run-id"] != ""
+    printed = capsys.readouterr()
+    assert "the HTML report has no datapoint table: interrupted by signal 15" in printed.out + printed.err
+    assert world.statuses() == ["completed"]
+
+
+def test_a_signal_while_an_errored_run_is_stamped_keeps_the_run_and_its_error(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run is recorded, but HoneyHive never summarises it (its summary stays empty): an ingestion error naming the
+    run. The signal lands as the check's error is stamped on the run: the report said "interrupted by a signal while
+    waiting for HoneyHive to ingest the run", a run "marked cancelled" (it is completed), and named none (audit 46c).
+    Now the stamp is given up (said), and the report is the run's error, naming it."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"), encoding="utf-8")
+
+    def never_summarised(method: str, path: str, body: Any) -> Any:
+        if method == "GET" and path.split("?", 1)[0].endswith("/summary"):
+            return {**body, "datapoints": [], "passed": [], "failed": []}
+        return body
+
+    world.proxy.rewrite = never_summarised
+    trigger = Trigger((signal.SIGTERM,), _in("stamp_verdict"), armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 2
+    assert report["verdict"] == outputs["verdict"] == "error"
+    run_id = report["run"]["id"]
+    assert run_id == outputs["run-id"] != ""
+    assert f"run {run_id}: its summary still lacks 22 of the 22 datapoints sent" in " ".join(report["reasons"])
+    assert "cancelled" not in summary.lower()
+    printed = capsys.readouterr()
+    assert (
+        f"could not record the check's verdict on run {run_id}: interrupted by signal 15" in printed.out + printed.err
+    )
+    assert world.statuses() == ["completed"]
+
+
+def _run_shard(world: World) -> tuple[int, dict[str, str]]:
+    """A shard job (``mode: run``, ``shard: 1/2``: 11 of the 22 datapoints) of the push; its code and outputs."""
+    step = Step(world.tmp / "shard", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": "1/2"}
+    code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+    return code, step.outputs()
+
+
+def test_a_signal_as_a_shards_run_is_created_names_the_run_to_re_run(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shard job's signal lands as the backend answers ``POST /v1/runs`` (the create window signals46 closed for a
+    single job, audit 46c): the job said "interrupted by a signal while preparing the run: a run already created is
+    marked cancelled", which a shared run never is, wrote no run-id output and named no run. Now it says how many of
+    its datapoints the run it names lacks; the run stays running (README: a re-run joins it), and a re-run does."""
+    sent, expected_code = signals
+    created = _signal_once_the_run_is_created(world, sent)
+
+    code, outputs = _run_shard(world)
+
+    assert created
+    assert code == expected_code
+    assert outputs["run-id"] == created[0]
+    printed = capsys.readouterr()
+    said = f"shard 1/2: 11 datapoint(s) of run {created[0]} were not recorded (cancelled"
+    assert said in printed.out + printed.err
+    assert "marked cancelled" not in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+    code, outputs = _run_shard(world)  # the job re-run
+
+    assert (code, outputs["run-id"]) == (0, created[0])
+    assert f"recorded 11 datapoint(s) of shard 1/2 into run {created[0]}" in capsys.readouterr().out
+
+
+def test_a_signal_while_a_shards_datapoints_run_winds_them_down(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first datapoint sends the signal: a shard's datapoints ran outside the phase where a signal winds them
+    down, so it interrupted at once, "while preparing the run", and the job named no run. Now the runner winds down as
+    a single job's does, and the job names the run and what it lacks."""
+    _first_signal_from_a_datapoint(world)
+
+    code, outputs = _run_shard(world)
+
+    assert code == 2
+    run_id = outputs["run-id"]
+    printed = capsys.readouterr()
+    assert re.search(rf"shard 1/2: \d+ datapoint\(s\) of run {run_id} were not recorded", printed.out), printed.out
+    assert "received signal 15 while running the datapoints" in printed.err
+    assert world.statuses() == ["running"]
+
+
+def test_a_signal_as_a_failed_run_is_marked_failed_keeps_the_run_in_the_report(world: World) -> None:
+    """The backend refuses every ``PUT /v1/runs/<id>``: completing the run fails, so it is marked failed, and the
+    signal lands as that update is sent. It escaped record_run from its error branch: "interrupted by a signal while
+    running the datapoints", no run named (audit 46c). The report names the run, what it recorded, and that HoneyHive
+    may still show it running (it does)."""
+    world.proxy.refuse_cancel.set()  # type: ignore[attr-defined]
+
+    def marking_it_failed(method: str, path: str) -> bool:
+        frame = sys._current_frames().get(threading.main_thread().ident or 0)
+        status = [f.f_locals.get("status") for f, _ in traceback.walk_stack(frame) if f.f_code.co_name == "finish_run"]
+        return [str(getattr(s, "value", s)) for s in status] == ["failed"]
+
+    trigger = Trigger((signal.SIGTERM,), marking_it_failed, armed=True)
+    _on_backend(world, trigger)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 2
+    said = "22 of 22 datapoint(s) were recorded", "could not be marked cancelled", "may still show it as running"
+    _assert_written(report, outputs, summary, *said)
+    assert report["run"]["id"] == outputs["run-id"] != ""
+    assert world.statuses() == ["running"]
+
+
+def test_a_signal_while_the_report_job_waits_for_the_shards_names_the_run_and_what_it_lacks(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 1/2 recorded its 11 datapoints; the report job waits for shard 2's, and the job is cancelled then. The
+    wait's Interrupted escaped: "interrupted by a signal while waiting for the shards' run and comparing it: a run
+    already created is marked cancelled" (a shared run is not: it stays running for its shards' re-run), naming no
+    run. The report now names the run and how many of its datapoints never arrived, as a wait that ran out does."""
+    code, outputs = _run_shard(world)
+    assert code == 0
+    run_id = outputs["run-id"]
+    trigger = Trigger((signal.SIGTERM,), _in("_recorded_sessions"), armed=True)
+    _on_backend(world, trigger)
+    step = Step(world.tmp / "report", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
+    try:
+        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+    finally:
+        trigger.release.set()
+
+    assert trigger.fired
+    assert code == 2
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["id"] == step.outputs()["run-id"] == run_id
+    said = f"run {run_id}: 11 of 22 datapoints never reached HoneyHive (the job was cancelled while it waited)"
+    assert said in report["error"], report["error"]
+    assert "missing from shard 2/2: 11 datapoint(s)" in report["error"]
+    assert world.statuses() == ["running"]
