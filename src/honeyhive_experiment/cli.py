@@ -220,19 +220,9 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
 # HoneyHive's SDK reads it. Code running in the process can still read /proc/self/environ, which never changes.
 _WITHHELD = frozenset(
     {
-        "GITHUB_TOKEN",
-        "HONEYHIVE_EXPERIMENT_JOB_TOKEN",
-        "ACTIONS_RUNTIME_TOKEN",
-        "ACTIONS_RUNTIME_URL",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_CACHE_URL",
-        "ACTIONS_RESULTS_URL",
-        "GITHUB_ENV",
-        "GITHUB_OUTPUT",
-        "GITHUB_PATH",
-        "GITHUB_STATE",
-        "GITHUB_STEP_SUMMARY",
+        *("GITHUB_TOKEN", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL"),
+        *("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL"),
+        *("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"),
     }
 )
 
