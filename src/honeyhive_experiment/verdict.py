@@ -764,7 +764,12 @@ def unmatched_presentation(
     :func:`broken`, with the same "did you mean"), a built-in efficiency metric (refused without ``instrument:``,
     lower-is-better by default), nor one whose evaluator raised (on any datapoint) or returned None on every one in
     this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`,
-    :func:`returned_none`); nor any when the runs recorded no metric at all (every datapoint crashed: said as such)."""
+    :func:`returned_none`); nor one the file declares in ``other_metrics`` (``judged`` too: a span's or HoneyHive's
+    metric recorded only sometimes, a retry count); nor any when the runs recorded no metric at all, or this run's
+    function raised on every datapoint (``facts.evaluated``: its evaluators never ran, a span's latency says nothing of
+    their names; the crash is said as such)."""
+    if not facts.evaluated:
+        return []
     runs = [result] if baseline is None else [result, baseline]
     deltas = comparison.metrics if comparison is not None else ()
     names = [*(d.metric_name for run in runs for d in run.metrics.details), *(d.metric_name for d in deltas)]
@@ -1374,6 +1379,10 @@ class Facts:
     """The dataset rows the backend never recorded, each with its error (:func:`unrecorded`): never judged."""
     lost_trials: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """With trials, the datapoints the backend lost some trials of (:func:`lost_trials`): judged on the others."""
+    evaluated: bool = True
+    """Whether the function returned on some datapoint of this run, so its evaluators ran (or no outcome is known):
+    when it raised everywhere, no ``metrics:`` key is told a typo by what the run recorded
+    (:func:`unmatched_presentation`)."""
     produced: Collection[str] = ()
     """Every metric name this run's outcomes hold a value for (a number, a bool or a string, which the backend's
     summary leaves out): with the summaries', the names an experiment file's ``metrics:`` key may give
@@ -1399,6 +1408,7 @@ def facts(
         booleans=boolean_metrics(outcomes, gates),
         unrecorded=unrecorded(outcomes),
         lost_trials=lost_trials(outcomes),
+        evaluated=not outcomes or any(outcome.status == "ok" for outcome in outcomes),
         produced=tuple(dict.fromkeys(name for outcome in outcomes for name in outcome.metrics)),
     )
 
@@ -1507,6 +1517,7 @@ def decide(
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
+    declared: Iterable[str] = (),
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -1520,14 +1531,16 @@ def decide(
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
     noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
-    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`).
+    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`); ``declared``
+    the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them.
     ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
     reasons, warnings = broken(result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors)
-    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, [*ranged, *gates]))
+    exempt = [*ranged, *gates, *declared]
+    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, exempt))
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))

@@ -460,7 +460,8 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
     (any ``perf_<key>`` may be a dict's), applied to nothing, and a latency that doubled under ``max_worse_pct: 10``
     passed, exit 0, its row "better (p = 0.002)" (audit 46a). The key names no metric either run recorded: the
     check fails, naming it and the one it may mean. Spelt right, the same change fails its gate, and no change
-    passes, a metrics: key on the dict's string (``perf_note``) too: no false red."""
+    passes, a metrics: key on the dict's string (``perf_note``) or on an other_metrics name no run recorded too: no
+    false red."""
     root = tmp_path_factory.mktemp("timed") / "bot"
     (root / ".honeyhive").mkdir(parents=True)
     (root / "timed_bot.py").write_text(TIMED, encoding="utf-8")
@@ -491,7 +492,10 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
         typo = bot.run(*baseline, baseline=False)
         configure("metrics: {perf_latency: {direction: lower}, perf_note: {label: Note}}\n")
         right = bot.run(*baseline, baseline=False)
-        latency(100)
+        latency(100)  # and a key of other_metrics no run recorded (a span's retry count): declared, so no typo
+        configure(
+            "other_metrics: [retries]\nmetrics: {perf_latency: {direction: lower}, retries: {direction: lower}}\n"
+        )
         same = bot.run(*baseline, baseline=False)
     finally:
         sys.modules.pop("timed_bot", None)

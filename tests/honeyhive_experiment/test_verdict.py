@@ -1788,6 +1788,20 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("1 datapoint(s) failed their passing ranges",),
         (),
     ),
+    (  # audit 47: a span's metric recorded only sometimes (a retry count), or one of HoneyHive's own evaluators
+        "a metrics: key the file declares in other_metrics is no typo, though no run recorded it",
+        lambda: decide(summary(), None, presentation={"retries": LOWER}, declared=("retries",)),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (  # audit 47: a span's latency recorded before every datapoint's function raised named the file's keys typos
+        "a metrics: key is not judged when this run's function raised on every datapoint, whatever spans recorded",
+        lambda: decide(summary(IDS[1:], IDS[:1]), None, presentation={"acuracy": LOWER}, facts=Facts(evaluated=False)),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (),
+    ),
     (
         "a metrics: key whose evaluator returned None on every datapoint is said as its warning; the others are judged",
         lambda: decide(
@@ -4204,7 +4218,9 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         lost_trials=some,
         produced=("r", "b", "g", "h"),  # every name an outcome holds, a string's too, once, in order
     )
-    assert facts([]) == Facts(booleans=set())
+    assert facts([]) == Facts(booleans=set())  # no outcome known (a run read back): evaluated, as by default
+    crashed_everywhere = [DatapointOutcome(0, "dp0", "s0", OutcomeStatus.FUNCTION_ERROR, error="KeyError: 'k'")]
+    assert facts(crashed_everywhere).evaluated is False  # its evaluators never ran: no metrics: key is told a typo
 
 
 def test_a_datapoint_none_of_whose_trials_was_recorded_is_unrecorded_and_one_that_lost_some_lost_trials() -> None:
