@@ -47,6 +47,7 @@ from honeyhive_experiment.models.outcomes import (
     DOTTED_NAME,
     MISSING_GROUND_TRUTH,
     NON_FINITE,
+    NONE_UNDER_KEY,
     NOT_RAISED,
     OUT_OF_RANGE,
     RETURNED_NONE,
@@ -81,7 +82,8 @@ class EvaluationOutcome:
     errors: list[EvaluatorFailure] = field(default_factory=list)
     warnings: dict[str, str] = field(default_factory=dict)
     """Per evaluator, why there is no metric of its name though nothing went wrong: it returned a dict without a
-    scalar ``score`` (what it said, after ``evaluator 'name' ``), or ``None`` (:data:`RETURNED_NONE`)."""
+    scalar ``score`` (what it said, after ``evaluator 'name' ``), or ``None`` (:data:`RETURNED_NONE`); and per
+    ``name_key`` of a dict whose value was None, :data:`NONE_UNDER_KEY` (nothing to say: a name it gives)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,16 +101,18 @@ def _plain(value: object) -> object:
     return held if isinstance(held, bool | int | float) else value
 
 
-def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]], str | None]:
-    """:func:`normalize_result` plus the reportable problems as ``(error_type, message)`` pairs, and why there is no
-    metric of the evaluator's name though nothing went wrong (:attr:`EvaluationOutcome.warnings`), if so."""
+def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]], dict[str, str]]:
+    """:func:`normalize_result` plus the reportable problems as ``(error_type, message)`` pairs, and why names have no
+    metric though nothing went wrong (:attr:`EvaluationOutcome.warnings`): the evaluator's own, and a dict's keys
+    whose value is None (:data:`NONE_UNDER_KEY`)."""
     problems: list[tuple[str, str]] = []
     warning = None
+    unset: dict[str, str] = {}
     if isinstance(raw, list | tuple) and len(raw) == 1:
         raw = raw[0]
     raw = _plain(raw)
     if raw is None:  # no error (it skips the datapoint), but a forgotten return does it on every one: the runner says
-        return {}, [], RETURNED_NONE
+        return {}, [], {name: RETURNED_NONE}
 
     candidates: list[tuple[str, MetricValue]] = []
     if _is_scalar(raw):
@@ -133,6 +137,9 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
             candidates.append((f"{name}_explanation", str(explanation)))
         # Non-scalar extras (nested details) are dropped without a report: they are common and not metrics.
         extras = ((key, _plain(value)) for key, value in raw.items() if key not in ("score", "explanation"))
+        unset = {
+            f"{name}_{k}": NONE_UNDER_KEY for k, v in raw.items() if v is None and k not in ("score", "explanation")
+        }
         candidates.extend((f"{name}_{key}", value) for key, value in extras if _is_scalar(value))
     else:
         problems.append((UNSUPPORTED_RETURN, f"returned a {type(raw).__name__}; expected a scalar, a dict or None"))
@@ -156,7 +163,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
             nested = f"metric '{key}' has a '.' in its name: HoneyHive stores it as a nested field, not a metric"
             problems.append((DOTTED_NAME, f"{nested}; name it without dots"))
         metrics[key] = value
-    return metrics, problems, warning
+    return metrics, problems, ({name: warning} if warning is not None else {}) | unset
 
 
 def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
@@ -262,20 +269,20 @@ class Evaluator:
 # --------------------------------------------------------------------------------------------------
 # running them
 
-_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorFailure], str | None]
-"""One evaluator's metrics, errors and warning (:func:`_normalize`) on one datapoint."""
+_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorFailure], dict[str, str]]
+"""One evaluator's metrics, errors and why names have no metric (:func:`_normalize`) on one datapoint."""
 
 
 def _verdict(name: str, raw: object) -> _Verdict:
     try:
-        metrics, problems, warning = _normalize(name, raw)
+        metrics, problems, unmade = _normalize(name, raw)
     except Exception as exc:  # what the evaluator returned: an explanation whose str() raises, or recurses too deep
         return _failure(name, exc)
-    return metrics, [EvaluatorFailure(name, f"{kind}: {message}") for kind, message in problems], warning
+    return metrics, [EvaluatorFailure(name, f"{kind}: {message}") for kind, message in problems], unmade
 
 
 def _failure(name: str, exc: BaseException) -> _Verdict:
-    return {}, [EvaluatorFailure(name, error_text(exc))], None
+    return {}, [EvaluatorFailure(name, error_text(exc))], {}
 
 
 _NO_GROUND_TRUTH = (
@@ -313,7 +320,7 @@ def _prepare(
         return callable_name(item), _failure(callable_name(item), exc), False
     args = evaluator.arguments(outputs, inputs, ground_truth)
     if args is None:
-        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, _NO_GROUND_TRUTH)], None), False
+        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, _NO_GROUND_TRUTH)], {}), False
     return evaluator.name, functools.partial(evaluator.fn, *args), evaluator.is_async
 
 
@@ -334,10 +341,9 @@ def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutc
     """Combine per-evaluator verdicts in evaluator order; on a metric name collision the first value stays."""
     outcome = EvaluationOutcome()
     owner: dict[str, str] = {}
-    for name, (metrics, errors, warning) in zip(names, verdicts, strict=True):
+    for name, (metrics, errors, unmade) in zip(names, verdicts, strict=True):
         outcome.errors.extend(errors)
-        if warning is not None:
-            outcome.warnings[name] = warning
+        outcome.warnings.update(unmade)
         for key, value in metrics.items():
             if key in owner:
                 outcome.errors.append(

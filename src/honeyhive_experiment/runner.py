@@ -58,6 +58,7 @@ from honeyhive_experiment.models.outcomes import (
     CHANGED_KEY,
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
+    NONE_UNDER_KEY,
     OUTSIDE_KEY,
     REPLACED_KEY,
     RETURNED_NONE,
@@ -435,7 +436,7 @@ class Runner:
                 warnings.extend(
                     self.recorded.redact_known(f"evaluator {name!r} {text}")
                     for name, text in evaluation.warnings.items()
-                    if text != RETURNED_NONE
+                    if text not in (RETURNED_NONE, NONE_UNDER_KEY)
                 )
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:  # said by the run (outputs_changed_warning): the first, and how many more

@@ -66,7 +66,14 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED, RETURNED_NONE, excerpt
+from honeyhive_experiment.models.outcomes import (
+    COLLISION,
+    MISSING_GROUND_TRUTH,
+    NONE_UNDER_KEY,
+    NOT_RAISED,
+    RETURNED_NONE,
+    excerpt,
+)
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -369,7 +376,7 @@ def evaluator_warnings(
     said: dict[str, str] = {}
     for outcome in outcomes:
         for name, why in outcome.no_metric.items():
-            if why != RETURNED_NONE:
+            if why not in (RETURNED_NONE, NONE_UNDER_KEY):
                 said.setdefault(name, f"evaluator {name!r} {why}")
     reasons = tuple(reasons)
     nones = returned_none(outcomes)
@@ -1385,7 +1392,8 @@ class Facts:
     (:func:`unmatched_presentation`)."""
     produced: Collection[str] = ()
     """Every metric name this run's outcomes hold a value for (a number, a bool or a string, which the backend's
-    summary leaves out): with the summaries', the names an experiment file's ``metrics:`` key may give
+    summary leaves out), or a dict evaluator gave None under (``name_key``: an optional sub-score): with the
+    summaries', the names an experiment file's ``metrics:`` key may give
     (:func:`unmatched_presentation`)."""
 
 
@@ -1409,8 +1417,13 @@ def facts(
         unrecorded=unrecorded(outcomes),
         lost_trials=lost_trials(outcomes),
         evaluated=not outcomes or any(outcome.status == "ok" for outcome in outcomes),
-        produced=tuple(dict.fromkeys(name for outcome in outcomes for name in outcome.metrics)),
+        produced=tuple(dict.fromkeys(name for o in outcomes for name in (*o.metrics, *_none_under_keys(o)))),
     )
+
+
+def _none_under_keys(outcome: DatapointOutcome) -> list[str]:
+    """The names a dict evaluator gave with None as their value on ``outcome`` (an optional sub-score: no metric)."""
+    return [name for name, why in outcome.no_metric.items() if why == NONE_UNDER_KEY]
 
 
 def broken(

@@ -28,7 +28,7 @@ from honeyhive_experiment.evaluators import (
     normalize_result,
     run_evaluators,
 )
-from honeyhive_experiment.models.outcomes import COLLISION, EvaluatorFailure
+from honeyhive_experiment.models.outcomes import COLLISION, NONE_UNDER_KEY, EvaluatorFailure
 
 pytestmark = pytest.mark.unit
 
@@ -390,7 +390,7 @@ def test_a_dict_without_a_score_is_a_warning_naming_its_keys_not_an_error() -> N
         return {}
 
     def scored(outputs: Any, inputs: Any) -> dict[str, Any]:
-        return {"score": 0.5, "value": 1}
+        return {"score": 0.5, "value": 1, "bonus": None}  # bonus: an optional sub-score, not given here
 
     outcome = run_evaluators([judge, grader, empty, scored, nested_extras_list_score], OUTPUTS, INPUTS)
 
@@ -410,6 +410,7 @@ def test_a_dict_without_a_score_is_a_warning_naming_its_keys_not_an_error() -> N
         " 'grader' where it did",
         "empty": "returned a dict with no 'score' (keys: none), so there is no metric 'empty', only empty_<key>"
         " ones: fine for a dict of several metrics, else return the metric as 'score'",
+        "scored_bonus": NONE_UNDER_KEY,  # a name it gives, with no metric: a metrics: key may name it (audit 47)
     }
 
 
@@ -683,7 +684,8 @@ def test_a_lost_score_is_said_where_the_sdk_logs_it(raw: Any) -> None:
         return raw
 
     outcome = run_evaluators([m], OUTPUTS, INPUTS)
-    ours = [*outcome.warnings, *(e.evaluator for e in outcome.errors if _kind(e) == UNSUPPORTED_RETURN)]
+    warned = [name for name, why in outcome.warnings.items() if why != NONE_UNDER_KEY]  # a None sub-score: no word
+    ours = [*warned, *(e.evaluator for e in outcome.errors if _kind(e) == UNSUPPORTED_RETURN)]
     assert ours == (["m"] if any("'score'" in text for text in said) else [])
 
 

@@ -450,8 +450,9 @@ def answer(datapoint):
     return {"number": datapoint["inputs"]["number"]}
 
 
-def perf(outputs, inputs, ground_truth=None):  # a dict of metrics, perf_latency and perf_tokens, and a string
-    return {"latency": json.loads(STATE.read_text(encoding="utf-8"))["latency"], "tokens": 3, "note": "cached"}
+def perf(outputs, inputs, ground_truth=None):  # a dict of metrics, perf_latency and perf_tokens, a string, and a None
+    latency = json.loads(STATE.read_text(encoding="utf-8"))["latency"]
+    return {"latency": latency, "tokens": 3, "note": "cached", "bonus": None}  # bonus: an optional sub-score
 """
 
 
@@ -460,8 +461,8 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
     (any ``perf_<key>`` may be a dict's), applied to nothing, and a latency that doubled under ``max_worse_pct: 10``
     passed, exit 0, its row "better (p = 0.002)" (audit 46a). The key names no metric either run recorded: the
     check fails, naming it and the one it may mean. Spelt right, the same change fails its gate, and no change
-    passes, a metrics: key on the dict's string (``perf_note``) or on an other_metrics name no run recorded too: no
-    false red."""
+    passes, a metrics: key on the dict's string (``perf_note``), on its key that is None everywhere (``perf_bonus``)
+    or on an other_metrics name no run recorded too: no false red (audit 47)."""
     root = tmp_path_factory.mktemp("timed") / "bot"
     (root / ".honeyhive").mkdir(parents=True)
     (root / "timed_bot.py").write_text(TIMED, encoding="utf-8")
@@ -493,9 +494,8 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
         configure("metrics: {perf_latency: {direction: lower}, perf_note: {label: Note}}\n")
         right = bot.run(*baseline, baseline=False)
         latency(100)  # and a key of other_metrics no run recorded (a span's retry count): declared, so no typo
-        configure(
-            "other_metrics: [retries]\nmetrics: {perf_latency: {direction: lower}, retries: {direction: lower}}\n"
-        )
+        keys = "perf_latency: {direction: lower}, retries: {direction: lower}, perf_bonus: {label: Bonus}"
+        configure(f"other_metrics: [retries]\nmetrics: {{{keys}}}\n")  # and perf's key that is None everywhere
         same = bot.run(*baseline, baseline=False)
     finally:
         sys.modules.pop("timed_bot", None)

@@ -18,6 +18,7 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
+    NONE_UNDER_KEY,
     RETURNED_NONE,
     DatapointOutcome,
     EvaluatorFailure,
@@ -4219,6 +4220,10 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         produced=("r", "b", "g", "h"),  # every name an outcome holds, a string's too, once, in order
     )
     assert facts([]) == Facts(booleans=set())  # no outcome known (a run read back): evaluated, as by default
+    given = DatapointOutcome(
+        0, "dp0", "s0", OutcomeStatus.OK, metrics={"j": 1.0}, no_metric={"j_bonus": NONE_UNDER_KEY}
+    )
+    assert facts([given]).produced == ("j", "j_bonus")  # a dict's key that was None: a name it gives (audit 47)
     crashed_everywhere = [DatapointOutcome(0, "dp0", "s0", OutcomeStatus.FUNCTION_ERROR, error="KeyError: 'k'")]
     assert facts(crashed_everywhere).evaluated is False  # its evaluators never ran: no metrics: key is told a typo
 

@@ -20,6 +20,7 @@ __all__ = [
     "EVALUATOR_ERRORS_KEY",
     "IMPORT_KEYS",
     "MISSING_GROUND_TRUTH",
+    "NONE_UNDER_KEY",
     "NON_FINITE",
     "NOT_RAISED",
     "NO_UNPRICED",
@@ -140,6 +141,11 @@ RETURNED_NONE = "returned None"
 """What :attr:`DatapointOutcome.no_metric` says of an evaluator that returned ``None`` there: no metric, and no error
 (``None`` is how an evaluator skips a datapoint), but a warning when it did so on every datapoint it ran on (a
 forgotten ``return``: :func:`~honeyhive_experiment.verdict.returned_none`)."""
+
+NONE_UNDER_KEY = "None under its key"
+"""What :attr:`DatapointOutcome.no_metric` says of a dict evaluator's ``name_key`` whose value was ``None`` there (an
+optional sub-score): no metric, no error and no warning, but a name the evaluator gives, which an experiment file's
+``metrics:`` key may name (:func:`~honeyhive_experiment.verdict.unmatched_presentation`)."""
 
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``[{"evaluator": name, "error": "Type:
