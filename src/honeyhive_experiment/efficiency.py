@@ -40,6 +40,7 @@ from honeyhive_experiment.models.outcomes import IMPORT_KEYS, UNPRICED_KEYS, Dat
 from honeyhive_experiment.pricing import Prices
 
 __all__ = [
+    "CALL_METRICS",
     "JUDGE",
     "METRICS",
     "OUTSIDE",
@@ -58,6 +59,9 @@ JUDGE: Final = "judge_"
 """The prefix of the evaluators' metrics (and of their unpriced calls in a session's metadata)."""
 _PER_SIDE: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
 METRICS: Final = (*_PER_SIDE, "duration_ms", *(JUDGE + name for name in _PER_SIDE))  # the function's, the judge's
+CALL_METRICS: Final = _PER_SIDE
+"""The function's metrics of its LLM calls: with instrumentation on, a datapoint whose function made none the run saw
+records 0 of each, so a gate on one judges nothing when no datapoint of a run made one (the verdict says so)."""
 NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
 _LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,), "cost_usd": (NO_PRICE, NO_USAGE)}

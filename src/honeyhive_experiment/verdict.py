@@ -18,8 +18,10 @@
      trials a boolean metric is told by the values the evaluators returned, :func:`boolean_metrics`);
      a gate the comparison never paired: both runs have the metric, but on events
      of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``;
-     and a ``metrics:`` key that names no metric either run recorded (a misspelt dict key: its direction and format
-     apply to nothing, :func:`unmatched_presentation`).
+     a ``metrics:`` key that names no metric either run recorded (a misspelt dict key: its direction and format
+     apply to nothing, :func:`unmatched_presentation`); and a gate on the function's LLM calls (tokens, cost, calls)
+     where this run saw no call on any datapoint and the baseline saw some: with ``instrument:`` each records 0, a
+     drop to 0 that read as "better" when the instrumentation stopped seeing the client (:func:`_no_calls`).
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so). Those that failed a passing
      range and those whose function errored are said apart, the errors by exception and line, with their rows.
@@ -46,9 +48,11 @@
   the error is caught: the CLI).
 
 Evaluator errors within ``allow_evaluator_errors``, tolerated failures and gates within noise do not change the
-verdict, but the decision carries them as ``warnings``, which the comment shows in its visible part. Nothing is
-aggregated here: the inputs are the backend's id lists, counts, differences and percentage changes, and the counts
-of this run's own outcomes.
+verdict, but the decision carries them as ``warnings``, which the comment shows in its visible part; so do the
+gates that judge nothing: a ``significant: true`` gate on too few datapoints for any change to be significant
+(:func:`_never`), and one on the function's LLM calls where neither run saw a call. Nothing is aggregated here: the
+inputs are the backend's id lists, counts, differences and percentage changes (and of ``llm_calls``, its aggregate),
+and the counts of this run's own outcomes.
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
+from honeyhive_experiment.efficiency import CALL_METRICS, OUTSIDE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     COLLISION,
@@ -80,9 +84,11 @@ from honeyhive_experiment.significance import (
     Row,
     assess,
     assess_regressions,
+    can_be_significant,
     flips,
     min_changes,
     p_text,
+    smallest_p,
 )
 
 if TYPE_CHECKING:
@@ -1109,12 +1115,12 @@ def _counted(key: MetricKey | str) -> str:
     return f"max_degraded of {key}"
 
 
-def _evidence(found: Assessment | None, paired: int, unpaired: int) -> str:
+def _evidence(found: Assessment | None, paired: int, unpaired: int, never: bool) -> str:
     """What the gate's test says, beside the bound, of the ``paired`` datapoints it counted: ``6 of 40 worse, p =
     0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``; of a sign test between runs of
     different trials, or of a comparison that left out ``unpaired`` datapoints both runs scored (their changes are
     in no count and no difference: with none paired, some of them may have a value in both runs), that it cannot
-    say."""
+    say. ``never``: its gate can never fail (:func:`_never`), which says why in place of the changes it needs."""
     if found is None:
         return "significance unknown: no per-datapoint counts"
     left = f"the comparison left out {unpaired} datapoint{'s' if unpaired != 1 else ''} both runs scored"
@@ -1130,7 +1136,7 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int) -> str:
             " the sign test needs the same number in both"
         )
     text = f"{found.worse} of {paired} worse, {p_text(found.p_adjusted, found.alpha)}"
-    if found.change is Change.TOO_FEW:
+    if found.change is Change.TOO_FEW and not never:
         text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
     return text
 
@@ -1223,6 +1229,55 @@ def _own_calls(gates: Iterable[str], left_out: Mapping[str, tuple[Mapping[str, i
     return found
 
 
+_ZERO_WHEN_ALL_ARE: Final = frozenset({None, "average", "sum", "max"})
+"""The aggregate functions whose aggregate of counts (0 or more) is 0 only when every count is (``None``: not echoed,
+the default's)."""
+_INSTRUMENT: Final = (
+    "check that instrument: names the library your function calls the LLM with (openai, anthropic, ...)"
+)
+
+
+def _saw_calls(rows: Iterable[tuple[float | None, Sequence[Any] | None]]) -> bool | None:
+    """Whether a run saw an LLM call of its function, by its ``llm_calls`` rows (each the backend's aggregate, by a
+    function that is 0 only when every datapoint's count is: :data:`_ZERO_WHEN_ALL_ARE`, and values): not when each
+    aggregate is 0 and no value sent is not; ``None``: not known (no aggregate)."""
+    found = [(aggregate, values or ()) for aggregate, values in rows if aggregate is not None]
+    return any(aggregate or any(values) for aggregate, values in found) if found else None
+
+
+def _no_calls(
+    result: ExperimentResultSummary,
+    comparison: RunComparisonResult | None,
+    gates: Iterable[str],
+    left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]],
+) -> tuple[list[str], list[str]]:
+    """What the gates on the function's call metrics (:data:`~honeyhive_experiment.efficiency.CALL_METRICS`) judged
+    when this run saw no LLM call of its function on any datapoint (with ``instrument:``, each records 0 then: the
+    backend's ``llm_calls`` aggregate, :func:`_saw_calls`), as ``(reasons, warnings)``: where the baseline saw some,
+    a reason: their drop to 0 is calls the run did not see (an instrumentation that missed the client), not a saving,
+    which passed as "better"; where it saw none too, or is not known to have, a warning: they judged nothing. Not when
+    this run's ``llm_calls`` leaves calls out (``left_out``: made outside every datapoint, unfinished): it saw them,
+    and its gates are judged by the rule of :func:`_unjudged`."""
+    gated = [metric for metric in gates if metric in CALL_METRICS]
+    calls = [(d.aggregate, d.values) for d in result.metrics.details if d.metric_name == "llm_calls"]
+    zero_is_none = result.metrics.aggregation_function in _ZERO_WHEN_ALL_ARE  # a median of 0 is not
+    if not gated or not zero_is_none or left_out.get("llm_calls", ({}, {}))[1] or _saw_calls(calls) is not False:
+        return [], []
+    deltas = comparison.metrics if comparison is not None else ()
+    before = _saw_calls((d.old_aggregate, d.old_values) for d in deltas if d.metric_name == "llm_calls")
+    which, them = (f"the gates on {', '.join(gated)}", "them") if len(gated) > 1 else (f"the gate on {gated[0]}", "it")
+    if before:
+        return [
+            f"{which} judged no LLM call: this run saw none on any datapoint (llm_calls is 0 on every one) where the"
+            f" baseline saw some, so a drop to 0 is calls the run did not see, not a saving; {_INSTRUMENT} and that"
+            f" the function uses that library's client; if it no longer calls one, remove {them}"
+        ], []
+    seen = "no datapoint of either run saw an LLM call (llm_calls 0 on every one)"
+    if before is None:
+        seen = "no datapoint of this run saw an LLM call (llm_calls 0 on every one)"
+    return [], [f"{seen}: {which} judged nothing; if calls were expected, {_INSTRUMENT}"]
+
+
 def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
     """Why a gate was never checked though both runs have its metric: no row of the comparison (``deltas``) has both
     runs' aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
@@ -1248,8 +1303,9 @@ def gate_failures(
     assessment: Mapping[MetricKey | str, Assessment] | None,
     points: Container[str],
     unpaired: int,
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)])``.
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)],
+    [(metric, why it could not have)])``.
 
     ``assessment`` is :func:`assess_gates`; ``points`` the gated metrics the report shows in percent, whose changes
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
@@ -1258,29 +1314,54 @@ def gate_failures(
     counts, no datapoint has a value in both runs, a sign test's runs ran different numbers of trials, or the
     comparison left out ``unpaired`` datapoints both runs scored, whose changes no test saw), and is otherwise said
     as a warning. A ``max_degraded`` bound is said with its own sign test when :func:`assess_gates`
-    made one.
+    made one. A ``significant: true`` gate whose test cannot be significant on the datapoints it pairs, whatever
+    they do (:func:`_never`), says so beside its crossing, and the third list says it of one that crossed nothing.
     """
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
+    powerless: list[tuple[str, str]] = []
     shared = len(comparison.common_datapoints)
     tests = assessment or {}
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
             paired = shared if delta.found_count is None else delta.found_count  # the backend's count, when sent
-            for hit, of_count in _hits(metric, delta, gate, higher, metric in points):
+            hits = _hits(metric, delta, gate, higher, metric in points)
+            never = _never(tests.get(delta.key), paired, unpaired) if gate.significant else None
+            if never and not hits:
+                powerless.append((metric, f"{metric}'s gate (significant: true): {never}"))
+            for hit, of_count in hits:
                 key = _counted(delta.key) if of_count and _counted(delta.key) in tests else delta.key
                 found = tests.get(key)
-                evidence = _evidence(found, paired, unpaired)
+                evidence = _evidence(found, paired, unpaired, bool(never))
                 # a sign test untold (trials differ) fails as a plain threshold: a false red is fixed by matching K;
                 # so does a test on a comparison that left out datapoints both runs scored (the changes it lacks
                 # could be the regression: 8 of 40 fell 1 -> 0, and the 32 it paired read "0 of 32 worse")
                 noisy = found is not None and found.change in (Change.WITHIN_NOISE, Change.TOO_FEW)
                 if gate.significant and noisy and paired and not unpaired:
-                    noise.append((metric, f"{hit}: {evidence}, not significant, so not failed (significant: true)"))
+                    why = f"{hit}: {evidence}, not significant, so not failed (significant: true)"
+                    noise.append((metric, f"{why}; {never}" if never else why))
                 else:
                     failures.append((metric, f"{hit}: {evidence}"))
-    return failures, noise
+    return failures, noise, powerless
+
+
+def _never(found: Assessment | None, paired: int, unpaired: int) -> str | None:
+    """Why a ``significant: true`` gate whose test is ``found`` can never fail on these runs, in words (``None``: it
+    can): not even a change of every one of the ``paired`` datapoints the same way could be significant at its
+    alpha, one-sided (the t-test's p-value is never below the sign test's smallest either: significance.py). A gate
+    whose crossing fails whatever its test says can fail: one without counts (``None``), a sign test untold between
+    runs of different trials, none paired, or a comparison that left out ``unpaired`` datapoints. Holm's correction
+    does not make it one: with the other gates unchanged it tests this one alone."""
+    if found is None or found.change is Change.UNTOLD or not paired or unpaired:
+        return None
+    if can_be_significant(paired, found.alpha, found.sides):
+        return None
+    return (
+        f"on {paired} datapoint{'s' if paired != 1 else ''} no change can be significant at α = {found.alpha:g} (the"
+        f" smallest p-value is {smallest_p(paired, found.sides):g}): this gate can never fail (it needs ≥"
+        f" {min_changes(found.alpha, found.sides)} datapoints, or significant: false)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- decide
@@ -1338,16 +1419,26 @@ def _said_one(first: str) -> tuple[str, str]:
     return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
-def _unrecorded_metric(metric: str, result: ExperimentResultSummary, none_everywhere: Collection[str] = ()) -> str:
-    """Why ``metric``, judged, has no value where no evaluator raised for it, in words after its reason: its evaluator
-    returned nothing there; on no datapoint at all, its evaluator returned None on every one (one of
-    ``none_everywhere``: a forgotten return?), or else nothing recorded it (no evaluator of that name; a span's metric
-    not recorded), said with the closest name the run recorded (the span's ``latency`` for ``latency_ms``)."""
+def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Facts) -> str:
+    """Why ``metric``, judged, has no value where no evaluator raised for it, in words after its reason. Recorded on
+    other datapoints: by an evaluator of this job (one of ``facts.produced``), which returned nothing there; by
+    something else, when this job's evaluators produced metrics but not it (the function's ``tracer.enrich_span``, a
+    span), which did not record it there; either, when this job's outcomes hold no metrics (read back from HoneyHive).
+    On no datapoint at all: its evaluator returned None on every one (one of ``facts.none_everywhere``: a forgotten
+    return?), or else nothing recorded it (no evaluator of that name; a span's metric not recorded), said with the
+    closest name the run recorded (the span's ``latency`` for ``latency_ms``)."""
     details = result.metrics.details
     recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
-    if metric in recorded:  # on the others: an evaluator's (or a span's) metric, given on some datapoints only
+    if metric in recorded and metric in facts.produced:  # on the others: an evaluator's, given on some only
         return ": its evaluator returned nothing for them"
-    if (who := producer(metric, none_everywhere)) is not None:
+    if metric in recorded and facts.produced:  # the evaluators gave metrics, not this one: the function's, a span's
+        return (
+            ": no evaluator produces it, and what recorded it on the others (your function's tracer.enrich_span, or"
+            " a span) did not record it on them"
+        )
+    if metric in recorded:  # who produced it is not known here (no metrics in the outcomes): either
+        return ": nothing recorded it on them (its evaluator returned nothing, or your function did not record it)"
+    if (who := producer(metric, facts.none_everywhere)) is not None:
         return f": {_forgot(who)}"
     return _closest(metric, recorded)
 
@@ -1482,7 +1573,7 @@ def broken(
             text = f" ({excerpt(strings[metric])!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
         else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
-            reason += _unrecorded_metric(metric, result, facts.none_everywhere)
+            reason += _unrecorded_metric(metric, result, facts)
         reasons.append(reason)
     if unrecorded:
         reasons.append(
@@ -1586,6 +1677,9 @@ def decide(
         )
     }
     left = left_out or {}
+    called, uncalled = _no_calls(result, comparison, gates, left)
+    reasons.extend(called)
+    warnings.extend(uncalled)
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
     unknown: list[tuple[str, str]] = []
@@ -1593,7 +1687,8 @@ def decide(
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
         # can judge
-        failures, noise = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        failures, noise, powerless = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
         unknown = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))

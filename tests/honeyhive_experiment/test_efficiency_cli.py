@@ -182,6 +182,37 @@ def test_a_datapoint_without_a_call_costs_zero_so_a_cost_gate_sees_a_cache_come_
     assert again.metric("cost_usd")["change"] == "better"
 
 
+def test_a_run_that_saw_no_llm_call_fails_its_cost_gate_where_the_baseline_saw_some(bot: Bot) -> None:
+    """Every datapoint answered without a call the instrumentation saw (a client it does not instrument, say): each
+    records 0 calls, 0 tokens and $0, so cost_usd "dropped 100%", better, and its gate passed: a change that broke the
+    instrumentation was green (audit 46a). Where the baseline saw calls it fails, saying what to check; where neither
+    run saw one, the gates judged nothing, which a warning says (the backend's llm_calls aggregate tells both)."""
+    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}, input_tokens: {max_worse_pct: 10}}\n")
+    calling = bot.run()
+    bot.settings(modes={f"q{i:02}": "cached" for i in range(ROWS)})
+    unseen = bot.run("--baseline", calling.run_id)
+    assert unseen.code == 1, unseen.out
+    assert unseen.metric("cost_usd")["change"] == "better"  # a drop of 100%, as the backend compares it
+    reason = (
+        "the gates on cost_usd, input_tokens judged no LLM call: this run saw none on any datapoint (llm_calls is 0 on"
+        " every one) where the baseline saw some, so a drop to 0 is calls the run did not see, not a saving; check"
+        " that instrument: names the library your function calls the LLM with (openai, anthropic, ...) and that the"
+        " function uses that library's client; if it no longer calls one, remove them"
+    )
+    assert unseen.report["reasons"] == [reason]
+    assert reason.replace("_", "\\_") in unseen.out  # in the comment, not only the log
+
+    again = bot.run("--baseline", unseen.run_id)
+    assert (again.code, again.report["verdict"]) == (0, "pass"), again.out
+    warning = (
+        "no datapoint of either run saw an LLM call (llm_calls 0 on every one): the gates on cost_usd, input_tokens"
+        " judged nothing; if calls were expected, check that instrument: names the library your function calls the"
+        " LLM with (openai, anthropic, ...)"
+    )
+    assert warning in again.report["warnings"]
+    assert warning.replace("_", "\\_") in again.out
+
+
 def own_calls(bot: Bot, since: int, datapoint: str) -> list[Call]:
     """The calls the server answered the function of ``datapoint`` (not its judge) since its ``since``-th call."""
     return [c for c in bot.server.calls[since:] if f"[{datapoint}] " in c.prompt and not c.prompt.startswith("Judge")]

@@ -509,3 +509,97 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
     assert right.report["gates_hit"] == ["perf_latency"]
     assert right.report["reasons"][0].startswith("perf_latency got worse by 100.0% (gate: at most 10%)")
     assert (same.code, same.report["verdict"], same.report["reasons"]) == (0, "pass", ["every datapoint passed"])
+
+
+FEW = """
+import json
+import pathlib
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def answer(datapoint, tracer):
+    state = json.loads(STATE.read_text(encoding="utf-8"))
+    number = datapoint["inputs"]["number"]
+    if number not in state["untimed"]:  # the function's own metric, as README's latency_ms
+        tracer.enrich_span(metrics={"latency_ms": 100.0})
+    return {"number": number}
+
+
+def score(outputs, inputs, ground_truth=None):
+    return json.loads(STATE.read_text(encoding="utf-8"))["score"]
+"""
+
+
+def few_rows(tmp_path_factory: pytest.TempPathFactory, rows: int, extra: str) -> tuple[Path, Bot]:
+    """A scorer of ``rows`` questions whose function records ``latency_ms`` itself (tracer.enrich_span), and whose
+    state.json says its score and the questions it records no latency on."""
+    root = tmp_path_factory.mktemp("few") / "scorer"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "few_scorer.py").write_text(FEW, encoding="utf-8")
+    lines = [{"inputs": {"number": i}} for i in range(rows)]
+    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    config = (
+        "name: few\nfunction: few_scorer:answer\ndataset: {path: questions.jsonl}\nevaluators: [few_scorer:score]\n"
+    )
+    (root / ".honeyhive" / "experiment.yml").write_text(config + extra, encoding="utf-8")
+    (root / "state.json").write_text(json.dumps({"score": 0.9, "untimed": []}), encoding="utf-8")
+    init_repository(root, "a scorer of a few questions")
+    return root, Bot(root, baseline="")
+
+
+def test_a_noise_aware_gate_that_can_never_fail_on_four_datapoints_says_so(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On 4 paired datapoints the one-sided sign test's smallest p-value is 0.5**4 = 0.0625 > 0.05: a ``significant:
+    true`` gate passed whatever happened, saying only "too few changes to tell (needs ≥ 5)" when crossed and nothing
+    when not (audit 46a). It still passes (the user's opt-in), and says beside the gate that it never can fail."""
+    root, scorer = few_rows(tmp_path_factory, 4, "gate: {score: {max_drop: 0.05, significant: true}}\n")
+    try:
+        first = scorer.run(baseline=False)
+        assert first.code == 0, first.out
+        baseline = ("--baseline", first.report["run"]["id"])
+        same = scorer.run(*baseline, baseline=False)
+        (root / "state.json").write_text(json.dumps({"score": 0.1, "untimed": []}), encoding="utf-8")
+        dropped = scorer.run(*baseline, baseline=False)
+    finally:
+        sys.modules.pop("few_scorer", None)
+    never = (
+        "on 4 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.0625): this gate can"
+        " never fail (it needs ≥ 5 datapoints, or significant: false)"
+    )
+    assert (same.code, same.report["verdict"]) == (0, "pass"), same.out
+    assert same.report["warnings"] == [f"score's gate (significant: true): {never}"]
+    assert f"score's gate (significant: true): {never}" in same.comment
+    assert (dropped.code, dropped.report["verdict"]) == (0, "pass"), dropped.out
+    warning = (
+        "score got worse by 0.8 (gate: at most 0.05): 4 of 4 worse, p = 0.062, not significant, so not failed"
+        f" (significant: true); {never}"
+    )
+    assert dropped.report["warnings"] == [warning]
+    assert warning in dropped.comment  # whole: within what the comment shows of a warning
+
+
+def test_a_value_the_function_records_missing_is_not_blamed_on_an_evaluator(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The function records ``latency_ms`` itself (``tracer.enrich_span``, in ``other_metrics``), with a passing range;
+    it stopped recording it on 2 of 6 rows. The reason said "its evaluator returned nothing for them": no evaluator
+    produces it. It says what does."""
+    extra = "other_metrics: [latency_ms]\npassing_ranges: {latency_ms: {max: 1000}}\n"
+    root, scorer = few_rows(tmp_path_factory, 6, extra)
+    try:
+        first = scorer.run(baseline=False)
+        assert first.code == 0, first.out
+        (root / "state.json").write_text(json.dumps({"score": 0.9, "untimed": [1, 4]}), encoding="utf-8")
+        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
+    finally:
+        sys.modules.pop("few_scorer", None)
+    reason = (
+        "latency_ms has a passing range but no value on 2 of the datapoints the backend passed: no evaluator produces"
+        " it, and what recorded it on the others (your function's tracer.enrich_span, or a span) did not record it on"
+        " them"
+    )
+    assert (run.code, run.report["reasons"]) == (1, [reason]), run.out
+    assert reason.replace("_", "\\_") in run.comment

@@ -94,7 +94,7 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
     (
         "a ranged metric with no value, nothing raised: unchecked, as the CLI says",
         summary({"exact_match": ["EXT-0"]}),
-        [ok(0), ok(1), ok(2)],
+        [DatapointOutcome(0, IDS[0], "s0", OutcomeStatus.OK, metrics={"exact_match": True}), ok(1), ok(2)],
         ("exact_match",),
         False,
         [

@@ -57,6 +57,8 @@ from honeyhive_experiment.verdict import (
 pytestmark = pytest.mark.unit
 
 IDS = [f"EXT-{i}" for i in range(12)]
+EVALUATED = ("accuracy",)
+"""The metrics this job's evaluators gave (:attr:`Facts.produced`): the tables' evaluator's."""
 
 
 def summary(
@@ -68,15 +70,16 @@ def summary(
     error: str | None = None,
     value: bool | float = 0.9,
     aggregation: str | None = "average",
+    aggregate: float = 0.9,
 ) -> ExperimentResultSummary:
-    """A summary whose metric ``name`` has values (each ``value``, aggregated by ``aggregation``) on the given ids
-    (``None``: a legacy body without id lists)."""
+    """A summary whose metric ``name`` has values (each ``value``, aggregated by ``aggregation`` to ``aggregate``) on
+    the given ids (``None``: a legacy body without id lists)."""
     details = []
     for name, ids in (metrics if metrics is not None else {"accuracy": [*passed, *failed]}).items():
         detail: dict[str, Any] = {
             "metric_name": name,
             "event_name": "answer",
-            "aggregate": 0.9,
+            "aggregate": aggregate,
             "values": [value] * (len(ids) if ids is not None else len(passed) + len(failed)),
         }
         if ids is not None:
@@ -154,11 +157,19 @@ def judge(
     partly: dict[str, dict[str, tuple[int, int]]] | None = None,
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
+    produced: Sequence[str] = ("accuracy",),
 ) -> Decision:
+    """:func:`decide` on these facts, the gates assessed on ``compared``; ``produced``: the metrics this job's
+    evaluators gave (by default the tables' evaluator's, ``accuracy``)."""
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
     seen = Facts(
-        errors=errors or {}, crashed=crashed or {}, strings=strings or {}, partly=partly or {}, booleans=booleans
+        errors=errors or {},
+        crashed=crashed or {},
+        strings=strings or {},
+        partly=partly or {},
+        booleans=booleans,
+        produced=produced,
     )
     return decide(
         result,
@@ -1062,7 +1073,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={"accuracy": IDS[:10]}),
             None,
             ranged=["accuracy"],
-            facts=Facts(none_everywhere=["accuracy"]),
+            facts=Facts(none_everywhere=["accuracy"], produced=EVALUATED),
         ),
         Verdict.FAIL,
         (
@@ -1784,7 +1795,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "a metrics: key is not judged by runs that recorded no metric at all (every datapoint crashed)",
-        lambda: judge(summary(IDS[1:], IDS[:1], metrics={}), presentation={"acuracy": LOWER}),
+        lambda: judge(summary(IDS[1:], IDS[:1], metrics={}), presentation={"acuracy": LOWER}, produced=()),
         Verdict.FAIL,
         ("1 datapoint(s) failed their passing ranges",),
         (),
@@ -2447,7 +2458,12 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "a ranged metric missing elsewhere too is still blamed there",
-        lambda: decide(summary(metrics={"accuracy": IDS[:9]}), None, ranged=["accuracy"], facts=Facts(unrecorded=LOST)),
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:9]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(unrecorded=LOST, produced=EVALUATED),
+        ),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 1 of the datapoints the backend passed: its evaluator"
@@ -3602,7 +3618,9 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     # (rule, decision, verdict, reasons, warnings), each exact
     (
         "a ranged metric without a value in 2 of one datapoint's 3 trials fails, in the words without trials",
-        lambda: decide(summary(), None, ranged=["accuracy"], facts=Facts(partly={"accuracy": ONE_TRIAL})),
+        lambda: decide(
+            summary(), None, ranged=["accuracy"], facts=Facts(partly={"accuracy": ONE_TRIAL}, produced=EVALUATED)
+        ),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3"
@@ -3613,7 +3631,10 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
     (
         "several: in some of their trials",
         lambda: decide(
-            summary(), None, ranged=["accuracy"], facts=Facts(partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}})
+            summary(),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}}, produced=EVALUATED),
         ),
         Verdict.FAIL,
         (
@@ -3628,7 +3649,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             summary(metrics={"accuracy": IDS[:11]}),
             None,
             ranged=["accuracy"],
-            facts=Facts(partly={"accuracy": ONE_TRIAL}),
+            facts=Facts(partly={"accuracy": ONE_TRIAL}, produced=EVALUATED),
         ),
         Verdict.FAIL,
         (
@@ -3643,7 +3664,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             summary(metrics={"accuracy": IDS[:11]}),
             None,
             ranged=["accuracy"],
-            facts=Facts(partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}}),
+            facts=Facts(partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}}, produced=EVALUATED),
         ),
         Verdict.FAIL,
         (
@@ -3658,7 +3679,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             summary(IDS[1:], IDS[:1], metrics={"accuracy": IDS[:11]}),
             None,
             ranged=["accuracy"],
-            facts=Facts(partly={"accuracy": {"EXT-0": (1, 3)}}),
+            facts=Facts(partly={"accuracy": {"EXT-0": (1, 3)}}, produced=EVALUATED),
         ),
         Verdict.FAIL,
         (
@@ -5152,3 +5173,320 @@ def test_a_gate_with_both_bounds_has_both_tests_under_their_own_keys() -> None:
     )
     counts_only = assess_gates(compared, both, {}, alpha=0.05)  # no per-datapoint values: the sign test for both
     assert list(counts_only) == [("accuracy", "answer")]
+
+
+# ------------------------------------------------------------------------------------- gates that judge nothing
+
+CALLS = {"cost_usd": IDS, "llm_calls": IDS, "input_tokens": IDS, "duration_ms": IDS}
+COST_LOWER = {"cost_usd": LOWER, "input_tokens": LOWER, "llm_calls": LOWER, "duration_ms": LOWER}
+NO_CALL = summary(metrics=CALLS, value=0, aggregate=0)  # llm_calls 0 on every datapoint, and $0
+CALLED_BEFORE = (
+    delta("llm_calls", old=1.0, difference=-1.0, pct=-100.0),
+    delta("cost_usd", old=0.002, difference=-0.002, pct=-100.0),
+    delta("duration_ms", old=100.0, difference=0.0, pct=0.0),
+)
+NONE_BEFORE = (
+    delta("llm_calls", old=0.0, difference=0.0, pct=None),
+    delta("cost_usd", old=0.0, difference=0.0, pct=None),
+)
+COST = {"cost_usd": COST_GATE}
+INSTRUMENT = "check that instrument: names the library your function calls the LLM with (openai, anthropic, ...)"
+UNSEEN = (
+    "judged no LLM call: this run saw none on any datapoint (llm_calls is 0 on every one) where the baseline saw some,"
+    f" so a drop to 0 is calls the run did not see, not a saving; {INSTRUMENT} and that the function uses that"
+    " library's client; if it no longer calls one, remove"
+)
+FOUR = IDS[:4]
+POWERLESS = (
+    "on 4 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.0625): this gate can never"
+    " fail (it needs ≥ 5 datapoints, or significant: false)"
+)
+
+
+def decided(
+    compared: RunComparisonResult,
+    gates: dict[str, GateRule],
+    *,
+    alpha: float = 0.05,
+    trials_differ: bool = False,
+    unpaired: int = 0,
+) -> Decision:
+    """:func:`decide` of :func:`summary` against ``compared``, its gates assessed with ``trials_differ``."""
+    tests = assess_gates(compared, gates, {}, alpha=alpha, trials_differ=trials_differ)
+    policy = VerdictConfig(alpha=alpha)
+    return decide(summary(), compared, gates=gates, gate_assessment=tests, policy=policy, unpaired=unpaired)
+
+
+SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
+    # (rule, decision, verdict, reasons, warnings), each exact: a gate that judged nothing says so (audit 46a)
+    (
+        "no LLM call in this run where the baseline saw some: its cost dropped 100%, better, and the gate failed",
+        lambda: judge(NO_CALL, comparison(*CALLED_BEFORE), gates=COST, presentation=COST_LOWER),
+        Verdict.FAIL,
+        (f"the gate on cost_usd {UNSEEN} it",),
+        (),
+    ),
+    (
+        "each gate on a call metric is named, and none other",
+        lambda: judge(
+            NO_CALL,
+            comparison(*CALLED_BEFORE),
+            gates={"cost_usd": COST_GATE, "duration_ms": COST_GATE, "input_tokens": COST_GATE},
+            presentation=COST_LOWER,
+        ),
+        Verdict.FAIL,
+        (f"the gates on cost_usd, input_tokens {UNSEEN} them",),
+        (),
+    ),
+    (
+        "no gate on a call metric: nothing to say",
+        lambda: judge(NO_CALL, comparison(*CALLED_BEFORE), gates={"duration_ms": COST_GATE}, presentation=COST_LOWER),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "no LLM call in either run: the gate judged nothing, a warning",
+        lambda: judge(NO_CALL, comparison(*NONE_BEFORE), gates=COST, presentation=COST_LOWER),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "no datapoint of either run saw an LLM call (llm_calls 0 on every one): the gate on cost_usd judged"
+            f" nothing; if calls were expected, {INSTRUMENT}",
+        ),
+    ),
+    (
+        "no baseline: this run's none said, beside the neutral verdict",
+        lambda: judge(NO_CALL, gates=COST, presentation=COST_LOWER),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (
+            "no datapoint of this run saw an LLM call (llm_calls 0 on every one): the gate on cost_usd judged nothing;"
+            f" if calls were expected, {INSTRUMENT}",
+        ),
+    ),
+    (
+        "a baseline without llm_calls (recorded without instrument:) is not one that saw some",
+        lambda: judge(
+            NO_CALL,
+            comparison(delta("cost_usd", old=0.002, difference=-0.002, pct=-100.0)),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "no datapoint of this run saw an LLM call (llm_calls 0 on every one): the gate on cost_usd judged nothing;"
+            f" if calls were expected, {INSTRUMENT}",
+        ),
+    ),
+    (
+        "this run saw calls: nothing to say",
+        lambda: judge(
+            summary(metrics=CALLS, value=1, aggregate=1), comparison(*NONE_BEFORE), gates=COST, presentation=COST_LOWER
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a sum of 0 is none too",
+        lambda: judge(
+            summary(metrics=CALLS, value=0, aggregate=0, aggregation="sum"),
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.FAIL,
+        (f"the gate on cost_usd {UNSEEN} it",),
+        (),
+    ),
+    (
+        "a median of 0 is not: some datapoints may have called",
+        lambda: judge(
+            summary(metrics=CALLS, value=0, aggregate=0, aggregation="median"),
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "an aggregate of 0 beside a value that is not (an aggregate function not echoed): the values tell",
+        lambda: judge(
+            summary(metrics=CALLS, value=1, aggregate=0, aggregation=None),
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "no llm_calls at all (no instrument:): not known, nothing said here",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}, value=0, aggregate=0),
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "this run's llm_calls leaves calls out (made outside every datapoint): it saw them, judged as such a value is",
+        lambda: judge(
+            NO_CALL,
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+            left_out={"llm_calls": left(new=12, why=OUTSIDE), "cost_usd": left(new=12, why=OUTSIDE)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 12 LLM calls (12 outside any datapoint):"
+            " with them this run's value is higher, and could be past the gate (or significantly worse)",
+        ),
+        (),
+    ),
+    (
+        "the baseline's calls left out do not excuse this run's none",
+        lambda: judge(
+            NO_CALL,
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+            left_out={"llm_calls": left(old=3, why=OUTSIDE)},
+        ),
+        Verdict.FAIL,
+        (f"the gate on cost_usd {UNSEEN} it",),
+        (),
+    ),
+    (
+        "significant: true on 4 paired datapoints, crossed: not failed, and why it never can be",
+        lambda: decided(comparison(delta(improved=0, degraded=4), common=FOUR), NOISE_AWARE),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 4 worse, p = 0.062, not significant, so not failed"
+            f" (significant: true); {POWERLESS}",
+        ),
+    ),
+    (
+        "significant: true on 4 paired datapoints, not crossed: said all the same",
+        lambda: decided(comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=FOUR), NOISE_AWARE),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (f"accuracy's gate (significant: true): {POWERLESS}",),
+    ),
+    (
+        "on 1 datapoint",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=IDS[:1]), NOISE_AWARE
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy's gate (significant: true): on 1 datapoint no change can be significant at α = 0.05 (the"
+            " smallest p-value is 0.5): this gate can never fail (it needs ≥ 5 datapoints, or significant: false)",
+        ),
+    ),
+    (
+        "5 paired datapoints can be significant one-sided (0.03125): nothing said",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=IDS[:5]), NOISE_AWARE
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "at alpha 0.01, 6 cannot (0.015625)",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=IDS[:6]), NOISE_AWARE, alpha=0.01
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy's gate (significant: true): on 6 datapoints no change can be significant at α = 0.01 (the"
+            " smallest p-value is 0.015625): this gate can never fail (it needs ≥ 7 datapoints, or significant: false)",
+        ),
+    ),
+    (
+        "a plain gate fails on its bound: nothing to say",
+        lambda: decided(comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=FOUR), GATE_PCT),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "runs of different trials: its sign test untold, it fails as a plain one, so it can",
+        lambda: decided(comparison(delta(improved=0, degraded=4), common=FOUR), NOISE_AWARE, trials_differ=True),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 4 worse; significance unknown: the runs ran different"
+            " numbers of trials, and the sign test needs the same number in both",
+        ),
+        (),
+    ),
+    (
+        "a comparison that left datapoints out: a crossing fails, so it can",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=FOUR), NOISE_AWARE, unpaired=3
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "no per-datapoint counts: a crossing fails, so it can",
+        lambda: decided(comparison(delta(difference=0.0, pct=0.0, counts=False), common=FOUR), NOISE_AWARE),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "none paired: a crossing fails, so it can",
+        lambda: decided(comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=()), NOISE_AWARE),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a value missing where only something else recorded it: not its evaluator's doing",
+        lambda: judge(summary(metrics={"latency_ms": IDS[:10]}), ranged=["latency_ms"], produced=("score",)),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 2 of the datapoints the backend passed: no evaluator"
+            " produces it, and what recorded it on the others (your function's tracer.enrich_span, or a span) did not"
+            " record it on them",
+        ),
+        (),
+    ),
+    (
+        "a value missing, and who recorded it not known (the outcomes read back have no metrics): either",
+        lambda: judge(summary(metrics={"latency_ms": IDS[:10]}), ranged=["latency_ms"], produced=()),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 2 of the datapoints the backend passed: nothing recorded"
+            " it on them (its evaluator returned nothing, or your function did not record it)",
+        ),
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "decide_it", "verdict", "reasons", "warnings"), SILENT, ids=[c[0] for c in SILENT])
+def test_a_gate_that_judged_nothing_says_so(
+    rule: str,
+    decide_it: Callable[[], Decision],
+    verdict: Verdict,
+    reasons: tuple[str, ...],
+    warnings: tuple[str, ...],
+) -> None:
+    decision = decide_it()
+    assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
