@@ -214,7 +214,7 @@ class _Builder:
             gate_failures=self._texts(decision.gate_failures, 600),  # a lagging comparison's is ~350 characters
             gates_hit=self._texts(decision.gates_hit, 200),
             warnings=self._texts(
-                [*decision.warnings, *_partial_warnings(metrics), *_disagreements(rows, summary, comparison)], 300
+                [*decision.warnings, *_partial_warnings(metrics), *_disagreements(rows, summary, comparison)], 600
             ),
             pass_fail=self._flips(flips) if flips is not None else None,
             error=clip(r(j.error), 4000) if j.error else None,

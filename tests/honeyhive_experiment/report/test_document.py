@@ -6,6 +6,7 @@ jsonschema is used here only as an independent check of the generated schema and
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,18 @@ def test_nothing_under_src_imports_jsonschema() -> None:
         str(path.relative_to(SRC)): lines for path in sorted(SRC.rglob("*.py")) if (lines := _imports_jsonschema(path))
     }
     assert offenders == {}
+
+
+def test_a_warning_as_long_as_a_never_failing_gates_is_whole() -> None:
+    """Warnings were cut at 300 characters: the one a ``significant: true`` gate that can never fail on so few
+    datapoints gets (~295 characters for ``keyword_recall``) lost its advice ("it needs ≥ 5 datapoints, or
+    significant: false") for a longer metric name."""
+    warning = (
+        "answer_relevance_by_llm_judge got worse by 0.8 (gate: at most 0.05): 4 of 4 worse, p = 0.062, not significant,"
+        " so not failed (significant: true); on 4 datapoints no change can be significant at α = 0.05 (the smallest"
+        " p-value is 0.0625): this gate can never fail (it needs ≥ 5 datapoints, or significant: false)"
+    )
+    assert len(warning) > 300
+    data = pass_input()
+    decided = dataclasses.replace(data.decision, warnings=(warning,))
+    assert report_json(dataclasses.replace(data, decision=decided))["warnings"] == [warning]
