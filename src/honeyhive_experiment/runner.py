@@ -70,7 +70,6 @@ from honeyhive_experiment.models.outcomes import (
     MetricValues,
     OutcomeStatus,
     Progress,
-    and_more,
     outputs_changed_warning,
     outside_ranges,
     timeout_error,
@@ -442,7 +441,7 @@ class Runner:
                 if recorded.cut:  # said by the run (outputs_changed_warning): the first, and how many more
                     cut = [self.recorded.redact_known(text) for text in recorded.cut]
                     warnings.extend(cut)
-                    changed = and_more(cut, 1, "; ")
+                    changed = cut[0] + (f" (and {len(cut) - 1} more)" if len(cut) > 1 else "")  # cut[0] holds ":"
                 outputs_recorded = self.recorded.redact_known(recorded.value)
             if status is OutcomeStatus.CANCELLED:
                 return DatapointOutcome(index, datapoint.id, session_id, status, error=error)

@@ -55,7 +55,7 @@ def answer(datapoint):
 '''
 
 SAID = "the outputs of 2 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
-HANDLED = " datapoint {}: outputs.handle is of type Handle, which JSON cannot carry: recorded as its str(); and 1 more"
+HANDLED = " datapoint {}: outputs.handle is of type Handle, which JSON cannot carry: recorded as its str() (and 1 more)"
 NAN_SAID = " datapoint {}: outputs.score is NaN, which JSON cannot carry: recorded as null"
 
 
