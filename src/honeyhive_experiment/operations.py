@@ -855,7 +855,8 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         exc.issues = (exc, *problems)
         raise
     named = {problem.key for problem in problems}
-    produced = check_produced_names(config, probed.metrics, config_file, where=f"{where} (id {first.id})")
+    names = {**probed.metrics, **dict.fromkeys(probed.given)}  # a dict's key that was None is a name it gives
+    produced = check_produced_names(config, names, config_file, where=f"{where} (id {first.id})")
     problems += [problem for problem in produced if problem.key not in named]
     metrics = probed.everything  # with the function's own, which the run judges as it judges the evaluators'
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):

@@ -17,7 +17,7 @@ from typing import Any
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.errors import ExperimentError
-from honeyhive_experiment.models.outcomes import NOT_RAISED, Datapoint, OutcomeStatus
+from honeyhive_experiment.models.outcomes import NONE_UNDER_KEY, NOT_RAISED, Datapoint, OutcomeStatus
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
@@ -42,6 +42,7 @@ class Probed:
 
     metrics: Mapping[str, Any]  # name → value, in the evaluators' order
     recorded: Mapping[str, Any]  # the function's own (tracer.enrich_span(metrics=...)), not among ``metrics``
+    given: tuple[str, ...] = ()  # the names a dict evaluator gave None under (an optional sub-score): no metric here
 
     @property
     def everything(self) -> dict[str, Any]:
@@ -95,4 +96,5 @@ def probe(
     if problems:
         raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))
     recorded = {name: value for name, value in sink.dropped_metrics.items() if name not in outcome.metrics}
-    return Probed(outcome.metrics, recorded)
+    given = tuple(name for name, why in outcome.no_metric.items() if why == NONE_UNDER_KEY)
+    return Probed(outcome.metrics, recorded, given)

@@ -64,6 +64,7 @@ from honeyhive_experiment.models.outcomes import (
     RETURNED_NONE,
     UNFINISHED_KEY,
     UNPRICED_KEYS,
+    UNSET_KEY,
     Datapoint,
     DatapointOutcome,
     EvaluatorFailure,
@@ -474,6 +475,7 @@ class Runner:
                 calls = efficiency.unpriced.get(key, {})
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             metadata[REPLACED_KEY] = list(replaced) or 0
+            metadata[UNSET_KEY] = [name for name, why in no_metric.items() if why == NONE_UNDER_KEY] or 0
             metadata[CHANGED_KEY] = changed or ""
             # its values redacted (an error, a model's or an evaluator's name can quote a secret), not its keys: ours
             redacted = self.recorded.redact_known(list(metadata.values()))

@@ -136,6 +136,10 @@ class _Piping:
 
 
 piping = _Piping()
+
+
+def optional(outputs, inputs, ground_truth=None):
+    return {"score": 1.0, "bonus": None}  # an optional sub-score, not given on this datapoint
 """
 
 
@@ -537,6 +541,21 @@ def test_validate_runs_the_first_datapoint_and_exits_2_on_what_it_finds(
     assert what in output, output
     assert "Traceback" not in output
     assert output.count("error:") == 1, output
+
+
+def test_validate_takes_a_dicts_key_that_was_none_as_a_name_it_gives(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``metrics: {optional_bonus: ...}`` for a dict evaluator's optional sub-score, None on the first datapoint: the
+    probe said "no evaluator produced metric 'optional_bonus' (did you mean 'optional'?)", exit 2, as a run did
+    (audit 48a); a misspelt key of it is still said."""
+    _write(repo, GOOD + "  - probed:optional\nmetrics:\n  optional_bonus: {label: Bonus}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    _write(repo, GOOD + "  - probed:optional\nmetrics:\n  optional_bonsu: {label: Bonus}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "no evaluator produced metric 'optional_bonsu' (did you mean 'optional_bonus'?)" in output, output
 
 
 def test_validate_says_the_names_no_evaluator_has_and_those_its_first_datapoint_lacks_at_once(

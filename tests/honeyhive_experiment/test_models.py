@@ -32,6 +32,7 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.models.outcomes import (
     NO_UNPRICED,
+    NONE_UNDER_KEY,
     DatapointOutcome,
     OutcomeStatus,
     and_more,
@@ -870,9 +871,11 @@ def test_an_outcome_read_back_from_its_session_reads_the_lists_a_run_writes() ->
         ],
         "unpriced_llm_calls": [{"model": "my-ft-model", "calls": 2}, {"model": "x", "calls": "2"}, {"calls": 1}],
         "replaced_metrics": ["cost_usd"],  # an evaluator's cost_usd: the unpriced calls are not left out of it
+        "none_metrics": ["judge_bonus"],  # a dict's key that was None: a name it gives, for the report job too
     }
     outcome = DatapointOutcome.from_session(0, "s", metadata)
     assert outcome.replaced == ("cost_usd",)
+    assert outcome.no_metric == {"judge_bonus": NONE_UNDER_KEY}
     assert [(f.evaluator, f.error) for f in outcome.evaluator_failures] == [
         ("judge", "NonFinite: judge"),
         ("judge", "NonFinite: judge_confidence"),

@@ -1242,6 +1242,31 @@ def test_the_report_and_publish_jobs_show_no_output_the_job_that_ran_it_redacted
     assert secret not in comment.body
 
 
+OPTIONAL_BONUS = 'def judge(outputs, inputs, ground_truth=None):\n    return {"score": 1.0, "bonus": None}\n'
+
+
+def test_a_report_job_knows_a_dicts_key_that_was_none_everywhere_as_the_job_that_ran_it_does(world: World) -> None:
+    """``metrics: {judge_bonus: ...}`` for a dict evaluator's optional sub-score, None on every datapoint, is a name
+    the evaluator gives, not a typo: the job that ran it knew (its outcomes), but the report job of a sharded run read
+    them back without it and failed "metrics.judge_bonus … did you mean judge?" (audit 48a). Now each session says
+    it (``none_metrics``), and both jobs agree."""
+    config = add_evaluator(world.root, "judge", OPTIONAL_BONUS)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("\nmetrics:\n", "\nmetrics:\n  judge_bonus: {direction: higher}\n"), encoding="utf-8"
+    )
+    code, single = world.action("single", {})
+    alone = _report_json(world.root)
+    assert (code, alone["verdict"], alone["reasons"]) == (0, "neutral", ["no baseline run to compare with yet"]), (
+        single.summary()
+    )
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    sharded = _report_json(world.root)
+    assert (code, sharded["verdict"], sharded["reasons"]) == (0, "neutral", alone["reasons"]), report.summary()
+
+
 def test_a_sharded_runs_report_job_with_trials_fails_a_gate_no_pass_rate_can_cross_as_one_job_does(
     world: World,
 ) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "RETURNED_NONE",
     "UNFINISHED_KEY",
     "UNPRICED_KEYS",
+    "UNSET_KEY",
     "UNSUPPORTED_RETURN",
     "Datapoint",
     "DatapointOutcome",
@@ -195,6 +196,9 @@ answered with tokens but no known price; answered without token usage (a stream 
 failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
+UNSET_KEY: Final = "none_metrics"
+"""The session metadata key of the names a dict evaluator gave None under there (:data:`NONE_UNDER_KEY`; a list of
+names, ``0``: none), so that a job that judges the run without having run it (report, view) knows them too."""
 CHANGED_KEY: Final = "outputs_changed"
 """The session metadata key of what was changed in its outputs to record them (:attr:`DatapointOutcome.changed`;
 ``""``: nothing), so that a job that judges the run without having run it (report, publish, view) says it too."""
@@ -230,7 +234,8 @@ class DatapointOutcome:
     warnings: tuple[str, ...] = ()
     no_metric: Mapping[str, str] = field(default_factory=dict)
     """Per evaluator without a metric of its name here though nothing went wrong, why: :data:`RETURNED_NONE`, or
-    what its dict without a scalar ``score`` made the run say (also in :attr:`warnings`); only this job's."""
+    what its dict without a scalar ``score`` made the run say (also in :attr:`warnings`); only this job's. And per name
+    a dict evaluator gave None under, :data:`NONE_UNDER_KEY` (read back from the session too: :data:`UNSET_KEY`)."""
     duration: float = 0.0
     exported: bool = True
     trial: int = 0  # which of the datapoint's trials (0 without trials)
@@ -280,7 +285,7 @@ class DatapointOutcome:
             for model, n in _pairs(metadata.get(key), "model", "calls"):
                 if type(n) is int and n > 0:
                     unpriced.setdefault(key, {})[str(model)] = n
-        replaced, outside = metadata.get(REPLACED_KEY), metadata.get(OUTSIDE_KEY)
+        replaced, outside, unset = metadata.get(REPLACED_KEY), metadata.get(OUTSIDE_KEY), metadata.get(UNSET_KEY)
         outside = outside if type(outside) is int and outside > 0 else 0
         unfinished = metadata.get(UNFINISHED_KEY)
         unfinished = min(unfinished, outside) if type(unfinished) is int and unfinished > 0 else 0
@@ -296,6 +301,7 @@ class DatapointOutcome:
             trial=trial_of(metadata),
             unpriced=unpriced or NO_UNPRICED,
             replaced=tuple(str(name) for name in replaced) if isinstance(replaced, list) else (),
+            no_metric={str(name): NONE_UNDER_KEY for name in unset} if isinstance(unset, list) else {},
             outside=outside - unfinished,
             unfinished=unfinished,
             imported=imported if type(imported.get(IMPORT_KEYS[0])) is int and imported[IMPORT_KEYS[0]] else {},
