@@ -1237,12 +1237,17 @@ _INSTRUMENT: Final = (
 )
 
 
-def _saw_calls(rows: Iterable[tuple[float | None, Sequence[Any] | None]]) -> bool | None:
-    """Whether a run saw an LLM call of its function, by its ``llm_calls`` rows (each the backend's aggregate, by a
-    function that is 0 only when every datapoint's count is: :data:`_ZERO_WHEN_ALL_ARE`, and values): not when each
-    aggregate is 0 and no value sent is not; ``None``: not known (no aggregate)."""
+def _saw_calls(rows: Iterable[tuple[float | None, Sequence[Any] | None]], by_aggregate: bool) -> bool | None:
+    """Whether a run saw an LLM call of its function, by its ``llm_calls`` rows (each the backend's aggregate and the
+    datapoints' values): yes when a value or an aggregate is not 0 (of counts, 0 or more, by any function); else no
+    when ``by_aggregate`` (a function that is 0 only when every count is: :data:`_ZERO_WHEN_ALL_ARE`), or, by another
+    (a median of 0 is not), when every row has values, all 0. ``None``: not known (no aggregate, or nothing to tell)."""
     found = [(aggregate, values or ()) for aggregate, values in rows if aggregate is not None]
-    return any(aggregate or any(values) for aggregate, values in found) if found else None
+    if not found:
+        return None
+    if any(aggregate or any(values) for aggregate, values in found):
+        return True
+    return False if by_aggregate or all(values for _, values in found) else None
 
 
 def _no_calls(
@@ -1260,11 +1265,11 @@ def _no_calls(
     and its gates are judged by the rule of :func:`_unjudged`."""
     gated = [metric for metric in gates if metric in CALL_METRICS]
     calls = [(d.aggregate, d.values) for d in result.metrics.details if d.metric_name == "llm_calls"]
-    zero_is_none = result.metrics.aggregation_function in _ZERO_WHEN_ALL_ARE  # a median of 0 is not
-    if not gated or not zero_is_none or left_out.get("llm_calls", ({}, {}))[1] or _saw_calls(calls) is not False:
+    zero_is_none = result.metrics.aggregation_function in _ZERO_WHEN_ALL_ARE  # a median of 0 is not: values tell
+    if not gated or left_out.get("llm_calls", ({}, {}))[1] or _saw_calls(calls, zero_is_none) is not False:
         return [], []
     deltas = comparison.metrics if comparison is not None else ()
-    before = _saw_calls((d.old_aggregate, d.old_values) for d in deltas if d.metric_name == "llm_calls")
+    before = _saw_calls(((d.old_aggregate, d.old_values) for d in deltas if d.metric_name == "llm_calls"), zero_is_none)
     which, them = (f"the gates on {', '.join(gated)}", "them") if len(gated) > 1 else (f"the gate on {gated[0]}", "it")
     if before:
         return [
@@ -1477,6 +1482,9 @@ class Facts:
     """The dataset rows the backend never recorded, each with its error (:func:`unrecorded`): never judged."""
     lost_trials: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """With trials, the datapoints the backend lost some trials of (:func:`lost_trials`): judged on the others."""
+    replaced: Collection[str] = ()
+    """The built-in efficiency metrics an evaluator's metric of the same name replaced on some datapoint of this run
+    (its ``cost_usd``): their values are the evaluator's, whatever LLM calls the run saw (:func:`_no_calls`)."""
     evaluated: bool = True
     """Whether the function returned on some datapoint of this run, so its evaluators ran (or no outcome is known):
     when it raised everywhere, no ``metrics:`` key is told a typo by what the run recorded
@@ -1507,6 +1515,7 @@ def facts(
         booleans=boolean_metrics(outcomes, gates),
         unrecorded=unrecorded(outcomes),
         lost_trials=lost_trials(outcomes),
+        replaced=tuple(dict.fromkeys(name for outcome in outcomes for name in outcome.replaced)),
         evaluated=not outcomes or any(outcome.status == "ok" for outcome in outcomes),
         produced=tuple(dict.fromkeys(name for o in outcomes for name in (*o.metrics, *_none_under_keys(o)))),
     )
@@ -1677,7 +1686,7 @@ def decide(
         )
     }
     left = left_out or {}
-    called, uncalled = _no_calls(result, comparison, gates, left)
+    called, uncalled = _no_calls(result, comparison, [g for g in gates if g not in facts.replaced], left)
     reasons.extend(called)
     warnings.extend(uncalled)
     failures: list[tuple[str, str]] = []

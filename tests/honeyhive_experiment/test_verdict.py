@@ -5217,6 +5217,14 @@ def decided(
     return decide(summary(), compared, gates=gates, gate_assessment=tests, policy=policy, unpaired=unpaired)
 
 
+def with_values(result: ExperimentResultSummary, metric: str, values: list[float]) -> ExperimentResultSummary:
+    """``result`` with ``metric``'s values (one per datapoint, or none: a backend that does not send them) replaced."""
+    details = [
+        d.model_copy(update={"values": values}) if d.metric_name == metric else d for d in result.metrics.details
+    ]
+    return result.model_copy(update={"metrics": result.metrics.model_copy(update={"details": details})})
+
+
 SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, reasons, warnings), each exact: a gate that judged nothing says so (audit 46a)
     (
@@ -5301,13 +5309,50 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (f"the gate on cost_usd {UNSEEN} it",),
         (),
     ),
-    (
-        "a median of 0 is not: some datapoints may have called",
+    (  # audit 48a: the check was skipped for a median, a p95, a min, though the datapoints' counts tell
+        "a median of 0 over counts that are all 0: no call, as by the mean",
         lambda: judge(
             summary(metrics=CALLS, value=0, aggregate=0, aggregation="median"),
             comparison(*CALLED_BEFORE),
             gates=COST,
             presentation=COST_LOWER,
+        ),
+        Verdict.FAIL,
+        (f"the gate on cost_usd {UNSEEN} it",),
+        (),
+    ),
+    (
+        "a median of 0 beside a count that is not: some datapoints called",
+        lambda: judge(
+            with_values(summary(metrics=CALLS, value=0, aggregate=0, aggregation="p95"), "llm_calls", [0] * 11 + [2]),
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a median of 0 without the datapoints' counts: not known, nothing said",
+        lambda: judge(
+            with_values(summary(metrics=CALLS, value=0, aggregate=0, aggregation="median"), "llm_calls", []),
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (  # audit 48a: an evaluator's cost_usd replaces the built-in: its values are no calls' (0.002 → 0.002, "same")
+        "a gate on a call metric an evaluator's replaced judges the evaluator's values: nothing said",
+        lambda: decide(
+            NO_CALL,
+            comparison(*CALLED_BEFORE),
+            gates=COST,
+            presentation=COST_LOWER,
+            facts=Facts(replaced=("cost_usd",), produced=("accuracy", "cost_usd")),
         ),
         Verdict.PASS,
         ("every datapoint passed",),
