@@ -1430,8 +1430,9 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Fact
     something else, when this job's evaluators produced metrics but not it (the function's ``tracer.enrich_span``, a
     span), which did not record it there; either, when this job's outcomes hold no metrics (read back from HoneyHive).
     On no datapoint at all: its evaluator returned None on every one (one of ``facts.none_everywhere``: a forgotten
-    return?), or else nothing recorded it (no evaluator of that name; a span's metric not recorded), said with the
-    closest name the run recorded (the span's ``latency`` for ``latency_ms``)."""
+    return?), or its dict None under its key (one of ``facts.none_keys``), or else nothing recorded it (no
+    evaluator of that name; a span's metric not recorded), said with the closest name the run recorded (the span's
+    ``latency`` for ``latency_ms``)."""
     details = result.metrics.details
     recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
     if metric in recorded and metric in facts.produced:  # on the others: an evaluator's, given on some only
@@ -1445,6 +1446,8 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Fact
         return ": nothing recorded it on them (its evaluator returned nothing, or your function did not record it)"
     if (who := producer(metric, facts.none_everywhere)) is not None:
         return f": {_forgot(who)}"
+    if metric in facts.none_keys:  # a name a dict gave, None under it everywhere: no typo to tell, no closer name
+        return ": its evaluator's dict held None under it on every one, so it was never a number to judge"
     return _closest(metric, recorded)
 
 
@@ -1485,6 +1488,8 @@ class Facts:
     replaced: Collection[str] = ()
     """The built-in efficiency metrics an evaluator's metric of the same name replaced on some datapoint of this run
     (its ``cost_usd``): their values are the evaluator's, whatever LLM calls the run saw (:func:`_no_calls`)."""
+    none_keys: Collection[str] = ()
+    """The names a dict evaluator gave None under (an optional sub-score) on some datapoint of this run."""
     evaluated: bool = True
     """Whether the function returned on some datapoint of this run, so its evaluators ran (or no outcome is known):
     when it raised everywhere, no ``metrics:`` key is told a typo by what the run recorded
@@ -1506,6 +1511,7 @@ def facts(
     (``gates``): those are judged; ``places``: where the datapoints are in the dataset file (:func:`crashes`)."""
     outcomes, gates = list(outcomes), list(gates)
     judged = [*ranged, *gates]
+    none_keys = tuple(dict.fromkeys(name for outcome in outcomes for name in _none_under_keys(outcome)))
     return Facts(
         errors=evaluator_errors(outcomes),
         crashed=crashes(outcomes, places or {}),
@@ -1517,7 +1523,8 @@ def facts(
         lost_trials=lost_trials(outcomes),
         replaced=tuple(dict.fromkeys(name for outcome in outcomes for name in outcome.replaced)),
         evaluated=not outcomes or any(outcome.status == "ok" for outcome in outcomes),
-        produced=tuple(dict.fromkeys(name for o in outcomes for name in (*o.metrics, *_none_under_keys(o)))),
+        none_keys=none_keys,
+        produced=tuple(dict.fromkeys(name for o in outcomes for name in o.metrics)) + none_keys,
     )
 
 

@@ -1800,6 +1800,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("1 datapoint(s) failed their passing ranges",),
         (),
     ),
+    (  # audit 48a: "which recorded judge: did you mean that?" pointed a gate at the wrong metric
+        "a gate on a dict's key that was None everywhere says so, with no other name to mean",
+        lambda: decide(
+            summary(),
+            None,
+            gates={"judge_bonus": GateRule(max_drop=0.1)},
+            facts=Facts(produced=("accuracy", "judge_bonus"), none_keys=("judge_bonus",)),
+        ),
+        Verdict.FAIL,
+        (
+            "judge_bonus has a gate but no value on 12 of the datapoints the backend passed: its evaluator's dict held"
+            " None under it on every one, so it was never a number to judge",
+        ),
+        (),
+    ),
     (  # audit 47: a span's metric recorded only sometimes (a retry count), or one of HoneyHive's own evaluators
         "a metrics: key the file declares in other_metrics is no typo, though no run recorded it",
         lambda: decide(summary(), None, presentation={"retries": LOWER}, declared=("retries",)),
@@ -4244,7 +4259,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
     given = DatapointOutcome(
         0, "dp0", "s0", OutcomeStatus.OK, metrics={"j": 1.0}, no_metric={"j_bonus": NONE_UNDER_KEY}
     )
-    assert facts([given]).produced == ("j", "j_bonus")  # a dict's key that was None: a name it gives (audit 47)
+    assert (facts([given]).produced, facts([given]).none_keys) == (("j", "j_bonus"), ("j_bonus",))  # a name it gives
     crashed_everywhere = [DatapointOutcome(0, "dp0", "s0", OutcomeStatus.FUNCTION_ERROR, error="KeyError: 'k'")]
     assert facts(crashed_everywhere).evaluated is False  # its evaluators never ran: no metrics: key is told a typo
 
