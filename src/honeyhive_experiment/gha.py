@@ -320,8 +320,21 @@ def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> N
 def _to_append(path: str | os.PathLike[str], flags: int = os.O_CREAT) -> int:
     """``path`` opened to append (with ``flags``), never through a symbolic link in its place: one the user's code put
     where the runner's file was (``GITHUB_STEP_SUMMARY`` -> a file of the workspace) is refused
-    (:class:`~honeyhive_experiment.paths.ThroughALink`); the folders above it are the runner's."""
-    return open_beneath(Path(path).parent, path, os.O_WRONLY | os.O_APPEND | flags)
+    (:class:`~honeyhive_experiment.paths.ThroughALink`); the folders above it are the runner's. Nor a named pipe or a
+    socket the user's code put there (OSError, saying which): opened without waiting, as opening a FIFO waits for a
+    reader, for ever and through every signal once the report is being written."""
+    try:
+        fd = open_beneath(Path(path).parent, path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK | flags)
+    except OSError as exc:  # a FIFO (or a socket) without a reader
+        if exc.errno != errno.ENXIO:
+            raise
+        raise OSError(errno.EINVAL, "it is a named pipe or a socket, not a file: give a regular file path") from None
+    kind = not_a_file(os.fstat(fd).st_mode)
+    if kind is not None and kind != "a device":  # /dev/null is written into
+        os.close(fd)
+        raise OSError(errno.EINVAL, f"it is {kind}, not a file: give a regular file path")
+    os.set_blocking(fd, True)
+    return fd
 
 
 def _close_open_blocks(markdown: str) -> str:

@@ -457,6 +457,30 @@ def test_the_python_apis_database_may_be_reached_through_a_link_to_its_folder(tm
         pass
 
 
+@pytest.mark.parametrize("mode", ["run", "all"])
+def test_a_named_pipe_the_users_code_makes_in_the_output_files_place_is_refused_not_waited_on(
+    quickstart: Path, tmp_path: Path, mode: str
+) -> None:
+    """The user's module put a named pipe in ``GITHUB_OUTPUT``'s place: opening it to append waited for a reader for
+    ever, through every signal (held while the report is written), until the runner killed the job (audit 48b). Now
+    it is refused at once, said as the runner's file not written is, and the rest is delivered."""
+    step = Step(tmp_path / "step", push())
+    fifo = step.output_path
+    app = quickstart / "support_bot" / "app.py"
+    swap = f"import os\nos.replace({str(fifo)!r}, {str(fifo)!r} + '.moved')\nos.mkfifo({str(fifo)!r})\n"
+    app.write_text(app.read_text(encoding="utf-8").replace("import time\n", f"import time\n{swap}", 1))
+
+    with LocalBackend(":memory:", API_KEY) as backend:
+        inputs = {"api-key": API_KEY, "server-url": backend.url, "mode": mode, "github-token": ""}
+        done = run_action(step.env(quickstart, {**inputs, **({"shard": "1/1"} if mode == "run" else {})}), quickstart)
+
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2, shown
+    said = f"cannot write GITHUB_OUTPUT ({fifo}): it is a named pipe or a socket, not a file: give a regular file path"
+    assert f"::error::{said}" in done.stdout, shown
+    assert "Traceback" not in shown
+
+
 def test_folder_beneath_follows_no_link_inside_root(tmp_path: Path) -> None:
     """What every file the tool writes is opened through: inside ``root`` no link is followed, however the path is
     named (``root`` itself reached through a link, ``..``); the folders it makes are made there."""
