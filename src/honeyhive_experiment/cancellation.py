@@ -406,10 +406,17 @@ def _exit_no_greener(status: int) -> NoReturn:
 
 
 def _run_last() -> None:
+    """The last exit function: ours (:func:`at_exit`); then, once the command's code is known
+    (:func:`exit_not_held_up`), SIGTERM and SIGINT ignored: Python's teardown, next, puts the default handlers back but
+    for ignored ones, and a signal in its tens of milliseconds (a module's objects freed) ended a delivered pass 143
+    or 130."""
     if not _last_taken.acquire(blocking=False):  # the exit's watch gave up on the user's exit functions: it runs ours
         threading.Event().wait()  # and ends the process
     _last_begun.set()
     _run_ours()
+    if _command_code is not None and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _run_ours() -> None:

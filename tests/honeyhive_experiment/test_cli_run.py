@@ -1118,3 +1118,38 @@ def test_a_signal_as_the_exit_takes_over_from_the_command_ends_with_the_verdicts
     assert done.returncode == 1 != before, done.stderr[-2000:]
     assert f"received signal {int(getattr(signal, sent))} while writing the report" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+SIGNALLING_IN_THE_TEARDOWN = """
+import os as _os
+import signal as _signal
+
+
+class _FreedLast:  # a module global, freed in Python's teardown, after every exit function: the job's signal lands
+    def __del__(self, kill=_os.kill, pid=_os.getpid(), signum=_signal.{signal}):
+        kill(pid, signum)
+
+
+_freed_last = _FreedLast()
+"""
+
+
+@pytest.mark.parametrize(("sent", "before"), [("SIGTERM", -15), ("SIGINT", -2)])
+def test_a_signal_in_pythons_teardown_after_the_report_ends_with_the_verdicts_code(
+    tmp_path: Path, sent: str, before: int
+) -> None:
+    """The report delivered (fail) and every exit function run, Python's teardown put the default handlers back: a
+    signal in its tens of milliseconds (here when the user's module global is freed) killed the process, -15 or -2,
+    under a report that said fail (audit 48b). Ignored from the last exit function on: the verdict's code."""
+    repo = copy_quickstart(tmp_path / "repo", questions=4)
+    set_answers(repo, {"delete account": "I do not know."})  # row 4 fails its passing ranges: verdict fail
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + SIGNALLING_IN_THE_TEARDOWN.replace("{signal}", sent), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "fail"
+    assert done.returncode == 1 != before, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
