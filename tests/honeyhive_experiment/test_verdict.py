@@ -4260,6 +4260,8 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         0, "dp0", "s0", OutcomeStatus.OK, metrics={"j": 1.0}, no_metric={"j_bonus": NONE_UNDER_KEY}
     )
     assert (facts([given]).produced, facts([given]).none_keys) == (("j", "j_bonus"), ("j_bonus",))  # a name it gives
+    billed = DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK, metrics={"cost_usd": 0.002}, replaced=("cost_usd",))
+    assert facts([billed, billed]).replaced == ("cost_usd",)  # an evaluator's cost_usd: no LLM call to count
     crashed_everywhere = [DatapointOutcome(0, "dp0", "s0", OutcomeStatus.FUNCTION_ERROR, error="KeyError: 'k'")]
     assert facts(crashed_everywhere).evaluated is False  # its evaluators never ran: no metrics: key is told a typo
 
@@ -5346,6 +5348,15 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         ),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a mean of 0 without the datapoints' counts: no call all the same (a mean is 0 only when every count is)",
+        lambda: judge(
+            with_values(NO_CALL, "llm_calls", []), comparison(*CALLED_BEFORE), gates=COST, presentation=COST_LOWER
+        ),
+        Verdict.FAIL,
+        (f"the gate on cost_usd {UNSEEN} it",),
         (),
     ),
     (
