@@ -43,6 +43,7 @@ __all__ = [
     "ignored",
     "is_ancestor",
     "local_checkout",
+    "shallow_hint",
 ]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
@@ -103,6 +104,20 @@ def commit_of(root: Path, revision: str) -> str | None:
         return None
     found = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
     return found if found is not None and _COMMIT.fullmatch(found) else None
+
+
+def shallow_hint(root: Path, revision: str | None) -> str:
+    """Why a revision walking back from a commit (``HEAD~1``, ``main^``: a branch's name has no ``~`` nor ``^``) named
+    no commit, when the checkout in ``root`` is shallow (actions/checkout fetches one commit by default), as words to
+    add to the error; else ``""``."""
+    if not revision or not any(c in revision for c in "~^") or commit_of(root, revision) is not None:
+        return ""
+    if git(root, "rev-parse", "--is-shallow-repository") != "true":
+        return ""
+    return (
+        f"; {revision} walks back from a commit this checkout does not have: it is shallow (actions/checkout fetches"
+        " one commit unless told otherwise), so give it fetch-depth: 0"
+    )
 
 
 def checked_out(root: Path) -> tuple[str, ...]:

@@ -48,7 +48,7 @@ from honeyhive_experiment.baseline import (
     same_origin,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
-from honeyhive_experiment.checkout import commit_of, is_ancestor
+from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, poll, run_id_as_named
 from honeyhive_experiment.config import (
     BaselineStrategy,
@@ -843,10 +843,13 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
             commit_of=lambda revision: commit_of(settings.root, revision),
         )
     except BaselineError as exc:
+        message = exc.message + shallow_hint(settings.root, settings.baseline_run_id or query.policy.run_id)
         if settings.baseline_run_id or not query.policy.run_id:
-            raise
-        at = config_error_at(str(settings.config_path), ("baseline", "run_id"), exc.message)
-        raise BaselineError(exc.message, file=at.file, line=at.line, key=at.key) from None
+            if message == exc.message:
+                raise
+            raise BaselineError(message) from None
+        at = config_error_at(str(settings.config_path), ("baseline", "run_id"), message)
+        raise BaselineError(message, file=at.file, line=at.line, key=at.key) from None
 
 
 def stamp_verdict(

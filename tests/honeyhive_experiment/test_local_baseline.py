@@ -515,6 +515,26 @@ def test_a_revision_named_as_the_baseline_is_the_commit_git_resolves_it_to(
     assert not (repo.root / "x").exists()
 
 
+def test_a_revision_before_the_commit_of_a_shallow_clone_says_to_fetch_the_history(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline HEAD~1`` in a shallow clone (actions/checkout fetches one commit by default) said only "does not
+    exist", as if no run were there (audit 48a): git cannot walk back from a commit whose parent it was not given."""
+    repo.commit("a second commit")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.root.as_uri(), str(shallow))
+
+    code = main(["run", "--dry-run", "-C", str(shallow), "--baseline", "HEAD~1"], environ={})
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "baseline run HEAD~1 does not exist" in err, err
+    assert "HEAD~1 walks back from a commit this checkout does not have: it is shallow" in err, err
+    assert "give it fetch-depth: 0" in err, err
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", "HEAD~5"], environ={}) == 2
+    assert "shallow" not in capsys.readouterr().err  # a whole clone's history simply has no such commit
+
+
 def test_runs_lists_the_runs_while_the_dataset_file_is_mid_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """``runs`` read every record of the dataset file (for its identity, which needs only its path): a file being
     edited, not JSON Lines for a moment, or moved away, hid the list; ``view`` never needed it."""
