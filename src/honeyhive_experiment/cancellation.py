@@ -101,6 +101,7 @@ class Cancellation(threading.Event):
         super().__init__()
         self.phase = "preparing the run"
         self.signals = 0  # received so far: tells a signal apart from the runner stopping itself (it sets the event)
+        self.abandoned = 0  # received while a report's step ran, which they gave up (interruptible): no cancellation
         self.interrupted = False  # an Interrupted was raised: later signals must not interrupt its unwinding
         self.previous: dict[int, Any] = {}  # the handlers install_signal_handlers replaced (release restores them)
         self.cooperative = False  # datapoints are running: a signal only sets the event instead of interrupting
@@ -196,6 +197,8 @@ def interruptible(
 
     def interrupted_at_once(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         def stop(signum: int, frame: Any) -> None:
+            if isinstance(cancel, Cancellation):  # a signal all the same: one more after it is a second (130)
+                cancel.abandoned += 1
             raise Interrupted(signum, second=True)
 
         _handle_signals(stop)  # none off the main thread, where no signal reaches this code (nor hold_signals' then)

@@ -152,7 +152,7 @@ def run(
     no file and prints and posts nothing: the report is returned."""
     cancel = cancel or cancellation.Cancellation()
     outcome = _Invocation(settings, cancel, progress, write).outcome()
-    if isinstance(cancel, cancellation.Cancellation) and cancel.signals > 1:
+    if isinstance(cancel, cancellation.Cancellation) and cancel.signals + cancel.abandoned > 1:
         return replace(outcome, exit_code=EXIT_INTERRUPTED)
     return outcome
 
