@@ -242,6 +242,7 @@ INTERNAL_SIGNALS = {
     "honeyhive_experiment.streams.ClosedPipe",  # a BrokenPipeError of our own output: the CLI exits 141
     "honeyhive_experiment.streams.CannotWrite",  # a BrokenPipeError: the CLI says it and exits 2
     "honeyhive_experiment.paths.ThroughALink",  # an OSError of a write: its writer says it as NotWritable
+    "honeyhive_experiment.paths.NotAFile",  # an OSError of a read: its reader says it (ConfigError, SettingsError)
 }
 
 

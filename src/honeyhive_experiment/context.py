@@ -30,7 +30,6 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,7 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED, http_url_or_none, shown_url
 from honeyhive_experiment.errors import SettingsError
-from honeyhive_experiment.paths import not_a_file
+from honeyhive_experiment.paths import NotAFile, read_regular
 
 __all__ = [
     "DEFAULT_GITHUB_API_URL",
@@ -192,10 +191,10 @@ def load_event_payload(path: str | Path) -> dict[str, Any]:
         return SettingsError("GITHUB_EVENT_PATH", message, kind="environment")
 
     try:
-        text = _read_event(path)
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         raise wrong(f"no event payload at {str(path)!r}") from None
-    except _NotAFile as exc:
+    except NotAFile as exc:
         raise wrong(f"the event payload {str(path)!r} is {exc}, not the event's JSON file the runner writes") from None
     except OSError as exc:  # its strerror: the file opened is named by its descriptor
         raise wrong(f"cannot read the event payload {str(path)!r}: {exc.strerror or exc}") from None
@@ -212,20 +211,6 @@ def load_event_payload(path: str | Path) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise wrong(f"the event payload {str(path)!r} is a JSON {type(payload).__name__}, expected an object")
     return payload
-
-
-class _NotAFile(OSError):
-    """The event payload's path is a named pipe, a socket or a device (what it is: the message)."""
-
-
-def _read_event(path: str | Path) -> str:
-    """The text of the file at ``path``: opened without waiting (a named pipe's open waits for a writer, for ever) and
-    read only when it is a regular file (:class:`_NotAFile`: a FIFO's read waits too, ``/dev/zero``'s never ends).
-    Raises OSError, UnicodeDecodeError."""
-    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
-        if (kind := not_a_file(os.fstat(handle.fileno()).st_mode)) is not None:  # the file opened: no check-then-open
-            raise _NotAFile(kind)
-        return handle.read().decode("utf-8")
 
 
 def quote(value: str) -> str:

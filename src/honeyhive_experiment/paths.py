@@ -21,6 +21,7 @@ __all__ = [
     "LOCAL_DB_PATH",
     "REPORT_HTML_PATH",
     "REPORT_PATH",
+    "NotAFile",
     "ThroughALink",
     "folder_beneath",
     "inside",
@@ -29,6 +30,7 @@ __all__ = [
     "not_utf8",
     "open_beneath",
     "open_in",
+    "read_regular",
     "relative",
 ]
 
@@ -210,6 +212,22 @@ def not_a_file(mode: int) -> str | None:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else None
+
+
+class NotAFile(OSError):
+    """A path a user names to be read is a named pipe, a socket or a device (what it is: the message,
+    :func:`not_a_file`)."""
+
+
+def read_regular(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the file at ``path``: opened without waiting (a named pipe's open waits for a writer, for ever)
+    and read only when it is a regular file or a folder (a folder's read raises IsADirectoryError); else
+    :class:`NotAFile` (a FIFO's read waits too, ``/dev/zero``'s never ends), judged on the file opened, so nothing
+    can take its place between a check and the open. Raises OSError."""
+    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+        if (kind := not_a_file(os.fstat(handle.fileno()).st_mode)) is not None:
+            raise NotAFile(kind)
+        return handle.read()
 
 
 _BYTE_ORDER_MARKS: Final = (

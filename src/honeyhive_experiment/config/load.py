@@ -15,7 +15,6 @@ import os
 import re
 import typing
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any, Final
 
 import yaml
@@ -36,7 +35,7 @@ from honeyhive_experiment.config.fields import (
 )
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError, did_you_mean
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_a_file, not_utf8, saved_as
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, NotAFile, not_utf8, read_regular, saved_as
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
 
@@ -58,14 +57,14 @@ def load_config(
     """
     shown = os.fspath(path)
     try:
-        raw = _read_bytes(shown)
+        raw = read_regular(shown)
     except FileNotFoundError:
         raise ConfigError(shown, None, "", "config file not found") from None
     except IsADirectoryError:
         raise ConfigError(shown, None, "", "is a directory, not a config file") from None
     except PermissionError:
         raise ConfigError(shown, None, "", "permission denied reading the config file") from None
-    except _NotAFile as exc:
+    except NotAFile as exc:  # a FIFO's open waited for a writer: validate and run blocked for ever
         raise ConfigError(shown, None, "", f"is {exc}: give a regular file") from None
     except OSError as exc:
         raise ConfigError(shown, None, "", f"cannot read the config file: {exc.strerror or exc}") from None
@@ -77,20 +76,6 @@ def load_config(
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(shown, line, "", not_utf8(exc)) from None
     return parse_config(text, path=shown, baseline_named=baseline_named)
-
-
-class _NotAFile(OSError):
-    """The config path is a named pipe, a socket or a device (what it is: the message)."""
-
-
-def _read_bytes(shown: str) -> bytes:
-    """The bytes of the file at ``shown``, opened only when it is no named pipe, socket or device
-    (:class:`_NotAFile`): a FIFO's open waits for a writer (validate and run blocked for ever)."""
-    path = Path(shown)
-    if (kind := not_a_file(path.stat().st_mode)) is not None:
-        raise _NotAFile(kind)
-    with path.open("rb") as handle:
-        return handle.read()
 
 
 def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH, baseline_named: bool = False) -> ExperimentConfig:
@@ -192,7 +177,7 @@ def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], mess
 def _read_file(shown: str) -> tuple[Node, Any] | None:
     """The YAML tree and data of the file at ``shown`` (for a problem found beside validating it), or ``None``."""
     try:
-        return _read_yaml(_read_bytes(shown).decode("utf-8-sig"), shown)
+        return _read_yaml(read_regular(shown).decode("utf-8-sig"), shown)
     except (OSError, UnicodeDecodeError, ConfigError):
         return None
 
