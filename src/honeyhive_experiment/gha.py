@@ -329,8 +329,7 @@ def _to_append(path: str | os.PathLike[str], flags: int = os.O_CREAT) -> int:
         if exc.errno != errno.ENXIO:
             raise
         raise OSError(errno.EINVAL, "it is a named pipe or a socket, not a file: give a regular file path") from None
-    kind = not_a_file(os.fstat(fd).st_mode)
-    if kind is not None and kind != "a device":  # /dev/null is written into
+    if (kind := _no_file(os.fstat(fd).st_mode)) is not None:
         os.close(fd)
         raise OSError(errno.EINVAL, f"it is {kind}, not a file: give a regular file path")
     os.set_blocking(fd, True)
@@ -429,10 +428,16 @@ def a_pipe(path: Path) -> str | None:
     there, nor opened to be tried, since opening a FIFO waits for a reader (forever, signals too), and a reader
     waiting for the report would take the try's end of file for it."""
     try:
-        kind = not_a_file(path.stat().st_mode)
+        return _no_file(path.stat().st_mode)
     except OSError:
         return None
-    return None if kind == "a device" else kind  # /dev/null is written into
+
+
+def _no_file(mode: int) -> str | None:
+    """``"a named pipe"`` or ``"a socket"`` when ``mode`` (a stat's) is one: nothing a report is written into (a device
+    is: ``/dev/null``)."""
+    kind = not_a_file(mode)
+    return None if kind == "a device" else kind
 
 
 def unwritable(what: str, path: Path, *, folder: bool = False, named: Callable[[Path], str] = os.fspath) -> str | None:
