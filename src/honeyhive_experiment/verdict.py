@@ -765,7 +765,7 @@ def unmatched_presentation(
     facts: Facts,
     comparison: RunComparisonResult | None = None,
     baseline: ExperimentResultSummary | None = None,
-    judged: Container[str] = (),
+    exempt: Container[str] = (),
 ) -> list[str]:
     """Each key of the experiment file's ``metrics:`` (``presentation``) that names no metric this run or its
     baseline recorded (``result``'s, ``baseline``'s or ``comparison``'s metric names, or one of this run's outcomes,
@@ -773,11 +773,11 @@ def unmatched_presentation(
     applies its direction and format to nothing, and the metric it was meant for is judged without them (a latency
     that doubled, higher-is-better, "better"; a percentage gate that can never be crossed, never said). A run checks
     the keys against the evaluators' names alone (``name_<anything>`` for a dict's), so only the recorded names tell
-    such a key. Never a metric with a passing range or a gate (``judged``: its missing values are a reason already,
+    such a key. Never a metric with a passing range or a gate (``exempt``: its missing values are a reason already,
     :func:`broken`, with the same "did you mean"), a built-in efficiency metric (refused without ``instrument:``,
     lower-is-better by default), nor one whose evaluator raised (on any datapoint) or returned None on every one in
     this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`,
-    :func:`returned_none`); nor one the file declares in ``other_metrics`` (``judged`` too: a span's or HoneyHive's
+    :func:`returned_none`); nor one the file declares in ``other_metrics`` (``exempt`` too: a span's or HoneyHive's
     metric recorded only sometimes, a retry count); nor any when the runs recorded no metric at all, or this run's
     function raised on every datapoint (``facts.evaluated``: its evaluators never ran, a span's latency says nothing of
     their names; the crash is said as such)."""
@@ -792,7 +792,7 @@ def unmatched_presentation(
     where = "this run" if baseline is None and comparison is None else "this run or its baseline"
     found: list[str] = []
     for metric, shown in presentation.items():
-        if metric in recorded or metric in judged or metric in EFFICIENCY_METRICS:
+        if metric in recorded or metric in exempt or metric in EFFICIENCY_METRICS:
             continue
         if producer(metric, facts.errors) is not None or producer(metric, facts.none_everywhere) is not None:
             continue
