@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -894,19 +895,19 @@ def test_a_command_reads_the_experiment_file_once(
 ) -> None:
     """The check before any work (no report written over the dataset or template the file names) read and parsed
     the file, then the command read and parsed it again: it is read once. Counted by the file's opens, through a spy
-    on ``Path.open`` that opens it as before."""
+    on ``os.open`` (which every open of a path comes to: ``paths.read_regular``'s) that opens it as before."""
     if command == "view":  # a run to view
         assert main(["run", "--dry-run", "-C", str(quickstart), "--no-html"], environ={}) == 0, capsys.readouterr()
     config = (quickstart / ".honeyhive" / "experiment.yml").resolve()
-    opened: list[Path] = []
-    open_file = Path.open
+    opened: list[object] = []
+    open_path = os.open
 
-    def counted(path: Path, *args: object, **kwargs: object) -> object:
-        if path.resolve() == config:
+    def counted(path: Any, *args: Any, **kwargs: Any) -> int:
+        if kwargs.get("dir_fd") is None and Path(path).resolve() == config:
             opened.append(path)
-        return open_file(path, *args, **kwargs)  # type: ignore[call-overload]
+        return open_path(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", counted)
+    monkeypatch.setattr(os, "open", counted)
     extra = ["--dry-run", "--report", str(quickstart.parent / "report.json")] if command == "run" else ["--no-open"]
     code = main([command, *extra, "-C", str(quickstart), "--html", str(quickstart.parent / "report.html")], environ={})
     assert code == 0, capsys.readouterr()
