@@ -34,6 +34,7 @@ client's would, and once the circuit is open nothing is exported.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -46,7 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry import baggage, context, trace
 from opentelemetry.sdk.resources import Resource
@@ -145,14 +146,8 @@ def _said(path: _Path) -> str:
 
 def _first_keys(keys: list[str], limit: int) -> list[str]:
     """The first of ``keys`` whose path (joined by dots) has at most ``limit`` characters."""
-    kept: list[str] = []
-    size = -1
-    for key in keys:
-        size += len(key) + 1
-        if size > limit:
-            break
-        kept.append(key)
-    return kept
+    ends = itertools.accumulate(len(key) + 1 for key in keys)  # where each key's path ends, with a dot after it
+    return [key for key, end in zip(keys, ends, strict=True) if end <= limit + 1]
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
@@ -697,8 +692,7 @@ def _submit_carrying(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args:
     if task is fn:
         return submit(pool, fn, *args, **kwargs)
     # a worker thread the pool starts now is the pool's, no datapoint's
-    future: Future[Any] = _attached(context.Context(), submit, pool, task, *args, **kwargs)
-    return future
+    return cast("Future[Any]", _attached(context.Context(), submit, pool, task, *args, **kwargs))
 
 
 def _pool_made_carrying(pool: Any, *args: Any, **kwargs: Any) -> None:
