@@ -720,7 +720,7 @@ def flush_other_providers(timeout_millis: float = 30000) -> bool:
     one (an app's ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made
     while another provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's
     ``@trace``, its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so
-    without this they arrived after the run was judged. False when one of them could not (in time)."""
+    without this they would arrive after the run is judged. False when one of them could not (in time)."""
     providers: list[object] = [trace.get_tracer_provider()]
     registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
     if registry is not None:
@@ -775,8 +775,7 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
     module's docstring says.
 
     Its pool keeps ``connections`` connections per host: as many as datapoints export at once (the run's
-    workers). requests' default of 10 made a run with more workers open a connection per export beyond the tenth
-    and drop it after, each time with urllib3's "Connection pool is full, discarding connection" in the log.
+    workers; beyond requests' default of 10, each export would open a connection and drop it, with a warning).
 
     requests re-reads every environment variable for proxy settings on each request, and prepares each request
     anew (merging cookies, headers and hooks, looking for a ``.netrc``): together about a third of its CPU per
