@@ -1,9 +1,8 @@
 """The one event loop the user's coroutines run on: an async function's, an async evaluator's.
 
 One loop for the process, not one per call: an async client made once (``openai.AsyncOpenAI()`` at module level,
-the usual way) binds its connections to the loop that first uses it. ``asyncio.run`` per call closed that loop
-under the next call (``RuntimeError: Event loop is closed``), and loops per worker thread met the one client from
-two loops (``... is bound to a different event loop``). Datapoints still overlap: each worker thread's coroutine
+the usual way) binds its connections to the loop that first uses it, and fails on any other (``Event loop is
+closed``, ``... is bound to a different event loop``). Datapoints still overlap: each worker thread's coroutine
 is a task on the loop, so while one awaits its LLM call the others run. The price is the one asyncio always asks:
 code that blocks inside a coroutine (a sync HTTP call, ``time.sleep``) holds up the other datapoints' coroutines.
 The loop beats while it runs the user's coroutines, so :func:`held` tells the runner when one holds it, and which: the

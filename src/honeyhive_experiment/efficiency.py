@@ -57,11 +57,11 @@ __all__ = [
 
 JUDGE: Final = "judge_"
 """The prefix of the evaluators' metrics (and of their unpriced calls in a session's metadata)."""
-_PER_SIDE: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
-METRICS: Final = (*_PER_SIDE, "duration_ms", *(JUDGE + name for name in _PER_SIDE))  # the function's, the judge's
-CALL_METRICS: Final = _PER_SIDE
-"""The function's metrics of its LLM calls: with instrumentation on, a datapoint whose function made none the run saw
-records 0 of each, so a gate on one judges nothing when no datapoint of a run made one (the verdict says so)."""
+CALL_METRICS: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
+"""The function's metrics of its LLM calls (the judge's: each with :data:`JUDGE` before it): with instrumentation on,
+a datapoint whose function made none the run saw records 0 of each, so a gate on one judges nothing when no datapoint
+of a run made one (the verdict says so)."""
+METRICS: Final = (*CALL_METRICS, "duration_ms", *(JUDGE + name for name in CALL_METRICS))  # the function's, the judge's
 NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
 _LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,), "cost_usd": (NO_PRICE, NO_USAGE)}
@@ -214,7 +214,7 @@ def combine(
 def presentation(configured: Mapping[str, MetricConfig]) -> dict[str, MetricConfig]:
     """The experiment file's ``metrics:`` with the efficiency metrics' default (lower is better) where it does not
     say their direction: what the verdict and the report read a metric's direction from. An entry that only labels,
-    formats or keys one keeps that default (``cost_usd: {format: ".4f"}`` had made a cost that doubled "better")."""
+    formats or keys one keeps that default."""
     lower = {
         name: configured[name].model_copy(update={"direction": Direction.LOWER}) if name in configured else _LOWER
         for name in METRICS

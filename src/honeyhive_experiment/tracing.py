@@ -34,6 +34,7 @@ client's would, and once the circuit is open nothing is exported.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import re
@@ -46,7 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry import baggage, context, trace
 from opentelemetry.sdk.resources import Resource
@@ -145,14 +146,8 @@ def _said(path: _Path) -> str:
 
 def _first_keys(keys: list[str], limit: int) -> list[str]:
     """The first of ``keys`` whose path (joined by dots) has at most ``limit`` characters."""
-    kept: list[str] = []
-    size = -1
-    for key in keys:
-        size += len(key) + 1
-        if size > limit:
-            break
-        kept.append(key)
-    return kept
+    ends = itertools.accumulate(len(key) + 1 for key in keys)  # where each key's path ends, with a dot after it
+    return [key for key, end in zip(keys, ends, strict=True) if end <= limit + 1]
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
@@ -697,8 +692,7 @@ def _submit_carrying(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args:
     if task is fn:
         return submit(pool, fn, *args, **kwargs)
     # a worker thread the pool starts now is the pool's, no datapoint's
-    future: Future[Any] = _attached(context.Context(), submit, pool, task, *args, **kwargs)
-    return future
+    return cast("Future[Any]", _attached(context.Context(), submit, pool, task, *args, **kwargs))
 
 
 def _pool_made_carrying(pool: Any, *args: Any, **kwargs: Any) -> None:
@@ -726,7 +720,7 @@ def flush_other_providers(timeout_millis: float = 30000) -> bool:
     one (an app's ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made
     while another provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's
     ``@trace``, its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so
-    without this they arrived after the run was judged. False when one of them could not (in time)."""
+    without this they would arrive after the run is judged. False when one of them could not (in time)."""
     providers: list[object] = [trace.get_tracer_provider()]
     registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
     if registry is not None:
@@ -781,8 +775,7 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
     module's docstring says.
 
     Its pool keeps ``connections`` connections per host: as many as datapoints export at once (the run's
-    workers). requests' default of 10 made a run with more workers open a connection per export beyond the tenth
-    and drop it after, each time with urllib3's "Connection pool is full, discarding connection" in the log.
+    workers; beyond requests' default of 10, each export would open a connection and drop it, with a warning).
 
     requests re-reads every environment variable for proxy settings on each request, and prepares each request
     anew (merging cookies, headers and hooks, looking for a ``.netrc``): together about a third of its CPU per
