@@ -70,9 +70,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
-from honeyhive_experiment.models import (
-    ExperimentRunStatus,
-)
+from honeyhive_experiment.models import ExperimentRunStatus
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
 from honeyhive_experiment.models.run import DATAPOINT_COUNT
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
