@@ -70,9 +70,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
-from honeyhive_experiment.models import (
-    ExperimentRunStatus,
-)
+from honeyhive_experiment.models import ExperimentRunStatus
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
 from honeyhive_experiment.models.run import DATAPOINT_COUNT
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
@@ -332,36 +330,11 @@ def evaluate(
     result holds of the run's code (outputs, errors, metrics and explanations) is what the run recorded: redacted of
     the keys and the environment's secret values. Raises :class:`ArgumentError` naming the argument that cannot be
     used, before anything is sent."""
-    check_types(
-        api_key=api_key,
-        hh_api_key=hh_api_key,
-        suite=suite,
-        name=name,
-        server_url=server_url,
-        ingestion_api_key=ingestion_api_key,
-        local_db=local_db,
-        sink=sink,
-        metadata=metadata,
-        pricing=pricing,
-        passing_ranges=passing_ranges,
-        dataset_id=dataset_id,
-        verbose=verbose,
-        print_results=print_results,
-        run_concurrently=run_concurrently,
-        disable_http_tracing=disable_http_tracing,
-    )
+    arguments = dict(locals())  # the call's, by name, as given: what the checks below read
+    check_types(**{name: arguments[name] for name in _KINDS if name in arguments})
     _check_metadata(metadata)
-    api_key, metadata, max_workers = _legacy_arguments(
-        api_key,
-        metadata,
-        max_workers,
-        hh_api_key=hh_api_key,
-        hh_project=hh_project,
-        suite=suite,
-        run_concurrently=run_concurrently,
-        disable_http_tracing=disable_http_tracing,
-    )
-    _check_arguments(function, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
+    api_key, metadata, max_workers = _legacy_arguments(arguments)
+    _check_arguments(arguments, api_key)
     max_workers = check_count("max_workers", max_workers, MOST_WORKERS)
     trials = check_count("trials", trials, MOST_TRIALS)
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
@@ -450,19 +423,12 @@ def evaluate(
     return result
 
 
-def _legacy_arguments(
-    api_key: str | None,
-    metadata: Mapping[str, Any] | None,
-    max_workers: int,
-    *,
-    hh_api_key: str | None,
-    hh_project: str | None,
-    suite: str | None,
-    run_concurrently: bool | None,
-    disable_http_tracing: bool | None,
-) -> tuple[str | None, Mapping[str, Any] | None, int]:
-    """The legacy SDK's (0.2) keywords, each with a DeprecationWarning, as :func:`evaluate` says; ``suite`` is its
-    label for the printed table and JSON file, not sent to HoneyHive (the run's name is ``name``)."""
+def _legacy_arguments(arguments: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any] | None, int]:
+    """``api_key``, ``metadata`` and ``max_workers`` of :func:`evaluate`'s ``arguments`` as the legacy SDK's (0.2)
+    keywords change them, each with a DeprecationWarning, as :func:`evaluate` says; ``suite`` is its label for the
+    printed table and JSON file, not sent to HoneyHive (the run's name is ``name``)."""
+    api_key, metadata, max_workers = arguments["api_key"], arguments["metadata"], arguments["max_workers"]
+    hh_api_key, suite, run_concurrently = arguments["hh_api_key"], arguments["suite"], arguments["run_concurrently"]
 
     def deprecated(message: str) -> None:
         warnings.warn(message, DeprecationWarning, stacklevel=4)
@@ -472,7 +438,7 @@ def _legacy_arguments(
             raise ArgumentError("hh_api_key", "pass api_key= (hh_api_key= is its legacy name), not both")
         deprecated("hh_api_key is the legacy SDK's name of api_key: pass api_key=")
         api_key = hh_api_key
-    if hh_project is not None:
+    if arguments["hh_project"] is not None:
         deprecated("hh_project is ignored: HoneyHive's API key implies the project")
     if suite is not None:
         deprecated(
@@ -486,7 +452,7 @@ def _legacy_arguments(
             + (" (max_workers=1 here)" if run_concurrently is False else "")
         )
         max_workers = 1 if run_concurrently is False else max_workers
-    if disable_http_tracing is not None:
+    if arguments["disable_http_tracing"] is not None:
         deprecated("disable_http_tracing is ignored: no HTTP call is traced unless an instrumentor traces it")
     return api_key, metadata, max_workers
 
@@ -576,19 +542,14 @@ def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
     return found
 
 
-def _check_arguments(
-    function: object,
-    run_id: object,
-    dataset: object,
-    dataset_id: str | None,
-    client: HoneyHiveClient | None,
-    api_key: str | None,
-    server_url: str | None,
-    aggregate_function: str,
-) -> None:
-    """The first argument of :func:`evaluate` that cannot be used (alone or with another) → ArgumentError."""
+def _check_arguments(arguments: Mapping[str, Any], api_key: str | None) -> None:
+    """The first of :func:`evaluate`'s ``arguments`` that cannot be used (alone or with another) → ArgumentError;
+    ``api_key``: the key given, by either of its names."""
     from honeyhive_experiment.config.fields import AggregateFunction
 
+    function, dataset, dataset_id = arguments["function"], arguments["dataset"], arguments["dataset_id"]
+    client, server_url, run_id = arguments["client"], arguments["server_url"], arguments["run_id"]
+    aggregate_function = arguments["aggregate_function"]
     if dataset is None and dataset_id is None:
         raise ArgumentError("dataset", "pass dataset= (a list of records) or dataset_id= (a managed dataset)")
     if dataset is not None and dataset_id is not None:
