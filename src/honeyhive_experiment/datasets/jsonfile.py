@@ -23,7 +23,6 @@ from honeyhive_experiment.datasets.records import (
     _type_name,
 )
 from honeyhive_experiment.errors import DatasetError
-from honeyhive_experiment.paths import saved_as
 
 __all__ = ["load_json"]
 
@@ -33,8 +32,6 @@ _JSON_WS = re.compile(r"[ \t\n\r]*")
 def load_json(path: str) -> Rows:
     """The records of the ``.json`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
     raw = Path(path).read_bytes()
-    if (said := saved_as(raw[:4])) is not None:  # UTF-16 without a byte-order mark decodes: "column 2: invalid JSON"
-        raise DatasetError(path, 1, None, said)
     try:
         text = raw.decode("utf-8-sig")  # a leading byte-order mark dropped
     except UnicodeDecodeError as exc:
