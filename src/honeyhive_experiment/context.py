@@ -118,12 +118,8 @@ _NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "fallback_ref", "merge_base
 
 
 def ci_context(context: Mapping[str, Any]) -> CiContext:
-    """The run's provenance from :func:`github_context`'s values.
-
-    The branch is a pull request's head branch, the triggering run's for ``workflow_run``, else
-    ``GITHUB_REF_NAME`` (``None`` for tags; never ``"HEAD"``); the commit is a pull request's head (``GITHUB_SHA``
-    is the merge commit there), the triggering run's head for ``workflow_run``, else ``GITHUB_SHA``; the workflow
-    run's URL is ``{server}/{owner}/{repo}/actions/runs/{id}/attempts/{attempt}``.
+    """The run's provenance from :func:`github_context`'s values: a pull request's head commit, not ``GITHUB_SHA``
+    (the merge commit there); a ``workflow_run``'s, its triggering run's.
 
     The base branch (where the baseline is looked for) is the one a pull request or a merge queue's entry goes
     into; for a run of a branch (a push, a schedule, a dispatch) that branch itself, so it is compared with its
@@ -196,10 +192,8 @@ def load_event_payload(path: str | Path) -> dict[str, Any]:
         raise wrong(f"no event payload at {str(path)!r}") from None
     except NotAFile as exc:
         raise wrong(f"the event payload {str(path)!r} is {exc}, not the event's JSON file the runner writes") from None
-    except OSError as exc:  # its strerror: the file opened is named by its descriptor
-        raise wrong(f"cannot read the event payload {str(path)!r}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise wrong(f"cannot read the event payload {str(path)!r}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:  # an OSError's strerror: the file opened is named by its descriptor
+        raise wrong(f"cannot read the event payload {str(path)!r}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:

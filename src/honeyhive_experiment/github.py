@@ -116,10 +116,7 @@ class PullRequestInfo:
 
 
 class _Retry(GithubRetry):
-    """GitHub's retry, except that a POST that may have been applied is not re-sent (answered with a 5xx, or its
-    answer lost: a connection reset or a read timeout once it was sent), and that an answer asking for a wait longer
-    than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate limit's 403) is not waited
-    for: it ends the retries at once, and becomes the error."""
+    """GitHub's retry, but for the POST that may have been applied and the wait too long (the module docstring)."""
 
     posts_write: ClassVar[bool] = True  # a POST creates something (a comment): see _QueryRetry
 
@@ -150,9 +147,8 @@ class _Retry(GithubRetry):
 
 
 class _QueryRetry(_Retry):
-    """The retry of the client that sends only GraphQL queries (``viewer``): each is a POST that writes nothing, so
-    a 5xx or a lost answer is retried as a GET is (:class:`_Retry` leaves every POST alone, since urllib3 asks it
-    whether to retry a status without saying the URL)."""
+    """The retry of the client that sends only GraphQL queries, POSTs that write nothing: retried as a GET is
+    (urllib3 asks :class:`_Retry` whether to retry a status without saying the URL)."""
 
     posts_write: ClassVar[bool] = False
 
@@ -464,10 +460,8 @@ class CommentPublisher:
 
     @functools.cached_property
     def _account(self) -> str:
-        """The account the token comments as (asked once, when first needed): ``github-actions[bot]`` for the job's own
-        token (not asked: an Enterprise Server's GraphQL may not say); a personal access token's user (``GET /user``);
-        an installation token's app's bot (GraphQL's ``viewer``: the token is refused ``GET /user``).
-        :class:`_Unidentified` when GitHub does not say (asked again next time): nothing is assumed."""
+        """The account the token comments as, asked once when first needed, as the module docstring says;
+        :class:`_Unidentified` when GitHub does not say (asked again next time)."""
         if self._workflow_token:
             return _WORKFLOW_BOT
         try:

@@ -291,7 +291,7 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
     """``(the number of its first line, the line)`` for each line of a requirements file that says something:
     continued lines (``\\`` at the end) joined, comments (``#`` at the start or after a space) taken away."""
     first, parts = 0, list[str]()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate([*text.splitlines(), ""], start=1):  # "": the end of a last line continued
         first = first if parts else number
         if line.endswith("\\"):
             parts.append(line[:-1])
@@ -299,8 +299,6 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
         joined, parts = _COMMENT.sub("", "".join([*parts, line])).strip(), []
         if joined:
             yield first, joined
-    if parts and (joined := _COMMENT.sub("", "".join(parts)).strip()):
-        yield first, joined
 
 
 def _long_option(name: str) -> str | None:

@@ -28,7 +28,6 @@ from honeyhive_experiment.datasets.records import (
     _Records,
 )
 from honeyhive_experiment.errors import DatasetError, did_you_mean
-from honeyhive_experiment.paths import saved_as
 
 __all__ = ["CSV_SECTIONS", "CSV_TYPES", "load_csv"]
 
@@ -165,9 +164,6 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
 
 def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
     """(starting line, cells) for every row; a decoding error is located by a second, binary pass."""
-    with open(path, "rb") as head:  # UTF-16 without a byte-order mark decodes: NULs in every cell
-        if (said := saved_as(head.read(4))) is not None:
-            raise DatasetError(path, 1, None, said)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)  # not strict, an unclosed quote swallows every later row silently
         previous_end = 0

@@ -23,7 +23,6 @@ from honeyhive_experiment.datasets.records import (
     _type_name,
 )
 from honeyhive_experiment.errors import DatasetError
-from honeyhive_experiment.paths import saved_as
 
 __all__ = ["load_json"]
 
@@ -33,8 +32,6 @@ _JSON_WS = re.compile(r"[ \t\n\r]*")
 def load_json(path: str) -> Rows:
     """The records of the ``.json`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
     raw = Path(path).read_bytes()
-    if (said := saved_as(raw[:4])) is not None:  # UTF-16 without a byte-order mark decodes: "column 2: invalid JSON"
-        raise DatasetError(path, 1, None, said)
     try:
         text = raw.decode("utf-8-sig")  # a leading byte-order mark dropped
     except UnicodeDecodeError as exc:
@@ -103,12 +100,21 @@ class _JsonScanner:
         if pos != len(self.text):
             raise self._syntax_error(pos, "Extra data after the top-level value")
 
+    def _after(self, pos: int, close: str) -> tuple[int, bool]:
+        """Past the ``,`` after an item, and True (another item follows); or past ``close``, and False."""
+        pos = self._skip(pos)
+        if self.text.startswith(",", pos):
+            return self._skip(pos + 1), True
+        if self.text.startswith(close, pos):
+            return pos + 1, False
+        raise self._syntax_error(pos, f"Expecting ',' or {close!r}")
+
     def _wrapper(self, pos: int) -> int:
-        listed = False
+        listed, more = False, True
         pos = self._skip(pos + 1)
         if self.text.startswith("}", pos):
             raise DatasetError(self.path, *_line_col(self.text, pos), "the top-level object has no 'datapoints' list")
-        while True:
+        while more:
             if not self.text.startswith('"', pos):
                 raise self._syntax_error(pos, "Expecting property name enclosed in double quotes")
             where = _line_col(self.text, pos)
@@ -129,29 +135,19 @@ class _JsonScanner:
             if not self.text.startswith("[", pos):
                 raise self._found(pos, "'datapoints' must be a list")
             pos, listed = self._array(pos), True
-            pos = self._skip(pos)
-            if self.text.startswith(",", pos):
-                pos = self._skip(pos + 1)
-                continue
-            if self.text.startswith("}", pos):
-                return pos + 1
-            raise self._syntax_error(pos, "Expecting ',' or '}'")
+            pos, more = self._after(pos, "}")
+        return pos
 
     def _array(self, pos: int) -> int:
         """The records of the list at ``pos`` added to the file's; the position after the list."""
         pos = self._skip(pos + 1)
         if self.text.startswith("]", pos):
             return pos + 1
-        number = 0
-        while True:
+        number, more = 0, True
+        while more:
             number += 1
             line, key = self._line_at(pos), f"record {number}"
             value, pos = self._decode(pos, line, key)
             self._records.add(value, line, key)
-            pos = self._skip(pos)
-            if self.text.startswith(",", pos):
-                pos = self._skip(pos + 1)
-                continue
-            if self.text.startswith("]", pos):
-                return pos + 1
-            raise self._syntax_error(pos, "Expecting ',' or ']'")
+            pos, more = self._after(pos, "]")
+        return pos

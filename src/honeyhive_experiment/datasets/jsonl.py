@@ -12,7 +12,7 @@ from typing import Any
 
 from honeyhive_experiment.datasets.records import _DECODER, Rows, _json_errors, _Records
 from honeyhive_experiment.errors import DatasetError
-from honeyhive_experiment.paths import not_utf8, saved_as
+from honeyhive_experiment.paths import not_utf8
 
 __all__ = ["load_jsonl"]
 
@@ -59,9 +59,6 @@ def load_jsonl(path: str) -> Rows:
     reading."""
     records = _Records(path)
     with open(path, "rb") as handle:
-        if (said := saved_as(handle.read(4))) is not None:  # else the first line said so, and every other line
-            raise DatasetError(path, 1, None, said)  # "invalid JSON"; without a byte-order mark, only that
-        handle.seek(0)
         lines = iter(handle)
         following = next(lines, None)
         lineno = 0

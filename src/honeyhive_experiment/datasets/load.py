@@ -1,8 +1,8 @@
 """Loading a dataset file: a repository file read by the reader for its suffix.
 
-Owns :data:`SUPPORTED_SUFFIXES` and the choice of reader, the ``OSError`` → :class:`DatasetError` mapping,
-and the rule that a dataset has at least one record. A managed dataset is fetched by the HTTP client
-(:func:`honeyhive_experiment.experiment.managed_dataset`).
+Owns :data:`SUPPORTED_SUFFIXES` and the choice of reader, the ``OSError`` → :class:`DatasetError` mapping, the
+refusal of a file saved as UTF-16 or UTF-32, and the rule that a dataset has at least one record. A managed dataset
+is fetched by the HTTP client (:func:`honeyhive_experiment.experiment.managed_dataset`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from honeyhive_experiment.datasets.jsonfile import load_json
 from honeyhive_experiment.datasets.jsonl import load_jsonl
 from honeyhive_experiment.datasets.records import Rows
 from honeyhive_experiment.errors import DatasetError
-from honeyhive_experiment.paths import not_a_file
+from honeyhive_experiment.paths import not_a_file, saved_as
 
 __all__ = ["SUPPORTED_SUFFIXES", "load_dataset_file"]
 
@@ -51,6 +51,9 @@ def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
     try:
         if (kind := not_a_file(os.stat(shown).st_mode)) is not None:  # never opened: a FIFO's open waits for ever
             raise DatasetError(shown, None, None, f"is {kind}: give a regular file")
+        with open(shown, "rb") as head:  # UTF-16 without a byte-order mark decodes as UTF-8, into NULs
+            if (said := saved_as(head.read(4))) is not None:
+                raise DatasetError(shown, 1, None, said)
         records = _LOADERS[suffix](shown)
     except OSError as exc:
         said = next(
