@@ -374,8 +374,7 @@ class _Invocation:
             if self.write:
                 posting = None
                 if self.post is not None:
-                    not_posted = "the pull-request comment was not posted"
-                    posting = cancellation.interruptible(self.post, log, self.cancel, not_posted)
+                    posting = self._interruptible(self.post, "the pull-request comment was not posted")
                 try:
                     written = deliver(
                         composed,
