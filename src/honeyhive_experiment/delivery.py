@@ -212,29 +212,20 @@ def deliver(
     _replace(files, root=_beneath(settings), named=settings.named)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
-    written = True
-    if settings.step_summary_path is not None:
-        try:
-            append_summary(settings.step_summary_path, render_summary(report))
-        except OSError as exc:
-            written = _unwritten(settings, "GITHUB_STEP_SUMMARY", settings.step_summary_path, exc)
-    if settings.output_path is not None:
-        files_shown = (_for_the_workflow(path, settings.workspace) for path in (report_file, html_file))
-        try:
-            write_outputs(settings.output_path, _outputs(report, *files_shown).by_name())
-        except OSError as exc:
-            written = _unwritten(settings, "GITHUB_OUTPUT", settings.output_path, exc)
+    written = _to_runner(settings, "GITHUB_STEP_SUMMARY", lambda path: append_summary(path, render_summary(report)))
+    written &= _to_runner(
+        settings, "GITHUB_OUTPUT", lambda path: write_outputs(path, _outputs(report, settings, report_file, html_file))
+    )
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
         print(settings.printable(shown))
     elif post is not None and pr_number is not None:
         comment_url = _post(post, pr_number, composed.comment, report.experiment, settings)
-        if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
-            try:
-                write_outputs(settings.output_path, {"comment-url": comment_url})
-            except OSError as exc:
-                written = _unwritten(settings, "GITHUB_OUTPUT", settings.output_path, exc)
+        if comment_url:  # a later value of an output replaces the earlier
+            written &= _to_runner(
+                settings, "GITHUB_OUTPUT", lambda path: write_outputs(path, {"comment-url": comment_url})
+            )
     if verdict is Verdict.FAIL:  # a red job says why in its log, one line per reason (errors: where caught)
         for reason in report.reasons:
             announce(settings, "error", ExperimentError(f"verdict fail: {reason}"))
@@ -252,11 +243,19 @@ def _beneath(settings: Settings) -> Path:
     return settings.workspace if settings.as_action and settings.workspace is not None else settings.root
 
 
-def _unwritten(settings: Settings, what: str, path: Path, exc: OSError) -> Literal[False]:
-    """Says that the runner's file ``what`` could not be written, and why."""
-    shown = settings.named(path)
-    announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=shown, named=settings.named)))
-    return False
+def _to_runner(settings: Settings, what: str, write: Callable[[Path], object]) -> bool:
+    """``write`` to the runner's file ``what`` (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``), when it has one: whether
+    it was written; one it could not write is said, and why."""
+    path = settings.output_path if what == "GITHUB_OUTPUT" else settings.step_summary_path
+    if path is None:
+        return True
+    try:
+        write(path)
+    except OSError as exc:
+        shown = settings.named(path)
+        announce(settings, "error", ExperimentError(cannot_write(what, path, exc, shown=shown, named=settings.named)))
+        return False
+    return True
 
 
 def announce_running(experiment: str, *, title: str | None, settings: Settings, post: Poster | None) -> None:
@@ -297,12 +296,10 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     failed = sum(1 for o in done.outcomes if o.failed)
     lost = [o.datapoint_id for o in done.outcomes if not o.recorded or o.status.value == "cancelled"]  # trials
     unfinished = len(set(lost))
-    written = True  # a link the user's code put in GITHUB_OUTPUT's place is said as deliver says it (not "unexpected")
-    if settings.output_path is not None:
-        try:
-            write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
-        except OSError as exc:
-            written = _unwritten(settings, "GITHUB_OUTPUT", settings.output_path, exc)
+    # a link the user's code put in GITHUB_OUTPUT's place is said as deliver says it (not "unexpected")
+    written = _to_runner(
+        settings, "GITHUB_OUTPUT", lambda path: write_outputs(path, ActionOutputs(run_id=done.run_id).by_name())
+    )
     if done.errored_earlier:  # re-running the job cannot clear them: say so now, not after the report job fails
         message = (
             f"{which}: {done.errored_earlier} datapoint(s) an earlier attempt recorded with an error are not run again"
@@ -336,7 +333,8 @@ def _for_the_workflow(path: Path | None, workspace: Path | None) -> str:
     return relative(path, workspace or ".") or str(path)
 
 
-def _outputs(report: Report, report_file: str, html_file: str) -> ActionOutputs:
+def _outputs(report: Report, settings: Settings, report_file: Path | None, html_file: Path | None) -> dict[str, str]:
+    """The step outputs of ``report``, its files named as the workflow names them (:func:`_for_the_workflow`)."""
     counts = report.counts
     return ActionOutputs(
         run_id=report.run.id or "",
@@ -345,9 +343,9 @@ def _outputs(report: Report, report_file: str, html_file: str) -> ActionOutputs:
         verdict=report.verdict.value,
         passed="" if counts.passed is None else str(counts.passed),
         failed="" if counts.failed is None else str(counts.failed),
-        report_path=report_file,
-        html_report_path=html_file,
-    )
+        report_path=_for_the_workflow(report_file, settings.workspace),
+        html_report_path=_for_the_workflow(html_file, settings.workspace),
+    ).by_name()
 
 
 def announce(settings: Settings, level: Literal["error", "warning", "notice"], problem: ExperimentError) -> None:

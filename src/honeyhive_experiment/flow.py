@@ -856,14 +856,13 @@ def stamp_verdict(
     client: HoneyHiveClient,
     run_id: str,
     verdict: Verdict,
-    baseline_run_id: str | None = None,
+    baseline: BaselineInfo | None = None,
     rules: Mapping[str, Any] | None = None,
     *,
     unless_judged: bool = False,
-    stood_in: str | None = None,
 ) -> None:
     """Record the check's own verdict on the run (``metadata.check.verdict``): the branch-baseline rule takes the
-    latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The baseline
+    latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The ``baseline``
     it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
     the same one later, with the note on what it stood in for (``metadata.check.baseline_note``, :func:`_stood_in`),
     which publish and view cannot tell again, and the rules that judged it (``metadata.check.rules``,
@@ -877,10 +876,10 @@ def stamp_verdict(
             return
         metadata = dict(run.get("metadata") or {})
         check: dict[str, Any] = {"verdict": verdict.value}
-        if baseline_run_id:
-            check["baseline_run_id"] = baseline_run_id
-        if stood_in:
-            check["baseline_note"] = stood_in
+        if baseline is not None and baseline.run_id:
+            check["baseline_run_id"] = baseline.run_id
+        if baseline is not None and baseline.stood_in:
+            check["baseline_note"] = baseline.stood_in
         if rules is not None:
             check["rules"] = rules
         metadata["check"] = check

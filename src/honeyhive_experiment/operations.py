@@ -374,8 +374,7 @@ class _Invocation:
             if self.write:
                 posting = None
                 if self.post is not None:
-                    not_posted = "the pull-request comment was not posted"
-                    posting = cancellation.interruptible(self.post, log, self.cancel, not_posted)
+                    posting = self._interruptible(self.post, "the pull-request comment was not posted")
                 try:
                     written = deliver(
                         composed,
@@ -398,15 +397,11 @@ class _Invocation:
             raise
         finally:
             if client is not None and judgement.run_id is not None:
-                baseline = judgement.baseline.run_id if judgement.baseline is not None else None
-                stood_in = judgement.baseline.stood_in if judgement.baseline is not None else None
                 rules = self.config.rules() if self.config is not None else None
                 # ``mode: publish`` judged a run another job recorded: the stamp that job's check wrote stays (the
                 # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
                 publish = self.settings.mode is Mode.PUBLISH
-                stamp_verdict(
-                    client, judgement.run_id, verdict, baseline, rules, unless_judged=publish, stood_in=stood_in
-                )
+                stamp_verdict(client, judgement.run_id, verdict, judgement.baseline, rules, unless_judged=publish)
         code = exit_code(verdict, fail_on_error=self.settings.fail_on_error)
         if verdict is Verdict.FAIL and self.settings.mode is Mode.PUBLISH:  # the check is the run workflow's: the
             code = 0  # comment and the verdict output say fail (a failed publish run would show on the default branch)
