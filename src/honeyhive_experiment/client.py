@@ -34,14 +34,10 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     retry_if_result,
-    stop_after_attempt,
-    stop_any,
     stop_before_delay,
-    stop_when_event_set,
     wait_exponential,
     wait_random_exponential,
 )
-from tenacity.stop import stop_base
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
@@ -234,16 +230,6 @@ def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], i
     return events, len(events), export_total(body)
 
 
-class _PastDeadline(stop_base):
-    """tenacity's stop: the wait before the next attempt would end past the circuit's deadline."""
-
-    def __init__(self, circuit: Circuit) -> None:
-        self.circuit = circuit
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return retry_state.upcoming_sleep >= self.circuit.time_left()
-
-
 def check_client(client: object) -> None:
     """The check of a public function's ``client`` argument: one of ours, else ArgumentError naming its type (the
     official SDK's ``HoneyHive()``, say, whose calls are not ours), not an AttributeError from within."""
@@ -384,16 +370,15 @@ class HoneyHiveClient:
             body = {"content": json, "headers": {"Content-Type": "application/json", "Content-Length": str(len(json))}}
         if self.circuit.open and not last_word:
             raise self._unsent(method, route)
-        if last_word and (self.circuit.open or self.circuit.time_left() < self.timeouts.last_word):  # once, briefly
-            stop: stop_base = stop_after_attempt(1)
-            longest, bounded = self.timeouts.last_word, False
-        else:
-            stop = stop_any(
-                stop_after_attempt(self.retry.attempts),
-                stop_when_event_set(self.circuit.opened),
-                _PastDeadline(self.circuit),
-            )
-            longest, bounded = (self.timeouts.long_read if long else self.timeouts.read), True
+        once = last_word and (self.circuit.open or self.circuit.time_left() < self.timeouts.last_word)  # one brief try
+        longest = self.timeouts.last_word if once else self.timeouts.long_read if long else self.timeouts.read
+
+        def stop(state: RetryCallState) -> bool:
+            """Out of attempts (one ``once``), the circuit open, or the next wait would end past its deadline."""
+            if once or state.attempt_number >= self.retry.attempts:
+                return True
+            return self.circuit.open or state.upcoming_sleep >= self.circuit.time_left()
+
         retrying = Retrying(
             stop=stop, wait=self._wait, retry=retry_if_exception_type(_RETRYABLE), sleep=self.sleep, reraise=True
         )
@@ -401,7 +386,7 @@ class HoneyHiveClient:
             with self.circuit.waiting():
                 for attempt in retrying:
                     with attempt:
-                        timeout = self._timeout(method, route, longest, bounded=bounded)
+                        timeout = self._timeout(method, route, longest, bounded=not once)
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
