@@ -136,11 +136,6 @@ class Deadline:
         return 0.0 if self._started is None else self._clock() - self._started
 
 
-def _waited(timeout: float | Deadline, started: float) -> float:
-    """How long the waits bounded by ``timeout`` took: all of a :class:`Deadline`'s, else since ``started``."""
-    return timeout.waited() if isinstance(timeout, Deadline) else time.monotonic() - started
-
-
 def is_run_id(value: object) -> bool:
     """Whether ``value`` has the shape of HoneyHive's run ids, UUIDs (32 hex digits, with or without dashes): the
     only ids this client puts into a route's path, where another (``../runs``) would name another route."""
@@ -182,6 +177,14 @@ _SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what the scored-span
 def _filter(field: str, value: str) -> dict[str, str]:
     """An export filter: ``field`` is ``value`` (a string)."""
     return {"field": field, "operator": "is", "value": value, "type": "string"}
+
+
+def _export(filters: Sequence[Mapping[str, Any]], page: int, limit: int, projections: Sequence[str]) -> dict[str, Any]:
+    """The body of ``POST /v1/events/export``: ``projections`` only when there are some."""
+    body: dict[str, Any] = {"filters": list(filters), "page": page, "limit": limit}
+    if projections:
+        body["projections"] = list(projections)
+    return body
 
 
 _CLOSED = httpx.ByteStream(b"")
@@ -558,7 +561,7 @@ class HoneyHiveClient:
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
-        started = time.monotonic()
+        deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)  # says how long the waits took
         last: dict[str, Any] = {}
         left: tuple[list[str], int] | None = None  # what the last answer left out, of how many, for what follows
 
@@ -568,8 +571,8 @@ class HoneyHiveClient:
             left = unpaired(_common(last)) if unpaired is not None else None
             return last if left is None else None
 
-        if poll(check, timeout=timeout, sleep=self.sleep) is None and left is not None and len(left[0]) == left[1]:
-            waited, longer = f"after waiting {_waited(timeout, started):.1f} s", "compare with a longer timeout"
+        if poll(check, timeout=deadline, sleep=self.sleep) is None and left is not None and len(left[0]) == left[1]:
+            waited, longer = f"after waiting {deadline.waited():.1f} s", "compare with a longer timeout"
             if isinstance(timeout, Deadline):  # the run's ingestion.timeout, the wait for its summary's too
                 waited += f" of ingestion.timeout's {timeout.seconds:g} s for HoneyHive to ingest and compare the runs"
                 longer = "raise ingestion.timeout in the experiment file"
@@ -609,7 +612,7 @@ class HoneyHiveClient:
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
-        started = time.monotonic()
+        deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
@@ -629,10 +632,10 @@ class HoneyHiveClient:
                 # the summary lags behind the events: poll again without holding it
             return None
 
-        found = poll(check, timeout=timeout, sleep=self.sleep)
+        found = poll(check, timeout=deadline, sleep=self.sleep)
         if found is None:
             visible, have = seen
-            waited = _waited(timeout, started)  # with a Deadline, its earlier waits too (a report job's for the shards)
+            waited = deadline.waited()  # with a Deadline given, its earlier waits too (a report job's for the shards)
             raise IngestionTimeout(
                 run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None, lacking
             )
@@ -675,10 +678,7 @@ class HoneyHiveClient:
         limit: int = 1000,
         projections: Sequence[str] = (),
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"filters": list(filters), "page": page, "limit": limit}
-        if projections:
-            body["projections"] = list(projections)
-        return self.request("POST", "/v1/events/export", json=body, long=True)
+        return self.request("POST", "/v1/events/export", json=_export(filters, page, limit, projections), long=True)
 
     def scored_sessions(self, run_id: str) -> Counter[str]:
         """The sessions of the run whose function span the backend holds (one per datapoint and trial), each with
@@ -724,14 +724,10 @@ class HoneyHiveClient:
     ) -> Iterator[list[_T]]:
         """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read;
         ``read_page`` turns one answer into (what to keep of it, how many events it had, the total)."""
-        request: dict[str, Any] = {"filters": list(filters), "limit": 1000}
-        if projections:
-            request["projections"] = list(projections)
         seen = 0
         for page in itertools.count(1):
-            kept, count, total = self._call(
-                "POST", "/v1/events/export", read_page, json={**request, "page": page}, long=True
-            )
+            body = _export(filters, page, 1000, projections)
+            kept, count, total = self._call("POST", "/v1/events/export", read_page, json=body, long=True)
             yield kept
             seen += count
             if not count or seen >= total:
