@@ -91,21 +91,20 @@ _RETRYABLE = (_RetryableStatus, httpx.TransportError)  # what a request retries:
 def poll(
     check: Callable[[], _T | None],
     *,
-    timeout: float | Deadline,
-    initial: float = 0.25,
+    timeout: Deadline,
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
-    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when
-    ``timeout`` seconds (a :class:`Deadline`: what it has left) would pass first.
+    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when what
+    ``timeout`` has left would pass first.
 
-    It asks again after ``initial`` seconds, then twice as long each time up to ``maximum``; a wait that
+    It asks again after 0.25 seconds, then twice as long each time up to ``maximum``; a wait that
     would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
     propagate at once (the client's requests retry on their own)."""
     retrying = Retrying(
         retry=retry_if_result(lambda value: value is None),
-        wait=wait_exponential(multiplier=initial, max=maximum),
-        stop=stop_before_delay(timeout.left() if isinstance(timeout, Deadline) else timeout),
+        wait=wait_exponential(multiplier=0.25, max=maximum),
+        stop=stop_before_delay(timeout.left()),
         sleep=sleep,
         retry_error_callback=lambda _state: None,
     )
