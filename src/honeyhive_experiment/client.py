@@ -34,14 +34,10 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     retry_if_result,
-    stop_after_attempt,
-    stop_any,
     stop_before_delay,
-    stop_when_event_set,
     wait_exponential,
     wait_random_exponential,
 )
-from tenacity.stop import stop_base
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
@@ -95,21 +91,20 @@ _RETRYABLE = (_RetryableStatus, httpx.TransportError)  # what a request retries:
 def poll(
     check: Callable[[], _T | None],
     *,
-    timeout: float | Deadline,
-    initial: float = 0.25,
+    timeout: Deadline,
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
-    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when
-    ``timeout`` seconds (a :class:`Deadline`: what it has left) would pass first.
+    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when what
+    ``timeout`` has left would pass first.
 
-    It asks again after ``initial`` seconds, then twice as long each time up to ``maximum``; a wait that
+    It asks again after 0.25 seconds, then twice as long each time up to ``maximum``; a wait that
     would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
     propagate at once (the client's requests retry on their own)."""
     retrying = Retrying(
         retry=retry_if_result(lambda value: value is None),
-        wait=wait_exponential(multiplier=initial, max=maximum),
-        stop=stop_before_delay(timeout.left() if isinstance(timeout, Deadline) else timeout),
+        wait=wait_exponential(multiplier=0.25, max=maximum),
+        stop=stop_before_delay(timeout.left()),
         sleep=sleep,
         retry_error_callback=lambda _state: None,
     )
@@ -138,11 +133,6 @@ class Deadline:
         """Seconds since it started (0 before): how long the waits it bounds took together, for an error to say (the
         last wait alone may have had only what the others left of it)."""
         return 0.0 if self._started is None else self._clock() - self._started
-
-
-def _waited(timeout: float | Deadline, started: float) -> float:
-    """How long the waits bounded by ``timeout`` took: all of a :class:`Deadline`'s, else since ``started``."""
-    return timeout.waited() if isinstance(timeout, Deadline) else time.monotonic() - started
 
 
 def is_run_id(value: object) -> bool:
@@ -186,6 +176,14 @@ _SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what the scored-span
 def _filter(field: str, value: str) -> dict[str, str]:
     """An export filter: ``field`` is ``value`` (a string)."""
     return {"field": field, "operator": "is", "value": value, "type": "string"}
+
+
+def _export(filters: Sequence[Mapping[str, Any]], page: int, limit: int, projections: Sequence[str]) -> dict[str, Any]:
+    """The body of ``POST /v1/events/export``: ``projections`` only when there are some."""
+    body: dict[str, Any] = {"filters": list(filters), "page": page, "limit": limit}
+    if projections:
+        body["projections"] = list(projections)
+    return body
 
 
 _CLOSED = httpx.ByteStream(b"")
@@ -232,16 +230,6 @@ def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], i
     body = _read_json(response)
     events: list[dict[str, Any]] = body.get("events") or []
     return events, len(events), export_total(body)
-
-
-class _PastDeadline(stop_base):
-    """tenacity's stop: the wait before the next attempt would end past the circuit's deadline."""
-
-    def __init__(self, circuit: Circuit) -> None:
-        self.circuit = circuit
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return retry_state.upcoming_sleep >= self.circuit.time_left()
 
 
 def check_client(client: object) -> None:
@@ -384,16 +372,15 @@ class HoneyHiveClient:
             body = {"content": json, "headers": {"Content-Type": "application/json", "Content-Length": str(len(json))}}
         if self.circuit.open and not last_word:
             raise self._unsent(method, route)
-        if last_word and (self.circuit.open or self.circuit.time_left() < self.timeouts.last_word):  # once, briefly
-            stop: stop_base = stop_after_attempt(1)
-            longest, bounded = self.timeouts.last_word, False
-        else:
-            stop = stop_any(
-                stop_after_attempt(self.retry.attempts),
-                stop_when_event_set(self.circuit.opened),
-                _PastDeadline(self.circuit),
-            )
-            longest, bounded = (self.timeouts.long_read if long else self.timeouts.read), True
+        once = last_word and (self.circuit.open or self.circuit.time_left() < self.timeouts.last_word)  # one brief try
+        longest = self.timeouts.last_word if once else self.timeouts.long_read if long else self.timeouts.read
+
+        def stop(state: RetryCallState) -> bool:
+            """Out of attempts (one ``once``), the circuit open, or the next wait would end past its deadline."""
+            if once or state.attempt_number >= self.retry.attempts:
+                return True
+            return self.circuit.open or state.upcoming_sleep >= self.circuit.time_left()
+
         retrying = Retrying(
             stop=stop, wait=self._wait, retry=retry_if_exception_type(_RETRYABLE), sleep=self.sleep, reraise=True
         )
@@ -401,7 +388,7 @@ class HoneyHiveClient:
             with self.circuit.waiting():
                 for attempt in retrying:
                     with attempt:
-                        timeout = self._timeout(method, route, longest, bounded=bounded)
+                        timeout = self._timeout(method, route, longest, bounded=not once)
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
@@ -573,7 +560,7 @@ class HoneyHiveClient:
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
-        started = time.monotonic()
+        deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)  # says how long the waits took
         last: dict[str, Any] = {}
         left: tuple[list[str], int] | None = None  # what the last answer left out, of how many, for what follows
 
@@ -583,8 +570,8 @@ class HoneyHiveClient:
             left = unpaired(_common(last)) if unpaired is not None else None
             return last if left is None else None
 
-        if poll(check, timeout=timeout, sleep=self.sleep) is None and left is not None and len(left[0]) == left[1]:
-            waited, longer = f"after waiting {_waited(timeout, started):.1f} s", "compare with a longer timeout"
+        if poll(check, timeout=deadline, sleep=self.sleep) is None and left is not None and len(left[0]) == left[1]:
+            waited, longer = f"after waiting {deadline.waited():.1f} s", "compare with a longer timeout"
             if isinstance(timeout, Deadline):  # the run's ingestion.timeout, the wait for its summary's too
                 waited += f" of ingestion.timeout's {timeout.seconds:g} s for HoneyHive to ingest and compare the runs"
                 longer = "raise ingestion.timeout in the experiment file"
@@ -624,7 +611,7 @@ class HoneyHiveClient:
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
-        started = time.monotonic()
+        deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
@@ -644,10 +631,10 @@ class HoneyHiveClient:
                 # the summary lags behind the events: poll again without holding it
             return None
 
-        found = poll(check, timeout=timeout, sleep=self.sleep)
+        found = poll(check, timeout=deadline, sleep=self.sleep)
         if found is None:
             visible, have = seen
-            waited = _waited(timeout, started)  # with a Deadline, its earlier waits too (a report job's for the shards)
+            waited = deadline.waited()  # with a Deadline given, its earlier waits too (a report job's for the shards)
             raise IngestionTimeout(
                 run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None, lacking
             )
@@ -690,10 +677,7 @@ class HoneyHiveClient:
         limit: int = 1000,
         projections: Sequence[str] = (),
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"filters": list(filters), "page": page, "limit": limit}
-        if projections:
-            body["projections"] = list(projections)
-        return self.request("POST", "/v1/events/export", json=body, long=True)
+        return self.request("POST", "/v1/events/export", json=_export(filters, page, limit, projections), long=True)
 
     def scored_sessions(self, run_id: str) -> Counter[str]:
         """The sessions of the run whose function span the backend holds (one per datapoint and trial), each with
@@ -739,14 +723,10 @@ class HoneyHiveClient:
     ) -> Iterator[list[_T]]:
         """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read;
         ``read_page`` turns one answer into (what to keep of it, how many events it had, the total)."""
-        request: dict[str, Any] = {"filters": list(filters), "limit": 1000}
-        if projections:
-            request["projections"] = list(projections)
         seen = 0
         for page in itertools.count(1):
-            kept, count, total = self._call(
-                "POST", "/v1/events/export", read_page, json={**request, "page": page}, long=True
-            )
+            body = _export(filters, page, 1000, projections)
+            kept, count, total = self._call("POST", "/v1/events/export", read_page, json=body, long=True)
             yield kept
             seen += count
             if not count or seen >= total:

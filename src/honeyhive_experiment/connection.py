@@ -206,9 +206,9 @@ def shown_url(value: str) -> str:
     return f"{value[:start]}{user + colon if colon else ''}***{value[end:]}"
 
 
-def process_environment() -> Mapping[str, str]:
-    """The process environment: read only when a caller passed no mapping of its own."""
-    return os.environ
+def process_environment(environ: Mapping[str, str] | None = None) -> Mapping[str, str]:
+    """``environ``, else the process environment: read only when a caller passed no mapping of its own."""
+    return os.environ if environ is None else environ
 
 
 def first_set(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
@@ -219,7 +219,7 @@ def first_set(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:
 def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str] | None) -> str | None:
     """``value`` when it is not blank, else the first of the variables ``names`` that is not blank in ``environ``
     (the process environment when ``None``), stripped; ``None`` when there is none."""
-    env = process_environment() if environ is None else environ
+    env = process_environment(environ)
     candidates = (value, *(env.get(name) for name in names))
     return next((text.strip() for text in candidates if text and text.strip()), None)
 
@@ -294,7 +294,7 @@ def find_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) 
     a variable set to nothing (what GitHub Actions makes of a missing secret) is a key that went missing, not a run
     meant for the embedded backend, whose success nobody sees in HoneyHive."""
     key = _given(api_key, API_KEY_VARIABLES, environ)
-    env = process_environment() if environ is None else environ
+    env = process_environment(environ)
     blank = "api_key" if api_key is not None else next((name for name in API_KEY_VARIABLES if name in env), None)
     if key is None and blank is not None:
         either = " or ".join(API_KEY_VARIABLES)
@@ -321,7 +321,7 @@ def resolve_connection(
     given = _given(server_url, SERVER_URL_VARIABLES, environ) or DEFAULT_SERVER_URL
     url = http_url_or_none(given)
     if url is None:  # named where it came from, as the command line names its flag or variable
-        env = process_environment() if environ is None else environ
+        env = process_environment(environ)
         variable = None if server_url and server_url.strip() else first_set(env, SERVER_URL_VARIABLES)
         source = f" (from {variable})" if variable else ""
         raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(given)!r}{source}")

@@ -12,12 +12,12 @@ chose one (:func:`~honeyhive_experiment.baseline.choose_baseline`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
 
 from honeyhive_experiment.baseline import (
     PENDING,
@@ -62,11 +62,8 @@ def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -
     sha, branch, check = run.ci.get("sha"), run.ci.get("branch"), check_verdict(run)
     verdict = passed = failed = None
     if run.status == "completed":
-        try:
+        with contextlib.suppress(NotFoundError):  # the backend has no summary of it
             summary = client.get_run_summary(run.run_id)
-        except NotFoundError:
-            summary = None
-        if summary is not None:
             verdict = "pass" if summary.success else "fail"
             passed, failed = len(summary.passed), len(summary.failed)
     return RunRow(
@@ -144,8 +141,7 @@ def runs_table(rows: Sequence[RunRow], *, now: datetime) -> str:
 
 def runs_json(rows: Sequence[RunRow]) -> str:
     """The rows as a JSON array of objects (the fields of :class:`RunRow`)."""
-    data: list[dict[str, Any]] = [asdict(row) for row in rows]
-    return json.dumps(data, indent=2)
+    return json.dumps([asdict(row) for row in rows], indent=2)
 
 
 TREND_RUNS = 5

@@ -208,10 +208,10 @@ def unpaired_warnings(unpaired: tuple[list[str], int] | None) -> list[str]:
 _COMPARE_COUNTS = frozenset({"improved", "degraded", "improved_count", "degraded_count"})
 
 
-def _fill_from_legacy(metrics: Iterable[dict[str, Any]], legacy: Any) -> None:
+def _fill_from_legacy(metrics: Iterable[dict[str, Any]], legacy: Mapping[str, Any]) -> None:
     """Give each current compare metric the fields it lacks from the legacy route's metric of the same
     ``(metric_name, event_name)`` (by a unique name when the current one has no event name). Nothing is computed."""
-    old = [m for m in (legacy.get("metrics") if isinstance(legacy, dict) else None) or [] if isinstance(m, dict)]
+    old = [m for m in legacy.get("metrics") or [] if isinstance(m, dict)]
     by_key = {(m.get("metric_name"), m.get("event_name")): m for m in old}
     names = Counter(m.get("metric_name") for m in old)
     by_name = {m.get("metric_name"): m for m in old if names[m.get("metric_name")] == 1}  # unambiguous only

@@ -127,8 +127,8 @@ class ExperimentResult:
 
     @property
     def status(self) -> str | None:
-        status = self.summary.status
-        return None if status is None else str(getattr(status, "value", status))
+        status = self.summary.status  # an ExperimentRunStatus (a StrEnum: str() is its value) or an unknown string
+        return None if status is None else str(status)
 
     @property
     def success(self) -> bool:
