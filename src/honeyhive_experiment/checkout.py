@@ -99,11 +99,16 @@ def is_ancestor(root: Path, commit: str, of: str) -> bool | None:
 def commit_of(root: Path, revision: str) -> str | None:
     """The commit ``revision`` names in the checkout in ``root``, as git resolves it (``HEAD~1``, ``main^``, a short
     sha, a tag): its full sha; ``None`` when it names no commit there, or git cannot tell. ``revision`` is what someone
-    typed (``--baseline``): after ``--end-of-options``, never an option, and one that starts with ``-`` is none."""
+    typed (``--baseline``): after ``--end-of-options``, never an option, and one that starts with ``-`` is none.
+    Resolved first and peeled to its commit after (a tag's), not as ``revision^{commit}``: ``:/text`` (the newest
+    commit whose message has ``text``) would take the suffix into its text."""
     if not revision or revision.startswith("-") or revision != revision.strip():
         return None
-    found = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
-    return found if found is not None and _COMMIT.fullmatch(found) else None
+    found = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", revision)
+    if found is None or not _COMMIT.fullmatch(found):
+        return None
+    commit = git(root, "rev-parse", "--verify", "--quiet", f"{found}^{{commit}}")
+    return commit if commit is not None and _COMMIT.fullmatch(commit) else None
 
 
 def shallow_hint(root: Path, revision: str | None) -> str:

@@ -261,6 +261,9 @@ def test_the_commit_a_revision_names_in_the_checkout(tmp_path: Path) -> None:
         "HEAD~9": None,
         "nope": None,
         "HEAD:app.py": None,  # a blob
+        ":/second": second,  # the newest commit whose message says it
+        ":/^first": first,
+        ":/no such message": None,
         "--all": None,
         "--output=x": None,
         "-1": None,
