@@ -395,9 +395,8 @@ def _exit_no_greener(status: int) -> NoReturn:
     """``os._exit`` in the command's own process (:func:`at_exit`): Python's while the command runs (the process ends
     on the spot, no report). Once the report is delivered (:func:`exit_not_held_up`), the user's code's ``os._exit(0)``
     (an exit function registered at import, a thread joining the main thread) ends the process with the command's code
-    instead, so the check is never greener than the report (it was 0 under a report that said fail), after ours
-    (:func:`at_exit`: the fence's drain in Actions) and the redacting streams' release, as the exit's own end does. A
-    status other than 0 is kept: it is no green."""
+    instead, so the check is never greener than the report, after ours (:func:`at_exit`: the fence's drain in Actions)
+    and the redacting streams' release, as the exit's own end does. A status other than 0 is kept: it is no green."""
     code = _command_code
     if code is None:
         _os_exit(status)
@@ -411,8 +410,7 @@ def _exit_no_greener(status: int) -> NoReturn:
 def _run_last() -> None:
     """The last exit function: ours (:func:`at_exit`); then, once the command's code is known
     (:func:`exit_not_held_up`), SIGTERM and SIGINT ignored: Python's teardown, next, puts the default handlers back but
-    for ignored ones, and a signal in its tens of milliseconds (a module's objects freed) ended a delivered pass 143
-    or 130."""
+    for ignored ones, and a signal in its tens of milliseconds would end a delivered pass with 143 or 130."""
     if not _last_taken.acquire(blocking=False):  # the exit's watch gave up on the user's exit functions: it runs ours
         threading.Event().wait()  # and ends the process
     _last_begun.set()
@@ -441,11 +439,10 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
     once, the same way; a second one, or one once that wait is over, ends the process on the spot. Always with
-    ``code``: the report is delivered, and the check says what it says (128 + the signal's number made a pass red, or
-    not, as the race with Python's own exit went; a second SIGINT, a ``KeyboardInterrupt`` in an exit function, was
-    ignored). ``run``'s command calls it before it releases its handlers, which these take over (:func:`_taken_over`):
-    given back first, a signal between the two met Python's own (143; SIGINT's traceback and 130). Later calls do
-    nothing (the command line calls it for every command).
+    ``code``: the report is delivered, and the check says what it says (not 128 + the signal's number). ``run``'s
+    command calls it before it releases its handlers, which these take over (:func:`_taken_over`): given back first, a
+    signal between the two would meet Python's own. Later calls do nothing (the command line calls it for every
+    command).
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
