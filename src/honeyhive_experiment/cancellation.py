@@ -230,9 +230,9 @@ def signals_to_main_thread() -> Iterator[None]:
     """Threads started in the block (and the threads they start: a new thread inherits its creator's signal mask)
     block SIGTERM and SIGINT, so the kernel gives those to the main thread, interrupting what it waits on. Only
     while this module's handlers are the process's (the command line; the Python API runs in the user's process,
-    whose threads are left as they are), and only where threads have signal masks (POSIX). The block itself
-    defers the signals (they arrive when it ends): keep it to starting threads."""
-    if not _ours() or not hasattr(signal, "pthread_sigmask"):
+    whose threads are left as they are). The block itself defers the signals (they arrive when it ends): keep it to
+    starting threads."""
+    if not _ours():
         yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
@@ -249,8 +249,7 @@ def signals_as_usual() -> Iterator[None]:
     nest or interleave on one thread (coroutines on the user's loop): the mask comes back when the last one ends."""
     depth = getattr(_user_code, "depth", 0)
     if depth == 0:  # only threads that signals_to_main_thread blocked them in, while the command's handlers are in
-        ours = _ours() and hasattr(signal, "pthread_sigmask")
-        _user_code.mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS) if ours else None
+        _user_code.mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS) if _ours() else None
     _user_code.depth = depth + 1
     try:
         yield
@@ -328,8 +327,7 @@ def _ours() -> bool:
     return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__ and _exit_wait is None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
+os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
 
 
 def _handle_signals(
@@ -471,7 +469,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     signalled: list[int] = []  # what heed read: the signal that cut the wait short
     previous: dict[int, Any] = {}  # the handlers replaced: the signals heed reads
     main = threading.main_thread()
-    here = threading.current_thread() is main and hasattr(signal, "pthread_kill")  # the main thread can be asked
+    here = threading.current_thread() is main  # the main thread can be asked
 
     def run_them() -> None:  # on runner, or on the main thread in its wait for threads: then the process ends
         atexit._run_exitfuncs()
@@ -513,8 +511,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
 
         cut.wait(max(deadline - time.monotonic(), 0))
         over.set()
-        if hasattr(os, "register_at_fork"):  # from now on a child is ended with the process, never run: _park
-            _parking = os.pipe()
+        _parking = os.pipe()  # from now on a child is ended with the process, never run: _park
         children = _children()
         threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions are handed over
         holding = _holding_the_exit() if threads else []
@@ -550,7 +547,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     def cut_short(signum: int, frame: object) -> None:  # heed reads the signal from the pipe
         pass
 
-    if os.name == "posix" and threading.current_thread() is main:  # where handlers are set
+    if here:  # where handlers are set
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
         os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
@@ -558,8 +555,6 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         previous.update(_handle_signals(cut_short, but_ignored=True, before=_taken_over()))
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
         threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
-    elif threading.current_thread() is main and _installed is not None:
-        release(_installed)
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
         signal.signal(signal.SIGUSR2, asked)
         _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}
