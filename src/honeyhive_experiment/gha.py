@@ -100,12 +100,8 @@ def annotation(
     """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
     if level not in get_args(AnnotationLevel):
         raise ValueError(f"annotation level must be error, warning or notice; got {level!r}")
-    properties: dict[str, str | int | None] = {
-        "file": os.fspath(file) if file is not None else None,
-        "line": line,
-        "title": title,
-    }
-    return _command(level, message, properties)
+    named = os.fspath(file) if file is not None else None
+    return _command(level, message, {"file": named, "line": line, "title": title})
 
 
 @contextmanager
