@@ -230,9 +230,9 @@ def signals_to_main_thread() -> Iterator[None]:
     """Threads started in the block (and the threads they start: a new thread inherits its creator's signal mask)
     block SIGTERM and SIGINT, so the kernel gives those to the main thread, interrupting what it waits on. Only
     while this module's handlers are the process's (the command line; the Python API runs in the user's process,
-    whose threads are left as they are), and only where threads have signal masks (POSIX). The block itself
-    defers the signals (they arrive when it ends): keep it to starting threads."""
-    if not _ours() or not hasattr(signal, "pthread_sigmask"):
+    whose threads are left as they are). The block itself defers the signals (they arrive when it ends): keep it to
+    starting threads."""
+    if not _ours():
         yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
@@ -249,8 +249,7 @@ def signals_as_usual() -> Iterator[None]:
     nest or interleave on one thread (coroutines on the user's loop): the mask comes back when the last one ends."""
     depth = getattr(_user_code, "depth", 0)
     if depth == 0:  # only threads that signals_to_main_thread blocked them in, while the command's handlers are in
-        ours = _ours() and hasattr(signal, "pthread_sigmask")
-        _user_code.mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS) if ours else None
+        _user_code.mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS) if _ours() else None
     _user_code.depth = depth + 1
     try:
         yield
@@ -328,8 +327,7 @@ def _ours() -> bool:
     return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__ and _exit_wait is None
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
+os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
 
 
 def _handle_signals(
@@ -395,9 +393,8 @@ def _exit_no_greener(status: int) -> NoReturn:
     """``os._exit`` in the command's own process (:func:`at_exit`): Python's while the command runs (the process ends
     on the spot, no report). Once the report is delivered (:func:`exit_not_held_up`), the user's code's ``os._exit(0)``
     (an exit function registered at import, a thread joining the main thread) ends the process with the command's code
-    instead, so the check is never greener than the report (it was 0 under a report that said fail), after ours
-    (:func:`at_exit`: the fence's drain in Actions) and the redacting streams' release, as the exit's own end does. A
-    status other than 0 is kept: it is no green."""
+    instead, so the check is never greener than the report, after ours (:func:`at_exit`: the fence's drain in Actions)
+    and the redacting streams' release, as the exit's own end does. A status other than 0 is kept: it is no green."""
     code = _command_code
     if code is None:
         _os_exit(status)
@@ -411,8 +408,7 @@ def _exit_no_greener(status: int) -> NoReturn:
 def _run_last() -> None:
     """The last exit function: ours (:func:`at_exit`); then, once the command's code is known
     (:func:`exit_not_held_up`), SIGTERM and SIGINT ignored: Python's teardown, next, puts the default handlers back but
-    for ignored ones, and a signal in its tens of milliseconds (a module's objects freed) ended a delivered pass 143
-    or 130."""
+    for ignored ones, and a signal in its tens of milliseconds would end a delivered pass with 143 or 130."""
     if not _last_taken.acquire(blocking=False):  # the exit's watch gave up on the user's exit functions: it runs ours
         threading.Event().wait()  # and ends the process
     _last_begun.set()
@@ -441,11 +437,10 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
     Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
     once, the same way; a second one, or one once that wait is over, ends the process on the spot. Always with
-    ``code``: the report is delivered, and the check says what it says (128 + the signal's number made a pass red, or
-    not, as the race with Python's own exit went; a second SIGINT, a ``KeyboardInterrupt`` in an exit function, was
-    ignored). ``run``'s command calls it before it releases its handlers, which these take over (:func:`_taken_over`):
-    given back first, a signal between the two met Python's own (143; SIGINT's traceback and 130). Later calls do
-    nothing (the command line calls it for every command).
+    ``code``: the report is delivered, and the check says what it says (not 128 + the signal's number). ``run``'s
+    command calls it before it releases its handlers, which these take over (:func:`_taken_over`): given back first, a
+    signal between the two would meet Python's own. Later calls do nothing (the command line calls it for every
+    command).
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
@@ -474,7 +469,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     signalled: list[int] = []  # what heed read: the signal that cut the wait short
     previous: dict[int, Any] = {}  # the handlers replaced: the signals heed reads
     main = threading.main_thread()
-    here = threading.current_thread() is main and hasattr(signal, "pthread_kill")  # the main thread can be asked
+    here = threading.current_thread() is main  # the main thread can be asked
 
     def run_them() -> None:  # on runner, or on the main thread in its wait for threads: then the process ends
         atexit._run_exitfuncs()
@@ -516,8 +511,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
 
         cut.wait(max(deadline - time.monotonic(), 0))
         over.set()
-        if hasattr(os, "register_at_fork"):  # from now on a child is ended with the process, never run: _park
-            _parking = os.pipe()
+        _parking = os.pipe()  # from now on a child is ended with the process, never run: _park
         children = _children()
         threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions are handed over
         holding = _holding_the_exit() if threads else []
@@ -553,7 +547,7 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     def cut_short(signum: int, frame: object) -> None:  # heed reads the signal from the pipe
         pass
 
-    if os.name == "posix" and threading.current_thread() is main:  # where handlers are set
+    if here:  # where handlers are set
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
         os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
@@ -561,8 +555,6 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         previous.update(_handle_signals(cut_short, but_ignored=True, before=_taken_over()))
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
         threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
-    elif threading.current_thread() is main and _installed is not None:
-        release(_installed)
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
         signal.signal(signal.SIGUSR2, asked)
         _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}

@@ -100,12 +100,8 @@ def annotation(
     """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
     if level not in get_args(AnnotationLevel):
         raise ValueError(f"annotation level must be error, warning or notice; got {level!r}")
-    properties: dict[str, str | int | None] = {
-        "file": os.fspath(file) if file is not None else None,
-        "line": line,
-        "title": title,
-    }
-    return _command(level, message, properties)
+    named = os.fspath(file) if file is not None else None
+    return _command(level, message, {"file": named, "line": line, "title": title})
 
 
 @contextmanager
@@ -123,7 +119,7 @@ def issue(line: str, stream: TextIO | None = None) -> None:
     standard output, where the runner reads commands). While :func:`fence` holds, a line for standard output reaches
     the log as it is, on a line of its own, in its place among the rest, which issues no command: its numbered mark
     goes into the pipe through the fence's own descriptor, wherever the user's code points descriptor 1 meanwhile
-    (``/dev/null``, to quiet a C library: the line was lost, and each later one took the next one's place)."""
+    (``/dev/null``, to quiet a C library)."""
     with _issuing:
         if _fenced is not None and (stream is None or stream is sys.stdout):
             sys.stdout.flush()  # what was printed before it comes before it
@@ -190,10 +186,9 @@ _FIRST: Final = (
 )
 """What a fenced stream starts with when its first character would be no printable text (:class:`_Log`): the runner
 reads each of a step's streams through a .NET reader that takes a byte-order mark at the stream's start for the
-encoding of the rest, and swallows it. The user's UTF-8 mark made its next line a command (the mark hid the ``::``
-from :func:`neutralise`), a UTF-16 or UTF-32 one its commands in that encoding commands and ours garbage. A
-``::debug::`` line, shown only with debug logging. Only then: on every stream it was the first line of ``runs --json``
-too, which no JSON reader took."""
+encoding of the rest, and swallows it: the user's UTF-8 mark would hide a ``::`` from :func:`neutralise`, a UTF-16 or
+UTF-32 one make the user's commands in that encoding commands and ours garbage. A ``::debug::`` line, shown only with
+debug logging; only then (``runs --json`` stays JSON)."""
 
 
 class _Log(io.TextIOWrapper):
@@ -216,11 +211,10 @@ _issuing = threading.RLock()  # reentrant: a signal handler may log while the ma
 
 
 def _forked() -> None:
-    """A forked child's lines are not ours to mark: its copy of the queue is not the one the parent's pump reads (its
-    mark took the parent's next line, or nothing, and the child's line was lost). What it issues goes through the pipe
-    as the user's lines do; and a lock another of the parent's threads held is not the child's. Nor are the pipes' own
-    ends: a child that points its 1 and 2 elsewhere and outlives the parent kept them open, and the parent's
-    :func:`fence` waited out its drain limit at exit."""
+    """A forked child's lines are not ours to mark: its copy of the queue is not the one the parent's pump reads. What
+    it issues goes through the pipe as the user's lines do; and a lock another of the parent's threads held is not the
+    child's. Nor are the pipes' own ends: a child that points its 1 and 2 elsewhere and outlives the parent would keep
+    them open, holding up the parent's :func:`fence` drain at exit."""
     global _fenced, _pumps, _issuing
     for pump in _pumps:
         with suppress(OSError):

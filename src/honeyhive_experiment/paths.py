@@ -249,20 +249,17 @@ def saved_as(head: bytes) -> str | None:
     """Why a file whose first bytes are ``head`` (4 are enough) is not UTF-8 when it is UTF-16 or UTF-32, else
     ``None``: said by its byte-order mark, or without one by where its first characters' NUL bytes are (RFC 4627's rule
     for JSON, which starts with an ASCII character: ``{\\x00"\\x00`` is UTF-16 LE), which decode as UTF-8 without
-    error (every line after the first then said "invalid JSON", the encoding never)."""
+    error."""
     for mark, encoding in _BYTE_ORDER_MARKS:
         if head.startswith(mark):
             return f"saved as {encoding} (byte-order mark {mark.hex(' ').upper()}): save it as UTF-8"
-    nul = tuple(byte == 0 for byte in head[:4])
-    said = _NUL_PATTERNS.get(nul) if len(nul) == 4 else None
-    return (
-        None
-        if said is None
-        else f"saved as {said} (no byte-order mark: NUL bytes between its characters): save it as UTF-8"
-    )
+    said = _NUL_PATTERNS.get(tuple(byte == 0 for byte in head[:4]))
+    if said is None:
+        return None
+    return f"saved as {said} (no byte-order mark: NUL bytes between its characters): save it as UTF-8"
 
 
-_NUL_PATTERNS: Final = {
+_NUL_PATTERNS: Final[dict[tuple[bool, ...], str]] = {
     (True, True, True, False): "UTF-32 BE",
     (False, True, True, True): "UTF-32 LE",
     (True, False, True, False): "UTF-16 BE",

@@ -8,6 +8,7 @@ so ``--help`` starts fast.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -16,8 +17,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
-    import logging
-
     from honeyhive_experiment.settings import Settings
 
 
@@ -36,8 +35,6 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
     redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
     descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
     are not redacted."""
-    import logging
-
     from honeyhive_experiment.cancellation import at_exit
     from honeyhive_experiment.gha import fence, neutralise
     from honeyhive_experiment.report.redact import RedactingFilter, RedactingStream, Redactor
@@ -73,8 +70,6 @@ def _remove_handlers() -> None:
     """Take the handlers :func:`_configure_logging` installed off the root logger: one left writing to the streams of
     a command that has returned fails on the next record (a closed capture), and logging's report of that failure
     prints the exception being handled then, the user's, unredacted."""
-    import logging
-
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_honeyhive_experiment", False):
@@ -157,8 +152,6 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code, a library, a forked
     child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub shows 10 errors and
     10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
-    import logging
-
     from honeyhive_experiment.gha import WorkflowCommandHandler
     from honeyhive_experiment.report.markdown import plain_lines
 

@@ -555,14 +555,12 @@ class Redactor:
         """``text`` with every secret replaced by ``***``."""
         if len(text) < 4:
             return text
-        if len(text) <= 200:
-            cached = self._cache.get(text)
-            if cached is None:
-                cached = _blank(text, self._spans(text))
-                if len(self._cache) < 50_000:
-                    self._cache[text] = cached
-            return cached
-        return _blank(text, self._spans(text))
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = _blank(text, self._spans(text))
+            if len(text) <= 200 and len(self._cache) < 50_000:
+                self._cache[text] = cached
+        return cached
 
     def redact_shown(self, text: str) -> str:
         """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
