@@ -35,7 +35,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -193,38 +193,36 @@ def _within_shares(metric: ReportMetric, low: float, high: float, data: tuple[fl
     return (max(low, 0.0) if data[0] >= 0 else low), (min(high, 1.0) if data[1] <= 1 else high)
 
 
+class _Series(NamedTuple):
+    """One run's values in a metric's histogram: ``label`` (``baseline``, ``this run``), its ``counts`` per bin, its
+    ``aggregate``, whether that is ``past`` its gate's limit, and the numbers the backend did not send that a bound of
+    its failed gate is judged by (``unchecked``)."""
+
+    label: str
+    counts: tuple[int, ...]
+    aggregate: float | None
+    past: bool = False
+    unchecked: tuple[str, ...] = ()
+
+
 def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
         return ()
     # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed,
     # and failed, whichever side it is on, when the verdict failed a bound the backend sent no number for
-    series: list[tuple[str, tuple[int, ...] | None, float | None, bool, tuple[str, ...]]] = []
-    if found.baseline is not None:
-        series.append(("baseline", found.baseline, metric.baseline, False, ()))
-    series.append(("this run", found.current, metric.value, metric.gate_crossed, metric.gate_unchecked))
-    tallest = max((max(counts, default=0) for _, counts, _, _, _ in series if counts), default=0) or 1
-    return tuple(
-        _histogram(metric, found, label, counts or (), agg, tallest, past=past, unchecked=unknown)
-        for label, counts, agg, past, unknown in series
-    )
+    series = [] if found.baseline is None else [_Series("baseline", found.baseline, metric.baseline)]
+    unchecked = metric.gate_unchecked
+    series.append(_Series("this run", found.current, metric.value, metric.gate_crossed or bool(unchecked), unchecked))
+    tallest = max((max(one.counts, default=0) for one in series), default=0) or 1
+    return tuple(_histogram(metric, found, one, tallest) for one in series)
 
 
-def _histogram(
-    metric: ReportMetric,
-    found: ReportDistribution,
-    label: str,
-    counts: tuple[int, ...],
-    aggregate: float | None,
-    tallest: int,
-    *,
-    past: bool = False,
-    unchecked: tuple[str, ...] = (),
-) -> _Histogram:
-    """One run's histogram (``label``: ``baseline``, ``this run``), its aggregate beside the gate's limit: this run's
-    past it when its gate crossed (:attr:`~ReportMetric.gate_crossed`), and failed when a bound of its failed gate
-    could not be checked, ``unchecked`` naming the numbers the backend did not send
+def _histogram(metric: ReportMetric, found: ReportDistribution, series: _Series, tallest: int) -> _Histogram:
+    """One run's histogram, its aggregate beside the gate's limit: this run's past it when its gate crossed
+    (:attr:`~ReportMetric.gate_crossed`), and failed when a bound of its failed gate could not be checked
     (:attr:`~ReportMetric.gate_unchecked`): drawn as a failed mark, never as one within the limit."""
+    label, counts, aggregate, past, unchecked = series
     edges = found.edges
     marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
     low, high = min([edges[0], *marked]), max([edges[-1], *marked])  # every line drawn falls inside
@@ -248,7 +246,6 @@ def _histogram(
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
-        past = past or bool(unchecked)
         shown = metric.number_text(aggregate) if metric.gate_limit is None else metric.limit_text(aggregate, past=past)
         if unchecked:
             said = " or ".join(unchecked)
