@@ -246,7 +246,7 @@ def _histogram(metric: ReportMetric, found: ReportDistribution, series: _Series,
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
-        shown = metric.number_text(aggregate) if metric.gate_limit is None else metric.limit_text(aggregate, past=past)
+        shown = metric.limit_text(aggregate, past=past)
         if unchecked:
             said = " or ".join(unchecked)
             title = f"{label}: {shown}, failed: its gate could not be checked (the backend sent no {said})"
