@@ -33,6 +33,7 @@ import hashlib
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -193,6 +194,13 @@ def _within_shares(metric: ReportMetric, low: float, high: float, data: tuple[fl
     return (max(low, 0.0) if data[0] >= 0 else low), (min(high, 1.0) if data[1] <= 1 else high)
 
 
+def _axis(low: float, high: float, size: int, pad: int) -> Callable[[float], float]:
+    """Where a value is drawn on an axis ``size`` long from ``low`` to ``high``, ``pad`` in from either end; a value
+    beyond them at the end it is beyond."""
+    span = (high - low) or 1.0
+    return lambda value: round(pad + (min(max(value, low), high) - low) / span * (size - 2 * pad), 1)
+
+
 class _Series(NamedTuple):
     """One run's values in a metric's histogram: ``label`` (``baseline``, ``this run``), its ``counts`` per bin, its
     ``aggregate``, whether that is ``past`` its gate's limit, and the numbers the backend did not send that a bound of
@@ -229,12 +237,7 @@ def _histogram(metric: ReportMetric, found: ReportDistribution, series: _Series,
     if not found.boolean:  # one value's bin is around it (bin_values): the value is its middle
         data = (sum(edges) / 2,) * 2 if len(edges) == 2 else (edges[0], edges[-1])
         low, high = _within_shares(metric, low, high, data)
-    span = (high - low) or 1.0
-    inner = _HIST_W - 2 * _HIST_PAD
-
-    def x_of(value: float) -> float:
-        return round(_HIST_PAD + (min(max(value, low), high) - low) / span * inner, 1)
-
+    x_of = _axis(low, high, _HIST_W, _HIST_PAD)
     bars = []
     for i, count in enumerate(counts):
         left, right = x_of(edges[i]), x_of(edges[i + 1])
@@ -294,12 +297,7 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     elif low == high:  # one value in both runs: it sits in the middle
         low, high = low - 1, high + 1
     low, high = _within_shares(metric, low, high, data)
-    span = high - low
-    inner = _SCATTER - 2 * _SCATTER_PAD
-
-    def place(value: float) -> float:
-        return round(_SCATTER_PAD + (value - low) / span * inner, 1)
-
+    place = _axis(low, high, _SCATTER, _SCATTER_PAD)
     points = []
     for (old, new, change), count in pairs.most_common():  # the most common first: equal counts in order
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
