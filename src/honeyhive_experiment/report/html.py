@@ -262,11 +262,8 @@ def _histogram(metric: ReportMetric, found: ReportDistribution, series: _Series,
     if metric.gate_limit is not None:
         limit = f"gate: the aggregate may reach {metric.bound_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
-    if found.boolean:
-        shown_low, shown_high = "false", "true"
-    else:
-        shown_low, shown_high = metric.number_text(low), metric.number_text(high)
-    return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
+    ends = ("false", "true") if found.boolean else (metric.number_text(low), metric.number_text(high))
+    return _Histogram(label, tuple(bars), tuple(marks), *ends)
 
 
 def _number(value: bool | float | None) -> float | None:
@@ -340,11 +337,9 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
-    was: str | None = None
-    if compared:
-        was, text = metric.datapoint_texts(cell.baseline, cell.value)
-    else:
-        text = metric.datapoint_text(cell.value)
+    was, text = (
+        metric.datapoint_texts(cell.baseline, cell.value) if compared else (None, metric.datapoint_text(cell.value))
+    )
     return _CellView(
         text=text,
         baseline=was,
