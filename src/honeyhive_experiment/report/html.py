@@ -33,9 +33,10 @@ import hashlib
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -193,50 +194,50 @@ def _within_shares(metric: ReportMetric, low: float, high: float, data: tuple[fl
     return (max(low, 0.0) if data[0] >= 0 else low), (min(high, 1.0) if data[1] <= 1 else high)
 
 
+def _axis(low: float, high: float, size: int, pad: int) -> Callable[[float], float]:
+    """Where a value is drawn on an axis ``size`` long from ``low`` to ``high``, ``pad`` in from either end; a value
+    beyond them at the end it is beyond."""
+    span = (high - low) or 1.0
+    return lambda value: round(pad + (min(max(value, low), high) - low) / span * (size - 2 * pad), 1)
+
+
+class _Series(NamedTuple):
+    """One run's values in a metric's histogram: ``label`` (``baseline``, ``this run``), its ``counts`` per bin, its
+    ``aggregate``, whether that is ``past`` its gate's limit, and the numbers the backend did not send that a bound of
+    its failed gate is judged by (``unchecked``)."""
+
+    label: str
+    counts: tuple[int, ...]
+    aggregate: float | None
+    past: bool = False
+    unchecked: tuple[str, ...] = ()
+
+
 def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
         return ()
     # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed,
     # and failed, whichever side it is on, when the verdict failed a bound the backend sent no number for
-    series: list[tuple[str, tuple[int, ...] | None, float | None, bool, tuple[str, ...]]] = []
-    if found.baseline is not None:
-        series.append(("baseline", found.baseline, metric.baseline, False, ()))
-    series.append(("this run", found.current, metric.value, metric.gate_crossed, metric.gate_unchecked))
-    tallest = max((max(counts, default=0) for _, counts, _, _, _ in series if counts), default=0) or 1
-    return tuple(
-        _histogram(metric, found, label, counts or (), agg, tallest, past=past, unchecked=unknown)
-        for label, counts, agg, past, unknown in series
-    )
+    series = [] if found.baseline is None else [_Series("baseline", found.baseline, metric.baseline)]
+    unchecked = metric.gate_unchecked
+    series.append(_Series("this run", found.current, metric.value, metric.gate_crossed or bool(unchecked), unchecked))
+    tallest = max((max(one.counts, default=0) for one in series), default=0) or 1
+    return tuple(_histogram(metric, found, one, tallest) for one in series)
 
 
-def _histogram(
-    metric: ReportMetric,
-    found: ReportDistribution,
-    label: str,
-    counts: tuple[int, ...],
-    aggregate: float | None,
-    tallest: int,
-    *,
-    past: bool = False,
-    unchecked: tuple[str, ...] = (),
-) -> _Histogram:
-    """One run's histogram (``label``: ``baseline``, ``this run``), its aggregate beside the gate's limit: this run's
-    past it when its gate crossed (:attr:`~ReportMetric.gate_crossed`), and failed when a bound of its failed gate
-    could not be checked, ``unchecked`` naming the numbers the backend did not send
+def _histogram(metric: ReportMetric, found: ReportDistribution, series: _Series, tallest: int) -> _Histogram:
+    """One run's histogram, its aggregate beside the gate's limit: this run's past it when its gate crossed
+    (:attr:`~ReportMetric.gate_crossed`), and failed when a bound of its failed gate could not be checked
     (:attr:`~ReportMetric.gate_unchecked`): drawn as a failed mark, never as one within the limit."""
+    label, counts, aggregate, past, unchecked = series
     edges = found.edges
     marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
     low, high = min([edges[0], *marked]), max([edges[-1], *marked])  # every line drawn falls inside
     if not found.boolean:  # one value's bin is around it (bin_values): the value is its middle
         data = (sum(edges) / 2,) * 2 if len(edges) == 2 else (edges[0], edges[-1])
         low, high = _within_shares(metric, low, high, data)
-    span = (high - low) or 1.0
-    inner = _HIST_W - 2 * _HIST_PAD
-
-    def x_of(value: float) -> float:
-        return round(_HIST_PAD + (min(max(value, low), high) - low) / span * inner, 1)
-
+    x_of = _axis(low, high, _HIST_W, _HIST_PAD)
     bars = []
     for i, count in enumerate(counts):
         left, right = x_of(edges[i]), x_of(edges[i + 1])
@@ -248,8 +249,7 @@ def _histogram(
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
-        past = past or bool(unchecked)
-        shown = metric.number_text(aggregate) if metric.gate_limit is None else metric.limit_text(aggregate, past=past)
+        shown = metric.limit_text(aggregate, past=past)
         if unchecked:
             said = " or ".join(unchecked)
             title = f"{label}: {shown}, failed: its gate could not be checked (the backend sent no {said})"
@@ -262,11 +262,8 @@ def _histogram(
     if metric.gate_limit is not None:
         limit = f"gate: the aggregate may reach {metric.bound_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
-    if found.boolean:
-        shown_low, shown_high = "false", "true"
-    else:
-        shown_low, shown_high = metric.number_text(low), metric.number_text(high)
-    return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
+    ends = ("false", "true") if found.boolean else (metric.number_text(low), metric.number_text(high))
+    return _Histogram(label, tuple(bars), tuple(marks), *ends)
 
 
 def _number(value: bool | float | None) -> float | None:
@@ -297,12 +294,7 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     elif low == high:  # one value in both runs: it sits in the middle
         low, high = low - 1, high + 1
     low, high = _within_shares(metric, low, high, data)
-    span = high - low
-    inner = _SCATTER - 2 * _SCATTER_PAD
-
-    def place(value: float) -> float:
-        return round(_SCATTER_PAD + (value - low) / span * inner, 1)
-
+    place = _axis(low, high, _SCATTER, _SCATTER_PAD)
     points = []
     for (old, new, change), count in pairs.most_common():  # the most common first: equal counts in order
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
@@ -345,11 +337,9 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
-    was: str | None = None
-    if compared:
-        was, text = metric.datapoint_texts(cell.baseline, cell.value)
-    else:
-        text = metric.datapoint_text(cell.value)
+    was, text = (
+        metric.datapoint_texts(cell.baseline, cell.value) if compared else (None, metric.datapoint_text(cell.value))
+    )
     return _CellView(
         text=text,
         baseline=was,

@@ -46,7 +46,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.report.pairing import LOW_OVERLAP
+from honeyhive_experiment.report.pairing import overlap_collapsed
 from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, unchecked
 
 __all__ = [
@@ -225,8 +225,8 @@ class ReportBaseline(_Part):
         total = self.total_datapoints
         if not self.in_common_text or self.shared_datapoints is None or not total:
             return None
-        common = (self.shared_datapoints + self.uncompared_datapoints) / total
-        return f"{common:.0%}" if common < LOW_OVERLAP else None
+        common = self.shared_datapoints + self.uncompared_datapoints
+        return f"{common / total:.0%}" if overlap_collapsed(common, total) else None
 
     @property
     def overlap_note(self) -> str | None:
@@ -416,8 +416,8 @@ class ReportMetric(_Part):
         return format_apart(baseline, value, self.format, percent=self.percent, low=self.range_min, high=self.range_max)
 
     def limit_text(self, aggregate: float, *, past: bool) -> str:
-        """An aggregate beside the gate's limit (:attr:`gate_limit`), reading past it when ``past``, and not when
-        not (this run's: :attr:`gate_crossed`)."""
+        """An aggregate in its format, beside the gate's limit (:attr:`gate_limit`) when it has one, reading past it
+        when ``past``, and not when not (this run's: :attr:`gate_crossed`)."""
         low, high = (None, self.gate_limit) if self.direction is Direction.LOWER else (self.gate_limit, None)
         return format_beside(aggregate, self.format, percent=self.percent, low=low, high=high, past=past)
 
@@ -451,13 +451,10 @@ class ReportMetric(_Part):
     def value_text(self) -> str:
         """This run's value, beside its gate's limit as the HTML histogram marks it (0.61 → 0.5899 past ``max_drop:
         0.02`` is ``0.5899``, not ``0.59``); with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
-        if self.value is None or self.gate_limit is None:
-            shown = self.number_text(self.value)
-        else:
-            shown = self.limit_text(self.value, past=self.gate_crossed or bool(self.gate_unchecked))
-        if self.spread is None or self.value is None:
-            return shown
-        return f"{shown} ± {self.number_text(self.spread)}"
+        if self.value is None:
+            return self.number_text(None)
+        shown = self.limit_text(self.value, past=self.gate_crossed or bool(self.gate_unchecked))
+        return shown if self.spread is None else f"{shown} ± {self.number_text(self.spread)}"
 
     def _beside(self, change: float | None, bound: float | None) -> float | None:
         """A gate's ``bound`` on a worse ``change`` (the difference, the percentage change), which its text is shown
@@ -622,9 +619,13 @@ class ReportFailedDatapoint(_Datapoint):
     @property
     def flaky_text(self) -> str:
         """``flaky: 1 of 3 trials passed`` for a flaky datapoint, else empty."""
-        if self.trials_passed is None or self.trials is None:
-            return ""
-        return f"flaky: {self.trials_passed:,} of {self.trials:,} trials passed"
+        passed = _trials_passed(self.trials_passed, self.trials)
+        return f"flaky: {passed}" if passed else ""
+
+
+def _trials_passed(passed: int | None, trials: int | None) -> str:
+    """``2 of 3 trials passed``; empty unless both are known (with trials)."""
+    return "" if passed is None or trials is None else f"{passed:,} of {trials:,} trials passed"
 
 
 class ReportTotals(_Part):
@@ -817,9 +818,7 @@ class ReportRow(_Part):
     @property
     def trials_text(self) -> str:
         """``2 of 3 trials passed`` (empty without trials)."""
-        if self.trials is None or self.trials_passed is None:
-            return ""
-        return f"{self.trials_passed:,} of {self.trials:,} trials passed"
+        return _trials_passed(self.trials_passed, self.trials)
 
     @property
     def rank(self) -> int:
