@@ -330,11 +330,26 @@ def _to_append(path: str | os.PathLike[str], flags: int = os.O_CREAT) -> int:
     return fd
 
 
+_FENCE: Final = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$", re.MULTILINE)
+
+
+def _open_fence(markdown: str) -> str | None:
+    """The fence of the code block ``markdown`` leaves open, if any: as CommonMark reads them, a block is closed only
+    by a fence of its own character at least as long with nothing after it, so a ```` ```` ```` block (the
+    ``codeblock`` filter's, around text with ```` ``` ```` in it) holds ```` ``` ```` lines."""
+    opened: str | None = None
+    for run, rest in _FENCE.findall(markdown):
+        if opened is None:
+            opened = None if run[0] == "`" and "`" in rest else run  # backticks after: inline code, no fence
+        elif run[0] == opened[0] and len(run) >= len(opened) and not rest.strip():
+            opened = None
+    return opened
+
+
 def _close_open_blocks(markdown: str) -> str:
     """What closes a code fence or ``<details>`` left open by a cut, so the note renders as text."""
-    closing = ""
-    if len(re.findall(r"^\s*```", markdown, re.MULTILINE)) % 2:
-        closing += "```\n"
+    fence = _open_fence(markdown)
+    closing = "" if fence is None else f"{fence}\n"
     open_details = len(re.findall(r"<details\b", markdown)) - len(re.findall(r"</details>", markdown))
     closing += "</details>\n" * max(open_details, 0)
     return closing
@@ -358,7 +373,10 @@ def append_summary(
         if truncated:
             tail = f"\n{note}\n"
             # reserve room for the closing lines too; they are short, so reserve the worst case
-            reserve = len(tail.encode("utf-8")) + len("```\n") + len("</details>\n") * text.count("<details")
+            fences = (len(run) for run, _ in _FENCE.findall(text))
+            reserve = (
+                len(tail.encode("utf-8")) + max(fences, default=3) + 1 + len("</details>\n") * text.count("<details")
+            )
             head = data[: max(budget - reserve, 0)]
             newline = head.rfind(b"\n")
             kept = head[: newline + 1].decode("utf-8") if newline >= 0 else ""

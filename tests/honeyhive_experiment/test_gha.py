@@ -16,12 +16,14 @@ from honeyhive_experiment.gha import (
     SUMMARY_LIMIT,
     TRUNCATION_NOTE,
     WorkflowCommandHandler,
+    _open_fence,
     annotation,
     append_summary,
     group,
     neutralise,
     write_outputs,
 )
+from honeyhive_experiment.report.markdown import codeblock
 from tests.fakes.actions_runner import issued
 
 pytestmark = pytest.mark.unit
@@ -171,6 +173,39 @@ def test_a_cut_closes_an_open_code_fence_and_details(tmp_path: Path) -> None:
     assert text.count("```") == 2
     assert text.count("</details>") == 1
     assert text.endswith("```\n</details>\n\ncut\n")
+
+
+def test_a_cut_closes_a_longer_fence_that_holds_three_backticks(tmp_path: Path) -> None:
+    """The ``codeblock`` filter fences text with ```` ``` ```` in it with four backticks: the ```` ``` ```` inside
+    closes nothing, so the cut closes the four, and the note is text after the block, not inside it."""
+    path = tmp_path / "summary.md"
+    block = str(codeblock("a\n```\nb\n" + "x\n" * 400))
+    assert block.startswith("````text\n")
+
+    assert append_summary(path, "# head\n" + block + "\nafter\n", limit=300, note="cut") is True
+
+    text = path.read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 300
+    assert text.endswith("x\n````\n\ncut\n")
+
+
+@pytest.mark.parametrize(
+    ("markdown", "fence"),
+    [
+        ("```py\nx\n", "```"),
+        ("```py\nx\n```\n", None),
+        ("````text\n```\nx\n", "````"),
+        ("````text\n```\n````\n", None),
+        ("~~~\n```\n", "~~~"),
+        ("~~~\n```\n~~~~\n", None),
+        ("```\nx\n``` not a close\n", "```"),
+        ("``` `inline` ```\n", None),  # backticks in the info string: no fence opens
+        ("  ```\nx\n", "```"),
+        ("text\n", None),
+    ],
+)
+def test_the_fence_a_cut_leaves_open(markdown: str, fence: str | None) -> None:
+    assert _open_fence(markdown) == fence
 
 
 def test_nothing_is_written_when_not_even_the_note_fits(tmp_path: Path) -> None:
