@@ -21,7 +21,7 @@ import pytest
 
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
+from tests.honeyhive_local.otlp import export_events, otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ import pytest
 
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY, OTHER_API_KEY
-from tests.honeyhive_local.test_otlp import (
+from tests.honeyhive_local.otlp import (
     export_events,
     honeyhive_chain_attributes,
     otel_pipeline,

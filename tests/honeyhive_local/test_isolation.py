@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
+from tests.honeyhive_local.otlp import export_events, otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 

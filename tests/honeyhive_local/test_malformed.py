@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from honeyhive_local import LocalBackend
-from tests.honeyhive_local.test_otlp import otlp_json_body, otlp_json_span
+from tests.honeyhive_local.otlp import otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 
