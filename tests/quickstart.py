@@ -96,6 +96,15 @@ def init_repository(root: Path, message: str = "the quickstart") -> str:
     return git(root, "rev-parse", "HEAD")
 
 
+def app_repository(root: Path) -> Path:
+    """``root``, made a git repository on ``main`` whose one commit holds one file (``app.py``): for what git tells of
+    a checkout (branches, merge bases, clones), where no experiment is run."""
+    root.mkdir()
+    (root / "app.py").write_text("print('hi')\n")
+    init_repository(root, "first")
+    return root
+
+
 _FOLDER_FILES = {
     ".honeyhive/experiment.yml": f"""\
 name: bot-in-a-folder
