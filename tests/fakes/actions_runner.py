@@ -21,7 +21,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -314,3 +315,16 @@ def start_action(env: Mapping[str, str], workspace: Path) -> subprocess.Popen[st
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextmanager
+def effective_uid(uid: int | None) -> Iterator[None]:
+    """Run the block as ``uid`` (root only), as a self-hosted runner's container user would; back to root after."""
+    if uid is None:
+        yield
+        return
+    os.seteuid(uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)

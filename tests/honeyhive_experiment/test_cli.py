@@ -21,10 +21,19 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request, push
+from tests.fakes.actions_runner import (
+    BASE_SHA,
+    HEAD_REF,
+    HEAD_SHA,
+    PR,
+    REPOSITORY,
+    Step,
+    effective_uid,
+    pull_request,
+    push,
+)
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.honeyhive_experiment.test_install import effective_uid
 from tests.quickstart import copy_quickstart, stricter_twin, with_managed_dataset
 
 pytestmark = pytest.mark.unit
