@@ -12,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
-from tests.quickstart import init_repository
+from tests.quickstart import imported, jsonl, small_repository
 
 pytestmark = pytest.mark.integration
 
@@ -128,30 +127,9 @@ class Run:
         return next(m for m in self.report["metrics"] if m["name"] == name)
 
 
-GITIGNORE = "state.json\n.honeyhive/local.db*\n__pycache__/\n"
-
-
-def jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
-    return "".join(json.dumps(row) + "\n" for row in rows)
-
-
 def committed(root: Path, files: Mapping[str, str], message: str) -> Bot:
-    """A git repository at ``root`` of ``files`` (path: text) and a .gitignore of state.json, the embedded backend's
-    database and byte-code, committed with ``message``: its bot, no baseline recorded yet."""
-    for path, text in {".gitignore": GITIGNORE, **files}.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text, encoding="utf-8")
-    init_repository(root, message)
-    return Bot(root, baseline="")
-
-
-@contextlib.contextmanager
-def imported(module: str) -> Iterator[None]:
-    """The in-process runs import the bot's ``module``: forgotten after, so that no later test runs this one's."""
-    try:
-        yield
-    finally:
-        sys.modules.pop(module, None)
+    """The bot of :func:`~tests.quickstart.small_repository` at ``root``, no baseline recorded yet."""
+    return Bot(small_repository(root, files, message), baseline="")
 
 
 @pytest.fixture(scope="module")
