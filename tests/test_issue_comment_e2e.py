@@ -15,7 +15,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
-from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, pull_request, push
+from tests.fakes.actions_runner import HEAD_REF, PR, Step, issue_comment, pull_request, push
 from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.e2e
@@ -23,18 +23,9 @@ pytestmark = pytest.mark.e2e
 FORK = "mallory/support-bot"
 
 
-def _evaluate_comment(main_tip: str) -> Event:
-    """A "/evaluate" comment on pull request PR: GITHUB_SHA and GITHUB_REF are main's; the payload names the pull
-    request's number only."""
-    repository = {"full_name": REPOSITORY, "default_branch": "main"}
-    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
-    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
-    return Event("issue_comment", payload, sha=main_tip, ref="refs/heads/main", ref_name="main")
-
-
 def _evaluate(world: World, main_tip: str, inputs: Mapping[str, str] | None = None) -> tuple[int, Step, str]:
     """The "/evaluate" step, in this process: its exit code, the step (outputs, summary) and what it printed."""
-    step, env = world.step(_evaluate_comment(main_tip), inputs=inputs, name="evaluate")
+    step, env = world.step(issue_comment(main_tip), inputs=inputs, name="evaluate")
     printed = io.StringIO()
     with contextlib.chdir(world.root), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         code = main(["action"], environ=env)
