@@ -58,6 +58,12 @@ def ok(response: httpx.Response) -> Any:
     return response.json()
 
 
+def stored_run(client: httpx.Client, run_id: str) -> dict[str, Any]:
+    """The run as the backend holds it (``GET /v1/runs/{run_id}``'s ``evaluation``)."""
+    run: dict[str, Any] = ok(client.get(f"/v1/runs/{run_id}"))["evaluation"]
+    return run
+
+
 def run_events(client: httpx.Client, run_id: str, event_type: str | None = None) -> list[dict[str, Any]]:
     """Every event the backend stored for ``run_id`` (of ``event_type`` if given), read back as HoneyHive's export
     reads them: one page."""
