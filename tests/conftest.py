@@ -52,9 +52,24 @@ def client(backend: LocalBackend) -> Iterator[httpx.Client]:
         yield c
 
 
-def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
-    """Every event the backend stored for ``run_id`` (read back as HoneyHive's export reads them: one page)."""
+def ok(response: httpx.Response) -> Any:
+    """The body of a 200 answer; any other fails the test naming the request and the answer."""
+    assert response.status_code == 200, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+def stored_run(client: httpx.Client, run_id: str) -> dict[str, Any]:
+    """The run as the backend holds it (``GET /v1/runs/{run_id}``'s ``evaluation``)."""
+    run: dict[str, Any] = ok(client.get(f"/v1/runs/{run_id}"))["evaluation"]
+    return run
+
+
+def run_events(client: httpx.Client, run_id: str, event_type: str | None = None) -> list[dict[str, Any]]:
+    """Every event the backend stored for ``run_id`` (of ``event_type`` if given), read back as HoneyHive's export
+    reads them: one page."""
     flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
+    if event_type is not None:
+        flt.append({"field": "event_type", "operator": "is", "value": event_type, "type": "string"})
     response = client.post("/v1/events/export", json={"filters": flt, "limit": 1000, "page": 1})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -68,6 +83,17 @@ def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
     """The package's own client for the backend, as project A: what a run is given (``evaluate(client=hh)``)."""
     with HoneyHiveClient(backend.url, API_KEY) as c:
         yield c
+
+
+@pytest.fixture
+def sdk_env(backend: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
+    """The backend, named by HoneyHive's own variables (``HH_API_URL``, ``HH_API_KEY``) as a script using the SDK
+    finds it, and none of the others that would override or add to them."""
+    monkeypatch.setenv("HH_API_URL", backend.url)
+    monkeypatch.setenv("HH_API_KEY", API_KEY)
+    for name in ("HH_PROJECT", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL", "HONEYHIVE_API_KEY", "HH_OTLP_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    return backend
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from honeyhive_experiment import HoneyHiveClient
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.openai_server import Call, FakeOpenAI
-from tests.quickstart import init_repository
+from tests.quickstart import init_repository, jsonl, write_files
 
 ROWS = 12
 WORKERS = 6
@@ -375,11 +375,10 @@ def _unwrap_openai() -> None:
 @contextmanager
 def make_bot(root: Path) -> Iterator[Bot]:
     """The bot's repository at ``root``, its fake OpenAI server and its backend, running while the block runs."""
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "bot.py").write_text(BOT, encoding="utf-8")
     rows = [{"id": f"q{i:02}", "inputs": {"question": f"[q{i:02}] " + "why " * 3 * i}} for i in range(ROWS)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (root / ".gitignore").write_text("settings.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    ignored = "settings.json\n.honeyhive/local.db*\n__pycache__/\n"
+    write_files(root, {"bot.py": BOT, "questions.jsonl": jsonl(rows), ".gitignore": ignored})
+    (root / ".honeyhive").mkdir()
     with FakeOpenAI() as server, LocalBackend(":memory:", API_KEY) as backend:
         made = Bot(root, server, backend)
         made.configure()

@@ -1,20 +1,29 @@
-"""The user repositories tests run the program on: copies of ``examples/quickstart``, a monorepo, git repositories.
+"""The user repositories tests run the program on: copies of ``examples/quickstart``, a monorepo, git repositories,
+and small ones a test writes file by file (:func:`write_files`, :func:`small_repository`).
 
 A copy leaves out what a run of the original left behind (the embedded backend's ``*.db*``, ``__pycache__``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
 APP_PACKAGE = "support_bot"  # the quickstart's code
 IN_A_FOLDER = "services/bot"  # where monorepo() puts its experiment
 FOLDER_APP = "bot_in_a_folder"  # its code
 LEFT_BEHIND = ("*.db*", "__pycache__", "report*.html", "report*.json")  # what a run of the original may write there
+# what a small repository leaves out of git: the state its code reads (a test changes it between runs), the embedded
+# backend's database and byte-code, so that no run's checkout is dirty
+IGNORED = "state.json\n.honeyhive/local.db*\n__pycache__/\n"
 
 
 def copy_quickstart(destination: Path, *, questions: int | None = None, leave_out: tuple[str, ...] = ()) -> Path:
@@ -94,6 +103,45 @@ def init_repository(root: Path, message: str = "the quickstart") -> str:
     git(root, "add", "--all")
     git(root, "commit", "--quiet", f"--message={message}")
     return git(root, "rev-parse", "HEAD")
+
+
+def jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
+    """``rows`` as a JSON Lines dataset's text."""
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def write_files(root: Path, files: Mapping[str, str]) -> Path:
+    """Each of ``files`` (a path under ``root``: its text) written, folders made as needed; returns ``root``."""
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return root
+
+
+def small_repository(root: Path, files: Mapping[str, str], message: str) -> Path:
+    """``files`` and a .gitignore of :data:`IGNORED` (unless ``files`` has one) committed on ``main`` of a new git
+    repository at ``root``, with ``message``; returns ``root``."""
+    write_files(root, {".gitignore": IGNORED, **files})
+    init_repository(root, message)
+    return root
+
+
+@contextmanager
+def imported(module: str) -> Iterator[None]:
+    """The block's in-process runs import the user's ``module``: forgotten after, so that no later test runs it."""
+    try:
+        yield
+    finally:
+        sys.modules.pop(module, None)
+
+
+def app_repository(root: Path) -> Path:
+    """``root``, made a git repository on ``main`` whose one commit holds one file (``app.py``): for what git tells of
+    a checkout (branches, merge bases, clones), where no experiment is run."""
+    root.mkdir()
+    (root / "app.py").write_text("print('hi')\n")
+    init_repository(root, "first")
+    return root
 
 
 _FOLDER_FILES = {

@@ -35,6 +35,7 @@ from tests.fakes.actions_runner import (
     REPOSITORY,
     Event,
     Step,
+    issue_comment,
     pull_request,
     push,
     run_action,
@@ -561,15 +562,6 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     assert (stamped["sha"], stamped["checkout_sha"], stamped["merge_base_sha"]) == (head, merge, tip)
 
 
-def _evaluate_comment(main: str) -> Event:
-    """A "/evaluate" comment on pull request PR: GITHUB_SHA (``main``) and GITHUB_REF are main's, and the job checks
-    out what it likes."""
-    repository = {"full_name": REPOSITORY, "default_branch": "main"}
-    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
-    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
-    return Event("issue_comment", payload, sha=main, ref="refs/heads/main", ref_name="main")
-
-
 def _a_pull_request_breaking_an_answer(world: World) -> tuple[str, str]:
     """Three questions in a repository whose main is ``tip`` (also actions/checkout's remote main), and the pull
     request's head ``head`` checked out, which breaks an answer: main's tip and the head."""
@@ -596,7 +588,7 @@ def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_main
     root = world.root
     tip, head = _a_pull_request_breaking_an_answer(world)
 
-    code, step = world.in_process(_evaluate_comment(tip), name="evaluate")
+    code, step = world.in_process(issue_comment(tip), name="evaluate")
 
     assert (code, step.outputs()["verdict"]) == (1, "fail")
     [comment] = world.github.comments(PR)
@@ -642,7 +634,7 @@ def test_an_issue_comment_runs_result_reaches_the_pull_request_whatever_the_job_
         git(root, "merge", "--quiet", "--no-ff", "--no-edit", HEAD_REF)
     checked = git(root, "rev-parse", "HEAD")
 
-    code, step = world.in_process(_evaluate_comment(main), name="evaluate")
+    code, step = world.in_process(issue_comment(main), name="evaluate")
 
     [comment] = world.github.comments(PR)
     assert (code, step.outputs()["verdict"]) == ((1, "fail") if checkout != "main's tip" else (0, "neutral"))
@@ -673,7 +665,7 @@ def test_an_issue_comment_runs_error_before_it_is_located_is_posted_naming_no_co
     world.github.push(PR, head)
     world.in_process(pull_request(head_sha=head, base_sha=tip), name="pr")  # the head's comment
 
-    code, step = world.in_process(_evaluate_comment(tip), inputs={"trials": "lots"}, name="evaluate")
+    code, step = world.in_process(issue_comment(tip), inputs={"trials": "lots"}, name="evaluate")
 
     [comment] = world.github.comments(PR)
     assert (code, step.outputs()["verdict"]) == (2, "error")

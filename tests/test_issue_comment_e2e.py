@@ -15,7 +15,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
-from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, pull_request, push
+from tests.fakes.actions_runner import HEAD_REF, PR, Step, issue_comment, pull_request, push
 from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.e2e
@@ -23,18 +23,9 @@ pytestmark = pytest.mark.e2e
 FORK = "mallory/support-bot"
 
 
-def _evaluate_comment(main_tip: str) -> Event:
-    """A "/evaluate" comment on pull request PR: GITHUB_SHA and GITHUB_REF are main's; the payload names the pull
-    request's number only."""
-    repository = {"full_name": REPOSITORY, "default_branch": "main"}
-    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
-    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
-    return Event("issue_comment", payload, sha=main_tip, ref="refs/heads/main", ref_name="main")
-
-
 def _evaluate(world: World, main_tip: str, inputs: Mapping[str, str] | None = None) -> tuple[int, Step, str]:
     """The "/evaluate" step, in this process: its exit code, the step (outputs, summary) and what it printed."""
-    step, env = world.step(_evaluate_comment(main_tip), inputs=inputs, name="evaluate")
+    step, env = world.step(issue_comment(main_tip), inputs=inputs, name="evaluate")
     printed = io.StringIO()
     with contextlib.chdir(world.root), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         code = main(["action"], environ=env)
@@ -45,6 +36,17 @@ def _run_ids(world: World) -> set[str]:
     headers = {"Authorization": f"Bearer {API_KEY}"}
     found = httpx.get(f"{world.backend.url}/v1/runs", headers=headers).json()
     return {run["run_id"] for run in found["evaluations"]}
+
+
+def _a_change(world: World, message: str) -> tuple[str, str]:
+    """The quickstart's first three questions committed on main (origin/main too, as actions/checkout fetches it),
+    then branch HEAD_REF's one commit, ``message``: main's tip and the branch's head."""
+    world.keep_questions(3)
+    tip = init_repository(world.root)
+    git(world.root, "update-ref", "refs/remotes/origin/main", tip)
+    git(world.root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(world.root, "commit", "--quiet", "--allow-empty", f"--message={message}")
+    return tip, git(world.root, "rev-parse", "HEAD")
 
 
 def test_an_evaluate_comment_on_a_pull_request_into_a_release_branch_is_compared_with_that_branch(
@@ -93,13 +95,7 @@ def test_a_forks_evaluate_comment_is_a_forks_and_has_the_repositorys_secrets(wor
     its job runs the fork's code with this repository's secrets. It is a fork's now, as GitHub says, warned of; and
     as that job has the secrets (GitHub gives an issue_comment's job them whoever wrote the pull request), a missing
     api-key is said as one, posted, never "forks get no secrets" with nothing posted."""
-    root = world.root
-    world.keep_questions(3)
-    tip = init_repository(root)
-    git(root, "update-ref", "refs/remotes/origin/main", tip)
-    git(root, "checkout", "--quiet", "-b", HEAD_REF)
-    git(root, "commit", "--quiet", "--allow-empty", "--message=a contributor's change")
-    head = git(root, "rev-parse", "HEAD")
+    tip, head = _a_change(world, "a contributor's change")
     world.github.add_pull(PR, head_sha=head, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK)
     inputs = {"api-key": ""} if api_key == "missing" else {}
 
@@ -126,13 +122,8 @@ def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(
     fork's taken for this repository's (a proxy's {} crashed; an answer without the head's commit ran at no commit,
     exit 0). Nothing is run now: the check is an error saying why, posted on the pull request when there is a token to
     post with."""
-    root = world.root
-    world.keep_questions(3)
-    tip = init_repository(root)
-    git(root, "update-ref", "refs/remotes/origin/main", tip)
-    git(root, "checkout", "--quiet", "-b", HEAD_REF)
-    git(root, "commit", "--quiet", "--allow-empty", "--message=a change")
-    world.github.add_pull(PR, head_sha=git(root, "rev-parse", "HEAD"), base_sha=tip, base_ref="release/1.x")
+    tip, head = _a_change(world, "a change")
+    world.github.add_pull(PR, head_sha=head, base_sha=tip, base_ref="release/1.x")
     if trouble == "GitHub refuses":  # a token without pull-requests: read (a private repository)
         world.github.fail_next(status=403, methods=("GET",))
     elif trouble == "not a pull request":  # a proxy's {}: "unexpected AttributeError", no comment saying why
@@ -174,13 +165,7 @@ def test_a_refused_comment_on_a_forks_pull_request_names_the_cause_of_this_jobs_
     that): its comment refused (403) was said to be the fork's, "pull requests from forks get a read-only token",
     contradicting that warning; the cause is the workflow's ``permissions:``. A fork's pull_request job's token is the
     read-only one: that is still said."""
-    root = world.root
-    world.keep_questions(3)
-    tip = init_repository(root)
-    git(root, "update-ref", "refs/remotes/origin/main", tip)
-    git(root, "checkout", "--quiet", "-b", HEAD_REF)
-    git(root, "commit", "--quiet", "--allow-empty", "--message=a contributor's change")
-    head = git(root, "rev-parse", "HEAD")
+    tip, head = _a_change(world, "a contributor's change")
     world.github.add_pull(PR, head_sha=head, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK)
     world.github.forbid_writes = True
 

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.sharding import assign, shared_run_id
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
+from tests.conftest import run_events, stored_run
 from tests.fakes.actions_runner import (
     HEAD_SHA,
     PR,
@@ -183,28 +184,6 @@ def start_shards(world: World, indexes: range | list[int]) -> list[Job]:
 def backend_client(world: World) -> httpx.Client:
     url, headers = world.backend.url, {"Authorization": f"Bearer {API_KEY}"}
     return httpx.Client(base_url=url, headers=headers, timeout=30, verify=tls_for(url))
-
-
-def run_events(hh: httpx.Client, run_id: str, event_type: str) -> list[dict[str, Any]]:
-    body = {
-        "filters": [
-            {"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"},
-            {"field": "event_type", "operator": "is", "value": event_type, "type": "string"},
-        ],
-        "limit": 7500,
-        "page": 1,
-    }
-    response = hh.post("/v1/events/export", json=body)
-    assert response.status_code == 200, response.text
-    events: list[dict[str, Any]] = response.json()["events"]
-    return events
-
-
-def stored_run(hh: httpx.Client, run_id: str) -> dict[str, Any]:
-    response = hh.get(f"/v1/runs/{run_id}")
-    assert response.status_code == 200, response.text
-    run: dict[str, Any] = response.json()["evaluation"]
-    return run
 
 
 def run_summary(hh: httpx.Client, run_id: str) -> dict[str, Any]:
@@ -490,19 +469,8 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert world.github.comments(PR) == []
 
     # a report.json forged to name another run (the baseline, a push run on main) with this pull request's numbers
-    forged = json.loads(report_json.read_text())
-    forged["run"]["id"] = forged["baseline"]["run_id"]
-    forged_json = world.tmp / "forged" / "report.json"
-    forged_json.parent.mkdir()
-    forged_json.write_text(json.dumps(forged))
-    impostor = run_job(
-        world,
-        "publish-forged",
-        event=workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)),
-        inputs={"mode": "publish"},
-        root=publisher_checkout(world, "publisher-forged", forged_json),
-        run_id="9203",
-    )
+    forged_json = edited(report_json, world.tmp / "forged", lambda r: r["run"].update(id=r["baseline"]["run_id"]))
+    impostor = publish_job(world, "publish-forged", forged_json, "9203")
     assert impostor.returncode == 2, impostor.shown()
     assert impostor.outputs["verdict"] == "error"
     assert "was not made for this pull request" in impostor.summary, impostor.shown()
@@ -510,19 +478,8 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert world.github.writes == [], "a forged report posts nothing"
 
     # forged to compare the run with itself (or any run of the writer's choosing): every gate would pass
-    rebased = json.loads(report_json.read_text())
-    rebased["baseline"]["run_id"] = rebased["run"]["id"]
-    rebased_json = world.tmp / "rebased" / "report.json"
-    rebased_json.parent.mkdir()
-    rebased_json.write_text(json.dumps(rebased))
-    rebaser = run_job(
-        world,
-        "publish-rebased",
-        event=workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)),
-        inputs={"mode": "publish"},
-        root=publisher_checkout(world, "publisher-rebased", rebased_json),
-        run_id="9204",
-    )
+    rebased_json = edited(report_json, world.tmp / "rebased", lambda r: r["baseline"].update(run_id=r["run"]["id"]))
+    rebaser = publish_job(world, "publish-rebased", rebased_json, "9204")
     assert rebaser.returncode == 2, rebaser.shown()
     assert f"report.json names baseline {run.outputs['run-id']}, but run" in rebaser.summary, rebaser.shown()
     assert f"was judged against {run.outputs['baseline-run-id']} in HoneyHive" in rebaser.summary
@@ -530,20 +487,9 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
 
     # written by another version of the action (the run job's tag moved before the publish job started): a field
     # this version requires is missing and one it does not know is there; only the ids are read, so it is posted
-    other_version = json.loads(report_json.read_text())
-    del other_version["comparisons_off"]
-    other_version["added_by_a_later_version"] = {"anything": 1}
-    other_json = world.tmp / "other-version" / "report.json"
-    other_json.parent.mkdir()
-    other_json.write_text(json.dumps(other_version))
-    published = run_job(
-        world,
-        "publish",
-        event=workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)),
-        inputs={"mode": "publish"},
-        root=publisher_checkout(world, "publisher", other_json),
-        run_id="9202",
-    )
+    later = {"added_by_a_later_version": {"anything": 1}}
+    other_json = edited(report_json, world.tmp / "other-version", lambda r: (r.pop("comparisons_off"), r.update(later)))
+    published = publish_job(world, "publish", other_json, "9202")
     assert published.returncode == 0, published.shown()
     for output in ("verdict", "run-id", "baseline-run-id", "passed", "failed"):
         assert published.outputs[output] == run.outputs[output], output
@@ -554,6 +500,15 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert "the run asked for" not in comment.body
     assert len(world.github.writes) == 1
     assert published.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
+
+
+def edited(report_json: Path, folder: Path, edit: Callable[[dict[str, Any]], object]) -> Path:
+    """``report_json`` as ``edit`` leaves it, written to ``folder`` (made): a report forged, or another version's."""
+    report = json.loads(report_json.read_text())
+    edit(report)
+    folder.mkdir()
+    (folder / "report.json").write_text(json.dumps(report))
+    return folder / "report.json"
 
 
 def publish_job(world: World, name: str, report_json: Path, run_id: str) -> Job:

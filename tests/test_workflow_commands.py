@@ -65,6 +65,19 @@ def run_step(root: Path, env: Mapping[str, str], *args: str) -> tuple[int, str]:
     return done.returncode, done.stdout.decode("utf-8", errors="replace")
 
 
+def add_to_app(root: Path, code: str) -> None:
+    """``code`` appended to the quickstart copy's ``support_bot/app.py``: run where the user's module is imported."""
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + code, encoding="utf-8")
+
+
+def dry_run_step(root: Path, tmp_path: Path) -> tuple[Step, dict[str, str]]:
+    """A push's step (its files in ``tmp_path``/step) running a dry run of ``root`` that comments nothing, HOME
+    ``tmp_path``: the step and its environment."""
+    step = Step(tmp_path / "step", push())
+    return step, {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+
+
 def test_the_reader_follows_stop_commands() -> None:
     log = "::warning::a\n::stop-commands::t0k\n::error::b\n::t0k::\n##[error]c\nplain\n"
     assert issued(log) == ["::warning::a", "::stop-commands::t0k", "##[error]c"]
@@ -202,8 +215,7 @@ def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(t
     """What the user's code registers with ``atexit`` runs after the command returned, when the process ends:
     still the user's code, inside Actions, with the runner's token in the environment."""
     root = attacked_quickstart(tmp_path / "repo")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + AT_EXIT, encoding="utf-8")
+    add_to_app(root, RUNNER_TOKEN + AT_EXIT)
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
@@ -308,9 +320,8 @@ def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Pat
     text the user's code controls (here the error its function raised, which ``validate`` prints) cannot put a
     command after one."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
-    app = root / "support_bot" / "app.py"
     attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom\\r::error::forged-cr")\n'
-    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    add_to_app(root, attack)
     env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
     code, log = run_step(root, env, "validate")
     assert "forged-cr" in log, log  # shown, as text
@@ -324,9 +335,8 @@ def test_a_legacy_command_inside_a_line_of_user_text_is_text(tmp_path: Path) -> 
     verdict's ``::error::`` annotation quotes the message too (the reasons name what the function raised): as the data
     of our own command, its ``##[`` broken."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
-    app = root / "support_bot" / "app.py"
     attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom ##[add-mask]forged-v1")\n'
-    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    add_to_app(root, attack)
     step = Step(tmp_path / "step", push())
     for command, inputs in (("validate", None), ("action", {"dry-run": "true", "comment-mode": "off"})):
         code, log = run_step(root, {**step.env(root, inputs), "HOME": str(tmp_path)}, command)
@@ -373,10 +383,8 @@ def test_a_timed_out_function_printing_after_the_run_issues_no_workflow_command(
     root = copy_quickstart(tmp_path / "repo", questions=2)
     config = root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("timeout: 10", "timeout: 1"), encoding="utf-8")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + ABANDONED, encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, ABANDONED)
+    step, env = dry_run_step(root, tmp_path)
     code, log = run_step(root, env, "action")
     assert "forged-abandoned" in log, log  # it printed, as text
     assert forged(log) == [], log
@@ -409,8 +417,7 @@ def test_a_user_thread_printing_after_the_command_issues_no_workflow_command_and
     """A thread the user's module started (not a daemon) outlives the command: Python waits for it to end before the
     process exits, and what it prints then is still redacted and issues no command (on any stream or descriptor)."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + AFTER_MAIN, encoding="utf-8")
+    add_to_app(root, RUNNER_TOKEN + AFTER_MAIN)
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
@@ -472,10 +479,8 @@ def test_a_user_thread_and_subprocess_writing_while_the_program_delivers_issue_n
     and 2 after the datapoints ran, while the program judges and delivers: only text, and a forged
     ``::stop-commands::`` hides none of the program's own commands."""
     root = failing_quickstart(tmp_path / "repo")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + LATE, encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, LATE)
+    step, env = dry_run_step(root, tmp_path)
     code, log = run_step(root, env, "action")
     for text in ("forged-thread-fd", "forged-thread-fd2", "pass-forged-subprocess", "forged-stop"):
         assert text in log, log  # written, as text
@@ -489,10 +494,8 @@ def test_an_unfinished_line_of_the_users_hides_no_command_of_the_programs(tmp_pa
     """The user's module ends a progress line without its line feed: what the program prints next must still start
     a line of its own for the runner to read it as a command."""
     root = failing_quickstart(tmp_path / "repo")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + '\nprint("loading knowledge base...", end="")\n', encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, '\nprint("loading knowledge base...", end="")\n')
+    _step, env = dry_run_step(root, tmp_path)
     code, log = run_step(root, env, "action")
     assert "loading knowledge base..." in log, log
     assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log
@@ -515,11 +518,9 @@ def test_a_byte_order_mark_the_users_code_writes_first_issues_no_workflow_comman
     them garbage."""
     root = failing_quickstart(tmp_path / "repo")
     written = mark + "::add-mask::Passed\n::error title=forged::forged-mark\n::stop-commands::pwned\n".encode(encoding)
-    app = root / "support_bot" / "app.py"
     attack = f"\nimport os as _os\n_os.write(1, {written!r})\n_os.write(2, {written!r})\n"
-    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, attack)
+    step, env = dry_run_step(root, tmp_path)
     path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     done = subprocess.run(
         [sys.executable, "-m", "honeyhive_experiment", "action"],
@@ -563,8 +564,7 @@ def test_a_secret_written_past_pythons_text_streams_is_redacted_in_the_log(tmp_p
     """In Actions GitHub masks only the plain values of the secrets it registered: the user's function writes one
     through a subprocess, base64-encoded to file descriptor 2, and to ``sys.stdout.buffer``."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + BYPASS, encoding="utf-8")
+    add_to_app(root, BYPASS)
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"}
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "OPENAI_API_KEY": SECRET}
@@ -624,8 +624,7 @@ def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exi
     user's run, and what they print reaches the log, whole and redacted (the fence's drain, not held up by the child's
     copy of its pipes, nor by the hung exit function)."""
     root = failing_quickstart(tmp_path / "repo")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + GOODBYE + LEFT_RUNNING[left], encoding="utf-8")
+    add_to_app(root, RUNNER_TOKEN + GOODBYE + LEFT_RUNNING[left])
     step = Step(tmp_path / "step", push())
     env = {
         **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
@@ -672,8 +671,7 @@ def test_a_signal_while_the_process_waits_for_what_was_left_running_still_runs_t
     past the exit functions: the fence's drain, what the user's printed. It now ends the wait: they run, then the
     process ends with the verdict's code (it was 143: a check redder than the report, or not, as timing went)."""
     root = failing_quickstart(tmp_path / "repo")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + GOODBYE + LINGERING, encoding="utf-8")
+    add_to_app(root, RUNNER_TOKEN + GOODBYE + LINGERING)
     step = Step(tmp_path / "step", push())
     env = {
         **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
@@ -743,10 +741,8 @@ def test_what_the_users_code_logs_reaches_the_log_as_text_from_a_forked_child_to
     root = failing_quickstart(tmp_path / "repo")
     config = root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("max_workers: 8", "max_workers: 1"), encoding="utf-8")
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + FORKED, encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, FORKED)
+    _step, env = dry_run_step(root, tmp_path)
     code, log = run_step(root, env, "action")
     lines = log.splitlines()
     for question in ("How do I res", "I forgot my "):
@@ -861,10 +857,8 @@ def test_a_line_of_ours_issued_while_the_users_code_points_descriptor_1_elsewher
     config = add_evaluator(root, "llm_calls", QUIETING)
     text = config.read_text(encoding="utf-8").replace("max_workers: 8", "max_workers: 1")
     config.write_text(text + "instrument: [openai]\n", encoding="utf-8")  # llm_calls is a built-in metric then
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + "\nimport os as _os\n" + UNQUIETING, encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, "\nimport os as _os\n" + UNQUIETING)
+    _step, env = dry_run_step(root, tmp_path)
     code, log = run_step(root, env, "action")
     commands = issued(log)
     warned = "::warning::an evaluator's metric replaces the built-in llm_calls (the evaluator's is kept)"
@@ -967,10 +961,8 @@ def test_a_secret_in_a_line_longer_than_a_pipes_read_is_redacted_whole(tmp_path:
     """A line longer than what is held waiting for its end (64 KiB) is passed on in pieces: a cut between a secret
     and what names it (``password=``) showed the secret, judged alone on the next line."""
     root = copy_quickstart(tmp_path / "repo", questions=1)
-    app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + LONG_LINE, encoding="utf-8")
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    add_to_app(root, LONG_LINE)
+    _step, env = dry_run_step(root, tmp_path)
     code, log = run_step(root, env, "action")
     assert "password=***" in log, log[:2000]
     assert "hunter2" not in log, [line[:80] for line in log.splitlines() if "hunter2" in line]
@@ -983,8 +975,7 @@ def test_a_closed_standard_descriptor_is_said_and_nothing_runs(tmp_path: Path, c
     """Started with descriptor 1 or 2 closed (``>&-``), Python's stream is ``None``: the action ended in a
     traceback putting up the fence. It says which is closed, on the other one, and exits 2."""
     root = copy_quickstart(tmp_path / "repo", questions=1)
-    step = Step(tmp_path / "step", push())
-    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    step, env = dry_run_step(root, tmp_path)
     path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     done = subprocess.run(
         ["bash", "-c", f'exec "$0" -m honeyhive_experiment action {closed}>&-', sys.executable],

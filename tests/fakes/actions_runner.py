@@ -21,7 +21,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -123,6 +124,15 @@ def workflow_run(
     }
     payload = {"action": "completed", "workflow_run": run, "repository": _repository()}
     return Event("workflow_run", payload, sha=BASE_SHA, ref="refs/heads/main", ref_name="main")
+
+
+def issue_comment(main_sha: str) -> Event:
+    """A "/evaluate" comment on pull request ``PR``: its payload names the pull request's number only; GITHUB_SHA
+    (``main_sha``) and GITHUB_REF are the default branch's, and the job checks out what it likes."""
+    repository = {"full_name": REPOSITORY, "default_branch": "main"}
+    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
+    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
+    return Event("issue_comment", payload, sha=main_sha, ref="refs/heads/main", ref_name="main")
 
 
 def context_env(
@@ -314,3 +324,16 @@ def start_action(env: Mapping[str, str], workspace: Path) -> subprocess.Popen[st
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextmanager
+def effective_uid(uid: int | None) -> Iterator[None]:
+    """Run the block as ``uid`` (root only), as a self-hosted runner's container user would; back to root after."""
+    if uid is None:
+        yield
+        return
+    os.seteuid(uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)

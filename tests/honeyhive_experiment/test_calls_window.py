@@ -23,7 +23,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm_bot import OPENLLMETRY, Run, _unwrap_openai
-from tests.quickstart import init_repository
+from tests.quickstart import init_repository, jsonl, write_files
 
 pytestmark = pytest.mark.integration
 
@@ -137,13 +137,13 @@ class App:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    root = tmp_path_factory.mktemp("calls-window") / "app"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / f"{APP}.py").write_text(SOURCE, encoding="utf-8")
-    (root / ".honeyhive" / "experiment.yml").write_text(CONFIG, encoding="utf-8")
-    rows = [{"id": f"d{i}", "inputs": {"q": f"q{i}"}} for i in range(ROWS)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (root / ".gitignore").write_text("settings.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    files = {
+        f"{APP}.py": SOURCE,
+        ".honeyhive/experiment.yml": CONFIG,
+        "questions.jsonl": jsonl({"id": f"d{i}", "inputs": {"q": f"q{i}"}} for i in range(ROWS)),
+        ".gitignore": "settings.json\n.honeyhive/local.db*\n__pycache__/\n",
+    }
+    root = write_files(tmp_path_factory.mktemp("calls-window") / "app", files)
     with FakeOpenAI() as server, LocalBackend(":memory:", API_KEY) as backend:
         init_repository(root, "an app that leaves calls running")
         yield App(root, server, backend)

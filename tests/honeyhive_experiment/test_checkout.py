@@ -4,7 +4,6 @@ counts as uncommitted changes (the tool's own files and byte-code caches do not)
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,28 +21,9 @@ from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.operations import locate
 from honeyhive_experiment.settings import CiContext, Mode, Settings
+from tests.quickstart import app_repository, git
 
 pytestmark = pytest.mark.integration
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
-def repository(root: Path, branch: str = "main") -> Path:
-    root.mkdir()
-    git(root, "init", "-q", "-b", branch)
-    (root / "app.py").write_text("print('hi')\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "first")
-    return root
 
 
 def test_outside_a_repository_there_is_no_commit_and_nothing_is_dirty(tmp_path: Path) -> None:
@@ -69,13 +49,13 @@ def test_outside_a_repository_there_is_no_commit_and_nothing_is_dirty(tmp_path: 
     ids=["main", "master", "neither: none", "origin/HEAD wins"],
 )
 def test_the_default_branch(tmp_path: Path, setup: Callable[[Path], object], expected: str | None) -> None:
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     setup(root)
     assert default_branch(root) == expected
 
 
 def test_the_merge_base_with_the_default_branch_or_base(tmp_path: Path) -> None:
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     fork_point = git(root, "rev-parse", "HEAD")
     git(root, "checkout", "-qb", "release")
     git(root, "commit", "-q", "--allow-empty", "-m", "release")
@@ -118,7 +98,7 @@ def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
     GitHub's merge commit of the head into the base's tip with the run at that tip, its first parent (like for
     like: the base's changes since the branch point are not the pull request's); another commit is warned about.
     A checkout other than the head is stamped (``checkout_sha``): its run never stands for the head's code."""
-    origin = repository(tmp_path / "origin")
+    origin = app_repository(tmp_path / "origin")
     commits = {"fork point": git(origin, "rev-parse", "HEAD")}
     git(origin, "checkout", "-qb", "feature")
     git(origin, "commit", "-q", "--allow-empty", "-m", "feature")
@@ -177,7 +157,7 @@ def test_a_run_is_stamped_with_the_commit_checked_out_whatever_the_event(
     requests' baseline with the broken pull request's results as theirs. Now the run is stamped with the commit
     checked out and, when that is not the event's, as no branch's (a comment on a pull request is its pull request's
     run, as GitHub names it: test_issue_comment.py)."""
-    origin = repository(tmp_path / "origin")
+    origin = app_repository(tmp_path / "origin")
     commits = {"fork point": git(origin, "rev-parse", "HEAD")}
     git(origin, "checkout", "-qb", "feature")
     git(origin, "commit", "-q", "--allow-empty", "-m", "head")
@@ -205,7 +185,7 @@ def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp
     their merge base without a passing run of its own: git tells it with the default branch fetched (origin's, as
     actions/checkout names it); a shallow clone knows none, which the report's note then says (the fallback is the
     default branch's latest passing run instead of its run at the merge base)."""
-    origin = repository(tmp_path / "origin")
+    origin = app_repository(tmp_path / "origin")
     fork_point = git(origin, "rev-parse", "HEAD")
     git(origin, "checkout", "-qb", "feature-x")
     git(origin, "commit", "-q", "--allow-empty", "-m", "feature")
@@ -225,7 +205,7 @@ def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp
 def test_whether_a_commit_is_of_the_merge_bases_history(tmp_path: Path) -> None:
     """git's answer, yes or no; ``None`` when it cannot tell (a commit the checkout lacks, outside a repository), and
     for a stamped ``sha`` that is not a commit id (never handed to git, where it could read as an option)."""
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     before = git(root, "rev-parse", "HEAD")
     git(root, "commit", "-q", "--allow-empty", "-m", "fork point")
     fork_point = git(root, "rev-parse", "HEAD")
@@ -242,7 +222,7 @@ def test_the_commit_a_revision_names_in_the_checkout(tmp_path: Path) -> None:
     """``--baseline HEAD~1`` (audit 46a #2): git resolves the revision in the checkout, to a commit (a tag's, not the
     tag object); ``None`` for what names no commit there, outside a repository, and for text git would read as an
     option (``--output=x`` writes a file to rev-parse without --end-of-options): typed by the user, it never is."""
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     first = git(root, "rev-parse", "HEAD")
     git(root, "tag", "-a", "-m", "a release", "v1")
     git(root, "commit", "-q", "--allow-empty", "-m", "second")
@@ -279,7 +259,7 @@ def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wi
     """``run --base origin/main`` names main: main's CI run at the merge base is the base branch's own, preferred
     to a newer local run there (compared as "origin/main", it was one more other run, and the newest won). Which
     prefixes are remotes git says (``up/stream`` is one too); a local branch, a tag or a commit stays as named."""
-    origin = repository(tmp_path / "origin")
+    origin = app_repository(tmp_path / "origin")
     root = tmp_path / "clone"
     git(tmp_path, "clone", "-q", origin.as_uri(), str(root))
     git(root, "remote", "add", "up/stream", origin.as_uri())
@@ -321,7 +301,7 @@ def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wi
 
 
 def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     clean = local_checkout(root)
     assert (clean.dirty, clean.diff_sha256) == (False, None)
 
@@ -349,7 +329,7 @@ def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:
 def test_a_folders_run_sees_the_whole_repositorys_changes(tmp_path: Path) -> None:
     """A monorepo's service imports a shared library from outside its folder: an edit there changes the code the
     run measures, so it is uncommitted changes too; the tool's own files are not, in whichever folder it ran."""
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     service, library = root / "services" / "bot", root / "libs" / "shared_prompts.py"
     service.mkdir(parents=True)
     library.parent.mkdir()
@@ -396,7 +376,7 @@ BOUND = 256 * 1024 * 1024  # far more than the digest needs (1 MiB chunks), far 
 
 def test_an_untracked_symlink_is_hashed_as_its_target_path_never_followed(tmp_path: Path) -> None:
     """A link to /dev/zero was read to the end: the digest never finished and took all memory."""
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     link = root / "data"
     digests = []
     for target in ("/dev/zero", "/dev/urandom", "/dev/zero"):
@@ -419,7 +399,7 @@ def test_an_untracked_symlink_is_hashed_as_its_target_path_never_followed(tmp_pa
 
 def test_a_big_untracked_file_is_hashed_up_to_the_cap(tmp_path: Path) -> None:
     """A sparse file of 16 × the cap: read in chunks, only the cap's worth, and its size."""
-    root = repository(tmp_path / "repo")
+    root = app_repository(tmp_path / "repo")
     big = root / "big.bin"
     with big.open("wb") as file:
         file.truncate(16 * MAX_HASHED_BYTES)
@@ -456,7 +436,7 @@ def test_the_embedded_backends_database_is_said_to_need_gitignore_only_where_git
     if where == "no repository":
         root.mkdir()
     else:
-        repository(root)
+        app_repository(root)
     if where == "ignored":
         (root / ".gitignore").write_text(".honeyhive/local.db*\n")
     if where == "no git":

@@ -21,10 +21,19 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request, push
+from tests.fakes.actions_runner import (
+    BASE_SHA,
+    HEAD_REF,
+    HEAD_SHA,
+    PR,
+    REPOSITORY,
+    Step,
+    effective_uid,
+    pull_request,
+    push,
+)
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.honeyhive_experiment.test_install import effective_uid
 from tests.quickstart import copy_quickstart, stricter_twin, with_managed_dataset
 
 pytestmark = pytest.mark.unit
@@ -1391,26 +1400,37 @@ def test_the_working_directory_that_finds_the_files_is_said_as_typed_in_a_shell(
     assert capsys.readouterr().err.endswith("(which -C sets): -C 'sp ace/my repo' finds it\n")
 
 
-def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # the probe's error quotes the evaluator's exception: its ANSI escapes were printed raw after "error:",
-    # recolouring or clearing the user's terminal
-    _write(repo, GOOD + "  - probed:colourful\n")
-    code, output = _validate(repo, capsys)
-    assert code == 2, output
-    assert "evaluator 'colourful' raised ValueError at probed.py:10: bad red\n" in output, output  # each escape gone
-    assert "\x1b" not in output
-
-
-def test_validate_says_an_unexpected_error_in_a_line_and_exits_2(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("evaluator", "exit_code", "said", "never"),
+    [
+        # the probe's error quotes the evaluator's exception: its ANSI escapes were printed raw after "error:",
+        # recolouring or clearing the user's terminal (said: each escape gone)
+        pytest.param(
+            "colourful",
+            2,
+            "evaluator 'colourful' raised ValueError at probed.py:10: bad red\n",
+            "\x1b",
+            id="no-terminal-escape-of-the-users-code",
+        ),
+        # what no check of ours expected (a bug of ours, or what the user's object did to us) was a traceback and
+        # exit 1 (a "fail"): run said it as "unexpected RuntimeError: …", an error
+        pytest.param(
+            "odd", 2, "error: unexpected RuntimeError: no call today\n", "Traceback", id="an-unexpected-error-in-a-line"
+        ),
+        # the "ok:" line lists the metric names the probe found: an escape sequence in one retitled the terminal
+        pytest.param(
+            "titling", 0, "metrics: topic_match, titling_x\n", "\x1b", id="no-terminal-escape-of-a-metric-name"
+        ),
+    ],
+)
+def test_validate_says_what_the_users_code_did_in_a_line_of_its_own(
+    repo: Path, capsys: pytest.CaptureFixture[str], evaluator: str, exit_code: int, said: str, never: str
 ) -> None:
-    """What no check of ours expected (a bug of ours, or what the user's object did to us) was a traceback and exit 1
-    (a "fail"): run said it as "unexpected RuntimeError: …", an error."""
-    _write(repo, GOOD + "  - probed:odd\n")
+    _write(repo, GOOD + f"  - probed:{evaluator}\n")
     code, output = _validate(repo, capsys)
-    assert code == 2, output
-    assert "error: unexpected RuntimeError: no call today\n" in output, output
-    assert "Traceback" not in output
+    assert code == exit_code, output
+    assert said in output, output
+    assert never not in output
 
 
 def test_a_broken_pipe_of_the_users_code_is_its_error_not_a_closed_output(
@@ -1426,15 +1446,6 @@ def test_a_broken_pipe_of_the_users_code_is_its_error_not_a_closed_output(
     output = capsys.readouterr().err
     assert (code, "BrokenPipeError: no pipe today" in output) == (2, True), output
     assert json.loads(report.read_text())["verdict"] == "error"
-
-
-def test_validate_prints_no_terminal_escape_of_a_metric_name(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # the "ok:" line lists the metric names the probe found: an escape sequence in one retitled the terminal
-    _write(repo, GOOD + "  - probed:titling\n")
-    code, output = _validate(repo, capsys)
-    assert code == 0, output
-    assert "metrics: topic_match, titling_x\n" in output, output
-    assert "\x1b" not in output
 
 
 @pytest.mark.parametrize("limit", ["0", "-5", "x", "1001", "9223372036854775808", "1" + "0" * 5000])

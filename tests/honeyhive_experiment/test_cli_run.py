@@ -20,7 +20,7 @@ import pytest
 from honeyhive_experiment import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED
-from tests.quickstart import IN_A_FOLDER, copy_quickstart, git, init_repository, monorepo, set_answers
+from tests.quickstart import IN_A_FOLDER, copy_quickstart, git, init_repository, monorepo, set_answers, write_files
 
 pytestmark = pytest.mark.integration
 
@@ -752,17 +752,16 @@ def test_errors_name_a_datapoint_of_a_dataset_file_by_its_line(
     """A file's datapoints without ids are EXT-<hash> to HoneyHive: the Errors list (terminal, comment, report.json)
     and validate's probe said only that, which the user cannot find in the file. Now each is named by its line too
     (a blank line counted, a CSV's header too)."""
-    repo = tmp_path / "repo"
-    (repo / ".honeyhive").mkdir(parents=True)
-    (repo / "rows_bot.py").write_text(ROWS_APP, encoding="utf-8")
-    (repo / "data").mkdir()
     rows = ['{"inputs": {"q": "ok"}}', "", '{"inputs": {"q": "boom"}}', '{"inputs": {"q": "bad"}}', ""]
-    (repo / "data" / "noid.jsonl").write_text("\n".join(rows), encoding="utf-8")
+    files = {
+        "rows_bot.py": ROWS_APP,
+        "data/noid.jsonl": "\n".join(rows),
+        ".honeyhive/experiment.yml": (
+            "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\nevaluators: [rows_bot:judge]\n"
+        ),
+    }
+    repo = write_files(tmp_path / "repo", files)
     config = repo / ".honeyhive" / "experiment.yml"
-    config.write_text(
-        "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\nevaluators: [rows_bot:judge]\n",
-        encoding="utf-8",
-    )
 
     code, out, report = _run(repo, capsys)
     assert code == 1, out
@@ -793,20 +792,14 @@ def test_failed_datapoints_are_named_by_their_line_in_the_dataset_file_too(
 ) -> None:
     """The errors were named by their line in the dataset file, but a datapoint that failed its passing range only
     by its derived id (``EXT-f7f078b4f2565860: score = 0``), which the user cannot find in the file."""
-    repo = tmp_path / "repo"
-    (repo / ".honeyhive").mkdir(parents=True)
-    (repo / "rows_bot.py").write_text(
-        'def answer(datapoint):\n    return {"a": datapoint["inputs"]["q"]}\n\n\n'
+    files = {
+        "rows_bot.py": 'def answer(datapoint):\n    return {"a": datapoint["inputs"]["q"]}\n\n\n'
         'def score(outputs, inputs):\n    return 1.0 if outputs["a"] == "ok" else 0.0\n',
-        encoding="utf-8",
-    )
-    (repo / "data").mkdir()
-    (repo / "data" / "noid.jsonl").write_text('{"inputs": {"q": "ok"}}\n\n{"inputs": {"q": "bad"}}\n', "utf-8")
-    (repo / ".honeyhive" / "experiment.yml").write_text(
-        "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\nevaluators: [rows_bot:score]\n"
-        "passing_ranges: {score: {min: 0.5}}\n",
-        encoding="utf-8",
-    )
+        "data/noid.jsonl": '{"inputs": {"q": "ok"}}\n\n{"inputs": {"q": "bad"}}\n',
+        ".honeyhive/experiment.yml": "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\n"
+        "evaluators: [rows_bot:score]\npassing_ranges: {score: {min: 0.5}}\n",
+    }
+    repo = write_files(tmp_path / "repo", files)
 
     code, out, report = _run(repo, capsys)
     assert code == 1, out

@@ -35,6 +35,7 @@ from honeyhive_experiment import (
 from honeyhive_experiment.config import DatasetConfig, ExperimentConfig
 from honeyhive_experiment.flow import Job, prepare_dataset
 from honeyhive_experiment.settings import Settings
+from tests.conftest import run_events
 
 pytestmark = pytest.mark.e2e
 
@@ -140,21 +141,6 @@ def check_outcomes(result: ExperimentResult, ids: list[str], offsets: Mapping[in
         assert outcome.warnings == ()
 
 
-def session_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
-    body = {
-        "filters": [
-            {"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"},
-            {"field": "event_type", "operator": "is", "value": "session", "type": "string"},
-        ],
-        "limit": 1000,
-        "page": 1,
-    }
-    response = client.post("/v1/events/export", json=body)
-    assert response.status_code == 200, response.text
-    events: list[dict[str, Any]] = response.json()["events"]
-    return events
-
-
 def check_stored_run(client: httpx.Client, result: ExperimentResult, ids: list[str]) -> dict[str, Any]:
     """The run ends ``completed`` with exactly one session per datapoint as its ``event_ids``."""
     response = client.get(f"/v1/runs/{result.run_id}")
@@ -166,7 +152,7 @@ def check_stored_run(client: httpx.Client, result: ExperimentResult, ids: list[s
     assert sorted(stored["event_ids"]) == sorted(o.session_id for o in result.outcomes)
     assert stored["metadata"]["datapoint_count"] == len(ids)  # the run object the spec describes has no id list
 
-    sessions = session_events(client, result.run_id)
+    sessions = run_events(client, result.run_id, "session")
     assert sorted(e["session_id"] for e in sessions) == sorted(stored["event_ids"])
     assert sorted(e["metadata"]["datapoint_id"] for e in sessions) == sorted(ids)
     assert all(e["source"] == "evaluation" for e in sessions)
@@ -231,7 +217,7 @@ def test_managed_dataset_end_to_end(hh: HoneyHiveClient, client: httpx.Client) -
     assert stored["dataset_name"] == "e2e-managed"
     assert "offline_dataset_id" not in stored["metadata"]
     # the sessions carry the managed ids
-    assert {e["metadata"]["dataset_id"] for e in session_events(client, result.run_id)} == {dataset_id}
+    assert {e["metadata"]["dataset_id"] for e in run_events(client, result.run_id, "session")} == {dataset_id}
 
 
 def test_the_experiment_file_names_a_managed_dataset_by_its_id_or_its_name(

@@ -12,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
-from tests.quickstart import init_repository
+from tests.quickstart import imported, jsonl, small_repository
 
 pytestmark = pytest.mark.integration
 
@@ -84,8 +83,18 @@ class Bot:
         (self.root / ".honeyhive" / "experiment.yml").write_text(CONFIG.format(extra=extra), encoding="utf-8")
 
     def state(self, *, broken: int = 0, raising: int = 0, judge_broken: bool = False) -> None:
-        state = {"broken": list(range(broken)), "raise": list(range(raising)), "judge_broken": judge_broken}
+        self.put_state({"broken": list(range(broken)), "raise": list(range(raising)), "judge_broken": judge_broken})
+
+    def put_state(self, state: Mapping[str, Any]) -> None:
+        """What the bot's code reads on every call (state.json: ignored by git, so no run's checkout is dirty)."""
         (self.root / "state.json").write_text(json.dumps(state), encoding="utf-8")
+
+    def record_baseline(self, code: int = 0) -> Run:
+        """The first run, with nothing to compare with (exit ``code``): the run each later :meth:`run` compares with."""
+        first = self.run(baseline=False)
+        assert first.code == code, first.out
+        self.baseline = first.report["run"]["id"]
+        return first
 
     def run(self, *extra: str, baseline: bool = True) -> Run:
         """A dry run, compared with the healthy baseline (unless ``baseline`` is off or ``extra`` names another)."""
@@ -118,23 +127,24 @@ class Run:
         return next(m for m in self.report["metrics"] if m["name"] == name)
 
 
+def committed(root: Path, files: Mapping[str, str], message: str) -> Bot:
+    """The bot of :func:`~tests.quickstart.small_repository` at ``root``, no baseline recorded yet."""
+    return Bot(small_repository(root, files, message), baseline="")
+
+
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    root = tmp_path_factory.mktemp("retrieval") / "bot"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "retrieval_bot.py").write_text(APP, encoding="utf-8")
     rows = [{"inputs": {"number": i, "keyword": f"kw{i}"}} for i in range(ROWS)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
-    made = Bot(root, baseline="")
-    made.configure()
-    made.state()
-    init_repository(root, "a retrieval bot")
-    first = made.run(baseline=False)
-    assert first.code == 0, first.out
-    made.baseline = first.report["run"]["id"]
-    yield made
-    sys.modules.pop("retrieval_bot", None)  # imported by the in-process runs
+    files = {
+        "retrieval_bot.py": APP,
+        "questions.jsonl": jsonl(rows),
+        ".honeyhive/experiment.yml": CONFIG.format(extra=""),
+    }
+    with imported("retrieval_bot"):
+        made = committed(tmp_path_factory.mktemp("retrieval") / "bot", files, "a retrieval bot")
+        made.state()
+        made.record_baseline()
+        yield made
 
 
 @pytest.fixture(autouse=True)
@@ -298,26 +308,18 @@ def test_a_mean_that_drops_while_most_datapoints_rise_fails_its_noise_aware_gate
     """30 of 40 scores rise by 0.01 and 10 fall by 0.5: the mean drops 23.5%. The sign test on the improved and
     degraded counts asks which way most datapoints went (better, p = 0.0022), which is not what a gate on the mean
     asks: the paired t-test on the datapoints' differences finds the drop (scipy's ttest_rel: p = 0.00097)."""
-    root = tmp_path_factory.mktemp("mean") / "scorer"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "scorer.py").write_text(SCORED, encoding="utf-8")
-    rows = [{"inputs": {"number": i}} for i in range(ROWS)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
     config = "name: scorer\nfunction: scorer:answer\ndataset: {path: questions.jsonl}\nevaluators: [scorer:score]\n"
-    (root / ".honeyhive" / "experiment.yml").write_text(
-        config + "gate: {score: {max_drop: 0.05, significant: true}}\n", encoding="utf-8"
-    )
-    (root / "state.json").write_text('{"drop": false}', encoding="utf-8")
-    init_repository(root, "a scorer")
-    scorer = Bot(root, baseline="")
-    try:
-        first = scorer.run(baseline=False)
-        assert first.code == 0, first.out
-        (root / "state.json").write_text('{"drop": true}', encoding="utf-8")
-        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
-    finally:
-        sys.modules.pop("scorer", None)
+    files = {
+        "scorer.py": SCORED,
+        "questions.jsonl": jsonl({"inputs": {"number": i}} for i in range(ROWS)),
+        ".honeyhive/experiment.yml": config + "gate: {score: {max_drop: 0.05, significant: true}}\n",
+    }
+    with imported("scorer"):
+        scorer = committed(tmp_path_factory.mktemp("mean") / "scorer", files, "a scorer")
+        scorer.put_state({"drop": False})
+        scorer.record_baseline()
+        scorer.put_state({"drop": True})
+        run = scorer.run()
     assert run.code == 1, run.out
     assert run.report["gate_failures"] == ["score got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p < 0.001"]
     score = run.metric("score")
@@ -352,26 +354,18 @@ def test_float_noise_degrades_no_datapoint_under_a_max_degraded_gate(tmp_path_fa
     """An evaluator's arithmetic gave 0.1 + 0.2 in the baseline and 0.3 now: the embedded backend counted all 22
     datapoints degraded (-5.55e-17 each), failing ``max_degraded: 0`` ("noisy degraded on 22 datapoints (gate: at
     most 0)", its row "0 / 22 worse"). Equal but for float noise is the same: the gate passes, nothing is worse."""
-    root = tmp_path_factory.mktemp("noise") / "scorer"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "noisy_scorer.py").write_text(NOISY, encoding="utf-8")
-    rows = [{"inputs": {"number": i}} for i in range(22)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
     config = "name: noisy\nfunction: noisy_scorer:answer\ndataset: {path: questions.jsonl}\n"
-    (root / ".honeyhive" / "experiment.yml").write_text(
-        config + "evaluators: [noisy_scorer:noisy]\ngate: {noisy: {max_degraded: 0}}\n", encoding="utf-8"
-    )
-    (root / "state.json").write_text('{"sum": true}', encoding="utf-8")
-    init_repository(root, "a scorer with float noise")
-    scorer = Bot(root, baseline="")
-    try:
-        first = scorer.run(baseline=False)
-        assert first.code == 0, first.out
-        (root / "state.json").write_text('{"sum": false}', encoding="utf-8")
-        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
-    finally:
-        sys.modules.pop("noisy_scorer", None)
+    files = {
+        "noisy_scorer.py": NOISY,
+        "questions.jsonl": jsonl({"inputs": {"number": i}} for i in range(22)),
+        ".honeyhive/experiment.yml": config + "evaluators: [noisy_scorer:noisy]\ngate: {noisy: {max_degraded: 0}}\n",
+    }
+    with imported("noisy_scorer"):
+        scorer = committed(tmp_path_factory.mktemp("noise") / "scorer", files, "a scorer with float noise")
+        scorer.put_state({"sum": True})
+        scorer.record_baseline()
+        scorer.put_state({"sum": False})
+        run = scorer.run()
     assert run.code == 0, run.out
     assert (run.report["verdict"], run.report["gate_failures"]) == ("pass", [])
     noisy = run.metric("noisy")
@@ -403,31 +397,26 @@ def test_max_degraded_on_shared_datapoints_none_has_in_both_runs_fails(
     all scored. The runs share q2 and q3, neither with ``quality`` in both: HoneyHive compared no datapoint (0
     improved, 0 degraded, 0 same) and ``max_degraded: 0`` passed ("every datapoint passed"), a bound never checked.
     It fails, saying so; the report's row names the bound in its failed gate."""
-    root = tmp_path_factory.mktemp("unpaired") / "scorer"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "unpaired_scorer.py").write_text(UNPAIRED, encoding="utf-8")
 
-    def dataset(numbers: range) -> None:
-        rows = "".join(json.dumps({"id": f"q{i}", "inputs": {"number": i}}) + "\n" for i in numbers)
-        (root / "questions.jsonl").write_text(rows, encoding="utf-8")
+    def dataset(numbers: range) -> str:
+        return jsonl({"id": f"q{i}", "inputs": {"number": i}} for i in numbers)
 
-    dataset(range(4))
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
     config = "name: unpaired\nfunction: unpaired_scorer:answer\ndataset: {path: questions.jsonl}\n"
-    (root / ".honeyhive" / "experiment.yml").write_text(
-        config + "evaluators: [unpaired_scorer:quality]\ngate: {quality: {max_degraded: 0}}\n", encoding="utf-8"
-    )
-    (root / "state.json").write_text('{"baseline": true}', encoding="utf-8")
-    init_repository(root, "a scorer whose judge was down on half the rows")
-    scorer = Bot(root, baseline="")
-    try:
-        first = scorer.run(baseline=False)
-        assert first.code == 1, first.out  # its own gate had no value on q2 and q3
-        (root / "state.json").write_text('{"baseline": false}', encoding="utf-8")
-        dataset(range(2, 6))
-        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
-    finally:
-        sys.modules.pop("unpaired_scorer", None)
+    files = {
+        "unpaired_scorer.py": UNPAIRED,
+        "questions.jsonl": dataset(range(4)),
+        ".honeyhive/experiment.yml": config
+        + "evaluators: [unpaired_scorer:quality]\ngate: {quality: {max_degraded: 0}}\n",
+    }
+    with imported("unpaired_scorer"):
+        scorer = committed(
+            tmp_path_factory.mktemp("unpaired") / "scorer", files, "a scorer whose judge was down on half the rows"
+        )
+        scorer.put_state({"baseline": True})
+        scorer.record_baseline(code=1)  # its own gate had no value on q2 and q3
+        scorer.put_state({"baseline": False})
+        (scorer.root / "questions.jsonl").write_text(dataset(range(2, 6)), encoding="utf-8")
+        run = scorer.run()
     reason = (
         "quality's max_degraded could not be checked (gate: at most 0): no datapoint has it in both runs (of the 2"
         " they share), and it counts those that got worse"
@@ -463,42 +452,32 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
     check fails, naming it and the one it may mean. Spelt right, the same change fails its gate, and no change
     passes, a metrics: key on the dict's string (``perf_note``), on its key that is None everywhere (``perf_bonus``)
     or on an other_metrics name no run recorded too: no false red (audit 47)."""
-    root = tmp_path_factory.mktemp("timed") / "bot"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "timed_bot.py").write_text(TIMED, encoding="utf-8")
-    rows = [{"inputs": {"number": i}} for i in range(10)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
     config = (
         "name: timed\nfunction: timed_bot:answer\ndataset: {path: questions.jsonl}\nevaluators: [timed_bot:perf]\n"
         "gate: {perf_latency: {max_worse_pct: 10}}\n"
     )
+    files = {
+        "timed_bot.py": TIMED,
+        "questions.jsonl": jsonl({"inputs": {"number": i}} for i in range(10)),
+        ".honeyhive/experiment.yml": config + "metrics: {perf_note: {label: Note}}\n",
+    }
+    with imported("timed_bot"):
+        bot = committed(tmp_path_factory.mktemp("timed") / "bot", files, "a bot whose evaluator times it")
 
-    def configure(metrics: str) -> None:
-        (root / ".honeyhive" / "experiment.yml").write_text(config + metrics, encoding="utf-8")
+        def configure(metrics: str) -> None:
+            (bot.root / ".honeyhive" / "experiment.yml").write_text(config + metrics, encoding="utf-8")
 
-    def latency(value: int) -> None:
-        (root / "state.json").write_text(json.dumps({"latency": value}), encoding="utf-8")
-
-    configure("metrics: {perf_note: {label: Note}}\n")
-    latency(100)
-    init_repository(root, "a bot whose evaluator times it")
-    bot = Bot(root, baseline="")
-    try:
-        first = bot.run(baseline=False)
-        assert first.code == 0, first.out
-        baseline = ("--baseline", first.report["run"]["id"])
-        latency(200)
+        bot.put_state({"latency": 100})
+        bot.record_baseline()
+        bot.put_state({"latency": 200})
         configure("metrics: {perf_latncy: {direction: lower}, perf_note: {label: Note}}\n")
-        typo = bot.run(*baseline, baseline=False)
+        typo = bot.run()
         configure("metrics: {perf_latency: {direction: lower}, perf_note: {label: Note}}\n")
-        right = bot.run(*baseline, baseline=False)
-        latency(100)  # and a key of other_metrics no run recorded (a span's retry count): declared, so no typo
+        right = bot.run()
+        bot.put_state({"latency": 100})  # and a key of other_metrics no run recorded (a span's retry count): declared
         keys = "perf_latency: {direction: lower}, retries: {direction: lower}, perf_bonus: {label: Bonus}"
         configure(f"other_metrics: [retries]\nmetrics: {{{keys}}}\n")  # and perf's key that is None everywhere
-        same = bot.run(*baseline, baseline=False)
-    finally:
-        sys.modules.pop("timed_bot", None)
+        same = bot.run()
     reason = (
         "metrics.perf_latncy (direction) applies to no metric: no evaluator and no span recorded it in this run or its"
         " baseline, which recorded perf_latency: did you mean that?"
@@ -531,22 +510,21 @@ def score(outputs, inputs, ground_truth=None):
 """
 
 
-def few_rows(tmp_path_factory: pytest.TempPathFactory, rows: int, extra: str) -> tuple[Path, Bot]:
+def few_rows(tmp_path_factory: pytest.TempPathFactory, rows: int, extra: str) -> Bot:
     """A scorer of ``rows`` questions whose function records ``latency_ms`` itself (tracer.enrich_span), and whose
-    state.json says its score and the questions it records no latency on."""
-    root = tmp_path_factory.mktemp("few") / "scorer"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "few_scorer.py").write_text(FEW, encoding="utf-8")
-    lines = [{"inputs": {"number": i}} for i in range(rows)]
-    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    state.json says its score and the questions it records no latency on; its baseline recorded."""
     config = (
         "name: few\nfunction: few_scorer:answer\ndataset: {path: questions.jsonl}\nevaluators: [few_scorer:score]\n"
     )
-    (root / ".honeyhive" / "experiment.yml").write_text(config + extra, encoding="utf-8")
-    (root / "state.json").write_text(json.dumps({"score": 0.9, "untimed": []}), encoding="utf-8")
-    init_repository(root, "a scorer of a few questions")
-    return root, Bot(root, baseline="")
+    files = {
+        "few_scorer.py": FEW,
+        "questions.jsonl": jsonl({"inputs": {"number": i}} for i in range(rows)),
+        ".honeyhive/experiment.yml": config + extra,
+    }
+    scorer = committed(tmp_path_factory.mktemp("few") / "scorer", files, "a scorer of a few questions")
+    scorer.put_state({"score": 0.9, "untimed": []})
+    scorer.record_baseline()
+    return scorer
 
 
 def test_a_noise_aware_gate_that_can_never_fail_on_four_datapoints_says_so(
@@ -555,16 +533,11 @@ def test_a_noise_aware_gate_that_can_never_fail_on_four_datapoints_says_so(
     """On 4 paired datapoints the one-sided sign test's smallest p-value is 0.5**4 = 0.0625 > 0.05: a ``significant:
     true`` gate passed whatever happened, saying only "too few changes to tell (needs ≥ 5)" when crossed and nothing
     when not (audit 46a). It still passes (the user's opt-in), and says beside the gate that it never can fail."""
-    root, scorer = few_rows(tmp_path_factory, 4, "gate: {score: {max_drop: 0.05, significant: true}}\n")
-    try:
-        first = scorer.run(baseline=False)
-        assert first.code == 0, first.out
-        baseline = ("--baseline", first.report["run"]["id"])
-        same = scorer.run(*baseline, baseline=False)
-        (root / "state.json").write_text(json.dumps({"score": 0.1, "untimed": []}), encoding="utf-8")
-        dropped = scorer.run(*baseline, baseline=False)
-    finally:
-        sys.modules.pop("few_scorer", None)
+    with imported("few_scorer"):
+        scorer = few_rows(tmp_path_factory, 4, "gate: {score: {max_drop: 0.05, significant: true}}\n")
+        same = scorer.run()
+        scorer.put_state({"score": 0.1, "untimed": []})
+        dropped = scorer.run()
     never = (
         "on 4 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.0625): this gate can"
         " never fail (it needs ≥ 5 datapoints, or significant: false)"
@@ -588,14 +561,10 @@ def test_a_value_the_function_records_missing_is_not_blamed_on_an_evaluator(
     it stopped recording it on 2 of 6 rows. The reason said "its evaluator returned nothing for them": no evaluator
     produces it. It says what does."""
     extra = "other_metrics: [latency_ms]\npassing_ranges: {latency_ms: {max: 1000}}\n"
-    root, scorer = few_rows(tmp_path_factory, 6, extra)
-    try:
-        first = scorer.run(baseline=False)
-        assert first.code == 0, first.out
-        (root / "state.json").write_text(json.dumps({"score": 0.9, "untimed": [1, 4]}), encoding="utf-8")
-        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
-    finally:
-        sys.modules.pop("few_scorer", None)
+    with imported("few_scorer"):
+        scorer = few_rows(tmp_path_factory, 6, extra)
+        scorer.put_state({"score": 0.9, "untimed": [1, 4]})
+        run = scorer.run()
     reason = (
         "latency_ms has a passing range but no value on 2 of the datapoints the backend passed: no evaluator produces"
         " it, and what recorded it on the others (your function's tracer.enrich_span, or a span) did not record it on"

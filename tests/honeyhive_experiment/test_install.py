@@ -11,7 +11,6 @@ import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from honeyhive_experiment.install import _failure, conflicts, install, installer
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.user_code import missing_module_message
+from tests.fakes.actions_runner import effective_uid
 
 pytestmark = pytest.mark.unit
 
@@ -510,19 +510,6 @@ def runner_files() -> Iterator[Path]:
     base.chmod(0o755)
     yield base
     shutil.rmtree(base)
-
-
-@contextmanager
-def effective_uid(uid: int | None) -> Iterator[None]:
-    """Run the block as ``uid`` (root only), as a self-hosted runner's container user would; back to root after."""
-    if uid is None:
-        yield
-        return
-    os.seteuid(uid)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
 
 
 def test_a_runner_file_owned_by_another_user_is_one_clear_error_before_any_work(

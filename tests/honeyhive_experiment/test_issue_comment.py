@@ -16,7 +16,7 @@ from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.operations import locate
 from honeyhive_experiment.settings import Settings
 from tests.fakes import FakeGitHub
-from tests.honeyhive_experiment.test_checkout import git, repository
+from tests.quickstart import app_repository, git
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ class Commits:
 def _clone(tmp_path: Path) -> tuple[Path, Commits]:
     """A clone (origin/main, origin/release/1.x, as actions/checkout fetches them with fetch-depth: 0) of a repository
     whose main and release/1.x part at ``fork_point``; the pull request's branch leaves release/1.x at ``release``."""
-    origin = repository(tmp_path / "origin")
+    origin = app_repository(tmp_path / "origin")
     fork_point = git(origin, "rev-parse", "HEAD")
     git(origin, "checkout", "-qb", "release/1.x")
     git(origin, "commit", "-q", "--allow-empty", "-m", "release fix")

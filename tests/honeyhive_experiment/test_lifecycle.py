@@ -34,6 +34,7 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
+from tests.conftest import stored_run
 
 pytestmark = pytest.mark.integration
 
@@ -69,13 +70,6 @@ class Choreography:
 
 def records(n: int) -> list[dict[str, Any]]:
     return [{"inputs": {"i": i}} for i in range(n)]
-
-
-def stored_run(client: httpx.Client, run_id: str) -> dict[str, Any]:
-    response = client.get(f"/v1/runs/{run_id}")
-    assert response.status_code == 200, response.text
-    run: dict[str, Any] = response.json()["evaluation"]
-    return run
 
 
 def backend_sessions(hh: HoneyHiveClient, run_id: str) -> dict[str, str]:

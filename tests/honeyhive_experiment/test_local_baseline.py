@@ -34,6 +34,7 @@ from tests.quickstart import add_evaluator, copy_quickstart, git, init_repositor
 pytestmark = pytest.mark.integration
 
 API_KEY = "hh-local-baseline-key-0123456789"
+ANSWER_WORDS = '    return len(str(outputs.get("answer", "")).split())'  # the quickstart's answer_words returns
 
 
 class Repo:
@@ -42,6 +43,13 @@ class Repo:
 
     def git(self, *args: str) -> str:
         return git(self.root, *args)
+
+    def edit_answer_words(self, line: str) -> None:
+        """The last line of the quickstart's ``answer_words`` evaluator (its ``return``) made ``line``."""
+        evaluators = self.root / "support_bot" / "evaluators.py"
+        source = evaluators.read_text(encoding="utf-8")
+        assert ANSWER_WORDS in source
+        evaluators.write_text(source.replace(ANSWER_WORDS, line), encoding="utf-8")
 
     def commit(self, message: str) -> str:
         with (self.root / "README.md").open("a", encoding="utf-8") as readme:
@@ -777,13 +785,7 @@ def test_an_evaluator_that_forgot_its_return_is_said_and_its_metric_has_no_value
     The returned-None warning is the metric's too: it was also said to have "no value in this run, though the
     baseline has one", a second warning of one cause."""
     repo.run(capsys)
-    evaluators = repo.root / "support_bot" / "evaluators.py"
-    source = evaluators.read_text(encoding="utf-8")
-    forgot = source.replace(
-        '    return len(str(outputs.get("answer", "")).split())', '    len(str(outputs.get("answer", "")))'
-    )
-    assert forgot != source
-    evaluators.write_text(forgot, encoding="utf-8")
+    repo.edit_answer_words('    len(str(outputs.get("answer", "")))')
     add_evaluator(repo.root, "rubric", "def rubric(outputs, inputs, ground_truth=None):\n    return {'grounded': 1}\n")
     repo.git("commit", "-qam", "forgot a return; a rubric")
 
@@ -817,13 +819,7 @@ def test_a_judged_metric_whose_evaluator_forgot_its_return_is_said_once_by_its_r
     config.write_text(config.read_text(encoding="utf-8") + "gate:\n  answer_words: {max_worse_pct: 5}\n", "utf-8")
     repo.git("commit", "-qam", "a gate on the answers' length")
     repo.run(capsys)
-    evaluators = repo.root / "support_bot" / "evaluators.py"
-    source = evaluators.read_text(encoding="utf-8")
-    forgot = source.replace(
-        '    return len(str(outputs.get("answer", "")).split())', '    len(str(outputs.get("answer", "")))'
-    )
-    assert forgot != source
-    evaluators.write_text(forgot, encoding="utf-8")
+    repo.edit_answer_words('    len(str(outputs.get("answer", "")))')
     repo.git("commit", "-qam", "forgot a return")
 
     forgotten = repo.run(capsys, exit_code=1)
@@ -842,12 +838,7 @@ def test_a_metric_only_the_baseline_has_is_said_by_its_label_in_its_format(
     """``answer_words`` returns a dict now, so its metric is gone though the evaluator is still configured: said as
     "answer_words ... (12.8182)", its raw name and value beside the table's "Answer length (words)" and 12.8."""
     first = repo.run(capsys)
-    evaluators = repo.root / "support_bot" / "evaluators.py"
-    source = evaluators.read_text(encoding="utf-8")
-    counted = 'return {"count": len(str(outputs.get("answer", "")).split())}'
-    dict_now = source.replace('return len(str(outputs.get("answer", "")).split())', counted)
-    assert dict_now != source
-    evaluators.write_text(dict_now, encoding="utf-8")
+    repo.edit_answer_words('    return {"count": len(str(outputs.get("answer", "")).split())}')
     repo.git("commit", "-qam", "answer_words returns a dict")
 
     later = repo.run(capsys)

@@ -970,6 +970,32 @@ TOO_SHORT = "  answer_words: {max: 5}\n"  # no answer of the quickstart is that 
 FORGIVING_CHECK = "  answer_words: {max: 1}\nverdict: {allow_failed: 100%}\n"  # every datapoint fails, and passes
 
 
+def recorded_by_evaluate(root: Path, config: Path, hh: HoneyHiveClient) -> str:
+    """The id of the run of the copy's experiment (``config``) a user's script records with ``evaluate()``, passing
+    ranges :data:`RECORDED_RANGES`: no check, so no check's rules stamped on it."""
+    rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    with in_repository(root):
+        code = load_user_code(load_config(config), ".honeyhive/experiment.yml", root)
+        made = evaluate(
+            code.function,
+            rows,
+            client=hh,
+            evaluators=code.evaluators,
+            name="support-bot-quickstart",
+            passing_ranges=RECORDED_RANGES,
+            print_results=False,
+        )
+    return made.run_id
+
+
+def stamp_rules(hh: HoneyHiveClient, run: str, rules: dict[str, Any] | None) -> None:
+    """Run ``run``'s check's recorded rules replaced by ``rules``, or removed (None, {}) as an older version recorded
+    none."""
+    metadata = hh.get_run(run)["metadata"]
+    check = {key: value for key, value in metadata["check"].items() if key != "rules"}
+    hh.update_run(run, {"metadata": {**metadata, "check": {**check, **({"rules": rules} if rules else {})}}})
+
+
 @pytest.mark.parametrize(
     ("recorded", "made_with", "forged", "edited", "statuses", "verdict", "notes"),
     [
@@ -1074,25 +1100,9 @@ def test_view_judges_a_run_by_its_checks_rules_and_shows_no_status_by_a_range_it
         assert main(["run", "--dry-run", "--no-html", "-C", str(root)], environ=environ) in (0, 1)
         [run] = [r["run_id"] for r in hh.iter_runs(name="support-bot-quickstart")]
     else:
-        rows = [
-            json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
-        with in_repository(root):
-            code = load_user_code(load_config(config), ".honeyhive/experiment.yml", root)
-            made = evaluate(
-                code.function,
-                rows,
-                client=hh,
-                evaluators=code.evaluators,
-                name="support-bot-quickstart",
-                passing_ranges=RECORDED_RANGES,
-                print_results=False,
-            )
-        run = made.run_id
+        run = recorded_by_evaluate(root, config, hh)
     if forged is not None:  # its check's rules replaced ({}: removed, as an older version recorded none)
-        metadata = hh.get_run(run)["metadata"]
-        check = {key: value for key, value in metadata["check"].items() if key != "rules"}
-        hh.update_run(run, {"metadata": {**metadata, "check": {**check, **({"rules": forged} if forged else {})}}})
+        stamp_rules(hh, run, forged)
     config.write_text(original.replace(RANGES, RANGES + edited), encoding="utf-8")
     capsys.readouterr()
 
@@ -1135,25 +1145,9 @@ def test_view_fails_no_run_by_a_range_without_values_it_does_not_know_the_run_wa
         config.write_text(config.read_text(encoding="utf-8").replace(RANGES, RANGES + FORGOT_RANGE), encoding="utf-8")
         assert main(["run", "--dry-run", "--no-html", "-C", str(root)], environ=environ) == 1
         [run] = [r["run_id"] for r in hh.iter_runs(name="support-bot-quickstart")]
-        metadata = hh.get_run(run)["metadata"]
-        check = {key: value for key, value in metadata["check"].items() if key != "rules"}
-        hh.update_run(run, {"metadata": {**metadata, "check": check}})
+        stamp_rules(hh, run, None)
     else:  # made without the range, which the file adds afterwards
-        rows = [
-            json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
-        with in_repository(root):
-            code = load_user_code(load_config(config), ".honeyhive/experiment.yml", root)
-            made = evaluate(
-                code.function,
-                rows,
-                client=hh,
-                evaluators=code.evaluators,
-                name="support-bot-quickstart",
-                passing_ranges=RECORDED_RANGES,
-                print_results=False,
-            )
-        run = made.run_id
+        run = recorded_by_evaluate(root, config, hh)
         config.write_text(config.read_text(encoding="utf-8").replace(RANGES, RANGES + FORGOT_RANGE), encoding="utf-8")
     capsys.readouterr()
 
@@ -1176,9 +1170,7 @@ def test_publish_of_a_run_whose_check_recorded_no_rules_shows_no_status_by_a_ran
     assert code == 0, recorded.summary()
     run_id = recorded.outputs()["run-id"]
     with world.client() as hh:
-        metadata = hh.get_run(run_id)["metadata"]
-        check = {key: value for key, value in metadata["check"].items() if key != "rules"}
-        hh.update_run(run_id, {"metadata": {**metadata, "check": check}})
+        stamp_rules(hh, run_id, None)
     publisher = world.publisher("publisher", _report_json(world.root))
     config = publisher / ".honeyhive" / "experiment.yml"
     ranges = RANGES + TOO_SHORT + FORGOT_RANGE  # forgot: no evaluator in the run, so no values

@@ -13,6 +13,7 @@ import pytest
 
 from honeyhive_experiment import flow
 from honeyhive_experiment.cli import main
+from tests.quickstart import jsonl, write_files
 
 pytestmark = pytest.mark.integration
 
@@ -27,18 +28,14 @@ def _forget() -> None:
 def _experiment(root: Path, config: str, code: str, rows: int = 20) -> Path:
     """An experiment in ``root``: ``rows`` datapoints ``r0``… with input ``i``, the function returning ``i``, the
     evaluators of ``code`` (module ``truth_app.m``), and ``config`` appended to the experiment file."""
-    (root / ".honeyhive").mkdir(parents=True, exist_ok=True)
-    (root / APP).mkdir(exist_ok=True)
-    (root / APP / "__init__.py").write_text("", encoding="utf-8")
     head = "def run(datapoint):\n    return {'a': datapoint['inputs']['i']}\n\n\n"
-    (root / APP / "m.py").write_text(head + code, encoding="utf-8")
-    (root / "d.jsonl").write_text(
-        "".join(json.dumps({"id": f"r{i}", "inputs": {"i": i}}) + "\n" for i in range(rows)), encoding="utf-8"
-    )
-    (root / ".honeyhive" / "experiment.yml").write_text(
-        f"name: truth\nfunction: {APP}.m:run\ndataset:\n  path: d.jsonl\n{config}", encoding="utf-8"
-    )
-    return root
+    files = {
+        f"{APP}/__init__.py": "",
+        f"{APP}/m.py": head + code,
+        "d.jsonl": jsonl({"id": f"r{i}", "inputs": {"i": i}} for i in range(rows)),
+        ".honeyhive/experiment.yml": f"name: truth\nfunction: {APP}.m:run\ndataset:\n  path: d.jsonl\n{config}",
+    }
+    return write_files(root, files)
 
 
 def _run(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, dict[str, Any]]:

@@ -101,15 +101,6 @@ async def async_length(
 EVALUATORS: list[Callable[..., Any]] = [exact_match, has_answer, closeness, async_length]
 
 
-@pytest.fixture
-def sdk_env(backend: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
-    monkeypatch.setenv("HH_API_URL", backend.url)
-    monkeypatch.setenv("HH_API_KEY", API_KEY)
-    for name in ("HH_PROJECT", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL", "HONEYHIVE_API_KEY", "HH_OTLP_PROTOCOL"):
-        monkeypatch.delenv(name, raising=False)
-    return backend
-
-
 def put_passing_ranges(client: httpx.Client, run_id: str) -> None:
     response = client.put(f"/v1/runs/{run_id}", json={"passing_ranges": PASSING_RANGES})
     assert response.status_code == 200, response.text

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from honeyhive_experiment import evaluate
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.quickstart import init_repository
+from tests.quickstart import imported, init_repository, jsonl, small_repository, write_files
 
 pytestmark = pytest.mark.integration
 
@@ -207,14 +206,12 @@ max_workers: 4
 
 @pytest.fixture
 def repository(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "repo"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "counting_app.py").write_text(APP, encoding="utf-8")
-    rows = "".join(json.dumps({"inputs": {"number": i}}) + "\n" for i in range(5))
-    (root / "numbers.jsonl").write_text(rows, encoding="utf-8")
+    rows = jsonl({"inputs": {"number": i}} for i in range(5))
+    root = write_files(tmp_path / "repo", {"counting_app.py": APP, "numbers.jsonl": rows})
+    (root / ".honeyhive").mkdir()
     init_repository(root)
-    yield root
-    sys.modules.pop("counting_app", None)  # imported by the in-process run: the next test's counts start at 0
+    with imported("counting_app"):  # by the in-process run: the next test's counts start at 0
+        yield root
 
 
 def dry_run(
@@ -412,18 +409,13 @@ gate: {judge: {max_drop_pct: 5, significant: true}}
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """A 40-question bot scored by a noisy judge, and its baseline run (8 trials, no shift, seed 0)."""
-    root = tmp_path_factory.mktemp("judged") / "bot"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "judged_app.py").write_text(JUDGED_APP, encoding="utf-8")
-    (root / ".honeyhive" / "experiment.yml").write_text(JUDGED_CONFIG, encoding="utf-8")
-    rows = "".join(json.dumps({"inputs": {"number": i}}) + "\n" for i in range(40))
-    (root / "questions.jsonl").write_text(rows, encoding="utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
-    init_repository(root, "a judged bot")
-    code, report, shown = judged_run(root, seed=0, shifted=0)
-    assert code == 0, shown
-    yield root, report["run"]["id"]
-    sys.modules.pop("judged_app", None)  # imported by the in-process runs
+    rows = jsonl({"inputs": {"number": i}} for i in range(40))
+    files = {"judged_app.py": JUDGED_APP, ".honeyhive/experiment.yml": JUDGED_CONFIG, "questions.jsonl": rows}
+    root = small_repository(tmp_path_factory.mktemp("judged") / "bot", files, "a judged bot")
+    with imported("judged_app"):
+        code, report, shown = judged_run(root, seed=0, shifted=0)
+        assert code == 0, shown
+        yield root, report["run"]["id"]
 
 
 def judged_run(root: Path, *, seed: int, shifted: int, baseline: str | None = None) -> tuple[int, dict[str, Any], str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from honeyhive_experiment import DatapointTracer, HoneyHiveClient, OutcomeStatus, evaluate
+from honeyhive_experiment.run_result import ExperimentResult
 from honeyhive_experiment.tracing import CYCLE, MAX_DEPTH, TOO_DEEP
 from tests.conftest import run_events
 
@@ -37,6 +39,30 @@ def chain_events(client: httpx.Client, run_id: str, name: str) -> dict[str, dict
 
 def session_event(client: httpx.Client, run_id: str, session_id: str) -> dict[str, Any]:
     return next(e for e in run_events(client, run_id) if e["event_type"] == "session" and e["session_id"] == session_id)
+
+
+def run(
+    function: Any,
+    datapoints: int,
+    hh: HoneyHiveClient,
+    *,
+    name: str,
+    evaluators: Sequence[Any] = (),
+    max_workers: int = 1,
+    ingestion_timeout: float = 10.0,
+) -> ExperimentResult:
+    """``evaluate()`` of ``function`` on ``datapoints`` datapoints whose one input, ``n``, counts from 0, as a user's
+    script calls it (nothing printed)."""
+    return evaluate(
+        function,
+        [{"inputs": {"n": n}} for n in range(datapoints)],
+        client=hh,
+        evaluators=evaluators,
+        name=name,
+        max_workers=max_workers,
+        ingestion_timeout=ingestion_timeout,
+        print_results=False,
+    )
 
 
 def nested(depth: int) -> dict[str, Any]:
@@ -75,16 +101,7 @@ def test_an_output_that_holds_itself_or_nests_too_deep_is_recorded_cut_not_the_r
     hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    result = evaluate(
-        unrecordable,
-        [{"inputs": {"n": n}} for n in range(4)],
-        client=hh,
-        evaluators=[has_answer],
-        name="unrecordable",
-        max_workers=2,
-        ingestion_timeout=10.0,
-        print_results=False,
-    )
+    result = run(unrecordable, 4, hh, name="unrecordable", evaluators=[has_answer], max_workers=2)
 
     # every datapoint scored and recorded: the evaluators saw the real value
     assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * 4
@@ -130,16 +147,7 @@ def test_an_output_holding_nan_or_infinity_is_recorded_as_null_and_said_as_the_u
     are not JSON compliant", and the run failed with it "not recorded by the backend". As the cycle: null in its
     place, said where it is."""
     caplog.set_level(logging.WARNING)
-    result = evaluate(
-        not_a_number,
-        [{"inputs": {"n": n}} for n in range(3)],
-        client=hh,
-        evaluators=[has_answer],
-        name="nan",
-        max_workers=1,
-        ingestion_timeout=10.0,
-        print_results=False,
-    )
+    result = run(not_a_number, 3, hh, name="nan", evaluators=[has_answer])
     assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * 3
     assert all(o.recorded and o.exported for o in result.outcomes)
     odd = result.outcomes[1]
@@ -181,16 +189,7 @@ def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_only_an_ob
     hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    result = evaluate(
-        odd_values,
-        [{"inputs": {"n": 0}}],
-        client=hh,
-        evaluators=[tokens, cosmic],
-        name="odd",
-        max_workers=1,
-        ingestion_timeout=10.0,
-        print_results=False,
-    )
+    result = run(odd_values, 1, hh, name="odd", evaluators=[tokens, cosmic])
 
     [outcome] = result.outcomes
     assert outcome.status is OutcomeStatus.OK
@@ -258,16 +257,7 @@ def test_a_dataclass_or_pydantic_model_is_recorded_as_its_fields_not_its_repr(
     hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    result = evaluate(
-        structured,
-        [{"inputs": {"n": 0}}],
-        client=hh,
-        evaluators=[typed],
-        name="structured",
-        max_workers=1,
-        ingestion_timeout=10.0,
-        print_results=False,
-    )
+    result = run(structured, 1, hh, name="structured", evaluators=[typed])
 
     [outcome] = result.outcomes
     assert outcome.metrics == {"typed": 1.0}
@@ -305,15 +295,7 @@ def test_as_many_exports_at_once_as_workers_keep_their_connections(
     rest were opened per export and dropped with urllib3's "Connection pool is full, discarding connection")."""
     caplog.set_level(logging.WARNING)
     workers = 32
-    result = evaluate(
-        wait_for_all(workers),
-        [{"inputs": {"n": n}} for n in range(workers * 3)],
-        client=hh,
-        name="together",
-        max_workers=workers,
-        ingestion_timeout=30.0,
-        print_results=False,
-    )
+    result = run(wait_for_all(workers), workers * 3, hh, name="together", max_workers=workers, ingestion_timeout=30.0)
     assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * workers * 3
     assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
 
@@ -326,15 +308,8 @@ def explains_too_deeply(outputs: dict[str, Any], inputs: dict[str, Any], ground_
 def test_an_evaluators_return_value_that_cannot_be_read_is_that_evaluators_error(
     hh: HoneyHiveClient,
 ) -> None:
-    result = evaluate(
-        lambda datapoint: {"answer": 1},
-        [{"inputs": {"n": 0}}],
-        client=hh,
-        evaluators=[explains_too_deeply, has_answer],
-        name="deep-explanation",
-        max_workers=1,
-        ingestion_timeout=10.0,
-        print_results=False,
+    result = run(
+        lambda datapoint: {"answer": 1}, 1, hh, name="deep-explanation", evaluators=[explains_too_deeply, has_answer]
     )
     [outcome] = result.outcomes
     assert outcome.status is OutcomeStatus.OK
@@ -376,16 +351,7 @@ def test_an_error_or_output_the_users_code_cannot_show_costs_its_datapoint_not_t
 ) -> None:
     """An exception whose ``str()`` raises (of the function or an evaluator), or an output whose ``items()`` raises,
     ended the whole run as "unexpected ValueError: no str for you", no datapoint named, the good rows unreported."""
-    result = evaluate(
-        unreadable,
-        [{"inputs": {"n": n}} for n in range(5)],
-        client=hh,
-        evaluators=[raises_unprintably],
-        name="unreadable",
-        max_workers=2,
-        ingestion_timeout=10.0,
-        print_results=False,
-    )
+    result = run(unreadable, 5, hh, name="unreadable", evaluators=[raises_unprintably], max_workers=2)
 
     unprintable = "Unprintable: <Unprintable object: str() raised ValueError>"
     ok, fn_error = OutcomeStatus.OK, OutcomeStatus.FUNCTION_ERROR

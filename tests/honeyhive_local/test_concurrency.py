@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
-from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
+from tests.conftest import API_KEY, ok
+from tests.honeyhive_local.otlp import export_events, otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 
@@ -40,16 +40,11 @@ class Written:
     span_names: list[str] = field(default_factory=list)
 
 
-def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
-
-
 def _worker(url: str, index: int, barrier: threading.Barrier) -> Written:
     written = Written(index, str(uuid.uuid4()))
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60) as client:
         barrier.wait(timeout=30)
-        _ok(
+        ok(
             client.post(
                 "/v1/runs",
                 json={
@@ -63,7 +58,7 @@ def _worker(url: str, index: int, barrier: threading.Barrier) -> Written:
         for s in range(SESSIONS_PER_THREAD):
             datapoint = f"dp-{index}-{s}"
             metadata = {"run_id": written.run_id, "datapoint_id": datapoint}
-            session = _ok(
+            session = ok(
                 client.post(
                     "/v1/sessions",
                     json={
@@ -77,7 +72,7 @@ def _worker(url: str, index: int, barrier: threading.Barrier) -> Written:
             written.session_ids.append(session)
             written.event_ids.append(session)
             for e in range(EVENTS_PER_SESSION):
-                event_id = _ok(
+                event_id = ok(
                     client.post(
                         "/v1/events",
                         json={
@@ -104,7 +99,7 @@ def _worker(url: str, index: int, barrier: threading.Barrier) -> Written:
                     "honeyhive_metadata.datapoint_id": datapoint,
                 },
             )
-            _ok(
+            ok(
                 client.post(
                     "/opentelemetry/v1/traces",
                     content=otlp_json_body([span]),
@@ -112,8 +107,8 @@ def _worker(url: str, index: int, barrier: threading.Barrier) -> Written:
                 )
             )
             written.span_names.append(span_name)
-            _ok(client.put("/events", json={"event_id": session, "outputs": {"worker": index, "session": s}}))
-        _ok(
+            ok(client.put("/events", json={"event_id": session, "outputs": {"worker": index, "session": s}}))
+        ok(
             client.put(
                 f"/v1/runs/{written.run_id}",
                 json={"status": "completed", "event_ids": written.session_ids, "metadata": {"worker": index}},
@@ -155,7 +150,7 @@ def test_concurrent_clients_lose_nothing(shared_backend: LocalBackend) -> None:
         seen: list[dict[str, Any]] = []
         page = 1
         while True:
-            body = _ok(c.get("/v1/runs", params={"limit": 7, "page": page, "sort_order": "asc"}))
+            body = ok(c.get("/v1/runs", params={"limit": 7, "page": page, "sort_order": "asc"}))
             assert body["pagination"]["total"] == THREADS
             seen.extend(body["evaluations"])
             if not body["pagination"]["has_next"]:
@@ -174,7 +169,7 @@ def test_concurrent_clients_lose_nothing(shared_backend: LocalBackend) -> None:
         for w in results[:: THREADS // 8]:
             run_events = export_events(c, w.run_id)
             assert len(run_events) == SESSIONS_PER_THREAD * EVENTS_PER_SESSION_TOTAL
-            summary = _ok(c.get(f"/v1/runs/{w.run_id}/summary"))
+            summary = ok(c.get(f"/v1/runs/{w.run_id}/summary"))
             assert sorted(d["datapoint_id"] for d in summary["datapoints"]) == [
                 f"dp-{w.index}-{s}" for s in range(SESSIONS_PER_THREAD)
             ]

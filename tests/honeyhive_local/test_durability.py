@@ -23,8 +23,8 @@ import httpx
 import pytest
 
 from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY, OTHER_API_KEY
-from tests.honeyhive_local.test_otlp import (
+from tests.conftest import API_KEY, OTHER_API_KEY, ok
+from tests.honeyhive_local.otlp import (
     export_events,
     honeyhive_chain_attributes,
     otel_pipeline,
@@ -35,11 +35,6 @@ from tests.honeyhive_local.test_otlp import (
 pytestmark = pytest.mark.integration
 
 JSON = {"Content-Type": "application/json"}
-
-
-def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
 
 
 def _client(url: str, key: str = API_KEY) -> httpx.Client:
@@ -81,15 +76,13 @@ def _span(session: str, run: str, datapoint: str, accuracy: float, exact: bool) 
 def write_everything(client: httpx.Client, other: httpx.Client) -> Written:
     """Runs (metadata, passing ranges), a dataset with datapoints, sessions, events and OTLP spans."""
     w = Written()
-    w.dataset = _ok(client.post("/v1/datasets", json={"name": "durable", "description": "kept"}))["result"][
-        "insertedId"
-    ]
+    w.dataset = ok(client.post("/v1/datasets", json={"name": "durable", "description": "kept"}))["result"]["insertedId"]
     for i in range(3):
         body = {"inputs": {"q": f"q{i}"}, "ground_truth": {"a": str(i)}, "metadata": {"i": i}}
-        inserted = _ok(client.post("/v1/datapoints", json={**body, "linked_datasets": [w.dataset]}))
+        inserted = ok(client.post("/v1/datapoints", json={**body, "linked_datasets": [w.dataset]}))
         w.datapoints.append(inserted["result"]["insertedId"])
 
-    _ok(
+    ok(
         client.post(
             "/v1/runs",
             json={
@@ -103,7 +96,7 @@ def write_everything(client: httpx.Client, other: httpx.Client) -> Written:
             },
         )
     )
-    _ok(
+    ok(
         client.post(
             "/v1/runs",
             json={
@@ -114,8 +107,8 @@ def write_everything(client: httpx.Client, other: httpx.Client) -> Written:
             },
         )
     )
-    _ok(client.post("/v1/runs", json={"run_id": w.deleted, "name": "durable-deleted"}))
-    _ok(client.delete(f"/v1/runs/{w.deleted}"))
+    ok(client.post("/v1/runs", json={"run_id": w.deleted, "name": "durable-deleted"}))
+    ok(client.delete(f"/v1/runs/{w.deleted}"))
 
     scores = {w.run: [(0.9, True), (0.4, False), (0.7, True)], w.baseline: [(0.6, True), (0.5, False), (0.2, False)]}
     for run, values in scores.items():
@@ -124,21 +117,21 @@ def write_everything(client: httpx.Client, other: httpx.Client) -> Written:
             w.sessions.append(session)
             metadata = {"run_id": run, "dataset_id": w.dataset, "datapoint_id": w.datapoints[i]}
             if i == 0:  # the legacy route the SDK 1.x calls
-                started = _ok(
+                started = ok(
                     client.post(
                         "/session/start",
                         json={"session": {"session_id": session, "session_name": "s", "metadata": metadata}},
                     )
                 )
             else:
-                started = _ok(
+                started = ok(
                     client.post(
                         "/v1/sessions",
                         json={"session_id": session, "session_name": "s", "inputs": {"i": i}, "metadata": metadata},
                     )
                 )
             assert started["session_id"] == session
-            _ok(
+            ok(
                 client.post(
                     "/v1/events",
                     json={
@@ -154,15 +147,15 @@ def write_everything(client: httpx.Client, other: httpx.Client) -> Written:
             )
             span = _span(session, run, w.datapoints[i], accuracy, exact)
             w.spans.append(span)
-            _ok(client.post("/opentelemetry/v1/traces", content=otlp_json_body([span]), headers=JSON))
-            _ok(
+            ok(client.post("/opentelemetry/v1/traces", content=otlp_json_body([span]), headers=JSON))
+            ok(
                 client.put(
                     "/events",
                     json={"event_id": session, "outputs": {"answer": "42"}, "feedback": {"ground_truth": str(i)}},
                 )
             )
     run_sessions = w.sessions[:3]
-    _ok(
+    ok(
         client.put(
             f"/v1/runs/{w.run}",
             json={
@@ -173,9 +166,9 @@ def write_everything(client: httpx.Client, other: httpx.Client) -> Written:
         )
     )
     orphan = otlp_json_span(trace_id="9" * 32, span_id="8" * 16, name="orphan", attributes={"x": 1})
-    _ok(client.post("/opentelemetry/v1/traces", content=otlp_json_body([orphan]), headers=JSON))
+    ok(client.post("/opentelemetry/v1/traces", content=otlp_json_body([orphan]), headers=JSON))
 
-    _ok(other.post("/v1/runs", json={"run_id": w.other_run, "name": "other-project-run", "metadata": {"p": "b"}}))
+    ok(other.post("/v1/runs", json={"run_id": w.other_run, "name": "other-project-run", "metadata": {"p": "b"}}))
     return w
 
 
@@ -201,13 +194,13 @@ def read_everything(client: httpx.Client, other: httpx.Client, w: Written) -> di
             f"/v1/runs/{run}/result?aggregate_function=sum",
             f"/v1/runs/{run}/metrics",
         ]
-    state: dict[str, Any] = {path: _ok(client.get(path)) for path in paths}
+    state: dict[str, Any] = {path: ok(client.get(path)) for path in paths}
     deleted = client.get(f"/v1/runs/{w.deleted}")
     state["deleted run"] = deleted.status_code
     state["export"] = export_events(client)
     for run in (w.run, w.baseline):
         state[f"export {run}"] = export_events(client, run)
-    state["other project runs"] = _ok(other.get("/v1/runs"))
+    state["other project runs"] = ok(other.get("/v1/runs"))
     return state
 
 
@@ -240,12 +233,12 @@ def _check_content(state: dict[str, Any], w: Written, extra_events: int = 0) -> 
 
 def _after_restart_writes_still_work(client: httpx.Client, w: Written, before: dict[str, Any]) -> None:
     # a span re-sent after the restart updates its event instead of duplicating it
-    _ok(client.post("/opentelemetry/v1/traces", content=otlp_json_body([w.spans[0]]), headers=JSON))
+    ok(client.post("/opentelemetry/v1/traces", content=otlp_json_body([w.spans[0]]), headers=JSON))
     assert len(export_events(client)) == len(before["export"])
     # a new run is the newest one: the creation order survived the restart
     new_run = str(uuid.uuid4())
-    _ok(client.post("/v1/runs", json={"run_id": new_run, "name": "after-restart"}))
-    listing = _ok(client.get("/v1/runs", params={"limit": 100}))
+    ok(client.post("/v1/runs", json={"run_id": new_run, "name": "after-restart"}))
+    listing = ok(client.get("/v1/runs", params={"limit": 100}))
     assert [r["run_id"] for r in listing["evaluations"]] == [new_run, w.baseline, w.run]
     assert listing["pagination"]["total"] == 3
 

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
+from tests.conftest import ok
+from tests.honeyhive_local.otlp import export_events, otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 
@@ -32,27 +33,20 @@ class Project:
     event: str
 
 
-def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
-
-
 def _seed(client: httpx.Client, label: str) -> Project:
-    dataset = _ok(client.post("/v1/datasets", json={"name": "shared-name", "description": label}))["result"][
+    dataset = ok(client.post("/v1/datasets", json={"name": "shared-name", "description": label}))["result"][
         "insertedId"
     ]
-    datapoint = _ok(client.post("/v1/datapoints", json={"inputs": {"who": label}, "linked_datasets": [dataset]}))[
+    datapoint = ok(client.post("/v1/datapoints", json={"inputs": {"who": label}, "linked_datasets": [dataset]}))[
         "result"
     ]["insertedId"]
     run = str(uuid.uuid4())
-    _ok(client.post("/v1/runs", json={"run_id": run, "name": f"iso-run-{label}", "dataset_id": dataset}))
+    ok(client.post("/v1/runs", json={"run_id": run, "name": f"iso-run-{label}", "dataset_id": dataset}))
     # the same client-chosen run id in both projects
-    _ok(
-        client.post("/v1/runs", json={"run_id": SHARED_RUN_ID, "name": f"iso-shared-{label}", "metadata": {"p": label}})
-    )
+    ok(client.post("/v1/runs", json={"run_id": SHARED_RUN_ID, "name": f"iso-shared-{label}", "metadata": {"p": label}}))
     session = str(uuid.uuid4())
     for sid, run_id in ((session, run), (SHARED_SESSION_ID, SHARED_RUN_ID)):
-        _ok(
+        ok(
             client.post(
                 "/v1/sessions",
                 json={
@@ -63,7 +57,7 @@ def _seed(client: httpx.Client, label: str) -> Project:
                 },
             )
         )
-    event = _ok(
+    event = ok(
         client.post(
             "/v1/events",
             json={
@@ -88,7 +82,7 @@ def _seed(client: httpx.Client, label: str) -> Project:
             "honeyhive_metadata.run_id": SHARED_RUN_ID,
         },
     )
-    _ok(
+    ok(
         client.post(
             "/opentelemetry/v1/traces", content=otlp_json_body([span]), headers={"Content-Type": "application/json"}
         )
@@ -114,30 +108,30 @@ def _read_all(client: httpx.Client, p: Project) -> dict[str, Any]:
         f"/v1/events/{SHARED_SESSION_ID}",
         "/_local/stats",
     ]
-    state = {path: _ok(client.get(path)) for path in paths}
+    state = {path: ok(client.get(path)) for path in paths}
     state["export"] = export_events(client)
     return state
 
 
 def test_listings_exclude_foreign_data(client: httpx.Client, projects: tuple[Project, Project]) -> None:
     a, b = projects
-    runs = _ok(client.get("/v1/runs", params={"limit": 100}))
+    runs = ok(client.get("/v1/runs", params={"limit": 100}))
     assert sorted(r["name"] for r in runs["evaluations"]) == ["iso-run-a", "iso-shared-a"]
     assert runs["pagination"]["total"] == runs["pagination"]["total_unfiltered"] == 2
-    assert _ok(client.get("/v1/runs", params={"name": "iso-"}))["pagination"]["total"] == 2
-    assert _ok(client.get("/v1/runs", params={"run_ids[]": b.run}))["evaluations"] == []
-    assert _ok(client.get("/v1/runs", params={"dataset_id": b.dataset}))["evaluations"] == []
+    assert ok(client.get("/v1/runs", params={"name": "iso-"}))["pagination"]["total"] == 2
+    assert ok(client.get("/v1/runs", params={"run_ids[]": b.run}))["evaluations"] == []
+    assert ok(client.get("/v1/runs", params={"dataset_id": b.dataset}))["evaluations"] == []
 
-    datasets = _ok(client.get("/v1/datasets"))["datasets"]
+    datasets = ok(client.get("/v1/datasets"))["datasets"]
     assert [(d["id"], d["description"]) for d in datasets] == [(a.dataset, "a")]
-    assert [d["id"] for d in _ok(client.get("/v1/datasets", params={"name": "shared-name"}))["datasets"]] == [a.dataset]
-    assert _ok(client.get("/v1/datasets", params={"dataset_id": b.dataset}))["datasets"] == []
-    by_name = _ok(client.get("/v1/datapoints", params={"dataset_name": "shared-name"}))["datapoints"]
+    assert [d["id"] for d in ok(client.get("/v1/datasets", params={"name": "shared-name"}))["datasets"]] == [a.dataset]
+    assert ok(client.get("/v1/datasets", params={"dataset_id": b.dataset}))["datasets"] == []
+    by_name = ok(client.get("/v1/datapoints", params={"dataset_name": "shared-name"}))["datapoints"]
     assert [d["id"] for d in by_name] == [a.datapoint]
-    assert _ok(client.get("/v1/datapoints", params={"datapoint_ids[]": [b.datapoint]}))["datapoints"] == []
+    assert ok(client.get("/v1/datapoints", params={"datapoint_ids[]": [b.datapoint]}))["datapoints"] == []
 
-    counters = _ok(client.get("/_local/stats"))
-    assert counters["project_id"] == _ok(client.get(f"/v1/runs/{a.run}"))["evaluation"]["scope_id"]
+    counters = ok(client.get("/_local/stats"))
+    assert counters["project_id"] == ok(client.get(f"/v1/runs/{a.run}"))["evaluation"]["scope_id"]
 
 
 def test_direct_reads_of_foreign_ids_are_404(
@@ -191,14 +185,14 @@ def test_writes_to_foreign_ids_are_404_and_change_nothing(
 def test_same_ids_in_two_projects_stay_apart(
     client: httpx.Client, other_client: httpx.Client, projects: tuple[Project, Project]
 ) -> None:
-    run_a = _ok(client.get(f"/v1/runs/{SHARED_RUN_ID}"))["evaluation"]
-    run_b = _ok(other_client.get(f"/v1/runs/{SHARED_RUN_ID}"))["evaluation"]
+    run_a = ok(client.get(f"/v1/runs/{SHARED_RUN_ID}"))["evaluation"]
+    run_b = ok(other_client.get(f"/v1/runs/{SHARED_RUN_ID}"))["evaluation"]
     assert (run_a["name"], run_a["metadata"]) == ("iso-shared-a", {"p": "a"})
     assert (run_b["name"], run_b["metadata"]) == ("iso-shared-b", {"p": "b"})
     assert run_a["id"] != run_b["id"]
 
-    session_a = _ok(client.get(f"/v1/events/{SHARED_SESSION_ID}"))["event"]
-    session_b = _ok(other_client.get(f"/v1/events/{SHARED_SESSION_ID}"))["event"]
+    session_a = ok(client.get(f"/v1/events/{SHARED_SESSION_ID}"))["event"]
+    session_b = ok(other_client.get(f"/v1/events/{SHARED_SESSION_ID}"))["event"]
     assert session_a["metadata"]["owner"] == "a"
     assert session_b["metadata"]["owner"] == "b"
 
@@ -208,14 +202,14 @@ def test_same_ids_in_two_projects_stay_apart(
     assert [(e["event_name"], e["outputs"]) for e in spans_a] == [("span-a", {"who": "a"})]
     assert [(e["event_name"], e["outputs"]) for e in spans_b] == [("span-b", {"who": "b"})]
 
-    summary_a = _ok(client.get(f"/v1/runs/{SHARED_RUN_ID}/summary"))
-    summary_b = _ok(other_client.get(f"/v1/runs/{SHARED_RUN_ID}/summary"))
+    summary_a = ok(client.get(f"/v1/runs/{SHARED_RUN_ID}/summary"))
+    summary_b = ok(other_client.get(f"/v1/runs/{SHARED_RUN_ID}/summary"))
     assert [d["values"] for d in summary_a["metrics"]["details"]] == [[1.0]]
     assert [d["values"] for d in summary_b["metrics"]["details"]] == [[0.0]]
 
 
 def _project_of(client: httpx.Client) -> str:
-    project_id: str = _ok(client.get("/_local/stats"))["project_id"]
+    project_id: str = ok(client.get("/_local/stats"))["project_id"]
     return project_id
 
 
@@ -238,9 +232,9 @@ def test_export_returns_only_own_events(
 
     # asking for the other project's run by filter or by evaluation_id finds nothing
     assert export_events(client, b.run) == []
-    by_evaluation = _ok(client.post("/v1/events/export", json={"evaluation_id": b.run}))
+    by_evaluation = ok(client.post("/v1/events/export", json={"evaluation_id": b.run}))
     assert by_evaluation["events"] == []
-    by_session = _ok(
+    by_session = ok(
         client.post(
             "/v1/events/export",
             json={"filters": [{"field": "session_id", "operator": "is", "value": b.session, "type": "string"}]},
@@ -261,5 +255,5 @@ def test_dropped_span_counters_are_per_project(
         "/opentelemetry/v1/traces", content=otlp_json_body([orphan]), headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 200, response.text
-    assert _ok(client.get("/_local/stats"))["counters"].get("dropped_spans") == 1
-    assert _ok(other_client.get("/_local/stats"))["counters"].get("dropped_spans", 0) == 0
+    assert ok(client.get("/_local/stats"))["counters"].get("dropped_spans") == 1
+    assert ok(other_client.get("/_local/stats"))["counters"].get("dropped_spans", 0) == 0

@@ -22,7 +22,7 @@ import pytest
 from honeyhive_local import LocalBackend
 from honeyhive_local.app import Project
 from tests.conftest import API_KEY
-from tests.honeyhive_local.test_otlp import otlp_json_body, otlp_json_span
+from tests.honeyhive_local.otlp import otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 

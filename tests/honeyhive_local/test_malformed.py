@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from honeyhive_local import LocalBackend
-from tests.honeyhive_local.test_otlp import otlp_json_body, otlp_json_span
+from tests.conftest import ok
+from tests.honeyhive_local.otlp import otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 
@@ -418,27 +419,22 @@ class Seed:
         return value
 
 
-def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
-
-
 def seed_project(client: httpx.Client) -> dict[str, str]:
     """A run on a managed dataset with a scored session, a baseline run, datapoints and an OTLP span."""
-    dataset = _ok(client.post("/v1/datasets", json={"name": "seed-dataset", "description": "seeded"}))["result"][
+    dataset = ok(client.post("/v1/datasets", json={"name": "seed-dataset", "description": "seeded"}))["result"][
         "insertedId"
     ]
-    dp1 = _ok(
+    dp1 = ok(
         client.post(
             "/v1/datapoints",
             json={"inputs": {"q": "2+2"}, "ground_truth": {"a": "4"}, "linked_datasets": [dataset]},
         )
     )["result"]["insertedId"]
-    dp2 = _ok(client.post("/v1/datapoints", json={"inputs": {"q": "3+3"}, "linked_datasets": [dataset]}))["result"][
+    dp2 = ok(client.post("/v1/datapoints", json={"inputs": {"q": "3+3"}, "linked_datasets": [dataset]}))["result"][
         "insertedId"
     ]
     run, baseline = str(uuid.uuid4()), str(uuid.uuid4())
-    _ok(
+    ok(
         client.post(
             "/v1/runs",
             json={
@@ -451,7 +447,7 @@ def seed_project(client: httpx.Client) -> dict[str, str]:
             },
         )
     )
-    _ok(
+    ok(
         client.post(
             "/v1/runs",
             json={
@@ -463,7 +459,7 @@ def seed_project(client: httpx.Client) -> dict[str, str]:
         )
     )
     session = str(uuid.uuid4())
-    _ok(
+    ok(
         client.post(
             "/v1/sessions",
             json={
@@ -475,7 +471,7 @@ def seed_project(client: httpx.Client) -> dict[str, str]:
             },
         )
     )
-    event = _ok(
+    event = ok(
         client.post(
             "/v1/events",
             json={
@@ -490,9 +486,7 @@ def seed_project(client: httpx.Client) -> dict[str, str]:
             },
         )
     )["event_id"]
-    _ok(
-        client.put("/events", json={"event_id": session, "outputs": {"answer": "4"}, "feedback": {"ground_truth": "4"}})
-    )
+    ok(client.put("/events", json={"event_id": session, "outputs": {"answer": "4"}, "feedback": {"ground_truth": "4"}}))
     baseline_session = str(uuid.uuid4())
     span = otlp_json_span(
         trace_id=uuid.uuid4().hex,
@@ -507,7 +501,7 @@ def seed_project(client: httpx.Client) -> dict[str, str]:
             "honeyhive_inputs.messages.0.role": "user",
         },
     )
-    _ok(client.post(OTLP, content=otlp_json_body([span]), headers=JSON))
+    ok(client.post(OTLP, content=otlp_json_body([span]), headers=JSON))
     return {
         "run": run,
         "baseline": baseline,
@@ -669,5 +663,5 @@ def test_snapshot_notices_a_change(world: World) -> None:
     with _client(world.backend, _key("self-check")) as client:
         ids = seed_project(client)
         before = readable_snapshot(client, ids)
-        _ok(client.put(f"/v1/runs/{ids['run']}", json={"metadata": {"branch": "other"}}))
+        ok(client.put(f"/v1/runs/{ids['run']}", json={"metadata": {"branch": "other"}}))
         assert snapshot(client, ids) != before

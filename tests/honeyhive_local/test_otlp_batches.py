@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from honeyhive_local.store import EVENT_BATCH
-from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
+from tests.honeyhive_local.otlp import export_events, otlp_json_body, otlp_json_span
 
 pytestmark = pytest.mark.integration
 

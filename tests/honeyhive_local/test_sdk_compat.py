@@ -49,15 +49,6 @@ def closeness(
     return {"score": 1.0 if gap == 0 else 0.5, "explanation": f"off by {gap}"}
 
 
-@pytest.fixture
-def sdk_env(backend: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
-    monkeypatch.setenv("HH_API_URL", backend.url)
-    monkeypatch.setenv("HH_API_KEY", API_KEY)
-    for name in ("HH_PROJECT", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL", "HONEYHIVE_API_KEY", "HH_OTLP_PROTOCOL"):
-        monkeypatch.delenv(name, raising=False)
-    return backend
-
-
 def _sdk_run(wrong: set[int], name: str) -> Any:
     return evaluate(
         make_app(wrong),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.quickstart import init_repository
+from tests.quickstart import imported, small_repository
 
 pytestmark = pytest.mark.integration
 
@@ -132,22 +131,16 @@ def test_five_more_tokens_on_five_billion_fail_a_max_degraded_gate(tmp_path: Pat
     """The command line's dry run on the embedded backend: a baseline of 5e9 tokens on one prompt, then 5e9 + 5 on
     it (the other prompt unchanged). Fewer tokens are better (``direction: lower``), so HoneyHive's "improved" (a
     greater value) is worse here: 1 of 2 worse, past ``max_degraded: 0``. It passed, the 5 tokens counted the same."""
-    root = tmp_path / "tokens"
-    (root / ".honeyhive").mkdir(parents=True)
-    (root / "token_app.py").write_text(APP, encoding="utf-8")
-    (root / "prompts.jsonl").write_text('{"inputs": {"name": "long"}}\n{"inputs": {"name": "short"}}\n', "utf-8")
-    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
-    (root / ".honeyhive" / "experiment.yml").write_text(CONFIG, encoding="utf-8")
+    prompts = '{"inputs": {"name": "long"}}\n{"inputs": {"name": "short"}}\n'
+    files = {"token_app.py": APP, "prompts.jsonl": prompts, ".honeyhive/experiment.yml": CONFIG}
+    root = small_repository(tmp_path / "tokens", files, "a token budget")
     state = root / "state.json"
     state.write_text(json.dumps({"long": BILLIONS, "short": 120}), encoding="utf-8")
-    init_repository(root, "a token budget")
-    try:
+    with imported("token_app"):
         code, out, first = _dry_run(root)
         assert code == 0, out
         state.write_text(json.dumps({"long": BILLIONS + 5, "short": 120}), encoding="utf-8")
         code, out, report = _dry_run(root, "--baseline", first["run"]["id"])
-    finally:
-        sys.modules.pop("token_app", None)
     [tokens] = [m for m in report["metrics"] if m["name"] == "tokens"]
     assert (tokens["worse_count"], tokens["better_count"]) == (1, 0), tokens
     assert code == 1, out
