@@ -98,7 +98,7 @@ def run_config(
     if trials is not None:
         trials = check_count("trials", trials, MOST_TRIALS)
     check_watchers(progress, cancel)
-    env = dict(process_environment() if environ is None else environ)
+    env = dict(process_environment(environ))
     for name, value in env.items():
         if not isinstance(name, str) or not isinstance(value, str):  # os.environ holds strings only
             raise ArgumentError("environ", f"expected strings, got {name!r}: {type(value).__name__}")

@@ -160,7 +160,7 @@ class Baseline:
 
     @property
     def commit_sha(self) -> str | None:
-        return _stamped(self.run, "sha")
+        return stamp_of(self.run, "sha")
 
     @property
     def created_at(self) -> datetime | None:
@@ -168,7 +168,7 @@ class Baseline:
 
     @property
     def branch(self) -> str | None:
-        return _stamped(self.run, "branch")
+        return stamp_of(self.run, "branch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +221,7 @@ class BaselineQuery:
             yield run
 
 
-def _stamped(run: ExperimentRun, key: str) -> str | None:
+def stamp_of(run: ExperimentRun, key: str) -> str | None:
     """What the run's ``metadata.ci`` says of ``key``, when it is a string (an older version's or another tool's
     stamp may lack it or hold anything)."""
     value = run.ci.get(key)
@@ -264,9 +264,9 @@ def same_origin(run: ExperimentRun, config_file: str, repository: str | None) ->
     without it, stamped by an older version, counts as a default file's: ``.honeyhive/experiment.yml`` of its
     working directory, as the pull request's comment of an earlier version is adopted) and, when both runs know
     theirs, in ``repository`` (GitHub's names ignore case)."""
-    file = _stamped(run, "config_file")
+    file = stamp_of(run, "config_file")
     same_file = file == config_file if file is not None else f"/{config_file}".endswith(f"/{DEFAULT_CONFIG_PATH}")
-    theirs = _stamped(run, "repository")
+    theirs = stamp_of(run, "repository")
     return same_file and not (theirs is not None and repository and theirs.lower() != repository.lower())
 
 
@@ -294,7 +294,7 @@ def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches
     file's baseline (:func:`same_origin`), as after the file was renamed or moved."""
     found: dict[str, bool] = {}
     for run in runs:
-        ci, file = run.ci, _stamped(run, "config_file")
+        ci, file = run.ci, stamp_of(run, "config_file")
         file = file if file is not None else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
         at_base = query.merge_base_sha is not None and ci.get("sha") == query.merge_base_sha
         there = at_base or (ci.get("branch") in branches and of_the_branch(run))
@@ -474,7 +474,7 @@ def pick_baseline(
                 and checked < MAX_RESULT_CHECKS
                 and may_be_baseline(run, reason=fallback, head_sha=query.head_sha, dirty=query.dirty)
             ):
-                sha = _stamped(run, "sha")
+                sha = stamp_of(run, "sha")
                 of_history = True  # nothing to ask, or git does not know (a shallow clone): taken as of it
                 if fork_point is not None and sha is not None:
                     if sha not in known:

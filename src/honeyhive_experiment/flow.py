@@ -46,6 +46,7 @@ from honeyhive_experiment.baseline import (
     not_completed,
     other_files,
     same_origin,
+    stamp_of,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
@@ -1312,10 +1313,9 @@ def _judge_recorded(
         notes = (*notes, *_unknown_ranges(ranges, reported, run.run_id, settings.config_file))
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
-    stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
-    repository = settings.ci.repository or (stamped if isinstance(stamped, str) else None)
-    sha = run.ci.get("sha")  # what the run measured, not what is checked out now (publish checked it is ci.sha)
-    commit = sha if isinstance(sha, str) else None
+    # a view outside Actions has no repository: the run's baselines are of its own
+    repository = settings.ci.repository or stamp_of(run, "repository")
+    commit = stamp_of(run, "sha")  # what the run measured, not what is checked out now (publish checked it is ci.sha)
     update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
     settings = settings.model_copy(update=update).with_ci(repository=repository, sha=commit, dirty=is_dirty(run))
     job = dataclasses.replace(job, config=config, settings=settings)
@@ -1374,8 +1374,8 @@ def review(job: Job, run_id: str | None) -> Judgement:
         name = excerpt(run.name or "", 200)  # whoever recorded the run's: whole words, so a secret in it is redacted
         message = f"run {run_id} is a run of {name!r}, not of {config.name!r} (this experiment file's)"
         raise ArgumentError("RUN_ID", message)
-    file = run.ci.get("config_file")
-    if isinstance(file, str) and file != settings.config_file:  # nor another file's run of that name: its own rules
+    file = stamp_of(run, "config_file")
+    if file is not None and file != settings.config_file:  # nor another file's run of that name: its own rules
         message = (
             f"run {run_id} was made from the experiment file {excerpt(file, 200)!r}, not from"
             f" {settings.config_file!r} (this one), whose rules would judge it: view it with --config naming that file"
@@ -1419,7 +1419,7 @@ def _latest_run(job: Job) -> str:
                     log.warning("viewing run %s, the newest completed run of %s: %s", run.run_id, config_file, shown)
                 return run.run_id
             unfinished = unfinished or run
-        if run.name == experiment and not isinstance(run.ci.get("config_file"), str):
+        if run.name == experiment and stamp_of(run, "config_file") is None:
             unstamped = unstamped or run.run_id
     if unfinished is not None:
         return unfinished.run_id

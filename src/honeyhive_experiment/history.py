@@ -27,6 +27,7 @@ from honeyhive_experiment.baseline import (
     is_dirty,
     pick_recent,
     same_origin,
+    stamp_of,
 )
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
@@ -59,7 +60,7 @@ class RunRow:
 
 
 def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -> RunRow:
-    sha, branch, check = run.ci.get("sha"), run.ci.get("branch"), check_verdict(run)
+    check = check_verdict(run)
     verdict = passed = failed = None
     if run.status == "completed":
         with contextlib.suppress(NotFoundError):  # the backend has no summary of it
@@ -68,8 +69,8 @@ def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -
             passed, failed = len(summary.passed), len(summary.failed)
     return RunRow(
         run_id=run.run_id,
-        commit=sha if isinstance(sha, str) else None,
-        branch=branch if isinstance(branch, str) else None,
+        commit=stamp_of(run, "sha"),
+        branch=stamp_of(run, "branch"),
         dirty=is_dirty(run),
         status=str(run.status) if run.status is not None else None,
         verdict=verdict,
@@ -166,8 +167,8 @@ def key_metric_trend(
             notes.append(f"trend: run {run.run_id} could not be read (HTTP {exc.status}), left out")
             continue
         values = {name: metric_aggregate(summary, name) for name in keys}
-        sha = run.ci.get("sha")
-        label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
+        sha = stamp_of(run, "sha")
+        label = sha[:7] if sha is not None else (run.created_at or run.run_id)[:10]
         points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
     return tuple(points), tuple(notes)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Annotated, Any, Self
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import Enum
+from typing import Annotated, Any, Final, Self, overload
 
 from pydantic import (
     BeforeValidator,
@@ -14,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from honeyhive_experiment.compact import ColumnRows
+from honeyhive_experiment.compact import SharedValues
 from honeyhive_experiment.jsonstream import NotJson, read_array_items
 from honeyhive_experiment.models.run import ExperimentRun
 from honeyhive_experiment.models.wire import (
@@ -149,24 +150,150 @@ class DatapointResult(_WireModel):
         return self.datapoint_id or self.session_id
 
 
-class DatapointResults(ColumnRows[DatapointResult]):
-    """A summary's datapoints, kept compact as :class:`~honeyhive_experiment.compact.ColumnRows` says: the shape
-    below is a summary row's on the wire."""
+_FIELDS: Final = (
+    ("datapoint_id", str),
+    ("session_id", str),
+    ("passed", bool),
+    ("trials", int),
+    ("trials_passed", int),
+)
+"""A summary row's scalar fields on the wire, and the types each may have besides ``None``."""
+_KEYS: Final = frozenset((*(name for name, _ in _FIELDS), "metrics"))
+_REQUIRED: Final = _KEYS - {"trials", "trials_passed"}  # sent with trials only
+_METRIC: Final[tuple[tuple[str, type | tuple[type, ...]], ...]] = (
+    ("name", str),
+    ("event_name", str),
+    ("event_type", str),
+    ("value", (bool, int, float, str)),
+    ("passed", bool),
+)
+"""A row's metric on the wire: its fields in order, each of these types or ``None`` (but ``name``, required)."""
+_METRIC_NAMES: Final = tuple(name for name, _ in _METRIC)
 
-    __slots__ = ()
-    model = DatapointResult
-    fields = (
-        ("datapoint_id", str),
-        ("session_id", str),
-        ("passed", bool),
-        ("trials", int),
-        ("trials_passed", int),
-    )
-    optional = frozenset({"trials", "trials_passed"})  # sent with trials only
-    entries = (
-        "metrics",
-        (("name", str), ("event_name", str), ("event_type", str), ("value", (bool, int, float, str)), ("passed", bool)),
-    )
+
+class _Absent(Enum):
+    ABSENT = "absent"
+
+
+_ABSENT: Any = _Absent.ABSENT
+"""In a column: the row had no such key (``trials``, ``trials_passed``), so the model gets its default. An enum
+member, not ``object()``: a result pickled (sent back from a worker process) or deep-copied keeps it the same object."""
+
+
+def _optional(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return value is None or isinstance(value, kind)
+
+
+class DatapointResults(Sequence[DatapointResult]):
+    """A summary's datapoints, kept compact for a large run: one list per field of :data:`_FIELDS` (a reference
+    each per row) and one of each row's metrics as tuples in :data:`_METRIC`'s order, equal metrics and equal lists
+    of them one object (:class:`~honeyhive_experiment.compact.SharedValues`); a model is built when a row is read.
+    A row of another shape (a legacy one, unknown fields) is validated at once and kept as its model. Reading gives
+    exactly what ``DatapointResult.model_validate`` of the wire row gives."""
+
+    __slots__ = ("_columns", "_shared")
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        # the last column holds the row's metrics, or the whole model of a row kept whole
+        self._columns: tuple[list[Any], ...] = tuple([] for _ in range(len(_FIELDS) + 1))
+        self._shared: tuple[SharedValues[Any], SharedValues[Any]] | None = (SharedValues(), SharedValues())
+        for item in items:
+            self.append(item)
+        self.seal()
+
+    @classmethod
+    def reading(cls) -> DatapointResults:
+        """An empty instance to :meth:`append` rows to as they are read, then :meth:`seal`."""
+        out = cls()
+        out._shared = (SharedValues(), SharedValues())
+        return out
+
+    def append(self, item: Any) -> None:
+        """Add one wire row (while reading; see :meth:`seal`)."""
+        assert self._shared is not None, "sealed"
+        row = None if isinstance(item, DatapointResult) else self._row(item, *self._shared)
+        if row is None:  # kept whole, as its model
+            model = item if isinstance(item, DatapointResult) else DatapointResult.model_validate(item)
+            row = (*(None for _ in _FIELDS), model)
+        for column, value in zip(self._columns, row, strict=True):
+            column.append(value)
+
+    def seal(self) -> None:
+        """Done reading: drop the tables of shared metrics."""
+        self._shared = None
+
+    @staticmethod
+    def _row(item: Any, metrics: SharedValues[Any], lists: SharedValues[Any]) -> tuple[Any, ...] | None:
+        """The row's values, fields first and its metrics last; ``None`` when it is not of the shape."""
+        if not isinstance(item, Mapping) or not _REQUIRED <= item.keys() <= _KEYS:
+            return None
+        values = []
+        for name, kind in _FIELDS:
+            value = item.get(name, _ABSENT)
+            if value is not _ABSENT and not _optional(value, kind):
+                return None
+            values.append(value)
+        listed = item["metrics"]
+        if not isinstance(listed, list):
+            return None
+        entries = []
+        for raw in listed:
+            if not isinstance(raw, Mapping) or len(raw) != len(_METRIC):
+                return None
+            try:
+                entry = tuple(raw[name] for name in _METRIC_NAMES)
+            except KeyError:
+                return None
+            for position, (part, (_, allowed)) in enumerate(zip(entry, _METRIC, strict=True)):
+                if not (isinstance(part, allowed) if position == 0 else _optional(part, allowed)):  # name: required
+                    return None
+            entries.append(metrics.share(entry, entry))
+        return (*values, lists.share(tuple(entries), (part for entry in entries for part in entry)))
+
+    def _item(self, index: int) -> DatapointResult:
+        last = self._columns[-1][index]
+        if isinstance(last, DatapointResult):
+            return last
+        values = {
+            name: column[index]
+            for (name, _), column in zip(_FIELDS, self._columns, strict=False)
+            if column[index] is not _ABSENT
+        }
+        values["metrics"] = [dict(zip(_METRIC_NAMES, entry, strict=True)) for entry in last]
+        return DatapointResult.model_validate(values)
+
+    def column(self, name: str) -> Iterator[Any]:
+        """One field's values, row by row, without building models (read from the model of a row kept whole)."""
+        index = next(i for i, (field, _) in enumerate(_FIELDS) if field == name)
+        for value, last in zip(self._columns[index], self._columns[-1], strict=True):
+            yield getattr(last, name) if isinstance(last, DatapointResult) else None if value is _ABSENT else value
+
+    def __len__(self) -> int:
+        return len(self._columns[-1])
+
+    @overload
+    def __getitem__(self, index: int) -> DatapointResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DatapointResult]: ...
+
+    def __getitem__(self, index: int | slice) -> DatapointResult | list[DatapointResult]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(len(self))[index]]
+        return self._item(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[DatapointResult]:
+        return (self._item(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DatapointResults | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} items)"
 
     def keys(self) -> Iterator[str | None]:
         """Each row's :attr:`DatapointResult.key` (``datapoint_id`` or else ``session_id``), without building models."""
