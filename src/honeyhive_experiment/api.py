@@ -94,7 +94,9 @@ def run_config(
     if isinstance(trials, str) and not trials.strip():
         trials = None  # as a blank --trials: the file's
     elif isinstance(trials, str) and trials.strip().isascii() and trials.strip().isdigit():
-        trials = int(trials)  # the text --trials takes
+        # the text --trials takes; more than 4,300 digits int() refuses, and more than 9 are refused below as text
+        digits = trials.strip().lstrip("0") or "0"
+        trials = int(digits) if len(digits) <= 9 else trials
     if trials is not None:
         trials = check_count("trials", trials, MOST_TRIALS)
     check_watchers(progress, cancel)

@@ -536,8 +536,9 @@ def _trials(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
     experiment file's)."""
     from honeyhive_experiment.config.model import MOST_TRIALS  # not at import: the config package imports YAML
 
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= MOST_TRIALS:
-        return int(value)
+    digits = value.lstrip("0") or "0"  # int() refuses more than 4,300 digits (zeros too): never asked beyond 9
+    if value.isascii() and value.isdigit() and len(digits) <= 9 and 1 <= int(digits) <= MOST_TRIALS:
+        return int(digits)
     raise SettingsError(name, f"expected a whole number from 1 to {MOST_TRIALS}, got {quote(value)}", kind=kind)
 
 

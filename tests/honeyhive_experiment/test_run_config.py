@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment import run_config
-from honeyhive_experiment.errors import NotWritable
+from honeyhive_experiment.errors import ArgumentError, NotWritable
 from honeyhive_experiment.verdict import Verdict
 from tests.quickstart import copy_quickstart
 
@@ -109,6 +109,12 @@ def test_trials_override_the_files_as_the_flag_does(repos: tuple[Path, Path]) ->
     assert run.exit_code == 0
     assert run.report.trials == 2
     assert run.report.counts.total == 22  # datapoints, each run twice
+
+
+def test_trials_as_text_of_more_digits_than_int_reads_is_an_argument_error(repos: tuple[Path, Path]) -> None:
+    _, api_repo = repos
+    with pytest.raises(ArgumentError, match=r"^trials: expected a whole number from 1 to 100"):
+        run_config(api_repo, dry_run=True, environ={}, trials="1" * 5000)
 
 
 def test_ctrl_c_inside_the_run_is_the_commands_interrupted_report(repos: tuple[Path, Path]) -> None:

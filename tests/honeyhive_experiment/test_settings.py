@@ -1256,6 +1256,16 @@ def test_trials_is_a_whole_number_from_1_to_100(value: str) -> None:
     assert str(flagged.value).startswith("flag --trials: expected a whole number from 1 to 100")
 
 
+def test_trials_of_more_digits_than_int_reads_is_the_same_error() -> None:
+    """More than 4,300 digits, ``int()`` raises ValueError: the check never asks it of more than 9 (not 0-padded)."""
+    value = "1" * 5000
+    with pytest.raises(SettingsError, match=r"^input trials: expected a whole number from 1 to 100, got "):
+        Settings.from_mapping(action_inputs(trials=value))
+    with pytest.raises(SettingsError, match=r"^flag --trials: expected a whole number from 1 to 100"):
+        Settings.from_args(run_flags(trials=value), {})
+    assert Settings.from_mapping(action_inputs(trials="0" * 5000 + "7")).trials == 7
+
+
 def test_trials_from_the_input_and_the_flag() -> None:
     assert Settings.from_mapping(action_inputs(trials="5")).trials == 5
     assert Settings.from_args(run_flags(trials="2"), {}).trials == 2
