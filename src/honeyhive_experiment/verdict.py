@@ -169,6 +169,9 @@ class Decision:
     nothing judges, a gate past its bound but within noise, a tolerated failure)."""
     gates_hit: tuple[str, ...] = field(default_factory=tuple)
     """The metrics whose gate failed the check (the comment lists their degraded datapoints)."""
+    not_fully_checked: tuple[str, ...] = ()
+    """Those of :attr:`gates_hit` whose gate failed only for its ``max_degraded``, which held on the datapoints the
+    comparison paired but not on those it left out (their rows say "could not be fully checked")."""
 
 
 def exit_code(verdict: Verdict, *, fail_on_error: bool = True) -> int:
@@ -922,9 +925,10 @@ def unchecked(
 
 def _unknown(
     delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, both: int | None
-) -> list[str]:
+) -> list[tuple[str, bool]]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
-    a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
+    a failure, with whether it is a ``max_degraded`` that held on the datapoints the comparison paired (not fully
+    checked): a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
     baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
     without the count of worse datapoints though some datapoint has a value in both runs (the backend's
     ``found_count``; not sent: the runs have datapoints in common, ``shared`` of them, and values), or with counts
@@ -954,8 +958,11 @@ def _unknown(
                 (("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%", missing.max_drop_pct)
             )
     found = [
-        f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
-        " (an aggregate past the largest float?)"
+        (
+            f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
+            " (an aggregate past the largest float?)",
+            False,
+        )
         for key, bound, what in said
     ]
     degraded = delta.degraded_total if higher else delta.improved_total
@@ -965,12 +972,15 @@ def _unknown(
     )
     head = f"{metric}'s max_degraded could not be {{}}checked (gate: at most {gate.max_degraded})"
     if gate.max_degraded is not None and degraded is None and paired:
-        found.append(f"{head.format('')}: the backend sent no per-datapoint counts for {metric}")
+        found.append((f"{head.format('')}: the backend sent no per-datapoint counts for {metric}", False))
     elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
         of = f"the {shared:,} the comparison paired" if unpaired else f"the {shared:,} they share"
         found.append(
-            f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
-            + (f"; {lagged}" if unpaired else "")
+            (
+                f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
+                + (f"; {lagged}" if unpaired else ""),
+                False,
+            )
         )
     elif gate.max_degraded is not None and valued and degraded is not None and degraded <= gate.max_degraded:
         # held on those it paired (past it: crossed, _hits), but the ones it did not count may be the worse ones: it
@@ -981,7 +991,11 @@ def _unknown(
             uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
             why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
             found.append(
-                f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
+                (
+                    f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse,"
+                    f" but {why}",
+                    True,
+                )
             )
     return found
 
@@ -1003,16 +1017,17 @@ def _unknowns(
     points: Container[str],
     unpaired: int,
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-) -> list[tuple[str, str]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
+) -> list[tuple[str, str, bool]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed, whether not fully
+    checked)``; ``unpaired``: how
     many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's and the baseline's."""
     shared = len(comparison.common_datapoints)
     return [
-        (metric, text)
+        (metric, text, fully)
         for metric, gate in gates.items()
         for delta in comparison.metrics
         if delta.metric_name == metric
-        for text in _unknown(
+        for text, fully in _unknown(
             delta,
             gate,
             presentation.get(metric, MetricConfig()).direction is Direction.HIGHER,
@@ -1698,7 +1713,7 @@ def decide(
     warnings.extend(uncalled)
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
-    unknown: list[tuple[str, str]] = []
+    unknown: list[tuple[str, str, bool]] = []
     if comparison is not None:
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
@@ -1720,10 +1735,18 @@ def decide(
         for metric, text in hit
         for old, new in [left.get(metric, ({}, {}))]
     )
-    texts += tuple(text for _, text in unknown)
-    metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
+    texts += tuple(text for _, text, _ in unknown)
+    metrics = tuple(dict.fromkeys([*(metric for metric, _ in hit), *(metric for metric, _, _ in unknown)]))
+    surely = {metric for metric, _ in hit} | {metric for metric, _, fully in unknown if not fully}
     if reasons or texts:
-        return Decision(Verdict.FAIL, (*reasons, *texts), texts, warnings=tuple(warnings), gates_hit=metrics)
+        return Decision(
+            Verdict.FAIL,
+            (*reasons, *texts),
+            texts,
+            warnings=tuple(warnings),
+            gates_hit=metrics,
+            not_fully_checked=tuple(metric for metric in metrics if metric not in surely),
+        )
 
     if comparison is None and compare:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
