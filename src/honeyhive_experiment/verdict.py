@@ -925,7 +925,7 @@ def unchecked(
 
 def _unknown(
     delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, both: int | None
-) -> list[tuple[str, bool]]:
+) -> dict[str, bool]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
     a failure, with whether it is a ``max_degraded`` that held on the datapoints the comparison paired (not fully
     checked): a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
@@ -957,14 +957,11 @@ def _unknown(
             said.append(
                 (("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%", missing.max_drop_pct)
             )
-    found = [
-        (
-            f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
-            " (an aggregate past the largest float?)",
-            False,
-        )
+    found = {
+        f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
+        " (an aggregate past the largest float?)": False
         for key, bound, what in said
-    ]
+    }
     degraded = delta.degraded_total if higher else delta.improved_total
     late = "(it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
     lagged = (
@@ -972,16 +969,13 @@ def _unknown(
     )
     head = f"{metric}'s max_degraded could not be {{}}checked (gate: at most {gate.max_degraded})"
     if gate.max_degraded is not None and degraded is None and paired:
-        found.append((f"{head.format('')}: the backend sent no per-datapoint counts for {metric}", False))
+        found[f"{head.format('')}: the backend sent no per-datapoint counts for {metric}"] = False
     elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
         of = f"the {shared:,} the comparison paired" if unpaired else f"the {shared:,} they share"
-        found.append(
-            (
-                f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
-                + (f"; {lagged}" if unpaired else ""),
-                False,
-            )
-        )
+        found[
+            f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
+            + (f"; {lagged}" if unpaired else "")
+        ] = False
     elif gate.max_degraded is not None and valued and degraded is not None and degraded <= gate.max_degraded:
         # held on those it paired (past it: crossed, _hits), but the ones it did not count may be the worse ones: it
         # is known to hold only if it would with every one of them worse
@@ -990,13 +984,9 @@ def _unknown(
         if degraded + more > gate.max_degraded:
             uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
             why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
-            found.append(
-                (
-                    f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse,"
-                    f" but {why}",
-                    True,
-                )
-            )
+            found[
+                f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
+            ] = True
     return found
 
 
@@ -1019,8 +1009,8 @@ def _unknowns(
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
 ) -> list[tuple[str, str, bool]]:
     """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed, whether not fully
-    checked)``; ``unpaired``: how
-    many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's and the baseline's."""
+    checked)``; ``unpaired``: how many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's
+    and the baseline's."""
     shared = len(comparison.common_datapoints)
     return [
         (metric, text, fully)
@@ -1035,7 +1025,7 @@ def _unknowns(
             shared,
             unpaired,
             _in_both(summaries, metric),
-        )
+        ).items()
     ]
 
 
@@ -1739,13 +1729,14 @@ def decide(
     metrics = tuple(dict.fromkeys([*(metric for metric, _ in hit), *(metric for metric, _, _ in unknown)]))
     surely = {metric for metric, _ in hit} | {metric for metric, _, fully in unknown if not fully}
     if reasons or texts:
+        unsure = tuple(metric for metric in metrics if metric not in surely)  # failed only as not fully checked
         return Decision(
             Verdict.FAIL,
             (*reasons, *texts),
             texts,
             warnings=tuple(warnings),
             gates_hit=metrics,
-            not_fully_checked=tuple(metric for metric in metrics if metric not in surely),
+            not_fully_checked=unsure,
         )
 
     if comparison is None and compare:
