@@ -115,7 +115,6 @@ __all__ = [
     "evaluator_warnings",
     "exit_code",
     "facts",
-    "gate_failures",
     "in_points",
     "in_units",
     "is_boolean",
@@ -1306,7 +1305,7 @@ def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
     return found
 
 
-def gate_failures(
+def _gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
@@ -1654,7 +1653,7 @@ def decide(
     by why, ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
     ``unpaired`` how many datapoints both runs scored ``comparison`` left out
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
-    noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
+    noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
     in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`); ``declared``
     the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them.
@@ -1708,7 +1707,7 @@ def decide(
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
         # can judge
-        failures, noise, powerless = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        failures, noise, powerless = _gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
         unknown = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
