@@ -924,11 +924,11 @@ def unchecked(
 
 def _unknown(
     delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, both: int | None
-) -> dict[str, bool]:
+) -> tuple[list[str], list[str]]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
-    a failure, with whether it is a ``max_degraded`` that held on the datapoints the comparison paired (not fully
-    checked): a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
-    baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
+    a failure, ``(never checked, not fully checked)``: a bound on the aggregate whose number is missing
+    (``difference``; ``percentage_change``, or of a baseline of 0 the difference, :func:`crossed`) though both runs
+    have values of the metric, and ``max_degraded``
     without the count of worse datapoints though some datapoint has a value in both runs (the backend's
     ``found_count``; not sent: the runs have datapoints in common, ``shared`` of them, and values), or with counts
     that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
@@ -956,11 +956,11 @@ def _unknown(
             said.append(
                 (("max_drop_pct" if higher else "max_worse_pct"), f"{gate.max_drop_pct:g}%", missing.max_drop_pct)
             )
-    found = {
+    found = [
         f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
-        " (an aggregate past the largest float?)": False
+        " (an aggregate past the largest float?)"
         for key, bound, what in said
-    }
+    ]
     degraded = delta.degraded_total if higher else delta.improved_total
     late = "(it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
     lagged = (
@@ -968,13 +968,13 @@ def _unknown(
     )
     head = f"{metric}'s max_degraded could not be {{}}checked (gate: at most {gate.max_degraded})"
     if gate.max_degraded is not None and degraded is None and paired:
-        found[f"{head.format('')}: the backend sent no per-datapoint counts for {metric}"] = False
+        found.append(f"{head.format('')}: the backend sent no per-datapoint counts for {metric}")
     elif gate.max_degraded is not None and valued and shared and _no_pair(delta):
         of = f"the {shared:,} the comparison paired" if unpaired else f"the {shared:,} they share"
-        found[
+        found.append(
             f"{head.format('')}: no datapoint has it in both runs (of {of}), and it counts those that got worse"
             + (f"; {lagged}" if unpaired else "")
-        ] = False
+        )
     elif gate.max_degraded is not None and valued and degraded is not None and degraded <= gate.max_degraded:
         # held on those it paired (past it: crossed, _hits), but the ones it did not count may be the worse ones: it
         # is known to hold only if it would with every one of them worse
@@ -983,10 +983,10 @@ def _unknown(
         if degraded + more > gate.max_degraded:
             uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
             why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
-            found[
+            return found, [
                 f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
-            ] = True
-    return found
+            ]
+    return found, []
 
 
 def _no_pair(delta: MetricDelta) -> bool:
@@ -1006,26 +1006,20 @@ def _unknowns(
     points: Container[str],
     unpaired: int,
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-) -> list[tuple[str, str, bool]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed, whether not fully
-    checked)``; ``unpaired``: how many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's
-    and the baseline's."""
+) -> tuple[list[tuple[str, str]], set[str]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, and which of those
+    texts are a ``max_degraded`` not fully checked; ``unpaired``: how many datapoints both runs scored ``comparison``
+    left out; ``summaries``: this run's and the baseline's."""
     shared = len(comparison.common_datapoints)
-    return [
-        (metric, text, fully)
-        for metric, gate in gates.items()
-        for delta in comparison.metrics
-        if delta.metric_name == metric
-        for text, fully in _unknown(
-            delta,
-            gate,
-            presentation.get(metric, MetricConfig()).direction is Direction.HIGHER,
-            metric in points,
-            shared,
-            unpaired,
-            _in_both(summaries, metric),
-        ).items()
-    ]
+    found: list[tuple[str, str]] = []
+    partly: set[str] = set()
+    for metric, gate in gates.items():
+        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
+        for delta in (d for d in comparison.metrics if d.metric_name == metric):
+            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, _in_both(summaries, metric))
+            found.extend((metric, text) for text in (*never, *held))
+            partly.update(held)
+    return found, partly
 
 
 def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
@@ -1702,7 +1696,8 @@ def decide(
     warnings.extend(uncalled)
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
-    unknown: list[tuple[str, str, bool]] = []
+    unknown: list[tuple[str, str]] = []
+    partly: set[str] = set()  # the texts of unknown that are a max_degraded not fully checked
     if comparison is not None:
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
@@ -1710,7 +1705,7 @@ def decide(
         failures, noise, powerless = _gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
+        unknown, partly = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
@@ -1724,9 +1719,9 @@ def decide(
         for metric, text in hit
         for old, new in [left.get(metric, ({}, {}))]
     )
-    texts += tuple(text for _, text, _ in unknown)
-    metrics = tuple(dict.fromkeys([*(metric for metric, _ in hit), *(metric for metric, _, _ in unknown)]))
-    surely = {metric for metric, _ in hit} | {metric for metric, _, fully in unknown if not fully}
+    texts += tuple(text for _, text in unknown)
+    metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
+    surely = {metric for metric, text in [*hit, *unknown] if text not in partly}
     if reasons or texts:
         unsure = tuple(metric for metric in metrics if metric not in surely)  # failed only as not fully checked
         return Decision(

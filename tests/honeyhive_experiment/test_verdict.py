@@ -3447,8 +3447,16 @@ HELD_ON_PAIRED = delta(improved=0, degraded=0) | {"same_count": 4}
         (HELD_ON_PAIRED | {"difference": -0.5}, GateRule(max_drop=0.1, max_degraded=0), ()),  # the aggregate crossed
         (HELD_ON_PAIRED | {"difference": None}, GateRule(max_drop=0.1, max_degraded=0), ()),  # max_drop unchecked
         (delta(improved=0, degraded=0) | {"found_count": 0}, GateRule(max_degraded=0), ()),  # paired none
+        (delta(counts=False), GateRule(max_degraded=0), ()),  # no counts
     ],
-    ids=["held on those paired", "crossed", "aggregate crossed too", "aggregate unchecked too", "paired none"],
+    ids=[
+        "held on those paired",
+        "crossed",
+        "aggregate crossed too",
+        "aggregate unchecked too",
+        "paired none",
+        "no counts",
+    ],
 )
 def test_a_gate_failed_only_as_not_fully_checked_is_said_apart(
     row: dict[str, Any], gate: GateRule, unsure: tuple[str, ...]
