@@ -1696,8 +1696,6 @@ def decide(
     warnings.extend(uncalled)
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
-    unknown: list[tuple[str, str]] = []
-    partly: set[str] = set()  # the texts of unknown that are a max_degraded not fully checked
     if comparison is not None:
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
@@ -1707,6 +1705,8 @@ def decide(
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
         unknown, partly = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
+    else:
+        unknown, partly = [], set()  # partly: the texts of unknown that are a max_degraded not fully checked
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
