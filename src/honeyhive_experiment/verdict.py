@@ -115,7 +115,6 @@ __all__ = [
     "evaluator_warnings",
     "exit_code",
     "facts",
-    "gate_failures",
     "in_points",
     "in_units",
     "is_boolean",
@@ -169,6 +168,9 @@ class Decision:
     nothing judges, a gate past its bound but within noise, a tolerated failure)."""
     gates_hit: tuple[str, ...] = field(default_factory=tuple)
     """The metrics whose gate failed the check (the comment lists their degraded datapoints)."""
+    not_fully_checked: tuple[str, ...] = ()
+    """Those of :attr:`gates_hit` whose gate failed only for its ``max_degraded``, which held on the datapoints the
+    comparison paired but not on those it left out (their rows say "could not be fully checked")."""
 
 
 def exit_code(verdict: Verdict, *, fail_on_error: bool = True) -> int:
@@ -922,10 +924,11 @@ def unchecked(
 
 def _unknown(
     delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, both: int | None
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
-    a failure: a bound on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a
-    baseline of 0 the difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded``
+    a failure, ``(never checked, not fully checked)``: a bound on the aggregate whose number is missing
+    (``difference``; ``percentage_change``, or of a baseline of 0 the difference, :func:`crossed`) though both runs
+    have values of the metric, and ``max_degraded``
     without the count of worse datapoints though some datapoint has a value in both runs (the backend's
     ``found_count``; not sent: the runs have datapoints in common, ``shared`` of them, and values), or with counts
     that pair no datapoint (:func:`_no_pair`) though both runs have values and ``shared`` datapoints: each run has
@@ -980,10 +983,10 @@ def _unknown(
         if degraded + more > gate.max_degraded:
             uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
             why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
-            found.append(
+            return found, [
                 f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
-            )
-    return found
+            ]
+    return found, []
 
 
 def _no_pair(delta: MetricDelta) -> bool:
@@ -1003,25 +1006,20 @@ def _unknowns(
     points: Container[str],
     unpaired: int,
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-) -> list[tuple[str, str]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; ``unpaired``: how
-    many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's and the baseline's."""
+) -> tuple[list[tuple[str, str]], set[str]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, and which of those
+    texts are a ``max_degraded`` not fully checked; ``unpaired``: how many datapoints both runs scored ``comparison``
+    left out; ``summaries``: this run's and the baseline's."""
     shared = len(comparison.common_datapoints)
-    return [
-        (metric, text)
-        for metric, gate in gates.items()
-        for delta in comparison.metrics
-        if delta.metric_name == metric
-        for text in _unknown(
-            delta,
-            gate,
-            presentation.get(metric, MetricConfig()).direction is Direction.HIGHER,
-            metric in points,
-            shared,
-            unpaired,
-            _in_both(summaries, metric),
-        )
-    ]
+    found: list[tuple[str, str]] = []
+    partly: set[str] = set()
+    for metric, gate in gates.items():
+        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
+        for delta in (d for d in comparison.metrics if d.metric_name == metric):
+            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, _in_both(summaries, metric))
+            found.extend((metric, text) for text in (*never, *held))
+            partly.update(held)
+    return found, partly
 
 
 def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
@@ -1301,7 +1299,7 @@ def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
     return found
 
 
-def gate_failures(
+def _gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
@@ -1649,7 +1647,7 @@ def decide(
     by why, ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
     ``unpaired`` how many datapoints both runs scored ``comparison`` left out
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
-    noise (:func:`gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
+    noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
     in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`); ``declared``
     the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them.
@@ -1698,16 +1696,17 @@ def decide(
     warnings.extend(uncalled)
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
-    unknown: list[tuple[str, str]] = []
     if comparison is not None:
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
         # can judge
-        failures, noise, powerless = gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        failures, noise, powerless = _gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
+        unknown, partly = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
+    else:
+        unknown, partly = [], set()  # partly: the texts of unknown that are a max_degraded not fully checked
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
@@ -1722,8 +1721,17 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
+    surely = {metric for metric, text in [*hit, *unknown] if text not in partly}
     if reasons or texts:
-        return Decision(Verdict.FAIL, (*reasons, *texts), texts, warnings=tuple(warnings), gates_hit=metrics)
+        unsure = tuple(metric for metric in metrics if metric not in surely)  # failed only as not fully checked
+        return Decision(
+            Verdict.FAIL,
+            (*reasons, *texts),
+            texts,
+            warnings=tuple(warnings),
+            gates_hit=metrics,
+            not_fully_checked=unsure,
+        )
 
     if comparison is None and compare:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))

@@ -3435,6 +3435,39 @@ def test_a_bound_without_its_number_is_a_failed_gate_of_its_metric(row: dict[str
     assert all("could not be checked" in reason for reason in decision.reasons)
 
 
+HELD_ON_PAIRED = delta(improved=0, degraded=0) | {"same_count": 4}
+"""A comparison row that paired 4 datapoints, none worse: ``max_degraded: 0`` held on them."""
+
+
+@pytest.mark.parametrize(
+    ("row", "gate", "unsure"),
+    [
+        (HELD_ON_PAIRED, GateRule(max_degraded=0), ("accuracy",)),
+        (delta(improved=0, degraded=2), GateRule(max_degraded=1), ()),  # crossed on those paired
+        (HELD_ON_PAIRED | {"difference": -0.5}, GateRule(max_drop=0.1, max_degraded=0), ()),  # the aggregate crossed
+        (HELD_ON_PAIRED | {"difference": None}, GateRule(max_drop=0.1, max_degraded=0), ()),  # max_drop unchecked
+        (delta(improved=0, degraded=0) | {"found_count": 0}, GateRule(max_degraded=0), ()),  # paired none
+        (delta(counts=False), GateRule(max_degraded=0), ()),  # no counts
+    ],
+    ids=[
+        "held on those paired",
+        "crossed",
+        "aggregate crossed too",
+        "aggregate unchecked too",
+        "paired none",
+        "no counts",
+    ],
+)
+def test_a_gate_failed_only_as_not_fully_checked_is_said_apart(
+    row: dict[str, Any], gate: GateRule, unsure: tuple[str, ...]
+) -> None:
+    """The report's row says "could not be fully checked" of a gate whose only failure is a max_degraded that held on
+    the datapoints the comparison paired, not on those it left out (:attr:`Decision.not_fully_checked`)."""
+    decision = judge(summary(), comparison(row, common=IDS[:4]), gates={"accuracy": gate}, unpaired=8)
+    assert (decision.verdict, decision.gates_hit) == (Verdict.FAIL, ("accuracy",))
+    assert decision.not_fully_checked == unsure
+
+
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
     decision = judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT)
     assert decision.gate_failures == decision.reasons

@@ -107,7 +107,6 @@ from honeyhive_experiment.verdict import (
     PASS_FAIL,
     EvaluatorErrors,
     boolean_metrics,
-    crossed,
     did,
     evaluator_errors,
     in_points,
@@ -115,7 +114,6 @@ from honeyhive_experiment.verdict import (
     is_boolean,
     producer,
     same_but_for_noise,
-    unchecked,
     unreachable_gate,
     unrecorded,
 )
@@ -392,7 +390,7 @@ class _Builder:
         # common the verdict failed it, unchecked, and the failed gate names it
         if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
-        unknown = hit and _count_unknown(gate, delta, worse, self.left, higher=not lower)
+        unknown = name in self.j.decision.not_fully_checked
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,
@@ -888,7 +886,8 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *
 def _gate_text(gate: GateRule | None, points: bool, *, unknown: bool = False) -> str:
     """A failed gate as its metric's row says it, with its bounds: ``failed its gate (at most 5% worse)``; a
     max_drop in percentage points on a metric shown in percent (``points``: ``at most 5 pp worse``); ``unknown``
-    (:func:`_count_unknown`): ``failed its gate: could not be fully checked (...)``, as the verdict says."""
+    (:attr:`~honeyhive_experiment.verdict.Decision.not_fully_checked`): ``failed its gate: could not be fully checked
+    (...)``, as the verdict says."""
     if gate is None:
         return "failed its gate"
     bounds = [
@@ -898,20 +897,6 @@ def _gate_text(gate: GateRule | None, points: bool, *, unknown: bool = False) ->
     ]
     unchecked = ": could not be fully checked" if unknown else ""
     return f"failed its gate{unchecked} (at most {' and '.join(b for b in bounds if b)} worse)"
-
-
-def _count_unknown(
-    gate: GateRule | None, delta: MetricDelta | None, worse: int | None, left: int, *, higher: bool
-) -> bool:
-    """Whether a failed ``gate`` failed only for its max_degraded, within its bound on the datapoints the comparison
-    paired but not known to hold on the ``left`` both runs have that it left out (the verdict's "could not be fully
-    checked"): no bound on the aggregate crossed or unchecked, and no more than max_degraded of them ``worse``. Its
-    row said "failed its gate (at most 0 datapoints worse)" beside "0 / 0", as if 0 were past 0."""
-    if gate is None or delta is None or gate.max_degraded is None or not left or worse is None:
-        return False
-    aggregate = (delta.difference, delta.percentage_change, delta.old_aggregate)
-    off = any(b is not None for b in (*crossed(gate, *aggregate, higher=higher), *unchecked(gate, *aggregate)))
-    return worse <= gate.max_degraded and not off
 
 
 def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None) -> _V | None:
