@@ -168,6 +168,9 @@ class Decision:
     nothing judges, a gate past its bound but within noise, a tolerated failure)."""
     gates_hit: tuple[str, ...] = field(default_factory=tuple)
     """The metrics whose gate failed the check (the comment lists their degraded datapoints)."""
+    not_checked: tuple[str, ...] = ()
+    """Those of :attr:`gates_hit` that crossed no bound, but have one the backend sent nothing to judge by (their rows
+    say "could not be checked", as the reasons do)."""
     not_fully_checked: tuple[str, ...] = ()
     """Those of :attr:`gates_hit` whose gate failed only for its ``max_degraded``, which held on the datapoints the
     comparison paired but not on those it left out (their rows say "could not be fully checked")."""
@@ -1721,16 +1724,18 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
-    surely = {metric for metric, text in [*hit, *unknown] if text not in partly}
     if reasons or texts:
-        unsure = tuple(metric for metric in metrics if metric not in surely)  # failed only as not fully checked
+        how = {metric: {"crossed"} for metric, _ in hit}  # how each gate failed: crossed, never or partly checked
+        for metric, text in unknown:
+            how.setdefault(metric, set()).add("partly" if text in partly else "never")
         return Decision(
             Verdict.FAIL,
             (*reasons, *texts),
             texts,
             warnings=tuple(warnings),
             gates_hit=metrics,
-            not_fully_checked=unsure,
+            not_checked=tuple(metric for metric in metrics if "never" in how[metric] and "crossed" not in how[metric]),
+            not_fully_checked=tuple(metric for metric in metrics if how[metric] == {"partly"}),
         )
 
     if comparison is None and compare:

@@ -3440,14 +3440,30 @@ HELD_ON_PAIRED = delta(improved=0, degraded=0) | {"same_count": 4}
 
 
 @pytest.mark.parametrize(
-    ("row", "gate", "unsure"),
+    ("row", "gate", "never", "unsure"),
     [
-        (HELD_ON_PAIRED, GateRule(max_degraded=0), ("accuracy",)),
-        (delta(improved=0, degraded=2), GateRule(max_degraded=1), ()),  # crossed on those paired
-        (HELD_ON_PAIRED | {"difference": -0.5}, GateRule(max_drop=0.1, max_degraded=0), ()),  # the aggregate crossed
-        (HELD_ON_PAIRED | {"difference": None}, GateRule(max_drop=0.1, max_degraded=0), ()),  # max_drop unchecked
-        (delta(improved=0, degraded=0) | {"found_count": 0}, GateRule(max_degraded=0), ()),  # paired none
-        (delta(counts=False), GateRule(max_degraded=0), ()),  # no counts
+        (HELD_ON_PAIRED, GateRule(max_degraded=0), (), ("accuracy",)),
+        (delta(improved=0, degraded=2), GateRule(max_degraded=1), (), ()),  # crossed on those paired
+        (
+            HELD_ON_PAIRED | {"difference": -0.5},
+            GateRule(max_drop=0.1, max_degraded=0),
+            (),
+            (),
+        ),  # the aggregate crossed
+        (HELD_ON_PAIRED | {"difference": None}, GateRule(max_drop=0.1, max_degraded=0), ("accuracy",), ()),
+        (
+            delta(improved=0, degraded=0) | {"found_count": 0},
+            GateRule(max_degraded=0),
+            ("accuracy",),
+            (),
+        ),  # paired none
+        (delta(counts=False), GateRule(max_degraded=0), ("accuracy",), ()),  # no counts
+        (
+            delta(degraded=2) | {"difference": None},
+            GateRule(max_drop=0.1, max_degraded=1),
+            (),
+            (),
+        ),  # crossed, unchecked
     ],
     ids=[
         "held on those paired",
@@ -3456,16 +3472,19 @@ HELD_ON_PAIRED = delta(improved=0, degraded=0) | {"same_count": 4}
         "aggregate unchecked too",
         "paired none",
         "no counts",
+        "crossed and unchecked",
     ],
 )
-def test_a_gate_failed_only_as_not_fully_checked_is_said_apart(
-    row: dict[str, Any], gate: GateRule, unsure: tuple[str, ...]
+def test_a_gate_failed_only_as_not_or_not_fully_checked_is_said_apart(
+    row: dict[str, Any], gate: GateRule, never: tuple[str, ...], unsure: tuple[str, ...]
 ) -> None:
-    """The report's row says "could not be fully checked" of a gate whose only failure is a max_degraded that held on
-    the datapoints the comparison paired, not on those it left out (:attr:`Decision.not_fully_checked`)."""
+    """The report's row says "could not be checked" of a gate that crossed no bound but has one the backend sent
+    nothing to judge by (:attr:`Decision.not_checked`), and "could not be fully checked" of one whose only failure is a
+    max_degraded that held on the datapoints the comparison paired, not on those it left out
+    (:attr:`Decision.not_fully_checked`)."""
     decision = judge(summary(), comparison(row, common=IDS[:4]), gates={"accuracy": gate}, unpaired=8)
     assert (decision.verdict, decision.gates_hit) == (Verdict.FAIL, ("accuracy",))
-    assert decision.not_fully_checked == unsure
+    assert (decision.not_checked, decision.not_fully_checked) == (never, unsure)
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:

@@ -390,7 +390,9 @@ class _Builder:
         # common the verdict failed it, unchecked, and the failed gate names it
         if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
-        unknown = name in self.j.decision.not_fully_checked
+        decision = self.j.decision
+        unknown = "" if name not in decision.not_checked else ": could not be checked"
+        unknown = unknown if name not in decision.not_fully_checked else ": could not be fully checked"
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,
@@ -883,20 +885,23 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *
     return float(exact + min(allowed) if lower else exact - min(allowed))
 
 
-def _gate_text(gate: GateRule | None, points: bool, *, unknown: bool = False) -> str:
+def _gate_text(gate: GateRule | None, points: bool, *, unknown: str = "") -> str:
     """A failed gate as its metric's row says it, with its bounds: ``failed its gate (at most 5% worse)``; a
-    max_drop in percentage points on a metric shown in percent (``points``: ``at most 5 pp worse``); ``unknown``
-    (:attr:`~honeyhive_experiment.verdict.Decision.not_fully_checked`): ``failed its gate: could not be fully checked
-    (...)``, as the verdict says."""
-    if gate is None:
-        return "failed its gate"
-    bounds = [
-        in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
-        f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
-        f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
-    ]
-    unchecked = ": could not be fully checked" if unknown else ""
-    return f"failed its gate{unchecked} (at most {' and '.join(b for b in bounds if b)} worse)"
+    max_drop in percentage points on a metric shown in percent (``points``: ``at most 5 pp worse``); ``unknown`` after
+    "failed its gate" (``: could not be checked``, :attr:`~honeyhive_experiment.verdict.Decision.not_checked`, and
+    ``: could not be fully checked``, :attr:`~honeyhive_experiment.verdict.Decision.not_fully_checked`), as the
+    verdict says."""
+    bounds = (
+        []
+        if gate is None
+        else [
+            in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
+            f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
+            f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
+        ]
+    )
+    shown = " and ".join(bound for bound in bounds if bound)  # none: a max_degraded the row does not show
+    return f"failed its gate{unknown}" + (f" (at most {shown} worse)" if shown else "")
 
 
 def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None) -> _V | None:

@@ -13,6 +13,7 @@ import pytest
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.report import build_report, render_html
+from honeyhive_experiment.report.build import _gate_text
 from honeyhive_experiment.verdict import Decision, Verdict, decide
 from tests.honeyhive_experiment.report.scenarios import (
     base_input,
@@ -299,7 +300,7 @@ def test_a_gate_the_backend_sent_nothing_to_judge_by_reads_failed_as_the_verdict
     judged = base_input(
         summary=summary, comparison=comparison, gates={"m": gate}, decision=decision, baseline=baseline_info()
     )
-    shown = f"failed its gate (at most {'10%' if gate.max_drop_pct else '0.5'} worse)"
+    shown = f"failed its gate: could not be checked (at most {'10%' if gate.max_drop_pct else '0.5'} worse)"
     assert build_report(judged).metrics[0].gate_failed == shown
     assert shown in render_comment(judged).text
     assert shown in render_terminal(judged)
@@ -344,3 +345,11 @@ def test_a_row_says_neither_same_nor_failed_of_the_datapoints_the_comparison_lef
     status += " compared; 1 not compared" + (f", {failed}" if failed else "")  # worse: no test, the difference's
     assert metric.plain_status == status
     assert status.split(", ", 1)[1] in render_terminal(judged)
+
+
+def test_a_failed_gate_whose_row_shows_no_bound_says_only_that() -> None:
+    """A max_degraded the row leaves out (no datapoint in common to count) left "(at most  worse)"."""
+    gate = GateRule(max_degraded=0).model_copy(update={"max_degraded": None})
+    assert _gate_text(gate, False) == "failed its gate"
+    assert _gate_text(gate, False, unknown=": could not be checked") == "failed its gate: could not be checked"
+    assert _gate_text(GateRule(max_degraded=2), False) == "failed its gate (at most 2 datapoints worse)"
