@@ -135,6 +135,15 @@ class Deadline:
         return 0.0 if self._started is None else self._clock() - self._started
 
 
+def _deadline(timeout: float | Deadline) -> Deadline:
+    """A public wait's ``timeout``: a :class:`Deadline`, or seconds (0 or more) that start one; ArgumentError else."""
+    if isinstance(timeout, Deadline):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < math.inf:
+        raise ArgumentError("timeout", f"expected a number of seconds, 0 or more, got {timeout!r}")
+    return Deadline(timeout)
+
+
 def is_run_id(value: object) -> bool:
     """Whether ``value`` has the shape of HoneyHive's run ids, UUIDs (32 hex digits, with or without dashes): the
     only ids this client puts into a route's path, where another (``../runs``) would name another route."""
@@ -560,7 +569,7 @@ class HoneyHiveClient:
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
-        deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)  # says how long the waits took
+        deadline = _deadline(timeout)  # says how long the waits took
         last: dict[str, Any] = {}
         left: tuple[list[str], int] | None = None  # what the last answer left out, of how many, for what follows
 
@@ -611,7 +620,7 @@ class HoneyHiveClient:
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
-        deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)  # says how long the waits took
+        deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment import HoneyHiveClient, IngestionTimeout, evaluate, external_dataset
+from honeyhive_experiment.errors import ArgumentError
+from honeyhive_experiment.results import compare_runs, wait_for_run_result
 from honeyhive_local import LocalBackend
 
 pytestmark = pytest.mark.integration
@@ -39,3 +41,14 @@ def test_an_ingestion_that_does_not_finish_in_time_says_how_far_it_got() -> None
     ):
         evaluate(double, external_dataset(RECORDS), client=client, evaluators=[exact], ingestion_timeout=1.0)
     assert "only 0 of 6 datapoints were visible" in str(caught.value)
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1.0, "0.3", True, None])
+def test_a_wait_given_no_number_of_seconds_is_an_argument_error(timeout: Any) -> None:
+    """Not a TypeError from within the wait (a string), nor a wait for ever (NaN, inf) or none (-1)."""
+    run = "0" * 32
+    with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
+        with pytest.raises(ArgumentError, match=r"^timeout: expected a number of seconds, 0 or more"):
+            wait_for_run_result(client, run, 1, timeout=timeout)
+        with pytest.raises(ArgumentError, match=r"^timeout: expected a number of seconds, 0 or more"):
+            compare_runs(client, run, "1" * 32, timeout=timeout)
