@@ -330,29 +330,32 @@ def _to_append(path: str | os.PathLike[str], flags: int = os.O_CREAT) -> int:
     return fd
 
 
-_FENCE: Final = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$", re.MULTILINE)
+_FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$", re.MULTILINE)  # indented 4 or more: code, no fence
 
 
-def _open_fence(markdown: str) -> str | None:
-    """The fence of the code block ``markdown`` leaves open, if any: as CommonMark reads them, a block is closed only
-    by a fence of its own character at least as long with nothing after it, so a ```` ```` ```` block (the
-    ``codeblock`` filter's, around text with ```` ``` ```` in it) holds ```` ``` ```` lines."""
+def _open_blocks(markdown: str) -> tuple[str | None, int]:
+    """The fence of the code block ``markdown`` leaves open, if any, and how many ``<details>`` it leaves open outside
+    code blocks. As CommonMark reads fences, a block is closed only by a fence of its own character at least as long
+    with nothing after it, so a ```` ```` ```` block (the ``codeblock`` filter's, around text with ```` ``` ```` in
+    it) holds ```` ``` ```` lines; and a ``</details>`` quoted in a block closes nothing."""
     opened: str | None = None
-    for run, rest in _FENCE.findall(markdown):
-        if opened is None:
-            opened = None if run[0] == "`" and "`" in rest else run  # backticks after: inline code, no fence
-        elif run[0] == opened[0] and len(run) >= len(opened) and not rest.strip():
-            opened = None
-    return opened
+    details = 0
+    for line in markdown.splitlines():
+        found = _FENCE.match(line)
+        if opened is not None:
+            if found and found[1][0] == opened[0] and len(found[1]) >= len(opened) and not found[2].strip():
+                opened = None
+        elif found and not (found[1][0] == "`" and "`" in found[2]):  # backticks after: inline code, no fence
+            opened = found[1]
+        else:
+            details += len(re.findall(r"<details\b", line)) - line.count("</details>")
+    return opened, details
 
 
 def _close_open_blocks(markdown: str) -> str:
     """What closes a code fence or ``<details>`` left open by a cut, so the note renders as text."""
-    fence = _open_fence(markdown)
-    closing = "" if fence is None else f"{fence}\n"
-    open_details = len(re.findall(r"<details\b", markdown)) - len(re.findall(r"</details>", markdown))
-    closing += "</details>\n" * max(open_details, 0)
-    return closing
+    fence, details = _open_blocks(markdown)
+    return ("" if fence is None else f"{fence}\n") + "</details>\n" * max(details, 0)
 
 
 def append_summary(

@@ -16,7 +16,7 @@ from honeyhive_experiment.gha import (
     SUMMARY_LIMIT,
     TRUNCATION_NOTE,
     WorkflowCommandHandler,
-    _open_fence,
+    _open_blocks,
     annotation,
     append_summary,
     group,
@@ -190,22 +190,26 @@ def test_a_cut_closes_a_longer_fence_that_holds_three_backticks(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("markdown", "fence"),
+    ("markdown", "fence", "details"),
     [
-        ("```py\nx\n", "```"),
-        ("```py\nx\n```\n", None),
-        ("````text\n```\nx\n", "````"),
-        ("````text\n```\n````\n", None),
-        ("~~~\n```\n", "~~~"),
-        ("~~~\n```\n~~~~\n", None),
-        ("```\nx\n``` not a close\n", "```"),
-        ("``` `inline` ```\n", None),  # backticks in the info string: no fence opens
-        ("  ```\nx\n", "```"),
-        ("text\n", None),
+        ("```py\nx\n", "```", 0),
+        ("```py\nx\n```\n", None, 0),
+        ("````text\n```\nx\n", "````", 0),
+        ("````text\n```\n````\n", None, 0),
+        ("~~~\n```\n", "~~~", 0),
+        ("~~~\n```\n~~~~\n", None, 0),
+        ("```\nx\n``` not a close\n", "```", 0),
+        ("``` `inline` ```\n", None, 0),  # backticks in the info string: no fence opens
+        ("   ```\nx\n", "```", 0),
+        ("    ```\nx\n", None, 0),  # indented 4: a line of indented code, no fence
+        ("text\n", None, 0),
+        ("<details>\n<details>\n</details>\n", None, 1),
+        ("```\n</details>\n```\n<details>\n", None, 1),  # a quoted </details> closes nothing
+        ("<details>\n```\n<details>\n", "```", 1),
     ],
 )
-def test_the_fence_a_cut_leaves_open(markdown: str, fence: str | None) -> None:
-    assert _open_fence(markdown) == fence
+def test_the_blocks_a_cut_leaves_open(markdown: str, fence: str | None, details: int) -> None:
+    assert _open_blocks(markdown) == (fence, details)
 
 
 def test_nothing_is_written_when_not_even_the_note_fits(tmp_path: Path) -> None:
