@@ -34,16 +34,16 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast, overload
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast, overload
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.checkout import git_metadata
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, is_run_id, run_id_as_named
-from honeyhive_experiment.config import ModelPrice, VerdictConfig
+from honeyhive_experiment.config import ModelPrice, PassingRangeConfig, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from honeyhive_experiment.report.redact import Redactor
 
 log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,8 +365,10 @@ def evaluate(
             API_KEY_VARIABLES[0],
         )
     instruments = _instrumentor_instances(_listed("instrumentors", instrumentors, "instrumentors (or their factories)"))
-    prices = _prices(pricing)
-    passing_ranges = _passing_ranges(passing_ranges)
+    prices = _entries("pricing", pricing, ModelPrice, "{'input': $ per million tokens, 'output': ...}")
+    ranges = _entries("passing_ranges", passing_ranges, PassingRangeConfig)
+    if passing_ranges is not None:
+        passing_ranges = {metric: bounds.model_dump(exclude_none=True) for metric, bounds in ranges.items()}
     try:
         tolerated = VerdictConfig(allow_evaluator_errors=allow_evaluator_errors).allow_evaluator_errors
     except ValidationError:
@@ -457,37 +460,22 @@ def _legacy_arguments(arguments: Mapping[str, Any]) -> tuple[str | None, Mapping
     return api_key, metadata, max_workers
 
 
-def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, ModelPrice]:
-    """``evaluate(pricing=...)`` per model, each checked as the experiment file's ``pricing:`` is
-    (:class:`~honeyhive_experiment.config.ModelPrice`); raises :class:`ArgumentError` naming the bad entry."""
-    prices: dict[str, ModelPrice] = {}
-    for model, price in (pricing or {}).items():
+def _entries(argument: str, entries: Mapping[Any, Any] | None, section: type[_M], expected: str = "") -> dict[str, _M]:
+    """``evaluate(pricing=...)``'s or ``passing_ranges=...``' entries, each checked as the experiment file's
+    ``section`` checks its own (:class:`~honeyhive_experiment.config.ModelPrice`,
+    :class:`~honeyhive_experiment.config.PassingRangeConfig`), by their keys as text. ArgumentError naming the first bad
+    entry, with what was ``expected`` (else where and why the section refused it), before the backend would answer
+    HTTP 400."""
+    checked = {}
+    for key, value in (entries or {}).items():
         try:
-            prices[str(model)] = ModelPrice.model_validate(price)
-        except ValidationError:
-            raise ArgumentError(
-                "pricing", f"{model!r}: expected {{'input': $ per million tokens, 'output': ...}}, got {price!r}"
-            ) from None
-    return prices
-
-
-def _passing_ranges(ranges: Mapping[str, Mapping[str, float]] | None) -> dict[str, dict[str, float]] | None:
-    """``evaluate(passing_ranges=...)`` per metric, each checked as the experiment file's ``passing_ranges:`` are
-    (:class:`~honeyhive_experiment.config.PassingRangeConfig`: numbers, one bound at least, min <= max); raises
-    :class:`ArgumentError` naming the bad entry, before the backend would answer HTTP 400."""
-    from honeyhive_experiment.config.model import PassingRangeConfig
-
-    if ranges is None:
-        return None
-    checked: dict[str, dict[str, float]] = {}
-    for metric, bounds in ranges.items():
-        try:
-            checked[str(metric)] = PassingRangeConfig.model_validate(bounds).model_dump(exclude_none=True)
+            checked[str(key)] = section.model_validate(value)
         except ValidationError as exc:
             error = exc.errors()[0]
-            where = "".join(f"{part}: " for part in error["loc"])
-            reason = error["msg"].removeprefix("Value error, ")
-            raise ArgumentError("passing_ranges", f"{metric!r}: {where}{reason}, got {bounds!r}") from None
+            said = f"expected {expected}"
+            if not expected:
+                said = "".join(f"{part}: " for part in error["loc"]) + error["msg"].removeprefix("Value error, ")
+            raise ArgumentError(argument, f"{key!r}: {said}, got {value!r}") from None
     return checked
 
 
