@@ -168,12 +168,12 @@ class Decision:
     nothing judges, a gate past its bound but within noise, a tolerated failure)."""
     gates_hit: tuple[str, ...] = field(default_factory=tuple)
     """The metrics whose gate failed the check (the comment lists their degraded datapoints)."""
-    not_checked: tuple[str, ...] = ()
-    """Those of :attr:`gates_hit` that crossed no bound, but have one the backend sent nothing to judge by (their rows
-    say "could not be checked", as the reasons do)."""
-    not_fully_checked: tuple[str, ...] = ()
-    """Those of :attr:`gates_hit` whose gate failed only for its ``max_degraded``, which held on the datapoints the
-    comparison paired but not on those it left out (their rows say "could not be fully checked")."""
+    not_checked: tuple[MetricKey, ...] = ()
+    """The comparison's rows (metric, event) of :attr:`gates_hit` that crossed no bound, but have one the backend sent
+    nothing to judge by (they say "could not be checked", as the reasons do)."""
+    not_fully_checked: tuple[MetricKey, ...] = ()
+    """The rows of :attr:`gates_hit` whose gate failed only for its ``max_degraded``, which held on the datapoints the
+    comparison paired but not on those it left out (they say "could not be fully checked")."""
 
 
 def exit_code(verdict: Verdict, *, fail_on_error: bool = True) -> int:
@@ -1009,20 +1009,20 @@ def _unknowns(
     points: Container[str],
     unpaired: int,
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-) -> tuple[list[tuple[str, str]], set[str]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, and which of those
-    texts are a ``max_degraded`` not fully checked; ``unpaired``: how many datapoints both runs scored ``comparison``
-    left out; ``summaries``: this run's and the baseline's."""
+) -> tuple[list[tuple[str, str]], dict[MetricKey, set[str]]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, and how each row
+    failed so (``never`` checked, ``partly``: a ``max_degraded`` not fully checked); ``unpaired``: how many datapoints
+    both runs scored ``comparison`` left out; ``summaries``: this run's and the baseline's."""
     shared = len(comparison.common_datapoints)
     found: list[tuple[str, str]] = []
-    partly: set[str] = set()
+    how: dict[MetricKey, set[str]] = {}
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
             never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, _in_both(summaries, metric))
             found.extend((metric, text) for text in (*never, *held))
-            partly.update(held)
-    return found, partly
+            how.setdefault(delta.key, set()).update({"never"} if never else set(), {"partly"} if held else set())
+    return found, how
 
 
 def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
@@ -1309,9 +1309,9 @@ def _gate_failures(
     assessment: Mapping[MetricKey | str, Assessment] | None,
     points: Container[str],
     unpaired: int,
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]], set[MetricKey]]:
     """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)],
-    [(metric, why it could not have)])``.
+    [(metric, why it could not have)], the rows that failed)``.
 
     ``assessment`` is :func:`assess_gates`; ``points`` the gated metrics the report shows in percent, whose changes
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
@@ -1326,6 +1326,7 @@ def _gate_failures(
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
     powerless: list[tuple[str, str]] = []
+    crossing: set[MetricKey] = set()
     shared = len(comparison.common_datapoints)
     tests = assessment or {}
     for metric, gate in gates.items():
@@ -1349,7 +1350,8 @@ def _gate_failures(
                     noise.append((metric, f"{why}; {never}" if never else why))
                 else:
                     failures.append((metric, f"{hit}: {evidence}"))
-    return failures, noise, powerless
+                    crossing.add(delta.key)
+    return failures, noise, powerless, crossing
 
 
 def _never(found: Assessment | None, paired: int, unpaired: int) -> str | None:
@@ -1703,13 +1705,15 @@ def decide(
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
         # can judge
-        failures, noise, powerless = _gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
+        failures, noise, powerless, crossing = _gate_failures(
+            comparison, gates, presentation, gate_assessment, points, unpaired
+        )
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown, partly = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
+        unknown, how = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
     else:
-        unknown, partly = [], set()  # partly: the texts of unknown that are a max_degraded not fully checked
+        unknown, how, crossing = [], {}, set()  # how: each row's failures never or partly checked
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
@@ -1725,17 +1729,16 @@ def decide(
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
     if reasons or texts:
-        how = {metric: {"crossed"} for metric, _ in hit}  # how each gate failed: crossed, never or partly checked
-        for metric, text in unknown:
-            how.setdefault(metric, set()).add("partly" if text in partly else "never")
+        for key in crossing:  # a row that crossed a bound of a gate the verdict judges
+            how.setdefault(key, set()).update(() if key[0] in unjudged else ("crossed",))
         return Decision(
             Verdict.FAIL,
             (*reasons, *texts),
             texts,
             warnings=tuple(warnings),
             gates_hit=metrics,
-            not_checked=tuple(metric for metric in metrics if "never" in how[metric] and "crossed" not in how[metric]),
-            not_fully_checked=tuple(metric for metric in metrics if how[metric] == {"partly"}),
+            not_checked=tuple(key for key, failed in how.items() if "never" in failed and "crossed" not in failed),
+            not_fully_checked=tuple(key for key, failed in how.items() if failed == {"partly"}),
         )
 
     if comparison is None and compare:

@@ -391,8 +391,8 @@ class _Builder:
         if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
         decision = self.j.decision
-        unknown = "" if name not in decision.not_checked else ": could not be checked"
-        unknown = unknown if name not in decision.not_fully_checked else ": could not be fully checked"
+        unknown = "" if key not in decision.not_checked else ": could not be checked"
+        unknown = unknown if key not in decision.not_fully_checked else ": could not be fully checked"
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,

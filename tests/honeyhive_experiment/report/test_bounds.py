@@ -16,6 +16,7 @@ from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import _gate_text
 from honeyhive_experiment.verdict import Decision, Verdict, decide
 from tests.honeyhive_experiment.report.scenarios import (
+    BASELINE_ID,
     base_input,
     baseline_info,
     comparison_of,
@@ -26,8 +27,10 @@ from tests.honeyhive_experiment.report.scenarios import (
     render_comment,
     render_terminal,
     report_json,
+    run_object,
     summary_of,
 )
+from tests.honeyhive_experiment.report.scenarios import IDS as ROWS
 
 pytestmark = pytest.mark.unit
 
@@ -353,3 +356,40 @@ def test_a_failed_gate_whose_row_shows_no_bound_says_only_that() -> None:
     assert _gate_text(gate, False) == "failed its gate"
     assert _gate_text(gate, False, unknown=": could not be checked") == "failed its gate: could not be checked"
     assert _gate_text(GateRule(max_degraded=2), False) == "failed its gate (at most 2 datapoints worse)"
+
+
+def test_each_event_row_of_a_gate_says_how_its_own_row_failed() -> None:
+    """A gate on a metric the backend reports under two event names: the row that crossed says it failed, the one that
+    held on the datapoints the comparison paired (1 of 4 worse, 2 left out) says "could not be fully checked" (by the
+    metric's name alone both read alike; audit49b R1)."""
+    values = [1.0] * len(ROWS)
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": ROWS,
+        "failed": [],
+        "metrics": {
+            "aggregation_function": "average",
+            "details": [
+                detail("m", 1.0, values) | {"event_name": "answer"},
+                detail("m", 1.0, values) | {"event_name": "tool"},
+            ],
+        },
+        "datapoints": [datapoint(i, True, {"m": 1.0}) for i in ROWS],
+    }
+    summary = summary_of(body)
+    crossed = delta("m", 1.0, 0.5, -0.5, -50.0, 0, 3, 3) | {"event_name": "answer"}  # 3 worse > max_degraded 1
+    held = delta("m", 1.0, 1.0, 0.0, 0.0, 0, 1, 3) | {"event_name": "tool"}  # 1 of 4 worse; 2 left out
+    old_run = run_object(BASELINE_ID, "main", ROWS, commit="1a2b3c", created_at="2025-03-01T10:00:00Z")
+    comparison = comparison_of({"commonDatapoints": ROWS[:4], "metrics": [crossed, held], "old_run": old_run}, summary)
+    gate = GateRule(max_degraded=1)
+    decision = decide(summary, comparison, gates={"m": gate}, unpaired=2)
+    assert any("m's max_degraded could not be fully checked" in reason for reason in decision.reasons)
+    judged = base_input(
+        summary=summary, comparison=comparison, gates={"m": gate}, decision=decision, baseline=baseline_info()
+    )
+    rows = {row.event_name: row.gate_failed for row in build_report(judged).metrics}
+    assert rows == {
+        "answer": "failed its gate (at most 1 datapoints worse)",
+        "tool": "failed its gate: could not be fully checked (at most 1 datapoints worse)",  # 1 worse is not past 1
+    }
