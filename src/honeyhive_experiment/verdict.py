@@ -1729,6 +1729,10 @@ def decide(
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
     if reasons or texts:
+        # an efficiency gate whose values leave calls out, judged by nothing while something else fails, says so
+        warnings.extend(
+            f"{metric}'s gate could not be checked: {why}" for metric, why in unjudged.items() if metric not in metrics
+        )
         for key in crossing:  # a row that crossed a bound of a gate the verdict judges
             how.setdefault(key, set()).update(() if key[0] in unjudged else ("crossed",))
         return Decision(

@@ -2138,7 +2138,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
-        "another reason fails the check all the same",
+        "another reason fails the check all the same, and the gate judged by nothing says so",
         lambda: judge(
             summary(IDS[:8], IDS[8:], metrics={"cost_usd": IDS}),
             comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0)),
@@ -2147,7 +2147,10 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         ("4 datapoint(s) failed their passing ranges",),
-        (),
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (4 to unpriced model m):"
+            " with them the change could be larger or smaller",
+        ),
     ),
     (
         "the same without a baseline, and without calls seen: the gate could never be checked, fail",
