@@ -649,8 +649,19 @@ def check_count(argument: str, count: object, most: int) -> int:
     except TypeError:  # 2.0, "3", None: not an integer
         whole = None
     if whole is None or not 1 <= whole <= most:
-        raise ArgumentError(argument, f"expected a whole number from 1 to {most}, got {count!r}")
+        raise ArgumentError(argument, f"expected a whole number from 1 to {most}, got {_shown_count(count)}")
     return whole
+
+
+def _shown_count(count: object) -> str:
+    """``count`` as :func:`check_count` quotes it: whole when short; else its type and size, not its text (an int of
+    more than 4,300 digits has no repr: ValueError; a long string may be anything)."""
+    try:
+        shown = repr(count)
+    except ValueError:
+        return "an integer of more than 4,300 digits"
+    size = len(count) if isinstance(count, str) else len(shown)
+    return shown if len(shown) <= 60 else f"{type(count).__name__} of {size:,} characters"
 
 
 _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {

@@ -348,6 +348,22 @@ def test_evaluate_takes_any_integer_type_for_its_counts(hh: HoneyHiveClient) -> 
     assert (result.success, result.summary.trials) == (True, 2)
 
 
+@pytest.mark.parametrize(
+    ("count", "shown"),
+    [
+        (10**5000, "an integer of more than 4,300 digits"),
+        ("9" * 5000, "str of 5,000 characters"),
+        (10**20, "10" + "0" * 19),
+    ],
+    ids=["a huge int", "a long string", "a long int quoted whole"],
+)
+def test_a_count_too_long_to_quote_is_said_by_its_size(count: object, shown: str) -> None:
+    """``max_workers=10**5000`` ended in a ValueError from its repr (more than 4,300 digits), not an ArgumentError."""
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(app, RECORDS, max_workers=count, **SENT)  # type: ignore[arg-type]
+    assert str(raised.value) == f"max_workers: expected a whole number from 1 to 256, got {shown}"
+
+
 def test_a_function_that_is_not_callable_is_named_before_a_run_is_created() -> None:
     """``evaluate(None, ...)`` created a run whose every datapoint errored with a TypeError."""
     with pytest.raises(ArgumentError) as raised:
