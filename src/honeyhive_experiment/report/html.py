@@ -197,8 +197,8 @@ def _within_shares(metric: ReportMetric, low: float, high: float, data: tuple[fl
 def _axis(low: float, high: float, size: int, pad: int) -> Callable[[float], float]:
     """Where a value is drawn on an axis ``size`` long from ``low`` to ``high``, ``pad`` in from either end; a value
     beyond them at the end it is beyond."""
-    span = (high - low) or 1.0
-    return lambda value: round(pad + (min(max(value, low), high) - low) / span * (size - 2 * pad), 1)
+    span = (high / 2 - low / 2) or 1.0  # by halves, the same but for ends ±1.8e308 apart, whose span overflows
+    return lambda value: round(pad + (min(max(value, low), high) / 2 - low / 2) / span * (size - 2 * pad), 1)
 
 
 class _Series(NamedTuple):
@@ -291,8 +291,9 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     low, high = data = min(values), max(values)
     if booleans:
         low, high = 0.0, 1.0
-    elif low == high:  # one value in both runs: it sits in the middle
-        low, high = low - 1, high + 1
+    elif low == high:  # one value in both runs: it sits in the middle (1 is nothing beside 1e16: a share of it)
+        margin = max(1.0, abs(low) * 0.05)
+        low, high = low - margin, high + margin
     low, high = _within_shares(metric, low, high, data)
     place = _axis(low, high, _SCATTER, _SCATTER_PAD)
     points = []

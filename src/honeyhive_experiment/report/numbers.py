@@ -464,8 +464,8 @@ def bin_values(
             margin = max(abs(low) * 0.05, 0.05)
             edges = (low - margin, high + margin)
         else:
-            step = (high - low) / bins
-            edges = (*(low + i * step for i in range(bins)), high)
+            half = (high / 2 - low / 2) / bins  # (high - low) / bins, by halves: values ±1.8e308 apart overflow
+            edges = (*((low / 2 + i * half) * 2 for i in range(bins)), high)
     counts: list[tuple[int, ...] | None] = []
     last = len(edges) - 2
     for values in cleaned:

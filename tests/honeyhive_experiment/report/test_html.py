@@ -18,7 +18,7 @@ from honeyhive_experiment.models.details import DatapointDetails, records_from_e
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import TEXT_LIMIT
-from honeyhive_experiment.report.html import DIFF_PAIRS, word_diff
+from honeyhive_experiment.report.html import DIFF_PAIRS, _axis, word_diff
 from tests.honeyhive_experiment.report.scenarios import RUN_ID, base_input, baseline_info, comparison_of, summary_of
 
 pytestmark = pytest.mark.unit
@@ -531,3 +531,17 @@ def test_the_scatter_says_each_points_values_as_the_table_shows_them(
     ends = re.search(r'<text x="28" y="266">(.*?)</text><text x="252" y="266" text-anchor="end">(.*?)</text>', page)
     assert ends is not None
     assert axis is None or ends.groups() == axis
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "value", "at"),
+    [
+        (0.0, 1.0, 0.5, 150.0),
+        (0.0, 1.0, 2.0, 272.0),  # beyond the end: at the end
+        (-1.7e308, 1.7e308, 0.0, 150.0),  # the span overflowed: every point at one end
+        (-1.7e308, 1.7e308, 1.7e308, 272.0),
+        (3.0, 3.0, 3.0, 28.0),  # no span: no division by 0
+    ],
+)
+def test_a_value_is_placed_on_its_axis(low: float, high: float, value: float, at: float) -> None:
+    assert _axis(low, high, 300, 28)(value) == at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from honeyhive_experiment.report import (
     humanize_age,
     numbers,
 )
-from honeyhive_experiment.report.numbers import format_apart, format_bound, format_range, format_value
+from honeyhive_experiment.report.numbers import bin_values, format_apart, format_bound, format_range, format_value
 from tests.honeyhive_experiment.report.scenarios import (
     NOW,
 )
@@ -515,3 +516,18 @@ def test_two_values_apart_only_by_their_sign_read_apart_whatever_pads_them() -> 
     assert format_apart(-0.0001, 0.0001, "=+10.2f") == ("-   0.0001", "+   0.0001")
     assert format_apart(-0.0001, 0.0001, ".2f") == ("-0.0001", "0.0001")
     assert format_apart(-0.01, 0.01, "010.2f") == ("-000000.01", "0000000.01")  # apart as they are
+
+
+def test_bins_of_values_at_the_ends_of_the_floats_are_finite() -> None:
+    """Values ±1.7e308 apart: (high - low) / bins overflowed, and the page's bins read "nan to inf"."""
+    binned = bin_values([-1.7e308, 0.0, 1.7e308])
+    assert binned is not None
+    edges, counts, _ = binned
+    assert all(math.isfinite(edge) for edge in edges)
+    assert (edges[0], edges[-1]) == (-1.7e308, 1.7e308)
+    assert counts == ((1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1),)
+    assert bin_values([0.0, 12.0, 6.5]) == (
+        (*(float(i) for i in range(12)), 12.0),
+        ((1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1),),
+        False,
+    )
