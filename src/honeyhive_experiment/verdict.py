@@ -1733,8 +1733,8 @@ def decide(
         warnings.extend(
             f"{metric}'s gate could not be checked: {why}" for metric, why in unjudged.items() if metric not in metrics
         )
-        for key in crossing:  # a row that crossed a bound of a gate the verdict judges
-            how.setdefault(key, set()).update(() if key[0] in unjudged else ("crossed",))
+        for key in crossing:  # a row that crossed a bound of a gate the verdict judges (_unknowns has every gated row)
+            how[key].update(() if key[0] in unjudged else ("crossed",))
         return Decision(
             Verdict.FAIL,
             (*reasons, *texts),

@@ -3491,6 +3491,37 @@ def test_a_gate_failed_only_as_not_or_not_fully_checked_is_said_apart(
     assert names == (never, unsure)
 
 
+@pytest.mark.parametrize(
+    ("decide_it", "never"),
+    [
+        (  # the efficiency gate's crossing is judged by nothing (both runs leave calls out), its max_worse_pct unsent
+            lambda: judge(
+                summary(metrics={"cost_usd": IDS}),
+                comparison(delta("cost_usd", difference=0.5, pct=None, improved=0, degraded=12, old=0.01)),
+                gates={"cost_usd": GateRule(max_worse=0.01, max_worse_pct=10)},
+                presentation={"cost_usd": LOWER},
+                left_out={"cost_usd": left(6, 6)},
+            ),
+            ("cost_usd",),
+        ),
+        (  # failed datapoints fail the check; the gate held on every datapoint, fully checked
+            lambda: judge(
+                summary(IDS[:8], IDS[8:]),
+                comparison(delta(difference=0.1, pct=10.0, improved=5, degraded=0)),
+                gates={"accuracy": GateRule(max_drop=0.5, max_degraded=0)},
+            ),
+            (),
+        ),
+    ],
+    ids=["a crossing nothing judges is no crossing", "a held gate is neither"],
+)
+def test_which_rows_could_not_be_checked(decide_it: Callable[[], Decision], never: tuple[str, ...]) -> None:
+    decision = decide_it()
+    assert decision.verdict is Verdict.FAIL
+    assert tuple(name for name, _ in decision.not_checked) == never
+    assert decision.not_fully_checked == ()
+
+
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
     decision = judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT)
     assert decision.gate_failures == decision.reasons
