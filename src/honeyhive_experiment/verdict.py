@@ -1009,20 +1009,54 @@ def _unknowns(
     points: Container[str],
     unpaired: int,
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-) -> tuple[list[tuple[str, str]], set[str]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, and which of those
-    texts are a ``max_degraded`` not fully checked; ``unpaired``: how many datapoints both runs scored ``comparison``
-    left out; ``summaries``: this run's and the baseline's."""
+) -> tuple[list[tuple[str, str]], set[str], list[tuple[str, str]]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, which of those
+    texts are a ``max_degraded`` not fully checked, and, of a row with no such text, its ``max_degraded`` that can
+    never fail (:func:`_never_degraded`), as ``(metric, why)``; ``unpaired``: how many datapoints both runs scored
+    ``comparison`` left out; ``summaries``: this run's and the baseline's."""
     shared = len(comparison.common_datapoints)
     found: list[tuple[str, str]] = []
     partly: set[str] = set()
+    unfailable: list[tuple[str, str]] = []
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, _in_both(summaries, metric))
+            both = _in_both(summaries, metric)
+            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, both)
             found.extend((metric, text) for text in (*never, *held))
             partly.update(held)
-    return found, partly
+            if not never and not held and (why := _never_degraded(delta, gate, higher, shared, unpaired, both)):
+                unfailable.append((metric, why))
+    return found, partly, unfailable
+
+
+def _never_degraded(
+    delta: MetricDelta, gate: GateRule, higher: bool, shared: int, unpaired: int, both: int | None
+) -> str | None:
+    """Why the ``max_degraded`` bound of ``gate`` can never fail on ``delta`` (its metric's row), in words (``None``:
+    it can, or is not judged): it fails when more datapoints got worse than it allows, and no more than the comparison
+    paired (the backend's ``found_count``, not sent: the ``shared`` datapoints, as :func:`_unknown` counts them) can
+    get worse, nor than have the metric in both runs (``both``, by the runs' summaries: :func:`_in_both`), so a bound
+    of as many or more holds whatever they do (6 paired, ``max_degraded: 6`` fails at 7 worse). With trials a
+    datapoint is paired, not its trials. Said only of a bound otherwise judged: with its counts sent (without them,
+    or pairing none, :func:`_unknown` fails it), both runs' values and no datapoint both runs scored left out of the
+    comparison (``unpaired``: a later one may pair more)."""
+    bound = gate.max_degraded
+    degraded = delta.degraded_total if higher else delta.improved_total
+    if bound is None or degraded is None or unpaired or not shared or _no_pair(delta):
+        return None
+    if not (_valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)):
+        return None
+    paired = shared if delta.found_count is None else delta.found_count
+    reach = paired if both is None else max(paired, both)
+    if reach > bound or degraded > bound:  # more worse than it pairs: the backend's counts disagree, it can fail
+        return None
+    more = f" ({both:,} have it in both runs)" if reach > paired else ""
+    return (
+        f"{delta.metric_name}'s max_degraded: {bound} can never fail: the comparison pairs {paired:,}"
+        f" datapoint{'s' if paired != 1 else ''}{more}, and it fails only when more than {bound} got worse (a bound"
+        f" below {reach:,} can)"
+    )
 
 
 def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
@@ -1706,12 +1740,14 @@ def decide(
         failures, noise, powerless = _gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown, partly = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
+        unknown, partly, unfailable = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
     else:
-        unknown, partly = [], set()  # partly: the texts of unknown that are a max_degraded not fully checked
+        unknown, partly, unfailable = [], set(), []  # partly: the texts of unknown that are a max_degraded not fully
+        # checked; unfailable: a max_degraded that can never fail
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
+    warnings.extend(text for metric, text in unfailable if metric not in unjudged)
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
     warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:

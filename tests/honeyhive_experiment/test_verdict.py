@@ -5272,6 +5272,13 @@ POWERLESS = (
 )
 
 
+DEGRADED_10 = {"accuracy": GateRule(max_degraded=10)}
+UNFAILABLE = (
+    "accuracy's max_degraded: {bound} can never fail: the comparison pairs {paired}{more}, and it fails only when more"
+    " than {bound} got worse (a bound below {reach} can)"
+)
+
+
 def decided(
     compared: RunComparisonResult,
     gates: dict[str, GateRule],
@@ -5578,6 +5585,151 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         Verdict.PASS,
         ("every datapoint passed",),
         (),
+    ),
+    (
+        "max_degraded: 10 on 6 paired datapoints: at most 6 can get worse, so it can never fail, and says so",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=2), common=IDS[:6]), gates=DEGRADED_10),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "a bound as large as the count paired can never fail either: it fails when more than 6 got worse",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=6), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=6)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=6, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "one below the count paired can fail: nothing said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=5)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "the count is the backend's found_count (the datapoints with the metric in both runs), when sent",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=1) | {"found_count": 1}),
+            gates={"accuracy": GateRule(max_degraded=1)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=1, paired="1 datapoint", more="", reach=1),),
+    ),
+    (
+        "more datapoints have the metric in both runs than were paired, within the bound: those are its reach",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2), common=IDS[:6]),
+            gates=DEGRADED_10,
+            baseline=summary(metrics={"accuracy": IDS[:8]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more=" (8 have it in both runs)", reach=8),),
+    ),
+    (
+        "fewer have it in both runs than were paired: the count paired is the reach",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2), common=IDS[:6]),
+            gates=DEGRADED_10,
+            baseline=summary(metrics={"accuracy": IDS[:4]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "more have it in both runs than the bound: it can fail, nothing said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=7)},
+            baseline=summary(metrics={"accuracy": IDS[:8]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (  # 7 worse of 6 paired: the backend's counts disagree; crossed is crossed, and a bound crossed can fail
+        "lower is better: the improved count is the worse one, past the bound though within the count paired",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            comparison(delta("latency", improved=7, degraded=0) | {"found_count": 6}),
+            gates={"latency": GateRule(max_degraded=6)},
+            presentation={"latency": LOWER},
+        ),
+        Verdict.FAIL,
+        ("latency degraded on 7 datapoints (gate: at most 6): 7 of 6 worse, p = 0.0078",),
+        (),
+    ),
+    (
+        "a comparison that left datapoints out: a later one may pair more, so it can fail",
+        lambda: judge(
+            summary(), comparison(delta(improved=1, degraded=0), common=IDS[:6]), gates=DEGRADED_10, unpaired=2
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "no datapoint shared: not judged (neutral, saying so), not said never to fail",
+        lambda: judge(
+            summary(), comparison(delta(improved=1, degraded=0) | {"found_count": 3}, common=()), gates=DEGRADED_10
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (),
+    ),
+    (
+        "the baseline has no value: not judged, not said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0) | {"old_aggregate": None}, common=IDS[:6]),
+            gates=DEGRADED_10,
+        ),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (
+        "a gate with a bound that could not be checked fails as such, and its max_degraded is not said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0, pct=None), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=10)},
+        ),
+        Verdict.FAIL,
+        (
+            f"accuracy's max_drop_pct could not be checked (gate: at most 5%): the backend sent no percentage change"
+            f" for accuracy{PAST}",
+        ),
+        (),
+    ),
+    (
+        "a gate whose other bound is crossed: it fails on that, and its max_degraded bound still never can",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=10)},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): 2 of 6 worse, p = 0.25, too few changes to tell (needs ≥ 5)",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
     ),
     (
         "a value missing where only something else recorded it: not its evaluator's doing",
