@@ -50,7 +50,8 @@
 Evaluator errors within ``allow_evaluator_errors``, tolerated failures and gates within noise do not change the
 verdict, but the decision carries them as ``warnings``, which the comment shows in its visible part; so do the
 gates that judge nothing: a ``significant: true`` gate on too few datapoints for any change to be significant
-(:func:`_never`), and one on the function's LLM calls where neither run saw a call. Nothing is aggregated here: the
+(:func:`_never`), a ``max_degraded`` of as many datapoints as the comparison pairs or more (:func:`_never_degraded`),
+and one on the function's LLM calls where neither run saw a call. Nothing is aggregated here: the
 inputs are the backend's id lists, counts, differences and percentage changes (and of ``llm_calls``, its aggregate),
 and the counts of this run's own outcomes.
 """

@@ -5732,6 +5732,22 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
     ),
     (
+        "an efficiency gate whose values leave calls out could not be checked: its max_degraded is not said",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=1, degraded=0), common=IDS[:6]),
+            gates={"cost_usd": GateRule(max_degraded=10)},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(0, 4)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (4 to unpriced model m):"
+            " with them this run's value is higher, and could be past the gate (or significantly worse)",
+        ),
+        (),
+    ),
+    (
         "a value missing where only something else recorded it: not its evaluator's doing",
         lambda: judge(summary(metrics={"latency_ms": IDS[:10]}), ranged=["latency_ms"], produced=("score",)),
         Verdict.FAIL,
