@@ -554,14 +554,15 @@ def test_a_noise_aware_gate_that_can_never_fail_on_four_datapoints_says_so(
     assert warning in dropped.comment  # whole: within what the comment shows of a warning
 
 
+@pytest.mark.parametrize("trials", ["", "trials: 3\n"])
 def test_a_max_degraded_gate_larger_than_the_datapoints_says_it_can_never_fail(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, trials: str
 ) -> None:
     """``max_degraded: 10`` on 6 rows: at most 6 datapoints can get worse, so the gate passed whatever happened, and
     silently (audit 47). It still passes, every datapoint worse, and says in report.json's warnings and the comment
-    that it can never fail."""
+    that it can never fail. With 3 trials (18 of them) it is the same: the comparison pairs datapoints."""
     with imported("few_scorer"):
-        scorer = few_rows(tmp_path_factory, 6, "gate: {score: {max_degraded: 10}}\n")
+        scorer = few_rows(tmp_path_factory, 6, f"{trials}gate: {{score: {{max_degraded: 10}}}}\n")
         same = scorer.run()
         scorer.put_state({"score": 0.1, "untimed": []})
         dropped = scorer.run()
@@ -572,6 +573,7 @@ def test_a_max_degraded_gate_larger_than_the_datapoints_says_it_can_never_fail(
     for run in (same, dropped):
         assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out
         assert warning.replace("_", "\\_") in run.comment
+        assert ("3 trials per datapoint" in run.out) == bool(trials), run.out
 
 
 def test_a_value_the_function_records_missing_is_not_blamed_on_an_evaluator(
