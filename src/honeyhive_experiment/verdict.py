@@ -1040,13 +1040,14 @@ def _never_degraded(
     get worse, nor than have the metric in both runs (``both``, by the runs' summaries: :func:`_in_both`), so a bound
     of as many or more holds whatever they do (6 paired, ``max_degraded: 6`` fails at 7 worse). With trials a
     datapoint is paired, not its trials. Said only of a bound otherwise judged: with its counts sent (without them,
-    or pairing none, :func:`_unknown` fails it), both runs' values and no datapoint both runs scored left out of the
+    or pairing none, :func:`_unknown` fails it), the baseline's aggregate (without it the gate could not be checked:
+    :func:`decide`), this run's values and no datapoint both runs scored left out of the
     comparison (``unpaired``: a later one may pair more)."""
     bound = gate.max_degraded
     degraded = delta.degraded_total if higher else delta.improved_total
     if bound is None or degraded is None or unpaired or not shared or _no_pair(delta):
         return None
-    if not (_valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)):
+    if delta.old_aggregate is None or not _valued(delta.new_aggregate, delta.new_values):  # no baseline: not judged
         return None
     paired = shared if delta.found_count is None else delta.found_count
     reach = paired if both is None else max(paired, both)

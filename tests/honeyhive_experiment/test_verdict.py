@@ -5732,6 +5732,53 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
     ),
     (
+        "a higher-is-better metric's worse count is the degraded one: sent alone, it is judged, and said",
+        lambda: judge(
+            summary(), comparison(delta(counts=False) | {"degraded_count": 2}, common=IDS[:6]), gates=DEGRADED_10
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "this run's aggregate past the largest float, its values sent: judged, and said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0) | {"new_aggregate": None, "new_values": [1.0]}, common=IDS[:6]),
+            gates=DEGRADED_10,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "the baseline's aggregate past the largest float: the gate could not be checked, nothing said of it",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0) | {"old_aggregate": None, "old_values": [1.0]}, common=IDS[:6]),
+            gates=DEGRADED_10,
+        ),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (  # 5 worse of 3 paired: the backend's counts disagree; the one more that has it in both runs could be worse
+        "a max_degraded not fully checked fails as such, and is not said never to fail",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=5) | {"found_count": 3}, common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=5)},
+            baseline=summary(metrics={"accuracy": IDS[:4]}),
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy's max_degraded could not be fully checked (gate: at most 5): 5 of the 3 the comparison paired got"
+            " worse, but HoneyHive's comparison did not count 1 more datapoint that have it in both runs (it had not"
+            " compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)",
+        ),
+        (),
+    ),
+    (
         "an efficiency gate whose values leave calls out could not be checked: its max_degraded is not said",
         lambda: judge(
             summary(metrics={"cost_usd": IDS}),
