@@ -50,7 +50,8 @@
 Evaluator errors within ``allow_evaluator_errors``, tolerated failures and gates within noise do not change the
 verdict, but the decision carries them as ``warnings``, which the comment shows in its visible part; so do the
 gates that judge nothing: a ``significant: true`` gate on too few datapoints for any change to be significant
-(:func:`_never`), and one on the function's LLM calls where neither run saw a call. Nothing is aggregated here: the
+(:func:`_never`), a ``max_degraded`` of as many datapoints as the comparison pairs or more (:func:`_never_degraded`),
+and one on the function's LLM calls where neither run saw a call. Nothing is aggregated here: the
 inputs are the backend's id lists, counts, differences and percentage changes (and of ``llm_calls``, its aggregate),
 and the counts of this run's own outcomes.
 """
@@ -1009,20 +1010,56 @@ def _unknowns(
     points: Container[str],
     unpaired: int,
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-) -> tuple[list[tuple[str, str]], dict[MetricKey, set[str]]]:
-    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``, and how each row
-    failed so (``never`` checked, ``partly``: a ``max_degraded`` not fully checked); ``unpaired``: how many datapoints
-    both runs scored ``comparison`` left out; ``summaries``: this run's and the baseline's."""
+) -> tuple[list[tuple[str, str]], dict[MetricKey, set[str]], list[tuple[str, str]]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``; how each row failed
+    so (``never`` checked, ``partly``: a ``max_degraded`` not fully checked; every gated row has an entry); and, of a
+    row with no such text, its ``max_degraded`` that can never fail (:func:`_never_degraded`), as ``(metric, why)``;
+    ``unpaired``: how many datapoints both runs scored ``comparison`` left out; ``summaries``: this run's and the
+    baseline's."""
     shared = len(comparison.common_datapoints)
     found: list[tuple[str, str]] = []
     how: dict[MetricKey, set[str]] = {}
+    unfailable: list[tuple[str, str]] = []
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, _in_both(summaries, metric))
+            both = _in_both(summaries, metric)
+            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, both)
             found.extend((metric, text) for text in (*never, *held))
             how.setdefault(delta.key, set()).update({"never"} if never else set(), {"partly"} if held else set())
-    return found, how
+            if not never and not held and (why := _never_degraded(delta, gate, higher, shared, unpaired, both)):
+                unfailable.append((metric, why))
+    return found, how, unfailable
+
+
+def _never_degraded(
+    delta: MetricDelta, gate: GateRule, higher: bool, shared: int, unpaired: int, both: int | None
+) -> str | None:
+    """Why the ``max_degraded`` bound of ``gate`` can never fail on ``delta`` (its metric's row), in words (``None``:
+    it can, or is not judged): it fails when more datapoints got worse than it allows, and no more than the comparison
+    paired (the backend's ``found_count``, not sent: the ``shared`` datapoints, as :func:`_unknown` counts them) can
+    get worse, nor than have the metric in both runs (``both``, by the runs' summaries: :func:`_in_both`), so a bound
+    of as many or more holds whatever they do (6 paired, ``max_degraded: 6`` fails at 7 worse). With trials a
+    datapoint is paired, not its trials. Said only of a bound otherwise judged: with its counts sent (without them,
+    or pairing none, :func:`_unknown` fails it), the baseline's aggregate (without it the gate could not be checked:
+    :func:`decide`), this run's values and no datapoint both runs scored left out of the
+    comparison (``unpaired``: a later one may pair more)."""
+    bound = gate.max_degraded
+    degraded = delta.degraded_total if higher else delta.improved_total
+    if bound is None or degraded is None or unpaired or not shared or _no_pair(delta):
+        return None
+    if delta.old_aggregate is None or not _valued(delta.new_aggregate, delta.new_values):  # no baseline: not judged
+        return None
+    paired = shared if delta.found_count is None else delta.found_count
+    reach = paired if both is None else max(paired, both)
+    if reach > bound or degraded > bound:  # more worse than it pairs: the backend's counts disagree, it can fail
+        return None
+    more = f" ({both:,} have it in both runs)" if reach > paired else ""
+    return (
+        f"{delta.metric_name}'s max_degraded: {bound} can never fail: the comparison pairs {paired:,}"
+        f" datapoint{'s' if paired != 1 else ''}{more}, and it fails only when more than {bound} got worse (a bound"
+        f" below {reach:,} can)"
+    )
 
 
 def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
@@ -1710,12 +1747,13 @@ def decide(
         )
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown, how = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
+        unknown, how, unfailable = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
     else:
-        unknown, how, crossing = [], {}, set()  # how: each row's failures never or partly checked
+        unknown, how, crossing, unfailable = [], {}, set(), []  # how: each row's failures never or partly checked
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
+    warnings.extend(text for metric, text in unfailable if metric not in unjudged)
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
     warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:

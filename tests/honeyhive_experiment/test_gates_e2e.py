@@ -554,6 +554,28 @@ def test_a_noise_aware_gate_that_can_never_fail_on_four_datapoints_says_so(
     assert warning in dropped.comment  # whole: within what the comment shows of a warning
 
 
+@pytest.mark.parametrize("trials", ["", "trials: 3\n"])
+def test_a_max_degraded_gate_larger_than_the_datapoints_says_it_can_never_fail(
+    tmp_path_factory: pytest.TempPathFactory, trials: str
+) -> None:
+    """``max_degraded: 10`` on 6 rows: at most 6 datapoints can get worse, so the gate passed whatever happened, and
+    silently (audit 47). It still passes, every datapoint worse, and says in report.json's warnings and the comment
+    that it can never fail. With 3 trials (18 of them) it is the same: the comparison pairs datapoints."""
+    with imported("few_scorer"):
+        scorer = few_rows(tmp_path_factory, 6, f"{trials}gate: {{score: {{max_degraded: 10}}}}\n")
+        same = scorer.run()
+        scorer.put_state({"score": 0.1, "untimed": []})
+        dropped = scorer.run()
+    warning = (
+        "score's max_degraded: 10 can never fail: the comparison pairs 6 datapoints, and it fails only when more than"
+        " 10 got worse (a bound below 6 can)"
+    )
+    for run in (same, dropped):
+        assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out
+        assert warning.replace("_", "\\_") in run.comment
+        assert ("3 trials per datapoint" in run.out) == bool(trials), run.out
+
+
 def test_a_value_the_function_records_missing_is_not_blamed_on_an_evaluator(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

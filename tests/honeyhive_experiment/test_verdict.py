@@ -5307,6 +5307,13 @@ POWERLESS = (
 )
 
 
+DEGRADED_10 = {"accuracy": GateRule(max_degraded=10)}
+UNFAILABLE = (
+    "accuracy's max_degraded: {bound} can never fail: the comparison pairs {paired}{more}, and it fails only when more"
+    " than {bound} got worse (a bound below {reach} can)"
+)
+
+
 def decided(
     compared: RunComparisonResult,
     gates: dict[str, GateRule],
@@ -5612,6 +5619,214 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         lambda: decided(comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=()), NOISE_AWARE),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    (
+        "max_degraded: 10 on 6 paired datapoints: at most 6 can get worse, so it can never fail, and says so",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=2), common=IDS[:6]), gates=DEGRADED_10),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "a bound as large as the count paired can never fail either: it fails when more than 6 got worse",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=6), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=6)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=6, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "one below the count paired can fail: nothing said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=5)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "the count is the backend's found_count (the datapoints with the metric in both runs), when sent",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=1) | {"found_count": 1}),
+            gates={"accuracy": GateRule(max_degraded=1)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=1, paired="1 datapoint", more="", reach=1),),
+    ),
+    (
+        "more datapoints have the metric in both runs than were paired, within the bound: those are its reach",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2), common=IDS[:6]),
+            gates=DEGRADED_10,
+            baseline=summary(metrics={"accuracy": IDS[:8]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more=" (8 have it in both runs)", reach=8),),
+    ),
+    (
+        "fewer have it in both runs than were paired: the count paired is the reach",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2), common=IDS[:6]),
+            gates=DEGRADED_10,
+            baseline=summary(metrics={"accuracy": IDS[:4]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "more have it in both runs than the bound: it can fail, nothing said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=7)},
+            baseline=summary(metrics={"accuracy": IDS[:8]}),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (  # 7 worse of 6 paired: the backend's counts disagree; crossed is crossed, and a bound crossed can fail
+        "lower is better: the improved count is the worse one, past the bound though within the count paired",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            comparison(delta("latency", improved=7, degraded=0) | {"found_count": 6}),
+            gates={"latency": GateRule(max_degraded=6)},
+            presentation={"latency": LOWER},
+        ),
+        Verdict.FAIL,
+        ("latency degraded on 7 datapoints (gate: at most 6): 7 of 6 worse, p = 0.0078",),
+        (),
+    ),
+    (
+        "a comparison that left datapoints out: a later one may pair more, so it can fail",
+        lambda: judge(
+            summary(), comparison(delta(improved=1, degraded=0), common=IDS[:6]), gates=DEGRADED_10, unpaired=2
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "no datapoint shared: not judged (neutral, saying so), not said never to fail",
+        lambda: judge(
+            summary(), comparison(delta(improved=1, degraded=0) | {"found_count": 3}, common=()), gates=DEGRADED_10
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (),
+    ),
+    (
+        "the baseline has no value: not judged, not said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0) | {"old_aggregate": None}, common=IDS[:6]),
+            gates=DEGRADED_10,
+        ),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (
+        "a gate with a bound that could not be checked fails as such, and its max_degraded is not said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0, pct=None), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=10)},
+        ),
+        Verdict.FAIL,
+        (
+            f"accuracy's max_drop_pct could not be checked (gate: at most 5%): the backend sent no percentage change"
+            f" for accuracy{PAST}",
+        ),
+        (),
+    ),
+    (
+        "a gate whose other bound is crossed: it fails on that, and its max_degraded bound still never can",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=2), common=IDS[:6]),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=10)},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): 2 of 6 worse, p = 0.25, too few changes to tell (needs ≥ 5)",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "a higher-is-better metric's worse count is the degraded one: sent alone, it is judged, and said",
+        lambda: judge(
+            summary(), comparison(delta(counts=False) | {"degraded_count": 2}, common=IDS[:6]), gates=DEGRADED_10
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "this run's aggregate past the largest float, its values sent: judged, and said",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0) | {"new_aggregate": None, "new_values": [1.0]}, common=IDS[:6]),
+            gates=DEGRADED_10,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (UNFAILABLE.format(bound=10, paired="6 datapoints", more="", reach=6),),
+    ),
+    (
+        "the baseline's aggregate past the largest float: the gate could not be checked, nothing said of it",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=1, degraded=0) | {"old_aggregate": None, "old_values": [1.0]}, common=IDS[:6]),
+            gates=DEGRADED_10,
+        ),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (  # 5 worse of 3 paired: the backend's counts disagree; the one more that has it in both runs could be worse
+        "a max_degraded not fully checked fails as such, and is not said never to fail",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=5) | {"found_count": 3}, common=IDS[:6]),
+            gates={"accuracy": GateRule(max_degraded=5)},
+            baseline=summary(metrics={"accuracy": IDS[:4]}),
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy's max_degraded could not be fully checked (gate: at most 5): 5 of the 3 the comparison paired got"
+            " worse, but HoneyHive's comparison did not count 1 more datapoint that have it in both runs (it had not"
+            " compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)",
+        ),
+        (),
+    ),
+    (
+        "an efficiency gate whose values leave calls out could not be checked: its max_degraded is not said",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=1, degraded=0), common=IDS[:6]),
+            gates={"cost_usd": GateRule(max_degraded=10)},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(0, 4)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (4 to unpriced model m):"
+            " with them this run's value is higher, and could be past the gate (or significantly worse)",
+        ),
         (),
     ),
     (
