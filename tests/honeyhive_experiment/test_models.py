@@ -931,3 +931,12 @@ def test_a_list_cut_after_its_first_items_says_how_many_more(items: list[str], m
     """One way to say it (it was written five ways: " and 2 more", "; and 2 more", " (and 2 more)", "(and 1 more
     problems)")."""
     assert and_more(items, most, sep) == said
+
+
+@pytest.mark.parametrize("mode", ["validation", "serialization"])
+def test_the_summarys_json_schema_is_made(mode: str) -> None:
+    """It raised KeyError: '#/$defs/DatapointResult' (a reference to a definition pydantic did not make)."""
+    from honeyhive_experiment.models import ExperimentResultSummary
+
+    schema = ExperimentResultSummary.model_json_schema(mode=mode)  # type: ignore[arg-type]
+    assert schema["properties"]["datapoints"]["type"] == "array"

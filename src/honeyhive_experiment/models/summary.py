@@ -362,7 +362,8 @@ class ExperimentResultSummary(_WireModel):
         DatapointResults,
         BeforeValidator(_datapoint_results),
         PlainSerializer(list, return_type=list[DatapointResult]),
-        WithJsonSchema({"type": "array", "items": {"$ref": "#/$defs/DatapointResult"}}),
+        # not a $ref to DatapointResult's definition: pydantic makes none for it here (model_json_schema: KeyError)
+        WithJsonSchema({"type": "array", "items": {"type": "object", "title": "DatapointResult"}}),
     ] = Field(default_factory=DatapointResults)
     event_details: Annotated[list[EventDetail], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     run_object: ExperimentRun | None = None
