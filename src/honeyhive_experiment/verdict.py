@@ -982,7 +982,7 @@ def _unknown(
     elif gate.max_degraded is not None and valued and degraded is not None and degraded <= gate.max_degraded:
         # held on those it paired (past it: crossed, _hits), but the ones it did not count may be the worse ones: it
         # is known to hold only if it would with every one of them worse
-        counted = shared if delta.found_count is None else delta.found_count
+        counted = _paired_count(delta, shared)
         more = unpaired if both is None else max(0, both - counted)
         if degraded + more > gate.max_degraded:
             uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
@@ -991,6 +991,12 @@ def _unknown(
                 f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
             ]
     return found, []
+
+
+def _paired_count(delta: MetricDelta, shared: int) -> int:
+    """How many datapoints the comparison paired for ``delta`` (its metric's row): the backend's ``found_count``, when
+    sent; else the ``shared`` datapoints of the two runs."""
+    return shared if delta.found_count is None else delta.found_count
 
 
 def _no_pair(delta: MetricDelta) -> bool:
@@ -1022,8 +1028,8 @@ def _unknowns(
     unfailable: list[tuple[str, str]] = []
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
+        both = _in_both(summaries, metric)
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            both = _in_both(summaries, metric)
             never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, both)
             found.extend((metric, text) for text in (*never, *held))
             how.setdefault(delta.key, set()).update({"never"} if never else set(), {"partly"} if held else set())
@@ -1050,7 +1056,7 @@ def _never_degraded(
         return None
     if delta.old_aggregate is None or not _valued(delta.new_aggregate, delta.new_values):  # no baseline: not judged
         return None
-    paired = shared if delta.found_count is None else delta.found_count
+    paired = _paired_count(delta, shared)
     reach = paired if both is None else max(paired, both)
     if reach > bound or degraded > bound:  # more worse than it pairs: the backend's counts disagree, it can fail
         return None
@@ -1369,7 +1375,7 @@ def _gate_failures(
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            paired = shared if delta.found_count is None else delta.found_count  # the backend's count, when sent
+            paired = _paired_count(delta, shared)
             hits = _hits(metric, delta, gate, higher, metric in points)
             never = _never(tests.get(delta.key), paired, unpaired) if gate.significant else None
             if never and not hits:
