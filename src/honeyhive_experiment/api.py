@@ -77,7 +77,7 @@ def run_config(
     from honeyhive_experiment.errors import ArgumentError
     from honeyhive_experiment.experiment import check_count, check_server, check_types, check_watchers
     from honeyhive_experiment.operations import run
-    from honeyhive_experiment.settings import Settings
+    from honeyhive_experiment.settings import Settings, whole_number
 
     if not isinstance(path, str | os.PathLike):
         raise ArgumentError("path", f"expected a directory or an experiment file's path, got {path!r}")
@@ -93,10 +93,8 @@ def run_config(
         raise ArgumentError("baseline_run_id", f"expected one run id, commit or branch, got {baseline_run_id!r}")
     if isinstance(trials, str) and not trials.strip():
         trials = None  # as a blank --trials: the file's
-    elif isinstance(trials, str) and trials.strip().isascii() and trials.strip().isdigit():
-        # the text --trials takes; more than 4,300 digits int() refuses, and more than 9 are refused below as text
-        digits = trials.strip().lstrip("0") or "0"
-        trials = int(digits) if len(digits) <= 9 else trials
+    elif isinstance(trials, str) and (number := whole_number(trials.strip())) is not None:
+        trials = number  # the text --trials takes (more digits are refused below, as text)
     if trials is not None:
         trials = check_count("trials", trials, MOST_TRIALS)
     check_watchers(progress, cancel)

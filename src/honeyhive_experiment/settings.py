@@ -99,6 +99,7 @@ __all__ = [
     "SettingsError",
     "load_event_payload",
     "parse_bool",
+    "whole_number",
 ]
 
 DEFAULT_RUN_URL_TEMPLATE: Final = "https://app.honeyhive.ai/evaluate/{run_id}"
@@ -531,14 +532,21 @@ def _shard(value: str, name: str) -> ShardSpec:
     raise SettingsError(name, f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
 
 
+def whole_number(text: str) -> int | None:
+    """The number ``text`` writes in ASCII digits (``007``: 7), when it has at most 9 past its leading zeros; else
+    ``None``: ``int()`` is never asked of more (it refuses more than 4,300 digits, zeros too, with a ValueError)."""
+    digits = text.lstrip("0") or "0"
+    return int(digits) if text.isascii() and text.isdigit() and len(digits) <= 9 else None
+
+
 def _trials(value: str, name: str, kind: Literal["input", "flag"] = "input") -> int:
     """How many times each datapoint runs: a whole number from 1 to the experiment file's bound (ASCII digits, as the
     experiment file's)."""
     from honeyhive_experiment.config.model import MOST_TRIALS  # not at import: the config package imports YAML
 
-    digits = value.lstrip("0") or "0"  # int() refuses more than 4,300 digits (zeros too): never asked beyond 9
-    if value.isascii() and value.isdigit() and len(digits) <= 9 and 1 <= int(digits) <= MOST_TRIALS:
-        return int(digits)
+    number = whole_number(value)
+    if number is not None and 1 <= number <= MOST_TRIALS:
+        return number
     raise SettingsError(name, f"expected a whole number from 1 to {MOST_TRIALS}, got {quote(value)}", kind=kind)
 
 
