@@ -123,16 +123,22 @@ def folder_beneath(
     the moment it is written: what the user's code does meanwhile (``.honeyhive`` replaced by a link to a folder
     elsewhere) cannot slip between a check and the write.
 
-    The folders are opened one from the other, from the file system's root: those inside ``root`` with no link followed
-    (:class:`ThroughALink` names the link), those above or outside it as the system follows them (``root`` reached
-    through a link is the user's: ``~/code -> /mnt/code``), as :func:`link_on_the_way` looks before the run.
-    ``make``: missing folders are made (inside ``root``, not through a link either). Raises OSError."""
+    The folders are opened one from the other: those inside ``root`` with no link followed (:class:`ThroughALink` names
+    the link), those above or outside it as the system follows them (``root`` reached through a link is the user's:
+    ``~/code -> /mnt/code``), as :func:`link_on_the_way` looks before the run. The folders on the way to ``root`` are
+    passed by their path, in one step (``root`` is the first opened): without ``O_PATH`` (macOS) opening a folder takes
+    the right to list it, which one above the working directory may not give (mode 0711). ``make``: missing folders
+    are made (inside ``root``, not through a link either). Raises OSError."""
     base = Path(os.path.realpath(root))
     parts = Path(path).absolute().parts
-    current = Path(parts[0])  # the real path of the open folder (links are followed only outside base)
+    current, start = Path(parts[0]), 1  # the real path of the open folder (links are followed only outside base)
+    while start < len(parts) - 1 and parts[start] != ".." and not current.is_relative_to(base):
+        if not (step := current / parts[start]).is_dir():  # missing, or no folder: made or said so below
+            break
+        current, start = Path(os.path.realpath(step)), start + 1
     folder = os.open(current, _FOLDER)
     try:
-        for index, part in enumerate(parts[1:-1], start=2):
+        for index, part in enumerate(parts[start:-1], start=start + 1):
             inside_root = current.is_relative_to(base)
             spelled = Path(*parts[:index])  # as the caller named it, for a message
             opened = _open_folder(folder, part, spelled, no_link=inside_root, make=make)

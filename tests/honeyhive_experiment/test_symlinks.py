@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from honeyhive_experiment import paths
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.paths import (
     LOCAL_DB_PATH,
@@ -24,7 +27,7 @@ from honeyhive_experiment.paths import (
     open_in,
 )
 from honeyhive_local import LocalBackend
-from tests.fakes.actions_runner import Step, push, run_action
+from tests.fakes.actions_runner import Step, effective_uid, push, run_action
 
 pytestmark = pytest.mark.integration
 
@@ -536,3 +539,35 @@ def test_the_runners_files_are_never_written_through_a_link_in_their_place(tmp_p
         with pytest.raises(ThroughALink, match=re.escape(said)):
             write()
     assert precious.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_a_folder_above_root_that_may_be_searched_not_listed_is_passed_without_o_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no ``O_PATH`` (macOS) a folder is opened to be read: the walk from ``/`` opened every folder above
+    the working directory so, and one the user may pass but not list (mode 0711: another user's home, a runner's
+    parent folder) made every write fail with "Permission denied". The folders on the way to ``root`` are passed by
+    their path now. As root, which lists any folder whatever its mode, the walk runs as uid 1001."""
+    monkeypatch.setattr(paths, "_FOLDER", os.O_RDONLY | os.O_DIRECTORY)  # as on macOS
+    above = Path(tempfile.mkdtemp(prefix="hh-search-only-"))  # pytest's tmp_path is private to its user
+    root = above / "home" / "repo"
+    root.mkdir(parents=True)
+    (root / "out").symlink_to(tmp_path)
+    as_root = os.geteuid() == 0
+    if as_root:
+        os.chown(root, 1001, -1)
+    above.chmod(0o711)
+    report = root / ".honeyhive" / "report.json"
+    try:
+        with effective_uid(1001 if as_root else None):
+            with pytest.raises(PermissionError):
+                os.listdir(above)  # it may be passed, not listed
+            with folder_beneath(root, report, make=True) as (folder, name):
+                os.close(open_in(folder, name, os.O_WRONLY | os.O_CREAT, path=report))
+            with pytest.raises(ThroughALink):  # inside root no link is followed all the same
+                open_beneath(root, root / "out" / "report.json", os.O_WRONLY | os.O_CREAT)
+        assert report.is_file()
+    finally:
+        above.chmod(0o755)
+        shutil.rmtree(above)
+    assert list(tmp_path.iterdir()) == []
