@@ -330,26 +330,30 @@ def _to_append(path: str | os.PathLike[str], flags: int = os.O_CREAT) -> int:
     return fd
 
 
-_FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$", re.MULTILINE)  # indented 4 or more: code, no fence
+_FENCE: Final = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$", re.MULTILINE)  # indented 4 or more: code, no fence
 
 
 def _open_blocks(markdown: str) -> tuple[str | None, int]:
-    """The fence of the code block ``markdown`` leaves open, if any, and how many ``<details>`` it leaves open outside
-    code blocks. As CommonMark reads fences, a block is closed only by a fence of its own character at least as long
-    with nothing after it, so a ```` ```` ```` block (the ``codeblock`` filter's, around text with ```` ``` ```` in
-    it) holds ```` ``` ```` lines; and a ``</details>`` quoted in a block closes nothing."""
-    opened: str | None = None
+    """The line that closes the code block ``markdown`` leaves open, if any, and how many ``<details>`` it leaves open
+    outside code blocks. As CommonMark reads fences, a block is closed only by a fence of its own character at least as
+    long with nothing after it, so a ```` ```` ```` block (the ``codeblock`` filter's, around text with ```` ``` ````
+    in it) holds ```` ``` ```` lines; and a ``</details>`` quoted in a block closes nothing. The closing line is
+    indented as the opening one was: a fence indented 1 to 3 spaces may be in a list item (``- x``, then the fence
+    indented 2), which only a fence indented as far as the item's text closes; one at the line's start would end the
+    item and open a block of its own. One indented 4 or more is no fence (indented code) or a list item's, ended with
+    the item by the next line that is not indented (the note's)."""
+    indent, opened = "", None
     details = 0
     for line in markdown.splitlines():
         found = _FENCE.match(line)
         if opened is not None:
-            if found and found[1][0] == opened[0] and len(found[1]) >= len(opened) and not found[2].strip():
+            if found and found[2][0] == opened[0] and len(found[2]) >= len(opened) and not found[3].strip():
                 opened = None
-        elif found and not (found[1][0] == "`" and "`" in found[2]):  # backticks after: inline code, no fence
-            opened = found[1]
+        elif found and not (found[2][0] == "`" and "`" in found[3]):  # backticks after: inline code, no fence
+            indent, opened = found[1], found[2]
         else:
             details += len(re.findall(r"<details\b", line)) - line.count("</details>")
-    return opened, details
+    return None if opened is None else indent + opened, details
 
 
 def _close_open_blocks(markdown: str) -> str:
@@ -376,7 +380,7 @@ def append_summary(
         if truncated:
             tail = f"\n{note}\n"
             # reserve room for the closing lines too; they are short, so reserve the worst case
-            fences = (len(run) for run, _ in _FENCE.findall(text))
+            fences = (len(indent + run) for indent, run, _ in _FENCE.findall(text))
             reserve = (
                 len(tail.encode("utf-8")) + max(fences, default=3) + 1 + len("</details>\n") * text.count("<details")
             )

@@ -25,6 +25,7 @@ from honeyhive_experiment.gha import (
 )
 from honeyhive_experiment.report.markdown import codeblock
 from tests.fakes.actions_runner import issued
+from tests.honeyhive_experiment.report.test_markdown import github_html
 
 pytestmark = pytest.mark.unit
 
@@ -200,8 +201,11 @@ def test_a_cut_closes_a_longer_fence_that_holds_three_backticks(tmp_path: Path) 
         ("~~~\n```\n~~~~\n", None, 0),
         ("```\nx\n``` not a close\n", "```", 0),
         ("``` `inline` ```\n", None, 0),  # backticks in the info string: no fence opens
-        ("   ```\nx\n", "```", 0),
+        ("   ```\nx\n", "   ```", 0),  # closed as indented as it was opened
         ("    ```\nx\n", None, 0),  # indented 4: a line of indented code, no fence
+        ("- x\n\n  ```\n  y\n", "  ```", 0),  # a list item's fence: only one indented as far closes it
+        ("1. x\n\n   ~~~\n   y\n", "   ~~~", 0),
+        ("- x\n\n    ```\n    y\n", None, 0),  # the item's too, and ended with it by the note's unindented line
         ("text\n", None, 0),
         ("<details>\n<details>\n</details>\n", None, 1),
         ("```\n</details>\n```\n<details>\n", None, 1),  # a quoted </details> closes nothing
@@ -210,6 +214,22 @@ def test_a_cut_closes_a_longer_fence_that_holds_three_backticks(tmp_path: Path) 
 )
 def test_the_blocks_a_cut_leaves_open(markdown: str, fence: str | None, details: int) -> None:
     assert _open_blocks(markdown) == (fence, details)
+
+
+@pytest.mark.parametrize(
+    "head", ["- x\n\n  ```\n", "1. x\n\n   ```\n", "- x\n\n    ```\n", "10. x\n\n    ~~~\n", "   ```\n"]
+)
+def test_a_cut_in_a_list_items_code_block_leaves_the_note_outside_it(tmp_path: Path, head: str) -> None:
+    """As GitHub renders it (cmark-gfm): a fence a list item holds is closed by one as indented as the item's text
+    (a fence at the line's start ended the item, and opened a block that held the note); one indented 4 or more
+    is ended with the item by the note's unindented line (CommonMark: a code block left open ends with the block
+    that contains it)."""
+    path = tmp_path / "summary.md"
+    assert append_summary(path, "# head\n" + head + "    y\n" * 300, limit=600, note="cut") is True
+
+    text = path.read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 600
+    assert github_html(text).endswith("<p>cut</p>\n"), text[-80:]
 
 
 def test_nothing_is_written_when_not_even_the_note_fits(tmp_path: Path) -> None:
