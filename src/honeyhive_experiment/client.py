@@ -135,13 +135,23 @@ class Deadline:
         return 0.0 if self._started is None else self._clock() - self._started
 
 
+def check_wait(argument: str, seconds: object, *, zero: bool = True) -> float:
+    """``seconds``, a wait of that many: a finite number, 0 or more (a wait of 0 looks once: the client's waits), or
+    greater than 0 with ``zero=False`` (a limit, as the experiment file's ``timeout`` and ``ingestion.timeout`` and so
+    :func:`~honeyhive_experiment.evaluate`'s); :class:`ArgumentError` naming ``argument`` else."""
+    if (
+        isinstance(seconds, int | float)
+        and not isinstance(seconds, bool)
+        and (0 < seconds < math.inf or (zero and seconds == 0))
+    ):
+        return seconds
+    bound = ", 0 or more" if zero else " greater than 0"
+    raise ArgumentError(argument, f"expected a number of seconds{bound}, got {seconds!r}")
+
+
 def _deadline(timeout: float | Deadline) -> Deadline:
     """A public wait's ``timeout``: a :class:`Deadline`, or seconds (0 or more) that start one; ArgumentError else."""
-    if isinstance(timeout, Deadline):
-        return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < math.inf:
-        raise ArgumentError("timeout", f"expected a number of seconds, 0 or more, got {timeout!r}")
-    return Deadline(timeout)
+    return timeout if isinstance(timeout, Deadline) else Deadline(check_wait("timeout", timeout))
 
 
 def is_run_id(value: object) -> bool:
