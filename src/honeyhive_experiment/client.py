@@ -95,8 +95,9 @@ def poll(
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
-    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when what
-    ``timeout`` has left would pass first.
+    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when ``timeout``
+    would pass first. ``timeout`` is a :class:`Deadline` (started here unless an earlier wait started it), not a
+    number of seconds: ``Deadline(seconds)`` for a wait of its own. One with nothing left still looks once.
 
     It asks again after 0.25 seconds, then twice as long each time up to ``maximum``; a wait that
     would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
