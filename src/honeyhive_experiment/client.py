@@ -45,7 +45,7 @@ from honeyhive_experiment.connection import (
     Circuit,
     RetryPolicy,
     Timeouts,
-    reason_in_body,
+    answer_reason,
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
@@ -59,7 +59,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import excerpt, first_ids
+from honeyhive_experiment.models.outcomes import first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -279,10 +279,6 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)})"
 
 
-def _reason(response: httpx.Response) -> str:
-    return reason_in_body(response) or excerpt(response.text, 300) or response.reason_phrase
-
-
 class HoneyHiveClient:
     """A thread-safe client for one HoneyHive project (the key implies the project).
 
@@ -427,12 +423,12 @@ class HoneyHiveClient:
                                 log.debug("%s %s → %s, retrying", method, route, response.status_code)
                                 raise _RetryableStatus(response)
                             if response.status_code == 404:
-                                raise NotFoundError(method, route, 404, _reason(response))
-                            raise ApiError(method, route, response.status_code, _reason(response))
+                                raise NotFoundError(method, route, 404, answer_reason(response))
+                            raise ApiError(method, route, response.status_code, answer_reason(response))
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
             spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
-            reason = f"{_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
+            reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
             raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
