@@ -727,7 +727,7 @@ def check_server(server_url: str | None, api_key: str | None, environ: Mapping[s
     if server_url is None or not server_url.strip():  # blank: none given (HH_API_URL's, else HoneyHive's)
         return
     if http_url_or_none(server_url) is None:
-        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(server_url)!r}")
+        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(server_url.strip())!r}")
     if find_api_key(api_key, environ) is None:
         raise ArgumentError(
             "api_key",

@@ -427,6 +427,18 @@ def test_a_password_in_a_refused_url_is_not_in_the_error(call: Any, url: str, sh
     assert shown in str(raised.value)
 
 
+def test_a_refused_url_is_quoted_alike_by_every_argument() -> None:
+    """A blank inside the URL and blanks around it: evaluate() and run_config() quoted it with the blanks around it, as
+    given, and the client without them, as it reads it (the blanks around it are no fault)."""
+    entry_points = dict(URL_ENTRY_POINTS)
+    said = set()
+    for name in ("evaluate", "client", "run_config"):
+        with pytest.raises(ArgumentError) as raised:
+            entry_points[name]("  http://hh example.com ")
+        said.add(str(raised.value))
+    assert said == {f"server_url: {HTTP_URL_EXPECTED}, got 'http://hh example.com'"}
+
+
 @pytest.mark.parametrize("variable", SERVER_URL_VARIABLES)
 def test_a_bad_url_from_the_environment_names_its_variable(variable: str) -> None:
     """``HH_API_URL=localhost:8787`` (no scheme): the command line says "environment HH_API_URL: expected an
