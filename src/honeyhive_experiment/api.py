@@ -102,11 +102,11 @@ def run_config(
     for name, value in env.items():
         if not isinstance(name, str) or not isinstance(value, str):  # os.environ holds strings only
             raise ArgumentError("environ", f"expected strings, got {name!r}: {type(value).__name__}")
+    check_server(server_url, api_key, env)  # first, as evaluate() checks them: the key's shape, the URL, a key for it
     if api_key is not None:
         find_api_key(api_key, env)  # a blank one, with no key in env, is refused as evaluate() refuses it
-    if api_key:
+    if api_key and api_key.strip():  # a blank one leaves env's key, as evaluate() takes it
         env["HH_API_KEY"] = api_key
-    check_server(server_url, api_key, env)
     target = Path(path)
     root, config = (target, DEFAULT_CONFIG_PATH) if working_directory is None and target.is_dir() else (None, target)
     flags = {

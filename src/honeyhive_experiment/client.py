@@ -45,7 +45,7 @@ from honeyhive_experiment.connection import (
     Circuit,
     RetryPolicy,
     Timeouts,
-    reason_in_body,
+    answer_reason,
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
@@ -59,7 +59,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import excerpt, first_ids
+from honeyhive_experiment.models.outcomes import first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,9 @@ def poll(
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
-    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when what
-    ``timeout`` has left would pass first.
+    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when ``timeout``
+    would pass first. ``timeout`` is a :class:`Deadline` (started here unless an earlier wait started it), not a
+    number of seconds: ``Deadline(seconds)`` for a wait of its own. One with nothing left still looks once.
 
     It asks again after 0.25 seconds, then twice as long each time up to ``maximum``; a wait that
     would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
@@ -135,13 +136,23 @@ class Deadline:
         return 0.0 if self._started is None else self._clock() - self._started
 
 
+def check_wait(argument: str, seconds: object, *, zero: bool = True) -> float:
+    """``seconds``, a wait of that many: a finite number, 0 or more (a wait of 0 looks once: the client's waits), or
+    greater than 0 with ``zero=False`` (a limit, as the experiment file's ``timeout`` and ``ingestion.timeout`` and so
+    :func:`~honeyhive_experiment.evaluate`'s); :class:`ArgumentError` naming ``argument`` else."""
+    if (
+        isinstance(seconds, int | float)
+        and not isinstance(seconds, bool)
+        and (0 < seconds < math.inf or (zero and seconds == 0))
+    ):
+        return seconds
+    bound = ", 0 or more" if zero else " greater than 0"
+    raise ArgumentError(argument, f"expected a number of seconds{bound}, got {seconds!r}")
+
+
 def _deadline(timeout: float | Deadline) -> Deadline:
     """A public wait's ``timeout``: a :class:`Deadline`, or seconds (0 or more) that start one; ArgumentError else."""
-    if isinstance(timeout, Deadline):
-        return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < math.inf:
-        raise ArgumentError("timeout", f"expected a number of seconds, 0 or more, got {timeout!r}")
-    return Deadline(timeout)
+    return timeout if isinstance(timeout, Deadline) else Deadline(check_wait("timeout", timeout))
 
 
 def is_run_id(value: object) -> bool:
@@ -266,10 +277,6 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     if not missing:
         return None
     return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)})"
-
-
-def _reason(response: httpx.Response) -> str:
-    return reason_in_body(response) or excerpt(response.text, 300) or response.reason_phrase
 
 
 class HoneyHiveClient:
@@ -416,12 +423,12 @@ class HoneyHiveClient:
                                 log.debug("%s %s → %s, retrying", method, route, response.status_code)
                                 raise _RetryableStatus(response)
                             if response.status_code == 404:
-                                raise NotFoundError(method, route, 404, _reason(response))
-                            raise ApiError(method, route, response.status_code, _reason(response))
+                                raise NotFoundError(method, route, 404, answer_reason(response))
+                            raise ApiError(method, route, response.status_code, answer_reason(response))
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
             spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
-            reason = f"{_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
+            reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
             raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
             self.circuit.failed()

@@ -333,19 +333,19 @@ def resolve_connection(
     return url, key
 
 
-def reason_in_body(response: Any) -> str | None:
-    """The backend's reason in an error answer's JSON body (HoneyHive's ``{"error": ...}``, else ``message`` or
-    ``detail``), its first words within 500 characters (:func:`excerpt`: a word cut short could be a secret's piece,
-    which no pattern of the redactor would find); None when the body has none. ``response`` is httpx's or
-    requests'."""
+def answer_reason(response: Any) -> str:
+    """Why an error answer (httpx's or requests') refused a request: the backend's reason in its JSON body
+    (HoneyHive's ``{"error": ...}``, else ``message`` or ``detail``), else its text, else its status line's phrase;
+    its first words within 500 characters (:func:`excerpt`: a word cut short could be a secret's piece, which no
+    pattern of the redactor would find). The client's errors and the span exporter's say it alike."""
     from honeyhive_experiment.models.outcomes import excerpt  # pydantic's models: not for a usage error's redaction
 
     try:
         body = response.json()
     except ValueError:
-        return None
+        body = None
+    said = ""
     if isinstance(body, dict):
-        for key in ("error", "message", "detail"):
-            if body.get(key):
-                return excerpt(str(body[key]), 500)
-    return None
+        said = next((str(body[key]) for key in ("error", "message", "detail") if body.get(key)), "")
+    phrase = getattr(response, "reason_phrase", None) or getattr(response, "reason", None)  # httpx's, requests'
+    return excerpt(said, 500) or excerpt(response.text, 500) or str(phrase or "")

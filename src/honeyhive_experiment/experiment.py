@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import operator
 import os
 import sys
@@ -42,7 +41,7 @@ from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.checkout import git_metadata
-from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, is_run_id, run_id_as_named
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, check_wait, is_run_id, run_id_as_named
 from honeyhive_experiment.config import ModelPrice, PassingRangeConfig, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
@@ -338,7 +337,9 @@ def evaluate(
     _check_arguments(arguments, api_key)
     max_workers = check_count("max_workers", max_workers, MOST_WORKERS)
     trials = check_count("trials", trials, MOST_TRIALS)
-    _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
+    if timeout is not None:  # None: no limit
+        check_wait("timeout", timeout, zero=False)
+    check_wait("ingestion_timeout", ingestion_timeout, zero=False)
     check_watchers(progress, cancel)
     if project is not None:
         warnings.warn("project is ignored: HoneyHive's API key implies the project", DeprecationWarning, stacklevel=2)
@@ -726,7 +727,7 @@ def check_server(server_url: str | None, api_key: str | None, environ: Mapping[s
     if server_url is None or not server_url.strip():  # blank: none given (HH_API_URL's, else HoneyHive's)
         return
     if http_url_or_none(server_url) is None:
-        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(server_url)!r}")
+        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(server_url.strip())!r}")
     if find_api_key(api_key, environ) is None:
         raise ArgumentError(
             "api_key",
@@ -743,16 +744,6 @@ def check_watchers(progress: object, cancel: object) -> None:
         raise ArgumentError("progress", f"expected a callable taking a Progress, got {progress!r}")
     if cancel is not None and not isinstance(cancel, threading.Event):
         raise ArgumentError("cancel", f"expected a threading.Event (set it to cancel the run), got {cancel!r}")
-
-
-def _check_seconds(**waits: float | None) -> None:
-    """Each wait a number of seconds greater than 0, as the experiment file's ``timeout`` and ``ingestion.timeout``
-    must be (``timeout=None``: no limit); ArgumentError naming the first that is not."""
-    for name, seconds in waits.items():
-        if seconds is None and name == "timeout":
-            continue
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
-            raise ArgumentError(name, f"expected a number of seconds greater than 0, got {seconds!r}")
 
 
 @contextmanager

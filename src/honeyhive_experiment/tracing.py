@@ -58,7 +58,7 @@ from opentelemetry.trace import Span as ApiSpan
 from pydantic import BaseModel
 
 from honeyhive_experiment.calling import error_text, from_numpy
-from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
+from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, answer_reason
 from honeyhive_experiment.errors import shown
 from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_call, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
@@ -839,11 +839,6 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
     return session
 
 
-def _backend_reason(response: Any) -> str:
-    """The reason in an error response's body (HoneyHive's ``{"error": ...}``), else its text or status line."""
-    return reason_in_body(response) or excerpt(response.text, _REASON_LENGTH) or str(response.reason)
-
-
 def _rejected_spans(response: Any) -> str | None:
     """Why a 2xx answer rejected spans (OTLP's ``partial_success``), None when it rejected none."""
     if not response.content:
@@ -876,7 +871,7 @@ def _refusal(response: Any) -> str | None:
     if 200 <= status < 300:
         return _rejected_spans(response)
     if 400 <= status < 600 and status not in (408, *RETRYABLE_STATUSES):
-        return f"HTTP {status}: {_backend_reason(response)}"
+        return f"HTTP {status}: {answer_reason(response)}"
     return None
 
 
@@ -884,7 +879,7 @@ def _failure() -> str:
     """Why this thread's OTLP export failed: the backend's answer, else the error of the request, else what the
     exporter logged (it sent nothing)."""
     if _EXPORTING.response is not None:
-        return f"HTTP {_EXPORTING.response.status_code}: {_backend_reason(_EXPORTING.response)}"
+        return f"HTTP {_EXPORTING.response.status_code}: {answer_reason(_EXPORTING.response)}"
     if _EXPORTING.error is not None:
         return excerpt(f"no answer from the backend: {_EXPORTING.error}", _REASON_LENGTH)
     return excerpt(_EXPORTING.logged or "the exporter sent nothing", _REASON_LENGTH)

@@ -17,15 +17,14 @@ import requests
 import yaml
 
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.client import _reason
 from honeyhive_experiment.config import ConfigError, parse_config
 from honeyhive_experiment.config.fields import _describe
-from honeyhive_experiment.connection import reason_in_body
+from honeyhive_experiment.connection import answer_reason
 from honeyhive_experiment.datasets.csvfile import load_csv
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.tracing import _backend_reason, recordable
+from honeyhive_experiment.tracing import _refusal, recordable
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
@@ -83,20 +82,34 @@ def test_a_backends_reason_is_cut_between_words() -> None:
     """A backend (or a proxy) that echoes the output it refused: 16 of the password's 18 characters showed in the
     ::error:: line, the summary, report.json, the HTML and the comment."""
     echoed = "event rejected: outputs.answer is too long: " + "A" * 425 + " " + URL
-    reason = reason_in_body(httpx.Response(400, json={"error": echoed}))
-    assert reason is not None
+    reason = answer_reason(httpx.Response(400, json={"error": echoed}))
     assert len(reason) <= 501
     assert len(shown(PASSWORD, reason)) < 3, reason
-    text = "<html>bad gateway: " + "A" * 250 + " " + URL
-    assert len(shown(PASSWORD, _reason(httpx.Response(502, text=text)))) < 3  # the client's: 300 characters
+    text = "<html>bad gateway: " + "A" * 450 + " " + URL  # the cut, at 500 characters, falls in the URL
+    assert len(shown(PASSWORD, answer_reason(httpx.Response(502, text=text)))) < 3
+
+
+def exporters_answer(status: int, phrase: str, text: str) -> requests.Response:
+    """An answer as the span exporter's requests session gets it."""
+    response = requests.Response()
+    response.status_code, response.reason, response._content = status, phrase, text.encode()
+    return response
 
 
 @pytest.mark.unit
 def test_the_exporters_backend_reason_is_cut_between_words() -> None:
-    response = requests.Response()
-    response.status_code, response.reason = 400, "Bad Request"
-    response._content = ("refused " + "A" * 460 + " " + URL).encode()
-    assert len(shown(PASSWORD, _backend_reason(response))) < 3
+    response = exporters_answer(400, "Bad Request", "refused " + "A" * 460 + " " + URL)
+    assert len(shown(PASSWORD, answer_reason(response))) < 3
+
+
+@pytest.mark.unit
+def test_the_client_and_the_exporter_give_one_answer_the_same_reason() -> None:
+    """A proxy's page refusing a request: the client's ApiError cut its text at 300 characters, the span exporter's
+    failure at 500 (``tracing._refusal``), so one answer read two ways. ``answer_reason`` serves both."""
+    text = "<html><body>request refused by the gateway: " + " ".join(f"rule-{n}" for n in range(50)) + "</body></html>"
+    assert 300 < len(text) < 500
+    refused = _refusal(exporters_answer(403, "Forbidden", text))
+    assert refused == f"HTTP 403: {answer_reason(httpx.Response(403, text=text))}" == f"HTTP 403: {text}"
 
 
 @pytest.mark.unit

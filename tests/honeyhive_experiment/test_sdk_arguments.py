@@ -308,6 +308,29 @@ def test_run_config_names_an_argument_that_cannot_be_used(kwargs: dict[str, Any]
     assert says in str(raised.value)
 
 
+@pytest.mark.parametrize("api_key", ["", " \t"])
+def test_run_config_names_a_blank_key_and_a_bad_url_as_evaluate_does(api_key: str) -> None:
+    """Both wrong at once: evaluate() names the server_url first (the key's shape, the URL, then a key for it) and the
+    SDK's users see that; run_config() named the blank api_key."""
+    said = []
+    for call in (
+        lambda: evaluate(app, RECORDS, api_key=api_key, server_url="localhost:8080"),
+        lambda: run_config("missing-directory", api_key=api_key, server_url="localhost:8080", environ={}),
+    ):
+        with pytest.raises(ArgumentError) as raised:
+            call()
+        said.append(str(raised.value))
+    assert said[0] == said[1] == f"server_url: {HTTP_URL_EXPECTED}, got 'localhost:8080'"
+
+
+def test_run_config_takes_a_whitespace_key_as_a_blank_one(quickstart: Path, backend: LocalBackend) -> None:
+    """``api_key=" "`` with a key in ``environ``: evaluate() and run_config(api_key="") send the variable's key, but
+    run_config() set HH_API_KEY to the blanks and refused the server_url for want of a key."""
+    environ = {"HH_API_KEY": API_KEY}
+    runs = [run_config(quickstart, api_key=key, server_url=backend.url, environ=environ) for key in ("", " ")]
+    assert [run.exit_code for run in runs] == [0, 0], runs[1].terminal
+
+
 def test_run_config_refuses_a_misused_argument_before_a_run_is_created(
     quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient
 ) -> None:
@@ -425,6 +448,18 @@ def test_a_password_in_a_refused_url_is_not_in_the_error(call: Any, url: str, sh
     assert PASSWORD not in str(raised.value)
     assert "pa/ss" not in str(raised.value)
     assert shown in str(raised.value)
+
+
+def test_a_refused_url_is_quoted_alike_by_every_argument() -> None:
+    """A blank inside the URL and blanks around it: evaluate() and run_config() quoted it with the blanks around it, as
+    given, and the client without them, as it reads it (the blanks around it are no fault)."""
+    entry_points = dict(URL_ENTRY_POINTS)
+    said = set()
+    for name in ("evaluate", "client", "run_config"):
+        with pytest.raises(ArgumentError) as raised:
+            entry_points[name]("  http://hh example.com ")
+        said.add(str(raised.value))
+    assert said == {f"server_url: {HTTP_URL_EXPECTED}, got 'http://hh example.com'"}
 
 
 @pytest.mark.parametrize("variable", SERVER_URL_VARIABLES)
