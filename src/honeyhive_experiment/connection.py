@@ -260,16 +260,23 @@ _SECRET_NAME = re.compile(
 # 51+, GitHub's 40), while what such names hold that is no secret is shorter (CACHE_KEY=v1, SORT_KEY=created_at,
 # POSTGRES_PASSWORD=postgres, a region, a flag) and would otherwise be blanked wherever it appears in the report
 _SECRET_NAME_MIN = 12
+# ... but GOOGLE_APPLICATION_CREDENTIALS, named like one, holds the path of a service account's key file (Google's
+# Application Default Credentials read the key from it; google-github-actions/auth sets it to
+# $GITHUB_WORKSPACE/gha-creds-….json): the path is no secret, and the file is not read. Its value is a secret only
+# when it is not a path (the key's JSON itself put there).
+_PATH_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
+_PATH = re.compile(r"(?:[/~.\\]|[A-Za-z]:[/\\])[^\r\n]*|[^\r\n{]*\.json", re.IGNORECASE)
 
 
 def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
     """The secrets ``env`` holds: the runner's tokens, HoneyHive's keys, and the values of variables named as secrets
-    (:data:`_SECRET_NAME`). Never log this."""
+    (:data:`_SECRET_NAME`) but a path where a file's path is expected (:data:`_PATH_VARIABLES`). Never log this."""
     return tuple(
         value
         for name, text in env.items()
         if (value := text.strip())
         and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
+        and not (name in _PATH_VARIABLES and _PATH.fullmatch(value))
     )
 
 

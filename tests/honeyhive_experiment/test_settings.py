@@ -782,6 +782,20 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("GPG_PASSPHRASE", LONG, True),
         ("AZURE_CREDENTIALS", '{"clientId": "x", "clientSecret": "' + LONG + '"}', True),
         ("GOOGLE_CREDENTIALS", LONG, True),
+        # GOOGLE_APPLICATION_CREDENTIALS holds the path of the key's file (google-github-actions/auth's): no secret,
+        # but the key's JSON itself put there is one
+        *(
+            ("GOOGLE_APPLICATION_CREDENTIALS", path, False)
+            for path in (
+                "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json",
+                "~/.config/gcloud/service-account.json",
+                "./keys/Zq8Wv3Xr5Tn7.json",
+                "keys/sa.json",
+                "D:\\a\\_temp\\gha-creds-1a2b3c4d5e6f7a8b.json",
+            )
+        ),
+        ("GOOGLE_APPLICATION_CREDENTIALS", '{"type": "service_account", "private_key": "' + LONG + '"}', True),
+        ("GOOGLE_APPLICATION_CREDENTIALS", LONG + LONG, True),
         ("GCP_CREDENTIAL", LONG, True),
         ("SENTRY_DSN", f"https://{LONG}@o1.ingest.sentry.io/2", True),
         ("SLACK_WEBHOOK_URL", f"https://hooks.slack.com/services/T0/B0/{LONG}", True),

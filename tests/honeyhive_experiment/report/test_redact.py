@@ -405,6 +405,50 @@ def test_the_secrets_inside_a_json_secret_are_secrets_of_their_own() -> None:
         assert Redactor([secret]).redact(f"is {CLIENT_SECRET} ok") == f"is {CLIENT_SECRET} ok"
 
 
+PRIVATE_KEY = (  # a service account's key: a PEM block, JSON-escaped in the key file
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
+    "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----\n"
+)
+EMAIL = "ci-bot@acme-evals.iam.gserviceaccount.com"
+SERVICE_ACCOUNT = {  # what Google's console downloads, and a workflow hands the step as GCP_SA_KEY
+    "type": "service_account",
+    "project_id": "acme-evals",
+    "private_key_id": "3f2a9c0d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+    "private_key": PRIVATE_KEY,
+    "client_email": EMAIL,
+    "client_id": "109876543210987654321",
+    "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+    "token_uri": "https://oauth2.googleapis.com/token",
+    "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+    "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/ci-bot%40acme-evals.iam.gserviceaccount.com",
+    "universe_domain": "googleapis.com",
+}
+SERVICE_ACCOUNT_KEY = json.dumps(SERVICE_ACCOUNT, indent=2)
+
+
+def assert_key_unseen(redactor: Redactor) -> None:
+    """The service account's key and its private key, in every form, reach no text ``redactor`` redacts."""
+    for secret in (SERVICE_ACCOUNT_KEY, PRIVATE_KEY):
+        for shape, form in encodings(secret).items():
+            for text in (form, f"sent {form} to the server"):
+                redacted = redactor.redact(text)
+                assert [piece for piece in recognisable(form) if piece in redacted] == [], shape
+                assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in redacted, shape
+
+
+def test_the_path_in_google_application_credentials_shows_where_the_key_does_not() -> None:
+    """GOOGLE_APPLICATION_CREDENTIALS, named like a secret, holds the path of the key's file (google-github-actions/auth
+    writes it there; Google's libraries read the key from it): the path was blanked wherever it appeared (the error of a
+    file not found, a log line saying which credentials were used) and a piece of it at a line's edge. The key handed
+    to the step itself is redacted as before, in every form."""
+    path = "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json"
+    env = {"GOOGLE_APPLICATION_CREDENTIALS": path, "GCP_SA_KEY": SERVICE_ACCOUNT_KEY}
+    redactor = Redactor(environment_secrets(env))
+    for text in (path, f"credentials from {path}", f"No such file or directory: '{path}'", f"{path[:30]}\n{path[30:]}"):
+        assert redactor.redact(text) == text
+    assert_key_unseen(redactor)
+
+
 # what an eval dataset keeps under names ending in _key: data, shown as it is
 DATA_UNDER_KEYS = [
     ("translation_key", "checkout.button.submitLabel"),
