@@ -985,7 +985,7 @@ def _unknown(
         counted = _paired_count(delta, shared)
         more = unpaired if both is None else max(0, both - counted)
         if degraded + more > gate.max_degraded:
-            uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
+            uncounted = f"{more:,} more {'datapoint that has' if more == 1 else 'datapoints that have'} it in both runs"
             why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
             return found, [
                 f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
