@@ -985,7 +985,7 @@ def _unknown(
         counted = _paired_count(delta, shared)
         more = unpaired if both is None else max(0, both - counted)
         if degraded + more > gate.max_degraded:
-            uncounted = f"{more:,} more datapoint{'s' if more != 1 else ''} that have it in both runs"
+            uncounted = f"{more:,} more {'datapoint that has' if more == 1 else 'datapoints that have'} it in both runs"
             why = lagged if both is None else f"HoneyHive's comparison did not count {uncounted} {late}"
             return found, [
                 f"{head.format('fully ')}: {degraded:,} of the {counted:,} the comparison paired got worse, but {why}"
@@ -1343,6 +1343,12 @@ def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
                 " compare against a run with the new name (baseline-run-id)"
             )
     return found
+
+
+def _gate_unchecked(metric: str, why: str) -> str:
+    """A gate :func:`decide` could not check, ``why`` in words: a reason of a neutral verdict, or a warning when another
+    reason fails the check."""
+    return f"{metric}'s gate could not be checked: {why}"
 
 
 def _gate_failures(
@@ -1774,9 +1780,7 @@ def decide(
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
     if reasons or texts:
         # an efficiency gate whose values leave calls out, judged by nothing while something else fails, says so
-        warnings.extend(
-            f"{metric}'s gate could not be checked: {why}" for metric, why in unjudged.items() if metric not in metrics
-        )
+        warnings.extend(_gate_unchecked(metric, why) for metric, why in unjudged.items() if metric not in metrics)
         for key in crossing:  # a row that crossed a bound of a gate the verdict judges (_unknowns has every gated row)
             how[key].update(() if key[0] in unjudged else ("crossed",))
         return Decision(
@@ -1799,7 +1803,7 @@ def decide(
         else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
     )
     why = [
-        f"{metric}'s gate could not be checked: " + (missing if metric not in compared else unjudged[metric])
+        _gate_unchecked(metric, missing if metric not in compared else unjudged[metric])
         for metric in gates
         if metric not in compared or metric in unjudged
     ]

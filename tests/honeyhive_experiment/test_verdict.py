@@ -882,8 +882,8 @@ FULLY = (
 )
 UNCOUNTED = (  # the runs' summaries list the metric on more datapoints in both than the comparison paired
     "{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {worse} of the {paired} the"
-    " comparison paired got worse, but HoneyHive's comparison did not count {more} that have it in both runs (it had"
-    " not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
+    " comparison paired got worse, but HoneyHive's comparison did not count {more} in both runs (it had not compared"
+    " them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
 )
 UNPRICED = (
     "cost_usd has a gate but no value on {n} of the datapoints the backend passed: their LLM calls had no price or"
@@ -2911,7 +2911,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             baseline=summary(metrics={"cost_usd": IDS}),
         ),
         Verdict.FAIL,
-        (UNCOUNTED.format(metric="cost_usd", bound=1, worse=0, paired=4, more="2 more datapoints"),),
+        (UNCOUNTED.format(metric="cost_usd", bound=1, worse=0, paired=4, more="2 more datapoints that have it"),),
         (UNPRICED.format(n=6),),
     ),
     (  # audit 45b: commonDatapoints whole, the metric's counts lagging: 0 of 8 worse passed, 4 more have it in both
@@ -2923,7 +2923,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             baseline=summary(),
         ),
         Verdict.FAIL,
-        (UNCOUNTED.format(metric="accuracy", bound=0, worse=0, paired=8, more="4 more datapoints"),),
+        (UNCOUNTED.format(metric="accuracy", bound=0, worse=0, paired=8, more="4 more datapoints that have it"),),
         (),
     ),
     (
@@ -2935,7 +2935,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             baseline=summary(),
         ),
         Verdict.FAIL,
-        (UNCOUNTED.format(metric="accuracy", bound=0, worse=0, paired=11, more="1 more datapoint"),),
+        (UNCOUNTED.format(metric="accuracy", bound=0, worse=0, paired=11, more="1 more datapoint that has it"),),
         (),
     ),
     (  # counted every datapoint both runs have it on: held is held
@@ -5808,7 +5808,7 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         Verdict.FAIL,
         (
             "accuracy's max_degraded could not be fully checked (gate: at most 5): 5 of the 3 the comparison paired got"
-            " worse, but HoneyHive's comparison did not count 1 more datapoint that have it in both runs (it had not"
+            " worse, but HoneyHive's comparison did not count 1 more datapoint that has it in both runs (it had not"
             " compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)",
         ),
         (),

@@ -111,7 +111,7 @@ def _baseline(report: Report) -> list[str]:
     lines = [text]
     if report.trials_differ_text:
         lines.append(f"Trials differ: {report.trials_differ_text}")
-    if baseline.shared is not None and baseline.total is not None:
+    if baseline.shared is not None and baseline.total:  # as the comment and the page: none of 0
         changes = f" ({baseline.changes})" if baseline.changes else ""
         lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints{changes}")
     if baseline.overlap_note:

@@ -12,10 +12,16 @@ from honeyhive_experiment.report.build import build_report
 from honeyhive_experiment.report.model import ReportFailingMetric
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
+    PASS_COMPARE_BODY,
+    PASS_SUMMARY_BODY,
+    baseline_info,
+    comparison_of,
     fail_input,
     nasty_input,
     pass_input,
+    render_comment,
     render_terminal,
+    summary_of,
 )
 
 pytestmark = pytest.mark.unit
@@ -96,3 +102,22 @@ def test_a_failed_datapoints_line_says_how_many_more_metrics_it_failed_as_the_co
     built = built.model_copy(update={"datapoints": built.datapoints.model_copy(update={"failed": failed})})
     [line] = [line for line in report.render_terminal(built).splitlines() if "m0 = 0" in line]
     assert line.endswith(": m0 = 0; m1 = 0; m2 = 0; m3 = 0; m4 = 0; and 3 more")
+
+
+@pytest.mark.parametrize(("shared", "total"), [(0, 0), (4, 6)])
+def test_the_compared_on_line_is_said_where_the_comment_and_the_page_say_it(shared: int, total: int) -> None:
+    """The comment and the page leave out "compared on" when the run has no datapoints to compare; the terminal
+    printed "Compared on 0 of 0 datapoints"."""
+    summary = summary_of(PASS_SUMMARY_BODY)
+    comparison = comparison_of(PASS_COMPARE_BODY, summary)
+    data = dataclasses.replace(
+        pass_input(),
+        comparison=comparison.model_copy(update={"common_datapoints": [f"EXT-q{i}" for i in range(shared)]}),
+        baseline=baseline_info(total_datapoints=total),
+    )
+    built = build_report(data)
+    said = [
+        f"compared on {shared} of {total} datapoints" in text.replace("*", "").replace("<b>", "").replace("</b>", "")
+        for text in (render_terminal(data).lower(), render_comment(data).text, report.render_html(built))
+    ]
+    assert said == [bool(total)] * 3, said
