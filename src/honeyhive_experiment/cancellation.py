@@ -65,6 +65,7 @@ __all__ = [
     "signals_as_usual",
     "signals_to_main_thread",
     "signals_told_apart",
+    "verdict_reached",
 ]
 
 _P = ParamSpec("_P")
@@ -223,6 +224,15 @@ def hold_signals(cancel: threading.Event | None) -> None:
         print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
 
     _handle_signals(note)
+
+
+def verdict_reached() -> None:
+    """The verdict is reached (:func:`~honeyhive_experiment.flow.judge` returns it): what is left is its report, so
+    from now on the command's signals are held (:func:`hold_signals`). Interrupting the main thread now would replace
+    the verdict with a cancellation's report, naming no run, over a run completed and never stamped. Only while the
+    command's handlers are in (the Python API's caller keeps its own; ``view`` has none)."""
+    if _installed is not None and _ours():
+        hold_signals(_installed)
 
 
 @contextmanager

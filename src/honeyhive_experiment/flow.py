@@ -48,7 +48,7 @@ from honeyhive_experiment.baseline import (
     same_origin,
     stamp_of,
 )
-from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
+from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, poll, run_id_as_named
 from honeyhive_experiment.config import (
@@ -658,6 +658,7 @@ def judge(
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
     trend, trend_notes = key_metric_trend(client, config, query, runs=for_trend)
+    verdict_reached()  # a signal from now on is held: it no longer cancels the run, whose report is all that is left
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=job.now),
         run_id=result.run_id,

@@ -23,6 +23,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment import evaluate
+from honeyhive_experiment import evaluate, flow
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
@@ -482,6 +483,48 @@ def _in(function: str) -> Callable[[str, str], bool]:
         return any(frame.f_code.co_name == function for frame, _ in traceback.walk_stack(frame))
 
     return calling
+
+
+@contextmanager
+def _signalled_as_it_returns(function: Callable[..., Any], sent: tuple[signal.Signals, ...]) -> Iterator[list[bool]]:
+    """Sends ``sent`` to the main thread as ``function`` returns there (a profile function's ``return`` event): what
+    the handler raises comes out of the call, as a signal's just after it returned would. Yields whether it fired."""
+    fired: list[bool] = []
+
+    def returning(frame: Any, event: str, arg: Any) -> None:
+        if event == "return" and frame.f_code is function.__code__ and not fired:
+            fired.append(True)
+            for signum in sent:
+                signal.pthread_kill(threading.main_thread().ident or 0, signum)
+
+    sys.setprofile(returning)
+    try:
+        yield fired
+    finally:
+        sys.setprofile(None)
+
+
+def test_a_signal_as_the_verdict_is_returned_keeps_the_verdict_and_its_run(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The verdict is reached: the signal lands as run_experiment hands it back, before the HTML report's table is read.
+    It escaped to the invocation: an error report, "interrupted by a signal while reading the key metrics' trend: a run
+    already created is marked cancelled", naming no run, over a run left completed and never stamped (narrow, note 47).
+    Signals are held from the verdict on: the report is the verdict's, naming its run, which is stamped with it; a
+    second signal still ends the job with 130."""
+    sent, _ = signals
+    with _signalled_as_it_returns(flow.run_experiment, sent) as fired:
+        code, report, outputs, _ = world.run_action(event="push")
+
+    assert fired
+    assert code == (0 if len(sent) == 1 else 130)
+    assert report["verdict"] == outputs["verdict"] == "neutral"
+    run_id = report["run"]["id"]
+    assert run_id == outputs["run-id"] != ""
+    answer = httpx.get(f"{world.backend.url}/v1/runs/{run_id}", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert answer.json()["evaluation"]["metadata"]["check"]["verdict"] == "neutral"
+    assert "while writing the report: finishing it first" in capsys.readouterr().err
+    assert world.statuses() == ["completed"]
 
 
 RAISING = """
