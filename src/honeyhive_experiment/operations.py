@@ -212,8 +212,7 @@ class _Invocation:
             return self._error(error, exc)
         except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
-            if isinstance(self.cancel, cancellation.Cancellation):
-                cancellation.release(self.cancel)  # another one ends the process at once
+            self._hold_signals()  # its report is made next: one more signal is noted (130 once it is written)
             which = "a second signal" if second else "a signal"
             stopped = ExperimentError(
                 f"interrupted by {which} while {cancellation.phase_of(self.cancel)}: a run already created is marked"

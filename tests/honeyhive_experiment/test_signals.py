@@ -19,6 +19,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import traceback
@@ -47,6 +48,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
 
@@ -525,6 +527,56 @@ def test_a_signal_as_the_verdict_is_returned_keeps_the_verdict_and_its_run(
     assert answer.json()["evaluation"]["metadata"]["check"]["verdict"] == "neutral"
     assert "while writing the report: finishing it first" in capsys.readouterr().err
     assert world.statuses() == ["completed"]
+
+
+# appended to the quickstart's app: the job is cancelled (SIGINT, the runner's first) as the user's code is imported
+SIGINT_AT_IMPORT = """
+import signal as _signal
+import threading as _threading
+
+_signal.pthread_kill(_threading.main_thread().ident, _signal.SIGINT)
+"""
+
+# the command, its second signal (SIGTERM, the runner's next) sent as it announces that the first stopped it: a profile
+# function's ``call`` event of delivery.announce
+SIGTERM_AS_INTERRUPTED_IS_SAID = """
+import runpy, signal, sys, threading
+from honeyhive_experiment import delivery
+
+sent = []
+
+def announcing(frame, event, arg):
+    if event == "call" and frame.f_code is delivery.announce.__code__ and not sent:
+        if frame.f_locals["problem"].message.startswith("interrupted by"):
+            sent.append(signal.SIGTERM)
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+
+sys.setprofile(announcing)
+sys.argv[0] = "honeyhive_experiment"
+runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_second_signal_while_the_error_report_is_made_still_writes_it(tmp_path: Path) -> None:
+    """A real command: SIGINT as the user's code is imported stops it (no verdict: an error report), and SIGTERM comes
+    as that is said. The command gave Python's handlers back first ("another one ends the process at once"): SIGTERM
+    killed the process (-15), with no report at all. README: a second signal ends the job with 130, after the report
+    is written."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + SIGINT_AT_IMPORT, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-c", SIGTERM_AS_INTERRUPTED_IS_SAID, "run", "--dry-run", "-C", str(repo)]
+
+    done = subprocess.run(
+        [*command, "--report", "r.json"], cwd=repo, env=env, timeout=300, capture_output=True, text=True
+    )
+
+    assert done.returncode == 130, done.stderr
+    assert "received signal 15 while writing the report: finishing it first" in done.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "error"
+    assert "interrupted by a signal while preparing the run" in " ".join(report["reasons"])
 
 
 RAISING = """
