@@ -334,11 +334,13 @@ class _Invocation:
         """How an invocation ends that could not evaluate the experiment (``error``; ``caught``, the exception):
         each problem said (a warning with ``fail-on-error: false``), then its error report, as any verdict's."""
         level: Literal["error", "warning"] = "error" if self.settings.fail_on_error else "warning"
+        cancelled = self._signalled()  # before the error: a signal while it is said is only noted, and cancels nothing
+        self._hold_signals()
         for problem in error.issues:
             self._announce(level, problem)
         if self.settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
             return Outcome(exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error))
-        return self.finish(self._failed(error, caught, cancelled=self._signalled()))
+        return self.finish(self._failed(error, caught, cancelled=cancelled))
 
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the

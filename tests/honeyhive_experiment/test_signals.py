@@ -537,24 +537,32 @@ import threading as _threading
 _signal.pthread_kill(_threading.main_thread().ident, _signal.SIGINT)
 """
 
-# the command, its second signal (SIGTERM, the runner's next) sent as it announces that the first stopped it: a profile
-# function's ``call`` event of delivery.announce
-SIGTERM_AS_INTERRUPTED_IS_SAID = """
+# the command, which sends itself SIGTERM (the runner's signal, or its second after SIGINT) as it announces a problem
+# saying {said}: a profile function's ``call`` event of delivery.announce
+SIGTERM_AS_SAID = """
 import runpy, signal, sys, threading
 from honeyhive_experiment import delivery
 
-sent = []
-
 def announcing(frame, event, arg):
-    if event == "call" and frame.f_code is delivery.announce.__code__ and not sent:
-        if frame.f_locals["problem"].message.startswith("interrupted by"):
-            sent.append(signal.SIGTERM)
-            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+    if event == "call" and frame.f_code is announce and {said!r} in str(frame.f_locals["problem"]):
+        sys.setprofile(None)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+
+announce = delivery.announce.__code__
 
 sys.setprofile(announcing)
 sys.argv[0] = "honeyhive_experiment"
 runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
 """
+
+
+def _run_signalled_as_said(repo: Path, said: str) -> subprocess.CompletedProcess[str]:
+    """``run --dry-run`` of ``repo`` (report: r.json) in a process of its own, sent SIGTERM as it announces ``said``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-c", SIGTERM_AS_SAID.format(said=said), "run", "--dry-run", "-C", str(repo)]
+    return subprocess.run(
+        [*command, "--report", "r.json"], cwd=repo, env=env, timeout=300, capture_output=True, text=True
+    )
 
 
 def test_a_second_signal_while_the_error_report_is_made_still_writes_it(tmp_path: Path) -> None:
@@ -565,18 +573,32 @@ def test_a_second_signal_while_the_error_report_is_made_still_writes_it(tmp_path
     repo = copy_quickstart(tmp_path / "repo", questions=1)
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + SIGINT_AT_IMPORT, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
-    command = [sys.executable, "-c", SIGTERM_AS_INTERRUPTED_IS_SAID, "run", "--dry-run", "-C", str(repo)]
 
-    done = subprocess.run(
-        [*command, "--report", "r.json"], cwd=repo, env=env, timeout=300, capture_output=True, text=True
-    )
+    done = _run_signalled_as_said(repo, "interrupted by a signal")
 
     assert done.returncode == 130, done.stderr
     assert "received signal 15 while writing the report: finishing it first" in done.stderr
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "error"
     assert "interrupted by a signal while preparing the run" in " ".join(report["reasons"])
+
+
+def test_a_signal_while_an_errors_problems_are_said_still_writes_its_report(tmp_path: Path) -> None:
+    """The experiment file cannot be used; SIGTERM comes as its problem is said, before the error report is made. The
+    handler interrupted that: the command printed "interrupted" and exited 130, with no report. The report is written
+    (README: always, before the process exits), with the error's code, and says nothing was cancelled."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: ten\n"), "utf-8")
+
+    done = _run_signalled_as_said(repo, "timeout")
+
+    assert done.returncode == 2, done.stderr
+    assert "received signal 15 while writing the report: finishing it first" in done.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "error"
+    assert "timeout" in " ".join(report["reasons"])
+    assert "cancelled" not in json.dumps(report).lower()
 
 
 RAISING = """
