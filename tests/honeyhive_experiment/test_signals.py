@@ -673,10 +673,10 @@ def test_a_signal_while_an_errored_run_is_stamped_keeps_the_run_and_its_error(
     assert world.statuses() == ["completed"]
 
 
-def _run_shard(world: World) -> tuple[int, dict[str, str]]:
+def _run_shard(world: World, shard: str = "1/2") -> tuple[int, dict[str, str]]:
     """A shard job (``mode: run``, ``shard: 1/2``: 11 of the 22 datapoints) of the push; its code and outputs."""
     step = Step(world.tmp / "shard", push(BASE_SHA))
-    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": "1/2"}
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": shard}
     code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
     return code, step.outputs()
 
@@ -780,3 +780,25 @@ def test_a_signal_while_the_report_job_waits_for_the_shards_names_the_run_and_wh
     assert said in report["error"], report["error"]
     assert "missing from shard 2/2: 11 datapoint(s)" in report["error"]
     assert world.statuses() == ["running"]
+
+
+def test_a_signal_as_the_report_jobs_verdict_is_returned_keeps_the_verdict_and_its_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both shards recorded their datapoints; the report job's signal lands as report_shared_run hands its verdict back:
+    as for a single job (above), an error report naming no run, over the shared run completed and never stamped."""
+    for shard in ("1/2", "2/2"):
+        code, outputs = _run_shard(world, shard)
+        assert code == 0
+    step = Step(world.tmp / "report", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
+    with _signalled_as_it_returns(flow.report_shared_run, (signal.SIGTERM,)) as fired:
+        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+
+    assert fired
+    assert code == 0
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == step.outputs()["verdict"] == "neutral"
+    assert report["run"]["id"] == step.outputs()["run-id"] == outputs["run-id"]
+    assert "received signal 15 while writing the report: finishing it first" in capsys.readouterr().err
+    assert world.statuses() == ["completed"]
