@@ -491,8 +491,8 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
             raise
         raise cancelled from interrupt
     for_error.run_id = result.run_id
-    _say_timeout(job, result.outcomes)
     try:
+        _say_timeout(job, result.outcomes)
         return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in result.outcomes if o.recorded]

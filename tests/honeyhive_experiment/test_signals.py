@@ -488,18 +488,19 @@ def _in(function: str) -> Callable[[str, str], bool]:
 
 
 @contextmanager
-def _signalled_as_it_returns(function: Callable[..., Any], sent: tuple[signal.Signals, ...]) -> Iterator[list[bool]]:
-    """Sends ``sent`` to the main thread as ``function`` returns there (a profile function's ``return`` event): what
-    the handler raises comes out of the call, as a signal's just after it returned would. Yields whether it fired."""
+def _signalled_at(function: Callable[..., Any], event: str, sent: tuple[signal.Signals, ...]) -> Iterator[list[bool]]:
+    """Sends ``sent`` to the main thread as ``function`` is called there, or returns (``event``: a profile function's
+    ``call`` or ``return``): what the handler raises comes out of the call, as a signal's would just as it began, or
+    just after it returned. Yields whether it fired."""
     fired: list[bool] = []
 
-    def returning(frame: Any, event: str, arg: Any) -> None:
-        if event == "return" and frame.f_code is function.__code__ and not fired:
+    def profiled(frame: Any, seen: str, arg: Any) -> None:
+        if seen == event and frame.f_code is function.__code__ and not fired:
             fired.append(True)
             for signum in sent:
                 signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
-    sys.setprofile(returning)
+    sys.setprofile(profiled)
     try:
         yield fired
     finally:
@@ -515,7 +516,7 @@ def test_a_signal_as_the_verdict_is_returned_keeps_the_verdict_and_its_run(
     Signals are held from the verdict on: the report is the verdict's, naming its run, which is stamped with it; a
     second signal still ends the job with 130."""
     sent, _ = signals
-    with _signalled_as_it_returns(flow.run_experiment, sent) as fired:
+    with _signalled_at(flow.run_experiment, "return", sent) as fired:
         code, report, outputs, _ = world.run_action(event="push")
 
     assert fired
@@ -527,6 +528,21 @@ def test_a_signal_as_the_verdict_is_returned_keeps_the_verdict_and_its_run(
     assert answer.json()["evaluation"]["metadata"]["check"]["verdict"] == "neutral"
     assert "while writing the report: finishing it first" in capsys.readouterr().err
     assert world.statuses() == ["completed"]
+
+
+def test_a_signal_as_a_recorded_runs_timeouts_are_said_cancels_it_by_name(world: World) -> None:
+    """The run is recorded (every datapoint) and the signal lands as the flow checks its datapoints for timeouts, before
+    it is judged: that escaped the flow, "interrupted by a signal: a run already created is marked cancelled", naming
+    no run, over a run left completed and never stamped. No verdict is reached: the run is cancelled, by name, as a
+    signal while it is judged cancels it."""
+    with _signalled_at(flow._say_timeout, "call", (signal.SIGTERM,)) as fired:
+        code, report, outputs, summary = world.run_action(event="push")
+
+    assert fired
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
 
 
 # appended to the quickstart's app: the job is cancelled (SIGINT, the runner's first) as the user's code is imported
@@ -792,7 +808,7 @@ def test_a_signal_as_the_report_jobs_verdict_is_returned_keeps_the_verdict_and_i
         assert code == 0
     step = Step(world.tmp / "report", push(BASE_SHA))
     inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
-    with _signalled_as_it_returns(flow.report_shared_run, (signal.SIGTERM,)) as fired:
+    with _signalled_at(flow.report_shared_run, "return", (signal.SIGTERM,)) as fired:
         code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
 
     assert fired
