@@ -658,7 +658,7 @@ def judge(
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
     trend, trend_notes = key_metric_trend(client, config, query, runs=for_trend)
-    verdict_reached()  # a signal from now on is held: it no longer cancels the run, whose report is all that is left
+    verdict_reached(cancel)  # a signal from now on is held: it no longer cancels the run, whose report is left
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=job.now),
         run_id=result.run_id,
