@@ -481,25 +481,28 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(job)
     ingested = Deadline(job.config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
+    left: Interrupted | None = None  # a signal once the run is recorded: no verdict will be reached, it is cancelled
     try:
         with _user_code(job, dataset, watch) as spec:
             said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
             result = record_run(said, dataset, client=job.client, deadline=ingested)
+            for_error.run_id = result.run_id
     except Interrupted as interrupt:  # a second signal as the run wound down (its last spans sent, the user's code
         # left) replaced the cancellation record_run raised: that one still names the run, and whether it is marked
-        if (cancelled := _replaced(interrupt)) is None:
+        if (cancelled := _replaced(interrupt)) is not None:
+            raise cancelled from interrupt
+        if for_error.run_id is None:
             raise
-        raise cancelled from interrupt
-    for_error.run_id = result.run_id
+        left = interrupt  # a first as the user's code is left, the run recorded
     try:
-        _say_timeout(job, result.outcomes)
-        return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
-    except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
-        sessions = [o.session_id for o in result.outcomes if o.recorded]
-        marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
-        raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
-            interrupt
-        )
+        if left is None:
+            _say_timeout(job, result.outcomes)
+            return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
+    except Interrupted as interrupt:
+        left = interrupt
+    sessions = [o.session_id for o in result.outcomes if o.recorded]
+    marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+    raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from left
 
 
 def _replaced(interrupt: Interrupted) -> ExperimentCancelled | None:

@@ -545,6 +545,31 @@ def test_a_signal_as_a_recorded_runs_timeouts_are_said_cancels_it_by_name(world:
     assert world.statuses() == ["cancelled"]
 
 
+def test_a_signal_as_a_recorded_run_leaves_the_users_code_cancels_it_by_name(world: World) -> None:
+    """The run is recorded (every datapoint); the first signal lands as the flow leaves the user's code (the generator
+    of flow._user_code resumed to close its block): it escaped the flow, naming no run, over a run left completed and
+    never stamped. No verdict is reached: the run is cancelled, by name, as a signal while it is judged cancels it."""
+    resumed: list[bool] = []
+
+    def leaving(frame: Any, event: str, arg: Any) -> None:  # its first call event opens the block, the second closes it
+        if event == "call" and frame.f_code is flow._user_code.__wrapped__.__code__:
+            resumed.append(True)
+            if len(resumed) == 2:
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+
+    sys.setprofile(leaving)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        sys.setprofile(None)
+
+    assert len(resumed) == 2
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
+
+
 # appended to the quickstart's app: the job is cancelled (SIGINT, the runner's first) as the user's code is imported
 SIGINT_AT_IMPORT = """
 import signal as _signal
