@@ -954,8 +954,10 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
         if outcomes is None:
             raise
     skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
-    # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
-    errored = _errored_earlier(client, run_id, skipped) if skipped and not watch.cancel.is_set() else 0
+    errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
+    if skipped and not watch.cancel.is_set():
+        with contextlib.suppress(Interrupted):  # cancelled now: the job says what it recorded all the same
+            errored = _errored_earlier(client, run_id, skipped)
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
 
 

@@ -843,3 +843,26 @@ def test_a_signal_as_the_report_jobs_verdict_is_returned_keeps_the_verdict_and_i
     assert report["run"]["id"] == step.outputs()["run-id"] == outputs["run-id"]
     assert "received signal 15 while writing the report: finishing it first" in capsys.readouterr().err
     assert world.statuses() == ["completed"]
+
+
+def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A re-run shard job finds every datapoint of its shard recorded by the first attempt and reads which of them
+    errored; the job's signal lands then, outside the try of the user's code: it escaped the flow, and the shard job
+    ended saying "interrupted by a signal" with no run-id output and no run named. It names the run now, as a shard job
+    cancelled in any other phase does."""
+    code, outputs = _run_shard(world)
+    assert code == 0
+    run_id = outputs["run-id"]
+    capsys.readouterr()
+
+    with _signalled_at(flow._errored_earlier, "call", (signal.SIGTERM,)) as fired:
+        code, outputs = _run_shard(world)
+
+    assert fired
+    assert code == 2
+    assert outputs["run-id"] == run_id
+    printed = capsys.readouterr()
+    assert f"shard 1/2: 0 datapoint(s) of run {run_id} were not recorded" in printed.out + printed.err
+    assert world.statuses() == ["running"]
