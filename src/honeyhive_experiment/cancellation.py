@@ -7,7 +7,10 @@ session it has — so the report can say exactly which datapoints were recorded.
 backend, so a signal interrupts it at once (:class:`Interrupted`, raised by the signal handler), and the
 flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled` naming the phase. So a
 ``KeyboardInterrupt`` is a signal's only when it is an :class:`Interrupted`: one the user's code raises at import is
-its error (:func:`signals_told_apart`).
+its error (:func:`signals_told_apart`). Once the verdict (:func:`verdict_reached`) or the run's error is reached, what
+is left is the report: a signal is only noted (:func:`hold_signals`), or gives up the step it lands in
+(:func:`interruptible`: the HTML report's table, the comment, an error's stamp); a second one ends the process with 130
+once the report is written.
 
 :class:`Cancellation` is the cancel event (a ``threading.Event``, which is all the runner and the public
 ``evaluate`` need) plus the phase the invocation is in; :func:`enter` and :func:`cooperatively` accept a
