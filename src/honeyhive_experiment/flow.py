@@ -1021,9 +1021,9 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
     # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own
     spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
     sessions = list(owners)
-    finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
-    for_error.run_id = run_id  # the completed run, named by an error after it
     try:
+        finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
+        for_error.run_id = run_id  # the completed run, named by an error after it
         summary = client.wait_for_result(
             run_id,
             len(sessions),

@@ -866,3 +866,25 @@ def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
     printed = capsys.readouterr()
     assert f"shard 1/2: 0 datapoint(s) of run {run_id} were not recorded" in printed.out + printed.err
     assert world.statuses() == ["running"]
+
+
+def test_a_signal_as_the_report_job_completes_the_shared_run_cancels_it_by_name(world: World) -> None:
+    """Both shards recorded their datapoints; the report job's signal lands as it marks the shared run completed
+    (finish_run, before the try that cancels a run no verdict will be reached for): it escaped the flow, "interrupted
+    by a signal while waiting for the shards' run and comparing it: a run already created is marked cancelled",
+    naming no run, which was left running. It is cancelled by name now, as one while the run is judged is."""
+    for shard in ("1/2", "2/2"):
+        code, outputs = _run_shard(world, shard)
+        assert code == 0
+    step = Step(world.tmp / "report", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
+    with _signalled_at(flow.finish_run, "call", (signal.SIGTERM,)) as fired:
+        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+
+    assert fired
+    assert code == 2
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    said = "cancelled while waiting for the shards' run and comparing it", "marked cancelled"
+    _assert_written(report, step.outputs(), step.summary(), *said)
+    assert report["run"]["id"] == step.outputs()["run-id"] == outputs["run-id"]
+    assert world.statuses() == ["cancelled"]
