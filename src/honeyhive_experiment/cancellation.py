@@ -7,7 +7,10 @@ session it has — so the report can say exactly which datapoints were recorded.
 backend, so a signal interrupts it at once (:class:`Interrupted`, raised by the signal handler), and the
 flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled` naming the phase. So a
 ``KeyboardInterrupt`` is a signal's only when it is an :class:`Interrupted`: one the user's code raises at import is
-its error (:func:`signals_told_apart`).
+its error (:func:`signals_told_apart`). Once the verdict (:func:`verdict_reached`) or the run's error is reached, what
+is left is the report: a signal is only noted (:func:`hold_signals`), or gives up the step it lands in
+(:func:`interruptible`: the HTML report's table, the comment, an error's stamp); a second one ends the process with 130
+once the report is written.
 
 :class:`Cancellation` is the cancel event (a ``threading.Event``, which is all the runner and the public
 ``evaluate`` need) plus the phase the invocation is in; :func:`enter` and :func:`cooperatively` accept a
@@ -65,6 +68,7 @@ __all__ = [
     "signals_as_usual",
     "signals_to_main_thread",
     "signals_told_apart",
+    "verdict_reached",
 ]
 
 _P = ParamSpec("_P")
@@ -223,6 +227,17 @@ def hold_signals(cancel: threading.Event | None) -> None:
         print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
 
     _handle_signals(note)
+
+
+def verdict_reached(cancel: threading.Event | None) -> None:
+    """The verdict is reached (:func:`~honeyhive_experiment.flow.judge` returns it): what is left is its report, so
+    from now on the command's signals are held (:func:`hold_signals`). Interrupting the main thread now would replace
+    the verdict with a cancellation's report, naming no run, over a run completed and never stamped. Only while the
+    command's handlers are in (the Python API's caller keeps its own; ``view`` has none), and only for the command's
+    own invocation: ``cancel``, the invocation's event, is the command's or none (``report`` and ``publish``, which
+    only the command runs); the Python API called by the user's code as the command imports it has its own."""
+    if _installed is not None and (cancel is None or cancel is _installed) and _ours():
+        hold_signals(_installed)
 
 
 @contextmanager

@@ -212,9 +212,15 @@ def deliver(
     _replace(files, root=_beneath(settings), named=settings.named)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
-    written = _to_runner(settings, "GITHUB_STEP_SUMMARY", lambda path: append_summary(path, render_summary(report)))
+    summary, outputs = settings.step_summary_path, settings.output_path  # the runner's files: none outside Actions
+    written = _to_runner(
+        settings, "GITHUB_STEP_SUMMARY", summary, lambda path: append_summary(path, render_summary(report))
+    )
     written &= _to_runner(
-        settings, "GITHUB_OUTPUT", lambda path: write_outputs(path, _outputs(report, settings, report_file, html_file))
+        settings,
+        "GITHUB_OUTPUT",
+        outputs,
+        lambda path: write_outputs(path, _outputs(report, settings, report_file, html_file)),
     )
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
@@ -224,7 +230,7 @@ def deliver(
         comment_url = _post(post, pr_number, composed.comment, report.experiment, settings)
         if comment_url:  # a later value of an output replaces the earlier
             written &= _to_runner(
-                settings, "GITHUB_OUTPUT", lambda path: write_outputs(path, {"comment-url": comment_url})
+                settings, "GITHUB_OUTPUT", outputs, lambda path: write_outputs(path, {"comment-url": comment_url})
             )
     if verdict is Verdict.FAIL:  # a red job says why in its log, one line per reason (errors: where caught)
         for reason in report.reasons:
@@ -243,10 +249,9 @@ def _beneath(settings: Settings) -> Path:
     return settings.workspace if settings.as_action and settings.workspace is not None else settings.root
 
 
-def _to_runner(settings: Settings, what: str, write: Callable[[Path], object]) -> bool:
-    """``write`` to the runner's file ``what`` (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``), when it has one: whether
-    it was written; one it could not write is said, and why."""
-    path = settings.output_path if what == "GITHUB_OUTPUT" else settings.step_summary_path
+def _to_runner(settings: Settings, what: str, path: Path | None, write: Callable[[Path], object]) -> bool:
+    """``write`` to ``path``, the runner's file ``what`` (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``), when it has one:
+    whether it was written; one it could not write is said, and why."""
     if path is None:
         return True
     try:
@@ -297,9 +302,8 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     lost = [o.datapoint_id for o in done.outcomes if not o.recorded or o.status.value == "cancelled"]  # trials
     unfinished = len(set(lost))
     # a link the user's code put in GITHUB_OUTPUT's place is said as deliver says it (not "unexpected")
-    written = _to_runner(
-        settings, "GITHUB_OUTPUT", lambda path: write_outputs(path, ActionOutputs(run_id=done.run_id).by_name())
-    )
+    outputs = ActionOutputs(run_id=done.run_id).by_name()
+    written = _to_runner(settings, "GITHUB_OUTPUT", settings.output_path, lambda path: write_outputs(path, outputs))
     if done.errored_earlier:  # re-running the job cannot clear them: say so now, not after the report job fails
         message = (
             f"{which}: {done.errored_earlier} datapoint(s) an earlier attempt recorded with an error are not run again"

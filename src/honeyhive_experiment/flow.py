@@ -48,7 +48,7 @@ from honeyhive_experiment.baseline import (
     same_origin,
     stamp_of,
 )
-from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
+from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, poll, run_id_as_named
 from honeyhive_experiment.config import (
@@ -481,25 +481,28 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(job)
     ingested = Deadline(job.config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
+    left: Interrupted | None = None  # a signal once the run is recorded: no verdict will be reached, it is cancelled
     try:
         with _user_code(job, dataset, watch) as spec:
             said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
             result = record_run(said, dataset, client=job.client, deadline=ingested)
+            for_error.run_id = result.run_id
     except Interrupted as interrupt:  # a second signal as the run wound down (its last spans sent, the user's code
         # left) replaced the cancellation record_run raised: that one still names the run, and whether it is marked
-        if (cancelled := _replaced(interrupt)) is None:
+        if (cancelled := _replaced(interrupt)) is not None:
+            raise cancelled from interrupt
+        if for_error.run_id is None:
             raise
-        raise cancelled from interrupt
-    for_error.run_id = result.run_id
-    _say_timeout(job, result.outcomes)
+        left = interrupt  # a first as the user's code is left, the run recorded
     try:
-        return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
-    except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
-        sessions = [o.session_id for o in result.outcomes if o.recorded]
-        marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
-        raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
-            interrupt
-        )
+        if left is None:
+            _say_timeout(job, result.outcomes)
+            return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
+    except Interrupted as interrupt:
+        left = interrupt
+    sessions = [o.session_id for o in result.outcomes if o.recorded]
+    marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+    raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from left
 
 
 def _replaced(interrupt: Interrupted) -> ExperimentCancelled | None:
@@ -658,6 +661,7 @@ def judge(
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
     trend, trend_notes = key_metric_trend(client, config, query, runs=for_trend)
+    verdict_reached(cancel)  # a signal from now on is held: it no longer cancels the run, whose report is left
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=job.now),
         run_id=result.run_id,
@@ -950,8 +954,10 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
         if outcomes is None:
             raise
     skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
-    # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
-    errored = _errored_earlier(client, run_id, skipped) if skipped and not watch.cancel.is_set() else 0
+    errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
+    if skipped and not watch.cancel.is_set():
+        with contextlib.suppress(Interrupted):  # cancelled now: the job says what it recorded all the same
+            errored = _errored_earlier(client, run_id, skipped)
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
 
 
@@ -1015,9 +1021,9 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
     # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own
     spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
     sessions = list(owners)
-    finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
-    for_error.run_id = run_id  # the completed run, named by an error after it
     try:
+        finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
+        for_error.run_id = run_id  # the completed run, named by an error after it
         summary = client.wait_for_result(
             run_id,
             len(sessions),

@@ -212,8 +212,7 @@ class _Invocation:
             return self._error(error, exc)
         except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
-            if isinstance(self.cancel, cancellation.Cancellation):
-                cancellation.release(self.cancel)  # another one ends the process at once
+            self._hold_signals()  # its report is made next: one more signal is noted (130 once it is written)
             which = "a second signal" if second else "a signal"
             stopped = ExperimentError(
                 f"interrupted by {which} while {cancellation.phase_of(self.cancel)}: a run already created is marked"
@@ -335,11 +334,13 @@ class _Invocation:
         """How an invocation ends that could not evaluate the experiment (``error``; ``caught``, the exception):
         each problem said (a warning with ``fail-on-error: false``), then its error report, as any verdict's."""
         level: Literal["error", "warning"] = "error" if self.settings.fail_on_error else "warning"
+        cancelled = self._signalled()  # before the error: a signal while it is said is only noted, and cancels nothing
+        self._hold_signals()
         for problem in error.issues:
             self._announce(level, problem)
         if self.settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
             return Outcome(exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error))
-        return self.finish(self._failed(error, caught, cancelled=self._signalled()))
+        return self.finish(self._failed(error, caught, cancelled=cancelled))
 
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the

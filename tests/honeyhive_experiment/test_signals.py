@@ -19,10 +19,12 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment import evaluate
+from honeyhive_experiment import evaluate, flow
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
@@ -46,6 +48,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
 
@@ -484,6 +487,161 @@ def _in(function: str) -> Callable[[str, str], bool]:
     return calling
 
 
+@contextmanager
+def _signalled_at(function: Callable[..., Any], event: str, sent: tuple[signal.Signals, ...]) -> Iterator[list[bool]]:
+    """Sends ``sent`` to the main thread as ``function`` is called there, or returns (``event``: a profile function's
+    ``call`` or ``return``): what the handler raises comes out of the call, as a signal's would just as it began, or
+    just after it returned. Yields whether it fired."""
+    fired: list[bool] = []
+
+    def profiled(frame: Any, seen: str, arg: Any) -> None:
+        if seen == event and frame.f_code is function.__code__ and not fired:
+            fired.append(True)
+            for signum in sent:
+                signal.pthread_kill(threading.main_thread().ident or 0, signum)
+
+    sys.setprofile(profiled)
+    try:
+        yield fired
+    finally:
+        sys.setprofile(None)
+
+
+def test_a_signal_as_the_verdict_is_returned_keeps_the_verdict_and_its_run(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The verdict is reached: the signal lands as run_experiment hands it back, before the HTML report's table is read.
+    It escaped to the invocation: an error report, "interrupted by a signal while reading the key metrics' trend: a run
+    already created is marked cancelled", naming no run, over a run left completed and never stamped (narrow, note 47).
+    Signals are held from the verdict on: the report is the verdict's, naming its run, which is stamped with it; a
+    second signal still ends the job with 130."""
+    sent, _ = signals
+    with _signalled_at(flow.run_experiment, "return", sent) as fired:
+        code, report, outputs, _ = world.run_action(event="push")
+
+    assert fired
+    assert code == (0 if len(sent) == 1 else 130)
+    assert report["verdict"] == outputs["verdict"] == "neutral"
+    run_id = report["run"]["id"]
+    assert run_id == outputs["run-id"] != ""
+    answer = httpx.get(f"{world.backend.url}/v1/runs/{run_id}", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert answer.json()["evaluation"]["metadata"]["check"]["verdict"] == "neutral"
+    assert "while writing the report: finishing it first" in capsys.readouterr().err
+    assert world.statuses() == ["completed"]
+
+
+def test_a_signal_as_a_recorded_runs_timeouts_are_said_cancels_it_by_name(world: World) -> None:
+    """The run is recorded (every datapoint) and the signal lands as the flow checks its datapoints for timeouts, before
+    it is judged: that escaped the flow, "interrupted by a signal: a run already created is marked cancelled", naming
+    no run, over a run left completed and never stamped. No verdict is reached: the run is cancelled, by name, as a
+    signal while it is judged cancels it."""
+    with _signalled_at(flow._say_timeout, "call", (signal.SIGTERM,)) as fired:
+        code, report, outputs, summary = world.run_action(event="push")
+
+    assert fired
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
+
+
+def test_a_signal_as_a_recorded_run_leaves_the_users_code_cancels_it_by_name(world: World) -> None:
+    """The run is recorded (every datapoint); the first signal lands as the flow leaves the user's code (the generator
+    of flow._user_code resumed to close its block): it escaped the flow, naming no run, over a run left completed and
+    never stamped. No verdict is reached: the run is cancelled, by name, as a signal while it is judged cancels it."""
+    resumed: list[bool] = []
+
+    def leaving(frame: Any, event: str, arg: Any) -> None:  # its first call event opens the block, the second closes it
+        if event == "call" and frame.f_code is flow._user_code.__wrapped__.__code__:
+            resumed.append(True)
+            if len(resumed) == 2:
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+
+    sys.setprofile(leaving)
+    try:
+        code, report, outputs, summary = world.run_action(event="push")
+    finally:
+        sys.setprofile(None)
+
+    assert len(resumed) == 2
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
+
+
+# appended to the quickstart's app: the job is cancelled (SIGINT, the runner's first) as the user's code is imported
+SIGINT_AT_IMPORT = """
+import signal as _signal
+import threading as _threading
+
+_signal.pthread_kill(_threading.main_thread().ident, _signal.SIGINT)
+"""
+
+# the command, which sends itself SIGTERM (the runner's signal, or its second after SIGINT) as it announces a problem
+# saying {said}: a profile function's ``call`` event of delivery.announce
+SIGTERM_AS_SAID = """
+import runpy, signal, sys, threading
+from honeyhive_experiment import delivery
+
+def announcing(frame, event, arg):
+    if event == "call" and frame.f_code is announce and {said!r} in str(frame.f_locals["problem"]):
+        sys.setprofile(None)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+
+announce = delivery.announce.__code__
+
+sys.setprofile(announcing)
+sys.argv[0] = "honeyhive_experiment"
+runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
+"""
+
+
+def _run_signalled_as_said(repo: Path, said: str) -> subprocess.CompletedProcess[str]:
+    """``run --dry-run`` of ``repo`` (report: r.json) in a process of its own, sent SIGTERM as it announces ``said``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-c", SIGTERM_AS_SAID.format(said=said), "run", "--dry-run", "-C", str(repo)]
+    return subprocess.run(
+        [*command, "--report", "r.json"], cwd=repo, env=env, timeout=300, capture_output=True, text=True
+    )
+
+
+def test_a_second_signal_while_the_error_report_is_made_still_writes_it(tmp_path: Path) -> None:
+    """A real command: SIGINT as the user's code is imported stops it (no verdict: an error report), and SIGTERM comes
+    as that is said. The command gave Python's handlers back first ("another one ends the process at once"): SIGTERM
+    killed the process (-15), with no report at all. README: a second signal ends the job with 130, after the report
+    is written."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + SIGINT_AT_IMPORT, encoding="utf-8")
+
+    done = _run_signalled_as_said(repo, "interrupted by a signal")
+
+    assert done.returncode == 130, done.stderr
+    assert "received signal 15 while writing the report: finishing it first" in done.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "error"
+    assert "interrupted by a signal while preparing the run" in " ".join(report["reasons"])
+
+
+def test_a_signal_while_an_errors_problems_are_said_still_writes_its_report(tmp_path: Path) -> None:
+    """The experiment file cannot be used; SIGTERM comes as its problem is said, before the error report is made. The
+    handler interrupted that: the command printed "interrupted" and exited 130, with no report. The report is written
+    (README: always, before the process exits), with the error's code, and says nothing was cancelled."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: ten\n"), "utf-8")
+
+    done = _run_signalled_as_said(repo, "timeout")
+
+    assert done.returncode == 2, done.stderr
+    assert "received signal 15 while writing the report: finishing it first" in done.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "error"
+    assert "timeout" in " ".join(report["reasons"])
+    assert "cancelled" not in json.dumps(report).lower()
+
+
 RAISING = """
 def answer(datapoint):
     raise RuntimeError("the model is down")
@@ -556,10 +714,10 @@ def test_a_signal_while_an_errored_run_is_stamped_keeps_the_run_and_its_error(
     assert world.statuses() == ["completed"]
 
 
-def _run_shard(world: World) -> tuple[int, dict[str, str]]:
+def _run_shard(world: World, shard: str = "1/2") -> tuple[int, dict[str, str]]:
     """A shard job (``mode: run``, ``shard: 1/2``: 11 of the 22 datapoints) of the push; its code and outputs."""
     step = Step(world.tmp / "shard", push(BASE_SHA))
-    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": "1/2"}
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": shard}
     code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
     return code, step.outputs()
 
@@ -663,3 +821,70 @@ def test_a_signal_while_the_report_job_waits_for_the_shards_names_the_run_and_wh
     assert said in report["error"], report["error"]
     assert "missing from shard 2/2: 11 datapoint(s)" in report["error"]
     assert world.statuses() == ["running"]
+
+
+def test_a_signal_as_the_report_jobs_verdict_is_returned_keeps_the_verdict_and_its_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both shards recorded their datapoints; the report job's signal lands as report_shared_run hands its verdict back:
+    as for a single job (above), an error report naming no run, over the shared run completed and never stamped."""
+    for shard in ("1/2", "2/2"):
+        code, outputs = _run_shard(world, shard)
+        assert code == 0
+    step = Step(world.tmp / "report", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
+    with _signalled_at(flow.report_shared_run, "return", (signal.SIGTERM,)) as fired:
+        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+
+    assert fired
+    assert code == 0
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == step.outputs()["verdict"] == "neutral"
+    assert report["run"]["id"] == step.outputs()["run-id"] == outputs["run-id"]
+    assert "received signal 15 while writing the report: finishing it first" in capsys.readouterr().err
+    assert world.statuses() == ["completed"]
+
+
+def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A re-run shard job finds every datapoint of its shard recorded by the first attempt and reads which of them
+    errored; the job's signal lands then, outside the try of the user's code: it escaped the flow, and the shard job
+    ended saying "interrupted by a signal" with no run-id output and no run named. It names the run now, as a shard job
+    cancelled in any other phase does."""
+    code, outputs = _run_shard(world)
+    assert code == 0
+    run_id = outputs["run-id"]
+    capsys.readouterr()
+
+    with _signalled_at(flow._errored_earlier, "call", (signal.SIGTERM,)) as fired:
+        code, outputs = _run_shard(world)
+
+    assert fired
+    assert code == 2
+    assert outputs["run-id"] == run_id
+    printed = capsys.readouterr()
+    assert f"shard 1/2: 0 datapoint(s) of run {run_id} were not recorded" in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+
+def test_a_signal_as_the_report_job_completes_the_shared_run_cancels_it_by_name(world: World) -> None:
+    """Both shards recorded their datapoints; the report job's signal lands as it marks the shared run completed
+    (finish_run, before the try that cancels a run no verdict will be reached for): it escaped the flow, "interrupted
+    by a signal while waiting for the shards' run and comparing it: a run already created is marked cancelled",
+    naming no run, which was left running. It is cancelled by name now, as one while the run is judged is."""
+    for shard in ("1/2", "2/2"):
+        code, outputs = _run_shard(world, shard)
+        assert code == 0
+    step = Step(world.tmp / "report", push(BASE_SHA))
+    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
+    with _signalled_at(flow.finish_run, "call", (signal.SIGTERM,)) as fired:
+        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+
+    assert fired
+    assert code == 2
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    said = "cancelled while waiting for the shards' run and comparing it", "marked cancelled"
+    _assert_written(report, step.outputs(), step.summary(), *said)
+    assert report["run"]["id"] == step.outputs()["run-id"] == outputs["run-id"]
+    assert world.statuses() == ["cancelled"]
