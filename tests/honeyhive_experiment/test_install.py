@@ -4,8 +4,10 @@ what an unwritable runner file says. (Installing for real is tests/test_install_
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import os
+import pkgutil
 import re
 import shlex
 import shutil
@@ -517,10 +519,16 @@ def test_a_runner_file_owned_by_another_user_is_one_clear_error_before_any_work(
 ) -> None:
     """As root: the action runs as uid 1001 against root-owned files, as in a self-hosted runner running as root
     (chmod would not stop root itself). As another user: GITHUB_OUTPUT is its own file made read-only."""
-    # imported before the switch: the action imports it lazily, and as uid 1001 this interpreter's files (under
-    # /root) cannot be read
+    # imported before the switch: the action imports its modules (and they the standard library's) lazily, and as
+    # uid 1001 this interpreter's files (under /root) cannot be read; which ones this test's process already has
+    # depends on the tests run before it in the same worker
     import concurrent.futures.thread  # noqa: F401
 
+    import honeyhive_experiment
+
+    for module in pkgutil.walk_packages(honeyhive_experiment.__path__, "honeyhive_experiment."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
     from honeyhive_experiment.cli import main
 
     as_root = os.geteuid() == 0
