@@ -897,7 +897,9 @@ def _gate_text(gate: GateRule | None, points: bool, *, unknown: str = "") -> str
         else [
             in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
             f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
-            f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
+            f"{gate.max_degraded:,} datapoint{'s' if gate.max_degraded != 1 else ''}"
+            if gate.max_degraded is not None
+            else "",
         ]
     )
     shown = " and ".join(bound for bound in bounds if bound)  # none: a max_degraded the row does not show
