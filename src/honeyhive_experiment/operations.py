@@ -817,7 +817,8 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     really produced: a raise there, a key no evaluator produced, a passing range or gate on a string, or a gate that
     a boolean metric, or a percentage-formatted one whose value lies between 0 and 1, can never cross
     (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed dataset is not fetched (validate
-    asks no backend): its names are checked by the evaluators' names only."""
+    asks no backend): its names are checked by the evaluators' names only. A gate's ``max_degraded`` as large as the
+    dataset file's count of datapoints, or larger, is warned of, also without the probe: it can never fail."""
     _check_root(settings)
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings, comment=True)
@@ -828,6 +829,12 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         if records
         else None
     )
+    count = len(prepared.datapoints) if prepared is not None else 0  # a managed dataset's is not known here
+    for metric, gate in config.gate.items():  # more datapoints than there are can never get worse
+        if count and gate.max_degraded is not None and gate.max_degraded >= count:
+            said = f"max_degraded: {gate.max_degraded:,} can never fail: the dataset file has {count:,} datapoint"
+            said += f"{'s' if count != 1 else ''}, no more than that can get worse (a bound below {count:,} can fail)"
+            log.warning("%s", config_error_at(config_file, ("gate", metric), said))
     if settings.install:
         _install(settings)
     load_instrumentations(config, config_file)  # each library instrument names has one installed

@@ -59,6 +59,7 @@ from honeyhive_experiment.models.outcomes import (
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
     NONE_UNDER_KEY,
+    NOT_CALLED,
     OUTSIDE_KEY,
     REPLACED_KEY,
     RETURNED_NONE,
@@ -551,18 +552,18 @@ class Runner:
     def _judge(self, deadline: float | None, abandoned: list[bool]) -> Callable[[Callable[[], object]], object]:
         """How the evaluators are called: each on a daemon thread (with the current span and baggage), waited for as the
         function is, until the datapoint's deadline (its timeout covers its evaluators too: then the evaluator's
-        TimeoutError, and one not called yet is not called) and no longer once the run is cancelled (noted in
-        ``abandoned``). One that hangs is abandoned, never joined. They share one context, one after another, as
-        when they ran on the worker's thread: what one sets in a context variable, the next sees."""
+        TimeoutError, and one not called yet is not called, a :data:`NOT_CALLED` error) and no longer once the run is
+        cancelled (noted in ``abandoned``). One that hangs is abandoned, never joined. They share one context, one
+        after another, as when they ran on the worker's thread: what one sets in a context variable, the next sees."""
         shared: list[contextvars.Context] = []  # taken at the first call: inside the judging span
 
         def call(fn: Callable[[], object]) -> object:
             if not shared:
                 shared.append(contextvars.copy_context())
             ctx = shared[0]
+            if deadline is not None and deadline <= time.monotonic():
+                raise _NotCalled(f"the datapoint's timeout ({self.spec.timeout or 0.0:g} s) ran out before its turn")
             try:
-                if deadline is not None and deadline <= time.monotonic():
-                    raise _TimedOut
                 return self._wait((self._calls.submit(lambda: ctx.run(fn)), _Clock(self.spec.timeout, deadline)))
             except _TimedOut:
                 seconds = self.spec.timeout or 0.0
@@ -613,6 +614,14 @@ class Runner:
 
 class _Abandoned(Exception):
     """The run was cancelled while this datapoint's function was still running."""
+
+
+class _NotCalled(Exception):
+    """An evaluator not called: its datapoint's timeout ran out before its turn. Its error is ``NotCalled: ...``
+    (:data:`NOT_CALLED`), not an exception the evaluator raised."""
+
+
+_NotCalled.__name__ = NOT_CALLED
 
 
 class _TimedOut(Exception):

@@ -75,6 +75,7 @@ from honeyhive_experiment.models.outcomes import (
     COLLISION,
     MISSING_GROUND_TRUTH,
     NONE_UNDER_KEY,
+    NOT_CALLED,
     NOT_RAISED,
     RETURNED_NONE,
     excerpt,
@@ -287,10 +288,11 @@ def _lost(outcomes: Iterable[DatapointOutcome]) -> dict[str, tuple[list[str], in
 
 def did(error: str) -> str:
     """What an evaluator did on a datapoint, from its error (``Type: message``), as words after its name: it raised;
-    it was not called (the datapoint has no ground truth it requires); nothing (its metric's name is another's); it
-    returned an invalid metric (NaN, a value that is no metric, ...: the other kinds of :data:`NOT_RAISED`)."""
+    it was not called (the datapoint has no ground truth it requires, or its timeout ran out before its turn); nothing
+    (its metric's name is another's); it returned an invalid metric (NaN, a value that is no metric, ...: the other
+    kinds of :data:`NOT_RAISED`)."""
     kind = error.partition(": ")[0]
-    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called"}.get(
+    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called", NOT_CALLED: " was not called"}.get(
         kind, " returned an invalid metric" if kind in NOT_RAISED else " raised"
     )
 

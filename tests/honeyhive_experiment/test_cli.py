@@ -650,6 +650,29 @@ def test_validate_no_probe_checks_metric_names_by_the_evaluators_names_only(
     assert "experiment.yml:9: gate.rubrik_grounded: no evaluator produces metric" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("probe", [[], ["--no-probe"]])
+def test_validate_warns_of_a_max_degraded_as_large_as_the_dataset_file(
+    repo: Path, capsys: pytest.CaptureFixture[str], probe: list[str]
+) -> None:
+    """3 datapoints and ``max_degraded: 3``: no more than 3 can get worse, so the gate never fails; validate said
+    nothing of it. Counted in datapoints whatever the trials; 2 can fail."""
+    questions = repo / "data" / "questions.jsonl"
+    questions.write_text("".join(questions.read_text().splitlines(keepends=True)[:3]))
+    gate = "trials: 2\ngate:\n  topic_match: {max_drop: 0.1, max_degraded: 3}\n"
+    _write(repo, GOOD + gate)
+    code = main(["validate", "--working-directory", str(repo), *probe])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert output.err == (
+        f"warning: {repo / '.honeyhive' / 'experiment.yml'}:9: gate.topic_match: max_degraded: 3 can never fail: the"
+        " dataset file has 3 datapoints, no more than that can get worse (a bound below 3 can fail)\n"
+    )
+    assert output.out.startswith("ok: .honeyhive/experiment.yml: experiment 'bot', 3 datapoints")
+    _write(repo, GOOD + gate.replace("max_degraded: 3", "max_degraded: 2"))
+    assert main(["validate", "--working-directory", str(repo), *probe]) == 0
+    assert "max_degraded" not in capsys.readouterr().err
+
+
 def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_records(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -69,6 +69,23 @@ def test_a_pr_that_appends_one_row_and_edits_another_keeps_its_baseline(
     assert "Likely cause" not in terminal + comment
 
 
+def test_a_few_rows_added_and_removed_are_not_blamed_on_changed_ids(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{**row, "id": f"q{i}"} for i, row in enumerate(_rows(quickstart))]
+    _write(quickstart, rows)
+    _run(quickstart, capsys)
+    extra = [{**_another_question(rows), "id": f"new{i}"} for i in range(3)]
+    _write(quickstart, [*rows[:-2], *extra])  # 2 removed, 3 added: 20 of 23 paired (87%)
+
+    terminal, comment, after = _run(quickstart, capsys)
+
+    assert "compared on **20 of 23** datapoints (3 new, 2 gone)" in comment
+    assert "only 20 of 23 datapoints in common (87%)" in comment, "the comparison is partial: that is still said"
+    assert "Likely cause" not in terminal + comment, "but not blamed on the rows' id fields"
+    assert after["baseline"]["cause"] is None
+
+
 def test_a_row_inserted_mid_file_without_ids_is_explained_with_the_fix(
     quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

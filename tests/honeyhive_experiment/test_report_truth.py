@@ -438,3 +438,25 @@ def test_a_table_cut_to_its_cap_keeps_the_failed_and_crashed_datapoints_though_e
     assert all(status == ["degraded"] for status in rows.values())  # then 2 of those that only got worse
     page = (root / "out" / "report.html").read_text(encoding="utf-8")
     assert "(the 5 worst of 20; the rest are in the embedded local backend&#39;s .honeyhive/local.db)" in page
+
+
+def test_a_colour_code_in_a_metric_name_and_an_explanation_is_taken_out_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An evaluator returns a metric named with a colour code and a coloured explanation: every output shows them
+    without the escape sequence, not its ESC alone taken out (``weird_ansi[31m``, ``[31mred[0m``), as the terminal's
+    text already did."""
+    config = "evaluators: [truth_app.m:weird]\n"
+    code = (
+        "def weird(outputs, inputs):\n"
+        "    return {'score': 0, 'explanation': '\\x1b[31mred\\x1b[0m', 'ansi\\x1b[31m': 1}\n"
+    )
+    root = _experiment(tmp_path / "x", config, code, rows=2)
+    _, out, report = _run(root, capsys)  # out: the terminal's report and the comment
+
+    assert "weird_ansi" in [m["name"] for m in report["metrics"]]
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    for shown in (json.dumps(report, ensure_ascii=False), page, out):
+        assert "[31m" not in shown
+        assert "[0m" not in shown
+        assert "\x1b" not in shown

@@ -36,6 +36,7 @@ from honeyhive_experiment import (
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import ExperimentCancelled
 from honeyhive_experiment.runner import _Clock, _TimedOut
+from honeyhive_experiment.verdict import did
 
 pytestmark = pytest.mark.integration
 
@@ -473,6 +474,35 @@ def test_a_hanging_evaluator_costs_its_metric_on_its_datapoint_within_the_timeou
     assert dict(hung.metrics) == {"quality": 1.0}  # the evaluator that answered keeps its metric
     spent = "TimeoutError: the datapoint's timeout (0.5 s) ran out before it returned"
     assert [(f.evaluator, f.error) for f in hung.evaluator_failures] == [(hanging, spent)]
+    assert not result.success
+
+
+async def async_quality(outputs: Any, inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> float:
+    return quality(outputs, inputs)
+
+
+@pytest.mark.parametrize("after", [quality, async_quality])
+def test_an_evaluator_after_one_that_used_up_the_timeout_was_not_called_and_is_not_said_to_have_raised(
+    hh: HoneyHiveClient, judges: HangingJudges, after: Callable[..., Any]
+) -> None:
+    """The hanging evaluator uses up the datapoint's timeout: the one after it (sync, or async: awaited after the sync
+    ones) never starts. It was said to have raised ("evaluator quality raised ... TimeoutError: the datapoint's
+    timeout ran out before it returned"); it was not called, and the run still does not pass on it."""
+    result = evaluate(
+        _answer,
+        external_dataset(RECORDS[2:3]),  # hang
+        client=hh,
+        evaluators=[judges.judge, after],
+        name="not-called-judge",
+        timeout=0.5,
+        ingestion_timeout=10.0,
+    )
+    [hung] = result.outcomes
+    assert dict(hung.metrics) == {}
+    spent = "TimeoutError: the datapoint's timeout (0.5 s) ran out before it returned"
+    not_called = "NotCalled: the datapoint's timeout (0.5 s) ran out before its turn"
+    assert [(f.evaluator, f.error) for f in hung.evaluator_failures] == [("judge", spent), (after.__name__, not_called)]
+    assert [did(f.error) for f in hung.evaluator_failures] == [" raised", " was not called"]
     assert not result.success
 
 

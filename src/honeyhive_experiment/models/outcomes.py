@@ -22,6 +22,7 @@ __all__ = [
     "MISSING_GROUND_TRUTH",
     "NONE_UNDER_KEY",
     "NON_FINITE",
+    "NOT_CALLED",
     "NOT_RAISED",
     "NO_UNPRICED",
     "OUTSIDE_KEY",
@@ -124,6 +125,10 @@ MISSING_GROUND_TRUTH = "MissingGroundTruth"
 """The ``Type`` of the :class:`EvaluatorFailure` of an evaluator whose third parameter (``ground_truth``) has no
 default, on a datapoint without a ground truth: it was not called, and the verdict says so."""
 
+NOT_CALLED = "NotCalled"
+"""The ``Type`` of the :class:`EvaluatorFailure` of an evaluator whose datapoint's timeout ran out before its turn
+(the function or an evaluator before it took the time): it was not called, and the verdict says so."""
+
 # The other ``Type``s of :class:`EvaluatorFailure`s that are no exception the evaluator raised: it returned a value
 # that is no metric (evaluators.py drops it, or sends it where the backend keeps no metric).
 NON_FINITE = "NonFiniteMetric"
@@ -135,7 +140,9 @@ UNSUPPORTED_RETURN = "UnsupportedReturn"
 DOTTED_NAME = "DottedMetricName"
 """A metric name has a dot: the spans' attributes are flattened with dots, so the backend stores it as a nested
 field, not a metric (the value is still sent, as the SDK sends it)."""
-NOT_RAISED = frozenset({COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, OUT_OF_RANGE, UNSUPPORTED_RETURN})
+NOT_RAISED = frozenset(
+    {COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NOT_CALLED, NON_FINITE, OUT_OF_RANGE, UNSUPPORTED_RETURN}
+)
 """The ``Type``s of evaluator errors that are no exception it raised (the rest are the exceptions' own types)."""
 
 RETURNED_NONE = "returned None"

@@ -101,7 +101,7 @@ from honeyhive_experiment.report.pairing import (
     unpaired_cause,
     unpaired_counts,
 )
-from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
+from honeyhive_experiment.report.redact import ESCAPE, INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, Change, describe
 from honeyhive_experiment.verdict import (
     PASS_FAIL,
@@ -178,10 +178,11 @@ class _Builder:
                     self.raised.setdefault(ident, {}).setdefault(failure.evaluator, failure.error or "")
 
     def _redact(self, text: str) -> str:
-        """``text`` redacted (also through its invisible characters), then without them but its joiners."""
+        """``text`` redacted (also through its invisible characters), then without them but its joiners, and without
+        its terminal escape sequences, each taken out whole (:data:`ESCAPE`: ``red``, not ``[31mred[0m``)."""
         if INVISIBLE.search(text) is None:
             return self.redactor.redact(text)
-        return STRIPPED.sub("", self.redactor.redact_shown(text))
+        return STRIPPED.sub("", ESCAPE.sub("", self.redactor.redact_shown(text)))
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
@@ -897,7 +898,9 @@ def _gate_text(gate: GateRule | None, points: bool, *, unknown: str = "") -> str
         else [
             in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
             f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
-            f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
+            f"{gate.max_degraded:,} datapoint{'s' if gate.max_degraded != 1 else ''}"
+            if gate.max_degraded is not None
+            else "",
         ]
     )
     shown = " and ".join(bound for bound in bounds if bound)  # none: a max_degraded the row does not show

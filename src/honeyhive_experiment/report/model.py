@@ -941,16 +941,24 @@ class Report(_Part):
     @property
     def headline(self) -> str:
         """ "47 of 50 datapoints passed, 3 failed" (the backend's counts), or what happened instead. With evaluator
-        errors "50 of 50 datapoints ran; 12 evaluator errors": the backend passes a datapoint whose metric has no
-        value, so "passed" would read as the opposite of a verdict that fails on them."""
+        errors "49 of 50 datapoints ran, 1 failed; 12 datapoints with evaluator errors": the backend passes a datapoint
+        whose metric has no value, so "passed" would read as the opposite of a verdict that fails on them. Datapoints,
+        not trials nor evaluators: one evaluator or more raising on any of a datapoint's trials counts it once, and one
+        whose function raised or timed out on every trial did not run (the backend fails it)."""
         counts = self.counts
         if counts.total is None or counts.passed is None:
             return "the experiment could not be evaluated" if self.verdict is Verdict.ERROR else "nothing was evaluated"
         if counts.total == 0:
             return "no datapoints were evaluated"
-        raised = sum(1 for row in self.datapoints.errored if row.status == "evaluator_error")
+        errors = [row.id for row in self.datapoints.errored if row.status == "evaluator_error"]
+        raised = len(set(errors))
         if raised:
-            ran = counts.passed + (counts.failed or 0)
+            crashed: dict[str, set[int | None]] = {}  # per datapoint, the trials its function raised or timed out on
+            for row in self.datapoints.errored:
+                if row.status in ("function_error", "timeout"):
+                    crashed.setdefault(row.id, set()).add(row.trial)
+            never = sum(1 for trials in crashed.values() if len(trials) >= self.trials)
+            ran = counts.passed + (counts.failed or 0) - never
             text = f"{ran:,} of {counts.total:,} datapoints ran"
         else:
             text = f"{counts.passed:,} of {counts.total:,} datapoints passed"
@@ -959,7 +967,8 @@ class Report(_Part):
         if counts.unrecorded:
             text += f", {counts.unrecorded:,} not recorded"
         if raised:
-            text += f"; {raised:,} evaluator error{'s' if raised != 1 else ''}"
+            which = "an evaluator error" if len(errors) == 1 else "evaluator errors"
+            text += f"; {raised:,} datapoint{'s' if raised != 1 else ''} with {which}"
         return text
 
     @property

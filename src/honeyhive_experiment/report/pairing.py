@@ -3,9 +3,10 @@
 The counts are the backend's: its ``commonDatapoints`` and each run's datapoint ids minus those (``new`` in
 this run only, ``gone`` from the baseline only: :class:`~honeyhive_experiment.models.RunComparisonResult`).
 This module only decides what they mean. Datapoints pair on their ids, so when both runs have many unpaired
-datapoints the likely cause is how the ids were made (``dataset.datapoint_ids``, ``dataset_identity.py``). A
-datapoint in both runs' lists that ``commonDatapoints`` still lacks is neither new nor gone: the comparison left it
-out (:func:`uncompared`; HoneyHive had not compared it when ``ingestion.timeout`` ran out), whatever its id.
+datapoints (:data:`MOVED_SHARE`; a few rows added, removed or edited are normal) the likely cause is how the ids were
+made (``dataset.datapoint_ids``, ``dataset_identity.py``). A datapoint in both runs' lists that
+``commonDatapoints`` still lacks is neither new nor gone: the comparison left it out (:func:`uncompared`; HoneyHive
+had not compared it when ``ingestion.timeout`` ran out), whatever its id.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ __all__ = ["LOW_OVERLAP", "changes_text", "overlap_collapsed", "uncompared", "un
 
 LOW_OVERLAP: Final = 0.9
 """Below this share of this run's datapoints paired with the baseline, the comparison is called partial."""
+
+MOVED_SHARE: Final = 0.25
+"""From this share of this run's datapoints new, and as many gone from the baseline, their ids moved (a row inserted
+mid-file, ids renamed): the cause is named. Fewer are rows added, removed or edited, which needs no explanation."""
 
 CAUSES: Final = {
     "sdk": (
@@ -88,12 +93,13 @@ def unpaired_cause(
 
     Said only when the overlap collapsed (of this run's ``shared + new + left`` datapoints). The comparison left out
     ``left`` datapoints both runs have (:func:`uncompared`): that is said (:data:`LEFT_OUT`). Both runs have
-    datapoints the other lacks (ids moved: rows only added or only removed need no explanation): the cause by how
-    their ids were made, only for a repository file (``scheme`` not ``None``).
+    datapoints the other lacks, at least :data:`MOVED_SHARE` of this run's on both sides (ids moved: a few rows added,
+    removed or edited need no explanation): the cause by how their ids were made, only for a repository file
+    (``scheme`` not ``None``).
     """
-    if shared is None or not overlap_collapsed(shared, shared + (new or 0) + left):
+    if shared is None or not overlap_collapsed(shared, total := shared + (new or 0) + left):
         return None
     causes = [LEFT_OUT.format(count=f"{left:,} datapoint{'s' if left != 1 else ''}")] if left else []
-    if scheme is not None and new and gone and scheme in CAUSES:
+    if scheme in CAUSES and new and gone and min(new, gone) >= MOVED_SHARE * total:
         causes.append(CAUSES[scheme])
     return " ".join(causes) or None

@@ -390,6 +390,6 @@ def test_each_event_row_of_a_gate_says_how_its_own_row_failed() -> None:
     )
     rows = {row.event_name: row.gate_failed for row in build_report(judged).metrics}
     assert rows == {
-        "answer": "failed its gate (at most 1 datapoints worse)",
-        "tool": "failed its gate: could not be fully checked (at most 1 datapoints worse)",  # 1 worse is not past 1
+        "answer": "failed its gate (at most 1 datapoint worse)",
+        "tool": "failed its gate: could not be fully checked (at most 1 datapoint worse)",  # 1 worse is not past 1
     }

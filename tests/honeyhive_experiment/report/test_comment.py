@@ -107,7 +107,10 @@ def test_every_comment_starts_with_the_marker_and_the_metadata(scenario: str) ->
 def test_the_verdict_line_says_the_verdict_in_words_and_emoji_with_the_backends_counts() -> None:
     assert "✅ **Passed** · 6 of 6 datapoints passed" in render_comment(pass_input()).text
     # an evaluator raised on one: "passed" would count the datapoints the backend passed without its metric
-    assert "❌ **Failed** · 6 of 6 datapoints ran, 2 failed; 1 evaluator error" in render_comment(fail_input()).text
+    assert (
+        "❌ **Failed** · 5 of 6 datapoints ran, 2 failed; 1 datapoint with an evaluator error"
+        in render_comment(fail_input()).text
+    )
     assert "⚪ **Neutral** · nothing was evaluated" in render_comment(neutral_input()).text
     assert "⚠️ **Error** · the experiment could not be evaluated" in render_comment(error_input()).text
 

@@ -89,7 +89,7 @@ def test_the_verdict_line_of_a_run_whose_evaluators_broke_says_they_ran_not_pass
     ]
     decision = Decision(Verdict.FAIL, ("accuracy has a passing range but no value on 2 of the datapoints",))
     text = render_terminal(dataclasses.replace(pass_input(), decision=decision, outcomes=outcomes))
-    assert text.splitlines()[1] == "Verdict: FAIL (6 of 6 datapoints ran; 2 evaluator errors)", text
+    assert text.splitlines()[1] == "Verdict: FAIL (6 of 6 datapoints ran; 2 datapoints with evaluator errors)", text
 
 
 def test_a_failed_datapoints_line_says_how_many_more_metrics_it_failed_as_the_comment_does() -> None:

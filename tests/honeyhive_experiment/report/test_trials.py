@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.judgement import Judgement
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import COMMENT_LIMIT
 from tests.honeyhive_experiment.report.scenarios import (
     FAIL_COMPARE_BODY,
@@ -58,7 +59,10 @@ def with_trials(*, baseline_trials: int = 1, flaky: dict[str, int] | None = None
 
 def test_the_comment_says_the_trials_the_spread_and_the_flaky_datapoints() -> None:
     text = render_comment(with_trials()).text
-    assert "❌ **Failed** · 6 of 6 datapoints ran, 2 failed; 1 evaluator error · 3 trials per datapoint\n" in text
+    assert (
+        "❌ **Failed** · 6 of 6 datapoints ran, 2 failed; 1 datapoint with an evaluator error · 3 trials per"
+        " datapoint\n" in text
+    )
     assert "⚠️ baseline: 1 trial, this run: 3" in text
     [accuracy] = [line for line in text.splitlines() if line.startswith("| Accuracy |")]
     assert "| 0.713 ± 0.120 |" in accuracy
@@ -87,7 +91,10 @@ def test_a_run_with_trials_but_no_flaky_datapoint_shows_no_flaky_section() -> No
 
 def test_the_terminal_shows_the_same() -> None:
     text = render_terminal(with_trials())
-    assert "Verdict: FAIL (6 of 6 datapoints ran, 2 failed; 1 evaluator error), 3 trials per datapoint" in text
+    assert (
+        "Verdict: FAIL (6 of 6 datapoints ran, 2 failed; 1 datapoint with an evaluator error), 3 trials per datapoint"
+        in text
+    )
     assert "Trials differ: baseline: 1 trial, this run: 3" in text
     assert re.search(r"^Accuracy\s.*0\.713 ± 0\.120", text, re.MULTILINE), text
     assert "  EXT-q2 (flaky: 1 of 3 trials passed): Accuracy = 0.200" in text
@@ -143,3 +150,27 @@ def test_the_flaky_list_names_a_datapoint_of_a_dataset_file_by_its_line_as_the_f
     for text in (render_comment(judged).text, render_summary(judged)):
         assert "| data/q.jsonl:2 (EXT-q2) | 1 of 3 | ❌ failed on the mean |" in text, text
         assert "| data/q.jsonl:4 (EXT-q4) | 2 of 3 | ✅ passed on the mean |" in text, text
+
+
+def test_the_headline_counts_datapoints_not_trials_nor_evaluators() -> None:
+    """EXT-q6's evaluator raised on each of its 3 trials and EXT-q5's function timed out on each of its: the headline
+    said "6 of 6 datapoints ran, 2 failed; 3 evaluator errors" beside a reason of 1 datapoint (q5 did not run)."""
+    judged = with_trials()
+    raised = (EvaluatorFailure("similarity", "ZeroDivisionError: division by zero"),)
+    outcomes = [
+        *(
+            DatapointOutcome(4, "EXT-q5", f"s5-{t}", OutcomeStatus.TIMEOUT, error="timed out", trial=t)
+            for t in range(3)
+        ),
+        *(
+            DatapointOutcome(5, "EXT-q6", f"s6-{t}", OutcomeStatus.OK, evaluator_failures=raised, trial=t)
+            for t in range(3)
+        ),
+    ]
+    judged = dataclasses.replace(judged, outcomes=outcomes)
+    headline = "5 of 6 datapoints ran, 2 failed; 1 datapoint with evaluator errors"
+    assert f"❌ **Failed** · {headline} · 3 trials per datapoint\n" in render_comment(judged).text
+    assert f"Verdict: FAIL ({headline}), 3 trials per datapoint" in render_terminal(judged)
+    # a function that timed out on only some of its trials ran on the others
+    judged = dataclasses.replace(judged, outcomes=[*outcomes[1:]])
+    assert "6 of 6 datapoints ran, 2 failed; 1 datapoint with evaluator errors" in render_terminal(judged)
