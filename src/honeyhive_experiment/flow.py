@@ -521,8 +521,10 @@ def _say_timeout(job: Job, outcomes: Iterable[DatapointOutcome]) -> None:
     """A warning at the experiment file's ``timeout`` (its line, or the file when it is the default) when a
     datapoint did not return within it: each error says the seconds, not what sets them."""
     config = job.config
-    if timed_out := sum(o.status is OutcomeStatus.TIMEOUT for o in outcomes):
-        said = f"{timed_out} datapoint(s) did not return within {config.timeout:g} s, " + (
+    if trials := [o.datapoint_id for o in outcomes if o.status is OutcomeStatus.TIMEOUT]:
+        datapoints = len(set(trials))
+        counted = f"{datapoints} datapoint(s)" + (f" ({len(trials)} trials)" if len(trials) > datapoints else "")
+        said = f"{counted} did not return within {config.timeout:g} s, " + (
             "the limit set here: raise it if they need longer"
             if "timeout" in config.model_fields_set
             else "the default limit: set timeout: (seconds) to give them longer"
