@@ -576,6 +576,33 @@ def test_a_secret_written_past_pythons_text_streams_is_redacted_in_the_log(tmp_p
     assert code == 0, log
 
 
+SPLIT = """
+import os as _os
+
+_key = _os.environ["OPENAI_API_KEY"]
+_refused = f"\\x1b[31mthe service refused key {_key[:10]}\\x1b[1m{_key[10:21]}\\x1b[22m{_key[21:]}\\x1b[0m "
+raise RuntimeError(_refused * 200)
+"""
+
+
+def test_an_error_annotation_shows_no_secret_split_by_colour_codes_and_no_escape_and_is_bounded(
+    tmp_path: Path,
+) -> None:
+    """The user's module raises at import, quoting a secret with colour codes inside it, 200 times: the ``::error``
+    annotation on the experiment file showed the whole key and raw ``\\x1b[31m`` (redacted as written, not as it
+    shows; not made terminal-safe), 15 kB of it, where the summary shows ``***``."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    add_to_app(root, SPLIT)
+    _, env = dry_run_step(root, tmp_path)
+    code, log = run_step(root, {**env, "OPENAI_API_KEY": SECRET}, "action")
+    [annotated] = [c for c in issued(log) if c.startswith("::error file=.honeyhive/experiment.yml,")]
+    assert "the service refused key ***" in annotated, annotated
+    for piece in (SECRET[:10], SECRET[10:21], SECRET[21:], "\x1b"):
+        assert piece not in log, log
+    assert len(annotated) < 4_200, len(annotated)
+    assert code == 2, log
+
+
 GOODBYE = """
 import atexit as _atexit
 import os as _os

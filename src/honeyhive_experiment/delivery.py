@@ -22,7 +22,7 @@ from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
@@ -43,7 +43,7 @@ from honeyhive_experiment.report import (
     render_terminal,
     report_json,
 )
-from honeyhive_experiment.report.markdown import plain_lines
+from honeyhive_experiment.report.markdown import clip, plain_lines
 from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
@@ -63,6 +63,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("honeyhive_experiment")
+
+_SAID: Final = 4_000  # characters of a problem announce() says at most, as many as the summary quotes of an error
 
 Poster = Callable[[int, str, str, str | None], str | None]
 """``post(pr_number, body, marker, earlier)`` → the comment's URL (``None`` when nothing was posted): the comment
@@ -356,17 +358,18 @@ def announce(settings: Settings, level: Literal["error", "warning", "notice"], p
     """Tell the user about ``problem`` where they look: an annotation on the file and line in GitHub Actions
     (``::error file=…,line=…::key: message``), else ``error: file:line: key: message`` on standard error.
 
-    In Actions the file is made relative to the workspace, as annotations need; the text is redacted of the
-    settings' secrets (the log is a boundary of its own)."""
+    In Actions the file is made relative to the workspace, as annotations need. The text is redacted of the
+    settings' secrets as it shows (a secret the user's code split with colour codes too: the log is a boundary of its
+    own, and the fence passes :func:`~honeyhive_experiment.gha.issue`'s lines on as they are), terminal-safe, as the
+    log handler's records are, and cut to :data:`_SAID` characters."""
     text = f"{problem.key}: {problem.message}" if problem.key else problem.message
     file = relative(problem.file, settings.workspace or ".") if settings.as_action and problem.file else None
     if file is None and problem.where:  # no annotation placed on the file: the text says where
         text = f"{problem.where}: {text}"
-    text = Redactor(settings.secrets()).redact(text)
+    text = clip(plain_lines(Redactor(settings.secrets()).redact_shown(text)), _SAID)
     if settings.as_action:
         line = problem.line if file is not None else None
         issue(annotation(level, text, file=file, line=line))
     else:
-        # no escape sequence of the user's code
-        print(settings.printable(f"{level}: {plain_lines(text)}"), file=sys.stderr)
+        print(settings.printable(f"{level}: {text}"), file=sys.stderr)
     sys.stdout.flush()

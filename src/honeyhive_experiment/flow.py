@@ -521,8 +521,10 @@ def _say_timeout(job: Job, outcomes: Iterable[DatapointOutcome]) -> None:
     """A warning at the experiment file's ``timeout`` (its line, or the file when it is the default) when a
     datapoint did not return within it: each error says the seconds, not what sets them."""
     config = job.config
-    if timed_out := sum(o.status is OutcomeStatus.TIMEOUT for o in outcomes):
-        said = f"{timed_out} datapoint(s) did not return within {config.timeout:g} s, " + (
+    if trials := [o.datapoint_id for o in outcomes if o.status is OutcomeStatus.TIMEOUT]:
+        datapoints = len(set(trials))
+        counted = f"{datapoints} datapoint(s)" + (f" ({len(trials)} trials)" if len(trials) > datapoints else "")
+        said = f"{counted} did not return within {config.timeout:g} s, " + (
             "the limit set here: raise it if they need longer"
             if "timeout" in config.model_fields_set
             else "the default limit: set timeout: (seconds) to give them longer"
@@ -1047,6 +1049,8 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
 
 # ----------------------------------------------------------------------------------------------- publish
 
+_PUBLISHED_MOST: Final = 64 * 1024 * 1024  # bytes of a report.json that publish reads
+
 
 @dataclass(frozen=True, slots=True)
 class PublishedRun:
@@ -1066,12 +1070,18 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     Raises :class:`~honeyhive_experiment.errors.ReportError` naming the file otherwise: a report made for
     another pull request or commit must never be posted there.
     """
+    with contextlib.suppress(OSError):  # a file that cannot be read: load_published says why
+        if (size := path.stat().st_size) > _PUBLISHED_MOST:  # the pull request's artifact: read whole, if at all
+            message = f"is {size:,} bytes, more than the {_PUBLISHED_MOST >> 20} MiB publish reads of a report.json"
+            raise ReportError(f"{message}: not read", file=str(path))
     report = load_published(path)
     run, where = report.run, str(path)
     if not run.id or run.pr_number is None or not run.head_sha:
         raise ReportError("refusing to publish: it names no run, pull request or head commit", file=where)
-    if not is_run_id(run.id):  # a path (../runs) would reach another route of the backend
-        raise ReportError(f"refusing to publish: {run.id!r} is not a run id", file=where, key="run.id")
+    baseline_run_id = report.baseline.run_id if report.baseline is not None else None
+    for key, named in (("run.id", run.id), ("baseline.run_id", baseline_run_id)):  # the pull request's to write
+        if named is not None and not is_run_id(named):  # a path (../runs) would reach another route of the backend
+            raise ReportError(f"refusing to publish: {excerpt(named)!r} is not a run id", file=where, key=key)
     if run.pr_number not in pr_numbers:
         raise ReportError(
             f"refusing to publish: report.json is for pull request #{run.pr_number}, but the triggering workflow"
@@ -1084,7 +1094,6 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
             f" ran {str(head_sha)[:12]}",
             file=where,
         )
-    baseline_run_id = report.baseline.run_id if report.baseline is not None else None
     return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha, where)
 
 
@@ -1152,9 +1161,9 @@ def republish(job: Job, published: PublishedRun) -> Judgement:
         raise ReportError(f"refusing to publish: {why}", file=published.file, key="run.id")
     judged, stamped, rules = _stamped_check(run)
     if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
-        raise ReportError(
+        raise ReportError(  # the stamp is anyone's who can write the run: quoted in part
             f"refusing to publish: report.json names baseline {published.baseline_run_id or 'none'}, but run"
-            f" {run.run_id}'s check was judged against {stamped or 'none'} in HoneyHive",
+            f" {run.run_id}'s check was judged against {excerpt(stamped or 'none')} in HoneyHive",
             file=published.file,
         )
     if rules is None:

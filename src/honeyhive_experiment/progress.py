@@ -1,4 +1,8 @@
-"""How a run's progress is shown while it runs: a bar on a terminal, a line every 10% (or 15 s) in CI logs."""
+"""How a run's progress is shown while it runs: a bar on a terminal, a line every 10% (or 15 s) in CI logs.
+
+With trials its counts are of trials, and it says so: how many ended outside a passing range ("failed") or with an
+error, their function's or an evaluator's, as each ends. The verdict counts datapoints, a datapoint's trials judged by
+their mean, so its numbers differ."""
 
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ class ProgressPrinter:
     def __call__(self, p: Progress) -> None:
         with suppress(BrokenPipeError):  # what read the log closed it (`2>&1 | head`): the run goes on, to its report
             eta = f", eta {p.eta:.0f} s" if p.eta is not None and p.done < p.total else ""
-            unit = "trials" if p.trials > 1 else "datapoints"
-            text = f"{p.done}/{p.total} {unit} ({p.failed} failed, {p.errored} errored), {p.rate:.1f}/s{eta}"
+            unit, counted = ("trials", " trials") if p.trials > 1 else ("datapoints", "")
+            text = f"{p.done}/{p.total} {unit} ({p.failed}{counted} failed, {p.errored} errored), {p.rate:.1f}/s{eta}"
             if self._interactive:
                 width = 30
                 filled = int(width * p.done / max(p.total, 1))

@@ -915,10 +915,14 @@ CRASHING = """\
 """
 
 
+@pytest.mark.parametrize(
+    ("trials", "counted"), [([], "2 datapoint(s)"), (["--trials", "3"], "2 datapoint(s) (6 trials)")], ids=["1", "3"]
+)
 def test_a_timeout_names_the_line_of_the_experiment_file_that_sets_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], trials: list[str], counted: str
 ) -> None:
-    """Each error said 'did not return within 0.5 s', nothing what sets it (new-user audit R8)."""
+    """Each error said 'did not return within 0.5 s', nothing what sets it (new-user audit R8). With trials, the
+    warning counted trials as datapoints ('6 datapoint(s)' of 2; audit50 #7)."""
     repo = copy_quickstart(tmp_path / "repo", questions=2)
     config = repo / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("timeout: 10", "timeout: 0.5"), encoding="utf-8")
@@ -926,9 +930,9 @@ def test_a_timeout_names_the_line_of_the_experiment_file_that_sets_it(
     app = repo / "support_bot" / "app.py"
     asked = '    question = datapoint["inputs"]["question"]\n'
     app.write_text(app.read_text(encoding="utf-8").replace(asked, asked + "    time.sleep(2)\n"), encoding="utf-8")
-    assert main(["run", "--dry-run", "-C", str(repo)], environ={}) == 1
+    assert main(["run", "--dry-run", "-C", str(repo), *trials], environ={}) == 1
     assert (
-        f"warning: {config}:{line}: timeout: 2 datapoint(s) did not return within 0.5 s, the limit set here: raise"
+        f"warning: {config}:{line}: timeout: {counted} did not return within 0.5 s, the limit set here: raise"
         " it if they need longer\n"
     ) in capsys.readouterr().err
 

@@ -339,6 +339,58 @@ def test_publish_refuses_forged_rules_in_a_message_of_bounded_length(
         assert len(text) < 20_000, len(text)
 
 
+@pytest.mark.parametrize("where", ["run.id", "baseline.run_id", "the stamped baseline"])
+def test_publish_refuses_a_hostile_id_in_a_message_of_bounded_length(
+    world: World, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """An id of 100,000 characters with a line break, a workflow command and colour codes in it: report.json's
+    ``run.id`` was quoted whole (a 100 kB ``::error`` line), its ``baseline.run_id`` was never checked to be a run id
+    and reached the log whole, raw escapes and all, as did a baseline stamped on the run (anyone who can write the
+    run can); the summary's clip kept only the hostile value, not why. Each is quoted in part, and report.json's
+    baseline refused as its run id is."""
+    assert world.action("run", {"mode": "all", "comment-mode": "off"})[0] == 0
+    report = _report_json(world.root)
+    hostile = "\n::error title=x::forged \x1b[31mRED\x1b[0m " + "Z" * 100_000
+    why = "is not a run id"
+    if where == "run.id":
+        report["run"]["id"] = hostile
+    elif where == "baseline.run_id":
+        report["baseline"] = {"run_id": hostile}
+    else:
+        why = "check was judged against ::error title=x::forged"
+        with world.client() as hh:
+            metadata = hh.get_run(report["run"]["id"])["metadata"]
+            metadata["check"]["baseline_run_id"] = hostile
+            hh.update_run(report["run"]["id"], {"metadata": metadata})
+    capsys.readouterr()
+    publisher = world.publisher("publisher", report)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    said = capsys.readouterr()
+    assert code == 2, published.summary()
+    assert why in published.summary(), published.summary()
+    if where != "the stamped baseline":
+        assert f"{where}: refusing to publish: '::error title=x::forged" in published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+    for text in (said.out, said.err, published.summary()):
+        assert "Z" * 1000 not in text
+        assert "\x1b" not in text
+        assert len(text) < 20_000, len(text)
+
+
+def test_publish_refuses_a_report_json_too_large_to_read(world: World) -> None:
+    """report.json comes from the pull request's artifact: one of 64 MiB and a byte was read whole into memory (and
+    refused as "not JSON"). Refused by its size, unread (a sparse file: no 64 MiB written)."""
+    publisher = world.publisher("publisher", {})
+    with (publisher / ".honeyhive" / "report.json").open("r+b") as file:
+        file.truncate(64 * 1024 * 1024 + 1)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert code == 2, published.summary()
+    assert (
+        ".honeyhive/report.json: is 67,108,865 bytes, more than the 64 MiB publish reads of a report.json: not read"
+    ) in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+
+
 def _null_comparison(method: str, path: str, body: Any) -> Any:
     return None if "/compare/" in path.split("?", 1)[0] else body
 

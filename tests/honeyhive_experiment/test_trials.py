@@ -266,6 +266,9 @@ def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_ter
     assert flaky["place"] == number_two["place"]  # the flaky list names it as the failed list does
     assert f"  {named}: 1 of 3 trials passed, failed on the mean" in terminal, terminal
     assert "15/15 trials (" in shown  # the progress line counts trials: 3 of each of 5 datapoints
+    # and says its failed ones are trials (8: numbers 0 and 1's six, two of number 2's), where the verdict says 3
+    # datapoints failed (audit50 #7: "0 failed, 9 errored" read as datapoints against the verdict's "2 failed")
+    assert "15/15 trials (8 trials failed, 0 errored)" in shown, shown
 
     assert "· 3 trials per datapoint" in comment
     assert f"| {named} (🎲 flaky: 1 of 3 trials passed) |" in comment
