@@ -1114,11 +1114,17 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
         "commit": (stamped.get("sha"), published.head_sha),
         "workflow run": (workflow_run_id(stamped.get("workflow_run_url")), triggering_id),
     }
+
+    def quoted(value: object) -> str:  # what is stamped on the run is anyone's who can write it: quoted in part
+        return excerpt(repr(value), 200)
+
     mismatches = [
-        f"{what} {found!r} (expected {expected!r})" for what, (found, expected) in wanted.items() if found != expected
+        f"{what} {quoted(found)} (expected {expected!r})"
+        for what, (found, expected) in wanted.items()
+        if found != expected
     ]
     if not same_origin(run, settings.config_file, settings.ci.repository):
-        found = f"{stamped.get('config_file')!r} of repository {stamped.get('repository')!r}"
+        found = f"{quoted(stamped.get('config_file'))} of repository {quoted(stamped.get('repository'))}"
         expected = f"{settings.config_file!r} of {settings.ci.repository!r}"
         mismatches.insert(0, f"experiment file {found} (expected {expected})")
     if mismatches:

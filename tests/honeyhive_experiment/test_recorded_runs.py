@@ -775,6 +775,31 @@ def test_publish_takes_a_runs_file_and_repository_as_the_baseline_rules_do(
         assert world.github.comments(PR) == []
 
 
+def test_publish_quotes_what_is_stamped_on_the_run_in_part(world: World) -> None:
+    """What is stamped on the run (its file, repository, commit) is anyone's who can write the run: a mismatch quoted
+    it whole, so a stamped file name of 100,000 characters made a 100 kB error line and the summary's clip kept only
+    it, not why publish refused."""
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    report = _report_json(world.root)
+    with world.client() as hh:
+        metadata = hh.get_run(report["run"]["id"])["metadata"]
+        ci = {**metadata["ci"], "config_file": "ci/" + "x" * 100_000, "sha": "f" * 100_000}
+        hh.update_run(report["run"]["id"], {"metadata": {**metadata, "ci": ci}})
+    publisher = world.publisher("publisher", report)
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    [line] = [line for line in published.summary().splitlines() if "was not made for this pull request" in line]
+    assert "x" * 300 not in line
+    assert "f" * 300 not in line
+    assert len(line) < 2_000, line
+    assert "experiment file" in line, line
+    assert "commit" in line, line
+    assert world.github.comments(PR) == []
+
+
 def test_publishs_comment_points_to_the_page_in_the_triggering_runs_artifacts(world: World) -> None:
     """Publish's comment sent readers to "**report.published.html** in this workflow run's artifacts", linking the
     publish run (5555), which uploads nothing: the page is report.html, which the run job of workflow run 9101
