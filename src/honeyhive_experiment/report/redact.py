@@ -46,6 +46,8 @@ the more innocent text is blanked (and the more places each string must be searc
   short). A line made only of a piece of the secret (a token wrapped at 76 columns) touches both edges. A line
   ends at every break ``str.splitlines()`` makes (a line feed, U+2028…) and at one escaped as ``repr`` and
   JSON write it (``\\n``, ``\\\\n``, ``\\u2028``…): a split secret quoted on one line is still split at an edge.
+  A table's cell has the edges of a line too, at its bars (``|``, ``│``, ``┃``, ``║``: Markdown's, rich's and
+  tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -248,6 +250,8 @@ _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>\\"  # what may stand between a fr
 _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and those repr and JSON write escaped
     r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
+_BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
+_CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
 # + for a space, JSON's optional \/, repr's \' (of a string holding both quotes)
@@ -480,29 +484,34 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
                 if span[1] - span[0] >= least and _identifying(text[span[0] : span[1]], value):
                     spans.append(span)
     lines = _BREAK.split(text) if "\\" in text else text.splitlines()  # str.splitlines(): no regex, the common case
+    bars = "|" in text or (not text.isascii() and any(bar in text for bar in _BARS))
+    if bars:  # a cell's edges are edges too (a secret wrapped over its rows), and the lines' stay (one holding a bar)
+        lines += _CELL.split(text)
     if len(lines) > 1:
         trimmed = list(map(str.strip, lines, repeat(_EDGE_TRIM)))
         for edge in tables.edges:
             window, grams, _, heads, tails = edge
             if not grams.isdisjoint(chain(map(heads, trimmed), map(tails, trimmed))):
-                spans.extend(_at_edges(text, edge))
+                spans.extend(_at_edges(text, edge, bars))
     elif lines:
         line = lines[0].strip(_EDGE_TRIM)  # not text's: a break it ends with (U+2028) is no part of its last edge
         for edge in tables.edges:
             window, grams = edge[0], edge[1]
             if line[:window] in grams or line[-window:] in grams:
-                spans.extend(_at_edges(text, edge))
+                spans.extend(_at_edges(text, edge, bars))
     return spans
 
 
-def _at_edges(text: str, edge: _Edge) -> list[tuple[int, int]]:
-    """The fragments at the lines' edges that ``edge``'s windows find (rare: plain loops)."""
+def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
+    """The fragments at the lines' edges, and with ``bars`` at the cells', that ``edge``'s windows find (rare: plain
+    loops)."""
     window, grams, fitting, _, _ = edge
     spans = []
-    breaks = [found.span() for found in _BREAK.finditer(text)]
-    starts = [0, *(after for _, after in breaks)]
-    ends = [*(before for before, _ in breaks), len(text)]
-    for begin, end in zip(starts, ends, strict=True):
+    pieces: list[tuple[int, int]] = []  # (begin, end) of each line, and of each cell
+    for pattern in (_BREAK, _CELL)[: 1 + bars]:
+        breaks = [found.span() for found in pattern.finditer(text)]
+        pieces += zip([0, *(after for _, after in breaks)], [*(before for before, _ in breaks), len(text)], strict=True)
+    for begin, end in dict.fromkeys(pieces):
         line = text[begin:end]
         first = begin + len(line) - len(line.lstrip(_EDGE_TRIM))
         last = begin + len(line.rstrip(_EDGE_TRIM))

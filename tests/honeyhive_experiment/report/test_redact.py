@@ -582,6 +582,53 @@ def test_what_repr_and_json_write_of_a_split_secret_shows_neither_piece(written:
     assert Redactor([SPLIT]).redact(written) == shown
 
 
+def table(secret: str, bar: str, width: int = 13) -> str:
+    """``secret`` in a table's cell that wraps it over rows of ``width`` characters (rich's overflow="fold")."""
+    cells = [secret[at : at + width] for at in range(0, len(secret), width)]
+    rows = [f"{bar} setting {bar} {'value':<{width}} {bar}"]
+    rows += [f"{bar} {'token' if at == 0 else '':<7} {bar} {cell:<{width}} {bar}" for at, cell in enumerate(cells)]
+    return "\n".join(rows)
+
+
+LONG_SPLIT = "Vx7Rk2Qm9Lp4Wz8Tn3Hd6Bc1Qa5Ze9Yh"  # 32 characters: a cell of 13 is under half of it
+
+
+@pytest.mark.parametrize("bar", ["|", "\u2502", "\u2503", "\u2551"], ids=["|", "light", "heavy", "double"])
+def test_a_secret_wrapped_over_a_tables_rows_leaves_no_piece_at_a_cells_edge(bar: str) -> None:
+    """A cell's edges are a line's: a piece of 8 characters or more there is redacted (audit 51, F1: each piece was
+    inside its line, between bars, and under half the secret)."""
+    redactor = Redactor([LONG_SPLIT])
+    shown = redactor.redact(table(LONG_SPLIT, bar))
+    assert shown.splitlines()[1:] == [
+        f"{bar} token   {bar} *** {bar}",
+        f"{bar}         {bar} *** {bar}",
+        f"{bar}         {bar} 5Ze9Yh        {bar}",  # 6 characters: under the 8 of a line's edge, as after a break
+    ]
+    dump = (  # hexdump -C: its text column between bars
+        f"00000000  {LONG_SPLIT[:16].encode().hex(' ')}  |{LONG_SPLIT[:16]}|\n"
+        f"00000010  {LONG_SPLIT[16:].encode().hex(' ')}  |{LONG_SPLIT[16:]}|"
+    )
+    assert [line.rpartition("|")[0][-4:] for line in redactor.redact(dump).splitlines()] == ["|***", "|***"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| Password | 2024 | Summer |\n|---|---|---|",  # words of the secret in a table's cells
+        "cat x | grep Pw2024x | wc -l",  # a piece under 8 characters between bars
+        "a|b||c | d \u2502 e \u2503 f \u2551",
+    ],
+)
+def test_text_with_bars_and_no_piece_of_a_secret_is_unchanged(text: str) -> None:
+    assert Redactor(["Summer-Password-2024-Pw2024x9Qz7Lm3Vb8"]).redact(text) == text
+
+
+def test_a_secret_holding_a_bar_split_across_two_lines_leaves_neither_part() -> None:
+    """A line's edges stay edges where bars make cells: the piece before the break crosses a bar of the secret."""
+    secret = "Xy7|Kq9Lm2Pz4Wt8Rn5Jb"
+    assert Redactor([secret]).redact(f"token: {secret[:8]}\n{secret[8:]} ends it") == "token: ***\n*** ends it"
+
+
 def test_half_a_secret_is_redacted_anywhere_in_a_line() -> None:
     redactor = Redactor([API_KEY])
     half = API_KEY[3 : 3 + (len(API_KEY) + 1) // 2]
