@@ -523,6 +523,20 @@ def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape:
     assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "50% done, 100%25 sure",
+        "&#169; 2024 &#x41;&#x42;",
+        "bytes \\x00\\x01\\x02 and \\u0041\\u0042",
+        "68 68 2d 74 65 73 74 2d and 68:68:2D:74",  # the hex of the secret's first 8 bytes (hh-test-): no more of it
+    ],
+)
+def test_escapes_and_hex_with_separators_of_no_whole_secret_are_unchanged(text: str) -> None:
+    """Every character escaped, or hex with separators, is found whole only (audit 51, F2)."""
+    assert Redactor([API_KEY]).redact(text) == text
+
+
 PUNCTUATED = "Kx7.q+Zr/9$w(3)^Lm*2?Pq"  # pieces of letters, digits and punctuation: not words
 
 
@@ -839,6 +853,12 @@ def stream_pieces(redactor: Redactor, line: str, cuts: list[int], ending: str = 
         stream.flush()
     stream.write("\n") if ending == "\n" else stream.close()
     return target.getvalue()
+
+
+def test_a_secrets_hex_with_spaces_flushed_in_pieces_is_redacted() -> None:
+    """A flush holds back hex with spaces still being written (a space after two hex digits): its pieces were shown."""
+    form = API_KEY.encode().hex(" ")
+    assert stream_pieces(Redactor([API_KEY]), f"the key: {form} (hex)", [15, 30, 45]) == "the key: *** (hex)\n"
 
 
 ESCAPED_LINES = (  # a secret after a space or a line break as repr and JSON write it: (line, shown)
