@@ -451,7 +451,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         for gate, forms in groups:
             encoded.setdefault(forms, gate)
             sources.update(dict.fromkeys(forms))
-        for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 2 or 3 of the value
+        for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 3 or fewer of the value
             spelled[gate] = spelled.get(gate, ()) + forms
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
@@ -617,12 +617,12 @@ class Redactor:
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
         known values', their forms' and escapes', the common shapes' tokens; a space after two hex digits, of a value's
-        hex with spaces, too), no longer than the longest form but one,
-        with the escape it may start with whole (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with
-        what stands before an escape not finished yet (``password:\\``); or its end that is a piece of a known value
-        holding a space; from the start of any secret found across the cut, and of the keyword, ``Bearer`` or URL
-        before it, escaped spaces taken as spaces (a secret judged by what stands before it is judged with it: whatever
-        the pieces, the line shows as it would have whole)."""
+        hex with spaces, too), no longer than the longest form but one, with the escape it may start with whole
+        (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with what stands before an escape not
+        finished yet (``password:\\``); or its end that is a piece of a known value holding a space; from the start
+        of any secret found across the cut, and of the keyword, ``Bearer`` or URL before it, escaped spaces taken as
+        spaces (a secret judged by what stands before it is judged with it: whatever the pieces, the line shows as it
+        would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
