@@ -238,11 +238,12 @@ _ENVIRONMENT_SECRETS = (
 # and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
 # DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE, GH_PAT, GPG_PASSPHRASE, AZURE_CREDENTIALS, SENTRY_DSN, SLACK_WEBHOOK_URL,
 # AZURE_STORAGE_CONNECTION_STRING, HF_TOKEN_READ): its last word TOKEN, SECRET, PASSWORD, PASSWD, PASSPHRASE, APIKEY
-# (also run together: PGPASSWORD), KEY, PASS, CREDENTIAL(S), COOKIE(S), DSN, WEBHOOK(_URL) or CONNECTION_STRING
-# after another word or alone, or PWD after another (not PWD, the shell's folder); a word SECRET, PASSWORD, PASSWD,
-# PASSPHRASE, API_KEY or PAT (a personal access token: GH_PAT, CR_PAT) anywhere; or KEY or TOKEN followed by words
-# that only say which one (_QUALIFIER: OPENAI_KEY_PROD, ENCRYPTION_KEY_B64), not what describes it (AWS_ACCESS_KEY_ID,
-# OAUTH_TOKEN_URL, AWS_WEB_IDENTITY_TOKEN_FILE hold no secret). Not TOKENS (MAX_TOKENS) nor a TOKEN inside
+# (also run together: PGPASSWORD), KEY, PASS, CREDENTIAL(S), CRED(S), AUTH (npm's NPM_AUTH), AUTH_CONFIG (GitLab's
+# DOCKER_AUTH_CONFIG), COOKIE(S), DSN, WEBHOOK(_URL) or CONNECTION_STRING after another word or alone, or PWD after
+# another (not PWD, the shell's folder); a word SECRET, PASSWORD, PASSWD, PASSPHRASE, API_KEY or PAT (a personal
+# access token: GH_PAT, CR_PAT) anywhere; or KEY or TOKEN followed by words that only say which one (_QUALIFIER:
+# OPENAI_KEY_PROD, ENCRYPTION_KEY_B64), not what describes it (AWS_ACCESS_KEY_ID, OAUTH_TOKEN_URL,
+# AWS_WEB_IDENTITY_TOKEN_FILE, AUTH_URL, CREDS_FILE hold no secret). Not TOKENS (MAX_TOKENS) nor a TOKEN inside
 # (ACTIONS_ID_TOKEN_REQUEST_URL), nor a word that only starts like one (PATH, KEYBOARD_LAYOUT, TOKENIZERS_PARALLELISM).
 # No maintained list of such names exists to depend on instead: secret scanners (detect-secrets, gitleaks) judge a
 # value by its shape or its entropy next to a keyword in code, not a variable's name.
@@ -252,7 +253,8 @@ _QUALIFIER = (
 )
 _SECRET_NAME = re.compile(
     r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY)$"
-    r"|(?:^|[_-])(?:KEY|PASS|CREDENTIALS?|COOKIES?|DSN|WEBHOOK(?:[_-]URL)?|CONN(?:ECTION)?[_-]?STR(?:ING)?)$|[_-]PWD$"
+    r"|(?:^|[_-])(?:KEY|PASS|CREDENTIALS?|CREDS?|AUTH(?:[_-]CONFIG)?|COOKIES?|DSN|WEBHOOK(?:[_-]URL)?"
+    r"|CONN(?:ECTION)?[_-]?STR(?:ING)?)$|[_-]PWD$"
     r"|(?:^|[_-])(?:SECRET|PASSWORD|PASSWD|PASSPHRASE|API[_-]KEY|PAT)(?:[_-]|$)"
     rf"|(?:TOKEN|APIKEY|(?:^|[_-])KEY)(?:[_-]{_QUALIFIER})+$"
 )

@@ -5,7 +5,8 @@ summary or report.json (issue 21, "secrets in other shapes").
 ``python -m honeyhive_experiment action`` runs in process as a dry run on a ``pull_request`` event, with the
 secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the inputs, the runner's own
 ``ACTIONS_RUNTIME_TOKEN``, and a ``DB_PASSWORD`` the workflow hands the step, which no pattern knows), against
-``honeyhive_local`` on loopback; only argv and the environment are made up.
+``honeyhive_local`` on loopback; only argv and the environment are made up. A table's cell wrapping the token over
+its rows (rich's ``overflow="fold"``) shows no piece of it either (audit 51, F1).
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ FORMS = {
     for shape, form in encodings(secret).items()
 }
 SPLITS = ((API_KEY[:12], API_KEY[12:]), (GITHUB_TOKEN[:20], GITHUB_TOKEN[20:]))
+CELLS = [GITHUB_TOKEN[at : at + 12] for at in range(0, len(GITHUB_TOKEN), 12)]  # a table's cell wrapping it (rich)
+TABLE = "\n".join(f"\u2502 {'token' if at == 0 else '':<5} \u2502 {cell:<12} \u2502" for at, cell in enumerate(CELLS))
 APP = """
 import logging
 
 FORMS = {forms!r}
 SPLITS = {splits!r}
+TABLE = {table!r}
 log = logging.getLogger("support_bot")
 
 
@@ -49,11 +53,13 @@ def answer(datapoint):
         print(f"{{second}} is how it ends")
         log.warning("%s", first)  # two log records
         log.warning("%s", second)
+    print(TABLE)
     names = sorted(FORMS)
     mine = names[len(question) % len(names)]
     if "password" in question:
         raise PermissionError(f"401 with {{FORMS[mine]}}\\nkey: {{SPLITS[0][0]}}\\n{{SPLITS[0][1]}}")
-    return {{"answer": FORMS[mine], "lines": "\\n".join(SPLITS[1]), "parts": list(SPLITS[0]), "all": FORMS}}
+    return {{"answer": FORMS[mine], "table": TABLE, "lines": "\\n".join(SPLITS[1]), "parts": list(SPLITS[0]),
+            "all": FORMS}}
 """
 
 
@@ -62,13 +68,15 @@ def repo(tmp_path: Path) -> Path:
     """The quickstart whose function prints, logs, raises and returns the secrets in every shape (its answers
     have no topic, so every datapoint fails and its outputs are previewed in the report)."""
     root = copy_quickstart(tmp_path / "repo")
-    (root / "support_bot" / "app.py").write_text(APP.format(forms=FORMS, splits=SPLITS), encoding="utf-8")
+    (root / "support_bot" / "app.py").write_text(APP.format(forms=FORMS, splits=SPLITS, table=TABLE), encoding="utf-8")
     return root
 
 
 def unwanted() -> list[str]:
     pieces = [piece for form in FORMS.values() for piece in recognisable(form)]
-    return pieces + [part for split in SPLITS for part in split] + [API_KEY, GITHUB_TOKEN, RUNTIME_TOKEN, DB_PASSWORD]
+    cells = [cell for cell in CELLS if len(cell) >= 8]  # a shorter piece at an edge stays (redact.py's trade-off)
+    splits = [part for split in SPLITS for part in split]
+    return pieces + splits + cells + [API_KEY, GITHUB_TOKEN, RUNTIME_TOKEN, DB_PASSWORD]
 
 
 def test_secrets_in_other_shapes_reach_no_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

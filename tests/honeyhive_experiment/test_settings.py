@@ -797,6 +797,9 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("GOOGLE_APPLICATION_CREDENTIALS", '{"type": "service_account", "private_key": "' + LONG + '"}', True),
         ("GOOGLE_APPLICATION_CREDENTIALS", LONG + LONG, True),
         ("GCP_CREDENTIAL", LONG, True),
+        # credentials by a shorter name, npm's auth string, a Docker registry's auths JSON (audit 51, N3)
+        *((name, LONG, True) for name in ("DB_CREDS", "AWS_CRED", "NPM_AUTH", "BASIC_AUTH", "PROXY-AUTH", "AUTH")),
+        ("DOCKER_AUTH_CONFIG", '{"auths": {"registry.example.com": {"auth": "' + LONG + '"}}}', True),
         ("SENTRY_DSN", f"https://{LONG}@o1.ingest.sentry.io/2", True),
         ("SLACK_WEBHOOK_URL", f"https://hooks.slack.com/services/T0/B0/{LONG}", True),
         ("DISCORD_WEBHOOK", f"https://discord.com/api/webhooks/1/{LONG}", True),
@@ -840,6 +843,12 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
                 "COOKIE_DOMAIN",
                 "WEBHOOK_EVENTS",
                 "DSN_TIMEOUT",
+                "AUTH_URL",
+                "NEXTAUTH_URL",
+                "AUTH_PROVIDER",
+                "GITHUB_OAUTH",
+                "CREDS_FILE",
+                "AUTH_CONFIG_PATH",
             )
         ),
         # and a flag or a number is never one, whatever the name: short values would blank every "1" or "true"

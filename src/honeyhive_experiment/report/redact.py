@@ -9,10 +9,14 @@ it is given:
 * **the value and its encodings**: base64 (standard and URL-safe, with or without padding, and inside a longer
   base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
   base64 group, so each offset has its own *core*, the characters that depend on the secret's bits alone),
-  hex (lower and upper case), percent-encoding (``quote``, ``quote_plus``, ``encodeURIComponent``: each
-  character as itself or as ``%XX`` in either case, a space also as ``+``), JSON string escapes (``\\"``,
-  ``\\\\``, ``\\/``, ``\\uXXXX``), HTML's character references (``&amp;``, ``&quot;``, ``&#39;``, ``&#x27;``: what
-  ``html.escape``, Jinja and PHP write) and ``repr``'s ``\\'``;
+  hex (lower and upper case; also with a space or a colon between its bytes, ``bytes.hex(" ")``,
+  ``bytes.hex(":")``), percent-encoding (``quote``, ``quote_plus``, ``encodeURIComponent``: each character they
+  escape as itself or as ``%XX`` in either case, a space also as ``+``), JSON string escapes (``\\"``, ``\\\\``,
+  ``\\/``, ``\\uXXXX``), HTML's character references (``&amp;``, ``&quot;``, ``&#39;``, ``&#x27;``: what
+  ``html.escape``, Jinja and PHP write) and ``repr``'s ``\\'``; and every character escaped, none as itself: each
+  byte as ``%XX`` or ``\\xXX``, each character as ``\\uXXXX``, ``&#N;`` or ``&#xX;`` (hex in lower or upper case).
+  Those with separators or every character escaped are found whole only (8 characters of one are 3 or fewer of the
+  secret's: no fragment of theirs is looked for);
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
@@ -46,6 +50,8 @@ the more innocent text is blanked (and the more places each string must be searc
   short). A line made only of a piece of the secret (a token wrapped at 76 columns) touches both edges. A line
   ends at every break ``str.splitlines()`` makes (a line feed, U+2028…) and at one escaped as ``repr`` and
   JSON write it (``\\n``, ``\\\\n``, ``\\u2028``…): a split secret quoted on one line is still split at an edge.
+  A table's cell has the edges of a line too, at its bars (``|``, ``│``, ``┃``, ``║``: Markdown's, rich's and
+  tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -66,16 +72,21 @@ the report's strings, what is printed and what is logged are looked at also with
 terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
 report then takes them out, but a joiner between two non-ASCII characters: :data:`STRIPPED`).
 Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
-hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
+hex in mixed case, base32, a hex dump's hex columns (``xxd``, ``hexdump -C``: their text column is the secret itself,
+and is redacted at its edges), the secret reversed, upper-cased or spaced out, and bytes that bypass Python's text
+streams (``sys.stdout.buffer``, a subprocess's output). A flush holds back a piece of a form every character of which
+is escaped only when the secret has a character that must be escaped (else ``%`` and ``\\`` would hold back
+every progress bar's ``50%``).
 
 Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them). A
-string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
-pattern's hint; the regular expressions run only when a hint is present. Strings up to 200 characters (names,
-ids) are cached. A terminal's colour codes are looked at as the spaces they show as (a key right after
-``\\x1b[31m`` is a word of its own), with no second look but for a code between two of a token's characters, which
-a terminal shows as one word (``sk-ab\\x1b[0mcd…``; split by a code beside other punctuation, a secret is two
-fragments); text with other invisible characters is mapped back to
-the text as it came only when the look without them finds a secret. ``benchmarks/bench_redact.py`` compares it with
+string that contains nothing costs a few substring checks per secret, four more in all (``%``, ``\\x``, ``\\u``,
+``&#``: the forms every character of which is escaped, of every secret, are looked for only after them), two
+look-ups per line and one check per pattern's hint; the regular expressions run only when a hint is present.
+Strings up to 200 characters (names, ids) are cached. A terminal's colour codes are looked at as the spaces they show
+as (a key right after ``\\x1b[31m`` is a word of its own), with no second look but for a code between two of a
+token's characters, which a terminal shows as one word (``sk-ab\\x1b[0mcd…``; split by a code beside other
+punctuation, a secret is two fragments); text with other invisible characters is mapped back to the text as it came
+only when the look without them finds a secret. ``benchmarks/bench_redact.py`` compares it with
 the exact-value redactor it replaced.
 
 The report runs it on every string before it enters a template (so truncating a preview cannot leave half a
@@ -248,6 +259,8 @@ _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>\\"  # what may stand between a fr
 _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and those repr and JSON write escaped
     r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
+_BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
+_CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
 # + for a space, JSON's optional \/, repr's \' (of a string holding both quotes)
@@ -258,6 +271,7 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
+_HEX_SPACE: Final = "| (?=[0-9A-Fa-f]{2})"  # read backwards, a space after two hex digits: bytes.hex(" ") is held too
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
 # A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
 # \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
@@ -372,6 +386,27 @@ def _gated(forms: Iterable[str], run: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(form[:_GATE], (form,)) for form in kept]
 
 
+def _spelled(value: str, raw: bytes) -> list[tuple[str, tuple[str, ...]]]:
+    """``value`` with each of its characters escaped (each byte as ``%XX`` or ``\\xXX``, each character as
+    ``\\uXXXX``, ``&#N;`` or ``&#xX;``) and in hex with separators (``bytes.hex(" ")``, ``bytes.hex(":")``), in lower
+    and upper case, by a substring every form of a group holds: what :func:`_escaped`'s pattern, each character as
+    itself or escaped, does not look for (it would hold no substring to look for first)."""
+    utf16 = value.encode("utf-16-be", "surrogatepass")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair)
+    units = [int.from_bytes(utf16[at : at + 2]) for at in range(0, len(utf16), 2)]
+    groups: list[tuple[str, tuple[str, ...]]] = [("&#", ("".join(f"&#{ord(c)};" for c in value),))]
+    for case in "xX":
+        groups += [
+            ("%", ("".join(f"%{byte:02{case}}" for byte in raw),)),
+            ("\\x", ("".join(f"\\x{byte:02{case}}" for byte in raw),)),
+            ("\\u", ("".join(f"\\u{unit:04{case}}" for unit in units),)),
+            ("&#", ("".join(f"&#x{ord(c):{case}};" for c in value),)),
+        ]
+    for separator in " :":
+        hexes = (raw.hex(separator), raw.hex(separator).upper())
+        groups += _gated(hexes, _longest_run(hexes[0], f"[0-9{separator}]+"))
+    return groups
+
+
 def _edge_length(size: int) -> int:
     return max(FRAGMENT_FLOOR, min(EDGE_FRAGMENT, math.ceil(size / 2)))
 
@@ -392,7 +427,7 @@ class _Tables:
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
     hold: int  # the longest form but one: how far back a secret still being written can start
-    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
+    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of (a space: hex's)
     spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
 
 
@@ -405,6 +440,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
     longest = 0
     held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
+    spelled: dict[str, tuple[str, ...]] = {}  # the forms every character of which is escaped, by their gate
     spaced: dict[str, None] = {}
     for value in values:
         raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
@@ -415,6 +451,8 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         for gate, forms in groups:
             encoded.setdefault(forms, gate)
             sources.update(dict.fromkeys(forms))
+        for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 3 or fewer of the value
+            spelled[gate] = spelled.get(gate, ()) + forms
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
@@ -434,12 +472,12 @@ def _tables(values: tuple[str, ...]) -> _Tables:
             grams = frozenset(source[at : at + window] for source in fitting for at in range(len(source) - window + 1))
             edges.append((window, grams, fitting, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
     return _Tables(
-        encoded=tuple((gate, forms) for forms, gate in encoded.items()),
+        encoded=(*((gate, forms) for forms, gate in encoded.items()), *spelled.items()),
         escaped=tuple(escaped),
         anchors=tuple(anchors),
         edges=tuple(edges),
         hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
-        tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
+        tail=re.compile(f"(?:[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]{_HEX_SPACE * bool(values)})*"),
         spaced=tuple(spaced),
     )
 
@@ -480,29 +518,34 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
                 if span[1] - span[0] >= least and _identifying(text[span[0] : span[1]], value):
                     spans.append(span)
     lines = _BREAK.split(text) if "\\" in text else text.splitlines()  # str.splitlines(): no regex, the common case
+    bars = "|" in text or (not text.isascii() and any(bar in text for bar in _BARS))
+    if bars:  # a cell's edges are edges too (a secret wrapped over its rows), and the lines' stay (one holding a bar)
+        lines += _CELL.split(text)
     if len(lines) > 1:
         trimmed = list(map(str.strip, lines, repeat(_EDGE_TRIM)))
         for edge in tables.edges:
             window, grams, _, heads, tails = edge
             if not grams.isdisjoint(chain(map(heads, trimmed), map(tails, trimmed))):
-                spans.extend(_at_edges(text, edge))
+                spans.extend(_at_edges(text, edge, bars))
     elif lines:
         line = lines[0].strip(_EDGE_TRIM)  # not text's: a break it ends with (U+2028) is no part of its last edge
         for edge in tables.edges:
             window, grams = edge[0], edge[1]
             if line[:window] in grams or line[-window:] in grams:
-                spans.extend(_at_edges(text, edge))
+                spans.extend(_at_edges(text, edge, bars))
     return spans
 
 
-def _at_edges(text: str, edge: _Edge) -> list[tuple[int, int]]:
-    """The fragments at the lines' edges that ``edge``'s windows find (rare: plain loops)."""
+def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
+    """The fragments at the lines' edges, and with ``bars`` at the cells', that ``edge``'s windows find (rare: plain
+    loops)."""
     window, grams, fitting, _, _ = edge
     spans = []
-    breaks = [found.span() for found in _BREAK.finditer(text)]
-    starts = [0, *(after for _, after in breaks)]
-    ends = [*(before for before, _ in breaks), len(text)]
-    for begin, end in zip(starts, ends, strict=True):
+    pieces: list[tuple[int, int]] = []  # (begin, end) of each line, and of each cell
+    for pattern in (_BREAK, _CELL)[: 1 + bars]:
+        breaks = [found.span() for found in pattern.finditer(text)]
+        pieces += zip([0, *(after for _, after in breaks)], [*(before for before, _ in breaks), len(text)], strict=True)
+    for begin, end in dict.fromkeys(pieces):
         line = text[begin:end]
         first = begin + len(line) - len(line.lstrip(_EDGE_TRIM))
         last = begin + len(line.rstrip(_EDGE_TRIM))
@@ -573,12 +616,13 @@ class Redactor:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
-        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
-        with the escape it may start with whole (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with
-        what stands before an escape not finished yet (``password:\\``); or its end that is a piece of a known value
-        holding a space; from the start of any secret found across the cut, and of the keyword, ``Bearer`` or URL
-        before it, escaped spaces taken as spaces (a secret judged by what stands before it is judged with it: whatever
-        the pieces, the line shows as it would have whole)."""
+        known values', their forms' and escapes', the common shapes' tokens; a space after two hex digits, of a value's
+        hex with spaces, too), no longer than the longest form but one, with the escape it may start with whole
+        (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with what stands before an escape not
+        finished yet (``password:\\``); or its end that is a piece of a known value holding a space; from the start
+        of any secret found across the cut, and of the keyword, ``Bearer`` or URL before it, escaped spaces taken as
+        spaces (a secret judged by what stands before it is judged with it: whatever the pieces, the line shows as it
+        would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))

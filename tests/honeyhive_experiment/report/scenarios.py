@@ -650,6 +650,14 @@ def encodings(secret: str) -> dict[str, str]:
         "HTML numeric": "".join(c if c.isalnum() or c in "-_.~" else f"&#{ord(c)};" for c in secret),
         "HTML numeric hex": "".join(c if c.isalnum() or c in "-_.~" else f"&#x{ord(c):X};" for c in secret),
         "repr": repr(secret),  # \' when it holds both quotes, \\ for a backslash
+        # no character as itself (audit 51, F2)
+        "hex with spaces": raw.hex(" "),
+        "HEX with colons": raw.hex(":").upper(),
+        "each byte as \\xXX": "".join(f"\\x{byte:02x}" for byte in raw),
+        "each byte as %XX": "".join(f"%{byte:02X}" for byte in raw),
+        "each character as \\uXXXX": "".join(f"\\u{ord(c):04x}" for c in secret),
+        "each character as &#N;": "".join(f"&#{ord(c)};" for c in secret),
+        "each character as &#xX;": "".join(f"&#x{ord(c):X};" for c in secret),
     }
 
 

@@ -523,6 +523,20 @@ def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape:
     assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "50% done, 100%25 sure",
+        "&#169; 2024 &#x41;&#x42;",
+        "bytes \\x00\\x01\\x02 and \\u0041\\u0042",
+        "68 68 2d 74 65 73 74 2d and 68:68:2D:74",  # the hex of the secret's first 8 bytes (hh-test-): no more of it
+    ],
+)
+def test_escapes_and_hex_with_separators_of_no_whole_secret_are_unchanged(text: str) -> None:
+    """Every character escaped, or hex with separators, is found whole only (audit 51, F2)."""
+    assert Redactor([API_KEY]).redact(text) == text
+
+
 PUNCTUATED = "Kx7.q+Zr/9$w(3)^Lm*2?Pq"  # pieces of letters, digits and punctuation: not words
 
 
@@ -580,6 +594,53 @@ def test_a_secret_split_by_any_line_break_as_written_leaves_neither_piece(escape
 )
 def test_what_repr_and_json_write_of_a_split_secret_shows_neither_piece(written: str, shown: str) -> None:
     assert Redactor([SPLIT]).redact(written) == shown
+
+
+def table(secret: str, bar: str, width: int = 13) -> str:
+    """``secret`` in a table's cell that wraps it over rows of ``width`` characters (rich's overflow="fold")."""
+    cells = [secret[at : at + width] for at in range(0, len(secret), width)]
+    rows = [f"{bar} setting {bar} {'value':<{width}} {bar}"]
+    rows += [f"{bar} {'token' if at == 0 else '':<7} {bar} {cell:<{width}} {bar}" for at, cell in enumerate(cells)]
+    return "\n".join(rows)
+
+
+LONG_SPLIT = "Vx7Rk2Qm9Lp4Wz8Tn3Hd6Bc1Qa5Ze9Yh"  # 32 characters: a cell of 13 is under half of it
+
+
+@pytest.mark.parametrize("bar", ["|", "\u2502", "\u2503", "\u2551"], ids=["|", "light", "heavy", "double"])
+def test_a_secret_wrapped_over_a_tables_rows_leaves_no_piece_at_a_cells_edge(bar: str) -> None:
+    """A cell's edges are a line's: a piece of 8 characters or more there is redacted (audit 51, F1: each piece was
+    inside its line, between bars, and under half the secret)."""
+    redactor = Redactor([LONG_SPLIT])
+    shown = redactor.redact(table(LONG_SPLIT, bar))
+    assert shown.splitlines()[1:] == [
+        f"{bar} token   {bar} *** {bar}",
+        f"{bar}         {bar} *** {bar}",
+        f"{bar}         {bar} 5Ze9Yh        {bar}",  # 6 characters: under the 8 of a line's edge, as after a break
+    ]
+    dump = (  # hexdump -C: its text column between bars
+        f"00000000  {LONG_SPLIT[:16].encode().hex(' ')}  |{LONG_SPLIT[:16]}|\n"
+        f"00000010  {LONG_SPLIT[16:].encode().hex(' ')}  |{LONG_SPLIT[16:]}|"
+    )
+    assert [line.rpartition("|")[0][-4:] for line in redactor.redact(dump).splitlines()] == ["|***", "|***"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| Password | 2024 | Summer |\n|---|---|---|",  # words of the secret in a table's cells
+        "cat x | grep Pw2024x | wc -l",  # a piece under 8 characters between bars
+        "a|b||c | d \u2502 e \u2503 f \u2551",
+    ],
+)
+def test_text_with_bars_and_no_piece_of_a_secret_is_unchanged(text: str) -> None:
+    assert Redactor(["Summer-Password-2024-Pw2024x9Qz7Lm3Vb8"]).redact(text) == text
+
+
+def test_a_secret_holding_a_bar_split_across_two_lines_leaves_neither_part() -> None:
+    """A line's edges stay edges where bars make cells: the piece before the break crosses a bar of the secret."""
+    secret = "Xy7|Kq9Lm2Pz4Wt8Rn5Jb"
+    assert Redactor([secret]).redact(f"token: {secret[:8]}\n{secret[8:]} ends it") == "token: ***\n*** ends it"
 
 
 def test_half_a_secret_is_redacted_anywhere_in_a_line() -> None:
@@ -792,6 +853,12 @@ def stream_pieces(redactor: Redactor, line: str, cuts: list[int], ending: str = 
         stream.flush()
     stream.write("\n") if ending == "\n" else stream.close()
     return target.getvalue()
+
+
+def test_a_secrets_hex_with_spaces_flushed_in_pieces_is_redacted() -> None:
+    """A flush holds back hex with spaces still being written (a space after two hex digits): its pieces were shown."""
+    form = API_KEY.encode().hex(" ")
+    assert stream_pieces(Redactor([API_KEY]), f"the key: {form} (hex)", [15, 30, 45]) == "the key: *** (hex)\n"
 
 
 ESCAPED_LINES = (  # a secret after a space or a line break as repr and JSON write it: (line, shown)
