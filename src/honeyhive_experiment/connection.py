@@ -238,13 +238,14 @@ _ENVIRONMENT_SECRETS = (
 # and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
 # DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE, GH_PAT, GPG_PASSPHRASE, AZURE_CREDENTIALS, SENTRY_DSN, SLACK_WEBHOOK_URL,
 # AZURE_STORAGE_CONNECTION_STRING, HF_TOKEN_READ): its last word TOKEN, SECRET, PASSWORD, PASSWD, PASSPHRASE, APIKEY
-# (also run together: PGPASSWORD), KEY, PASS, CREDENTIAL(S), CRED(S), AUTH (npm's NPM_AUTH), AUTH_CONFIG (GitLab's
-# DOCKER_AUTH_CONFIG), COOKIE(S), DSN, WEBHOOK(_URL) or CONNECTION_STRING after another word or alone, or PWD after
-# another (not PWD, the shell's folder); a word SECRET, PASSWORD, PASSWD, PASSPHRASE, API_KEY or PAT (a personal
-# access token: GH_PAT, CR_PAT) anywhere; or KEY or TOKEN followed by words that only say which one (_QUALIFIER:
-# OPENAI_KEY_PROD, ENCRYPTION_KEY_B64), not what describes it (AWS_ACCESS_KEY_ID, OAUTH_TOKEN_URL,
-# AWS_WEB_IDENTITY_TOKEN_FILE, AUTH_URL, CREDS_FILE hold no secret). Not TOKENS (MAX_TOKENS) nor a TOKEN inside
-# (ACTIONS_ID_TOKEN_REQUEST_URL), nor a word that only starts like one (PATH, KEYBOARD_LAYOUT, TOKENIZERS_PARALLELISM).
+# (also run together: PGPASSWORD), KEY, KEYFILE (Terraform's GOOGLE_CLOUD_KEYFILE_JSON), PASS, CREDENTIAL(S), CRED(S),
+# AUTH (npm's NPM_AUTH), AUTH_CONFIG (GitLab's DOCKER_AUTH_CONFIG), COOKIE(S), DSN, WEBHOOK(_URL) or CONNECTION_STRING
+# after another word or alone, or PWD after another (not PWD, the shell's folder); a word SECRET, PASSWORD, PASSWD,
+# PASSPHRASE, API_KEY or PAT (a personal access token: GH_PAT, CR_PAT) anywhere; or KEY, KEYFILE or TOKEN followed by
+# words that only say which one (_QUALIFIER: OPENAI_KEY_PROD, ENCRYPTION_KEY_B64, GCLOUD_KEYFILE_JSON), not what
+# describes it (AWS_ACCESS_KEY_ID, OAUTH_TOKEN_URL, AWS_WEB_IDENTITY_TOKEN_FILE, AUTH_URL, CREDS_FILE hold no secret).
+# Not TOKENS (MAX_TOKENS) nor a TOKEN inside (ACTIONS_ID_TOKEN_REQUEST_URL), nor a word that only starts like one
+# (PATH, KEYBOARD_LAYOUT, TOKENIZERS_PARALLELISM).
 # No maintained list of such names exists to depend on instead: secret scanners (detect-secrets, gitleaks) judge a
 # value by its shape or its entropy next to a keyword in code, not a variable's name.
 _QUALIFIER = (
@@ -253,10 +254,10 @@ _QUALIFIER = (
 )
 _SECRET_NAME = re.compile(
     r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY)$"
-    r"|(?:^|[_-])(?:KEY|PASS|CREDENTIALS?|CREDS?|AUTH(?:[_-]CONFIG)?|COOKIES?|DSN|WEBHOOK(?:[_-]URL)?"
+    r"|(?:^|[_-])(?:KEY(?:FILE)?|PASS|CREDENTIALS?|CREDS?|AUTH(?:[_-]CONFIG)?|COOKIES?|DSN|WEBHOOK(?:[_-]URL)?"
     r"|CONN(?:ECTION)?[_-]?STR(?:ING)?)$|[_-]PWD$"
     r"|(?:^|[_-])(?:SECRET|PASSWORD|PASSWD|PASSPHRASE|API[_-]KEY|PAT)(?:[_-]|$)"
-    rf"|(?:TOKEN|APIKEY|(?:^|[_-])KEY)(?:[_-]{_QUALIFIER})+$"
+    rf"|(?:TOKEN|APIKEY|(?:^|[_-])KEY(?:FILE)?)(?:[_-]{_QUALIFIER})+$"
 )
 # ... when its value has at least this many characters: every generated key or token is longer (HF's 37, OpenAI's
 # 51+, GitHub's 40), while what such names hold that is no secret is shorter (CACHE_KEY=v1, SORT_KEY=created_at,
@@ -265,8 +266,9 @@ _SECRET_NAME_MIN = 12
 # ... but GOOGLE_APPLICATION_CREDENTIALS, named like one, holds the path of a service account's key file (Google's
 # Application Default Credentials read the key from it; google-github-actions/auth sets it to
 # $GITHUB_WORKSPACE/gha-creds-….json): the path is no secret, and the file is not read. Its value is a secret only
-# when it is not a path (the key's JSON itself put there).
-_PATH_VARIABLES = ("GOOGLE_APPLICATION_CREDENTIALS",)
+# when it is not a path (the key's JSON itself put there). So is a KEYFILE's (Terraform's GOOGLE_CLOUD_KEYFILE_JSON
+# holds the path to the key's file or its JSON; SSL_KEYFILE a path).
+_PATH_VARIABLES = re.compile(rf"GOOGLE_APPLICATION_CREDENTIALS|(?i:(?:.*[_-])?KEYFILE(?:[_-]{_QUALIFIER})*)")
 _PATH = re.compile(r"(?:[/~.\\]|[A-Za-z]:[/\\])[^\r\n]*|[^\r\n{]*\.json", re.IGNORECASE)
 
 
@@ -278,7 +280,7 @@ def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
         for name, text in env.items()
         if (value := text.strip())
         and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
-        and not (name in _PATH_VARIABLES and _PATH.fullmatch(value))
+        and not (_PATH_VARIABLES.fullmatch(name) and _PATH.fullmatch(value))
     )
 
 

@@ -4,9 +4,10 @@ summary or report.json (issue 21, "secrets in other shapes").
 
 ``python -m honeyhive_experiment action`` runs in process as a dry run on a ``pull_request`` event, with the
 secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the inputs, the runner's own
-``ACTIONS_RUNTIME_TOKEN``, and a ``DB_PASSWORD`` the workflow hands the step, which no pattern knows), against
-``honeyhive_local`` on loopback; only argv and the environment are made up. A table's cell wrapping the token over
-its rows (rich's ``overflow="fold"``) shows no piece of it either (audit 51, F1).
+``ACTIONS_RUNTIME_TOKEN``, a ``DB_PASSWORD`` the workflow hands the step, which no pattern knows, and Terraform's
+``GOOGLE_CLOUD_KEYFILE_JSON``, a service account key whose ``private_key`` the code prints as the key parsed and dumped
+again has it, JSON-escaped), against ``honeyhive_local`` on loopback; only argv and the environment are made up. A
+table's cell wrapping the token over its rows (rich's ``overflow="fold"``) shows no piece of it either (audit 51, F1).
 """
 
 from __future__ import annotations
@@ -26,10 +27,21 @@ API_KEY = 'hh-e2e/Kq8+Zr4=Wm9"Tp2Lx7Vb3'  # characters that every encoding escap
 GITHUB_TOKEN = "ghs_Rk7Qm2Xz9Wp4Ln8Tc3Vb6Hy1Jd5Fs0Ga2Ke"
 RUNTIME_TOKEN = "eyJ0eXAiOiJKV1QifQ.eyJzY3AiOiJBY3Rpb25zLlJlc3VsdHMifQ.c2lnbmF0dXJlLW9mLXRoZS1ydW5uZXI"
 DB_PASSWORD = "Tr0ub4dor&3/horse+staple"  # in the step's env: a secret by its name alone
+PRIVATE_KEY = (
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----"
+)
+KEYFILE_JSON = json.dumps({"type": "service_account", "private_key": PRIVATE_KEY, "client_email": "ci@x.com"}, indent=2)
+DUMPED_KEY = json.dumps(PRIVATE_KEY)[1:-1]  # in json.dumps(json.loads(KEYFILE_JSON)): its line breaks as \n
 
 FORMS = {
     f"{who} {shape}": form
-    for who, secret in (("key", API_KEY), ("token", GITHUB_TOKEN), ("runtime", RUNTIME_TOKEN), ("db", DB_PASSWORD))
+    for who, secret in (
+        ("key", API_KEY),
+        ("token", GITHUB_TOKEN),
+        ("runtime", RUNTIME_TOKEN),
+        ("db", DB_PASSWORD),
+        ("keyfile", DUMPED_KEY),
+    )
     for shape, form in encodings(secret).items()
 }
 SPLITS = ((API_KEY[:12], API_KEY[12:]), (GITHUB_TOKEN[:20], GITHUB_TOKEN[20:]))
@@ -80,7 +92,11 @@ def unwanted() -> list[str]:
 
 
 def test_secrets_in_other_shapes_reach_no_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    environ = {"ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN, "DB_PASSWORD": DB_PASSWORD}
+    environ = {
+        "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+        "DB_PASSWORD": DB_PASSWORD,
+        "GOOGLE_CLOUD_KEYFILE_JSON": KEYFILE_JSON,
+    }
     code, outputs = dry_run_outputs(repo, capsys, api_key=API_KEY, github_token=GITHUB_TOKEN, environ=environ)
     log = outputs["log"]
     assert code == 1, log  # the datapoints fail: the run was judged, and reported

@@ -797,6 +797,16 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("GOOGLE_APPLICATION_CREDENTIALS", '{"type": "service_account", "private_key": "' + LONG + '"}', True),
         ("GOOGLE_APPLICATION_CREDENTIALS", LONG + LONG, True),
         ("GCP_CREDENTIAL", LONG, True),
+        # Terraform's key file variables hold the key's JSON or the path to its file; SSL_KEYFILE a path (a PEM put
+        # there is a secret)
+        *(
+            (name, '{"type": "service_account", "private_key": "' + LONG + '"}', True)
+            for name in ("GOOGLE_CLOUD_KEYFILE_JSON", "GCLOUD_KEYFILE_JSON", "KEYFILE")
+        ),
+        ("SSL_KEYFILE", "-----BEGIN PRIVATE KEY-----" + LONG, True),
+        ("GCLOUD_KEYFILE_JSON", "/home/runner/work/evals/evals/sa-key.json", False),
+        ("SSL_KEYFILE", "/etc/ssl/private/server.key", False),
+        ("SSH_KEYFILE_PATH", LONG, False),  # what describes it
         # credentials by a shorter name, npm's auth string, a Docker registry's auths JSON (audit 51, N3)
         *((name, LONG, True) for name in ("DB_CREDS", "AWS_CRED", "NPM_AUTH", "BASIC_AUTH", "PROXY-AUTH", "AUTH")),
         ("DOCKER_AUTH_CONFIG", '{"auths": {"registry.example.com": {"auth": "' + LONG + '"}}}', True),

@@ -3,8 +3,8 @@ values, logs and whatever the process prints.
 
 :class:`Redactor` takes the known secret values (``Settings.secrets()``: the API key, the GitHub token, the
 environment's secrets; values under 4 characters are ignored; a JSON secret's values under a secret's key, such as
-``AZURE_CREDENTIALS``' ``clientSecret``, are known values of their own: :func:`_parts`) and replaces, in every string
-it is given:
+``AZURE_CREDENTIALS``' ``clientSecret``, are known values of their own, as they are and JSON-escaped: :func:`_parts`)
+and replaces, in every string it is given:
 
 * **the value and its encodings**: base64 (standard and URL-safe, with or without padding, and inside a longer
   base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
@@ -71,7 +71,8 @@ the report's strings, what is printed and what is logged are looked at also with
 (:meth:`Redactor.redact_shown`), and the ``***`` put in the text as it came, whose other characters stay (a
 terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
 report then takes them out, but a joiner between two non-ASCII characters: :data:`STRIPPED`).
-Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
+Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string; but a
+JSON secret's part JSON-escaped is a known value, whose forms are covered: a service account key parsed and dumped),
 hex in mixed case, base32, a hex dump's hex columns (``xxd``, ``hexdump -C``: their text column is the secret itself,
 and is redacted at its edges), the secret reversed, upper-cased or spaced out, and bytes that bypass Python's text
 streams (``sys.stdout.buffer``, a subprocess's output). A flush holds back a piece of a form every character of which
@@ -227,7 +228,10 @@ def _parts(secret: str) -> list[str]:
     """The strings under secret-looking keys (at any depth) of ``secret`` when it is JSON (AZURE_CREDENTIALS'
     ``clientSecret``, a service account key's ``private_key``), :data:`MIN_PART` characters or more: each is a
     small part of the whole, which no fragment rule finds inside a line, so printed alone it would show. The other
-    values (an id, a URL, ``"type": "service_account"``) stay only fragments of the whole: they are no secret."""
+    values (an id, a URL, ``"type": "service_account"``) stay only fragments of the whole: they are no secret.
+    Each comes also JSON-escaped, as the secret's own text has it: a key parsed and dumped again (``json.dumps``, maybe
+    then base64- or percent-encoded) holds the ``private_key`` with its line breaks as ``\\n``, which the value
+    parsed (with real line breaks) does not match."""
     if not secret.startswith(("{", "[")):
         return []
     try:
@@ -238,8 +242,8 @@ def _parts(secret: str) -> list[str]:
 
     def visit(item: Any, under: bool, depth: int) -> None:
         if isinstance(item, str):
-            if under and len(item.strip()) >= MIN_PART:
-                found.append(item.strip())
+            if under and len(part := item.strip()) >= MIN_PART:
+                found.extend((part, json.dumps(part)[1:-1]))  # as it is, and as JSON writes it
         elif depth <= 40 and isinstance(item, dict):
             for key, inner in item.items():
                 visit(inner, under or _sensitive(key), depth + 1)

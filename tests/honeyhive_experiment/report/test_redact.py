@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -447,6 +448,29 @@ def test_the_path_in_google_application_credentials_shows_where_the_key_does_not
     for text in (path, f"credentials from {path}", f"No such file or directory: '{path}'", f"{path[:30]}\n{path[30:]}"):
         assert redactor.redact(text) == text
     assert_key_unseen(redactor)
+
+
+def test_a_service_account_key_parsed_and_dumped_again_shows_no_private_key() -> None:
+    """User code that parsed GCP_SA_KEY and printed it dumped again (``json.dumps`` of the parsed key, that base64- or
+    percent-encoded, or the ``private_key`` field JSON-escaped alone, encoded) showed the private key: in JSON text its
+    line breaks are escaped (``\\n``), before any encoding, so neither the secret's own text (spaced otherwise) nor its
+    part as parsed (with real line breaks) matched. A JSON secret's part JSON-escaped is a known value of its own."""
+    redactor = Redactor(environment_secrets({"GCP_SA_KEY": SERVICE_ACCOUNT_KEY}))
+    dumped = json.dumps(json.loads(SERVICE_ACCOUNT_KEY))  # on one line
+    escaped = json.dumps(PRIVATE_KEY)[1:-1]
+    start = dumped.index(escaped)
+    end = start + len(escaped)
+    encoded = base64.b64encode(dumped.encode()).decode()
+    for text, key in (
+        (dumped[start + 11 : end - 30], dumped[start + 11 : end - 30]),  # no BEGIN or END: no pattern takes it
+        (encoded, encoded[-(-start // 3) * 4 : end // 3 * 4]),  # the base64 groups of the key's bytes alone
+        (quote(dumped), quote(escaped)),
+    ):
+        redacted = redactor.redact(f"printed {text} here")
+        assert [key[at : at + 16] for at in range(len(key) - 15) if key[at : at + 16] in redacted] == [], text
+    for form in encodings(escaped).values():  # json.dumps(key["private_key"]), encoded
+        redacted = redactor.redact(f"printed {form} here")
+        assert [piece for piece in recognisable(form) if piece in redacted] == [], form
 
 
 # what an eval dataset keeps under names ending in _key: data, shown as it is
