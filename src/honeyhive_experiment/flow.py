@@ -101,7 +101,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
-from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress, excerpt
+from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, OutcomeStatus, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
@@ -949,18 +949,24 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
     outcomes: list[DatapointOutcome] | None = None
+    errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
     try:
         with _user_code(job, dataset, watch) as spec:
             outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
-    except Interrupted:  # a second signal as the user's code is left: what the slice recorded is known
-        if outcomes is None:
-            raise
-    skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
-    errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
-    if skipped and not watch.cancel.is_set():
-        with contextlib.suppress(Interrupted):  # cancelled now: the job says what it recorded all the same
+        skipped = _skipped(run_id, mine, spec.trials, recorded)
+        if skipped and not watch.cancel.is_set():
             errored = _errored_earlier(client, run_id, skipped)
+        verdict_reached(watch.cancel)  # what the shard recorded is said next: a signal from now on is only noted
+    except Interrupted:  # once the slice ran (a second signal as the user's code is left, or a first since): what it
+        if outcomes is None:  # recorded is known, and the job says it (the signal no longer interrupts: its unwinding)
+            raise
+        skipped = _skipped(run_id, mine, spec.trials, recorded)
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
+
+
+def _skipped(run_id: str, datapoints: Iterable[Datapoint], trials: int, recorded: Counter[str]) -> set[str]:
+    """The sessions (datapoints × trials) of the run an earlier attempt recorded (``recorded``): a re-run skips them."""
+    return {session_id_for(run_id, dp.id, t) for dp in datapoints for t in range(trials)} & recorded.keys()
 
 
 def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[str]) -> int:
