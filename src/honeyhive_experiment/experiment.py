@@ -814,6 +814,8 @@ def record_run(
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
             _flush_the_apps(sender, spec.ingestion_timeout)
             finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
+            if spec.completed_to is not None:  # from now on an interrupt this function does not catch (the cleanup's,
+                spec.completed_to(run_id, outcomes)  # as it returns) leaves the run completed: the caller cancels it
         except ExperimentCancelled:
             raise
         except BaseException as exc:  # an interrupt cancels the run, anything else fails it

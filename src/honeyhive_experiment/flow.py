@@ -25,7 +25,7 @@ import os
 import shlex
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -444,6 +444,10 @@ class Recorded:
 
     run_id: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    outcomes: Sequence[DatapointOutcome] = ()  # the run's, once the backend has it completed (RunSpec.completed_to)
+
+    def completed(self, run_id: str, outcomes: Sequence[DatapointOutcome]) -> None:
+        self.run_id, self.outcomes = run_id, outcomes
 
 
 @contextmanager
@@ -484,25 +488,28 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     left: Interrupted | None = None  # a signal once the run is recorded: no verdict will be reached, it is cancelled
     try:
         with _user_code(job, dataset, watch) as spec:
-            said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
+            # the report says the warnings, once, and names the run once it is completed (a signal then cancels it)
+            said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend, completed_to=for_error.completed)
             result = record_run(said, dataset, client=job.client, deadline=ingested)
-            for_error.run_id = result.run_id
     except Interrupted as interrupt:  # a second signal as the run wound down (its last spans sent, the user's code
         # left) replaced the cancellation record_run raised: that one still names the run, and whether it is marked
         if (cancelled := _replaced(interrupt)) is not None:
             raise cancelled from interrupt
         if for_error.run_id is None:
             raise
-        left = interrupt  # a first as the user's code is left, the run recorded
+        left = interrupt  # a first once the run is completed (as its sink shuts down, record_run returns, the user's
+        # code is left): it names no verdict, and the run must not stay a completed one no check judged (a baseline)
     try:
         if left is None:
             _say_timeout(job, result.outcomes)
             return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:
         left = interrupt
-    sessions = [o.session_id for o in result.outcomes if o.recorded]
-    marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
-    raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from left
+    run_id, outcomes = for_error.run_id, for_error.outcomes  # record_run's, once it completed the run
+    assert run_id is not None, "a run completed names itself (Recorded.completed)"
+    sessions = [o.session_id for o in outcomes if o.recorded]
+    marked = finish_run(job.client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+    raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(watch.cancel)) from left
 
 
 def _replaced(interrupt: Interrupted) -> ExperimentCancelled | None:

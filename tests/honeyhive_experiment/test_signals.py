@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment import evaluate, flow
+from honeyhive_experiment import evaluate, experiment, flow
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_local import LocalBackend
@@ -565,6 +565,31 @@ def test_a_signal_as_a_recorded_run_leaves_the_users_code_cancels_it_by_name(wor
         sys.setprofile(None)
 
     assert len(resumed) == 2
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
+
+
+@pytest.mark.parametrize(
+    ("where", "event"),
+    [
+        (TraceSink.shutdown, "call"),  # record_run's cleanup, once it completed the run: its sink's last spans sent
+        (experiment.record_run, "return"),  # its result handed back to run_experiment
+    ],
+    ids=["shutting-the-sink", "returning"],
+)
+def test_a_signal_once_record_run_completed_the_run_cancels_it_by_name(
+    world: World, where: Callable[..., Any], event: str
+) -> None:
+    """The run is recorded and record_run has marked it completed; the signal lands as its sink shuts down or as it
+    returns (audit 52, L4): it escaped the flow, "interrupted by a signal: a run already created is marked cancelled",
+    naming no run, over a run left completed, never stamped, and the next run's baseline. No verdict is reached: the run
+    is cancelled, by name, as a signal after it (its timeouts said, its comparison) cancels it."""
+    with _signalled_at(where, event, (signal.SIGTERM,)) as fired:
+        code, report, outputs, summary = world.run_action(event="push")
+
+    assert fired
     assert code == 2
     reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
     assert report["run"]["id"] == outputs["run-id"] != "", reason
