@@ -67,7 +67,8 @@ def run_config(
     experiment file (relative to ``working_directory``, default the current directory, as ``--config``). The
     other arguments are the command's flags (``trials`` is ``--trials``, a whole number or its digits: it overrides
     the file's; a blank ``server_url`` is none given, as ``--server-url ""``); ``api_key``
-    stands in for ``HH_API_KEY`` (a blank one is an error, as evaluate()'s). Raises :class:`ArgumentError` naming an
+    stands in for ``HH_API_KEY`` (a blank one leaves the environment's key, and is an error when it has none, as
+    evaluate()'s). Raises :class:`ArgumentError` naming an
     argument that cannot be used (of the wrong type, or a value its flag would refuse, checked as
     :func:`~honeyhive_experiment.evaluate` checks its own), and
     what the command says and exits 2 for otherwise (``SettingsError`` naming a variable of ``environ`` it would

@@ -230,12 +230,14 @@ def hold_signals(cancel: threading.Event | None) -> None:
 
 
 def verdict_reached(cancel: threading.Event | None) -> None:
-    """The verdict is reached (:func:`~honeyhive_experiment.flow.judge` returns it): what is left is its report, so
-    from now on the command's signals are held (:func:`hold_signals`). Interrupting the main thread now would replace
-    the verdict with a cancellation's report, naming no run, over a run completed and never stamped. Only while the
-    command's handlers are in (the Python API's caller keeps its own; ``view`` has none), and only for the command's
-    own invocation: ``cancel``, the invocation's event, is the command's or none (``report`` and ``publish``, which
-    only the command runs); the Python API called by the user's code as the command imports it has its own."""
+    """The verdict is reached (:func:`~honeyhive_experiment.flow.judge` returns it), or a shard's result
+    (:func:`~honeyhive_experiment.flow.record_shard`): what is left is its report, so from now on the command's signals
+    are held (:func:`hold_signals`). Interrupting the main thread now would replace the verdict with a cancellation's
+    report, naming no run, over a run completed and never stamped (a shard's: what it recorded, and its run). Only
+    while the command's handlers are in (the Python API's caller keeps its own; ``view`` has none), and only for the
+    command's own invocation: ``cancel``, the invocation's event, is the command's or none (``report`` and
+    ``publish``, which only the command runs); the Python API called by the user's code as the command imports it has
+    its own."""
     if _installed is not None and (cancel is None or cancel is _installed) and _ours():
         hold_signals(_installed)
 

@@ -814,6 +814,8 @@ def record_run(
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
             _flush_the_apps(sender, spec.ingestion_timeout)
             finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
+            if spec.completed_to is not None:  # from now on an interrupt this function does not catch (the cleanup's,
+                spec.completed_to(run_id, outcomes)  # as it returns) leaves the run completed: the caller cancels it
         except ExperimentCancelled:
             raise
         except BaseException as exc:  # an interrupt cancels the run, anything else fails it
@@ -935,10 +937,11 @@ def run_slice(
     down, as a run's; one that interrupts (as the run is created or joined, a second one) leaves the run as it is too,
     for a re-run to join: the outcomes say what was recorded, the rest skipped."""
     check_client(client)
-    with ExitStack() as cleanup:
-        sink = sink or _otlp_sink(client, spec.max_workers, cleanup)
-        runner = Runner(spec, client=client, sink=sink, run_id=run_id)
-        try:
+    runner: Runner | None = None
+    try:
+        with ExitStack() as cleanup:
+            sink = sink or _otlp_sink(client, spec.max_workers, cleanup)
+            runner = Runner(spec, client=client, sink=sink, run_id=run_id)
             try:
                 client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
             except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
@@ -948,9 +951,11 @@ def run_slice(
             with cooperatively(spec.cancel, "running the datapoints"):
                 outcomes = runner.run(datapoints, skip=skip)
             _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
-        except Interrupted:
-            return runner.so_far(datapoints, skip=skip)
-        return outcomes
+            return outcomes
+    except Interrupted:  # also as the sink's last spans are sent (the cleanup): what was recorded is known
+        if runner is None:
+            raise
+        return runner.so_far(datapoints, skip=skip)
 
 
 def shared_run(client: HoneyHiveClient, run_id: str, spec: RunSpec) -> dict[str, Any]:

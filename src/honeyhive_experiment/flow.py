@@ -25,7 +25,7 @@ import os
 import shlex
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,7 +101,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
-from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress, excerpt
+from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, OutcomeStatus, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
@@ -444,6 +444,10 @@ class Recorded:
 
     run_id: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    outcomes: Sequence[DatapointOutcome] = ()  # the run's, once the backend has it completed (RunSpec.completed_to)
+
+    def completed(self, run_id: str, outcomes: Sequence[DatapointOutcome]) -> None:
+        self.run_id, self.outcomes = run_id, outcomes
 
 
 @contextmanager
@@ -484,25 +488,28 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     left: Interrupted | None = None  # a signal once the run is recorded: no verdict will be reached, it is cancelled
     try:
         with _user_code(job, dataset, watch) as spec:
-            said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
+            # the report says the warnings, once, and names the run once it is completed (a signal then cancels it)
+            said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend, completed_to=for_error.completed)
             result = record_run(said, dataset, client=job.client, deadline=ingested)
-            for_error.run_id = result.run_id
     except Interrupted as interrupt:  # a second signal as the run wound down (its last spans sent, the user's code
         # left) replaced the cancellation record_run raised: that one still names the run, and whether it is marked
         if (cancelled := _replaced(interrupt)) is not None:
             raise cancelled from interrupt
         if for_error.run_id is None:
             raise
-        left = interrupt  # a first as the user's code is left, the run recorded
+        left = interrupt  # a first once the run is completed (as its sink shuts down, record_run returns, the user's
+        # code is left): it names no verdict, and the run must not stay a completed one no check judged (a baseline)
     try:
         if left is None:
             _say_timeout(job, result.outcomes)
             return judge(job, result, dataset, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:
         left = interrupt
-    sessions = [o.session_id for o in result.outcomes if o.recorded]
-    marked = finish_run(job.client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
-    raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from left
+    run_id, outcomes = for_error.run_id, for_error.outcomes  # record_run's, once it completed the run
+    assert run_id is not None, "a run completed names itself (Recorded.completed)"
+    sessions = [o.session_id for o in outcomes if o.recorded]
+    marked = finish_run(job.client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+    raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(watch.cancel)) from left
 
 
 def _replaced(interrupt: Interrupted) -> ExperimentCancelled | None:
@@ -949,18 +956,24 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
     outcomes: list[DatapointOutcome] | None = None
+    errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
     try:
         with _user_code(job, dataset, watch) as spec:
             outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
-    except Interrupted:  # a second signal as the user's code is left: what the slice recorded is known
-        if outcomes is None:
-            raise
-    skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
-    errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
-    if skipped and not watch.cancel.is_set():
-        with contextlib.suppress(Interrupted):  # cancelled now: the job says what it recorded all the same
+        skipped = _skipped(run_id, mine, spec.trials, recorded)
+        if skipped and not watch.cancel.is_set():
             errored = _errored_earlier(client, run_id, skipped)
+        verdict_reached(watch.cancel)  # what the shard recorded is said next: a signal from now on is only noted
+    except Interrupted:  # once the slice ran (a second signal as the user's code is left, or a first since): what it
+        if outcomes is None:  # recorded is known, and the job says it (the signal no longer interrupts: its unwinding)
+            raise
+        skipped = _skipped(run_id, mine, spec.trials, recorded)
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
+
+
+def _skipped(run_id: str, datapoints: Iterable[Datapoint], trials: int, recorded: Counter[str]) -> set[str]:
+    """The sessions (datapoints × trials) of the run an earlier attempt recorded (``recorded``): a re-run skips them."""
+    return {session_id_for(run_id, dp.id, t) for dp in datapoints for t in range(trials)} & recorded.keys()
 
 
 def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[str]) -> int:

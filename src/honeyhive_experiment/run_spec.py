@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.evaluators import Evaluator
-from honeyhive_experiment.models.outcomes import Progress
+from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 
 if TYPE_CHECKING:
     from honeyhive_experiment.tracing import Outside
@@ -48,6 +48,9 @@ class RunSpec:
     # outputs changed to be recorded), handed them
     # at the end of the run instead of the runner's log: the command line's run, whose report (its judgement's, or
     # the error's when judging fails) says them, and whose delivery announces them in the job log once
+    completed_to: Callable[[str, Sequence[DatapointOutcome]], None] | None = None  # told the run's id and outcomes as
+    # soon as the backend has it completed (record_run): the command line's, whose report of a signal after that (as
+    # the sink shuts down, or record_run returns) names the run, which it marks cancelled (flow.run_experiment)
 
     def configured(self, function: str, evaluators: Sequence[str]) -> RunSpec:
         """This spec with the run's ``configuration`` in HoneyHive: which function and evaluators (by name), on how

@@ -32,8 +32,9 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment import evaluate, flow
+from honeyhive_experiment import evaluate, experiment, flow
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.tracing import TraceSink
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
     BASE_SHA,
@@ -570,6 +571,31 @@ def test_a_signal_as_a_recorded_run_leaves_the_users_code_cancels_it_by_name(wor
     assert world.statuses() == ["cancelled"]
 
 
+@pytest.mark.parametrize(
+    ("where", "event"),
+    [
+        (TraceSink.shutdown, "call"),  # record_run's cleanup, once it completed the run: its sink's last spans sent
+        (experiment.record_run, "return"),  # its result handed back to run_experiment
+    ],
+    ids=["shutting-the-sink", "returning"],
+)
+def test_a_signal_once_record_run_completed_the_run_cancels_it_by_name(
+    world: World, where: Callable[..., Any], event: str
+) -> None:
+    """The run is recorded and record_run has marked it completed; the signal lands as its sink shuts down or as it
+    returns (audit 52, L4): it escaped the flow, "interrupted by a signal: a run already created is marked cancelled",
+    naming no run, over a run left completed, never stamped, and the next run's baseline. No verdict is reached: the run
+    is cancelled, by name, as a signal after it (its timeouts said, its comparison) cancels it."""
+    with _signalled_at(where, event, (signal.SIGTERM,)) as fired:
+        code, report, outputs, summary = world.run_action(event="push")
+
+    assert fired
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
+
+
 # appended to the quickstart's app: the job is cancelled (SIGINT, the runner's first) as the user's code is imported
 SIGINT_AT_IMPORT = """
 import signal as _signal
@@ -865,6 +891,50 @@ def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
     assert outputs["run-id"] == run_id
     printed = capsys.readouterr()
     assert f"shard 1/2: 0 datapoint(s) of run {run_id} were not recorded" in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+
+@pytest.mark.parametrize(
+    ("where", "event"),
+    [
+        (TraceSink.shutdown, "call"),  # the slice's last spans sent, as run_slice's cleanup shuts its sink
+        (flow._skipped, "call"),  # the sessions an earlier attempt recorded: 30,000 ids and 190 ms for 10k × 3 trials
+        (flow.record_shard, "return"),  # the shard's result handed back to the invocation
+    ],
+    ids=["shutting-the-sink", "counting-the-skipped", "returning"],
+)
+def test_a_signal_once_a_shards_datapoints_ran_names_the_run_and_what_it_recorded(
+    world: World, where: Callable[..., Any], event: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shard's 11 datapoints ran; the job's signal lands as their spans are sent, as the sessions it skipped are
+    counted, or as record_shard returns (audit 52, M1): it escaped the flow, "interrupted by a signal while running the
+    datapoints: a run already created is marked cancelled" (a shard's run is not), with no run-id output and nothing
+    said of what was recorded. The job names the run and what it lacks (none), as one cancelled in any other phase."""
+    with _signalled_at(where, event, (signal.SIGTERM,)) as fired:
+        code, outputs = _run_shard(world)
+
+    assert fired
+    assert code == 2
+    run_id = outputs["run-id"]
+    printed = capsys.readouterr()
+    assert f"shard 1/2: 0 datapoint(s) of run {run_id} were not recorded" in printed.out + printed.err
+    assert "marked cancelled" not in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+    code, outputs = _run_shard(world)  # the job re-run: nothing left to record, the run named again
+
+    assert (code, outputs["run-id"]) == (0, run_id)
+
+
+def test_a_second_signal_as_a_shards_result_is_returned_exits_130_naming_the_run(world: World) -> None:
+    """Both signals land as record_shard hands its result back: noted, not obeyed (the job says what it recorded), and
+    the second still ends the job with 130 once that is said."""
+    with _signalled_at(flow.record_shard, "return", (signal.SIGINT, signal.SIGTERM)) as fired:
+        code, outputs = _run_shard(world)
+
+    assert fired
+    assert code == 130
+    assert outputs["run-id"]
     assert world.statuses() == ["running"]
 
 
