@@ -275,7 +275,6 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
-_HEX_SPACE: Final = "| (?=[0-9A-Fa-f]{2})"  # read backwards, a space after two hex digits: bytes.hex(" ") is held too
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
 # A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
 # \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
@@ -431,8 +430,9 @@ class _Tables:
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
     hold: int  # the longest form but one: how far back a secret still being written can start
-    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of (a space: hex's)
+    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
     spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
+    hexed: tuple[re.Pattern[str], tuple[str, ...]]  # the values' hex with spaces in either case, by their starts
 
 
 @functools.lru_cache(maxsize=8)
@@ -446,6 +446,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
     spelled: dict[str, tuple[str, ...]] = {}  # the forms every character of which is escaped, by their gate
     spaced: dict[str, None] = {}
+    hexed: dict[str, None] = {}
     for value in values:
         raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
         hexes = (raw.hex(), raw.hex().upper())
@@ -460,6 +461,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
+        hexed.update(dict.fromkeys((raw.hex(" "), raw.hex(" ").upper())))
         if (found := _escaped(value)) is not None:
             escaped.append(found)
             longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
@@ -481,8 +483,9 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         anchors=tuple(anchors),
         edges=tuple(edges),
         hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
-        tail=re.compile(f"(?:[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]{_HEX_SPACE * bool(values)})*"),
+        tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
         spaced=tuple(spaced),
+        hexed=(re.compile("|".join(sorted({re.escape(form[:3]) for form in hexed})) or "(?!)"), tuple(hexed)),
     )
 
 
@@ -620,16 +623,18 @@ class Redactor:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
-        known values', their forms' and escapes', the common shapes' tokens; a space after two hex digits, of a value's
-        hex with spaces, too), no longer than the longest form but one, with the escape it may start with whole
-        (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with what stands before an escape not
-        finished yet (``password:\\``); or its end that is a piece of a known value holding a space; from the start
-        of any secret found across the cut, and of the keyword, ``Bearer`` or URL before it, escaped spaces taken as
-        spaces (a secret judged by what stands before it is judged with it: whatever the pieces, the line shows as it
-        would have whole)."""
+        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
+        with the escape it may start with whole (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with
+        what stands before an escape not finished yet (``password:\\``); or its end that is a piece of a known value
+        holding a space, or the start of a value's hex with spaces; from the start of any secret found across the cut,
+        and of the keyword, ``Bearer`` or URL before it, escaped spaces taken as spaces (a secret judged by what stands
+        before it is judged with it: whatever the pieces, the line shows as it would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
+        starts, hexed = self._tables.hexed  # found whole only: held from its start (its digits are held as a token's)
+        for form in hexed if starts.search(line) is not None else ():
+            cut = min(cut, _started(line, form))
         cut = self._held(line, cut)
         if cut == 0:  # all of it may be (a word still being written)
             return "", line
@@ -777,6 +782,15 @@ def _contexts(line: str, cut: int, end: int) -> Iterator[int]:
         for stop in dict.fromkeys((cut, end)):
             if (found := _CONTEXT.search(text, low - offset, stop - offset)) is not None:
                 yield found.start() + offset
+
+
+def _started(line: str, form: str) -> int:
+    """Where the end of ``line`` that is the start of ``form`` (3 characters or more, not all of it) begins, or the
+    line's end."""
+    at = line.find(form[:3], max(0, len(line) - len(form) + 1))
+    while at >= 0 and not form.startswith(line[at:]):
+        at = line.find(form[:3], at + 1)
+    return at if at >= 0 else len(line)
 
 
 def _overlap(line: str, form: str) -> int:
