@@ -482,7 +482,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         escaped=tuple(escaped),
         anchors=tuple(anchors),
         edges=tuple(edges),
-        hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
+        hold=max(_HOLD, longest - 1, *(len(form) - 1 for form in chain(sources, *spelled.values()))),
         tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
         spaced=tuple(spaced),
         hexed=(re.compile("|".join(sorted({re.escape(form[:3]) for form in hexed})) or "(?!)"), tuple(hexed)),
