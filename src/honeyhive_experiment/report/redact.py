@@ -222,13 +222,17 @@ def _shows_nothing(value: object) -> bool:
 
 
 MIN_PART: Final = 12  # a value this long inside a JSON secret, under a secret's key, is a secret of its own
+# a secret's keys inside a JSON secret only: a Docker config's (DOCKER_AUTH_CONFIG: base64 of user:password, a token);
+# under these a datapoint's output is its data
+_PART_KEYS: Final = frozenset({"auth", "identitytoken", "registrytoken"})
 
 
 def _parts(secret: str) -> list[str]:
     """The strings under secret-looking keys (at any depth) of ``secret`` when it is JSON (AZURE_CREDENTIALS'
-    ``clientSecret``, a service account key's ``private_key``), :data:`MIN_PART` characters or more: each is a
-    small part of the whole, which no fragment rule finds inside a line, so printed alone it would show. The other
-    values (an id, a URL, ``"type": "service_account"``) stay only fragments of the whole: they are no secret.
+    ``clientSecret``, a service account key's ``private_key``, a Docker config's ``auth``: :data:`_PART_KEYS`),
+    :data:`MIN_PART` characters or more: each is a small part of the whole, which no fragment rule finds inside a
+    line, so printed alone it would show. The other values (an id, a URL, ``"type": "service_account"``) stay only
+    fragments of the whole: they are no secret.
     Each comes also JSON-escaped, as the secret's own text has it: a key parsed and dumped again (``json.dumps``, maybe
     then base64- or percent-encoded) holds the ``private_key`` with its line breaks as ``\\n``, which the value
     parsed (with real line breaks) does not match."""
@@ -246,7 +250,7 @@ def _parts(secret: str) -> list[str]:
                 found.extend((part, json.dumps(part)[1:-1]))  # as it is, and as JSON writes it
         elif depth <= 40 and isinstance(item, dict):
             for key, inner in item.items():
-                visit(inner, under or _sensitive(key), depth + 1)
+                visit(inner, under or _sensitive(key) or key.lower() in _PART_KEYS, depth + 1)
         elif depth <= 40 and isinstance(item, list):
             for inner in item:
                 visit(inner, under, depth + 1)

@@ -406,6 +406,23 @@ def test_the_secrets_inside_a_json_secret_are_secrets_of_their_own() -> None:
         assert Redactor([secret]).redact(f"is {CLIENT_SECRET} ok") == f"is {CLIENT_SECRET} ok"
 
 
+def test_a_docker_configs_auth_and_tokens_are_secrets_of_their_own() -> None:
+    """DOCKER_AUTH_CONFIG (GitLab's: a registry's auths JSON) names a secret, but the ``auth`` inside it (base64 of
+    user:password), printed alone mid-line, showed: ``auth`` and ``identitytoken`` are no secret's key of
+    :func:`_sensitive`, and each value is less than half the config (audit52 M3). Inside a JSON secret they are;
+    a datapoint's output under ``auth`` stays its data."""
+    auth = base64.b64encode(b"ci-robot:Zq8vW3nLk2Pq7Rt5Yx").decode()
+    other = base64.b64encode(b"deploy:Hs9kQ2mWx7Lp4Nv8Tz").decode()
+    token = "dGhlLWlkZW50aXR5LXRva2VuLTQ4Mg"
+    config = {"auths": {"registry.gitlab.example.com": {"auth": auth}, "ghcr.io": {"identitytoken": token}}}
+    config["auths"]["quay.io"] = {"auth": other, "registrytoken": token[::-1]}
+    redactor = Redactor(environment_secrets({"DOCKER_AUTH_CONFIG": json.dumps(config)}))
+    for value in (auth, other, token, token[::-1]):
+        assert redactor.redact(f"docker: using {value} for the registry") == "docker: using *** for the registry"
+    outputs = {"auth": "the user signs in with OAuth2", "identitytoken": "a JWT the IdP signs"}
+    assert redactor.redact_value(outputs) == outputs
+
+
 PRIVATE_KEY = (  # a service account's key: a PEM block, JSON-escaped in the key file
     "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
     "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----\n"
