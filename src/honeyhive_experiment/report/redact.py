@@ -51,7 +51,9 @@ the more innocent text is blanked (and the more places each string must be searc
   ends at every break ``str.splitlines()`` makes (a line feed, U+2028…) and at one escaped as ``repr`` and
   JSON write it (``\\n``, ``\\\\n``, ``\\u2028``…): a split secret quoted on one line is still split at an edge.
   A table's cell has the edges of a line too, at its bars (``|``, ``│``, ``┃``, ``║``: Markdown's, rich's and
-  tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them.
+  tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them. And
+  a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
+  joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -123,7 +125,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from typing import Any, Final, TextIO
 
@@ -268,6 +270,7 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
     r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
+_BAR: Final = re.compile(f"[{_BARS}]")
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
@@ -574,6 +577,28 @@ def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
     return spans
 
 
+def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
+    """Each column of a table whose consecutive rows have their bars at the same places (a terminal's table): its
+    cells' text, each trimmed of spaces, joined over the rows, and where each cell's is in it and in ``text``
+    (``(in the column, in text, length)``)."""
+    rows: list[tuple[int, tuple[int, ...]]] = []  # (where a row starts, where its bars are in it)
+    start = 0
+    for line in [*text.splitlines(keepends=True), ""]:  # the empty last line ends the last table
+        bars = tuple(found.start() for found in _BAR.finditer(line))
+        if rows and bars != rows[-1][1]:
+            for left, right in pairwise(rows[-1][1]) if len(rows) > 1 else ():
+                cells, length = [], 0
+                for begin, _ in rows:
+                    cell = text[begin + left + 1 : begin + right]
+                    cells.append((length, begin + left + 1 + len(cell) - len(cell.lstrip(" ")), len(cell.strip(" "))))
+                    length += cells[-1][2]
+                yield "".join(text[at : at + size] for _, at, size in cells), cells
+            rows = []
+        if len(bars) > 1:
+            rows.append((start, bars))
+        start += len(line)
+
+
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with each span (overlapping or adjacent ones merged) replaced by ``***``."""
     if not spans:
@@ -718,6 +743,14 @@ class Redactor:
                 if hint is None or hint in text:
                     spans.extend(match.span() for match in pattern.finditer(text))
             spans += _fragments(text, tables)
+            rows = "\n" in text and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
+            for column, cells in _columns(text) if rows else ():  # a secret a narrow column folds over its rows
+                for start, end in self._spans(column, rules=False):
+                    spans += (
+                        (at + max(start - joined, 0), at + min(end - joined, size))
+                        for joined, at, size in cells
+                        if start < joined + size and joined < end
+                    )
         if not rules:
             return spans
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match

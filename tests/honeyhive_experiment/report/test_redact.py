@@ -9,6 +9,7 @@ import html
 import io
 import json
 import logging
+import math
 import multiprocessing
 import sys
 import threading
@@ -657,13 +658,39 @@ def test_a_secret_wrapped_over_a_tables_rows_leaves_no_piece_at_a_cells_edge(bar
     assert shown.splitlines()[1:] == [
         f"{bar} token   {bar} *** {bar}",
         f"{bar}         {bar} *** {bar}",
-        f"{bar}         {bar} 5Ze9Yh        {bar}",  # 6 characters: under the 8 of a line's edge, as after a break
+        f"{bar}         {bar} ***        {bar}",  # 6 characters, under a line's edge's 8: the column holds the secret
     ]
     dump = (  # hexdump -C: its text column between bars
         f"00000000  {LONG_SPLIT[:16].encode().hex(' ')}  |{LONG_SPLIT[:16]}|\n"
         f"00000010  {LONG_SPLIT[16:].encode().hex(' ')}  |{LONG_SPLIT[16:]}|"
     )
     assert [line.rpartition("|")[0][-4:] for line in redactor.redact(dump).splitlines()] == ["|***", "|***"]
+
+
+@pytest.mark.parametrize("width", [3, 5, 7])
+@pytest.mark.parametrize("bar", ["|", "\u2502"], ids=["|", "light"])
+def test_a_secret_folded_in_a_narrow_column_leaves_no_piece(bar: str, width: int) -> None:
+    """A cell of 7 characters or fewer holds no piece of 8, the least a cell's edge needs: a secret a narrow column
+    folds over its rows showed whole (audit52 M2). The column's cells joined over rows with the same bars hold it."""
+    redactor = Redactor([LONG_SPLIT])
+    lines = redactor.redact(
+        f"{table(LONG_SPLIT, bar, width)}\n{bar} other   {bar} {'words':<{width}} {bar}"
+    ).splitlines()
+    assert len(lines) == 2 + math.ceil(len(LONG_SPLIT) / width)
+    assert [line.split(bar)[2].strip() for line in lines[1:-1]] == ["***"] * (len(lines) - 2)  # every row's piece
+    assert lines[-1] == f"{bar} other   {bar} {'words':<{width}} {bar}"
+
+
+def test_a_secret_folded_in_richs_narrow_column_printed_through_the_stream_leaves_no_piece() -> None:
+    rich = pytest.importorskip("rich.console")
+    table = pytest.importorskip("rich.table").Table()
+    table.add_column("name")
+    table.add_column("value", overflow="fold", max_width=7)
+    table.add_row("token", LONG_SPLIT)
+    target = io.StringIO()
+    rich.Console(file=RedactingStream(target, Redactor([LONG_SPLIT])), width=40, color_system=None).print(table)
+    cells = [line.split("\u2502")[2].strip() for line in target.getvalue().splitlines() if line.count("\u2502") == 3]
+    assert cells == ["***"] * 5
 
 
 @pytest.mark.parametrize(
