@@ -14,7 +14,12 @@ what building the report costs without redaction), **before** and **now**, each 
 core is not the redactor's cost), ``now / before`` for the whole build, and the same for the redaction alone
 (the build minus the floor). Nothing is asserted.
 
-Run: ``python benchmarks/bench_redact.py [--datapoints N] [--repeat N] [--before REV]``.
+With ``--streamed REV…``: instead, output streamed word by word, as an LLM's is printed (30,000 pieces of words, then
+of two-digit numbers, each flushed: :class:`~honeyhive_experiment.report.redact.RedactingStream`), with the *actions*
+secrets, by today's stream and by each revision's, and ``now / REV``. A flush that held back every
+space after two hex digits (b49-redact2) made it 30 times slower than at ``a3b0654``.
+
+Run: ``python benchmarks/bench_redact.py [--datapoints N] [--repeat N] [--before REV] [--streamed REV…]``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import dataclasses
+import io
 import json
 import random
 import statistics
@@ -40,9 +46,8 @@ from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import build as build_module
-from honeyhive_experiment.report import build_report
+from honeyhive_experiment.report import build_report, redact
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.report.redact import _tables as tables
 from honeyhive_experiment.verdict import decide, facts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,8 +59,8 @@ OLD_RUN_ID = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
 WORDS = ("open", "settings", "reset", "account", "billing", "plan", "choose", "the", "a", "to", "your", "email", "team")
 
 
-def redactor_before(revision: str = BEFORE) -> type:
-    """The Redactor class of ``report/redact.py`` at ``revision``."""
+def module_at(revision: str) -> types.ModuleType:
+    """``report/redact.py`` as it was at ``revision``."""
     source = subprocess.run(
         ["git", "show", f"{revision}:src/honeyhive_experiment/report/redact.py"],
         cwd=ROOT,
@@ -63,10 +68,17 @@ def redactor_before(revision: str = BEFORE) -> type:
         text=True,
         check=True,
     ).stdout
-    module = types.ModuleType("redact_before")
+    module = types.ModuleType(f"redact_{revision}")
     sys.modules[module.__name__] = module  # dataclasses and typing look their module up
-    exec(compile(source, "redact_before.py", "exec"), module.__dict__)  # this repository's own code, from its history
-    return module.Redactor  # type: ignore[no-any-return]
+    exec(
+        compile(source, f"{module.__name__}.py", "exec"), module.__dict__
+    )  # this repository's own code, from its history
+    return module
+
+
+def redactor_before(revision: str = BEFORE) -> type:
+    """The Redactor class of ``report/redact.py`` at ``revision``."""
+    return module_at(revision).Redactor  # type: ignore[no-any-return]
 
 
 class Nothing:
@@ -234,7 +246,9 @@ def judgement(rng: random.Random, count: int) -> Judgement:
 def build_with(redactor: type, data: Judgement, secrets: tuple[str, ...]) -> float:
     """CPU seconds to build the report of ``data`` with ``redactor`` (a new one, as each invocation makes)."""
     build_module.Redactor = redactor  # type: ignore[misc]
-    tables.cache_clear()  # an invocation builds the secrets' tables once: each build pays for that too
+    # an invocation builds the secrets' tables once: each build pays for that too, the before's (its own module's)
+    if (tables := getattr(sys.modules[redactor.__module__], "_tables", None)) is not None:
+        tables.cache_clear()
     try:
         started = time.process_time()
         build_report(data, secrets=secrets)
@@ -261,13 +275,49 @@ def strings_redacted(data: Judgement, secrets: tuple[str, ...]) -> int:
     return calls
 
 
+def stream_with(module: types.ModuleType, pieces: list[str], secrets: tuple[str, ...]) -> float:
+    """CPU seconds to print ``pieces`` through ``module``'s redacting stream, each flushed, then the line's end."""
+    stream = module.RedactingStream(io.StringIO(), module.Redactor(secrets))
+    started = time.process_time()
+    for piece in pieces:
+        stream.write(piece)
+        stream.flush()
+    stream.write("\n")
+    return time.process_time() - started
+
+
+def streamed(revisions: list[str], secrets: tuple[str, ...], repeat: int) -> None:
+    """Output streamed word by word through today's stream and each revision's (medians of ``repeat``)."""
+    words = [*WORDS, "used", "added", "code", "face"]
+    rng = random.Random(49)
+    streams = {
+        "words": [f"{rng.choice(words)} " for _ in range(30_000)],
+        "numbers": [f"{10 + n % 90} " for n in range(30_000)],  # 10 11 … 99 10 11 …
+    }
+    contenders = {"now": redact, **{revision: module_at(revision) for revision in revisions}}
+    print(f"30,000 pieces streamed, each flushed; secrets of {', '.join(str(len(s)) for s in secrets)} characters")
+    for kind, pieces in streams.items():
+        times: dict[str, list[float]] = {}
+        for _ in range(repeat):
+            for name, module in contenders.items():
+                times.setdefault(name, []).append(stream_with(module, pieces, secrets))
+        now = statistics.median(times["now"])
+        for name, found in times.items():
+            took = statistics.median(found)
+            print(f"{kind:8} {name:10} {took * 1000:10.1f} ms CPU   now / {name}: {now / took:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datapoints", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--before", default=BEFORE, help=f"the revision to compare with (default {BEFORE})")
+    parser.add_argument("--streamed", nargs="+", metavar="REV", help="streamed output against these revisions")
     args = parser.parse_args(argv)
     rng = random.Random(21)
+    if args.streamed:
+        streamed(args.streamed, secret_sets(rng)["actions"], args.repeat)
+        return 0
     data = judgement(rng, args.datapoints)
     sets = secret_sets(rng)
     before = redactor_before(args.before)

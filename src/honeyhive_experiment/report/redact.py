@@ -51,7 +51,9 @@ the more innocent text is blanked (and the more places each string must be searc
   ends at every break ``str.splitlines()`` makes (a line feed, U+2028…) and at one escaped as ``repr`` and
   JSON write it (``\\n``, ``\\\\n``, ``\\u2028``…): a split secret quoted on one line is still split at an edge.
   A table's cell has the edges of a line too, at its bars (``|``, ``│``, ``┃``, ``║``: Markdown's, rich's and
-  tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them.
+  tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them. And
+  a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
+  joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -123,7 +125,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from typing import Any, Final, TextIO
 
@@ -222,13 +224,17 @@ def _shows_nothing(value: object) -> bool:
 
 
 MIN_PART: Final = 12  # a value this long inside a JSON secret, under a secret's key, is a secret of its own
+# a secret's keys inside a JSON secret only: a Docker config's (DOCKER_AUTH_CONFIG: base64 of user:password, a token);
+# under these a datapoint's output is its data
+_PART_KEYS: Final = frozenset({"auth", "identitytoken", "registrytoken"})
 
 
 def _parts(secret: str) -> list[str]:
     """The strings under secret-looking keys (at any depth) of ``secret`` when it is JSON (AZURE_CREDENTIALS'
-    ``clientSecret``, a service account key's ``private_key``), :data:`MIN_PART` characters or more: each is a
-    small part of the whole, which no fragment rule finds inside a line, so printed alone it would show. The other
-    values (an id, a URL, ``"type": "service_account"``) stay only fragments of the whole: they are no secret.
+    ``clientSecret``, a service account key's ``private_key``, a Docker config's ``auth``: :data:`_PART_KEYS`),
+    :data:`MIN_PART` characters or more: each is a small part of the whole, which no fragment rule finds inside a
+    line, so printed alone it would show. The other values (an id, a URL, ``"type": "service_account"``) stay only
+    fragments of the whole: they are no secret.
     Each comes also JSON-escaped, as the secret's own text has it: a key parsed and dumped again (``json.dumps``, maybe
     then base64- or percent-encoded) holds the ``private_key`` with its line breaks as ``\\n``, which the value
     parsed (with real line breaks) does not match."""
@@ -246,7 +252,7 @@ def _parts(secret: str) -> list[str]:
                 found.extend((part, json.dumps(part)[1:-1]))  # as it is, and as JSON writes it
         elif depth <= 40 and isinstance(item, dict):
             for key, inner in item.items():
-                visit(inner, under or _sensitive(key), depth + 1)
+                visit(inner, under or _sensitive(key) or key.lower() in _PART_KEYS, depth + 1)
         elif depth <= 40 and isinstance(item, list):
             for inner in item:
                 visit(inner, under, depth + 1)
@@ -264,6 +270,7 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
     r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
+_BAR: Final = re.compile(f"[{_BARS}]")
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
@@ -275,7 +282,6 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
-_HEX_SPACE: Final = "| (?=[0-9A-Fa-f]{2})"  # read backwards, a space after two hex digits: bytes.hex(" ") is held too
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
 # A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
 # \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
@@ -431,8 +437,9 @@ class _Tables:
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
     hold: int  # the longest form but one: how far back a secret still being written can start
-    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of (a space: hex's)
+    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
     spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
+    hexed: tuple[re.Pattern[str], tuple[str, ...]]  # the values' hex with spaces in either case, by their starts
 
 
 @functools.lru_cache(maxsize=8)
@@ -446,6 +453,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
     spelled: dict[str, tuple[str, ...]] = {}  # the forms every character of which is escaped, by their gate
     spaced: dict[str, None] = {}
+    hexed: dict[str, None] = {}
     for value in values:
         raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
         hexes = (raw.hex(), raw.hex().upper())
@@ -460,6 +468,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
+        hexed.update(dict.fromkeys((raw.hex(" "), raw.hex(" ").upper())))
         if (found := _escaped(value)) is not None:
             escaped.append(found)
             longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
@@ -480,9 +489,10 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         escaped=tuple(escaped),
         anchors=tuple(anchors),
         edges=tuple(edges),
-        hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
-        tail=re.compile(f"(?:[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]{_HEX_SPACE * bool(values)})*"),
+        hold=max(_HOLD, longest - 1, *(len(form) - 1 for form in chain(sources, *spelled.values()))),
+        tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
         spaced=tuple(spaced),
+        hexed=(re.compile("|".join(sorted({re.escape(form[:3]) for form in hexed})) or "(?!)"), tuple(hexed)),
     )
 
 
@@ -567,6 +577,28 @@ def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
     return spans
 
 
+def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
+    """Each column of a table whose consecutive rows have their bars at the same places (a terminal's table): its
+    cells' text, each trimmed of spaces, joined over the rows, and where each cell's is in it and in ``text``
+    (``(in the column, in text, length)``)."""
+    rows: list[tuple[int, tuple[int, ...]]] = []  # (where a row starts, where its bars are in it)
+    start = 0
+    for line in [*text.splitlines(keepends=True), ""]:  # the empty last line ends the last table
+        bars = tuple(found.start() for found in _BAR.finditer(line))
+        if rows and bars != rows[-1][1]:
+            for left, right in pairwise(rows[-1][1]) if len(rows) > 1 else ():
+                cells, length = [], 0
+                for begin, _ in rows:
+                    cell = text[begin + left + 1 : begin + right]
+                    cells.append((length, begin + left + 1 + len(cell) - len(cell.lstrip(" ")), len(cell.strip(" "))))
+                    length += cells[-1][2]
+                yield "".join(text[at : at + size] for _, at, size in cells), cells
+            rows = []
+        if len(bars) > 1:
+            rows.append((start, bars))
+        start += len(line)
+
+
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with each span (overlapping or adjacent ones merged) replaced by ``***``."""
     if not spans:
@@ -620,16 +652,18 @@ class Redactor:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
-        known values', their forms' and escapes', the common shapes' tokens; a space after two hex digits, of a value's
-        hex with spaces, too), no longer than the longest form but one, with the escape it may start with whole
-        (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with what stands before an escape not
-        finished yet (``password:\\``); or its end that is a piece of a known value holding a space; from the start
-        of any secret found across the cut, and of the keyword, ``Bearer`` or URL before it, escaped spaces taken as
-        spaces (a secret judged by what stands before it is judged with it: whatever the pieces, the line shows as it
-        would have whole)."""
+        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
+        with the escape it may start with whole (``\\t``, ``\\\\n``: a space or a line break to the patterns), and with
+        what stands before an escape not finished yet (``password:\\``); or its end that is a piece of a known value
+        holding a space, or the start of a value's hex with spaces; from the start of any secret found across the cut,
+        and of the keyword, ``Bearer`` or URL before it, escaped spaces taken as spaces (a secret judged by what stands
+        before it is judged with it: whatever the pieces, the line shows as it would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
+        starts, hexed = self._tables.hexed  # found whole only: held from its start (its digits are held as a token's)
+        for form in hexed if starts.search(line) is not None else ():
+            cut = min(cut, _started(line, form))
         cut = self._held(line, cut)
         if cut == 0:  # all of it may be (a word still being written)
             return "", line
@@ -709,6 +743,14 @@ class Redactor:
                 if hint is None or hint in text:
                     spans.extend(match.span() for match in pattern.finditer(text))
             spans += _fragments(text, tables)
+            rows = "\n" in text and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
+            for column, cells in _columns(text) if rows else ():  # a secret a narrow column folds over its rows
+                for start, end in self._spans(column, rules=False):
+                    spans += (
+                        (at + max(start - joined, 0), at + min(end - joined, size))
+                        for joined, at, size in cells
+                        if start < joined + size and joined < end
+                    )
         if not rules:
             return spans
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match
@@ -777,6 +819,15 @@ def _contexts(line: str, cut: int, end: int) -> Iterator[int]:
         for stop in dict.fromkeys((cut, end)):
             if (found := _CONTEXT.search(text, low - offset, stop - offset)) is not None:
                 yield found.start() + offset
+
+
+def _started(line: str, form: str) -> int:
+    """Where the end of ``line`` that is the start of ``form`` (3 characters or more, not all of it) begins, or the
+    line's end."""
+    at = line.find(form[:3], max(0, len(line) - len(form) + 1))
+    while at >= 0 and not form.startswith(line[at:]):
+        at = line.find(form[:3], at + 1)
+    return at if at >= 0 else len(line)
 
 
 def _overlap(line: str, form: str) -> int:

@@ -9,6 +9,7 @@ import html
 import io
 import json
 import logging
+import math
 import multiprocessing
 import sys
 import threading
@@ -406,6 +407,23 @@ def test_the_secrets_inside_a_json_secret_are_secrets_of_their_own() -> None:
         assert Redactor([secret]).redact(f"is {CLIENT_SECRET} ok") == f"is {CLIENT_SECRET} ok"
 
 
+def test_a_docker_configs_auth_and_tokens_are_secrets_of_their_own() -> None:
+    """DOCKER_AUTH_CONFIG (GitLab's: a registry's auths JSON) names a secret, but the ``auth`` inside it (base64 of
+    user:password), printed alone mid-line, showed: ``auth`` and ``identitytoken`` are no secret's key of
+    :func:`_sensitive`, and each value is less than half the config (audit52 M3). Inside a JSON secret they are;
+    a datapoint's output under ``auth`` stays its data."""
+    auth = base64.b64encode(b"ci-robot:Zq8vW3nLk2Pq7Rt5Yx").decode()
+    other = base64.b64encode(b"deploy:Hs9kQ2mWx7Lp4Nv8Tz").decode()
+    token = "dGhlLWlkZW50aXR5LXRva2VuLTQ4Mg"
+    config = {"auths": {"registry.gitlab.example.com": {"auth": auth}, "ghcr.io": {"identitytoken": token}}}
+    config["auths"]["quay.io"] = {"auth": other, "registrytoken": token[::-1]}
+    redactor = Redactor(environment_secrets({"DOCKER_AUTH_CONFIG": json.dumps(config)}))
+    for value in (auth, other, token, token[::-1]):
+        assert redactor.redact(f"docker: using {value} for the registry") == "docker: using *** for the registry"
+    outputs = {"auth": "the user signs in with OAuth2", "identitytoken": "a JWT the IdP signs"}
+    assert redactor.redact_value(outputs) == outputs
+
+
 PRIVATE_KEY = (  # a service account's key: a PEM block, JSON-escaped in the key file
     "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
     "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----\n"
@@ -640,13 +658,39 @@ def test_a_secret_wrapped_over_a_tables_rows_leaves_no_piece_at_a_cells_edge(bar
     assert shown.splitlines()[1:] == [
         f"{bar} token   {bar} *** {bar}",
         f"{bar}         {bar} *** {bar}",
-        f"{bar}         {bar} 5Ze9Yh        {bar}",  # 6 characters: under the 8 of a line's edge, as after a break
+        f"{bar}         {bar} ***        {bar}",  # 6 characters, under a line's edge's 8: the column holds the secret
     ]
     dump = (  # hexdump -C: its text column between bars
         f"00000000  {LONG_SPLIT[:16].encode().hex(' ')}  |{LONG_SPLIT[:16]}|\n"
         f"00000010  {LONG_SPLIT[16:].encode().hex(' ')}  |{LONG_SPLIT[16:]}|"
     )
     assert [line.rpartition("|")[0][-4:] for line in redactor.redact(dump).splitlines()] == ["|***", "|***"]
+
+
+@pytest.mark.parametrize("width", [3, 5, 7])
+@pytest.mark.parametrize("bar", ["|", "\u2502"], ids=["|", "light"])
+def test_a_secret_folded_in_a_narrow_column_leaves_no_piece(bar: str, width: int) -> None:
+    """A cell of 7 characters or fewer holds no piece of 8, the least a cell's edge needs: a secret a narrow column
+    folds over its rows showed whole (audit52 M2). The column's cells joined over rows with the same bars hold it."""
+    redactor = Redactor([LONG_SPLIT])
+    lines = redactor.redact(
+        f"{table(LONG_SPLIT, bar, width)}\n{bar} other   {bar} {'words':<{width}} {bar}"
+    ).splitlines()
+    assert len(lines) == 2 + math.ceil(len(LONG_SPLIT) / width)
+    assert [line.split(bar)[2].strip() for line in lines[1:-1]] == ["***"] * (len(lines) - 2)  # every row's piece
+    assert lines[-1] == f"{bar} other   {bar} {'words':<{width}} {bar}"
+
+
+def test_a_secret_folded_in_richs_narrow_column_printed_through_the_stream_leaves_no_piece() -> None:
+    rich = pytest.importorskip("rich.console")
+    table = pytest.importorskip("rich.table").Table()
+    table.add_column("name")
+    table.add_column("value", overflow="fold", max_width=7)
+    table.add_row("token", LONG_SPLIT)
+    target = io.StringIO()
+    rich.Console(file=RedactingStream(target, Redactor([LONG_SPLIT])), width=40, color_system=None).print(table)
+    cells = [line.split("\u2502")[2].strip() for line in target.getvalue().splitlines() if line.count("\u2502") == 3]
+    assert cells == ["***"] * 5
 
 
 @pytest.mark.parametrize(
@@ -883,6 +927,52 @@ def test_a_secrets_hex_with_spaces_flushed_in_pieces_is_redacted() -> None:
     """A flush holds back hex with spaces still being written (a space after two hex digits): its pieces were shown."""
     form = API_KEY.encode().hex(" ")
     assert stream_pieces(Redactor([API_KEY]), f"the key: {form} (hex)", [15, 30, 45]) == "the key: *** (hex)\n"
+
+
+LONG_KEY = "\n".join(["-----BEGIN PRIVATE KEY-----", *[PRIVATE_KEY.split("\n")[1]] * 25, "-----END PRIVATE KEY-----"])
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        LONG_KEY.encode().hex(" "),
+        LONG_KEY.encode().hex(":"),
+        "".join(f"%{byte:02X}" for byte in LONG_KEY.encode()),
+        "".join(f"\\u{ord(c):04x}" for c in LONG_KEY),
+        "".join(f"&#{ord(c)};" for c in LONG_KEY),
+    ],
+)
+def test_a_long_secrets_form_flushed_in_pieces_is_redacted(form: str) -> None:
+    """A flush held back at most the longest hex or base64 form of a secret but one (or 4,096 characters), not its
+    longer forms: of a 1,678-character private key, its hex with colons (5,033 characters), every byte as %XX,
+    every character as \\uXXXX or &#N; printed in flushed pieces of 512 showed whole (audit52 L1)."""
+    assert len(LONG_KEY) == 1_678
+    assert len(form) > 4_096
+    line = f"dump: {form} (end)"
+    assert stream_pieces(Redactor([LONG_KEY]), line, list(range(512, len(line), 512))) == "dump: *** (end)\n"
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [[f"{i} " for i in range(10, 100)], ["we ", "used ", "the ", "added ", "code ", "to ", "face ", "it. "] * 10],
+)
+def test_a_flush_shows_numbers_and_words_ending_in_hex_digits_as_they_come(pieces: list[str]) -> None:
+    """A flush held back every space after two hex digits (of a value's hex with spaces, still being written): two-digit
+    numbers and words ending in two hex letters ("used", "code", "face") streamed a piece a flush showed nothing until
+    the line's end (up to 4,096 characters, judged again at every flush: streamed LLM output 30 times slower). It holds
+    back only the end that is a piece of a known value's hex with spaces (the test above: that is still redacted)."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    written = ""
+    for piece in pieces:
+        stream.write(piece)
+        stream.flush()
+        written += piece
+        assert target.getvalue() == written[: len(target.getvalue())]  # nothing redacted, in order
+        # held: an end that is a piece of the key's hex with spaces by chance ("30 31 ": "…36 30", "…65 31 62…")
+        assert len(written) - len(target.getvalue()) <= 9, written
+    stream.write("\n")
+    assert target.getvalue() == f"{written}\n"
 
 
 ESCAPED_LINES = (  # a secret after a space or a line break as repr and JSON write it: (line, shown)
