@@ -196,6 +196,7 @@ WORSE_BY_5 = "accuracy got worse by 5 (gate: at most 0)"
 WORSE_BY_1 = "accuracy got worse by 1 (gate: at most 0)"
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
+NO_BASELINE_VALUE = "accuracy's gate could not be checked: the baseline has no value for it"
 COST_GATE = GateRule(max_worse_pct=10)
 LOWER = MetricConfig(direction=Direction.LOWER)
 
@@ -1100,7 +1101,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "accuracy has a gate but no value on 12 of the datapoints the backend passed: evaluator accuracy raised"
             " on 12 datapoint(s) (ValueError: no judge)",
         ),
-        (),
+        (NO_BASELINE_VALUE,),  # the comparison has no row of it: a gate not checked, whatever else fails, says so
     ),
     (
         "the longest evaluator name the metric starts with is blamed; the other evaluator is a warning",
@@ -1419,6 +1420,30 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             " ones that got worse",
         ),
         (),
+    ),
+    (  # audit50 f4: a crash failed the check, and the gates it could not check were said nowhere
+        "failed for another reason, the gates that could not be checked are warnings",
+        lambda: judge(
+            summary(IDS[1:], IDS[:1], metrics={"accuracy": IDS, "recall": IDS, "tone": IDS}),
+            comparison(
+                delta(improved=0, degraded=0),
+                delta("recall", improved=0, degraded=0),
+                {"metric_name": "tone", "new_aggregate": 0.5},
+                common=(),
+            ),
+            gates={
+                "accuracy": GateRule(max_drop_pct=10),
+                "recall": GateRule(max_drop=0.1, max_degraded=3),
+                "tone": GateRule(max_degraded=0),
+            },
+        ),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (
+            "tone's gate could not be checked: the baseline has no value for it",
+            "recall's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
     ),
     (
         "past them, it fails: its test has no datapoint to count, so its significance is unknown",
@@ -2211,7 +2236,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned a"
             " string ('good good good good good good good good…'); a gate needs a number or a bool",
         ),
-        (),
+        (NO_BASELINE_VALUE,),
     ),
     (
         "a string read back from HoneyHive, its text not held (a job that cannot redact it), is named without it",
@@ -4315,7 +4340,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         DatapointOutcome(5, "dp5", "s5-0", OutcomeStatus.BACKEND_ERROR, error="ApiError: spans refused"),
         ran(5, 1, r=1.0, b=True, g=1.0, h=True),
     ]
-    errors = {"e": EvaluatorErrors(1, "E: x", 3)}
+    errors = {"e": EvaluatorErrors(1, "E: x", 3, spared=1)}  # dp0's other trial gave a value
     lost = {"dp3": "ApiError: session not started", "dp4": "backend error"}
     some = {"dp5": (1, "ApiError: spans refused")}
     # ranged r and b, gated g and h: all four judged (strings, partly), the gated ones' booleans only (b is not)
@@ -4402,6 +4427,16 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     # 3 datapoints x 3 trials as 9 "datapoints", and failed the check)
     trials = [dataclasses.replace(o, trial=t) for o in (outcome(0, ("a", "E1")), outcome(1)) for t in (1, 2, 3)]
     assert evaluator_errors(trials) == {"a": EvaluatorErrors(1, "E1", 2)}
+    assert evaluator_errors(trials)["a"].spared == 0  # it raised in every trial of dp0: dp0 got no value
+    # audit50 f2: raised in the first trial of every datapoint (a rate limit), each one got values from the others:
+    # spared, not "every datapoint"; a trial whose function raised gave none either (dp1's first)
+    flaky = [dataclasses.replace(outcome(i, *[("a", "E1")] * (t == 1)), trial=t) for i in (0, 1) for t in (1, 2)]
+    flaky[2] = dataclasses.replace(errored, datapoint_id="dp1", trial=1)
+    assert evaluator_errors(flaky) == {"a": EvaluatorErrors(1, "E1", 2, spared=1)}
+    assert not evaluator_errors(flaky)["a"].everywhere
+    always = [dataclasses.replace(o, evaluator_failures=(EvaluatorFailure("a", "E1"),)) for o in flaky]
+    assert evaluator_errors(always) == {"a": EvaluatorErrors(2, "E1", 2)}  # in every trial it ran in: everywhere
+    assert evaluator_errors(always)["a"].everywhere
     # errors of more than one kind: each kind's datapoints and first error (one kind: none, as above)
     mixed = [outcome(0, ("a", NO_TRUTH)), outcome(1, ("a", "E1")), outcome(2, ("a", NO_TRUTH), ("a", CLASH))]
     kinds = ((2, NO_TRUTH), (1, "E1"), (1, CLASH))
@@ -4438,6 +4473,8 @@ def test_did_says_what_an_evaluator_did_from_its_error(error: str, said: str) ->
         (EvaluatorErrors(2, "E: x", 3), False, "E: x"),
         (EvaluatorErrors(2, "E: x"), False, "E: x"),
         (EvaluatorErrors(0, "E: x", 0), False, "E: x"),
+        # with trials: raised on all 3, on 1 of them in some trials only (another gave a value)
+        (EvaluatorErrors(3, "E: x", 3, spared=1), False, "E: x"),
         # of more than one kind: each with its count, not all of them credited to the first
         (
             EvaluatorErrors(22, "E: x", 22, ((3, "E: x"), (16, CLASH), (3, NO_TRUTH))),
@@ -5306,6 +5343,12 @@ POWERLESS = (
     " fail (it needs ≥ 5 datapoints, or significant: false)"
 )
 
+HOLM_TWO = (
+    "on 5 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.03125, 0.0625 after Holm's"
+    " correction beside the 1 other significant: true gate that changed): this gate can never fail (it needs ≥ 6"
+    " datapoints, or significant: false)"
+)
+
 
 DEGRADED_10 = {"accuracy": GateRule(max_degraded=10)}
 UNFAILABLE = (
@@ -5325,7 +5368,8 @@ def decided(
     """:func:`decide` of :func:`summary` against ``compared``, its gates assessed with ``trials_differ``."""
     tests = assess_gates(compared, gates, {}, alpha=alpha, trials_differ=trials_differ)
     policy = VerdictConfig(alpha=alpha)
-    return decide(summary(), compared, gates=gates, gate_assessment=tests, policy=policy, unpaired=unpaired)
+    result = summary(metrics=dict.fromkeys(gates, IDS))  # every gated metric has values
+    return decide(result, compared, gates=gates, gate_assessment=tests, policy=policy, unpaired=unpaired)
 
 
 def with_values(result: ExperimentResultSummary, metric: str, values: list[float]) -> ExperimentResultSummary:
@@ -5355,7 +5399,7 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         ),
         Verdict.FAIL,
         (f"the gates on cost_usd, input_tokens {UNSEEN} them",),
-        (),
+        ("input_tokens's gate could not be checked: the baseline has no value for it",),  # no row of it
     ),
     (
         "no gate on a call metric: nothing to say",
@@ -5558,6 +5602,69 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (
             "accuracy's gate (significant: true): on 1 datapoint no change can be significant at α = 0.05 (the"
             " smallest p-value is 0.5): this gate can never fail (it needs ≥ 5 datapoints, or significant: false)",
+        ),
+    ),
+    (  # audit50 f1: Holm over the two gates doubled 0.03125, and nothing said this gate could never fail
+        "beside another significant: true gate that changed (improved), 5 of 5 worse can never be significant",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=5),
+                delta("recall", difference=0.08, pct=8.0, improved=5, degraded=0),
+                common=IDS[:5],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            f"recall's gate (significant: true): {HOLM_TWO}",
+            "accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.062, not significant, so not failed"
+            f" (significant: true); {HOLM_TWO}",
+        ),
+    ),
+    (
+        "its family is the gates with a change: beside one that did not change, 5 of 5 worse fails",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=5),
+                delta("recall", difference=0.0, pct=0.0, improved=0, degraded=0),
+                common=IDS[:5],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.031",),
+        (f"recall's gate (significant: true): {HOLM_TWO}",),  # were it to change, it would join that family
+    ),
+    (
+        "Holm steps down: beside a gate significantly worse (within its bound), 5 can be significant: nothing said",
+        lambda: decided(
+            comparison(
+                delta(difference=0.0, pct=0.0, improved=0, degraded=0) | {"found_count": 5},
+                delta("recall", difference=-0.01, pct=-1.0, improved=0, degraded=6),
+                common=IDS[:6],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "too few changes to tell counts the Holm factor too: 6 needed beside another gate that changed",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=4),
+                delta("recall", difference=0.08, pct=8.0, improved=5, degraded=0),
+                common=IDS[:8],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 8 worse, p = 0.12, too few changes to tell (needs"
+            " ≥ 6), not significant, so not failed (significant: true)",
         ),
     ),
     (
