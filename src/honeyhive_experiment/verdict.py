@@ -909,7 +909,8 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
         said = in_units(f"{drop:g}", points)
         hits.append((f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)", False))
     if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:
-        hits.append((f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})", True))
+        them = f"{degraded} datapoint{'s' if degraded != 1 else ''}"
+        hits.append((f"{metric} degraded on {them} (gate: at most {gate.max_degraded})", True))
     return hits
 
 

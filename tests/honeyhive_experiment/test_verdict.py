@@ -1365,6 +1365,20 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "one datapoint degraded is said in the singular",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"improved": IDS[:3], "degraded": IDS[3:4]}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy degraded on 1 datapoint (gate: at most 0): 1 of 12 worse, p = 0.94, too few changes to tell"
+            " (needs ≥ 5)",
+        ),
+        (),
+    ),
+    (
         "lower is better: the improved ids are the degraded ones, without counts too",
         lambda: judge(
             summary(metrics={"latency": IDS}),
