@@ -40,7 +40,8 @@
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
-  the runs share no datapoint for its ``max_degraded``, or its metric is an efficiency metric whose values leave
+  the runs share no datapoint for its ``max_degraded``, or share few and the others may be theirs under new ids
+  (:func:`_moved`), or its metric is an efficiency metric whose values leave
   out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); when another reason fails
   the check, each such gate is a warning beside it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
@@ -80,6 +81,7 @@ from honeyhive_experiment.models.outcomes import (
     RETURNED_NONE,
     excerpt,
 )
+from honeyhive_experiment.report.pairing import overlap_collapsed, uncompared, unpaired_counts
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -1401,6 +1403,45 @@ def _gates_unchecked(
     return found
 
 
+def _moved(
+    comparison: RunComparisonResult,
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    said: Container[str],
+) -> list[tuple[str, str]]:
+    """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where it paired too few of this
+    run's (fewer than :data:`~honeyhive_experiment.report.pairing.LOW_OVERLAP` of them) and the datapoints new in this
+    run and gone from the baseline could be the rest, under new ids (a row inserted mid-file renumbers those after
+    it), enough of them to cross the bound, as ``(metric, why it could not be fully checked)``: a reason of a neutral
+    verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
+    Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
+    ``said`` already, nor of a bound crossed (:func:`_hits`)."""
+    new, gone = unpaired_counts(comparison)
+    shared = len(comparison.common_datapoints)
+    total = shared + (new or 0) + uncompared(comparison)
+    maybe = min(new or 0, gone or 0)  # at most as many as are gone can be datapoints that were there before
+    if not shared or not overlap_collapsed(shared, total):
+        return []
+    found: list[tuple[str, str]] = []
+    for metric, gate in gates.items():
+        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
+        for delta in (d for d in comparison.metrics if d.metric_name == metric):
+            degraded = delta.degraded_total if higher else delta.improved_total
+            bound = gate.max_degraded
+            if metric in said or bound is None or degraded is None or not degraded <= bound < degraded + maybe:
+                continue
+            found.append(
+                (
+                    metric,
+                    f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
+                    f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
+                    f" {shared:,} of this run's {total:,}: {new:,} are new and {gone:,} gone, which may be the same"
+                    " datapoints under new ids (see the note on the comparison), and it counts only paired ones",
+                )
+            )
+    return found
+
+
 def _gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
@@ -1845,6 +1886,8 @@ def decide(
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
+    if comparison is not None:
+        why += _moved(comparison, gates, presentation, {metric for metric, _ in why})
     if reasons or texts:
         # a gate that could not be checked (no baseline value, no datapoint shared, calls left out) while something
         # else fails says so: fixing that failure is not the end of it

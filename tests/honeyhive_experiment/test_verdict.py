@@ -139,6 +139,24 @@ def only(side: str, name: str = "accuracy", event: str = "answer") -> dict[str, 
     return {"metric_name": name, "event_name": event, f"{side}_aggregate": 0.5}
 
 
+def reshuffled(*deltas: dict[str, Any], new: int, gone: int, common: Sequence[str] = IDS[:3]) -> RunComparisonResult:
+    """A comparison that paired ``common`` (each row's ``found_count``: every one has its metric in both runs), ``new``
+    datapoints only in this run and ``gone`` only in the baseline (ids moved, when both)."""
+    rows = [{"found_count": len(common)} | row for row in deltas]
+    ids = {
+        "new_only_datapoints": [f"NEW-{i}" for i in range(new)],
+        "old_only_datapoints": [f"OLD-{i}" for i in range(gone)],
+    }
+    return comparison(*rows, common=common).model_copy(update=ids)
+
+
+MOVED = (
+    "{metric}'s max_degraded could not be fully checked (gate: at most 2): {worse} of the 3 datapoints the"
+    " comparison paired got worse, but it paired only 3 of this run's {total}: {new} are new and 9 gone, which may be"
+    " the same datapoints under new ids (see the note on the comparison), and it counts only paired ones"
+)
+
+
 def judge(
     result: ExperimentResultSummary,
     compared: RunComparisonResult | None = None,
@@ -1434,6 +1452,111 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             " ones that got worse",
         ),
         (),
+    ),
+    # audit50 d1: a row removed mid-file renumbered the rows after it (ids from position): 3 of 11 paired, and
+    # max_degraded: 2 passed on those 3 though 4 of the others had got worse
+    (
+        "ids moved: a max_degraded that held on the few paired could not be fully checked: neutral",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+        (),
+    ),
+    (
+        "as many as could be the gone ones under new ids (2 new of 5) do not cross it: it holds",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=2, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "one more worse on those paired would: not fully checked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=1), new=2, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=1, total=5, new=2),),
+        (),
+    ),
+    (
+        "ids moved, lower is better: the improved count is the worse one",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            reshuffled(delta("latency", difference=1.0, pct=1.0, improved=1, degraded=0), new=2, gone=9),
+            gates={"latency": GateRule(max_degraded=2)},
+            presentation={"latency": LOWER},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="latency", worse=1, total=5, new=2),),
+        (),
+    ),
+    (
+        "crossed on the paired ones: failed as any crossing, nothing more said",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=3), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy degraded on 3 datapoints (gate: at most 2): 3 of 3 worse, p = 0.12, too few changes to tell"
+            " (needs ≥ 5)",
+        ),
+        (),
+    ),
+    (
+        "rows only added: every datapoint it can count is paired, and it held",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=0),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "9 of 10 paired is no collapsed overlap: an edited row's new id does not make it unchecked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=1, gone=1, common=IDS[:9]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a metric the baseline has no value of says that alone",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0) | {"old_aggregate": None}, new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (NO_BASELINE_VALUE,),
+        (),
+    ),
+    (
+        "failed for another reason: a warning",
+        lambda: judge(
+            summary(IDS[1:], IDS[:1]),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
     ),
     (  # audit50 f4: a crash failed the check, and the gates it could not check were said nowhere
         "failed for another reason, the gates that could not be checked are warnings",
