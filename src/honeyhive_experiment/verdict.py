@@ -1416,10 +1416,10 @@ def _moved(
     verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
     Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
     ``said`` already, nor of a bound crossed (:func:`_hits`)."""
-    new, gone = unpaired_counts(comparison)
+    new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
     shared = len(comparison.common_datapoints)
-    total = shared + (new or 0) + uncompared(comparison)
-    maybe = min(new or 0, gone or 0)  # at most as many as are gone can be datapoints that were there before
+    total = shared + new + uncompared(comparison)
+    maybe = min(new, gone)  # at most as many as are gone can be datapoints that were there before
     if not shared or not overlap_collapsed(shared, total):
         return []
     found: list[tuple[str, str]] = []
@@ -1435,8 +1435,9 @@ def _moved(
                     metric,
                     f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
                     f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
-                    f" {shared:,} of this run's {total:,}: {new:,} are new and {gone:,} gone, which may be the same"
-                    " datapoints under new ids (see the note on the comparison), and it counts only paired ones",
+                    f" {shared:,} of this run's {total:,}, and the {new:,} new in this run may be as many of the"
+                    f" {gone:,} gone from the baseline under new ids (see the note on the comparison): it counts only"
+                    " paired ones",
                 )
             )
     return found

@@ -139,21 +139,25 @@ def only(side: str, name: str = "accuracy", event: str = "answer") -> dict[str, 
     return {"metric_name": name, "event_name": event, f"{side}_aggregate": 0.5}
 
 
-def reshuffled(*deltas: dict[str, Any], new: int, gone: int, common: Sequence[str] = IDS[:3]) -> RunComparisonResult:
+def reshuffled(
+    *deltas: dict[str, Any], new: int, gone: int, common: Sequence[str] = IDS[:3], left: int = 0
+) -> RunComparisonResult:
     """A comparison that paired ``common`` (each row's ``found_count``: every one has its metric in both runs), ``new``
-    datapoints only in this run and ``gone`` only in the baseline (ids moved, when both)."""
+    datapoints only in this run and ``gone`` only in the baseline (ids moved, when both), and left out ``left`` that
+    both runs have."""
     rows = [{"found_count": len(common)} | row for row in deltas]
+    both = [f"LEFT-{i}" for i in range(left)]
     ids = {
-        "new_only_datapoints": [f"NEW-{i}" for i in range(new)],
-        "old_only_datapoints": [f"OLD-{i}" for i in range(gone)],
+        "new_only_datapoints": [f"NEW-{i}" for i in range(new)] + both,
+        "old_only_datapoints": [f"OLD-{i}" for i in range(gone)] + both,
     }
     return comparison(*rows, common=common).model_copy(update=ids)
 
 
 MOVED = (
     "{metric}'s max_degraded could not be fully checked (gate: at most 2): {worse} of the 3 datapoints the"
-    " comparison paired got worse, but it paired only 3 of this run's {total}: {new} are new and 9 gone, which may be"
-    " the same datapoints under new ids (see the note on the comparison), and it counts only paired ones"
+    " comparison paired got worse, but it paired only 3 of this run's {total}, and the {new} new in this run may be as"
+    " many of the 9 gone from the baseline under new ids (see the note on the comparison): it counts only paired ones"
 )
 
 
@@ -1478,14 +1482,14 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
-        "one more worse on those paired would: not fully checked",
+        "at the bound on those paired, one more would cross it: not fully checked",
         lambda: judge(
             summary(),
-            reshuffled(delta(improved=0, degraded=1), new=2, gone=9),
+            reshuffled(delta(improved=0, degraded=2), new=1, gone=9),
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
-        (MOVED.format(metric="accuracy", worse=1, total=5, new=2),),
+        (MOVED.format(metric="accuracy", worse=2, total=4, new=1),),
         (),
     ),
     (
@@ -1545,6 +1549,17 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.NEUTRAL,
         (NO_BASELINE_VALUE,),
+        (),
+    ),
+    (
+        "the datapoints both runs have that the comparison left out are this run's too",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9, left=2),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=13, new=8),),
         (),
     ),
     (
