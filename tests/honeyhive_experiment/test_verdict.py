@@ -5829,6 +5829,29 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (),
     ),
     (
+        "a smallest p-value at alpha is significant: 4 can at 0.0625, nothing said",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=FOUR), NOISE_AWARE, alpha=0.0625
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "so 3 at 0.0625 need 4, not 5",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=IDS[:3]),
+            NOISE_AWARE,
+            alpha=0.0625,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy's gate (significant: true): on 3 datapoints no change can be significant at α = 0.0625 (the"
+            " smallest p-value is 0.125): this gate can never fail (it needs ≥ 4 datapoints, or significant: false)",
+        ),
+    ),
+    (
         "at alpha 0.01, 6 cannot (0.015625)",
         lambda: decided(
             comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=IDS[:6]), NOISE_AWARE, alpha=0.01
