@@ -1552,6 +1552,39 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "without found_count, the datapoints it paired are those the runs share",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0) | {"found_count": None, "same_count": 3}, new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+        (),
+    ),
+    (
+        "each of its rows is judged: one that holds whatever the others are does not hide the next",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0, event="first"), delta(improved=0, degraded=1), new=2, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=1, total=5, new=2),),
+        (),
+    ),
+    (
+        "a gate without max_degraded has nothing to say of it",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(difference=0.0, pct=0.0, improved=0, degraded=0), new=8, gone=9),
+            gates=GATE_PCT,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
         "the datapoints both runs have that the comparison left out are this run's too",
         lambda: judge(
             summary(),
@@ -4589,6 +4622,9 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     always = [dataclasses.replace(o, evaluator_failures=(EvaluatorFailure("a", "E1"),)) for o in flaky]
     assert evaluator_errors(always) == {"a": EvaluatorErrors(2, "E1", 2)}  # in every trial it ran in: everywhere
     assert evaluator_errors(always)["a"].everywhere
+    # an error on a datapoint its evaluators ran on in no trial (its function raised): counted, never spared
+    late = dataclasses.replace(errored, evaluator_failures=(EvaluatorFailure("a", "E1"),))
+    assert evaluator_errors([late]) == {"a": EvaluatorErrors(1, "E1", 0)}
     # errors of more than one kind: each kind's datapoints and first error (one kind: none, as above)
     mixed = [outcome(0, ("a", NO_TRUTH)), outcome(1, ("a", "E1")), outcome(2, ("a", NO_TRUTH), ("a", CLASH))]
     kinds = ((2, NO_TRUTH), (1, "E1"), (1, CLASH))
@@ -5501,6 +5537,12 @@ HOLM_TWO = (
     " datapoints, or significant: false)"
 )
 
+HOLM_THREE = (
+    "on 5 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.03125, 0.09375 after Holm's"
+    " correction beside the 2 other significant: true gates that changed): this gate can never fail (it needs ≥ 6"
+    " datapoints, or significant: false)"
+)
+
 
 DEGRADED_10 = {"accuracy": GateRule(max_degraded=10)}
 UNFAILABLE = (
@@ -5715,6 +5757,22 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (),
     ),
     (
+        "no baseline yet and something else fails: an efficiency gate whose calls are left out still says so",
+        lambda: judge(
+            summary(IDS[1:], IDS[:1], metrics=CALLS),
+            None,
+            gates=COST,
+            presentation=COST_LOWER,
+            left_out={"cost_usd": left(new=2)},
+        ),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 2 LLM calls (2 to unpriced model m): with"
+            " them this run's value is higher, and could be past the gate (or significantly worse)",
+        ),
+    ),
+    (
         "the baseline's calls left out do not excuse this run's none",
         lambda: judge(
             NO_CALL,
@@ -5772,6 +5830,30 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             f"recall's gate (significant: true): {HOLM_TWO}",
             "accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.062, not significant, so not failed"
             f" (significant: true); {HOLM_TWO}",
+        ),
+    ),
+    (
+        "beside two others, three times: 0.09375",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=5),
+                delta("recall", difference=0.08, pct=8.0, improved=5, degraded=0),
+                delta("tone", difference=0.08, pct=8.0, improved=5, degraded=0),
+                common=IDS[:5],
+            ),
+            {
+                **NOISE_AWARE,
+                "recall": GateRule(max_drop_pct=5, significant=True),
+                "tone": GateRule(max_drop_pct=5, significant=True),
+            },
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            f"recall's gate (significant: true): {HOLM_THREE}",
+            f"tone's gate (significant: true): {HOLM_THREE}",
+            "accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.094, not significant, so not failed"
+            f" (significant: true); {HOLM_THREE}",
         ),
     ),
     (
