@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
@@ -62,6 +62,7 @@ __all__ = [
     "sign_test",
     "smallest_p",
     "t_test",
+    "unanimous_p",
 ]
 
 K = TypeVar("K", bound=Hashable)
@@ -266,6 +267,14 @@ def smallest_p(n: int, sides: int = 2) -> float:
     return min(1.0, sides * 0.5**n)
 
 
+def unanimous_p(n: int, found: Assessment) -> float:
+    """The Holm-adjusted p-value of a unanimous result on ``n`` changes (:func:`smallest_p`, ``found.sides``-sided) in
+    ``found``'s family, the other tests' p-values as they are (:attr:`Assessment.rivals`): the smallest its test could
+    have on ``n`` changes. Alone in its family, that is the raw one; beside m - 1 others, up to m times it."""
+    family: dict[int, float] = dict(enumerate(found.rivals, start=1))
+    return holm({**family, 0: smallest_p(n, found.sides)})[0]
+
+
 def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> bool:
     """Whether ``n`` changes could reach ``alpha`` at all, i.e. if every one of them went the same way."""
     _check_alpha(alpha)
@@ -345,6 +354,9 @@ class Assessment:
     alpha: float = DEFAULT_ALPHA
     sides: int = 2
     """2: the two-sided test (a row's better / worse); 1: the one-sided regression test of a gate."""
+    rivals: tuple[float, ...] = field(default=(), compare=False)
+    """The raw p-values of the other tests of its Holm family (those with a change, told), beside which its own was
+    adjusted: context, not the metric's own result (:func:`unanimous_p`)."""
 
     @property
     def changes(self) -> int:
@@ -392,7 +404,8 @@ def _corrected(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float, sides: 
         change = classify(
             row.better, row.worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides, lean=lean, shown=row.shown
         )
-        result[key] = Assessment(row.better, row.worse, raw[key], p_adjusted, change, alpha, sides)
+        rivals = tuple(p for other, p in tested.items() if other != key)
+        result[key] = Assessment(row.better, row.worse, raw[key], p_adjusted, change, alpha, sides, rivals)
     return result
 
 

@@ -40,8 +40,10 @@
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
-  the runs share no datapoint for its ``max_degraded``, or its metric is an efficiency metric whose values leave
-  out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`). With comparisons
+  the runs share no datapoint for its ``max_degraded``, or share few and the others may be theirs under new ids
+  (:func:`_moved`), or its metric is an efficiency metric whose values leave
+  out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); when another reason fails
+  the check, each such gate is a warning beside it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
   coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, never neutral.
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
@@ -80,17 +82,18 @@ from honeyhive_experiment.models.outcomes import (
     RETURNED_NONE,
     excerpt,
 )
+from honeyhive_experiment.report.pairing import overlap_collapsed, uncompared, unpaired_counts
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
     Row,
     assess,
     assess_regressions,
-    can_be_significant,
     flips,
     min_changes,
     p_text,
     smallest_p,
+    unanimous_p,
 )
 
 if TYPE_CHECKING:
@@ -199,11 +202,14 @@ class EvaluatorErrors:
     of: int = 0
     kinds: tuple[tuple[int, str], ...] = ()
     """Errors of more than one kind (it raised; it was not called; :func:`did`): each kind's count and first error."""
+    spared: int = 0
+    """With trials, the datapoints of ``count`` it raised on in some of their trials only: another gave a value."""
 
     @property
     def everywhere(self) -> bool:
-        """It raised on every datapoint it ran on: it is broken, not unlucky."""
-        return self.of > 0 and self.count >= self.of
+        """It raised on every datapoint it ran on, in every trial: it is broken, not unlucky (a judge that raised in
+        one trial of each of them, a rate limit, gave every one a value in the others: a count to tolerate)."""
+        return self.of > 0 and self.count - self.spared >= self.of
 
     @property
     def said(self) -> str:
@@ -224,9 +230,12 @@ def _grouped(errors: Iterable[tuple[str, str, str, str]]) -> dict[str, dict[str,
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
     from the run's own outcomes, in input order. With trials the datapoint stays the unit: one that raised on any
-    of its trials counts once."""
+    of its trials counts once, and is ``spared`` when it did not raise in another."""
     outcomes = list(outcomes)
-    evaluated = {outcome.datapoint_id for outcome in outcomes if outcome.status == "ok"}
+    evaluated: dict[str, list[DatapointOutcome]] = {}  # the trials its evaluators ran on, per datapoint
+    for outcome in outcomes:
+        if outcome.status == "ok":
+            evaluated.setdefault(outcome.datapoint_id, []).append(outcome)
     errors = ((e.evaluator, did(e.error), e.error, o.datapoint_id) for o in outcomes for e in o.evaluator_failures)
     kinds = _grouped(errors)
     found: dict[str, EvaluatorErrors] = {}
@@ -234,7 +243,11 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
         first = next(iter(of_kinds.values()))[0]  # its first error is its first kind's
         raised = set().union(*(ids for _, ids in of_kinds.values()))
         counted = tuple((len(ids), error) for error, ids in of_kinds.values()) if len(of_kinds) > 1 else ()
-        found[name] = EvaluatorErrors(len(raised), first, len(evaluated), counted)
+        spared = sum(
+            any(all(f.evaluator != name for f in trial.evaluator_failures) for trial in evaluated.get(i, ()))
+            for i in raised
+        )
+        found[name] = EvaluatorErrors(len(raised), first, len(evaluated), counted, spared)
     return found
 
 
@@ -900,7 +913,8 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
         said = in_units(f"{drop:g}", points)
         hits.append((f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)", False))
     if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:
-        hits.append((f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})", True))
+        them = f"{degraded} datapoint{'s' if degraded != 1 else ''}"
+        hits.append((f"{metric} degraded on {them} (gate: at most {gate.max_degraded})", True))
     return hits
 
 
@@ -1183,7 +1197,7 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int, never: bool)
         )
     text = f"{found.worse} of {paired} worse, {p_text(found.p_adjusted, found.alpha)}"
     if found.change is Change.TOO_FEW and not never:
-        text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
+        text += f", too few changes to tell (needs ≥ {_needed(found)})"
     return text
 
 
@@ -1353,6 +1367,84 @@ def _gate_unchecked(metric: str, why: str) -> str:
     return f"{metric}'s gate could not be checked: {why}"
 
 
+def _gates_unchecked(
+    gates: Mapping[str, GateRule],
+    comparison: RunComparisonResult | None,
+    compared: Container[str],
+    unjudged: Mapping[str, str],
+    compare: bool,
+) -> list[tuple[str, str]]:
+    """The gates :func:`decide` could not check, as ``(metric, why)``, the reasons of a neutral verdict or warnings
+    beside a failing one: the baseline has no value for its metric (``compared``: those it has; a new metric, or a
+    baseline whose evaluator broke: nothing to hold the gate against), comparisons are switched off (``compare``
+    false; the experiment file refuses a gate then), an efficiency metric's values leave calls out (``unjudged``:
+    :func:`_unjudged`), or its ``max_degraded`` counts shared datapoints and the runs share none. No ``comparison``
+    and ``compare``: no baseline yet, none (the verdict says that itself)."""
+    if comparison is None and compare:
+        return [(metric, _gate_unchecked(metric, why)) for metric, why in unjudged.items()]
+    missing = (
+        "the baseline has no value for it"
+        if comparison is not None
+        else "comparisons are switched off (baseline.strategy: none)"
+    )
+    found = [
+        (metric, _gate_unchecked(metric, missing if metric not in compared else unjudged[metric]))
+        for metric in gates
+        if metric not in compared or metric in unjudged
+    ]
+    if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
+        found += [
+            (
+                metric,
+                f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the"
+                " shared ones that got worse",
+            )
+            for metric, gate in gates.items()
+            if metric in compared and metric not in unjudged and gate.max_degraded is not None
+        ]
+    return found
+
+
+def _moved(
+    comparison: RunComparisonResult,
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    said: Container[str],
+) -> list[tuple[str, str]]:
+    """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where it paired too few of this
+    run's (fewer than :data:`~honeyhive_experiment.report.pairing.LOW_OVERLAP` of them) and the datapoints new in this
+    run and gone from the baseline could be the rest, under new ids (a row inserted mid-file renumbers those after
+    it), enough of them to cross the bound, as ``(metric, why it could not be fully checked)``: a reason of a neutral
+    verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
+    Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
+    ``said`` already, nor of a bound crossed (:func:`_hits`)."""
+    new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
+    shared = len(comparison.common_datapoints)
+    total = shared + new + uncompared(comparison)
+    maybe = min(new, gone)  # at most as many as are gone can be datapoints that were there before
+    if not shared or not overlap_collapsed(shared, total):
+        return []
+    found: list[tuple[str, str]] = []
+    for metric, gate in gates.items():
+        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
+        for delta in (d for d in comparison.metrics if d.metric_name == metric):
+            degraded = delta.degraded_total if higher else delta.improved_total
+            bound = gate.max_degraded
+            if metric in said or bound is None or degraded is None or not degraded <= bound < degraded + maybe:
+                continue
+            found.append(
+                (
+                    metric,
+                    f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
+                    f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
+                    f" {shared:,} of this run's {total:,}, and the {new:,} new in this run may be as many of the"
+                    f" {gone:,} gone from the baseline under new ids (see the note on the comparison): it counts only"
+                    " paired ones",
+                )
+            )
+    return found
+
+
 def _gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
@@ -1411,16 +1503,31 @@ def _never(found: Assessment | None, paired: int, unpaired: int) -> str | None:
     alpha, one-sided (the t-test's p-value is never below the sign test's smallest either: significance.py). A gate
     whose crossing fails whatever its test says can fail: one without counts (``None``), a sign test untold between
     runs of different trials, none paired, or a comparison that left out ``unpaired`` datapoints. Holm's correction
-    does not make it one: with the other gates unchanged it tests this one alone."""
+    over its family (the ``significant: true`` gates with a change, whichever way) counts, the other gates' tests as
+    they are: beside one other, 5 datapoints all worse are p = 0.0625, never significant at 0.05."""
     if found is None or found.change is Change.UNTOLD or not paired or unpaired:
         return None
-    if can_be_significant(paired, found.alpha, found.sides):
+    best = unanimous_p(paired, found)
+    if best <= found.alpha:
         return None
+    raw = smallest_p(paired, found.sides)
+    others = f"the {len(found.rivals)} other significant: true gate{'s' if len(found.rivals) != 1 else ''} that changed"
+    after = f", {best:g} after Holm's correction beside {others}" if best > raw else ""
     return (
         f"on {paired} datapoint{'s' if paired != 1 else ''} no change can be significant at α = {found.alpha:g} (the"
-        f" smallest p-value is {smallest_p(paired, found.sides):g}): this gate can never fail (it needs ≥"
-        f" {min_changes(found.alpha, found.sides)} datapoints, or significant: false)"
+        f" smallest p-value is {raw:g}{after}): this gate can never fail (it needs ≥ {_needed(found)} datapoints, or"
+        " significant: false)"
     )
+
+
+def _needed(found: Assessment) -> int:
+    """The fewest changes on which a unanimous change can be significant for the gate whose test is ``found``: Holm's
+    correction over its family, the other gates' tests as they are (:func:`unanimous_p`), raises the one-sided 5 at
+    0.05 to 6 beside one other gate that changed."""
+    n = min_changes(found.alpha, found.sides)
+    while unanimous_p(n, found) > found.alpha:
+        n += 1
+    return n
 
 
 # ---------------------------------------------------------------------------------------------------- decide
@@ -1780,9 +1887,14 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
+    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
+    why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
+    if comparison is not None:
+        why += _moved(comparison, gates, presentation, {metric for metric, _ in why})
     if reasons or texts:
-        # an efficiency gate whose values leave calls out, judged by nothing while something else fails, says so
-        warnings.extend(_gate_unchecked(metric, why) for metric, why in unjudged.items() if metric not in metrics)
+        # a gate that could not be checked (no baseline value, no datapoint shared, calls left out) while something
+        # else fails says so: fixing that failure is not the end of it
+        warnings.extend(text for metric, text in why if metric not in metrics)
         for key in crossing:  # a row that crossed a bound of a gate the verdict judges (_unknowns has every gated row)
             how[key].update(() if key[0] in unjudged else ("crossed",))
         return Decision(
@@ -1797,27 +1909,8 @@ def decide(
 
     if comparison is None and compare:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
-    # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
-    missing = (
-        "the baseline has no value for it"
-        if comparison is not None
-        else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
-    )
-    why = [
-        _gate_unchecked(metric, missing if metric not in compared else unjudged[metric])
-        for metric in gates
-        if metric not in compared or metric in unjudged
-    ]
-    if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
-        why += [
-            f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
-            " ones that got worse"
-            for metric, gate in gates.items()
-            if metric in compared and metric not in unjudged and gate.max_degraded is not None
-        ]
     if why:
-        return Decision(Verdict.NEUTRAL, tuple(why), warnings=tuple(warnings))
+        return Decision(Verdict.NEUTRAL, tuple(text for _, text in why), warnings=tuple(warnings))
     passed = (
         "every datapoint passed"
         if not failed

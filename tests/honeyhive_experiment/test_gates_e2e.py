@@ -594,3 +594,95 @@ def test_a_value_the_function_records_missing_is_not_blamed_on_an_evaluator(
     )
     assert (run.code, run.report["reasons"]) == (1, [reason]), run.out
     assert reason.replace("_", "\\_") in run.comment
+
+
+PAIR = """
+import json
+import pathlib
+import threading
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+CALLS = {}
+LOCK = threading.Lock()
+
+
+def answer(datapoint):
+    return {"s": json.loads(STATE.read_text(encoding="utf-8"))["s"], "number": datapoint["inputs"]["number"]}
+
+
+def quality(outputs, inputs, ground_truth=None):
+    return outputs["s"]
+
+
+def cost(outputs, inputs, ground_truth=None):
+    return outputs["s"]
+
+
+def judge(outputs, inputs, ground_truth=None):  # rate-limited: the first of every 3 calls per datapoint raises
+    with LOCK:
+        CALLS[outputs["number"]] = CALLS.get(outputs["number"], 0) + 1
+        first = CALLS[outputs["number"]] % 3 == 1
+    if first:
+        raise RuntimeError("429 rate limited")
+    return outputs["s"]
+"""
+
+
+def paired_scorer(tmp_path_factory: pytest.TempPathFactory, rows: int, evaluators: str, extra: str) -> Bot:
+    """A scorer of ``rows`` questions whose every metric of ``evaluators`` is state.json's ``s`` (its judge raising
+    in the first of every 3 calls per question), ``s`` 0.8 in its baseline, recorded."""
+    config = f"name: pair\nfunction: pair_scorer:answer\ndataset: {{path: questions.jsonl}}\nevaluators: {evaluators}\n"
+    files = {
+        "pair_scorer.py": PAIR,
+        "questions.jsonl": jsonl({"id": f"q{i}", "inputs": {"number": i}} for i in range(rows)),
+        ".honeyhive/experiment.yml": config + extra,
+    }
+    scorer = committed(tmp_path_factory.mktemp("pair") / "scorer", files, "a scorer of a few questions")
+    scorer.put_state({"s": 0.8})
+    scorer.record_baseline()
+    return scorer
+
+
+def test_two_noise_aware_gates_on_five_datapoints_say_holm_makes_them_never_fail(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two ``significant: true`` gates on 5 datapoints, quality worse on all 5 and cost better on all 5: Holm's
+    correction over the two doubles 0.5**5 = 0.03125 to 0.0625, so neither can fail; the check passed saying only
+    "not significant" (audit50 f1). It still passes (the user's opt-in, the family kept whole: README), and says
+    beside each gate that it never can fail, and why."""
+    extra = (
+        "metrics: {cost: {direction: lower}}\n"
+        "gate: {quality: {max_drop_pct: 5, significant: true}, cost: {max_worse_pct: 5, significant: true}}\n"
+    )
+    with imported("pair_scorer"):
+        scorer = paired_scorer(tmp_path_factory, 5, "[pair_scorer:quality, pair_scorer:cost]", extra)
+        scorer.put_state({"s": 0.5})
+        run = scorer.run()
+    never = (
+        "on 5 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.03125, 0.0625 after Holm's"
+        " correction beside the 1 other significant: true gate that changed): this gate can never fail (it needs ≥ 6"
+        " datapoints, or significant: false)"
+    )
+    warnings = [
+        f"cost's gate (significant: true): {never}",
+        "quality got worse by 37.5% (gate: at most 5%): 5 of 5 worse, p = 0.062, not significant, so not failed"
+        f" (significant: true); {never}",
+    ]
+    assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", warnings), run.out
+    assert warnings[1] in run.comment
+
+
+def test_a_judge_that_raised_in_one_trial_of_each_datapoint_is_a_tolerated_count(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With ``trials: 3`` a rate-limited judge raised in the first trial of every datapoint, and every datapoint had
+    its values from the other two; ``allow_evaluator_errors: "100%"`` tolerated them, yet the check failed "evaluator
+    judge raised on every datapoint (6 of 6)" (audit50 f2). Raised on every datapoint *in every trial* is broken;
+    this is a count, tolerated."""
+    extra = "trials: 3\nverdict: {allow_evaluator_errors: '100%'}\n"
+    with imported("pair_scorer"):
+        scorer = paired_scorer(tmp_path_factory, 6, "[pair_scorer:judge]", extra)
+        run = scorer.run()
+    warning = "evaluator judge raised on 6 datapoint(s): RuntimeError at pair_scorer.py:28: 429 rate limited"
+    assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out
+    assert run.metric("judge")["value"] == 0.8

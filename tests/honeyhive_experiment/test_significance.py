@@ -33,6 +33,7 @@ from honeyhive_experiment.significance import (
     sign_test,
     smallest_p,
     t_test,
+    unanimous_p,
 )
 
 pytestmark = pytest.mark.unit
@@ -347,6 +348,39 @@ def test_assess_a_whole_comparison() -> None:
     assert result["latency"] == Assessment(9, 1, 0.021484375, 0.04296875, Change.BETTER)
     assert result["tone"] == Assessment(3, 1, 0.625, 0.625, Change.TOO_FEW)
     assert result["pass/fail"] == Assessment(0, 0, 1.0, 1.0, Change.TOO_FEW)
+
+
+def test_each_assessment_holds_the_rest_of_its_holm_family() -> None:
+    """rivals: the raw p-values of the other tests Holm corrected it beside (those with a change, told), in order;
+    context, not the result: equality ignores them."""
+    rows = {"accuracy": (12, 0), "none": (0, 0), "latency": (9, 1), "untold": Row(3, 0, untold=True), "cost": (2, 30)}
+    result = assess(rows)
+    assert result["accuracy"].rivals == (0.021484375, 1058 / 2**32)
+    assert result["latency"].rivals == (0.00048828125, 1058 / 2**32)
+    assert result["none"].rivals == (0.00048828125, 0.021484375, 1058 / 2**32)
+    assert result["untold"].rivals == ()
+    assert dataclasses.replace(result["accuracy"], rivals=()) == result["accuracy"]
+
+
+@pytest.mark.parametrize(
+    ("n", "rivals", "sides", "expected"),
+    [
+        (5, (), 1, 0.03125),  # alone: the raw smallest p-value
+        (5, (), 2, 0.0625),
+        (5, (1.0,), 1, 0.0625),  # beside one other, whatever its p: doubled (the first of two)
+        (5, (0.5, 1.0), 1, 0.09375),  # the first of three: 3 * 0.03125
+        (5, (0.01, 1.0), 1, 0.0625),  # second of three: 0.01 first (0.03), then 2 * 0.03125
+        (5, (0.001,), 1, 0.03125),  # Holm steps down: the other first (0.002), then 1 * 0.03125
+        (5, (0.03125,), 1, 0.0625),  # a tie: both 2 * 0.03125
+        (6, (1.0,), 1, 0.03125),
+        (40, (), 1, 0.5**40),
+    ],
+)
+def test_unanimous_p_is_the_holm_adjusted_p_of_all_changes_the_worse_way(
+    n: int, rivals: tuple[float, ...], sides: int, expected: float
+) -> None:
+    found = Assessment(0, 0, 1.0, 1.0, Change.TOO_FEW, sides=sides, rivals=rivals)
+    assert unanimous_p(n, found) == expected
 
 
 def test_assess_holm_counts_only_metrics_with_changes() -> None:

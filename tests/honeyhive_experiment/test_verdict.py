@@ -139,6 +139,28 @@ def only(side: str, name: str = "accuracy", event: str = "answer") -> dict[str, 
     return {"metric_name": name, "event_name": event, f"{side}_aggregate": 0.5}
 
 
+def reshuffled(
+    *deltas: dict[str, Any], new: int, gone: int, common: Sequence[str] = IDS[:3], left: int = 0
+) -> RunComparisonResult:
+    """A comparison that paired ``common`` (each row's ``found_count``: every one has its metric in both runs), ``new``
+    datapoints only in this run and ``gone`` only in the baseline (ids moved, when both), and left out ``left`` that
+    both runs have."""
+    rows = [{"found_count": len(common)} | row for row in deltas]
+    both = [f"LEFT-{i}" for i in range(left)]
+    ids = {
+        "new_only_datapoints": [f"NEW-{i}" for i in range(new)] + both,
+        "old_only_datapoints": [f"OLD-{i}" for i in range(gone)] + both,
+    }
+    return comparison(*rows, common=common).model_copy(update=ids)
+
+
+MOVED = (
+    "{metric}'s max_degraded could not be fully checked (gate: at most 2): {worse} of the 3 datapoints the"
+    " comparison paired got worse, but it paired only 3 of this run's {total}, and the {new} new in this run may be as"
+    " many of the 9 gone from the baseline under new ids (see the note on the comparison): it counts only paired ones"
+)
+
+
 def judge(
     result: ExperimentResultSummary,
     compared: RunComparisonResult | None = None,
@@ -196,6 +218,7 @@ WORSE_BY_5 = "accuracy got worse by 5 (gate: at most 0)"
 WORSE_BY_1 = "accuracy got worse by 1 (gate: at most 0)"
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
+NO_BASELINE_VALUE = "accuracy's gate could not be checked: the baseline has no value for it"
 COST_GATE = GateRule(max_worse_pct=10)
 LOWER = MetricConfig(direction=Direction.LOWER)
 
@@ -1100,7 +1123,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "accuracy has a gate but no value on 12 of the datapoints the backend passed: evaluator accuracy raised"
             " on 12 datapoint(s) (ValueError: no judge)",
         ),
-        (),
+        (NO_BASELINE_VALUE,),  # the comparison has no row of it: a gate not checked, whatever else fails, says so
     ),
     (
         "the longest evaluator name the metric starts with is blamed; the other evaluator is a warning",
@@ -1364,6 +1387,20 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "one datapoint degraded is said in the singular",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"improved": IDS[:3], "degraded": IDS[3:4]}),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy degraded on 1 datapoint (gate: at most 0): 1 of 12 worse, p = 0.94, too few changes to tell"
+            " (needs ≥ 5)",
+        ),
+        (),
+    ),
+    (
         "lower is better: the improved ids are the degraded ones, without counts too",
         lambda: judge(
             summary(metrics={"latency": IDS}),
@@ -1419,6 +1456,179 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             " ones that got worse",
         ),
         (),
+    ),
+    # audit50 d1: a row removed mid-file renumbered the rows after it (ids from position): 3 of 11 paired, and
+    # max_degraded: 2 passed on those 3 though 4 of the others had got worse
+    (
+        "ids moved: a max_degraded that held on the few paired could not be fully checked: neutral",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+        (),
+    ),
+    (
+        "as many as could be the gone ones under new ids (2 new of 5) do not cross it: it holds",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=2, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "at the bound on those paired, one more would cross it: not fully checked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=2), new=1, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=2, total=4, new=1),),
+        (),
+    ),
+    (
+        "ids moved, lower is better: the improved count is the worse one",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            reshuffled(delta("latency", difference=1.0, pct=1.0, improved=1, degraded=0), new=2, gone=9),
+            gates={"latency": GateRule(max_degraded=2)},
+            presentation={"latency": LOWER},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="latency", worse=1, total=5, new=2),),
+        (),
+    ),
+    (
+        "crossed on the paired ones: failed as any crossing, nothing more said",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=3), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy degraded on 3 datapoints (gate: at most 2): 3 of 3 worse, p = 0.12, too few changes to tell"
+            " (needs ≥ 5)",
+        ),
+        (),
+    ),
+    (
+        "rows only added: every datapoint it can count is paired, and it held",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=0),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "9 of 10 paired is no collapsed overlap: an edited row's new id does not make it unchecked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=1, gone=1, common=IDS[:9]),
+            gates={"accuracy": GateRule(max_degraded=0)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a metric the baseline has no value of says that alone",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0) | {"old_aggregate": None}, new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (NO_BASELINE_VALUE,),
+        (),
+    ),
+    (
+        "without found_count, the datapoints it paired are those the runs share",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0) | {"found_count": None, "same_count": 3}, new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+        (),
+    ),
+    (
+        "each of its rows is judged: one that holds whatever the others are does not hide the next",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0, event="first"), delta(improved=0, degraded=1), new=2, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=1, total=5, new=2),),
+        (),
+    ),
+    (
+        "a gate without max_degraded has nothing to say of it",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(difference=0.0, pct=0.0, improved=0, degraded=0), new=8, gone=9),
+            gates=GATE_PCT,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "the datapoints both runs have that the comparison left out are this run's too",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9, left=2),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=13, new=8),),
+        (),
+    ),
+    (
+        "failed for another reason: a warning",
+        lambda: judge(
+            summary(IDS[1:], IDS[:1]),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+    ),
+    (  # audit50 f4: a crash failed the check, and the gates it could not check were said nowhere
+        "failed for another reason, the gates that could not be checked are warnings",
+        lambda: judge(
+            summary(IDS[1:], IDS[:1], metrics={"accuracy": IDS, "recall": IDS, "tone": IDS}),
+            comparison(
+                delta(improved=0, degraded=0),
+                delta("recall", improved=0, degraded=0),
+                {"metric_name": "tone", "new_aggregate": 0.5},
+                common=(),
+            ),
+            gates={
+                "accuracy": GateRule(max_drop_pct=10),
+                "recall": GateRule(max_drop=0.1, max_degraded=3),
+                "tone": GateRule(max_degraded=0),
+            },
+        ),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (
+            "tone's gate could not be checked: the baseline has no value for it",
+            "recall's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
     ),
     (
         "past them, it fails: its test has no datapoint to count, so its significance is unknown",
@@ -2211,7 +2421,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned a"
             " string ('good good good good good good good good…'); a gate needs a number or a bool",
         ),
-        (),
+        (NO_BASELINE_VALUE,),
     ),
     (
         "a string read back from HoneyHive, its text not held (a job that cannot redact it), is named without it",
@@ -4315,7 +4525,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         DatapointOutcome(5, "dp5", "s5-0", OutcomeStatus.BACKEND_ERROR, error="ApiError: spans refused"),
         ran(5, 1, r=1.0, b=True, g=1.0, h=True),
     ]
-    errors = {"e": EvaluatorErrors(1, "E: x", 3)}
+    errors = {"e": EvaluatorErrors(1, "E: x", 3, spared=1)}  # dp0's other trial gave a value
     lost = {"dp3": "ApiError: session not started", "dp4": "backend error"}
     some = {"dp5": (1, "ApiError: spans refused")}
     # ranged r and b, gated g and h: all four judged (strings, partly), the gated ones' booleans only (b is not)
@@ -4402,6 +4612,19 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     # 3 datapoints x 3 trials as 9 "datapoints", and failed the check)
     trials = [dataclasses.replace(o, trial=t) for o in (outcome(0, ("a", "E1")), outcome(1)) for t in (1, 2, 3)]
     assert evaluator_errors(trials) == {"a": EvaluatorErrors(1, "E1", 2)}
+    assert evaluator_errors(trials)["a"].spared == 0  # it raised in every trial of dp0: dp0 got no value
+    # audit50 f2: raised in the first trial of every datapoint (a rate limit), each one got values from the others:
+    # spared, not "every datapoint"; a trial whose function raised gave none either (dp1's first)
+    flaky = [dataclasses.replace(outcome(i, *[("a", "E1")] * (t == 1)), trial=t) for i in (0, 1) for t in (1, 2)]
+    flaky[2] = dataclasses.replace(errored, datapoint_id="dp1", trial=1)
+    assert evaluator_errors(flaky) == {"a": EvaluatorErrors(1, "E1", 2, spared=1)}
+    assert not evaluator_errors(flaky)["a"].everywhere
+    always = [dataclasses.replace(o, evaluator_failures=(EvaluatorFailure("a", "E1"),)) for o in flaky]
+    assert evaluator_errors(always) == {"a": EvaluatorErrors(2, "E1", 2)}  # in every trial it ran in: everywhere
+    assert evaluator_errors(always)["a"].everywhere
+    # an error on a datapoint its evaluators ran on in no trial (its function raised): counted, never spared
+    late = dataclasses.replace(errored, evaluator_failures=(EvaluatorFailure("a", "E1"),))
+    assert evaluator_errors([late]) == {"a": EvaluatorErrors(1, "E1", 0)}
     # errors of more than one kind: each kind's datapoints and first error (one kind: none, as above)
     mixed = [outcome(0, ("a", NO_TRUTH)), outcome(1, ("a", "E1")), outcome(2, ("a", NO_TRUTH), ("a", CLASH))]
     kinds = ((2, NO_TRUTH), (1, "E1"), (1, CLASH))
@@ -4438,6 +4661,8 @@ def test_did_says_what_an_evaluator_did_from_its_error(error: str, said: str) ->
         (EvaluatorErrors(2, "E: x", 3), False, "E: x"),
         (EvaluatorErrors(2, "E: x"), False, "E: x"),
         (EvaluatorErrors(0, "E: x", 0), False, "E: x"),
+        # with trials: raised on all 3, on 1 of them in some trials only (another gave a value)
+        (EvaluatorErrors(3, "E: x", 3, spared=1), False, "E: x"),
         # of more than one kind: each with its count, not all of them credited to the first
         (
             EvaluatorErrors(22, "E: x", 22, ((3, "E: x"), (16, CLASH), (3, NO_TRUTH))),
@@ -5306,6 +5531,18 @@ POWERLESS = (
     " fail (it needs ≥ 5 datapoints, or significant: false)"
 )
 
+HOLM_TWO = (
+    "on 5 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.03125, 0.0625 after Holm's"
+    " correction beside the 1 other significant: true gate that changed): this gate can never fail (it needs ≥ 6"
+    " datapoints, or significant: false)"
+)
+
+HOLM_THREE = (
+    "on 5 datapoints no change can be significant at α = 0.05 (the smallest p-value is 0.03125, 0.09375 after Holm's"
+    " correction beside the 2 other significant: true gates that changed): this gate can never fail (it needs ≥ 6"
+    " datapoints, or significant: false)"
+)
+
 
 DEGRADED_10 = {"accuracy": GateRule(max_degraded=10)}
 UNFAILABLE = (
@@ -5325,7 +5562,8 @@ def decided(
     """:func:`decide` of :func:`summary` against ``compared``, its gates assessed with ``trials_differ``."""
     tests = assess_gates(compared, gates, {}, alpha=alpha, trials_differ=trials_differ)
     policy = VerdictConfig(alpha=alpha)
-    return decide(summary(), compared, gates=gates, gate_assessment=tests, policy=policy, unpaired=unpaired)
+    result = summary(metrics=dict.fromkeys(gates, IDS))  # every gated metric has values
+    return decide(result, compared, gates=gates, gate_assessment=tests, policy=policy, unpaired=unpaired)
 
 
 def with_values(result: ExperimentResultSummary, metric: str, values: list[float]) -> ExperimentResultSummary:
@@ -5355,7 +5593,7 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         ),
         Verdict.FAIL,
         (f"the gates on cost_usd, input_tokens {UNSEEN} them",),
-        (),
+        ("input_tokens's gate could not be checked: the baseline has no value for it",),  # no row of it
     ),
     (
         "no gate on a call metric: nothing to say",
@@ -5519,6 +5757,22 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (),
     ),
     (
+        "no baseline yet and something else fails: an efficiency gate whose calls are left out still says so",
+        lambda: judge(
+            summary(IDS[1:], IDS[:1], metrics=CALLS),
+            None,
+            gates=COST,
+            presentation=COST_LOWER,
+            left_out={"cost_usd": left(new=2)},
+        ),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 2 LLM calls (2 to unpriced model m): with"
+            " them this run's value is higher, and could be past the gate (or significantly worse)",
+        ),
+    ),
+    (
         "the baseline's calls left out do not excuse this run's none",
         lambda: judge(
             NO_CALL,
@@ -5560,6 +5814,93 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
             " smallest p-value is 0.5): this gate can never fail (it needs ≥ 5 datapoints, or significant: false)",
         ),
     ),
+    (  # audit50 f1: Holm over the two gates doubled 0.03125, and nothing said this gate could never fail
+        "beside another significant: true gate that changed (improved), 5 of 5 worse can never be significant",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=5),
+                delta("recall", difference=0.08, pct=8.0, improved=5, degraded=0),
+                common=IDS[:5],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            f"recall's gate (significant: true): {HOLM_TWO}",
+            "accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.062, not significant, so not failed"
+            f" (significant: true); {HOLM_TWO}",
+        ),
+    ),
+    (
+        "beside two others, three times: 0.09375",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=5),
+                delta("recall", difference=0.08, pct=8.0, improved=5, degraded=0),
+                delta("tone", difference=0.08, pct=8.0, improved=5, degraded=0),
+                common=IDS[:5],
+            ),
+            {
+                **NOISE_AWARE,
+                "recall": GateRule(max_drop_pct=5, significant=True),
+                "tone": GateRule(max_drop_pct=5, significant=True),
+            },
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            f"recall's gate (significant: true): {HOLM_THREE}",
+            f"tone's gate (significant: true): {HOLM_THREE}",
+            "accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.094, not significant, so not failed"
+            f" (significant: true); {HOLM_THREE}",
+        ),
+    ),
+    (
+        "its family is the gates with a change: beside one that did not change, 5 of 5 worse fails",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=5),
+                delta("recall", difference=0.0, pct=0.0, improved=0, degraded=0),
+                common=IDS[:5],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): 5 of 5 worse, p = 0.031",),
+        (f"recall's gate (significant: true): {HOLM_TWO}",),  # were it to change, it would join that family
+    ),
+    (
+        "Holm steps down: beside a gate significantly worse (within its bound), 5 can be significant: nothing said",
+        lambda: decided(
+            comparison(
+                delta(difference=0.0, pct=0.0, improved=0, degraded=0) | {"found_count": 5},
+                delta("recall", difference=-0.01, pct=-1.0, improved=0, degraded=6),
+                common=IDS[:6],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "too few changes to tell counts the Holm factor too: 6 needed beside another gate that changed",
+        lambda: decided(
+            comparison(
+                delta(improved=0, degraded=4),
+                delta("recall", difference=0.08, pct=8.0, improved=5, degraded=0),
+                common=IDS[:8],
+            ),
+            {**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 8 worse, p = 0.12, too few changes to tell (needs"
+            " ≥ 6), not significant, so not failed (significant: true)",
+        ),
+    ),
     (
         "5 paired datapoints can be significant one-sided (0.03125): nothing said",
         lambda: decided(
@@ -5568,6 +5909,29 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         Verdict.PASS,
         ("every datapoint passed",),
         (),
+    ),
+    (
+        "a smallest p-value at alpha is significant: 4 can at 0.0625, nothing said",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=FOUR), NOISE_AWARE, alpha=0.0625
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "so 3 at 0.0625 need 4, not 5",
+        lambda: decided(
+            comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=IDS[:3]),
+            NOISE_AWARE,
+            alpha=0.0625,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy's gate (significant: true): on 3 datapoints no change can be significant at α = 0.0625 (the"
+            " smallest p-value is 0.125): this gate can never fail (it needs ≥ 4 datapoints, or significant: false)",
+        ),
     ),
     (
         "at alpha 0.01, 6 cannot (0.015625)",

@@ -146,4 +146,4 @@ def test_five_more_tokens_on_five_billion_fail_a_max_degraded_gate(tmp_path: Pat
     assert code == 1, out
     assert report["verdict"] == "fail"
     [failure] = report["gate_failures"]
-    assert failure.startswith("tokens degraded on 1 datapoints (gate: at most 0)"), failure
+    assert failure.startswith("tokens degraded on 1 datapoint (gate: at most 0)"), failure
