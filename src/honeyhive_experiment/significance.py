@@ -271,8 +271,8 @@ def unanimous_p(n: int, found: Assessment) -> float:
     """The Holm-adjusted p-value of a unanimous result on ``n`` changes (:func:`smallest_p`, ``found.sides``-sided) in
     ``found``'s family, the other tests' p-values as they are (:attr:`Assessment.rivals`): the smallest its test could
     have on ``n`` changes. Alone in its family, that is the raw one; beside m - 1 others, up to m times it."""
-    family: dict[int, float] = dict(enumerate(found.rivals, start=1))
-    return holm({**family, 0: smallest_p(n, found.sides)})[0]
+    family: dict[int, float] = dict(enumerate(found.rivals))
+    return holm({**family, -1: smallest_p(n, found.sides)})[-1]
 
 
 def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> bool:
