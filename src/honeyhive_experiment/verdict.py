@@ -1428,7 +1428,7 @@ def _moved(
     shared = len(comparison.common_datapoints)
     total = shared + new + uncompared(comparison)
     maybe = may_have_moved(new, gone, total, scheme)
-    if not shared or not maybe:
+    if not maybe:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
         return []
     note = (
         "see the note on the comparison"

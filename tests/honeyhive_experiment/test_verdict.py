@@ -19,6 +19,7 @@ from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     NONE_UNDER_KEY,
+    NOT_CALLED,
     RETURNED_NONE,
     DatapointOutcome,
     EvaluatorFailure,
@@ -4756,6 +4757,7 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     ("error", "said"),
     [
         (NO_TRUTH, " was not called"),
+        (f"{NOT_CALLED}: its timeout ran out before its turn", " was not called"),
         (CLASH, ""),
         ("ValueError: x", " raised"),
         ("E", " raised"),
