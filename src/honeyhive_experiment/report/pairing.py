@@ -102,8 +102,8 @@ def unpaired_cause(
 
     Said only when the overlap collapsed (of this run's ``shared + new + left`` datapoints). The comparison left out
     ``left`` datapoints both runs have (:func:`uncompared`): that is said (:data:`LEFT_OUT`). Both runs have
-    datapoints the other lacks, at least :data:`MOVED_SHARE` of this run's on both sides (ids moved: a few rows added,
-    removed or edited need no explanation): the cause by how their ids were made, only for a repository file
+    datapoints the other lacks, at least :data:`MOVED_SHARE` of this run's on both sides (:func:`ids_moved`: a few rows
+    added, removed or edited need no explanation): the cause by how their ids were made, only for a repository file
     (``scheme`` not ``None``).
     """
     if shared is None or not overlap_collapsed(shared, total := shared + (new or 0) + left):
@@ -115,10 +115,10 @@ def unpaired_cause(
 
 
 def ids_moved(new: int | None, gone: int | None, total: int) -> bool:
-    """Whether the datapoints' ids moved: at least :data:`MOVED_SHARE` of this run's ``total`` datapoints may be the
-    baseline's under new ids, that is ``min(new, gone)`` (no more of the ``new`` can be old rows than are ``gone``;
-    ``None``: the backend did not say, none). Then fewer than :data:`LOW_OVERLAP` paired, whatever ``total`` counts
-    beside ``new``."""
+    """Whether the datapoints' ids moved (renamed, a row inserted mid-file): at least :data:`MOVED_SHARE` of this
+    run's ``total`` datapoints may be the baseline's under new ids, which is ``min(new, gone)``: no more of the
+    ``new`` can be old rows than are ``gone`` (``None``: the backend did not say; none). The one test of both the
+    cause :func:`unpaired_cause` names and, through :func:`may_have_moved`, the verdict's ``max_degraded``."""
     return bool(new and gone) and min(new or 0, gone or 0) >= MOVED_SHARE * total
 
 
