@@ -617,6 +617,7 @@ def judge(
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
         baseline=baseline_result,
         declared=config.other_metrics,
+        id_scheme=dataset.identity.scheme if dataset.identity else None,
     )
     dry_run: tuple[str, ...] = ()
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops

@@ -40,8 +40,8 @@
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
-  the runs share no datapoint for its ``max_degraded``, or share few and the others may be theirs under new ids
-  (:func:`_moved`), or its metric is an efficiency metric whose values leave
+  the runs share no datapoint for its ``max_degraded``, or enough of this run's may be the baseline's under new
+  ids to cross it (:func:`_moved`), or its metric is an efficiency metric whose values leave
   out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); when another reason fails
   the check, each such gate is a warning beside it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
@@ -82,7 +82,7 @@ from honeyhive_experiment.models.outcomes import (
     RETURNED_NONE,
     excerpt,
 )
-from honeyhive_experiment.report.pairing import overlap_collapsed, uncompared, unpaired_counts
+from honeyhive_experiment.report.pairing import ids_moved, may_have_moved, uncompared, unpaired_counts
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -203,7 +203,8 @@ class EvaluatorErrors:
     kinds: tuple[tuple[int, str], ...] = ()
     """Errors of more than one kind (it raised; it was not called; :func:`did`): each kind's count and first error."""
     spared: int = 0
-    """With trials, the datapoints of ``count`` it raised on in some of their trials only: another gave a value."""
+    """With trials, the datapoints of ``count`` it raised on in some of their trials only: another gave a value (a
+    number or a bool)."""
 
     @property
     def everywhere(self) -> bool:
@@ -230,7 +231,7 @@ def _grouped(errors: Iterable[tuple[str, str, str, str]]) -> dict[str, dict[str,
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
     from the run's own outcomes, in input order. With trials the datapoint stays the unit: one that raised on any
-    of its trials counts once, and is ``spared`` when it did not raise in another."""
+    of its trials counts once, and is ``spared`` when another gave a value (:func:`_gave`)."""
     outcomes = list(outcomes)
     evaluated: dict[str, list[DatapointOutcome]] = {}  # the trials its evaluators ran on, per datapoint
     for outcome in outcomes:
@@ -243,12 +244,16 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
         first = next(iter(of_kinds.values()))[0]  # its first error is its first kind's
         raised = set().union(*(ids for _, ids in of_kinds.values()))
         counted = tuple((len(ids), error) for error, ids in of_kinds.values()) if len(of_kinds) > 1 else ()
-        spared = sum(
-            any(all(f.evaluator != name for f in trial.evaluator_failures) for trial in evaluated.get(i, ()))
-            for i in raised
-        )
+        spared = sum(any(_gave(trial, name) for trial in evaluated.get(i, ())) for i in raised)
         found[name] = EvaluatorErrors(len(raised), first, len(evaluated), counted, spared)
     return found
+
+
+def _gave(trial: DatapointOutcome, name: str) -> bool:
+    """Whether evaluator ``name`` gave a value in ``trial``: it did not fail there and its metric is a number or a
+    bool (None, a string: no value a gate or an aggregate can use)."""
+    value = trial.metrics.get(name)
+    return all(f.evaluator != name for f in trial.evaluator_failures) and isinstance(value, int | float)
 
 
 Crashes = Mapping[str, tuple[str, Mapping[str, str]]]
@@ -1410,10 +1415,11 @@ def _moved(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     said: Container[str],
+    scheme: str | None,
 ) -> list[tuple[str, str]]:
-    """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where it paired too few of this
-    run's (fewer than :data:`~honeyhive_experiment.report.pairing.LOW_OVERLAP` of them) and the datapoints new in this
-    run and gone from the baseline could be the rest, under new ids (a row inserted mid-file renumbers those after
+    """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where the datapoints new in this
+    run may be some gone from the baseline under new ids (:func:`~honeyhive_experiment.report.pairing.may_have_moved`
+    by the dataset's id ``scheme``: with ids from the rows' positions a row inserted mid-file renumbers those after
     it), enough of them to cross the bound, as ``(metric, why it could not be fully checked)``: a reason of a neutral
     verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
     Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
@@ -1421,9 +1427,15 @@ def _moved(
     new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
     shared = len(comparison.common_datapoints)
     total = shared + new + uncompared(comparison)
-    maybe = min(new, gone)  # at most as many as are gone can be datapoints that were there before
-    if not shared or not overlap_collapsed(shared, total):
+    maybe = may_have_moved(new, gone, total, scheme)
+    if not maybe:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
         return []
+    note = (
+        "see the note on the comparison"
+        if ids_moved(new, gone, total)
+        else "a row without an id gets one from its position: give every row an id field, or set"
+        " dataset.datapoint_ids: content"
+    )
     found: list[tuple[str, str]] = []
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
@@ -1437,9 +1449,9 @@ def _moved(
                     metric,
                     f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
                     f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
-                    f" {shared:,} of this run's {total:,}, and the {new:,} new in this run may be as many of the"
-                    f" {gone:,} gone from the baseline under new ids (see the note on the comparison): it counts only"
-                    " paired ones",
+                    f" {shared:,} of this run's {total:,}, and up to {maybe:,} of the {new:,} new in this run may be"
+                    f" datapoints gone from the baseline ({gone:,}) under new ids ({note}): it counts only paired"
+                    " ones",
                 )
             )
     return found
@@ -1799,6 +1811,7 @@ def decide(
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
     declared: Iterable[str] = (),
+    id_scheme: str | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -1813,9 +1826,11 @@ def decide(
     noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
     in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`); ``declared``
-    the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them.
-    ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
-    result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
+    the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them;
+    ``id_scheme`` how the dataset's datapoints got their ids (``DatasetIdentity.scheme``), which tells whether new and
+    gone ones may be the same under new ids (:func:`_moved`). ``compare`` false: comparisons are switched off
+    (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a gate then is never
+    checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
@@ -1874,7 +1889,13 @@ def decide(
         unknown, how, crossing, unfailable = [], {}, set(), []  # how: each row's failures never or partly checked
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
-    warnings.extend(text for metric, text in unfailable if metric not in unjudged)
+    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
+    why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
+    moved = _moved(comparison, gates, presentation, {m for m, _ in why}, id_scheme) if comparison is not None else []
+    why += moved
+    # a bound that can never fail on those paired says nothing of the datapoints that may be paired under new ids
+    quiet = {*unjudged, *(metric for metric, _ in moved)}
+    warnings.extend(text for metric, text in unfailable if metric not in quiet)
     hit = [(metric, text) for metric, text in failures if metric not in unjudged]
     warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:
@@ -1887,10 +1908,6 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
-    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
-    why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
-    if comparison is not None:
-        why += _moved(comparison, gates, presentation, {metric for metric, _ in why})
     if reasons or texts:
         # a gate that could not be checked (no baseline value, no datapoint shared, calls left out) while something
         # else fails says so: fixing that failure is not the end of it

@@ -19,6 +19,7 @@ from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     NONE_UNDER_KEY,
+    NOT_CALLED,
     RETURNED_NONE,
     DatapointOutcome,
     EvaluatorFailure,
@@ -156,8 +157,9 @@ def reshuffled(
 
 MOVED = (
     "{metric}'s max_degraded could not be fully checked (gate: at most 2): {worse} of the 3 datapoints the"
-    " comparison paired got worse, but it paired only 3 of this run's {total}, and the {new} new in this run may be as"
-    " many of the 9 gone from the baseline under new ids (see the note on the comparison): it counts only paired ones"
+    " comparison paired got worse, but it paired only 3 of this run's {total}, and up to {new} of the {new} new in this"
+    " run may be datapoints gone from the baseline (9) under new ids (see the note on the comparison): it counts only"
+    " paired ones"
 )
 
 
@@ -180,9 +182,11 @@ def judge(
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
     produced: Sequence[str] = ("accuracy",),
+    id_scheme: str | None = None,
 ) -> Decision:
     """:func:`decide` on these facts, the gates assessed on ``compared``; ``produced``: the metrics this job's
-    evaluators gave (by default the tables' evaluator's, ``accuracy``)."""
+    evaluators gave (by default the tables' evaluator's, ``accuracy``); ``id_scheme``: how the datapoints got their ids
+    (``DatasetIdentity.scheme``)."""
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
     seen = Facts(
@@ -207,6 +211,7 @@ def judge(
         left_out=left_out,
         unpaired=unpaired,
         baseline=baseline,
+        id_scheme=id_scheme,
     )
 
 
@@ -1464,6 +1469,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
@@ -1475,6 +1481,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0), new=2, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.PASS,
@@ -1486,6 +1493,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=2), new=1, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
@@ -1497,6 +1505,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(metrics={"latency": IDS}),
             reshuffled(delta("latency", difference=1.0, pct=1.0, improved=1, degraded=0), new=2, gone=9),
+            id_scheme="sdk",
             gates={"latency": GateRule(max_degraded=2)},
             presentation={"latency": LOWER},
         ),
@@ -1509,6 +1518,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=3), new=8, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.FAIL,
@@ -1523,6 +1533,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0), new=8, gone=0),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=0)},
         ),
         Verdict.PASS,
@@ -1530,14 +1541,100 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
-        "9 of 10 paired is no collapsed overlap: an edited row's new id does not make it unchecked",
+        "content ids, 9 of 10 paired: an edited row's new id does not make it unchecked",
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0), new=1, gone=1, common=IDS[:9]),
+            id_scheme="content",
             gates={"accuracy": GateRule(max_degraded=0)},
         ),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    # audit53 F1: rows with their own ids, 1 removed and 2 added (11 of 13 paired): no id moved, yet the gate most
+    # set (max_degraded: 0, none worse) was called not fully checked; so with content ids, or HoneyHive's
+    *(
+        (
+            f"{scheme} ids, 1 removed and 2 added below 90% paired: nothing moved, max_degraded: 0 holds",
+            lambda scheme=scheme: judge(
+                summary(),
+                reshuffled(delta(improved=0, degraded=0), new=2, gone=1, common=IDS[:11]),
+                id_scheme=scheme,
+                gates={"accuracy": GateRule(max_degraded=0)},
+            ),
+            Verdict.PASS,
+            ("every datapoint passed",),
+            (),
+        )
+        for scheme in ("own", "content", None)
+    ),
+    (
+        "own ids renamed (8 new, 9 gone of 11): they moved, not fully checked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            id_scheme="own",
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+        (),
+    ),
+    (
+        "HoneyHive's datapoints (no file) do not move, however many are new and gone",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    # audit53 F2: 50 rows without ids, one inserted before row 47: rows 47-50 got new ids, and 46 of 51 paired
+    # (over 90%) passed max_degraded: 2 though those 4 had got worse; ids from position move however few
+    (
+        "ids from position, 46 of 51 paired: the 4 gone may be 4 of the 5 new, past the bound: not fully checked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=5, gone=4, common=[f"P-{i}" for i in range(46)]),
+            id_scheme="sdk",
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be fully checked (gate: at most 2): 0 of the 46 datapoints the"
+            " comparison paired got worse, but it paired only 46 of this run's 51, and up to 4 of the 5 new in this"
+            " run may be datapoints gone from the baseline (4) under new ids (a row without an id gets one from its"
+            " position: give every row an id field, or set dataset.datapoint_ids: content): it counts only paired ones",
+        ),
+        (),
+    ),
+    (
+        "ids from position, 1 worse and 1 that may have moved: within max_degraded: 2, it holds",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=1), new=2, gone=1, common=IDS),
+            id_scheme="sdk",
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    # audit53 F4: a bound as large as the datapoints paired was also said never to fail, beside "could not be
+    # fully checked": only the latter is true of the datapoints that may have moved
+    (
+        "a bound that may be crossed by moved datapoints is not said never to fail",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            id_scheme="sdk",
+            gates={"accuracy": GateRule(max_degraded=3)},
+        ),
+        Verdict.NEUTRAL,
+        (MOVED.replace("at most 2", "at most 3").format(metric="accuracy", worse=0, total=11, new=8),),
         (),
     ),
     (
@@ -1545,6 +1642,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0) | {"old_aggregate": None}, new=8, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
@@ -1556,6 +1654,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0) | {"found_count": None, "same_count": 3}, new=8, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
@@ -1567,6 +1666,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0, event="first"), delta(improved=0, degraded=1), new=2, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
@@ -1578,6 +1678,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(difference=0.0, pct=0.0, improved=0, degraded=0), new=8, gone=9),
+            id_scheme="sdk",
             gates=GATE_PCT,
         ),
         Verdict.PASS,
@@ -1589,6 +1690,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(),
             reshuffled(delta(improved=0, degraded=0), new=8, gone=9, left=2),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.NEUTRAL,
@@ -1600,6 +1702,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(IDS[1:], IDS[:1]),
             reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            id_scheme="sdk",
             gates={"accuracy": GateRule(max_degraded=2)},
         ),
         Verdict.FAIL,
@@ -4512,7 +4615,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         )
 
     outcomes = [
-        ran(0, 0, r=1.0, b=True, g=1.0, h=True),
+        ran(0, 0, r=1.0, b=True, g=1.0, h=True, e=0.5),
         ran(0, 1, "e", r="no", b=False, g=0.5, h=False),
         ran(1, 0, r=1.0, b=True, g="bad", h=True),
         ran(1, 1, r=1.0, b=True, g=1.0, h=True),
@@ -4538,7 +4641,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         booleans={"h"},
         unrecorded=lost,
         lost_trials=some,
-        produced=("r", "b", "g", "h"),  # every name an outcome holds, a string's too, once, in order
+        produced=("r", "b", "g", "h", "e"),  # every name an outcome holds, a string's too, once, in order
     )
     # without gates nor places (evaluate()'s): the ranged metrics alone judged; the crash shown by its id
     assert facts(iter(outcomes), iter(["r"])) == Facts(
@@ -4550,7 +4653,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         booleans=set(),
         unrecorded=lost,
         lost_trials=some,
-        produced=("r", "b", "g", "h"),  # every name an outcome holds, a string's too, once, in order
+        produced=("r", "b", "g", "h", "e"),  # every name an outcome holds, a string's too, once, in order
     )
     assert facts([]) == Facts(booleans=set())  # no outcome known (a run read back): evaluated, as by default
     given = DatapointOutcome(
@@ -4615,10 +4718,24 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     assert evaluator_errors(trials)["a"].spared == 0  # it raised in every trial of dp0: dp0 got no value
     # audit50 f2: raised in the first trial of every datapoint (a rate limit), each one got values from the others:
     # spared, not "every datapoint"; a trial whose function raised gave none either (dp1's first)
-    flaky = [dataclasses.replace(outcome(i, *[("a", "E1")] * (t == 1)), trial=t) for i in (0, 1) for t in (1, 2)]
+    flaky = [
+        dataclasses.replace(outcome(i, *[("a", "E1")] * (t == 1)), trial=t, metrics={"a": 0.5} if t == 2 else {})
+        for i in (0, 1)
+        for t in (1, 2)
+    ]
     flaky[2] = dataclasses.replace(errored, datapoint_id="dp1", trial=1)
     assert evaluator_errors(flaky) == {"a": EvaluatorErrors(1, "E1", 2, spared=1)}
     assert not evaluator_errors(flaky)["a"].everywhere
+    # audit53 F3: a trial spares only with a value, a number or a bool: one where it returned None, or gave a
+    # string, is no value either (raised in trial 1, None in trial 2, on every datapoint: no metric at all)
+    for value, spares in ((None, 0), ("good", 0), (True, 1), (0, 1)):
+        gave = [dataclasses.replace(o, metrics={"a": value}) if o.trial == 2 else o for o in flaky]
+        assert evaluator_errors(gave)["a"].spared == spares, value
+    nothing = [dataclasses.replace(o, metrics={}) for o in flaky]
+    assert evaluator_errors(nothing) == {"a": EvaluatorErrors(1, "E1", 2)}
+    # a value beside its failure in the same trial (a NaN the run kept) spares nothing
+    kept = [dataclasses.replace(o, metrics={"a": 0.5}) if o.trial == 1 else o for o in nothing]
+    assert evaluator_errors(kept)["a"].spared == 0
     always = [dataclasses.replace(o, evaluator_failures=(EvaluatorFailure("a", "E1"),)) for o in flaky]
     assert evaluator_errors(always) == {"a": EvaluatorErrors(2, "E1", 2)}  # in every trial it ran in: everywhere
     assert evaluator_errors(always)["a"].everywhere
@@ -4640,6 +4757,7 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     ("error", "said"),
     [
         (NO_TRUTH, " was not called"),
+        (f"{NOT_CALLED}: its timeout ran out before its turn", " was not called"),
         (CLASH, ""),
         ("ValueError: x", " raised"),
         ("E", " raised"),

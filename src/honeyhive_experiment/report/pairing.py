@@ -15,7 +15,16 @@ from typing import Final
 
 from honeyhive_experiment.models import RunComparisonResult
 
-__all__ = ["LOW_OVERLAP", "changes_text", "overlap_collapsed", "uncompared", "unpaired_cause", "unpaired_counts"]
+__all__ = [
+    "LOW_OVERLAP",
+    "changes_text",
+    "ids_moved",
+    "may_have_moved",
+    "overlap_collapsed",
+    "uncompared",
+    "unpaired_cause",
+    "unpaired_counts",
+]
 
 LOW_OVERLAP: Final = 0.9
 """Below this share of this run's datapoints paired with the baseline, the comparison is called partial."""
@@ -93,13 +102,32 @@ def unpaired_cause(
 
     Said only when the overlap collapsed (of this run's ``shared + new + left`` datapoints). The comparison left out
     ``left`` datapoints both runs have (:func:`uncompared`): that is said (:data:`LEFT_OUT`). Both runs have
-    datapoints the other lacks, at least :data:`MOVED_SHARE` of this run's on both sides (ids moved: a few rows added,
-    removed or edited need no explanation): the cause by how their ids were made, only for a repository file
+    datapoints the other lacks, at least :data:`MOVED_SHARE` of this run's on both sides (:func:`ids_moved`: a few rows
+    added, removed or edited need no explanation): the cause by how their ids were made, only for a repository file
     (``scheme`` not ``None``).
     """
     if shared is None or not overlap_collapsed(shared, total := shared + (new or 0) + left):
         return None
     causes = [LEFT_OUT.format(count=f"{left:,} datapoint{'s' if left != 1 else ''}")] if left else []
-    if scheme in CAUSES and new and gone and min(new, gone) >= MOVED_SHARE * total:
+    if scheme in CAUSES and ids_moved(new, gone, total):
         causes.append(CAUSES[scheme])
     return " ".join(causes) or None
+
+
+def ids_moved(new: int | None, gone: int | None, total: int) -> bool:
+    """Whether the datapoints' ids moved (renamed, a row inserted mid-file): at least :data:`MOVED_SHARE` of this
+    run's ``total`` datapoints may be the baseline's under new ids, which is ``min(new, gone)``: no more of the
+    ``new`` can be old rows than are ``gone`` (``None``: the backend did not say; none). The one test of both the
+    cause :func:`unpaired_cause` names and, through :func:`may_have_moved`, the verdict's ``max_degraded``."""
+    return bool(new and gone) and min(new or 0, gone or 0) >= MOVED_SHARE * total
+
+
+def may_have_moved(new: int | None, gone: int | None, total: int, scheme: str | None) -> int:
+    """How many of this run's ``new`` datapoints may be ones ``gone`` from the baseline under new ids (0: none can):
+    ``min(new, gone)`` when their ids depend on the rows' positions (``scheme`` ``"sdk"``: a row inserted or removed
+    mid-file renumbers those after it, however few), or, for a repository file (``scheme`` not ``None``), when the ids
+    moved (:func:`ids_moved`: renamed id fields, a baseline with other ids). Otherwise new and gone datapoints are
+    rows added and removed (own id fields, content ids, HoneyHive's datapoints): nothing moved."""
+    if scheme == "sdk" or (scheme in CAUSES and ids_moved(new, gone, total)):
+        return min(new or 0, gone or 0)
+    return 0

@@ -9,6 +9,7 @@ from honeyhive_experiment.report.pairing import (
     CAUSES,
     LEFT_OUT,
     changes_text,
+    may_have_moved,
     overlap_collapsed,
     uncompared,
     unpaired_cause,
@@ -47,6 +48,32 @@ def test_the_cause_is_named_only_when_the_overlap_collapsed(
 ) -> None:
     cause = unpaired_cause(shared=shared, new=new, gone=gone, scheme=scheme)
     assert cause == (CAUSES[expected] if expected else None)
+
+
+# audit53 F1/F2: how many new datapoints may be gone ones under new ids, which a max_degraded that held cannot count
+MOVED_ROWS = [
+    # new, gone, total (this run's), scheme, at most
+    (2, 1, 13, "own", 0),  # own ids: one removed, two added, nothing moved
+    (3, 2, 23, "own", 0),  # the quickstart's, 20 of 23 paired
+    (2, 1, 13, "content", 0),
+    (8, 9, 11, "own", 8),  # the ids moved (renamed): no more than are new
+    (3, 3, 12, "content", 3),  # a quarter: moved (ids_moved, as the cause says)
+    (3, 3, 13, "own", 0),  # under a quarter
+    (5, 4, 51, "sdk", 4),  # ids from position: a row inserted before row 47 of 50 renumbers 4
+    (2, 1, 13, "sdk", 1),
+    (8, 0, 11, "sdk", 0),  # rows only added
+    (0, 8, 3, "sdk", 0),  # rows only removed
+    (None, 9, 11, "sdk", 0),  # not known: none
+    (8, 9, 11, None, 0),  # HoneyHive's datapoints: their ids never move
+    (8, 9, 11, "unknown", 0),
+]
+
+
+@pytest.mark.parametrize(("new", "gone", "total", "scheme", "expected"), MOVED_ROWS)
+def test_at_most_as_many_as_are_gone_may_have_moved(
+    new: int | None, gone: int | None, total: int, scheme: str | None, expected: int
+) -> None:
+    assert may_have_moved(new, gone, total, scheme) == expected
 
 
 # A comparison still lagging when ingestion.timeout ran out left out 8 of the 40 datapoints both runs have: their ids
