@@ -849,20 +849,27 @@ def test_a_signal_while_the_report_job_waits_for_the_shards_names_the_run_and_wh
     assert world.statuses() == ["running"]
 
 
-def test_a_signal_as_the_report_jobs_verdict_is_returned_keeps_the_verdict_and_its_run(
-    world: World, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Both shards recorded their datapoints; the report job's signal lands as report_shared_run hands its verdict back:
-    as for a single job (above), an error report naming no run, over the shared run completed and never stamped."""
+def _report_job_signalled(world: World, function: Callable[..., Any], event: str) -> tuple[int, Step, dict[str, str]]:
+    """Both shards record their datapoints, then the report job runs with a SIGTERM at ``event`` of ``function``:
+    its exit code, its step, and the last shard's outputs."""
     for shard in ("1/2", "2/2"):
         code, outputs = _run_shard(world, shard)
         assert code == 0
     step = Step(world.tmp / "report", push(BASE_SHA))
     inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
-    with _signalled_at(flow.report_shared_run, "return", (signal.SIGTERM,)) as fired:
+    with _signalled_at(function, event, (signal.SIGTERM,)) as fired:
         code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
-
     assert fired
+    return code, step, outputs
+
+
+def test_a_signal_as_the_report_jobs_verdict_is_returned_keeps_the_verdict_and_its_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both shards recorded their datapoints; the report job's signal lands as report_shared_run hands its verdict back:
+    as for a single job (above), an error report naming no run, over the shared run completed and never stamped."""
+    code, step, outputs = _report_job_signalled(world, flow.report_shared_run, "return")
+
     assert code == 0
     report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] == step.outputs()["verdict"] == "neutral"
@@ -943,15 +950,8 @@ def test_a_signal_as_the_report_job_completes_the_shared_run_cancels_it_by_name(
     (finish_run, before the try that cancels a run no verdict will be reached for): it escaped the flow, "interrupted
     by a signal while waiting for the shards' run and comparing it: a run already created is marked cancelled",
     naming no run, which was left running. It is cancelled by name now, as one while the run is judged is."""
-    for shard in ("1/2", "2/2"):
-        code, outputs = _run_shard(world, shard)
-        assert code == 0
-    step = Step(world.tmp / "report", push(BASE_SHA))
-    inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "report", "shard": "2/2"}
-    with _signalled_at(flow.finish_run, "call", (signal.SIGTERM,)) as fired:
-        code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+    code, step, outputs = _report_job_signalled(world, flow.finish_run, "call")
 
-    assert fired
     assert code == 2
     report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
     said = "cancelled while waiting for the shards' run and comparing it", "marked cancelled"
