@@ -165,6 +165,17 @@ def _assert_written(report: dict[str, Any], outputs: dict[str, str], summary: st
     return reason
 
 
+def _assert_recorded_run_cancelled_by_name(
+    world: World, code: int, report: dict[str, Any], outputs: dict[str, str], summary: str
+) -> None:
+    """A signal once the quickstart's run was recorded (every datapoint): an error report naming the run, which it says
+    is marked cancelled, and is."""
+    assert code == 2
+    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
+    assert report["run"]["id"] == outputs["run-id"] != "", reason
+    assert world.statuses() == ["cancelled"]
+
+
 @pytest.mark.parametrize(
     ("phase", "matches"),
     [
@@ -540,10 +551,7 @@ def test_a_signal_as_a_recorded_runs_timeouts_are_said_cancels_it_by_name(world:
         code, report, outputs, summary = world.run_action(event="push")
 
     assert fired
-    assert code == 2
-    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
-    assert report["run"]["id"] == outputs["run-id"] != "", reason
-    assert world.statuses() == ["cancelled"]
+    _assert_recorded_run_cancelled_by_name(world, code, report, outputs, summary)
 
 
 def test_a_signal_as_a_recorded_run_leaves_the_users_code_cancels_it_by_name(world: World) -> None:
@@ -565,10 +573,7 @@ def test_a_signal_as_a_recorded_run_leaves_the_users_code_cancels_it_by_name(wor
         sys.setprofile(None)
 
     assert len(resumed) == 2
-    assert code == 2
-    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
-    assert report["run"]["id"] == outputs["run-id"] != "", reason
-    assert world.statuses() == ["cancelled"]
+    _assert_recorded_run_cancelled_by_name(world, code, report, outputs, summary)
 
 
 @pytest.mark.parametrize(
@@ -590,10 +595,7 @@ def test_a_signal_once_record_run_completed_the_run_cancels_it_by_name(
         code, report, outputs, summary = world.run_action(event="push")
 
     assert fired
-    assert code == 2
-    reason = _assert_written(report, outputs, summary, "22 of 22 datapoint(s) were recorded", "marked cancelled")
-    assert report["run"]["id"] == outputs["run-id"] != "", reason
-    assert world.statuses() == ["cancelled"]
+    _assert_recorded_run_cancelled_by_name(world, code, report, outputs, summary)
 
 
 # appended to the quickstart's app: the job is cancelled (SIGINT, the runner's first) as the user's code is imported
