@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -127,14 +128,18 @@ def did_you_mean(word: str, choices: Iterable[str], *, slip: bool = False) -> st
     """``"did you mean 'inputs'?"``, naming the choice closest to a misspelt ``word``, else ``""``. ``slip``: for a
     warning on data that is legal as it is, only a choice ``word`` is a slip of (``ground_truths``, ``meta_data``,
     ``ground_truht``: case, ``_``, ``-`` and blanks aside, a character more or less at most, 85% alike), so that
-    ``metadata_source``, ``outputs`` or ``uid`` is not said to be ``metadata``, ``inputs`` or ``id``."""
+    ``metadata_source``, ``outputs`` or ``uid`` is not said to be ``metadata``, ``inputs`` or ``id``. A choice that
+    only differs in its Unicode form (``é`` typed as ``e`` + a combining accent) is named as such."""
+    options, form = list(choices), unicodedata.normalize("NFKC", word)
+    if same := [choice for choice in options if choice != word and unicodedata.normalize("NFKC", choice) == form]:
+        return f"did you mean {same[0]!r}, which looks the same but is written with other Unicode characters?"
     if not slip:
-        close = difflib.get_close_matches(word, list(choices), n=1)
+        close = difflib.get_close_matches(word, options, n=1)
     else:
         plain = word.lower().translate(_SET_ASIDE)
         close = [
             choice
-            for choice in choices
+            for choice in options
             if abs(len(plain) - len(other := choice.lower().translate(_SET_ASIDE))) <= 1
             and difflib.SequenceMatcher(None, plain, other).ratio() >= 0.85
         ]

@@ -210,6 +210,18 @@ NAME_CASES: list[tuple[str, str, list[tuple[int | None, str, str]]]] = [
         ],
     ),
     (
+        "the-same-name-in-other-unicode-characters",  # full-width letters: NFKC makes them topic_match
+        "gate:\n  \uff54\uff4f\uff50\uff49\uff43_match: {max_drop: 0.1}\n",
+        [
+            (
+                13,
+                "gate.\uff54\uff4f\uff50\uff49\uff43_match",
+                "no evaluator produces metric '\uff54\uff4f\uff50\uff49\uff43_match' (did you mean 'topic_match',"
+                f" which looks the same but is written with other Unicode characters?); {EVALUATORS}",
+            )
+        ],
+    ),
+    (
         "own-name-replaced-by-the-display-name",
         "gate:\n  judge: {max_drop: 0.1}\n",
         [(13, "gate.judge", f"no evaluator produces metric 'judge'; {EVALUATORS}")],
