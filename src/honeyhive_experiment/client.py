@@ -507,12 +507,16 @@ class HoneyHiveClient:
         return self.request("GET", "/v1/runs", params=params)
 
     def iter_runs(self, max_pages: int = 50, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Every run matching the filters, newest first, following ``pagination.has_next``."""
+        """Every run matching the filters, newest first, following ``pagination.has_next`` for at most ``max_pages``
+        pages; a caller that reads them all is warned when older runs were left unread."""
         for page in range(1, max_pages + 1):
             body = self.list_runs(page=page, **filters)
             yield from body.get("evaluations") or []
             if not (body.get("pagination") or {}).get("has_next"):
                 return
+        log.warning(
+            "read the newest %d page(s) of runs matching %s and stopped: older runs were not read", page, filters
+        )
 
     # ------------------------------------------------------------------ results (computed by the backend)
 

@@ -334,3 +334,16 @@ def test_an_empty_answer_typed_text_html_is_no_web_page(wire: Wire, capsys: pyte
     assert (code, report["verdict"], report["error"]) == (0, "neutral", None), out
     run_id = report["run"]["id"]
     assert (wire.proxy.routes["POST /v1/runs"], wire.proxy.routes[f"PUT /v1/runs/{run_id}"] > 0) == (1, True)
+
+
+def test_listing_runs_says_when_it_stopped_before_the_oldest(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``iter_runs`` reads a bounded number of pages: a caller judging "no such run yet" on what it read must not
+    be the only one to know that older runs were left unread, so the client warns (and does not when it read all)."""
+    for n in range(3):
+        hh.create_run({"run_id": f"00000000-0000-4000-8000-00000000000{n}", "name": "paged", "status": "completed"})
+    assert len(list(hh.iter_runs(max_pages=3, limit=1, name="paged"))) == 3
+    assert "older runs were not read" not in caplog.text
+    assert len(list(hh.iter_runs(max_pages=2, limit=1, name="paged"))) == 2
+    assert "read the newest 2 page(s) of runs matching {'limit': 1, 'name': 'paged'}" in caplog.text
