@@ -169,7 +169,10 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     """The runner puts its own tokens into a Docker action's environment. A user's function that leaks one
     (into its outputs, and into a log line) must not get it into the comment, the summary, the step log or
     report.json. The token has no well-known shape: only the exact value, which Settings hands the redactor,
-    can catch it. (Three questions.)"""
+    can catch it. The action withholds it from the user's code: not in ``os.environ``, and not in
+    ``/proc/self/environ`` (the environment the process started with, which its children can read too), as the
+    action started again without it; nor is the file in memory that handed it over left open. So the function
+    leaks it from a file the test leaves it in. (Three questions.)"""
     world.keep_questions(3)
     token = "runner-runtime-Zx81Qm27Lp0Tq44Vb"
     app = world.root / "support_bot" / "app.py"
@@ -177,17 +180,22 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     source = source.replace("import time\n", "import logging\nimport os\nimport time\n", 1)
     source = source.replace(
         '    return {"answer": reply, "topic": topic}',
-        # not in os.environ (the action takes it out), but in the environment the process started with
-        '    started = open("/proc/self/environ", "rb").read().decode().split(chr(0))\n'
-        '    leaked = next(v.partition("=")[2] for v in started if v.startswith("ACTIONS_RUNTIME_TOKEN="))\n'
+        '    started = open("/proc/self/environ", "rb").read().decode()\n'
+        '    fds = [os.path.join("/proc/self/fd", fd) for fd in os.listdir("/proc/self/fd")]\n'
+        '    held = [fd for fd in fds if os.path.exists(fd) and "withheld" in os.readlink(fd)]\n'
+        '    found = [name for name in ("ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN", "INPUT_") if name in started]\n'
+        '    leaked = open("leak.txt").read()\n'
+        '    logging.getLogger("support_bot").warning("found %s in the environment, %s held", found, held)\n'
         '    logging.getLogger("support_bot").warning("calling the model with %s", leaked)\n'
         '    return {"answer": f"{reply} (debug: {leaked})", "topic": topic}',
     )
     app.write_text(source)
+    (world.root / "leak.txt").write_text(token)
     _break_the_app(world.root)  # every datapoint fails, so the comment previews their outputs
 
     done, outputs, summary = world.run_action(runner_env={"ACTIONS_RUNTIME_TOKEN": token})
     assert done.returncode == 1, done.stdout + done.stderr
+    assert "found [] in the environment, [] held" in done.stdout + done.stderr
     [comment] = world.github.comments(PR)
     report = (world.root / outputs["report-path"]).read_text()
     assert "debug: \\*\\*\\*" in comment.body, "the leaked output is shown, redacted (and Markdown-escaped)"

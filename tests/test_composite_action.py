@@ -167,7 +167,9 @@ def test_zizmor_audits_the_composite_action(tmp_path: Path) -> None:
     an input expanded into its script is refused as a template injection."""
     bad = tmp_path / "action.yml"
     text = (REPO / "python" / "action.yml").read_text(encoding="utf-8")
-    bad.write_text(text.replace("run: python -P -m honeyhive_experiment action", "run: echo ${{ inputs.install }}"))
+    step = "run: exec python -P -m honeyhive_experiment action"
+    assert step in text
+    bad.write_text(text.replace(step, "run: echo ${{ inputs.install }}"))
     done = subprocess.run(
         [tool("zizmor"), "--offline", "--no-progress", "--config", str(ZIZMOR_CONFIG), str(bad)],
         capture_output=True,

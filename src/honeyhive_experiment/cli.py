@@ -22,6 +22,8 @@ inside the commands, so ``--help`` and a usage error are fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -167,6 +169,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     env = dict(os.environ if environ is None else environ)
+    if argv is None and environ is None and (held := os.environ.pop(_HELD, None)) is not None:
+        env.pop(_HELD)  # this is the action started again by _withhold: what it withheld is in a file in memory
+        with contextlib.suppress(ValueError, OSError), open(int(held), "rb") as withheld:
+            env.update(json.load(withheld))
     try:
         args = build_parser().parse_args(argv)
     except _Usage as exc:  # argparse's exit code, its message redacted as the settings' are
@@ -217,7 +223,8 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
 # and the processes they start, which inherit ``os.environ``), once the settings have read it: the tokens that write to
 # GitHub or reach the runner's services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files
 # whose lines become workflow commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using
-# HoneyHive's SDK reads it. Code running in the process can still read /proc/self/environ, which never changes.
+# HoneyHive's SDK reads it. On Linux the process then starts again without them, as /proc/self/environ, which any
+# code or process of the job can read, is the environment a process started with.
 _WITHHELD = frozenset(
     {
         *("GITHUB_TOKEN", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL"),
@@ -227,11 +234,21 @@ _WITHHELD = frozenset(
 )
 
 
+_HELD = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"
+
+
 def _withhold(environ: MutableMapping[str, str]) -> None:
     """Takes :data:`_WITHHELD` and every ``INPUT_*`` variable out of ``environ`` (``os.environ``: unset in the process,
-    so no process it starts gets them either)."""
-    for name in [name for name in environ if name in _WITHHELD or name.startswith("INPUT_")]:
-        del environ[name]
+    so no process it starts gets them either); on Linux, then runs the same command again in this process without
+    them, handing them over in a file in memory (``_HELD`` names it), which :func:`_command` reads first and closes."""
+    withheld = {name: environ.pop(name) for name in [n for n in environ if n in _WITHHELD or n.startswith("INPUT_")]}
+    if withheld and sys.platform == "linux":
+        os.pwrite(held := os.memfd_create("withheld", 0), json.dumps(withheld).encode(), 0)
+        os.set_inheritable(held, True)
+        sys.stdout.flush()
+        with contextlib.suppress(OSError):  # not started again: as on other systems, only os.environ lacks them
+            os.execve(sys.executable, sys.orig_argv, {**environ, _HELD: str(held)})  # noqa: S606 (the same command)
+        os.close(held)
 
 
 def _closed() -> int:
