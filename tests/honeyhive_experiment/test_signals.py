@@ -947,6 +947,35 @@ def test_a_second_signal_as_a_shards_result_is_returned_exits_130_naming_the_run
     assert world.statuses() == ["running"]
 
 
+def test_a_signal_before_a_shard_runs_says_it_recorded_nothing_and_leaves_the_shared_run_to_the_others(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 2/2 created the shared run and recorded its datapoints; shard 1/2's signal lands as it reads what an
+    earlier attempt recorded, before its datapoints run: it said "a run already created is marked cancelled in
+    HoneyHive", but the run is the other shard's too, and stays running for the report job. It says what is true: this
+    job recorded nothing, the shared run is left for the other shards and the report job; the job re-run records."""
+    code, outputs = _run_shard(world, "2/2")
+    assert code == 0
+    run_id = outputs["run-id"]
+    capsys.readouterr()
+
+    with _signalled_at(flow._recorded_sessions, "call", (signal.SIGTERM,)) as fired:
+        code, outputs = _run_shard(world)
+
+    assert fired
+    assert code == 2
+    printed = capsys.readouterr()
+    said = "interrupted by a signal while preparing the run: this job recorded nothing; the run it shares with the"
+    assert said in printed.out, printed.out
+    assert "marked cancelled" not in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+    code, outputs = _run_shard(world)  # the job re-run
+
+    assert (code, outputs["run-id"]) == (0, run_id)
+    assert f"recorded 11 datapoint(s) of shard 1/2 into run {run_id}" in capsys.readouterr().out
+
+
 def test_a_signal_as_the_report_job_completes_the_shared_run_cancels_it_by_name(world: World) -> None:
     """Both shards recorded their datapoints; the report job's signal lands as it marks the shared run completed
     (finish_run, before the try that cancels a run no verdict will be reached for): it escaped the flow, "interrupted
