@@ -907,18 +907,20 @@ def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
     ("where", "event"),
     [
         (TraceSink.shutdown, "call"),  # the slice's last spans sent, as run_slice's cleanup shuts its sink
+        (experiment.run_slice, "return"),  # the slice's outcomes handed back, before record_shard holds them
         (flow._skipped, "call"),  # the sessions an earlier attempt recorded: 30,000 ids and 190 ms for 10k × 3 trials
         (flow.record_shard, "return"),  # the shard's result handed back to the invocation
     ],
-    ids=["shutting-the-sink", "counting-the-skipped", "returning"],
+    ids=["shutting-the-sink", "run-slice-returning", "counting-the-skipped", "returning"],
 )
 def test_a_signal_once_a_shards_datapoints_ran_names_the_run_and_what_it_recorded(
     world: World, where: Callable[..., Any], event: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The shard's 11 datapoints ran; the job's signal lands as their spans are sent, as the sessions it skipped are
-    counted, or as record_shard returns (audit 52, M1): it escaped the flow, "interrupted by a signal while running the
-    datapoints: a run already created is marked cancelled" (a shard's run is not), with no run-id output and nothing
-    said of what was recorded. The job names the run and what it lacks (none), as one cancelled in any other phase."""
+    """The shard's 11 datapoints ran; the job's signal lands as their spans are sent, as run_slice hands their outcomes
+    back (b50: between its return and record_shard's assignment), as the sessions it skipped are counted, or as
+    record_shard returns (audit 52, M1): it escaped the flow, "interrupted by a signal while running the datapoints: a
+    run already created is marked cancelled" (a shard's run is not), with no run-id output and nothing said of what was
+    recorded. The job names the run and what it lacks (none), as one cancelled in any other phase."""
     with _signalled_at(where, event, (signal.SIGTERM,)) as fired:
         code, outputs = _run_shard(world)
 
