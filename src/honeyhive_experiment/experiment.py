@@ -951,6 +951,8 @@ def run_slice(
             with cooperatively(spec.cancel, "running the datapoints"):
                 outcomes = runner.run(datapoints, skip=skip)
             _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
+            if spec.completed_to is not None:  # an interrupt from now on (the sink shut, the return) keeps them known
+                spec.completed_to(run_id, outcomes)  # to the caller (record_shard): it escapes before they are its own
             return outcomes
     except Interrupted:  # also as the sink's last spans are sent (the cleanup): what was recorded is known
         if runner is None:

@@ -956,18 +956,21 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
-    outcomes: list[DatapointOutcome] | None = None
+    outcomes: Sequence[DatapointOutcome] | None = None
+    ran = Recorded()  # the slice's outcomes as run_slice has them: a signal as it returns them keeps them
     errored = 0  # a first attempt reads nothing more, nor a cancelled one (its re-run says them)
     try:
         with _user_code(job, dataset, watch) as spec:
-            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+            told = dataclasses.replace(spec, completed_to=ran.completed)
+            outcomes = run_slice(told, dataset, mine, client=client, run_id=run_id, skip=recorded)
         skipped = _skipped(run_id, mine, spec.trials, recorded)
         if skipped and not watch.cancel.is_set():
             errored = _errored_earlier(client, run_id, skipped)
         verdict_reached(watch.cancel)  # what the shard recorded is said next: a signal from now on is only noted
     except Interrupted:  # once the slice ran (a second signal as the user's code is left, or a first since): what it
-        if outcomes is None:  # recorded is known, and the job says it (the signal no longer interrupts: its unwinding)
-            raise
+        if outcomes is None and ran.run_id is None:  # recorded is known, and the job says it (the signal no longer
+            raise  # interrupts: its unwinding); before, it recorded nothing (the invocation says so)
+        outcomes = ran.outcomes if outcomes is None else outcomes
         skipped = _skipped(run_id, mine, spec.trials, recorded)
     return ShardResult(run_id, shard, len(skipped), errored, tuple(outcomes), spec.trials)
 
@@ -1063,8 +1066,6 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
 
 # ----------------------------------------------------------------------------------------------- publish
 
-_PUBLISHED_MOST: Final = 64 * 1024 * 1024  # bytes of a report.json that publish reads
-
 
 @dataclass(frozen=True, slots=True)
 class PublishedRun:
@@ -1084,10 +1085,6 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     Raises :class:`~honeyhive_experiment.errors.ReportError` naming the file otherwise: a report made for
     another pull request or commit must never be posted there.
     """
-    with contextlib.suppress(OSError):  # a file that cannot be read: load_published says why
-        if (size := path.stat().st_size) > _PUBLISHED_MOST:  # the pull request's artifact: read whole, if at all
-            message = f"is {size:,} bytes, more than the {_PUBLISHED_MOST >> 20} MiB publish reads of a report.json"
-            raise ReportError(f"{message}: not read", file=str(path))
     report = load_published(path)
     run, where = report.run, str(path)
     if not run.id or run.pr_number is None or not run.head_sha:

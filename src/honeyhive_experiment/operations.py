@@ -214,14 +214,18 @@ class _Invocation:
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
             self._hold_signals()  # its report is made next: one more signal is noted (130 once it is written)
             which = "a second signal" if second else "a signal"
-            stopped = ExperimentError(
-                f"interrupted by {which} while {cancellation.phase_of(self.cancel)}: a run already created is marked"
-                " cancelled in HoneyHive if the backend accepted it (the log says when it did not), and what was"
-                " recorded is kept"
+            shard = self.settings.mode is Mode.RUN  # it escaped record_shard only before its datapoints ran
+            done = (
+                "this job recorded nothing; the run it shares with the other shards is left as it is, for them and the"
+                " report job: re-run the job to record its datapoints"
+                if shard
+                else "a run already created is marked cancelled in HoneyHive if the backend accepted it (the log says"
+                " when it did not), and what was recorded is kept"
             )
+            stopped = ExperimentError(f"interrupted by {which} while {cancellation.phase_of(self.cancel)}: {done}")
             self._announce("error", stopped)
             code = EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
-            if self.settings.mode is Mode.RUN:  # a shard job reports nothing
+            if shard:  # a shard job reports nothing
                 return Outcome(code)
             return replace(self.finish(self._failed(stopped, interrupt, cancelled=True)), exit_code=code)
 

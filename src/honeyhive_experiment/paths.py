@@ -225,15 +225,16 @@ class NotAFile(OSError):
     :func:`not_a_file`)."""
 
 
-def read_regular(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of the file at ``path``: opened without waiting (a named pipe's open waits for a writer, for ever)
-    and read only when it is a regular file or a folder (a folder's read raises IsADirectoryError); else
-    :class:`NotAFile` (a FIFO's read waits too, ``/dev/zero``'s never ends), judged on the file opened, so nothing
-    can take its place between a check and the open. Raises OSError."""
+def read_regular(path: str | os.PathLike[str], most: int = -1) -> bytes:
+    """The bytes of the file at ``path`` (its first ``most``, if given: a file growing meanwhile is read no further):
+    opened without waiting (a named pipe's open waits for a writer, for ever) and read only when it is a regular file
+    or a folder (a folder's read raises IsADirectoryError); else :class:`NotAFile` (a FIFO's read waits too,
+    ``/dev/zero``'s never ends), judged on the file opened, so nothing can take its place between a check and the
+    open. Raises OSError."""
     with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
         if (kind := not_a_file(os.fstat(handle.fileno()).st_mode)) is not None:
             raise NotAFile(kind)
-        return handle.read()
+        return handle.read(most)
 
 
 _BYTE_ORDER_MARKS: Final = (

@@ -49,8 +49,9 @@ class RunSpec:
     # at the end of the run instead of the runner's log: the command line's run, whose report (its judgement's, or
     # the error's when judging fails) says them, and whose delivery announces them in the job log once
     completed_to: Callable[[str, Sequence[DatapointOutcome]], None] | None = None  # told the run's id and outcomes as
-    # soon as the backend has it completed (record_run): the command line's, whose report of a signal after that (as
-    # the sink shuts down, or record_run returns) names the run, which it marks cancelled (flow.run_experiment)
+    # soon as the backend has it completed (record_run), or a shard's slice recorded (run_slice): the command line's,
+    # whose report of a signal after that (as the sink shuts down, or they are returned) names the run, which it marks
+    # cancelled (flow.run_experiment; a shard's run stays running: flow.record_shard says what it recorded)
 
     def configured(self, function: str, evaluators: Sequence[str]) -> RunSpec:
         """This spec with the run's ``configuration`` in HoneyHive: which function and evaluators (by name), on how

@@ -379,15 +379,42 @@ def test_publish_refuses_a_hostile_id_in_a_message_of_bounded_length(
 
 def test_publish_refuses_a_report_json_too_large_to_read(world: World) -> None:
     """report.json comes from the pull request's artifact: one of 64 MiB and a byte was read whole into memory (and
-    refused as "not JSON"). Refused by its size, unread (a sparse file: no 64 MiB written)."""
+    refused as "not JSON"). Refused by its size, read no further (a sparse file: no 64 MiB written)."""
     publisher = world.publisher("publisher", {})
     with (publisher / ".honeyhive" / "report.json").open("r+b") as file:
         file.truncate(64 * 1024 * 1024 + 1)
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
     assert code == 2, published.summary()
     assert (
-        ".honeyhive/report.json: is 67,108,865 bytes, more than the 64 MiB publish reads of a report.json: not read"
+        ".honeyhive/report.json: refusing to publish: it is more than the 64 MiB publish reads of a report.json"
     ) in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+
+
+@pytest.mark.parametrize("kind", ["a named pipe", "a device"])
+def test_publish_refuses_a_report_json_that_is_no_regular_file_without_reading_it(world: World, kind: str) -> None:
+    """report.json a named pipe (or a device, a copy of /dev/zero): its size, 0, was under the limit, so publish read
+    it, waiting for a writer for ever or reading zeros until memory ran out. Refused as what it is, unread. In a
+    process of its own, so the old code's hang is a timeout, not a stuck test."""
+    publisher = world.publisher("publisher", {})
+    report = publisher / ".honeyhive" / "report.json"
+    report.unlink()
+    if kind == "a named pipe":
+        os.mkfifo(report)
+    else:
+        try:
+            os.mknod(report, stat.S_IFCHR | 0o666, os.makedev(1, 5))  # /dev/zero's
+        except PermissionError:
+            pytest.skip("only root may make a device node")
+    step = Step(world.root.parent / "steps" / "publish", workflow_run(HEAD_SHA))
+    given = {"api-key": EXPERIMENT_KEY, "server-url": world.backend.url, "github-token": world.github.token}
+
+    done = run_action(
+        step.env(publisher, {**given, "mode": "publish"}, api_url=world.github.api_url), publisher, timeout=60
+    )
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f".honeyhive/report.json: is {kind}: give a regular file path" in step.summary(), step.summary()
     assert world.github.writes == [], "a refused report posts nothing"
 
 

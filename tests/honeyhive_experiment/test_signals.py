@@ -907,18 +907,20 @@ def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
     ("where", "event"),
     [
         (TraceSink.shutdown, "call"),  # the slice's last spans sent, as run_slice's cleanup shuts its sink
+        (experiment.run_slice, "return"),  # the slice's outcomes handed back, before record_shard holds them
         (flow._skipped, "call"),  # the sessions an earlier attempt recorded: 30,000 ids and 190 ms for 10k × 3 trials
         (flow.record_shard, "return"),  # the shard's result handed back to the invocation
     ],
-    ids=["shutting-the-sink", "counting-the-skipped", "returning"],
+    ids=["shutting-the-sink", "run-slice-returning", "counting-the-skipped", "returning"],
 )
 def test_a_signal_once_a_shards_datapoints_ran_names_the_run_and_what_it_recorded(
     world: World, where: Callable[..., Any], event: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The shard's 11 datapoints ran; the job's signal lands as their spans are sent, as the sessions it skipped are
-    counted, or as record_shard returns (audit 52, M1): it escaped the flow, "interrupted by a signal while running the
-    datapoints: a run already created is marked cancelled" (a shard's run is not), with no run-id output and nothing
-    said of what was recorded. The job names the run and what it lacks (none), as one cancelled in any other phase."""
+    """The shard's 11 datapoints ran; the job's signal lands as their spans are sent, as run_slice hands their outcomes
+    back (b50: between its return and record_shard's assignment), as the sessions it skipped are counted, or as
+    record_shard returns (audit 52, M1): it escaped the flow, "interrupted by a signal while running the datapoints: a
+    run already created is marked cancelled" (a shard's run is not), with no run-id output and nothing said of what was
+    recorded. The job names the run and what it lacks (none), as one cancelled in any other phase."""
     with _signalled_at(where, event, (signal.SIGTERM,)) as fired:
         code, outputs = _run_shard(world)
 
@@ -945,6 +947,35 @@ def test_a_second_signal_as_a_shards_result_is_returned_exits_130_naming_the_run
     assert code == 130
     assert outputs["run-id"]
     assert world.statuses() == ["running"]
+
+
+def test_a_signal_before_a_shard_runs_says_it_recorded_nothing_and_leaves_the_shared_run_to_the_others(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 2/2 created the shared run and recorded its datapoints; shard 1/2's signal lands as it reads what an
+    earlier attempt recorded, before its datapoints run: it said "a run already created is marked cancelled in
+    HoneyHive", but the run is the other shard's too, and stays running for the report job. It says what is true: this
+    job recorded nothing, the shared run is left for the other shards and the report job; the job re-run records."""
+    code, outputs = _run_shard(world, "2/2")
+    assert code == 0
+    run_id = outputs["run-id"]
+    capsys.readouterr()
+
+    with _signalled_at(flow._recorded_sessions, "call", (signal.SIGTERM,)) as fired:
+        code, outputs = _run_shard(world)
+
+    assert fired
+    assert code == 2
+    printed = capsys.readouterr()
+    said = "interrupted by a signal while preparing the run: this job recorded nothing; the run it shares with the"
+    assert said in printed.out, printed.out
+    assert "marked cancelled" not in printed.out + printed.err
+    assert world.statuses() == ["running"]
+
+    code, outputs = _run_shard(world)  # the job re-run
+
+    assert (code, outputs["run-id"]) == (0, run_id)
+    assert f"recorded 11 datapoint(s) of shard 1/2 into run {run_id}" in capsys.readouterr().out
 
 
 def test_a_signal_as_the_report_job_completes_the_shared_run_cancels_it_by_name(world: World) -> None:

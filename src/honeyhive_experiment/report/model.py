@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError, field_validator
@@ -32,6 +31,7 @@ from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
 from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.models.outcomes import and_more
+from honeyhive_experiment.paths import NotAFile, read_regular
 from honeyhive_experiment.report.numbers import (
     format_apart,
     format_beside,
@@ -1078,22 +1078,32 @@ def load_report(path: str | os.PathLike[str]) -> Report:
     return _read(path, Report)
 
 
+_PUBLISHED_MOST: Final = 64 * 1024 * 1024  # bytes of a report.json that publish reads
+
+
 def load_published(path: str | os.PathLike[str]) -> PublishedReport:
-    """The ids of a ``report.json`` for ``mode: publish``; ReportError as :func:`load_report`."""
-    return _read(path, PublishedReport)
+    """The ids of a ``report.json`` for ``mode: publish``; ReportError as :func:`load_report`, and for one of more
+    than 64 MiB: the pull request's artifact, never read whole."""
+    return _read(path, PublishedReport, most=_PUBLISHED_MOST)
 
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _read(path: str | os.PathLike[str], model: type[_M]) -> _M:
+def _read(path: str | os.PathLike[str], model: type[_M], *, most: int | None = None) -> _M:
     shown = os.fspath(path)
     try:
-        raw = Path(shown).read_bytes()
+        raw = read_regular(shown, -1 if most is None else most + 1)
     except FileNotFoundError:
         raise ReportError("does not exist (download the run job's artifact first)", file=shown) from None
+    except NotAFile as exc:  # a named pipe's read waits for a writer for ever, /dev/zero's never ends
+        raise ReportError(f"is {exc}: give a regular file path", file=shown) from None
     except OSError as exc:
         raise ReportError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
+    if most is not None and len(raw) > most:
+        raise ReportError(
+            f"refusing to publish: it is more than the {most >> 20} MiB publish reads of a report.json", file=shown
+        )
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
