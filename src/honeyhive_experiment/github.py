@@ -15,17 +15,19 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
   ``requests`` ``RetryError``.
 
-Only the token's own comments are ever edited. Anyone who can comment on a pull request can paste the hidden
-marker; such a comment is left alone, so it can neither be made to carry the result nor hide it, and one warning
-says how many were (naming the first three: not one annotation each, which would push the check's own warnings
-out of the ten a step shows). Who the token is, when a comment carries the marker: the job's own ``GITHUB_TOKEN``
-(``workflow_token``: the action compares github-token with the job's token, its job-token input) is the GitHub
-Actions app's bot, ``github-actions[bot]``, on github.com and on an Enterprise Server, whose GraphQL may not name
-it; any other token is asked, ``GET /user`` for a personal access token, and for an installation token (a GitHub
-App's), which is refused that (403), GraphQL's ``viewer``, which names its app's bot (``my-app[bot]``). When GitHub
-does not say (an error, a rate limit, an answer without a login) nothing is edited: the publish fails, saying so.
-``github-actions[bot]`` is not assumed then: it is every workflow's ``GITHUB_TOKEN``, a pull request's own
-workflow's included, so a comment it wrote is not ours unless our token is that one.
+Only the token's own comments are ever edited, and only those whose body starts with the hidden marker, where the
+report writes it (a comment of the same account that quotes it elsewhere is another workflow's, or quotes one).
+Anyone who can comment on a pull request can paste the marker; such a comment is left alone, so it can neither be
+made to carry the result nor hide it, and one warning says how many were (naming the first three: not one annotation
+each, which would push the check's own warnings out of the ten a step shows). Who the token is, when a comment
+starts with the marker: the job's own ``GITHUB_TOKEN`` (``workflow_token``: the action compares github-token with
+the job's token, its job-token input) is the GitHub Actions app's bot, ``github-actions[bot]``, on github.com and on
+an Enterprise Server, whose GraphQL may not name it; any other token is asked, ``GET /user`` for a personal access
+token, and for an installation token (a GitHub App's), which is refused that (403), GraphQL's ``viewer``, which
+names its app's bot (``my-app[bot]``). When GitHub does not say (an error, a rate limit, an answer without a login)
+nothing is edited: the publish fails, saying so. ``github-actions[bot]`` is not assumed then: it is every workflow's
+``GITHUB_TOKEN``, a pull request's own workflow's included, so a comment it wrote is not ours unless our token is
+that one.
 
 Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
 a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
@@ -355,10 +357,11 @@ class CommentPublisher:
         head_sha: str | None = None,
         mode: CommentMode | str = CommentMode.UPDATE,
     ) -> PublishResult:
-        """Create or edit the comment on pull request ``pr_number`` whose body contains ``marker``.
+        """Create or edit the comment on pull request ``pr_number`` whose body starts with ``marker`` (as ``body``
+        must).
 
-        ``update``: edit the newest comment containing ``marker`` (every page of comments is read), else the newest
-        containing ``earlier`` (the marker an earlier version wrote, when given), or create one; no other comment
+        ``update``: edit the newest comment starting with ``marker`` (every page of comments is read), else the newest
+        starting with ``earlier`` (the marker an earlier version wrote, when given), or create one; no other comment
         is touched. ``new``: always create one. ``off``: nothing. With ``head_sha``, the comment of another commit is
         written over only by a run for the pull request's current head (a run for an older commit never overwrites
         the comment of a newer one); a run for an older commit writes its own (and one where there is none), saying
@@ -368,8 +371,8 @@ class CommentPublisher:
             raise ValueError(f"comment mode must be one of {', '.join(COMMENT_MODES)}; got {mode!r}")
         if mode == "off":
             return PublishResult("skipped-off")
-        if not marker or marker not in body:
-            raise ValueError("the comment body must contain its marker, or the next run cannot find the comment")
+        if not marker or not body.startswith(marker):
+            raise ValueError("the comment body must start with its marker, or the next run cannot find the comment")
         step = "reading the pull request's comments"
         pull: PullRequestInfo | None = None
         try:
@@ -410,15 +413,16 @@ class CommentPublisher:
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
 
     def _find(self, issue: Issue, marker: str, earlier: str | None = None) -> IssueComment | None:
-        """The newest comment carrying ``marker`` that the token's account wrote, else the newest carrying
-        ``earlier``; other authors' are ignored, all of them in one warning. Raises :class:`_Unidentified` when a
-        comment carries one and GitHub does not say who the token is."""
+        """The newest comment starting with ``marker`` that the token's account wrote, else the newest starting
+        with ``earlier`` (a marker elsewhere in a body is a quote); other authors' are ignored, all of them in one
+        warning. Raises :class:`_Unidentified` when a comment starts with one and GitHub does not say who the token
+        is."""
         # every page; per_page=100, next pages from the Link header; oldest first
         comments = list(issue.get_comments())
         ignored: dict[int, IssueComment] = {}
         found: IssueComment | None = None
         for wanted in (marker, earlier) if earlier is not None else (marker,):
-            marked = [comment for comment in comments if wanted in (comment.body or "")]
+            marked = [comment for comment in comments if (comment.body or "").startswith(wanted)]
             if not marked:
                 continue
             own = self._account.lower()

@@ -12,13 +12,18 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 import honeyhive_experiment
+from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.github import CommentPublisher, PublishResult
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report.markers import comment_head_sha
+from honeyhive_experiment.report.markers import marker as marker_of
 from tests.fakes import FakeGitHub
 from tests.fakes.github_server import RateLimitKind
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
@@ -163,6 +168,35 @@ def test_without_its_marker_the_comment_an_earlier_version_marked_is_edited(
     assert len(bodies) == len(seeded) + (edited is None)
 
 
+@pytest.mark.parametrize(
+    "quoting",
+    [
+        f"The last report began with {MARKER}, and this workflow says so.",  # mid-text
+        f"> {MARKER}\n> quoted from the report",  # a quote of the comment
+        f"Another workflow's report\n{MARKER}\n",  # on its own line, below text
+    ],
+    ids=["mid-text", "quoted", "below text"],
+)
+@pytest.mark.parametrize("mark", [MARKER, EARLIER], ids=["marker", "earlier"])
+@pytest.mark.parametrize("ours", [True, False], ids=["beside ours", "alone"])
+def test_a_comment_of_our_account_that_only_quotes_the_marker_is_not_ours(
+    gh: FakeGitHub, make_publisher: PublisherFactory, quoting: str, mark: str, ours: bool
+) -> None:
+    """The job's token is github-actions[bot], which every workflow of the repository comments as: a comment of its
+    that quotes the marker (or an earlier version's), anywhere but where the report writes it (the start of the
+    body), is left alone: ours is edited, or one is created."""
+    quoting = quoting.replace(MARKER, mark)
+    own = gh.add_comment(PR, body("the last run"), user=gh.bot_login) if ours else None
+    quoted = gh.add_comment(PR, quoting, user=gh.bot_login)
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, earlier=EARLIER, head_sha=HEAD)
+
+    assert result.action == ("updated" if own else "created")
+    assert [(c.id, c.body) for c in gh.comments(PR)] == sorted(
+        [(quoted.id, quoting), (own.id if own else result.comment_id, body("this run"))]
+    )
+
+
 def test_a_comment_by_someone_else_carrying_the_marker_is_never_edited(
     gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -305,7 +339,7 @@ def test_when_github_does_not_say_who_the_token_is_no_comment_is_written(
     comment beside what may well be our own would be a duplicate on every run), and the warning says why."""
     with FakeGitHub(bot_login="acme-evals[bot]") as fake:
         fake.add_pull(PR, head_sha=HEAD)
-        theirs = fake.add_comment(PR, "Posted by the pull request's own workflow: " + body("merge it"), user=BOT)
+        theirs = fake.add_comment(PR, body("posted by the pull request's own workflow: merge it"), user=BOT)
         fault(fake)
         with CommentPublisher(
             fake.token, fake.repository, api_url=fake.api_url, backoff=0.0, seconds_between_requests=0
@@ -412,7 +446,7 @@ def test_others_marked_comments_are_one_bounded_warning(
     publish (30 a job: the "running" comment, then the result), and GitHub shows 10 warning annotations a step, so
     the check's own verdict warning, the last, was hidden. Now one warning a publish: how many, and the first three."""
     own = gh.add_comment(PR, body("the last run"), user=gh.bot_login)
-    planted = gh.seed_comments(PR, 15, body=lambda i: f"spam {i} {MARKER}", user="mallory{}".format)
+    planted = gh.seed_comments(PR, 15, body=lambda i: f"{MARKER} spam {i}", user="mallory{}".format)
 
     with caplog.at_level(logging.WARNING, logger="honeyhive_experiment.github"):
         result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
@@ -511,6 +545,24 @@ def test_the_head_is_read_from_the_comment_the_report_rendered(
     assert result.warning is not None
     assert f"it already shows the pull request's head {NEWER[:7]}" in result.warning
     assert bot_comments(gh) == [newer]
+
+
+def test_a_template_that_writes_the_marker_below_user_text_still_edits_its_comment(
+    gh: FakeGitHub, make_publisher: PublisherFactory, tmp_path: Path
+) -> None:
+    """The comment is found by the marker at the start of its body: a template may write {{ marker }} anywhere, even
+    below a title that quotes it, and the rendered comment starts with the marker (the title's copy escaped)."""
+    template = tmp_path / "comment.md.j2"
+    template.write_text("## {{ title }}\n\n{{ headline }}\n{{ marker }}\n", encoding="utf-8")
+    marker = marker_of(DEFAULT_CONFIG_PATH)  # what scenarios.render_comment keys the comment by
+    data = base_input(comment=CommentConfig(title=f"{marker} quoted"))
+
+    rendered = [render_comment(replace(data, head_sha=HEAD), template_path=template).text for _ in range(2)]
+    results = [make_publisher().publish(PR, text, marker=marker, head_sha=HEAD) for text in rendered]
+
+    assert [r.action for r in results] == ["created", "updated"]
+    assert [c.body for c in gh.comments(PR)] == [rendered[1]]
+    assert rendered[1].count("<!--") == 2  # the marker and the metadata; the title's copy is escaped
 
 
 MOVED_ON = f"⚠️ This is for commit {HEAD[:7]}; the pull request's head has since moved on to {NEWER[:7]}."
@@ -928,6 +980,8 @@ def test_the_marker_must_be_in_the_body_and_the_mode_known(make_publisher: Publi
     publisher = make_publisher()
     with pytest.raises(ValueError, match="marker"):
         publisher.publish(PR, "no marker here", marker=MARKER)
+    with pytest.raises(ValueError, match="start with its marker"):  # the next run would not take it as its own
+        publisher.publish(PR, "quoting " + body("x"), marker=MARKER)
     with pytest.raises(ValueError, match="comment mode"):
         publisher.publish(PR, body("x"), marker=MARKER, mode="sometimes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="owner/name"):

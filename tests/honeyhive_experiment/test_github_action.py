@@ -65,7 +65,7 @@ def test_others_marked_comments_leave_the_checks_own_warnings_in_sight(
     with world(tmp_path, backend) as job:  # the workflow's token
         assert job.action(capsys)[0] == 0
         job.github.seed_comments(
-            PR, 15, body=lambda i: f"spam {i} {marker(DEFAULT_CONFIG_PATH)}", user="mallory{}".format
+            PR, 15, body=lambda i: f"{marker(DEFAULT_CONFIG_PATH)} spam {i}", user="mallory{}".format
         )
 
         code, warnings = job.action(capsys)
@@ -77,7 +77,8 @@ def test_others_marked_comments_leave_the_checks_own_warnings_in_sight(
         assert len(warnings) <= SHOWN
         assert any("verdict" in w for w in warnings)
         assert len([c for c in job.github.comments(PR) if c.user == job.github.author]) == 1
-        assert all(c.body.startswith("spam") for c in job.github.comments(PR) if c.user != job.github.author)
+        spam = [f"{marker(DEFAULT_CONFIG_PATH)} spam {i}" for i in range(15)]
+        assert [c.body for c in job.github.comments(PR) if c.user != job.github.author] == spam
 
 
 def test_an_app_token_github_does_not_name_never_edits_the_workflow_bots_comment(
@@ -87,7 +88,7 @@ def test_an_app_token_github_does_not_name_never_edits_the_workflow_bots_comment
     answer: github-actions[bot] was assumed, and its comment carrying our marker (another workflow's, with the
     repository's GITHUB_TOKEN) was edited. Now nothing is written, and the step says why."""
     with world(tmp_path, backend, bot_login="acme-evals[bot]") as job:
-        theirs = f"Posted by the pull request's own workflow: {marker(DEFAULT_CONFIG_PATH)}"
+        theirs = f"{marker(DEFAULT_CONFIG_PATH)}\nPosted by the pull request's own workflow"
         job.github.add_comment(PR, theirs, user="github-actions[bot]")
         job.github.graphql_enabled = False
 

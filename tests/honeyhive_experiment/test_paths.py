@@ -264,3 +264,37 @@ def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path)
     assert "TOP SECRET" not in str(caught.value)
     template.write_text('{{ marker }}\n{% include "ok.md" %}\n')
     assert "included fine" in render_comment(pass_input(), template_path=template).text
+
+
+@pytest.mark.parametrize(
+    ("links", "report", "html"),
+    [
+        ({"a.json": "../precious.txt", "b.html": "../precious.txt"}, "a.json", "b.html"),  # two links to one file
+        ({"b.html": "a.json"}, "a.json", "b.html"),  # a link to the other report
+        ({"b.html": ".honeyhive/experiment.yml"}, "a.json", "b.html"),  # a link to a file the tool reads
+    ],
+    ids=["one-target", "to-the-report", "to-the-experiment-file"],
+)
+@pytest.mark.xfail(strict=True, reason="operations._check_writable: /work/notes/b50-trust-operations.patch")
+def test_a_report_named_by_a_link_is_refused_as_a_link_before_it_is_compared(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], links: dict[str, str], report: str, html: str
+) -> None:
+    """audit51 N5: two reports named by links to one file were "would both be written to …; name two files", and one
+    linking to the experiment file "refusing to write … over the experiment file": the user removed one and was then
+    told the other is a link. The link is said first, as it is of a single report named by one."""
+    (quickstart.parent / "precious.txt").write_text("keep me\n", encoding="utf-8")
+    (quickstart / "a.json").write_text("{}\n", encoding="utf-8")
+    for name, target in links.items():
+        (quickstart / name).unlink(missing_ok=True)
+        (quickstart / name).symlink_to(target)
+    first = next(name for name in (report, html) if name in links)  # the report is looked at first
+
+    named = ["--report", str(quickstart / report), "--html", str(quickstart / html)]
+    code = main(["run", "--dry-run", "-C", str(quickstart), *named], environ={})
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{first} is a symbolic link (to {links[first]})" in err
+    assert "name two files" not in err
+    assert "over the" not in err
+    assert (quickstart.parent / "precious.txt").read_text(encoding="utf-8") == "keep me\n"

@@ -25,7 +25,8 @@ Custom templates
 ``templates/README.md``), is rendered in Jinja's sandbox, and may ``{% extends "builtin/comment.md.j2" %}``
 to override blocks of the built-in one. A template that cannot be read, parsed or rendered, or whose
 output lacks :func:`~honeyhive_experiment.report.markers.marker`, raises :class:`TemplateError` naming the
-file. (The metadata comment is added after the marker when a template leaves it out.)
+file. (The marker and the metadata comment open the comment wherever a template writes them, the metadata also
+when it leaves it out: the comment is found again by the marker at its start.)
 """
 
 from __future__ import annotations
@@ -543,11 +544,12 @@ _Stage = tuple[_Plan, str | None, int]  # a plan; the field whose rows are fitte
 
 
 def _fitted(
-    render: Callable[[_Plan], str], stages: Sequence[_Stage], limit: int, note: str, *, in_bytes: bool, head: str = ""
+    render: Callable[[_Plan], str], stages: Sequence[_Stage], limit: int, note: str, *, in_bytes: bool
 ) -> tuple[str, tuple[str, ...]]:
     """The render of the first of ``stages`` that fits in ``limit`` characters (``in_bytes``: UTF-8 bytes), and its
     steps; of a stage with a field (``rows``, ``metric_rows``), the render with the most of those rows that fits (0
-    if need be). When none fits, the last (a plan as it is) cut, keeping ``head`` (the markers), ending with ``note``.
+    if need be). When none fits, the last (a plan as it is) cut (the markers at its start are kept), ending with
+    ``note``.
     """
 
     def size(text: str) -> int:
@@ -569,8 +571,6 @@ def _fitted(
         while n > 0 and size(text := rows(plan, field, n)) > limit:
             n = min(n - 1, int(n * 0.9))
         return (text if n > 0 else empty), plan.steps
-    if head and not text.startswith(head):
-        text = head + text.replace(head, "")
     room = limit - size(note) - 2
     cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore") if in_bytes else text[:room]
     return cut.rstrip() + "\n\n" + note, (*plan.steps, "hard_truncate")
@@ -609,8 +609,8 @@ def render_comment(
             raise TemplateError(
                 name, f"the rendered comment does not contain the marker {{{{ marker }}}} ({mark}); keep it"
             )
-        if meta not in text:
-            text = text.replace(mark, f"{mark}\n{meta}", 1)
+        # at the top, wherever the template wrote them (github.py takes as ours only a comment that starts with mark)
+        text = f"{mark}\n{meta}\n" + re.sub(f"(?:{re.escape(mark)}|{re.escape(meta)})\n?", "", text)
         if redactor is not None:
             text = _redacted(text, redactor, (mark, meta))
         return _finish(text)
@@ -626,7 +626,7 @@ def render_comment(
         f"✂️ Cut at {COMMENT_LIMIT:,} characters: the template's output is too long. "
         "The full report is in the job summary and report.json.\n"
     )
-    return Rendered(*_fitted(render, stages, COMMENT_LIMIT, note, in_bytes=False, head=f"{mark}\n{meta}\n"))
+    return Rendered(*_fitted(render, stages, COMMENT_LIMIT, note, in_bytes=False))
 
 
 def render_summary(report: Report) -> str:

@@ -5,7 +5,8 @@
     <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file): finds the comment again
     <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
 
-The marker identifies the comment of one experiment file on a pull request (the comment is upserted by it);
+The marker identifies the comment of one experiment file on a pull request, which starts with it (the comment is
+upserted by it: :mod:`honeyhive_experiment.github` takes none as its own that quotes it elsewhere);
 :func:`earlier_marker` is the one earlier versions wrote, keyed by the experiment's name. The metadata line says
 which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the head back
 (:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one. Values are
