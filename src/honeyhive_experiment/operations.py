@@ -642,7 +642,6 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     if settings.mode is not Mode.RUN:  # a shard job writes no report
         with suppress(ExperimentError):  # said by the command, which then reads it again
             config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
-        _not_ours(settings, report, report_file, html_file, _kept_files(settings, config, read))
         given_report = settings.report if not settings.as_action else None  # the input: see _in_the_workspace
         for flag, given in (("--report", given_report), ("--html", settings.html_path)):
             if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
@@ -668,6 +667,8 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
             raise NotWritable(problem, key="report" if the_input else None)
     for path, key in ours:
         _not_through_a_link(settings, path, key=key)
+    if settings.mode is not Mode.RUN:  # after the links: one is said as a link, not as the file it leads to
+        _not_ours(settings, report, report_file, html_file, _kept_files(settings, config, read))
     return config
 
 

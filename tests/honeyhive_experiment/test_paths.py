@@ -275,7 +275,6 @@ def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path)
     ],
     ids=["one-target", "to-the-report", "to-the-experiment-file"],
 )
-@pytest.mark.xfail(strict=True, reason="operations._check_writable: /work/notes/b50-trust-operations.patch")
 def test_a_report_named_by_a_link_is_refused_as_a_link_before_it_is_compared(
     quickstart: Path, capsys: pytest.CaptureFixture[str], links: dict[str, str], report: str, html: str
 ) -> None:
