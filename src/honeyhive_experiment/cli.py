@@ -220,11 +220,9 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
 
 
 # What the action's process keeps from the code it runs (the user's, what ``install`` builds, every library they import,
-# and the processes they start, which inherit ``os.environ``), once the settings have read it: the tokens that write to
-# GitHub or reach the runner's services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files
-# whose lines become workflow commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using
-# HoneyHive's SDK reads it. On Linux the process then starts again without them, as /proc/self/environ, which any
-# code or process of the job can read, is the environment a process started with.
+# and the processes they start), once the settings have read it: the tokens that write to GitHub or reach the runner's
+# services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files whose lines become workflow
+# commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using HoneyHive's SDK reads it.
 _WITHHELD = frozenset(
     {
         *("GITHUB_TOKEN", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL"),
@@ -232,15 +230,14 @@ _WITHHELD = frozenset(
         *("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"),
     }
 )
-
-
 _HELD = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"
 
 
 def _withhold(environ: MutableMapping[str, str]) -> None:
     """Takes :data:`_WITHHELD` and every ``INPUT_*`` variable out of ``environ`` (``os.environ``: unset in the process,
     so no process it starts gets them either); on Linux, then runs the same command again in this process without
-    them, handing them over in a file in memory (``_HELD`` names it), which :func:`_command` reads first and closes."""
+    them, as ``/proc/self/environ``, which any code or process of the job can read, is what a process started with:
+    they are handed over in a file in memory (``_HELD`` names it), which :func:`_command` reads first and closes."""
     withheld = {name: environ.pop(name) for name in [n for n in environ if n in _WITHHELD or n.startswith("INPUT_")]}
     if withheld and sys.platform == "linux":
         os.pwrite(held := os.memfd_create("withheld", 0), json.dumps(withheld).encode(), 0)
