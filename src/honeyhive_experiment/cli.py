@@ -5,9 +5,7 @@ This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``co
 :class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (its standard output,
 error and log: :mod:`~honeyhive_experiment.streams`; its signal handlers, and the bound on its exit:
 :mod:`~honeyhive_experiment.cancellation`), calls one operation of :mod:`honeyhive_experiment.operations` and maps
-what it returns or raises to an exit code::
-
-    argv / environment ──► Settings ──► operations.run / validate / runs / view ──► exit code
+what it returns or raises to an exit code.
 
 The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_experiment COMMAND --help``);
 ``action`` is the entry point inside GitHub Actions (action.yml).
@@ -241,8 +239,7 @@ def _withhold(environ: MutableMapping[str, str]) -> None:
     withheld = {name: environ.pop(name) for name in [n for n in environ if n in _WITHHELD or n.startswith("INPUT_")]}
     if withheld and sys.platform == "linux":
         os.pwrite(held := os.memfd_create("withheld", 0), json.dumps(withheld).encode(), 0)
-        os.set_inheritable(held, True)
-        sys.stdout.flush()
+        os.set_inheritable(held, True)  # nothing is written yet (the settings, read again, print nothing)
         with contextlib.suppress(OSError):  # not started again: as on other systems, only os.environ lacks them
             os.execve(sys.executable, sys.orig_argv, {**environ, _HELD: str(held)})  # noqa: S606 (the same command)
         os.close(held)
@@ -320,8 +317,6 @@ def _validate(settings: Settings, *, probe: bool) -> int:
 
 
 def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
-    from datetime import UTC, datetime
-
     from honeyhive_experiment.history import runs_json, runs_table
     from honeyhive_experiment.operations import runs
     from honeyhive_experiment.report.markdown import plain
@@ -332,7 +327,7 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
     elif not found.rows:
         print(settings.printable(f"no runs yet for experiment {found.experiment!r}"))
     else:
-        print(settings.printable(runs_table(found.rows, now=datetime.now(UTC))))
+        print(settings.printable(runs_table(found.rows, now=found.now)))
         baseline = f"* baseline: {plain(found.baseline)}" if found.baseline else "no baseline"  # names a branch
         print(settings.printable(baseline), file=sys.stderr)
     if found.missing:  # the list is what a new baseline is picked from: shown, then why a run here would fail

@@ -921,7 +921,8 @@ class Runs:
     experiment: str
     rows: list[RunRow]
     baseline: str | None  # "previous local run (run id)", or None without a baseline
-    missing: str | None = None  # the baseline asked for (the config's run_id, --baseline) that names no run: why
+    missing: str | None  # the baseline asked for (the config's run_id, --baseline) that names no run: why
+    now: datetime  # when they were read: their ages are from then
 
 
 def runs(settings: Settings, *, limit: int) -> Runs:
@@ -945,7 +946,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
             client, config.name, limit=limit, config_file=file, repository=repository, baseline=baseline
         )
     rows = [dataclasses.replace(row, url=settings.run_link(row.run_id)) for row in rows]
-    return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None, missing)
+    return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None, missing, now)
 
 
 # --------------------------------------------------------------------------------------------------- view
