@@ -43,6 +43,7 @@ __all__ = [
     "CALL_METRICS",
     "JUDGE",
     "METRICS",
+    "NO_VALUE",
     "OUTSIDE",
     "UNFINISHED",
     "Efficiency",
@@ -73,6 +74,10 @@ UNFINISHED: Final = "of the datapoints' own, unfinished when recorded"
 """Why :func:`left_out` leaves out the datapoints' calls that ended after their datapoint was recorded (of every metric
 but ``duration_ms``): their work, unlike :data:`OUTSIDE`'s, so a gate never excuses them as made in neither run."""
 _WHY: Final = {NO_PRICE: "to unpriced model {}", NO_USAGE: "to {} without token usage"}
+NO_VALUE: Final = " on datapoints left without a value"
+"""After why :func:`left_out` leaves calls out: they were all the answered calls of their datapoint (or trial), which
+so has no value of the metric (:func:`measure`), and the backend's mean is the other datapoints', no lower bound of the
+whole: a gate on it cannot be judged either way."""
 _UNKNOWN_MODEL: Final = "(model not named)"
 _LOWER: Final = MetricConfig(direction=Direction.LOWER)
 
@@ -136,7 +141,7 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
     :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unfinished`), which every metric but
     ``duration_ms`` leaves out (in no datapoint's metrics); a metric that leaves none out is not listed.
     Counts of calls, not aggregates: the backend's value of such a metric is a lower bound of the whole, which the
-    verdict judges a gate by."""
+    verdict judges a gate by, unless they were all of a datapoint's calls (:data:`NO_VALUE` after their why)."""
     found: dict[str, Counter[str]] = {}
     outside = unfinished = 0
     for outcome in outcomes:
@@ -146,9 +151,10 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
             for metric, whys in _LEFT_OUT_OF.items():
                 if prefix + metric in outcome.replaced:
                     continue
+                alone = "" if prefix + metric in outcome.metrics else NO_VALUE
                 for why in whys:
                     for model, n in outcome.unpriced.get(prefix + why, {}).items():
-                        found.setdefault(prefix + metric, Counter())[_WHY[why].format(model)] += n
+                        found.setdefault(prefix + metric, Counter())[_WHY[why].format(model) + alone] += n
     for why, n in ((OUTSIDE, outside), (UNFINISHED, unfinished)):
         for metric in METRICS if n else ():
             if metric != "duration_ms":

@@ -11,6 +11,7 @@ import pytest
 from honeyhive_experiment.config import Direction, ExperimentConfig, JudgingRules, MetricConfig, ModelPrice
 from honeyhive_experiment.efficiency import (
     METRICS,
+    NO_VALUE,
     Efficiency,
     at_import,
     combine,
@@ -21,7 +22,7 @@ from honeyhive_experiment.efficiency import (
     setup_note,
 )
 from honeyhive_experiment.llm_calls import LlmCall
-from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
+from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus
 from honeyhive_experiment.pricing import Prices
 
 pytestmark = pytest.mark.unit
@@ -303,10 +304,14 @@ def test_a_direction_said_survives_the_checks_stamp() -> None:
 
 def test_left_out_counts_the_calls_each_metric_leaves_out_across_datapoints_and_trials() -> None:
     """What the verdict judges a gate by: a cost leaves out the calls without a price and those without token usage,
-    the token counts only the latter, each said by why; a failed call is in no metric, so none leaves it out."""
+    the token counts only the latter, each said by why; a failed call is in no metric, so none leaves it out. Calls
+    that were all of their datapoint's, which so has no value of the metric, are said apart (:data:`NO_VALUE`): the
+    backend's mean is the other datapoints', no lower bound of the whole (audit 55)."""
 
-    def outcome(i: int, unpriced: dict[str, dict[str, int]], replaced: tuple[str, ...] = ()) -> DatapointOutcome:
-        return DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, unpriced=unpriced, replaced=replaced)
+    def outcome(i: int, unpriced: dict[str, dict[str, int]], metrics: tuple[str, ...] = METRICS) -> DatapointOutcome:
+        # each a value of ``metrics``: its other calls had a price and token usage
+        values = MetricValues(dict.fromkeys(metrics, 1))
+        return DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, metrics=values, unpriced=unpriced)
 
     outcomes = [
         outcome(0, {"unpriced_llm_calls": {"acme-llm": 1, "other": 2}, "failed_llm_calls": {"gpt-4o": 5}}),
@@ -324,13 +329,23 @@ def test_left_out_counts_the_calls_each_metric_leaves_out_across_datapoints_and_
         "judge_cost_usd": {"to gpt-4o-mini without token usage": 1},
     }
     assert left_out([outcome(0, {"failed_llm_calls": {"gpt-4o": 1}}), outcome(1, {})]) == {}
+    streamed = outcome(4, {"no_usage_llm_calls": {"gpt-4o-mini": 2}}, ("llm_calls", "duration_ms"))  # its only calls
+    alone = {"to gpt-4o-mini without token usage" + NO_VALUE: 2}
+    assert left_out([outcomes[1], streamed]) == {
+        "input_tokens": {**mini, **alone},
+        "output_tokens": {**mini, **alone},
+        "cost_usd": {"to unpriced model acme-llm": 1, **mini, **alone},
+    }
 
 
 def test_a_metric_an_evaluator_replaced_leaves_nothing_out_and_calls_outside_every_datapoint_every_metric() -> None:
     """The user's own ``cost_usd`` is whole whatever the built-in's calls without a price (it was judged "could not be
     checked"); calls made outside every datapoint's context are in none of the metrics but ``duration_ms``."""
     unpriced = {"unpriced_llm_calls": {"acme-llm": 3}, "no_usage_llm_calls": {"m": 1}}
-    replaced = DatapointOutcome(0, "dp-0", "s-0", OutcomeStatus.OK, unpriced=unpriced, replaced=("cost_usd",))
+    values = MetricValues(dict.fromkeys(METRICS, 1))  # the built-in's and the evaluator's cost_usd
+    replaced = DatapointOutcome(
+        0, "dp-0", "s-0", OutcomeStatus.OK, metrics=values, unpriced=unpriced, replaced=("cost_usd",)
+    )
     assert left_out([replaced]) == {
         "input_tokens": {"to m without token usage": 1},
         "output_tokens": {"to m without token usage": 1},

@@ -776,3 +776,62 @@ def test_a_cost_leaving_calls_out_is_a_lower_bound_so_a_regression_past_the_gate
     assert replaced in own_worse.report["notes"], own_worse.report["notes"]
     assert replaced not in worse.report["notes"]
     assert replaced in own_worse.out  # the terminal says the notes too
+
+
+SHORT = [f"q{i:02}" for i in range(6)]  # the six short questions: 15 tokens in, against the long ones' 24
+
+
+def unjudged(whose: str, calls: int, why: str) -> str:
+    """The reason of a gate whose value is the mean of the datapoints that have one, when the others' calls are all
+    left out: no lower bound of the whole, so neither direction is known."""
+    return (
+        f"'s gate could not be checked: {whose} value excludes {calls} LLM calls ({calls} {why} on datapoints left"
+        " without a value): with them the change could be larger or smaller"
+    )
+
+
+@pytest.mark.parametrize("trials", [1, 2])
+def test_a_gate_is_not_judged_on_a_mean_without_the_datapoints_whose_calls_all_reported_no_usage(
+    bot: Bot, trials: int
+) -> None:
+    """A datapoint whose only call streamed without usage has no input_tokens, so the backend's mean is the others',
+    no lower bound of the whole, which the verdict took it for (audit 55). The short questions streamed, same spend:
+    "got worse by 46.2% ... with them it is worse still", failed. Against that run, those questions asking twice (a
+    real rise: it fails against the first run): -13.2% against a baseline that left them out, passed. Neither
+    direction is known: neutral, each saying whose value leaves which calls out, with every trial's."""
+    bot.configure(OPENLLMETRY, f"gate: {{input_tokens: {{max_worse_pct: 10}}}}\ntrials: {trials}\n")
+    plain = bot.run()
+    bot.settings(modes=dict.fromkeys(SHORT, "stream"))
+    streamed = bot.run("--baseline", plain.run_id)
+    assert streamed.metric("input_tokens")["percentage_change"] > 10  # the mean of the long questions alone
+    assert streamed.code == 0, streamed.out
+    assert streamed.report["verdict"] == "neutral"
+    why = "to gpt-4o-mini-2024-07-18 without token usage"
+    assert streamed.report["reasons"] == ["input_tokens" + unjudged("this run's", 6 * trials, why)]
+
+    bot.settings(modes=dict.fromkeys(SHORT, "responses-twice"))
+    twice = bot.run("--baseline", streamed.run_id)
+    assert twice.metric("input_tokens")["percentage_change"] < 0  # against the long questions alone
+    assert twice.report["verdict"] == "neutral", twice.out
+    assert twice.report["reasons"] == ["input_tokens" + unjudged("the baseline's", 6 * trials, why)]
+    assert bot.run("--baseline", plain.run_id).code == 1  # both whole: the rise is judged, and fails
+
+
+def test_a_cost_gate_is_not_judged_on_a_mean_without_the_datapoints_whose_calls_all_had_no_price(bot: Bot) -> None:
+    """The short questions asked a self-hosted model without a price, two calls each: their datapoints have no
+    cost_usd, and the mean is the long questions'. Every question asking the paid model then (more spend): -17.4%,
+    its gate passed; back to the unpriced model (less spend): +21.1%, failed. Neither: neutral."""
+    bot.configure(OPENLLMETRY, GATE)
+    bot.settings(modes=dict.fromkeys(SHORT, "modules"))
+    unpriced = bot.run()
+    bot.settings()
+    paid = bot.run("--baseline", unpriced.run_id)
+    assert paid.metric("cost_usd")["percentage_change"] < 0
+    assert paid.report["verdict"] == "neutral", paid.out
+    assert paid.report["reasons"] == ["cost_usd" + unjudged("the baseline's", 12, "to unpriced model my-local-llm")]
+
+    bot.settings(modes=dict.fromkeys(SHORT, "modules"))
+    back = bot.run("--baseline", paid.run_id)
+    assert back.metric("cost_usd")["percentage_change"] > 10
+    assert back.report["verdict"] == "neutral", back.out
+    assert back.report["reasons"] == ["cost_usd" + unjudged("this run's", 12, "to unpriced model my-local-llm")]
