@@ -34,7 +34,8 @@
      have values of; a ``max_degraded`` whose counts pair no datapoint though the runs share some, or that held on
      fewer datapoints than have the metric in both runs, with too little room for the others: :func:`_unknown`)
      was never checked, and fails likewise. An efficiency metric's value that
-     leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole:
+     leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole
+     (unless they were all of some datapoint's calls, which so has no value):
      this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
      datapoint, as many in each, are judged on the datapoints' own calls, with a warning (:func:`_unjudged`).
 
@@ -70,7 +71,7 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
-from honeyhive_experiment.efficiency import CALL_METRICS, OUTSIDE
+from honeyhive_experiment.efficiency import CALL_METRICS, NO_VALUE, OUTSIDE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
@@ -1231,6 +1232,13 @@ def _alike(old: Mapping[str, int], new: Mapping[str, int]) -> bool:
     return list(old) == [OUTSIDE] and old == new
 
 
+def _bounded(calls: Mapping[str, int]) -> bool:
+    """Whether a run's value of an efficiency metric that leaves out ``calls`` (by why) is a lower bound of the
+    whole: not when some were all of their datapoint's calls (:data:`~honeyhive_experiment.efficiency.NO_VALUE`),
+    which so has no value, and the backend's mean is the other datapoints', above or below the whole's."""
+    return not any(why.endswith(NO_VALUE) for why in calls)
+
+
 def _unjudged(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
@@ -1247,12 +1255,13 @@ def _unjudged(
     whole could be either way, unless both leave out only calls made outside every datapoint, as many in each
     (:func:`_alike`: an import-time call, a library's background thread, once a run): those are not the datapoints'
     calls, which the values hold whole, so the gate is judged on them as if neither left anything out (the
-    verdict warns so). Significance: this run's calls
+    verdict warns so); when a run's leaves whole datapoints without a value (not :func:`_bounded`), its value is the
+    mean of the others, no lower bound: either way. Significance: this run's calls
     left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
     correction also takes the other noise-aware gates' tests (a plain gate's is in another family:
     :func:`assess_gates`), so not when another such gate's baseline leaves calls out (but for :func:`_alike` ones)."""
     partial_baseline = any(
-        left_out[metric][0] and not _alike(*left_out[metric])
+        (left_out[metric][0] or not _bounded(left_out[metric][1])) and not _alike(*left_out[metric])
         for metric, gate in gates.items()
         if metric in left_out and gate.significant
     )
@@ -1265,11 +1274,11 @@ def _unjudged(
         sides = " and ".join(
             _excludes(whose, calls) for whose, calls in (("the baseline's", old), ("this run's", new)) if calls
         )
-        if lower and not old:
+        if lower and not old and _bounded(new):
             if metric in failed and not (gate.significant and partial_baseline):
                 continue
             tail = "with them this run's value is higher, and could be past the gate (or significantly worse)"
-        elif lower and not new:
+        elif lower and not new and _bounded(old):
             if metric not in crossed:
                 continue
             tail = "with them the baseline's value is higher, and the change could be within the gate"

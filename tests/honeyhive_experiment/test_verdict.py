@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
-from honeyhive_experiment.efficiency import OUTSIDE
+from honeyhive_experiment.efficiency import NO_VALUE, OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     NONE_UNDER_KEY,
@@ -2410,6 +2410,42 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # calls that were all of their datapoints' (streams without usage): those have no value, and the mean is the
+    # others', no lower bound (audit 55): the same spend failed "+46.2% ... worse still", a real rise passed at -13.2%
+    (
+        "only this run's value leaves whole datapoints out (their every call), past the gate: not failed, could not"
+        " be checked either way",
+        lambda: judge(
+            summary(metrics={"input_tokens": IDS}),
+            comparison(delta("input_tokens", difference=9, pct=46.2, improved=6, degraded=0)),
+            gates={"input_tokens": COST_GATE},
+            presentation={"input_tokens": LOWER},
+            left_out={"input_tokens": left(0, 6, "to m without token usage" + NO_VALUE)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "input_tokens's gate could not be checked: this run's value excludes 6 LLM calls (6 to m without token"
+            " usage on datapoints left without a value): with them the change could be larger or smaller",
+        ),
+        (),
+    ),
+    (
+        "only the baseline's leaves whole datapoints out, within the gate: not held, could not be checked either way",
+        lambda: judge(
+            summary(metrics={"input_tokens": IDS}),
+            comparison(delta("input_tokens", difference=-3.75, pct=-13.2, improved=0, degraded=6)),
+            gates={"input_tokens": COST_GATE},
+            presentation={"input_tokens": LOWER},
+            left_out={"input_tokens": ({"to m without token usage" + NO_VALUE: 6, "to unpriced model m": 1}, {})},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "input_tokens's gate could not be checked: the baseline's value excludes 7 LLM calls (6 to m without token"
+            " usage on datapoints left without a value, 1 to unpriced model m): with them the change could be larger"
+            " or smaller",
+        ),
+        (),
+    ),
     (
         "a value leaving calls out without a gate on it changes nothing",
         lambda: judge(
@@ -3507,6 +3543,8 @@ NOISY = {"difference": 0.02, "pct": 200.0, "improved": 3, "degraded": 2, "old": 
 FROM_ZERO = {"difference": 0.01, "pct": None, "improved": 12, "degraded": 0, "old": 0.0}
 THIS, BASELINE, BOTH = left(0, 6), left(6, 0), left(6, 6)
 ALIKE, UNALIKE = left(6, 6, OUTSIDE), left(6, 5, OUTSIDE)  # both runs' outside every datapoint: as many, or not
+# all of some datapoints' calls (streams without usage): those have no value, the mean is the others', no lower bound
+WHOLE_THIS, WHOLE_BASELINE = left(0, 6, "to m without token usage" + NO_VALUE), left(6, 0, "to m" + NO_VALUE)
 DIRECTION = [
     (BY_PCT, CROSSED, THIS, Verdict.FAIL),
     (BY_PCT, WITHIN, THIS, Verdict.NEUTRAL),
@@ -3551,6 +3589,13 @@ DIRECTION = [
     (BY_PCT, CROSSED, UNALIKE, Verdict.NEUTRAL),
     (BY_PCT, WITHIN, UNALIKE, Verdict.NEUTRAL),
     (SIGNIFICANT, CROSSED, UNALIKE, Verdict.NEUTRAL),
+    # whole datapoints without a value in one run: either way (audit 55: a false red, and a false green)
+    (BY_PCT, CROSSED, WHOLE_THIS, Verdict.NEUTRAL),
+    (BY_PCT, WITHIN, WHOLE_BASELINE, Verdict.NEUTRAL),
+    (BY_DEGRADED, CROSSED, WHOLE_THIS, Verdict.NEUTRAL),
+    (BY_DEGRADED, WITHIN, WHOLE_BASELINE, Verdict.NEUTRAL),
+    (SIGNIFICANT, CROSSED, WHOLE_THIS, Verdict.NEUTRAL),
+    (SIGNIFICANT, WITHIN, WHOLE_BASELINE, Verdict.NEUTRAL),
 ]
 
 
@@ -3606,6 +3651,7 @@ def test_this_runs_calls_left_out_fail_a_gate_only_when_that_is_sound(
         (ALIKE, Verdict.FAIL),  # judged as if neither left anything out: not a partial baseline
         (UNALIKE, Verdict.NEUTRAL),
         (({OUTSIDE: 6, "to unpriced model m": 1}, {OUTSIDE: 6, "to unpriced model m": 1}), Verdict.NEUTRAL),
+        (WHOLE_THIS, Verdict.NEUTRAL),  # this run's test of it on fewer datapoints: its p could be either way too
     ],
 )
 def test_another_gates_calls_outside_every_datapoint_as_many_in_both_runs_keep_holm_sound(
