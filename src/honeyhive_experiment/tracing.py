@@ -24,7 +24,8 @@ per value as HoneyHive reads them), not telemetry to be sampled: the provider's 
 OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT``) would evict the
 oldest attributes, the datapoint's ids first, of a datapoint with ~125 fields, and HoneyHive drops a span without
 ``honeyhive.session_id``. When the backend refuses a datapoint's spans (a 4xx, or an OTLP partial success) the
-export says so with the backend's reason instead of retrying: see :class:`Export`.
+export says so with the backend's reason instead of retrying: see :class:`Export`. Each span goes without the run's
+secret values (:func:`_redacted`), whoever opened it.
 
 The exporter's requests are held to the client's circuit (:class:`~honeyhive_experiment.connection.Circuit`), as the
 client's own are: each waits no longer than the circuit's deadline, an answer or a failed export counts as the
