@@ -347,7 +347,7 @@ class Runner:
         session_id = session_id_for(self.run_id, datapoint.id, trial)
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
-        tracer = self.sink.tracer(ids)
+        tracer = self.sink.tracer(ids, self.recorded.redact_known if self.spec.secrets else None)
         try:
             outcome = self._traced(index, datapoint, tracer, trial)
         except BaseException:

@@ -24,7 +24,8 @@ per value as HoneyHive reads them), not telemetry to be sampled: the provider's 
 OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT``) would evict the
 oldest attributes, the datapoint's ids first, of a datapoint with ~125 fields, and HoneyHive drops a span without
 ``honeyhive.session_id``. When the backend refuses a datapoint's spans (a 4xx, or an OTLP partial success) the
-export says so with the backend's reason instead of retrying: see :class:`Export`.
+export says so with the backend's reason instead of retrying: see :class:`Export`. Each span goes without the run's
+secret values (:func:`_redacted`), whoever opened it.
 
 The exporter's requests are held to the client's circuit (:class:`~honeyhive_experiment.connection.Circuit`), as the
 client's own are: each waits no longer than the circuit's deadline, an answer or a failed export counts as the
@@ -51,7 +52,7 @@ from typing import Any, cast
 
 from opentelemetry import baggage, context, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
@@ -291,6 +292,7 @@ class _Session:
     (:meth:`DatapointTracer.judging`)."""
 
     sink: TraceSink
+    redact: Callable[[Any], Any] | None = None  # takes the run's secret values out of what is exported (_redacted)
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
     bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
@@ -932,6 +934,37 @@ class _Dropped(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
+def _redacted(span: ReadableSpan, redact: Callable[[Any], Any]) -> ReadableSpan:
+    """``span`` as it is exported: ``redact`` (the runner's, of the run's secret values) of its name, its status's
+    description, its events' names and its and its events' attributes' values (a text, or a list of them). Every span
+    of a datapoint: what the user's code records through its ``tracer`` (``enrich_span``, ``enrich_session``), its own
+    spans and an instrumentation's (an ``exception`` event's message and stack, a URL with a token in it), which a job
+    without those values (a report job, ``view``) would otherwise show. Not the attributes' names (the same on every
+    datapoint: half the cost), its links or its resource."""
+
+    def values(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {key: redact(value) for key, value in (attributes or {}).items()}
+
+    status = span.status
+    if status.description:
+        status = Status(status.status_code, redact(status.description))
+    events = [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events]
+    return ReadableSpan(
+        redact(span.name),
+        span.context,
+        span.parent,
+        span.resource,
+        values(span.attributes),
+        events,
+        span.links,
+        span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
 class TraceSink:
     """The experiment-wide tracing machinery; hands out one :class:`DatapointTracer` per datapoint."""
 
@@ -985,8 +1018,10 @@ class TraceSink:
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
         return cls(exporter, circuit, otlp=True)
 
-    def tracer(self, ids: DatapointIds) -> DatapointTracer:
-        return DatapointTracer(self, ids)
+    def tracer(self, ids: DatapointIds, redact: Callable[[Any], Any] | None = None) -> DatapointTracer:
+        """The tracer of the datapoint ``ids`` name; ``redact``: what takes the run's secret values out of each of its
+        spans as it is exported (:func:`_redacted`), None when the run has none."""
+        return DatapointTracer(self, ids, redact)
 
     def export(self, session_id: str) -> Export:
         """Export one datapoint's spans. The OTLP exporter retries only what the OTLP spec calls
@@ -999,8 +1034,10 @@ class TraceSink:
         _still_running(session)
         if not session.spans:
             return SENT
+        redact = session.redact
+        spans = session.spans if redact is None else [_redacted(span, redact) for span in session.spans]
         for wait in (*_EXPORT_BACKOFF, None):
-            result = self._export_once(session.spans)
+            result = self._export_once(spans)
             refusal = _refusal(_EXPORTING.response) if self._otlp else None
             if refusal is not None:
                 return Export(refusal, refused=True)
@@ -1056,10 +1093,10 @@ class DatapointTracer:
                 tracer.enrich_span(outputs={"docs": docs}, metrics={"n_docs": len(docs)})
     """
 
-    def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
+    def __init__(self, sink: TraceSink, ids: DatapointIds, redact: Callable[[Any], Any] | None = None) -> None:
         self.sink = sink
         self.ids = ids
-        self._session = _SESSIONS[ids.session_id] = _Session(sink)  # the spans opened inside it, through any provider
+        self._session = _SESSIONS[ids.session_id] = _Session(sink, redact)  # the spans opened inside it, any provider's
 
     @property
     def session_id(self) -> str:

@@ -1,0 +1,134 @@
+"""Every span a datapoint exports loses the run's known secret values before HoneyHive gets it, as what the runner
+records itself does (audit56, L2 and L3): what the user's code records through its ``tracer`` (a string metric, an
+error, the session's outputs before a raise), its own span's attributes, status and ``exception`` event (an
+instrumentation's are alike: an error echoing a key, a URL with a token in it). Before, they went as they were, and a
+job without the secret (a report or publish job, ``view``) showed them.
+
+``python -m honeyhive_experiment run`` in process, its environment holding ``OPENAI_API_KEY``, against
+``honeyhive_local`` on loopback behind a proxy that keeps every request it forwards (the OTLP exports whole:
+``honeyhive_local`` keeps no span event); then ``view`` of the run without the variable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_local import LocalBackend
+from honeyhive_local.otlp import any_value, parse_request
+from tests.conftest import API_KEY, run_events
+from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.quickstart import copy_quickstart
+
+pytestmark = pytest.mark.integration
+
+SECRET = "Zx81Qw0pLm7Rt5Yu3Io9As2Df"  # no shape a pattern knows: only its variable's name marks it a secret
+PLAIN = "Open Settings > Security; no key in this text"  # a value with no secret in it: recorded as it is
+TRACES = "/opentelemetry/v1/traces"
+APP = f"""
+
+import os
+
+PLAIN = {PLAIN!r}
+
+
+def traced(datapoint, tracer):
+    key = os.environ["OPENAI_API_KEY"]
+    question = datapoint["inputs"]["question"]
+    if "forgot" in question:
+        tracer.enrich_session(outputs={{"partial": "draft with " + key, "plain": PLAIN}})
+        raise RuntimeError("boom")
+    if "change" in question:
+        return answer(datapoint)
+    tracer.enrich_span(metrics={{"note": "used " + key, "plain": PLAIN}}, error="soft error " + key)
+    attributes = {{
+        "honeyhive_metadata.base_url": "http://user:" + key + "@llm.example/v1",
+        "honeyhive_metadata.keys": ["kept", key],
+        "honeyhive_metadata.plain": PLAIN,
+    }}
+    try:
+        with tracer.start_span("call the model", attributes=attributes):
+            raise PermissionError("Incorrect API key provided: " + key)
+    except PermissionError:
+        pass
+    return answer(datapoint)
+"""
+
+
+class Recording(FaultProxy):
+    """A proxy that forwards every request as it is and keeps its body."""
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(upstream, rate=0.0)
+        self.bodies: list[tuple[str, bytes]] = []
+
+    def forward(self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes) -> httpx.Response:
+        self.bodies.append((path, body))
+        return super().forward(method, path, headers, body)
+
+
+def _exception_events(bodies: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """The attributes of every ``exception`` event of the spans exported."""
+    return [
+        {kv.key: any_value(kv.value) for kv in event.attributes}
+        for path, body in bodies
+        if path == TRACES
+        for resource in parse_request(body, "application/x-protobuf").resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+        for event in span.events
+        if event.name == "exception"
+    ]
+
+
+def test_what_the_users_code_and_its_spans_record_loses_the_runs_secrets(
+    backend: LocalBackend,
+    client: httpx.Client,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = copy_quickstart(tmp_path / "repo", questions=3)  # reset my password, forgot my password, change email
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + APP, encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(":answer\n", ":traced\n"), encoding="utf-8")
+    report = tmp_path / "report.json"
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)  # the user's code reads it from the process's environment
+    with Recording(backend.url) as proxy:
+        environ = {"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url, "OPENAI_API_KEY": SECRET}
+        code = main(["run", "-C", str(repo), "--report", str(report)], environ=environ)
+    assert code == 1, capsys.readouterr()  # the datapoint that raised fails the run
+    run_id = json.loads(report.read_text(encoding="utf-8"))["run"]["id"]
+
+    recorded = run_events(client, run_id)
+    asked = {e["metadata"]["datapoint_id"]: e["inputs"]["question"] for e in recorded if e["event_name"] == "traced"}
+    events = {(e["event_name"], asked[e["metadata"]["datapoint_id"]]): e for e in recorded}
+    first, second = "How do I reset my password?", "I forgot my password, how can I reset it?"
+    enriched = events["traced", first]
+    assert enriched["metrics"]["note"] == "used ***"  # L2: a string metric
+    assert enriched["error"] == "soft error ***"  # L2: an error
+    assert enriched["metrics"]["plain"] == PLAIN
+    assert events["traced", second]["outputs"] == {"partial": "draft with ***", "plain": PLAIN}  # L2: then a raise
+    own = events["call the model", first]  # L3: the user's own span
+    assert own["metadata"]["base_url"] == "http://user:***@llm.example/v1"
+    assert own["metadata"]["keys"] == ["kept", "***"]
+    assert own["metadata"]["plain"] == PLAIN
+    assert own["error"] == "PermissionError: Incorrect API key provided: ***"  # its status
+    [exception] = _exception_events(proxy.bodies)  # L3: as an instrumentation records an error
+    assert exception["exception.message"] == "Incorrect API key provided: ***"
+    assert "PermissionError: Incorrect API key provided: ***" in exception["exception.stacktrace"]
+    assert not [path for path, body in proxy.bodies if SECRET.encode() in body]  # nothing HoneyHive got holds it
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    page = tmp_path / "view.html"
+    argv = ["view", run_id, "--no-open", "--html", str(page), "-C", str(repo)]
+    assert main(argv, environ={"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}) == 0  # without the variable
+    assert "draft with ***" in page.read_text(encoding="utf-8")
+    assert SECRET not in page.read_text(encoding="utf-8") + capsys.readouterr().out
