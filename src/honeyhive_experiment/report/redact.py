@@ -14,9 +14,9 @@ and replaces, in every string it is given:
   escape as itself or as ``%XX`` in either case, a space also as ``+``), JSON string escapes (``\\"``, ``\\\\``,
   ``\\/``, ``\\uXXXX``), HTML's character references (``&amp;``, ``&quot;``, ``&#39;``, ``&#x27;``: what
   ``html.escape``, Jinja and PHP write) and ``repr``'s ``\\'``; and every character escaped, none as itself: each
-  byte as ``%XX`` or ``\\xXX``, each character as ``\\uXXXX``, ``&#N;`` or ``&#xX;`` (hex in lower or upper case).
-  Those with separators or every character escaped are found whole only (8 characters of one are 3 or fewer of the
-  secret's: no fragment of theirs is looked for);
+  byte as ``%XX`` or ``\\xXX``, each character as ``\\uXXXX``, ``&#N;`` or ``&#xX;`` (hex in lower or upper case;
+  HTML's ``&#X…;`` too, and zeros before the number). Those with separators or every character escaped are found
+  whole only (8 characters of one are 3 or fewer of the secret's: no fragment of theirs is looked for);
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
@@ -373,14 +373,18 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
             "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogateescape")) + ")",
             "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
-            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;); named and others: _ALSO
-            rf"&\#0{{0,3}}{ord(c)};",
-            rf"(?i:&\#x0{{0,3}}{ord(c):x};)",
-            *_ALSO.get(c, ()),
+            _reference(c),  # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;)
+            *_ALSO.get(c, ()),  # named and others
         }
         parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
     hint = _longest_run(secret, r"[A-Za-z0-9._~-]+")
     return (hint if len(hint) >= 4 else None), re.compile("".join(parts))
+
+
+def _reference(c: str) -> str:
+    """A pattern for ``c`` as HTML's numeric character reference: decimal or hex (``x`` and its digits in either
+    case), after any number of zeros."""
+    return rf"&\#(?:0*{ord(c)}|(?i:x0*{ord(c):x}));"
 
 
 def _longest_run(text: str, pattern: str) -> str:
@@ -398,18 +402,18 @@ def _gated(forms: Iterable[str], run: str) -> list[tuple[str, tuple[str, ...]]]:
 
 def _spelled(value: str, raw: bytes) -> list[tuple[str, tuple[str, ...]]]:
     """``value`` with each of its characters escaped (each byte as ``%XX`` or ``\\xXX``, each character as
-    ``\\uXXXX``, ``&#N;`` or ``&#xX;``) and in hex with separators (``bytes.hex(" ")``, ``bytes.hex(":")``), in lower
-    and upper case, by a substring every form of a group holds: what :func:`_escaped`'s pattern, each character as
-    itself or escaped, does not look for (it would hold no substring to look for first)."""
+    ``\\uXXXX``; HTML's references, which take any number of zeros, are a pattern: :func:`_reference`) and in hex
+    with separators (``bytes.hex(" ")``, ``bytes.hex(":")``), in lower and upper case, by a substring every form of a
+    group holds: what :func:`_escaped`'s pattern, each character as itself or escaped, does not look for (it would hold
+    no substring to look for first)."""
     utf16 = value.encode("utf-16-be", "surrogatepass")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair)
     units = [int.from_bytes(utf16[at : at + 2]) for at in range(0, len(utf16), 2)]
-    groups: list[tuple[str, tuple[str, ...]]] = [("&#", ("".join(f"&#{ord(c)};" for c in value),))]
+    groups: list[tuple[str, tuple[str, ...]]] = []
     for case in "xX":
         groups += [
             ("%", ("".join(f"%{byte:02{case}}" for byte in raw),)),
             ("\\x", ("".join(f"\\x{byte:02{case}}" for byte in raw),)),
             ("\\u", ("".join(f"\\u{unit:04{case}}" for unit in units),)),
-            ("&#", ("".join(f"&#x{ord(c):{case}};" for c in value),)),
         ]
     for separator in " :":
         hexes = (raw.hex(separator), raw.hex(separator).upper())
@@ -465,6 +469,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
             sources.update(dict.fromkeys(forms))
         for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 3 or fewer of the value
             spelled[gate] = spelled.get(gate, ()) + forms
+        escaped.append(("&#", re.compile("".join(map(_reference, value)))))  # HTML's, whole only too
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
