@@ -457,7 +457,6 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
     spelled: dict[str, tuple[str, ...]] = {}  # the forms every character of which is escaped, by their gate
     spaced: dict[str, None] = {}
-    hexed: dict[str, None] = {}
     for value in values:
         raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
         hexes = (raw.hex(), raw.hex().upper())
@@ -473,7 +472,6 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
-        hexed.update(dict.fromkeys((raw.hex(" "), raw.hex(" ").upper())))
         if (found := _escaped(value)) is not None:
             escaped.append(found)
             longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
@@ -483,6 +481,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         step = least - size + 1  # any ``least`` characters of the value hold one of these anchors
         for at in range(0, len(value) - size + 1, step):
             anchors.append((value[at : at + min(size, _GATE)], value[at : at + size], value, at, least))
+    hexed = dict.fromkeys(form for forms in spelled.values() for form in forms if " " in form)  # bytes.hex(" ")
     edges: list[_Edge] = []
     for window in sorted({_edge_length(len(source)) for source in sources}):
         fitting = tuple(source for source in sources if _edge_length(len(source)) == window and window < len(source))
