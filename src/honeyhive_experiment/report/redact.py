@@ -450,7 +450,7 @@ class _Tables:
 def _tables(values: tuple[str, ...]) -> _Tables:
     """Everything the known ``values`` are looked for by, built once per set of secrets."""
     encoded: dict[tuple[str, ...], str] = {}
-    escaped = []
+    escaped: list[tuple[str | None, re.Pattern[str]]] = []
     anchors = []
     sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
     longest = 0
@@ -584,11 +584,14 @@ def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
 def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
     """Each column of a table whose consecutive rows have their bars at the same places (a terminal's table): its
     cells' text, each trimmed of spaces, joined over the rows, and where each cell's is in it and in ``text``
-    (``(in the column, in text, length)``)."""
-    rows: list[tuple[int, tuple[int, ...]]] = []  # (where a row starts, where its bars are in it)
+    (``(in the column, in text, length)``). A bar with none at its place in the line above or below is a cell's text
+    (a secret holding one), not the table's."""
+    lines = [*text.splitlines(keepends=True), ""]  # the empty last line ends the last table
+    found = [{bar.start() for bar in _BAR.finditer(line)} for line in lines]
+    rows: list[tuple[int, list[int]]] = []  # (where a row starts, where its bars are in it)
     start = 0
-    for line in [*text.splitlines(keepends=True), ""]:  # the empty last line ends the last table
-        bars = tuple(found.start() for found in _BAR.finditer(line))
+    for line, above, here, below in zip(lines, [set(), *found[:-1]], found, [*found[1:], set()], strict=True):
+        bars = sorted(here & (above | below))
         if rows and bars != rows[-1][1]:
             for left, right in pairwise(rows[-1][1]) if len(rows) > 1 else ():
                 cells, length = [], 0

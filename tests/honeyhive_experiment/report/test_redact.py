@@ -681,6 +681,20 @@ def test_a_secret_folded_in_a_narrow_column_leaves_no_piece(bar: str, width: int
     assert lines[-1] == f"{bar} other   {bar} {'words':<{width}} {bar}"
 
 
+@pytest.mark.parametrize("at", [5, 6, 13, 16, 27])
+@pytest.mark.parametrize("width", [5, 7, 13])
+@pytest.mark.parametrize("bar", ["|", "\u2502"], ids=["|", "light"])
+def test_a_secret_holding_a_bar_wrapped_over_a_tables_rows_leaves_no_piece(bar: str, width: int, at: int) -> None:
+    """A bar inside the secret is the cell's text, not the table's: it cut the cell in two pieces too short for a
+    cell's edge, and its row from the column (its bars were not the other rows'), so 13 characters showed, or a
+    piece of 5 in a narrow column (audit52 L5)."""
+    secret = LONG_SPLIT[:at] + "|" + LONG_SPLIT[at + 1 :]
+    lines = Redactor([secret]).redact(f"{table(secret, bar, width)}\n{bar} other   {bar} {'words':<{width}} {bar}")
+    rows = lines.splitlines()[1:-1]
+    assert len(rows) == math.ceil(len(secret) / width)
+    assert [row[len(f"{bar} token   {bar} ") :].rstrip(f" {bar}") for row in rows] == ["***"] * len(rows), lines
+
+
 def test_a_secret_folded_in_richs_narrow_column_printed_through_the_stream_leaves_no_piece() -> None:
     rich = pytest.importorskip("rich.console")
     table = pytest.importorskip("rich.table").Table()
