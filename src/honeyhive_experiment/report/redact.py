@@ -373,18 +373,13 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
             "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogateescape")) + ")",
             "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
-            _reference(c),  # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;)
-            *_ALSO.get(c, ()),  # named and others
+            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;, any zeros); named and others
+            rf"&\#(?:0*{ord(c)}|(?i:x0*{ord(c):x}));",
+            *_ALSO.get(c, ()),
         }
         parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
     hint = _longest_run(secret, r"[A-Za-z0-9._~-]+")
     return (hint if len(hint) >= 4 else None), re.compile("".join(parts))
-
-
-def _reference(c: str) -> str:
-    """A pattern for ``c`` as HTML's numeric character reference: decimal or hex (``x`` and its digits in either
-    case), after any number of zeros."""
-    return rf"&\#(?:0*{ord(c)}|(?i:x0*{ord(c):x}));"
 
 
 def _longest_run(text: str, pattern: str) -> str:
@@ -402,7 +397,7 @@ def _gated(forms: Iterable[str], run: str) -> list[tuple[str, tuple[str, ...]]]:
 
 def _spelled(value: str, raw: bytes) -> list[tuple[str, tuple[str, ...]]]:
     """``value`` with each of its characters escaped (each byte as ``%XX`` or ``\\xXX``, each character as
-    ``\\uXXXX``; HTML's references, which take any number of zeros, are a pattern: :func:`_reference`) and in hex
+    ``\\uXXXX``; HTML's references, in any case and with any zeros, are read: :func:`_referenced`) and in hex
     with separators (``bytes.hex(" ")``, ``bytes.hex(":")``), in lower and upper case, by a substring every form of a
     group holds: what :func:`_escaped`'s pattern, each character as itself or escaped, does not look for (it would hold
     no substring to look for first)."""
@@ -450,7 +445,7 @@ class _Tables:
 def _tables(values: tuple[str, ...]) -> _Tables:
     """Everything the known ``values`` are looked for by, built once per set of secrets."""
     encoded: dict[tuple[str, ...], str] = {}
-    escaped: list[tuple[str | None, re.Pattern[str]]] = []
+    escaped = []
     anchors = []
     sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
     longest = 0
@@ -468,7 +463,6 @@ def _tables(values: tuple[str, ...]) -> _Tables:
             sources.update(dict.fromkeys(forms))
         for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 3 or fewer of the value
             spelled[gate] = spelled.get(gate, ()) + forms
-        escaped.append(("&#", re.compile("".join(map(_reference, value)))))  # HTML's, whole only too
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
@@ -604,6 +598,22 @@ def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
         if len(bars) > 1:
             rows.append((start, bars))
         start += len(line)
+
+
+_REFERENCES: Final = re.compile(r"(?:&#(?:[0-9]{1,8}|[xX][0-9a-fA-F]{1,8});){4,}")  # as many as MIN_SECRET or more
+_REFERENCE: Final = re.compile(r"&#([xX]?)([0-9a-fA-F]+);")
+
+
+def _referenced(text: str, values: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``text`` holds a known value whole with each of its characters as HTML's numeric character reference
+    (``&#86;``, ``&#x56;``, ``&#X56;``, ``&#0086;``: any case, any zeros), read one run of references at a time."""
+    spans: list[tuple[int, int]] = []
+    for run in _REFERENCES.finditer(text):
+        refs = list(_REFERENCE.finditer(text, run.start(), run.end()))
+        shown = "".join(chr(min(int(ref[2], 16 if ref[1] else 10), sys.maxunicode)) for ref in refs)
+        for value in values:
+            spans += ((refs[at].start(), refs[at + len(value) - 1].end()) for at in _places(shown, value, len(value)))
+    return spans
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -749,6 +759,8 @@ class Redactor:
             for hint, pattern in tables.escaped:
                 if hint is None or hint in text:
                     spans.extend(match.span() for match in pattern.finditer(text))
+            if "&#" in text:
+                spans += _referenced(text, self._secrets)
             spans += _fragments(text, tables)
             rows = "\n" in text and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
             for column, cells in _columns(text) if rows else ():  # a secret a narrow column folds over its rows
