@@ -53,7 +53,9 @@ the more innocent text is blanked (and the more places each string must be searc
   A table's cell has the edges of a line too, at its bars (``|``, ``│``, ``┃``, ``║``: Markdown's, rich's and
   tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them. And
   a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
-  joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret.
+  joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret (a
+  bar no line above or below has at its place is a cell's text: a secret's). Printed a row at a time, the rows whose
+  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -271,6 +273,8 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
 )
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
 _BAR: Final = re.compile(f"[{_BARS}]")
+MIN_CELL: Final = 3  # a table's cell holding this much of a known value holds back a stream's rows (a folded column)
+_CELL_START: Final = re.compile(f"[{_BARS}] *(?=([^ \n]{{{MIN_CELL}}}))")  # a cell's first MIN_CELL characters
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
@@ -438,6 +442,7 @@ class _Tables:
     hold: int  # the longest form but one: how far back a secret still being written can start
     tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
     spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
+    cells: frozenset[str]  # every MIN_CELL characters of the values: what a stream's row must hold to be held
     hexed: tuple[re.Pattern[str], tuple[str, ...]]  # the values' hex with spaces in either case, by their starts
 
 
@@ -490,6 +495,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         hold=max(_HOLD, longest - 1, *(len(form) - 1 for form in chain(sources, *spelled.values()))),
         tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
         spaced=tuple(spaced),
+        cells=frozenset(value[at : at + MIN_CELL] for value in values for at in range(len(value) - MIN_CELL + 1)),
         hexed=(re.compile("|".join(sorted({re.escape(form[:3]) for form in hexed})) or "(?!)"), tuple(hexed)),
     )
 
@@ -581,11 +587,12 @@ def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
     (``(in the column, in text, length)``). A bar with none at its place in the line above or below is a cell's text
     (a secret holding one), not the table's."""
     lines = [*text.splitlines(keepends=True), ""]  # the empty last line ends the last table
-    found = [{bar.start() for bar in _BAR.finditer(line)} for line in lines]
+    found = [[bar.start() for bar in _BAR.finditer(line)] for line in lines]
     rows: list[tuple[int, list[int]]] = []  # (where a row starts, where its bars are in it)
     start = 0
-    for line, above, here, below in zip(lines, [set(), *found[:-1]], found, [*found[1:], set()], strict=True):
-        bars = sorted(here & (above | below))
+    for line, above, bars, below in zip(lines, [[], *found[:-1]], found, [*found[1:], []], strict=True):
+        if bars not in (above, below):  # not a table's row as it is: its bars that are a table's
+            bars = sorted(set(bars) & {*above, *below})
         if rows and bars != rows[-1][1]:
             for left, right in pairwise(rows[-1][1]) if len(rows) > 1 else ():
                 cells, length = [], 0
@@ -692,6 +699,25 @@ class Redactor:
             cut = self._held(line, start)
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
+    def folded(self, text: str, end: int) -> int:
+        """Where the rows ending ``text[:end]`` (whole lines) begin whose cells hold a piece of a known value
+        (:data:`MIN_CELL` characters or more; a cell may end at the next bar but one: the secret's), or ``end``: a
+        stream holds them back until a row that holds none, so that a column folding a secret over its rows, printed a
+        row at a time, is looked at whole (:func:`_columns`)."""
+        if not self._secrets or ("|" not in text and (text.isascii() or not any(bar in text for bar in _BARS))):
+            return end
+        start, grams = end, self._tables.cells
+        for row in reversed(text[:end].splitlines(keepends=True)):
+            if not any(found[1] in grams for found in _CELL_START.finditer(row)):  # the common row: cheap
+                break
+            bars = [found.start() for found in _BAR.finditer(row)]
+            spans = chain(pairwise(bars), zip(bars[:-2], bars[2:], strict=True))
+            cells = (row[left + 1 : right].strip() for left, right in spans)
+            if not any(cell[:MIN_CELL] in grams and any(cell in value for value in self._secrets) for cell in cells):
+                break
+            start -= len(row)
+        return start
+
     def _held(self, line: str, cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, over the
         backslashes of an escape it would cut (and over what stands before one not finished), and to the start of what
@@ -762,7 +788,8 @@ class Redactor:
             if "&#" in text:
                 spans += _referenced(text, self._secrets)
             spans += _fragments(text, tables)
-            rows = "\n" in text and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
+            rows = -1 < text.find("\n") < len(text) - 1  # two lines or more
+            rows = rows and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
             for column, cells in _columns(text) if rows else ():  # a secret a narrow column folds over its rows
                 for start, end in self._spans(column, rules=False):
                     spans += (
@@ -893,8 +920,10 @@ class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
-    process's exit, a forked child's too). Thread-safe, and reentrant: what a signal handler writes (or logs) while
-    the main thread it interrupted is writing comes after that write, redacted the same.
+    process's exit, a forked child's too), but a table's last rows that hold a piece of a secret in a cell, held with
+    what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows).
+    Thread-safe, and reentrant: what a signal handler writes (or logs) while the main thread it interrupted is writing
+    comes after that write, redacted the same.
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
@@ -953,6 +982,7 @@ class RedactingStream(io.TextIOBase):
         self._pending_other = other
         pending = self._pending + text
         cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
+        cut = self._redactor.folded(pending, cut) if cut and self._holding else cut
         if cut:
             self._pass_on(self._redactor.redact_shown(pending[:cut]))
         self._pending = pending[cut:]
@@ -965,7 +995,8 @@ class RedactingStream(io.TextIOBase):
         if self._pending and not self._holding:
             self._pass_on(self._redactor.redact_shown(self._pending))
             self._pending = ""
-        elif self._pending and not self._pending_other:  # another thread's unfinished line waits whole
+        elif self._pending and not self._pending_other and "\n" not in self._pending and "\r" not in self._pending:
+            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole
             shown, self._pending = self._redactor.redact_unfinished(self._pending)
             if shown:
                 self._pass_on(shown)

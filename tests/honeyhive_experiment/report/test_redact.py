@@ -707,6 +707,37 @@ def test_a_secret_folded_in_richs_narrow_column_printed_through_the_stream_leave
     assert cells == ["***"] * 5
 
 
+@pytest.mark.parametrize("width", [3, 5, 13])
+@pytest.mark.parametrize("secret", [LONG_SPLIT, LONG_SPLIT[:16] + "|" + LONG_SPLIT[17:]], ids=["", "holding a bar"])
+def test_a_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(secret: str, width: int) -> None:
+    """A row flushed was redacted alone, its column never joined over the rows (b49-redact4): the stream holds back
+    the rows whose cells hold a piece of a secret until a row that holds none (or the stream's close)."""
+    text = f"{table(secret, '|', width)}\n| other   | {'words':<{width}} |\n"
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([secret]))
+    for line in text.splitlines(keepends=True):
+        stream.write(line)
+        stream.flush()
+    assert target.getvalue() == Redactor([secret]).redact(text)
+    assert target.getvalue().count("***") == math.ceil(len(secret) / width)
+    header, *rows = table(secret, "|", width).splitlines(keepends=True)
+    stream = RedactingStream(target := io.StringIO(), Redactor([secret]))
+    stream.write(header + "".join(rows[:-1]))  # every row a piece of 3 or more: held until the stream's close
+    stream.flush()
+    assert target.getvalue() == header
+    stream.close()
+    assert target.getvalue().count("***") == len(rows) - 1
+
+
+def test_a_tables_rows_holding_no_piece_of_a_secret_show_as_they_are_flushed() -> None:
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([LONG_SPLIT]))
+    for row in ("| epoch | loss  | note    |\n", "| 1     | 0.532 | Vx8     |\n", "| 2     | 0.417 | Rk2Qm9x |\n"):
+        stream.write(row)
+        stream.flush()
+        assert target.getvalue().endswith(row)
+
+
 @pytest.mark.parametrize(
     "text",
     [
