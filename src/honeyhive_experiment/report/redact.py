@@ -701,19 +701,17 @@ class Redactor:
 
     def folded(self, text: str, end: int) -> int:
         """Where the rows ending ``text[:end]`` (whole lines) begin whose cells hold a piece of a known value
-        (:data:`MIN_CELL` characters or more; a cell may end at the next bar but one: the secret's), or ``end``: a
+        (:data:`MIN_CELL` characters or more; a cell may end at any bar after it: the secret's), or ``end``: a
         stream holds them back until a row that holds none, so that a column folding a secret over its rows, printed a
         row at a time, is looked at whole (:func:`_columns`)."""
         if not self._secrets or ("|" not in text and (text.isascii() or not any(bar in text for bar in _BARS))):
             return end
         start, grams = end, self._tables.cells
         for row in reversed(text[:end].splitlines(keepends=True)):
-            if not any(found[1] in grams for found in _CELL_START.finditer(row)):  # the common row: cheap
-                break
-            bars = [found.start() for found in _BAR.finditer(row)]
-            spans = chain(pairwise(bars), zip(bars[:-2], bars[2:], strict=True))
-            cells = (row[left + 1 : right].strip() for left, right in spans)
-            if not any(cell[:MIN_CELL] in grams and any(cell in value for value in self._secrets) for cell in cells):
+            starts = [found.end() for found in _CELL_START.finditer(row) if found[1] in grams]  # most rows: none
+            bars = [found.start() for found in _BAR.finditer(row)] if starts else []
+            cells = (row[start:bar].rstrip() for start in starts for bar in bars if bar > start)
+            if not any(len(cell) >= MIN_CELL and any(cell in value for value in self._secrets) for cell in cells):
                 break
             start -= len(row)
         return start

@@ -729,6 +729,32 @@ def test_a_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(secret: st
     assert target.getvalue().count("***") == len(rows) - 1
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text("abcdefghijkLMNOPQRST0123456789-_", min_size=16, max_size=48),
+    st.tuples(st.integers(0, 47), st.sampled_from(["", "|", "\u2502"])),
+    st.integers(3, 13),
+    st.sampled_from(["|", "\u2502", "\u2551"]),
+    st.booleans(),
+)
+def test_any_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(
+    secret: str, inside: tuple[int, str], width: int, bar: str, ended: bool
+) -> None:
+    """Whatever the secret (a bar in it too: two a column's width apart would be the table's), the column's width and
+    the table's bars, its rows each written and flushed, then a row of other words or the stream's close, show what
+    the table written at once would have."""
+    at, inner = inside
+    secret = secret[:at] + inner + secret[at + len(inner) :] if at < len(secret) else secret
+    text = table(secret, bar, width) + (f"\n{bar} other   {bar} {'words':<{width}} {bar}\n" if ended else "\n")
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([secret]))
+    for line in text.splitlines(keepends=True):
+        stream.write(line)
+        stream.flush()
+    stream.close()
+    assert target.getvalue() == Redactor([secret]).redact(text)
+
+
 def test_a_tables_rows_holding_no_piece_of_a_secret_show_as_they_are_flushed() -> None:
     target = io.StringIO()
     stream = RedactingStream(target, Redactor([LONG_SPLIT]))
