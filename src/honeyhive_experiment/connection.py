@@ -240,10 +240,11 @@ _ENVIRONMENT_SECRETS = (
 # AZURE_STORAGE_CONNECTION_STRING, HF_TOKEN_READ): its last word TOKEN, SECRET, PASSWORD, PASSWD, PASSPHRASE, APIKEY
 # (also run together: PGPASSWORD), KEY, KEYFILE (Terraform's GOOGLE_CLOUD_KEYFILE_JSON), PASS, CREDENTIAL(S), CRED(S),
 # AUTH (npm's NPM_AUTH), AUTH_CONFIG (GitLab's DOCKER_AUTH_CONFIG), COOKIE(S), DSN, WEBHOOK(_URL) or CONNECTION_STRING
-# after another word or alone, or PWD after another (not PWD, the shell's folder); a word SECRET, PASSWORD, PASSWD,
-# PASSPHRASE, API_KEY or PAT (a personal access token: GH_PAT, CR_PAT) anywhere; or KEY, KEYFILE or TOKEN followed by
-# words that only say which one (_QUALIFIER: OPENAI_KEY_PROD, ENCRYPTION_KEY_B64, GCLOUD_KEYFILE_JSON), not what
-# describes it (AWS_ACCESS_KEY_ID, OAUTH_TOKEN_URL, AWS_WEB_IDENTITY_TOKEN_FILE, AUTH_URL, CREDS_FILE hold no secret).
+# after another word or alone, or PWD after another (not PWD, the shell's folder), each maybe followed by words that
+# only say which one (_QUALIFIER: OPENAI_KEY_PROD, ENCRYPTION_KEY_B64, GCP_CREDENTIALS_JSON, AZURE_CREDENTIALS_PROD),
+# not by what describes it (AWS_ACCESS_KEY_ID, OAUTH_TOKEN_URL, AWS_WEB_IDENTITY_TOKEN_FILE, AUTH_URL, CREDS_FILE hold
+# no secret); or a word SECRET, PASSWORD, PASSWD, PASSPHRASE, API_KEY or PAT (a personal access token: GH_PAT, CR_PAT)
+# anywhere.
 # Not TOKENS (MAX_TOKENS) nor a TOKEN inside (ACTIONS_ID_TOKEN_REQUEST_URL), nor a word that only starts like one
 # (PATH, KEYBOARD_LAYOUT, TOKENIZERS_PARALLELISM).
 # No maintained list of such names exists to depend on instead: secret scanners (detect-secrets, gitleaks) judge a
@@ -253,22 +254,21 @@ _QUALIFIER = (
     r"|READ|WRITE|RO|RW|READONLY|ADMIN|B64|BASE64|HEX|PEM|JSON|RAW|NEW|OLD|PRIMARY|SECONDARY|BACKUP|ALT|V?[0-9]+)"
 )
 _SECRET_NAME = re.compile(
-    r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY)$"
+    r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY"
     r"|(?:^|[_-])(?:KEY(?:FILE)?|PASS|CREDENTIALS?|CREDS?|AUTH(?:[_-]CONFIG)?|COOKIES?|DSN|WEBHOOK(?:[_-]URL)?"
-    r"|CONN(?:ECTION)?[_-]?STR(?:ING)?)$|[_-]PWD$"
+    rf"|CONN(?:ECTION)?[_-]?STR(?:ING)?)|[_-]PWD)(?:[_-]{_QUALIFIER})*$"
     r"|(?:^|[_-])(?:SECRET|PASSWORD|PASSWD|PASSPHRASE|API[_-]KEY|PAT)(?:[_-]|$)"
-    rf"|(?:TOKEN|APIKEY|(?:^|[_-])KEY(?:FILE)?)(?:[_-]{_QUALIFIER})+$"
 )
 # ... when its value has at least this many characters: every generated key or token is longer (HF's 37, OpenAI's
 # 51+, GitHub's 40), while what such names hold that is no secret is shorter (CACHE_KEY=v1, SORT_KEY=created_at,
 # POSTGRES_PASSWORD=postgres, a region, a flag) and would otherwise be blanked wherever it appears in the report
 _SECRET_NAME_MIN = 12
-# ... but GOOGLE_APPLICATION_CREDENTIALS, named like one, holds the path of a service account's key file (Google's
-# Application Default Credentials read the key from it; google-github-actions/auth sets it to
-# $GITHUB_WORKSPACE/gha-creds-….json): the path is no secret, and the file is not read. Its value is a secret only
-# when it is not a path (the key's JSON itself put there). So is a KEYFILE's (Terraform's GOOGLE_CLOUD_KEYFILE_JSON
-# holds the path to the key's file or its JSON; SSL_KEYFILE a path).
-_PATH_VARIABLES = re.compile(rf"GOOGLE_APPLICATION_CREDENTIALS|(?i:(?:.*[_-])?KEYFILE(?:[_-]{_QUALIFIER})*)")
+# ... but a name of credentials or of a key file holds the key or the path of its file: GOOGLE_APPLICATION_CREDENTIALS
+# the path of a service account's key file (Google's Application Default Credentials read the key from it;
+# google-github-actions/auth sets it to $GITHUB_WORKSPACE/gha-creds-….json), Terraform's GOOGLE_CREDENTIALS and
+# GOOGLE_CLOUD_KEYFILE_JSON the path or the key's JSON, SSL_KEYFILE a path. The path is no secret, and the file is not
+# read: the value is a secret only when it is not a path (the key's JSON itself put there).
+_PATH_VARIABLES = re.compile(rf"(?i:(?:.*[_-])?(?:KEYFILE|CREDENTIALS?|CREDS?)(?:[_-]{_QUALIFIER})*)")
 _PATH = re.compile(r"(?:[/~.\\]|[A-Za-z]:[/\\])[^\r\n]*|[^\r\n{]*\.json", re.IGNORECASE)
 
 

@@ -817,9 +817,21 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("DB_CONN_STR", LONG, True),
         ("COOKIE", LONG, True),
         ("SESSION_COOKIES", LONG, True),
-        # KEY or TOKEN, then words that only say which one
+        # a secret's word, then words that only say which one (audit52 L6: not only after KEY or TOKEN)
         *((name, LONG, True) for name in ("HF_TOKEN_READ", "OPENAI_KEY_PROD", "ENCRYPTION_KEY_B64", "GH_TOKEN_2")),
         *((name, LONG, True) for name in ("STRIPE_KEY_LIVE", "SIGNING_KEY_PEM", "DEPLOY_TOKEN_RW_STAGING")),
+        *((name, LONG, True) for name in ("GCP_CREDENTIALS_JSON", "AZURE_CREDENTIALS_PROD", "DB_CREDS_RO")),
+        *((name, LONG, True) for name in ("SMTP_PASS_2", "SENTRY_DSN_STAGING", "NPM_AUTH_CI", "SESSION_COOKIE_V2")),
+        *((name, LONG, True) for name in ("MYSQL_PWD_PROD", "PGPASSWORD_TEST", "APIKEY_LIVE")),
+        *((name, LONG, False) for name in ("AUTH_URL_PROD", "COOKIE_DOMAIN_PROD", "DSN_TIMEOUT_2", "OLDPWD_1")),
+        # any name of credentials or a key file holds the key or its file's path, which is no secret (audit52 L6)
+        *(
+            (name, path, False)
+            for name in ("GOOGLE_CREDENTIALS", "GCP_CREDENTIALS_JSON", "AZURE_CREDENTIALS_PROD", "SA_CREDS")
+            for path in ("/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json", "./keys/sa.json")
+        ),
+        ("GOOGLE_CREDENTIALS", '{"type": "service_account", "private_key": "' + LONG + '"}', True),
+        ("DB_PASSWORD", "/home/runner/work/Zq8Wv3Xr5Tn7", True),  # a password's name: a path there is one too
         ("OPENAI_API_KEY", LONG[:11], False),  # shorter than 12: no generated key is
         ("CACHE_KEY", "v1", False),
         ("POSTGRES_PASSWORD", "postgres", False),

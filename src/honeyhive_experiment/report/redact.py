@@ -14,9 +14,9 @@ and replaces, in every string it is given:
   escape as itself or as ``%XX`` in either case, a space also as ``+``), JSON string escapes (``\\"``, ``\\\\``,
   ``\\/``, ``\\uXXXX``), HTML's character references (``&amp;``, ``&quot;``, ``&#39;``, ``&#x27;``: what
   ``html.escape``, Jinja and PHP write) and ``repr``'s ``\\'``; and every character escaped, none as itself: each
-  byte as ``%XX`` or ``\\xXX``, each character as ``\\uXXXX``, ``&#N;`` or ``&#xX;`` (hex in lower or upper case).
-  Those with separators or every character escaped are found whole only (8 characters of one are 3 or fewer of the
-  secret's: no fragment of theirs is looked for);
+  byte as ``%XX`` or ``\\xXX``, each character as ``\\uXXXX``, ``&#N;`` or ``&#xX;`` (hex in lower or upper case;
+  HTML's ``&#X…;`` too, and zeros before the number). Those with separators or every character escaped are found
+  whole only (8 characters of one are 3 or fewer of the secret's: no fragment of theirs is looked for);
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
@@ -53,7 +53,9 @@ the more innocent text is blanked (and the more places each string must be searc
   A table's cell has the edges of a line too, at its bars (``|``, ``│``, ``┃``, ``║``: Markdown's, rich's and
   tabulate's tables, ``hexdump -C``'s text column): a secret that a cell wraps over its rows is split at them. And
   a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
-  joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret.
+  joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret (a
+  bar no line above or below has at its place is a cell's text: a secret's). Printed a row at a time, the rows whose
+  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -271,6 +273,8 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
 )
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
 _BAR: Final = re.compile(f"[{_BARS}]")
+MIN_CELL: Final = 3  # a table's cell holding this much of a known value holds back a stream's rows (a folded column)
+_CELL_START: Final = re.compile(f"[{_BARS}] *(?=([^ \n]{{{MIN_CELL}}}))")  # a cell's first MIN_CELL characters
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
@@ -373,9 +377,8 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
             "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogateescape")) + ")",
             "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
-            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;); named and others: _ALSO
-            rf"&\#0{{0,3}}{ord(c)};",
-            rf"(?i:&\#x0{{0,3}}{ord(c):x};)",
+            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;, any zeros); named and others
+            rf"&\#(?:0*{ord(c)}|(?i:x0*{ord(c):x}));",
             *_ALSO.get(c, ()),
         }
         parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
@@ -398,18 +401,18 @@ def _gated(forms: Iterable[str], run: str) -> list[tuple[str, tuple[str, ...]]]:
 
 def _spelled(value: str, raw: bytes) -> list[tuple[str, tuple[str, ...]]]:
     """``value`` with each of its characters escaped (each byte as ``%XX`` or ``\\xXX``, each character as
-    ``\\uXXXX``, ``&#N;`` or ``&#xX;``) and in hex with separators (``bytes.hex(" ")``, ``bytes.hex(":")``), in lower
-    and upper case, by a substring every form of a group holds: what :func:`_escaped`'s pattern, each character as
-    itself or escaped, does not look for (it would hold no substring to look for first)."""
+    ``\\uXXXX``; HTML's references, in any case and with any zeros, are read: :func:`_referenced`) and in hex
+    with separators (``bytes.hex(" ")``, ``bytes.hex(":")``), in lower and upper case, by a substring every form of a
+    group holds: what :func:`_escaped`'s pattern, each character as itself or escaped, does not look for (it would hold
+    no substring to look for first)."""
     utf16 = value.encode("utf-16-be", "surrogatepass")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair)
     units = [int.from_bytes(utf16[at : at + 2]) for at in range(0, len(utf16), 2)]
-    groups: list[tuple[str, tuple[str, ...]]] = [("&#", ("".join(f"&#{ord(c)};" for c in value),))]
+    groups: list[tuple[str, tuple[str, ...]]] = []
     for case in "xX":
         groups += [
             ("%", ("".join(f"%{byte:02{case}}" for byte in raw),)),
             ("\\x", ("".join(f"\\x{byte:02{case}}" for byte in raw),)),
             ("\\u", ("".join(f"\\u{unit:04{case}}" for unit in units),)),
-            ("&#", ("".join(f"&#x{ord(c):{case}};" for c in value),)),
         ]
     for separator in " :":
         hexes = (raw.hex(separator), raw.hex(separator).upper())
@@ -439,6 +442,7 @@ class _Tables:
     hold: int  # the longest form but one: how far back a secret still being written can start
     tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
     spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
+    cells: frozenset[str]  # every MIN_CELL characters of the values: what a stream's row must hold to be held
     hexed: tuple[re.Pattern[str], tuple[str, ...]]  # the values' hex with spaces in either case, by their starts
 
 
@@ -453,7 +457,6 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
     spelled: dict[str, tuple[str, ...]] = {}  # the forms every character of which is escaped, by their gate
     spaced: dict[str, None] = {}
-    hexed: dict[str, None] = {}
     for value in values:
         raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
         hexes = (raw.hex(), raw.hex().upper())
@@ -468,7 +471,6 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         if any(c.isspace() for c in value):
             escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
             spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
-        hexed.update(dict.fromkeys((raw.hex(" "), raw.hex(" ").upper())))
         if (found := _escaped(value)) is not None:
             escaped.append(found)
             longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
@@ -478,6 +480,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         step = least - size + 1  # any ``least`` characters of the value hold one of these anchors
         for at in range(0, len(value) - size + 1, step):
             anchors.append((value[at : at + min(size, _GATE)], value[at : at + size], value, at, least))
+    hexed = dict.fromkeys(form for forms in spelled.values() for form in forms if " " in form)  # bytes.hex(" ")
     edges: list[_Edge] = []
     for window in sorted({_edge_length(len(source)) for source in sources}):
         fitting = tuple(source for source in sources if _edge_length(len(source)) == window and window < len(source))
@@ -492,6 +495,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         hold=max(_HOLD, longest - 1, *(len(form) - 1 for form in chain(sources, *spelled.values()))),
         tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
         spaced=tuple(spaced),
+        cells=frozenset(value[at : at + MIN_CELL] for value in values for at in range(len(value) - MIN_CELL + 1)),
         hexed=(re.compile("|".join(sorted({re.escape(form[:3]) for form in hexed})) or "(?!)"), tuple(hexed)),
     )
 
@@ -580,11 +584,15 @@ def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
 def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
     """Each column of a table whose consecutive rows have their bars at the same places (a terminal's table): its
     cells' text, each trimmed of spaces, joined over the rows, and where each cell's is in it and in ``text``
-    (``(in the column, in text, length)``)."""
-    rows: list[tuple[int, tuple[int, ...]]] = []  # (where a row starts, where its bars are in it)
+    (``(in the column, in text, length)``). A bar with none at its place in the line above or below is a cell's text
+    (a secret holding one), not the table's."""
+    lines = [*text.splitlines(keepends=True), ""]  # the empty last line ends the last table
+    found = [[bar.start() for bar in _BAR.finditer(line)] for line in lines]
+    rows: list[tuple[int, list[int]]] = []  # (where a row starts, where its bars are in it)
     start = 0
-    for line in [*text.splitlines(keepends=True), ""]:  # the empty last line ends the last table
-        bars = tuple(found.start() for found in _BAR.finditer(line))
+    for line, above, bars, below in zip(lines, [[], *found[:-1]], found, [*found[1:], []], strict=True):
+        if bars not in (above, below):  # not a table's row as it is: its bars that are a table's
+            bars = sorted(set(bars) & {*above, *below})
         if rows and bars != rows[-1][1]:
             for left, right in pairwise(rows[-1][1]) if len(rows) > 1 else ():
                 cells, length = [], 0
@@ -597,6 +605,22 @@ def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
         if len(bars) > 1:
             rows.append((start, bars))
         start += len(line)
+
+
+_REFERENCES: Final = re.compile(r"(?:&#(?:[0-9]{1,8}|[xX][0-9a-fA-F]{1,8});){4,}")  # as many as MIN_SECRET or more
+_REFERENCE: Final = re.compile(r"&#([xX]?)([0-9a-fA-F]+);")
+
+
+def _referenced(text: str, values: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``text`` holds a known value whole with each of its characters as HTML's numeric character reference
+    (``&#86;``, ``&#x56;``, ``&#X56;``, ``&#0086;``: any case, any zeros), read one run of references at a time."""
+    spans: list[tuple[int, int]] = []
+    for run in _REFERENCES.finditer(text):
+        refs = list(_REFERENCE.finditer(text, run.start(), run.end()))
+        shown = "".join(chr(min(int(ref[2], 16 if ref[1] else 10), sys.maxunicode)) for ref in refs)
+        for value in values:
+            spans += ((refs[at].start(), refs[at + len(value) - 1].end()) for at in _places(shown, value, len(value)))
+    return spans
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -675,6 +699,23 @@ class Redactor:
             cut = self._held(line, start)
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
+    def folded(self, text: str, end: int) -> int:
+        """Where the rows ending ``text[:end]`` (whole lines) begin whose cells hold a piece of a known value
+        (:data:`MIN_CELL` characters or more; a cell may end at any bar after it: the secret's), or ``end``: a
+        stream holds them back until a row that holds none, so that a column folding a secret over its rows, printed a
+        row at a time, is looked at whole (:func:`_columns`)."""
+        if not self._secrets or ("|" not in text and (text.isascii() or not any(bar in text for bar in _BARS))):
+            return end
+        start, grams = end, self._tables.cells
+        for row in reversed(text[:end].splitlines(keepends=True)):
+            starts = [found.end() for found in _CELL_START.finditer(row) if found[1] in grams]  # most rows: none
+            bars = [found.start() for found in _BAR.finditer(row)] if starts else []
+            cells = (row[start:bar].rstrip() for start in starts for bar in bars if bar > start)
+            if not any(len(cell) >= MIN_CELL and any(cell in value for value in self._secrets) for cell in cells):
+                break
+            start -= len(row)
+        return start
+
     def _held(self, line: str, cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, over the
         backslashes of an escape it would cut (and over what stands before one not finished), and to the start of what
@@ -742,8 +783,11 @@ class Redactor:
             for hint, pattern in tables.escaped:
                 if hint is None or hint in text:
                     spans.extend(match.span() for match in pattern.finditer(text))
+            if "&#" in text:
+                spans += _referenced(text, self._secrets)
             spans += _fragments(text, tables)
-            rows = "\n" in text and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
+            rows = -1 < text.find("\n") < len(text) - 1  # two lines or more
+            rows = rows and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
             for column, cells in _columns(text) if rows else ():  # a secret a narrow column folds over its rows
                 for start, end in self._spans(column, rules=False):
                     spans += (
@@ -874,8 +918,10 @@ class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
-    process's exit, a forked child's too). Thread-safe, and reentrant: what a signal handler writes (or logs) while
-    the main thread it interrupted is writing comes after that write, redacted the same.
+    process's exit, a forked child's too), but a table's last rows that hold a piece of a secret in a cell, held with
+    what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows).
+    Thread-safe, and reentrant: what a signal handler writes (or logs) while the main thread it interrupted is writing
+    comes after that write, redacted the same.
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
@@ -934,6 +980,7 @@ class RedactingStream(io.TextIOBase):
         self._pending_other = other
         pending = self._pending + text
         cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
+        cut = self._redactor.folded(pending, cut) if cut and self._holding else cut
         if cut:
             self._pass_on(self._redactor.redact_shown(pending[:cut]))
         self._pending = pending[cut:]
@@ -946,7 +993,8 @@ class RedactingStream(io.TextIOBase):
         if self._pending and not self._holding:
             self._pass_on(self._redactor.redact_shown(self._pending))
             self._pending = ""
-        elif self._pending and not self._pending_other:  # another thread's unfinished line waits whole
+        elif self._pending and not self._pending_other and "\n" not in self._pending and "\r" not in self._pending:
+            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole
             shown, self._pending = self._redactor.redact_unfinished(self._pending)
             if shown:
                 self._pass_on(shown)

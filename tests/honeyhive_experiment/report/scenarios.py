@@ -658,6 +658,9 @@ def encodings(secret: str) -> dict[str, str]:
         "each character as \\uXXXX": "".join(f"\\u{ord(c):04x}" for c in secret),
         "each character as &#N;": "".join(f"&#{ord(c)};" for c in secret),
         "each character as &#xX;": "".join(f"&#x{ord(c):X};" for c in secret),
+        # HTML takes an X in either case and any number of leading zeros (audit52 L6)
+        "each character as &#XX;": "".join(f"&#X{ord(c):X};" for c in secret),
+        "each character as &#000N;": "".join(f"&#{ord(c):04};" for c in secret),
     }
 
 

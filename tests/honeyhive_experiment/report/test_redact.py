@@ -681,6 +681,20 @@ def test_a_secret_folded_in_a_narrow_column_leaves_no_piece(bar: str, width: int
     assert lines[-1] == f"{bar} other   {bar} {'words':<{width}} {bar}"
 
 
+@pytest.mark.parametrize("at", [5, 6, 13, 16, 27])
+@pytest.mark.parametrize("width", [5, 7, 13])
+@pytest.mark.parametrize("bar", ["|", "\u2502"], ids=["|", "light"])
+def test_a_secret_holding_a_bar_wrapped_over_a_tables_rows_leaves_no_piece(bar: str, width: int, at: int) -> None:
+    """A bar inside the secret is the cell's text, not the table's: it cut the cell in two pieces too short for a
+    cell's edge, and its row from the column (its bars were not the other rows'), so 13 characters showed, or a
+    piece of 5 in a narrow column (audit52 L5)."""
+    secret = LONG_SPLIT[:at] + "|" + LONG_SPLIT[at + 1 :]
+    lines = Redactor([secret]).redact(f"{table(secret, bar, width)}\n{bar} other   {bar} {'words':<{width}} {bar}")
+    rows = lines.splitlines()[1:-1]
+    assert len(rows) == math.ceil(len(secret) / width)
+    assert [row[len(f"{bar} token   {bar} ") :].rstrip(f" {bar}") for row in rows] == ["***"] * len(rows), lines
+
+
 def test_a_secret_folded_in_richs_narrow_column_printed_through_the_stream_leaves_no_piece() -> None:
     rich = pytest.importorskip("rich.console")
     table = pytest.importorskip("rich.table").Table()
@@ -691,6 +705,63 @@ def test_a_secret_folded_in_richs_narrow_column_printed_through_the_stream_leave
     rich.Console(file=RedactingStream(target, Redactor([LONG_SPLIT])), width=40, color_system=None).print(table)
     cells = [line.split("\u2502")[2].strip() for line in target.getvalue().splitlines() if line.count("\u2502") == 3]
     assert cells == ["***"] * 5
+
+
+@pytest.mark.parametrize("width", [3, 5, 13])
+@pytest.mark.parametrize("secret", [LONG_SPLIT, LONG_SPLIT[:16] + "|" + LONG_SPLIT[17:]], ids=["", "holding a bar"])
+def test_a_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(secret: str, width: int) -> None:
+    """A row flushed was redacted alone, its column never joined over the rows (b49-redact4): the stream holds back
+    the rows whose cells hold a piece of a secret until a row that holds none (or the stream's close)."""
+    text = f"{table(secret, '|', width)}\n| other   | {'words':<{width}} |\n"
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([secret]))
+    for line in text.splitlines(keepends=True):
+        stream.write(line)
+        stream.flush()
+    assert target.getvalue() == Redactor([secret]).redact(text)
+    assert target.getvalue().count("***") == math.ceil(len(secret) / width)
+    header, *rows = table(secret, "|", width).splitlines(keepends=True)
+    stream = RedactingStream(target := io.StringIO(), Redactor([secret]))
+    stream.write(header + "".join(rows[:-1]))  # every row a piece of 3 or more: held until the stream's close
+    stream.flush()
+    assert target.getvalue() == header
+    stream.close()
+    assert target.getvalue().count("***") == len(rows) - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text("abcdefghijkLMNOPQRST0123456789-_", min_size=16, max_size=48),
+    st.tuples(st.integers(0, 47), st.sampled_from(["", "|", "\u2502"])),
+    st.integers(3, 13),
+    st.sampled_from(["|", "\u2502", "\u2551"]),
+    st.booleans(),
+)
+def test_any_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(
+    secret: str, inside: tuple[int, str], width: int, bar: str, ended: bool
+) -> None:
+    """Whatever the secret (a bar in it too: two a column's width apart would be the table's), the column's width and
+    the table's bars, its rows each written and flushed, then a row of other words or the stream's close, show what
+    the table written at once would have."""
+    at, inner = inside
+    secret = secret[:at] + inner + secret[at + len(inner) :] if at < len(secret) else secret
+    text = table(secret, bar, width) + (f"\n{bar} other   {bar} {'words':<{width}} {bar}\n" if ended else "\n")
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([secret]))
+    for line in text.splitlines(keepends=True):
+        stream.write(line)
+        stream.flush()
+    stream.close()
+    assert target.getvalue() == Redactor([secret]).redact(text)
+
+
+def test_a_tables_rows_holding_no_piece_of_a_secret_show_as_they_are_flushed() -> None:
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([LONG_SPLIT]))
+    for row in ("| epoch | loss  | note    |\n", "| 1     | 0.532 | Vx8     |\n", "| 2     | 0.417 | Rk2Qm9x |\n"):
+        stream.write(row)
+        stream.flush()
+        assert target.getvalue().endswith(row)
 
 
 @pytest.mark.parametrize(
