@@ -423,7 +423,7 @@ def evaluate(
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
         result.print_table(file=cast("TextIO", out))
-        out.flush()
+        out.close()  # what it held back (a table row holding a piece of a secret) is passed on; sys.stdout stays open
     return result
 
 
