@@ -41,7 +41,8 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   recorded to the shared project was made with another environment, and the baseline is named for what it is.
 * **A branch fallback must have passed its check.** Without a run at the merge base, the latest run on the base
   branch stands in for it; only a run whose check was green is taken, so a broken main is not what a PR is
-  measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
+  measured against by accident (a run's stamped verdict is read as listed; the backend is asked the result of at
+  most :data:`MAX_RESULT_CHECKS` runs without one). The check's own verdict
   is stamped on every run this tool judges, and ``error`` on one whose invocation failed after recording it
   (``metadata.check.verdict``: pass and neutral are green, so a main branch that runs under ``allow_failed`` has
   baselines). A run this tool records says ``pending`` there until that stamp replaces it: one whose stamp was lost
@@ -49,10 +50,12 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   without a check at all (an older version's, the SDK's) is green when the backend reports it successful. It
   must also be a run *of* the branch (a push, a schedule), not of a pull request: a fork's pull request from its
   own ``main`` is stamped with that branch name, but its code is the fork's; nor a developer's local run, whose
-  commit may never have been pushed (:func:`of_the_branch`). And it must be of the merge base's history (git asks
-  :func:`~honeyhive_experiment.checkout.is_ancestor`): a run at a commit the branch made after the fork point would
-  count its later changes as undone by the pull request, so it is taken only when no other is found, and said
-  (:attr:`Baseline.ahead`).
+  commit may never have been pushed, nor a fork's run that triggered a ``workflow_run`` (stamped with no branch:
+  :func:`of_the_branch`). And it must be of the merge base's history (git asks
+  :func:`~honeyhive_experiment.checkout.is_ancestor`; a push's run, with no merge base: of its own commit's): a run at a
+  commit the branch made after the fork point would count its later changes as undone by the pull request, so it is
+  taken only when no other is found, and said (:attr:`Baseline.ahead`); so is one whose ancestry git cannot tell (a
+  shallow clone, a commit force-pushed away: :attr:`Baseline.unknown`).
 * **A local dry run's fallback is the previous run on its branch, whatever its result**: successive attempts on
   one machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
@@ -94,7 +97,7 @@ from honeyhive_experiment.models import ExperimentRun, ExperimentRunStatus
 from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
-MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
+MAX_RESULT_CHECKS = 10  # candidates on the base branch without a stamped verdict whose result the backend is asked
 MAX_ANCESTRY_CHECKS = 30  # commits of candidates on the base branch whose ancestry git is asked before giving up
 
 
@@ -105,7 +108,8 @@ class Baseline:
     ref: str | None = None  # explicit: what was asked for; merge-base: the branch the merge base is taken with
     instead_of: str | None = None  # a run of a branch that had no passing run: that branch (the default's run is)
     ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
-    behind: bool = False  # branch: a newer passing run was passed over as ahead: this one is the latest at or before
+    unknown: bool = False  # branch: git could not tell whether its commit is the merge base's ancestor (shallow clone)
+    behind: bool = False  # branch: a newer passing run was passed over (ahead, or unknown): the latest at or before
     # explicit (a commit or a branch named): the runs there that would have been taken, had their checks not errored or
     # recorded no verdict (:func:`pick_named`), as :attr:`note` names them
     passed_over: tuple[ExperimentRun, ...] = ()
@@ -247,8 +251,9 @@ def _for_a_pull_request(run: ExperimentRun) -> bool:
 
 def of_the_branch(run: ExperimentRun) -> bool:
     """Whether the run is one of the branch itself, as the workflows make them (a push, a schedule): not a pull
-    request's (its head branch, whatever that branch is called), nor a local run (a commit perhaps never pushed)."""
-    return not _for_a_pull_request(run) and run.ci.get("event") != "local"
+    request's (its head branch, whatever that branch is called), nor a local run (a commit perhaps never pushed), nor
+    one stamped with no branch (a tag's; a fork's run that triggered a ``workflow_run``, context.ci_context)."""
+    return not _for_a_pull_request(run) and run.ci.get("event") != "local" and stamp_of(run, "branch") is not None
 
 
 def _run_kind(run: ExperimentRun) -> str:
@@ -421,10 +426,11 @@ def pick_baseline(
     ``policy.run_id`` is not looked at (:func:`choose_baseline` uses it as is).
 
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
-    :data:`MAX_RESULT_CHECKS` of them. ``ancestry(commit, merge_base)`` tells whether a branch candidate's commit is
-    the merge base or one of its ancestors (``None``: unknown), asked once per commit, of at most
-    :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with the branch searched (the module
-    docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.behind`).
+    :data:`MAX_RESULT_CHECKS` of them without a stamped verdict. ``ancestry(commit, fork_point)`` tells whether a
+    branch candidate's commit is the merge base (without one, ``query.head_sha``) or one of its ancestors (``None``:
+    unknown), asked once per commit, of at most :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with
+    the branch searched (the module docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.unknown`,
+    :attr:`Baseline.behind`).
     """
     policy, base_branch, require_passing = query.policy, query.base_branch, query.require_passing
     if policy.strategy is BaselineStrategy.NONE:
@@ -445,9 +451,10 @@ def pick_baseline(
         checked = 0
         known: dict[str, bool | None] = {}  # what git said of each commit: several runs at one commit ask it once
         branch_match: Baseline | None = None
-        ahead_match: Baseline | None = None  # the newest passing one not of the merge base's history
-        # the fallback stands in for the run at the merge base taken with this branch: it must be of its history
-        fork_point = merge_base_sha if require_passing and branch == home else None
+        stand_in: Baseline | None = None  # the newest passing one not known to be of the fork point's history
+        # the fallback stands in for the run at the merge base taken with this branch: it must be of its history; a
+        # run of the branch itself (a push: no merge base) is compared with a run at one of its own commit's ancestors
+        fork_point = (merge_base_sha or query.head_sha) if require_passing and branch == home else None
         other_at_merge_base: Baseline | None = None  # the newest local run, pull request's or other branch's run
         for run in query.candidates(runs, oldest):
             ci = run.ci
@@ -471,28 +478,28 @@ def pick_baseline(
                 and branch_match is None
                 and ci.get("branch") == branch
                 and (not require_passing or of_the_branch(run))
-                and checked < MAX_RESULT_CHECKS
+                and (checked < MAX_RESULT_CHECKS or check_verdict(run) is not None)
                 and may_be_baseline(run, reason=fallback, head_sha=query.head_sha, dirty=query.dirty)
             ):
                 sha = stamp_of(run, "sha")
-                of_history = True  # nothing to ask, or git does not know (a shallow clone): taken as of it
+                of_history: bool | None = True  # nothing to ask; None: git cannot tell (a shallow clone)
                 if fork_point is not None and sha is not None:
                     if sha not in known:
                         if len(known) == MAX_ANCESTRY_CHECKS:  # no more are asked (the merge base's runs still are)
                             continue  # the passing one ahead will do
                         known[sha] = ancestry(sha, fork_point)
-                    of_history = known[sha] is not False
-                if not of_history and ahead_match is not None:
+                    of_history = known[sha]
+                if of_history is not True and stand_in is not None:
                     continue
-                checked += 1
+                checked += check_verdict(run) is None  # its result is the backend's to say
                 if not require_passing or passed(run):
-                    if not of_history:
-                        ahead_match = Baseline(run, fallback, ahead=True)
+                    if of_history is not True:  # ahead of the fork point, or not known to be of its history
+                        stand_in = Baseline(run, fallback, ahead=of_history is False, unknown=of_history is None)
                         continue
-                    branch_match = Baseline(run, fallback, behind=ahead_match is not None)
+                    branch_match = Baseline(run, fallback, behind=stand_in is not None)
                     if not (use_merge_base and merge_base_sha):
                         return branch_match
-        return other_at_merge_base if other_at_merge_base is not None else branch_match or ahead_match
+        return other_at_merge_base if other_at_merge_base is not None else branch_match or stand_in
 
     fallback_branch, merge_base_sha = query.fallback_branch, query.merge_base_sha
     if not fallback_branch or fallback_branch == base_branch or policy.branch:

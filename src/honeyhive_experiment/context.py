@@ -18,7 +18,8 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
   pull request between two branches *of* a fork, where secrets are available.
 * ``workflow_run``: the triggering run (:class:`TriggeringRun`: its id, head sha/branch, its pull request numbers,
   fork or not, its conclusion). GitHub lists no pull requests there for a run that came from a fork, so
-  ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
+  ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about: such a run is stamped with no
+  branch (its head branch is the fork's), never as a run of this repository's branch of that name.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
 * ``issue_comment`` on a pull request (``issue.pull_request``): its number only; the payload names neither its head
   (``GITHUB_SHA`` is the default branch's tip), its base branch nor whether it comes from a fork, so all three are
@@ -133,8 +134,8 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
     is_pull_request = context.get("event_name") in PULL_REQUEST_EVENTS or pr_number is not None
     if is_pull_request:
         branch = context.get("head_ref")
-    elif triggering is not None:
-        branch = triggering.head_branch
+    elif triggering is not None:  # a fork's branch is none of this repository's: its main is not this main
+        branch = None if triggering.is_fork else triggering.head_branch
     elif isinstance(ref, str) and ref.startswith("refs/tags/"):
         branch = None
     else:
@@ -150,9 +151,7 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
     fallback_ref = None
     if is_pull_request or event == "merge_group":
         base_ref = context.get("base_ref")  # the branch it goes into
-    elif triggering is not None and triggering.is_fork:
-        base_ref = None  # a fork's branch: its name says nothing of this repository's branches
-    else:
+    else:  # a fork's triggering run, with no branch: the default's
         base_ref = branch  # a run of a branch (a push, a schedule): compared with that branch's previous state
         fallback_ref = default if branch and branch != default else None
     base_sha = context.get("base_sha")

@@ -139,6 +139,7 @@ class Row:
     unknown: frozenset[str] = frozenset()  # commits git cannot tell of (a shallow clone); any other is an ancestor
     ancestry: tuple[str, ...] | None = None  # the commits whose ancestry was asked, in order (None: not checked)
     ahead: bool = False  # the chosen baseline is ahead of the merge base (Baseline.ahead)
+    unknown_ancestry: bool = False  # git could not tell if the chosen baseline is of its history (Baseline.unknown)
     behind: bool = False  # a newer passing run ahead of the merge base was passed over for it (Baseline.behind)
 
 
@@ -577,6 +578,24 @@ CASES: list[Row] = [
         failing=failing(*B[:10]),
     ),
     Row(
+        "a verdict stamped on a run is no backend ask: 10 newer runs whose checks failed hide no older passing one",
+        [*(stamped(failed, check={"verdict": "fail"}) for failed in on_main(10)), run("b11", age=11 * DAY)],
+        ("b11", "branch"),
+        asked=tuple(B[:11]),
+        read=11,
+        merge_base=None,
+        failing=failing(*B[:10]),
+    ),
+    Row(
+        "past the 10 backend asks, a run whose check stamped its verdict is still read",
+        [*on_main(10), stamped(run("b11", age=11 * DAY), check={"verdict": "pass"})],
+        ("b11", "branch"),
+        asked=tuple(B[:11]),
+        read=11,
+        merge_base=None,
+        failing=failing(*B[:10]),
+    ),
+    Row(
         "after 10 failing candidates a run at the merge-base further down still wins",
         [*on_main(10), run("mb", sha=MB, age=2 * DAY)],
         ("mb", "merge-base"),
@@ -982,13 +1001,36 @@ CASES: list[Row] = [
         behind=True,
     ),
     Row(
-        "ancestry git cannot tell (a shallow clone): taken as of the history",
+        "ancestry git cannot tell (a shallow clone) is not of the history: an older run known of it wins",
         [run("u1", sha="u1"), run("old", sha="a0", age=2 * DAY)],
-        ("u1", "branch"),
-        asked=("u1",),
+        ("old", "branch"),
+        asked=("u1", "old"),
         read=2,
         unknown=frozenset({"u1"}),
-        ancestry=("u1",),
+        ancestry=("u1", "a0"),
+        behind=True,
+    ),
+    Row(
+        "only runs git cannot tell of: the newest passing one, marked unknown; no other is asked for its result",
+        [run("u2", sha="u2"), run("u1", sha="u1", age=2 * DAY), run("u0", sha="u0", age=3 * DAY)],
+        ("u1", "branch"),
+        asked=("u2", "u1"),
+        read=3,
+        failing=failing("u2"),
+        unknown=frozenset({"u0", "u1", "u2"}),
+        ancestry=("u2", "u1", "u0"),
+        unknown_ancestry=True,
+    ),
+    Row(
+        "one ahead, then one git cannot tell of: the newest passing stands in, marked for what git said of it",
+        [run("a3", sha="a3"), run("u1", sha="u1", age=2 * DAY)],
+        ("a3", "branch"),
+        asked=("a3",),
+        read=2,
+        not_ancestors=frozenset({"a3"}),
+        unknown=frozenset({"u1"}),
+        ancestry=("a3", "u1"),
+        ahead=True,
     ),
     Row(
         "a run stamped without a commit: nothing to ask git",
@@ -1065,12 +1107,24 @@ CASES: list[Row] = [
         ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
     ),
     Row(
-        "no merge base: no ancestry to ask",
+        "a push (no merge base): a run at an ancestor of its commit, not a later commit's (a re-run of an old push)",
+        [run("later", sha="a2"), run("older", sha="a0", age=2 * DAY), run("oldest", sha="z0", age=3 * DAY)],
+        ("older", "branch"),
+        asked=("later", "older"),
+        read=2,
+        merge_base=None,
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
+        behind=True,
+    ),
+    Row(
+        "no merge base and no commit of its own: no ancestry to ask",
         [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
         ("ahead", "branch"),
         asked=("ahead",),
         read=1,
         merge_base=None,
+        head=None,
         not_ancestors=frozenset({"a2"}),
         ancestry=(),
     ),
@@ -1133,7 +1187,7 @@ def test_the_baseline_table(row: Row) -> None:
     ancestry: list[str] = []
 
     def of_history(commit: str, merge_base: str) -> bool | None:
-        assert merge_base == row.merge_base
+        assert merge_base == (row.merge_base or row.head)  # a push's: its own commit's history
         ancestry.append(commit)
         return None if commit in row.unknown else commit not in row.not_ancestors
 
@@ -1157,7 +1211,9 @@ def test_the_baseline_table(row: Row) -> None:
     found = None
     if chosen is not None:
         found = (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead, chosen.behind)
-    assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, row.ahead, row.behind))
+        found += (chosen.unknown,)
+    flags = (row.ahead, row.behind, row.unknown_ancestry)
+    assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, *flags))
     assert tuple(asked) == row.asked
     assert listing.read == row.read
     if row.ancestry is not None:
@@ -1270,6 +1326,12 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
     ("the run being judged is not its own baseline", [run("own"), run("m1")], "main", "m1"),
     ("a branch: its own run over a newer local run on it", [run("l", ci=LOCAL_MAIN), run("m1")], "main", "m1"),
     ("a branch: a local run when it has no other", [run("l1", ci=LOCAL_MAIN), run("l2", ci=LOCAL_MAIN)], "main", "l1"),
+    (
+        "a commit: a push over a newer run stamped with no branch (a fork's that triggered a workflow_run)",
+        [run("fork", ci={"sha": FULL, "event": "workflow_run"}), run("at", sha=FULL)],
+        FULL,
+        "at",
+    ),
     (
         "a commit: a push over a newer pull request's run at it",
         [run("pr", ci={"branch": "feature", "sha": FULL, "pr_number": 3}), run("at", sha=FULL)],

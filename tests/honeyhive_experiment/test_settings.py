@@ -280,7 +280,7 @@ def test_workflow_run_from_a_fork_lists_no_pull_request() -> None:
     assert s.triggering_run.is_fork is True
     assert s.triggering_run.pr_numbers == ()
     assert s.ci.pr_number is None
-    assert s.ci.branch == "patch-1"
+    assert s.ci.branch is None  # patch-1 is the fork's branch, none of this repository's
     assert s.ci.sha == PR_HEAD
 
 
@@ -338,8 +338,8 @@ def _on(name: str, ref: str) -> tuple[str, dict[str, str], dict[str, Any]]:
             None,
         ),
         (_triggered_by("release/1.x"), "release/1.x", "release/1.x", None, "main"),
-        (_triggered_by("main", fork=True), "main", "main", None, None),  # the fork's main: the default branch's
-        (_triggered_by("patch-1", fork=True), "patch-1", "main", None, None),
+        (_triggered_by("main", fork=True), None, "main", None, None),  # the fork's main is not this main
+        (_triggered_by("patch-1", fork=True), None, "main", None, None),
     ],
     ids=[
         "push main",

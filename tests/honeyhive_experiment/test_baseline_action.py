@@ -1,0 +1,50 @@
+"""The baseline rules through the action (in process, ``honeyhive_local``, the fake GitHub): what ``test_baseline``'s
+tables decide, seen where a pull request's run takes its baseline from the runs earlier jobs recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import pytest
+
+from tests.fakes.actions_runner import BASE_SHA, push, workflow_run
+from tests.honeyhive_experiment.test_recorded_runs import World
+from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
+
+pytestmark = pytest.mark.integration
+
+
+def test_ten_newer_runs_on_main_whose_checks_failed_do_not_hide_an_older_passing_one(world: World) -> None:
+    """A verdict stamped on a run is read as it is listed: only a run without one has its result asked of the backend,
+    so ten newer red runs on main are no reason to find no baseline."""
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    passing = pushed.outputs()["run-id"]
+    with world.client() as hh:
+        recorded = hh.get_run(passing)
+        for i in range(10):  # newer pushes to main whose checks failed
+            ci = {**recorded["metadata"]["ci"], "sha": f"{i:02d}" + "a" * 38}
+            metadata = {**recorded["metadata"], "ci": ci, "check": {"verdict": "fail"}}
+            red = {"run_id": str(uuid.uuid4()), "name": recorded["name"], "status": "completed", "metadata": metadata}
+            hh.create_run(red)
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("pass", passing)
+
+
+def test_a_forks_run_that_triggered_a_workflow_run_is_never_the_default_branchs_baseline(world: World) -> None:
+    """GitHub lists no pull request of a fork's run in a ``workflow_run``: its head branch (the fork's ``main``) is
+    not stamped as this repository's, so a pull request into main does not take the fork's code as main's."""
+    event = workflow_run("c" * 40)
+    fork_run = {**event.payload["workflow_run"], "pull_requests": [], "head_branch": "main"}
+    fork_run["head_repository"] = {"full_name": "mallory/support-bot"}
+    forked = dataclasses.replace(event, payload={**event.payload, "workflow_run": fork_run})
+    code, fork = world.action("fork", {"mode": "all", "comment-mode": "off"}, event=forked)
+    assert code == 0, fork.summary()
+    with world.client() as hh:
+        stamped = hh.get_run(fork.outputs()["run-id"])["metadata"]["ci"]
+    assert (stamped["sha"], stamped.get("branch")) == ("c" * 40, None)
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
