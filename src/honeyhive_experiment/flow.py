@@ -180,6 +180,7 @@ class Job:
     config: ExperimentConfig
     client: HoneyHiveClient
     now: datetime
+    ancestry: Callable[[str, str], bool | None] | None = None  # GitHub's, where git cannot tell (operations)
 
 
 # ----------------------------------------------------------------------------------------------- preparing
@@ -733,6 +734,13 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
             f" of it, at {sha}, a commit this change does not have: its deltas include {branch}'s changes since {at},"
             " as if this change undid them."
         )
+    if baseline.unknown:
+        return (
+            f"{no_run}, nor a run on {branch} known to be of its history, so the baseline is the latest passing run on"
+            f" {branch}, at {sha}, whose ancestry neither git (a shallow checkout: set fetch-depth: 0 on"
+            " actions/checkout) nor GitHub could tell: if it is ahead of the merge base, its deltas include"
+            f" {branch}'s changes since {at}, as if this change undid them."
+        )
     if baseline.behind:  # newer passing runs were passed over: "the latest … whose check passed" would be theirs
         return (
             f"{no_run}, so the baseline is the latest passing run on {branch} at or before it, at {sha} (newer ones are"
@@ -848,12 +856,17 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
     caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
     (``--baseline``'s is said as it is)."""
     settings = job.settings
+
+    def ancestry(commit: str, of: str) -> bool | None:  # git's; where it cannot tell (a shallow clone), GitHub's
+        known = is_ancestor(settings.root, commit, of)
+        return job.ancestry(commit, of) if known is None and job.ancestry is not None else known
+
     try:
         return choose_baseline(
             job.client,
             query,
             explicit_run_id=settings.baseline_run_id,
-            ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
+            ancestry=ancestry,
             runs=runs,
             commit_of=lambda revision: commit_of(settings.root, revision),
         )

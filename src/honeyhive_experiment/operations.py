@@ -266,7 +266,7 @@ class _Invocation:
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
         watch = Watch(self.cancel, self.progress)
         with connect(settings, create=True) as client:
-            job = Job(settings, config, client, self.now)
+            job = Job(settings, config, client, self.now, _github_ancestry(settings))
             if settings.mode is Mode.RUN:
                 shard = record_shard(job, watch=watch)
                 self._hold_signals()  # what the shard recorded is being said: a signal no longer loses it
@@ -459,6 +459,21 @@ def locate(settings: Settings) -> Settings:
             merge_base = github.merge_base(base, ci.sha, quiet=ci.base_sha is None)
     # unknown, a branch's baseline is the default branch's latest passing run: said (the report's note), not warned
     return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
+
+
+def _github_ancestry(settings: Settings) -> Callable[[str, str], bool | None] | None:
+    """Whether a commit is another or one of its ancestors as GitHub tells (``GET /compare/{commit}...{of}``: their
+    merge base is ``commit``; ``None`` when GitHub cannot tell), for the baseline's rules where git cannot (a shallow
+    checkout, a commit force-pushed away); ``None`` without a token or a repository to ask of."""
+    if settings.github_token is None or settings.ci.repository is None:
+        return None
+
+    def ancestry(commit: str, of: str) -> bool | None:
+        with _github(settings) as github:
+            found = github.merge_base(commit, of, quiet=True)
+        return None if found is None else found == commit
+
+    return ancestry
 
 
 def _commented_pull_request(settings: Settings) -> Settings:
@@ -935,7 +950,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     config = _experiment_file(settings, comment=False, loaded=loaded)
     missing = None
     with connect(settings) as client:
-        job = Job(settings, config, client, now)
+        job = Job(settings, config, client, now, _github_ancestry(settings))
         dataset = prepare_dataset(job, read=False)
         try:
             baseline = find_baseline(job, baseline_query(job, dataset))
@@ -964,7 +979,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     settings = locate(settings)
     config = _experiment_file(settings, comment=False, loaded=loaded)
     with connect(settings) as client:
-        job = Job(settings, config, client, now)
+        job = Job(settings, config, client, now, _github_ancestry(settings))
         try:
             judgement = review(job, run_id)
         except ArgumentError as exc:  # of the latest run when no RUN_ID was given: no "RUN_ID:" before it then

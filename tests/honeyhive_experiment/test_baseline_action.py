@@ -4,11 +4,12 @@ tables decide, seen where a pull request's run takes its baseline from the runs 
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 
 import pytest
 
-from tests.fakes.actions_runner import BASE_SHA, push, workflow_run
+from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
 
@@ -48,3 +49,31 @@ def test_a_forks_run_that_triggered_a_workflow_run_is_never_the_default_branchs_
     code, ran = world.action("run", {"mode": "all"})
     assert code == 0, ran.summary()
     assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+
+
+MERGE_BASE = "1" * 40  # the pull request's fork point on main, which BASE_SHA (main's tip) is ahead of
+BEFORE = "2" * 40  # a commit of main before the fork point
+
+
+def test_in_a_shallow_checkout_github_tells_which_main_run_is_of_the_merge_bases_history(world: World) -> None:
+    """git cannot tell a shallow checkout's ancestry: GitHub's compare does. The newest passing run on main, ahead of
+    the merge base, is passed over for the older one of its history, as a full checkout's git would choose; a run
+    neither can tell of is taken only when no other is, and the note says its ancestry is unknown."""
+    runs = {}
+    for sha in (BEFORE, BASE_SHA):
+        code, pushed = world.action(f"push-{sha[:4]}", {"comment-mode": "off"}, event=push(sha))
+        assert code == 0, pushed.summary()
+        runs[sha] = pushed.outputs()["run-id"]
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's, as locate asks
+    code, ran = world.action("run", {"mode": "all"})  # GitHub says nothing of either run's commit
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == runs[BASE_SHA]  # the newest stands in
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"at {BASE_SHA[:7]}, whose ancestry neither git" in note
+    world.github.set_merge_base(BASE_SHA, MERGE_BASE, MERGE_BASE)  # main's tip is not of the merge base's history
+    world.github.set_merge_base(BEFORE, MERGE_BASE, BEFORE)  # BEFORE is
+    code, ran = world.action("run-again", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == runs[BEFORE]
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"latest passing run on main at or before it, at {BEFORE[:7]}" in note
