@@ -218,7 +218,7 @@ def test_the_composite_action_runs_the_same_entry_point_with_the_same_variables(
     assert all(step.get("shell") == "bash" for step in steps)
     (run,) = (step for step in steps if step.get("id") == "experiment")
     assert run["env"] == action["runs"]["env"]
-    assert run["run"].strip() == "python -P -m honeyhive_experiment action"
+    assert run["run"].strip() == "exec python -P -m honeyhive_experiment action"  # the shell, holding the tokens, goes
     install = steps[0]
     assert "github.action_path" in str(install["env"]), "installs the tool from the action's own checkout"
     assert "${{" not in install["run"], "expressions go through env:, never into the script"

@@ -20,11 +20,9 @@ inside the commands, so ``--help`` and a usage error are fast.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import os
 import sys
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, SettingsError, as_error
@@ -166,11 +164,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
-    env = dict(os.environ if environ is None else environ)
-    if argv is None and environ is None and (held := os.environ.pop(_HELD, None)) is not None:
-        env.pop(_HELD)  # this is the action started again by _withhold: what it withheld is in a file in memory
-        with contextlib.suppress(ValueError, OSError), open(int(held), "rb") as withheld:
-            env.update(json.load(withheld))
+    held: dict[str, str] = {}
+    if argv is None and environ is None and "HONEYHIVE_EXPERIMENT_WITHHELD_FD" in os.environ:  # settings.withhold's
+        from honeyhive_experiment.settings import handed_back  # the action started again: what it withheld, back
+
+        held = handed_back(os.environ)
+    env = {**(os.environ if environ is None else environ), **held}
     try:
         args = build_parser().parse_args(argv)
     except _Usage as exc:  # argparse's exit code, its message redacted as the settings' are
@@ -188,7 +187,9 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         if settings is None:
             return EXIT_USAGE
         if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
-            _withhold(os.environ)
+            from honeyhive_experiment.settings import withhold
+
+            withhold(os.environ, command=(sys.executable, sys.orig_argv))
         with redacted_output(settings, for_good=argv is None):
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings, for_good=argv is None)
@@ -215,34 +216,6 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
-
-
-# What the action's process keeps from the code it runs (the user's, what ``install`` builds, every library they import,
-# and the processes they start), once the settings have read it: the tokens that write to GitHub or reach the runner's
-# services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files whose lines become workflow
-# commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using HoneyHive's SDK reads it.
-_WITHHELD = frozenset(
-    {
-        *("GITHUB_TOKEN", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL"),
-        *("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL"),
-        *("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"),
-    }
-)
-_HELD = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"
-
-
-def _withhold(environ: MutableMapping[str, str]) -> None:
-    """Takes :data:`_WITHHELD` and every ``INPUT_*`` variable out of ``environ`` (``os.environ``: unset in the process,
-    so no process it starts gets them either); on Linux, then runs the same command again in this process without
-    them, as ``/proc/self/environ``, which any code or process of the job can read, is what a process started with:
-    they are handed over in a file in memory (``_HELD`` names it), which :func:`_command` reads first and closes."""
-    withheld = {name: environ.pop(name) for name in [n for n in environ if n in _WITHHELD or n.startswith("INPUT_")]}
-    if withheld and sys.platform == "linux":
-        os.pwrite(held := os.memfd_create("withheld", 0), json.dumps(withheld).encode(), 0)
-        os.set_inheritable(held, True)  # nothing is written yet (the settings, read again, print nothing)
-        with contextlib.suppress(OSError):  # not started again: as on other systems, only os.environ lacks them
-            os.execve(sys.executable, sys.orig_argv, {**environ, _HELD: str(held)})  # noqa: S606 (the same command)
-        os.close(held)
 
 
 def _closed() -> int:

@@ -43,11 +43,13 @@ what is taken from each event; where the run comes from becomes :attr:`Settings.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import re
 import shlex
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, MutableMapping, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -97,9 +99,11 @@ __all__ = [
     "Mode",
     "Settings",
     "SettingsError",
+    "handed_back",
     "load_event_payload",
     "parse_bool",
     "whole_number",
+    "withhold",
 ]
 
 DEFAULT_RUN_URL_TEMPLATE: Final = "https://app.honeyhive.ai/evaluate/{run_id}"
@@ -655,3 +659,55 @@ def _repository_root(folder: Path, top: Path | None) -> Path | None:
         stop = Path(os.path.abspath(top))
         ups = tuple(path for path in ups if path == stop or stop in path.parents)
     return next((path for path in ups if (path / ".git").exists()), None)
+
+
+# What the action's process keeps from the code it runs (the user's, what ``install`` builds, every library they import,
+# and the processes they start), once the settings have read it: the tokens that write to GitHub or reach the runner's
+# services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files whose lines become workflow
+# commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using HoneyHive's SDK reads it.
+_WITHHELD: Final = frozenset(
+    {
+        *("GITHUB_TOKEN", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL"),
+        *("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL"),
+        *("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"),
+    }
+)
+_HELD: Final = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"  # names the file in memory that hands them over (handed_back)
+_HELD_FILE: Final = "withheld"
+
+
+def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[str]]) -> None:
+    """Takes :data:`_WITHHELD` and every ``INPUT_*`` variable out of ``environ`` (``os.environ``: unset in the process,
+    so no process it starts gets them either); on Linux, then runs ``command`` (the interpreter and this process's
+    argv) again in this process without them, as ``/proc/self/environ``, which any code or process of the job can read,
+    is what a process started with. They are handed over in a file in memory, which :func:`handed_back` reads first
+    and closes. Where that cannot be done (no ``memfd_create``, a kernel refusing it), only ``environ`` lacks them."""
+    withheld = {name: environ.pop(name) for name in [n for n in environ if n in _WITHHELD or n.startswith("INPUT_")]}
+    if not withheld or not hasattr(os, "memfd_create"):  # Linux's: the other systems have no /proc/self/environ
+        return
+    with contextlib.suppress(OSError):
+        held = os.memfd_create(_HELD_FILE, 0)
+        try:  # nothing is written yet: the settings, read again, print nothing
+            os.pwrite(held, json.dumps(withheld).encode(), 0)
+            os.set_inheritable(held, True)
+            os.execve(command[0], list(command[1]), {**environ, _HELD: str(held)})  # noqa: S606 (this same command)
+        except (OSError, ValueError):  # not started again (ValueError: a variable execve cannot pass)
+            os.close(held)
+
+
+def handed_back(environ: MutableMapping[str, str]) -> dict[str, str]:
+    """What :func:`withhold` handed over to this process, started again (``{}`` when it was not): read from the file
+    in memory the ``_HELD`` variable of ``environ`` names, which is taken out of ``environ`` and closed. Only that file
+    is read, whatever the variable says (an earlier step's ``GITHUB_ENV`` could name another descriptor)."""
+    held, found = environ.pop(_HELD, None), None
+    with contextlib.suppress(OSError, ValueError):
+        if (
+            held is not None
+            and held.isdigit()
+            and os.readlink(f"/proc/self/fd/{held}").startswith(f"/memfd:{_HELD_FILE}")
+        ):
+            with open(int(held), "rb") as file:
+                found = json.load(file)
+    if not isinstance(found, dict):
+        return {}
+    return {name: value for name, value in found.items() if isinstance(name, str) and isinstance(value, str)}

@@ -1,0 +1,86 @@
+"""The action's tokens leave the environment its code sees, /proc/self/environ included: ``settings.withhold`` starts
+the same command again without them and ``settings.handed_back`` gives them back to the settings alone, from a file
+in memory only that one reads. Real processes (``os.execve``), as the action starts them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from honeyhive_experiment.settings import handed_back, withhold
+
+pytestmark = pytest.mark.integration
+
+# the command started again: what it got back, and whether its environment or /proc/self/environ still holds a token
+AGAIN = """
+import json, os
+from honeyhive_experiment.settings import handed_back
+back = handed_back(os.environ)
+started = open("/proc/self/environ", "rb").read().decode()
+fds = [os.path.join("/proc/self/fd", fd) for fd in os.listdir("/proc/self/fd")]
+fds = [os.readlink(fd) for fd in fds if os.path.exists(fd)]
+print(json.dumps({"back": back, "environ": [n for n in os.environ if "TOKEN" in n or n.startswith("INPUT_")],
+                  "started": "s3cr3t" in started, "held": [fd for fd in fds if "withheld" in fd]}))
+"""
+FIRST = """
+import os, sys
+from honeyhive_experiment.settings import withhold
+withhold(os.environ, command=(sys.executable, [sys.executable, "-c", sys.argv[1]]))
+print("not started again", sorted(n for n in os.environ if "TOKEN" in n or n.startswith("INPUT_")))
+"""
+
+
+def _started(first: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", first, AGAIN], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="Linux only: other systems have no /proc/self/environ")
+def test_the_command_starts_again_without_the_tokens_and_gets_them_back_from_memory() -> None:
+    env = {
+        **os.environ,
+        "GITHUB_TOKEN": "s3cr3t-github",
+        "INPUT_GITHUB-TOKEN": "s3cr3t-input",
+        "ACTIONS_RUNTIME_TOKEN": "s3cr3t-runtime",
+        "OPENAI_API_KEY": "kept-for-the-code",
+    }
+    seen = json.loads(_started(FIRST, env))
+    assert seen == {
+        "back": {
+            "GITHUB_TOKEN": "s3cr3t-github",
+            "INPUT_GITHUB-TOKEN": "s3cr3t-input",
+            "ACTIONS_RUNTIME_TOKEN": "s3cr3t-runtime",
+        },
+        "environ": [],
+        "started": False,
+        "held": [],
+    }
+
+
+def test_without_memfd_only_the_environment_loses_them() -> None:
+    """A Python without ``os.memfd_create`` (or a kernel refusing it) is not started again, and does not fail."""
+    first = "import os\ndel os.memfd_create\n" + FIRST
+    shown = _started(first, {**os.environ, "GITHUB_TOKEN": "s3cr3t", "INPUT_MODE": "all"})
+    assert shown == "not started again []\n"
+
+
+@pytest.mark.parametrize("named", ["1", "2", "0", "not-a-number", "999999"])
+def test_only_the_file_withhold_made_is_read(named: str) -> None:
+    """An earlier step's GITHUB_ENV (or a workflow's env:) naming another descriptor gets nothing read or closed."""
+    environ = {"HONEYHIVE_EXPERIMENT_WITHHELD_FD": named}
+    assert handed_back(environ) == {}
+    assert environ == {}
+    os.fstat(1), os.fstat(2)  # still open
+
+
+def test_with_nothing_to_withhold_nothing_starts_again() -> None:
+    environ = {"HH_API_KEY": "kept", "PATH": "/bin"}
+    withhold(environ, command=("/nonexistent", ["/nonexistent"]))
+    assert environ == {"HH_API_KEY": "kept", "PATH": "/bin"}
