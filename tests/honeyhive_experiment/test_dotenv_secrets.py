@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import tls_for
+from honeyhive_experiment.report.redact import RedactingStream, Redactor, learn
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
 from tests.conftest import run_events
@@ -61,6 +63,22 @@ def repo(quickstart: Path) -> Iterator[Path]:
     yield quickstart
     for name, value in before.items():
         os.environ.pop(name, None) if value is None else os.environ.update({name: value})
+
+
+@pytest.mark.unit
+def test_a_secret_learnt_later_is_redacted_by_every_redactor_made_before_and_after(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = "Lr5Tq9Wm2Xz7Kp4Nv8Hc3Jd"  # no shape a pattern knows
+    made_before = Redactor(["Zz9Yy8Xx7Ww6"])
+    stream = RedactingStream(sys.stdout, Redactor())  # what the process's output is redacted with, made at start
+    learn([f" {secret}\n"])  # as the environment holds it, spaces and all
+    made_after = Redactor()
+    line = f"using {secret} and Zz9Yy8Xx7Ww6"
+    assert made_before.redact(line) == "using *** and ***"
+    assert made_after.redact(line) == "using *** and Zz9Yy8Xx7Ww6"
+    print(line, file=stream, flush=True)
+    assert capsys.readouterr().out == "using *** and Zz9Yy8Xx7Ww6\n"
 
 
 @pytest.mark.integration
