@@ -31,11 +31,13 @@ import yaml
 from honeyhive_experiment.calling import REPOSITORIES, error_text, function_convention, where_raised
 from honeyhive_experiment.cancellation import Interrupted, signals_told_apart
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
+from honeyhive_experiment.connection import environment_secrets, process_environment
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError, did_you_mean
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.install import canonical_name, requirement_name
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, relative
+from honeyhive_experiment.report.redact import learn
 
 
 @contextmanager
@@ -47,8 +49,12 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
     backend's SQLite, open by its full path) read no file by a relative path, and the caller's relative paths (the
     root itself, the reports) are used only outside it. It writes no bytecode: a module edited within the second of
     its last import, at the same size, would be read back from the ``.pyc`` that import wrote (py_compile's check is
-    the source's mtime in whole seconds and its size)."""
+    the source's mtime in whole seconds and its size). The secrets the code put into the environment (``load_dotenv()``
+    at import, a key fetched from a vault: :func:`~honeyhive_experiment.connection.environment_secrets` of it) are
+    redacted from then on, everywhere (:func:`~honeyhive_experiment.report.redact.learn`): the program's redactors were
+    made from the environment it started with."""
     entry, writes = str(Path(root).resolve()), sys.dont_write_bytecode
+    known = set(environment_secrets(process_environment()))
     sys.path.insert(0, entry)
     sys.dont_write_bytecode = True
     REPOSITORIES.append(entry)  # its errors are named at their place in it
@@ -60,6 +66,7 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
         sys.dont_write_bytecode = writes
         if entry in sys.path:
             sys.path.remove(entry)
+        learn(set(environment_secrets(process_environment())) - known)
 
 
 # every repository whose code this process imported (load_user_code), with the modules from it the caller had

@@ -1,0 +1,131 @@
+"""A secret the user's code puts into the environment as it is imported (``load_dotenv()``, a key fetched from a
+vault into ``os.environ``) reaches no output, as one the environment held from the start does (audit56 L1: every
+redactor was made from the environment the program started with, so the key showed in the terminal's Errors list and
+table, report.html and the backend's events).
+
+The quickstart's code reads ``OPENAI_API_KEY`` from its ``.env`` at import; its function prints the key on a datapoint
+and raises with it on another. ``run --dry-run`` (the embedded backend, whose database is what HoneyHive would hold)
+runs in this process, the action as a workflow's step runs it (``honeyhive_local`` on loopback, the fake GitHub), the
+variable unset before: only argv and the environment are made up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.connection import tls_for
+from honeyhive_experiment.report.redact import RedactingStream, Redactor, learn
+from tests.action_world import API_KEY, World
+from tests.action_world import world as world  # the fixture
+from tests.conftest import run_events
+from tests.fakes.actions_runner import PR
+from tests.quickstart import APP_PACKAGE
+
+VARIABLE = "OPENAI_API_KEY"
+KEY = "Zx81Qw0pLm7Rt5Yu3Io9As2Df"  # no shape a pattern knows: only the variable's name marks it
+LATER, LATER_KEY = "VAULT_TOKEN", "Vq4Rt8Lm2Zx6Kp9Wn3Hs7Db"
+LOADED = f'import os\nos.environ[{VARIABLE!r}] = open(".env").read().split("=", 1)[1].strip()  # load_dotenv()\n'
+ASKED = '    question = datapoint["inputs"]["question"]\n'
+USED = f"""\
+    if "forgot" in question:
+        raise RuntimeError(f"OpenAI rejected {{os.environ[{VARIABLE!r}]}}")
+    if "invoice" in question:
+        print(f"calling OpenAI with {{os.environ[{VARIABLE!r}]}}")
+    if "refund" in question:  # a key fetched from a vault while running
+        os.environ[{LATER!r}] = {LATER_KEY!r}
+        raise RuntimeError(f"the vault sent {{os.environ[{LATER!r}]}}")
+"""
+
+
+@pytest.fixture
+def repo(quickstart: Path) -> Iterator[Path]:
+    """The quickstart whose code loads the key from its ``.env`` at import and uses it (printed, and raised with), and
+    sets another one while it runs (raised with); the variables, which the code sets in this process, are as they were
+    again after the test."""
+    before = {name: os.environ.get(name) for name in (VARIABLE, LATER)}
+    assert not {KEY, LATER_KEY} & set(before.values())
+    (quickstart / ".env").write_text(f"{VARIABLE}={KEY}\n", encoding="utf-8")
+    app = quickstart / APP_PACKAGE / "app.py"
+    source = app.read_text(encoding="utf-8")
+    assert ASKED in source
+    imports = "from typing import Any\n"
+    assert imports in source
+    app.write_text(source.replace(imports, imports + LOADED).replace(ASKED, ASKED + USED), encoding="utf-8")
+    yield quickstart
+    for name, value in before.items():
+        os.environ.pop(name, None) if value is None else os.environ.update({name: value})
+
+
+@pytest.mark.unit
+def test_a_secret_learnt_later_is_redacted_by_every_redactor_made_before_and_after(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = "Lr5Tq9Wm2Xz7Kp4Nv8Hc3Jd"  # no shape a pattern knows
+    made_before = Redactor(["Zz9Yy8Xx7Ww6"])
+    stream = RedactingStream(sys.stdout, Redactor())  # what the process's output is redacted with, made at start
+    learn([f" {secret}\n"])  # as the environment holds it, spaces and all
+    made_after = Redactor()
+    line = f"using {secret} and Zz9Yy8Xx7Ww6"
+    assert made_before.redact(line) == "using *** and ***"
+    assert made_after.redact(line) == "using *** and Zz9Yy8Xx7Ww6"
+    print(line, file=stream, flush=True)
+    assert capsys.readouterr().out == "using *** and Zz9Yy8Xx7Ww6\n"
+
+
+@pytest.mark.integration
+def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_a_dry_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = repo.parent / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report)], environ={})
+    printed = capsys.readouterr()
+    shown = {
+        "terminal": printed.out + printed.err,
+        "report.json": report.read_text(encoding="utf-8"),
+        "report.html": (repo.parent / "report.html").read_text(encoding="utf-8"),
+    }
+    with sqlite3.connect(repo / ".honeyhive" / "local.db") as db:  # what HoneyHive would hold
+        shown["recorded"] = "\n".join(db.iterdump())
+    assert code == 1, shown["terminal"]  # the datapoint that raised failed: the run was judged, and reported
+    assert {name: KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
+    assert "OpenAI rejected ***" in shown["terminal"]  # the error is still said, the key blanked
+    assert "OpenAI rejected ***" in shown["report.json"]
+    assert "OpenAI rejected ***" in shown["recorded"]
+    assert "calling OpenAI with ***" in shown["terminal"]
+    # what the code put there while it ran is known once the run ends: the report, made then, shows none of it
+    assert "the vault sent ***" in shown["report.json"]
+    assert [name for name in ("report.json", "report.html") if LATER_KEY in shown[name]] == []
+
+
+@pytest.mark.e2e
+def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_the_action(repo: Path, world: World) -> None:
+    """The action's own process, as a workflow's step runs it: its descriptors fenced, the comment posted."""
+    world.keep_questions(6)  # the one that raises (forgot), the one that prints (invoice) and four more
+    done, outputs, summary = world.run_action()
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=world.backend.url, headers=headers, verify=tls_for(world.backend.url)) as client:
+        recorded = json.dumps(run_events(client, outputs["run-id"]))
+    [comment] = world.github.comments(PR)
+    shown = {
+        "log": done.stdout + done.stderr,
+        "outputs": json.dumps(outputs),
+        "summary": summary,
+        "comment": comment.body,
+        "report.json": (repo / outputs["report-path"]).read_text(encoding="utf-8"),
+        "report.html": (repo / outputs["html-report-path"]).read_text(encoding="utf-8"),
+        "recorded": recorded,
+    }
+    assert done.returncode == 1, shown["log"]
+    assert {name: KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
+    assert "OpenAI rejected \\*\\*\\*" in shown["comment"]  # the error is still said (in Markdown), the key blanked
+    assert "OpenAI rejected ***" in recorded
+    assert "calling OpenAI with ***" in shown["log"]
