@@ -234,6 +234,17 @@ def _hermetic() -> Iterator[None]:
         pytest.fail("tests must not reach the network: " + "; ".join(dict.fromkeys(reached)), pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _forget_learned_secrets() -> Iterator[None]:
+    """A run in this process teaches every redactor the secrets its code put into the environment (redact.learn), for
+    the process's life: a test's must not make another test's redactor hide its values."""
+    from honeyhive_experiment.report import redact
+
+    learned = set(redact._LEARNED)
+    yield
+    redact._LEARNED.intersection_update(learned)
+
+
 LAYERS = ("unit", "integration", "e2e", "image", "browser")
 
 

@@ -2,7 +2,8 @@
 values, logs and whatever the process prints.
 
 :class:`Redactor` takes the known secret values (``Settings.secrets()``: the API key, the GitHub token, the
-environment's secrets; values under 4 characters are ignored; a JSON secret's values under a secret's key, such as
+environment's secrets; and those the process found later, :func:`learn`'s, the user's code's; values under 4 characters
+are ignored; a JSON secret's values under a secret's key, such as
 ``AZURE_CREDENTIALS``' ``clientSecret``, are known values of their own, as they are and JSON-escaped: :func:`_parts`)
 and replaces, in every string it is given:
 
@@ -131,7 +132,7 @@ from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from typing import Any, Final, TextIO
 
-__all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", "Redactor"]
+__all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", "Redactor", "learn"]
 
 REDACTED: Final = "***"
 _WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
@@ -639,30 +640,54 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
+_LEARNED: set[str] = set()
+_REDACTORS: Final[weakref.WeakSet[Redactor]] = weakref.WeakSet()
+_LEARNING: Final = threading.Lock()
+
+
+def learn(secrets: Iterable[str]) -> None:
+    """Secrets found after the process's redactors were made (those the user's code put into the environment, with
+    ``load_dotenv()`` at import): every redactor of the process takes them, each one made already (what the output and
+    the log are redacted with) and each one to come (what is recorded in HoneyHive, the report)."""
+    with _LEARNING:
+        if new := {secret.strip() for secret in secrets} - _LEARNED:
+            _LEARNED.update(new)
+            for redactor in list(_REDACTORS):
+                redactor._learn(new)
+
+
 class Redactor:
     """Replaces known secret values, their encodings and fragments, and common secret patterns
     (:data:`SECRET_PATTERNS`) with ``***`` (the module's docstring says which values, forms and fragments).
     """
 
-    __slots__ = ("_cache", "_secrets", "_tables")
+    __slots__ = ("__weakref__", "_cache", "_secrets", "_tables")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets: tuple[str, ...] = ()
+        with _LEARNING:
+            self._learn([*secrets, *_LEARNED])
+            _REDACTORS.add(self)
+
+    def _learn(self, secrets: Iterable[str | None]) -> None:
         # the spaces around a secret are not part of it: they would stretch fragments
         values = {secret.strip() for secret in secrets if isinstance(secret, str)}
         values.update(part for value in tuple(values) for part in _parts(value))
+        values.update(self._secrets)
         self._secrets = tuple(sorted((v for v in values if len(v) >= MIN_SECRET), key=lambda v: (-len(v), v)))
         self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
-        self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once
+        self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once (after the tables)
 
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
         if len(text) < 4:
             return text
-        cached = self._cache.get(text)
+        cache = self._cache  # one made before the redactor learnt more is no longer its own: what it holds stays there
+        cached = cache.get(text)
         if cached is None:
             cached = _blank(text, self._spans(text))
-            if len(text) <= 200 and len(self._cache) < 50_000:
-                self._cache[text] = cached
+            if len(text) <= 200 and len(cache) < 50_000:
+                cache[text] = cached
         return cached
 
     def redact_shown(self, text: str) -> str:
