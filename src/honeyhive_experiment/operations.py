@@ -216,8 +216,8 @@ class _Invocation:
             which = "a second signal" if second else "a signal"
             shard = self.settings.mode is Mode.RUN  # it escaped record_shard only before its datapoints ran
             done = (
-                "this job recorded nothing; the run it shares with the other shards is left as it is, for them and the"
-                " report job: re-run the job to record its datapoints"
+                "this job recorded nothing; the run it shares with the report job (and any other shard) is left as"
+                " it is, for them: re-run the job to record its datapoints"
                 if shard
                 else "a run already created is marked cancelled in HoneyHive if the backend accepted it (the log says"
                 " when it did not), and what was recorded is kept"

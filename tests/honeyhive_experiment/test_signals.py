@@ -967,7 +967,7 @@ def test_a_signal_before_a_shard_runs_says_it_recorded_nothing_and_leaves_the_sh
     assert fired
     assert code == 2
     printed = capsys.readouterr()
-    said = "interrupted by a signal while preparing the run: this job recorded nothing; the run it shares with the"
+    said = "while preparing the run: this job recorded nothing; the run it shares with the report job (and any other"
     assert said in printed.out, printed.out
     assert "marked cancelled" not in printed.out + printed.err
     assert world.statuses() == ["running"]
