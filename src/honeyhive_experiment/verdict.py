@@ -90,7 +90,7 @@ from honeyhive_experiment.significance import (
     assess,
     assess_regressions,
     flips,
-    min_changes,
+    needed,
     p_text,
     smallest_p,
     unanimous_p,
@@ -1202,7 +1202,7 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int, never: bool)
         )
     text = f"{found.worse} of {paired} worse, {p_text(found.p_adjusted, found.alpha)}"
     if found.change is Change.TOO_FEW and not never:
-        text += f", too few changes to tell (needs ≥ {_needed(found)})"
+        text += f", too few changes to tell (needs ≥ {needed(found)})"
     return text
 
 
@@ -1527,19 +1527,9 @@ def _never(found: Assessment | None, paired: int, unpaired: int) -> str | None:
     after = f", {best:g} after Holm's correction beside {others}" if best > raw else ""
     return (
         f"on {paired} datapoint{'s' if paired != 1 else ''} no change can be significant at α = {found.alpha:g} (the"
-        f" smallest p-value is {raw:g}{after}): this gate can never fail (it needs ≥ {_needed(found)} datapoints, or"
+        f" smallest p-value is {raw:g}{after}): this gate can never fail (it needs ≥ {needed(found)} datapoints, or"
         " significant: false)"
     )
-
-
-def _needed(found: Assessment) -> int:
-    """The fewest changes on which a unanimous change can be significant for the gate whose test is ``found``: Holm's
-    correction over its family, the other gates' tests as they are (:func:`unanimous_p`), raises the one-sided 5 at
-    0.05 to 6 beside one other gate that changed."""
-    n = min_changes(found.alpha, found.sides)
-    while unanimous_p(n, found) > found.alpha:
-        n += 1
-    return n
 
 
 # ---------------------------------------------------------------------------------------------------- decide

@@ -672,6 +672,26 @@ def test_two_noise_aware_gates_on_five_datapoints_say_holm_makes_them_never_fail
     assert warnings[1] in run.comment
 
 
+def test_two_noise_aware_gates_on_four_datapoints_need_as_many_in_the_row_as_in_the_warning(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two ``significant: true`` gates on 4 datapoints, quality worse on all 4: the warning said "it needs ≥ 6
+    datapoints" (Holm's correction beside the other gate) and quality's row "needs ≥ 5 changes, has 4" (the raw
+    one-sided count, audit50 #1). One number, Holm's, in both."""
+    extra = (
+        "metrics: {cost: {direction: lower}}\n"
+        "gate: {quality: {max_drop_pct: 5, significant: true}, cost: {max_worse_pct: 5, significant: true}}\n"
+    )
+    with imported("pair_scorer"):
+        scorer = paired_scorer(tmp_path_factory, 4, "[pair_scorer:quality, pair_scorer:cost]", extra)
+        scorer.put_state({"s": 0.5})
+        run = scorer.run()
+    assert (run.code, run.report["verdict"]) == (0, "pass"), run.out
+    assert all("(it needs ≥ 6 datapoints, or significant: false)" in text for text in run.report["warnings"])
+    assert run.metric("quality")["significance"] == "needs ≥ 6 changes, has 4"
+    assert "needs ≥ 6 changes, has 4" in run.comment
+
+
 def test_a_judge_that_raised_in_one_trial_of_each_datapoint_is_a_tolerated_count(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
