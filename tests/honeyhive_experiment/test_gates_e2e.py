@@ -706,3 +706,22 @@ def test_a_judge_that_raised_in_one_trial_of_each_datapoint_is_a_tolerated_count
     warning = "evaluator judge raised on 6 datapoint(s): RuntimeError at pair_scorer.py:28: 429 rate limited"
     assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out
     assert run.metric("judge")["value"] == 0.8
+
+
+def test_with_trials_a_row_says_an_evaluator_errored_in_some_trials_of_datapoints_with_values_from_the_others(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``trials: 2``, and the rate-limited judge raised in the first trial of each of the 6 datapoints: its row said
+    "errored on 6 of 6", as if no datapoint had a value, beside its mean of 0.8 from the second trials (audit50 #2).
+    It says they are errors in some trials only, as the verdict counts them (spared: another trial gave a number)."""
+    with imported("pair_scorer"):
+        extra = "trials: 2\nverdict: {allow_evaluator_errors: '100%'}\n"
+        scorer = paired_scorer(tmp_path_factory, 6, "[pair_scorer:judge]", extra)
+        run = scorer.run()
+    judge = run.metric("judge")
+    assert (judge["value"], judge["errored"], judge["evaluated"], judge["spared"]) == (0.8, 6, 6, 6), run.out
+    said = "errored on 6 of 6, each in some trials only (values from the others): RuntimeError at pair_scorer.py:28"
+    assert said.replace("_", "\\_") in run.comment
+    assert said in run.terminal
+    warning = "evaluator judge raised on 6 datapoint(s): RuntimeError at pair_scorer.py:28: 429 rate limited"
+    assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out
