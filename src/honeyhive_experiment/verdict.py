@@ -10,7 +10,8 @@
      evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
      so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans; with trials,
      none of them: one that lost only some is judged on the others, and says so, :func:`lost_trials`); a datapoint
-     whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
+     whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says; one on a
+     new id, where ids may have moved, is said to be maybe an old one: :func:`_old_crashes`);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
      bound of 1 or more on a metric the report shows as a percentage whose aggregate lies between 0 and 1 (a
@@ -1438,18 +1439,10 @@ def _moved(
     verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
     Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
     ``said`` already, nor of a bound crossed (:func:`_hits`)."""
-    new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
-    shared = len(comparison.common_datapoints)
-    total = shared + new + uncompared(comparison)
-    maybe = may_have_moved(new, gone, total, scheme)
+    maybe, total, moved = _under_new_ids(comparison, scheme)
     if not maybe:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
         return []
-    note = (
-        "see the note on the comparison"
-        if ids_moved(new, gone, total)
-        else "a row without an id gets one from its position: give every row an id field, or set"
-        " dataset.datapoint_ids: content"
-    )
+    shared = len(comparison.common_datapoints)
     found: list[tuple[str, str]] = []
     for metric, gate, _, delta, degraded in _gated(comparison, gates, presentation):
         bound = gate.max_degraded
@@ -1460,11 +1453,42 @@ def _moved(
                 metric,
                 f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
                 f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
-                f" {shared:,} of this run's {total:,}, and up to {maybe:,} of the {new:,} new in this run may be"
-                f" datapoints gone from the baseline ({gone:,}) under new ids ({note}): it counts only paired ones",
+                f" {shared:,} of this run's {total:,}, and {moved}: it counts only paired ones",
             )
         )
     return found
+
+
+def _under_new_ids(comparison: RunComparisonResult, scheme: str | None) -> tuple[int, int, str]:
+    """How many of this run's new datapoints may be some gone from the baseline under new ids
+    (:func:`~honeyhive_experiment.report.pairing.may_have_moved` by the dataset's id ``scheme``: with ids from the
+    rows' positions a row inserted mid-file renumbers those after it; 0: none can), of this run's datapoints, and that
+    in words with its cause: ``up to 8 of the 8 new in this run may be datapoints gone from the baseline (9) under
+    new ids (see the note on the comparison)``."""
+    new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
+    total = len(comparison.common_datapoints) + new + uncompared(comparison)
+    maybe = may_have_moved(new, gone, total, scheme)
+    note = (
+        "see the note on the comparison"
+        if ids_moved(new, gone, total)
+        else "a row without an id gets one from its position: give every row an id field, or set"
+        " dataset.datapoint_ids: content"
+    )
+    moved = f"up to {maybe:,} of the {new:,} new in this run may be datapoints gone from the baseline ({gone:,})"
+    return maybe, total, f"{moved} under new ids ({note})"
+
+
+def _old_crashes(comparison: RunComparisonResult | None, new_errors: Sequence[str], scheme: str | None) -> str:
+    """Of the ``new_errors`` (datapoints whose function raised in this run, not in the baseline), those new in this
+    run (no id the comparison shares) when they may be the baseline's under new ids (:func:`_under_new_ids`), in
+    words after the reason: old crashes may look new (empty when none can). The crash still fails the check."""
+    if comparison is None:
+        return ""
+    maybe, _, moved = _under_new_ids(comparison, scheme)
+    renamed = set(new_errors) - set(comparison.common_datapoints)
+    if not maybe or not renamed:
+        return ""
+    return f"; {len(renamed)} of them new in this run, and {moved}: they may be old crashes under new ids"
 
 
 def _gate_failures(
@@ -1714,11 +1738,13 @@ def broken(
     policy: VerdictConfig,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
+    moved: str = "",
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
     ``success`` both ask this; ``tolerance`` is what the reason names as the way to tolerate an evaluator's errors
-    (the experiment file's key, or ``evaluate()``'s keyword). The arguments are :func:`decide`'s. A metric the run
+    (the experiment file's key, or ``evaluate()``'s keyword), and ``moved`` what follows the new crashes' reason: that
+    they may be old ones under new ids (:func:`_old_crashes`). The others are :func:`decide`'s. A metric the run
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
@@ -1777,7 +1803,7 @@ def broken(
     if new_errors:
         reasons.append(
             f"{len(new_errors)} datapoint(s) newly errored (not in the baseline; verdict.allow_failed does not tolerate"
-            f" that): {_crashed(facts.crashed, new_errors)}"
+            f" that): {_crashed(facts.crashed, new_errors)}{moved}"
         )
     for name, raised in errors.items():
         if name in blamed:
@@ -1833,7 +1859,10 @@ def decide(
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
-    reasons, warnings = broken(result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors)
+    renumbered = _old_crashes(comparison, new_errors, id_scheme)
+    reasons, warnings = broken(
+        result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
+    )
     exempt = [*ranged, *gates, *declared]
     reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, exempt))
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
