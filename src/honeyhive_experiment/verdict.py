@@ -1480,12 +1480,12 @@ def _under_new_ids(comparison: RunComparisonResult, scheme: str | None) -> tuple
 
 def _old_crashes(comparison: RunComparisonResult | None, new_errors: Sequence[str], scheme: str | None) -> str:
     """Of the ``new_errors`` (datapoints whose function raised in this run, not in the baseline), those new in this
-    run (no id the comparison shares) when they may be the baseline's under new ids (:func:`_under_new_ids`), in
-    words after the reason: old crashes may look new (empty when none can). The crash still fails the check."""
+    run (an id the baseline does not have) when they may be the baseline's under new ids (:func:`_under_new_ids`),
+    in words after the reason: old crashes may look new (empty when none can). The crash still fails the check."""
     if comparison is None:
         return ""
     maybe, _, moved = _under_new_ids(comparison, scheme)
-    renamed = set(new_errors) - set(comparison.common_datapoints)
+    renamed = set(new_errors) - {*comparison.common_datapoints, *(comparison.old_only_datapoints or ())}
     if not maybe or not renamed:
         return ""
     return f"; {len(renamed)} of them new in this run, and {moved}: they may be old crashes under new ids"

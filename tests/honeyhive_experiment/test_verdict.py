@@ -1288,6 +1288,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         )
         for why, kept, scheme, crashed in [
             ("ids from position, on an id both runs have: the same row", {"new": 8, "gone": 9}, "sdk", "EXT-0"),
+            ("ids from position, on one the comparison left out", {"new": 8, "gone": 9, "left": 1}, "sdk", "LEFT-0"),
             ("ids from position, rows only added", {"new": 2, "gone": 0}, "sdk", "NEW-0"),
             ("own ids, 2 added and 1 removed", {"new": 2, "gone": 1, "common": IDS[:11]}, "own", "NEW-0"),
             ("HoneyHive's datapoints", {"new": 8, "gone": 9}, None, "NEW-0"),
