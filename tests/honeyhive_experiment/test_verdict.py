@@ -37,6 +37,7 @@ from honeyhive_experiment.verdict import (
     assess_comparison,
     assess_gates,
     boolean_metrics,
+    broken,
     crashes,
     decide,
     did,
@@ -839,6 +840,12 @@ def test_the_verdict_table(
         position = found
 
 
+def test_broken_says_new_crashes_alone_unless_told_they_may_be_old_ones_under_new_ids() -> None:
+    """:func:`broken` without ``moved`` (what decide works out of the comparison: :func:`_old_crashes`) adds nothing."""
+    reasons, _ = broken(summary(), facts=Facts(), policy=VerdictConfig(), new_errors=["NEW-0"])
+    assert reasons == [f"1 datapoint(s) {NEWLY} a function error on 1 (NEW-0)"]
+
+
 TONE = {"tone": EvaluatorErrors(3, "KeyError: 'answer'", 12)}
 BOOLEAN_GATE = (
     "gate.accuracy: max_drop: 5 can never be crossed: accuracy is a boolean metric, whose aggregate lies between 0 and"
@@ -1274,6 +1281,13 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         (f"1 datapoint(s) {NEWLY} a function error on 1 (NEW-0); {OLD_CRASHES.format(1, 1, 1, 1, BY_POSITION)}",),
+        (),
+    ),
+    (
+        "a new crash and no comparison: nothing to tell moved ids by",
+        lambda: judge(summary(), new_errors=["NEW-0"], id_scheme="sdk"),
+        Verdict.FAIL,
+        (f"1 datapoint(s) {NEWLY} a function error on 1 (NEW-0)",),
         (),
     ),
     *(
