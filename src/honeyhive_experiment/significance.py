@@ -57,6 +57,7 @@ __all__ = [
     "flips",
     "holm",
     "min_changes",
+    "needed",
     "p_text",
     "regression_test",
     "sign_test",
@@ -275,6 +276,16 @@ def unanimous_p(n: int, found: Assessment) -> float:
     return holm({**family, -1: smallest_p(n, found.sides)})[-1]
 
 
+def needed(found: Assessment) -> int:
+    """The fewest changes on which a unanimous change can be significant for the test ``found``: Holm's correction
+    over its family, the other tests' p-values as they are (:func:`unanimous_p`), raises the one-sided 5 at 0.05 to 6
+    beside one other test with a change; alone, :func:`min_changes`. The one number every "needs ≥" says."""
+    n = min_changes(found.alpha, found.sides)
+    while unanimous_p(n, found) > found.alpha:
+        n += 1
+    return n
+
+
 def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> bool:
     """Whether ``n`` changes could reach ``alpha`` at all, i.e. if every one of them went the same way."""
     _check_alpha(alpha)
@@ -411,9 +422,10 @@ def _corrected(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float, sides: 
 
 def describe(a: Assessment) -> str:
     """The short text shown next to a status: the adjusted p-value as :func:`p_text` shows it, or why there is none
-    worth showing: ``"needs ≥ 6 changes, has 4"`` (``≥ 5`` for a one-sided regression test)."""
+    worth showing: ``"needs ≥ 6 changes, has 4"`` (``≥ 5`` for a one-sided regression test; more beside other tests
+    with a change in its Holm family: :func:`needed`)."""
     if a.change is Change.TOO_FEW:
-        return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
+        return f"needs ≥ {needed(a)} changes, has {a.changes}"
     if a.change is Change.UNTOLD:
         return "trials differ"
     return p_text(a.p_adjusted, a.alpha)

@@ -10,7 +10,8 @@
      evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
      so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans; with trials,
      none of them: one that lost only some is judged on the others, and says so, :func:`lost_trials`); a datapoint
-     whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
+     whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says; one on a
+     new id, where ids may have moved, is said to be maybe an old one: :func:`_old_crashes`);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
      bound of 1 or more on a metric the report shows as a percentage whose aggregate lies between 0 and 1 (a
@@ -63,7 +64,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -91,7 +92,7 @@ from honeyhive_experiment.significance import (
     assess,
     assess_regressions,
     flips,
-    min_changes,
+    needed,
     p_text,
     smallest_p,
     unanimous_p,
@@ -899,14 +900,36 @@ def crossed(
     )
 
 
-def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[tuple[str, bool]]:
-    """The gate's bounds that the backend's numbers for ``delta`` exceed by more than float noise (:func:`crossed`),
+class _Gated(NamedTuple):
+    """A gated metric's row of the comparison (:func:`_gated`)."""
+
+    metric: str
+    gate: GateRule
+    higher: bool
+    """Higher is better (its ``metrics:`` direction)."""
+    delta: MetricDelta
+    worse: int | None
+    """The backend's count of the datapoints that got worse, in the metric's direction (``None``: not sent)."""
+
+
+def _gated(
+    comparison: RunComparisonResult, gates: Mapping[str, GateRule], presentation: Mapping[str, MetricConfig]
+) -> Iterator[_Gated]:
+    """Each gated metric's rows of ``comparison`` (one per event of its name), in the order of ``gates``."""
+    for metric, gate in gates.items():
+        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
+        for d in (d for d in comparison.metrics if d.metric_name == metric):
+            yield _Gated(metric, gate, higher, d, d.degraded_total if higher else d.improved_total)
+
+
+def _hits(row: _Gated, points: bool) -> list[tuple[str, bool]]:
+    """The bounds of the ``row``'s gate that the backend's numbers exceed by more than float noise (:func:`crossed`),
     in words (a change in the metric's units in the units the report shows its change in, ``points``:
     :func:`in_units`), each with whether it bounds the count of worse datapoints (``max_degraded``) rather than the
     aggregate."""
+    metric, gate, higher, delta, degraded = row
     hits: list[tuple[str, bool]] = []
     crossing = crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
-    degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_drop is not None and (drop := crossing.max_drop) is not None:
         said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
         hits.append(
@@ -948,10 +971,8 @@ def unchecked(
     )
 
 
-def _unknown(
-    delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: int, unpaired: int, both: int | None
-) -> tuple[list[str], list[str]]:
-    """The bounds of ``gate`` the backend sent nothing to judge by in ``delta`` (its metric's row), each in words, as
+def _unknown(row: _Gated, points: bool, shared: int, unpaired: int, both: int | None) -> tuple[list[str], list[str]]:
+    """The bounds of the ``row``'s gate the backend sent nothing to judge by in its delta, each in words, as
     a failure, ``(never checked, not fully checked)``: a bound on the aggregate whose number is missing
     (``difference``; ``percentage_change``, or of a baseline of 0 the difference, :func:`crossed`) though both runs
     have values of the metric, and ``max_degraded``
@@ -968,7 +989,7 @@ def _unknown(
     whole. The backend sends null for an aggregate or a change past the largest
     float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A metric new or
     gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
-    metric = delta.metric_name
+    metric, gate, higher, delta, degraded = row
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
     paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
     missing = unchecked(gate, delta.difference, delta.percentage_change, delta.old_aggregate)
@@ -987,7 +1008,6 @@ def _unknown(
         " (an aggregate past the largest float?)"
         for key, bound, what in said
     ]
-    degraded = delta.degraded_total if higher else delta.improved_total
     late = "(it had not compared them when ingestion.timeout ran out: raise it if HoneyHive needs more time)"
     lagged = (
         f"HoneyHive's comparison left out {unpaired:,} datapoint{'s' if unpaired != 1 else ''} both runs scored {late}"
@@ -1048,22 +1068,18 @@ def _unknowns(
     found: list[tuple[str, str]] = []
     how: dict[MetricKey, set[str]] = {}
     unfailable: list[tuple[str, str]] = []
-    for metric, gate in gates.items():
-        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
-        both = _in_both(summaries, metric)
-        for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            never, held = _unknown(delta, gate, higher, metric in points, shared, unpaired, both)
-            found.extend((metric, text) for text in (*never, *held))
-            how.setdefault(delta.key, set()).update({"never"} if never else set(), {"partly"} if held else set())
-            if not never and not held and (why := _never_degraded(delta, gate, higher, shared, unpaired, both)):
-                unfailable.append((metric, why))
+    both = {metric: _in_both(summaries, metric) for metric in gates}  # once per metric, not per row
+    for row in _gated(comparison, gates, presentation):
+        never, held = _unknown(row, row.metric in points, shared, unpaired, both[row.metric])
+        found.extend((row.metric, text) for text in (*never, *held))
+        how.setdefault(row.delta.key, set()).update({"never"} if never else set(), {"partly"} if held else set())
+        if not never and not held and (why := _never_degraded(row, shared, unpaired, both[row.metric])):
+            unfailable.append((row.metric, why))
     return found, how, unfailable
 
 
-def _never_degraded(
-    delta: MetricDelta, gate: GateRule, higher: bool, shared: int, unpaired: int, both: int | None
-) -> str | None:
-    """Why the ``max_degraded`` bound of ``gate`` can never fail on ``delta`` (its metric's row), in words (``None``:
+def _never_degraded(row: _Gated, shared: int, unpaired: int, both: int | None) -> str | None:
+    """Why the ``max_degraded`` bound of the ``row``'s gate can never fail on its delta, in words (``None``:
     it can, or is not judged): it fails when more datapoints got worse than it allows, and no more than the comparison
     paired (the backend's ``found_count``, not sent: the ``shared`` datapoints, as :func:`_unknown` counts them) can
     get worse, nor than have the metric in both runs (``both``, by the runs' summaries: :func:`_in_both`), so a bound
@@ -1072,8 +1088,8 @@ def _never_degraded(
     or pairing none, :func:`_unknown` fails it), the baseline's aggregate (without it the gate could not be checked:
     :func:`decide`), this run's values and no datapoint both runs scored left out of the
     comparison (``unpaired``: a later one may pair more)."""
+    _, gate, _, delta, degraded = row
     bound = gate.max_degraded
-    degraded = delta.degraded_total if higher else delta.improved_total
     if bound is None or degraded is None or unpaired or not shared or _no_pair(delta):
         return None
     if delta.old_aggregate is None or not _valued(delta.new_aggregate, delta.new_values):  # no baseline: not judged
@@ -1158,10 +1174,9 @@ def assess_gates(
         # the same test for both bounds (no per-datapoint values): one test, the entry, whichever is crossed
         if aggregate and gate.max_degraded is not None and row != counts:
             tests[key][_counted(key)], judges[_counted(key)] = counts, {True}
-        delta = next(d for d in comparison.metrics if d.key == key)
-        higher = presentation.get(key[0], MetricConfig()).direction is Direction.HIGHER
+        gated = next(r for r in _gated(comparison, {key[0]: gate}, presentation) if r.delta.key == key)
         # which bounds are crossed, not the words: the metric's name and points only change those
-        hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}  # pragma: no mutate
+        hit = {of_count for _, of_count in _hits(gated, points=False)}  # pragma: no mutate
         crossed[key] = [k for k, bounds in judges.items() if bounds & hit]
     raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()})  # only their raw p
     families: dict[bool, dict[MetricKey | str, Row]] = {}  # two: the significant gates', the others'
@@ -1203,7 +1218,7 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int, never: bool)
         )
     text = f"{found.worse} of {paired} worse, {p_text(found.p_adjusted, found.alpha)}"
     if found.change is Change.TOO_FEW and not never:
-        text += f", too few changes to tell (needs ≥ {_needed(found)})"
+        text += f", too few changes to tell (needs ≥ {needed(found)})"
     return text
 
 
@@ -1433,37 +1448,56 @@ def _moved(
     verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
     Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
     ``said`` already, nor of a bound crossed (:func:`_hits`)."""
-    new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
-    shared = len(comparison.common_datapoints)
-    total = shared + new + uncompared(comparison)
-    maybe = may_have_moved(new, gone, total, scheme)
+    maybe, total, moved = _under_new_ids(comparison, scheme)
     if not maybe:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
         return []
+    shared = len(comparison.common_datapoints)
+    found: list[tuple[str, str]] = []
+    for metric, gate, _, delta, degraded in _gated(comparison, gates, presentation):
+        bound = gate.max_degraded
+        if metric in said or bound is None or degraded is None or not degraded <= bound < degraded + maybe:
+            continue
+        found.append(
+            (
+                metric,
+                f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
+                f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
+                f" {shared:,} of this run's {total:,}, and {moved}: it counts only paired ones",
+            )
+        )
+    return found
+
+
+def _under_new_ids(comparison: RunComparisonResult, scheme: str | None) -> tuple[int, int, str]:
+    """How many of this run's new datapoints may be some gone from the baseline under new ids
+    (:func:`~honeyhive_experiment.report.pairing.may_have_moved` by the dataset's id ``scheme``: with ids from the
+    rows' positions a row inserted mid-file renumbers those after it; 0: none can), of this run's datapoints, and that
+    in words with its cause: ``up to 8 of the 8 new in this run may be datapoints gone from the baseline (9) under
+    new ids (see the note on the comparison)``."""
+    new, gone = (count or 0 for count in unpaired_counts(comparison))  # not known: none
+    total = len(comparison.common_datapoints) + new + uncompared(comparison)
+    maybe = may_have_moved(new, gone, total, scheme)
     note = (
         "see the note on the comparison"
         if ids_moved(new, gone, total)
         else "a row without an id gets one from its position: give every row an id field, or set"
         " dataset.datapoint_ids: content"
     )
-    found: list[tuple[str, str]] = []
-    for metric, gate in gates.items():
-        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
-        for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            degraded = delta.degraded_total if higher else delta.improved_total
-            bound = gate.max_degraded
-            if metric in said or bound is None or degraded is None or not degraded <= bound < degraded + maybe:
-                continue
-            found.append(
-                (
-                    metric,
-                    f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
-                    f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
-                    f" {shared:,} of this run's {total:,}, and up to {maybe:,} of the {new:,} new in this run may be"
-                    f" datapoints gone from the baseline ({gone:,}) under new ids ({note}): it counts only paired"
-                    " ones",
-                )
-            )
-    return found
+    moved = f"up to {maybe:,} of the {new:,} new in this run may be datapoints gone from the baseline ({gone:,})"
+    return maybe, total, f"{moved} under new ids ({note})"
+
+
+def _old_crashes(comparison: RunComparisonResult | None, new_errors: Sequence[str], scheme: str | None) -> str:
+    """Of the ``new_errors`` (datapoints whose function raised in this run, not in the baseline), those new in this
+    run (an id the baseline does not have) when they may be the baseline's under new ids (:func:`_under_new_ids`),
+    in words after the reason: old crashes may look new (empty when none can). The crash still fails the check."""
+    if comparison is None:
+        return ""
+    maybe, _, moved = _under_new_ids(comparison, scheme)
+    renamed = set(new_errors) - {*comparison.common_datapoints, *(comparison.old_only_datapoints or ())}
+    if not maybe or not renamed:
+        return ""
+    return f"; {len(renamed)} of them new in this run, and {moved}: they may be old crashes under new ids"
 
 
 def _gate_failures(
@@ -1493,28 +1527,27 @@ def _gate_failures(
     crossing: set[MetricKey] = set()
     shared = len(comparison.common_datapoints)
     tests = assessment or {}
-    for metric, gate in gates.items():
-        higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
-        for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            paired = _paired_count(delta, shared)
-            hits = _hits(metric, delta, gate, higher, metric in points)
-            never = _never(tests.get(delta.key), paired, unpaired) if gate.significant else None
-            if never and not hits:
-                powerless.append((metric, f"{metric}'s gate (significant: true): {never}"))
-            for hit, of_count in hits:
-                key = _counted(delta.key) if of_count and _counted(delta.key) in tests else delta.key
-                found = tests.get(key)
-                evidence = _evidence(found, paired, unpaired, bool(never))
-                # a sign test untold (trials differ) fails as a plain threshold: a false red is fixed by matching K;
-                # so does a test on a comparison that left out datapoints both runs scored (the changes it lacks
-                # could be the regression: 8 of 40 fell 1 -> 0, and the 32 it paired read "0 of 32 worse")
-                noisy = found is not None and found.change in (Change.WITHIN_NOISE, Change.TOO_FEW)
-                if gate.significant and noisy and paired and not unpaired:
-                    why = f"{hit}: {evidence}, not significant, so not failed (significant: true)"
-                    noise.append((metric, f"{why}; {never}" if never else why))
-                else:
-                    failures.append((metric, f"{hit}: {evidence}"))
-                    crossing.add(delta.key)
+    for row in _gated(comparison, gates, presentation):
+        metric, gate, _, delta, _ = row
+        paired = _paired_count(delta, shared)
+        hits = _hits(row, metric in points)
+        never = _never(tests.get(delta.key), paired, unpaired) if gate.significant else None
+        if never and not hits:
+            powerless.append((metric, f"{metric}'s gate (significant: true): {never}"))
+        for hit, of_count in hits:
+            key = _counted(delta.key) if of_count and _counted(delta.key) in tests else delta.key
+            found = tests.get(key)
+            evidence = _evidence(found, paired, unpaired, bool(never))
+            # a sign test untold (trials differ) fails as a plain threshold: a false red is fixed by matching K;
+            # so does a test on a comparison that left out datapoints both runs scored (the changes it lacks
+            # could be the regression: 8 of 40 fell 1 -> 0, and the 32 it paired read "0 of 32 worse")
+            noisy = found is not None and found.change in (Change.WITHIN_NOISE, Change.TOO_FEW)
+            if gate.significant and noisy and paired and not unpaired:
+                why = f"{hit}: {evidence}, not significant, so not failed (significant: true)"
+                noise.append((metric, f"{why}; {never}" if never else why))
+            else:
+                failures.append((metric, f"{hit}: {evidence}"))
+                crossing.add(delta.key)
     return failures, noise, powerless, crossing
 
 
@@ -1536,19 +1569,9 @@ def _never(found: Assessment | None, paired: int, unpaired: int) -> str | None:
     after = f", {best:g} after Holm's correction beside {others}" if best > raw else ""
     return (
         f"on {paired} datapoint{'s' if paired != 1 else ''} no change can be significant at α = {found.alpha:g} (the"
-        f" smallest p-value is {raw:g}{after}): this gate can never fail (it needs ≥ {_needed(found)} datapoints, or"
+        f" smallest p-value is {raw:g}{after}): this gate can never fail (it needs ≥ {needed(found)} datapoints, or"
         " significant: false)"
     )
-
-
-def _needed(found: Assessment) -> int:
-    """The fewest changes on which a unanimous change can be significant for the gate whose test is ``found``: Holm's
-    correction over its family, the other gates' tests as they are (:func:`unanimous_p`), raises the one-sided 5 at
-    0.05 to 6 beside one other gate that changed."""
-    n = min_changes(found.alpha, found.sides)
-    while unanimous_p(n, found) > found.alpha:
-        n += 1
-    return n
 
 
 # ---------------------------------------------------------------------------------------------------- decide
@@ -1724,11 +1747,13 @@ def broken(
     policy: VerdictConfig,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
+    moved: str = "",
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
     ``success`` both ask this; ``tolerance`` is what the reason names as the way to tolerate an evaluator's errors
-    (the experiment file's key, or ``evaluate()``'s keyword). The arguments are :func:`decide`'s. A metric the run
+    (the experiment file's key, or ``evaluate()``'s keyword), and ``moved`` what follows the new crashes' reason: that
+    they may be old ones under new ids (:func:`_old_crashes`). The others are :func:`decide`'s. A metric the run
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
@@ -1787,7 +1812,7 @@ def broken(
     if new_errors:
         reasons.append(
             f"{len(new_errors)} datapoint(s) newly errored (not in the baseline; verdict.allow_failed does not tolerate"
-            f" that): {_crashed(facts.crashed, new_errors)}"
+            f" that): {_crashed(facts.crashed, new_errors)}{moved}"
         )
     for name, raised in errors.items():
         if name in blamed:
@@ -1843,7 +1868,10 @@ def decide(
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
-    reasons, warnings = broken(result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors)
+    renumbered = _old_crashes(comparison, new_errors, id_scheme)
+    reasons, warnings = broken(
+        result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
+    )
     exempt = [*ranged, *gates, *declared]
     reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, exempt))
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))

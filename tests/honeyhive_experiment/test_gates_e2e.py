@@ -672,6 +672,26 @@ def test_two_noise_aware_gates_on_five_datapoints_say_holm_makes_them_never_fail
     assert warnings[1] in run.comment
 
 
+def test_two_noise_aware_gates_on_four_datapoints_need_as_many_in_the_row_as_in_the_warning(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Two ``significant: true`` gates on 4 datapoints, quality worse on all 4: the warning said "it needs ≥ 6
+    datapoints" (Holm's correction beside the other gate) and quality's row "needs ≥ 5 changes, has 4" (the raw
+    one-sided count, audit50 #1). One number, Holm's, in both."""
+    extra = (
+        "metrics: {cost: {direction: lower}}\n"
+        "gate: {quality: {max_drop_pct: 5, significant: true}, cost: {max_worse_pct: 5, significant: true}}\n"
+    )
+    with imported("pair_scorer"):
+        scorer = paired_scorer(tmp_path_factory, 4, "[pair_scorer:quality, pair_scorer:cost]", extra)
+        scorer.put_state({"s": 0.5})
+        run = scorer.run()
+    assert (run.code, run.report["verdict"]) == (0, "pass"), run.out
+    assert all("(it needs ≥ 6 datapoints, or significant: false)" in text for text in run.report["warnings"])
+    assert run.metric("quality")["significance"] == "needs ≥ 6 changes, has 4"
+    assert "needs ≥ 6 changes, has 4" in run.comment
+
+
 def test_a_judge_that_raised_in_one_trial_of_each_datapoint_is_a_tolerated_count(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -686,3 +706,22 @@ def test_a_judge_that_raised_in_one_trial_of_each_datapoint_is_a_tolerated_count
     warning = "evaluator judge raised on 6 datapoint(s): RuntimeError at pair_scorer.py:28: 429 rate limited"
     assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out
     assert run.metric("judge")["value"] == 0.8
+
+
+def test_with_trials_a_row_says_an_evaluator_errored_in_some_trials_of_datapoints_with_values_from_the_others(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``trials: 2``, and the rate-limited judge raised in the first trial of each of the 6 datapoints: its row said
+    "errored on 6 of 6", as if no datapoint had a value, beside its mean of 0.8 from the second trials (audit50 #2).
+    It says they are errors in some trials only, as the verdict counts them (spared: another trial gave a number)."""
+    with imported("pair_scorer"):
+        extra = "trials: 2\nverdict: {allow_evaluator_errors: '100%'}\n"
+        scorer = paired_scorer(tmp_path_factory, 6, "[pair_scorer:judge]", extra)
+        run = scorer.run()
+    judge = run.metric("judge")
+    assert (judge["value"], judge["errored"], judge["evaluated"], judge["spared"]) == (0.8, 6, 6, 6), run.out
+    said = "errored on 6 of 6, each in some trials only (values from the others): RuntimeError at pair_scorer.py:28"
+    assert said.replace("_", "\\_") in run.comment
+    assert said in run.terminal
+    warning = "evaluator judge raised on 6 datapoint(s): RuntimeError at pair_scorer.py:28: 429 rate limited"
+    assert (run.code, run.report["verdict"], run.report["warnings"]) == (0, "pass", [warning]), run.out

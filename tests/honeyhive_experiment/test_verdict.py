@@ -37,6 +37,7 @@ from honeyhive_experiment.verdict import (
     assess_comparison,
     assess_gates,
     boolean_metrics,
+    broken,
     crashes,
     decide,
     did,
@@ -839,6 +840,12 @@ def test_the_verdict_table(
         position = found
 
 
+def test_broken_says_new_crashes_alone_unless_told_they_may_be_old_ones_under_new_ids() -> None:
+    """:func:`broken` without ``moved`` (what decide works out of the comparison: :func:`_old_crashes`) adds nothing."""
+    reasons, _ = broken(summary(), facts=Facts(), policy=VerdictConfig(), new_errors=["NEW-0"])
+    assert reasons == [f"1 datapoint(s) {NEWLY} a function error on 1 (NEW-0)"]
+
+
 TONE = {"tone": EvaluatorErrors(3, "KeyError: 'answer'", 12)}
 BOOLEAN_GATE = (
     "gate.accuracy: max_drop: 5 can never be crossed: accuracy is a boolean metric, whose aggregate lies between 0 and"
@@ -862,6 +869,14 @@ CRASHED_IDS = ["EXT-0", "EXT-1", "EXT-2", "EXT-5"]
 KEY_ERRORS = "KeyError at app.py:61 on 3 (q.jsonl:1, :2, :6): 'price_table'"
 TIMEOUTS = "timeout on 1 (EXT-2): did not return within 10 s"
 NEWLY = "newly errored (not in the baseline; verdict.allow_failed does not tolerate that):"
+OLD_CRASHES = (
+    "{} of them new in this run, and up to {} of the {} new in this run may be datapoints gone from the baseline ({})"
+    " under new ids ({}): they may be old crashes under new ids"
+)
+NOTE = "see the note on the comparison"
+BY_POSITION = (
+    "a row without an id gets one from its position: give every row an id field, or set dataset.datapoint_ids: content"
+)
 MANY_KINDS = {  # beyond the three kinds said, and a kind beyond the five rows said; rows of files apart kept whole
     "E0 at a.py:1": ("", {i: f"{'ab'[n % 2]}.jsonl:{n + 1}" for n, i in enumerate(IDS[:7])}),
     "E1 at a.py:2": ("m", {"EXT-7": "c:d.jsonl:8", "EXT-8": "c:d.jsonl:9"}),  # a file whose name has a colon
@@ -1244,6 +1259,54 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         (f"5 datapoint(s) {NEWLY} {KEY_ERRORS}; {TIMEOUTS}; a function error on 1 (EXT-9)",),
         (),
+    ),
+    # audit50 #4: rows without ids get them from their positions: a row inserted mid-file renumbers the rows after
+    # it, and an old crash among them read as a new one; still red (allow_failed never hides a new one), but said
+    (
+        "ids from position: new crashes on new ids may be old ones under them, and say so with the cause",
+        lambda: judge(
+            summary(), reshuffled(delta(), new=8, gone=9), new_errors=["EXT-0", "NEW-0", "NEW-1"], id_scheme="sdk"
+        ),
+        Verdict.FAIL,
+        (
+            f"3 datapoint(s) {NEWLY} a function error on 3 (EXT-0, NEW-0, NEW-1);"
+            f" {OLD_CRASHES.format(2, 8, 8, 9, NOTE)}",
+        ),
+        (),
+    ),
+    (
+        "ids from position, one row of 12 moved: the cause said is the position",
+        lambda: judge(
+            summary(), reshuffled(delta(), new=1, gone=1, common=IDS[:11]), new_errors=["NEW-0"], id_scheme="sdk"
+        ),
+        Verdict.FAIL,
+        (f"1 datapoint(s) {NEWLY} a function error on 1 (NEW-0); {OLD_CRASHES.format(1, 1, 1, 1, BY_POSITION)}",),
+        (),
+    ),
+    (
+        "a new crash and no comparison: nothing to tell moved ids by",
+        lambda: judge(summary(), new_errors=["NEW-0"], id_scheme="sdk"),
+        Verdict.FAIL,
+        (f"1 datapoint(s) {NEWLY} a function error on 1 (NEW-0)",),
+        (),
+    ),
+    *(
+        (
+            f"{why}: a new crash is new",
+            lambda kept=kept, scheme=scheme, crashed=crashed: judge(
+                summary(), reshuffled(delta(), **kept), new_errors=[crashed], id_scheme=scheme
+            ),
+            Verdict.FAIL,
+            (f"1 datapoint(s) {NEWLY} a function error on 1 ({crashed})",),
+            (),
+        )
+        for why, kept, scheme, crashed in [
+            ("ids from position, on an id both runs have: the same row", {"new": 8, "gone": 9}, "sdk", "EXT-0"),
+            ("ids from position, on one the comparison left out", {"new": 8, "gone": 9, "left": 1}, "sdk", "LEFT-0"),
+            ("ids from position, rows only added", {"new": 2, "gone": 0}, "sdk", "NEW-0"),
+            ("own ids, 2 added and 1 removed", {"new": 2, "gone": 1, "common": IDS[:11]}, "own", "NEW-0"),
+            ("HoneyHive's datapoints", {"new": 8, "gone": 9}, None, "NEW-0"),
+        ]
     ),
     (
         "many kinds of error: three said, and how many more on how many datapoints",

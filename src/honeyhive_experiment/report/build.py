@@ -423,6 +423,7 @@ class _Builder:
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.said), 200) if raised is not None else None,
+            spared=raised.spared if raised is not None else None,
             compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
             shared=self.shared,

@@ -339,6 +339,11 @@ class ReportMetric(_Part):
     )
     evaluated: NonNegativeInt | None = Field(description="Datapoints that evaluator ran on.")
     error: str | None = Field(description="That evaluator's first error, 'Type: message'.")
+    spared: NonNegativeInt | None = Field(
+        default=None,
+        description="With trials, of errored: the datapoints it raised on in some of their trials only, another"
+        " trial giving a value (a number or a bool), as the verdict counts them; null when it never raised.",
+    )
     compared: bool = Field(description="Whether this run was compared with a baseline.")
     paired: NonNegativeInt | None = Field(
         description="Datapoints the backend compared this metric on, a value in both runs (its found_count); null "
@@ -550,10 +555,15 @@ class ReportMetric(_Part):
 
     @property
     def errored_text(self) -> str:
-        """``errored on 3 of 40: KeyError: 'citations'`` (empty when its evaluator never raised)."""
+        """``errored on 3 of 40: KeyError: 'citations'``; with trials, those with a value from another trial said
+        apart: ``errored on 6 of 6, each in some trials only (values from the others): ...`` (empty when its evaluator
+        never raised)."""
         if not self.errored:
             return ""
         of = f" of {self.evaluated:,}" if self.evaluated else ""
+        if self.spared:
+            some = "each" if self.spared == self.errored else f"{self.spared:,} of them"
+            of += f", {some} in some trials only (values from the others)"
         return f"errored on {self.errored:,}{of}: {self.error}"
 
     @property

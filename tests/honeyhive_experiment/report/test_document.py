@@ -123,6 +123,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "errored": None,
         "evaluated": None,
         "error": None,
+        "spared": None,
         "compared": True,
         "paired": 4,  # the backend's found_count: compared on every shared datapoint
         "shared": 4,

@@ -174,3 +174,27 @@ def test_the_headline_counts_datapoints_not_trials_nor_evaluators() -> None:
     # a function that timed out on only some of its trials ran on the others
     judged = dataclasses.replace(judged, outcomes=[*outcomes[1:]])
     assert "6 of 6 datapoints ran, 2 failed; 1 datapoint with evaluator errors" in render_terminal(judged)
+
+
+def test_a_row_says_of_its_evaluators_errors_those_in_some_trials_only_as_the_verdict_counts_them() -> None:
+    """similarity raised in every trial of EXT-q6 and in one of EXT-q5's, whose other trials gave values: the row said
+    "errored on 2 of 2" as if neither had one. Only a number or a bool spares a datapoint, as in the verdict."""
+    raised = (EvaluatorFailure("similarity", "ZeroDivisionError: division by zero"),)
+    outcomes = [
+        DatapointOutcome(4, "EXT-q5", "s5-0", OutcomeStatus.OK, evaluator_failures=raised, trial=0),
+        *(
+            DatapointOutcome(4, "EXT-q5", f"s5-{t}", OutcomeStatus.OK, metrics={"similarity": 0.5}, trial=t)
+            for t in (1, 2)
+        ),
+        *(
+            DatapointOutcome(5, "EXT-q6", f"s6-{t}", OutcomeStatus.OK, evaluator_failures=raised, trial=t)
+            for t in range(3)
+        ),
+    ]
+    judged = dataclasses.replace(with_trials(), outcomes=outcomes)
+    said = "errored on 2 of 2, 1 of them in some trials only (values from the others): ZeroDivisionError"
+    assert said in render_terminal(judged)
+    assert next(m for m in report_json(judged)["metrics"] if m["name"] == "similarity")["spared"] == 1
+    # a string from the other trials spares nothing: it is no value
+    outcomes[1:3] = [dataclasses.replace(o, metrics={"similarity": "high"}) for o in outcomes[1:3]]
+    assert "errored on 2 of 2: ZeroDivisionError" in render_terminal(dataclasses.replace(judged, outcomes=outcomes))
