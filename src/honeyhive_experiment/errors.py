@@ -132,7 +132,7 @@ def did_you_mean(word: str, choices: Iterable[str], *, slip: bool = False) -> st
     only differs in its Unicode form (``é`` typed as ``e`` + a combining accent) is named as such."""
     options, form = list(choices), unicodedata.normalize("NFKC", word)
     if same := [choice for choice in options if choice != word and unicodedata.normalize("NFKC", choice) == form]:
-        return f"did you mean {same[0]!r}, which looks the same but is written with other Unicode characters?"
+        return f"did you mean {same[0]!r}, the same name written with other Unicode characters?"
     if not slip:
         close = difflib.get_close_matches(word, options, n=1)
     else:

@@ -217,7 +217,7 @@ NAME_CASES: list[tuple[str, str, list[tuple[int | None, str, str]]]] = [
                 13,
                 "gate.\uff54\uff4f\uff50\uff49\uff43_match",
                 "no evaluator produces metric '\uff54\uff4f\uff50\uff49\uff43_match' (did you mean 'topic_match',"
-                f" which looks the same but is written with other Unicode characters?); {EVALUATORS}",
+                f" the same name written with other Unicode characters?); {EVALUATORS}",
             )
         ],
     ),
