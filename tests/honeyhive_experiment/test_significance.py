@@ -28,6 +28,7 @@ from honeyhive_experiment.significance import (
     flips,
     holm,
     min_changes,
+    needed,
     p_text,
     regression_test,
     sign_test,
@@ -591,6 +592,21 @@ def test_regression_test_rejects_negative_counts() -> None:
 )
 def test_min_changes_one_and_two_sided(alpha: float, sides: int, expected: int) -> None:
     assert min_changes(alpha, sides) == expected
+
+
+@pytest.mark.parametrize(
+    ("alpha", "sides", "rivals", "expected"),
+    [
+        (0.0625, 1, (), 4),  # 4 unanimous changes: p = 0.0625, equal to alpha, is significant (p <= alpha)
+        (0.125, 1, (0.5,), 4),  # beside one rival, Holm doubles 0.0625 to 0.125: equal to alpha, still enough
+        (0.05, 1, (0.031,), 6),  # beside a rival, 5 (p = 0.031 -> 0.0625) are too few
+    ],
+)
+def test_needed_counts_a_unanimous_p_equal_to_alpha_as_enough(
+    alpha: float, sides: int, rivals: tuple[float, ...], expected: int
+) -> None:
+    found = Assessment(0, 1, 1.0, 1.0, Change.TOO_FEW, alpha=alpha, sides=sides, rivals=rivals)
+    assert needed(found) == expected
 
 
 def test_sides_must_be_one_or_two() -> None:
