@@ -651,9 +651,9 @@ def learn(secrets: Iterable[str]) -> None:
     the log are redacted with) and each one to come (what is recorded in HoneyHive, the report)."""
     with _LEARNING:
         if new := {secret.strip() for secret in secrets} - _LEARNED:
-            _LEARNED.update(new)
             for redactor in list(_REDACTORS):
                 redactor._learn(new)
+            _LEARNED.update(new)  # once every redactor has them: one interrupted (a signal) leaves them to learn again
 
 
 class Redactor:
