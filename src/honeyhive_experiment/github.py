@@ -49,7 +49,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Final, Literal
 from urllib.parse import urlsplit
 
-from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github import Auth, BadAttributeException, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Requester import Requester
@@ -613,8 +613,11 @@ class CommentPublisher:
         """The merge base of two commits (``GET /compare/{base}...{head}``), or None if GitHub cannot tell (warned
         of, unless ``quiet``: a branch that shares no history with the base has none)."""
         try:
-            return str(self._repo.compare(base_sha, head_sha).merge_base_commit.sha)
-        except (GithubException, OSError) as exc:
+            found = self._repo.compare(base_sha, head_sha).merge_base_commit.sha
+            if not (isinstance(found, str) and _SHA.fullmatch(found)):  # a proxy's {}: no commit, or no name of one
+                raise _Unreadable("GitHub's compare answer names no merge base commit")
+            return found
+        except (GithubException, OSError, AttributeError, BadAttributeException) as exc:
             level = logging.DEBUG if quiet else logging.WARNING
             log.log(level, "Could not compare %s...%s on GitHub: %s", base_sha[:7], head_sha[:7], _describe(exc))
             return None

@@ -467,10 +467,15 @@ def _github_ancestry(settings: Settings) -> Callable[[str, str], bool | None] | 
     checkout, a commit force-pushed away); ``None`` without a token or a repository to ask of."""
     if settings.github_token is None or settings.ci.repository is None:
         return None
+    unknown = 0  # after 3 answers that did not tell, GitHub is not asked again (each may take retries: 6 s a 502)
 
     def ancestry(commit: str, of: str) -> bool | None:
+        nonlocal unknown
+        if unknown >= 3:
+            return None
         with _github(settings) as github:
             found = github.merge_base(commit, of, quiet=True)
+        unknown += found is None
         return None if found is None else found == commit
 
     return ancestry

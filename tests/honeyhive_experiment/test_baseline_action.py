@@ -77,3 +77,20 @@ def test_in_a_shallow_checkout_github_tells_which_main_run_is_of_the_merge_bases
     assert ran.outputs()["baseline-run-id"] == runs[BEFORE]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
     assert f"latest passing run on main at or before it, at {BEFORE[:7]}" in note
+
+
+def test_github_is_asked_no_more_after_three_compares_that_did_not_tell(world: World) -> None:
+    """Where git cannot tell (a shallow checkout), each candidate run's ancestry is asked of GitHub; a compare that
+    does not tell (a 404, a 502 after its retries: ~6 s each) makes the next one unlikely to, so after three the rest
+    are taken as unknown without asking: 30 candidates against a failing API took minutes (audit58 #11)."""
+    shas = [f"{i}" * 40 for i in range(3, 8)]
+    for sha in shas:
+        code, pushed = world.action(f"push-{sha[:4]}", {"comment-mode": "off"}, event=push(sha))
+        assert code == 0, pushed.summary()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    asked = len(world.github.requests)
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    compares = [r.path for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
+    assert len(compares) == 3, compares
+    assert ran.outputs()["baseline-run-id"]  # the newest passing run stands in, its ancestry unknown (said)

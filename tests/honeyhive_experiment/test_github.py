@@ -1036,3 +1036,19 @@ def test_requests_to_a_github_server_are_paced_and_to_this_machines_loopback_not
         assert (kwargs["seconds_between_requests"], kwargs["seconds_between_writes"]) == pacing
     with CommentPublisher("t", "o/r", api_url=api_url, seconds_between_requests=2, seconds_between_writes=3) as given:
         assert given._github.requester.kwargs["seconds_between_writes"] == 3
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{}, {"merge_base_commit": None}, {"merge_base_commit": {"sha": 7}}, {"merge_base_commit": {"sha": "not-a-sha"}}],
+    ids=["empty", "no-commit", "sha-not-text", "sha-not-hex"],
+)
+def test_merge_base_is_unknown_when_the_answer_names_no_commit(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture, answer: object
+) -> None:
+    """A 200 that is JSON but no compare (a proxy's ``{}``): the merge base is unknown, as for any failure of GitHub's.
+    It raised AttributeError (or PyGithub's BadAttributeException), an error verdict "this is a bug" (audit58 #10)."""
+    gh.answer_next(answer)
+
+    assert make_publisher().merge_base("b" * 40, HEAD) is None
+    assert "Could not compare bbbbbbb..." in caplog.text
