@@ -94,3 +94,17 @@ def test_github_is_asked_no_more_after_three_compares_that_did_not_tell(world: W
     compares = [r.path for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
     assert len(compares) == 3, compares
     assert ran.outputs()["baseline-run-id"]  # the newest passing run stands in, its ancestry unknown (said)
+
+
+def test_a_push_whose_baseline_is_after_its_own_commit_says_so(world: World) -> None:
+    """A push's baseline must be of its own commit's history; when the only passing run on main is at a later commit
+    (a re-run of an older push), or one whose ancestry nobody could tell, it stands in, and the note says which, as a
+    pull request's does: it said nothing (audit58 #9)."""
+    code, pushed = world.action("push-tip", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    world.github.set_merge_base(BASE_SHA, BEFORE, BEFORE)  # main's tip is after BEFORE
+    code, again = world.action("push-before", {"comment-mode": "off"}, event=push(BEFORE))
+    assert code == 0, again.summary()
+    assert again.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"at {BASE_SHA[:7]}, a commit after {BEFORE[:7]}" in note, note
