@@ -73,17 +73,22 @@ def secrets_watch() -> Callable[[], None]:
     """A function that makes the secrets put into the environment since this call (the user's code's: ``load_dotenv()``
     at import, a key fetched from a vault by a datapoint: :func:`~honeyhive_experiment.connection.environment_secrets`
     of it) redacted from then on, by every redactor of the process (:func:`~honeyhive_experiment.report.redact.learn`).
-    Cheap while the environment is as it was at its last call: one copy compared, no secret looked for. What was shown
-    before it was called stays as it was."""
+    Cheap while the environment is as it was at its last call: ``os.environ``'s own dict compared with a copy, no value
+    decoded, no secret looked for. What was shown before it was called stays as it was."""
     env = process_environment()
-    seen = dict(env)
-    known = set(environment_secrets(seen))
+    raw: Mapping[Any, Any] = getattr(env, "_data", env)  # os.environ's store (bytes on POSIX), else the mapping
+
+    def now() -> tuple[dict[Any, Any], set[str]]:
+        copy = dict(raw)  # in one step, then read: a thread of the user's code may be setting a variable
+        return copy, set(environment_secrets({os.fsdecode(k): os.fsdecode(v) for k, v in copy.items()}))
+
+    seen, known = now()
 
     def notice() -> None:
         nonlocal seen
-        if (now := dict(env)) != seen:  # threads at once: each learns what it saw (learning twice is learning once)
-            seen = now
-            learn(set(environment_secrets(now)) - known)
+        if raw != seen:  # threads at once: each learns what it saw (learning twice is learning once)
+            seen, found = now()
+            learn(found - known)
 
     return notice
 
