@@ -87,6 +87,7 @@ from honeyhive_experiment.tracing import (
     counting_outside,
     recordable,
 )
+from honeyhive_experiment.user_code import secrets_watch
 from honeyhive_experiment.verdict import evaluator_warnings
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ class Runner:
         self.run_id = run_id
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
+        self._notice = secrets_watch()  # and of those the user's code puts there while it runs (learnt by every one)
         self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
         self._calls = _DaemonCalls()
@@ -347,7 +349,7 @@ class Runner:
         session_id = session_id_for(self.run_id, datapoint.id, trial)
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
-        tracer = self.sink.tracer(ids, self.recorded.redact_known if self.spec.secrets else None)
+        tracer = self.sink.tracer(ids, self.recorded.redact_known)  # with none known yet too: it may learn some
         try:
             outcome = self._traced(index, datapoint, tracer, trial)
         except BaseException:
@@ -414,9 +416,10 @@ class Runner:
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0) + "".join(exc.args)
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
-                status, error = OutcomeStatus.FUNCTION_ERROR, self.recorded.redact_known(error_text(exc))
+                status, error = OutcomeStatus.FUNCTION_ERROR, error_text(exc)
+            self._notice()  # a secret the function put into the environment: known before anything of it is recorded
             if error is not None:
-                tracer.record_error(span, error)
+                tracer.record_error(span, error := self.recorded.redact_known(error))
             else:
                 abandoned: list[bool] = []
                 call[1].restart(time.monotonic())  # the evaluators' time goes on from the function's
@@ -425,6 +428,7 @@ class Runner:
                     evaluation = run_evaluators(
                         self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth, judge
                     )
+                self._notice()  # and one the evaluators put there
                 if abandoned:
                     status, error = OutcomeStatus.CANCELLED, "cancelled while the evaluators were running"
                 evaluated = evaluation.metrics

@@ -54,7 +54,7 @@ from opentelemetry import baggage, context, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
+from opentelemetry.trace import Link, ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
 from pydantic import BaseModel
 
@@ -936,11 +936,12 @@ class _Dropped(SpanExporter):
 
 def _redacted(span: ReadableSpan, redact: Callable[[Any], Any]) -> ReadableSpan:
     """``span`` as it is exported: ``redact`` (the runner's, of the run's secret values) of its name, its status's
-    description, its events' names and its and its events' attributes' values (a text, or a list of them). Every span
-    of a datapoint: what the user's code records through its ``tracer`` (``enrich_span``, ``enrich_session``), its own
-    spans and an instrumentation's (an ``exception`` event's message and stack, a URL with a token in it), which a job
-    without those values (a report job, ``view``) would otherwise show. Not the attributes' names (the same on every
-    datapoint: half the cost), its links or its resource."""
+    description, its events' names and its, its events' and its links' attributes' values (a text, or a list of them).
+    Every span of a datapoint: what the user's code records through its ``tracer`` (``enrich_span``,
+    ``enrich_session``), its own spans and an instrumentation's (an ``exception`` event's message and stack, a URL with
+    a token in it), which a job without those values (a report job, ``view``) would otherwise show. Not the attributes'
+    names (the same on every datapoint: half the cost), its resource or its instrumentation scope (the process's and the
+    library's)."""
 
     def values(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
         return {key: redact(value) for key, value in (attributes or {}).items()}
@@ -949,6 +950,7 @@ def _redacted(span: ReadableSpan, redact: Callable[[Any], Any]) -> ReadableSpan:
     if status.description:
         status = Status(status.status_code, redact(status.description))
     events = [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events]
+    links = [Link(link.context, values(link.attributes)) for link in span.links]
     return ReadableSpan(
         redact(span.name),
         span.context,
@@ -956,7 +958,7 @@ def _redacted(span: ReadableSpan, redact: Callable[[Any], Any]) -> ReadableSpan:
         span.resource,
         values(span.attributes),
         events,
-        span.links,
+        links,
         span.kind,
         status=status,
         start_time=span.start_time,
@@ -1020,7 +1022,7 @@ class TraceSink:
 
     def tracer(self, ids: DatapointIds, redact: Callable[[Any], Any] | None = None) -> DatapointTracer:
         """The tracer of the datapoint ``ids`` name; ``redact``: what takes the run's secret values out of each of its
-        spans as it is exported (:func:`_redacted`), None when the run has none."""
+        spans as it is exported (:func:`_redacted`), None to take none out."""
         return DatapointTracer(self, ids, redact)
 
     def export(self, session_id: str) -> Export:

@@ -51,10 +51,10 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
     its last import, at the same size, would be read back from the ``.pyc`` that import wrote (py_compile's check is
     the source's mtime in whole seconds and its size). The secrets the code put into the environment (``load_dotenv()``
     at import, a key fetched from a vault: :func:`~honeyhive_experiment.connection.environment_secrets` of it) are
-    redacted from then on, everywhere (:func:`~honeyhive_experiment.report.redact.learn`): the program's redactors were
-    made from the environment it started with."""
+    redacted from then on, everywhere (:func:`secrets_watch`): the program's redactors were made from the environment
+    it started with."""
     entry, writes = str(Path(root).resolve()), sys.dont_write_bytecode
-    known = set(environment_secrets(process_environment()))
+    notice = secrets_watch()
     sys.path.insert(0, entry)
     sys.dont_write_bytecode = True
     REPOSITORIES.append(entry)  # its errors are named at their place in it
@@ -66,7 +66,31 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
         sys.dont_write_bytecode = writes
         if entry in sys.path:
             sys.path.remove(entry)
-        learn(set(environment_secrets(process_environment())) - known)
+        notice()
+
+
+def secrets_watch() -> Callable[[], None]:
+    """A function that makes the secrets put into the environment since this call (the user's code's: ``load_dotenv()``
+    at import, a key fetched from a vault by a datapoint: :func:`~honeyhive_experiment.connection.environment_secrets`
+    of it) redacted from then on, by every redactor of the process (:func:`~honeyhive_experiment.report.redact.learn`).
+    Cheap while the environment is as it was at its last call: ``os.environ``'s own dict compared with a copy, no value
+    decoded, no secret looked for. What was shown before it was called stays as it was."""
+    env = process_environment()
+    raw: Mapping[Any, Any] = getattr(env, "_data", env)  # os.environ's store (bytes on POSIX), else the mapping
+
+    def now() -> tuple[dict[Any, Any], set[str]]:
+        copy = dict(raw)  # in one step, then read: a thread of the user's code may be setting a variable
+        return copy, set(environment_secrets({os.fsdecode(k): os.fsdecode(v) for k, v in copy.items()}))
+
+    seen, known = now()
+
+    def notice() -> None:
+        nonlocal seen
+        if raw != seen:  # threads at once: each learns what it saw (learning twice is learning once)
+            seen, found = now()
+            learn(found - known)
+
+    return notice
 
 
 # every repository whose code this process imported (load_user_code), with the modules from it the caller had
@@ -553,4 +577,5 @@ __all__ = [
     "in_repository",
     "load_user_code",
     "missing_module_message",
+    "secrets_watch",
 ]

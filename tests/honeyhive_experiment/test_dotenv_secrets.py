@@ -3,10 +3,13 @@ vault into ``os.environ``) reaches no output, as one the environment held from t
 redactor was made from the environment the program started with, so the key showed in the terminal's Errors list and
 table, report.html and the backend's events).
 
-The quickstart's code reads ``OPENAI_API_KEY`` from its ``.env`` at import; its function prints the key on a datapoint
-and raises with it on another. ``run --dry-run`` (the embedded backend, whose database is what HoneyHive would hold)
-runs in this process, the action as a workflow's step runs it (``honeyhive_local`` on loopback, the fake GitHub), the
-variable unset before: only argv and the environment are made up.
+The quickstart's code reads ``OPENAI_API_KEY`` from its ``.env`` at import; its function records the key in its span's
+metrics on every datapoint, prints it on one and raises with it on another; on two more it sets another one while it
+runs, and records it in its span's metrics and raises with it, or returns it (audit58: learnt only once the run ended,
+it was recorded and exported as it was, and a run that started with no secret exported its spans unredacted).
+``run --dry-run`` (the embedded backend, whose database is what HoneyHive would hold) runs in this process, the action
+as a workflow's step runs it (``honeyhive_local`` on loopback, the fake GitHub), the variables unset before: only argv
+and the environment are made up.
 """
 
 from __future__ import annotations
@@ -28,38 +31,52 @@ from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
 from tests.conftest import run_events
 from tests.fakes.actions_runner import PR
-from tests.quickstart import APP_PACKAGE
+from tests.quickstart import APP_PACKAGE, add_evaluator
 
 VARIABLE = "OPENAI_API_KEY"
 KEY = "Zx81Qw0pLm7Rt5Yu3Io9As2Df"  # no shape a pattern knows: only the variable's name marks it
 LATER, LATER_KEY = "VAULT_TOKEN", "Vq4Rt8Lm2Zx6Kp9Wn3Hs7Db"
 LOADED = f'import os\nos.environ[{VARIABLE!r}] = open(".env").read().split("=", 1)[1].strip()  # load_dotenv()\n'
 ASKED = '    question = datapoint["inputs"]["question"]\n'
+DEFINED = "def answer(datapoint: dict[str, Any]) -> dict[str, Any]:\n"
 USED = f"""\
+    tracer.enrich_span(metrics={{"note": "used " + os.environ[{VARIABLE!r}]}})
     if "forgot" in question:
         raise RuntimeError(f"OpenAI rejected {{os.environ[{VARIABLE!r}]}}")
     if "invoice" in question:
         print(f"calling OpenAI with {{os.environ[{VARIABLE!r}]}}")
     if "refund" in question:  # a key fetched from a vault while running
         os.environ[{LATER!r}] = {LATER_KEY!r}
+        tracer.enrich_span(metrics={{"vault": "got " + os.environ[{LATER!r}]}})
         raise RuntimeError(f"the vault sent {{os.environ[{LATER!r}]}}")
+    if "upgrade" in question:  # and one put into what it returns
+        os.environ[{LATER!r}] = {LATER_KEY!r}
+        return {{"answer": "the vault sent " + os.environ[{LATER!r}], "topic": "upgrade plan"}}
+"""
+ECHOED = """def echoed(outputs: Any, inputs: Any, ground_truth: Any) -> int:
+    if "vault" in str(outputs.get("answer")):
+        print(f"judging {outputs['answer']}")
+    return 1
 """
 
 
 @pytest.fixture
 def repo(quickstart: Path) -> Iterator[Path]:
-    """The quickstart whose code loads the key from its ``.env`` at import and uses it (printed, and raised with), and
-    sets another one while it runs (raised with); the variables, which the code sets in this process, are as they were
-    again after the test."""
+    """The quickstart whose code loads the key from its ``.env`` at import and uses it (recorded, printed, and raised
+    with), and sets another one while it runs (recorded and raised with, or returned); the variables, which the code
+    sets in this process, are as they were again after the test."""
     before = {name: os.environ.get(name) for name in (VARIABLE, LATER)}
     assert not {KEY, LATER_KEY} & set(before.values())
     (quickstart / ".env").write_text(f"{VARIABLE}={KEY}\n", encoding="utf-8")
     app = quickstart / APP_PACKAGE / "app.py"
     source = app.read_text(encoding="utf-8")
     assert ASKED in source
+    assert DEFINED in source
+    source = source.replace(DEFINED, DEFINED.replace("]) ->", "], tracer: Any) ->"))
     imports = "from typing import Any\n"
     assert imports in source
     app.write_text(source.replace(imports, imports + LOADED).replace(ASKED, ASKED + USED), encoding="utf-8")
+    add_evaluator(quickstart, "echoed", ECHOED)  # prints the answer that holds it
     yield quickstart
     for name, value in before.items():
         os.environ.pop(name, None) if value is None else os.environ.update({name: value})
@@ -101,9 +118,13 @@ def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_a_dry_run(
     assert "OpenAI rejected ***" in shown["report.json"]
     assert "OpenAI rejected ***" in shown["recorded"]
     assert "calling OpenAI with ***" in shown["terminal"]
-    # what the code put there while it ran is known once the run ends: the report, made then, shows none of it
-    assert "the vault sent ***" in shown["report.json"]
-    assert [name for name in ("report.json", "report.html") if LATER_KEY in shown[name]] == []
+    assert '"note": "used ***"' in shown["recorded"]  # the span's metric: known after the run started, redacted
+    # what the code put there while it ran is known once its function returned: before anything of it was recorded
+    assert "the vault sent ***" in shown["terminal"]
+    assert "judging the vault sent ***" in shown["terminal"]  # printed by an evaluator of the datapoint that set it
+    assert "the vault sent ***" in shown["recorded"]
+    assert '"vault": "got ***"' in shown["recorded"]
+    assert {name: LATER_KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
 
 
 @pytest.mark.e2e

@@ -1,8 +1,9 @@
 """Every span a datapoint exports loses the run's known secret values before HoneyHive gets it, as what the runner
 records itself does (audit56, L2 and L3): what the user's code records through its ``tracer`` (a string metric, an
-error, the session's outputs before a raise), its own span's attributes, status and ``exception`` event (an
-instrumentation's are alike: an error echoing a key, a URL with a token in it). Before, they went as they were, and a
-job without the secret (a report or publish job, ``view``) showed them.
+error, the session's outputs before a raise), its own span's attributes, status, ``exception`` event (an
+instrumentation's are alike: an error echoing a key, a URL with a token in it) and links' attributes (audit58 #3).
+Before, they went as they were, and a job without the secret (a report or publish job, ``view``) showed them. So does a
+secret the code puts into the environment while a datapoint runs, in that datapoint's span and outputs (audit58 #1).
 
 ``python -m honeyhive_experiment run`` in process, its environment holding ``OPENAI_API_KEY``, against
 ``honeyhive_local`` on loopback behind a proxy that keeps every request it forwards (the OTLP exports whole:
@@ -29,11 +30,14 @@ from tests.quickstart import copy_quickstart
 pytestmark = pytest.mark.integration
 
 SECRET = "Zx81Qw0pLm7Rt5Yu3Io9As2Df"  # no shape a pattern knows: only its variable's name marks it a secret
+LATER = "Vq4Rt8Lm2Zx6Kp9Wn3Hs7Db"  # what a vault hands the code while it runs, into an empty VAULT_TOKEN
 PLAIN = "Open Settings > Security; no key in this text"  # a value with no secret in it: recorded as it is
 TRACES = "/opentelemetry/v1/traces"
 APP = f"""
 
 import os
+
+from opentelemetry.trace import Link, get_current_span
 
 PLAIN = {PLAIN!r}
 
@@ -44,16 +48,19 @@ def traced(datapoint, tracer):
     if "forgot" in question:
         tracer.enrich_session(outputs={{"partial": "draft with " + key, "plain": PLAIN}})
         raise RuntimeError("boom")
-    if "change" in question:
-        return answer(datapoint)
+    if "change" in question:  # a token fetched from a vault while running
+        os.environ["VAULT_TOKEN"] = {LATER!r}
+        tracer.enrich_span(metrics={{"vault": "got " + os.environ["VAULT_TOKEN"]}})
+        return {{**answer(datapoint), "vault": "got " + os.environ["VAULT_TOKEN"]}}
     tracer.enrich_span(metrics={{"note": "used " + key, "plain": PLAIN}}, error="soft error " + key)
     attributes = {{
         "honeyhive_metadata.base_url": "http://user:" + key + "@llm.example/v1",
         "honeyhive_metadata.keys": ["kept", key],
         "honeyhive_metadata.plain": PLAIN,
     }}
+    link = Link(get_current_span().get_span_context(), {{"note": "via " + key, "plain": PLAIN}})
     try:
-        with tracer.start_span("call the model", attributes=attributes):
+        with tracer.start_span("call the model", attributes=attributes, links=[link]):
             raise PermissionError("Incorrect API key provided: " + key)
     except PermissionError:
         pass
@@ -73,17 +80,18 @@ class Recording(FaultProxy):
         return super().forward(method, path, headers, body)
 
 
-def _exception_events(bodies: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
-    """The attributes of every ``exception`` event of the spans exported."""
+def _attributes(bodies: list[tuple[str, bytes]], kind: str) -> list[dict[str, Any]]:
+    """The attributes of every ``exception`` event (``kind`` ``events``) or every link (``links``) of the spans
+    exported."""
     return [
-        {kv.key: any_value(kv.value) for kv in event.attributes}
+        {kv.key: any_value(kv.value) for kv in item.attributes}
         for path, body in bodies
         if path == TRACES
         for resource in parse_request(body, "application/x-protobuf").resource_spans
         for scope in resource.scope_spans
         for span in scope.spans
-        for event in span.events
-        if event.name == "exception"
+        for item in getattr(span, kind)
+        if kind == "links" or item.name == "exception"
     ]
 
 
@@ -101,16 +109,20 @@ def test_what_the_users_code_and_its_spans_record_loses_the_runs_secrets(
     config.write_text(config.read_text(encoding="utf-8").replace(":answer\n", ":traced\n"), encoding="utf-8")
     report = tmp_path / "report.json"
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)  # the user's code reads it from the process's environment
+    monkeypatch.setenv("VAULT_TOKEN", "")  # and sets this one (as GitHub leaves a missing secret: empty)
     with Recording(backend.url) as proxy:
         environ = {"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url, "OPENAI_API_KEY": SECRET}
         code = main(["run", "-C", str(repo), "--report", str(report)], environ=environ)
-    assert code == 1, capsys.readouterr()  # the datapoint that raised fails the run
+    printed = capsys.readouterr()
+    assert code == 1, printed  # the datapoint that raised fails the run
+    assert [secret for secret in (SECRET, LATER) if secret in printed.out + printed.err] == []
     run_id = json.loads(report.read_text(encoding="utf-8"))["run"]["id"]
 
     recorded = run_events(client, run_id)
     asked = {e["metadata"]["datapoint_id"]: e["inputs"]["question"] for e in recorded if e["event_name"] == "traced"}
     events = {(e["event_name"], asked[e["metadata"]["datapoint_id"]]): e for e in recorded}
     first, second = "How do I reset my password?", "I forgot my password, how can I reset it?"
+    third = "How can I change the email on my account?"
     enriched = events["traced", first]
     assert enriched["metrics"]["note"] == "used ***"  # L2: a string metric
     assert enriched["error"] == "soft error ***"  # L2: an error
@@ -121,10 +133,14 @@ def test_what_the_users_code_and_its_spans_record_loses_the_runs_secrets(
     assert own["metadata"]["keys"] == ["kept", "***"]
     assert own["metadata"]["plain"] == PLAIN
     assert own["error"] == "PermissionError: Incorrect API key provided: ***"  # its status
-    [exception] = _exception_events(proxy.bodies)  # L3: as an instrumentation records an error
+    [exception] = _attributes(proxy.bodies, "events")  # L3: as an instrumentation records an error
     assert exception["exception.message"] == "Incorrect API key provided: ***"
     assert "PermissionError: Incorrect API key provided: ***" in exception["exception.stacktrace"]
-    assert not [path for path, body in proxy.bodies if SECRET.encode() in body]  # nothing HoneyHive got holds it
+    assert _attributes(proxy.bodies, "links") == [{"note": "via ***", "plain": PLAIN}]  # a link's, the names kept
+    assert events["traced", third]["metrics"]["vault"] == "got ***"  # known once its function returned
+    assert events["traced", third]["outputs"]["vault"] == "got ***"
+    # nothing HoneyHive got holds either
+    assert [(path, s) for path, body in proxy.bodies for s in (SECRET, LATER) if s.encode() in body] == []
 
     monkeypatch.delenv("OPENAI_API_KEY")
     page = tmp_path / "view.html"
