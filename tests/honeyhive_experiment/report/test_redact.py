@@ -455,12 +455,13 @@ def assert_key_unseen(redactor: Redactor) -> None:
                 assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in redacted, shape
 
 
-def test_the_path_in_google_application_credentials_shows_where_the_key_does_not() -> None:
+def test_the_path_in_google_application_credentials_shows_where_the_key_does_not(tmp_path: Path) -> None:
     """GOOGLE_APPLICATION_CREDENTIALS, named like a secret, holds the path of the key's file (google-github-actions/auth
-    writes it there; Google's libraries read the key from it): the path was blanked wherever it appeared (the error of a
-    file not found, a log line saying which credentials were used) and a piece of it at a line's edge. The key handed
-    to the step itself is redacted as before, in every form."""
-    path = "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json"
+    writes it there; Google's libraries read the key from it): the path was blanked wherever it appeared (an error
+    quoting it, a log line saying which credentials were used) and a piece of it at a line's edge. The key handed
+    to the step itself is redacted as before, in every form. (A path is one only of a file that exists.)"""
+    path = str(tmp_path / "gha-creds-1a2b3c4d5e6f7a8b.json")
+    Path(path).write_text("{}")
     env = {"GOOGLE_APPLICATION_CREDENTIALS": path, "GCP_SA_KEY": SERVICE_ACCOUNT_KEY}
     redactor = Redactor(environment_secrets(env))
     for text in (path, f"credentials from {path}", f"No such file or directory: '{path}'", f"{path[:30]}\n{path[30:]}"):
