@@ -56,7 +56,14 @@ the more innocent text is blanked (and the more places each string must be searc
   a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
   joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret (a
   bar no line above or below has at its place is a cell's text: a secret's). Printed a row at a time, the rows whose
-  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none.
+  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none, and so is
+  an unfinished row at a flush (a cell ends at a bar or at the line's end); the rows' columns are looked at with the
+  start of the first row that a flush passed on before a cell of it held one (the start of a line of 4,096 characters
+  or more is not: no table's row). Not held: a column of 1 or 2 characters printed a row at a time (a cell that
+  narrow holds no piece of 3: holding every row with a character of a secret would hold most tables). Not found, even
+  written whole: a secret holding two bars one column's width apart (its bars line up over two rows as a table's do,
+  and cut its cells), and the piece in a row whose bars are not where the rows after it have them (a Markdown table's
+  first row, whose first cell is wider than the next rows').
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -112,6 +119,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import bisect
 import contextlib
 import functools
 import html.entities
@@ -274,6 +282,7 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
 )
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
 _BAR: Final = re.compile(f"[{_BARS}]")
+_NOT_BAR: Final = re.compile(f"[^{_BARS}]")
 MIN_CELL: Final = 3  # a table's cell holding this much of a known value holds back a stream's rows (a folded column)
 _CELL_START: Final = re.compile(f"[{_BARS}] *(?=([^ \n]{{{MIN_CELL}}}))")  # a cell's first MIN_CELL characters
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
@@ -725,21 +734,31 @@ class Redactor:
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
     def folded(self, text: str, end: int) -> int:
-        """Where the rows ending ``text[:end]`` (whole lines) begin whose cells hold a piece of a known value
-        (:data:`MIN_CELL` characters or more; a cell may end at any bar after it: the secret's), or ``end``: a
-        stream holds them back until a row that holds none, so that a column folding a secret over its rows, printed a
-        row at a time, is looked at whole (:func:`_columns`)."""
+        """Where the rows ending ``text[:end]`` (lines; the last may be unfinished) begin whose cells hold a piece of a
+        known value (:data:`MIN_CELL` characters or more; a cell may end at any bar after it, the secret's, or at its
+        line's end), or ``end``: a stream holds them back until a row that holds none, so that a column folding a
+        secret over its rows, printed a row at a time, is looked at whole (:func:`_columns`)."""
         if not self._secrets or ("|" not in text and (text.isascii() or not any(bar in text for bar in _BARS))):
             return end
         start, grams = end, self._tables.cells
         for row in reversed(text[:end].splitlines(keepends=True)):
             starts = [found.end() for found in _CELL_START.finditer(row) if found[1] in grams]  # most rows: none
-            bars = [found.start() for found in _BAR.finditer(row)] if starts else []
-            cells = (row[start:bar].rstrip() for start in starts for bar in bars if bar > start)
-            if not any(len(cell) >= MIN_CELL and any(cell in value for value in self._secrets) for cell in cells):
+            bars = [*(found.start() for found in _BAR.finditer(row)), len(row)] if starts else []
+            if not any(self._in_cell(row, at, bars) for at in starts):
                 break
             start -= len(row)
         return start
+
+    def _in_cell(self, row: str, start: int, ends: list[int]) -> bool:
+        """Whether the cell of ``row`` from ``start`` to one of the ``ends`` after it (in order) is a piece of a known
+        value: each end's is longer than the one before, so none past one longer than the longest value is."""
+        for at in range(bisect.bisect(ends, start), len(ends)):
+            cell = row[start : ends[at]].rstrip()
+            if len(cell) > len(self._secrets[0]):
+                return False
+            if len(cell) >= MIN_CELL and any(cell in value for value in self._secrets):
+                return True
+        return False
 
     def _held(self, line: str, cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, over the
@@ -944,7 +963,8 @@ class RedactingStream(io.TextIOBase):
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
     process's exit, a forked child's too), but a table's last rows that hold a piece of a secret in a cell, held with
-    what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows).
+    what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows), an
+    unfinished one at a flush too.
     Thread-safe, and reentrant: what a signal handler writes (or logs) while the main thread it interrupted is writing
     comes after that write, redacted the same.
 
@@ -967,6 +987,7 @@ class RedactingStream(io.TextIOBase):
         self._pending = ""
         self._pending_other = False  # the unfinished line is another thread's
         self._mid_line = False  # what was passed on last ended no line
+        self._bars = ""  # the start of the line passed on unfinished (flushed), its bars kept and the rest as spaces
         self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
         self._lock = threading.RLock()
         self._queued: deque[str | None] = deque()  # writes (None: a flush) made while _busy: after the one going on
@@ -1000,27 +1021,47 @@ class RedactingStream(io.TextIOBase):
     def _write(self, text: str) -> None:
         other = self._others is not None and threading.current_thread() is not threading.main_thread()
         if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
-            self._pass_on(self._redactor.redact_shown(self._pending), end=True)
+            self._pass_on(self._shown(self._pending), end=True)
             self._pending = ""
         self._pending_other = other
         pending = self._pending + text
         cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
-        cut = self._redactor.folded(pending, cut) if cut and self._holding else cut
+        if cut and self._holding:  # the rows' columns as they show: the start of their first, passed on, too
+            cut = max(0, self._redactor.folded(self._bars + pending, len(self._bars) + cut) - len(self._bars))
         if cut:
-            self._pass_on(self._redactor.redact_shown(pending[:cut]))
+            self._pass_on(self._shown(pending[:cut]))
         self._pending = pending[cut:]
         if len(self._pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
             shown, held = self._redactor.redact_unfinished(self._pending)
             self._pass_on(shown or self._redactor.redact_shown(held))
             self._pending = held if shown else ""
+            self._bars = ""  # past the bound: its columns are looked at from here
+
+    def _shown(self, text: str) -> str:
+        """``text`` redacted after the start of its first line passed on unfinished (:attr:`_bars`: a column of a
+        table's rows is joined with that row's cell), which it ends."""
+        bars, self._bars = self._bars, ""
+        if _BAR.search(bars) is None:
+            return self._redactor.redact_shown(text)
+        shown = self._redactor.redact_shown(bars + text)
+        return shown[len(bars) :] if shown.startswith(bars) else self._redactor.redact_shown(text)
 
     def _flush(self) -> None:
+        line = self._bars + self._pending
         if self._pending and not self._holding:
-            self._pass_on(self._redactor.redact_shown(self._pending))
+            self._pass_on(self._shown(self._pending))
             self._pending = ""
-        elif self._pending and not self._pending_other and "\n" not in self._pending and "\r" not in self._pending:
-            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole
+        elif (  # not rows held back (Redactor.folded), another thread's unfinished line or a row a cell of which
+            # holds a piece of a secret (its column is looked at whole, with the rows after it): they wait whole
+            self._pending
+            and not self._pending_other
+            and "\n" not in line
+            and "\r" not in line
+            and self._redactor.folded(line, len(line)) == len(line)
+        ):
             shown, self._pending = self._redactor.redact_unfinished(self._pending)
+            self._bars += _NOT_BAR.sub(" ", line[len(self._bars) : len(line) - len(self._pending)])
+            self._bars = self._bars if len(self._bars) <= _HOLD else ""  # no table's row: looked at from here
             if shown:
                 self._pass_on(shown)
         self.target.flush()
@@ -1082,7 +1123,7 @@ def _forked() -> None:
     _HELD_AT_FORK.clear()
     for stream in list(_STREAMS):
         stream._lock = threading.RLock()
-        stream._pending = ""
+        stream._pending = stream._bars = ""
         stream._queued.clear()
         stream._busy = False
 
