@@ -760,6 +760,16 @@ class Redactor:
             start -= len(row)
         return start
 
+    def holds(self, line: str, judged: int) -> bool:
+        """Whether a cell of the unfinished ``line`` (a row: :meth:`folded`) holds a piece of a known value, of the
+        cells that may have changed since it was ``judged`` characters long (those ending past that, no longer than
+        the longest value): each flush of a long line costs what it has more, not the whole line again."""
+        if not self._secrets:
+            return False
+        low = min(judged, len(line.rstrip())) - len(self._secrets[0]) - 1
+        piece = line[max(0, *(line.rfind(bar, 0, low) for bar in _BARS)) :] if low > 0 else line  # from a bar before
+        return self.folded(piece, len(piece)) < len(piece)
+
     def _in_cell(self, row: str, start: int, ends: list[int]) -> bool:
         """Whether the cell of ``row`` from ``start`` to one of the ``ends`` after it (in order) is a piece of a known
         value: each end's is longer than the one before, so none past one longer than the longest value is."""
@@ -1003,7 +1013,9 @@ class RedactingStream(io.TextIOBase):
         self._pending = ""
         self._pending_other = False  # the unfinished line is another thread's
         self._mid_line = False  # what was passed on last ended no line
-        self._bars = ""  # the start of the line passed on unfinished (flushed), its bars kept and the rest as spaces
+        self._passed = 0  # how much of the unfinished line was passed on (flushed)
+        self._bars = ""  # what of it ends with its last bar, its bars kept and the rest as spaces ("": no bar)
+        self._judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
         self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
         self._lock = threading.RLock()
         self._queued: deque[str | None] = deque()  # writes (None: a flush) made while _busy: after the one going on
@@ -1042,8 +1054,9 @@ class RedactingStream(io.TextIOBase):
         self._pending_other = other
         pending = self._pending + text
         cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
-        if cut and self._holding:  # the rows' columns as they show: the start of their first, passed on, too
-            cut = max(0, self._redactor.folded(self._bars + pending, len(self._bars) + cut) - len(self._bars))
+        if cut and self._holding:  # the rows' columns as they show: with the start of their first, passed on
+            start = self._start(pending)
+            cut = max(0, self._redactor.folded(start + pending, len(start) + cut) - len(start))
         if cut:
             self._pass_on(self._shown(pending[:cut]))
         self._pending = pending[cut:]
@@ -1051,35 +1064,45 @@ class RedactingStream(io.TextIOBase):
             shown, held = self._redactor.redact_unfinished(self._pending)
             self._pass_on(shown or self._redactor.redact_shown(held))
             self._pending = held if shown else ""
-            self._bars = ""  # past the bound: its columns are looked at from here
+            self._bars, self._passed, self._judged = "", 0, 0  # past the bound: its columns are looked at from here
+
+    def _start(self, text: str) -> str:
+        """The start of ``text``'s line that was passed on unfinished, its bars kept and the rest as spaces (where its
+        first row's cells are in their columns), or nothing when neither holds a bar."""
+        return "" if not self._bars and _BAR.search(text) is None else self._bars.ljust(self._passed)
 
     def _shown(self, text: str) -> str:
-        """``text`` redacted after the start of its first line passed on unfinished (:attr:`_bars`: a column of a
-        table's rows is joined with that row's cell), which it ends."""
-        bars, self._bars = self._bars, ""
-        if _BAR.search(bars) is None:
-            return self._redactor.redact_shown(text)
-        shown = self._redactor.redact_shown(bars + text)
-        return shown[len(bars) :] if shown.startswith(bars) else self._redactor.redact_shown(text)
+        """``text``, which ends the line passed on unfinished, redacted after its start (:meth:`_start`: a column of a
+        table's rows is joined with that row's cell)."""
+        start = self._start(text)
+        self._bars, self._passed, self._judged = "", 0, 0
+        shown = self._redactor.redact_shown(start + text)
+        return shown[len(start) :] if shown.startswith(start) else self._redactor.redact_shown(text)
 
     def _flush(self) -> None:
-        line = self._bars + self._pending
-        if self._pending and not self._holding:
-            self._pass_on(self._shown(self._pending))
+        pending = self._pending
+        if pending and not self._holding:
+            self._pass_on(self._shown(pending))
             self._pending = ""
-        elif (  # not rows held back (Redactor.folded), another thread's unfinished line or a row a cell of which
-            # holds a piece of a secret (its column is looked at whole, with the rows after it): they wait whole
-            self._pending
-            and not self._pending_other
-            and "\n" not in line
-            and "\r" not in line
-            and self._redactor.folded(line, len(line)) == len(line)
-        ):
-            shown, self._pending = self._redactor.redact_unfinished(self._pending)
-            self._bars += _NOT_BAR.sub(" ", line[len(self._bars) : len(line) - len(self._pending)])
-            self._bars = self._bars if len(self._bars) <= _HOLD else ""  # no table's row: looked at from here
-            if shown:
-                self._pass_on(shown)
+        elif pending and not self._pending_other and "\n" not in pending and "\r" not in pending:
+            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole; nor a row a
+            # cell of which holds a piece of a secret (its column is looked at whole, with the rows after it)
+            start = self._start(pending)
+            judged = None if self._judged is None else max(0, self._judged - self._passed + len(start))
+            barred = start or not self._passed  # else the line holds no bar
+            if barred and judged is not None and self._redactor.holds(start + pending, judged):
+                self._judged = None  # until its line ends
+            if self._judged is not None:
+                shown, self._pending = self._redactor.redact_unfinished(pending)
+                passed = pending[: len(pending) - len(self._pending)]
+                if _BAR.search(passed) is not None:
+                    self._bars = self._bars.ljust(self._passed) + _NOT_BAR.sub(" ", passed)
+                self._passed += len(passed)
+                self._judged = self._passed + len(self._pending)
+                if self._passed > _HOLD:  # no table's row: looked at from here
+                    self._bars, self._passed, self._judged = "", 0, 0
+                if shown:
+                    self._pass_on(shown)
         self.target.flush()
 
     def close(self) -> None:
@@ -1140,6 +1163,7 @@ def _forked() -> None:
     for stream in list(_STREAMS):
         stream._lock = threading.RLock()
         stream._pending = stream._bars = ""
+        stream._passed = stream._judged = 0
         stream._queued.clear()
         stream._busy = False
 

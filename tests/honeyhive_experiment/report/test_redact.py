@@ -802,12 +802,16 @@ def test_any_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(
     st.integers(3, 13),
     st.sampled_from(["|", "\u2502", "\u2551"]),
     st.integers(1, 40),
+    st.integers(0, 30),
 )
 def test_any_table_written_in_pieces_each_flushed_shows_as_it_would_have_whole(
-    secret: str, width: int, bar: str, size: int
+    secret: str, width: int, bar: str, size: int, more: int
 ) -> None:
-    """Whatever the pieces a table is written in, each flushed, a flush in the middle of its rows too (audit58 #1)."""
+    """Whatever the pieces a table is written in, each flushed, a flush in the middle of its rows too (audit58 #1), and
+    however many cells its rows have after the column (a flush looks again only at the cells a row's new text
+    changed)."""
     text = f"{table(secret, bar, width)}\n{bar} other   {bar} {'words':<{width}} {bar}\n"
+    text = text.replace(f"{bar}\n", f"{bar}{f' x {bar}' * more}\n")
     target = io.StringIO()
     stream = RedactingStream(target, Redactor([secret]))
     for at in range(0, len(text), size):
