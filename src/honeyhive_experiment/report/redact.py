@@ -1014,7 +1014,7 @@ class RedactingStream(io.TextIOBase):
         self._pending_other = False  # the unfinished line is another thread's
         self._mid_line = False  # what was passed on last ended no line
         self._passed = 0  # how much of the unfinished line was passed on (flushed)
-        self._bars = ""  # what of it ends with its last bar, its bars kept and the rest as spaces ("": no bar)
+        self._bars = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
         self._judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
         self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
         self._lock = threading.RLock()
@@ -1087,17 +1087,16 @@ class RedactingStream(io.TextIOBase):
         elif pending and not self._pending_other and "\n" not in pending and "\r" not in pending:
             # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole; nor a row a
             # cell of which holds a piece of a secret (its column is looked at whole, with the rows after it)
-            start = self._start(pending)
-            judged = None if self._judged is None else max(0, self._judged - self._passed + len(start))
-            barred = start or not self._passed  # else the line holds no bar
-            if barred and judged is not None and self._redactor.holds(start + pending, judged):
+            barred = bool(self._bars) or "|" in pending or (not pending.isascii() and _BAR.search(pending) is not None)
+            start = self._bars.ljust(self._passed) if barred else ""
+            if barred and self._judged is not None and self._redactor.holds(start + pending, self._judged):
                 self._judged = None  # until its line ends
             if self._judged is not None:
                 shown, self._pending = self._redactor.redact_unfinished(pending)
-                passed = pending[: len(pending) - len(self._pending)]
-                if _BAR.search(passed) is not None:
-                    self._bars = self._bars.ljust(self._passed) + _NOT_BAR.sub(" ", passed)
-                self._passed += len(passed)
+                passed = len(pending) - len(self._pending)
+                if barred:
+                    self._bars = start + _NOT_BAR.sub(" ", pending[:passed])
+                self._passed += passed
                 self._judged = self._passed + len(self._pending)
                 if self._passed > _HOLD:  # no table's row: looked at from here
                     self._bars, self._passed, self._judged = "", 0, 0
