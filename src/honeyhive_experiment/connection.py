@@ -267,20 +267,31 @@ _SECRET_NAME_MIN = 12
 # the path of a service account's key file (Google's Application Default Credentials read the key from it;
 # google-github-actions/auth sets it to $GITHUB_WORKSPACE/gha-creds-….json), Terraform's GOOGLE_CREDENTIALS and
 # GOOGLE_CLOUD_KEYFILE_JSON the path or the key's JSON, SSL_KEYFILE a path. The path is no secret, and the file is not
-# read: the value is a secret only when it is not a path (the key's JSON itself put there).
-_PATH_VARIABLES = re.compile(rf"(?i:(?:.*[_-])?(?:KEYFILE|CREDENTIALS?|CREDS?)(?:[_-]{_QUALIFIER})*)")
+# read: the value is a secret only when it is a path of a file that exists (the key's JSON itself put there is not; a
+# key that looks like a path, base64 starting with / or ., is none as long as no such file exists), and the name says
+# no more than credentials (PASSWORD_CREDENTIALS, GITHUB_TOKEN_CREDS: the stronger word before wins).
+_PATH_VARIABLES = re.compile(rf"(?i:(?:(.*)[_-])?(?:KEYFILE|CREDENTIALS?|CREDS?)(?:[_-]{_QUALIFIER})*)")
 _PATH = re.compile(r"(?:[/~.\\]|[A-Za-z]:[/\\])[^\r\n]*|[^\r\n{]*\.json", re.IGNORECASE)
+
+
+def _a_path(name: str, value: str) -> bool:
+    """Whether ``value`` under ``name`` is the path of a key's file (:data:`_PATH_VARIABLES`), an existing one (the
+    working directory's for a relative path; the file is not read)."""
+    named = _PATH_VARIABLES.fullmatch(name)
+    if named is None or _SECRET_NAME.search(named[1] or "") or _PATH.fullmatch(value) is None:
+        return False
+    return os.path.exists(os.path.expanduser(value))
 
 
 def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
     """The secrets ``env`` holds: the runner's tokens, HoneyHive's keys, and the values of variables named as secrets
-    (:data:`_SECRET_NAME`) but a path where a file's path is expected (:data:`_PATH_VARIABLES`). Never log this."""
+    (:data:`_SECRET_NAME`) but an existing file's path where one is expected (:func:`_a_path`). Never log this."""
     return tuple(
         value
         for name, text in env.items()
         if (value := text.strip())
         and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
-        and not (_PATH_VARIABLES.fullmatch(name) and _PATH.fullmatch(value))
+        and not _a_path(name, value)
     )
 
 

@@ -47,7 +47,7 @@ OTHER_VARIABLES = {  # no secrets, whatever they start like: shown as they are
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "PATH_INFO": "/api/v1/questions/list",
     "OAUTH_TOKEN_URL": "https://oauth2.example.com/token",
-    "GOOGLE_APPLICATION_CREDENTIALS": "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json",  # a path
+    "GOOGLE_APPLICATION_CREDENTIALS": str(Path(__file__).resolve()),  # the path of a file that exists (this one)
 }
 NESTED = {  # what the user's code returns under a secret's key, in a list or an object: no other rule finds them
     "token": ["Hd6Nc3Vb8Rt4Lm9Kx2Wz7Pq"],

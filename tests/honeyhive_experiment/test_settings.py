@@ -783,11 +783,12 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         ("AZURE_CREDENTIALS", '{"clientId": "x", "clientSecret": "' + LONG + '"}', True),
         ("GOOGLE_CREDENTIALS", LONG, True),
         # GOOGLE_APPLICATION_CREDENTIALS holds the path of the key's file (google-github-actions/auth's): no secret,
-        # but the key's JSON itself put there is one
+        # but the key's JSON itself put there is one ({tmp}: the test's folder, where each of these files exists, and
+        # the working directory and home)
         *(
             ("GOOGLE_APPLICATION_CREDENTIALS", path, False)
             for path in (
-                "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json",
+                "{tmp}/gha-creds-1a2b3c4d5e6f7a8b.json",
                 "~/.config/gcloud/service-account.json",
                 "./keys/Zq8Wv3Xr5Tn7.json",
                 "keys/sa.json",
@@ -804,8 +805,8 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
             for name in ("GOOGLE_CLOUD_KEYFILE_JSON", "GCLOUD_KEYFILE_JSON", "KEYFILE")
         ),
         ("SSL_KEYFILE", "-----BEGIN PRIVATE KEY-----" + LONG, True),
-        ("GCLOUD_KEYFILE_JSON", "/home/runner/work/evals/evals/sa-key.json", False),
-        ("SSL_KEYFILE", "/etc/ssl/private/server.key", False),
+        ("GCLOUD_KEYFILE_JSON", "{tmp}/sa-key.json", False),
+        ("SSL_KEYFILE", "{tmp}/server.key", False),
         ("SSH_KEYFILE_PATH", LONG, False),  # what describes it
         # credentials by a shorter name, npm's auth string, a Docker registry's auths JSON (audit 51, N3)
         *((name, LONG, True) for name in ("DB_CREDS", "AWS_CRED", "NPM_AUTH", "BASIC_AUTH", "PROXY-AUTH", "AUTH")),
@@ -828,7 +829,19 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         *(
             (name, path, False)
             for name in ("GOOGLE_CREDENTIALS", "GCP_CREDENTIALS_JSON", "AZURE_CREDENTIALS_PROD", "SA_CREDS")
-            for path in ("/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json", "./keys/sa.json")
+            for path in ("{tmp}/gha-creds-1a2b3c4d5e6f7a8b.json", "./keys/sa.json")
+        ),
+        # ... but only an existing file's: a key shaped like a path (base64 starts with / one time in 64) is one, and
+        # so is a path of no file (audit58 #3)
+        ("AWS_CREDENTIALS", "/wJalrXUtnFEMI/K7MDENG/bPxRfiCY", True),
+        ("GCP_CREDENTIALS_B64", "/9j4AAQSkZJRgABAQ" + LONG, True),
+        ("DB_CREDS", "./" + LONG, True),
+        ("GOOGLE_APPLICATION_CREDENTIALS", "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json", True),
+        ("SA_CREDS", "~/no-such-key.json", True),
+        # a stronger word before the credentials' wins: a path there is a secret too, as under DB_PASSWORD
+        *(
+            (name, "{tmp}/sa-key.json", True)
+            for name in ("PASSWORD_CREDENTIALS", "GITHUB_TOKEN_CREDS", "API_KEY_CREDENTIALS", "JWT_SECRET_KEYFILE")
         ),
         ("GOOGLE_CREDENTIALS", '{"type": "service_account", "private_key": "' + LONG + '"}', True),
         ("DB_PASSWORD", "/home/runner/work/Zq8Wv3Xr5Tn7", True),  # a password's name: a path there is one too
@@ -877,9 +890,18 @@ LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret und
         *((name, value, False) for name in ("GH_PAT", "HF_TOKEN_READ", "COOKIE") for value in ("1", "true", "0600")),
     ],
 )
-def test_variables_named_as_secrets_go_to_the_redactor(name: str, value: str, secret: bool) -> None:
+def test_variables_named_as_secrets_go_to_the_redactor(
+    name: str, value: str, secret: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A workflow hands the step HF_TOKEN or DB_PASSWORD for the user's code: when that code put one in an
     exception or an output, the comment, summary and reports showed it."""
+    files = ("gha-creds-1a2b3c4d5e6f7a8b.json", ".config/gcloud/service-account.json", "keys/Zq8Wv3Xr5Tn7.json")
+    for file in (*files, "keys/sa.json", "sa-key.json", "server.key", "D:\\a\\_temp\\gha-creds-1a2b3c4d5e6f7a8b.json"):
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    value = value.replace("{tmp}", str(tmp_path))
     for settings in (Settings.from_args(run_flags(), {name: value}), Settings.from_mapping({name: value})):
         assert (value in settings.secrets()) is secret
 

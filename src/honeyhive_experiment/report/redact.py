@@ -56,7 +56,14 @@ the more innocent text is blanked (and the more places each string must be searc
   a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
   joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret (a
   bar no line above or below has at its place is a cell's text: a secret's). Printed a row at a time, the rows whose
-  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none.
+  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none, and so is
+  an unfinished row at a flush (a cell ends at a bar or at the line's end); the rows' columns are looked at with the
+  start of the first row that a flush passed on before a cell of it held one (the start of a line of 4,096 characters
+  or more is not: no table's row). Not held: a column of 1 or 2 characters printed a row at a time (a cell that
+  narrow holds no piece of 3: holding every row with a character of a secret would hold most tables). Not found, even
+  written whole: a secret holding two bars one column's width apart (its bars line up over two rows as a table's do,
+  and cut its cells), and the piece in a row whose bars are not where the rows after it have them (a Markdown table's
+  first row, whose first cell is wider than the next rows').
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -112,6 +119,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import bisect
 import contextlib
 import functools
 import html.entities
@@ -269,14 +277,18 @@ MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is
 EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (half a shorter secret, never < 6)
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>\\"  # what may stand between a fragment and its line's edge
+_ENDS: Final = r"\n\r\v\f\x1c-\x1e\x85\u2028\u2029"  # str.splitlines()'s breaks (a regex's class)
 _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and those repr and JSON write escaped
-    r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
+    f"[{_ENDS}]|"
+    r"(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
 _BAR: Final = re.compile(f"[{_BARS}]")
+_NOT_BAR: Final = re.compile(f"[^{_BARS}]")
 MIN_CELL: Final = 3  # a table's cell holding this much of a known value holds back a stream's rows (a folded column)
 _CELL_START: Final = re.compile(f"[{_BARS}] *(?=([^ \n]{{{MIN_CELL}}}))")  # a cell's first MIN_CELL characters
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
+_CELL_PLAIN: Final = re.compile(f"[{_BARS}{_ENDS}]")  # _CELL in a text with no backslash, 3 times faster
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
 # + for a space, JSON's optional \/, repr's \' (of a string holding both quotes)
@@ -539,7 +551,7 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
     lines = _BREAK.split(text) if "\\" in text else text.splitlines()  # str.splitlines(): no regex, the common case
     bars = "|" in text or (not text.isascii() and any(bar in text for bar in _BARS))
     if bars:  # a cell's edges are edges too (a secret wrapped over its rows), and the lines' stay (one holding a bar)
-        lines += _CELL.split(text)
+        lines += (_CELL if "\\" in text else _CELL_PLAIN).split(text)
     if len(lines) > 1:
         trimmed = list(map(str.strip, lines, repeat(_EDGE_TRIM)))
         for edge in tables.edges:
@@ -582,30 +594,38 @@ def _at_edges(text: str, edge: _Edge, bars: bool) -> list[tuple[int, int]]:
     return spans
 
 
-def _columns(text: str) -> Iterator[tuple[str, list[tuple[int, int, int]]]]:
-    """Each column of a table whose consecutive rows have their bars at the same places (a terminal's table): its
-    cells' text, each trimmed of spaces, joined over the rows, and where each cell's is in it and in ``text``
-    (``(in the column, in text, length)``). A bar with none at its place in the line above or below is a cell's text
-    (a secret holding one), not the table's."""
+def _columns(text: str) -> Iterator[tuple[list[int], int, int]]:
+    """Each column of a table whose consecutive rows have their bars at the same places (a terminal's table): where its
+    rows start in ``text``, and where its left and right bars are in them. A bar with none at its place in the line
+    above or below is a cell's text (a secret holding one), not the table's."""
     lines = [*text.splitlines(keepends=True), ""]  # the empty last line ends the last table
     found = [[bar.start() for bar in _BAR.finditer(line)] for line in lines]
-    rows: list[tuple[int, list[int]]] = []  # (where a row starts, where its bars are in it)
+    rows: list[int] = []  # where the table's rows so far start
+    table: list[int] = []  # where their bars are in them
     start = 0
     for line, above, bars, below in zip(lines, [[], *found[:-1]], found, [*found[1:], []], strict=True):
         if bars not in (above, below):  # not a table's row as it is: its bars that are a table's
             bars = sorted(set(bars) & {*above, *below})
-        if rows and bars != rows[-1][1]:
-            for left, right in pairwise(rows[-1][1]) if len(rows) > 1 else ():
-                cells, length = [], 0
-                for begin, _ in rows:
-                    cell = text[begin + left + 1 : begin + right]
-                    cells.append((length, begin + left + 1 + len(cell) - len(cell.lstrip(" ")), len(cell.strip(" "))))
-                    length += cells[-1][2]
-                yield "".join(text[at : at + size] for _, at, size in cells), cells
+        if rows and bars != table:
+            for left, right in pairwise(table) if len(rows) > 1 else ():
+                yield rows, left, right
             rows = []
         if len(bars) > 1:
-            rows.append((start, bars))
+            rows.append(start)
+            table = bars
         start += len(line)
+
+
+def _cells(text: str, columns: list[tuple[list[int], int, int]]) -> Iterator[tuple[int, int, int]]:
+    """The cells of ``columns`` (:func:`_columns`) of ``text``, each trimmed of spaces, as ``(where in the columns'
+    text, where in text, length)``: the columns' text is their cells' joined, each column a line."""
+    joined = 0
+    for rows, left, right in columns:
+        for begin in rows:
+            cell = text[begin + left + 1 : begin + right]
+            yield joined, begin + left + 1 + len(cell) - len(cell.lstrip(" ")), len(stripped := cell.strip(" "))
+            joined += len(stripped)
+        joined += 1
 
 
 _REFERENCES: Final = re.compile(r"(?:&#(?:[0-9]{1,8}|[xX][0-9a-fA-F]{1,8});){4,}")  # as many as MIN_SECRET or more
@@ -725,21 +745,41 @@ class Redactor:
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
     def folded(self, text: str, end: int) -> int:
-        """Where the rows ending ``text[:end]`` (whole lines) begin whose cells hold a piece of a known value
-        (:data:`MIN_CELL` characters or more; a cell may end at any bar after it: the secret's), or ``end``: a
-        stream holds them back until a row that holds none, so that a column folding a secret over its rows, printed a
-        row at a time, is looked at whole (:func:`_columns`)."""
+        """Where the rows ending ``text[:end]`` (lines; the last may be unfinished) begin whose cells hold a piece of a
+        known value (:data:`MIN_CELL` characters or more; a cell may end at any bar after it, the secret's, or at its
+        line's end), or ``end``: a stream holds them back until a row that holds none, so that a column folding a
+        secret over its rows, printed a row at a time, is looked at whole (:func:`_columns`)."""
         if not self._secrets or ("|" not in text and (text.isascii() or not any(bar in text for bar in _BARS))):
             return end
         start, grams = end, self._tables.cells
         for row in reversed(text[:end].splitlines(keepends=True)):
             starts = [found.end() for found in _CELL_START.finditer(row) if found[1] in grams]  # most rows: none
-            bars = [found.start() for found in _BAR.finditer(row)] if starts else []
-            cells = (row[start:bar].rstrip() for start in starts for bar in bars if bar > start)
-            if not any(len(cell) >= MIN_CELL and any(cell in value for value in self._secrets) for cell in cells):
+            bars = [*(found.start() for found in _BAR.finditer(row)), len(row)] if starts else []
+            if not any(self._in_cell(row, at, bars) for at in starts):
                 break
             start -= len(row)
         return start
+
+    def holds(self, line: str, judged: int) -> bool:
+        """Whether a cell of the unfinished ``line`` (a row: :meth:`folded`) holds a piece of a known value, of the
+        cells that may have changed since it was ``judged`` characters long (those ending past that, no longer than
+        the longest value): each flush of a long line costs what it has more, not the whole line again."""
+        if not self._secrets:
+            return False
+        low = min(judged, len(line.rstrip())) - len(self._secrets[0]) - 1
+        piece = line[max(0, *(line.rfind(bar, 0, low) for bar in _BARS)) :] if low > 0 else line  # from a bar before
+        return self.folded(piece, len(piece)) < len(piece)
+
+    def _in_cell(self, row: str, start: int, ends: list[int]) -> bool:
+        """Whether the cell of ``row`` from ``start`` to one of the ``ends`` after it (in order) is a piece of a known
+        value: each end's is longer than the one before, so none past one longer than the longest value is."""
+        for at in range(bisect.bisect(ends, start), len(ends)):
+            cell = row[start : ends[at]].rstrip()
+            if len(cell) > len(self._secrets[0]):
+                return False
+            if len(cell) >= MIN_CELL and any(cell in value for value in self._secrets):
+                return True
+        return False
 
     def _held(self, line: str, cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, over the
@@ -813,13 +853,18 @@ class Redactor:
             spans += _fragments(text, tables)
             rows = -1 < text.find("\n") < len(text) - 1  # two lines or more
             rows = rows and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
-            for column, cells in _columns(text) if rows else ():  # a secret a narrow column folds over its rows
-                for start, end in self._spans(column, rules=False):
-                    spans += (
-                        (at + max(start - joined, 0), at + min(end - joined, size))
-                        for joined, at, size in cells
-                        if start < joined + size and joined < end
-                    )
+            columns = list(_columns(text)) if rows else []  # a secret a narrow column folds over its rows
+            text_of_columns = "\r".join(  # every column at once, each a line (no column of theirs is looked for)
+                "".join(text[begin + left + 1 : begin + right].strip(" ") for begin in starts)
+                for starts, left, right in columns
+            )
+            if found := self._spans(text_of_columns, rules=False) if columns else []:
+                spans += (
+                    (at + max(start - joined, 0), at + min(end - joined, size))
+                    for joined, at, size in _cells(text, columns)
+                    for start, end in found
+                    if start < joined + size and joined < end
+                )
         if not rules:
             return spans
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match
@@ -944,7 +989,8 @@ class RedactingStream(io.TextIOBase):
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
     process's exit, a forked child's too), but a table's last rows that hold a piece of a secret in a cell, held with
-    what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows).
+    what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows), an
+    unfinished one at a flush too.
     Thread-safe, and reentrant: what a signal handler writes (or logs) while the main thread it interrupted is writing
     comes after that write, redacted the same.
 
@@ -967,6 +1013,9 @@ class RedactingStream(io.TextIOBase):
         self._pending = ""
         self._pending_other = False  # the unfinished line is another thread's
         self._mid_line = False  # what was passed on last ended no line
+        self._passed = 0  # how much of the unfinished line was passed on (flushed)
+        self._bars = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
+        self._judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
         self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
         self._lock = threading.RLock()
         self._queued: deque[str | None] = deque()  # writes (None: a flush) made while _busy: after the one going on
@@ -1000,29 +1049,59 @@ class RedactingStream(io.TextIOBase):
     def _write(self, text: str) -> None:
         other = self._others is not None and threading.current_thread() is not threading.main_thread()
         if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
-            self._pass_on(self._redactor.redact_shown(self._pending), end=True)
+            self._pass_on(self._shown(self._pending), end=True)
             self._pending = ""
         self._pending_other = other
         pending = self._pending + text
         cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
-        cut = self._redactor.folded(pending, cut) if cut and self._holding else cut
+        if cut and self._holding:  # the rows' columns as they show: with the start of their first, passed on
+            start = self._start(pending)
+            cut = max(0, self._redactor.folded(start + pending, len(start) + cut) - len(start))
         if cut:
-            self._pass_on(self._redactor.redact_shown(pending[:cut]))
+            self._pass_on(self._shown(pending[:cut]))
         self._pending = pending[cut:]
         if len(self._pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
             shown, held = self._redactor.redact_unfinished(self._pending)
             self._pass_on(shown or self._redactor.redact_shown(held))
             self._pending = held if shown else ""
+            self._bars, self._passed, self._judged = "", 0, 0  # past the bound: its columns are looked at from here
+
+    def _start(self, text: str) -> str:
+        """The start of ``text``'s line that was passed on unfinished, its bars kept and the rest as spaces (where its
+        first row's cells are in their columns), or nothing when neither holds a bar."""
+        return "" if not self._bars and _BAR.search(text) is None else self._bars.ljust(self._passed)
+
+    def _shown(self, text: str) -> str:
+        """``text``, which ends the line passed on unfinished, redacted after its start (:meth:`_start`: a column of a
+        table's rows is joined with that row's cell)."""
+        start = self._start(text)
+        self._bars, self._passed, self._judged = "", 0, 0
+        shown = self._redactor.redact_shown(start + text)
+        return shown[len(start) :] if shown.startswith(start) else self._redactor.redact_shown(text)
 
     def _flush(self) -> None:
-        if self._pending and not self._holding:
-            self._pass_on(self._redactor.redact_shown(self._pending))
+        pending = self._pending
+        if pending and not self._holding:
+            self._pass_on(self._shown(pending))
             self._pending = ""
-        elif self._pending and not self._pending_other and "\n" not in self._pending and "\r" not in self._pending:
-            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole
-            shown, self._pending = self._redactor.redact_unfinished(self._pending)
-            if shown:
-                self._pass_on(shown)
+        elif pending and not self._pending_other and "\n" not in pending and "\r" not in pending:
+            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole; nor a row a
+            # cell of which holds a piece of a secret (its column is looked at whole, with the rows after it)
+            barred = bool(self._bars) or "|" in pending or (not pending.isascii() and _BAR.search(pending) is not None)
+            start = self._bars.ljust(self._passed) if barred else ""
+            if barred and self._judged is not None and self._redactor.holds(start + pending, self._judged):
+                self._judged = None  # until its line ends
+            if self._judged is not None:
+                shown, self._pending = self._redactor.redact_unfinished(pending)
+                passed = len(pending) - len(self._pending)
+                if barred:
+                    self._bars = start + _NOT_BAR.sub(" ", pending[:passed])
+                self._passed += passed
+                self._judged = self._passed + len(self._pending)
+                if self._passed > _HOLD:  # no table's row: looked at from here
+                    self._bars, self._passed, self._judged = "", 0, 0
+                if shown:
+                    self._pass_on(shown)
         self.target.flush()
 
     def close(self) -> None:
@@ -1082,7 +1161,8 @@ def _forked() -> None:
     _HELD_AT_FORK.clear()
     for stream in list(_STREAMS):
         stream._lock = threading.RLock()
-        stream._pending = ""
+        stream._pending = stream._bars = ""
+        stream._passed = stream._judged = 0
         stream._queued.clear()
         stream._busy = False
 

@@ -455,12 +455,13 @@ def assert_key_unseen(redactor: Redactor) -> None:
                 assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in redacted, shape
 
 
-def test_the_path_in_google_application_credentials_shows_where_the_key_does_not() -> None:
+def test_the_path_in_google_application_credentials_shows_where_the_key_does_not(tmp_path: Path) -> None:
     """GOOGLE_APPLICATION_CREDENTIALS, named like a secret, holds the path of the key's file (google-github-actions/auth
-    writes it there; Google's libraries read the key from it): the path was blanked wherever it appeared (the error of a
-    file not found, a log line saying which credentials were used) and a piece of it at a line's edge. The key handed
-    to the step itself is redacted as before, in every form."""
-    path = "/home/runner/work/evals/evals/gha-creds-1a2b3c4d5e6f7a8b.json"
+    writes it there; Google's libraries read the key from it): the path was blanked wherever it appeared (an error
+    quoting it, a log line saying which credentials were used) and a piece of it at a line's edge. The key handed
+    to the step itself is redacted as before, in every form. (A path is one only of a file that exists.)"""
+    path = str(tmp_path / "gha-creds-1a2b3c4d5e6f7a8b.json")
+    Path(path).write_text("{}")
     env = {"GOOGLE_APPLICATION_CREDENTIALS": path, "GCP_SA_KEY": SERVICE_ACCOUNT_KEY}
     redactor = Redactor(environment_secrets(env))
     for text in (path, f"credentials from {path}", f"No such file or directory: '{path}'", f"{path[:30]}\n{path[30:]}"):
@@ -729,6 +730,46 @@ def test_a_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(secret: st
     assert target.getvalue().count("***") == len(rows) - 1
 
 
+def characters(text: str) -> list[str | None]:
+    """Each character of ``text`` written then flushed (``None``)."""
+    return [piece for character in text for piece in (character, None)]
+
+
+def rows_then_line_ends(text: str) -> list[str | None]:
+    """Each line of ``text`` written, flushed, then its line end written."""
+    return [piece for line in text.splitlines() for piece in (line, None, "\n")]
+
+
+def chunks_of_3(text: str) -> list[str | None]:
+    """``text`` written 3 characters at a time, each flushed (an LLM's Markdown streamed)."""
+    return [piece for at in range(0, len(text), 3) for piece in (text[at : at + 3], None)]
+
+
+FOLDED = "Zx81Qw0pLm7Rt5Yu3Io9As2Df"
+
+
+@pytest.mark.parametrize("written", [characters, rows_then_line_ends, chunks_of_3])
+@pytest.mark.parametrize("bar", ["|", "\u2502"], ids=["|", "light"])
+def test_a_table_flushed_in_the_middle_of_its_rows_shows_as_it_would_have_whole(
+    bar: str, written: Callable[[str], list[str | None]]
+) -> None:
+    """A flush passed on an unfinished row but the tail that may be a secret's start: the cell's piece, once a space or
+    a bar came after it, then its row's end, were never looked at in the column they fold the secret over (audit58 #1:
+    every piece of the secret showed). A flush holds an unfinished line a cell of which holds a piece of a secret, and
+    the rows are looked at with the start of their first that a flush passed on."""
+    separator = f"{bar}---------{bar}--------{bar}\n"  # a Markdown table's
+    text = f"{table(FOLDED, bar, 6)}\n{bar} other   {bar} {'words':<6} {bar}\n"
+    for whole in (text, text.replace("\n", "\n" + separator, 1)):
+        target = io.StringIO()
+        stream = RedactingStream(target, Redactor([FOLDED]))
+        for piece in written(whole):
+            stream.write(piece) if piece is not None else stream.flush()
+        stream.close()
+        stream.flush()
+        assert target.getvalue() == Redactor([FOLDED]).redact(whole)
+        assert target.getvalue().count("***") == 5, target.getvalue()
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.text("abcdefghijkLMNOPQRST0123456789-_", min_size=16, max_size=48),
@@ -752,6 +793,32 @@ def test_any_table_printed_a_row_at_a_time_shows_as_it_would_have_whole(
         stream.write(line)
         stream.flush()
     stream.close()
+    assert target.getvalue() == Redactor([secret]).redact(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text("abcdefghijkLMNOPQRST0123456789-_", min_size=16, max_size=48),
+    st.integers(3, 13),
+    st.sampled_from(["|", "\u2502", "\u2551"]),
+    st.integers(1, 40),
+    st.integers(0, 30),
+)
+def test_any_table_written_in_pieces_each_flushed_shows_as_it_would_have_whole(
+    secret: str, width: int, bar: str, size: int, more: int
+) -> None:
+    """Whatever the pieces a table is written in, each flushed, a flush in the middle of its rows too (audit58 #1), and
+    however many cells its rows have after the column (a flush looks again only at the cells a row's new text
+    changed)."""
+    text = f"{table(secret, bar, width)}\n{bar} other   {bar} {'words':<{width}} {bar}\n"
+    text = text.replace(f"{bar}\n", f"{bar}{f' x {bar}' * more}\n")
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([secret]))
+    for at in range(0, len(text), size):
+        stream.write(text[at : at + size])
+        stream.flush()
+    stream.close()
+    stream.flush()
     assert target.getvalue() == Redactor([secret]).redact(text)
 
 
