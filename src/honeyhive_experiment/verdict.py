@@ -808,10 +808,11 @@ def unmatched_presentation(
     :func:`broken`, with the same "did you mean"), a built-in efficiency metric (refused without ``instrument:``,
     lower-is-better by default), nor one whose evaluator raised (on any datapoint) or returned None on every one in
     this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`,
-    :func:`returned_none`); nor one the file declares in ``other_metrics`` (``exempt`` too: a span's or HoneyHive's
-    metric recorded only sometimes, a retry count); nor any when the runs recorded no metric at all, or this run's
+    :func:`returned_none`); nor any when the runs recorded no metric at all, or this run's
     function raised on every datapoint (``facts.evaluated``: its evaluators never ran, a span's latency says nothing of
-    their names; the crash is said as such)."""
+    their names; the crash is said as such). An ``other_metrics`` name is none of those: recorded by either run (only
+    sometimes, a retry count) it is a recorded name; by neither, it is a typo's twin (``latency_msec`` in both, the
+    function recording ``latency_ms``: a latency that doubled read "better")."""
     if not facts.evaluated:
         return []
     runs = [result] if baseline is None else [result, baseline]
@@ -1894,7 +1895,6 @@ def decide(
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
-    declared: Iterable[str] = (),
     id_scheme: str | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
@@ -1909,8 +1909,7 @@ def decide(
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
     noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
-    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`); ``declared``
-    the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them;
+    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`);
     ``id_scheme`` how the dataset's datapoints got their ids (``DatasetIdentity.scheme``), which tells whether new and
     gone ones may be the same under new ids (:func:`_moved`). ``compare`` false: comparisons are switched off
     (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a gate then is never
@@ -1922,8 +1921,7 @@ def decide(
     reasons, warnings = broken(
         result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
     )
-    exempt = [*ranged, *gates, *declared]
-    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, exempt))
+    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, [*ranged, *gates]))
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))

@@ -2195,11 +2195,26 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
-    (  # audit 47: a span's metric recorded only sometimes (a retry count), or one of HoneyHive's own evaluators
-        "a metrics: key the file declares in other_metrics is no typo, though no run recorded it",
-        lambda: decide(summary(), None, presentation={"retries": LOWER}, declared=("retries",)),
+    (  # audit 47: a span's metric recorded only sometimes (a retry count, in other_metrics) is a metric
+        "a metrics: key of a metric this run recorded on some datapoints only is no typo",
+        lambda: judge(summary(metrics={"accuracy": IDS, "retries": IDS[:2]}), presentation={"retries": LOWER}),
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
+        (),
+    ),
+    (  # audit54 #1: in other_metrics too (the flow said so, and it was never told): a latency that doubled, "better"
+        "a metrics: key neither run recorded fails whatever other_metrics says, naming the name the function recorded",
+        lambda: judge(
+            summary(metrics={"latency_ms": IDS}),
+            comparison(delta("latency_ms", difference=95.7, pct=95.7, improved=12, degraded=0, old=100)),
+            presentation={"latency_msec": LOWER},
+            produced=(),
+        ),
+        Verdict.FAIL,
+        (
+            "metrics.latency_msec (direction) applies to no metric: no evaluator and no span recorded it in this run"
+            " or its baseline, which recorded latency_ms: did you mean that?",
+        ),
         (),
     ),
     (  # audit 47: a span's latency recorded before every datapoint's function raised named the file's keys typos
