@@ -1259,9 +1259,9 @@ def _bounded(calls: Mapping[str, int]) -> bool:
 
 
 _AT_ZERO: Final = {"sum": 1.0, "max": 1.0, "count": 1.0}
-"""Per aggregate function but the mean's, the share of its value over the datapoints that have one that it is at
-least over all of them, each of those without one at 0 (or more): the whole (a sum, a max and a count of more are no
-less); any other, 0 (a min, a median of more can be less)."""
+"""Per aggregate function but the mean's (the share of the datapoints that have a value), the share of its value over
+the datapoints that have one that it is at least over all of them, each of those without one at 0 (or more): the
+whole (a sum, a max and a count of more are no less); any other, 0 (a min, a median of more can be less)."""
 
 
 def _past_at_zero(
@@ -1272,32 +1272,33 @@ def _past_at_zero(
 ) -> set[str]:
     """The gated metrics of ``rows`` (lower is better) whose gate this run crosses even were its datapoints without a
     value of them 0, the least an efficiency metric's value can be (:func:`_bounded`: not a lower bound as it is):
-    its aggregate so (of a mean over all the ``result``'s datapoints, the backend's id lists telling how many have the
-    metric: that share of the mean shown) crosses a bound on the aggregate, or more datapoints than ``max_degraded``
-    got worse (the comparison counts only those with a value in both runs, so each counted stays so); and a
+    its aggregate so (:data:`_AT_ZERO`; a mean's over all the ``result``'s datapoints, the backend's id lists telling
+    how many have the metric) crosses a bound on the aggregate, or more datapoints than ``max_degraded`` got worse
+    (:func:`_hits`: the comparison counts only those with a value in both runs, each of which stays worse); and a
     ``significant: true`` gate's sign test on the counts (``assessment``, :func:`assess_gates`) stays significant with
-    every datapoint without a value better, Holm-corrected beside its family's other tests as they are (unless its
-    crossing fails whatever the test says: :func:`_gate_failures`). No per-datapoint value is aggregated here."""
-    datapoints = len(dict.fromkeys([*result.passed, *result.failed]))
+    every datapoint without a value better, Holm-corrected beside its family's other tests as they are (when the test
+    is what fails it: not with ``unpaired`` datapoints, :func:`_gate_failures`). No per-datapoint value is aggregated
+    here."""
+    everyone = {*result.passed, *result.failed}
     function = result.metrics.aggregation_function
     found: set[str] = set()
-    for metric, gate, higher, delta, worse in rows:
-        details = [d for d in result.metrics.details if d.key == delta.key]
-        if higher or not details or any(d.datapoints is None for d in details) or not datapoints:
+    for row in rows:
+        listed = next((d.datapoints for d in result.metrics.details if d.key == row.delta.key), None)
+        have = {*listed.passed, *listed.failed} if listed is not None else set()
+        if not have:  # no id lists (a legacy body): how many have it is not known
             continue
-        valued = min(len({*d.datapoints.passed, *d.datapoints.failed}) for d in details if d.datapoints is not None)
-        share = valued / datapoints if function in (None, "average") else _AT_ZERO.get(function, 0.0)
-        old, new = delta.old_aggregate, delta.new_aggregate
+        share = len(have) / len(everyone | have) if function in (None, "average") else _AT_ZERO.get(function, 0.0)
+        old, new = row.delta.old_aggregate, row.delta.new_aggregate
         difference = None if old is None or new is None else share * new - old
         pct = difference / old * 100 if difference is not None and old else None
-        past = any(bound is not None for bound in crossed(gate, difference, pct, old, higher=False))
-        past = past or (gate.max_degraded is not None and worse is not None and worse > gate.max_degraded)
-        test = assessment.get(delta.key)
-        if past and gate.significant and not unpaired and test is not None and test.change is not Change.UNTOLD:
-            worst = regression_test(test.worse, test.better + datapoints - valued)
+        at_zero = row.delta.model_copy(update={"difference": difference, "percentage_change": pct})
+        past = bool(_hits(row._replace(delta=at_zero), points=False))
+        test = assessment.get(row.delta.key)
+        if past and row.gate.significant and test is not None and test.change is Change.WORSE and not unpaired:
+            worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
             past = holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
         if past:
-            found.add(metric)
+            found.add(row.metric)
     return found
 
 

@@ -3732,6 +3732,35 @@ def test_a_value_leaving_calls_out_is_a_lower_bound(
     assert len(unchecked) == (verdict is Verdict.NEUTRAL)
 
 
+SEVEN = {"difference": 0.02, "pct": 200.0, "improved": 7, "degraded": 0, "old": 0.01}  # 7 worse of the 11 valued
+
+
+@pytest.mark.parametrize(
+    ("change", "ids", "unpaired", "rival", "verdict"),
+    [
+        (HALF_CROSSED, IDS[6:], 0, False, Verdict.NEUTRAL),  # 6 worse, and the 6 without a value better: p = 0.61
+        (HALF_CROSSED, IDS[6:], 2, False, Verdict.FAIL),  # datapoints left out of the comparison: crossed, failed
+        (HALF_CROSSED | {"counts": False}, IDS[6:], 0, False, Verdict.FAIL),  # no counts, no test: crossed, failed
+        (SEVEN, IDS[1:], 0, False, Verdict.FAIL),  # 7 worse, 1 better: p = 0.035
+        (SEVEN, IDS[1:], 0, True, Verdict.NEUTRAL),  # beside another significant gate's p = 0.5: 0.07 after Holm
+    ],
+)
+def test_a_noise_aware_gate_without_whole_datapoints_fails_when_significant_were_they_all_better(
+    change: dict[str, Any], ids: list[str], unpaired: int, rival: bool, verdict: Verdict
+) -> None:
+    gates = {"cost_usd": SIGNIFICANT, **({"input_tokens": SIGNIFICANT} if rival else {})}
+    decision = judge(
+        summary(metrics={"cost_usd": ids, "input_tokens": IDS}),
+        comparison(delta("cost_usd", **change), delta("input_tokens", **WITHIN)),
+        gates=gates,
+        presentation={"cost_usd": LOWER, "input_tokens": LOWER},
+        left_out={"cost_usd": left(0, 12 - len(ids), "to m without token usage" + NO_VALUE)},
+        unpaired=unpaired,
+    )
+    assert decision.verdict is verdict
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
+
+
 @pytest.mark.parametrize(
     ("aggregation", "ids", "verdict"),
     [
