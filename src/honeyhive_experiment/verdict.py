@@ -1292,7 +1292,7 @@ def _past_at_zero(
         difference = None if old is None or new is None else share * new - old
         pct = difference / old * 100 if difference is not None and old else None
         at_zero = row.delta.model_copy(update={"difference": difference, "percentage_change": pct})
-        past = bool(_hits(row._replace(delta=at_zero), points=False))
+        past = bool(_hits(row._replace(delta=at_zero), points=False))  # pragma: no mutate (points: only the words)
         test = assessment.get(row.delta.key)
         if past and row.gate.significant and test is not None and test.change is Change.WORSE and not unpaired:
             worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
@@ -1976,7 +1976,7 @@ def decide(
         at_zero = _past_at_zero(_gated(comparison, valueless, presentation), result, gate_assessment or {}, unpaired)
     else:
         unknown, how, crossing, unfailable = [], {}, set(), []  # how: each row's failures never or partly checked
-        at_zero = set()
+        at_zero = set()  # pragma: no mutate (no comparison: no gate failed, none looked up)
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or _bounded(left.get(metric, ({}, {}))[1])}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})

@@ -3743,12 +3743,14 @@ SEVEN = {"difference": 0.02, "pct": 200.0, "improved": 7, "degraded": 0, "old": 
         (HALF_CROSSED | {"counts": False}, IDS[6:], 0, False, Verdict.FAIL),  # no counts, no test: crossed, failed
         (SEVEN, IDS[1:], 0, False, Verdict.FAIL),  # 7 worse, 1 better: p = 0.035
         (SEVEN, IDS[1:], 0, True, Verdict.NEUTRAL),  # beside another significant gate's p = 0.5: 0.07 after Holm
+        (SEVEN, IDS[1:], 0, 9 / 256, Verdict.FAIL),  # α = 9/256, the p of 7 worse and 1 better: significant at α
     ],
 )
 def test_a_noise_aware_gate_without_whole_datapoints_fails_when_significant_were_they_all_better(
-    change: dict[str, Any], ids: list[str], unpaired: int, rival: bool, verdict: Verdict
+    change: dict[str, Any], ids: list[str], unpaired: int, rival: bool | float, verdict: Verdict
 ) -> None:
-    gates = {"cost_usd": SIGNIFICANT, **({"input_tokens": SIGNIFICANT} if rival else {})}
+    gates = {"cost_usd": SIGNIFICANT, **({"input_tokens": SIGNIFICANT} if rival is True else {})}
+    policy = VerdictConfig(alpha=rival) if isinstance(rival, float) else None
     decision = judge(
         summary(metrics={"cost_usd": ids, "input_tokens": IDS}),
         comparison(delta("cost_usd", **change), delta("input_tokens", **WITHIN)),
@@ -3756,9 +3758,49 @@ def test_a_noise_aware_gate_without_whole_datapoints_fails_when_significant_were
         presentation={"cost_usd": LOWER, "input_tokens": LOWER},
         left_out={"cost_usd": left(0, 12 - len(ids), "to m without token usage" + NO_VALUE)},
         unpaired=unpaired,
+        policy=policy,
     )
     assert decision.verdict is verdict
     assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
+
+
+@pytest.mark.parametrize(
+    ("metrics", "compared", "partly", "verdict"),
+    [
+        # 20% more on the 11 with a value: exactly 10% with the twelfth at 0, which the gate allows
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", difference=0.2, pct=20.0, improved=11, degraded=0)], {}, "neutral"),
+        # no id lists of its own (only another event's, or a legacy body's), before a gate with them: each judged
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", event="other", **CROSSED_11)], {}, "neutral"),
+        (
+            {"input_tokens": None, "cost_usd": IDS[1:]},
+            [delta("input_tokens"), delta("cost_usd", **CROSSED_11)],
+            {},
+            "fail",
+        ),
+        (
+            {"cost_usd": IDS[1:]},
+            [{"metric_name": "cost_usd", "event_name": "answer", "new_aggregate": 0.03}],
+            {},
+            "neutral",
+        ),
+        # with trials, some trials of a datapoint without a value: its mean is theirs, no lower bound
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", **CROSSED_11)], {"cost_usd": {"EXT-3": (1, 2)}}, "neutral"),
+    ],
+    ids=["at-the-bound", "another-event", "after-a-legacy-one", "no-baseline-value", "in-some-trials"],
+)
+def test_a_gate_is_failed_at_0_only_on_what_tells_how_many_datapoints_have_its_metric(
+    metrics: dict[str, list[str] | None], compared: list[dict[str, Any]], partly: Any, verdict: str
+) -> None:
+    gates = {metric: BY_PCT for metric in metrics}
+    decision = judge(
+        summary(metrics=metrics),
+        comparison(*compared),
+        gates=gates,
+        presentation=dict.fromkeys(metrics, LOWER),
+        left_out=dict.fromkeys(metrics, ONE_WHOLE),
+        partly=partly,
+    )
+    assert decision.verdict == verdict, decision
 
 
 @pytest.mark.parametrize(
