@@ -617,7 +617,6 @@ def judge(
         left_out=left,
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
         baseline=baseline_result,
-        declared=config.other_metrics,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
     )
     dry_run: tuple[str, ...] = ()

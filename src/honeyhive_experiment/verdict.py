@@ -36,7 +36,8 @@
      fewer datapoints than have the metric in both runs, with too little room for the others: :func:`_unknown`)
      was never checked, and fails likewise. An efficiency metric's value that
      leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole
-     (unless they were all of some datapoint's calls, which so has no value):
+     (unless they were all of some datapoint's calls, which so has no value: then crossing it even were those
+     datapoints 0 is the bound, :func:`_past_at_zero`):
      this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
      datapoint, as many in each, are judged on the datapoints' own calls, with a warning (:func:`_unjudged`).
 
@@ -92,8 +93,10 @@ from honeyhive_experiment.significance import (
     assess,
     assess_regressions,
     flips,
+    holm,
     needed,
     p_text,
+    regression_test,
     smallest_p,
     unanimous_p,
 )
@@ -805,10 +808,11 @@ def unmatched_presentation(
     :func:`broken`, with the same "did you mean"), a built-in efficiency metric (refused without ``instrument:``,
     lower-is-better by default), nor one whose evaluator raised (on any datapoint) or returned None on every one in
     this run: what it would have recorded there is unknown, and those say themselves (:func:`broken`,
-    :func:`returned_none`); nor one the file declares in ``other_metrics`` (``exempt`` too: a span's or HoneyHive's
-    metric recorded only sometimes, a retry count); nor any when the runs recorded no metric at all, or this run's
+    :func:`returned_none`); nor any when the runs recorded no metric at all, or this run's
     function raised on every datapoint (``facts.evaluated``: its evaluators never ran, a span's latency says nothing of
-    their names; the crash is said as such)."""
+    their names; the crash is said as such). An ``other_metrics`` name is none of those: recorded by either run (only
+    sometimes, a retry count) it is a recorded name; by neither, it is a typo's twin (``latency_msec`` in both, the
+    function recording ``latency_ms``: a latency that doubled read "better")."""
     if not facts.evaluated:
         return []
     runs = [result] if baseline is None else [result, baseline]
@@ -1254,6 +1258,50 @@ def _bounded(calls: Mapping[str, int]) -> bool:
     return not any(why.endswith(NO_VALUE) for why in calls)
 
 
+_AT_ZERO: Final = {"sum": 1.0, "max": 1.0, "count": 1.0}
+"""Per aggregate function but the mean's (the share of the datapoints that have a value), the share of its value over
+the datapoints that have one that it is at least over all of them, each of those without one at 0 (or more): the
+whole (a sum, a max and a count of more are no less); any other, 0 (a min, a median of more can be less)."""
+
+
+def _past_at_zero(
+    rows: Iterable[_Gated],
+    result: ExperimentResultSummary,
+    assessment: Mapping[MetricKey | str, Assessment],
+    unpaired: int,
+) -> set[str]:
+    """The gated metrics of ``rows`` (lower is better) whose gate this run crosses even were its datapoints without a
+    value of them 0, the least an efficiency metric's value can be (:func:`_bounded`: not a lower bound as it is):
+    its aggregate so (:data:`_AT_ZERO`; a mean's over all the ``result``'s datapoints, the backend's id lists telling
+    how many have the metric) crosses a bound on the aggregate, or more datapoints than ``max_degraded`` got worse
+    (:func:`_hits`: the comparison counts only those with a value in both runs, each of which stays worse); and a
+    ``significant: true`` gate's sign test on the counts (``assessment``, :func:`assess_gates`) stays significant with
+    every datapoint without a value better, Holm-corrected beside its family's other tests as they are (when the test
+    is what fails it: not with ``unpaired`` datapoints, :func:`_gate_failures`). No per-datapoint value is aggregated
+    here."""
+    everyone = {*result.passed, *result.failed}
+    function = result.metrics.aggregation_function
+    found: set[str] = set()
+    for row in rows:
+        listed = next((d.datapoints for d in result.metrics.details if d.key == row.delta.key), None)
+        have = {*listed.passed, *listed.failed} if listed is not None else set()
+        if not have:  # no id lists (a legacy body): how many have it is not known
+            continue
+        share = len(have) / len(everyone | have) if function in (None, "average") else _AT_ZERO.get(function, 0.0)
+        old, new = row.delta.old_aggregate, row.delta.new_aggregate
+        difference = None if old is None or new is None else share * new - old
+        pct = difference / old * 100 if difference is not None and old else None
+        at_zero = row.delta.model_copy(update={"difference": difference, "percentage_change": pct})
+        past = bool(_hits(row._replace(delta=at_zero), points=False))  # pragma: no mutate (points: only the words)
+        test = assessment.get(row.delta.key)
+        if past and row.gate.significant and test is not None and test.change is Change.WORSE and not unpaired:
+            worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
+            past = holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
+        if past:
+            found.add(row.metric)
+    return found
+
+
 def _unjudged(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
@@ -1271,15 +1319,18 @@ def _unjudged(
     (:func:`_alike`: an import-time call, a library's background thread, once a run): those are not the datapoints'
     calls, which the values hold whole, so the gate is judged on them as if neither left anything out (the
     verdict warns so); when a run's leaves whole datapoints without a value (not :func:`_bounded`), its value is the
-    mean of the others, no lower bound: either way. Significance: this run's calls
+    mean of the others, no lower bound: either way, but that this run's fails a gate (``failed``) it crosses even were
+    those datapoints 0 (:func:`_past_at_zero`). Significance: this run's calls
     left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
     correction also takes the other noise-aware gates' tests (a plain gate's is in another family:
-    :func:`assess_gates`), so not when another such gate's baseline leaves calls out (but for :func:`_alike` ones)."""
-    partial_baseline = any(
-        (left_out[metric][0] or not _bounded(left_out[metric][1])) and not _alike(*left_out[metric])
+    :func:`assess_gates`), so not when another such gate's p-value could be smaller or larger: its baseline leaves
+    calls out (but for :func:`_alike` ones), or its value whole datapoints."""
+    partial = {  # the noise-aware gates whose p-value could be smaller or larger
+        metric
         for metric, gate in gates.items()
         if metric in left_out and gate.significant
-    )
+        if (left_out[metric][0] or not _bounded(left_out[metric][1])) and not _alike(*left_out[metric])
+    }
     found: dict[str, str] = {}
     for metric, (old, new) in left_out.items():
         gate = gates.get(metric)
@@ -1289,8 +1340,9 @@ def _unjudged(
         sides = " and ".join(
             _excludes(whose, calls) for whose, calls in (("the baseline's", old), ("this run's", new)) if calls
         )
-        if lower and not old and _bounded(new):
-            if metric in failed and not (gate.significant and partial_baseline):
+        failed_all_the_same = metric in failed and not (gate.significant and partial - {metric})
+        if lower and not old and (_bounded(new) or failed_all_the_same):
+            if failed_all_the_same:
                 continue
             tail = "with them this run's value is higher, and could be past the gate (or significantly worse)"
         elif lower and not new and _bounded(old):
@@ -1844,7 +1896,6 @@ def decide(
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
-    declared: Iterable[str] = (),
     id_scheme: str | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
@@ -1859,8 +1910,7 @@ def decide(
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
     noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
-    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`); ``declared``
-    the experiment file's ``other_metrics``, which a ``metrics:`` key may name though no run recorded them;
+    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`);
     ``id_scheme`` how the dataset's datapoints got their ids (``DatasetIdentity.scheme``), which tells whether new and
     gone ones may be the same under new ids (:func:`_moved`). ``compare`` false: comparisons are switched off
     (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a gate then is never
@@ -1872,8 +1922,7 @@ def decide(
     reasons, warnings = broken(
         result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
     )
-    exempt = [*ranged, *gates, *declared]
-    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, exempt))
+    reasons.extend(unmatched_presentation(result, presentation, facts, comparison, baseline, [*ranged, *gates]))
     reasons.extend(_unreachable_gates(result, gates, presentation, facts.booleans))
     deltas = comparison.metrics if comparison is not None else ()
     reasons.extend(_unpaired(deltas, gates))
@@ -1922,10 +1971,15 @@ def decide(
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
         unknown, how, unfailable = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
+        # this run's values that leave whole datapoints out (with trials, not some trials of one: its mean is theirs)
+        valueless = {m: g for m, g in gates.items() if not _bounded(left.get(m, ({}, {}))[1]) and m not in facts.partly}
+        at_zero = _past_at_zero(_gated(comparison, valueless, presentation), result, gate_assessment or {}, unpaired)
     else:
         unknown, how, crossing, unfailable = [], {}, set(), []  # how: each row's failures never or partly checked
+        at_zero = set()  # pragma: no mutate (no comparison: no gate failed, none looked up)
     failing = {metric for metric, _ in failures}
-    unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
+    sound = {metric for metric in failing if metric in at_zero or _bounded(left.get(metric, ({}, {}))[1])}
+    unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
     moved = _moved(comparison, gates, presentation, {m for m, _ in why}, id_scheme) if comparison is not None else []
@@ -1939,7 +1993,10 @@ def decide(
     # judged on their datapoints' own calls, which the warning says)
     this_run = "this run's"
     texts = tuple(
-        f"{text}; {_excludes(this_run, new)}: with them it is worse still" if new and not old else text
+        f"{text}; {_excludes(this_run, new)}: "
+        + ("with them it is worse still" if _bounded(new) else "past the gate even were those datapoints 0")
+        if new and not old
+        else text
         for metric, text in hit
         for old, new in [left.get(metric, ({}, {}))]
     )

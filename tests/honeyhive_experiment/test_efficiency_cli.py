@@ -835,3 +835,26 @@ def test_a_cost_gate_is_not_judged_on_a_mean_without_the_datapoints_whose_calls_
     assert back.metric("cost_usd")["percentage_change"] > 10
     assert back.report["verdict"] == "neutral", back.out
     assert back.report["reasons"] == ["cost_usd" + unjudged("this run's", 12, "to unpriced model my-local-llm")]
+
+
+@pytest.mark.parametrize(
+    ("mode", "why"),
+    [("stream", "to gpt-4o-mini-2024-07-18 without token usage"), ("modules", "to unpriced model my-local-llm")],
+)
+def test_a_rise_past_the_gate_even_with_the_valueless_datapoints_at_0_fails(bot: Bot, mode: str, why: str) -> None:
+    """The prompt repeated four times, and one datapoint's calls streamed without usage (or asked an unpriced model):
+    that datapoint has no value, so the backend's mean is the other eleven's, no lower bound of the whole, and the
+    gate was judged in neither direction: neutral at +165% cost (audit57 F1; it failed before 4d12cc5). Those 11 of
+    12 datapoints alone, the twelfth at 0, still cross the gate: failed, saying which calls the value leaves out."""
+    bot.configure(OPENLLMETRY, GATE)
+    bot.settings()
+    plain = bot.run()
+    bot.settings(repeat=4, modes={"q00": mode})
+    worse = bot.run("--baseline", plain.run_id)
+    assert worse.metric("cost_usd")["percentage_change"] > 100
+    assert worse.code == 1, worse.out
+    [reason] = worse.report["reasons"]
+    assert reason.startswith("cost_usd got worse by "), reason
+    calls = 2 if mode == "modules" else 1
+    left = f"{calls} LLM call{'s' if calls > 1 else ''} ({calls} {why} on datapoints left without a value)"
+    assert reason.endswith(f"; this run's value excludes {left}: past the gate even were those datapoints 0"), reason

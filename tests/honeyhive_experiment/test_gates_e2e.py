@@ -450,8 +450,8 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
     (any ``perf_<key>`` may be a dict's), applied to nothing, and a latency that doubled under ``max_worse_pct: 10``
     passed, exit 0, its row "better (p = 0.002)" (audit 46a). The key names no metric either run recorded: the
     check fails, naming it and the one it may mean. Spelt right, the same change fails its gate, and no change
-    passes, a metrics: key on the dict's string (``perf_note``), on its key that is None everywhere (``perf_bonus``)
-    or on an other_metrics name no run recorded too: no false red (audit 47)."""
+    passes, a metrics: key on the dict's string (``perf_note``) or on its key that is None everywhere (``perf_bonus``)
+    too: no false red (audit 47)."""
     config = (
         "name: timed\nfunction: timed_bot:answer\ndataset: {path: questions.jsonl}\nevaluators: [timed_bot:perf]\n"
         "gate: {perf_latency: {max_worse_pct: 10}}\n"
@@ -474,9 +474,9 @@ def test_a_misspelt_metrics_key_fails_naming_the_metric_it_may_mean(tmp_path_fac
         typo = bot.run()
         configure("metrics: {perf_latency: {direction: lower}, perf_note: {label: Note}}\n")
         right = bot.run()
-        bot.put_state({"latency": 100})  # and a key of other_metrics no run recorded (a span's retry count): declared
-        keys = "perf_latency: {direction: lower}, retries: {direction: lower}, perf_bonus: {label: Bonus}"
-        configure(f"other_metrics: [retries]\nmetrics: {{{keys}}}\n")  # and perf's key that is None everywhere
+        bot.put_state({"latency": 100})
+        keys = "perf_latency: {direction: lower}, perf_bonus: {label: Bonus}"
+        configure(f"metrics: {{{keys}}}\n")  # and perf's key that is None everywhere
         same = bot.run()
     reason = (
         "metrics.perf_latncy (direction) applies to no metric: no evaluator and no span recorded it in this run or its"
@@ -501,7 +501,7 @@ def answer(datapoint, tracer):
     state = json.loads(STATE.read_text(encoding="utf-8"))
     number = datapoint["inputs"]["number"]
     if number not in state["untimed"]:  # the function's own metric, as README's latency_ms
-        tracer.enrich_span(metrics={"latency_ms": 100.0})
+        tracer.enrich_span(metrics={"latency_ms": state.get("latency", 100.0)})
     return {"number": number}
 
 
@@ -594,6 +594,28 @@ def test_a_value_the_function_records_missing_is_not_blamed_on_an_evaluator(
     )
     assert (run.code, run.report["reasons"]) == (1, [reason]), run.out
     assert reason.replace("_", "\\_") in run.comment
+
+
+def test_a_metrics_key_in_other_metrics_that_no_run_recorded_fails_naming_what_the_function_recorded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The function records ``latency_ms`` (``tracer.enrich_span``); the file says ``latency_msec`` in both
+    ``other_metrics`` and ``metrics:`` (lower is better). The direction applied to nothing, and a latency that rose
+    95.7% passed, its row "better" (audit54 #1): an other_metrics name was never told a typo. Neither run recorded it:
+    the check fails, naming the name the function recorded."""
+    with imported("few_scorer"):
+        scorer = few_rows(tmp_path_factory, 6, "")
+        config = (scorer.root / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8")
+        extra = "other_metrics: [latency_msec]\nmetrics: {latency_msec: {direction: lower}}\n"
+        (scorer.root / ".honeyhive" / "experiment.yml").write_text(config + extra, encoding="utf-8")
+        scorer.put_state({"score": 0.9, "untimed": [], "latency": 195.7})
+        slower = scorer.run()
+    assert slower.metric("latency_ms")["percentage_change"] == pytest.approx(95.7)
+    reason = (
+        "metrics.latency_msec (direction) applies to no metric: no evaluator and no span recorded it in this run or its"
+        " baseline, which recorded latency_ms: did you mean that?"
+    )
+    assert (slower.code, slower.report["verdict"], slower.report["reasons"]) == (1, "fail", [reason]), slower.out
 
 
 PAIR = """

@@ -227,6 +227,10 @@ TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 NO_BASELINE_VALUE = "accuracy's gate could not be checked: the baseline has no value for it"
 COST_GATE = GateRule(max_worse_pct=10)
 LOWER = MetricConfig(direction=Direction.LOWER)
+UNCHECKED_ON = (
+    "input_tokens has a gate but no value on {} of the datapoints the backend passed: their LLM calls had no price or"
+    " token usage, or they made none the run could see, so it was not checked there"
+)
 
 
 def left(old: int = 0, new: int = 0, why: str = "to unpriced model m") -> tuple[dict[str, int], dict[str, int]]:
@@ -2191,11 +2195,26 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
-    (  # audit 47: a span's metric recorded only sometimes (a retry count), or one of HoneyHive's own evaluators
-        "a metrics: key the file declares in other_metrics is no typo, though no run recorded it",
-        lambda: decide(summary(), None, presentation={"retries": LOWER}, declared=("retries",)),
+    (  # audit 47: a span's metric recorded only sometimes (a retry count, in other_metrics) is a metric
+        "a metrics: key of a metric this run recorded on some datapoints only is no typo",
+        lambda: judge(summary(metrics={"accuracy": IDS, "retries": IDS[:2]}), presentation={"retries": LOWER}),
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
+        (),
+    ),
+    (  # audit54 #1: in other_metrics too (the flow said so, and it was never told): a latency that doubled, "better"
+        "a metrics: key neither run recorded fails whatever other_metrics says, naming the name the function recorded",
+        lambda: judge(
+            summary(metrics={"latency_ms": IDS}),
+            comparison(delta("latency_ms", difference=95.7, pct=95.7, improved=12, degraded=0, old=100)),
+            presentation={"latency_msec": LOWER},
+            produced=(),
+        ),
+        Verdict.FAIL,
+        (
+            "metrics.latency_msec (direction) applies to no metric: no evaluator and no span recorded it in this run"
+            " or its baseline, which recorded latency_ms: did you mean that?",
+        ),
         (),
     ),
     (  # audit 47: a span's latency recorded before every datapoint's function raised named the file's keys typos
@@ -2476,11 +2495,11 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     # calls that were all of their datapoints' (streams without usage): those have no value, and the mean is the
     # others', no lower bound (audit 55): the same spend failed "+46.2% ... worse still", a real rise passed at -13.2%
     (
-        "only this run's value leaves whole datapoints out (their every call), past the gate: not failed, could not"
-        " be checked either way",
+        "only this run's value leaves whole datapoints out (their every call), past the gate but not were they 0:"
+        " not failed, could not be checked either way",
         lambda: judge(
-            summary(metrics={"input_tokens": IDS}),
-            comparison(delta("input_tokens", difference=9, pct=46.2, improved=6, degraded=0)),
+            summary(metrics={"input_tokens": IDS[6:]}),  # the 6 others' mean, 28.5: all 12's is at least 14.25
+            comparison(delta("input_tokens", difference=9, pct=46.2, improved=0, degraded=0, old=19.5)),
             gates={"input_tokens": COST_GATE},
             presentation={"input_tokens": LOWER},
             left_out={"input_tokens": left(0, 6, "to m without token usage" + NO_VALUE)},
@@ -2490,7 +2509,27 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "input_tokens's gate could not be checked: this run's value excludes 6 LLM calls (6 to m without token"
             " usage on datapoints left without a value): with them the change could be larger or smaller",
         ),
-        (),
+        (UNCHECKED_ON.format(6),),
+    ),
+    (  # the same run as it was before 4d12cc5 judged it, one datapoint streamed (audit57 F1: neutral, a false green)
+        "only this run's value leaves whole datapoints out, past the gate even were they 0: failed",
+        lambda: judge(
+            summary(metrics={"input_tokens": IDS[1:]}),  # the 11 others' mean, 84: all 12's is at least 77
+            comparison(
+                delta("input_tokens", difference=64.5, pct=330.8, improved=11, degraded=0, old=19.5)
+                | {"found_count": 11}
+            ),
+            gates={"input_tokens": COST_GATE},
+            presentation={"input_tokens": LOWER},
+            left_out={"input_tokens": left(0, 1, "to m without token usage" + NO_VALUE)},
+        ),
+        Verdict.FAIL,
+        (
+            "input_tokens got worse by 330.8% (gate: at most 10%): 11 of 11 worse, p < 0.001; this run's value excludes"
+            " 1 LLM call (1 to m without token usage on datapoints left without a value): past the gate even were"
+            " those datapoints 0",
+        ),
+        (UNCHECKED_ON.format(1),),
     ),
     (
         "only the baseline's leaves whole datapoints out, within the gate: not held, could not be checked either way",
@@ -3606,8 +3645,14 @@ NOISY = {"difference": 0.02, "pct": 200.0, "improved": 3, "degraded": 2, "old": 
 FROM_ZERO = {"difference": 0.01, "pct": None, "improved": 12, "degraded": 0, "old": 0.0}
 THIS, BASELINE, BOTH = left(0, 6), left(6, 0), left(6, 6)
 ALIKE, UNALIKE = left(6, 6, OUTSIDE), left(6, 5, OUTSIDE)  # both runs' outside every datapoint: as many, or not
-# all of some datapoints' calls (streams without usage): those have no value, the mean is the others', no lower bound
+# all of some datapoints' calls (streams without usage): those have no value, the mean is the others', no lower bound;
+# this run's of 6 or 1 of the 12 datapoints (the test lists the others as having the metric)
 WHOLE_THIS, WHOLE_BASELINE = left(0, 6, "to m without token usage" + NO_VALUE), left(6, 0, "to m" + NO_VALUE)
+ONE_WHOLE = left(0, 1, "to m without token usage" + NO_VALUE)
+# on the 6 with a value: 3 times the baseline's, each worse (at 0 the others, the whole's +50%); the same spend
+HALF_CROSSED = {"difference": 0.02, "pct": 200.0, "improved": 6, "degraded": 0, "old": 0.01}
+SAME_SPEND = {"difference": 0.005, "pct": 50.0, "improved": 1, "degraded": 1, "old": 0.01}  # at 0: -25%
+CROSSED_11 = {"difference": 0.02, "pct": 200.0, "improved": 11, "degraded": 0, "old": 0.01}  # at 0: +175%, 11 worse
 DIRECTION = [
     (BY_PCT, CROSSED, THIS, Verdict.FAIL),
     (BY_PCT, WITHIN, THIS, Verdict.NEUTRAL),
@@ -3652,12 +3697,19 @@ DIRECTION = [
     (BY_PCT, CROSSED, UNALIKE, Verdict.NEUTRAL),
     (BY_PCT, WITHIN, UNALIKE, Verdict.NEUTRAL),
     (SIGNIFICANT, CROSSED, UNALIKE, Verdict.NEUTRAL),
-    # whole datapoints without a value in one run: either way (audit 55: a false red, and a false green)
-    (BY_PCT, CROSSED, WHOLE_THIS, Verdict.NEUTRAL),
+    # whole datapoints without a value in one run: either way (audit 55: a false red, and a false green), but that
+    # this run's crossing the gate even were those datapoints 0 fails (audit57 F1: neutral at +330.8%, a false green)
+    (BY_PCT, SAME_SPEND, WHOLE_THIS, Verdict.NEUTRAL),
+    (BY_PCT, HALF_CROSSED, WHOLE_THIS, Verdict.FAIL),  # +50% at 0
+    (BY_DROP, HALF_CROSSED, WHOLE_THIS, Verdict.NEUTRAL),  # 0.005 worse at 0, within 0.01
+    (BY_DROP, CROSSED_11, ONE_WHOLE, Verdict.FAIL),  # 0.0175 worse at 0
+    (BY_PCT, FROM_ZERO, ONE_WHOLE, Verdict.FAIL),
     (BY_PCT, WITHIN, WHOLE_BASELINE, Verdict.NEUTRAL),
-    (BY_DEGRADED, CROSSED, WHOLE_THIS, Verdict.NEUTRAL),
+    (BY_DEGRADED, SAME_SPEND, WHOLE_THIS, Verdict.NEUTRAL),
+    (BY_DEGRADED, HALF_CROSSED, WHOLE_THIS, Verdict.FAIL),  # each counted stays worse
     (BY_DEGRADED, WITHIN, WHOLE_BASELINE, Verdict.NEUTRAL),
-    (SIGNIFICANT, CROSSED, WHOLE_THIS, Verdict.NEUTRAL),
+    (SIGNIFICANT, HALF_CROSSED, WHOLE_THIS, Verdict.NEUTRAL),  # 6 worse, and the 6 others better: p = 0.61
+    (SIGNIFICANT, CROSSED_11, ONE_WHOLE, Verdict.FAIL),  # 11 worse, 1 better: p = 0.003
     (SIGNIFICANT, WITHIN, WHOLE_BASELINE, Verdict.NEUTRAL),
 ]
 
@@ -3666,8 +3718,9 @@ DIRECTION = [
 def test_a_value_leaving_calls_out_is_a_lower_bound(
     gate: GateRule, change: dict[str, Any], calls: tuple[dict[str, int], dict[str, int]], verdict: Verdict
 ) -> None:
+    valueless = sum(n for why, n in calls[1].items() if why.endswith(NO_VALUE))  # one call each
     decision = judge(
-        summary(metrics={"cost_usd": IDS}),
+        summary(metrics={"cost_usd": IDS[valueless:]}),
         comparison(delta("cost_usd", **change)),
         gates={"cost_usd": gate},
         presentation={"cost_usd": LOWER},
@@ -3677,6 +3730,104 @@ def test_a_value_leaving_calls_out_is_a_lower_bound(
     assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
     unchecked = [reason for reason in decision.reasons if reason.startswith("cost_usd's gate could not be checked")]
     assert len(unchecked) == (verdict is Verdict.NEUTRAL)
+
+
+SEVEN = {"difference": 0.02, "pct": 200.0, "improved": 7, "degraded": 0, "old": 0.01}  # 7 worse of the 11 valued
+
+
+@pytest.mark.parametrize(
+    ("change", "ids", "unpaired", "rival", "verdict"),
+    [
+        (HALF_CROSSED, IDS[6:], 0, False, Verdict.NEUTRAL),  # 6 worse, and the 6 without a value better: p = 0.61
+        (HALF_CROSSED, IDS[6:], 2, False, Verdict.FAIL),  # datapoints left out of the comparison: crossed, failed
+        (HALF_CROSSED | {"counts": False}, IDS[6:], 0, False, Verdict.FAIL),  # no counts, no test: crossed, failed
+        (SEVEN, IDS[1:], 0, False, Verdict.FAIL),  # 7 worse, 1 better: p = 0.035
+        (SEVEN, IDS[1:], 0, True, Verdict.NEUTRAL),  # beside another significant gate's p = 0.5: 0.07 after Holm
+        (SEVEN, IDS[1:], 0, 9 / 256, Verdict.FAIL),  # α = 9/256, the p of 7 worse and 1 better: significant at α
+    ],
+)
+def test_a_noise_aware_gate_without_whole_datapoints_fails_when_significant_were_they_all_better(
+    change: dict[str, Any], ids: list[str], unpaired: int, rival: bool | float, verdict: Verdict
+) -> None:
+    gates = {"cost_usd": SIGNIFICANT, **({"input_tokens": SIGNIFICANT} if rival is True else {})}
+    policy = VerdictConfig(alpha=rival) if isinstance(rival, float) else None
+    decision = judge(
+        summary(metrics={"cost_usd": ids, "input_tokens": IDS}),
+        comparison(delta("cost_usd", **change), delta("input_tokens", **WITHIN)),
+        gates=gates,
+        presentation={"cost_usd": LOWER, "input_tokens": LOWER},
+        left_out={"cost_usd": left(0, 12 - len(ids), "to m without token usage" + NO_VALUE)},
+        unpaired=unpaired,
+        policy=policy,
+    )
+    assert decision.verdict is verdict
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
+
+
+@pytest.mark.parametrize(
+    ("metrics", "compared", "partly", "verdict"),
+    [
+        # 20% more on the 11 with a value: exactly 10% with the twelfth at 0, which the gate allows
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", difference=0.2, pct=20.0, improved=11, degraded=0)], {}, "neutral"),
+        # no id lists of its own (only another event's, or a legacy body's), before a gate with them: each judged
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", event="other", **CROSSED_11)], {}, "neutral"),
+        (
+            {"input_tokens": None, "cost_usd": IDS[1:]},
+            [delta("input_tokens"), delta("cost_usd", **CROSSED_11)],
+            {},
+            "fail",
+        ),
+        (
+            {"cost_usd": IDS[1:]},
+            [{"metric_name": "cost_usd", "event_name": "answer", "new_aggregate": 0.03}],
+            {},
+            "neutral",
+        ),
+        # with trials, some trials of a datapoint without a value: its mean is theirs, no lower bound
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", **CROSSED_11)], {"cost_usd": {"EXT-3": (1, 2)}}, "neutral"),
+    ],
+    ids=["at-the-bound", "another-event", "after-a-legacy-one", "no-baseline-value", "in-some-trials"],
+)
+def test_a_gate_is_failed_at_0_only_on_what_tells_how_many_datapoints_have_its_metric(
+    metrics: dict[str, list[str] | None], compared: list[dict[str, Any]], partly: Any, verdict: str
+) -> None:
+    gates = {metric: BY_PCT for metric in metrics}
+    decision = judge(
+        summary(metrics=metrics),
+        comparison(*compared),
+        gates=gates,
+        presentation=dict.fromkeys(metrics, LOWER),
+        left_out=dict.fromkeys(metrics, ONE_WHOLE),
+        partly=partly,
+    )
+    assert decision.verdict == verdict, decision
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "ids", "verdict"),
+    [
+        ("average", IDS[6:], Verdict.NEUTRAL),  # +50% on the 6 with a value, -25% with the 6 others at 0
+        (None, IDS[6:], Verdict.NEUTRAL),  # the backend's default: the mean
+        ("average", IDS[1:], Verdict.FAIL),  # 11 of 12: +37.5% at 0
+        ("sum", IDS[6:], Verdict.FAIL),  # a sum, a max, a count of more datapoints are no less
+        ("max", IDS[6:], Verdict.FAIL),
+        ("count", IDS[6:], Verdict.FAIL),
+        ("min", IDS[1:], Verdict.NEUTRAL),  # a min, a median of more can be less: no bound at all
+        ("median", IDS[1:], Verdict.NEUTRAL),
+        ("average", None, Verdict.NEUTRAL),  # no id lists (a legacy body): how many have it is not known
+    ],
+)
+def test_a_mean_without_whole_datapoints_is_judged_with_them_at_0_by_the_aggregate_function(
+    aggregation: str | None, ids: list[str] | None, verdict: Verdict
+) -> None:
+    decision = judge(
+        summary(metrics={"cost_usd": ids}, aggregation=aggregation),
+        comparison(delta("cost_usd", **SAME_SPEND)),
+        gates={"cost_usd": BY_PCT},
+        presentation={"cost_usd": LOWER},
+        left_out={"cost_usd": ONE_WHOLE},
+    )
+    assert decision.verdict is verdict
 
 
 @pytest.mark.parametrize(
