@@ -255,10 +255,13 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 
 def _gave(trial: DatapointOutcome, name: str) -> bool:
-    """Whether evaluator ``name`` gave a value in ``trial``: it did not fail there and its metric is a number or a
-    bool (None, a string: no value a gate or an aggregate can use)."""
-    value = trial.metrics.get(name)
-    return all(f.evaluator != name for f in trial.evaluator_failures) and isinstance(value, int | float)
+    """Whether evaluator ``name`` gave a value in ``trial``: it did not fail there and its metric (``name``, or
+    ``name_<key>`` of a dict it returned) is a number or a bool (None, a string: no value a gate or an aggregate can
+    use)."""
+    if any(f.evaluator == name for f in trial.evaluator_failures):
+        return False
+    own = name + "_"
+    return any(isinstance(v, int | float) and (k == name or k.startswith(own)) for k, v in trial.metrics.items())
 
 
 Crashes = Mapping[str, tuple[str, Mapping[str, str]]]

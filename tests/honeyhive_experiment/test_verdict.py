@@ -4991,6 +4991,12 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     for value, spares in ((None, 0), ("good", 0), (True, 1), (0, 1)):
         gave = [dataclasses.replace(o, metrics={"a": value}) if o.trial == 2 else o for o in flaky]
         assert evaluator_errors(gave)["a"].spared == spares, value
+    # audit58 #8: a dict it returned is its metrics a_<key>: a number among them spares, its explanation alone does
+    # not, nor another evaluator's metric whose name only starts like it ("ab")
+    for metrics, spares in (({"a_relevance": 1, "a_explanation": "why"}, 1), ({"a_explanation": "why"}, 0)):
+        gave = [dataclasses.replace(o, metrics=metrics) if o.trial == 2 else o for o in flaky]
+        assert evaluator_errors(gave)["a"].spared == spares, metrics
+    assert evaluator_errors([dataclasses.replace(o, metrics={"ab": 1}) for o in flaky])["a"].spared == 0
     nothing = [dataclasses.replace(o, metrics={}) for o in flaky]
     assert evaluator_errors(nothing) == {"a": EvaluatorErrors(1, "E1", 2)}
     # a value beside its failure in the same trial (a NaN the run kept) spares nothing
