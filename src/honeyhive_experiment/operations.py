@@ -903,6 +903,9 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
                 )
             if why is not None:
                 problems.append(config_error_at(config_file, (section, metric), why))
+    judged = {*config.passing_ranges, *config.gate}  # said above: a metrics: entry alone is judged too (its direction)
+    for metric in (m for m in config.metrics if m in config.other_metrics and m not in judged and m not in metrics):
+        _not_recorded(metric, metrics, where)
     if problems:
         raise all_of(problems)
     # only numbers and booleans are metrics; a string is an explanation (no problem: not listed), or an evaluator's

@@ -725,6 +725,13 @@ def test_validate_checks_a_judged_metric_of_other_metrics_against_what_the_funct
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 1 evaluator(s); the first datapoint's"
         " metrics: topic_match, lookups\n"
     )
+    # a metrics: entry alone is judged too (its direction says better or worse): a run fails on one no run recorded
+    # (audit54 #1), so validate says it as for a range
+    _write(repo, config + "other_metrics: [lookup]\nmetrics:\n  lookup: {direction: lower}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output.startswith("warning: lookup is in other_metrics, but no evaluator and no span of"), output
+    assert "which recorded lookups: did you mean that?" in output
 
 
 def test_validate_says_where_the_functions_output_holds_a_nan(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
