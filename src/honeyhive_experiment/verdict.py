@@ -73,7 +73,7 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
-from honeyhive_experiment.efficiency import CALL_METRICS, NO_VALUE, OUTSIDE
+from honeyhive_experiment.efficiency import CALL_METRICS, JUDGE, NO_VALUE, OUTSIDE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
@@ -255,13 +255,22 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 
 def _gave(trial: DatapointOutcome, name: str) -> bool:
-    """Whether evaluator ``name`` gave a value in ``trial``: it did not fail there and its metric (``name``, or
-    ``name_<key>`` of a dict it returned) is a number or a bool (None, a string: no value a gate or an aggregate can
-    use)."""
+    """Whether evaluator ``name`` gave a value in ``trial``: it did not fail there and its metric is a number or a
+    bool (None, a string: no value a gate or an aggregate can use), or it returned a dict without a ``score`` (said in
+    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.no_metric`) one of whose ``name_<key>`` metrics is
+    one. Not another metric whose name starts so: another evaluator's (``judge_v2``), the evaluators' LLM calls'
+    (``judge_cost_usd``), when it returned None."""
     if any(f.evaluator == name for f in trial.evaluator_failures):
         return False
+    if isinstance(trial.metrics.get(name), int | float):
+        return True
+    if trial.no_metric.get(name) in (None, RETURNED_NONE):  # no dict of its own, so no name_<key> of it
+        return False
     own = name + "_"
-    return any(isinstance(v, int | float) and (k == name or k.startswith(own)) for k, v in trial.metrics.items())
+    return any(isinstance(v, int | float) and k.startswith(own) and k not in _JUDGES for k, v in trial.metrics.items())
+
+
+_JUDGES: Final = frozenset(JUDGE + metric for metric in EFFICIENCY_METRICS)  # the evaluators' LLM calls' metrics
 
 
 Crashes = Mapping[str, tuple[str, Mapping[str, str]]]

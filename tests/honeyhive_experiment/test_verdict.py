@@ -4993,9 +4993,21 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
         assert evaluator_errors(gave)["a"].spared == spares, value
     # audit58 #8: a dict it returned is its metrics a_<key>: a number among them spares, its explanation alone does
     # not, nor another evaluator's metric whose name only starts like it ("ab")
-    for metrics, spares in (({"a_relevance": 1, "a_explanation": "why"}, 1), ({"a_explanation": "why"}, 0)):
-        gave = [dataclasses.replace(o, metrics=metrics) if o.trial == 2 else o for o in flaky]
-        assert evaluator_errors(gave)["a"].spared == spares, metrics
+    # only when it returned a dict (no score: said in no_metric), and not the evaluators' LLM calls' a_cost_usd-like
+    # metrics nor another evaluator's a_v2 when it returned None (audit59 F1: spared a judge that never gave a value)
+    dict_said = {"a": "returned a dict with no 'score'"}
+    for metrics, said, spares in (
+        ({"a_relevance": 1, "a_explanation": "why"}, dict_said, 1),
+        ({"a_explanation": "why"}, dict_said, 0),
+        ({"a_relevance": 1}, {}, 0),
+        ({"a_v2": 1}, {"a": RETURNED_NONE}, 0),
+        ({"judge_llm_calls": 1, "judge_cost_usd": 0.1}, {"judge": "returned a dict with no 'score'"}, 0),
+    ):
+        gave = [dataclasses.replace(o, metrics=metrics, no_metric=said) if o.trial == 2 else o for o in flaky]
+        renamed = ((o, tuple(EvaluatorFailure("judge", f.error) for f in o.evaluator_failures)) for o in gave)
+        judged = [dataclasses.replace(o, evaluator_failures=failures) for o, failures in renamed]
+        who = "judge" if "judge" in said else "a"
+        assert evaluator_errors(judged if who == "judge" else gave)[who].spared == spares, metrics
     assert evaluator_errors([dataclasses.replace(o, metrics={"ab": 1}) for o in flaky])["a"].spared == 0
     nothing = [dataclasses.replace(o, metrics={}) for o in flaky]
     assert evaluator_errors(nothing) == {"a": EvaluatorErrors(1, "E1", 2)}
