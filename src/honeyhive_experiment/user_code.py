@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
@@ -83,12 +84,16 @@ def secrets_watch() -> Callable[[], None]:
         return copy, set(environment_secrets({os.fsdecode(k): os.fsdecode(v) for k, v in copy.items()}))
 
     seen, known = now()
+    learning = threading.Lock()
 
     def notice() -> None:
         nonlocal seen
-        if raw != seen:  # threads at once: each learns what it saw (learning twice is learning once)
-            seen, found = now()
-            learn(found - known)
+        if raw != seen:  # another thread sees the change as its own until the secrets are learnt, and waits for it
+            with learning:
+                if raw != seen:
+                    copy, found = now()
+                    learn(found - known)
+                    seen = copy
 
     return notice
 
