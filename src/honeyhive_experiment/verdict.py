@@ -1304,11 +1304,18 @@ def _past_at_zero(
         difference = None if old is None or new is None else share * new - old
         pct = difference / old * 100 if difference is not None and old else None
         at_zero = row.delta.model_copy(update={"difference": difference, "percentage_change": pct})
-        past = bool(_hits(row._replace(delta=at_zero), points=False))  # pragma: no mutate (points: only the words)
-        test = assessment.get(row.delta.key)
+        hits = _hits(row._replace(delta=at_zero), points=False)  # pragma: no mutate (points: only the words)
+        past = bool(hits)
+        counted = any(of_count for _, of_count in hits)  # max_degraded's: judged by the sign test on the counts
+        test = assessment.get(_counted(row.delta.key)) if counted else None
+        test = test or assessment.get(row.delta.key)
         if past and row.gate.significant and test is not None and test.change is Change.WORSE and not unpaired:
+            # the test decides: its worst case must be significant, which only a sign test on the counts tells here
+            # (max_degraded's; the aggregate's when it is one, its p-value the counts'; a paired t-test's worst case
+            # needs the values: not past, so could not be checked)
+            signed = counted or test.p_value == regression_test(test.worse, test.better)
             worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
-            past = holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
+            past = signed and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
         if past:
             found.add(row.metric)
     return found
