@@ -49,6 +49,7 @@ CELLS = [GITHUB_TOKEN[at : at + 12] for at in range(0, len(GITHUB_TOKEN), 12)]  
 TABLE = "\n".join(f"\u2502 {'token' if at == 0 else '':<5} \u2502 {cell:<12} \u2502" for at, cell in enumerate(CELLS))
 APP = """
 import logging
+import sys
 
 FORMS = {forms!r}
 SPLITS = {splits!r}
@@ -60,9 +61,10 @@ def answer(datapoint):
     question = datapoint["inputs"]["question"]
     for name, form in FORMS.items():
         print(f"{{name}}: {{form}}")
-    for first, second in SPLITS:
-        print(f"the key starts {{first}}")  # two prints: two lines of the log
-        print(f"{{second}} is how it ends")
+    for first, second in SPLITS:  # two lines of the log, each written whole: print() writes its text and its line
+        # feed apart, and another datapoint's thread may write between them, which puts its line after the piece
+        sys.stdout.write(f"the key starts {{first}}\\n")
+        sys.stdout.write(f"{{second}} is how it ends\\n")
         log.warning("%s", first)  # two log records
         log.warning("%s", second)
     print(TABLE)
