@@ -6688,3 +6688,37 @@ def test_a_max_degraded_crossing_at_zero_is_judged_by_its_own_sign_test_beside_a
             baseline=old,
         )
         assert decision.verdict is Verdict.NEUTRAL, (gate, decision.reasons)
+
+
+def test_a_bound_on_the_aggregate_crossed_at_zero_is_judged_by_the_aggregates_own_test() -> None:
+    """A gate with both bounds, its aggregate bound crossed even were the valueless datapoint 0 and its max_degraded
+    not: the aggregate's test decides, here the paired t-test (p = 0.025, above the sign test's 0.0005), whose worst
+    case needs the values: could not be checked. max_degraded's sign test, significant at its worst case too, is not
+    the one that decides (the survivor of the verdict mutation run after de703dd took it)."""
+    old, old_mean = _valued([1.0] * 12, "old")
+    new, new_mean = _valued([3.0] * 10 + [21.0, None], "new")
+    change = {"old_aggregate": old_mean, "new_aggregate": new_mean, "difference": new_mean - old_mean}
+    higher = {"improved_count": 11, "degraded_count": 0, "same_count": 0, "improved": [f"EXT-{i}" for i in range(11)]}
+    compared = comparison(
+        {
+            "metric_name": "cost_usd",
+            "event_name": "answer",
+            **change,
+            "percentage_change": 100 * (new_mean - 1),
+            **higher,
+        }
+    )
+    gates = {"cost_usd": GateRule(max_worse_pct=10, max_degraded=100, significant=True)}
+    tested = assess_gates(compared, gates, {"cost_usd": LOWER}, alpha=0.05, old_result=old, new_result=new)
+    assert tested[("cost_usd", "answer")].p_value > tested["max_degraded of ('cost_usd', 'answer')"].p_value
+    decision = decide(
+        new,
+        compared,
+        gates=gates,
+        presentation={"cost_usd": LOWER},
+        facts=Facts(produced=("cost_usd",)),
+        gate_assessment=tested,
+        left_out={"cost_usd": ({}, {"to m without token usage" + NO_VALUE: 1})},
+        baseline=old,
+    )
+    assert decision.verdict is Verdict.NEUTRAL, decision.reasons
