@@ -285,6 +285,13 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
 _BARS: Final = "|\u2502\u2503\u2551"  # | │ ┃ ║: Markdown's, rich's, tabulate's tables, hexdump -C's text column
 _BAR: Final = re.compile(f"[{_BARS}]")
 _NOT_BAR: Final = re.compile(f"[^{_BARS}]")
+
+
+def _barred(text: str) -> bool:
+    """Whether ``text`` holds a table's bar (:data:`_BARS`): ``in``, no regex, for most text, which is ASCII."""
+    return "|" in text or (not text.isascii() and any(bar in text for bar in _BARS))
+
+
 MIN_CELL: Final = 3  # a table's cell holding this much of a known value holds back a stream's rows (a folded column)
 _CELL_START: Final = re.compile(f"[{_BARS}] *(?=([^ \n]{{{MIN_CELL}}}))")  # a cell's first MIN_CELL characters
 _CELL: Final = re.compile(f"[{_BARS}]|{_BREAK.pattern}")  # where a table's cell ends: a bar, or its line's end
@@ -549,8 +556,7 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
                 if span[1] - span[0] >= least and _identifying(text[span[0] : span[1]], value):
                     spans.append(span)
     lines = _BREAK.split(text) if "\\" in text else text.splitlines()  # str.splitlines(): no regex, the common case
-    bars = "|" in text or (not text.isascii() and any(bar in text for bar in _BARS))
-    if bars:  # a cell's edges are edges too (a secret wrapped over its rows), and the lines' stay (one holding a bar)
+    if bars := _barred(text):  # a cell's edges are edges too (a secret wrapped over its rows), and the lines' stay
         lines += (_CELL if "\\" in text else _CELL_PLAIN).split(text)
     if len(lines) > 1:
         trimmed = list(map(str.strip, lines, repeat(_EDGE_TRIM)))
@@ -749,7 +755,7 @@ class Redactor:
         known value (:data:`MIN_CELL` characters or more; a cell may end at any bar after it, the secret's, or at its
         line's end), or ``end``: a stream holds them back until a row that holds none, so that a column folding a
         secret over its rows, printed a row at a time, is looked at whole (:func:`_columns`)."""
-        if not self._secrets or ("|" not in text and (text.isascii() or not any(bar in text for bar in _BARS))):
+        if not self._secrets or not _barred(text):
             return end
         start, grams = end, self._tables.cells
         for row in reversed(text[:end].splitlines(keepends=True)):
@@ -852,7 +858,7 @@ class Redactor:
                 spans += _referenced(text, self._secrets)
             spans += _fragments(text, tables)
             rows = -1 < text.find("\n") < len(text) - 1  # two lines or more
-            rows = rows and ("|" in text or (not text.isascii() and any(bar in text for bar in _BARS)))
+            rows = rows and _barred(text)
             columns = list(_columns(text)) if rows else []  # a secret a narrow column folds over its rows
             text_of_columns = "\r".join(  # every column at once, each a line (no column of theirs is looked for)
                 "".join(text[begin + left + 1 : begin + right].strip(" ") for begin in starts)
@@ -1069,7 +1075,7 @@ class RedactingStream(io.TextIOBase):
     def _start(self, text: str) -> str:
         """The start of ``text``'s line that was passed on unfinished, its bars kept and the rest as spaces (where its
         first row's cells are in their columns), or nothing when neither holds a bar."""
-        return "" if not self._bars and _BAR.search(text) is None else self._bars.ljust(self._passed)
+        return "" if not self._bars and not _barred(text) else self._bars.ljust(self._passed)
 
     def _shown(self, text: str) -> str:
         """``text``, which ends the line passed on unfinished, redacted after its start (:meth:`_start`: a column of a
@@ -1087,7 +1093,7 @@ class RedactingStream(io.TextIOBase):
         elif pending and not self._pending_other and "\n" not in pending and "\r" not in pending:
             # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole; nor a row a
             # cell of which holds a piece of a secret (its column is looked at whole, with the rows after it)
-            barred = bool(self._bars) or "|" in pending or (not pending.isascii() and _BAR.search(pending) is not None)
+            barred = bool(self._bars) or _barred(pending)
             start = self._bars.ljust(self._passed) if barred else ""
             if barred and self._judged is not None and self._redactor.holds(start + pending, self._judged):
                 self._judged = None  # until its line ends
