@@ -248,27 +248,14 @@ def _older_code(names: list[str], required: int) -> bool:
 
 
 def function_convention(function: Callable[..., Any]) -> FunctionConvention:
-    """Decide from ``function``'s signature how it is called; raise when no convention fits.
-
-    The datapoint parameters are the positional ones but one named ``tracer`` (it is passed by keyword). Their
-    names decide first, so code written for any HoneyHive SDK runs as it was written:
-
-    * the first named ``inputs``, or the second named ``ground_truth`` / ``ground_truths`` → older HoneyHive
-      code: ``function(inputs, ground_truths)`` gets the datapoint's ``inputs`` and its ``ground_truth``
-      (``None`` when it has none) — also when the second has a default (``ground_truths=None``); a lone
-      ``inputs`` parameter gets the inputs only, as the legacy SDK called it;
-    * the first named ``datapoint`` → ``function(datapoint)`` with the whole record;
-    * other names: two required → older code; one required, or none required but some accepted
-      (``dp=None``, ``*args``) → the whole record;
-    * either way ``tracer=`` is added when it has a ``tracer`` parameter or ``**kwargs``.
-
-    A signature that cannot be read (some builtins) gets the record, without a tracer.
+    """Decide from ``function``'s signature how it is called (README's "The function", under the Python API: the
+    parameters' names first, so code written for any HoneyHive SDK runs as it was written; ``tracer`` is passed by
+    keyword); a signature that cannot be read (some builtins) gets the record, without a tracer.
 
     Raises:
-        EvaluatorSignatureError: it is a class or a generator function (:func:`inspect_callable`), accepts no
-            positional argument, requires three or more (two for the
-            record), requires a keyword-only parameter other than ``tracer`` (never passed), or takes
-            ``tracer`` in the place of a datapoint argument.
+        EvaluatorSignatureError: no convention fits (a class or a generator function, no positional parameter,
+            too many required, a required keyword-only one other than ``tracer``, or ``tracer`` in a datapoint
+            argument's place).
     """
     shape = inspect_callable(function, "function")
     name = shape.name

@@ -442,22 +442,16 @@ def _run_ours() -> None:
 
 def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
-    daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
-    which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
-    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined, an exit function joining a worker that
-    never ends) would hold the process, and the job, for ever. They get :func:`_leftover_wait` seconds from now
-    (``environ``'s :data:`EXIT_WAIT_VARIABLE`), the exit functions included; then a warning names the threads and child
-    processes, which are given up on (the children terminated, killed if they must be; one forked from then on, a pool
-    refilling them, is ended with the process: :func:`_park`), and the exit functions they held up (not begun, or
-    waiting for a child) get as many seconds of their own (:data:`_CHILD_GRACE` if they had begun and a signal
-    cancelled the command: the job is being cancelled, and they had the whole wait). One of the user's still running
-    then is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
-    Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
-    once, the same way; a second one, or one once that wait is over, ends the process on the spot. Always with
-    ``code``: the report is delivered, and the check says what it says (not 128 + the signal's number). ``run``'s
-    command calls it before it releases its handlers, which these take over (:func:`_taken_over`): given back first, a
-    signal between the two would meet Python's own. Later calls do nothing (the command line calls it for every
-    command).
+    daemon, the workers of thread and process pools and (an exit function of :mod:`multiprocessing`'s) every child
+    process that is not a daemon, so what the user's code left running would hold the job for ever. They get
+    :func:`_leftover_wait` seconds from now (``environ``'s :data:`EXIT_WAIT_VARIABLE`), the exit functions included;
+    then a warning names the threads and child processes, which are given up on (the children terminated, killed if
+    they must be; one forked later is ended with the process: :func:`_park`), and the exit functions they held up get
+    as many seconds of their own (:data:`_CHILD_GRACE` once a signal cancelled the command). The process ends with
+    ``code``, after ours (:func:`at_exit`) and the redacting streams' release, as a normal exit would; SIGTERM or
+    SIGINT in the first wait ends it so at once, a second one (or one after that wait) on the spot. Always with
+    ``code``: the report is delivered, and the check says what it says. ``run``'s command calls it before it releases
+    its handlers, which these take over (:func:`_taken_over`). Later calls do nothing.
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads

@@ -95,13 +95,10 @@ def poll(
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
-    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when ``timeout``
-    would pass first. ``timeout`` is a :class:`Deadline` (started here unless an earlier wait started it), not a
-    number of seconds: ``Deadline(seconds)`` for a wait of its own. One with nothing left still looks once.
-
-    It asks again after 0.25 seconds, then twice as long each time up to ``maximum``; a wait that
-    would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
-    propagate at once (the client's requests retry on their own)."""
+    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when ``timeout`` (a
+    :class:`Deadline`) would pass first, though one with nothing left still looks once. The waits double from 0.25
+    seconds up to ``maximum``, and one that would end past ``timeout`` is not started. Exceptions from ``check``
+    propagate at once."""
     retrying = Retrying(
         retry=retry_if_result(lambda value: value is None),
         wait=wait_exponential(multiplier=0.25, max=maximum),
@@ -569,13 +566,10 @@ class HoneyHiveClient:
     ) -> dict[str, Any]:
         """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
 
-        An answer without the fields the API requires is an :class:`ApiError` (``legacy``: read as it is, for the
-        fields it adds). ``unpaired`` says what an answer's ``commonDatapoints`` leave out that the comparison must
-        pair (the datapoints both runs scored), and how many it must pair; ``None`` when it leaves out none. Such an
-        answer lags behind the summaries (the backend compares asynchronously): it is asked again (:func:`poll`) for
-        up to ``timeout`` seconds (a :class:`Deadline`: what the run's wait for its summary left of it). Then one
-        pairing none of them is an :class:`ApiError` saying what it lacked, and one pairing some is returned as it is
-        (the caller says what it left out)."""
+        An answer without the fields the API requires is an :class:`ApiError`. ``unpaired`` says what an answer's
+        ``commonDatapoints`` leave out that both runs scored (``None``: nothing): the backend compares
+        asynchronously, so such an answer is asked again within ``timeout``; then one pairing none is an
+        :class:`ApiError`, and one pairing some is returned as it is."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
@@ -619,18 +613,11 @@ class HoneyHiveClient:
         scored: Iterable[str] = (),
         datapoints: Iterable[str] = (),
     ) -> ExperimentResultSummary:
-        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout`` (a
-        :class:`Deadline`, started here at the latest, bounds the waits that follow too: the comparison's).
-
-        ``expected_datapoints`` sessions must be visible (with trials, one per trial), and the summary must list
-        every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones) and be
-        computed: a summary whose ``status`` is still ``pending`` or ``running`` lacks aggregates. ``scored`` names
-        datapoints whose function span must be visible too, once per trial (a session is visible before its spans
-        are ingested, and a summary without them lacks their metrics).
-
-        Each poll first counts the run's sessions (one small export page), then checks the function
-        spans, and reads the summary — whose size grows with the run — only once both are complete.
-        """
+        """Poll (:func:`poll`) until the result covers every datapoint sent, within ``timeout`` (a :class:`Deadline`,
+        which bounds the waits that follow too): ``expected_datapoints`` sessions visible (one per trial), the
+        datapoints ``scored`` with their function spans (a session is visible before its spans), and a computed
+        summary (:func:`_summary_lacks`). The summary, whose size grows with the run, is read only once the cheaper
+        counts are complete."""
         deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)

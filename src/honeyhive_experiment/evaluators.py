@@ -167,17 +167,9 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
 
 
 def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
-    """Turn an evaluator's return value into metrics, by HoneyHive's rules (same as the SDK's ``from_raw``, but for
-    non-finite floats: the module's docstring).
-
-    * a 1-element list or tuple is unwrapped first (the SDK's ``@evaluator`` returns ``(score,)``);
-    * ``None`` → ``{}``;
-    * a bool/int/float/str → ``{name: raw}``;
-    * a dict → ``score`` → ``name`` (scalars only), ``explanation`` → ``name + "_explanation"``
-      (converted with ``str``; ``None`` is skipped), every other scalar value under key ``k`` →
-      ``name + "_" + str(k)``; non-scalar values are dropped;
-    * anything else → ``{}``.
-    """
+    """Turn an evaluator's return value into metrics, by HoneyHive's rules (the SDK's ``from_raw``, but for what the
+    module's docstring lists): a scalar is ``{name: raw}``; a dict's ``score`` is ``name``, its ``explanation``
+    ``name_explanation`` and its other scalars ``name_<key>``."""
     return _normalize(name, raw)[0]
 
 
@@ -189,19 +181,8 @@ def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
 class Evaluator:
     """A callable evaluator, inspected once: its metric name, whether it is async, how to call it.
 
-    Build it with :meth:`from_callable`. Calling convention (:meth:`arguments`):
-
-    * ground truth present (not ``None``) and the evaluator accepts three positional arguments →
-      ``(outputs, inputs, ground_truth)``;
-    * ground truth present but the evaluator accepts only two (a legacy ``(outputs, inputs)``
-      evaluator) → ``(outputs, inputs)``, unlike the SDK (see the module's docstring);
-    * no ground truth → ``(outputs, inputs)``; an evaluator whose third parameter has no default is
-      then not called at all and a :data:`MISSING_GROUND_TRUTH` error is reported (declare
-      ``ground_truth=None`` to run on unlabelled datapoints).
-
-    Only positional parameters count; a keyword-only ``ground_truth`` is never passed. When the
-    signature cannot be inspected, the evaluator is assumed to take an optional third argument (the
-    SDK's behaviour).
+    Build it with :meth:`from_callable`; :meth:`arguments` is the calling convention. Only positional parameters
+    count; a signature that cannot be inspected takes an optional third argument (the SDK's behaviour).
     """
 
     fn: Callable[..., Any]
@@ -223,12 +204,8 @@ class Evaluator:
     @classmethod
     def from_callable(cls, fn: Callable[..., Any] | Evaluator, name: str | None = None) -> Evaluator:
         """Inspect ``fn``; ``name`` overrides :func:`callable_name`. An :class:`Evaluator` is returned as is
-        (renamed if ``name`` is given).
-
-        Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable, is a class or a generator function
-        (:func:`~honeyhive_experiment.calling.inspect_callable`), or cannot be called with ``(outputs, inputs)``:
-        fewer than two positional parameters, more than three required ones, or a required keyword-only parameter.
-        """
+        (renamed if ``name`` is given). Raises :class:`EvaluatorSignatureError` when ``fn`` cannot be called with
+        ``(outputs, inputs[, ground_truth])``."""
         if isinstance(fn, Evaluator):
             return fn if name is None else replace(fn, name=name)
         if not callable(fn):
@@ -260,7 +237,9 @@ class Evaluator:
         )
 
     def arguments(self, outputs: Any, inputs: Any, ground_truth: Any) -> tuple[Any, ...] | None:
-        """The positional arguments for this datapoint, or None if the evaluator must not be called."""
+        """The positional arguments for this datapoint, or None if the evaluator must not be called (its third
+        parameter has no default and there is no ground truth: a :data:`MISSING_GROUND_TRUTH` error). A two-parameter
+        evaluator gets two even with a ground truth (the SDK passes three)."""
         if ground_truth is None:
             return None if self.ground_truth_required else (outputs, inputs)
         return (outputs, inputs, ground_truth) if self.positional_params == 3 else (outputs, inputs)

@@ -463,10 +463,8 @@ def _legacy_arguments(arguments: Mapping[str, Any]) -> tuple[str | None, Mapping
 
 def _entries(argument: str, entries: Mapping[Any, Any] | None, section: type[_M], expected: str = "") -> dict[str, _M]:
     """``evaluate(pricing=...)``'s or ``passing_ranges=...``' entries, each checked as the experiment file's
-    ``section`` checks its own (:class:`~honeyhive_experiment.config.ModelPrice`,
-    :class:`~honeyhive_experiment.config.PassingRangeConfig`), by their keys as text. ArgumentError naming the first bad
-    entry, with what was ``expected`` (else where and why the section refused it), before the backend would answer
-    HTTP 400."""
+    ``section`` checks its own; ArgumentError naming the first bad entry, with what was ``expected`` (else why the
+    section refused it)."""
     checked = {}
     for key, value in (entries or {}).items():
         try:
@@ -569,15 +567,10 @@ def _check_arguments(arguments: Mapping[str, Any], api_key: str | None) -> None:
 
 
 def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
-    """The SDK's form, records from the script, as :func:`external_dataset` makes them, taken as the SDK takes them:
-    ``inputs`` a mapping (the session's inputs, an object on the wire; the SDK runs a record with none:
-    ``{"input": ...}`` or a flat row ran silently on empty inputs) and an ``id`` printable text, as a dataset file's
-    row (:func:`~honeyhive_experiment.datasets.records.check_inputs`, :func:`_check_ids`); the rest is the user's,
-    whatever its type: a ground truth ``"Paris"`` reaches the function and evaluators as it is, and the session's
-    ``feedback.ground_truth`` (an object's value: any JSON), a record's ``metadata`` and ``history`` only the
-    function. A mapping that is no dict (the record, its inputs) is taken as a dict. Their ids are hashes of their
-    JSON, as the SDK's are: one that is not JSON is an ArgumentError naming it and its key (looked for once hashing
-    failed)."""
+    """Records from the script, as :func:`external_dataset` makes them: ``inputs`` must be a mapping and an ``id``
+    printable text, as in a dataset file's row (the SDK ran a record without inputs on empty ones); the rest is the
+    user's, whatever its type. Their ids are hashes of their JSON, as the SDK's are: a record that is not JSON is an
+    ArgumentError naming it and its key."""
     from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, check_inputs, explicit_id, not_json
 
     known = sorted(ALLOWED_RECORD_KEYS)

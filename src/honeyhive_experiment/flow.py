@@ -171,10 +171,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One invocation, as the flow takes it: its settings, its experiment file, the backend's client and its clock
-    (``now``: when it started, from which a baseline's age is counted and the report is dated). The invocation layer
-    (:mod:`~honeyhive_experiment.operations`) builds it once and hands it down; a function that needs more than one of
-    its parts takes it, one that needs only one part takes that part."""
+    """One invocation, as the flow takes it (:mod:`~honeyhive_experiment.operations` builds it): its settings, its
+    experiment file, the backend's client and its clock (``now``: when it started, from which a baseline's age is
+    counted and the report is dated)."""
 
     settings: Settings
     config: ExperimentConfig
@@ -187,11 +186,9 @@ class Job:
 
 
 def check_paths(config: ExperimentConfig, settings: Settings, *, comment: bool) -> None:
-    """The config's file paths (``dataset.path``, ``comment.template``) must stay inside the working directory,
-    symlinks followed, and with ``comment`` (a command that renders the comment) the template must load, compile
-    (with what it includes or extends) and render a sample report (:func:`_sample_report`) into a comment that keeps
-    its marker: before any datapoint runs, not after the run is recorded; raises ConfigError naming the key
-    otherwise."""
+    """Before any datapoint runs: the config's file paths must stay inside the working directory (symlinks
+    followed), and with ``comment`` the template must render a sample report (:func:`_sample_report`); raises
+    ConfigError naming the key otherwise."""
     root, config_path = settings.root, str(settings.config_path)
     for key, value in ((("dataset", "path"), config.dataset.path), (("comment", "template"), config.comment.template)):
         if value is not None and inside(root, value) is None:
@@ -288,12 +285,9 @@ def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None
 
 
 def looked_in(settings: Settings, path: str | Path) -> str:
-    """Where a path of the experiment file (``path``), or the file itself, was looked for: the working directory in
-    full and what sets it (in the action: the working-directory input's value, from the workspace, not the runner's
-    path), and the file it may have meant: ``path`` beside the experiment file (paths are not read from there), or in
-    a folder above (the working directory given is not the repository's root: said as the -C that finds it, on the
-    command line; in the action, as the inputs that find it,
-    :func:`~honeyhive_experiment.user_code.inputs_finding`, none above the workspace)."""
+    """Where a path of the experiment file (``path``), or the file itself, was looked for (the working directory and
+    what sets it: -C, or the working-directory input), and the file it may have meant, with what finds it: ``path``
+    beside the experiment file, in a folder above, or a close name (:func:`_close_file`)."""
     root, beside, own = settings.root, settings.config_path.parent / path, Path(path) == settings.config
     said = f"the working directory, {root.resolve()} (which -C sets"
     if settings.as_action:  # the step's input, named from the workspace: not the runner's path, not a flag
@@ -438,10 +432,8 @@ class Watch:
 
 @dataclass
 class Recorded:
-    """What an invocation recorded before it judged, for the report of an error after it (whatever raised, a bug of
-    ours too): the run, which the report names and the check's error is stamped on, and the run's evaluator warnings
-    (:func:`~honeyhive_experiment.verdict.evaluator_warnings`, handed over by the runner), which the judgement would
-    have said and the error's report says instead."""
+    """What an invocation recorded before it judged, for the report of an error after it: the run, which that report
+    names, and the evaluator warnings the judgement would have said."""
 
     run_id: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
@@ -453,13 +445,10 @@ class Recorded:
 
 @contextmanager
 def _user_code(job: Job, dataset: PreparedDataset, watch: Watch) -> Iterator[RunSpec]:
-    """The run's spec, its user code imported, while that code runs: in the working directory
-    (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by the instrumentations the
-    experiment file names. They are switched on before the import, so that a client (or a library's function) the
-    code takes at import is the instrumented one and a call made at import is counted: before any datapoint, a setup
-    cost (a corpus embedded, a warm-up), none of a datapoint's work (:func:`at_import`), however late a call opened
-    then ends: one count of the calls in no datapoint from the import to the run's end (the spec's ``counted``); the
-    user's own spans are routed from the run on, after the code set its own global tracer provider, if it does."""
+    """The run's spec, its user code imported, while that code runs in the working directory with its LLM calls
+    captured. The instrumentations are switched on before the import, so a client the code takes at import is the
+    instrumented one, and a call made at import is counted as a setup cost (:func:`at_import`), not a datapoint's;
+    the user's own spans are routed from the run on, after the code set its own tracer provider, if it does."""
     settings, config = job.settings, job.config
     instrumentations = load_instrumentations(config, str(settings.config_path))
     with switched_on(instrumentations, route=False), counting_outside(importing=True) as counted:
@@ -897,15 +886,11 @@ def stamp_verdict(
     *,
     unless_judged: bool = False,
 ) -> None:
-    """Record the check's own verdict on the run (``metadata.check.verdict``): the branch-baseline rule takes the
-    latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The ``baseline``
-    it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
-    the same one later, with the note on what it stood in for (``metadata.check.baseline_note``, :func:`_stood_in`),
-    which publish and view cannot tell again, and the rules that judged it (``metadata.check.rules``,
-    :meth:`ExperimentConfig.rules`), so ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run
-    whose check already has a verdict as it is. The run's metadata is read and written back whole (HoneyHive replaces
-    an object field on update). Best effort: when the backend refuses, a warning says so, and the run's check stays
-    ``pending`` (:func:`run_spec`)."""
+    """Record the check's own verdict on the run (``metadata.check``), which the branch-baseline rule reads, with
+    the baseline, its note (:func:`_stood_in`) and the rules it was judged by, so ``view`` and ``mode: publish``
+    judge it as the check did. ``unless_judged``: leave a run whose check already has a verdict as it is. The run's
+    metadata is written back whole (HoneyHive replaces an object field on update). Best effort: when the backend
+    refuses, a warning says so, and the run's check stays ``pending``."""
     try:
         run = client.get_run(run_id)
         if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
@@ -1130,15 +1115,11 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
 
 
 def _check_published_run(run: ExperimentRun, settings: Settings, published: PublishedRun) -> None:
-    """The run report.json names must be, in HoneyHive, a run of this experiment file (``settings.config_file``:
-    another file of the experiment has its own rules and comment) made for this repository, pull request and commit
-    by the triggering workflow run (its ``metadata.ci``; any attempt of that run: a re-run of its failed jobs keeps the
-    artifact of a run job that passed): a pull request can write its report.json, so a run id in it is checked
-    against the backend before it decides anything; another workflow run's, of the same commit, has its own check.
-    Its experiment's name is not compared: these identify the run, and a pull request may rename the experiment. The
-    file and repository are compared as the baseline rules do (:func:`~honeyhive_experiment.baseline.same_origin`): a
-    run an older version stamped without its file is a default file's, and GitHub's names ignore case (a run without
-    a repository has no workflow run URL either, which is compared). Raises ReportError naming each mismatch."""
+    """The run report.json names must be, by its ``metadata.ci``, this experiment file's run for this repository,
+    pull request and commit, made by the triggering workflow run (any attempt of it): a pull request can write its
+    report.json, so the id is checked against the backend. The name is not compared (a pull request may rename the
+    experiment); file and repository are compared as baselines are (:func:`~.baseline.same_origin`). Raises
+    ReportError naming each mismatch."""
     stamped, triggering = run.ci, settings.triggering_run
     triggering_id = triggering.run_id if triggering is not None else None
     wanted = {
@@ -1168,17 +1149,12 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
 
 
 def republish(job: Job, published: PublishedRun) -> Judgement:
-    """``mode: publish``: judge a run an earlier job recorded, from the backend's own result.
-
-    The report.json it came with only says which run, baseline and pull request — never the numbers,
-    which come from the backend again. Nothing of the pull request's checkout is read: the dataset is
-    the run's own (its id from the run object), so the publishing job needs no dataset file. The run is judged
-    by the rules its check recorded on it (``metadata.check.rules``: the pull request's experiment file's gate,
-    passing ranges, verdict policy, metrics and baseline strategy), so the comment says what the check said;
-    ``config``, the default branch's file, gives the rest, and the rules too for a run whose check recorded none (a
-    note says so). A pass or neutral verdict for a triggering workflow run whose conclusion is not ``success`` is
-    refused: the comment is never greener than the check.
-    """
+    """``mode: publish``: judge a run an earlier job recorded, from the backend's own result (report.json only says
+    which run, baseline and pull request; no dataset file is read). It is judged by the rules its check recorded on
+    it (``metadata.check.rules``), so the comment says what the check said; ``config``, the default branch's file,
+    gives the rest (and the rules, with a note, where none were recorded). A pass or neutral verdict for a
+    triggering workflow run whose conclusion is not ``success`` is refused: the comment is never greener than the
+    check."""
     settings, config = job.settings, job.config
     try:
         run = ExperimentRun.model_validate(job.client.get_run(published.run_id))
@@ -1339,16 +1315,12 @@ def _judge_recorded(
     ranges_are_the_runs: bool,
     notes: tuple[str, ...],
 ) -> Judgement:
-    """:func:`judge` of a run an earlier invocation recorded, for publish and view: its result and outcomes from the
-    backend, its dataset the run's own (its id from the run object; no dataset file is read), its trials the run's
-    (not this checkout's experiment file's), its repository the run's when this invocation knows none (a view outside
-    Actions), its commit and uncommitted changes the run's (not the checkout's when ``view`` runs; none when it
-    recorded none); its baseline ``baseline_run_id``, else its check's (none: none is picked; named as its check's,
-    with the check's note on what it stood in for), else (never judged, or its check ended in an error, which stamped
-    none) the rules' pick. A warning says so when the run does not say how many datapoints it was meant to have
-    (:func:`recorded_outcomes`). ``notes``: the caller's, after the judgement's own. ``ranges_are_the_runs`` false:
-    ``config``'s passing ranges need not be those the run was made with, so only those the backend reports a range of
-    the run for judge it, and the others are never shown as the run's (:func:`_unknown_ranges` says which)."""
+    """:func:`judge` of a run an earlier invocation recorded, for publish and view: its result, outcomes, dataset,
+    trials, commit (and repository, where this invocation knows none) are the run's, from the backend, not this
+    checkout's; its baseline ``baseline_run_id``, else its check's (with the check's note), else (never judged, or
+    its check errored) the rules' pick. ``notes``: the caller's, after the judgement's own. ``ranges_are_the_runs``
+    false: only the passing ranges the backend reports for the run judge it (:func:`_unknown_ranges` names the
+    others)."""
     client, config, settings = job.client, job.config, job.settings
     judged, stamped_baseline, _ = _stamped_check(run)
     judged = judged and check_verdict(run) != Verdict.ERROR  # an error's stamp holds no baseline: none was judged
@@ -1399,18 +1371,14 @@ def _judge_recorded(
 
 
 def review(job: Job, run_id: str | None) -> Judgement:
-    """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else this experiment file's
-    latest run. It is compared with ``--baseline``, else with the baseline its check used
-    (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
-    the one the baseline rules pick now. It is judged by the rules its check recorded (``metadata.check.rules``), as
-    ``mode: publish`` judges it, else by this file's, whose passing ranges are then never shown as the run's, nor
-    judge it, where the backend reports none of it (:func:`_viewed_by`). Nothing is recorded on the run.
+    """``view``: judge a run already recorded (``run_id``, else this experiment file's latest), from the backend's
+    own result, as :func:`_judge_recorded` does, by the rules its check recorded, else by this file's
+    (:func:`_viewed_by`). Nothing is recorded on the run.
 
-    Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run (or ``run_id`` is
-    not a run id, or not one of its runs: another experiment's, or another file's of that name, judged by this file's
-    rules, would mislead), naming what was looked for, and when the run is not completed. A run named by its id that
-    carries no experiment-file stamp (evaluate()'s, an older version's) is judged by this file's rules, and a note
-    says so unless this is the default file (whose run such a run counts as, for baselines too)."""
+    Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run, or ``run_id`` is
+    not one of its runs (another file's, judged by this file's rules, would mislead), and when the run is not
+    completed. A run without an experiment-file stamp (evaluate()'s, an older version's) is judged by this file's
+    rules, and a note says so unless this is the default file."""
     settings, config = job.settings, job.config
     if run_id is None:
         run_id = _latest_run(job)
@@ -1454,12 +1422,10 @@ def review(job: Job, run_id: str | None) -> Judgement:
 
 
 def _latest_run(job: Job) -> str:
-    """The experiment's newest run of this experiment file in this repository, as baselines are (the backend's
-    ``name`` filter is a substring match: the name is checked; another file of that name has its own rules). A run
-    without an experiment-file stamp (evaluate()'s, an older version's) counts as the default file's, as for
-    baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run.
-    The newest completed one: a newer run still running or cancelled is passed over, and said so (none completed:
-    the newest, which :func:`review` refuses, saying why)."""
+    """The experiment's newest completed run of this experiment file in this repository, as baselines are
+    (:func:`~honeyhive_experiment.baseline.same_origin`; the backend's ``name`` filter is a substring match, so the
+    name is checked). A newer run still running or cancelled is passed over, and said so (none completed: the
+    newest, which :func:`review` refuses, saying why)."""
     unstamped = unfinished = None
     experiment = job.config.name
     config_file = job.settings.config_file  # read once: it looks for the repository's root on disk
@@ -1493,13 +1459,10 @@ worse."""
 
 
 def with_details(job: Job, judgement: Judgement) -> Judgement:
-    """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
-    metric values and explanations, for the HTML report's table, each linked to its session's page in the app
-    (:meth:`~honeyhive_experiment.settings.Settings.session_link`). At most :data:`MAX_TABLE_ROWS` datapoints are
-    held (:func:`_table_choice`): those its result says failed and those whose function or evaluators raised first,
-    then those the backend's comparison says got worse (in their metric's direction), then the rest in the
-    backend's order. With trials, a datapoint's texts are its first trial's and its values the backend's summary's
-    (its means)."""
+    """``judgement`` with both runs' datapoints read back from the backend (their events) for the HTML report's
+    table, each linked to its session's page in the app: at most :data:`MAX_TABLE_ROWS` of them
+    (:func:`_table_choice` says which). With trials, a datapoint's texts are its first trial's and its values the
+    backend's summary's (its means)."""
     client, settings = job.client, job.settings
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:

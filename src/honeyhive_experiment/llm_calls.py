@@ -2,18 +2,9 @@
 
 Instrumentation libraries describe one call to a model in three dialects; :func:`read_call` maps each to one
 :class:`LlmCall` (the numbers the efficiency metrics and the price lookup need), the first attribute found winning,
-in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / OpenInference:
-
-* provider: ``gen_ai.provider.name``, ``gen_ai.system`` / ``gen_ai.system`` / ``llm.provider``, ``llm.system``;
-* request model: ``gen_ai.request.model`` / the same / ``model`` in the JSON of ``llm.invocation_parameters``;
-* response model: ``gen_ai.response.model`` / the same / ``llm.model_name``, ``embedding.model_name`` (an embedding);
-* input tokens: ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.prompt_tokens`` / ``llm.token_count.prompt``;
-* output tokens: ``gen_ai.usage.output_tokens`` / ``gen_ai.usage.completion_tokens`` /
-  ``llm.token_count.completion``;
-* cache-read tokens: ``gen_ai.usage.cache_read.input_tokens`` / ``gen_ai.usage.cache_read_input_tokens`` /
-  ``llm.token_count.prompt_details.cache_read``;
-* total tokens (tells a missing side): ``gen_ai.usage.total_tokens`` / ``llm.usage.total_tokens`` /
-  ``llm.token_count.total``.
+in the order of the tuples below (``_PROVIDER``, ``_INPUT``, …): OpenTelemetry's GenAI conventions, OpenLLMetry's
+older names, OpenInference (whose request model is ``model`` in the JSON of ``llm.invocation_parameters``). The total
+tells a missing side.
 
 (Names as OpenLLMetry 0.62 and OpenInference's openai instrumentation 0.1.66 write them, and as
 ``opentelemetry-semantic-conventions-ai`` still lists OpenLLMetry's older ones.) Input tokens include cache reads,
@@ -138,7 +129,7 @@ def _invoked_model(attributes: Mapping[str, Any]) -> str | None:
 
 
 def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) -> LlmCall | None:
-    """The LLM call a span's ``attributes`` describe, or None when they describe none (see the module's table);
+    """The LLM call a span's ``attributes`` describe, or None when they describe none (the module docstring);
     ``errored``: the span's status is ERROR."""
     if not attributes:
         return None

@@ -215,11 +215,9 @@ class Runner:
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
-        The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
-        recorded outcome's :attr:`~DatapointOutcome.outside`, those of the datapoints' own that were unfinished when
-        their datapoint was recorded its :attr:`~DatapointOutcome.unfinished`, also in its session's metadata, beside
-        those opened while the user's code was imported (its :attr:`~DatapointOutcome.imported`): counted from the
-        import on when the spec hands the command line's count (:attr:`~RunSpec.counted`), else from here."""
+        The LLM calls in no datapoint's metric (outside any datapoint, unfinished when theirs was recorded, made at
+        import: counted from :attr:`~RunSpec.counted`'s start, else from here) are said, and recorded on the first
+        recorded outcome and its session's metadata."""
         counted = self.spec.counted  # the command line's, from the import of the user's code on
         with nullcontext(counted) if counted is not None else counting_outside() as outside:
             outcomes = self._run(datapoints, skip)

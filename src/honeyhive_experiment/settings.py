@@ -381,14 +381,10 @@ class Settings(BaseModel):
 
     @property
     def config_file(self) -> str:
-        """The experiment file as the repository names it: its path from the repository's root
-        (:func:`_repository_root`, in Actions never above the workspace; else the workspace, else the working
-        directory), in ``/`` form, a link in it not followed, or as given when it lies outside. It tells one
-        experiment from another: the run its jobs share (:func:`~honeyhive_experiment.flow.shared_run_id_of`, with
-        the experiment's name), its pull-request comment (:func:`~honeyhive_experiment.report.marker`) and its
-        baselines (``metadata.ci.config_file``, :mod:`~honeyhive_experiment.baseline`): a local run in a folder of a
-        monorepo names its file as the workflow's job with that ``working-directory`` does, and as a job whose
-        checkout is a folder of the workspace (``actions/checkout``'s ``path:``), so it is compared with its runs."""
+        """The experiment file as the repository names it: its path from the repository's root (in Actions never
+        above the workspace), in ``/`` form, a link in it not followed, or as given when it lies outside. It tells
+        one experiment from another (its shared run, its comment, its baselines), so a local run in a folder of a
+        monorepo names its file as the workflow's job does."""
         top = _repository_root(self.root, self.workspace) or self.workspace or self.root
         return relative(self.config_path, top, follow_links=False) or str(self.config_path)
 
@@ -400,14 +396,10 @@ class Settings(BaseModel):
 
     @property
     def default_report(self) -> Path:
-        """Where ``report.json`` goes, under the working directory, when the ``report`` input does not say: the
-        default experiment file's is :data:`~honeyhive_experiment.paths.REPORT_PATH`, and every other file has one of
-        its own beside it, so that two experiment files run in one job keep a report each, as they keep a comment
-        each (``mode: publish`` reads it there too). ``.honeyhive/<name>.yml`` (a short name, no dot) gets
-        ``.honeyhive/report.<name>.json``; any other file (``evals/rag.yml``, ``.honeyhive/rag.yaml``, a long name,
-        one outside the working directory) its name, shortened, and a hash of its path from the working directory:
-        ``.honeyhive/report.evals.rag.<12 hex>.json``. No two files get one name, none is what ``mode: publish``
-        writes beside another (``report.<x>.published.json``), and every name fits a file system's 255 bytes."""
+        """Where ``report.json`` goes, under the working directory, when the ``report`` input does not say (README's
+        ``report`` input): one per experiment file, so two files run in one job keep a report each. No two files get
+        one name, none is what ``mode: publish`` writes beside another (``report.<x>.published.json``), and every
+        name fits a file system's 255 bytes."""
         if self.default_config:
             return Path(REPORT_PATH)
         config = relative(self.config_path, self.root, follow_links=False)

@@ -15,16 +15,8 @@ error is its ``key: value`` secret shape, and a first word of 6 characters or mo
 (``api_key: *** key 'api_key'``). ``tests/honeyhive_experiment/test_error_redaction.py`` builds them under such
 keys, and every malformed case of ``test_config.py`` checks its message so.
 
-The package
------------
-* :mod:`.fields`: the value types (strict scalars, import paths, repository paths, format specs) and enums;
-* :mod:`.model`: the sections as pydantic models, up to :class:`ExperimentConfig`;
-* :mod:`.load`: reading the YAML and locating every error at its file:line:key (:func:`config_error_at`
-  does the same for problems found later, such as an import that fails);
-* :mod:`.schema`: the JSON Schema published for editors (its docstring says how to regenerate the committed
-  ``schemas/experiment.schema.json``) and :func:`config_hash`.
-
-Import everything from here: the names below are the package's public surface.
+Its modules are docs/architecture.md's (``config``); import everything from here: the names below are the package's
+public surface.
 
 The file
 --------

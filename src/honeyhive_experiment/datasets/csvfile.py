@@ -4,7 +4,7 @@ Owns :data:`CSV_SECTIONS` and :data:`CSV_TYPES`, parsing the header row into col
 their column's type, and building one record per non-empty row (an empty cell omits its key; an empty
 ``ground_truth`` or ``metadata`` section is left out). Rows are read with the ``csv`` module in one pass;
 errors name the physical line a row starts on, every bad cell's and row's said (a bad header, CSV that cannot be read
-on, stops the reading). The package docstring states the convention in full.
+on, stops the reading). README's "Dataset files" states the convention in full.
 """
 
 from __future__ import annotations

@@ -24,9 +24,7 @@ Differences: :class:`RunComparisonResult` keys deltas by ``(metric_name, event_n
 keys by name only, so two events scoring the same metric overwrite each other) and carries id lists
 where the SDK carries counts (``common_datapoints``, ``new_only_datapoints``, ``old_only_datapoints``).
 
-The package: :mod:`~honeyhive_experiment.models.wire` (shared types, tolerant readers, the base model),
-:mod:`~honeyhive_experiment.models.run`, :mod:`~honeyhive_experiment.models.summary` (with the compact
-:class:`DatapointResults`) and :mod:`~honeyhive_experiment.models.comparison`.
+The package's modules are docs/architecture.md's (``models``).
 """
 
 from __future__ import annotations
