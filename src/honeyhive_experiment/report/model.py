@@ -47,7 +47,7 @@ from honeyhive_experiment.report.numbers import (
     sparkline,
 )
 from honeyhive_experiment.report.pairing import overlap_collapsed
-from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, unchecked
+from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, same_but_for_noise, unchecked
 
 __all__ = [
     "CHANGE_TEXT",
@@ -470,6 +470,13 @@ class ReportMetric(_Part):
         return bound if worse >= 0 else None
 
     @property
+    def _moved(self) -> float | None:
+        """The backend's difference as the report shows it: 0 when the aggregates are equal but for float rounding
+        (0.1 + 0.2 against 0.3: its ``+5.55e-17`` is no change, the rule the verdict and the backend judge by)."""
+        old, new = self.baseline, self.value
+        return 0.0 if old is not None and new is not None and same_but_for_noise(old, new) else self.difference
+
+    @property
     def delta_text(self) -> str:
         """The difference, on the side of its gate's max_drop the verdict put it (a drop of 0.0201 past 0.02 is
         ``-0.0201``, not ``-0.02``)."""
@@ -477,8 +484,8 @@ class ReportMetric(_Part):
         past = crossing.max_drop is not None
         if crossing.from_zero is not None and self.percentage_change is None:  # no percentage: the difference crossed
             bound, past = 0.0, True
-        bound = self._beside(self.difference, bound)
-        return format_delta(self.difference, self.format, percent=self.percent, bound=bound, past=past)
+        bound = self._beside(self._moved, bound)
+        return format_delta(self._moved, self.format, percent=self.percent, bound=bound, past=past)
 
     @property
     def delta_pct_text(self) -> str:
