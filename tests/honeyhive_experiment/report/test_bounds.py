@@ -17,6 +17,7 @@ from honeyhive_experiment.report.build import _gate_text
 from honeyhive_experiment.verdict import Decision, Verdict, decide, same_but_for_noise
 from tests.honeyhive_experiment.report.scenarios import (
     BASELINE_ID,
+    all_passed,
     base_input,
     baseline_info,
     comparison_of,
@@ -91,15 +92,7 @@ def test_the_html_tables_value_and_histogram_bin_read_on_their_side_of_the_range
 
 
 def gated(old: float, new: float, change: float | None, gate: GateRule, spec: str, *, lower: bool, hit: bool) -> Any:
-    body = {
-        "status": "completed",
-        "success": True,
-        "passed": IDS,
-        "failed": [],
-        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
-        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
-    }
-    summary = summary_of(body)
+    summary = all_passed([detail("m", new, [new] * 3, ids=IDS)], {"m": new}, IDS)
     compared = delta("m", old, new, new - old, change, 0, 3, 0, old_values=[old] * 3, new_values=[new] * 3)
     if lower:
         compared |= {"improved_count": 3, "degraded_count": 0, "improved": compared["degraded"], "degraded": []}
@@ -199,15 +192,7 @@ def test_an_aggregate_whose_gate_could_not_be_checked_is_drawn_failed(
 ) -> None:
     """The verdict fails a bound the backend sent no number for ("could not be checked"), and the row says its gate
     failed; the HTML histogram drew this run's aggregate as an ordinary mark beside the limit, read as held."""
-    body = {
-        "status": "completed",
-        "success": True,
-        "passed": IDS,
-        "failed": [],
-        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
-        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
-    }
-    summary = summary_of(body)
+    summary = all_passed([detail("m", new, [new] * 3, ids=IDS)], {"m": new}, IDS)
     row = delta("m", old, new, difference, change, 0, 0, 3, old_values=[old] * 3, new_values=[new] * 3)
     comparison = comparison_of({"commonDatapoints": IDS, "metrics": [row]}, summary)
     decision = decide(summary, comparison, gates={"m": gate})
@@ -399,15 +384,7 @@ def _compared(old: float, new: float, spec: str | None, *, lower: bool = False) 
     """One metric ``m`` without a gate, ``old`` → ``new`` on each of three datapoints, the backend's difference
     ``new - old`` (float arithmetic's, noise and all), the datapoints counted the same when the two are equal but
     for that noise (as honeyhive_local counts them), else better or worse."""
-    body = {
-        "status": "completed",
-        "success": True,
-        "passed": IDS,
-        "failed": [],
-        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
-        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
-    }
-    summary = summary_of(body)
+    summary = all_passed([detail("m", new, [new] * 3, ids=IDS)], {"m": new}, IDS)
     noise = same_but_for_noise(old, new)
     moved = 0 if noise else 3
     up = moved if (new > old) != lower else 0

@@ -19,11 +19,11 @@ from tests.honeyhive_experiment.report.scenarios import (
     NOW,
     PASS_COMPARE_BODY,
     PASS_SUMMARY_BODY,
+    all_passed,
     base_input,
     baseline_info,
     cells,
     comparison_of,
-    datapoint,
     delta,
     detail,
     fail_input,
@@ -453,19 +453,8 @@ def test_at_most_max_datapoints_rows_are_listed() -> None:
 def _with_totals(left_out: dict[str, tuple[int, int]], *, gone: int = 0, new: int = 0, trials: int = 1) -> Judgement:
     """Two runs of six datapoints with the built-in cost metrics, their totals, the calls each cost leaves out
     (``left_out``: per metric, the baseline's and this run's) and ``new`` / ``gone`` datapoints only one run has."""
-    summary = summary_of(
-        {
-            "status": "completed",
-            "success": True,
-            "passed": IDS,
-            "failed": [],
-            "metrics": {
-                "aggregation_function": "average",
-                "details": [detail("cost_usd", 0.2, [0.2] * 6), detail("judge_cost_usd", 0.05, [0.05] * 6)],
-            },
-            "datapoints": [datapoint(i, True, {"cost_usd": 0.2, "judge_cost_usd": 0.05}) for i in IDS],
-        }
-    )
+    costs = [detail("cost_usd", 0.2, [0.2] * 6), detail("judge_cost_usd", 0.05, [0.05] * 6)]
+    summary = all_passed(costs, {"cost_usd": 0.2, "judge_cost_usd": 0.05}, IDS)
     rows = [delta("cost_usd", 0.19, 0.2, 0.01, 5.3, 0, 6, 0), delta("judge_cost_usd", 0.05, 0.05, 0.0, 0.0, 0, 0, 6)]
     comparison = comparison_of({"commonDatapoints": IDS, "metrics": rows}, summary).model_copy(
         update={
