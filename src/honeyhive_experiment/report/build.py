@@ -928,8 +928,8 @@ def _change(
     has a value in both runs (nothing was compared); else the assessment's when there is one, but same when the two
     aggregates are equal but for float rounding and the gate held (float noise: 0.8 against 0.7999999999999999 on
     every datapoint must not read "worse"; a real change too small for the format, 13.0 against 13.5 shown as 13,
-    stays the test's); else the change the backend's difference shows, without telling noise apart (no
-    significance text)."""
+    stays the test's); else the change the backend's difference shows (no significance text), same when it is too
+    small for the format or float noise."""
     old, new = delta.old_aggregate, delta.new_aggregate
     if old is None and new is not None:
         return "new", None
@@ -947,7 +947,7 @@ def _change(
     difference = finite(delta.difference)
     if difference is None:
         return None, None
-    if is_zero(difference, spec, percent):
+    if is_zero(difference, spec, percent) or (old is not None and new is not None and same_but_for_noise(old, new)):
         return "same", None
     return ("better" if (difference > 0) != lower else "worse"), None
 

@@ -23,10 +23,10 @@ Custom templates
 ----------------
 ``comment.template`` names a Jinja file in the repository. It gets the same variables and filters (see
 ``templates/README.md``), is rendered in Jinja's sandbox, and may ``{% extends "builtin/comment.md.j2" %}``
-to override blocks of the built-in one. A template that cannot be read, parsed or rendered, or whose
-output lacks :func:`~honeyhive_experiment.report.markers.marker`, raises :class:`TemplateError` naming the
-file. (The marker and the metadata comment open the comment wherever a template writes them, the metadata also
-when it leaves it out: the comment is found again by the marker at its start.)
+to override blocks of the built-in one. A template that cannot be read, parsed or rendered raises
+:class:`TemplateError` naming the file. The renderer opens the comment with
+:func:`~honeyhive_experiment.report.markers.marker` and the metadata comment, wherever a template writes them and
+when it leaves them out: the comment is found again by the marker at its start.
 """
 
 from __future__ import annotations
@@ -593,7 +593,7 @@ def render_comment(
     else user code prints.
 
     Raises:
-        TemplateError: ``template_path`` cannot be read, parsed or rendered, or its output lacks the marker.
+        TemplateError: ``template_path`` cannot be read, parsed or rendered.
     """
     mark, meta = marker(config_file), comment_metadata(report.run.head_sha, report.run.id)
     redactor = Redactor(secrets) if template_path is not None else None
@@ -605,11 +605,8 @@ def render_comment(
 
     def render(plan: _Plan) -> str:
         text = _run_template(template, _context(report, plan, "comment", mark, meta), name, abandoned)
-        if mark not in text:
-            raise TemplateError(
-                name, f"the rendered comment does not contain the marker {{{{ marker }}}} ({mark}); keep it"
-            )
-        # at the top, wherever the template wrote them (github.py takes as ours only a comment that starts with mark)
+        # at the top, wherever the template wrote them, if it did (github.py takes as ours only a comment that starts
+        # with mark): the comment is found again whatever a custom template does with them
         text = f"{mark}\n{meta}\n" + re.sub(f"(?:{re.escape(mark)}|{re.escape(meta)})\n?", "", text)
         if redactor is not None:
             text = _redacted(text, redactor, (mark, meta))

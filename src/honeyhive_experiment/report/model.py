@@ -46,8 +46,8 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.report.pairing import overlap_collapsed
-from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, unchecked
+from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed
+from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, same_but_for_noise, unchecked
 
 __all__ = [
     "CHANGE_TEXT",
@@ -470,6 +470,13 @@ class ReportMetric(_Part):
         return bound if worse >= 0 else None
 
     @property
+    def _moved(self) -> float | None:
+        """The backend's difference as the report shows it: 0 when the aggregates are equal but for float rounding
+        (0.1 + 0.2 against 0.3: its ``+5.55e-17`` is no change, the rule the verdict and the backend judge by)."""
+        old, new = self.baseline, self.value
+        return 0.0 if old is not None and new is not None and same_but_for_noise(old, new) else self.difference
+
+    @property
     def delta_text(self) -> str:
         """The difference, on the side of its gate's max_drop the verdict put it (a drop of 0.0201 past 0.02 is
         ``-0.0201``, not ``-0.02``)."""
@@ -477,8 +484,8 @@ class ReportMetric(_Part):
         past = crossing.max_drop is not None
         if crossing.from_zero is not None and self.percentage_change is None:  # no percentage: the difference crossed
             bound, past = 0.0, True
-        bound = self._beside(self.difference, bound)
-        return format_delta(self.difference, self.format, percent=self.percent, bound=bound, past=past)
+        bound = self._beside(self._moved, bound)
+        return format_delta(self._moved, self.format, percent=self.percent, bound=bound, past=past)
 
     @property
     def delta_pct_text(self) -> str:
@@ -653,14 +660,16 @@ class ReportTotals(_Part):
         description="The backend's trials per datapoint: above 1 it summed each datapoint's mean over its trials.",
     )
 
-    @property
-    def text(self) -> str:
+    def text(self, left_out: tuple[int, int] = (0, 0)) -> str:
         """``total cost $1.23 + $0.40 (judge) · duration p50 1,200 ms, p95 2,300 ms`` (what the backend gave); with
-        trials ``cost $1.23 per pass over the dataset (mean of 3 trials) · …``: the backend summed means."""
+        trials ``cost $1.23 per pass over the dataset (mean of 3 trials) · …``: the backend summed means. Each cost
+        says the LLM calls it leaves out, ``left_out`` (the function's, the judge's): ``$1.10 (excludes 3 LLM
+        calls)``."""
         parts = []
         if self.cost_usd is not None or self.judge_cost_usd is not None:
-            cost = format_usd(self.cost_usd) if self.cost_usd is not None else "—"
-            judge = f" + {format_usd(self.judge_cost_usd)} (judge)" if self.judge_cost_usd is not None else ""
+            own, judged = (f", excludes {n:,} LLM call{'s' if n != 1 else ''}" if n else "" for n in left_out)
+            cost = "—" if self.cost_usd is None else format_usd(self.cost_usd) + (f" ({own[2:]})" if own else "")
+            judge = "" if self.judge_cost_usd is None else f" + {format_usd(self.judge_cost_usd)} (judge{judged})"
             if self.trials > 1:
                 parts.append(f"cost {cost}{judge} per pass over the dataset (mean of {self.trials:,} trials)")
             else:
@@ -998,11 +1007,20 @@ class Report(_Part):
 
     @property
     def totals_text(self) -> str:
-        """``This run: total cost $1.23 … · baseline: total cost $1.10 …`` (empty without totals)."""
-        if self.totals is None or not self.totals.text:
+        """``This run: total cost $1.23 … · baseline: total cost $1.10 (excludes 3 LLM calls) …`` (empty without
+        totals): each run's sums over its own datapoints, with the LLM calls each cost leaves out (no price, no token
+        usage, outside every datapoint: the cost rows' counts), and the datapoints only one run has."""
+        if self.totals is None or not self.totals.text():
             return ""
-        baseline = self.baseline_totals.text if self.baseline_totals is not None else ""
-        return f"This run: {self.totals.text}" + (f"; baseline: {baseline}" if baseline else "")
+        left = {m.name: (m.baseline_left_out, m.left_out) for m in self.efficiency_metrics}
+        (old, new), (old_judge, new_judge) = (left.get(name, (0, 0)) for name in ("cost_usd", "judge_cost_usd"))
+        text = f"This run: {self.totals.text((new, new_judge))}"
+        if self.baseline_totals is None or not self.baseline_totals.text():
+            return text
+        text += f"; baseline: {self.baseline_totals.text((old, old_judge))}"
+        shared = self.comparison
+        apart = shared and changes_text(shared.new_only_datapoints, shared.old_only_datapoints)
+        return text + (f" (sums over each run's own datapoints: {apart})" if apart else "")
 
     @property
     def unpriced_text(self) -> str:

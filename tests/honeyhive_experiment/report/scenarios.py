@@ -260,6 +260,25 @@ def summary_of(body: Mapping[str, Any]) -> ExperimentResultSummary:
     return ExperimentResultSummary.from_wire(body, run_id=RUN_ID)
 
 
+def all_passed(
+    details: Sequence[dict[str, Any]], values: Mapping[str, Any], ids: Sequence[str]
+) -> ExperimentResultSummary:
+    """A completed run whose datapoints ``ids`` all passed, each with the metric ``values``; its metrics' ``details``
+    (:func:`detail`)."""
+    metrics = {"aggregation_function": "average", "details": list(details)}
+    datapoints = [datapoint(i, True, dict(values)) for i in ids]
+    return summary_of(
+        {
+            "status": "completed",
+            "success": True,
+            "passed": list(ids),
+            "failed": [],
+            "metrics": metrics,
+            "datapoints": datapoints,
+        }
+    )
+
+
 def comparison_of(body: Mapping[str, Any], summary: ExperimentResultSummary) -> RunComparisonResult:
     return RunComparisonResult.from_wire(
         body, new_run_id=RUN_ID, old_run_id=BASELINE_ID, new_datapoint_ids=summary.datapoint_ids

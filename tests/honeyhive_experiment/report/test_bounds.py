@@ -14,9 +14,10 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Passi
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import _gate_text
-from honeyhive_experiment.verdict import Decision, Verdict, decide
+from honeyhive_experiment.verdict import Decision, Verdict, decide, same_but_for_noise
 from tests.honeyhive_experiment.report.scenarios import (
     BASELINE_ID,
+    all_passed,
     base_input,
     baseline_info,
     comparison_of,
@@ -91,15 +92,7 @@ def test_the_html_tables_value_and_histogram_bin_read_on_their_side_of_the_range
 
 
 def gated(old: float, new: float, change: float | None, gate: GateRule, spec: str, *, lower: bool, hit: bool) -> Any:
-    body = {
-        "status": "completed",
-        "success": True,
-        "passed": IDS,
-        "failed": [],
-        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
-        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
-    }
-    summary = summary_of(body)
+    summary = all_passed([detail("m", new, [new] * 3, ids=IDS)], {"m": new}, IDS)
     compared = delta("m", old, new, new - old, change, 0, 3, 0, old_values=[old] * 3, new_values=[new] * 3)
     if lower:
         compared |= {"improved_count": 3, "degraded_count": 0, "improved": compared["degraded"], "degraded": []}
@@ -199,15 +192,7 @@ def test_an_aggregate_whose_gate_could_not_be_checked_is_drawn_failed(
 ) -> None:
     """The verdict fails a bound the backend sent no number for ("could not be checked"), and the row says its gate
     failed; the HTML histogram drew this run's aggregate as an ordinary mark beside the limit, read as held."""
-    body = {
-        "status": "completed",
-        "success": True,
-        "passed": IDS,
-        "failed": [],
-        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
-        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
-    }
-    summary = summary_of(body)
+    summary = all_passed([detail("m", new, [new] * 3, ids=IDS)], {"m": new}, IDS)
     row = delta("m", old, new, difference, change, 0, 0, 3, old_values=[old] * 3, new_values=[new] * 3)
     comparison = comparison_of({"commonDatapoints": IDS, "metrics": [row]}, summary)
     decision = decide(summary, comparison, gates={"m": gate})
@@ -393,3 +378,51 @@ def test_each_event_row_of_a_gate_says_how_its_own_row_failed() -> None:
         "answer": "failed its gate (at most 1 datapoint worse)",
         "tool": "failed its gate: could not be fully checked (at most 1 datapoint worse)",  # 1 worse is not past 1
     }
+
+
+def _compared(old: float, new: float, spec: str | None, *, lower: bool = False) -> Any:
+    """One metric ``m`` without a gate, ``old`` → ``new`` on each of three datapoints, the backend's difference
+    ``new - old`` (float arithmetic's, noise and all), the datapoints counted the same when the two are equal but
+    for that noise (as honeyhive_local counts them), else better or worse."""
+    summary = all_passed([detail("m", new, [new] * 3, ids=IDS)], {"m": new}, IDS)
+    noise = same_but_for_noise(old, new)
+    moved = 0 if noise else 3
+    up = moved if (new > old) != lower else 0
+    row = delta("m", old, new, new - old, (new - old) / old * 100, up, moved - up, 3 - moved, old_values=[old] * 3)
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": [row | {"new_values": [new] * 3}]}, summary)
+    direction = Direction.LOWER if lower else Direction.HIGHER
+    return base_input(
+        summary=summary,
+        comparison=comparison,
+        metrics={"m": MetricConfig(format=spec, direction=direction)},
+        decision=Decision(Verdict.PASS, ("ok",)),
+        baseline=baseline_info(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "spec", "lower", "shown", "change"),
+    [
+        # float noise (0.1 + 0.2 against 0.3: the backend's difference +5.55e-17) is no change: read "+5.55e-17"
+        # beside "same" in the default format (audit54)
+        (0.3, 0.1 + 0.2, None, False, "0", "same"),
+        (0.1 + 0.2, 0.3, None, True, "0", "same"),
+        (1e6, 1e6 + 1e-10, None, False, "0", "same"),
+        (0.3, 0.1 + 0.2, ".6f", False, "0.000000", "same"),
+        (0.3, 0.1 + 0.2, ".1%", False, "0.0 pp", "same"),
+        # a real change, however small, shows in the format the metric is shown in
+        (0.5, 0.500001, ".6f", False, "+0.000001", "better"),
+        (0.5, 0.500001, None, False, "+1.00e-06", "better"),
+        (0.5, 0.500001, None, True, "+1.00e-06", "worse"),
+        (0.853, 0.8531, None, False, "+1.00e-04", "better"),
+        (0.5, 0.49, ".2f", False, "-0.01", "worse"),
+    ],
+)
+def test_a_difference_reads_in_the_metrics_format_and_noise_as_no_change(
+    old: float, new: float, spec: str | None, lower: bool, shown: str, change: str
+) -> None:
+    judged = _compared(old, new, spec, lower=lower)
+    [metric] = build_report(judged).metrics
+    assert (metric.delta_text, metric.change) == (shown, change)
+    assert f"| {shown} |" in render_comment(judged).text
+    assert f" {shown} " in render_terminal(judged)

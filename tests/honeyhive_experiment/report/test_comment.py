@@ -345,9 +345,18 @@ def test_a_custom_template_that_ignores_the_budget_is_cut_keeping_the_marker(tmp
 # ------------------------------------------------------------------------------------------------------------
 
 
-def test_a_custom_template_with_the_marker_is_used_with_escaping_and_metadata(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ marker }}\n## {{ title }}\n{{ verdict.emoji }} {{ headline }}\n",
+        "## {{ title }}\n{{ verdict.emoji }} {{ headline }}\n",  # it was an error: the renderer writes the marker
+        "## {{ title }}\n{{ metadata }}\n{{ verdict.emoji }} {{ headline }}\n{{ marker }}\n",
+    ],
+    ids=["marker-first", "no-marker", "marker-last"],
+)
+def test_a_custom_template_is_used_with_escaping_the_marker_and_metadata_first(tmp_path: Path, source: str) -> None:
     template = tmp_path / "comment.md.j2"
-    template.write_text("{{ marker }}\n## {{ title }}\n{{ verdict.emoji }} {{ headline }}\n", encoding="utf-8")
+    template.write_text(source, encoding="utf-8")
     data = dataclasses.replace(pass_input(), comment=CommentConfig(title="<b>bot</b> @team"))
     text = render_comment(data, template_path=template).text
     assert text == (
@@ -371,7 +380,6 @@ def test_a_custom_template_can_extend_the_built_in_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("## {{ title }}\n", "does not contain the marker"),
         ("{{ marker }}\n{% if %}\n", "invalid template"),
         ("{{ marker }}\n{{ no_such_variable }}\n", "rendering failed: UndefinedError"),
         ("{{ marker }}\n{{ 1 / 0 }}\n", "rendering failed: ZeroDivisionError"),

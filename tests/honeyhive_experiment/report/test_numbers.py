@@ -119,10 +119,10 @@ def test_dollars_keep_three_significant_digits_below_one(dollars: float, shown: 
     totals = ReportTotals(
         cost_usd=dollars, judge_cost_usd=0.0000663, duration_p50_ms=None, duration_p95_ms=None, trials=1
     )
-    assert totals.text == f"total cost {shown} + $0.0000663 (judge)"
+    assert totals.text() == f"total cost {shown} + $0.0000663 (judge)"
     # with trials the backend summed each datapoint's mean over its trials: one pass's cost, not the run's
     per_pass = f"cost {shown} + $0.0000663 (judge) per pass over the dataset (mean of 3 trials)"
-    assert totals.model_copy(update={"trials": 3}).text == per_pass
+    assert totals.model_copy(update={"trials": 3}).text() == per_pass
 
 
 def test_a_duration_under_a_millisecond_is_not_zero() -> None:
@@ -130,7 +130,7 @@ def test_a_duration_under_a_millisecond_is_not_zero() -> None:
     from honeyhive_experiment.report.model import ReportTotals
 
     totals = ReportTotals(cost_usd=None, judge_cost_usd=None, duration_p50_ms=0.159, duration_p95_ms=1234.5, trials=1)
-    assert totals.text == "duration p50 < 1 ms, p95 1,234 ms"
+    assert totals.text() == "duration p50 < 1 ms, p95 1,234 ms"
 
 
 # A number judged against a bound is never rounded onto or across it, and a bound shown reads as itself (audit F2,

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
+from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.model import ReportMetric
 from honeyhive_experiment.verdict import Decision, Verdict
@@ -18,6 +19,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     NOW,
     PASS_COMPARE_BODY,
     PASS_SUMMARY_BODY,
+    all_passed,
     base_input,
     baseline_info,
     cells,
@@ -446,3 +448,65 @@ def test_at_most_max_datapoints_rows_are_listed() -> None:
     assert "Showing 7 of 30; all of them are in the job summary." in text
     assert len(table_rows(render_summary(data), "| Datapoint | Failing metrics |")) == 2 + 30
     assert len(report_json(data)["datapoints"]["failed"]) == 30
+
+
+def _with_totals(left_out: dict[str, tuple[int, int]], *, gone: int = 0, new: int = 0, trials: int = 1) -> Judgement:
+    """Two runs of six datapoints with the built-in cost metrics, their totals, the calls each cost leaves out
+    (``left_out``: per metric, the baseline's and this run's) and ``new`` / ``gone`` datapoints only one run has."""
+    costs = [detail("cost_usd", 0.2, [0.2] * 6), detail("judge_cost_usd", 0.05, [0.05] * 6)]
+    summary = all_passed(costs, {"cost_usd": 0.2, "judge_cost_usd": 0.05}, IDS)
+    rows = [delta("cost_usd", 0.19, 0.2, 0.01, 5.3, 0, 6, 0), delta("judge_cost_usd", 0.05, 0.05, 0.0, 0.0, 0, 0, 6)]
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": rows}, summary).model_copy(
+        update={
+            "new_only_datapoints": [f"EXT-n{i}" for i in range(new)],
+            "old_only_datapoints": [f"g{i}" for i in range(gone)],
+        }
+    )
+    return base_input(
+        summary=summary,
+        comparison=comparison,
+        baseline=baseline_info(),
+        totals=RunTotals(cost_usd=1.2, judge_cost_usd=0.3, duration_p50_ms=900, duration_p95_ms=1500, trials=trials),
+        baseline_totals=RunTotals(cost_usd=1.14, judge_cost_usd=0.3, trials=trials),
+        left_out=left_out,
+    )
+
+
+@pytest.mark.parametrize(
+    ("left_out", "gone", "new", "shown"),
+    [
+        (
+            {},
+            0,
+            0,
+            "This run: total cost $1.20 + $0.300 (judge) · duration p50 900 ms, p95 1,500 ms; baseline: total"
+            " cost $1.14 + $0.300 (judge)",
+        ),
+        # the baseline's cost leaves out calls its jobs could not price: said, as its Efficiency row says it (audit55)
+        ({"cost_usd": (3, 0)}, 0, 0, "; baseline: total cost $1.14 (excludes 3 LLM calls) + $0.300 (judge)"),
+        (
+            {"cost_usd": (0, 1), "judge_cost_usd": (2, 0)},
+            0,
+            0,
+            "This run: total cost $1.20 (excludes 1 LLM call) +"
+            " $0.300 (judge) · duration p50 900 ms, p95 1,500 ms; baseline: total cost $1.14 + $0.300 (judge, excludes"
+            " 2 LLM calls)",
+        ),
+        # sums over datapoints only one run has
+        (
+            {},
+            2,
+            1,
+            "; baseline: total cost $1.14 + $0.300 (judge) (sums over each run's own datapoints: 1 new, 2 gone)",
+        ),
+    ],
+)
+def test_the_totals_line_says_what_each_runs_cost_leaves_out(
+    left_out: dict[str, tuple[int, int]], gone: int, new: int, shown: str
+) -> None:
+    judged = _with_totals(left_out, gone=gone, new=new)
+    text = build_report(judged).totals_text
+    assert shown in text
+    assert text.count("excludes") == len([n for pair in left_out.values() for n in pair if n])
+    assert shown in render_terminal(judged)
+    assert shown in render_summary(judged).replace("\\", "")
