@@ -18,7 +18,7 @@
     ├── ExperimentCancelled          the run was cancelled (it is marked ``cancelled`` in HoneyHive)
     ├── ShardsMissing                the report job waited and datapoints of some shards never arrived
     ├── ShardsDisagree               the jobs of a sharded run made it differently (n, trials, experiment file)
-    ├── TemplateError                a comment template that cannot be read, parsed or rendered, or lost its marker
+    ├── TemplateError                a comment template that cannot be read, parsed or rendered
     ├── ReportError                  a report.json that is not valid, or does not belong to this workflow run
     ├── InstallError                 the user's dependencies (the install input) could not be installed
     └── NotWritable                  a file the runner reads back (outputs, summary, report.json) cannot be written
@@ -312,7 +312,7 @@ class ShardsDisagree(ExperimentError):
 
 
 class TemplateError(ExperimentError):
-    """A comment template that cannot be read, parsed or rendered, or whose output lacks the marker."""
+    """A comment template that cannot be read, parsed or rendered."""
 
     def __init__(self, path: str, message: str, line: int | None = None) -> None:
         super().__init__(message, file=path, line=line)

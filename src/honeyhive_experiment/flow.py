@@ -207,7 +207,7 @@ def check_paths(config: ExperimentConfig, settings: Settings, *, comment: bool) 
             shown = relative(exc.path, root) or exc.path
             where = shown if exc.line is None else f"{shown}:{exc.line}"
             said = f"{where}: {exc.message}"
-            if exc.message.startswith(("rendering failed", "the rendered comment")):  # not the file, but its output
+            if exc.message.startswith("rendering failed"):  # not the file, but its output
                 said += " (rendering a sample report, as a run's comment will be)"
             raise config_error_at(config_path, ("comment", "template"), said) from None
 

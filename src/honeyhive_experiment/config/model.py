@@ -295,7 +295,7 @@ class CommentConfig(_Section):
     """The pull-request comment."""
 
     template: RepoPath | None = None
-    """A Jinja template replacing the built-in one (it must keep the comment marker)."""
+    """A Jinja template replacing the built-in one (the comment starts with its hidden marker whatever it writes)."""
     max_datapoints: Annotated[_Int, Field(ge=0)] = 20
     """How many failed / errored datapoints to list."""
     title: NonEmptyStr | None = None
