@@ -1287,10 +1287,11 @@ def _past_at_zero(
     its aggregate so (:data:`_AT_ZERO`; a mean's over all the ``result``'s datapoints, the backend's id lists telling
     how many have the metric) crosses a bound on the aggregate, or more datapoints than ``max_degraded`` got worse
     (:func:`_hits`: the comparison counts only those with a value in both runs, each of which stays worse); and a
-    ``significant: true`` gate's sign test on the counts (``assessment``, :func:`assess_gates`) stays significant with
-    every datapoint without a value better, Holm-corrected beside its family's other tests as they are (when the test
-    is what fails it: not with ``unpaired`` datapoints, :func:`_gate_failures`). No per-datapoint value is aggregated
-    here."""
+    ``significant: true`` gate's test that decides it (``assessment``, :func:`assess_gates`: max_degraded's when that
+    bound is crossed, else the aggregate's) is a sign test on the counts (:attr:`Assessment.test`) that stays
+    significant with every datapoint without a value better, Holm-corrected beside its family's other tests as they
+    are (when the test is what fails it: not with ``unpaired`` datapoints, :func:`_gate_failures`); never a paired
+    t-test, which no value of those datapoints bounds. No per-datapoint value is aggregated here."""
     everyone = {*result.passed, *result.failed}
     function = result.metrics.aggregation_function
     found: set[str] = set()
@@ -1310,12 +1311,11 @@ def _past_at_zero(
         test = assessment.get(_counted(row.delta.key)) if counted else None
         test = test or assessment.get(row.delta.key)
         if past and row.gate.significant and test is not None and test.change is Change.WORSE and not unpaired:
-            # the test decides: its worst case must be significant, which only a sign test on the counts tells here
-            # (max_degraded's; the aggregate's when it is one, its p-value the counts'; a paired t-test's worst case
-            # needs the values: not past, so could not be checked)
-            signed = counted or test.p_value == regression_test(test.worse, test.better)
+            # the test decides: its worst case must be significant. A sign test's: those datapoints all better. A
+            # paired t-test has none below alpha: one value far past the others' pulls t to about -1 (p = 0.17 on
+            # 12), however much worse: not past, so could not be checked
             worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
-            past = signed and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
+            past = test.test == "sign" and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
         if past:
             found.add(row.metric)
     return found

@@ -6722,3 +6722,53 @@ def test_a_bound_on_the_aggregate_crossed_at_zero_is_judged_by_the_aggregates_ow
         baseline=old,
     )
     assert decision.verdict is Verdict.NEUTRAL, decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("old_values", "valued", "gate", "verdict"),
+    [
+        # the paired t-test decides, its p the sign test's 0.5**11 (its floor): with the valueless datapoint at 0 it
+        # is 0.46 (audit59 F4), and a value of it far past the others' pulls t to about -1 (p = 0.17): could not be
+        # checked, where the sign test's worst case (11 worse, 1 better: p = 0.006) failed it
+        ([1.0] * 11 + [10.0], True, GateRule(max_worse_pct=1, significant=True), Verdict.NEUTRAL),
+        # significant even with it at 0, but not with it at 30 (p = 0.09): could not be checked all the same
+        ([1.0] * 12, True, GateRule(max_worse_pct=1, significant=True), Verdict.NEUTRAL),
+        # no per-datapoint values: the sign test on the counts decides, and its worst case is significant
+        ([1.0] * 11 + [10.0], False, GateRule(max_worse_pct=1, significant=True), Verdict.FAIL),
+        # max_degraded's own sign test, whatever the aggregate's is
+        ([1.0] * 12, True, GateRule(max_degraded=2, significant=True), Verdict.FAIL),
+        ([1.0] * 12, True, GateRule(max_degraded=2, max_worse_pct=10**6, significant=True), Verdict.FAIL),
+        # not significant: the crossing at 0 fails without a test
+        ([1.0] * 11 + [10.0], True, GateRule(max_worse_pct=1), Verdict.FAIL),
+    ],
+    ids=["t-floored", "t-at-0-significant", "sign-of-the-aggregate", "sign-of-max-degraded", "both-bounds", "plain"],
+)
+def test_a_noise_aware_gate_crossed_at_zero_takes_the_worst_case_of_the_test_that_decides_it(
+    old_values: list[float], valued: bool, gate: GateRule, verdict: Verdict
+) -> None:
+    """11 datapoints with a value, each 1 worse, and one without a value (its every call streamed without usage): the
+    aggregate crosses the gate even were that datapoint 0. Whether the gate fails is then its test's worst case: a sign
+    test's is that datapoint better; a paired t-test has none below alpha (a value far past the others' pulls t to
+    about -1), so the gate could not be checked there, whatever its p-value equals."""
+    old, old_mean = _valued(old_values, "old")
+    new, new_mean = _valued([v + 1 for v in old_values[:11]] + [None], "new")
+    change = {"old_aggregate": old_mean, "new_aggregate": new_mean, "difference": new_mean - old_mean}
+    # the backend's improved: higher values (its own sense); lower is better here, so these 11 got worse
+    worse = {"improved_count": 11, "degraded_count": 0, "same_count": 0, "improved": [f"EXT-{i}" for i in range(11)]}
+    change["percentage_change"] = 100 * (new_mean / old_mean - 1)
+    compared = comparison({"metric_name": "cost_usd", "event_name": "answer", **change, **worse})
+    gates = {"cost_usd": gate}
+    runs = {"old_result": old, "new_result": new} if valued else {}
+    tested = assess_gates(compared, gates, {"cost_usd": LOWER}, alpha=0.05, **runs)
+    decision = decide(
+        new,
+        compared,
+        gates=gates,
+        presentation={"cost_usd": LOWER},
+        facts=Facts(produced=("cost_usd",)),
+        gate_assessment=tested,
+        left_out={"cost_usd": ({}, {"to m without token usage" + NO_VALUE: 1})},
+        baseline=old,
+    )
+    assert decision.verdict is verdict, decision.reasons
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
