@@ -1285,8 +1285,9 @@ def _past_at_zero(
     """The gated metrics of ``rows`` (lower is better) whose gate this run crosses even were its datapoints without a
     value of them 0, the least an efficiency metric's value can be (:func:`_bounded`: not a lower bound as it is):
     its aggregate so (:data:`_AT_ZERO`; a mean's over all the ``result``'s datapoints, the backend's id lists telling
-    how many have the metric) crosses a bound on the aggregate, or more datapoints than ``max_degraded`` got worse
-    (:func:`_hits`: the comparison counts only those with a value in both runs, each of which stays worse); and a
+    how many have the metric, of how many: the run's, when they name every one of the metric's) crosses a bound on
+    the aggregate, or more datapoints than ``max_degraded`` got worse (:func:`_hits`: the comparison counts only those
+    with a value in both runs, each of which stays worse); and a
     ``significant: true`` gate's test that decides it (``assessment``, :func:`assess_gates`: max_degraded's when that
     bound is crossed, else the aggregate's) is a sign test on the counts (:attr:`Assessment.test`) that stays
     significant with every datapoint without a value better, Holm-corrected beside its family's other tests as they
@@ -1298,9 +1299,11 @@ def _past_at_zero(
     for row in rows:
         listed = next((d.datapoints for d in result.metrics.details if d.key == row.delta.key), None)
         have = {*listed.passed, *listed.failed} if listed is not None else set()
-        if not have:  # no id lists (a legacy body): how many have it is not known
+        # no id lists (a legacy body), or the run's own naming fewer (empty ones: not said, not none): how many have
+        # it, of how many, is not known
+        if not have or not have <= everyone:
             continue
-        share = len(have) / len(everyone | have) if function in (None, "average") else _AT_ZERO.get(function, 0.0)
+        share = len(have) / len(everyone) if function in (None, "average") else _AT_ZERO.get(function, 0.0)
         old, new = row.delta.old_aggregate, row.delta.new_aggregate
         difference = None if old is None or new is None else share * new - old
         pct = difference / old * 100 if difference is not None and old else None
@@ -1314,7 +1317,7 @@ def _past_at_zero(
             # the test decides: its worst case must be significant. A sign test's: those datapoints all better. A
             # paired t-test has none below alpha: one value far past the others' pulls t to about -1 (p = 0.17 on
             # 12), however much worse: not past, so could not be checked
-            worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
+            worst = regression_test(test.worse, test.better + len(everyone) - len(have))
             past = test.test == "sign" and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
         if past:
             found.add(row.metric)

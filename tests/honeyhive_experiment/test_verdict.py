@@ -3804,6 +3804,35 @@ def test_a_gate_is_failed_at_0_only_on_what_tells_how_many_datapoints_have_its_m
 
 
 @pytest.mark.parametrize(
+    ("passed", "gate", "change", "verdict"),
+    [
+        (IDS, BY_PCT, SAME_SPEND, Verdict.NEUTRAL),  # +50% on the 6 with a value, -25% with the 6 others at 0
+        (IDS, BY_PCT, HALF_CROSSED, Verdict.FAIL),  # +50% at 0
+        (IDS, SIGNIFICANT, CROSSED_11, Verdict.FAIL),  # 11 worse, 1 better: p = 0.003
+        # the run's lists empty beside the metric's: not said how many datapoints it has (not 6 of 6: at 0 +50%)
+        ([], BY_PCT, SAME_SPEND, Verdict.NEUTRAL),
+        ([], BY_PCT, HALF_CROSSED, Verdict.NEUTRAL),
+        ([], SIGNIFICANT, CROSSED_11, Verdict.NEUTRAL),
+        # or naming only some of the metric's: not 6 of 6
+        (IDS[7:], BY_PCT, SAME_SPEND, Verdict.NEUTRAL),
+    ],
+    ids=["said-same-spend", "said-crossed", "said-significant", "empty", "empty-crossed", "empty-significant", "some"],
+)
+def test_a_gate_is_failed_at_0_only_when_the_runs_lists_name_every_datapoint_with_its_metric(
+    passed: list[str], gate: GateRule, change: dict[str, Any], verdict: Verdict
+) -> None:
+    have = IDS[1:] if change is CROSSED_11 else IDS[6:]
+    decision = judge(
+        summary(passed, metrics={"cost_usd": have}),
+        comparison(delta("cost_usd", **change)),
+        gates={"cost_usd": gate},
+        presentation={"cost_usd": LOWER},
+        left_out={"cost_usd": left(0, 12 - len(have), "to m without token usage" + NO_VALUE)},
+    )
+    assert decision.verdict is verdict, decision.reasons
+
+
+@pytest.mark.parametrize(
     ("aggregation", "ids", "verdict"),
     [
         ("average", IDS[6:], Verdict.NEUTRAL),  # +50% on the 6 with a value, -25% with the 6 others at 0
