@@ -3783,8 +3783,8 @@ def test_a_noise_aware_gate_without_whole_datapoints_fails_when_significant_were
             {},
             "neutral",
         ),
-        # with trials, some trials of a datapoint without a value: its mean is theirs, no lower bound
-        ({"cost_usd": IDS[1:]}, [delta("cost_usd", **CROSSED_11)], {"cost_usd": {"EXT-3": (1, 2)}}, "neutral"),
+        # with trials, some trials of a datapoint without a value: its mean is at least half theirs (+37.5% at 0)
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", **CROSSED_11)], {"cost_usd": {"EXT-3": (1, 2)}}, "fail"),
     ],
     ids=["at-the-bound", "another-event", "after-a-legacy-one", "no-baseline-value", "in-some-trials"],
 )
@@ -3830,6 +3830,47 @@ def test_a_gate_is_failed_at_0_only_when_the_runs_lists_name_every_datapoint_wit
         left_out={"cost_usd": left(0, 12 - len(have), "to m without token usage" + NO_VALUE)},
     )
     assert decision.verdict is verdict, decision.reasons
+
+
+BY_DEGRADED_8 = GateRule(max_degraded=8)
+
+
+@pytest.mark.parametrize(
+    ("gate", "partly", "verdict"),
+    [
+        # 12 of 12 worse, +200% (0.01 to 0.03); with trials, EXT-0's mean is that of the 1 of its 2 trials with a
+        # value: were the other 0, its mean is at least half that, so the whole's is too (+50%)
+        (BY_PCT, {"EXT-0": (1, 2)}, Verdict.FAIL),
+        (BY_PCT, {"EXT-0": (2, 3)}, Verdict.NEUTRAL),  # a third: 0.01, not past the gate
+        (GateRule(max_drop=0.004), {"EXT-0": (1, 2)}, Verdict.FAIL),  # 0.005 worse
+        (BY_DROP, {"EXT-0": (1, 2)}, Verdict.NEUTRAL),  # within 0.01
+        # each counted worse but those: were their other trials 0, those could be better
+        (BY_DEGRADED_8, {f"EXT-{i}": (1, 2) for i in range(3)}, Verdict.FAIL),  # 9 worse at least
+        (BY_DEGRADED_8, {f"EXT-{i}": (1, 2) for i in range(4)}, Verdict.NEUTRAL),  # 8
+        (SIGNIFICANT, {"EXT-0": (1, 2)}, Verdict.FAIL),  # 11 worse, 1 better: p = 0.003
+        (SIGNIFICANT, {f"EXT-{i}": (1, 2) for i in range(4)}, Verdict.NEUTRAL),  # 8 worse, 4 better: p = 0.19
+    ],
+    ids=["pct", "pct-a-third", "drop", "drop-within", "degraded-9", "degraded-8", "significant", "significant-8-of-12"],
+)
+def test_a_gate_whose_metric_some_trials_lack_is_judged_with_those_trials_at_0(
+    gate: GateRule, partly: dict[str, tuple[int, int]], verdict: Verdict
+) -> None:
+    """With trials, a datapoint whose metric some trials lack (their every call streamed without usage) has the mean
+    of the others: as a datapoint without a value, the gate fails when crossed even were those trials 0, and could
+    not be checked otherwise; never passes."""
+    decision = judge(
+        summary(metrics={"cost_usd": IDS}),
+        comparison(delta("cost_usd", **CROSSED)),
+        gates={"cost_usd": gate},
+        presentation={"cost_usd": LOWER},
+        left_out={"cost_usd": left(0, sum(n for n, _ in partly.values()), "to m without token usage" + NO_VALUE)},
+        partly={"cost_usd": partly},
+    )
+    assert decision.verdict is verdict, decision.reasons
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
+    said = [w for w in decision.warnings if w.startswith("cost_usd has a gate but no value on")]
+    assert said, decision.warnings
+    assert " trials)" in said[0]  # "(in 1 of its 2 trials)", "(in some of their trials)"
 
 
 @pytest.mark.parametrize(
