@@ -41,7 +41,7 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -365,6 +365,9 @@ class Assessment:
     alpha: float = DEFAULT_ALPHA
     sides: int = 2
     """2: the two-sided test (a row's better / worse); 1: the one-sided regression test of a gate."""
+    test: Literal["sign", "t"] = "sign"
+    """Which test gave ``p_value``: the sign test on the counts (McNemar's on the flips is one), or the paired
+    :func:`t_test` on the row's differences (whose p-value can equal a sign test's: its floor, :func:`smallest_p`)."""
     rivals: tuple[float, ...] = field(default=(), compare=False)
     """The raw p-values of the other tests of its Holm family (those with a change, told), beside which its own was
     adjusted: context, not the metric's own result (:func:`unanimous_p`)."""
@@ -416,7 +419,8 @@ def _corrected(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float, sides: 
             row.better, row.worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides, lean=lean, shown=row.shown
         )
         rivals = tuple(p for other, p in tested.items() if other != key)
-        result[key] = Assessment(row.better, row.worse, raw[key], p_adjusted, change, alpha, sides, rivals)
+        test: Literal["sign", "t"] = "sign" if row.differences is None else "t"
+        result[key] = Assessment(row.better, row.worse, raw[key], p_adjusted, change, alpha, sides, test, rivals)
     return result
 
 

@@ -36,8 +36,8 @@
      fewer datapoints than have the metric in both runs, with too little room for the others: :func:`_unknown`)
      was never checked, and fails likewise. An efficiency metric's value that
      leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole
-     (unless they were all of some datapoint's calls, which so has no value: then crossing it even were those
-     datapoints 0 is the bound, :func:`_past_at_zero`):
+     (unless they were all of some datapoint's calls, or with trials of some of its trials, which so have no value:
+     then crossing it even were those 0 is the bound, :func:`_past_at_zero`):
      this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
      datapoint, as many in each, are judged on the datapoints' own calls, with a warning (:func:`_unjudged`).
 
@@ -1281,41 +1281,51 @@ def _past_at_zero(
     result: ExperimentResultSummary,
     assessment: Mapping[MetricKey | str, Assessment],
     unpaired: int,
+    partly: Mapping[str, Mapping[str, tuple[int, int]]],
 ) -> set[str]:
     """The gated metrics of ``rows`` (lower is better) whose gate this run crosses even were its datapoints without a
-    value of them 0, the least an efficiency metric's value can be (:func:`_bounded`: not a lower bound as it is):
-    its aggregate so (:data:`_AT_ZERO`; a mean's over all the ``result``'s datapoints, the backend's id lists telling
-    how many have the metric) crosses a bound on the aggregate, or more datapoints than ``max_degraded`` got worse
-    (:func:`_hits`: the comparison counts only those with a value in both runs, each of which stays worse); and a
-    ``significant: true`` gate's sign test on the counts (``assessment``, :func:`assess_gates`) stays significant with
-    every datapoint without a value better, Holm-corrected beside its family's other tests as they are (when the test
-    is what fails it: not with ``unpaired`` datapoints, :func:`_gate_failures`). No per-datapoint value is aggregated
-    here."""
+    value of them 0, and with trials its trials without one (``partly``: :func:`partly_missing`), the least an
+    efficiency metric's value can be (:func:`_bounded`: not a lower bound as it is): its aggregate so (:data:`_AT_ZERO`;
+    a mean's over all the ``result``'s datapoints, the backend's id lists telling how many have the metric, of how
+    many: the run's, when they name every one of the metric's; times the smallest share of a datapoint's trials with a
+    value: its mean is at least that share of the one shown) crosses a bound on the aggregate, or more datapoints than
+    ``max_degraded`` got worse (:func:`_hits`: the comparison counts only those with a value in both runs, each of
+    which stays worse, but for those some trials lack); and a ``significant: true`` gate's test that decides it
+    (``assessment``, :func:`assess_gates`: max_degraded's when that bound is crossed, else the aggregate's) is a sign
+    test on the counts (:attr:`Assessment.test`) that stays significant with every datapoint without a value (or
+    without one in some trials) better, Holm-corrected beside its family's other tests as they are (when the test is
+    what fails it: not with ``unpaired`` datapoints, :func:`_gate_failures`); never a paired t-test, which no value of
+    those datapoints bounds. No per-datapoint value is aggregated here."""
     everyone = {*result.passed, *result.failed}
     function = result.metrics.aggregation_function
     found: set[str] = set()
     for row in rows:
         listed = next((d.datapoints for d in result.metrics.details if d.key == row.delta.key), None)
         have = {*listed.passed, *listed.failed} if listed is not None else set()
-        if not have:  # no id lists (a legacy body): how many have it is not known
+        # no id lists (a legacy body), or the run's own naming fewer (empty ones: not said, not none): how many have
+        # it, of how many, is not known
+        if not have or not have <= everyone:
             continue
-        share = len(have) / len(everyone | have) if function in (None, "average") else _AT_ZERO.get(function, 0.0)
+        share = len(have) / len(everyone) if function in (None, "average") else _AT_ZERO.get(function, 0.0)
+        some = partly.get(row.metric, {})
+        share *= min((1 - missing / trials for missing, trials in some.values()), default=1.0)
         old, new = row.delta.old_aggregate, row.delta.new_aggregate
         difference = None if old is None or new is None else share * new - old
         pct = difference / old * 100 if difference is not None and old else None
         at_zero = row.delta.model_copy(update={"difference": difference, "percentage_change": pct})
-        hits = _hits(row._replace(delta=at_zero), points=False)  # pragma: no mutate (points: only the words)
+        worse = None if row.worse is None else row.worse - min(len(some), row.worse)
+        hits = _hits(row._replace(delta=at_zero, worse=worse), points=False)  # pragma: no mutate (points: words)
         past = bool(hits)
         counted = any(of_count for _, of_count in hits)  # max_degraded's: judged by the sign test on the counts
         test = assessment.get(_counted(row.delta.key)) if counted else None
         test = test or assessment.get(row.delta.key)
         if past and row.gate.significant and test is not None and test.change is Change.WORSE and not unpaired:
-            # the test decides: its worst case must be significant, which only a sign test on the counts tells here
-            # (max_degraded's; the aggregate's when it is one, its p-value the counts'; a paired t-test's worst case
-            # needs the values: not past, so could not be checked)
-            signed = counted or test.p_value == regression_test(test.worse, test.better)
-            worst = regression_test(test.worse, test.better + len(everyone | have) - len(have))
-            past = signed and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
+            # the test decides: its worst case must be significant. A sign test's: those datapoints all better. A
+            # paired t-test has none below alpha: one value far past the others' pulls t to about -1 (p = 0.17 on
+            # 12), however much worse: not past, so could not be checked
+            better = test.better + len(some) + len(everyone) - len(have)
+            worst = regression_test(test.worse - min(len(some), test.worse), better)
+            past = test.test == "sign" and holm({**dict(enumerate(test.rivals)), -1: worst})[-1] <= test.alpha
         if past:
             found.add(row.metric)
     return found
@@ -1510,16 +1520,15 @@ def _moved(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     said: Container[str],
-    scheme: str | None,
+    under: tuple[int, int, str],
 ) -> list[tuple[str, str]]:
     """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where the datapoints new in this
-    run may be some gone from the baseline under new ids (:func:`~honeyhive_experiment.report.pairing.may_have_moved`
-    by the dataset's id ``scheme``: with ids from the rows' positions a row inserted mid-file renumbers those after
-    it), enough of them to cross the bound, as ``(metric, why it could not be fully checked)``: a reason of a neutral
+    run may be some gone from the baseline under new ids (``under``: :func:`_under_new_ids`), enough of them to cross
+    the bound, as ``(metric, why it could not be fully checked)``: a reason of a neutral
     verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
     Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
     ``said`` already, nor of a bound crossed (:func:`_hits`)."""
-    maybe, total, moved = _under_new_ids(comparison, scheme)
+    maybe, total, moved = under
     if not maybe:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
         return []
     shared = len(comparison.common_datapoints)
@@ -1558,13 +1567,12 @@ def _under_new_ids(comparison: RunComparisonResult, scheme: str | None) -> tuple
     return maybe, total, f"{moved} under new ids ({note})"
 
 
-def _old_crashes(comparison: RunComparisonResult | None, new_errors: Sequence[str], scheme: str | None) -> str:
+def _old_crashes(comparison: RunComparisonResult, new_errors: Sequence[str], under: tuple[int, int, str]) -> str:
     """Of the ``new_errors`` (datapoints whose function raised in this run, not in the baseline), those new in this
-    run (an id the baseline does not have) when they may be the baseline's under new ids (:func:`_under_new_ids`),
-    in words after the reason: old crashes may look new (empty when none can). The crash still fails the check."""
-    if comparison is None:
-        return ""
-    maybe, _, moved = _under_new_ids(comparison, scheme)
+    run (an id the baseline does not have) when they may be the baseline's under new ids (``under``:
+    :func:`_under_new_ids`), in words after the reason: old crashes may look new (empty when none can). The crash
+    still fails the check."""
+    maybe, _, moved = under
     renamed = set(new_errors) - {*comparison.common_datapoints, *(comparison.old_only_datapoints or ())}
     if not maybe or not renamed:
         return ""
@@ -1937,7 +1945,8 @@ def decide(
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
-    renumbered = _old_crashes(comparison, new_errors, id_scheme)
+    under = _under_new_ids(comparison, id_scheme) if comparison is not None else (0, 0, "")  # pragma: no mutate
+    renumbered = _old_crashes(comparison, new_errors, under) if comparison is not None else ""
     reasons, warnings = broken(
         result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
     )
@@ -1974,6 +1983,8 @@ def decide(
         )
     }
     left = left_out or {}
+    # this run's values that leave datapoints (or with trials some trials of one) without a value: no lower bounds
+    unbounded = {m for m in gates if not _bounded(left.get(m, ({}, {}))[1])}
     called, uncalled = _no_calls(result, comparison, [g for g in gates if g not in facts.replaced], left)
     reasons.extend(called)
     warnings.extend(uncalled)
@@ -1990,18 +2001,19 @@ def decide(
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
         unknown, how, unfailable = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
-        # this run's values that leave whole datapoints out (with trials, not some trials of one: its mean is theirs)
-        valueless = {m: g for m, g in gates.items() if not _bounded(left.get(m, ({}, {}))[1]) and m not in facts.partly}
-        at_zero = _past_at_zero(_gated(comparison, valueless, presentation), result, gate_assessment or {}, unpaired)
+        valueless = {m: gates[m] for m in unbounded}
+        at_zero = _past_at_zero(
+            _gated(comparison, valueless, presentation), result, gate_assessment or {}, unpaired, facts.partly
+        )
     else:
         unknown, how, crossing, unfailable = [], {}, set(), []  # how: each row's failures never or partly checked
         at_zero = set()  # pragma: no mutate (no comparison: no gate failed, none looked up)
     failing = {metric for metric, _ in failures}
-    sound = {metric for metric in failing if metric in at_zero or _bounded(left.get(metric, ({}, {}))[1])}
+    sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
-    moved = _moved(comparison, gates, presentation, {m for m, _ in why}, id_scheme) if comparison is not None else []
+    moved = _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison is not None else []
     why += moved
     # a bound that can never fail on those paired says nothing of the datapoints that may be paired under new ids
     quiet = {*unjudged, *(metric for metric, _ in moved)}

@@ -865,3 +865,19 @@ def test_assess_rows(
     assert all((a.sides, a.alpha) == (sides, 0.05) for a in found.values())
     assert [(a.better, a.worse) for a in found.values()] == [tuple(row)[:2] for row in rows.values()]
     assert all(a.p_adjusted == 1.0 for a in found.values() if a.change is Change.UNTOLD)
+
+
+@pytest.mark.parametrize("test", [assess, assess_regressions])
+@pytest.mark.parametrize(
+    ("row", "kind"),
+    [
+        ((0, 11), "sign"),
+        (Row(0, 11, untold=True), "sign"),
+        (Row(0, 11, differences=(-1.0,) * 11), "t"),  # its p is its floor, the sign test's: still the t-test
+        (Row(3, 8, differences=(1.0,) * 3 + (-2.0,) * 8), "t"),
+    ],
+)
+def test_an_assessment_names_the_test_that_gave_its_p_value(
+    test: Callable[..., dict[str, Assessment]], row: Row | tuple[int, int], kind: str
+) -> None:
+    assert test({"m": row})["m"].test == kind

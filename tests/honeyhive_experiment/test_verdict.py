@@ -3783,8 +3783,8 @@ def test_a_noise_aware_gate_without_whole_datapoints_fails_when_significant_were
             {},
             "neutral",
         ),
-        # with trials, some trials of a datapoint without a value: its mean is theirs, no lower bound
-        ({"cost_usd": IDS[1:]}, [delta("cost_usd", **CROSSED_11)], {"cost_usd": {"EXT-3": (1, 2)}}, "neutral"),
+        # with trials, some trials of a datapoint without a value: its mean is at least half theirs (+37.5% at 0)
+        ({"cost_usd": IDS[1:]}, [delta("cost_usd", **CROSSED_11)], {"cost_usd": {"EXT-3": (1, 2)}}, "fail"),
     ],
     ids=["at-the-bound", "another-event", "after-a-legacy-one", "no-baseline-value", "in-some-trials"],
 )
@@ -3801,6 +3801,87 @@ def test_a_gate_is_failed_at_0_only_on_what_tells_how_many_datapoints_have_its_m
         partly=partly,
     )
     assert decision.verdict == verdict, decision
+
+
+@pytest.mark.parametrize(
+    ("passed", "gate", "change", "verdict"),
+    [
+        (IDS, BY_PCT, SAME_SPEND, Verdict.NEUTRAL),  # +50% on the 6 with a value, -25% with the 6 others at 0
+        (IDS, BY_PCT, HALF_CROSSED, Verdict.FAIL),  # +50% at 0
+        (IDS, SIGNIFICANT, CROSSED_11, Verdict.FAIL),  # 11 worse, 1 better: p = 0.003
+        # the run's lists empty beside the metric's: not said how many datapoints it has (not 6 of 6: at 0 +50%)
+        ([], BY_PCT, SAME_SPEND, Verdict.NEUTRAL),
+        ([], BY_PCT, HALF_CROSSED, Verdict.NEUTRAL),
+        ([], SIGNIFICANT, CROSSED_11, Verdict.NEUTRAL),
+        # or naming only some of the metric's: not 6 of 6
+        (IDS[7:], BY_PCT, SAME_SPEND, Verdict.NEUTRAL),
+    ],
+    ids=["said-same-spend", "said-crossed", "said-significant", "empty", "empty-crossed", "empty-significant", "some"],
+)
+def test_a_gate_is_failed_at_0_only_when_the_runs_lists_name_every_datapoint_with_its_metric(
+    passed: list[str], gate: GateRule, change: dict[str, Any], verdict: Verdict
+) -> None:
+    have = IDS[1:] if change is CROSSED_11 else IDS[6:]
+    decision = judge(
+        summary(passed, metrics={"cost_usd": have}),
+        comparison(delta("cost_usd", **change)),
+        gates={"cost_usd": gate},
+        presentation={"cost_usd": LOWER},
+        left_out={"cost_usd": left(0, 12 - len(have), "to m without token usage" + NO_VALUE)},
+    )
+    assert decision.verdict is verdict, decision.reasons
+
+
+BY_DEGRADED_8 = GateRule(max_degraded=8)
+
+
+@pytest.mark.parametrize(
+    ("gate", "partly", "verdict"),
+    [
+        # 12 of 12 worse, +200% (0.01 to 0.03); with trials, EXT-0's mean is that of the 1 of its 2 trials with a
+        # value: were the other 0, its mean is at least half that, so the whole's is too (+50%)
+        (BY_PCT, {"EXT-0": (1, 2)}, Verdict.FAIL),
+        (BY_PCT, {"EXT-0": (2, 3)}, Verdict.NEUTRAL),  # a third: 0.01, not past the gate
+        (GateRule(max_drop=0.004), {"EXT-0": (1, 2)}, Verdict.FAIL),  # 0.005 worse
+        (BY_DROP, {"EXT-0": (1, 2)}, Verdict.NEUTRAL),  # within 0.01
+        # each counted worse but those: were their other trials 0, those could be better
+        (BY_DEGRADED_8, {f"EXT-{i}": (1, 2) for i in range(3)}, Verdict.FAIL),  # 9 worse at least
+        (BY_DEGRADED_8, {f"EXT-{i}": (1, 2) for i in range(4)}, Verdict.NEUTRAL),  # 8
+        (GateRule(max_degraded=0), {i: (1, 2) for i in IDS}, Verdict.NEUTRAL),  # none for sure
+        (SIGNIFICANT, {"EXT-0": (1, 2)}, Verdict.FAIL),  # 11 worse, 1 better: p = 0.003
+        (SIGNIFICANT, {f"EXT-{i}": (1, 2) for i in range(4)}, Verdict.NEUTRAL),  # 8 worse, 4 better: p = 0.19
+    ],
+    ids=[
+        "pct",
+        "pct-a-third",
+        "drop",
+        "drop-within",
+        "degraded-9",
+        "degraded-8",
+        "degraded-none",
+        "significant",
+        "significant-8-of-12",
+    ],
+)
+def test_a_gate_whose_metric_some_trials_lack_is_judged_with_those_trials_at_0(
+    gate: GateRule, partly: dict[str, tuple[int, int]], verdict: Verdict
+) -> None:
+    """With trials, a datapoint whose metric some trials lack (their every call streamed without usage) has the mean
+    of the others: as a datapoint without a value, the gate fails when crossed even were those trials 0, and could
+    not be checked otherwise; never passes."""
+    decision = judge(
+        summary(metrics={"cost_usd": IDS}),
+        comparison(delta("cost_usd", **CROSSED)),
+        gates={"cost_usd": gate},
+        presentation={"cost_usd": LOWER},
+        left_out={"cost_usd": left(0, sum(n for n, _ in partly.values()), "to m without token usage" + NO_VALUE)},
+        partly={"cost_usd": partly},
+    )
+    assert decision.verdict is verdict, decision.reasons
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
+    said = [w for w in decision.warnings if w.startswith("cost_usd has a gate but no value on")]
+    assert said, decision.warnings
+    assert " trials)" in said[0]  # "(in 1 of its 2 trials)", "(in some of their trials)"
 
 
 @pytest.mark.parametrize(
@@ -6722,3 +6803,53 @@ def test_a_bound_on_the_aggregate_crossed_at_zero_is_judged_by_the_aggregates_ow
         baseline=old,
     )
     assert decision.verdict is Verdict.NEUTRAL, decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("old_values", "valued", "gate", "verdict"),
+    [
+        # the paired t-test decides, its p the sign test's 0.5**11 (its floor): with the valueless datapoint at 0 it
+        # is 0.46 (audit59 F4), and a value of it far past the others' pulls t to about -1 (p = 0.17): could not be
+        # checked, where the sign test's worst case (11 worse, 1 better: p = 0.006) failed it
+        ([1.0] * 11 + [10.0], True, GateRule(max_worse_pct=1, significant=True), Verdict.NEUTRAL),
+        # significant even with it at 0, but not with it at 30 (p = 0.09): could not be checked all the same
+        ([1.0] * 12, True, GateRule(max_worse_pct=1, significant=True), Verdict.NEUTRAL),
+        # no per-datapoint values: the sign test on the counts decides, and its worst case is significant
+        ([1.0] * 11 + [10.0], False, GateRule(max_worse_pct=1, significant=True), Verdict.FAIL),
+        # max_degraded's own sign test, whatever the aggregate's is
+        ([1.0] * 12, True, GateRule(max_degraded=2, significant=True), Verdict.FAIL),
+        ([1.0] * 12, True, GateRule(max_degraded=2, max_worse_pct=10**6, significant=True), Verdict.FAIL),
+        # not significant: the crossing at 0 fails without a test
+        ([1.0] * 11 + [10.0], True, GateRule(max_worse_pct=1), Verdict.FAIL),
+    ],
+    ids=["t-floored", "t-at-0-significant", "sign-of-the-aggregate", "sign-of-max-degraded", "both-bounds", "plain"],
+)
+def test_a_noise_aware_gate_crossed_at_zero_takes_the_worst_case_of_the_test_that_decides_it(
+    old_values: list[float], valued: bool, gate: GateRule, verdict: Verdict
+) -> None:
+    """11 datapoints with a value, each 1 worse, and one without a value (its every call streamed without usage): the
+    aggregate crosses the gate even were that datapoint 0. Whether the gate fails is then its test's worst case: a sign
+    test's is that datapoint better; a paired t-test has none below alpha (a value far past the others' pulls t to
+    about -1), so the gate could not be checked there, whatever its p-value equals."""
+    old, old_mean = _valued(old_values, "old")
+    new, new_mean = _valued([v + 1 for v in old_values[:11]] + [None], "new")
+    change = {"old_aggregate": old_mean, "new_aggregate": new_mean, "difference": new_mean - old_mean}
+    # the backend's improved: higher values (its own sense); lower is better here, so these 11 got worse
+    worse = {"improved_count": 11, "degraded_count": 0, "same_count": 0, "improved": [f"EXT-{i}" for i in range(11)]}
+    change["percentage_change"] = 100 * (new_mean / old_mean - 1)
+    compared = comparison({"metric_name": "cost_usd", "event_name": "answer", **change, **worse})
+    gates = {"cost_usd": gate}
+    runs = {"old_result": old, "new_result": new} if valued else {}
+    tested = assess_gates(compared, gates, {"cost_usd": LOWER}, alpha=0.05, **runs)
+    decision = decide(
+        new,
+        compared,
+        gates=gates,
+        presentation={"cost_usd": LOWER},
+        facts=Facts(produced=("cost_usd",)),
+        gate_assessment=tested,
+        left_out={"cost_usd": ({}, {"to m without token usage" + NO_VALUE: 1})},
+        baseline=old,
+    )
+    assert decision.verdict is verdict, decision.reasons
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
