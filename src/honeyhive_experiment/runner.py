@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import functools
 import inspect
 import itertools
 import logging
@@ -148,19 +149,14 @@ class _DaemonCalls:
             if task is None:
                 return
             fn, future = task
-            result: Any = None
-            error: BaseException | None = None
             try:
                 with signals_as_usual():  # the user's code, as in a thread of its own (SIGTERM, its threads' daemon)
-                    result = fn()
+                    settle = functools.partial(future.set_result, fn())
             except BaseException as exc:  # handed to the waiting worker
-                error = exc
+                settle = functools.partial(future.set_exception, exc)
             with self._lock:  # idle before its caller hears: a run that ended counts only the calls still running
                 self._idle += 1
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+            settle()
 
     def running(self) -> int:
         """How many calls are still running (once every datapoint is done: those a timeout or a cancel abandoned)."""
