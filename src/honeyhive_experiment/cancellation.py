@@ -261,19 +261,27 @@ def signals_to_main_thread() -> Iterator[None]:
 
 @contextmanager
 def signals_as_usual() -> Iterator[None]:
-    """The block runs the user's code (its function, evaluators, coroutines): this thread takes SIGTERM and SIGINT
-    as any thread of a program does, so the processes the code starts (which inherit the mask) obey them. Blocks may
-    nest or interleave on one thread (coroutines on the user's loop): the mask comes back when the last one ends."""
+    """The block runs the user's code (its function, evaluators, coroutines) on a daemon thread of ours: this thread
+    takes SIGTERM and SIGINT as any thread of a program does, so the processes the code starts (which inherit the mask)
+    obey them; and a thread the code starts is no daemon unless it says so, as in a program (a new thread's default is
+    its starter's ``daemon``), so the exit waits for it, or names it (:func:`exit_not_held_up`). This thread stays a
+    daemon to the exit, which decided so when it started: only what ``daemon`` reads is changed (CPython's
+    ``_daemonic``). Blocks may nest or interleave on one thread (coroutines on the user's loop): both come back when
+    the last one ends."""
     depth = getattr(_user_code, "depth", 0)
+    thread = threading.current_thread()
     if depth == 0:  # only threads that signals_to_main_thread blocked them in, while the command's handlers are in
         _user_code.mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS) if _ours() else None
+        _user_code.daemon, thread._daemonic = thread.daemon, False  # type: ignore[attr-defined]
     _user_code.depth = depth + 1
     try:
         yield
     finally:
         _user_code.depth -= 1
-        if _user_code.depth == 0 and _user_code.mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, _user_code.mask)
+        if _user_code.depth == 0:
+            thread._daemonic = _user_code.daemon  # type: ignore[attr-defined]
+            if _user_code.mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, _user_code.mask)
 
 
 def _forking() -> None:
@@ -666,4 +674,8 @@ def _holding_the_exit() -> list[threading.Thread]:
     ):
         pooled.update(getattr(sys.modules.get(module), registry, {}))
     ignored = threading.main_thread(), threading.current_thread()
-    return [t for t in threading.enumerate() if t not in ignored and t.is_alive() and (not t.daemon or t in pooled)]
+    return [
+        t
+        for t in threading.enumerate()
+        if t not in ignored and t.is_alive() and ((not t.daemon and not t.name.startswith("honeyhive-")) or t in pooled)
+    ]  # ours are daemons, also one running the user's code (signals_as_usual)

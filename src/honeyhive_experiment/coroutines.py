@@ -54,7 +54,7 @@ def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
         if _beating is None:
             _heartbeat()
         try:
-            with signals_as_usual():  # the user's code: a subprocess it starts must obey SIGTERM/SIGINT
+            with signals_as_usual():  # the user's code: what it starts obeys SIGTERM/SIGINT, its threads no daemons
                 return True, await coroutine
         except BaseException as exc:  # raised to the caller below: never by the loop's task, which would end the loop
             return False, exc

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import functools
 import inspect
 import itertools
 import logging
@@ -121,7 +122,8 @@ def session_id_for(run_id: str, datapoint_id: str, trial: int = 0) -> str:
 
 class _DaemonCalls:
     """Reusable daemon threads for calls that may hang: a timed-out call keeps its thread until it
-    returns, and never blocks the process from exiting. Threads are created only when all are busy."""
+    returns, and never blocks the process from exiting (the threads it starts are no daemons: signals_as_usual).
+    Threads are created only when all are busy."""
 
     def __init__(self) -> None:
         self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
@@ -147,15 +149,19 @@ class _DaemonCalls:
             if task is None:
                 return
             fn, future = task
-            if future.set_running_or_notify_cancel():
-                try:
-                    with signals_as_usual():  # the user's code: what it starts must obey SIGTERM/SIGINT
-                        result = fn()
-                    future.set_result(result)
-                except BaseException as exc:  # handed to the waiting worker
-                    future.set_exception(exc)
-            with self._lock:
+            try:
+                with signals_as_usual():  # the user's code, as in a thread of its own (SIGTERM, its threads' daemon)
+                    settle = functools.partial(future.set_result, fn())
+            except BaseException as exc:  # handed to the waiting worker
+                settle = functools.partial(future.set_exception, exc)
+            with self._lock:  # idle before its caller hears: a run that ended counts only the calls still running
                 self._idle += 1
+            settle()
+
+    def running(self) -> int:
+        """How many calls are still running (once every datapoint is done: those a timeout or a cancel abandoned)."""
+        with self._lock:
+            return len(self._threads) - self._idle
 
     def close(self) -> None:
         with self._lock:
@@ -217,11 +223,21 @@ class Runner:
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
         The LLM calls in no datapoint's metric (outside any datapoint, unfinished when theirs was recorded, made at
         import: counted from :attr:`~RunSpec.counted`'s start, else from here) are said, and recorded on the first
-        recorded outcome and its session's metadata."""
+        recorded outcome and its session's metadata; the function and evaluator calls the timeout abandoned that still
+        run then are said, and the unfinished calls count at least one for each (what they call from then on is in no
+        count)."""
         counted = self.spec.counted  # the command line's, from the import of the user's code on
         with nullcontext(counted) if counted is not None else counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
-        unfinished = outside.unfinished_calls  # the datapoints' own: of the calls in no metric, not outside them
+            abandoned = self._calls.running()  # before the count is read: a call of theirs ended by now is in it
+        if abandoned:  # one from now on in none
+            log.warning(
+                "%d function or evaluator call(s) abandoned by the timeout (or a cancel) still running when the run"
+                " ended: the LLM calls they make from now on are counted nowhere; the datapoints' unfinished calls"
+                " count at least one for each, so a gate on cost or tokens does not take this run's values as whole",
+                abandoned,
+            )
+        unfinished = max(outside.unfinished_calls, abandoned)  # the datapoints' own: of the calls in no metric
         if calls := outside.calls + unfinished:
             log.warning("%s", outside_calls_warning(calls, unfinished))
         imported = at_import(outside.setup_calls, self.prices)
@@ -701,13 +717,15 @@ async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
 
 def outside_calls_warning(calls: int, unfinished: int = 0) -> str:
     """What a run says of the LLM calls in no metric while its datapoints ran (``calls``), made outside any
-    datapoint's context or, ``unfinished`` of them, the datapoints' own still running when they were recorded."""
+    datapoint's context or, ``unfinished`` of them, the datapoints' own still running when they were recorded (at
+    least one for each function or evaluator still running at the run's end: :meth:`Runner.run`)."""
     return (
         f"{calls} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after"
         " its datapoint was over, or still running when its datapoint was recorded); counted in no metric"
     ) + (
         f"; {unfinished} of them the datapoints' own, unfinished when their datapoint was recorded (a thread it did"
-        " not join, a call its timeout gave up on)"
+        " not join, a call its timeout gave up on; at least one for each function or evaluator abandoned by the timeout"
+        " that was still running when the run ended, whose calls from then on are counted nowhere)"
         if unfinished
         else ""
     )

@@ -215,8 +215,10 @@ context, and the datapoints' own unfinished when they were recorded (:data:`UNFI
 of the job: the run's own metadata is replaced whole on update, and shared by shard jobs running at once)."""
 UNFINISHED_KEY: Final = "unfinished_llm_calls"
 """The session metadata key (on the session :data:`OUTSIDE_KEY` is on) of how many of those were the datapoints' own,
-unfinished when their datapoint was recorded (a thread it did not join, a call its timeout gave up on): its work,
-not outside every datapoint. A run recorded before it was written has none: all of them read as outside."""
+unfinished when their datapoint was recorded (a thread it did not join, a call its timeout gave up on; at least one
+for each function or evaluator the timeout abandoned that still ran when the run ended, whose later calls are in no
+count): its work, not outside every datapoint. A run recorded before it was written has none: all of them read as
+outside."""
 IMPORT_KEYS: Final = ("import_llm_calls", "import_input_tokens", "import_output_tokens", "import_cost_usd")
 """The session metadata keys (on the session :data:`OUTSIDE_KEY` is on) of the LLM calls its job's import of the
 user's code made, before any datapoint (a setup cost, in no metric and none's left-out work): how many, and, when

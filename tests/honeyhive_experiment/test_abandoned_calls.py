@@ -1,0 +1,146 @@
+"""What the user's code leaves running past its datapoint (audit 61): a function the timeout abandoned that is still
+running when the run ends, and a thread the function starts.
+
+A timed-out function keeps its thread until it returns; the LLM calls it makes once the run has read its count of the
+calls in no metric were counted nowhere and unsaid, and a cost gate was judged as if the run's cost were whole. Now the
+run says how many were still running, and the datapoints' unfinished calls (the path of a call still running when its
+datapoint was recorded) count at least one for each, so a gate on cost or tokens takes this run's value as a lower
+bound. Made deterministic with the bot's ``hang`` datapoint (its call, then a wait for ``bot.RELEASE``, which the test
+sets only after the run).
+
+A thread the function started inherited ``daemon=True`` from the runner's thread, so the process's exit killed it
+silently; a program's (or the SDK's) would be no daemon, waited for, and named if it did not end. The runner's thread
+stays a daemon to the exit all the same: a function that never returns does not hold it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.llm_bot import OPENLLMETRY, Bot, make_bot
+from tests.quickstart import copy_quickstart
+
+pytestmark = pytest.mark.integration
+
+GATE = "gate: {cost_usd: {max_worse_pct: 10}}\ntimeout: 3\n"  # generous: only the hanging datapoint reaches it
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    with make_bot(tmp_path_factory.mktemp("abandoned") / "bot") as made:
+        yield made
+
+
+def test_a_function_the_timeout_abandoned_still_running_at_the_end_leaves_a_cost_gate_unjudged(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.configure(OPENLLMETRY, GATE)
+    baseline = bot.run()
+    assert not [m for m in caplog.messages if "abandoned by the timeout" in m]  # none was
+    sys.modules["bot"].RELEASE.clear()  # the bot as imported by the run
+    bot.settings(modes={"q06": "hang"})
+    try:
+        run = bot.run("--baseline", baseline.run_id)
+    finally:
+        sys.modules["bot"].RELEASE.set()
+    said = [m for m in caplog.messages if m.startswith("1 function or evaluator call(s) abandoned by the timeout")]
+    assert said == [
+        "1 function or evaluator call(s) abandoned by the timeout (or a cancel) still running when the run ended: the"
+        " LLM calls they make from now on are counted nowhere; the datapoints' unfinished calls count at least one"
+        " for each, so a gate on cost or tokens does not take this run's values as whole"
+    ]
+    [reported] = [w for w in run.report["warnings"] if w.startswith("1 LLM call(s) were made outside")]
+    assert "; 1 of them the datapoints' own, unfinished" in reported
+    cost = run.metric("cost_usd")
+    assert (cost["baseline_left_out"], cost["left_out"]) == (0, 1)
+    gate = "cost_usd's gate could not be checked: this run's value excludes 1 LLM call"
+    assert [r for r in [*run.report["reasons"], *run.report["warnings"]] if r.startswith(gate)], run.out
+
+
+THREADS = """
+import pathlib as _pathlib
+import threading as _threading
+
+_STARTED = []
+_answer = answer
+
+
+def _after_main():  # ends once the command is done: a program's exit waits for it
+    _threading.main_thread().join()
+    _pathlib.Path("after-main.txt").write_text(str(_threading.current_thread().daemon))
+
+
+def _threads():
+    if not _STARTED:
+        _STARTED.append(True)
+        _threading.Thread(target=_after_main, name="user-after-main").start()
+        _threading.Thread(target=_threading.Event().wait, name="user-forever").start()
+
+
+{define}
+"""
+SYNC = """
+def answer(datapoint):
+    _threads()
+    return _answer(datapoint)
+"""
+ASYNC = """
+async def answer(datapoint):
+    _threads()
+    return _answer(datapoint)
+"""
+
+
+@pytest.mark.parametrize("define", [SYNC, ASYNC], ids=["sync", "async"])
+def test_a_thread_the_function_starts_is_no_daemon_so_the_exit_waits_for_it_and_names_one_that_never_ends(
+    tmp_path: Path, define: str
+) -> None:
+    """As in a program of its own: the thread that ends after the main thread ran to its end (its file says it was no
+    daemon), the one that never ends is named after ``HONEYHIVE_EXIT_WAIT`` (1 s here)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + THREADS.format(define=define), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["HONEYHIVE_EXIT_WAIT"] = "1"
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
+    assert done.returncode == 0, done.stderr
+    assert (repo / "after-main.txt").read_text(encoding="utf-8") == "False"
+    assert "warning: your code left thread(s) 'user-forever' running after the command ended" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+NEVER_RETURNS = """
+import threading
+from honeyhive_experiment import evaluate
+
+
+def answer(datapoint):
+    threading.Event().wait()  # never set: only the timeout gets the run past it
+
+
+result = evaluate(answer, [{"inputs": {"q": 1}}], local_db="local.db", timeout=1, print_results=False)
+print(result.outcomes[0].status)
+"""
+
+
+def test_a_function_that_never_returns_does_not_hold_the_exit_of_a_program_calling_evaluate(tmp_path: Path) -> None:
+    """Its thread reads as no daemon while it runs the function (its threads' default), and is one to the exit: the
+    program ends once ``evaluate`` returns (held, it would end only at the bound below, a test failure)."""
+    (tmp_path / "run.py").write_text(NEVER_RETURNS, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+
+    done = subprocess.run(
+        [sys.executable, "run.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert (done.returncode, done.stdout) == (0, "timeout\n"), done.stderr
