@@ -705,15 +705,15 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     (:func:`stamp_verdict`), so publish and view say it too."""
     if baseline is not None and baseline.note:
         return baseline.note
-    if baseline is not None and ci.sha and not ci.merge_base_sha and not ci.merge_base_unknown:  # a push: its history
+    # asked to be of the run's own commit's history (a push's; another branch's than the base, baseline.branch)
+    if baseline is not None and ci.sha and baseline.fork_point == ci.sha and not ci.merge_base_unknown:
         branch, sha, at = baseline.branch or "the branch", str(baseline.commit_sha)[:7], ci.sha[:7]
-        if baseline.ahead or baseline.unknown:
-            how = f"a commit after {at}" if baseline.ahead else "whose ancestry neither git nor GitHub could tell"
-            return (
-                f"No passing run on {branch} is known to be of {at}'s history, so the baseline is the latest passing"
-                f" run on {branch}, at {sha}, {how}: its deltas may include {branch}'s changes after {at}, as if this"
-                " push undid them."
-            )
+        how = f"a commit {at} does not have" if baseline.ahead else "whose ancestry neither git nor GitHub could tell"
+        return (
+            f"No passing run on {branch} is known to be of {at}'s history, so the baseline is the latest passing"
+            f" run on {branch}, at {sha}, {how}: its deltas may include {branch}'s changes missing from {at}, as if"
+            " this change undid them."
+        )
     own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
     if baseline is None or baseline.reason != "branch" or own:
         return None

@@ -107,4 +107,26 @@ def test_a_push_whose_baseline_is_after_its_own_commit_says_so(world: World) -> 
     assert code == 0, again.summary()
     assert again.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
-    assert f"at {BASE_SHA[:7]}, a commit after {BEFORE[:7]}" in note, note
+    assert f"at {BASE_SHA[:7]}, a commit {BEFORE[:7]} does not have" in note, note
+
+
+RELEASE = "3" * 40  # release's tip: a commit the pull request's head does not have
+
+
+def test_a_baseline_branch_other_than_the_base_is_asked_whether_it_is_of_the_heads_history(world: World) -> None:
+    """``baseline.branch`` naming another branch than the pull request's base: its runs were taken without asking
+    whether they are of the change's history, so a run at a commit the head does not have was the baseline, and the
+    note said nothing of it (audit55). As the base branch's runs are, it is asked (of the head: there is no merge base
+    with that branch), and a run that is not of its history stands in only when no other does, said so."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline:\n  branch: release\n", encoding="utf-8")
+    code, pushed = world.action("push-release", {"comment-mode": "off"}, event=push(RELEASE, branch="release"))
+    assert code == 0, pushed.summary()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's, as locate asks
+    world.github.set_merge_base(RELEASE, HEAD_SHA, MERGE_BASE)  # release's tip is not of the head's history
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]  # no other: it stands in
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"No passing run on release is known to be of {HEAD_SHA[:7]}'s history" in note, note
+    assert f"at {RELEASE[:7]}, a commit {HEAD_SHA[:7]} does not have" in note, note
