@@ -132,3 +132,19 @@ def test_a_baseline_branch_other_than_the_base_is_asked_whether_it_is_of_the_hea
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
     assert f"No passing run on release is known to be of {HEAD_SHA[:7]}'s history" in note, note
     assert f"at {RELEASE[:7]}, a commit {HEAD_SHA[:7]} does not have" in note, note
+
+
+def test_a_feature_branchs_push_whose_own_baseline_is_not_of_its_history_says_so(world: World) -> None:
+    """A push to a branch other than the default has a merge base with it (its fallback's); its own runs are still
+    asked whether they are of its commit's history, and one that is not (the branch was force-pushed) stands in only
+    when no other does. The note said nothing then: only a push without a merge base got it."""
+    rewritten, pushed_now = "4" * 40, "6" * 40  # the branch's old tip, force-pushed away; its new tip
+    code, old = world.action("push-old", {"comment-mode": "off"}, event=push(rewritten, branch="feature"))
+    assert code == 0, old.summary()
+    world.github.set_merge_base("main", pushed_now, MERGE_BASE)  # the branch's merge base with main, as locate asks
+    world.github.set_merge_base(rewritten, pushed_now, MERGE_BASE)  # the old tip is not of the new one's history
+    code, new = world.action("push-new", {"comment-mode": "off"}, event=push(pushed_now, branch="feature"))
+    assert code == 0, new.summary()
+    assert new.outputs()["baseline-run-id"] == old.outputs()["run-id"]
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"No passing run on feature is known to be of {pushed_now[:7]}'s history" in note, note
