@@ -1239,8 +1239,14 @@ def test_the_baseline_table(row: Row) -> None:
     found = None
     if chosen is not None:
         found = (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead, chosen.behind)
-        found += (chosen.unknown,)
-    flags = (row.ahead, row.behind, row.unknown_ancestry)
+        found += (chosen.unknown, chosen.fork_point)
+    stood_in = row.ahead or row.unknown_ancestry  # not known to be of this commit's history (the note names it)
+    flags = (
+        row.ahead,
+        row.behind,
+        row.unknown_ancestry,
+        (row.fork_point or row.merge_base or row.head) if stood_in else None,
+    )
     assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, *flags))
     assert tuple(asked) == row.asked
     assert listing.read == row.read
