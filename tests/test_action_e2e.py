@@ -385,7 +385,8 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
         [comment] = world.github.comments(PR)
         assert (
             f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline"
-            f" ({none}, or its check errored or recorded no verdict), nor a run on main known to be of its history"
+            f" ({none}, or its check errored or recorded no verdict), nor is a passing run on main known to be of"
+            f" {merge_base[:7]}'s history"
             in comment.body  # GitHub says nothing of main's run (no compare set): its ancestry is unknown
         ), f"{config!r}: {comment.body}"
         assert "merge base is unknown" not in comment.body, config
@@ -442,9 +443,9 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     baseline, summary = step.outputs()["baseline-run-id"], step.summary()
     assert baseline == runs[tip]
     assert (
-        f"nor an earlier run on main whose check passed, so the baseline is a run on main ahead of it, at {tip[:7]},"
-        f" a commit this change does not have: its deltas include main's changes since {fork_point[:7]}, as if this"
-        " change undid them."
+        f"nor is a passing run on main known to be of {fork_point[:7]}'s history, so the baseline is the latest passing"
+        f" run on main, at {tip[:7]}, a commit {fork_point[:7]} does not have: its deltas may include main's changes"
+        f" missing from {fork_point[:7]}, as if this change undid them."
     ) in summary
 
 

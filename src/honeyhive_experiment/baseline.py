@@ -52,8 +52,9 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   own ``main`` is stamped with that branch name, but its code is the fork's; nor a developer's local run, whose
   commit may never have been pushed, nor a fork's run that triggered a ``workflow_run`` (stamped with no branch:
   :func:`of_the_branch`). And it must be of the merge base's history (git asks
-  :func:`~honeyhive_experiment.checkout.is_ancestor`; a push's run, with no merge base: of its own commit's): a run at a
-  commit the branch made after the fork point would count its later changes as undone by the pull request, so it is
+  :func:`~honeyhive_experiment.checkout.is_ancestor`; a push's run, with no merge base, and a run whose
+  ``baseline.branch`` is not its base: of its own commit's): a run at a commit the branch made after the fork point
+  would count its later changes as undone by the pull request, so it is
   taken only when no other is found, and said (:attr:`Baseline.ahead`); so is one whose ancestry git cannot tell (a
   shallow clone, a commit force-pushed away: :attr:`Baseline.unknown`).
 * **A local dry run's fallback is the previous run on its branch, whatever its result**: successive attempts on
@@ -114,6 +115,8 @@ class Baseline:
     # recorded no verdict (:func:`pick_named`), as :attr:`note` names them
     passed_over: tuple[ExperimentRun, ...] = ()
     resolved: str | None = None  # explicit: the commit git resolved ref to (a revision: HEAD~1), whose run this is
+    fork_point: str | None = None  # ahead or unknown: the commit it is not known to be of the history of (the merge
+    # base; a push's, or baseline.branch's other than the base: the run's own commit)
 
     @property
     def why(self) -> str:
@@ -453,8 +456,9 @@ def pick_baseline(
         branch_match: Baseline | None = None
         stand_in: Baseline | None = None  # the newest passing one not known to be of the fork point's history
         # the fallback stands in for the run at the merge base taken with this branch: it must be of its history; a
-        # run of the branch itself (a push: no merge base) is compared with a run at one of its own commit's ancestors
-        fork_point = (merge_base_sha or query.head_sha) if require_passing and branch == home else None
+        # run of the branch itself (a push: no merge base), or of another branch named (baseline.branch), is compared
+        # with a run at one of its own commit's ancestors
+        fork_point = (merge_base_sha if branch == home else None) or query.head_sha if require_passing else None
         other_at_merge_base: Baseline | None = None  # the newest local run, pull request's or other branch's run
         for run in query.candidates(runs, oldest):
             ci = run.ci
@@ -494,7 +498,8 @@ def pick_baseline(
                 checked += check_verdict(run) is None  # its result is the backend's to say
                 if not require_passing or passed(run):
                     if of_history is not True:  # ahead of the fork point, or not known to be of its history
-                        stand_in = Baseline(run, fallback, ahead=of_history is False, unknown=of_history is None)
+                        ahead, unknown = of_history is False, of_history is None
+                        stand_in = Baseline(run, fallback, ahead=ahead, unknown=unknown, fork_point=fork_point)
                         continue
                     branch_match = Baseline(run, fallback, behind=stand_in is not None)
                     if not (use_merge_base and merge_base_sha):

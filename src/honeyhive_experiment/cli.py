@@ -50,9 +50,10 @@ class _Parser(argparse.ArgumentParser):  # its subcommands' parsers are of its c
         raise _Usage(f"{self.format_usage()}{self.prog}: error: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m honeyhive_experiment") -> argparse.ArgumentParser:
+    """``prog``: the command as usage, its errors and ``--version`` name it (:func:`_prog`)."""
     parser = _Parser(
-        prog="python -m honeyhive_experiment",
+        prog=prog,
         description="Run a HoneyHive experiment from your repository's config, compare it with a baseline run, "
         "and report the metric deltas (as a PR comment in GitHub Actions).",
     )
@@ -142,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prog() -> str:
+    """The process's own command as it was run: the console script by its name (``honeyhive-experiment``), else
+    ``python -m honeyhive_experiment`` (whose ``argv[0]`` is the package's ``__main__.py``)."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return "python -m honeyhive_experiment" if not name or name.startswith("-") or name.endswith(".py") else name
+
+
 def _limit(text: str) -> int:
     """``--limit``: a whole number from 1 to :data:`MAX_RUNS` (0 or -5 listed one run; 2**63 was a traceback)."""
     if not (text.isascii() and text.isdigit() and len(text) <= 9 and 1 <= int(text) <= MAX_RUNS):
@@ -171,7 +179,7 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         held = handed_back(os.environ)
     env = {**(os.environ if environ is None else environ), **held}
     try:
-        args = build_parser().parse_args(argv)
+        args = (build_parser(_prog()) if argv is None else build_parser()).parse_args(argv)
     except _Usage as exc:  # argparse's exit code, its message redacted as the settings' are
         print(_redacted(str(exc), env), file=sys.stderr)
         return EXIT_USAGE

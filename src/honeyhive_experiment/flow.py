@@ -694,15 +694,9 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     (:func:`stamp_verdict`), so publish and view say it too."""
     if baseline is not None and baseline.note:
         return baseline.note
-    if baseline is not None and ci.sha and not ci.merge_base_sha and not ci.merge_base_unknown:  # a push: its history
-        branch, sha, at = baseline.branch or "the branch", str(baseline.commit_sha)[:7], ci.sha[:7]
-        if baseline.ahead or baseline.unknown:
-            how = f"a commit after {at}" if baseline.ahead else "whose ancestry neither git nor GitHub could tell"
-            return (
-                f"No passing run on {branch} is known to be of {at}'s history, so the baseline is the latest passing"
-                f" run on {branch}, at {sha}, {how}: its deltas may include {branch}'s changes after {at}, as if this"
-                " push undid them."
-            )
+    # asked to be of the run's own commit's history (a push's; another branch's than the base, baseline.branch)
+    if baseline is not None and ci.sha and baseline.fork_point == ci.sha and not ci.merge_base_unknown:
+        return _not_of_history(baseline, ci.sha[:7], f"No passing run on {baseline.branch or 'the branch'} is")
     own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
     if baseline is None or baseline.reason != "branch" or own:
         return None
@@ -725,19 +719,8 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline"
     no_run += f" ({none}, or its check errored or recorded no verdict)"
     branch, sha = baseline.branch or "the base branch", str(baseline.commit_sha)[:7]
-    if baseline.ahead:
-        return (
-            f"{no_run}, nor an earlier run on {branch} whose check passed, so the baseline is a run on {branch} ahead"
-            f" of it, at {sha}, a commit this change does not have: its deltas include {branch}'s changes since {at},"
-            " as if this change undid them."
-        )
-    if baseline.unknown:
-        return (
-            f"{no_run}, nor a run on {branch} known to be of its history, so the baseline is the latest passing run on"
-            f" {branch}, at {sha}, whose ancestry neither git (a shallow checkout: set fetch-depth: 0 on"
-            " actions/checkout) nor GitHub could tell: if it is ahead of the merge base, its deltas include"
-            f" {branch}'s changes since {at}, as if this change undid them."
-        )
+    if baseline.ahead or baseline.unknown:
+        return _not_of_history(baseline, at, f"{no_run}, nor is a passing run on {branch}")
     if baseline.behind:  # newer passing runs were passed over: "the latest … whose check passed" would be theirs
         return (
             f"{no_run}, so the baseline is the latest passing run on {branch} at or before it, at {sha} (newer ones are"
@@ -747,6 +730,20 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     return (
         f"{no_run}, so the baseline is {latest}: what changed on it since that run's commit counts here as"
         " this change's."
+    )
+
+
+def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
+    """The note on a branch fallback that stands in, not known to be of commit ``at``'s history (:attr:`Baseline.ahead`,
+    :attr:`Baseline.unknown`), after ``lead``: where none that is was found."""
+    branch, sha = baseline.branch or "the branch", str(baseline.commit_sha)[:7]
+    how = f"a commit {at} does not have"
+    if not baseline.ahead:  # unknown
+        how = "whose ancestry neither git (a shallow checkout: set fetch-depth: 0 on actions/checkout) nor GitHub"
+        how += " could tell"
+    return (
+        f"{lead} known to be of {at}'s history, so the baseline is the latest passing run on {branch}, at {sha}, {how}:"
+        f" its deltas may include {branch}'s changes missing from {at}, as if this change undid them."
     )
 
 

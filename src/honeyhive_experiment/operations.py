@@ -23,8 +23,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -265,8 +265,8 @@ class _Invocation:
             self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
         watch = Watch(self.cancel, self.progress)
-        with connect(settings, create=True) as client:
-            job = Job(settings, config, client, self.now, _github_ancestry(settings))
+        with connect(settings, create=True) as client, _github_ancestry(settings) as ancestry:
+            job = Job(settings, config, client, self.now, ancestry)
             if settings.mode is Mode.RUN:
                 shard = record_shard(job, watch=watch)
                 self._hold_signals()  # what the shard recorded is being said: a signal no longer loses it
@@ -461,24 +461,29 @@ def locate(settings: Settings) -> Settings:
     return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
 
 
-def _github_ancestry(settings: Settings) -> Callable[[str, str], bool | None] | None:
+@contextmanager
+def _github_ancestry(settings: Settings) -> Iterator[Callable[[str, str], bool | None] | None]:
     """Whether a commit is another or one of its ancestors as GitHub tells (``GET /compare/{commit}...{of}``: their
     merge base is ``commit``; ``None`` when GitHub cannot tell), for the baseline's rules where git cannot (a shallow
-    checkout, a commit force-pushed away); ``None`` without a token or a repository to ask of."""
+    checkout, a commit force-pushed away), asked through one client (made at the first ask, closed on exit: its
+    connection serves every compare of the job); ``None`` without a token or a repository to ask of."""
     if settings.github_token is None or settings.ci.repository is None:
-        return None
+        yield None
+        return
     unknown = 0  # after 3 answers that did not tell, GitHub is not asked again (each may take retries: 6 s a 502)
+    with ExitStack() as opened:
+        github: CommentPublisher | None = None
 
-    def ancestry(commit: str, of: str) -> bool | None:
-        nonlocal unknown
-        if unknown >= 3:
-            return None
-        with _github(settings) as github:
+        def ancestry(commit: str, of: str) -> bool | None:
+            nonlocal unknown, github
+            if unknown >= 3:
+                return None
+            github = github or opened.enter_context(_github(settings))
             found = github.merge_base(commit, of, quiet=True)
-        unknown += found is None
-        return None if found is None else found == commit
+            unknown += found is None
+            return None if found is None else found == commit
 
-    return ancestry
+        yield ancestry
 
 
 def _commented_pull_request(settings: Settings) -> Settings:
@@ -957,8 +962,8 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     settings = locate(settings)
     config = _experiment_file(settings, comment=False, loaded=loaded)
     missing = None
-    with connect(settings) as client:
-        job = Job(settings, config, client, now, _github_ancestry(settings))
+    with connect(settings) as client, _github_ancestry(settings) as ancestry:
+        job = Job(settings, config, client, now, ancestry)
         dataset = prepare_dataset(job, read=False)
         try:
             baseline = find_baseline(job, baseline_query(job, dataset))
@@ -986,8 +991,8 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     loaded = _check_writable(settings, None, settings.html_path)  # the default file's name is the run's, checked below
     settings = locate(settings)
     config = _experiment_file(settings, comment=False, loaded=loaded)
-    with connect(settings) as client:
-        job = Job(settings, config, client, now, _github_ancestry(settings))
+    with connect(settings) as client, _github_ancestry(settings) as ancestry:
+        job = Job(settings, config, client, now, ancestry)
         try:
             judgement = review(job, run_id)
         except ArgumentError as exc:  # of the latest run when no RUN_ID was given: no "RUN_ID:" before it then

@@ -105,6 +105,7 @@ class RecordedRequest:
     query: Mapping[str, str]
     status: int
     body: Any = None  # the JSON body of a write
+    port: int | None = None  # the client's port: one per connection (a client that keeps its connection, one)
 
 
 @dataclass(slots=True)
@@ -529,7 +530,14 @@ class FakeGitHub:
                 response = self._dispatch(request, handler, payload)
                 path = request.url.path.removeprefix(self.prefix)
                 self._state.requests.append(
-                    RecordedRequest(request.method, path, dict(request.query_params), response.status_code, payload)
+                    RecordedRequest(
+                        request.method,
+                        path,
+                        dict(request.query_params),
+                        response.status_code,
+                        payload,
+                        request.client.port if request.client else None,
+                    )
                 )
             return response
 

@@ -141,6 +141,7 @@ class Row:
     ahead: bool = False  # the chosen baseline is ahead of the merge base (Baseline.ahead)
     unknown_ancestry: bool = False  # git could not tell if the chosen baseline is of its history (Baseline.unknown)
     behind: bool = False  # a newer passing run ahead of the merge base was passed over for it (Baseline.behind)
+    fork_point: str | None = None  # the commit ancestry is asked against (None: the merge base, else the head)
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -1139,14 +1140,41 @@ CASES: list[Row] = [
         ancestry=(),
     ),
     Row(
-        "baseline.branch named: not the branch the merge base was taken with, no ancestry asked",
+        "baseline.branch named (not the merge base's branch): the only passing run, not of the head's history, is"
+        " marked ahead",
         [run("rel", branch="release", sha="r1"), run("m1", sha="a0", age=2 * DAY)],
         ("rel", "branch"),
         asked=("rel",),
         read=2,
         policy=BaselineConfig(branch="release"),
         not_ancestors=frozenset({"r1"}),
-        ancestry=(),
+        ancestry=("r1",),
+        fork_point=HEAD,
+        ahead=True,
+    ),
+    Row(
+        "baseline.branch named: a run of the head's history wins over a newer one at a commit the head does not have",
+        [run("rel", branch="release", sha="r1"), run("rel0", branch="release", sha="r0", age=2 * DAY)],
+        ("rel0", "branch"),
+        asked=("rel", "rel0"),
+        read=2,
+        policy=BaselineConfig(branch="release"),
+        not_ancestors=frozenset({"r1"}),
+        ancestry=("r1", "r0"),
+        fork_point=HEAD,
+        behind=True,
+    ),
+    Row(
+        "baseline.branch named: a run whose ancestry cannot be told is marked so",
+        [run("rel", branch="release", sha="u1")],
+        ("rel", "branch"),
+        asked=("rel",),
+        read=1,
+        policy=BaselineConfig(branch="release"),
+        unknown=frozenset({"u1"}),
+        ancestry=("u1",),
+        fork_point=HEAD,
+        unknown_ancestry=True,
     ),
     Row(
         "a branch's first push: the default branch's run of their merge base's history",
@@ -1187,7 +1215,7 @@ def test_the_baseline_table(row: Row) -> None:
     ancestry: list[str] = []
 
     def of_history(commit: str, merge_base: str) -> bool | None:
-        assert merge_base == (row.merge_base or row.head)  # a push's: its own commit's history
+        assert merge_base == (row.fork_point or row.merge_base or row.head)  # a push's: its own commit's history
         ancestry.append(commit)
         return None if commit in row.unknown else commit not in row.not_ancestors
 
@@ -1211,8 +1239,14 @@ def test_the_baseline_table(row: Row) -> None:
     found = None
     if chosen is not None:
         found = (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead, chosen.behind)
-        found += (chosen.unknown,)
-    flags = (row.ahead, row.behind, row.unknown_ancestry)
+        found += (chosen.unknown, chosen.fork_point)
+    stood_in = row.ahead or row.unknown_ancestry  # not known to be of this commit's history (the note names it)
+    flags = (
+        row.ahead,
+        row.behind,
+        row.unknown_ancestry,
+        (row.fork_point or row.merge_base or row.head) if stood_in else None,
+    )
     assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, *flags))
     assert tuple(asked) == row.asked
     assert listing.read == row.read

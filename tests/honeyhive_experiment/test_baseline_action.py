@@ -82,7 +82,8 @@ def test_in_a_shallow_checkout_github_tells_which_main_run_is_of_the_merge_bases
 def test_github_is_asked_no_more_after_three_compares_that_did_not_tell(world: World) -> None:
     """Where git cannot tell (a shallow checkout), each candidate run's ancestry is asked of GitHub; a compare that
     does not tell (a 404, a 502 after its retries: ~6 s each) makes the next one unlikely to, so after three the rest
-    are taken as unknown without asking: 30 candidates against a failing API took minutes (audit58 #11)."""
+    are taken as unknown without asking: 30 candidates against a failing API took minutes (audit58 #11). They are asked
+    through one client, its connection kept: a client was opened for each."""
     shas = [f"{i}" * 40 for i in range(3, 8)]
     for sha in shas:
         code, pushed = world.action(f"push-{sha[:4]}", {"comment-mode": "off"}, event=push(sha))
@@ -91,8 +92,9 @@ def test_github_is_asked_no_more_after_three_compares_that_did_not_tell(world: W
     asked = len(world.github.requests)
     code, ran = world.action("run", {"mode": "all"})
     assert code == 0, ran.summary()
-    compares = [r.path for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
+    compares = [r for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
     assert len(compares) == 3, compares
+    assert len({r.port for r in compares}) == 1, compares  # one connection
     assert ran.outputs()["baseline-run-id"]  # the newest passing run stands in, its ancestry unknown (said)
 
 
@@ -107,4 +109,42 @@ def test_a_push_whose_baseline_is_after_its_own_commit_says_so(world: World) -> 
     assert code == 0, again.summary()
     assert again.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
-    assert f"at {BASE_SHA[:7]}, a commit after {BEFORE[:7]}" in note, note
+    assert f"at {BASE_SHA[:7]}, a commit {BEFORE[:7]} does not have" in note, note
+
+
+RELEASE = "3" * 40  # release's tip: a commit the pull request's head does not have
+
+
+def test_a_baseline_branch_other_than_the_base_is_asked_whether_it_is_of_the_heads_history(world: World) -> None:
+    """``baseline.branch`` naming another branch than the pull request's base: its runs were taken without asking
+    whether they are of the change's history, so a run at a commit the head does not have was the baseline, and the
+    note said nothing of it (audit55). As the base branch's runs are, it is asked (of the head: there is no merge base
+    with that branch), and a run that is not of its history stands in only when no other does, said so."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline:\n  branch: release\n", encoding="utf-8")
+    code, pushed = world.action("push-release", {"comment-mode": "off"}, event=push(RELEASE, branch="release"))
+    assert code == 0, pushed.summary()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's, as locate asks
+    world.github.set_merge_base(RELEASE, HEAD_SHA, MERGE_BASE)  # release's tip is not of the head's history
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]  # no other: it stands in
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"No passing run on release is known to be of {HEAD_SHA[:7]}'s history" in note, note
+    assert f"at {RELEASE[:7]}, a commit {HEAD_SHA[:7]} does not have" in note, note
+
+
+def test_a_feature_branchs_push_whose_own_baseline_is_not_of_its_history_says_so(world: World) -> None:
+    """A push to a branch other than the default has a merge base with it (its fallback's); its own runs are still
+    asked whether they are of its commit's history, and one that is not (the branch was force-pushed) stands in only
+    when no other does. The note said nothing then: only a push without a merge base got it."""
+    rewritten, pushed_now = "4" * 40, "6" * 40  # the branch's old tip, force-pushed away; its new tip
+    code, old = world.action("push-old", {"comment-mode": "off"}, event=push(rewritten, branch="feature"))
+    assert code == 0, old.summary()
+    world.github.set_merge_base("main", pushed_now, MERGE_BASE)  # the branch's merge base with main, as locate asks
+    world.github.set_merge_base(rewritten, pushed_now, MERGE_BASE)  # the old tip is not of the new one's history
+    code, new = world.action("push-new", {"comment-mode": "off"}, event=push(pushed_now, branch="feature"))
+    assert code == 0, new.summary()
+    assert new.outputs()["baseline-run-id"] == old.outputs()["run-id"]
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"No passing run on feature is known to be of {pushed_now[:7]}'s history" in note, note

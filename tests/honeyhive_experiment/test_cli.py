@@ -1080,6 +1080,35 @@ def test_argparses_usage_error_shows_no_secret_of_the_environment(
     assert not _pieces_of_the_secret(output.out, output.err), output
 
 
+@pytest.mark.parametrize(
+    ("command", "prog"),
+    [
+        pytest.param(("honeyhive-experiment",), "honeyhive-experiment", id="console-script"),
+        pytest.param(("python", "-m", "honeyhive_experiment"), "python -m honeyhive_experiment", id="python-m"),
+    ],
+)
+def test_usage_and_errors_name_the_command_as_it_was_run(tmp_path: Path, command: tuple[str, ...], prog: str) -> None:
+    """Run as the console script pip installs (``honeyhive-experiment``), the usage, its errors and ``--version`` named
+    ``python -m honeyhive_experiment``, a command the user had not typed (audit54)."""
+    beside = Path(sys.executable).parent  # this interpreter's environment, where the package is installed
+    if command[0] == "python":
+        argv = [sys.executable, *command[1:]]
+    else:
+        script = beside / command[0]
+        if not script.is_file():
+            pytest.skip(f"{command[0]} is not installed beside {sys.executable} (pip install -e .)")
+        argv = [str(script)]
+    for args, code, out in ((["runs", "--limit", "x"], 2, "stderr"), (["--version"], 0, "stdout")):
+        done = subprocess.run([*argv, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == code, done.stderr
+        said = getattr(done, out)
+        if code:
+            assert said.startswith(f"usage: {prog} runs "), said
+            assert f"\n{prog} runs: error: argument --limit: expected a whole number" in said, said
+        else:
+            assert said.startswith(f"{prog} "), said
+
+
 # what a usage error has no use for: pydantic's models, the report's builders and renderers, the HTTP client, tracing
 HEAVY = ("pydantic", "honeyhive_experiment.settings", "honeyhive_experiment.report.build", "httpx", "opentelemetry")
 
