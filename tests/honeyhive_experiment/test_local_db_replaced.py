@@ -6,6 +6,10 @@ error naming the file; a change after the last request is caught as the backend 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from honeyhive_experiment import backend
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.errors import ExperimentError
+from tests.fakes.actions_runner import effective_uid
 from tests.quickstart import APP_PACKAGE, copy_quickstart
 
 pytestmark = pytest.mark.integration
@@ -62,8 +67,37 @@ def test_a_database_removed_mid_run_ends_the_run_in_an_error_naming_it(
 
 def test_a_database_removed_after_the_last_request_is_an_error_as_the_backend_stops(tmp_path: Path) -> None:
     database = tmp_path / "local.db"
+    stack = ExitStack()
+    client = stack.enter_context(backend.connect(None, None, local_db=database, shown_db="kept/local.db", environ={}))
+    client.list_runs()
+    database.unlink()
     with pytest.raises(ExperimentError) as raised:
-        with backend.connect(None, None, local_db=database, shown_db="kept/local.db", environ={}) as client:
-            client.list_runs()
-            database.unlink()
-    assert str(raised.value) == "kept/local.db: it was removed or replaced while the run ran: what it recorded is not kept"
+        stack.close()
+    assert (
+        str(raised.value) == "kept/local.db: it was removed or replaced while the run ran: what it recorded is not kept"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")
+def test_a_database_the_run_cannot_write_is_said_at_once_not_retried(capsys: pytest.CaptureFixture[str]) -> None:
+    """A local.db this user may read but not write (another's, or on a read-only mount): each write was a 500,
+    retried 6 times with back-off before the run ended ("after 6 attempts"). No retry mends it: 507, said once."""
+    base = Path(tempfile.mkdtemp(prefix="hh-read-only-"))  # pytest's tmp_path is private to root
+    try:
+        base.chmod(0o755)
+        repo = copy_quickstart(base / "repo", questions=3)
+        assert main(["run", "--dry-run", "-C", str(repo)], environ={}) == 0  # root's run made the database
+        for folder in (repo, repo / ".honeyhive"):  # the reports may be written, the database is root's
+            folder.chmod(0o777)
+        for report in (repo / ".honeyhive").glob("report*"):
+            report.chmod(0o666)
+        capsys.readouterr()
+        with effective_uid(1001):
+            code = main(["run", "--dry-run", "-C", str(repo)], environ={})
+    finally:
+        shutil.rmtree(base)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "failed with HTTP 507: internal error: OperationalError from the database" in err, err
+    assert "attempt to write a readonly database" in err
+    assert "attempts)" not in err
