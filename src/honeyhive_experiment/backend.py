@@ -101,6 +101,10 @@ def connect(
             backend.start()
         with HoneyHiveClient(backend.url, backend.api_key) as client:
             yield client
+        if backend.store.replaced():  # since its last request, which would have been refused: nor is this run kept
+            raise ExperimentError(
+                "it was removed or replaced while the run ran: what it recorded is not kept", file=shown
+            )
     finally:
         backend.stop()
 

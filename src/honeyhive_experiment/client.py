@@ -420,7 +420,7 @@ class HoneyHiveClient:
                                 log.debug("%s %s → %s, retrying", method, route, response.status_code)
                                 raise _RetryableStatus(response)
                             if response.status_code == 404:
-                                raise NotFoundError(method, route, 404, answer_reason(response))
+                                raise NotFoundError(method, route, 404, self._not_found(answer_reason(response)))
                             raise ApiError(method, route, response.status_code, answer_reason(response))
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
@@ -434,6 +434,16 @@ class HoneyHiveClient:
                 f" attempt(s) ({type(exc).__name__})"
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _not_found(self, reason: str) -> str:
+        """A 404's ``reason``; a bare "Not Found" (no such route, not "no such run") with a hint at the server URL,
+        most often one with a path too many (``https://host/extra``), which every route is put under."""
+        if reason != "Not Found":
+            return reason
+        return (
+            f"Not Found (no such route at {self.base_url}: is it HoneyHive's API? the server URL: the `server-url`"
+            " input, --server-url or HH_API_URL)"
+        )
 
     def _unsent(self, method: str, route: str) -> BackendUnreachable:
         return BackendUnreachable(f"{method} {route}: not sent: the backend at {self.base_url} {self.gone}")

@@ -565,7 +565,11 @@ def judge(
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
-        baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
+        try:
+            baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
+        except HoneyHiveError as exc:  # its route names the run by its id only
+            exc.key = "the baseline run"
+            raise
         old, new = baseline_result, result.summary
         timeout = deadline or config.ingestion.timeout
         comparison = compare_runs(

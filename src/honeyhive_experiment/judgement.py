@@ -70,6 +70,7 @@ ErrorKind = Literal[
     "not_found",
     "unreachable",
     "backend",
+    "storage",
     "ingestion",
     "baseline",
     "cancelled",
@@ -108,9 +109,11 @@ _KINDS: Final[tuple[tuple[type[BaseException], ErrorKind], ...]] = (
 
 def error_kind(caught: BaseException) -> ErrorKind:
     """The kind of the exception an invocation caught; ``bug`` for one no code of ours raises on purpose. A 401 or
-    403 answer is ``auth``: the key, not the backend, is the problem."""
+    403 answer is ``auth``: the key, not the backend, is the problem; a 507 ``storage``: no re-run mends it."""
     if isinstance(caught, ApiError) and caught.status in (401, 403):
         return "auth"
+    if isinstance(caught, ApiError) and caught.status == 507:
+        return "storage"
     return next((kind for cls, kind in _KINDS if isinstance(caught, cls)), "bug")
 
 

@@ -52,7 +52,7 @@ from honeyhive_local.parse import (
     query_list,
 )
 from honeyhive_local.results import compare, is_metric_value, summarize
-from honeyhive_local.store import DatabaseError, NotFound, RunQuery, Store, to_record
+from honeyhive_local.store import DatabaseError, NotFound, Replaced, RunQuery, Store, to_record
 
 Handler = Callable[["Call"], Any]
 
@@ -419,6 +419,9 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+_LASTING = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY")
+"""SQLite's errors no retry mends (its error names start so): answered 507."""
+
 INLINE_BODY_BYTES = 64 * 1024
 """A write of one document (a session, an event update, one datapoint's export) is run in the event loop's thread:
 it takes well under a millisecond, less than the hop to a worker thread and back costs (issue 19). Bodies larger
@@ -428,6 +431,7 @@ than this, and the routes that read a whole run, go to a worker thread so a big 
 def _endpoint(backend: Backend, handler: Handler, inline: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
+            backend.store.check()  # before anything is written to a file no one will read again, or read from it
             project = backend.project(request)
             call = Call(request, await _body(request, backend.max_body_bytes), project)
             if inline and len(call.body) <= INLINE_BODY_BYTES:
@@ -441,12 +445,14 @@ def _endpoint(backend: Backend, handler: Handler, inline: bool) -> Callable[[Req
             _log.warning("client disconnected before sending the whole body of %s %s", request.method, request.url.path)
             return _error(400, "client disconnected before sending the whole body")
         except DatabaseError as exc:  # the file's trouble (full, locked, read-only): SQLite's words, no traceback
-            problem = f"{type(exc).__name__} from the database {backend.store.path}: {exc}"
+            replaced = isinstance(exc, Replaced)
+            problem = str(exc) if replaced else f"{type(exc).__name__} from the database {backend.store.path}: {exc}"
             _log.warning("%s %s: %s", request.method, request.url.path, problem)
-            # a full disk, or a write the file system refused (SQLITE_IOERR: EFBIG past a file size limit, EIO):
-            # no retry helps, so 507, which a client does not retry; the rest (busy, locked) may pass: 500
-            lasting = str(getattr(exc, "sqlite_errorname", "")).startswith(("SQLITE_FULL", "SQLITE_IOERR"))
-            return _error(507 if lasting else 500, f"internal error: {problem}")
+            # a full disk, a write the file system refused (SQLITE_IOERR: EFBIG past a file size limit, EIO), a
+            # read-only file or mount, a file removed: no retry helps, so 507, which a client does not retry; the rest
+            # (busy, locked) may pass: 500
+            lasting = replaced or str(getattr(exc, "sqlite_errorname", "")).startswith(_LASTING)
+            return _error(507 if lasting else 500, problem if replaced else f"internal error: {problem}")
 
     return endpoint
 

@@ -18,6 +18,7 @@ Documents (runs, datapoints, events) are stored as JSON next to the few columns 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -102,6 +103,11 @@ DatabaseError = sqlite3.Error
 """What the store raises when its file refuses (full, locked, read-only), in SQLite's words."""
 
 
+class Replaced(sqlite3.DatabaseError):
+    """The store's path no longer names the database it opened (removed, or another file put there): SQLite goes on
+    writing to the file it holds open, which is gone when the store closes."""
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -138,6 +144,19 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
+        self._file = os.path.abspath(path) if path not in ("", ":memory:") else None  # SQLite's temporary ones: none
+        self._opened = _identity(self._file) if self._file is not None else None
+
+    def replaced(self) -> bool:
+        """Whether the store's path no longer names the database it opened (:class:`Replaced`)."""
+        return self._file is not None and _identity(self._file) != self._opened
+
+    def check(self) -> None:
+        """Raises :class:`Replaced` when the store's path no longer names the database it opened."""
+        if self.replaced():
+            raise Replaced(
+                f"the database {self.path} was removed or replaced while the backend ran: what it recorded is not kept"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -583,6 +602,15 @@ class Store:
     def counters(self, project_id: str) -> dict[str, int]:
         rows = self._read("SELECT name, value FROM counters WHERE project_id=?", (project_id,))
         return {r["name"]: int(r["value"]) for r in rows}
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """Which file ``path`` names (its device and inode); ``None`` when it names none."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _loads(text: str, **known: Any) -> Any:

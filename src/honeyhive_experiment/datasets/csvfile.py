@@ -14,6 +14,7 @@ import csv
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -167,6 +168,9 @@ def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)  # not strict, an unclosed quote swallows every later row silently
         previous_end = 0
+        # a cell may be as long as the file, as a .jsonl line may (the csv module's default limit, 131,072 characters,
+        # refused valid CSV); the limit is the process's, so the caller's is put back
+        limit = csv.field_size_limit(os.fstat(handle.fileno()).st_size + 1)
         try:
             for row in reader:
                 yield previous_end + 1, row
@@ -181,6 +185,8 @@ def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
         except csv.Error as exc:
             unclosed = "a quote opened in this row is never closed: " if "end of data" in str(exc) else ""
             raise DatasetError(path, previous_end + 1, None, f"invalid CSV: {unclosed}{exc}") from None
+        finally:
+            csv.field_size_limit(limit)
 
 
 def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:

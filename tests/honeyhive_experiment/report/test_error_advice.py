@@ -70,6 +70,7 @@ ROWS: list[tuple[BaseException, str, str]] = [
     (NotFoundError("GET", "/v1/datasets", 404, "no dataset"), "not_found", "exists in HoneyHive"),
     (BackendUnreachable("POST /v1/runs: no answer"), "unreachable", "the `server-url` input"),
     (ApiError("POST", "/v1/runs", 500, "internal error"), "backend", "re-run the job"),
+    (ApiError("POST", "/v1/runs", 507, "the database was removed"), "storage", "could not be written (HTTP 507)"),
     (WebPageAnswer("POST /v1/runs answered HTTP 200 with a web page"), "unreachable", "the `server-url` input"),
     (IngestionTimeout("run-1", 4, 6, 120.0), "ingestion", "`ingestion.timeout`"),
     (BaselineError("baseline run x does not exist"), "baseline", "the baseline asked for"),
