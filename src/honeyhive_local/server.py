@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import socket
 import threading
 import time
@@ -84,7 +83,12 @@ class ServerThread:
         self._socket.bind((host, port))
         self.host = host
         self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+        # log_config=None: uvicorn's own dictConfig would replace the process's logging of its loggers (handlers bound
+        # to the sys.stderr of that moment; a ValueError when sys.stdout is None): a library's server logs as the
+        # program that embeds it says, through the root logger
+        config = uvicorn.Config(
+            app, log_level=log_level, log_config=None, access_log=False, lifespan="off", timeout_keep_alive=30
+        )
         self._server = _Server(config)
         self._thread: threading.Thread | None = None
 
@@ -166,5 +170,3 @@ class LocalBackend:
     ) -> None:
         self.stop()
 
-
-logging.getLogger("uvicorn.error").propagate = False
