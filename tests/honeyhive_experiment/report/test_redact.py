@@ -831,6 +831,26 @@ def test_a_tables_rows_holding_no_piece_of_a_secret_show_as_they_are_flushed() -
         assert target.getvalue().endswith(row)
 
 
+def test_a_progress_bar_whose_cell_holds_a_piece_of_a_secret_but_stops_short_of_its_bar_shows_at_its_flush() -> None:
+    """A ``\\r`` progress bar's bars look like a table's: a frame whose cell held a piece of a secret (``###`` of a
+    password) was held, as a column folding the secret over its rows, until the next ``\\r`` (audit59 F9). A cell that
+    stops short of its bar (2 spaces or more before it) folds nothing over the next row: the frame shows at its flush.
+    A frame whose last cell, still being written, may be a piece of one is held as before."""
+    password = "Summer####2024-xQ7"
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([password]))
+    for done in range(11):
+        frame = f"\r{done * 10:4d}%|{'#' * done:<10}|"
+        stream.write(frame)
+        stream.flush()
+        assert target.getvalue().endswith(frame), target.getvalue()
+    stream.write(" 2024-x")  # a piece of the password that may go on
+    stream.flush()
+    assert target.getvalue().endswith("|"), target.getvalue()
+    stream.write("Q7\ndone\n")  # a row holding a piece is held until one that holds none
+    assert target.getvalue().endswith("| ***\ndone\n"), target.getvalue()
+
+
 @pytest.mark.parametrize(
     "text",
     [
