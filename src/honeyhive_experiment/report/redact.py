@@ -1017,8 +1017,9 @@ class RedactingStream(io.TextIOBase):
     what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows), an
     unfinished one at a flush too.
     Each thread has its own unfinished line and held rows (a run's datapoints print at once: another's line never lands
-    between a split secret's pieces, nor between a table's rows); what a thread that has ended left is passed on at
-    the next flush (the end of a run's) or at :meth:`close`.
+    between a split secret's pieces, nor between a table's rows); what a thread that has ended left is passed on before
+    another's next write or flush (the end of a run's) or at :meth:`close`. Each stream holds its own: rows standard
+    output holds back show after what standard error was written later (in a log that gets both).
     Thread-safe, and reentrant: what a signal handler writes (or logs) while the main thread it interrupted is writing
     comes after that write, redacted the same.
 
