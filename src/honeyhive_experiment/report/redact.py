@@ -995,18 +995,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+@dataclass(slots=True)
 class _Line:
     """One thread's unfinished line of a :class:`RedactingStream`, with the rows held back before it, and what of it a
     flush passed on."""
 
-    __slots__ = ("bars", "judged", "other", "passed", "pending")
-
-    def __init__(self, other: bool) -> None:
-        self.pending = ""
-        self.other = other  # another thread's than the main one, with the stream's ``others``
-        self.passed = 0  # how much of the unfinished line was passed on (flushed)
-        self.bars = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
-        self.judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
+    other: bool  # another thread's than the main one, with the stream's ``others``
+    pending: str = ""
+    passed: int = 0  # how much of the unfinished line was passed on (flushed)
+    bars: str = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
+    judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
 
 
 class RedactingStream(io.TextIOBase):
@@ -1150,13 +1148,12 @@ class RedactingStream(io.TextIOBase):
         self._holding = False
         super().close()
 
-    def _pass_on(self, line: _Line, shown: str, *, end: bool = False) -> None:
-        """``shown`` of ``line``, redacted first (a rewrite must not split a secret), to the target."""
+    def _pass_on(self, line: _Line, shown: str) -> None:
+        """``shown`` of ``line``, redacted first (a rewrite must not split a secret), to the target: another thread's
+        with ``others``, on lines of its own."""
         if line.other and self._others is not None:
             shown = ("\n" if self._mid_line else "") + self._others(shown)
-            end = True
-        if end and not shown.endswith(("\n", "\r")):
-            shown += "\n"
+            shown += "" if shown.endswith(("\n", "\r")) else "\n"
         self._mid_line = not shown.endswith(("\n", "\r"))
         self.target.write(shown)
 

@@ -1377,6 +1377,21 @@ def interleave(stream: RedactingStream, first: list[str | None], between: str, r
 
 
 @pytest.mark.parametrize("others", [None, neutralise], ids=["outside Actions", "inside Actions"])
+def test_what_a_thread_that_has_ended_left_unfinished_shows_whole_at_the_next_flush(
+    others: Callable[[str], str] | None,
+) -> None:
+    """No more of an ended thread's line comes: the next flush (the end of a run's) shows it whole, redacted."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]), others=others)
+    thread = threading.Thread(target=stream.write, args=(f"last words {API_KEY}",))
+    thread.start()
+    thread.join()
+    assert target.getvalue() == ""
+    stream.flush()
+    assert target.getvalue() == "last words ***" + ("\n" if others else "")
+
+
+@pytest.mark.parametrize("others", [None, neutralise], ids=["outside Actions", "inside Actions"])
 @pytest.mark.parametrize("flushed", [False, True])
 def test_a_split_secret_or_a_tables_rows_written_by_one_thread_while_another_writes_leave_no_piece(
     others: Callable[[str], str] | None, flushed: bool
