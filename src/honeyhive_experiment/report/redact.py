@@ -56,7 +56,9 @@ the more innocent text is blanked (and the more places each string must be searc
   a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
   joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret (a
   bar no line above or below has at its place is a cell's text: a secret's). Printed a row at a time, the rows whose
-  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none, and so is
+  cells hold a piece of a known value (3 characters or more, up to their bar or to the line's end: one that stops 2
+  spaces or more short of its bar folds nothing over the next row, a ``\\r`` progress bar's ``|###   |`` either) are
+  held back until a row that holds none, and so is
   an unfinished row at a flush (a cell ends at a bar or at the line's end); the rows' columns are looked at with the
   start of the first row that a flush passed on before a cell of it held one (the start of a line of 4,096 characters
   or more is not: no table's row). Not held: a column of 1 or 2 characters printed a row at a time (a cell that
@@ -778,12 +780,15 @@ class Redactor:
 
     def _in_cell(self, row: str, start: int, ends: list[int]) -> bool:
         """Whether the cell of ``row`` from ``start`` to one of the ``ends`` after it (in order) is a piece of a known
-        value: each end's is longer than the one before, so none past one longer than the longest value is."""
+        value that may go on in the next row: each end's is longer than the one before, so none past one longer than
+        the longest value is. A cell that stops short of its bar (2 spaces or more before it: a fold's last row, a
+        progress bar's ``|###       |``) folds nothing over the next row; one that ends at its line's end may."""
         for at in range(bisect.bisect(ends, start), len(ends)):
             cell = row[start : ends[at]].rstrip()
             if len(cell) > len(self._secrets[0]):
                 return False
-            if len(cell) >= MIN_CELL and any(cell in value for value in self._secrets):
+            full = at == len(ends) - 1 or ends[at] - start - len(cell) < 2
+            if full and len(cell) >= MIN_CELL and any(cell in value for value in self._secrets):
                 return True
         return False
 
@@ -990,6 +995,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+@dataclass(slots=True)
+class _Line:
+    """One thread's unfinished line of a :class:`RedactingStream`, with the rows held back before it, and what of it a
+    flush passed on."""
+
+    other: bool  # another thread's than the main one, with the stream's ``others``
+    pending: str = ""
+    passed: int = 0  # how much of the unfinished line was passed on (flushed)
+    bars: str = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
+    judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
+
+
 class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
@@ -997,6 +1014,10 @@ class RedactingStream(io.TextIOBase):
     process's exit, a forked child's too), but a table's last rows that hold a piece of a secret in a cell, held with
     what follows them until a row that holds none (:meth:`Redactor.folded`: a column folding it over its rows), an
     unfinished one at a flush too.
+    Each thread has its own unfinished line and held rows (a run's datapoints print at once: another's line never lands
+    between a split secret's pieces, nor between a table's rows); what a thread that has ended left is passed on before
+    another's next write or flush (the end of a run's) or at :meth:`close`. Each stream holds its own: rows standard
+    output holds back show after what standard error was written later (in a log that gets both).
     Thread-safe, and reentrant: what a signal handler writes (or logs) while the main thread it interrupted is writing
     comes after that write, redacted the same.
 
@@ -1005,8 +1026,8 @@ class RedactingStream(io.TextIOBase):
     output) do not pass through it.
 
     ``others`` rewrites what threads other than the main one write (inside GitHub Actions: the user's threads issue
-    no workflow command), whole lines at a time: their text never shares a line with the main thread's, and what
-    of it is passed on unfinished (a very long line, the main thread writing) is ended there, so no two writes join
+    no workflow command), whole lines at a time: their text never shares a line with another thread's, and what
+    of it is passed on unfinished (a very long line, a thread that has ended) is ended there, so no two writes join
     into one; a flush passes none of theirs on (each piece of a streamed line would be a line of its own)."""
 
     _LIMIT: Final = 65_536  # an unfinished line longer than this is passed on (redacted) without waiting
@@ -1016,12 +1037,8 @@ class RedactingStream(io.TextIOBase):
         self.target = target
         self._redactor = redactor
         self._others = others
-        self._pending = ""
-        self._pending_other = False  # the unfinished line is another thread's
+        self._lines: dict[threading.Thread, _Line] = {}  # each thread's unfinished line (none: it ended its last)
         self._mid_line = False  # what was passed on last ended no line
-        self._passed = 0  # how much of the unfinished line was passed on (flushed)
-        self._bars = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
-        self._judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
         self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
         self._lock = threading.RLock()
         self._queued: deque[str | None] = deque()  # writes (None: a flush) made while _busy: after the one going on
@@ -1053,75 +1070,90 @@ class RedactingStream(io.TextIOBase):
                     self._busy = False
 
     def _write(self, text: str) -> None:
-        other = self._others is not None and threading.current_thread() is not threading.main_thread()
-        if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
-            self._pass_on(self._shown(self._pending), end=True)
-            self._pending = ""
-        self._pending_other = other
-        pending = self._pending + text
+        thread = threading.current_thread()  # the queued writes are the lock holder's (a signal handler's: the main's)
+        self._ended(thread)
+        line = self._lines.get(thread)
+        if line is None:
+            line = self._lines[thread] = _Line(self._others is not None and thread is not threading.main_thread())
+        pending = line.pending + text
         cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
         if cut and self._holding:  # the rows' columns as they show: with the start of their first, passed on
-            start = self._start(pending)
+            start = self._start(line, pending)
             cut = max(0, self._redactor.folded(start + pending, len(start) + cut) - len(start))
         if cut:
-            self._pass_on(self._shown(pending[:cut]))
-        self._pending = pending[cut:]
-        if len(self._pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
-            shown, held = self._redactor.redact_unfinished(self._pending)
-            self._pass_on(shown or self._redactor.redact_shown(held))
-            self._pending = held if shown else ""
-            self._bars, self._passed, self._judged = "", 0, 0  # past the bound: its columns are looked at from here
+            self._pass_on(line, self._shown(line, pending[:cut]))
+        line.pending = pending[cut:]
+        if len(line.pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
+            shown, held = self._redactor.redact_unfinished(line.pending)
+            self._pass_on(line, shown or self._redactor.redact_shown(held))
+            line.pending = held if shown else ""
+            line.bars, line.passed, line.judged = "", 0, 0  # past the bound: its columns are looked at from here
+        if not line.pending and not line.passed:  # it ended its line: nothing of it to keep
+            del self._lines[thread]
 
-    def _start(self, text: str) -> str:
+    def _start(self, line: _Line, text: str) -> str:
         """The start of ``text``'s line that was passed on unfinished, its bars kept and the rest as spaces (where its
         first row's cells are in their columns), or nothing when neither holds a bar."""
-        return "" if not self._bars and not _barred(text) else self._bars.ljust(self._passed)
+        return "" if not line.bars and not _barred(text) else line.bars.ljust(line.passed)
 
-    def _shown(self, text: str) -> str:
-        """``text``, which ends the line passed on unfinished, redacted after its start (:meth:`_start`: a column of a
+    def _shown(self, line: _Line, text: str) -> str:
+        """``text``, which ends ``line`` passed on unfinished, redacted after its start (:meth:`_start`: a column of a
         table's rows is joined with that row's cell)."""
-        start = self._start(text)
-        self._bars, self._passed, self._judged = "", 0, 0
+        start = self._start(line, text)
+        line.bars, line.passed, line.judged = "", 0, 0
         shown = self._redactor.redact_shown(start + text)
         return shown[len(start) :] if shown.startswith(start) else self._redactor.redact_shown(text)
 
     def _flush(self) -> None:
-        pending = self._pending
-        if pending and not self._holding:
-            self._pass_on(self._shown(pending))
-            self._pending = ""
-        elif pending and not self._pending_other and "\n" not in pending and "\r" not in pending:
-            # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole; nor a row a
-            # cell of which holds a piece of a secret (its column is looked at whole, with the rows after it)
-            barred = bool(self._bars) or _barred(pending)
-            start = self._bars.ljust(self._passed) if barred else ""
-            if barred and self._judged is not None and self._redactor.holds(start + pending, self._judged):
-                self._judged = None  # until its line ends
-            if self._judged is not None:
-                shown, self._pending = self._redactor.redact_unfinished(pending)
-                passed = len(pending) - len(self._pending)
-                if barred:
-                    self._bars = start + _NOT_BAR.sub(" ", pending[:passed])
-                self._passed += passed
-                self._judged = self._passed + len(self._pending)
-                if self._passed > _HOLD:  # no table's row: looked at from here
-                    self._bars, self._passed, self._judged = "", 0, 0
-                if shown:
-                    self._pass_on(shown)
+        self._ended(thread := threading.current_thread())
+        if (line := self._lines.get(thread)) is not None:
+            self._flush_line(line)
         self.target.flush()
+
+    def _ended(self, current: threading.Thread) -> None:
+        """Every line of a thread that has ended (no more of it comes) passed on whole, or of every thread once nothing
+        is held back (at close, at exit): before what ``current`` writes or flushes."""
+        lines = self._lines
+        if not lines or (self._holding and len(lines) == 1 and current in lines):  # the common case: at most its own
+            return
+        for thread, line in list(lines.items()):
+            if not self._holding or not thread.is_alive():
+                if line.pending:
+                    self._pass_on(line, self._shown(line, line.pending))
+                del self._lines[thread]
+
+    def _flush_line(self, line: _Line) -> None:
+        pending = line.pending
+        # not rows held back (Redactor.folded), nor another thread's unfinished line: they wait whole; nor a row a
+        # cell of which holds a piece of a secret (its column is looked at whole, with the rows after it)
+        if pending and not line.other and "\n" not in pending and "\r" not in pending:
+            barred = bool(line.bars) or _barred(pending)
+            start = line.bars.ljust(line.passed) if barred else ""
+            if barred and line.judged is not None and self._redactor.holds(start + pending, line.judged):
+                line.judged = None  # until its line ends
+            if line.judged is not None:
+                shown, line.pending = self._redactor.redact_unfinished(pending)
+                passed = len(pending) - len(line.pending)
+                if barred:
+                    line.bars = start + _NOT_BAR.sub(" ", pending[:passed])
+                line.passed += passed
+                line.judged = line.passed + len(line.pending)
+                if line.passed > _HOLD:  # no table's row: looked at from here
+                    line.bars, line.passed, line.judged = "", 0, 0
+                if shown:
+                    self._pass_on(line, shown)
 
     def close(self) -> None:
         """Passes on what is held back (the target stays open)."""
         self._holding = False
         super().close()
 
-    def _pass_on(self, shown: str, *, end: bool = False) -> None:
-        """``shown``, redacted first (a rewrite must not split a secret), to the target."""
-        if self._others is not None and self._pending_other:
+    def _pass_on(self, line: _Line, shown: str) -> None:
+        """``shown`` of ``line``, redacted first (a rewrite must not split a secret), to the target: another thread's
+        with ``others``, on lines of its own."""
+        if line.other and self._others is not None:
             shown = ("\n" if self._mid_line else "") + self._others(shown)
-            end = True
-        if end and not shown.endswith(("\n", "\r")):
-            shown += "\n"
+            shown += "" if shown.endswith(("\n", "\r")) else "\n"
         self._mid_line = not shown.endswith(("\n", "\r"))
         self.target.write(shown)
 
@@ -1167,8 +1199,7 @@ def _forked() -> None:
     _HELD_AT_FORK.clear()
     for stream in list(_STREAMS):
         stream._lock = threading.RLock()
-        stream._pending = stream._bars = ""
-        stream._passed = stream._judged = 0
+        stream._lines = {}
         stream._queued.clear()
         stream._busy = False
 

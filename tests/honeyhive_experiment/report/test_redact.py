@@ -831,6 +831,26 @@ def test_a_tables_rows_holding_no_piece_of_a_secret_show_as_they_are_flushed() -
         assert target.getvalue().endswith(row)
 
 
+def test_a_progress_bar_whose_cell_holds_a_piece_of_a_secret_but_stops_short_of_its_bar_shows_at_its_flush() -> None:
+    """A ``\\r`` progress bar's bars look like a table's: a frame whose cell held a piece of a secret (``###`` of a
+    password) was held, as a column folding the secret over its rows, until the next ``\\r`` (audit59 F9). A cell that
+    stops short of its bar (2 spaces or more before it) folds nothing over the next row: the frame shows at its flush.
+    A frame whose last cell, still being written, may be a piece of one is held as before."""
+    password = "Summer####2024-xQ7"
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([password]))
+    for done in range(11):
+        frame = f"\r{done * 10:4d}%|{'#' * done:<10}|"
+        stream.write(frame)
+        stream.flush()
+        assert target.getvalue().endswith(frame), target.getvalue()
+    stream.write(" 2024-x")  # a piece of the password that may go on
+    stream.flush()
+    assert target.getvalue().endswith("|"), target.getvalue()
+    stream.write("Q7\ndone\n")  # a row holding a piece is held until one that holds none
+    assert target.getvalue().endswith("| ***\ndone\n"), target.getvalue()
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -1218,7 +1238,8 @@ def test_a_secret_named_before_it_and_flushed_before_the_lines_end_is_redacted(
     line: str, shown: str, then: str
 ) -> None:
     """Written whole, flushed, then ended: the flush held the secret back without its name (cut at the space before
-    it), and judged alone at the line's end (or when another thread's line ended it) it showed in clear."""
+    it), and judged alone at the line's end (or when another thread's line ended it: now it waits, whole) it showed in
+    clear."""
     target = io.StringIO()
     stream = RedactingStream(target, Redactor(()), others=neutralise)
     stream.write(line)
@@ -1228,7 +1249,11 @@ def test_a_secret_named_before_it_and_flushed_before_the_lines_end_is_redacted(
         thread.start()
         thread.join()
     stream.write("\n")
-    assert target.getvalue() == f"{shown}\n" + ("from a thread\n\n" if then == "another thread's line" else "")
+    text = target.getvalue()
+    if then == "another thread's line":  # a line of its own (after the start a flush passed on): this line goes on
+        assert "from a thread\n" in text, text
+        text = text.replace("\nfrom a thread\n" if text.find("from a thread") > 0 else "from a thread\n", "", 1)
+    assert text == f"{shown}\n"
 
 
 def test_a_known_secret_holding_a_space_holds_back_no_prose() -> None:
@@ -1321,6 +1346,77 @@ def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_comm
     assert text.count("forged-") == 5, text  # all shown, as text
     assert API_KEY not in text, text
     assert "::add-mask::***" in text, text
+
+
+def interleave(stream: RedactingStream, first: list[str | None], between: str, rest: list[str | None]) -> None:
+    """Two threads (a run's workers) write to ``stream``: one ``first``, then the other ``between`` (a line), then the
+    first ``rest`` (``None``: a flush); then the stream's flush (the end of the run)."""
+    wrote_first, wrote_between = threading.Event(), threading.Event()
+
+    def writes(pieces: list[str | None]) -> None:
+        for piece in pieces:
+            stream.write(piece) if piece is not None else stream.flush()
+
+    def one() -> None:
+        writes(first)
+        wrote_first.set()
+        wrote_between.wait()
+        writes(rest)
+
+    def other() -> None:
+        wrote_first.wait()
+        stream.write(between)
+        wrote_between.set()
+
+    threads = [threading.Thread(target=one), threading.Thread(target=other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stream.flush()
+
+
+@pytest.mark.parametrize("others", [None, neutralise], ids=["outside Actions", "inside Actions"])
+def test_what_a_thread_that_has_ended_left_unfinished_shows_whole_at_the_next_flush(
+    others: Callable[[str], str] | None,
+) -> None:
+    """No more of an ended thread's line comes: the next flush (the end of a run's) shows it whole, redacted."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]), others=others)
+    thread = threading.Thread(target=stream.write, args=(f"last words {API_KEY}",))
+    thread.start()
+    thread.join()
+    assert target.getvalue() == ""
+    stream.flush()
+    assert target.getvalue() == "last words ***" + ("\n" if others else "")
+
+
+@pytest.mark.parametrize("others", [None, neutralise], ids=["outside Actions", "inside Actions"])
+@pytest.mark.parametrize("flushed", [False, True])
+def test_a_split_secret_or_a_tables_rows_written_by_one_thread_while_another_writes_leave_no_piece(
+    others: Callable[[str], str] | None, flushed: bool
+) -> None:
+    """Every thread's writes went into one unfinished line (and one set of held rows): another datapoint's line landed
+    between a split secret's half and its line's end (``print`` writes its text and its line feed apart), or between a
+    table's rows, and the pieces were no longer at a line's edge nor in one column (b51: the second half of a token, a
+    table's cell, showed in CI with 8 workers). Each thread's pieces now stay whole and in order."""
+    flush = [None] if flushed else []
+    cells = table(LONG_SPLIT, "|", 5).splitlines(keepends=True)
+    pieces = [API_KEY[:10], API_KEY[10:], *(LONG_SPLIT[at : at + 5] for at in range(0, 30, 5))]
+    for first, rest in (
+        ([f"the key starts {API_KEY[:10]}", *flush], ["\n", f"{API_KEY[10:]} is how it ends\n"]),
+        ([*cells[:2], *flush], [*cells[2:], "\n| other   | words |\n"]),
+    ):
+        target = io.StringIO()
+        stream = RedactingStream(target, Redactor([API_KEY, LONG_SPLIT]), others=others)
+        interleave(stream, first, "another datapoint's line\n", rest)
+        shown = target.getvalue()
+        assert [piece for piece in pieces if piece in shown] == [], shown
+        assert "another datapoint's line\n" in shown, shown
+        mine = shown.replace("another datapoint's line\n", "", 1)  # a flush passed on the start of a line before it
+        whole = Redactor([API_KEY, LONG_SPLIT]).redact("".join(piece for piece in first + rest if piece))
+        assert mine == whole, shown
+        assert whole.count("***") == (2 if "key" in whole else 7), whole
 
 
 # ------------------------------------------------------------------------------------------------------------
