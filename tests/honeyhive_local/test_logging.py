@@ -26,8 +26,8 @@ def test_starting_the_backend_keeps_the_programs_handlers_on_uvicorns_loggers(tm
         with LocalBackend(tmp_path / "local.db", "key"):
             pass
         assert [(list(lg.handlers), lg.propagate) for lg in loggers] == [
-            ([*before[0][0], ours], True),
-            (before[1][0], True),
+            ([*before[0][0], ours], before[0][1]),
+            before[1],
         ]
     finally:
         loggers[0].removeHandler(ours)
