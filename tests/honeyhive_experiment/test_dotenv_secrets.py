@@ -20,7 +20,9 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -104,6 +106,42 @@ def test_a_secret_learnt_later_is_redacted_by_every_redactor_made_before_and_aft
     assert made_after.redact(line) == "using *** and Zz9Yy8Xx7Ww6"
     print(line, file=stream, flush=True)
     assert capsys.readouterr().out == "using *** and Zz9Yy8Xx7Ww6\n"
+
+
+@pytest.mark.unit
+def test_a_secret_is_learnt_before_another_thread_can_read_it_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One datapoint's thread sets a key; another that reads it from ``os.environ`` and records it must find it known:
+    ``os.putenv``, which the write calls, learns it in the setting thread before ``os.environ`` holds it (audit59 F2,
+    F8). ``learn`` is slowed down to hold the window open. Each way of writing ``os.environ`` goes through it."""
+    from honeyhive_experiment import user_code
+
+    def slow_learn(secrets: Iterable[str]) -> None:
+        time.sleep(0.3)
+        learn(secrets)
+
+    monkeypatch.setattr(user_code, "learn", slow_learn)
+    user_code.secrets_watch()
+    secret = "s3cr3t-" + "Zx81Qw0pLm7Rt5Yu3Io9"
+    monkeypatch.setenv("VAULT_API_KEY", "")  # put back as it was after the test
+    setter = threading.Thread(target=os.environ.__setitem__, args=("VAULT_API_KEY", secret))
+    setter.start()
+    while not os.environ["VAULT_API_KEY"] and setter.is_alive():
+        time.sleep(0.001)
+    shown = Redactor([]).redact(f"bad key {os.environ['VAULT_API_KEY']}")
+    setter.join()
+    assert shown == "bad key ***"
+    monkeypatch.setattr(user_code, "learn", learn)
+    written = {
+        "DB_PASSWORD": lambda value: os.environ.update(DB_PASSWORD=value),
+        "JWT_SECRET": lambda value: os.environ.setdefault("JWT_SECRET", value),
+        "GH_PAT": lambda value: os.environb.__setitem__(b"GH_PAT", value.encode()),
+    }
+    for name, write in written.items():
+        monkeypatch.delenv(name, raising=False)
+        write(f"{name.lower()}-Qw0pLm7Rt5Yu3")
+    assert Redactor([]).redact(" ".join(f"{name.lower()}-Qw0pLm7Rt5Yu3" for name in written)) == "*** *** ***"
 
 
 @pytest.mark.integration
