@@ -946,6 +946,7 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
     the dataset's (the repository's or HoneyHive's own already), not the code's: they are sent as the dataset holds
     them."""
     resources: dict[int, Resource] = {}
+    name = functools.cache(redact)  # each attribute's name once: the spans of a datapoint share most of them
 
     def resource(span: ReadableSpan) -> Resource:
         found = resources.get(id(span.resource))
@@ -954,7 +955,7 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
         return found
 
     def values(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
-        return cast(dict[str, Any], redact(dict(attributes or {})))
+        return {name(key): redact(value) for key, value in (attributes or {}).items()}
 
     def one(span: ReadableSpan) -> ReadableSpan:
         status = span.status
