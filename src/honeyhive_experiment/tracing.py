@@ -934,37 +934,49 @@ class _Dropped(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def _redacted(span: ReadableSpan, redact: Callable[[Any], Any]) -> ReadableSpan:
-    """``span`` as it is exported: ``redact`` (the runner's, of the run's secret values) of its name, its status's
-    description, its events' names and its, its events' and its links' attributes' values (a text, or a list of them).
-    Every span of a datapoint: what the user's code records through its ``tracer`` (``enrich_span``,
-    ``enrich_session``), its own spans and an instrumentation's (an ``exception`` event's message and stack, a URL with
-    a token in it), which a job without those values (a report job, ``view``) would otherwise show. Not the attributes'
-    names (the same on every datapoint: half the cost), its resource or its instrumentation scope (the process's and the
-    library's)."""
+def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> list[ReadableSpan]:
+    """``spans`` as they are exported: ``redact`` (the runner's, of the run's secret values: it takes them out of a
+    mapping's keys too) of each one's name, its status's description, its events' names and its, its events' and its
+    links' attributes (their names and values: a text, or a list of them), and of its resource's attributes (each
+    resource once: the process's, ``OTEL_RESOURCE_ATTRIBUTES``, or that of the user's own provider). Every span of a
+    datapoint: what the user's code records through its ``tracer`` (``enrich_span``, ``enrich_session``), its own spans
+    and an instrumentation's (an ``exception`` event's message and stack, a URL with a token in it, a key in an
+    attribute's name), which a job without those values (a report job, ``view``) would otherwise show. Not its
+    instrumentation scope (the library's name and version). The session's inputs the runner sends as it starts it are
+    the dataset's (the repository's or HoneyHive's own already), not the code's: they are sent as the dataset holds
+    them."""
+    resources: dict[int, Resource] = {}
+    name = functools.cache(redact)  # each attribute's name once: the spans of a datapoint share most of them
+
+    def resource(span: ReadableSpan) -> Resource:
+        found = resources.get(id(span.resource))
+        if found is None:
+            found = resources[id(span.resource)] = Resource(values(span.resource.attributes), span.resource.schema_url)
+        return found
 
     def values(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
-        return {key: redact(value) for key, value in (attributes or {}).items()}
+        return {name(key): redact(value) for key, value in (attributes or {}).items()}
 
-    status = span.status
-    if status.description:
-        status = Status(status.status_code, redact(status.description))
-    events = [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events]
-    links = [Link(link.context, values(link.attributes)) for link in span.links]
-    return ReadableSpan(
-        redact(span.name),
-        span.context,
-        span.parent,
-        span.resource,
-        values(span.attributes),
-        events,
-        links,
-        span.kind,
-        status=status,
-        start_time=span.start_time,
-        end_time=span.end_time,
-        instrumentation_scope=span.instrumentation_scope,
-    )
+    def one(span: ReadableSpan) -> ReadableSpan:
+        status = span.status
+        if status.description:
+            status = Status(status.status_code, redact(status.description))
+        return ReadableSpan(
+            redact(span.name),
+            span.context,
+            span.parent,
+            resource(span),
+            values(span.attributes),
+            [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events],
+            [Link(link.context, values(link.attributes)) for link in span.links],
+            span.kind,
+            status=status,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+
+    return [one(span) for span in spans]
 
 
 class TraceSink:
@@ -1037,7 +1049,7 @@ class TraceSink:
         if not session.spans:
             return SENT
         redact = session.redact
-        spans = session.spans if redact is None else [_redacted(span, redact) for span in session.spans]
+        spans = session.spans if redact is None else _redacted(session.spans, redact)
         for wait in (*_EXPORT_BACKOFF, None):
             result = self._export_once(spans)
             refusal = _refusal(_EXPORTING.response) if self._otlp else None

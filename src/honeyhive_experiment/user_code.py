@@ -70,12 +70,27 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
         notice()
 
 
+_PUTENV = os.putenv  # what os.environ's (and os.environb's) every write calls, by its name in os: __setitem__, update
+
+
+def _putenv(name: str | bytes | os.PathLike[Any], value: str | bytes | os.PathLike[Any]) -> None:
+    """``os.putenv``, then the secret it set (:func:`~honeyhive_experiment.connection.environment_secrets` of it) is
+    learnt by every redactor, in the thread that set it and before ``os.environ`` holds it for another to read."""
+    _PUTENV(name, value)
+    learn(environment_secrets({os.fsdecode(name): os.fsdecode(value)}))
+
+
 def secrets_watch() -> Callable[[], None]:
-    """A function that makes the secrets put into the environment since this call (the user's code's: ``load_dotenv()``
-    at import, a key fetched from a vault by a datapoint: :func:`~honeyhive_experiment.connection.environment_secrets`
-    of it) redacted from then on, by every redactor of the process (:func:`~honeyhive_experiment.report.redact.learn`).
-    Cheap while the environment is as it was at its last call: ``os.environ``'s own dict compared with a copy, no value
-    decoded, no secret looked for. What was shown before it was called stays as it was."""
+    """From this call on, a secret put into the environment (the user's code's: ``load_dotenv()`` at import, a key
+    fetched from a vault by a datapoint, also one it takes out again before it returns: :func:`~honeyhive_experiment.
+    connection.environment_secrets` of it) is redacted by every redactor of the process
+    (:func:`~honeyhive_experiment.report.redact.learn`) from the moment it is set: ``os.putenv``, which every write to
+    ``os.environ`` calls, learns it (a write that bypasses it, to ``os.environ._data`` or a C library's ``setenv``, is
+    not seen). Nothing is done for a run that sets no variable. What was shown before the secret was set stays as it
+    was. The function returned learns what the environment holds that was not there at this call and is not known yet
+    (a fallback: cheap while the environment is as it was at its last call, ``os.environ``'s own dict compared with a
+    copy, no value decoded, no secret looked for)."""
+    os.putenv = _putenv
     env = process_environment()
     raw: Mapping[Any, Any] = getattr(env, "_data", env)  # os.environ's store (bytes on POSIX), else the mapping
 

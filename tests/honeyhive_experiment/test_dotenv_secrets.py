@@ -6,7 +6,9 @@ table, report.html and the backend's events).
 The quickstart's code reads ``OPENAI_API_KEY`` from its ``.env`` at import; its function records the key in its span's
 metrics on every datapoint, prints it on one and raises with it on another; on two more it sets another one while it
 runs, and records it in its span's metrics and raises with it, or returns it (audit58: learnt only once the run ended,
-it was recorded and exported as it was, and a run that started with no secret exported its spans unredacted).
+it was recorded and exported as it was, and a run that started with no secret exported its spans unredacted); on
+one more it sets a key only while it calls with it, prints it and records it, and takes it out again before it returns
+(audit59 F8: the environment looked the same after that datapoint as before it, so the key was never learnt).
 ``run --dry-run`` (the embedded backend, whose database is what HoneyHive would hold) runs in this process, the action
 as a workflow's step runs it (``honeyhive_local`` on loopback, the fake GitHub), the variables unset before: only argv
 and the environment are made up.
@@ -18,7 +20,9 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -36,6 +40,7 @@ from tests.quickstart import APP_PACKAGE, add_evaluator
 VARIABLE = "OPENAI_API_KEY"
 KEY = "Zx81Qw0pLm7Rt5Yu3Io9As2Df"  # no shape a pattern knows: only the variable's name marks it
 LATER, LATER_KEY = "VAULT_TOKEN", "Vq4Rt8Lm2Zx6Kp9Wn3Hs7Db"
+LEASED, LEASED_KEY = "VAULT_LEASE_TOKEN", "Hb6Ns1Qc8Wy3Fj5Tk0Pv4Ge"  # set only while one call lasts
 LOADED = f'import os\nos.environ[{VARIABLE!r}] = open(".env").read().split("=", 1)[1].strip()  # load_dotenv()\n'
 ASKED = '    question = datapoint["inputs"]["question"]\n'
 DEFINED = "def answer(datapoint: dict[str, Any]) -> dict[str, Any]:\n"
@@ -52,6 +57,11 @@ USED = f"""\
     if "upgrade" in question:  # and one put into what it returns
         os.environ[{LATER!r}] = {LATER_KEY!r}
         return {{"answer": "the vault sent " + os.environ[{LATER!r}], "topic": "upgrade plan"}}
+    if "export" in question:  # a key leased for one call: set, used, and taken out again before it returns
+        os.environ[{LEASED!r}] = {LEASED_KEY!r}
+        print(f"exporting with {{os.environ[{LEASED!r}]}}")
+        tracer.enrich_span(metrics={{"lease": "held " + os.environ[{LEASED!r}]}})
+        del os.environ[{LEASED!r}]
 """
 ECHOED = """def echoed(outputs: Any, inputs: Any, ground_truth: Any) -> int:
     if "vault" in str(outputs.get("answer")):
@@ -65,8 +75,8 @@ def repo(quickstart: Path) -> Iterator[Path]:
     """The quickstart whose code loads the key from its ``.env`` at import and uses it (recorded, printed, and raised
     with), and sets another one while it runs (recorded and raised with, or returned); the variables, which the code
     sets in this process, are as they were again after the test."""
-    before = {name: os.environ.get(name) for name in (VARIABLE, LATER)}
-    assert not {KEY, LATER_KEY} & set(before.values())
+    before = {name: os.environ.get(name) for name in (VARIABLE, LATER, LEASED)}
+    assert not {KEY, LATER_KEY, LEASED_KEY} & set(before.values())
     (quickstart / ".env").write_text(f"{VARIABLE}={KEY}\n", encoding="utf-8")
     app = quickstart / APP_PACKAGE / "app.py"
     source = app.read_text(encoding="utf-8")
@@ -98,6 +108,42 @@ def test_a_secret_learnt_later_is_redacted_by_every_redactor_made_before_and_aft
     assert capsys.readouterr().out == "using *** and Zz9Yy8Xx7Ww6\n"
 
 
+@pytest.mark.unit
+def test_a_secret_is_learnt_before_another_thread_can_read_it_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One datapoint's thread sets a key; another that reads it from ``os.environ`` and records it must find it known:
+    ``os.putenv``, which the write calls, learns it in the setting thread before ``os.environ`` holds it (audit59 F2,
+    F8). ``learn`` is slowed down to hold the window open. Each way of writing ``os.environ`` goes through it."""
+    from honeyhive_experiment import user_code
+
+    def slow_learn(secrets: Iterable[str]) -> None:
+        time.sleep(0.3)
+        learn(secrets)
+
+    monkeypatch.setattr(user_code, "learn", slow_learn)
+    user_code.secrets_watch()
+    secret = "s3cr3t-" + "Zx81Qw0pLm7Rt5Yu3Io9"
+    monkeypatch.setenv("VAULT_API_KEY", "")  # put back as it was after the test
+    setter = threading.Thread(target=os.environ.__setitem__, args=("VAULT_API_KEY", secret))
+    setter.start()
+    while not os.environ["VAULT_API_KEY"] and setter.is_alive():
+        time.sleep(0.001)
+    shown = Redactor([]).redact(f"bad key {os.environ['VAULT_API_KEY']}")
+    setter.join()
+    assert shown == "bad key ***"
+    monkeypatch.setattr(user_code, "learn", learn)
+    written = {
+        "DB_PASSWORD": lambda value: os.environ.update(DB_PASSWORD=value),
+        "JWT_SECRET": lambda value: os.environ.setdefault("JWT_SECRET", value),
+        "GH_PAT": lambda value: os.environb.__setitem__(b"GH_PAT", value.encode()),
+    }
+    for name, write in written.items():
+        monkeypatch.delenv(name, raising=False)
+        write(f"{name.lower()}-Qw0pLm7Rt5Yu3")
+    assert Redactor([]).redact(" ".join(f"{name.lower()}-Qw0pLm7Rt5Yu3" for name in written)) == "*** *** ***"
+
+
 @pytest.mark.integration
 def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_a_dry_run(
     repo: Path, capsys: pytest.CaptureFixture[str]
@@ -125,12 +171,17 @@ def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_a_dry_run(
     assert "the vault sent ***" in shown["recorded"]
     assert '"vault": "got ***"' in shown["recorded"]
     assert {name: LATER_KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
+    # and one it set and took out again within the datapoint: known from the moment it was set
+    assert "exporting with ***" in shown["terminal"]
+    assert '"lease": "held ***"' in shown["recorded"]
+    assert {name: LEASED_KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
 
 
 @pytest.mark.e2e
 def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_the_action(repo: Path, world: World) -> None:
     """The action's own process, as a workflow's step runs it: its descriptors fenced, the comment posted."""
-    world.keep_questions(6)  # the one that raises (forgot), the one that prints (invoice) and four more
+    world.keep_questions(6)  # the one that raises (forgot), the one that prints (invoice), one that leases a key
+    # while it calls (export) and three more
     done, outputs, summary = world.run_action()
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with httpx.Client(base_url=world.backend.url, headers=headers, verify=tls_for(world.backend.url)) as client:
@@ -150,3 +201,5 @@ def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_the_action(re
     assert "OpenAI rejected \\*\\*\\*" in shown["comment"]  # the error is still said (in Markdown), the key blanked
     assert "OpenAI rejected ***" in recorded
     assert "calling OpenAI with ***" in shown["log"]
+    assert "exporting with ***" in shown["log"]  # a key set and taken out again by a datapoint: known once set
+    assert {name: LEASED_KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)

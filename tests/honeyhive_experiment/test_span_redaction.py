@@ -1,7 +1,8 @@
 """Every span a datapoint exports loses the run's known secret values before HoneyHive gets it, as what the runner
 records itself does (audit56, L2 and L3): what the user's code records through its ``tracer`` (a string metric, an
 error, the session's outputs before a raise), its own span's attributes, status, ``exception`` event (an
-instrumentation's are alike: an error echoing a key, a URL with a token in it) and links' attributes (audit58 #3).
+instrumentation's are alike: an error echoing a key, a URL with a token in it) and links' attributes (audit58 #3),
+an attribute's name and the resource (``OTEL_RESOURCE_ATTRIBUTES``): those went as they were (audit58).
 Before, they went as they were, and a job without the secret (a report or publish job, ``view``) showed them. So does a
 secret the code puts into the environment while a datapoint runs, in that datapoint's span and outputs (audit58 #1).
 
@@ -57,6 +58,7 @@ def traced(datapoint, tracer):
         "honeyhive_metadata.base_url": "http://user:" + key + "@llm.example/v1",
         "honeyhive_metadata.keys": ["kept", key],
         "honeyhive_metadata.plain": PLAIN,
+        "honeyhive_metadata.key_" + key: "named",
     }}
     link = Link(get_current_span().get_span_context(), {{"note": "via " + key, "plain": PLAIN}})
     try:
@@ -78,6 +80,16 @@ class Recording(FaultProxy):
     def forward(self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes) -> httpx.Response:
         self.bodies.append((path, body))
         return super().forward(method, path, headers, body)
+
+
+def _resources(bodies: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """The attributes of the resource of every batch of spans exported."""
+    return [
+        {kv.key: any_value(kv.value) for kv in resource.resource.attributes}
+        for path, body in bodies
+        if path == TRACES
+        for resource in parse_request(body, "application/x-protobuf").resource_spans
+    ]
 
 
 def _attributes(bodies: list[tuple[str, bytes]], kind: str) -> list[dict[str, Any]]:
@@ -110,6 +122,7 @@ def test_what_the_users_code_and_its_spans_record_loses_the_runs_secrets(
     report = tmp_path / "report.json"
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)  # the user's code reads it from the process's environment
     monkeypatch.setenv("VAULT_TOKEN", "")  # and sets this one (as GitHub leaves a missing secret: empty)
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", f"service.owner=bots,deployment.token={SECRET}")  # the resource's
     with Recording(backend.url) as proxy:
         environ = {"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url, "OPENAI_API_KEY": SECRET}
         code = main(["run", "-C", str(repo), "--report", str(report)], environ=environ)
@@ -132,11 +145,14 @@ def test_what_the_users_code_and_its_spans_record_loses_the_runs_secrets(
     assert own["metadata"]["base_url"] == "http://user:***@llm.example/v1"
     assert own["metadata"]["keys"] == ["kept", "***"]
     assert own["metadata"]["plain"] == PLAIN
+    assert own["metadata"]["key_***"] == "named"  # an attribute's name
     assert own["error"] == "PermissionError: Incorrect API key provided: ***"  # its status
     [exception] = _attributes(proxy.bodies, "events")  # L3: as an instrumentation records an error
     assert exception["exception.message"] == "Incorrect API key provided: ***"
     assert "PermissionError: Incorrect API key provided: ***" in exception["exception.stacktrace"]
-    assert _attributes(proxy.bodies, "links") == [{"note": "via ***", "plain": PLAIN}]  # a link's, the names kept
+    assert _attributes(proxy.bodies, "links") == [{"note": "via ***", "plain": PLAIN}]  # a link's
+    resources = {(r["deployment.token"], r["service.owner"], r["service.name"]) for r in _resources(proxy.bodies)}
+    assert resources == {("***", "bots", "honeyhive-experiment")}  # every export's resource
     assert events["traced", third]["metrics"]["vault"] == "got ***"  # known once its function returned
     assert events["traced", third]["outputs"]["vault"] == "got ***"
     # nothing HoneyHive got holds either
