@@ -181,7 +181,7 @@ class Runner:
         self.run_id = run_id
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
-        self._notice = secrets_watch()  # and of those the user's code puts there while it runs (learnt by every one)
+        secrets_watch()  # and those the user's code puts there while it runs, as it sets them (learnt by every one)
         self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
         self._calls = _DaemonCalls()
@@ -431,7 +431,6 @@ class Runner:
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
                 status, error = OutcomeStatus.FUNCTION_ERROR, error_text(exc)
-            self._notice()  # a secret the function put into the environment: known before anything of it is recorded
             if error is not None:
                 tracer.record_error(span, error := self.recorded.redact_known(error))
             else:
@@ -442,7 +441,6 @@ class Runner:
                     evaluation = run_evaluators(
                         self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth, judge
                     )
-                self._notice()  # and one the evaluators put there
                 if abandoned:
                     status, error = OutcomeStatus.CANCELLED, "cancelled while the evaluators were running"
                 evaluated = evaluation.metrics

@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import sys
-import threading
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
@@ -32,7 +31,7 @@ import yaml
 from honeyhive_experiment.calling import REPOSITORIES, error_text, function_convention, where_raised
 from honeyhive_experiment.cancellation import Interrupted, signals_told_apart
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
-from honeyhive_experiment.connection import environment_secrets, process_environment
+from honeyhive_experiment.connection import environment_secrets
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError, did_you_mean
 from honeyhive_experiment.evaluators import Evaluator
@@ -52,10 +51,10 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
     its last import, at the same size, would be read back from the ``.pyc`` that import wrote (py_compile's check is
     the source's mtime in whole seconds and its size). The secrets the code put into the environment (``load_dotenv()``
     at import, a key fetched from a vault: :func:`~honeyhive_experiment.connection.environment_secrets` of it) are
-    redacted from then on, everywhere (:func:`secrets_watch`): the program's redactors were made from the environment
-    it started with."""
+    redacted from the moment they are set, everywhere (:func:`secrets_watch`): the program's redactors were made from
+    the environment it started with."""
     entry, writes = str(Path(root).resolve()), sys.dont_write_bytecode
-    notice = secrets_watch()
+    secrets_watch()
     sys.path.insert(0, entry)
     sys.dont_write_bytecode = True
     REPOSITORIES.append(entry)  # its errors are named at their place in it
@@ -67,7 +66,6 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
         sys.dont_write_bytecode = writes
         if entry in sys.path:
             sys.path.remove(entry)
-        notice()
 
 
 _PUTENV = os.putenv  # what os.environ's (and os.environb's) every write calls, by its name in os: __setitem__, update
@@ -80,37 +78,15 @@ def _putenv(name: str | bytes | os.PathLike[Any], value: str | bytes | os.PathLi
     learn(environment_secrets({os.fsdecode(name): os.fsdecode(value)}))
 
 
-def secrets_watch() -> Callable[[], None]:
+def secrets_watch() -> None:
     """From this call on, a secret put into the environment (the user's code's: ``load_dotenv()`` at import, a key
     fetched from a vault by a datapoint, also one it takes out again before it returns: :func:`~honeyhive_experiment.
     connection.environment_secrets` of it) is redacted by every redactor of the process
     (:func:`~honeyhive_experiment.report.redact.learn`) from the moment it is set: ``os.putenv``, which every write to
     ``os.environ`` calls, learns it (a write that bypasses it, to ``os.environ._data`` or a C library's ``setenv``, is
     not seen). Nothing is done for a run that sets no variable. What was shown before the secret was set stays as it
-    was. The function returned learns what the environment holds that was not there at this call and is not known yet
-    (a fallback: cheap while the environment is as it was at its last call, ``os.environ``'s own dict compared with a
-    copy, no value decoded, no secret looked for)."""
+    was."""
     os.putenv = _putenv
-    env = process_environment()
-    raw: Mapping[Any, Any] = getattr(env, "_data", env)  # os.environ's store (bytes on POSIX), else the mapping
-
-    def now() -> tuple[dict[Any, Any], set[str]]:
-        copy = dict(raw)  # in one step, then read: a thread of the user's code may be setting a variable
-        return copy, set(environment_secrets({os.fsdecode(k): os.fsdecode(v) for k, v in copy.items()}))
-
-    seen, known = now()
-    learning = threading.Lock()
-
-    def notice() -> None:
-        nonlocal seen
-        if raw != seen:  # another thread sees the change as its own until the secrets are learnt, and waits for it
-            with learning:
-                if raw != seen:
-                    copy, found = now()
-                    learn(found - known)
-                    seen = copy
-
-    return notice
 
 
 # every repository whose code this process imported (load_user_code), with the modules from it the caller had
