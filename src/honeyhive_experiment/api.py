@@ -16,7 +16,6 @@ becomes an ``error`` verdict, as the command reports it.
 from __future__ import annotations
 
 import os
-import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -83,10 +82,10 @@ def run_config(
     what the command says and exits 2 for otherwise (``SettingsError`` naming a variable of ``environ`` it would
     refuse, ``NotWritable`` for a ``working_directory`` that does not exist), before anything is sent.
 
-    Called from the main thread with Python's Ctrl-C handler in place, Ctrl-C does what it does to the command: the
-    first cancels the run (marked cancelled, what was recorded kept, the report made), a second stops it where it is;
-    then :func:`run_config` raises ``KeyboardInterrupt`` (a note names the run and what it recorded), so a loop
-    calling it stops too. Calls from several threads run one at a time."""
+    Called from the main thread, Ctrl-C (or SIGTERM) does what it does to the command: the first cancels the run
+    (marked cancelled, what was recorded kept, the report made), a second stops it where it is; then
+    :func:`run_config` raises ``KeyboardInterrupt`` (a note names the run and what it recorded), so a loop calling it
+    stops too. The caller's signal handlers are back after. Calls from several threads run one at a time."""
     from honeyhive_experiment.config.model import MOST_TRIALS
     from honeyhive_experiment.connection import find_api_key, process_environment
     from honeyhive_experiment.errors import ArgumentError
@@ -136,7 +135,7 @@ def run_config(
         outcome = run(Settings.from_args(flags, env), cancel=watched, progress=progress, write=False)
     composed = outcome.composed
     assert composed is not None, "a run that is not a shard job always has a report"
-    if (isinstance(watched, Cancellation) and watched.signals) or outcome.exit_code == EXIT_INTERRUPTED:
+    if watched.signals or outcome.exit_code == EXIT_INTERRUPTED:
         interrupt = KeyboardInterrupt()  # the caller's Ctrl-C (or its callback's KeyboardInterrupt): it stops them too
         interrupt.add_note(f"run_config({str(path)!r}) stopped: {composed.report.error or composed.terminal}")
         raise interrupt
@@ -144,17 +143,11 @@ def run_config(
 
 
 @contextmanager
-def _ctrl_c_cancels(cancel: threading.Event | None) -> Iterator[threading.Event | None]:
-    """The cancel event :func:`run_config` runs with: on the main thread, while SIGINT has Python's own handler, a
-    :class:`~honeyhive_experiment.cancellation.Cancellation` SIGINT sets as the command's handler does (also set
-    when the caller's ``cancel`` is), the caller's handler given back after; else ``cancel``."""
-    main = threading.current_thread() is threading.main_thread()
-    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:  # no Ctrl-C, or not Python's
-        yield cancel
-        return
+def _ctrl_c_cancels(cancel: threading.Event | None) -> Iterator[Cancellation]:
+    """The cancel event :func:`run_config` runs with: set by the command's SIGINT and SIGTERM handlers (on the main
+    thread; the caller's given back after), or by the caller's ``cancel``."""
     watched = _Either(cancel)
     install_signal_handlers(watched)
-    signal.signal(signal.SIGTERM, watched.previous.pop(signal.SIGTERM))  # the caller's: SIGTERM is no Ctrl-C
     try:
         yield watched
     finally:

@@ -120,30 +120,33 @@ def test_trials_as_text_of_more_digits_than_int_reads_is_an_argument_error(repos
         run_config(api_repo, dry_run=True, environ={}, trials="1" * 5000)
 
 
-def _ctrl_c(times: int) -> Callable[[object], None]:
-    """A progress callback that presses Ctrl-C ``times`` times (SIGINT to this process, as the terminal sends it) as
-    the first datapoint is done: on the main thread, where the callback runs."""
+def _ctrl_c(times: int, signum: int = signal.SIGINT) -> Callable[[object], None]:
+    """A progress callback that presses Ctrl-C ``times`` times (SIGINT to this process, as the terminal sends it; or
+    ``signum``) as the first datapoint is done: on the main thread, where the callback runs."""
 
     def press(_: object) -> None:
         for _ in range(times):
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signum)
 
     return press
 
 
-def test_ctrl_c_cancels_the_run_as_the_commands_and_stops_the_caller(repos: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_cancels_the_run_as_the_commands_and_stops_the_caller(repos: tuple[Path, Path], signum: int) -> None:
     """One Ctrl-C while the datapoints run cancels the run as the command's first signal does (marked cancelled, what
     was recorded kept), and then reaches the caller as the KeyboardInterrupt it is, noting the run, so a loop over
-    repositories stops; Python's handler is back after (the call returned an error report with exit code 130,
-    "interrupted by a second signal", and a loop went on)."""
+    repositories stops; the caller's handlers are back after (the call returned an error report with exit code 130,
+    "interrupted by a second signal", and a loop went on). SIGTERM, as to the command, alike (it ended the process,
+    the run left running)."""
     _, api_repo = repos
+    before = signal.getsignal(signum)
 
     with pytest.raises(KeyboardInterrupt) as raised:
-        run_config(api_repo, dry_run=True, environ={}, progress=_ctrl_c(1))
+        run_config(api_repo, dry_run=True, environ={}, progress=_ctrl_c(1, signum))
 
     [note] = raised.value.__notes__
     assert re.search(rf"The run was cancelled while running the datapoints \({UUID.pattern}\): \d+ of 22", note), note
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signum) is before
 
 
 def test_a_second_ctrl_c_stops_the_run_where_it_is_and_the_caller(repos: tuple[Path, Path]) -> None:
