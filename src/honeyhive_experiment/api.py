@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from honeyhive_experiment.cancellation import Cancellation, install_signal_handlers, release
+from honeyhive_experiment.errors import EXIT_INTERRUPTED
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 if TYPE_CHECKING:
@@ -30,6 +33,11 @@ if TYPE_CHECKING:
     from honeyhive_experiment.verdict import Verdict
 
 __all__ = ["ConfigRun", "run_config"]
+
+_ONE_AT_A_TIME = threading.Lock()
+"""Held by each :func:`run_config` call while it runs: a call imports its repository's code with that folder as the
+process's working directory and first on ``sys.path`` (:func:`~honeyhive_experiment.user_code.in_repository`), which
+two calls at once would take from each other. A call from another thread waits for the one running."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,12 @@ def run_config(
     argument that cannot be used (of the wrong type, or a value its flag would refuse, checked as
     :func:`~honeyhive_experiment.evaluate` checks its own), and
     what the command says and exits 2 for otherwise (``SettingsError`` naming a variable of ``environ`` it would
-    refuse, ``NotWritable`` for a ``working_directory`` that does not exist), before anything is sent."""
+    refuse, ``NotWritable`` for a ``working_directory`` that does not exist), before anything is sent.
+
+    Called from the main thread, Ctrl-C (or SIGTERM) does what it does to the command: the first cancels the run
+    (marked cancelled, what was recorded kept, the report made), a second stops it where it is; then
+    :func:`run_config` raises ``KeyboardInterrupt`` (a note names the run and what it recorded), so a loop calling it
+    stops too. The caller's signal handlers are back after. Calls from several threads run one at a time."""
     from honeyhive_experiment.config.model import MOST_TRIALS
     from honeyhive_experiment.connection import find_api_key, process_environment
     from honeyhive_experiment.errors import ArgumentError
@@ -118,7 +131,35 @@ def run_config(
         "trials": trials,
         "server_url": server_url,
     }
-    outcome = run(Settings.from_args(flags, env), cancel=cancel, progress=progress, write=False)
+    with _ONE_AT_A_TIME, _ctrl_c_cancels(cancel) as watched:
+        outcome = run(Settings.from_args(flags, env), cancel=watched, progress=progress, write=False)
     composed = outcome.composed
     assert composed is not None, "a run that is not a shard job always has a report"
+    if watched.signals or outcome.exit_code == EXIT_INTERRUPTED:
+        interrupt = KeyboardInterrupt()  # the caller's Ctrl-C (or its callback's KeyboardInterrupt): it stops them too
+        interrupt.add_note(f"run_config({str(path)!r}) stopped: {composed.report.error or composed.terminal}")
+        raise interrupt
     return ConfigRun(composed.report, outcome.exit_code, composed.comment, composed.terminal, composed.template)
+
+
+@contextmanager
+def _ctrl_c_cancels(cancel: threading.Event | None) -> Iterator[Cancellation]:
+    """The cancel event :func:`run_config` runs with: set by the command's SIGINT and SIGTERM handlers (on the main
+    thread; the caller's given back after), or by the caller's ``cancel``."""
+    watched = _Either(cancel)
+    install_signal_handlers(watched)
+    try:
+        yield watched
+    finally:
+        release(watched)
+
+
+class _Either(Cancellation):
+    """The command's cancel event, set by SIGINT's handler, or the caller's ``cancel``: either cancels the run."""
+
+    def __init__(self, caller: threading.Event | None) -> None:
+        super().__init__()
+        self.caller = caller
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.caller is not None and self.caller.is_set())

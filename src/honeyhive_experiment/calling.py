@@ -26,7 +26,8 @@ import sysconfig
 import threading
 import traceback
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from honeyhive_experiment.models.outcomes import Datapoint
+    from honeyhive_experiment.report.redact import Redactor
 
 __all__ = [
     "CallShape",
@@ -48,6 +50,7 @@ __all__ = [
     "from_numpy",
     "function_convention",
     "inspect_callable",
+    "redacted",
     "where_blocking",
     "where_raised",
 ]
@@ -330,16 +333,16 @@ def error_text(exc: BaseException, root: str | os.PathLike[str] | None = None) -
     return said
 
 
-_TRACEBACKS = 20  # distinct tracebacks logged at most, per process: a run erring in 20 ways has more to fix first
-_traced: set[tuple[object, ...]] = set()  # the exceptions whose traceback was logged: type and frames' places
+_TRACEBACKS = 20  # distinct tracebacks logged at most, per run: a run erring in 20 ways has more to fix first
+_traced: set[tuple[object, ...]] = set()  # the exceptions whose traceback was logged in the run: type and places
 _traced_lock = threading.Lock()
 
 
 def _log_traceback(exc: BaseException, said: str) -> None:
-    """Log ``exc``'s whole traceback at DEBUG (``said``: its line), once per distinct exception (its type and the
-    places of its frames: the same failure on every datapoint is logged once, whatever its message) and at most
-    :data:`_TRACEBACKS` of them: :func:`error_text` names only the innermost line of the user's; the job log, through
-    the handlers' redaction as every line, has the rest (a helper's call from the function, a library's frames)."""
+    """Log ``exc``'s whole traceback at DEBUG (``said``: its line; both :func:`redacted`), once a run per distinct
+    exception (its type and the places of its frames: the same failure on every datapoint is logged once, whatever its
+    message) and at most :data:`_TRACEBACKS` of them: :func:`error_text` names only the innermost line of the user's;
+    the job log has the rest (a helper's call from the function, a library's frames)."""
     places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
     # from the first frame of the user's (or a library's) on: not this tool's calls to it, nor the thread pool's. Also
     # what makes two failures one: the tool's frames above differ by the line that re-raised (the runner waits on a
@@ -355,7 +358,35 @@ def _log_traceback(exc: BaseException, said: str) -> None:
         text = "".join(shown.format()).rstrip()
     except Exception as failed:  # the user's exception: its notes or its cause may raise too
         text = f"(no traceback: formatting it raised {type(failed).__name__})"
-    log.debug("the traceback of %s (logged once):\n%s", said, text)
+    log.debug("the traceback of %s (logged once):\n%s", *map(redacted, (said, text)))
+
+
+def redacted(text: str) -> str:
+    """``text`` redacted by the runs running now (:func:`a_run`) before it is logged or raised: the caller's own
+    handlers (a root logger at DEBUG) get a record as it is, redacted by none of ours."""
+    for redactor in _REDACTORS[:]:  # a copy: a run may end meanwhile
+        text = redactor.redact(text)
+    return text
+
+
+_REDACTORS: list[Redactor] = []  # the runs' running now, of their keys and the environment's secret values
+
+
+@contextmanager
+def a_run(secrets: Sequence[str]) -> Iterator[None]:
+    """The block runs a run's datapoints (:func:`~honeyhive_experiment.experiment.record_run`): what is logged and
+    raised of the user's exceptions (:func:`redacted`) is redacted of ``secrets`` too, and the tracebacks logged
+    (:func:`_log_traceback`) are counted from none, so each run (each ``evaluate(verbose=True)``) logs its own."""
+    from honeyhive_experiment.report.redact import Redactor
+
+    redactor = Redactor(secrets)
+    with _traced_lock:
+        _traced.clear()
+    _REDACTORS.append(redactor)
+    try:
+        yield
+    finally:
+        _REDACTORS.remove(redactor)
 
 
 def _ours_or_stdlib(file: str) -> bool:

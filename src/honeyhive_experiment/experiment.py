@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast, overload
 from pydantic import BaseModel, ValidationError
 
 from honeyhive_experiment import backend
-from honeyhive_experiment.calling import callable_name
+from honeyhive_experiment.calling import a_run, callable_name, redacted
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.checkout import git_metadata
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, check_wait, is_run_id, run_id_as_named
@@ -284,7 +284,7 @@ def evaluate(
     pricing: Mapping[str, Mapping[str, float]] | None = None,
     ingestion_api_key: str | None = None,
     name: str | None = None,
-    run_id: str | None = None,
+    run_id: str | uuid.UUID | None = None,
     max_workers: int = 10,
     trials: int = 1,
     timeout: float | None = 300.0,
@@ -330,7 +330,9 @@ def evaluate(
     result holds of the run's code (outputs, errors, metrics and explanations) is what the run recorded: redacted of
     the keys and the environment's secret values. Raises :class:`ArgumentError` naming the argument that cannot be
     used, before anything is sent."""
-    arguments = dict(locals())  # the call's, by name, as given: what the checks below read
+    if isinstance(run_id, uuid.UUID):  # as uuid.uuid4() gives it: its text is the id
+        run_id = str(run_id)
+    arguments = dict(locals())  # the call's, by name, as given (a UUID run_id as text): what the checks below read
     check_types(**{name: arguments[name] for name in _KINDS if name in arguments})
     _check_metadata(metadata)
     api_key, metadata, max_workers = _legacy_arguments(arguments)
@@ -742,20 +744,23 @@ def check_watchers(progress: object, cancel: object) -> None:
 @contextmanager
 def _verbose(redactor: Redactor) -> Iterator[None]:
     """``verbose=True`` (the SDK's flag): this package's log, DEBUG and up, on standard error for one call,
-    redacted by ``redactor``."""
+    redacted by ``redactor``, and there alone: not passed on to the root logger's handlers too (a line printed twice
+    where ``logging.basicConfig()`` set one up)."""
     from honeyhive_experiment.report.redact import RedactingFilter
 
     logger = logging.getLogger("honeyhive_experiment")
-    handler, level = logging.StreamHandler(), logger.level
+    handler, level, propagate = logging.StreamHandler(), logger.level, logger.propagate
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(redactor))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    logger.propagate = False
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def record_run(
@@ -783,6 +788,7 @@ def record_run(
     own_sink = sink is None
 
     with ExitStack() as cleanup:
+        cleanup.enter_context(a_run(spec.secrets))  # its tracebacks logged, redacted of its secrets
         sink = sink or _otlp_sink(sender, spec.max_workers, cleanup)
         _instrument(instrumentors, sink, cleanup)
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
@@ -826,6 +832,12 @@ def record_run(
                 raise ExperimentCancelled(run_id, done, marked=marked, phase=phase_of(cancel)) from interrupt
             if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
                 exc.run_id = run_id
+            else:  # Ctrl-C (evaluate()'s), or the user's code's error: the caller is told which run it ended
+                done = runner.so_far(dataset.datapoints)
+                said = f"marked {status.value}" if marked else f"not marked {status.value} (the backend did not answer)"
+                exc.add_note(
+                    f"run {run_id} ({spec.name}) is {said}: {sum(o.recorded for o in done)} of {len(done)} recorded"
+                )
             raise
 
     recorded = len(sessions)
@@ -903,7 +915,8 @@ def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStac
         try:
             instrumentor.instrument(tracer_provider=sink.provider)
         except Exception as exc:  # the user's instrumentor, before anything is sent: named with its error
-            raise ArgumentError("instrumentors", f"{shown}.instrument() raised {type(exc).__name__}: {exc}") from exc
+            said = redacted(f"{shown}.instrument() raised {type(exc).__name__}: {exc}")
+            raise ArgumentError("instrumentors", said) from exc
         cleanup.callback(_uninstrument, instrumentor)
 
 
@@ -911,7 +924,7 @@ def _uninstrument(instrumentor: Any) -> None:
     try:
         instrumentor.uninstrument()
     except Exception as exc:  # the run is over: its result is not lost for an instrumentor that cannot undo
-        log.warning("%s.uninstrument() raised %s: %s", type(instrumentor).__name__, type(exc).__name__, exc)
+        log.warning("%s", redacted(f"{type(instrumentor).__name__}.uninstrument() raised {type(exc).__name__}: {exc}"))
 
 
 def run_slice(

@@ -11,13 +11,16 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment import run_config
+from honeyhive_experiment import ConfigRun, run_config
 from honeyhive_experiment.errors import ArgumentError, NotWritable
 from honeyhive_experiment.verdict import Verdict
 from tests.quickstart import copy_quickstart
@@ -117,19 +120,81 @@ def test_trials_as_text_of_more_digits_than_int_reads_is_an_argument_error(repos
         run_config(api_repo, dry_run=True, environ={}, trials="1" * 5000)
 
 
-def test_ctrl_c_inside_the_run_is_the_commands_interrupted_report(repos: tuple[Path, Path]) -> None:
-    """A KeyboardInterrupt in the caller's thread (Ctrl-C, or the progress callback raising it) ends the run as
-    the command ends it: an error report saying it was interrupted, exit code 130 (it was an AssertionError)."""
+def _ctrl_c(times: int, signum: int = signal.SIGINT) -> Callable[[object], None]:
+    """A progress callback that presses Ctrl-C ``times`` times (SIGINT to this process, as the terminal sends it; or
+    ``signum``) as the first datapoint is done: on the main thread, where the callback runs."""
+
+    def press(_: object) -> None:
+        for _ in range(times):
+            os.kill(os.getpid(), signum)
+
+    return press
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_cancels_the_run_as_the_commands_and_stops_the_caller(repos: tuple[Path, Path], signum: int) -> None:
+    """One Ctrl-C while the datapoints run cancels the run as the command's first signal does (marked cancelled, what
+    was recorded kept), and then reaches the caller as the KeyboardInterrupt it is, noting the run, so a loop over
+    repositories stops; the caller's handlers are back after (the call returned an error report with exit code 130,
+    "interrupted by a second signal", and a loop went on). SIGTERM, as to the command, alike (it ended the process,
+    the run left running)."""
+    _, api_repo = repos
+    before = signal.getsignal(signum)
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        run_config(api_repo, dry_run=True, environ={}, progress=_ctrl_c(1, signum))
+
+    [note] = raised.value.__notes__
+    assert re.search(rf"The run was cancelled while running the datapoints \({UUID.pattern}\): \d+ of 22", note), note
+    assert signal.getsignal(signum) is before
+
+
+def test_a_second_ctrl_c_stops_the_run_where_it_is_and_the_caller(repos: tuple[Path, Path]) -> None:
+    """A second Ctrl-C, as the first winds the run down, is the command's second signal: the run stops there, and the
+    caller gets a KeyboardInterrupt noting the run."""
+    _, api_repo = repos
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        run_config(api_repo, dry_run=True, environ={}, progress=_ctrl_c(2))
+
+    [note] = raised.value.__notes__
+    assert UUID.search(note), note
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_keyboard_interrupt_of_the_callers_code_stops_the_caller_too(repos: tuple[Path, Path]) -> None:
+    """A KeyboardInterrupt the caller's progress callback raises on the main thread stops the run as the command's
+    second signal does, and reaches the caller, noting the report's error (it returned that report, exit code 130,
+    and the caller's loop went on: this test pinned the 130 before Ctrl-C was made the command's)."""
     _, api_repo = repos
 
     def interrupt(_: object) -> None:
         raise KeyboardInterrupt
 
-    run = run_config(api_repo, dry_run=True, environ={}, progress=interrupt)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        run_config(api_repo, dry_run=True, environ={}, progress=interrupt)
 
-    assert run.exit_code == 130
-    assert run.verdict is Verdict.ERROR
-    assert "interrupted" in (run.report.error or "")
+    [note] = raised.value.__notes__
+    assert "interrupted" in note
+
+
+def test_calls_from_two_threads_run_one_at_a_time(repos: tuple[Path, Path]) -> None:
+    """Two threads each running a repository whose code has the same package name: each call runs its own code,
+    and the working directory is the caller's after (the second call found the first's package imported, "shadowed",
+    and the process was left in the other folder)."""
+    before = os.getcwd()
+    runs: dict[Path, ConfigRun] = {}
+    threads = [
+        threading.Thread(target=lambda repo=repo: runs.update({repo: run_config(repo, dry_run=True, environ={})}))
+        for repo in repos
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert {repo: runs[repo].report.error for repo in repos} == dict.fromkeys(repos)
+    assert os.getcwd() == before
 
 
 def _answer_words(repo: Path) -> float:
