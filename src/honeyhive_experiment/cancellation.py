@@ -309,7 +309,7 @@ def _forked() -> None:
     meets the handler it is meant for. Its ``os._exit`` (a pool's worker ends by it) keeps the status asked."""
     global _command_code
 
-    _command_code = None  # the parent's command, not the child's: _exit_no_greener
+    _command_code = None  # the parent's command, not the child's: _run_last
     ours = _installed if _ours() else None  # the command's handlers, to give back
     if ours is not None:
         release(ours)
@@ -402,6 +402,7 @@ _last_begun = threading.Event()  # the user's exit functions are over
 
 _os_exit: Final = os._exit  # Python's: how ours end the process (the user's code gets _exit_no_greener)
 _command_code: int | None = None  # the command's exit code, once its report is delivered (exit_not_held_up)
+_command_pid: int | None = None  # the command's own process (at_exit): a forked child's os._exit is its own
 
 
 def at_exit(*ours: Callable[[], None]) -> None:
@@ -409,21 +410,33 @@ def at_exit(*ours: Callable[[], None]) -> None:
     bounds; ``ours`` run after them at the process's exit, as if registered now with :mod:`atexit`, and also when one
     of the user's is given up on (then by the exit's watch, before it ends the process). ``os._exit`` is
     :func:`_exit_no_greener` from now on, before the user's code can take it (``atexit.register(os._exit, 0)``)."""
+    global _command_pid
     _last[:] = reversed(ours)
     atexit.register(_run_last)
+    _command_pid = os.getpid()
     os._exit = _exit_no_greener
 
 
 def _exit_no_greener(status: int) -> NoReturn:
-    """``os._exit`` in the command's own process (:func:`at_exit`): Python's while the command runs (the process ends
-    on the spot, no report). Once the report is delivered (:func:`exit_not_held_up`), the user's code's ``os._exit(0)``
-    (an exit function registered at import, a thread joining the main thread) ends the process with the command's code
-    instead, so the check is never greener than the report, after ours (:func:`at_exit`: the fence's drain in Actions)
-    and the redacting streams' release, as the exit's own end does. A status other than 0 is kept: it is no green."""
-    code = _command_code
-    if code is None:
+    """``os._exit`` in the command's own process (:func:`at_exit`): the user's code's ``os._exit(0)`` is never greener
+    than the report. While the command runs (at import, in a datapoint) the process ends with 2, an error, saying so:
+    there is no verdict, no report (0 read as a pass, the run left running). Once the report is delivered
+    (:func:`exit_not_held_up`: an exit function registered at import, a thread joining the main thread) it ends with
+    the command's code. Either way after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
+    release, as the exit's own end does. A status other than 0 is kept: it is no green; so is a forked child's (a
+    pool's worker ends by ``os._exit``), whose status is its parent's to read."""
+    done = _command_code
+    if os.getpid() != _command_pid or (status and done is None):
         _os_exit(status)
+    code = 2 if done is None else done
     try:
+        if done is None:  # nothing was judged: an error
+            frame = sys._getframe(1)  # the caller: the user's code, at its os._exit
+            print(
+                f"error: your code called os._exit(0) in {frame.f_code.co_qualname} ({frame.f_code.co_filename}, line"
+                f" {frame.f_lineno}) before the command was done: no verdict, no report; exit code 2 (error), not 0",
+                file=sys.stderr,
+            )
         if _last_taken.acquire(blocking=False):  # else they run already (or are given up on): the user's call ends them
             _run_ours()
     finally:
