@@ -161,9 +161,10 @@ def cooperatively(cancel: threading.Event | None, phase: str) -> Iterator[None]:
 
 
 def install_signal_handlers(cancel: Cancellation) -> None:
-    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
-    cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
-    A second signal always interrupts at once; either way the report says what was recorded."""
+    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked cancelled; in
+    any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`). A second signal
+    always interrupts at once; either way the report says what was recorded. One the process has ignored from its
+    start stays ignored (:func:`_handle_signals`)."""
     global _installed
 
     def handler(signum: int, frame: Any) -> None:
@@ -349,27 +350,25 @@ def _park(read_end: int, write_end: int) -> None:
 def _ours() -> bool:
     """Whether this module's handlers are the process's (the command line's; the Python API leaves them alone), but
     the exit's (:func:`exit_not_held_up`: the command is done)."""
-    return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__ and _exit_wait is None
+    handlers = map(signal.getsignal, _SIGNALS)  # either: the other may be ignored (_handle_signals)
+    return any(getattr(handler, "__module__", None) == __name__ for handler in handlers) and _exit_wait is None
 
 
 os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
 
 
-def _handle_signals(
-    handler: Callable[[int, Any], None], *, but_ignored: bool = False, before: Mapping[int, Any] | None = None
-) -> dict[int, Any]:
-    """Make ``handler`` the one for SIGTERM and SIGINT (``but_ignored``: but an ignored one, which stays ignored); the
-    handlers it replaced (none off the main thread, where Python cannot set handlers and no signal is delivered to
-    Python code anyway). ``before``: the handlers that those in now stand in for (the command's, taken over by the
-    exit's: :func:`_taken_over`), said as replaced instead, and given back where they ignore the signal."""
+def _handle_signals(handler: Callable[[int, Any], None], *, before: Mapping[int, Any] | None = None) -> dict[int, Any]:
+    """Make ``handler`` the one for SIGTERM and SIGINT, but an ignored one, which stays ignored in every phase, as
+    POSIX has it and Python does (it leaves an inherited ignored SIGINT alone): a background job of a script
+    (``cmd &``) is started with SIGINT ignored. The handlers it replaced (none off the main thread, where Python
+    cannot set handlers and no signal is delivered to Python code anyway). ``before``: the handlers that those in now
+    stand in for (the command's, taken over by the exit's: :func:`_taken_over`), said as replaced instead."""
     if threading.current_thread() is not threading.main_thread():
         return {}
     replaced: dict[int, Any] = {}
     for signum in (signal.SIGTERM, signal.SIGINT):
         was = (before or {}).get(signum, signal.getsignal(signum))
-        if but_ignored and was in (signal.SIG_IGN, None):
-            if was is signal.SIG_IGN and before and signum in before:
-                signal.signal(signum, was)
+        if was in (signal.SIG_IGN, None):  # ignored (None: set outside Python, left as it is)
             continue
         signal.signal(signum, handler)
         replaced[signum] = was
@@ -583,8 +582,8 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
         os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
-        # an ignored signal stays ignored; the command's handlers, if still in, are taken over: no gap between
-        previous.update(_handle_signals(cut_short, but_ignored=True, before=_taken_over()))
+        # the command's handlers, if still in, are taken over: no gap between
+        previous.update(_handle_signals(cut_short, before=_taken_over()))
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
         threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
