@@ -402,6 +402,7 @@ _last_begun = threading.Event()  # the user's exit functions are over
 _os_exit: Final = os._exit  # Python's: how ours end the process (the user's code gets _exit_no_greener)
 _command_code: int | None = None  # the command's exit code, once its report is delivered (exit_not_held_up)
 _command_pid: int | None = None  # the command's own process (at_exit): a forked child's os._exit is its own
+_ending = threading.RLock()  # by the user's os._exit that ends the process (_exit_no_greener)
 
 
 def at_exit(*ours: Callable[[], None]) -> None:
@@ -428,6 +429,7 @@ def _exit_no_greener(status: int) -> NoReturn:
     if os.getpid() != _command_pid or (status and done is None):
         _os_exit(status)
     code = 2 if done is None else done
+    _ending.acquire()  # another thread's os._exit (two datapoints') waits: this one ends the process, ours first
     try:
         if done is None:  # nothing was judged: an error
             frame = sys._getframe(1)  # the caller: the user's code, at its os._exit

@@ -55,11 +55,33 @@ def answer(datapoint):
 """
 
 
-def _run(repo: Path, tail: str) -> subprocess.CompletedProcess[str]:
+# appended to the quickstart's app: two datapoints call os._exit(0) at once
+AT_ONCE = """
+
+import os as _os
+import threading as _threading
+
+_both = _threading.Barrier(2)
+
+
+def answer(datapoint):
+    print("in a datapoint", flush=True)
+    _both.wait(60)
+    _os._exit(0)
+"""
+
+
+def _run(repo: Path, tail: str, *, action: bool = False) -> subprocess.CompletedProcess[str]:
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + tail, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
     command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+    if action:  # inside GitHub Actions: the process's output is fenced, passed on by threads until the process ends
+        event = repo.parent / "event.json"
+        event.write_text("{}", encoding="utf-8")
+        env.update(GITHUB_ACTIONS="true", GITHUB_EVENT_PATH=str(event), GITHUB_WORKSPACE=str(repo))
+        env["HONEYHIVE_EXPERIMENT_DRY_RUN"] = "true"
+        command = [sys.executable, "-m", "honeyhive_experiment", "action"]
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
@@ -90,3 +112,15 @@ def test_a_forked_childs_os_exit_0_keeps_its_status_and_leaves_the_run_alone(tmp
     assert done.returncode == 0, done.stderr  # a first run: neutral
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"
     assert "os._exit" not in done.stderr
+
+
+def test_two_datapoints_os_exit_0_at_once_inside_actions_still_say_it(tmp_path: Path) -> None:
+    """The second ``os._exit`` ended the process while the first passed the fenced output on: what the datapoints
+    printed and the error's line were lost (3 runs in 6 on the change without the wait for the first)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+
+    done = _run(repo, AT_ONCE, action=True)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "error: your code called os._exit(0) in answer (" in done.stderr, done.stdout + done.stderr
+    assert done.stdout.count("in a datapoint\n") == 2, done.stdout
