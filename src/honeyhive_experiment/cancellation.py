@@ -161,9 +161,10 @@ def cooperatively(cancel: threading.Event | None, phase: str) -> Iterator[None]:
 
 
 def install_signal_handlers(cancel: Cancellation) -> None:
-    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
-    cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
-    A second signal always interrupts at once; either way the report says what was recorded."""
+    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked cancelled; in
+    any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`). A second signal
+    always interrupts at once; either way the report says what was recorded. One the process has ignored from its
+    start stays ignored (:func:`_handle_signals`)."""
     global _installed
 
     def handler(signum: int, frame: Any) -> None:
@@ -309,7 +310,7 @@ def _forked() -> None:
     meets the handler it is meant for. Its ``os._exit`` (a pool's worker ends by it) keeps the status asked."""
     global _command_code
 
-    _command_code = None  # the parent's command, not the child's: _exit_no_greener
+    _command_code = None  # the parent's command, not the child's: _run_last
     ours = _installed if _ours() else None  # the command's handlers, to give back
     if ours is not None:
         release(ours)
@@ -349,27 +350,25 @@ def _park(read_end: int, write_end: int) -> None:
 def _ours() -> bool:
     """Whether this module's handlers are the process's (the command line's; the Python API leaves them alone), but
     the exit's (:func:`exit_not_held_up`: the command is done)."""
-    return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__ and _exit_wait is None
+    handlers = map(signal.getsignal, _SIGNALS)  # either: the other may be ignored (_handle_signals)
+    return any(getattr(handler, "__module__", None) == __name__ for handler in handlers) and _exit_wait is None
 
 
 os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
 
 
-def _handle_signals(
-    handler: Callable[[int, Any], None], *, but_ignored: bool = False, before: Mapping[int, Any] | None = None
-) -> dict[int, Any]:
-    """Make ``handler`` the one for SIGTERM and SIGINT (``but_ignored``: but an ignored one, which stays ignored); the
-    handlers it replaced (none off the main thread, where Python cannot set handlers and no signal is delivered to
-    Python code anyway). ``before``: the handlers that those in now stand in for (the command's, taken over by the
-    exit's: :func:`_taken_over`), said as replaced instead, and given back where they ignore the signal."""
+def _handle_signals(handler: Callable[[int, Any], None], *, before: Mapping[int, Any] | None = None) -> dict[int, Any]:
+    """Make ``handler`` the one for SIGTERM and SIGINT, but an ignored one, which stays ignored in every phase, as
+    POSIX has it and Python does (it leaves an inherited ignored SIGINT alone): a background job of a script
+    (``cmd &``) is started with SIGINT ignored. The handlers it replaced (none off the main thread, where Python
+    cannot set handlers and no signal is delivered to Python code anyway). ``before``: the handlers that those in now
+    stand in for (the command's, taken over by the exit's: :func:`_taken_over`), said as replaced instead."""
     if threading.current_thread() is not threading.main_thread():
         return {}
     replaced: dict[int, Any] = {}
     for signum in (signal.SIGTERM, signal.SIGINT):
         was = (before or {}).get(signum, signal.getsignal(signum))
-        if but_ignored and was in (signal.SIG_IGN, None):
-            if was is signal.SIG_IGN and before and signum in before:
-                signal.signal(signum, was)
+        if was in (signal.SIG_IGN, None):  # ignored (None: set outside Python, left as it is)
             continue
         signal.signal(signum, handler)
         replaced[signum] = was
@@ -402,6 +401,8 @@ _last_begun = threading.Event()  # the user's exit functions are over
 
 _os_exit: Final = os._exit  # Python's: how ours end the process (the user's code gets _exit_no_greener)
 _command_code: int | None = None  # the command's exit code, once its report is delivered (exit_not_held_up)
+_command_pid: int | None = None  # the command's own process (at_exit): a forked child's os._exit is its own
+_ending = threading.RLock()  # by the user's os._exit that ends the process (_exit_no_greener)
 
 
 def at_exit(*ours: Callable[[], None]) -> None:
@@ -409,21 +410,34 @@ def at_exit(*ours: Callable[[], None]) -> None:
     bounds; ``ours`` run after them at the process's exit, as if registered now with :mod:`atexit`, and also when one
     of the user's is given up on (then by the exit's watch, before it ends the process). ``os._exit`` is
     :func:`_exit_no_greener` from now on, before the user's code can take it (``atexit.register(os._exit, 0)``)."""
+    global _command_pid
     _last[:] = reversed(ours)
     atexit.register(_run_last)
+    _command_pid = os.getpid()
     os._exit = _exit_no_greener
 
 
 def _exit_no_greener(status: int) -> NoReturn:
-    """``os._exit`` in the command's own process (:func:`at_exit`): Python's while the command runs (the process ends
-    on the spot, no report). Once the report is delivered (:func:`exit_not_held_up`), the user's code's ``os._exit(0)``
-    (an exit function registered at import, a thread joining the main thread) ends the process with the command's code
-    instead, so the check is never greener than the report, after ours (:func:`at_exit`: the fence's drain in Actions)
-    and the redacting streams' release, as the exit's own end does. A status other than 0 is kept: it is no green."""
-    code = _command_code
-    if code is None:
+    """``os._exit`` in the command's own process (:func:`at_exit`): the user's code's ``os._exit(0)`` is never greener
+    than the report. While the command runs (at import, in a datapoint) the process ends with 2, an error, saying so:
+    there is no verdict, no report (0 read as a pass, the run left running). Once the report is delivered
+    (:func:`exit_not_held_up`: an exit function registered at import, a thread joining the main thread) it ends with
+    the command's code. Either way after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
+    release, as the exit's own end does. A status other than 0 is kept: it is no green; so is a forked child's (a
+    pool's worker ends by ``os._exit``), whose status is its parent's to read."""
+    done = _command_code
+    if os.getpid() != _command_pid or (status and done is None):
         _os_exit(status)
+    code = 2 if done is None else done
+    _ending.acquire()  # another thread's os._exit (two datapoints') waits: this one ends the process, ours first
     try:
+        if done is None:  # nothing was judged: an error
+            frame = sys._getframe(1)  # the caller: the user's code, at its os._exit
+            print(
+                f"error: your code called os._exit(0) in {frame.f_code.co_qualname} ({frame.f_code.co_filename}, line"
+                f" {frame.f_lineno}) before the command was done: no verdict, no report; exit code 2 (error), not 0",
+                file=sys.stderr,
+            )
         if _last_taken.acquire(blocking=False):  # else they run already (or are given up on): the user's call ends them
             _run_ours()
     finally:
@@ -570,8 +584,8 @@ def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
         os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
-        # an ignored signal stays ignored; the command's handlers, if still in, are taken over: no gap between
-        previous.update(_handle_signals(cut_short, but_ignored=True, before=_taken_over()))
+        # the command's handlers, if still in, are taken over: no gap between
+        previous.update(_handle_signals(cut_short, before=_taken_over()))
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
         threading.Thread(target=heed, name="honeyhive-exit-signals", daemon=True).start()
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's

@@ -70,16 +70,25 @@ def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
 '''
 
 
+@pytest.mark.parametrize("sigint", ["as usual", "ignored"])
 def test_every_thread_the_command_starts_leaves_sigterm_and_sigint_to_the_main_thread(
-    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sigint: str
 ) -> None:
-    """A dry run: the runner's pool and the calls it times out, and the embedded backend's server and workers."""
+    """A dry run: the runner's pool and the calls it times out, and the embedded backend's server and workers. Also
+    when SIGINT is ignored (a background job's), which the command leaves so: SIGTERM still goes to the main thread."""
     seen = tmp_path / "masks.json"
     app = quickstart / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + LOOK.format(seen=str(seen)), encoding="utf-8")
     before = _thread_ids()  # pytest's own threads (xdist's), not the command's
 
-    code = main(["run", "--dry-run", "-C", str(quickstart), "--report", str(tmp_path / "report.json")], environ={})
+    previous = signal.getsignal(signal.SIGINT)
+    ours = signal.SIG_IGN if sigint == "ignored" else previous
+    signal.signal(signal.SIGINT, ours)
+    try:
+        code = main(["run", "--dry-run", "-C", str(quickstart), "--report", str(tmp_path / "report.json")], environ={})
+        assert signal.getsignal(signal.SIGINT) is ours  # given back
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
     assert code == 0, capsys.readouterr().err
     looked = json.loads(seen.read_text(encoding="utf-8"))
