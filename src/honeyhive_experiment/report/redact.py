@@ -56,9 +56,7 @@ the more innocent text is blanked (and the more places each string must be searc
   a column's cells over consecutive rows with their bars at the same places (a terminal's table) are looked at
   joined, trimmed of spaces: a column too narrow for a piece of 8 (rich's ``overflow="fold"``) holds the secret (a
   bar no line above or below has at its place is a cell's text: a secret's). Printed a row at a time, the rows whose
-  cells hold a piece of a known value (3 characters or more, up to their bar or to the line's end: one that stops 2
-  spaces or more short of its bar folds nothing over the next row, a ``\\r`` progress bar's ``|###   |`` either) are
-  held back until a row that holds none, and so is
+  cells hold a piece of a known value (3 characters or more) are held back until a row that holds none, and so is
   an unfinished row at a flush (a cell ends at a bar or at the line's end); the rows' columns are looked at with the
   start of the first row that a flush passed on before a cell of it held one (the start of a line of 4,096 characters
   or more is not: no table's row). Not held: a column of 1 or 2 characters printed a row at a time (a cell that
@@ -780,15 +778,12 @@ class Redactor:
 
     def _in_cell(self, row: str, start: int, ends: list[int]) -> bool:
         """Whether the cell of ``row`` from ``start`` to one of the ``ends`` after it (in order) is a piece of a known
-        value that may go on in the next row: each end's is longer than the one before, so none past one longer than
-        the longest value is. A cell that stops short of its bar (2 spaces or more before it: a fold's last row, a
-        progress bar's ``|###       |``) folds nothing over the next row; one that ends at its line's end may."""
+        value: each end's is longer than the one before, so none past one longer than the longest value is."""
         for at in range(bisect.bisect(ends, start), len(ends)):
             cell = row[start : ends[at]].rstrip()
             if len(cell) > len(self._secrets[0]):
                 return False
-            full = at == len(ends) - 1 or ends[at] - start - len(cell) < 2
-            if full and len(cell) >= MIN_CELL and any(cell in value for value in self._secrets):
+            if len(cell) >= MIN_CELL and any(cell in value for value in self._secrets):
                 return True
         return False
 
