@@ -85,7 +85,8 @@ def run_config(
     Called from the main thread, Ctrl-C (or SIGTERM) does what it does to the command: the first cancels the run
     (marked cancelled, what was recorded kept, the report made), a second stops it where it is; then
     :func:`run_config` raises ``KeyboardInterrupt`` (a note names the run and what it recorded), so a loop calling it
-    stops too. The caller's signal handlers are back after. Calls from several threads run one at a time."""
+    stops too. The caller's signal handlers are back after. Calls from several threads run one at a time; one from the
+    code of a run it is running (a datapoint's function) raises ArgumentError."""
     from honeyhive_experiment.config.model import MOST_TRIALS
     from honeyhive_experiment.connection import find_api_key, process_environment
     from honeyhive_experiment.errors import ArgumentError
@@ -103,6 +104,9 @@ def run_config(
         api_key=api_key,
         environ=environ,
     )
+    if threading.current_thread().name.startswith("honeyhive-"):  # a datapoint's function or evaluator
+        # would wait for the run it is part of (one call at a time) until its timeout: refused at once
+        raise ArgumentError("path", "run_config was called from the code of a run it is running; call it outside")
     if baseline_run_id is not None and len(baseline_run_id.split()) > 1:
         raise ArgumentError("baseline_run_id", f"expected one run id, commit or branch, got {baseline_run_id!r}")
     if isinstance(trials, str) and not trials.strip():

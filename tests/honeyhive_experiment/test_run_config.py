@@ -197,6 +197,25 @@ def test_calls_from_two_threads_run_one_at_a_time(repos: tuple[Path, Path]) -> N
     assert os.getcwd() == before
 
 
+def test_a_call_from_the_code_of_a_run_it_is_running_is_refused_at_once(tmp_path: Path) -> None:
+    """A datapoint's function calling run_config would wait for the run it is part of (one call at a time) until its
+    timeout, and run after the caller returned: it raises ArgumentError at once, the datapoint's error."""
+    outer, inner = copy_quickstart(tmp_path / "outer", questions=2), copy_quickstart(tmp_path / "inner", questions=1)
+    (outer / "support_bot" / "nested.py").write_text(
+        "from honeyhive_experiment import run_config\n"
+        "def answer(question, **kw):\n"
+        f"    return str(run_config({str(inner)!r}, dry_run=True, environ={{}}).exit_code)\n"
+    )
+    config = outer / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text().replace("support_bot.app:answer", "support_bot.nested:answer"))
+
+    run = run_config(outer, dry_run=True, environ={})
+
+    assert run.report.verdict is Verdict.FAIL
+    assert "run_config was called from the code of a run it is running" in run.terminal
+    assert "did not return within" not in run.terminal
+
+
 def _answer_words(repo: Path) -> float:
     """The mean answer length of a dry run of ``repo`` by ``run_config``, in this process."""
     run = run_config(repo, dry_run=True, environ={})
