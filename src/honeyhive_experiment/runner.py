@@ -722,8 +722,9 @@ def outside_calls_warning(calls: int, unfinished: int = 0) -> str:
         " its datapoint was over, or still running when its datapoint was recorded); counted in no metric"
     ) + (
         f"; {unfinished} of them the datapoints' own, unfinished when their datapoint was recorded (a thread it did"
-        " not join, a call its timeout gave up on; at least one for each function or evaluator abandoned by the timeout"
-        " that was still running when the run ended, whose calls from then on are counted nowhere)"
+        " not join, a call its timeout gave up on), or a function or evaluator the timeout abandoned that still ran"
+        " when the run ended, counted as one call whether it had made one or not (its calls from then on are counted"
+        " nowhere)"
         if unfinished
         else ""
     )
