@@ -2013,7 +2013,10 @@ def decide(
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
-    moved = _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison is not None else []
+    # no comparison: ``under`` is (0, 0, ''), with which _moved says nothing either
+    moved = (
+        _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison else []  # pragma: no mutate
+    )
     why += moved
     # a bound that can never fail on those paired says nothing of the datapoints that may be paired under new ids
     quiet = {*unjudged, *(metric for metric, _ in moved)}
