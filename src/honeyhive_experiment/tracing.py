@@ -842,20 +842,32 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
 
 
 def _rejected_spans(response: Any) -> str | None:
-    """Why a 2xx answer rejected spans (OTLP's ``partial_success``), None when it rejected none."""
+    """Why a 2xx answer refused the export: OTLP's ``partial_success`` rejected spans, or it is no OTLP answer (a web
+    page: a sign-in portal or a web server at the server URL; another type; a body that does not parse, cut short),
+    which took nothing. None when it rejected none (an empty answer is OTLP's empty one)."""
     if not response.content:
         return None
     from google.protobuf import json_format
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+    status, kind = response.status_code, response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "text/html":  # as the client says it of its own requests' (client._web_page)
+        base = response.url.split("/opentelemetry/", 1)[0]
+        return (
+            f"HTTP {status} with a web page (text/html), not an OTLP answer: is {base} HoneyHive's API? (the server"
+            " URL: the `server-url` input, --server-url or HH_API_URL)"
+        )
     answer = ExportTraceServiceResponse()
     try:
-        if "json" in response.headers.get("content-type", ""):
+        if kind == "application/json":
             json_format.Parse(response.content, answer, ignore_unknown_fields=True)
-        else:
+        elif kind in ("application/x-protobuf", "application/protobuf"):
             answer.ParseFromString(response.content)
-    except Exception:  # an answer that is not an OTLP response says nothing about rejected spans
-        return None
+        else:
+            raise ValueError(f"its type is {kind or 'not given'}")
+    except Exception as exc:
+        why = excerpt(str(exc) or type(exc).__name__, 100)
+        return excerpt(f"HTTP {status} with no OTLP answer ({why}), so nothing taken: {response.text}", _REASON_LENGTH)
     rejected = answer.partial_success.rejected_spans
     if not rejected:
         return None
@@ -866,7 +878,7 @@ def _rejected_spans(response: Any) -> str | None:
 def _refusal(response: Any) -> str | None:
     """The backend's reason when its answer refuses the export for good: a 4xx (not 408 or 429, which the
     exporter retries) or a 5xx the client does not retry either (507: the local backend's full disk), or a 2xx
-    whose OTLP partial success rejected spans. None otherwise."""
+    whose OTLP partial success rejected spans or that is no OTLP answer. None otherwise."""
     if response is None:
         return None
     status = response.status_code
