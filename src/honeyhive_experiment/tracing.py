@@ -110,12 +110,13 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
     A set or tuple becomes a list (a set's items sorted, by their text when they do not sort: the same on every
     run), holding the same items; a dataclass or a pydantic model the object of its fields (:func:`_fields`, as its
     own JSON would be: a structured output is recorded as data, not as its ``repr``), a numpy number or array the
-    number or lists it holds, an enum member its value; an integer beyond 64 bits its
-    digits as text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in
-    its place, said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference
-    cycle), containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no
-    such number, and the backend would refuse the whole value). Cut, not refused: the evaluators have scored the
-    value already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
+    number or lists it holds, an enum member its value; a lone surrogate in a text (or key) U+FFFD. What cannot be
+    kept as it is is changed, said in ``cut`` with its path (``path`` names the value): a container holding itself (a
+    reference cycle) and containers nested deeper than :data:`MAX_DEPTH` are cut with a marker in their place, a NaN
+    or infinity is None (JSON has no such number, and the backend would refuse the whole value), an integer beyond 64
+    bits (a span's) its digits as text (a marker beyond the interpreter's limit on them), a mapping's keys that are
+    not text their ``str()``. Changed, not refused: the evaluators have scored the value already, and a marker where
+    the value was is what ``repr`` and JSON loggers show for the same thing.
     Another object (a class's instance, a datetime, bytes) becomes its :func:`stable_text`, also said in ``cut``: a
     text where the function returned something else.
     """
@@ -162,7 +163,14 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         return _text(value)
     if isinstance(value, int):
         # compared, not 'in range(…)': an int subclass (an IntEnum) is looked for in the range one by one, for ever
-        return int(value) if -_INT64 <= value < _INT64 else _digits(value)  # an IntEnum as the number it is
+        if -_INT64 <= value < _INT64:
+            return int(value)  # an IntEnum as the number it is
+        try:
+            digits, said = str(value), "its digits"
+        except ValueError:  # more digits than int_max_str_digits allows
+            digits = said = f"[an integer of {value.bit_length()} bits]"
+        cut.append(f"{_said(path)} is an integer beyond 64 bits, which a span cannot carry: recorded as {said}")
+        return digits
     container = isinstance(value, Mapping | list | tuple | set | frozenset)
     if not container and (plain := from_numpy(value)) is not value:  # a numpy number or array: what it holds
         return _recordable(plain, path, depth, holding, cut)
@@ -187,6 +195,9 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
         if isinstance(value, Mapping) or not container:
+            if keys := sorted({type(key).__name__ for key, _ in items if not isinstance(key, str)}):
+                said = f"{_said(path)} has keys of type {', '.join(keys)}"
+                cut.append(f"{said}, which JSON cannot carry: recorded as their str()")
             copy: dict[str, Any] = {}
             for key, item in items:
                 name = _text(key) if isinstance(key, str) else stable_text(key)
@@ -235,13 +246,6 @@ def stable_text(value: Any) -> str:
 def _text(text: str) -> str:
     """``text`` with each lone surrogate (which UTF-8 cannot encode) replaced by U+FFFD."""
     return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
-
-
-def _digits(number: int) -> str:
-    try:
-        return str(number)
-    except ValueError:  # more digits than int_max_str_digits allows
-        return f"[an integer of {number.bit_length()} bits]"
 
 
 def _ordered(items: list[Any]) -> list[Any]:
