@@ -110,12 +110,13 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
     A set or tuple becomes a list (a set's items sorted, by their text when they do not sort: the same on every
     run), holding the same items; a dataclass or a pydantic model the object of its fields (:func:`_fields`, as its
     own JSON would be: a structured output is recorded as data, not as its ``repr``), a numpy number or array the
-    number or lists it holds, an enum member its value; an integer beyond 64 bits its
-    digits as text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in
-    its place, said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference
-    cycle), containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no
-    such number, and the backend would refuse the whole value). Cut, not refused: the evaluators have scored the
-    value already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
+    number or lists it holds, an enum member its value; a lone surrogate in a text (or key) U+FFFD. What cannot be
+    kept as it is is changed, said in ``cut`` with its path (``path`` names the value): a container holding itself (a
+    reference cycle) and containers nested deeper than :data:`MAX_DEPTH` are cut with a marker in their place, a NaN
+    or infinity is None (JSON has no such number, and the backend would refuse the whole value), an integer beyond 64
+    bits (a span's) its digits as text (a marker beyond the interpreter's limit on them), a mapping's keys that are
+    not text their ``str()``. Changed, not refused: the evaluators have scored the value already, and a marker where
+    the value was is what ``repr`` and JSON loggers show for the same thing.
     Another object (a class's instance, a datetime, bytes) becomes its :func:`stable_text`, also said in ``cut``: a
     text where the function returned something else.
     """
@@ -162,7 +163,14 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         return _text(value)
     if isinstance(value, int):
         # compared, not 'in range(…)': an int subclass (an IntEnum) is looked for in the range one by one, for ever
-        return int(value) if -_INT64 <= value < _INT64 else _digits(value)  # an IntEnum as the number it is
+        if -_INT64 <= value < _INT64:
+            return int(value)  # an IntEnum as the number it is
+        try:
+            digits, said = str(value), "its digits"
+        except ValueError:  # more digits than int_max_str_digits allows
+            digits = said = f"[an integer of {value.bit_length()} bits]"
+        cut.append(f"{_said(path)} is an integer beyond 64 bits, which a span cannot carry: recorded as {said}")
+        return digits
     container = isinstance(value, Mapping | list | tuple | set | frozenset)
     if not container and (plain := from_numpy(value)) is not value:  # a numpy number or array: what it holds
         return _recordable(plain, path, depth, holding, cut)
@@ -187,6 +195,9 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
         if isinstance(value, Mapping) or not container:
+            if keys := sorted({type(key).__name__ for key, _ in items if not isinstance(key, str)}):
+                said = f"{_said(path)} has keys of type {', '.join(keys)}"
+                cut.append(f"{said}, which JSON cannot carry: recorded as their str()")
             copy: dict[str, Any] = {}
             for key, item in items:
                 name = _text(key) if isinstance(key, str) else stable_text(key)
@@ -237,13 +248,6 @@ def _text(text: str) -> str:
     return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
-def _digits(number: int) -> str:
-    try:
-        return str(number)
-    except ValueError:  # more digits than int_max_str_digits allows
-        return f"[an integer of {number.bit_length()} bits]"
-
-
 def _ordered(items: list[Any]) -> list[Any]:
     try:
         return sorted(items)
@@ -292,6 +296,7 @@ class _Session:
     (:meth:`DatapointTracer.judging`)."""
 
     sink: TraceSink
+    run_id: str  # its run's: the count its unfinished work goes to (Outside.runs)
     redact: Callable[[Any], Any] | None = None  # takes the run's secret values out of what is exported (_redacted)
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
@@ -324,8 +329,10 @@ class _Routes(SpanProcessor):
         if session is None:  # in no running datapoint: a recorded one's (by what it left running), or none's
             with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
                 if _OUTSIDE:  # weakly, and as it starts: one dropped open is read so (_open_outside)
-                    started, late = _span(span, still_open=True, calls=True), isinstance(session_id, str)
-                    _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, late, self)
+                    started = _span(span, still_open=True, calls=True)
+                    late = isinstance(session_id, str)  # in a recorded datapoint's context: of its run, its baggage's
+                    run = str(baggage.get_baggage("honeyhive.run_id", parent_context) or "") if late else None
+                    _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, run, self)
             return
         if not self._keeps(session):
             # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does, opens it
@@ -363,26 +370,35 @@ class Outside:
     """The spans :func:`counting_outside` kept while it ran: those opened in no datapoint's context (a thread that does
     not carry one), read as :attr:`calls`; and the datapoints' own that ended after their datapoint was recorded
     (still running then, :func:`_still_running`, or opened after by what it left running: a thread it did not join),
-    read as :attr:`unfinished_calls`. Either is in no metric; only the first is none of the datapoints' work. A count
-    that began with the import of the user's code keeps those opened until it was over apart, wherever they end: its
-    setup calls (:attr:`setup_calls`)."""
+    read as :attr:`unfinished_calls`: those of its :attr:`runs`' datapoints only (two runs at once in one process each
+    count their own), while a span opened in no datapoint's context is in every count running then (no run owns it).
+    Either is in no metric; only the first is none of the datapoints' work. A count that began with the import of the
+    user's code keeps those opened until it was over apart, wherever they end: its setup calls (:attr:`setup_calls`).
+    """
 
     spans: list[CallSpan] = field(default_factory=list)
     errored: set[int] = field(default_factory=set)
     unfinished: list[CallSpan] = field(default_factory=list)
     setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
     setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; OPEN: not yet)
-    still_open: list[tuple[CallSpan, bool]] | None = None  # when it ended: the spans not ended yet (_open_outside)
+    still_open: list[tuple[CallSpan, str | None]] | None = None  # when it ended: those not ended yet (_open_outside)
+    runs: set[str] = field(default_factory=set)  # whose datapoints' unfinished work it counts (the runner's); none: any
 
     def imported(self) -> None:
         """The import of the user's code is over: a span opened from now on is not its (:func:`counting_outside`)."""
         self.setup_until = time.time_ns()  # OpenTelemetry's clock of a span's start
 
-    def _home(self, read: CallSpan, late: bool) -> list[CallSpan]:
+    def owns(self, run: str) -> bool:
+        """Whether the unfinished work of ``run``'s datapoints is this count's."""
+        return not self.runs or run in self.runs
+
+    def _home(self, read: CallSpan, run: str | None) -> list[CallSpan]:
         """Where a span opened in no running datapoint goes: the import's (:attr:`setup`) if it opened before the import
-        was over, else a recorded datapoint's unfinished work if it opened in one's context (``late``), else outside
-        every datapoint (:attr:`spans`)."""
-        return self.setup if read.start < self.setup_until else self.unfinished if late else self.spans
+        was over, else outside every datapoint (:attr:`spans`) if it opened in none's context, else (in the context of
+        ``run``'s recorded datapoint) its unfinished work if the run is this count's, else nowhere."""
+        if read.start < self.setup_until:
+            return self.setup
+        return self.spans if run is None else self.unfinished if self.owns(run) else []
 
     def _kept(self) -> Outside:
         """This count with the spans opened in no running datapoint that had not ended when read (or when the count
@@ -392,8 +408,8 @@ class Outside:
         with _outside_lock:
             kept = replace(self, spans=list(self.spans), unfinished=list(self.unfinished), setup=list(self.setup))
             still = _open_outside() if self.still_open is None else self.still_open
-        for read, late in still:
-            kept._home(read, late).append(read)
+        for read, run in still:
+            kept._home(read, run).append(read)
         return kept
 
     @property
@@ -419,9 +435,9 @@ def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
 
 _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
 # the spans opened in no running datapoint while any count runs, not yet ended: each weakly (one dropped open, a stream
-# never read, is not held till the count ends) and as it started, whether in a recorded datapoint's context (its
-# unfinished work, Outside.unfinished) or in none (Outside.spans), and the processor that kept it
-_STARTED_OUTSIDE: dict[int, tuple[weakref.ref[Span], CallSpan, bool, _Routes]] = {}
+# never read, is not held till the count ends) and as it started, the run whose recorded datapoint's context it was
+# opened in (its unfinished work, Outside.unfinished) or None (in none: Outside.spans), and the processor that kept it
+_STARTED_OUTSIDE: dict[int, tuple[weakref.ref[Span], CallSpan, str | None, _Routes]] = {}
 _outside_lock = threading.Lock()
 
 
@@ -446,24 +462,25 @@ def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
                 _STARTED_OUTSIDE.clear()
 
 
-def _open_outside() -> list[tuple[CallSpan, bool]]:
+def _open_outside() -> list[tuple[CallSpan, str | None]]:
     """The spans in :data:`_STARTED_OUTSIDE` (read under ``_outside_lock``), as :func:`_outside` would keep them
     ended now but open till the end of time (another instrumentation's span of its call, ended inside it, is still
-    that call), each with whether it was opened in a recorded datapoint's context. One dropped open (a stream never
-    read, whose instrumentation does not end its span when the stream is collected) is read as it started: a call
-    when it named its model as it started."""
+    that call), each with the run in whose recorded datapoint's context it was opened (None: in none). One dropped
+    open (a stream never read, whose instrumentation does not end its span when the stream is collected) is read as it
+    started: a call when it named its model as it started."""
     still = []
-    for ref, started, late, routes in list(_STARTED_OUTSIDE.values()):
+    for ref, started, run, routes in list(_STARTED_OUTSIDE.values()):
         span = ref()
         read = started if span is None else _span(span, still_open=True, calls=True)
-        still.append((read if routes.open else read._replace(attributes=None), late))
+        still.append((read if routes.open else read._replace(attributes=None), run))
     return still
 
 
 def _outside(span: ReadableSpan, *, kept: bool) -> None:
     """Keep ``span``: its attributes only when it describes a call (enough to tell calls inside one another) and it is
     ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it); as a
-    recorded datapoint's unfinished work when it was opened in one's context; once (it leaves _STARTED_OUTSIDE)."""
+    recorded datapoint's unfinished work when it was opened in one's context (its run's count only); once (it leaves
+    _STARTED_OUTSIDE)."""
     errored = span.status.status_code is StatusCode.ERROR
     read = _span(span, calls=True)
     read = read if kept else read._replace(attributes=None)
@@ -471,20 +488,19 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
         started = _STARTED_OUTSIDE.pop(span.context.span_id, None)  # here: a count read meanwhile sees it once
         if started is None:
             return
-        late = started[2]
         for outside in _OUTSIDE:
-            outside._home(read, late).append(read)
+            outside._home(read, started[2]).append(read)
             if errored:
                 outside.errored.add(read.span_id)
 
 
 def _still_running(session: _Session) -> None:
-    """Count as a recorded datapoint's unfinished work (:attr:`Outside.unfinished`) the calls of ``session`` (no longer
-    running) that had not ended when its calls were read: a thread or task it left running, a call its timeout gave up
-    on. They are in none of its metrics, but they are its work, not outside every datapoint: a gate on the cost does
-    not excuse them as it does calls made outside (``verdict._alike``). An ERROR status does not make one failed
-    here (:attr:`Outside.unfinished_calls` counts only answered calls): a call the timeout cancelled may still be
-    billed."""
+    """Count as a recorded datapoint's unfinished work (:attr:`Outside.unfinished`, its run's count only) the calls of
+    ``session`` (no longer running) that had not ended when its calls were read: a thread or task it left running, a
+    call its timeout gave up on. They are in none of its metrics, but they are its work, not outside every datapoint:
+    a gate on the cost does not excuse them as it does calls made outside (``verdict._alike``). An ERROR status does
+    not make one failed here (:attr:`Outside.unfinished_calls` counts only answered calls): a call the timeout
+    cancelled may still be billed."""
     if session.measured is None:  # its calls were never read: not recorded
         return
     # the running ones first (on_end's order: one ending now is in either, or in both), open till the end of time (so
@@ -498,7 +514,8 @@ def _still_running(session: _Session) -> None:
     kept = [*running.values(), *(_span(s, calls=True) for s in ended)]
     with _outside_lock:
         for outside in _OUTSIDE:
-            outside.unfinished.extend(kept)
+            if outside.owns(session.run_id):
+                outside.unfinished.extend(kept)
 
 
 def _span(span: ReadableSpan, *, still_open: bool = False, calls: bool = False) -> CallSpan:
@@ -842,20 +859,32 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
 
 
 def _rejected_spans(response: Any) -> str | None:
-    """Why a 2xx answer rejected spans (OTLP's ``partial_success``), None when it rejected none."""
+    """Why a 2xx answer refused the export: OTLP's ``partial_success`` rejected spans, or it is no OTLP answer (a web
+    page: a sign-in portal or a web server at the server URL; another type; a body that does not parse, cut short),
+    which took nothing. None when it rejected none (an empty answer is OTLP's empty one)."""
     if not response.content:
         return None
     from google.protobuf import json_format
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+    status, kind = response.status_code, response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "text/html":  # as the client says it of its own requests' (client._web_page)
+        base = response.url.split("/opentelemetry/", 1)[0]
+        return (
+            f"HTTP {status} with a web page (text/html), not an OTLP answer: is {base} HoneyHive's API? (the server"
+            " URL: the `server-url` input, --server-url or HH_API_URL)"
+        )
     answer = ExportTraceServiceResponse()
     try:
-        if "json" in response.headers.get("content-type", ""):
+        if kind == "application/json":
             json_format.Parse(response.content, answer, ignore_unknown_fields=True)
-        else:
+        elif kind in ("application/x-protobuf", "application/protobuf"):
             answer.ParseFromString(response.content)
-    except Exception:  # an answer that is not an OTLP response says nothing about rejected spans
-        return None
+        else:
+            raise ValueError(f"its type is {kind or 'not given'}")
+    except Exception as exc:
+        why = excerpt(str(exc) or type(exc).__name__, 100)
+        return excerpt(f"HTTP {status} with no OTLP answer ({why}), so nothing taken: {response.text}", _REASON_LENGTH)
     rejected = answer.partial_success.rejected_spans
     if not rejected:
         return None
@@ -866,7 +895,7 @@ def _rejected_spans(response: Any) -> str | None:
 def _refusal(response: Any) -> str | None:
     """The backend's reason when its answer refuses the export for good: a 4xx (not 408 or 429, which the
     exporter retries) or a 5xx the client does not retry either (507: the local backend's full disk), or a 2xx
-    whose OTLP partial success rejected spans. None otherwise."""
+    whose OTLP partial success rejected spans or that is no OTLP answer. None otherwise."""
     if response is None:
         return None
     status = response.status_code
@@ -1110,7 +1139,9 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds, redact: Callable[[Any], Any] | None = None) -> None:
         self.sink = sink
         self.ids = ids
-        self._session = _SESSIONS[ids.session_id] = _Session(sink, redact)  # the spans opened inside it, any provider's
+        self._session = _SESSIONS[ids.session_id] = _Session(
+            sink, ids.run_id, redact
+        )  # the spans opened inside it, any provider's
 
     @property
     def session_id(self) -> str:

@@ -127,6 +127,7 @@ def test_an_objects_text_is_recorded_without_its_memory_address_and_said() -> No
         "outputs.when is of type datetime, which JSON cannot carry: recorded as its str()",
         "outputs.raw is of type bytes, which JSON cannot carry: recorded as its str()",
         "outputs.call is of type builtin_function_or_method, which JSON cannot carry: recorded as its str()",
+        "outputs.keyed has keys of type Answer, which JSON cannot carry: recorded as their str()",
     )
     assert stable_text(Answer().__init__) == "<method-wrapper '__init__' of Answer object>"
 
@@ -281,4 +282,6 @@ def test_enums_and_int_subclasses_are_recorded_as_their_values() -> None:
     made = recordable({"colour": Colour.RED, "pair": Colour.PAIR, "level": Level.HIGH, "count": Count(2**70)})
     assert made.value == {"colour": "red", "pair": [1, 2], "level": 3, "count": str(2**70)}
     assert type(made.value["level"]) is int
-    assert made.cut == ()
+    assert made.cut == (
+        "outputs.count is an integer beyond 64 bits, which a span cannot carry: recorded as its digits",
+    )
