@@ -228,6 +228,7 @@ class Runner:
         count)."""
         counted = self.spec.counted  # the command line's, from the import of the user's code on
         with nullcontext(counted) if counted is not None else counting_outside() as outside:
+            outside.runs.add(self.run_id)  # its datapoints' unfinished work, not another run's at once in the process
             outcomes = self._run(datapoints, skip)
             abandoned = self._calls.running()  # before the count is read: a call of theirs ended by now is in it
         if abandoned:  # one from now on in none

@@ -860,8 +860,8 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
 
 def _rejected_spans(response: Any) -> str | None:
     """Why a 2xx answer refused the export: OTLP's ``partial_success`` rejected spans, or it is no OTLP answer (a web
-    page: a sign-in portal or a web server at the server URL; another type; a body that does not parse, cut short),
-    which took nothing. None when it rejected none (an empty answer is OTLP's empty one)."""
+    page: a sign-in portal or a web server at the server URL; an OTLP type whose body does not parse, cut short), which
+    took nothing. None when it rejected none (an empty answer is OTLP's empty one; another type says nothing)."""
     if not response.content:
         return None
     from google.protobuf import json_format
@@ -880,8 +880,8 @@ def _rejected_spans(response: Any) -> str | None:
             json_format.Parse(response.content, answer, ignore_unknown_fields=True)
         elif kind in ("application/x-protobuf", "application/protobuf"):
             answer.ParseFromString(response.content)
-        else:
-            raise ValueError(f"its type is {kind or 'not given'}")
+        else:  # a type OTLP does not answer with (a proxy's or a backend's text/plain "OK"): says nothing, as before
+            return None
     except Exception as exc:
         why = excerpt(str(exc) or type(exc).__name__, 100)
         return excerpt(f"HTTP {status} with no OTLP answer ({why}), so nothing taken: {response.text}", _REASON_LENGTH)
