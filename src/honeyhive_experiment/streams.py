@@ -167,6 +167,9 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     _remove_handlers()
     lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
     lines.setFormatter(Formatter())
+    if not settings.debug:  # the OTLP exporters' retries ("Transient error…", "Shutdown in progress, aborting retry."):
+        # how an export ended is their ERROR, ours the run's own words (tracing._own_export_failures still reads them)
+        lines.addFilter(lambda r: r.levelno >= logging.ERROR or not r.name.startswith("opentelemetry.exporter."))
     handlers: list[logging.Handler] = [lines]
     if settings.as_action:
         commands = WorkflowCommandHandler(debug=settings.debug, workspace=settings.workspace)
