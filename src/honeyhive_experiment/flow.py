@@ -1425,8 +1425,8 @@ def review(job: Job, run_id: str | None) -> Judgement:
 def _latest_run(job: Job) -> str:
     """The experiment's newest completed run of this experiment file in this repository, as baselines are
     (:func:`~honeyhive_experiment.baseline.same_origin`; the backend's ``name`` filter is a substring match, so the
-    name is checked). A newer run still running or cancelled is passed over, and said so (none completed: the
-    newest, which :func:`review` refuses, saying why)."""
+    name is checked). A newer run still running or cancelled is passed over, and said so (none completed: refused,
+    saying so and why the newest is not)."""
     unstamped = unfinished = None
     experiment = job.config.name
     config_file = job.settings.config_file  # read once: it looks for the repository's root on disk
@@ -1441,9 +1441,10 @@ def _latest_run(job: Job) -> str:
             unfinished = unfinished or run
         if run.name == experiment and stamp_of(run, "config_file") is None:
             unstamped = unstamped or run.run_id
-    if unfinished is not None:
-        return unfinished.run_id
     message = f"experiment {experiment!r} has no run of {config_file} in the backend yet: run it first"
+    if unfinished is not None:
+        why = _unfinished(unfinished, "view it")
+        message = f"experiment {experiment!r} has no completed run of {config_file} yet: {why}"
     if unstamped:
         message += (
             f"; its runs without an experiment-file stamp (evaluate()'s, an older version's) count as"

@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 if TYPE_CHECKING:
     from honeyhive_experiment.settings import Settings
@@ -144,6 +144,9 @@ def discard(*streams: TextIO) -> None:
         os.dup2(devnull, stream.fileno())
 
 
+_RETRIES: Final = ("Transient error", "Shutdown in progress, aborting retry")  # the exporters' own words
+
+
 def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     """Handlers of ours on the root logger, every record redacted: ``level: message`` lines, terminal-safe as the
     terminal report is (:func:`~honeyhive_experiment.report.markdown.plain_lines`: a record quoting the backend, an id
@@ -167,9 +170,11 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     _remove_handlers()
     lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
     lines.setFormatter(Formatter())
-    if not settings.debug:  # the OTLP exporters' retries ("Transient error…", "Shutdown in progress, aborting retry."):
-        # how an export ended is their ERROR, ours the run's own words (tracing._own_export_failures still reads them)
-        lines.addFilter(lambda r: r.levelno >= logging.ERROR or not r.name.startswith("opentelemetry.exporter."))
+    if not settings.debug:  # the OTLP exporters' retries: how an export ended is the run's own words (and their ERROR;
+        # tracing._own_export_failures still reads these); their other warnings (a batch dropped) stay
+        lines.addFilter(
+            lambda r: not (r.name.startswith("opentelemetry.exporter.") and str(r.msg).startswith(_RETRIES))
+        )
     handlers: list[logging.Handler] = [lines]
     if settings.as_action:
         commands = WorkflowCommandHandler(debug=settings.debug, workspace=settings.workspace)

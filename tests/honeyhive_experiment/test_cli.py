@@ -1643,7 +1643,8 @@ def test_view_without_a_run_id_names_no_run_id_argument(
     hh.create_run({"run_id": failed, "name": "support-bot-quickstart", "status": "failed"})
     assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2
     err += "\n" + capsys.readouterr().err
-    assert f"\nerror: run {failed} is failed, not completed" in err, err
+    none = "\nerror: experiment 'support-bot-quickstart' has no completed run of .honeyhive/experiment.yml yet:"
+    assert f"{none} run {failed} is failed, not completed" in err, err
     assert "RUN_ID" not in err
     assert main([*argv, failed], environ={"HH_API_KEY": API_KEY}) == 2  # given: the argument it is about is named
     assert capsys.readouterr().err.startswith(f"error: RUN_ID: run {failed} is failed, not completed")
