@@ -16,20 +16,24 @@ and the environment are made up.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import tls_for
+from honeyhive_experiment.report import redact
 from honeyhive_experiment.report.redact import RedactingStream, Redactor, learn
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
@@ -106,6 +110,80 @@ def test_a_secret_learnt_later_is_redacted_by_every_redactor_made_before_and_aft
     assert made_after.redact(line) == "using *** and Zz9Yy8Xx7Ww6"
     print(line, file=stream, flush=True)
     assert capsys.readouterr().out == "using *** and Zz9Yy8Xx7Ww6\n"
+
+
+# what learnt values one at a time must be looked for by as a redactor made with them all does: a JSON secret's part,
+# values with spaces, escapes, non-ASCII, one short enough for an edge window of 6, and one under MIN_SECRET (ignored)
+LEARNT = (
+    "Lr5Tq9Wm2Xz7Kp4Nv8Hc3Jd",
+    '{"clientSecret": "Qw0pLm7Rt5Yu3Io9", "id": "app-1"}',
+    "pass phrase w/ 50% & 'quotes'",
+    "clé-Ünïcødé-Ω9x",
+    "k7Q!2z",
+    "abc",
+    "Ab3Cd4Ef5Gh6",
+)
+
+
+def _contents(tables: redact._Tables) -> dict[str, object]:
+    """What ``tables`` look for, whatever their order and grouping."""
+    return {
+        "encoded": {(gate, form) for gate, forms in tables.encoded for form in forms},
+        "escaped": {(hint, pattern.pattern) for hint, pattern in tables.escaped},
+        "anchors": set(tables.anchors),
+        "edges": {window: (set(grams), set(fitting)) for window, grams, fitting, _, _ in tables.edges},
+        "hold": tables.hold,
+        "tail": tables.tail.pattern,
+        "spaced": set(tables.spaced),
+        "cells": set(tables.cells),
+        "hexed": (set(tables.hexed[0].pattern.split("|")), set(tables.hexed[1])),
+    }
+
+
+@pytest.mark.unit
+def test_secrets_learnt_one_at_a_time_are_looked_for_as_by_a_redactor_made_with_them_all() -> None:
+    """Learning adds a value's tables to those a redactor has (audit63 F4): what it then looks for is what a redactor
+    made with every value at once looks for, and it redacts the same."""
+    base = ["hh_api_A1b2C3d4E5f6G7h8"]
+    learnt = Redactor(base)
+    shared = learnt._tables  # cached, as every redactor made with these secrets gets them
+    before = _contents(shared)
+    for secret in LEARNT:
+        learn([secret])
+    made = Redactor(base)
+    assert learnt._secrets == made._secrets
+    assert _contents(learnt._tables) == _contents(made._tables)
+    assert _contents(shared) == before  # added to a copy: the shared tables stay those of what they were made of
+    for secret in (*base, *LEARNT, "Qw0pLm7Rt5Yu3Io9"):
+        raw = secret.encode()
+        for text in (
+            f"using {secret} here",
+            f"split at the end: {secret[: len(secret) // 2]}\n{secret[len(secret) // 2 :]} goes on",
+            f"b64 {base64.b64encode(raw).decode()} hex {raw.hex(' ')} url {quote(secret)} {json.dumps(secret)}",
+            f"| {secret[:4]} |\n| {secret[4:8]} |\n| {secret[8:]} |\n",
+        ):
+            assert learnt.redact_shown(text) == made.redact_shown(text), text
+            assert learnt.redact_unfinished(text) == made.redact_unfinished(text), text
+            assert learnt.folded(text, len(text)) == made.folded(text, len(text)), text
+        assert learnt.redact(f"using {secret} here") == "using *** here" or len(secret) < 4
+
+
+@pytest.mark.unit
+def test_learning_a_secret_builds_the_tables_of_that_secret_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """audit63 F4: each learnt value rebuilt every redactor's tables over every secret learnt so far (the 300th value
+    cost 130 ms, in the user's thread that set it). Now each redactor builds the new value's forms once, however many
+    it learnt before (counted, not timed: a value's base64 cores are built for its tables only)."""
+    redactors = [Redactor(["hh_api_A1b2C3d4E5f6G7h8"]), Redactor(["ghp_" + "Z" * 36]), Redactor()]
+    alive = len(redact._REDACTORS)  # every redactor of the process learns (those of other tests that still live)
+    built: list[bytes] = []
+    cores = redact._base64_cores
+    monkeypatch.setattr(redact, "_base64_cores", lambda raw: built.append(raw) or cores(raw))
+    values = [f"Lr5Tq9Wm2Xz{n:04}Kp4Nv8Hc" for n in range(40)]
+    for value in values:
+        learn([value])
+    assert max(Counter(built).values()) <= alive  # before: the first value's 40 times per redactor
+    assert set(built) == {value.encode() for value in values}  # no other secret's again
+    assert all(redactor.redact(f"got {values[0]}, {values[-1]}") == "got ***, ***" for redactor in redactors)
 
 
 @pytest.mark.unit

@@ -91,7 +91,8 @@ streams (``sys.stdout.buffer``, a subprocess's output). A flush holds back a pie
 is escaped only when the secret has a character that must be escaped (else ``%`` and ``\\`` would hold back
 every progress bar's ``50%``).
 
-Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them). A
+Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them); a secret
+learnt later adds what it needs to a redactor's own copy of them, so learning one costs that one's forms alone. A
 string that contains nothing costs a few substring checks per secret, four more in all (``%``, ``\\x``, ``\\u``,
 ``&#``: the forms every character of which is escaped, of every secret, are looked for only after them), two
 look-ups per line and one check per pattern's hint; the regular expressions run only when a hint is present.
@@ -135,7 +136,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from typing import Any, Final, TextIO
@@ -448,76 +449,123 @@ def _anywhere_length(size: int) -> int:
     return min(size, max(EDGE_FRAGMENT, math.ceil(size / 2)))
 
 
-_Edge = tuple[int, frozenset[str], tuple[str, ...], Callable[[str], str], Callable[[str], str]]
+_Edge = tuple[int, set[str], list[str], Callable[[str], str], Callable[[str], str]]
 """(window, every ``window`` characters of the sources it applies to, those sources, the first and the last
 ``window`` characters of a line)"""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Tables:
-    encoded: tuple[tuple[str, tuple[str, ...]], ...]  # (gate, hex or base64 forms every one of which contains it)
-    escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, the value percent-, JSON-, HTML-escaped…)
-    anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
-    edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
-    hold: int  # the longest form but one: how far back a secret still being written can start
-    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
-    spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
-    cells: frozenset[str]  # every MIN_CELL characters of the values: what a stream's row must hold to be held
-    hexed: tuple[re.Pattern[str], tuple[str, ...]]  # the values' hex with spaces in either case, by their starts
+    """Everything the known values are looked for by. :meth:`add` adds what a value needs in place, so learning one
+    costs what that one needs, not all the others again (audit63 F4); what was there stays, so another thread looking
+    meanwhile looks for every value it did before."""
+
+    encoded: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (gate, hex/base64/spelled forms)
+    escaped: list[tuple[str | None, re.Pattern[str]]] = field(default_factory=list)  # (hint, percent-, JSON-escaped…)
+    anchors: list[tuple[str, str, str, int, int]] = field(default_factory=list)  # (gate, anchor, value, at, least)
+    edges: tuple[_Edge, ...] = ()  # one per window length: mostly 8 only
+    hold: int = _HOLD  # the longest form but one: how far back a secret still being written can start
+    tail: re.Pattern[str] = re.compile("")  # a run of what values, forms and common shapes are made of, but a space
+    spaced: list[str] = field(default_factory=list)  # the values holding a space as printed (as they are, escaped…)
+    cells: set[str] = field(default_factory=set)  # every MIN_CELL characters of the values: what a held row holds
+    hexed: tuple[re.Pattern[str], list[str]] = field(
+        default_factory=lambda: (re.compile("(?!)"), [])
+    )  # hex with spaces
+    held: set[str] = field(default_factory=lambda: set(_HELD))  # tail's characters
+    known: set[object] = field(default_factory=set)  # the sources (values, encoded forms) and encoded groups added
+    spelled: dict[str, int] = field(default_factory=dict)  # where each gate's forms every character escaped are
+
+    def copy(self) -> _Tables:
+        """A copy to add to: the cached tables a redactor shares stay those of the values they were made of."""
+        edges = tuple(
+            (window, set(grams), list(fitting), heads, tails) for window, grams, fitting, heads, tails in self.edges
+        )
+        return _Tables(
+            [*self.encoded],
+            [*self.escaped],
+            [*self.anchors],
+            edges,
+            self.hold,
+            self.tail,
+            [*self.spaced],
+            set(self.cells),
+            (self.hexed[0], [*self.hexed[1]]),
+            set(self.held),
+            set(self.known),
+            dict(self.spelled),
+        )
+
+    def add(self, values: Iterable[str]) -> _Tables:
+        """The tables with ``values`` (new ones) added."""
+        held = len(self.held)
+        for value in values:
+            raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
+            hexes = (raw.hex(), raw.hex().upper())
+            groups = _gated(hexes, _longest_run(hexes[0], "[0-9]+"))
+            for cores in _base64_cores(raw):
+                groups += _gated(cores, _longest_run(cores[0], "[A-Za-z0-9]+"))
+            self._source(value)  # the values and their encoded forms, whose fragments count at a line's edge
+            for gate, forms in groups:
+                if forms not in self.known:
+                    self.known.add(forms)
+                    self.encoded.append((gate, forms))
+                for form in forms:
+                    self._source(form)
+            for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 3 or fewer of the value
+                if (at := self.spelled.setdefault(gate, len(self.encoded))) == len(self.encoded):
+                    self.encoded.append((gate, forms))
+                else:
+                    self.encoded[at] = (gate, self.encoded[at][1] + forms)
+                self.hold = max(self.hold, *(len(form) - 1 for form in forms))
+                self._hexed([form for form in forms if " " in form])  # bytes.hex(" ")
+            if any(c.isspace() for c in value):
+                escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
+                self.spaced += dict.fromkeys((value, *escapes, repr(value)[1:-1]))
+            self.held.update(c for c in value if not c.isspace())  # a space would hold back prose whole
+            if (found := _escaped(value)) is not None:
+                self.escaped.append(found)
+                self.hold = max(self.hold, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value) - 1)
+                self.held.update("%\\&#;'\"")
+            least = _anywhere_length(len(value))
+            size = max(4, math.ceil(least / 2)) if least < len(value) else len(value)
+            step = least - size + 1  # any ``least`` characters of the value hold one of these anchors
+            for at in range(0, len(value) - size + 1, step):
+                self.anchors.append((value[at : at + min(size, _GATE)], value[at : at + size], value, at, least))
+            self.cells.update(value[at : at + MIN_CELL] for at in range(len(value) - MIN_CELL + 1))
+        if held != len(self.held) or not self.tail.pattern:
+            self.tail = re.compile(f"[{re.escape(''.join(sorted(self.held)))}{_UNSEEN_CHARS}]*")
+        return self
+
+    def _source(self, source: str) -> None:
+        """``source`` (a value or an encoded form) in the edge of its window: its fragments count at a line's edge."""
+        if source in self.known:
+            return
+        self.known.add(source)
+        self.hold = max(self.hold, len(source) - 1)
+        if (window := _edge_length(len(source))) >= len(source):
+            return
+        edge = next((edge for edge in self.edges if edge[0] == window), None)
+        new = edge is None
+        if edge is None:
+            edge = (window, set(), [], itemgetter(slice(None, window)), itemgetter(slice(-window, None)))
+        edge[1].update(source[at : at + window] for at in range(len(source) - window + 1))
+        edge[2].append(source)
+        if new:  # a window of its own: looked for once its windows are in
+            self.edges = tuple(sorted((*self.edges, edge), key=itemgetter(0)))
+
+    def _hexed(self, forms: list[str]) -> None:
+        """``forms`` (a value's hex with spaces) found whole, by their starts."""
+        starts, hexed = self.hexed
+        hexed += forms
+        prefixes = {re.escape(form[:3]) for form in forms} - set(starts.pattern.split("|"))  # at most 2 × 256 in all
+        if prefixes:
+            self.hexed = (re.compile("|".join(sorted({*prefixes, *starts.pattern.split("|")} - {"(?!)"}))), hexed)
 
 
 @functools.lru_cache(maxsize=8)
 def _tables(values: tuple[str, ...]) -> _Tables:
-    """Everything the known ``values`` are looked for by, built once per set of secrets."""
-    encoded: dict[tuple[str, ...], str] = {}
-    escaped = []
-    anchors = []
-    sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
-    longest = 0
-    held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
-    spelled: dict[str, tuple[str, ...]] = {}  # the forms every character of which is escaped, by their gate
-    spaced: dict[str, None] = {}
-    for value in values:
-        raw = value.encode("utf-8", "surrogateescape")  # a variable's bytes that are not UTF-8: as they are
-        hexes = (raw.hex(), raw.hex().upper())
-        groups = _gated(hexes, _longest_run(hexes[0], "[0-9]+"))
-        for cores in _base64_cores(raw):
-            groups += _gated(cores, _longest_run(cores[0], "[A-Za-z0-9]+"))
-        for gate, forms in groups:
-            encoded.setdefault(forms, gate)
-            sources.update(dict.fromkeys(forms))
-        for gate, forms in _spelled(value, raw):  # whole only: 8 characters of one are 3 or fewer of the value
-            spelled[gate] = spelled.get(gate, ()) + forms
-        if any(c.isspace() for c in value):
-            escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
-            spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
-        if (found := _escaped(value)) is not None:
-            escaped.append(found)
-            longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
-            held.update("%\\&#;'\"")
-        least = _anywhere_length(len(value))
-        size = max(4, math.ceil(least / 2)) if least < len(value) else len(value)
-        step = least - size + 1  # any ``least`` characters of the value hold one of these anchors
-        for at in range(0, len(value) - size + 1, step):
-            anchors.append((value[at : at + min(size, _GATE)], value[at : at + size], value, at, least))
-    hexed = dict.fromkeys(form for forms in spelled.values() for form in forms if " " in form)  # bytes.hex(" ")
-    edges: list[_Edge] = []
-    for window in sorted({_edge_length(len(source)) for source in sources}):
-        fitting = tuple(source for source in sources if _edge_length(len(source)) == window and window < len(source))
-        if fitting:
-            grams = frozenset(source[at : at + window] for source in fitting for at in range(len(source) - window + 1))
-            edges.append((window, grams, fitting, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
-    return _Tables(
-        encoded=(*((gate, forms) for forms, gate in encoded.items()), *spelled.items()),
-        escaped=tuple(escaped),
-        anchors=tuple(anchors),
-        edges=tuple(edges),
-        hold=max(_HOLD, longest - 1, *(len(form) - 1 for form in chain(sources, *spelled.values()))),
-        tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
-        spaced=tuple(spaced),
-        cells=frozenset(value[at : at + MIN_CELL] for value in values for at in range(len(value) - MIN_CELL + 1)),
-        hexed=(re.compile("|".join(sorted({re.escape(form[:3]) for form in hexed})) or "(?!)"), tuple(hexed)),
-    )
+    """The tables of the known ``values``, built once per set of secrets (shared: never added to, but a copy)."""
+    return _Tables().add(values)
 
 
 def _places(text: str, piece: str, step: int = 1) -> Iterator[int]:
@@ -682,27 +730,45 @@ def learn(secrets: Iterable[str]) -> None:
             _LEARNED.update(new)  # once every redactor has them: one interrupted (a signal) leaves them to learn again
 
 
+def _longest_first(value: str) -> tuple[int, str]:
+    return -len(value), value
+
+
+def _known(secrets: Iterable[str | None]) -> tuple[str, ...]:
+    """The values of ``secrets`` (and their parts: :func:`_parts`) that are looked for, longest first."""
+    # the spaces around a secret are not part of it: they would stretch fragments
+    values = {secret.strip() for secret in secrets if isinstance(secret, str)}
+    values.update(part for value in tuple(values) for part in _parts(value))
+    return tuple(sorted((value for value in values if len(value) >= MIN_SECRET), key=_longest_first))
+
+
 class Redactor:
     """Replaces known secret values, their encodings and fragments, and common secret patterns
     (:data:`SECRET_PATTERNS`) with ``***`` (the module's docstring says which values, forms and fragments).
     """
 
-    __slots__ = ("__weakref__", "_cache", "_secrets", "_tables")
+    __slots__ = ("__weakref__", "_cache", "_own", "_secrets", "_tables")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        self._secrets: tuple[str, ...] = ()
         with _LEARNING:
-            self._learn([*secrets, *_LEARNED])
+            self._secrets = _known([*secrets, *_LEARNED])
+            self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
+            self._own = False  # the tables are shared (cached): added to only once copied
+            self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once (after the tables)
             _REDACTORS.add(self)
 
-    def _learn(self, secrets: Iterable[str | None]) -> None:
-        # the spaces around a secret are not part of it: they would stretch fragments
-        values = {secret.strip() for secret in secrets if isinstance(secret, str)}
-        values.update(part for value in tuple(values) for part in _parts(value))
-        values.update(self._secrets)
-        self._secrets = tuple(sorted((v for v in values if len(v) >= MIN_SECRET), key=lambda v: (-len(v), v)))
-        self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
-        self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once (after the tables)
+    def _learn(self, secrets: Iterable[str]) -> None:
+        """Takes the ``secrets`` it does not know: their tables are added to its own (audit63 F4: rebuilt over every
+        secret learnt, learning was quadratic, in the user's thread that set the variable)."""
+        known = set(self._secrets)
+        if new := [value for value in _known(secrets) if value not in known]:
+            self._tables = (self._tables if self._own else self._tables.copy()).add(new)
+            self._own = True
+            ordered = list(self._secrets)  # a new one: another thread may be going through the one before
+            for value in new:
+                bisect.insort(ordered, value, key=_longest_first)  # not sorted(): its key for every secret
+            self._secrets = tuple(ordered)
+            self._cache = {}
 
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
