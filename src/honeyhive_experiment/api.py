@@ -38,6 +38,7 @@ _ONE_AT_A_TIME = threading.Lock()
 """Held by each :func:`run_config` call while it runs: a call imports its repository's code with that folder as the
 process's working directory and first on ``sys.path`` (:func:`~honeyhive_experiment.user_code.in_repository`), which
 two calls at once would take from each other. A call from another thread waits for the one running."""
+_CALLING = threading.local()  # ``now``: this thread is in a run_config call (its code's import calls it again)
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,10 @@ def run_config(
         api_key=api_key,
         environ=environ,
     )
-    if threading.current_thread().name.startswith("honeyhive-"):  # a datapoint's function or evaluator
-        # would wait for the run it is part of (one call at a time) until its timeout: refused at once
+    from honeyhive_experiment.tracing import in_datapoint
+
+    # a call from a run's own code would wait for that run (one call at a time) for ever, or until its timeout
+    if getattr(_CALLING, "now", False) or in_datapoint():
         raise ArgumentError("path", "run_config was called from the code of a run it is running; call it outside")
     if baseline_run_id is not None and len(baseline_run_id.split()) > 1:
         raise ArgumentError("baseline_run_id", f"expected one run id, commit or branch, got {baseline_run_id!r}")
@@ -136,7 +139,11 @@ def run_config(
         "server_url": server_url,
     }
     with _ONE_AT_A_TIME, _ctrl_c_cancels(cancel) as watched:
-        outcome = run(Settings.from_args(flags, env), cancel=watched, progress=progress, write=False)
+        _CALLING.now = True
+        try:
+            outcome = run(Settings.from_args(flags, env), cancel=watched, progress=progress, write=False)
+        finally:
+            _CALLING.now = False
     composed = outcome.composed
     assert composed is not None, "a run that is not a shard job always has a report"
     if watched.signals or outcome.exit_code == EXIT_INTERRUPTED:
@@ -150,20 +157,9 @@ def run_config(
 def _ctrl_c_cancels(cancel: threading.Event | None) -> Iterator[Cancellation]:
     """The cancel event :func:`run_config` runs with: set by the command's SIGINT and SIGTERM handlers (on the main
     thread; the caller's given back after), or by the caller's ``cancel``."""
-    watched = _Either(cancel)
+    watched = Cancellation(caller=cancel)
     install_signal_handlers(watched)
     try:
         yield watched
     finally:
         release(watched)
-
-
-class _Either(Cancellation):
-    """The command's cancel event, set by SIGINT's handler, or the caller's ``cancel``: either cancels the run."""
-
-    def __init__(self, caller: threading.Event | None) -> None:
-        super().__init__()
-        self.caller = caller
-
-    def is_set(self) -> bool:
-        return super().is_set() or (self.caller is not None and self.caller.is_set())

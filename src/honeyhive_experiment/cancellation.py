@@ -101,14 +101,23 @@ def by_signal(exc: BaseException) -> bool:
 class Cancellation(threading.Event):
     """The cancel event of one invocation, and the phase it is in (what a report of a signal says)."""
 
-    def __init__(self) -> None:
+    def __init__(self, caller: threading.Event | None = None) -> None:
         super().__init__()
+        self.caller = caller  # the Python API caller's own cancel event: it cancels the invocation too
+        self.before: Cancellation | None = None  # the invocation whose handlers these replaced (release gives it back)
         self.phase = "preparing the run"
         self.signals = 0  # received so far: tells a signal apart from the runner stopping itself (it sets the event)
         self.abandoned = 0  # received while a report's step ran, which they gave up (interruptible): no cancellation
         self.interrupted = False  # an Interrupted was raised: later signals must not interrupt its unwinding
         self.previous: dict[int, Any] = {}  # the handlers install_signal_handlers replaced (release restores them)
         self.cooperative = False  # datapoints are running: a signal only sets the event instead of interrupting
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.caller is not None and self.caller.is_set())
+
+    def asked(self) -> bool:
+        """Whether a signal or the caller's own event cancelled it (not the runner stopping itself)."""
+        return self.signals > 0 or (self.caller is not None and self.caller.is_set())
 
 
 @contextmanager
@@ -180,16 +189,21 @@ def install_signal_handlers(cancel: Cancellation) -> None:
             cancel.interrupted = True
             raise Interrupted(signum, second=second)
 
-    cancel.previous = _handle_signals(handler)
+    if threading.current_thread() is not threading.main_thread():  # no signal reaches another thread's handlers
+        return
+    cancel.previous, cancel.before = _handle_signals(handler), _installed
     _installed = cancel
 
 
 def release(cancel: Cancellation) -> None:
     """Give SIGTERM/SIGINT back the handlers :func:`install_signal_handlers` replaced (once; later calls do
     nothing): from then on a signal does what it did before, e.g. ends the process."""
+    global _installed
     previous, cancel.previous = cancel.previous, {}
     for signum, handler in previous.items():
         signal.signal(signum, handler)
+    if _installed is cancel:  # a run_config inside the command (its code's import): the command's again
+        _installed = cancel.before
 
 
 def interruptible(

@@ -314,7 +314,7 @@ class _Invocation:
     def _signalled(self) -> bool:
         """Whether a signal (or the caller, through its cancel event) cancelled the invocation."""
         if isinstance(self.cancel, cancellation.Cancellation):
-            return self.cancel.signals > 0
+            return self.cancel.asked()
         return self.cancel.is_set()
 
     def _interruptible(self, call: Callable[_P, _R], abandoned: str) -> Callable[_P, _R | None]:

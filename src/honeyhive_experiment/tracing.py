@@ -692,6 +692,12 @@ def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
     return functools.partial(_attached, carried, function)
 
 
+def in_datapoint() -> bool:
+    """Whether this code runs in a datapoint of a run of this process (its function or evaluators, or a thread or a
+    pool's task they started, which carry its context); not a session of the user's own HoneyHive tracing."""
+    return str(baggage.get_baggage("honeyhive.session_id")) in _SESSIONS
+
+
 def _start_carrying(thread: threading.Thread) -> None:
     """``Thread.start`` while datapoints run: a thread started inside a datapoint runs in its context (and is one of
     its :attr:`_Session.threads`); ours (``honeyhive-…``, which run each task in its own context) in none."""

@@ -216,6 +216,39 @@ def test_a_call_from_the_code_of_a_run_it_is_running_is_refused_at_once(tmp_path
     assert "did not return within" not in run.terminal
 
 
+def test_a_call_from_the_import_its_own_call_makes_is_refused_at_once(tmp_path: Path) -> None:
+    """A module of the repository that calls run_config as it is imported (a script without a __main__ guard): the
+    import runs on the calling thread, which holds the one-at-a-time lock, so it waited on itself for ever (audit64)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    (repo / "support_bot" / "selfcall.py").write_text(
+        "from honeyhive_experiment import run_config\n"
+        "from support_bot.app import answer\n"
+        "run_config('.', dry_run=True, environ={})\n"
+    )
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text().replace("support_bot.app:answer", "support_bot.selfcall:answer"))
+    script = (
+        "from honeyhive_experiment import run_config\n"
+        f"print(run_config({str(repo)!r}, dry_run=True, environ={{}}).report.error)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False, cwd=repo
+    )
+    assert done.returncode == 0, done.stderr
+    assert "run_config was called from the code of a run it is running" in done.stdout
+
+
+def test_a_run_the_callers_own_event_cancelled_says_it_was_cancelled(repos: tuple[Path, Path]) -> None:
+    """The caller's cancel event, set by its progress callback: the report's note says the run was cancelled, as
+    it did before run_config took the command's handlers (audit64: the note was lost)."""
+    _, api_repo = repos
+    cancel = threading.Event()
+
+    run = run_config(api_repo, dry_run=True, environ={}, cancel=cancel, progress=lambda _: cancel.set())
+
+    assert (run.exit_code, run.report.notes) == (2, ("The run was cancelled.",))
+
+
 def _answer_words(repo: Path) -> float:
     """The mean answer length of a dry run of ``repo`` by ``run_config``, in this process."""
     run = run_config(repo, dry_run=True, environ={})
