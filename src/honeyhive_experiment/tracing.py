@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import logging
 import math
 import re
@@ -195,12 +196,15 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
         if isinstance(value, Mapping) or not container:
-            if keys := sorted({type(key).__name__ for key, _ in items if not isinstance(key, str)}):
+            # an int key is recorded as json.dumps writes it; a bool, None, a tuple, an object are not
+            if keys := sorted({type(k).__name__ for k, _ in items if type(k) is not int and not isinstance(k, str)}):
                 said = f"{_said(path)} has keys of type {', '.join(keys)}"
                 cut.append(f"{said}, which JSON cannot carry: recorded as their str()")
             copy: dict[str, Any] = {}
             for key, item in items:
                 name = _text(key) if isinstance(key, str) else stable_text(key)
+                if name in copy:  # 0 and "0", None and "None": one value is lost
+                    cut.append(f"{_said(path)} has two keys recorded as {name!r}: only the last one's value is kept")
                 copy[name] = _recordable(item, (path, name), depth + 1, holding, cut)
             return copy
         if isinstance(value, set | frozenset):
@@ -883,7 +887,16 @@ def _rejected_spans(response: Any) -> str | None:
     answer = ExportTraceServiceResponse()
     try:
         if kind == "application/json":
-            json_format.Parse(response.content, answer, ignore_unknown_fields=True)
+            text = response.content.decode("utf-8-sig", "replace")
+            try:
+                found = json.loads(text)
+            except ValueError:
+                if text.lstrip()[:1] not in ("{", "["):  # not an object cut short (an unquoted OK): says nothing
+                    return None
+                raise
+            if not isinstance(found, dict):  # null, true, "OK", []: no OTLP answer, but nothing cut: says nothing
+                return None
+            json_format.ParseDict(found, answer, ignore_unknown_fields=True)
         elif kind in ("application/x-protobuf", "application/protobuf"):
             answer.ParseFromString(response.content)
         else:  # a type OTLP does not answer with (a proxy's or a backend's text/plain "OK"): says nothing, as before

@@ -76,8 +76,15 @@ NOT_OTLP = "HTTP 200 with no OTLP answer"
         ("application/json", b'{"runs": [{"id": "x", "na', NOT_OTLP + " ("),
         ("application/x-protobuf", _PARTIAL.SerializeToString()[:-3], NOT_OTLP + " ("),
         ("text/plain", b"OK", None),  # a type OTLP does not use says nothing: HoneyHive's own answer is not known
+        ("application/json", b"null", None),  # JSON, no OTLP answer, nothing cut short: says nothing (audit64 F4)
+        ("application/json", b"true", None),
+        ("application/json", b"OK", None),
+        ("application/json", b"\xef\xbb\xbf{}", None),  # a byte-order mark before an empty answer
     ],
-    ids=["empty", "partial-none-rejected", "json", "json-unknown", "empty-html", "page", "cut-json", "cut-pb", "text"],
+    ids=[
+        *("empty", "partial-none-rejected", "json", "json-unknown", "empty-html", "page", "cut-json", "cut-pb", "text"),
+        *("json-null", "json-true", "json-unquoted", "json-bom"),
+    ],
 )
 def test_a_2xx_answer_that_is_no_otlp_answer_refuses_the_export(
     content_type: str, body: bytes, said: str | None
