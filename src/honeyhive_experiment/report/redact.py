@@ -747,7 +747,7 @@ class Redactor:
     (:data:`SECRET_PATTERNS`) with ``***`` (the module's docstring says which values, forms and fragments).
     """
 
-    __slots__ = ("__weakref__", "_cache", "_own", "_secrets", "_tables")
+    __slots__ = ("__weakref__", "_cache", "_known_cache", "_own", "_secrets", "_tables")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         with _LEARNING:
@@ -755,6 +755,9 @@ class Redactor:
             self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
             self._own = False  # the tables are shared (cached): added to only once copied
             self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once (after the tables)
+            self._known_cache: dict[
+                str, str
+            ] = {}  # and so for redact_known (a span's attribute names, on every datapoint)
             _REDACTORS.add(self)
 
     def _learn(self, secrets: Iterable[str]) -> None:
@@ -768,7 +771,7 @@ class Redactor:
             for value in new:
                 bisect.insort(ordered, value, key=_longest_first)  # not sorted(): its key for every secret
             self._secrets = tuple(ordered)
-            self._cache = {}
+            self._cache, self._known_cache = {}, {}
 
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
@@ -905,7 +908,16 @@ class Redactor:
         recording job's environment held."""
         if not self._secrets:
             return value
-        return self._walk(value, lambda text: _blank(text, self._spans(text, rules=False)), keys=False)
+        return self._walk(value, self._known_text, keys=False)
+
+    def _known_text(self, text: str) -> str:
+        cache = self._known_cache  # as redact's: one made before the redactor learnt more is no longer its own
+        cached = cache.get(text)
+        if cached is None:
+            cached = _blank(text, self._spans(text, rules=False))
+            if len(text) <= 200 and len(cache) < 50_000:
+                cache[text] = cached
+        return cached
 
     def _spans(self, text: str, *, rules: bool = True) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why); ``rules`` false:

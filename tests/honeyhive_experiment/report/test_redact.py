@@ -31,7 +31,7 @@ from honeyhive_experiment.report import (
     Redactor,
 )
 from honeyhive_experiment.report.markdown import md_escape
-from honeyhive_experiment.report.redact import RedactingStream
+from honeyhive_experiment.report.redact import RedactingStream, learn
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,
@@ -1548,3 +1548,13 @@ def test_a_padded_tables_column_folding_a_secret_written_a_row_at_a_time_is_reda
     shown = out.getvalue()
     assert [piece for piece in pieces if piece in shown] == []
     assert "| other    | words        |" in shown
+
+
+def test_what_redact_known_kept_of_a_text_is_dropped_when_the_redactor_learns_a_secret() -> None:
+    # redact_known keeps short texts it redacted (a span's attribute names repeat on every datapoint): a secret learnt
+    # later (set into the environment by the user's code) must be redacted in a text seen before it
+    redactor = Redactor(["Zx81Qw0pLm7Rt5Yu3Io9"])
+    name = "honeyhive_metadata.key_Ab12Cd34Ef56Gh78Ij90"
+    assert redactor.redact_known(name) == name
+    learn(["Ab12Cd34Ef56Gh78Ij90"])
+    assert redactor.redact_known(name) == "honeyhive_metadata.key_***"
