@@ -754,10 +754,9 @@ class Redactor:
             self._secrets = _known([*secrets, *_LEARNED])
             self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
             self._own = False  # the tables are shared (cached): added to only once copied
-            self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once (after the tables)
-            self._known_cache: dict[
-                str, str
-            ] = {}  # and so for redact_known (a span's attribute names, on every datapoint)
+            # short strings repeat: each redacted once by redact, by redact_known (_blanked)
+            self._cache: dict[str, str] = {}
+            self._known_cache: dict[str, str] = {}
             _REDACTORS.add(self)
 
     def _learn(self, secrets: Iterable[str]) -> None:
@@ -775,12 +774,15 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
-        if len(text) < 4:
-            return text
-        cache = self._cache  # one made before the redactor learnt more is no longer its own: what it holds stays there
+        return text if len(text) < 4 else self._blanked(text, self._cache, rules=True)
+
+    def _blanked(self, text: str, cache: dict[str, str], *, rules: bool) -> str:
+        """``text`` with its secrets blanked (``rules``: :meth:`_spans`'), kept in ``cache`` when short: short strings
+        (names, ids, a span's attribute names on every datapoint) repeat. ``cache`` is the one the caller took: one
+        made before the redactor learnt more is no longer its own, and what it holds stays there."""
         cached = cache.get(text)
         if cached is None:
-            cached = _blank(text, self._spans(text))
+            cached = _blank(text, self._spans(text, rules=rules))
             if len(text) <= 200 and len(cache) < 50_000:
                 cache[text] = cached
         return cached
@@ -908,16 +910,8 @@ class Redactor:
         recording job's environment held."""
         if not self._secrets:
             return value
-        return self._walk(value, self._known_text, keys=False)
-
-    def _known_text(self, text: str) -> str:
-        cache = self._known_cache  # as redact's: one made before the redactor learnt more is no longer its own
-        cached = cache.get(text)
-        if cached is None:
-            cached = _blank(text, self._spans(text, rules=False))
-            if len(text) <= 200 and len(cache) < 50_000:
-                cache[text] = cached
-        return cached
+        cache = self._known_cache
+        return self._walk(value, lambda text: self._blanked(text, cache, rules=False), keys=False)
 
     def _spans(self, text: str, *, rules: bool = True) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why); ``rules`` false:
@@ -1079,6 +1073,10 @@ class _Line:
     bars: str = ""  # what of it was passed on, its bars kept and the rest as spaces ("": no flush saw a bar yet)
     judged: int | None = 0  # how much of the line a flush found no piece of a secret in (None: one)
 
+    def restart(self) -> None:
+        """Nothing of the line passed on: its columns are looked at from here."""
+        self.bars, self.passed, self.judged = "", 0, 0
+
 
 class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
@@ -1160,7 +1158,7 @@ class RedactingStream(io.TextIOBase):
             shown, held = self._redactor.redact_unfinished(line.pending)
             self._pass_on(line, shown or self._redactor.redact_shown(held))
             line.pending = held if shown else ""
-            line.bars, line.passed, line.judged = "", 0, 0  # past the bound: its columns are looked at from here
+            line.restart()  # past the bound
         if not line.pending and not line.passed:  # it ended its line: nothing of it to keep
             del self._lines[thread]
 
@@ -1173,7 +1171,7 @@ class RedactingStream(io.TextIOBase):
         """``text``, which ends ``line`` passed on unfinished, redacted after its start (:meth:`_start`: a column of a
         table's rows is joined with that row's cell)."""
         start = self._start(line, text)
-        line.bars, line.passed, line.judged = "", 0, 0
+        line.restart()
         shown = self._redactor.redact_shown(start + text)
         return shown[len(start) :] if shown.startswith(start) else self._redactor.redact_shown(text)
 
@@ -1212,7 +1210,7 @@ class RedactingStream(io.TextIOBase):
                 line.passed += passed
                 line.judged = line.passed + len(line.pending)
                 if line.passed > _HOLD:  # no table's row: looked at from here
-                    line.bars, line.passed, line.judged = "", 0, 0
+                    line.restart()
                 if shown:
                     self._pass_on(line, shown)
 
