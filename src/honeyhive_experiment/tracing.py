@@ -696,10 +696,15 @@ def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
     return functools.partial(_attached, carried, function)
 
 
+def _current_session() -> _Session | None:
+    """The datapoint of a run of this process whose context this code runs in (its function or evaluators, or a thread
+    or a pool's task they started, which carry it); not a session of the user's own HoneyHive tracing."""
+    return _SESSIONS.get(str(baggage.get_baggage("honeyhive.session_id")))
+
+
 def in_datapoint() -> bool:
-    """Whether this code runs in a datapoint of a run of this process (its function or evaluators, or a thread or a
-    pool's task they started, which carry its context); not a session of the user's own HoneyHive tracing."""
-    return str(baggage.get_baggage("honeyhive.session_id")) in _SESSIONS
+    """Whether this code runs in a datapoint of a run of this process (:func:`_current_session`)."""
+    return _current_session() is not None
 
 
 def _start_carrying(thread: threading.Thread) -> None:
@@ -708,8 +713,7 @@ def _start_carrying(thread: threading.Thread) -> None:
     run = thread.run
     if not thread.name.startswith("honeyhive-") and (task := _carried(run)) is not run:
         setattr(thread, "run", task)  # noqa: B010  # this thread's only
-        session = _SESSIONS.get(str(baggage.get_baggage("honeyhive.session_id")))
-        if session is not None:
+        if (session := _current_session()) is not None:
             session.threads.append(thread)
     _next["start"](thread)
 
@@ -1158,9 +1162,8 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds, redact: Callable[[Any], Any] | None = None) -> None:
         self.sink = sink
         self.ids = ids
-        self._session = _SESSIONS[ids.session_id] = _Session(
-            sink, ids.run_id, redact
-        )  # the spans opened inside it, any provider's
+        # the spans opened inside it, any provider's
+        self._session = _SESSIONS[ids.session_id] = _Session(sink, ids.run_id, redact)
 
     @property
     def session_id(self) -> str:
