@@ -129,6 +129,7 @@ __all__ = [
     "in_units",
     "is_boolean",
     "left_out_text",
+    "llm_calls_text",
     "lost_trials",
     "no_values",
     "partly_missing",
@@ -1238,6 +1239,11 @@ def _evidence(found: Assessment | None, paired: int, unpaired: int, never: bool)
     return text
 
 
+def llm_calls_text(n: int) -> str:
+    """``1 LLM call``, ``8 LLM calls``."""
+    return f"{n:,} LLM call{'s' if n != 1 else ''}"
+
+
 def left_out_text(calls: tuple[int, int]) -> str:
     """The LLM calls an efficiency metric's value leaves out, ``(the baseline's, this run's)``, in words (empty when
     neither leaves any out): ``the baseline's value excludes 8 LLM calls and this run's 1``."""
@@ -1245,7 +1251,7 @@ def left_out_text(calls: tuple[int, int]) -> str:
     whose, n = ("the baseline's", old) if old else ("this run's", new)
     if not n:
         return ""
-    text = f"{whose} value excludes {n:,} LLM call{'s' if n != 1 else ''}"
+    text = f"{whose} value excludes {llm_calls_text(n)}"
     return text + (f" and this run's {new:,}" if old and new else "")
 
 
@@ -1254,7 +1260,7 @@ def _excludes(whose: str, calls: Mapping[str, int]) -> str:
     unpriced model m, 2 outside any datapoint)``."""
     n = sum(calls.values())
     said = ", ".join(f"{count:,} {why}" for why, count in calls.items())
-    return f"{whose} value excludes {n:,} LLM call{'s' if n != 1 else ''} ({said})"
+    return f"{whose} value excludes {llm_calls_text(n)} ({said})"
 
 
 def _alike(old: Mapping[str, int], new: Mapping[str, int]) -> bool:
@@ -1393,8 +1399,8 @@ def _own_calls(gates: Iterable[str], left_out: Mapping[str, tuple[Mapping[str, i
         if _alike(old, new):
             n = old[OUTSIDE]
             found.append(
-                f"{metric} judged on the datapoints' own calls: both runs made {n:,} LLM call{'s' if n != 1 else ''}"
-                f" {OUTSIDE}, counted in neither"
+                f"{metric} judged on the datapoints' own calls: both runs made {llm_calls_text(n)} {OUTSIDE}, counted"
+                " in neither"
             )
     return found
 

@@ -47,7 +47,15 @@ from honeyhive_experiment.report.numbers import (
     sparkline,
 )
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed
-from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text, same_but_for_noise, unchecked
+from honeyhive_experiment.verdict import (
+    Crossed,
+    Verdict,
+    crossed,
+    left_out_text,
+    llm_calls_text,
+    same_but_for_noise,
+    unchecked,
+)
 
 __all__ = [
     "CHANGE_TEXT",
@@ -667,9 +675,10 @@ class ReportTotals(_Part):
         calls)``."""
         parts = []
         if self.cost_usd is not None or self.judge_cost_usd is not None:
-            own, judged = (f", excludes {n:,} LLM call{'s' if n != 1 else ''}" if n else "" for n in left_out)
-            cost = "—" if self.cost_usd is None else format_usd(self.cost_usd) + (f" ({own[2:]})" if own else "")
-            judge = "" if self.judge_cost_usd is None else f" + {format_usd(self.judge_cost_usd)} (judge{judged})"
+            own, judged = (f"excludes {llm_calls_text(n)}" if n else "" for n in left_out)
+            cost = "—" if self.cost_usd is None else format_usd(self.cost_usd) + (f" ({own})" if own else "")
+            judged = f"judge, {judged}" if judged else "judge"
+            judge = "" if self.judge_cost_usd is None else f" + {format_usd(self.judge_cost_usd)} ({judged})"
             if self.trials > 1:
                 parts.append(f"cost {cost}{judge} per pass over the dataset (mean of {self.trials:,} trials)")
             else:
