@@ -810,6 +810,8 @@ def record_run(
     if not spec.name:
         spec = replace(spec, name=f"experiment-{run_id[:8]}")  # the official SDK's default name
     cancel = spec.cancel
+    if cancel.is_set():  # set before the call (the caller's event): no run is created, no datapoint runs
+        raise ExperimentCancelled(None, phase="preparing the run")
     sender = ingestion or client
     own_sink = sink is None
 
