@@ -744,16 +744,18 @@ def check_watchers(progress: object, cancel: object) -> None:
 class _Shown(logging.StreamHandler[TextIO]):
     """``verbose=True``'s handler, one for the calls running at once (:func:`_verbose`): the package's log on standard
     error, but a line a handler of the caller's prints there too (``logging.basicConfig()``'s), which would be twice.
-    ``before``: the logger's level before the first of them."""
+    ``before``: ``logger``'s level before the first of them."""
 
-    def __init__(self, before: int) -> None:
+    def __init__(self, logger: logging.Logger) -> None:
         super().__init__()
-        self.before = before
+        self.logger, self.before = logger, logger.level
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        logger: logging.Logger | None = logging.getLogger(record.name)
-        while logger is not None:  # the handlers the record propagates to
+        logger: logging.Logger | None = self.logger
+        # the handlers the record propagates to from here (not from its own logger: logging.getLogger takes logging's
+        # lock, which a thread configuring logging may hold while it waits for this handler's)
+        while logger is not None:
             shown = (h for h in logger.handlers if h is not self and getattr(h, "stream", None) is self.stream)
             if any(record.levelno >= handler.level for handler in shown):
                 return
@@ -775,15 +777,17 @@ def _verbose(redactor: Redactor) -> Iterator[None]:
     with _shown_lock:
         shown = next((h for h in logger.handlers if isinstance(h, _Shown)), None)
         if shown is None:
-            shown = _Shown(logger.level)
+            shown = _Shown(logger)
             logger.addHandler(shown)
             logger.setLevel(logging.DEBUG)
-        shown.addFilter(redacting)  # each call's secrets: a line of either run may hold them
+        # each call's secrets (a line of either run may hold them); the list replaced, not changed, under a record
+        # being filtered on another thread (its redaction would skip a filter)
+        shown.filters = [*shown.filters, redacting]
     try:
         yield
     finally:
         with _shown_lock:
-            shown.removeFilter(redacting)
+            shown.filters = [f for f in shown.filters if f is not redacting]
             if not shown.filters:
                 logger.removeHandler(shown)
                 logger.setLevel(shown.before)
