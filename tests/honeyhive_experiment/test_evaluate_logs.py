@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment import HoneyHiveClient, evaluate
+from honeyhive_experiment import ExperimentResult, HoneyHiveClient, evaluate
 from honeyhive_experiment.errors import ArgumentError
 from tests.conftest import API_KEY
 
@@ -152,7 +152,7 @@ def test_two_verbose_calls_at_once_leave_the_logger_as_they_found_it(hh: HoneyHi
         if done is not None:
             done.set()
 
-    results: list[object] = []
+    results: list[ExperimentResult] = []
     one = threading.Thread(target=call, args=(first, first_done))
     one.start()
     assert first_in.wait(60)  # the first call is in its run: the second starts after it
@@ -161,7 +161,7 @@ def test_two_verbose_calls_at_once_leave_the_logger_as_they_found_it(hh: HoneyHi
     one.join()
     two.join()
 
-    assert len(results) == 2
+    assert [r.success for r in results] == [True, True]  # each function saw the calls overlap
     assert _logger_state() == before
 
 
