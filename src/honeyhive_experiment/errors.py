@@ -281,17 +281,18 @@ class ExperimentCancelled(ExperimentError):
 
     ``marked``: whether the backend took the run's ``cancelled`` status (``False``: it refused or could not be
     reached, so HoneyHive may still show the run as running). ``outcomes``: the datapoints' outcomes, when the runner
-    got to report them."""
+    got to report them. ``run_id`` None: cancelled before the run was created (a cancel event set before the call)."""
 
     def __init__(
         self,
-        run_id: str,
+        run_id: str | None,
         outcomes: Sequence[DatapointOutcome] = (),
         *,
         marked: bool = True,
         phase: str = "running the datapoints",
     ) -> None:
-        super().__init__(f"run {run_id} was cancelled while {phase}")
+        said = f"run {run_id} was cancelled while {phase}"
+        super().__init__(said if run_id else f"the run was cancelled while {phase}, before it was created")
         self.args = (run_id, outcomes)
         self.run_id = run_id
         self.outcomes = list(outcomes)

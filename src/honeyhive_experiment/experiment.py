@@ -741,26 +741,56 @@ def check_watchers(progress: object, cancel: object) -> None:
         raise ArgumentError("cancel", f"expected a threading.Event (set it to cancel the run), got {cancel!r}")
 
 
+class _Shown(logging.StreamHandler[TextIO]):
+    """``verbose=True``'s handler, one for the calls running at once (:func:`_verbose`): the package's log on standard
+    error, but a line a handler of the caller's prints there too (``logging.basicConfig()``'s), which would be twice.
+    ``before``: ``logger``'s level before the first of them."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__()
+        self.logger, self.before = logger, logger.level
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger: logging.Logger | None = self.logger
+        # the handlers the record propagates to from here (not from its own logger: logging.getLogger takes logging's
+        # lock, which a thread configuring logging may hold while it waits for this handler's)
+        while logger is not None:
+            shown = (h for h in logger.handlers if h is not self and getattr(h, "stream", None) is self.stream)
+            if any(record.levelno >= handler.level for handler in shown):
+                return
+            logger = logger.parent if logger.propagate else None
+        super().emit(record)
+
+
+_shown_lock = threading.Lock()
+
+
 @contextmanager
 def _verbose(redactor: Redactor) -> Iterator[None]:
     """``verbose=True`` (the SDK's flag): this package's log, DEBUG and up, on standard error for one call,
-    redacted by ``redactor``, and there alone: not passed on to the root logger's handlers too (a line printed twice
-    where ``logging.basicConfig()`` set one up)."""
+    redacted by ``redactor``; the caller's handlers get it too (redacted), as from any logger set to DEBUG. The logger
+    is left as found however calls overlap: the last of them puts its level back."""
     from honeyhive_experiment.report.redact import RedactingFilter
 
-    logger = logging.getLogger("honeyhive_experiment")
-    handler, level, propagate = logging.StreamHandler(), logger.level, logger.propagate
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(redactor))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
+    logger, redacting = logging.getLogger("honeyhive_experiment"), RedactingFilter(redactor)
+    with _shown_lock:
+        shown = next((h for h in logger.handlers if isinstance(h, _Shown)), None)
+        if shown is None:
+            shown = _Shown(logger)
+            logger.addHandler(shown)
+            logger.setLevel(logging.DEBUG)
+        # each call's secrets (a line of either run may hold them); the list replaced, not changed, under a record
+        # being filtered on another thread (its redaction would skip a filter)
+        shown.filters = [*shown.filters, redacting]
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
+        with _shown_lock:
+            shown.filters = [f for f in shown.filters if f is not redacting]
+            if not shown.filters:
+                logger.removeHandler(shown)
+                logger.setLevel(shown.before)
 
 
 def record_run(
@@ -784,6 +814,8 @@ def record_run(
     if not spec.name:
         spec = replace(spec, name=f"experiment-{run_id[:8]}")  # the official SDK's default name
     cancel = spec.cancel
+    if cancel.is_set():  # set before the call (the caller's event): no run is created, no datapoint runs
+        raise ExperimentCancelled(None, phase="preparing the run")
     sender = ingestion or client
     own_sink = sink is None
 

@@ -235,6 +235,8 @@ class Judgement:
 
 def cancellation_text(exc: ExperimentCancelled) -> str:
     """What a report says of a cancelled run: when it stopped, what HoneyHive holds, and whether it is marked."""
+    if exc.run_id is None:
+        return f"The run was cancelled while {exc.phase}, before it was created: HoneyHive holds nothing of it."
     recorded = ""
     if exc.outcomes:
         # a datapoint cancelled mid-function has a session, but nothing scored in it

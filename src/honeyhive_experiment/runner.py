@@ -717,10 +717,12 @@ async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
 def outside_calls_warning(calls: int, unfinished: int = 0) -> str:
     """What a run says of the LLM calls in no metric while its datapoints ran (``calls``), made outside any
     datapoint's context or, ``unfinished`` of them, the datapoints' own still running when they were recorded (at
-    least one for each function or evaluator still running at the run's end: :meth:`Runner.run`)."""
+    least one for each function or evaluator still running at the run's end: :meth:`Runner.run`, so then not each
+    of them is known to be made)."""
     return (
-        f"{calls} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after"
-        " its datapoint was over, or still running when its datapoint was recorded); counted in no metric"
+        f"{calls} LLM call(s) {'' if unfinished else 'were made '}outside any datapoint's context (a thread that does"
+        " not carry it, or after its datapoint was over, or still running when its datapoint was recorded); counted"
+        " in no metric"
     ) + (
         f"; {unfinished} of them the datapoints' own, unfinished when their datapoint was recorded (a thread it did"
         " not join, a call its timeout gave up on), or a function or evaluator the timeout abandoned that still ran"

@@ -8,12 +8,14 @@ import logging
 import os
 import re
 import signal
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from honeyhive_experiment import HoneyHiveClient, evaluate
+from honeyhive_experiment import ExperimentResult, HoneyHiveClient, evaluate
 from honeyhive_experiment.errors import ArgumentError
 from tests.conftest import API_KEY
 
@@ -92,19 +94,75 @@ def test_verbose_shows_each_line_once_and_each_runs_traceback(
     hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With a root handler on standard error (``logging.basicConfig()``), ``verbose=True`` printed every line twice;
-    a second run failing as the first showed no traceback (logged once per process)."""
+    a second run failing as the first showed no traceback (logged once per process). The root handler's own line."""
     root = logging.getLogger()
     handler = logging.StreamHandler()  # standard error, captured
+    handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))  # basicConfig()'s
     root.addHandler(handler)
     try:
         for _ in range(2):
             evaluate(_failing, [{"inputs": {"n": 1}}], client=hh, print_results=False, verbose=True)
             shown = capsys.readouterr().err.splitlines()
             assert [line for line in shown if "the traceback of ValueError" in line] == [
-                "DEBUG honeyhive_experiment.calling: the traceback of ValueError: no answer (logged once):"
+                "DEBUG:honeyhive_experiment.calling:the traceback of ValueError: no answer (logged once):"
             ]
     finally:
         root.removeHandler(handler)
+
+
+def _bad_progress(progress: object) -> None:
+    raise RuntimeError("the progress bar broke")
+
+
+def test_verbose_leaves_the_callers_handlers_their_warnings(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``verbose=True`` took the package's log from the root logger's handlers for the call (a notebook's
+    ``logging.basicConfig()``, pytest's caplog): a warning while it ran reached standard error only."""
+    evaluate(lambda dp: 1, [{"inputs": {"n": 1}}], client=hh, progress=_bad_progress, verbose=True, print_results=False)
+
+    warned = "the progress callback _bad_progress raised RuntimeError"
+    assert [r.levelname for r in caplog.records if r.getMessage().startswith(warned)] == ["WARNING"]
+    assert len([line for line in capsys.readouterr().err.splitlines() if warned in line]) == 1  # and verbose's
+
+
+def _logger_state() -> tuple[int, bool, list[logging.Handler]]:
+    logger = logging.getLogger("honeyhive_experiment")
+    return logger.level, logger.propagate, list(logger.handlers)
+
+
+def test_two_verbose_calls_at_once_leave_the_logger_as_they_found_it(hh: HoneyHiveClient) -> None:
+    """Two ``evaluate(verbose=True)`` calls in threads, the first ending while the second runs: each restored the
+    level and propagation it found, so the second put back the first's temporary DEBUG (and no propagation) for good."""
+    before = _logger_state()
+    first_in, second_in, first_done = threading.Event(), threading.Event(), threading.Event()
+
+    def first(dp: object) -> int:
+        first_in.set()
+        assert second_in.wait(60)  # both calls are running now
+        return 1
+
+    def second(dp: object) -> int:
+        second_in.set()
+        assert first_done.wait(60)  # the first call has ended
+        return 1
+
+    def call(function: Callable[[object], int], done: threading.Event | None = None) -> None:
+        results.append(evaluate(function, [{"inputs": {"n": 1}}], client=hh, verbose=True, print_results=False))
+        if done is not None:
+            done.set()
+
+    results: list[ExperimentResult] = []
+    one = threading.Thread(target=call, args=(first, first_done))
+    one.start()
+    assert first_in.wait(60)  # the first call is in its run: the second starts after it
+    two = threading.Thread(target=call, args=(second,))
+    two.start()
+    one.join()
+    two.join()
+
+    assert [r.success for r in results] == [True, True]  # each function saw the calls overlap
+    assert _logger_state() == before
 
 
 def test_an_interrupted_evaluate_names_the_run_it_cancelled(hh: HoneyHiveClient) -> None:

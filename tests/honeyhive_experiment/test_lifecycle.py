@@ -189,6 +189,21 @@ def test_the_cancel_event_leaves_the_run_cancelled_and_skips_the_rest(
     assert sorted(sessions.values()) == sorted(dp.id for dp in dataset.datapoints[:2])
 
 
+def test_a_cancel_event_set_before_the_call_creates_no_run(hh: HoneyHiveClient) -> None:
+    """``cancel=`` already set: the run was created, every datapoint skipped and the run marked cancelled. Now
+    nothing is sent: ExperimentCancelled naming no run, nothing called."""
+    cancel = threading.Event()
+    cancel.set()
+    called: list[object] = []
+
+    with pytest.raises(ExperimentCancelled) as raised:
+        evaluate(called.append, records(3), client=hh, cancel=cancel, print_results=False)
+
+    assert (raised.value.run_id, raised.value.outcomes, called) == (None, [], [])
+    assert str(raised.value) == "the run was cancelled while preparing the run, before it was created"
+    assert hh.list_runs()["evaluations"] == []
+
+
 def test_a_finished_run_is_completed(hh: HoneyHiveClient, client: httpx.Client) -> None:
     dataset = external_dataset(records(3))
     stage = Choreography(expected_inside=2)

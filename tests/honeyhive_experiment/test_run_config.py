@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment import ConfigRun, run_config
+from honeyhive_experiment import ConfigRun, backend, run_config
 from honeyhive_experiment.errors import ArgumentError, NotWritable
 from honeyhive_experiment.verdict import Verdict
 from tests.quickstart import copy_quickstart
@@ -247,6 +247,23 @@ def test_a_run_the_callers_own_event_cancelled_says_it_was_cancelled(repos: tupl
     run = run_config(api_repo, dry_run=True, environ={}, cancel=cancel, progress=lambda _: cancel.set())
 
     assert (run.exit_code, run.report.notes) == (2, ("The run was cancelled.",))
+
+
+def test_a_cancel_event_set_before_the_call_creates_no_run(repos: tuple[Path, Path]) -> None:
+    """``cancel=`` already set: the run was created (every datapoint skipped, marked cancelled). Now nothing is
+    recorded: the report says the run was cancelled before it was created, exit code 2 as for any cancel."""
+    _, api_repo = repos
+    cancel = threading.Event()
+    cancel.set()
+
+    run = run_config(api_repo, dry_run=True, environ={}, cancel=cancel)
+
+    assert (run.exit_code, run.report.notes, run.report.run.id) == (2, ("The run was cancelled.",), None)
+    assert run.report.error == (
+        "The run was cancelled while preparing the run, before it was created: HoneyHive holds nothing of it."
+    )
+    with backend.connect(None, None, local_db=api_repo / ".honeyhive" / "local.db", environ={}) as hh:
+        assert hh.list_runs()["evaluations"] == []
 
 
 def _answer_words(repo: Path) -> float:
