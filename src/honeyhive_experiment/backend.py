@@ -98,20 +98,20 @@ def connect(
                 " no other process holds it locked; the runs in it are kept"
             )
         raise ExperimentError(f"the embedded backend cannot open it ({exc}): {advice}", file=str(local_db)) from None
+
+    def check() -> None:  # as the client closes, and for kept: a change after the last request, which none refused
+        if backend.store.replaced():
+            raise ExperimentError(
+                "it was removed or replaced while the run ran: what it recorded is not kept", file=shown
+            )
+
     try:  # stopped also when it does not start, or Ctrl-C comes while it starts
         with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
             backend.start()
         with HoneyHiveClient(backend.url, backend.api_key) as client:
-
-            def check() -> None:
-                if backend.store.replaced():  # since its last request, which would have been refused
-                    raise ExperimentError(
-                        "it was removed or replaced while the run ran: what it recorded is not kept", file=shown
-                    )
-
             _embedded[client] = check
             yield client
-        check()  # nor is this run kept
+        check()
     finally:
         backend.stop()
 
