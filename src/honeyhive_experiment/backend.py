@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,12 +31,13 @@ from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.gha import cannot_write
 from honeyhive_experiment.paths import LOCAL_DB_FILES, ThroughALink, folder_beneath, look_in, not_a_file
 
-__all__ = ["IN_MEMORY", "connect"]
+__all__ = ["IN_MEMORY", "connect", "kept"]
 
 log = logging.getLogger("honeyhive_experiment")
 
 IN_MEMORY = ":memory:"
 """``local_db`` for an embedded backend whose data lives only as long as the block (SQLite's name for it)."""
+_embedded: weakref.WeakKeyDictionary[HoneyHiveClient, Callable[[], None]] = weakref.WeakKeyDictionary()  # kept's
 
 
 @contextmanager
@@ -96,17 +98,31 @@ def connect(
                 " no other process holds it locked; the runs in it are kept"
             )
         raise ExperimentError(f"the embedded backend cannot open it ({exc}): {advice}", file=str(local_db)) from None
+
+    def check() -> None:  # as the client closes, and for kept: a change after the last request, which none refused
+        if backend.store.replaced():
+            raise ExperimentError(
+                "it was removed or replaced while the run ran: what it recorded is not kept", file=shown
+            )
+
     try:  # stopped also when it does not start, or Ctrl-C comes while it starts
         with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
             backend.start()
         with HoneyHiveClient(backend.url, backend.api_key) as client:
+            _embedded[client] = check
             yield client
-        if backend.store.replaced():  # since its last request, which would have been refused: nor is this run kept
-            raise ExperimentError(
-                "it was removed or replaced while the run ran: what it recorded is not kept", file=shown
-            )
+        check()
     finally:
         backend.stop()
+
+
+def kept(client: HoneyHiveClient) -> None:
+    """Raises the :class:`~honeyhive_experiment.errors.ExperimentError` :func:`connect` raises as it ends when
+    ``client`` is the embedded backend's and its database was removed or replaced since it opened it (its requests are
+    refused from then on, but none may come: a change after the last one): asked before a verdict is shown, which the
+    run would then take back. Nothing for HoneyHive's client."""
+    if (check := _embedded.get(client)) is not None:
+        check()
 
 
 def _hold(local_db: Path, root: Path, shown: str, *, make: bool) -> None:

@@ -417,15 +417,19 @@ _os_exit: Final = os._exit  # Python's: how ours end the process (the user's cod
 _command_code: int | None = None  # the command's exit code, once its report is delivered (exit_not_held_up)
 _command_pid: int | None = None  # the command's own process (at_exit): a forked child's os._exit is its own
 _ending = threading.RLock()  # by the user's os._exit that ends the process (_exit_no_greener)
+_unjudged: Callable[[str], int]  # at_exit's: says the user's os._exit(0) before the command was done, gives its code
 
 
-def at_exit(*ours: Callable[[], None]) -> None:
+def at_exit(*ours: Callable[[], None], unjudged: Callable[[str], int]) -> None:
     """The exit functions registered from now on are the user's code's (imported next), which :func:`exit_not_held_up`
     bounds; ``ours`` run after them at the process's exit, as if registered now with :mod:`atexit`, and also when one
     of the user's is given up on (then by the exit's watch, before it ends the process). ``os._exit`` is
-    :func:`_exit_no_greener` from now on, before the user's code can take it (``atexit.register(os._exit, 0)``)."""
-    global _command_pid
+    :func:`_exit_no_greener` from now on, before the user's code can take it (``atexit.register(os._exit, 0)``);
+    ``unjudged`` says where the user's code called ``os._exit(0)`` before the command was done, and gives the code the
+    process ends with then (the command's settings know it: ``fail-on-error``)."""
+    global _command_pid, _unjudged
     _last[:] = reversed(ours)
+    _unjudged = unjudged
     atexit.register(_run_last)
     _command_pid = os.getpid()
     os._exit = _exit_no_greener
@@ -433,8 +437,9 @@ def at_exit(*ours: Callable[[], None]) -> None:
 
 def _exit_no_greener(status: int) -> NoReturn:
     """``os._exit`` in the command's own process (:func:`at_exit`): the user's code's ``os._exit(0)`` is never greener
-    than the report. While the command runs (at import, in a datapoint) the process ends with 2, an error, saying so:
-    there is no verdict, no report (0 read as a pass, the run left running). Once the report is delivered
+    than the report. While the command runs (at import, in a datapoint) the process ends as an error verdict does, with
+    2 (0 with ``fail-on-error: false``: a warning), saying so (:func:`at_exit`'s ``unjudged``): there is no verdict,
+    no report (0 read as a pass, the run left running). Once the report is delivered
     (:func:`exit_not_held_up`: an exit function registered at import, a thread joining the main thread) it ends with
     the command's code. Either way after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
     release, as the exit's own end does. A status other than 0 is kept: it is no green; so is a forked child's (a
@@ -447,10 +452,9 @@ def _exit_no_greener(status: int) -> NoReturn:
     try:
         if done is None:  # nothing was judged: an error
             frame = sys._getframe(1)  # the caller: the user's code, at its os._exit
-            print(
-                f"error: your code called os._exit(0) in {frame.f_code.co_qualname} ({frame.f_code.co_filename}, line"
-                f" {frame.f_lineno}) before the command was done: no verdict, no report; exit code 2 (error), not 0",
-                file=sys.stderr,
+            code = _unjudged(
+                f"your code called os._exit(0) in {frame.f_code.co_qualname} ({frame.f_code.co_filename}, line"
+                f" {frame.f_lineno})"
             )
         if _last_taken.acquire(blocking=False):  # else they run already (or are given up on): the user's call ends them
             _run_ours()

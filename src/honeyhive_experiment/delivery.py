@@ -354,6 +354,18 @@ def _outputs(report: Report, settings: Settings, report_file: Path | None, html_
     ).by_name()
 
 
+def unjudged_exit(settings: Settings, called: str) -> int:
+    """The code the process ends with when the user's code calls ``os._exit(0)`` before the command is done
+    (``called``: where), the error verdict's (0 with ``fail-on-error: false``), after saying so as that verdict's
+    problems are said: an error, or a warning when it ends with 0
+    (:func:`~honeyhive_experiment.cancellation.at_exit`)."""
+    code = exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
+    ends = f"exit code {code} (error), not 0" if code else "an error; exit code 0 (fail-on-error: false)"
+    said = ExperimentError(f"{called} before the command was done: no verdict, no report; {ends}")
+    announce(settings, "error" if code else "warning", said)
+    return code
+
+
 def announce(settings: Settings, level: Literal["error", "warning", "notice"], problem: ExperimentError) -> None:
     """Tell the user about ``problem`` where they look: an annotation on the file and line in GitHub Actions
     (``::error file=…,line=…::key: message``), else ``error: file:line: key: message`` on standard error.

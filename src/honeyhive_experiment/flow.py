@@ -1305,7 +1305,9 @@ def _unfinished(run: ExperimentRun, again: str) -> str | None:
     if how == "running":
         return f"run {run.run_id} is still {run.status}, not completed: wait until it completes, then {again}"
     stopped = "it stopped before every datapoint was recorded, so it has no verdict"
-    return f"run {run.run_id} is {run.status}, not completed: {stopped}; re-run the experiment"
+    cancelled = run.status == ExperimentRunStatus.CANCELLED  # stopped on purpose (a signal): no error to re-run for
+    then = "what it recorded before it was cancelled is kept" if cancelled else "re-run the experiment"
+    return f"run {run.run_id} is {run.status}, not completed: {stopped}; {then}"
 
 
 def _judge_recorded(

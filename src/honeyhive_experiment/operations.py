@@ -371,6 +371,8 @@ class _Invocation:
         check was green): a report.json that cannot be written (a full disk) makes it an error, and so does a bug while
         delivering (the boundary reports it so), never the pass a run stamped first would keep."""
         self._hold_signals()
+        if client is not None:  # the embedded backend's database gone since the last request: an error, no verdict
+            backend.kept(client)
         composed = compose(judgement, settings=self.settings, html_file=self.html_file)
         if composed.template_error is not None:
             self._announce("error", composed.template_error)

@@ -8,6 +8,7 @@ so ``--help`` starts fast.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -36,13 +37,14 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
     descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
     are not redacted."""
     from honeyhive_experiment.cancellation import at_exit
+    from honeyhive_experiment.delivery import unjudged_exit
     from honeyhive_experiment.gha import fence, neutralise
     from honeyhive_experiment.report.redact import RedactingFilter, RedactingStream, Redactor
 
     redactor = Redactor(settings.secrets())
     fenced = for_good and settings.in_actions
     if for_good:  # ours (the fence's drain) after the user's own exit functions, which come later: even a hung one
-        at_exit(*([fence(redactor)] if fenced else []))
+        at_exit(*([fence(redactor)] if fenced else []), unjudged=functools.partial(unjudged_exit, settings))
     streams = sys.stdout, sys.stderr
     others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
     standard = Standard(streams[0], "standard output"), Standard(streams[1], "standard error")

@@ -71,7 +71,7 @@ def answer(datapoint):
 """
 
 
-def _run(repo: Path, tail: str, *, action: bool = False) -> subprocess.CompletedProcess[str]:
+def _run(repo: Path, tail: str, *, action: bool = False, fail_on_error: str = "") -> subprocess.CompletedProcess[str]:
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + tail, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
@@ -81,8 +81,29 @@ def _run(repo: Path, tail: str, *, action: bool = False) -> subprocess.Completed
         event.write_text("{}", encoding="utf-8")
         env.update(GITHUB_ACTIONS="true", GITHUB_EVENT_PATH=str(event), GITHUB_WORKSPACE=str(repo))
         env["HONEYHIVE_EXPERIMENT_DRY_RUN"] = "true"
+        if fail_on_error:  # the action's input, as action.yml passes it
+            env["HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR"] = fail_on_error
         command = [sys.executable, "-m", "honeyhive_experiment", "action"]
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.mark.parametrize(("where", "tail"), list(HARD_EXITS.values()), ids=list(HARD_EXITS))
+@pytest.mark.parametrize(("fail_on_error", "code", "level"), [("true", 2, "error"), ("false", 0, "warning")])
+def test_inside_actions_it_is_said_and_ends_as_an_error_verdict_does(
+    tmp_path: Path, where: str, tail: str, fail_on_error: str, code: int, level: str
+) -> None:
+    """As an error verdict: an error annotation and exit 2, or with ``fail-on-error: false`` a warning and exit 0.
+    Failed on the old code with false: exit 2, and the line was no annotation."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+
+    done = _run(repo, tail, action=True, fail_on_error=fail_on_error)
+
+    assert done.returncode == code, done.stdout + done.stderr
+    app = repo / "support_bot" / "app.py"
+    said = f"::{level}::your code called os._exit(0) in {where} ({app}, line "
+    assert said in done.stdout, done.stdout + done.stderr
+    assert "before the command was done: no verdict, no report; " in done.stdout
+    assert not (repo / ".honeyhive" / "report.json").exists()
 
 
 @pytest.mark.parametrize(("where", "tail"), list(HARD_EXITS.values()), ids=list(HARD_EXITS))
@@ -122,5 +143,5 @@ def test_two_datapoints_os_exit_0_at_once_inside_actions_still_say_it(tmp_path: 
     done = _run(repo, AT_ONCE, action=True)
 
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "error: your code called os._exit(0) in answer (" in done.stderr, done.stdout + done.stderr
+    assert "::error::your code called os._exit(0) in answer (" in done.stdout, done.stdout + done.stderr
     assert done.stdout.count("in a datapoint\n") == 2, done.stdout

@@ -1,16 +1,19 @@
 """The embedded backend's database removed or replaced while a run writes to it (audit60 F1): SQLite went on writing
 to the file it held open, gone once the backend stopped; the run ended green (exit 0, neutral), and ``runs`` then said
 "no runs yet". Now every request after the file changed is refused (HTTP 507, not retried) and the command ends in an
-error naming the file; a change after the last request is caught as the backend stops."""
+error naming the file; a change after the last request is caught before the verdict is shown (none is: the error
+report alone), or as the backend stops."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,6 +79,41 @@ def test_a_database_removed_after_the_last_request_is_an_error_as_the_backend_st
     assert (
         str(raised.value) == "kept/local.db: it was removed or replaced while the run ran: what it recorded is not kept"
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "last"),
+    [("flow", "key_metric_trend"), ("operations", "with_details")],
+    ids=["no-html: after the trend", "html: after the datapoint table"],
+)
+def test_a_database_replaced_after_the_last_request_shows_no_verdict_but_the_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, module: str, last: str
+) -> None:
+    """Replaced between the run's last request before its report (the trend's, or the HTML table's) and its verdict,
+    the database was found out only as the backend stopped: the terminal showed the verdict ("Verdict: NEUTRAL", a
+    green first run), then the error report that took it back (exit 2). It shows the error alone."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    database = repo / ".honeyhive" / "local.db"
+    original = getattr(importlib.import_module(f"honeyhive_experiment.{module}"), last)
+
+    def then_replaced(*args: Any, **kwargs: Any) -> Any:
+        answer = original(*args, **kwargs)
+        shutil.copyfile(database, f"{database}.copy")
+        os.replace(f"{database}.copy", database)
+        return answer
+
+    monkeypatch.setattr(f"honeyhive_experiment.{module}.{last}", then_replaced)
+    report = tmp_path / "report.json"
+    html = ["--no-html"] if module == "flow" else []
+
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), *html], environ={})
+
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "error"
+    assert [line for line in out.splitlines() if line.startswith("Verdict:")] == ["Verdict: ERROR"], out
+    said = ".honeyhive/local.db: it was removed or replaced while the run ran: what it recorded is not kept"
+    assert said in err, err
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")

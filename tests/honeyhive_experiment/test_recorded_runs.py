@@ -235,7 +235,8 @@ def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A sharded run half recorded read "✅ Passed · 3 of 3 datapoints passed"; a cancelled one "❌ Failed", its
-    datapoints blamed on the evaluator."""
+    datapoints blamed on the evaluator. A cancelled run is not said to need a re-run, as a failed one is (it was told
+    to re-run the experiment: the old code fails the assertion on what is kept)."""
     run_id = _half_recorded(world)
     capsys.readouterr()
     assert world.view(run_id) == 2
@@ -248,7 +249,15 @@ def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict
     assert world.view(run_id) == 2
     err = capsys.readouterr().err
     assert f"error: RUN_ID: run {run_id} is cancelled, not completed:" in err
-    assert "re-run the experiment" in err
+    assert "; what it recorded before it was cancelled is kept" in err, err  # cancelled on purpose: nothing to re-run
+    assert "re-run" not in err
+
+    with world.client() as hh:
+        hh.update_run(run_id, {"status": "failed"})
+    assert world.view(run_id) == 2
+    err = capsys.readouterr().err
+    assert f"error: RUN_ID: run {run_id} is failed, not completed:" in err
+    assert "; re-run the experiment" in err
 
 
 def test_view_without_a_run_id_shows_the_newest_completed_run_and_says_a_newer_one_is_not(
