@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import quote
 
@@ -126,18 +127,43 @@ LEARNT = (
 
 
 def _contents(tables: redact._Tables) -> dict[str, object]:
-    """What ``tables`` look for, whatever their order and grouping."""
-    return {
+    """What ``tables`` look for, whatever their order and grouping: every field (a list or set as a set) but where
+    the spelled forms are in ``encoded`` (``spelled``), which depends on the order values came in."""
+    grouped = {
         "encoded": {(gate, form) for gate, forms in tables.encoded for form in forms},
         "escaped": {(hint, pattern.pattern) for hint, pattern in tables.escaped},
-        "anchors": set(tables.anchors),
         "edges": {window: (set(grams), set(fitting)) for window, grams, fitting, _, _ in tables.edges},
-        "hold": tables.hold,
         "tail": tables.tail.pattern,
-        "spaced": set(tables.spaced),
-        "cells": set(tables.cells),
         "hexed": (set(tables.hexed[0].pattern.split("|")), set(tables.hexed[1])),
     }
+    rest = {each.name: getattr(tables, each.name) for each in fields(tables) if each.name not in {*grouped, "spelled"}}
+    return grouped | {name: set(value) if isinstance(value, list | set) else value for name, value in rest.items()}
+
+
+def _containers(tables: redact._Tables) -> Iterator[object]:
+    """The lists, sets and dicts ``tables`` hold, in their tuples too."""
+    values = [getattr(tables, each.name) for each in fields(tables)]
+    while values:
+        value = values.pop()
+        if isinstance(value, tuple):
+            values += value
+        elif isinstance(value, list | set | dict):
+            yield value
+
+
+@pytest.mark.unit
+def test_a_copy_of_the_tables_has_every_field_a_table_has_in_containers_of_its_own() -> None:
+    """``_Tables.copy`` (what a redactor learns into) was built of every field in order: a field added to the tables
+    had to be remembered there. A subclass's field stands for one added: the copy had none (a ``_Tables``)."""
+
+    @dataclass(slots=True)
+    class Grown(redact._Tables):
+        extra: list[str] = field(default_factory=list)
+
+    tables = Grown(extra=["added"]).add(LEARNT)
+    copied = tables.copy()
+    assert copied == tables
+    assert not {id(each) for each in _containers(tables)} & {id(each) for each in _containers(copied)}
 
 
 @pytest.mark.unit
