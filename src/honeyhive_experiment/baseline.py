@@ -458,7 +458,9 @@ def pick_baseline(
         # the fallback stands in for the run at the merge base taken with this branch: it must be of its history; a
         # run of the branch itself (a push: no merge base), or of another branch named (baseline.branch), is compared
         # with a run at one of its own commit's ancestors
-        fork_point = (merge_base_sha if branch == home else None) or query.head_sha if require_passing else None
+        fork_point: str | None = None  # a local run's previous run: git is not asked
+        if require_passing:
+            fork_point = merge_base_sha if branch == home and merge_base_sha else query.head_sha
         other_at_merge_base: Baseline | None = None  # the newest local run, pull request's or other branch's run
         for run in query.candidates(runs, oldest):
             ci = run.ci

@@ -181,7 +181,9 @@ class Runner:
         self.run_id = run_id
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
-        secrets_watch()  # and those the user's code puts there while it runs, as it sets them (learnt by every one)
+        # and those the user's code puts there while it runs, as it sets them (learnt by every one): evaluate()'s
+        # code runs only here; the CLI's and run_config's is imported before, in in_repository, which sets it then
+        secrets_watch()
         self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
         self._calls = _DaemonCalls()

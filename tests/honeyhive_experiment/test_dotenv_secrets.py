@@ -11,7 +11,8 @@ one more it sets a key only while it calls with it, prints it and records it, an
 (audit59 F8: the environment looked the same after that datapoint as before it, so the key was never learnt).
 ``run --dry-run`` (the embedded backend, whose database is what HoneyHive would hold) runs in this process, the action
 as a workflow's step runs it (``honeyhive_local`` on loopback, the fake GitHub), the variables unset before: only argv
-and the environment are made up.
+and the environment are made up. ``run_config`` and ``evaluate()`` (whose code no repository of ours imports) each
+set the hook themselves (each run with ``os.putenv`` as Python has it: the hook is the process's for good).
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 
+from honeyhive_experiment import HoneyHiveClient, evaluate, run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import tls_for
 from honeyhive_experiment.report import redact
@@ -96,6 +100,15 @@ def repo(quickstart: Path) -> Iterator[Path]:
         os.environ.pop(name, None) if value is None else os.environ.update({name: value})
 
 
+@pytest.fixture
+def unwatched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.putenv`` as Python has it, as it is again after the test: the hook (:func:`~honeyhive_experiment.user_code.
+    secrets_watch`) is the process's for good, so without this a test passes on the hook an earlier one set."""
+    from honeyhive_experiment import user_code
+
+    monkeypatch.setattr(os, "putenv", user_code._PUTENV)
+
+
 @pytest.mark.unit
 def test_a_secret_learnt_later_is_redacted_by_every_redactor_made_before_and_after(
     capsys: pytest.CaptureFixture[str],
@@ -126,18 +139,43 @@ LEARNT = (
 
 
 def _contents(tables: redact._Tables) -> dict[str, object]:
-    """What ``tables`` look for, whatever their order and grouping."""
-    return {
+    """What ``tables`` look for, whatever their order and grouping: every field (a list or set as a set) but where
+    the spelled forms are in ``encoded`` (``spelled``), which depends on the order values came in."""
+    grouped = {
         "encoded": {(gate, form) for gate, forms in tables.encoded for form in forms},
         "escaped": {(hint, pattern.pattern) for hint, pattern in tables.escaped},
-        "anchors": set(tables.anchors),
         "edges": {window: (set(grams), set(fitting)) for window, grams, fitting, _, _ in tables.edges},
-        "hold": tables.hold,
         "tail": tables.tail.pattern,
-        "spaced": set(tables.spaced),
-        "cells": set(tables.cells),
         "hexed": (set(tables.hexed[0].pattern.split("|")), set(tables.hexed[1])),
     }
+    rest = {each.name: getattr(tables, each.name) for each in fields(tables) if each.name not in {*grouped, "spelled"}}
+    return grouped | {name: set(value) if isinstance(value, list | set) else value for name, value in rest.items()}
+
+
+def _containers(tables: redact._Tables) -> Iterator[object]:
+    """The lists, sets and dicts ``tables`` hold, in their tuples too."""
+    values = [getattr(tables, each.name) for each in fields(tables)]
+    while values:
+        value = values.pop()
+        if isinstance(value, tuple):
+            values += value
+        elif isinstance(value, list | set | dict):
+            yield value
+
+
+@pytest.mark.unit
+def test_a_copy_of_the_tables_has_every_field_a_table_has_in_containers_of_its_own() -> None:
+    """``_Tables.copy`` (what a redactor learns into) was built of every field in order: a field added to the tables
+    had to be remembered there. A subclass's field stands for one added: the copy had none (a ``_Tables``)."""
+
+    @dataclass(slots=True)
+    class Grown(redact._Tables):
+        extra: list[str] = field(default_factory=list)
+
+    tables = Grown(extra=["added"]).add(LEARNT)
+    copied = tables.copy()
+    assert copied == tables
+    assert not {id(each) for each in _containers(tables)} & {id(each) for each in _containers(copied)}
 
 
 @pytest.mark.unit
@@ -187,6 +225,7 @@ def test_learning_a_secret_builds_the_tables_of_that_secret_alone(monkeypatch: p
 
 
 @pytest.mark.unit
+@pytest.mark.usefixtures("unwatched")
 def test_a_secret_is_learnt_before_another_thread_can_read_it_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -223,6 +262,7 @@ def test_a_secret_is_learnt_before_another_thread_can_read_it_from_the_environme
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("unwatched")  # the command sets the hook itself, before the import
 def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_a_dry_run(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -253,6 +293,38 @@ def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_a_dry_run(
     assert "exporting with ***" in shown["terminal"]
     assert '"lease": "held ***"' in shown["recorded"]
     assert {name: LEASED_KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("unwatched")
+def test_a_key_the_users_code_loads_at_import_reaches_no_output_of_run_config(repo: Path) -> None:
+    """``run_config`` (no CLI around it) sets the hook before the import too."""
+    done = run_config(repo, dry_run=True, environ={})
+    with sqlite3.connect(repo / ".honeyhive" / "local.db") as db:
+        shown = {"terminal": done.terminal, "comment": done.comment, "recorded": "\n".join(db.iterdump())}
+    assert {name: KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
+    assert "OpenAI rejected ***" in shown["recorded"]
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("unwatched")
+def test_a_key_a_datapoint_sets_reaches_no_output_of_evaluate(
+    hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``evaluate()`` runs code its caller imported, in no repository of ours: it sets the hook itself, so a key the
+    function fetches into the environment is learnt as it is set, before anything of the datapoint is recorded."""
+    monkeypatch.setenv(LATER, "")  # put back as it was after the test
+
+    def fetching(datapoint: dict[str, Any]) -> dict[str, Any]:
+        os.environ[LATER] = LATER_KEY
+        raise RuntimeError(f"the vault sent {os.environ[LATER]}")
+
+    result = evaluate(fetching, [{"inputs": {"n": 1}}], client=hh)
+    printed = capsys.readouterr()
+    shown = {"printed": printed.out + printed.err, "recorded": json.dumps([*hh.iter_run_events(result.run_id)])}
+    assert {name: LATER_KEY in text for name, text in shown.items()} == dict.fromkeys(shown, False)
+    assert "the vault sent ***" in shown["recorded"]
+    assert "the vault sent ***" in shown["printed"], shown["printed"]
 
 
 @pytest.mark.e2e

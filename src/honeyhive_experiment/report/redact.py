@@ -136,7 +136,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from itertools import chain, pairwise, repeat
 from operator import itemgetter
 from typing import Any, Final, TextIO
@@ -454,6 +454,14 @@ _Edge = tuple[int, set[str], list[str], Callable[[str], str], Callable[[str], st
 ``window`` characters of a line)"""
 
 
+def _fresh(value: Any) -> Any:
+    """``value`` with containers of its own: a list, set or dict copied, and those a tuple holds (what they hold is
+    kept: never changed in place)."""
+    if isinstance(value, tuple):
+        return tuple(map(_fresh, value))
+    return type(value)(value) if isinstance(value, list | set | dict) else value
+
+
 @dataclass(slots=True)
 class _Tables:
     """Everything the known values are looked for by. :meth:`add` adds what a value needs in place, so learning one
@@ -476,24 +484,9 @@ class _Tables:
     spelled: dict[str, int] = field(default_factory=dict)  # where each gate's forms every character escaped are
 
     def copy(self) -> _Tables:
-        """A copy to add to: the cached tables a redactor shares stay those of the values they were made of."""
-        edges = tuple(
-            (window, set(grams), list(fitting), heads, tails) for window, grams, fitting, heads, tails in self.edges
-        )
-        return _Tables(
-            [*self.encoded],
-            [*self.escaped],
-            [*self.anchors],
-            edges,
-            self.hold,
-            self.tail,
-            [*self.spaced],
-            set(self.cells),
-            (self.hexed[0], [*self.hexed[1]]),
-            set(self.held),
-            set(self.known),
-            dict(self.spelled),
-        )
+        """A copy to add to: the cached tables a redactor shares stay those of the values they were made of. Every
+        field is copied (:func:`_fresh`): a field added needs nothing here."""
+        return replace(self, **{each.name: _fresh(getattr(self, each.name)) for each in fields(self)})
 
     def add(self, values: Iterable[str]) -> _Tables:
         """The tables with ``values`` (new ones) added."""
