@@ -139,11 +139,18 @@ def answer(datapoint):
     messages = [{"role": "user", "content": prompt}]
     if mode == "embed":
         client.embeddings.create(model="text-embedding-3-small", input=question)
-    if mode == "failed":
+    if mode in ("failed", "refused"):  # the server's error: an HTTP 500, a 400
         try:
-            client.chat.completions.create(model="fail:" + settings["model"], messages=messages)
-        except openai.InternalServerError:
+            failing = {"failed": "fail:", "refused": "refuse:"}[mode] + settings["model"]
+            client.chat.completions.create(model=failing, messages=messages)
+        except openai.APIStatusError:
             pass
+    if mode == "timed-out":  # the server holds it past the client's timeout, each of the client's three tries
+        try:
+            timing_out = client.with_options(timeout=0.3, max_retries=2)
+            timing_out.chat.completions.create(model="held:" + settings["model"], messages=messages)
+        except openai.APITimeoutError:
+            return {"answer": "answer: it timed out"}
     if mode == "stream":
         chunks = client.chat.completions.create(model=settings["model"], messages=messages, stream=True)
         return {"answer": "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)}
@@ -291,7 +298,9 @@ class Bot:
     ) -> None:
         """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
         prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
-        streamed without usage, ``failed`` a call the server fails before the call, ``embed`` an embedding before
+        streamed without usage, ``failed`` a call the server fails (HTTP 500) before the call, ``refused`` one it
+        refuses (HTTP 400), ``timed-out`` one the server holds (until ``server.released``) past the client's timeout
+        and retries instead, ``embed`` an embedding before
         it, ``raise`` raises after it, ``hang`` waits after it until ``bot.RELEASE`` is set; ``thread``, ``pool``,
         ``executor`` make it from a ``threading.Thread``, a ``ThreadPoolExecutor`` made at import,
         ``loop.run_in_executor``; ``errand`` has a thread started at import make it; ``responses`` makes a Responses

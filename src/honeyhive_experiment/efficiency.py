@@ -15,13 +15,16 @@ timed out: of the calls that had ended by then, so the run's total cost has its 
 calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must count it: otherwise a run that
 caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
 only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records
-what it always did. The evaluators' metrics are recorded where an evaluator made a call. A failed call (its span
-failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) is in no metric (a
-provider may still bill one the client gave up on, as on a timeout: its usage is unknown). Tokens are recorded when
-an answered call reported them (or none was answered), a cost when one could be priced
-(:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per model in
-:attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0: a cost (or a token count) that
-leaves some out is not the whole, which :func:`left_out` tells the verdict and the report. ``duration_ms``, the
+what it always did. The evaluators' metrics are recorded where an evaluator made a call. A call that failed on the
+server's error (an HTTP 4xx or 5xx, no usage reported: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) is
+in no metric: not answered, not billed. One its client gave up on (a timeout, a lost connection:
+:attr:`~honeyhive_experiment.llm_calls.LlmCall.given_up`) was made, so it counts in ``llm_calls`` (once, however
+many times the client retried it: one span for them all), and it may have been answered and billed, each retry
+too, at a usage unknown: its tokens and cost are left out, as a stream's without usage are. Tokens are recorded
+when a call reported them (or none was made), a cost when one could be priced (:mod:`~honeyhive_experiment.pricing`)
+or none was made; the calls without a cost are counted per model in :attr:`Efficiency.unpriced` by why (no price,
+no usage, failed, given up), never priced at $0: a cost (or a token count) that leaves some out is not the whole,
+which :func:`left_out` tells the verdict and the report. ``duration_ms``, the
 function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
 same name wins (:func:`combine`).
 """
@@ -63,19 +66,29 @@ CALL_METRICS: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
 a datapoint whose function made none the run saw records 0 of each, so a gate on one judges nothing when no datapoint
 of a run made one (the verdict says so)."""
 METRICS: Final = (*CALL_METRICS, "duration_ms", *(JUDGE + name for name in CALL_METRICS))  # the function's, the judge's
-NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
+NO_PRICE, NO_USAGE, FAILED, GIVEN_UP = UNPRICED_KEYS[:4]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
-_LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,), "cost_usd": (NO_PRICE, NO_USAGE)}
-"""The metrics an answered call can be missing from, and why (a failed call is in none: it was not answered)."""
+_LEFT_OUT_OF: Final = {
+    "input_tokens": (NO_USAGE, GIVEN_UP),
+    "output_tokens": (NO_USAGE, GIVEN_UP),
+    "cost_usd": (NO_PRICE, NO_USAGE, GIVEN_UP),
+}
+"""The metrics a call counted in ``llm_calls`` can be missing from, and why (a failed call is in none: it was not
+answered)."""
 OUTSIDE: Final = "outside any datapoint"
 """Why :func:`left_out` leaves out the calls made outside every datapoint's context (of every metric but
 ``duration_ms``)."""
 UNFINISHED: Final = "of the datapoints' own, unfinished when recorded"
 """Why :func:`left_out` leaves out the datapoints' calls that ended after their datapoint was recorded (of every metric
 but ``duration_ms``): their work, unlike :data:`OUTSIDE`'s, so a gate never excuses them as made in neither run."""
-_WHY: Final = {NO_PRICE: "to unpriced model {}", NO_USAGE: "to {} without token usage"}
+_WHY: Final = {
+    NO_PRICE: "to unpriced model {}",
+    NO_USAGE: "to {} without token usage",
+    GIVEN_UP: "to {} given up on by the client on a timeout or a lost connection (the provider may bill it, each"
+    " retry too)",
+}
 NO_VALUE: Final = " on datapoints left without a value"
-"""After why :func:`left_out` leaves calls out: they were all the answered calls of their datapoint (or trial), which
+"""After why :func:`left_out` leaves calls out: they were all the calls made of their datapoint (or trial), which
 so has no value of the metric (:func:`measure`), and the backend's mean is the other datapoints', no lower bound of the
 whole: a gate on it cannot be judged either way."""
 _UNKNOWN_MODEL: Final = "(model not named)"
@@ -109,21 +122,22 @@ def measure(
     for prefix, calls in (("", function_calls), (JUDGE, judge_calls)):
         if not calls and (prefix or not instrumented):
             continue
-        answered = [call for call in calls if not call.failed]
-        metrics[prefix + "llm_calls"] = len(answered)
+        made = [call for call in calls if not call.failed]
+        metrics[prefix + "llm_calls"] = len(made)
         for side in ("input_tokens", "output_tokens"):
-            counted = [n for n in (getattr(call, side) for call in answered) if n is not None]
-            if counted or not answered:
+            counted = [n for n in (getattr(call, side) for call in made) if n is not None]
+            if counted or not made:
                 metrics[prefix + side] = sum(counted)
-        costs = [prices.cost(call) for call in answered]
+        costs = [prices.cost(call) for call in made]
         priced = [cost for cost in costs if cost is not None]
-        if priced or not answered:
+        if priced or not made:
             metrics[prefix + "cost_usd"] = float(round(sum(priced, Decimal(0)), 11))  # no noise below 1e-9 cent
         missing = Counter((FAILED, call.model or _UNKNOWN_MODEL) for call in calls if call.failed)
-        for call, cost in zip(answered, costs, strict=True):
+        for call, cost in zip(made, costs, strict=True):
             if cost is None:  # Prices.cost: no tokens, or no price
                 no_usage = call.input_tokens is None and call.output_tokens is None
-                missing[NO_USAGE if no_usage else NO_PRICE, call.model or _UNKNOWN_MODEL] += 1
+                why = GIVEN_UP if call.given_up else NO_USAGE if no_usage else NO_PRICE
+                missing[why, call.model or _UNKNOWN_MODEL] += 1
         for (why, model), n in sorted(missing.items()):
             unpriced.setdefault(prefix + why, {})[model] = n
     if duration is not None:
@@ -132,9 +146,9 @@ def measure(
 
 
 def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
-    """Per efficiency metric, the answered calls the ``outcomes`` recorded it leaves out, by why (calls without a
-    price or without token usage: :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unpriced`, which the
-    job that ran them wrote; of a datapoint whose evaluator's metric replaced the built-in, none:
+    """Per efficiency metric, the calls made the ``outcomes`` recorded it leaves out, by why (calls without a price,
+    without token usage or given up on: :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unpriced`,
+    which the job that ran them wrote; of a datapoint whose evaluator's metric replaced the built-in, none:
     :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`), the calls made outside every
     datapoint's context (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.outside`) and the datapoints'
     calls unfinished when they were recorded (its
@@ -163,14 +177,14 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
 
 
 def at_import(calls: Sequence[LlmCall], prices: Prices) -> dict[str, int | float]:
-    """What the LLM calls (answered) the import of the user's code made are recorded as (:data:`IMPORT_KEYS`; none:
-    empty): how many, their tokens when every one reported them, their cost when every one is priced. Made before
+    """What the LLM calls (made: not failed) the import of the user's code made are recorded as (:data:`IMPORT_KEYS`;
+    none: empty): how many, their tokens when every one reported them, their cost when every one is priced. Made before
     any datapoint, they are a setup cost, none of a datapoint's work: not left out of any (:func:`left_out`)."""
     if not calls:
         return {}
     found = measure(calls, (), None, prices)
     names = ["llm_calls"]
-    if NO_USAGE not in found.unpriced:
+    if not {NO_USAGE, GIVEN_UP} & found.unpriced.keys():
         names += ["input_tokens", "output_tokens"]
     if not found.unpriced:
         names.append("cost_usd")

@@ -10,8 +10,13 @@ tells a missing side.
 ``opentelemetry-semantic-conventions-ai`` still lists OpenLLMetry's older ones.) Input tokens include cache reads,
 as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
 (OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
-they sum their children's usage. A call whose span failed (status ERROR, or an ``error.type``: an HTTP 500 after
-the client's retries) and reports no usage is :attr:`LlmCall.failed`: in no metric.
+they sum their children's usage. A call whose span failed (status ERROR, or an ``error.type``) and reports no usage
+either ended on the server's error (an HTTP 500 after the client's retries, a 400): :attr:`LlmCall.failed`, not
+answered, in no metric; or was :attr:`LlmCall.given_up` by its client, the error a timeout, a lost connection or a
+cancellation (by its ``error.type``, OpenLLMetry's ``APITimeoutError``, else the exception the span recorded,
+OpenInference's ``openai.APITimeoutError``): sent, as far as a span tells (a connection refused reads the same as
+one lost after the request went), so perhaps answered and billed, each of the client's retries too (one span for
+them all), its usage unknown.
 
 One call may be described by more than one span (two instrumentations of one client, a framework's LLM span around
 the client's, the user's own span around an instrumented call); :func:`read_calls` counts it once, by two rules:
@@ -42,6 +47,7 @@ Plain data in, a value out: no I/O here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
@@ -65,6 +71,7 @@ _CALL_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
 _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
 _ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
+_GIVEN_UP: Final = re.compile("timeout|connection|cancel", re.IGNORECASE)  # an error of the client's, not the server's
 OPEN: Final = 2**63  # the end of a span still open when read, in ns (Span.end)
 
 
@@ -78,7 +85,8 @@ class LlmCall:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
-    failed: bool = False  # its span failed and it reported no usage: not answered (a timeout may still be billed)
+    failed: bool = False  # its span failed on the server's error and it reported no usage: not answered, not billed
+    given_up: bool = False  # its client gave up on it without usage (a timeout, a lost connection): may be billed
 
     @property
     def model(self) -> str | None:
@@ -128,9 +136,9 @@ def _invoked_model(attributes: Mapping[str, Any]) -> str | None:
     return _text(parameters.get("model")) if isinstance(parameters, dict) else None
 
 
-def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) -> LlmCall | None:
+def read_call(attributes: Mapping[str, Any] | None, *, error: str | None = None) -> LlmCall | None:
     """The LLM call a span's ``attributes`` describe, or None when they describe none (the module docstring);
-    ``errored``: the span's status is ERROR."""
+    ``error``: the span's status is ERROR, and this is the class of the exception it recorded ("": none)."""
     if not attributes:
         return None
     kind = attributes.get(_OPENINFERENCE_KIND)
@@ -151,6 +159,9 @@ def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) ->
     no_usage = input_tokens is None and output_tokens is None and total is None
     if no_usage and not (request_model or response_model):
         return None
+    error_type = attributes.get(_ERROR_TYPE)
+    failed = no_usage and (error is not None or error_type is not None)
+    given_up = failed and bool(_GIVEN_UP.search(str(error_type if error_type is not None else error)))
     return LlmCall(
         provider=_text(_first(attributes, _PROVIDER)),
         request_model=request_model,
@@ -158,14 +169,15 @@ def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) ->
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cache_read_tokens=_count(_first(attributes, _CACHE_READ)),
-        failed=no_usage and (errored or attributes.get(_ERROR_TYPE) is not None),
+        failed=failed and not given_up,
+        given_up=given_up,
     )
 
 
 def call_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Of a span's ``attributes``, those :func:`read_call` reads, when they describe a call (else None): what a count
     keeps of a span till it is read, not the prompt. Read by :func:`read_call` itself (no list of names to keep in
-    step with it), which reads the same from them and so makes the same call of them, ``errored`` or not."""
+    step with it), which reads the same from them and so makes the same call of them, whatever the ``error``."""
     if not attributes:
         return None
     read = _Reading(attributes)
@@ -201,15 +213,17 @@ class Span(NamedTuple):
     end: int = 0
 
 
-def read_calls(spans: Iterable[Span], errored: Container[int] = ()) -> dict[int, LlmCall]:
-    """The calls among ``spans`` (one datapoint's; ``errored``: the ids of those whose status is ERROR), by span id:
-    each span :func:`read_call` reads as a call, each call once (the module's two rules)."""
+def read_calls(spans: Iterable[Span], errors: Mapping[int, str] | None = None) -> dict[int, LlmCall]:
+    """The calls among ``spans`` (one datapoint's; ``errors``: of those whose status is ERROR, by id, the class of the
+    exception each recorded, "": none), by span id: each span :func:`read_call` reads as a call, each call once (the
+    module's two rules)."""
+    errors = errors or {}
     parents: dict[int, int | None] = {}
     calls: dict[int, LlmCall] = {}
     beside: dict[int | None, list[Span]] = {}  # the call spans under each parent not yet matched
     for span in spans:
         parents[span.span_id] = span.parent_id
-        call = read_call(span.attributes, errored=span.span_id in errored)
+        call = read_call(span.attributes, error=errors.get(span.span_id))
         if call is None:
             continue
         unmatched = beside.setdefault(span.parent_id, [])
@@ -233,7 +247,8 @@ def read_calls(spans: Iterable[Span], errored: Container[int] = ()) -> dict[int,
             del counted[span_id]
             stands_for[span_id] = inside
             continue
-        unmeasured = [i for i in inside if _usage(counted[i]) == (None, None) and not counted[i].failed]
+        unanswered = [i for i in inside if counted[i].failed or counted[i].given_up]  # no answer the span could count
+        unmeasured = [i for i in inside if _usage(counted[i]) == (None, None) and i not in unanswered]
         replaced = [i for i in unmeasured if set(counted[i].models) & set(call.models)]
         for i in replaced:
             del counted[i]

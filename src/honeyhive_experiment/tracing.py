@@ -381,7 +381,7 @@ class Outside:
     """
 
     spans: list[CallSpan] = field(default_factory=list)
-    errored: set[int] = field(default_factory=set)
+    errored: dict[int, str] = field(default_factory=dict)  # of the spans whose status is ERROR, by id: _error
     unfinished: list[CallSpan] = field(default_factory=list)
     setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
     setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; OPEN: not yet)
@@ -418,22 +418,22 @@ class Outside:
 
     @property
     def setup_calls(self) -> list[LlmCall]:
-        """The LLM calls (answered) opened while the user's code was imported, wherever they ended."""
-        return _answered(self._kept().setup, self.errored)
+        """The LLM calls (made: not failed) opened while the user's code was imported, wherever they ended."""
+        return _made(self._kept().setup, self.errored)
 
     @property
     def calls(self) -> int:
-        """How many LLM calls (answered: a failed one is in no metric anyway) were made outside every datapoint's
+        """How many LLM calls (made: a failed one is in no metric anyway) were made outside every datapoint's
         context."""
-        return len(_answered(self._kept().spans, self.errored))
+        return len(_made(self._kept().spans, self.errored))
 
     @property
     def unfinished_calls(self) -> int:
-        """How many LLM calls of the datapoints' own (answered) ended after their datapoint was recorded."""
-        return len(_answered(self._kept().unfinished, self.errored))
+        """How many LLM calls of the datapoints' own (made: not failed) ended after their datapoint was recorded."""
+        return len(_made(self._kept().unfinished, self.errored))
 
 
-def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
+def _made(spans: list[CallSpan], errored: dict[int, str]) -> list[LlmCall]:
     return [call for call in read_calls(spans, errored).values() if not call.failed]
 
 
@@ -485,7 +485,7 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
     ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it); as a
     recorded datapoint's unfinished work when it was opened in one's context (its run's count only); once (it leaves
     _STARTED_OUTSIDE)."""
-    errored = span.status.status_code is StatusCode.ERROR
+    error = _error(span)
     read = _span(span, calls=True)
     read = read if kept else read._replace(attributes=None)
     with _outside_lock:
@@ -494,8 +494,8 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
             return
         for outside in _OUTSIDE:
             outside._home(read, started[2]).append(read)
-            if errored:
-                outside.errored.add(read.span_id)
+            if error is not None:
+                outside.errored[read.span_id] = error
 
 
 def _still_running(session: _Session) -> None:
@@ -503,7 +503,7 @@ def _still_running(session: _Session) -> None:
     ``session`` (no longer running) that had not ended when its calls were read: a thread or task it left running, a
     call its timeout gave up on. They are in none of its metrics, but they are its work, not outside every datapoint:
     a gate on the cost does not excuse them as it does calls made outside (``verdict._alike``). An ERROR status does
-    not make one failed here (:attr:`Outside.unfinished_calls` counts only answered calls): a call the timeout
+    not make one failed here (:attr:`Outside.unfinished_calls` counts only calls made): a call the timeout
     cancelled may still be billed."""
     if session.measured is None:  # its calls were never read: not recorded
         return
@@ -531,6 +531,16 @@ def _span(span: ReadableSpan, *, still_open: bool = False, calls: bool = False) 
     end = OPEN if still_open else span.end_time or 0
     attributes = call_attributes(span.attributes) if calls else span.attributes
     return CallSpan(span.context.span_id, parent, attributes, scope, span.start_time or 0, end)
+
+
+def _error(span: ReadableSpan) -> str | None:
+    """What :func:`~honeyhive_experiment.llm_calls.read_calls` is told of a span whose status is ERROR: the class of
+    the last exception it recorded (its ``exception`` event: OpenInference names a client's timeout only there), ""
+    when none; None: its status is not ERROR."""
+    if span.status.status_code is not StatusCode.ERROR:
+        return None
+    types = [event.attributes.get("exception.type") for event in span.events if event.attributes]
+    return next((str(t) for t in reversed(types) if t is not None), "")
 
 
 def _unlimited_provider(kind: type[TracerProvider] = TracerProvider) -> TracerProvider:
@@ -1254,7 +1264,7 @@ class DatapointTracer:
         evaluators')``."""
         spans = list(self._session.spans)
         self._session.measured = len(spans)  # a call ending later is counted outside it (_still_running)
-        errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
+        errored = {s.context.span_id: error for s in spans if (error := _error(s)) is not None}
         bridges = [CallSpan(span_id, parent, None) for span_id, parent in list(self._session.bridges.items())]
         calls = read_calls([*map(_span, spans), *bridges], errored)
         function: list[LlmCall] = []

@@ -16,9 +16,9 @@ usage depends on the request, so a call attributed to the wrong datapoint shows:
 * the reply: ``"answer:"`` and the last message's first words, as many as ``len(words) % 7 + 1``;
   ``completion_tokens``: the reply's word count;
 * ``model``: the request's, with ``-2024-07-18`` appended when it is ``gpt-4o-mini`` (a dated model, as OpenAI
-  answers; genai-prices knows it), else the request's as is; a model ``fail:<name>`` is answered with an HTTP 500
-  (a call that fails: not in :attr:`calls`); a model ``held:<name>`` is answered as ``<name>`` once the test sets
-  :attr:`released` (a call still running for as long as the test wants).
+  answers; genai-prices knows it), else the request's as is; a model ``fail:<name>`` is answered with an HTTP 500,
+  ``refuse:<name>`` with an HTTP 400 (a call that fails: not in :attr:`calls`); a model ``held:<name>`` is
+  answered as ``<name>`` once the test sets :attr:`released` (a call still running for as long as the test wants).
 
 Every call is kept in :attr:`calls`, in the order answered, with the text of its messages.
 """
@@ -93,6 +93,8 @@ class FakeOpenAI:
         requested = str(body.get("model") or "")
         if requested.startswith("fail:"):
             return JSONResponse({"error": {"message": "the fake server failed", "type": "server_error"}}, 500)
+        if requested.startswith("refuse:"):
+            return JSONResponse({"error": {"message": "the fake server refused", "type": "invalid_request_error"}}, 400)
         if requested.startswith("held:"):
             await anyio.to_thread.run_sync(self.released.wait)
             requested = requested.removeprefix("held:")

@@ -4,6 +4,7 @@ $0.60 output)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -146,6 +147,7 @@ FREE = {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
 MINI_METRICS = {"llm_calls": 1, "input_tokens": 1000, "output_tokens": 500, "cost_usd": 0.00045}
 FAILED = LlmCall("openai", "gpt-4o-mini", failed=True)  # an HTTP 500 after the client's retries: no usage
 STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without include_usage: no usage
+TIMED_OUT = LlmCall("openai", "gpt-4o-mini", given_up=True)  # the client's timeout: made, perhaps billed, no usage
 
 
 @pytest.mark.parametrize(
@@ -192,6 +194,24 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
             id="only-no-usage-no-tokens-no-cost",
         ),
         pytest.param(
+            [TIMED_OUT, MINI],
+            [],
+            1.0,
+            True,
+            {**MINI_METRICS, "llm_calls": 2, "duration_ms": 1000.0},
+            {"given_up_llm_calls": {"gpt-4o-mini": 1}},
+            id="a-call-given-up-on-counts-as-made-its-cost-left-out",
+        ),
+        pytest.param(
+            [TIMED_OUT, FAILED],
+            [],
+            1.0,
+            True,
+            {"llm_calls": 1, "duration_ms": 1000.0},
+            {"given_up_llm_calls": {"gpt-4o-mini": 1}, "failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="only-given-up-on-no-tokens-no-cost",
+        ),
+        pytest.param(
             [],
             [MINI, FAILED],
             1.0,
@@ -211,8 +231,10 @@ def test_what_a_datapoint_records_traced_for_calls_or_after_it_raised(
     unpriced: dict[str, dict[str, int]],
 ) -> None:
     """Instrumented, a datapoint without a call records $0 (a real $0, unlike an unpriced call); a failed call is
-    not billed; a call without usage is not an unpriced model; a function that raised (``duration`` None) records
-    its calls without a duration."""
+    not billed; a call without usage is not an unpriced model; one the client gave up on (a timeout: perhaps billed,
+    usage unknown) was made, its tokens and cost unknown, never 0 (it counted in no metric: a slower prompt whose calls
+    timed out read as a saving, audit67 F2); a function that raised (``duration`` None) records its calls without a
+    duration."""
     efficiency = measure(function, judge, duration, PRICES, instrumented=instrumented)
     assert efficiency.metrics == metrics
     assert efficiency.unpriced == unpriced
@@ -395,6 +417,7 @@ SAID = "2 LLM call(s) at import, before any datapoint: a setup cost, in no datap
             SAID,
             id="one-without-usage: the count only",
         ),
+        pytest.param([MINI, TIMED_OUT], {"import_llm_calls": 2}, SAID, id="one-given-up-on: the count only"),
         pytest.param([], {}, None, id="none"),
     ],
 )
@@ -404,3 +427,21 @@ def test_calls_at_import_are_recorded_and_said_with_their_tokens_and_cost_only_w
     assert at_import(calls, Prices()) == recorded
     if note is not None:
         assert setup_note(recorded) == note
+
+
+def test_left_out_counts_the_calls_given_up_on_in_the_tokens_and_the_cost_said_apart() -> None:
+    """A call its client gave up on (a timeout, a lost connection) was perhaps billed at a usage unknown: the token
+    counts and the cost leave it out, as a stream's without usage (so a gate on them is a lower bound, not a pass:
+    audit67 F2), by a why of its own; ``llm_calls`` counts it. One that was its datapoint's only call: said apart."""
+    given_up = {"given_up_llm_calls": {"gpt-4o-mini": 3}, "judge_given_up_llm_calls": {"gpt-4o": 1}}
+    with_others = DatapointOutcome(0, "dp-0", "s-0", OutcomeStatus.OK, metrics=MetricValues(dict.fromkeys(METRICS, 1)))
+    alone = DatapointOutcome(1, "dp-1", "s-1", OutcomeStatus.OK, metrics=MetricValues({"llm_calls": 1}))
+    why = "to {} given up on by the client on a timeout or a lost connection (the provider may bill it, each retry too)"
+    mini, judge = why.format("gpt-4o-mini"), why.format("gpt-4o")
+    sides = ("input_tokens", "output_tokens", "cost_usd")
+    assert left_out([replace(with_others, unpriced=given_up)]) == {
+        **{name: {mini: 3} for name in sides},
+        **{"judge_" + name: {judge: 1} for name in sides},
+    }
+    only = {"given_up_llm_calls": {"gpt-4o-mini": 2}}
+    assert left_out([replace(alone, unpriced=only)]) == {name: {mini + NO_VALUE: 2} for name in sides}

@@ -496,10 +496,7 @@ def test_failed_streamed_and_unpriced_calls_are_told_apart_each_with_its_fix(bot
     ]
     assert run.report["unpriced"] == expected
     terminal, comment = run.out.split("----- the comment that would be posted -----", 1)
-    failed = (
-        "failed: 1 call to fail:my-ft-model (no usage reported: counted in no metric, though a provider may still"
-        " bill a call the client gave up on, as on a timeout)"
-    )
+    failed = "failed: 1 call to fail:my-ft-model (the server's error, no usage reported: counted in no metric)"
     note = (
         "Cost excludes 1 call to my-ft-model without token usage (a stream reports it when asked with"
         f' stream_options={{"include_usage": True}} and read to its end); {failed}'
@@ -858,3 +855,48 @@ def test_a_rise_past_the_gate_even_with_the_valueless_datapoints_at_0_fails(bot:
     calls = 2 if mode == "modules" else 1
     left = f"{calls} LLM call{'s' if calls > 1 else ''} ({calls} {why} on datapoints left without a value)"
     assert reason.endswith(f"; this run's value excludes {left}: past the gate even were those datapoints 0"), reason
+
+
+@pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])
+def test_calls_the_client_gave_up_on_leave_a_cost_gate_unchecked_and_a_refused_call_stays_in_no_metric(
+    bot: Bot, instrument: str
+) -> None:
+    """The short questions' calls timed out on the client (``timeout=0.3``, the server holding each of its three
+    tries, each of which a provider may bill): in no metric, they read as a saving, cost and llm_calls down, both
+    gates passed (audit67 F2). Each is a call made (once in llm_calls: the retries are not seen), its tokens and cost
+    unknown: the cost gate could not be checked, saying why, and llm_calls is judged, the same as the baseline's. A
+    call the server refused (HTTP 400) is in no metric, as before (OpenInference says the timeout only in the
+    exception it recorded, OpenLLMetry in ``error.type``)."""
+    bot.configure(instrument, "gate: {cost_usd: {max_worse_pct: 10}, llm_calls: {max_worse_pct: 10}}\n")
+    plain = bot.run()
+    bot.settings(modes={**dict.fromkeys(SHORT, "timed-out"), "q06": "refused"})
+    bot.server.released.clear()
+    try:
+        gave_up = bot.run("--baseline", plain.run_id)
+    finally:
+        bot.server.released.set()
+
+    assert (gave_up.code, gave_up.report["verdict"]) == (0, "neutral"), gave_up.out
+    why = (
+        "to held:gpt-4o-mini given up on by the client on a timeout or a lost connection (the provider may bill it,"
+        " each retry too)"
+    )
+    assert gave_up.report["reasons"] == ["cost_usd" + unjudged("this run's", len(SHORT), why)]
+    assert gave_up.metric("llm_calls")["percentage_change"] == 0.0
+    measured = by_id(bot, gave_up.run_id)
+    for datapoint in SHORT:
+        assert measured[datapoint]["llm_calls"] == 1, datapoint
+        assert not {"input_tokens", "output_tokens", "cost_usd"} & set(measured[datapoint])  # unknown, never 0
+    own, _ = bot.served("q06")  # the call after the refused one
+    assert measured["q06"]["llm_calls"] == 1
+    assert measured["q06"]["cost_usd"] == pytest.approx(mini_cost(own.prompt_tokens, own.completion_tokens))
+    assert gave_up.report["unpriced"] == [
+        {"model": "refuse:gpt-4o-mini", "calls": 1, "judge": False, "reason": "failed"},
+        {"model": "held:gpt-4o-mini", "calls": len(SHORT), "judge": False, "reason": "given_up"},
+    ]
+    note = (
+        f"cost excludes {len(SHORT)} calls to held:gpt-4o-mini given up on by the client on a timeout or a lost"
+        " connection (a provider may bill each, its retries too); failed: 1 call to refuse:gpt-4o-mini (the"
+        " server's error, no usage reported: counted in no metric)"
+    )
+    assert note in gave_up.out

@@ -78,7 +78,8 @@ OPENLLMETRY_FAILED: dict[str, Any] = {
     "gen_ai.request.model": "gpt-4o-mini",
     "error.type": "InternalServerError",
 }
-OPENINFERENCE_FAILED: dict[str, Any] = {  # its status is ERROR; no attribute says so
+OPENLLMETRY_TIMED_OUT: dict[str, Any] = {**OPENLLMETRY_FAILED, "error.type": "APITimeoutError"}  # timeout=0.3
+OPENINFERENCE_FAILED: dict[str, Any] = {  # its status is ERROR; no attribute says so (its exception event does)
     "llm.system": "openai",
     "llm.invocation_parameters": '{"model": "gpt-4o-mini"}',
     "openinference.span.kind": "LLM",
@@ -137,6 +138,7 @@ DIALECTS = [
     ),
     pytest.param(OPENINFERENCE_EMBEDDING, LlmCall("openai", None, "text-embedding-3-small", 3, 0), id="oi-embedding"),
     pytest.param(OPENLLMETRY_FAILED, LlmCall("openai", "gpt-4o-mini", failed=True), id="openllmetry-failed-error-type"),
+    pytest.param(OPENLLMETRY_TIMED_OUT, LlmCall("openai", "gpt-4o-mini", given_up=True), id="openllmetry-timed-out"),
     pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "CHAIN"}, None, id="openinference-chain"),
     pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "AGENT"}, None, id="openinference-agent"),
     pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "invoke_agent"}, None, id="genai-agent"),
@@ -155,9 +157,9 @@ def test_each_dialect_reads_as_one_call(attributes: dict[str, Any] | None, call:
 
 
 @pytest.mark.parametrize(("attributes", "call"), DIALECTS)
-@pytest.mark.parametrize("errored", [False, True])
+@pytest.mark.parametrize("error", [None, "", "openai.APITimeoutError"])
 def test_a_count_keeps_of_a_span_what_read_call_reads_and_reads_the_same_call_from_it(
-    attributes: dict[str, Any] | None, call: LlmCall | None, errored: bool
+    attributes: dict[str, Any] | None, call: LlmCall | None, error: str | None
 ) -> None:
     kept = call_attributes(attributes)
     if call is None:
@@ -165,29 +167,54 @@ def test_a_count_keeps_of_a_span_what_read_call_reads_and_reads_the_same_call_fr
         return
     assert kept is not None
     assert attributes is not None
-    assert read_call(kept, errored=errored) == read_call(attributes, errored=errored)
+    assert read_call(kept, error=error) == read_call(attributes, error=error)
     assert kept.items() <= attributes.items()
     assert not {name for name in kept if "message" in name or name.startswith(("input.", "output."))}  # not the prompt
 
 
 @pytest.mark.parametrize(
-    ("attributes", "errored", "failed"),
+    ("attributes", "error", "failed", "given_up"),
     [
-        pytest.param(OPENINFERENCE_FAILED, True, True, id="error-status-no-usage"),
-        pytest.param(OPENINFERENCE_FAILED, False, False, id="no-usage-alone-is-a-call-without-usage"),
-        pytest.param(OPENLLMETRY_FAILED, False, True, id="error-type-no-usage"),
+        pytest.param(OPENINFERENCE_FAILED, "", True, False, id="error-status-no-usage"),
+        pytest.param(OPENINFERENCE_FAILED, "openai.InternalServerError", True, False, id="oi-http-500"),
+        pytest.param(OPENINFERENCE_FAILED, None, False, False, id="no-usage-alone-is-a-call-without-usage"),
+        pytest.param(OPENLLMETRY_FAILED, None, True, False, id="error-type-no-usage"),
+        pytest.param({**OPENLLMETRY_FAILED, "error.type": "BadRequestError"}, None, True, False, id="http-400"),
         pytest.param(
-            {**OPENLLMETRY_0_62, "error.type": "StreamBroken"}, True, False, id="failed-after-usage-is-billed"
+            {**OPENLLMETRY_0_62, "error.type": "StreamBroken"}, "", False, False, id="failed-after-usage-is-billed"
+        ),
+        # the client gave up on it: the error its own (a timeout, a lost connection), not the server's
+        pytest.param(OPENLLMETRY_TIMED_OUT, "openai.APITimeoutError", False, True, id="openllmetry-timeout"),
+        pytest.param(OPENINFERENCE_FAILED, "openai.APITimeoutError", False, True, id="openinference-timeout"),
+        pytest.param(OPENINFERENCE_FAILED, "openai.APIConnectionError", False, True, id="oi-lost-connection"),
+        pytest.param(
+            {**OPENLLMETRY_FAILED, "error.type": "APIConnectionError"}, None, False, True, id="ol-lost-connection"
+        ),
+        pytest.param({**OPENLLMETRY_FAILED, "error.type": "timeout"}, None, False, True, id="genai-conventions"),
+        pytest.param(OPENINFERENCE_FAILED, "asyncio.exceptions.CancelledError", False, True, id="cancelled"),
+        pytest.param(OPENLLMETRY_FAILED, "openai.APITimeoutError", True, False, id="error-type-wins"),
+        pytest.param(
+            {**OPENLLMETRY_0_62, "error.type": "APITimeoutError"}, "", False, False, id="timed-out-after-usage"
         ),
     ],
 )
-def test_a_span_that_failed_without_usage_is_a_failed_call(
-    attributes: dict[str, Any], errored: bool, failed: bool
+def test_a_span_that_failed_without_usage_failed_on_the_servers_error_or_was_given_up_on_by_its_client(
+    attributes: dict[str, Any], error: str | None, failed: bool, given_up: bool
 ) -> None:
-    call = read_call(attributes, errored=errored)
+    """An HTTP 4xx or 5xx: failed, not billed; a timeout, a lost connection or a cancellation (the client's errors,
+    by ``error.type``, else the exception the span recorded): given up on, perhaps billed. Neither with usage."""
+    call = read_call(attributes, error=error)
     assert call is not None
-    assert call.failed is failed
-    assert read_calls([Span(1, None, attributes)], errored={1} if errored else ())[1].failed is failed
+    assert (call.failed, call.given_up) == (failed, given_up)
+    errors = {} if error is None else {1: error}
+    assert read_calls([Span(1, None, attributes)], errors)[1] == call
+
+
+def test_two_instrumentations_spans_of_a_call_given_up_on_are_one_call_given_up_on() -> None:
+    """OpenLLMetry's (``error.type``) and OpenInference's (its exception event) spans of one timed-out call."""
+    spans = [Span(1, 9, OPENLLMETRY_TIMED_OUT, OL), Span(2, 9, OPENINFERENCE_FAILED, OI)]
+    errors = {1: "openai.APITimeoutError", 2: "openai.APITimeoutError"}
+    assert read_calls(spans, errors) == {1: LlmCall("openai", "gpt-4o-mini", given_up=True)}
 
 
 def test_a_call_names_its_models_most_specific_first() -> None:

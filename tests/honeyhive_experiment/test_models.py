@@ -751,19 +751,21 @@ def test_an_outcome_read_back_from_its_session_keeps_a_timeout_apart_from_an_err
 
 def test_an_outcome_read_back_from_its_session_keeps_its_calls_without_a_cost() -> None:
     """The report and publish jobs say what the job that ran the datapoint recorded: unpriced, usage-less and
-    failed calls per model; a value that is no count is not read."""
+    failed calls and those given up on, per model; a value that is no count is not read."""
     metadata = {
         "unpriced_llm_calls": {"my-ft-model": 2},
         "judge_no_usage_llm_calls": {"gpt-4o-mini": 1},
         "failed_llm_calls": {"gpt-4o-mini": 1, "bad": "3", "flag": True, "negative": -1},
         "no_usage_llm_calls": "not a mapping",
         "judge_failed_llm_calls": {},
+        "given_up_llm_calls": [{"model": "gpt-4o", "calls": 3}],
     }
     outcome = DatapointOutcome.from_session(0, "s", metadata)
     assert outcome.unpriced == {
         "unpriced_llm_calls": {"my-ft-model": 2},
         "judge_no_usage_llm_calls": {"gpt-4o-mini": 1},
         "failed_llm_calls": {"gpt-4o-mini": 1},
+        "given_up_llm_calls": {"gpt-4o": 3},
     }
     assert DatapointOutcome.from_session(0, "s", {}).unpriced is NO_UNPRICED
 

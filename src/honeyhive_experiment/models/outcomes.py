@@ -195,12 +195,15 @@ def _pairs(value: object, name: str, item: str) -> Iterator[tuple[object, object
 
 
 UNPRICED_KEYS = tuple(
-    side + key for side in ("", "judge_") for key in ("unpriced_llm_calls", "no_usage_llm_calls", "failed_llm_calls")
+    side + key
+    for side in ("", "judge_")
+    for key in ("unpriced_llm_calls", "no_usage_llm_calls", "failed_llm_calls", "given_up_llm_calls")
 )
 """The session metadata keys of a datapoint's LLM calls that have no cost, per model (``[{"model": name, "calls": n},
 ...]``, ``0`` when none; an older run's: ``{model: calls}`` or null), by why:
 answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
-failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
+failed on the server's error (no usage reported); given up on by the client (a timeout: may be billed, usage
+unknown). ``judge_`` + each: the evaluators' calls."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
 UNSET_KEY: Final = "none_metrics"

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
-from honeyhive_experiment.efficiency import FAILED, JUDGE, NO_PRICE, NO_USAGE
+from honeyhive_experiment.efficiency import FAILED, GIVEN_UP, JUDGE, NO_PRICE, NO_USAGE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.models import (
@@ -131,7 +131,12 @@ TEXT_LIMIT: Final = 1000  # characters of a datapoint's inputs or output kept (t
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
-_REASONS: Final[dict[str, UnpricedReason]] = {NO_PRICE: "no_price", NO_USAGE: "no_usage", FAILED: "failed"}
+_REASONS: Final[dict[str, UnpricedReason]] = {
+    NO_PRICE: "no_price",
+    NO_USAGE: "no_usage",
+    FAILED: "failed",
+    GIVEN_UP: "given_up",
+}
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",

@@ -692,12 +692,12 @@ class ReportTotals(_Part):
         return " · ".join(parts)
 
 
-UnpricedReason = Literal["no_price", "no_usage", "failed"]
+UnpricedReason = Literal["no_price", "no_usage", "failed", "given_up"]
 
 
 class ReportUnpriced(_Part):
-    """LLM calls without a cost: to a model without a known price, or that reported no token usage (their cost is
-    left out, never $0), or that failed (no usage reported: in no metric)."""
+    """LLM calls without a cost: to a model without a known price, or that reported no token usage, or that the client
+    gave up on (their cost is left out, never $0), or that failed on the server's error (no usage: in no metric)."""
 
     model: str = Field(description="The model the calls named.")
     calls: NonNegativeInt = Field(description="How many of this run's calls named it.")
@@ -705,7 +705,8 @@ class ReportUnpriced(_Part):
     reason: UnpricedReason = Field(
         description="no_price: the model has no known price (pricing: gives one); no_usage: the call reported no"
         " token usage (a stream not asked for it with stream_options include_usage, or not read to its end); failed:"
-        " the call failed and reported no usage (a provider may still bill one the client gave up on)."
+        " the call failed on the server's error (an HTTP 4xx or 5xx) and reported no usage; given_up: the client gave"
+        " up on the call (a timeout, a lost connection), which a provider may still bill, each retry too."
     )
 
 
@@ -1034,8 +1035,9 @@ class Report(_Part):
     @property
     def unpriced_text(self) -> str:
         """``cost excludes 12 calls to unpriced model my-ft-model (pricing: …)``, then the calls that reported no
-        token usage and the failed ones, each with what to do (empty when every call was answered and priced); with
-        trials, ``across 3 trials: …``: the calls of every trial, beside a cost per pass over the dataset."""
+        token usage, those the client gave up on and the failed ones, each with what to do (empty when every call was
+        answered and priced); with trials, ``across 3 trials: …``: the calls of every trial, beside a cost per pass
+        over the dataset."""
 
         def said(reason: UnpricedReason, text: str) -> str:
             return ", ".join(
@@ -1052,11 +1054,13 @@ class Report(_Part):
                 f"cost excludes {calls} (a stream reports it when asked with"
                 ' stream_options={"include_usage": True} and read to its end)'
             )
-        if calls := said("failed", "{} to {}"):
+        if calls := said("given_up", "{} to {}"):
             parts.append(
-                f"failed: {calls} (no usage reported: counted in no metric, though a provider may still bill a call"
-                " the client gave up on, as on a timeout)"
+                f"cost excludes {calls} given up on by the client on a timeout or a lost connection (a provider may"
+                " bill each, its retries too)"
             )
+        if calls := said("failed", "{} to {}"):
+            parts.append(f"failed: {calls} (the server's error, no usage reported: counted in no metric)")
         across = f"across {self.trials:,} trials: " if self.trials > 1 and parts else ""
         return across + "; ".join(parts)
 
