@@ -127,10 +127,6 @@ def _mean(numbers: Sequence[float]) -> float:
     return mean + _fsum([*numbers, *([-mean] * n)]) / n
 
 
-def _as_number(value: MetricValue) -> float:
-    return float(value)  # bool → 1.0/0.0
-
-
 def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Linear interpolation between closest ranks; ``sorted_values`` must be sorted and non-empty."""
     position = (len(sorted_values) - 1) * q
@@ -149,7 +145,7 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
     """Aggregate metric values with one of :data:`AGGREGATE_FUNCTIONS`."""
     if function not in AGGREGATE_FUNCTIONS:
         raise ValueError(f"unknown aggregate function {function!r}; use one of {', '.join(AGGREGATE_FUNCTIONS)}")
-    numbers = [_as_number(v) for v in values]
+    numbers = [float(v) for v in values]  # bool → 1.0/0.0
     if function == "count":
         return float(len(numbers))
     if function == "sum":
@@ -166,15 +162,15 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
 
 
 def value_passes(value: MetricValue, passing_range: Mapping[str, Any] | None) -> bool:
-    """``min <= value <= max`` with either bound optional; no range always passes."""
+    """``min <= value <= max`` with either bound optional; no range always passes. The value is compared as sent
+    (Python compares an int with a float exactly: 2**53 + 1 is above a max of 2**53; a bool as 1/0)."""
     if not passing_range:
         return True
-    number = _as_number(value)
     low = passing_range.get("min")
     high = passing_range.get("max")
-    if low is not None and number < low:
+    if low is not None and value < low:
         return False
-    return not (high is not None and number > high)
+    return not (high is not None and value > high)
 
 
 @dataclass(slots=True)

@@ -364,6 +364,11 @@ def test_percentile_linear_interpolation(sorted_values: list[float], q: float, e
         # an explicit None bound is no bound
         (-100, {"min": None, "max": 0}, True),
         (100, {"min": 0, "max": None}, True),
+        # integers a double cannot hold, compared exactly, not as the float they round to (2**53 + 1 → 2**53)
+        (2**53 + 1, {"max": 2**53}, False),
+        (2**53 + 1, {"max": float(2**53)}, False),
+        (2**53 + 3, {"min": 2**53 + 4}, False),  # 2**53 + 3 rounds up to 2**53 + 4
+        (2**53 + 1, {"min": 2**53 + 1, "max": 2**53 + 1}, True),
     ],
 )
 def test_value_passes_numbers(value: float, passing_range: dict[str, Any], expected: bool) -> None:
