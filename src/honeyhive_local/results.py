@@ -418,9 +418,10 @@ def _spread(values: Sequence[float]) -> float:
     """The population standard deviation of a datapoint's trial values (0 for one trial)."""
     if len(values) < 2:
         return 0.0
-    mean = _mean(values)
-    # hypot sums the squares without overflowing them (trial values 1e200 apart have a finite spread)
-    return _finite(math.hypot(*(v - mean for v in values)) / math.sqrt(len(values))) or 0.0
+    mean, root = _mean(values), math.sqrt(len(values))
+    # hypot sums the squares without overflowing them (trial values 1e200 apart have a finite spread); halved (exact)
+    # and divided by sqrt(n) first, neither a deviation nor their sum can exceed a double (trials at ±1.7e308)
+    return 2 * math.hypot(*((v / 2 - mean / 2) / root for v in values))
 
 
 def _trial_values(session: _Session) -> dict[MetricKey, float]:

@@ -1304,9 +1304,17 @@ def test_a_comparison_with_trials_counts_a_datapoint_on_the_value_it_reports() -
     assert (a["improved"], a["degraded"], a["same"]) == (["dp1"], [], [])
 
 
-def test_trials_far_apart_have_a_finite_spread() -> None:
-    body = summarize(trials("dp", {"a": 1e200}, {"a": 0.0}), None)
-    assert detail(body, "a")["spread"] == pytest.approx(5e199)
+@pytest.mark.parametrize(
+    ("values", "spread"),
+    [
+        ((1e200, 0.0), 5e199),
+        ((1.7e308, -1.7e308), 1.7e308),  # each square, or their sum, overflowed: the spread was said as 0.0
+        ((1.7e308, -1.7e308, -1.7e308), 1.7e308 / 3 * math.sqrt(8)),  # a deviation of 2.27e308 itself overflowed
+    ],
+)
+def test_trials_far_apart_have_a_finite_spread(values: tuple[float, ...], spread: float) -> None:
+    body = summarize(trials("dp", *({"a": v} for v in values)), None)
+    assert detail(body, "a")["spread"] == pytest.approx(spread)
 
 
 @pytest.mark.parametrize("value", [0.1, 0.2, 0.4, 0.7, 0.8, 0.9])
