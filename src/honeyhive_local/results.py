@@ -20,16 +20,21 @@ is written down here (and in the README):
   (a root ``chain`` event of its session carries an error). Metrics without a range never fail a
   datapoint. ``success`` is false when there is nothing to summarise or any datapoint failed.
 * **Trials.** A datapoint run K times has K sessions with the same ``datapoint_id`` (and ``metadata.trial`` 0…K−1
-  on the session). Its trials are reduced first, then datapoints are aggregated as above: a datapoint's value of a
-  metric is the mean over the trials that produced it (each trial's own value being the mean of its values), and it
-  passes when those means are within their ranges and no trial's function errored. Aggregates, pass/fail lists and
-  the comparison count datapoints, never trials. The summary then also says ``trials`` (the most sessions of one
-  datapoint), per metric ``spread`` (the mean over datapoints of the standard deviation across its trials), and
+  on the session). Its trials are reduced first, then datapoints are aggregated as above: a datapoint's values of a
+  metric are reduced to one trial's worth (:func:`_reduced`), as many as its longest trial has, the i-th the mean over
+  the trials that produced the metric of each one's i-th smallest value. One value per trial gives their mean;
+  identical trials give one trial's values, so pass/fail, aggregates and comparison are K = 1's. A datapoint passes
+  when these are within their ranges (the mean of each trial's smallest value at least ``min``, of its largest at
+  most ``max``) and no trial's function errored. Aggregates, pass/fail lists and the comparison count datapoints,
+  never trials.
+  The summary then also says ``trials`` (the most sessions of one datapoint), per metric ``spread`` (the mean over
+  datapoints of the standard deviation of each trial's mean of its values across its trials), and
   ``flaky``: the datapoints whose trials disagree on pass/fail (a trial passes when its own values are within their
   ranges and its function did not error). A run where no datapoint has more than one session is summarised exactly
   as without trials.
 * **Comparison.** Datapoints pair on ``datapoint_id``; metrics on ``(metric_name, event_name)``.
-  A datapoint's value for a metric is the mean of its values for that metric (normally exactly one).
+  A datapoint's value for a metric is the mean of its values for that metric (normally exactly one; with trials, of
+  its reduced values).
   On a datapoint common to both runs: improved = new value greater than old (``True > False``),
   degraded = smaller, same = equal, and equal also within float noise (:func:`unchanged`: ``0.1 + 0.2`` against
   ``0.3``, which an evaluator's arithmetic gives as easily as a real change), except where both are whole numbers
@@ -117,6 +122,8 @@ def _mean(numbers: Sequence[float]) -> float:
     """The mean, correctly rounded: the quotient of the exact sum, corrected by what it leaves over (three trials
     of 0.7 have the mean 0.7, where ``fsum / n`` is 0.6999999999999998, failing ``min: 0.7``). Where the sum
     overflows, computed on values scaled by 2**-64 (exact), so it does not."""
+    if len(numbers) == 1:  # the common case (one trial's one value), and exact
+        return float(numbers[0])
     total, n = _fsum(numbers), len(numbers)
     if math.isinf(total) and all(map(math.isfinite, numbers)):
         scale = 2.0**64
@@ -125,10 +132,6 @@ def _mean(numbers: Sequence[float]) -> float:
     if not math.isfinite(mean):
         return mean
     return mean + _fsum([*numbers, *([-mean] * n)]) / n
-
-
-def _as_number(value: MetricValue) -> float:
-    return float(value)  # bool → 1.0/0.0
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -149,7 +152,7 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
     """Aggregate metric values with one of :data:`AGGREGATE_FUNCTIONS`."""
     if function not in AGGREGATE_FUNCTIONS:
         raise ValueError(f"unknown aggregate function {function!r}; use one of {', '.join(AGGREGATE_FUNCTIONS)}")
-    numbers = [_as_number(v) for v in values]
+    numbers = [float(v) for v in values]  # bool → 1.0/0.0
     if function == "count":
         return float(len(numbers))
     if function == "sum":
@@ -166,15 +169,15 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
 
 
 def value_passes(value: MetricValue, passing_range: Mapping[str, Any] | None) -> bool:
-    """``min <= value <= max`` with either bound optional; no range always passes."""
+    """``min <= value <= max`` with either bound optional; no range always passes. The value is compared as sent
+    (Python compares an int with a float exactly: 2**53 + 1 is above a max of 2**53; a bool as 1/0)."""
     if not passing_range:
         return True
-    number = _as_number(value)
     low = passing_range.get("min")
     high = passing_range.get("max")
-    if low is not None and number < low:
+    if low is not None and value < low:
         return False
-    return not (high is not None and number > high)
+    return not (high is not None and value > high)
 
 
 @dataclass(slots=True)
@@ -296,11 +299,11 @@ def summarize(
     metric_failed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
     spreads: dict[MetricKey, list[float]] = {key: [] for key in view.metrics}  # with trials only
     flaky: list[str] = []  # with trials only
-    # Two loops, not one with K = 1: they differ in meaning, not only in shape. Without trials every value stands
-    # alone: a row each, checked against its range on its own (a datapoint with values 0.2 and 0.8 of a metric
-    # fails a min of 0.5), aggregated and listed in arrival order, sent as it came (true, 120). With trials a
-    # datapoint's values are first reduced (per trial, then over its trials) to one float mean per metric, which
-    # is its one row, its one check (0.5: passes) and its one value. test_results.py pins the difference.
+    # Two loops, not one with K = 1: without trials every value stands alone: a row each, checked against its range
+    # on its own (a datapoint with values 0.2 and 0.8 of a metric fails a min of 0.5), aggregated and listed in
+    # arrival order, sent as it came (true, 120). With trials a datapoint's values of a metric are first reduced to
+    # one trial's worth of float means (:func:`_reduced`), which then stand alone as a trial's would: identical
+    # trials give the rows, checks and values of K = 1 (0.2 and 0.8: fails), one value per trial their mean.
     if most_trials < 2:
         values: dict[MetricKey, list[MetricValue]] = {key: metric.values for key, metric in view.metrics.items()}
         for session in view.sessions.values():
@@ -335,7 +338,8 @@ def summarize(
         for datapoint, sessions in trials.items():
             per_trial = [_trial_values(session) for session in sessions]
             trial_ok = [
-                not session.errored and all(value_passes(v, ranges.get(name)) for (name, _), v in found.items())
+                not session.errored
+                and all(value_passes(v, ranges.get(name)) for (name, _), vs in found.items() for v in vs)
                 for session, found in zip(sessions, per_trial, strict=True)
             ]
             metric_keys = dict.fromkeys(k for found in per_trial for k in found)
@@ -344,20 +348,22 @@ def summarize(
             for key in metric_keys:
                 metric = view.metrics[key]
                 produced = [found[key] for found in per_trial if key in found]
-                mean = _mean(produced)
-                metric_ok = value_passes(mean, ranges.get(metric.name))
+                reduced = _reduced(produced)
+                checked = [value_passes(v, ranges.get(metric.name)) for v in reduced]
+                metric_ok = all(checked)
                 ok = ok and metric_ok
-                values[key].append(mean)
-                spreads[key].append(_spread(produced))
+                values[key].extend(reduced)
+                spreads[key].append(_spread([_mean(trial) for trial in produced]))
                 (metric_passed if metric_ok else metric_failed)[key].append(datapoint)
-                rows.append(
+                rows.extend(
                     {
                         "name": metric.name,
                         "event_name": metric.event_name,
                         "event_type": metric.event_type,
-                        "value": mean,
-                        "passed": metric_ok,
+                        "value": value,
+                        "passed": value_ok,
                     }
+                    for value, value_ok in zip(reduced, checked, strict=True)
                 )
             if len(set(trial_ok)) > 1:
                 flaky.append(datapoint)
@@ -422,35 +428,41 @@ def _spread(values: Sequence[float]) -> float:
     """The population standard deviation of a datapoint's trial values (0 for one trial)."""
     if len(values) < 2:
         return 0.0
-    mean = _mean(values)
-    # hypot sums the squares without overflowing them (trial values 1e200 apart have a finite spread)
-    return _finite(math.hypot(*(v - mean for v in values)) / math.sqrt(len(values))) or 0.0
+    mean, root = _mean(values), math.sqrt(len(values))
+    # hypot sums the squares without overflowing them (trial values 1e200 apart have a finite spread); halved (exact)
+    # and divided by sqrt(n) first, neither a deviation nor their sum can exceed a double (trials at ±1.7e308)
+    return 2 * math.hypot(*((v / 2 - mean / 2) / root for v in values))
 
 
-def _trial_values(session: _Session) -> dict[MetricKey, float]:
-    """One trial's value of each metric (the mean of its values, normally one), keyed by (name, event name): a
-    metric's values under two event types (the same span name as chain and tool) are one metric's, as in
-    :func:`_per_datapoint`."""
-    found: dict[MetricKey, list[float]] = {}
+def _trial_values(session: _Session) -> dict[MetricKey, list[MetricValue]]:
+    """One trial's values of each metric (normally one), keyed by (name, event name): a metric's values under two
+    event types (the same span name as chain and tool) are one metric's, as in :func:`_per_datapoint`."""
+    found: dict[MetricKey, list[MetricValue]] = {}
     for name, event_name, _, value in session.metrics:
-        found.setdefault((name, event_name), []).append(float(value))
-    return {key: values[0] if len(values) == 1 else _mean(values) for key, values in found.items()}
+        found.setdefault((name, event_name), []).append(value)
+    return found
 
 
-def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dict[str, float]:
-    """With trials, the values a run's aggregate is taken over and its datapoints are compared on: one per datapoint
-    (by :func:`_datapoint_key`), the mean over its trials (each trial's own value the mean of its values), as the
-    summary reduces them."""
-    means: dict[str, float] = {}
+def _reduced(trials: Sequence[Sequence[MetricValue]]) -> list[float]:
+    """A datapoint's values of one metric over the trials that produced it, reduced to one trial's worth: as many as
+    its longest trial has, sorted, the i-th the mean over the trials of each one's i-th smallest value (in a shorter
+    trial, the value at the same relative rank). So one value per trial gives their mean; identical trials give one
+    trial's values, as K = 1 would; and the smallest is the mean of each trial's smallest, the largest of each one's
+    largest, which a passing range checks."""
+    ranked = [sorted(map(float, values)) for values in trials]
+    n = max(map(len, ranked))
+    return [_mean([r[(2 * i + 1) * len(r) // (2 * n)] for r in ranked]) for i in range(n)]
+
+
+def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dict[str, list[float]]:
+    """With trials, each datapoint's values (by :func:`_datapoint_key`) that a run's aggregate is taken over and the
+    datapoint is compared on: its trials :func:`_reduced`, as the summary reduces them."""
+    reduced: dict[str, list[float]] = {}
     for key, sessions in trials.items():
-        produced = [
-            _mean([float(v) for v in metric.by_session[s.session_id]])
-            for s in sessions
-            if s.session_id in metric.by_session
-        ]
+        produced = [metric.by_session[s.session_id] for s in sessions if s.session_id in metric.by_session]
         if produced:
-            means[key] = _mean(produced)
-    return means
+            reduced[key] = _reduced(produced)
+    return reduced
 
 
 SAME_REL_TOL = 1e-9
@@ -492,18 +504,16 @@ def _compared_values(
     reduced: bool,
 ) -> tuple[list[MetricValue], dict[str, float]]:
     """What a comparison takes of one run's metric: the values its aggregate is taken over, and each datapoint's
-    value that it counts as improved, degraded or same. With trials (``reduced``) both are the mean of each
-    datapoint's trials' means, as the summary reports them; else every value, and the mean of a datapoint's values."""
+    value that it counts as improved, degraded or same, the mean of the datapoint's values. Those are every value
+    or, with trials (``reduced``), each datapoint's trials :func:`_reduced`, as the summary reports them."""
     if metric is None:
         return [], {}
     if reduced:
-        means = _per_datapoint(metric, trials)
-        return list(means.values()), means
-    by_datapoint = {
-        dp: float(values[0]) if len(values) == 1 else _mean([float(v) for v in values])
-        for dp, values in metric.by_datapoint(datapoint_of).items()
-    }
-    return metric.values, by_datapoint
+        by_datapoint = _per_datapoint(metric, trials)
+        values: list[MetricValue] = [v for found in by_datapoint.values() for v in found]
+    else:
+        by_datapoint, values = metric.by_datapoint(datapoint_of), metric.values
+    return values, {dp: _mean([float(v) for v in found]) for dp, found in by_datapoint.items()}
 
 
 def compare(

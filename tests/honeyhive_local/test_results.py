@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-from honeyhive_local.results import EventRecord, aggregate, compare, percentile, summarize, value_passes
+from honeyhive_local.results import (
+    AGGREGATE_FUNCTIONS,
+    EventRecord,
+    aggregate,
+    compare,
+    percentile,
+    summarize,
+    value_passes,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -364,6 +372,11 @@ def test_percentile_linear_interpolation(sorted_values: list[float], q: float, e
         # an explicit None bound is no bound
         (-100, {"min": None, "max": 0}, True),
         (100, {"min": 0, "max": None}, True),
+        # integers a double cannot hold, compared exactly, not as the float they round to (2**53 + 1 → 2**53)
+        (2**53 + 1, {"max": 2**53}, False),
+        (2**53 + 1, {"max": float(2**53)}, False),
+        (2**53 + 3, {"min": 2**53 + 4}, False),  # 2**53 + 3 rounds up to 2**53 + 4
+        (2**53 + 1, {"min": 2**53 + 1, "max": 2**53 + 1}, True),
     ],
 )
 def test_value_passes_numbers(value: float, passing_range: dict[str, Any], expected: bool) -> None:
@@ -1222,9 +1235,11 @@ def test_without_trials_every_value_stands_alone() -> None:
     assert set(datapoint_row(body, "dp1")) == {"datapoint_id", "session_id", "passed", "metrics"}
 
 
-def test_with_trials_a_trials_values_are_reduced_to_their_mean() -> None:
-    # the same session as trial 0, with a trial 1 of 0.5: trial 0's a is (0.2 + 0.8) / 2 = 0.5, so both trials pass
-    # and dp1's a is 0.5: one row, one check, one value, every value a float mean
+def test_with_trials_a_datapoints_values_are_reduced_rank_by_rank() -> None:
+    # the same session as trial 0, with a trial 1 of 0.5: dp1's a is reduced to its longest trial's two values, the
+    # mean of each trial's smallest, (0.2 + 0.5) / 2 = 0.35, and of each one's largest, (0.8 + 0.5) / 2 = 0.65; each
+    # is a row and a check of its own (0.35 < 0.5 fails dp1), and a value, every value a float mean. Trial 0 fails on
+    # its 0.2 as K = 1 would, trial 1 passes: flaky. (It was the mean of each trial's mean, 0.5, which passed.)
     events = [
         dataclasses.replace(session_event("dp1", "s-dp1-0"), trial=0),
         *two_values_of_a("s-dp1-0"),
@@ -1233,23 +1248,25 @@ def test_with_trials_a_trials_values_are_reduced_to_their_mean() -> None:
         *trials("dp2", {"a": 0.6}, {"a": 0.6}),
     ]
     body = summarize(events, {"a": {"min": 0.5}})
-    assert (body["passed"], body["failed"], body["flaky"]) == (["dp1", "dp2"], [], [])
-    assert detail(body, "a")["values"] == [0.5, 0.6]
+    assert (body["passed"], body["failed"], body["flaky"]) == (["dp2"], ["dp1"], ["dp1"])
+    assert detail(body, "a")["values"] == [pytest.approx(0.35), pytest.approx(0.65), 0.6]
+    assert detail(body, "a")["datapoints"] == {"passed": ["dp2"], "failed": ["dp1"]}
     row = datapoint_row(body, "dp1")
-    assert (row["trials"], row["trials_passed"]) == (2, 2)
+    assert (row["trials"], row["trials_passed"]) == (2, 1)
     assert [(m["name"], m["value"], m["passed"]) for m in row["metrics"]] == [
-        ("a", 0.5, True),
+        ("a", pytest.approx(0.35), False),
+        ("a", pytest.approx(0.65), True),
         ("ok", 1.0, True),
         ("n", 120.0, True),
     ]
-    assert [type(m["value"]) for m in row["metrics"]] == [float, float, float]
+    assert [type(m["value"]) for m in row["metrics"]] == [float, float, float, float]
 
 
-def test_with_trials_one_metric_under_two_event_types_is_one_row_as_compare_counts_it() -> None:
+def test_with_trials_one_metric_under_two_event_types_is_one_metric_as_compare_counts_it() -> None:
     # a metric is (metric name, event name): the same span name as a chain and as a tool gives one metric, so with
-    # trials a datapoint has one row and one check of it, the mean over its trials of each trial's mean of its values
-    # (trial 0: (0.2 + 0.8) / 2 = 0.5, trial 1: 0.3; dp1 is 0.4 < 0.5, failed), listed once, as compare counts it;
-    # the row's event type is the one the metric was first seen with
+    # trials a datapoint's values of it are reduced together (trial 0: 0.2 and 0.8, trial 1: 0.3; dp1 is
+    # (0.2 + 0.3) / 2 = 0.25 < 0.5, failed, and (0.8 + 0.3) / 2 = 0.55), listed once, as compare counts it; the rows'
+    # event type is the one the metric was first seen with
     events = []
     for trial, values in enumerate(((0.2, 0.8), (0.3,))):
         sid = f"s-dp1-{trial}"
@@ -1259,12 +1276,12 @@ def test_with_trials_one_metric_under_two_event_types_is_one_row_as_compare_coun
     body = summarize(events, {"a": {"min": 0.5}})
     assert (body["passed"], body["failed"]) == ([], ["dp1"])
     a = detail(body, "a")
-    assert (a["values"], a["event_type"]) == ([pytest.approx(0.4)], "chain")
+    assert (a["values"], a["event_type"]) == ([pytest.approx(0.25), pytest.approx(0.55)], "chain")
     assert a["datapoints"] == {"passed": [], "failed": ["dp1"]}
     rows = datapoint_row(body, "dp1")["metrics"]
-    assert [(m["name"], m["event_type"], m["passed"]) for m in rows] == [("a", "chain", False)]
-    assert rows[0]["value"] == pytest.approx(0.4)
-    assert compared(compare(events, events), "a")["new_values"] == [pytest.approx(0.4)]
+    assert [(m["name"], m["event_type"], m["passed"]) for m in rows] == [("a", "chain", False), ("a", "chain", True)]
+    assert [m["value"] for m in rows] == a["values"]
+    assert compared(compare(events, events), "a")["new_values"] == a["values"]
 
 
 def test_a_comparison_with_trials_counts_datapoints_on_their_means() -> None:
@@ -1282,9 +1299,10 @@ def test_a_comparison_with_trials_counts_datapoints_on_their_means() -> None:
     assert a["old_values"] == [0.5, 0.5, 0.5]
 
 
-def test_a_comparison_with_trials_counts_a_datapoint_on_the_value_it_reports() -> None:
-    # trial 0 has three values (mean 1/3), trial 1 one (0.5): dp1 is (1/3 + 0.5) / 2 = 0.42 > 0.4, improved, as its
-    # new value says; pooling the four values instead, (0 + 0 + 1 + 0.5) / 4 = 0.375, called it degraded
+def test_a_comparison_with_trials_counts_a_datapoint_on_the_values_it_reports() -> None:
+    # trial 0 has three values (0, 0, 1), trial 1 one (0.5): dp1's values are (0 + 0.5) / 2, (0 + 0.5) / 2 and
+    # (1 + 0.5) / 2, whose mean (1/3 + 0.5) / 2 = 0.42 > 0.4 is improved, as its new values say; pooling the four
+    # values instead, (0 + 0 + 1 + 0.5) / 4 = 0.375, called it degraded
     old = [*trials("dp1", {"a": 0.4}, {"a": 0.4})]
     new = [
         dataclasses.replace(session_event("dp1", "s-0"), trial=0),
@@ -1295,13 +1313,22 @@ def test_a_comparison_with_trials_counts_a_datapoint_on_the_value_it_reports() -
         chain_event("s-1", {"a": 0.5}),
     ]
     a = compared(compare(old, new), "a")
-    assert a["new_values"] == [pytest.approx((1 / 3 + 0.5) / 2)]
+    assert a["new_values"] == [0.25, 0.25, 0.75]
+    assert a["new_aggregate"] == pytest.approx((1 / 3 + 0.5) / 2)
     assert (a["improved"], a["degraded"], a["same"]) == (["dp1"], [], [])
 
 
-def test_trials_far_apart_have_a_finite_spread() -> None:
-    body = summarize(trials("dp", {"a": 1e200}, {"a": 0.0}), None)
-    assert detail(body, "a")["spread"] == pytest.approx(5e199)
+@pytest.mark.parametrize(
+    ("values", "spread"),
+    [
+        ((1e200, 0.0), 5e199),
+        ((1.7e308, -1.7e308), 1.7e308),  # each square, or their sum, overflowed: the spread was said as 0.0
+        ((1.7e308, -1.7e308, -1.7e308), 1.7e308 / 3 * math.sqrt(8)),  # a deviation of 2.27e308 itself overflowed
+    ],
+)
+def test_trials_far_apart_have_a_finite_spread(values: tuple[float, ...], spread: float) -> None:
+    body = summarize(trials("dp", *({"a": v} for v in values)), None)
+    assert detail(body, "a")["spread"] == pytest.approx(spread)
 
 
 @pytest.mark.parametrize("value", [0.1, 0.2, 0.4, 0.7, 0.8, 0.9])
@@ -1313,6 +1340,73 @@ def test_identical_trials_have_their_value_as_mean_exactly(value: float, k: int)
     assert (body["passed"], detail(body, "a")["values"], detail(body, "a")["spread"]) == (["dp"], [value], 0.0)
     a = compared(compare([*trials("dp", {"a": value})], events), "a")
     assert (a["improved"], a["degraded"], a["same"]) == ([], [], ["dp"])
+
+
+def repeated(values_of_a: Mapping[str, Sequence[Any]], k: int) -> list[EventRecord]:
+    """Each datapoint's function run ``k`` times alike (``k = 1``: without trials), each run recording the
+    datapoint's values of ``a``, one chain event each (two spans of one name, each enriched with it)."""
+    events: list[EventRecord] = []
+    for dp, values in values_of_a.items():
+        for trial in range(k):
+            sid = f"s-{dp}-{trial}"
+            events.append(dataclasses.replace(session_event(dp, sid), trial=trial if k > 1 else None))
+            events.extend(chain_event(sid, {"a": v}, event_id=f"{sid}-{n}") for n, v in enumerate(values))
+    return events
+
+
+@pytest.mark.parametrize(
+    ("per_trial", "reduced"),
+    [
+        (([0.2], [0.4]), [0.3]),  # one value per trial: their mean, as before
+        (([0.8, 0.2], [0.2, 0.8]), [0.2, 0.8]),  # alike (in any order): one trial's values
+        (([0.2, 0.8], [0.5]), [0.35, 0.65]),  # the shorter trial's one value is at every rank
+        (([0.0, 0.5, 1.0], [0.2, 0.4]), [0.1, 0.45, 0.7]),  # ranks 0, 1, 2 of 3 are ranks 0, 1, 1 of 2
+        (([True, False], [True, True]), [0.5, 1.0]),
+    ],
+)
+def test_a_datapoints_trials_are_reduced_to_as_many_values_as_its_longest(
+    per_trial: tuple[list[Any], ...], reduced: list[float]
+) -> None:
+    events = []
+    for trial, values in enumerate(per_trial):
+        sid = f"s-dp-{trial}"
+        events.append(dataclasses.replace(session_event("dp", sid), trial=trial))
+        events.extend(chain_event(sid, {"a": v}, event_id=f"{sid}-{n}") for n, v in enumerate(values))
+    assert detail(summarize(events, None), "a")["values"] == [pytest.approx(v) for v in reduced]
+
+
+@pytest.mark.parametrize("function", AGGREGATE_FUNCTIONS)
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize(
+    ("values_of_a", "passing_range"),
+    [
+        # audit66 F1: with trials dp1 was reduced to the mean 0.5 and passed, the average moved 0.667 → 0.75
+        ({"dp1": [0.2, 0.8], "dp2": [1.0]}, {"min": 0.5}),
+        ({"dp1": [0.9, 0.1, 0.5], "dp2": [0.3], "dp3": [0.7, 0.7]}, {"min": 0.2, "max": 0.8}),
+        ({"dp1": [0.4, 0.9], "dp2": [0.6, 0.1, 0.7]}, {"max": 0.8}),
+        ({"dp1": [True, False, True], "dp2": [False], "dp3": [True, True]}, {"min": 0.5}),
+        ({"dp1": [0.1, 0.2, 0.7], "dp2": [0.3, 0.3]}, {"min": 0.1, "max": 0.7}),
+    ],
+)
+def test_identical_trials_of_several_values_summarise_and_compare_as_one_run(
+    values_of_a: dict[str, list[Any]], passing_range: dict[str, float], k: int, function: str
+) -> None:
+    # Trials only average noise away: K alike give K = 1's pass/fail, rows, values and aggregate, and no change
+    once, alike = repeated(values_of_a, 1), repeated(values_of_a, k)
+    expected, got = summarize(once, {"a": passing_range}, function), summarize(alike, {"a": passing_range}, function)
+    assert (got["passed"], got["failed"], got["flaky"]) == (expected["passed"], expected["failed"], [])
+    assert detail(got, "a")["aggregate"] == detail(expected, "a")["aggregate"]
+    assert detail(got, "a")["datapoints"] == detail(expected, "a")["datapoints"]
+    assert sorted(detail(got, "a")["values"]) == sorted(detail(expected, "a")["values"])
+    for dp in values_of_a:
+        once_row, row = datapoint_row(expected, dp), datapoint_row(got, dp)
+        assert sorted((m["value"], m["passed"]) for m in row["metrics"]) == sorted(
+            (m["value"], m["passed"]) for m in once_row["metrics"]
+        )
+        assert row["trials_passed"] == (k if once_row["passed"] else 0)
+    for old, new in ((once, alike), (alike, once)):
+        a = compared(compare(old, new, function), "a")
+        assert (a["difference"], a["improved"], a["degraded"], a["same"]) == (0.0, [], [], list(values_of_a))
 
 
 @pytest.mark.parametrize(
