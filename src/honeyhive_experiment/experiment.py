@@ -72,6 +72,7 @@ from honeyhive_experiment.external import content_datapoint_ids, prepare_externa
 from honeyhive_experiment.models import ExperimentRunStatus
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
 from honeyhive_experiment.models.run import DATAPOINT_COUNT
+from honeyhive_experiment.results import check_ranges_applied
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
@@ -888,6 +889,7 @@ def record_run(
             scored=scored,
             datapoints=covered,
         )
+        check_ranges_applied(summary, spec.passing_ranges, run_id)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in outcomes if o.recorded]
         marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)

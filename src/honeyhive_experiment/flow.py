@@ -106,6 +106,8 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.results import (
+    bounds_text,
+    check_ranges_applied,
     compare_runs,
     get_run_records,
     get_run_result,
@@ -548,6 +550,8 @@ def judge(
     ``ingestion.timeout`` of the run's waits, which the wait for its summary started: a lagging comparison is asked
     again only for what that wait left of it (none given: a whole ``ingestion.timeout``)."""
     settings, config, client = job.settings, job.config, job.client
+    ranges = {name: bounds.model_dump(exclude_none=True) for name, bounds in config.passing_ranges.items()}
+    check_ranges_applied(result.summary, ranges, result.run_id)  # before its pass/fail decides anything
     # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
     # trend: each reads as far as it needs, and what one has read the others are handed without asking again
     for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
@@ -1274,7 +1278,7 @@ def _unknown_ranges(
     backend reports no range of the run for (``reported``: those it does): a metric the run was made without a range
     for, which no datapoint passed or failed by, or one without values, for which it reports none either. They are
     never shown as the run's, nor judge it (:func:`_judge_recorded`)."""
-    unshown = [f"{name} ({_bounds(r.min, r.max)})" for name, r in given.items() if name not in reported]
+    unshown = [f"{name} ({bounds_text(r.min, r.max)})" for name, r in given.items() if name not in reported]
     if not unshown:
         return ()
     several = len(unshown) > 1
@@ -1286,13 +1290,6 @@ def _unknown_ranges(
         f" the run's datapoints by the ranges the run was made with, so here no datapoint passed or failed by {it},"
         f" the verdict does not take {it} into account, and the table shows no status by {it}.",
     )
-
-
-def _bounds(low: float | None, high: float | None) -> str:
-    """A passing range in words: ``≥ 0.5``, ``≤ 5``, ``0 to 1``."""
-    if low is not None and high is not None:
-        return f"{low:g} to {high:g}"
-    return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
 
 
 def _unfinished(run: ExperimentRun, again: str) -> str | None:

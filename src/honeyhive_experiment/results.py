@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client
-from honeyhive_experiment.errors import NotFoundError
+from honeyhive_experiment.errors import ExperimentError, NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
@@ -219,3 +219,45 @@ def _fill_from_legacy(metrics: Iterable[dict[str, Any]], legacy: Mapping[str, An
         name, event = metric.get("metric_name"), metric.get("event_name")
         source = by_key.get((name, event)) or (by_name.get(name) if event is None else None) or {}
         metric.update({k: v for k, v in source.items() if k not in metric})
+
+
+def check_ranges_applied(
+    summary: ExperimentResultSummary, ranges: Mapping[str, Mapping[str, float]] | None, run_id: str
+) -> None:
+    """Raises :class:`~honeyhive_experiment.errors.ExperimentError` naming ``run_id`` when ``summary`` passed a
+    datapoint whose value of a metric lies outside the passing range ``ranges`` gives it (by more than float noise):
+    the backend did not judge the run by that range (honeyhive-api.md leaves pass/fail to it, and a ``passing_range``
+    it need not echo), so its pass cannot decide the check. The rows' own values and pass flags are read, nothing is
+    aggregated; a datapoint whose values all lie inside says nothing either way (its pass is the same without the
+    range)."""
+    from honeyhive_experiment.verdict import same_but_for_noise  # the noise rule the backend counts changes by
+
+    def outside(value: float, bounds: Mapping[str, float]) -> bool:
+        low, high = bounds.get("min"), bounds.get("max")
+        below = low is not None and value < low and not same_but_for_noise(low, value)
+        return below or (high is not None and value > high and not same_but_for_noise(high, value))
+
+    passed, found = set(summary.passed), []
+    for row in summary.datapoints if ranges else ():
+        if row.passed is False or (row.passed is None and row.key not in passed):
+            continue
+        for metric in row.metrics:
+            bounds, value = ranges.get(metric.name) if ranges else None, metric.value
+            if bounds and isinstance(value, int | float) and outside(value, bounds):
+                within = bounds_text(bounds.get("min"), bounds.get("max"))
+                found.append(f"datapoint {row.key}, whose {metric.name} is {value:g}, outside its range ({within})")
+    if found:
+        more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
+        error = ExperimentError(
+            f"HoneyHive's summary of run {run_id} passed {found[0]}{more}: it did not judge the run by the passing"
+            " ranges the run was created with, so its result cannot decide the check"
+        )
+        error.run_id = run_id
+        raise error
+
+
+def bounds_text(low: float | None, high: float | None) -> str:
+    """A passing range in words: ``≥ 0.5``, ``≤ 5``, ``0 to 1``."""
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    return f"≥ {low:g}" if low is not None else f"≤ {high:g}"

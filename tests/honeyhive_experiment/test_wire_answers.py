@@ -347,3 +347,30 @@ def test_listing_runs_says_when_it_stopped_before_the_oldest(
     assert "older runs were not read" not in caplog.text
     assert len(list(hh.iter_runs(max_pages=2, limit=1, name="paged"))) == 2
     assert "read the newest 2 page(s) of runs matching {'limit': 1, 'name': 'paged'}" in caplog.text
+
+
+def _ranges_not_applied(method: str, path: str, body: Any) -> Any:
+    """A summary valid by the contract from a backend that did not apply the run's passing ranges: every datapoint
+    passed, the first one's topic_match at 0 under the quickstart's ``min: 1``."""
+    if _summary(path) and body.get("datapoints"):
+        for row in body["datapoints"]:
+            row["passed"] = True
+            for metric in row["metrics"]:
+                metric["passed"] = True
+        first = body["datapoints"][0]
+        first["metrics"] = [{**m, "value": 0} if m["name"] == "topic_match" else m for m in first["metrics"]]
+        body.update(success=True, passed=[row["datapoint_id"] for row in body["datapoints"]], failed=[])
+    return body
+
+
+def test_a_summary_that_passed_a_datapoint_outside_the_runs_range_decides_nothing(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F1: a backend that did not judge the run by the ranges it was created with passed everything, and the
+    check was green. A pass outside the run's range is refused, naming the datapoint: an error, never a pass."""
+    wire.rewrite = _ranges_not_applied
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    first = report["error"].split("passed datapoint ", 1)[1].split(",", 1)[0]
+    assert f"passed datapoint {first}, whose topic_match is 0, outside its range (≥ 1)" in report["error"]
+    assert "did not judge the run by the passing ranges the run was created with" in report["error"]
