@@ -21,7 +21,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.quickstart import copy_quickstart, init_repository
+from tests.quickstart import copy_quickstart, init_repository, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -39,11 +39,14 @@ class Wire:
     page: Callable[[str, str], bool] = field(default=lambda method, path: False)
     emptied: Callable[[str, str], bool] = field(default=lambda method, path: False)
 
-    def run(self, capsys: pytest.CaptureFixture[str], *, direct: bool = False) -> tuple[int, str, dict[str, Any]]:
-        """A dry run through the proxy (``direct``: to the backend): its exit code, what it printed, report.json."""
+    def run(
+        self, capsys: pytest.CaptureFixture[str], *more: str, direct: bool = False
+    ) -> tuple[int, str, dict[str, Any]]:
+        """A dry run through the proxy (``direct``: to the backend), ``more`` its further arguments: its exit code,
+        what it printed, report.json."""
         report = self.root.parent / "report.json"
         url = self.backend.url if direct else self.proxy.url
-        argv = ["run", "--dry-run", "-C", str(self.root), "--server-url", url, "--report", str(report)]
+        argv = ["run", "--dry-run", "-C", str(self.root), "--server-url", url, "--report", str(report), *more]
         code = main(argv, environ={"HH_API_KEY": API_KEY})
         return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
 
@@ -143,6 +146,27 @@ def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when
     computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
     assert report["error"].startswith(f"{computing} after waiting "), report["error"]
     assert "topic_match" not in out
+
+
+def _lists_left_empty(method: str, path: str, body: Any) -> Any:
+    """A summary whose top-level ``passed``/``failed`` are empty (the API requires the lists, not that they name every
+    datapoint), ``success`` true, the rows as sent."""
+    if _summary(path):
+        body.update(success=True, passed=[], failed=[])
+    return body
+
+
+def test_a_summary_passing_and_failing_its_datapoints_in_their_rows_only_is_judged_by_them(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Empty top-level ``passed``/``failed`` beside rows each saying ``passed: false`` read "PASS (no datapoints were
+    evaluated)", exit 0. A row the lists leave out is passed or failed as the row says."""
+    strict = stricter_twin(wire.root)  # answer_words at most 1: every datapoint fails
+    wire.rewrite = _lists_left_empty
+    code, out, report = wire.run(capsys, "--config", strict)
+    assert (code, report["verdict"]) == (1, "fail"), out
+    assert (report["counts"]["passed"], report["counts"]["failed"]) == (0, 3), report["counts"]
+    assert "no datapoints were evaluated" not in out
 
 
 # ------------------------------------------------------------------------------------------ the comparison
