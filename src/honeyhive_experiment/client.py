@@ -601,13 +601,19 @@ class HoneyHiveClient:
                 longer = "raise ingestion.timeout in the experiment file"
             raise ApiError(
                 "GET",
-                old if self.uses_deprecated_route("compare") else current,
+                self.compare_route(new_run_id, old_run_id),
                 200,
                 f"the comparison's commonDatapoints paired none of the {left[1]} datapoints both runs scored"
                 f" ({first_ids(left[0])}) {waited}: HoneyHive had not finished comparing them ({longer} if HoneyHive"
                 " needs more time), or compared other runs",
             )
         return last
+
+    def compare_route(self, new_run_id: str, old_run_id: str) -> str:
+        """The route a comparison of these runs is read from on this server (the current one, until it was found to
+        lack it), for an error to name."""
+        route = f"/v1/runs/{new_run_id}/compare"
+        return f"{route}-with/{old_run_id}" if self.uses_deprecated_route("compare") else f"{route}/{old_run_id}"
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""

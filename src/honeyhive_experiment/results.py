@@ -16,12 +16,22 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client
-from honeyhive_experiment.errors import NotFoundError
+from pydantic import ValidationError
+
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, check_wait, poll, run_id_as_named
+from honeyhive_experiment.errors import ApiError, NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
+from honeyhive_experiment.models import (
+    ExperimentResultSummary,
+    ExperimentRun,
+    MetricDelta,
+    MetricDetail,
+    MetricKey,
+    RunComparisonResult,
+)
 from honeyhive_experiment.models.details import RunRecords, records_from_events
 from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus, first_ids
+from honeyhive_experiment.verdict import same_but_for_noise
 
 
 def get_run_result(
@@ -138,22 +148,55 @@ def compare_runs(
     (:func:`unpaired_of` says which it left out, :func:`unpaired_warnings` warns of them).
     """
     check_client(client)
-    left = _Unpaired(new_result, old_result) if new_result is not None and old_result is not None else None
-    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=left, timeout=timeout)
-    lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
-    if lacking and not client.uses_deprecated_route("compare"):
+    left = agrees = None
+    if new_result is not None and old_result is not None:
+        left, agrees = _Unpaired(new_result, old_result), _Agreement(new_result, old_result, aggregate_function)
+    deadline = timeout if isinstance(timeout, Deadline) else Deadline(check_wait("timeout", timeout))
+    found: RunComparisonResult | None = None
+    stale: str | None = None  # how the last answer disagreed with the summaries
+
+    def ask() -> RunComparisonResult | None:
+        nonlocal found, stale
+        body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=left, timeout=deadline)
+        lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
+        if lacking and not client.uses_deprecated_route("compare"):
+            try:
+                legacy = client.compare_runs(new_run_id, old_run_id, aggregate_function, legacy=True)
+            except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
+                legacy = {}
+            _fill_from_legacy(lacking, legacy)
+        route = client.compare_route(new_run_id, old_run_id)
+        for side, asked in (("new", new_run_id), ("old", old_run_id)):
+            named = body.get(f"{side}_run")
+            named = named.get("run_id") if isinstance(named, Mapping) else None
+            if isinstance(named, str) and run_id_as_named(named) != run_id_as_named(asked):
+                raise ApiError("GET", route, 200, f"the comparison's {side}_run is run {named}, not {asked}")
         try:
-            legacy = client.compare_runs(new_run_id, old_run_id, aggregate_function, legacy=True)
-        except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
-            legacy = {}
-        _fill_from_legacy(lacking, legacy)
-    return RunComparisonResult.from_wire(
-        body,
-        new_run_id=new_run_id,
-        old_run_id=old_run_id,
-        new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
-        old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
-    )
+            found = RunComparisonResult.from_wire(
+                body,
+                new_run_id=new_run_id,
+                old_run_id=old_run_id,
+                new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
+                old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
+            )
+        except ValidationError as exc:  # not pydantic's dump: where, and what
+            wrong = exc.errors()[0]
+            where = ".".join(map(str, wrong["loc"]))
+            wrong_type = f"the comparison's {where} is not of the API's type: {wrong['msg']}"
+            raise ApiError("GET", route, 200, wrong_type) from None
+        stale = agrees(found) if agrees is not None else None
+        return found if stale is None else None
+
+    if poll(ask, timeout=deadline, sleep=client.sleep) is None:
+        raise ApiError(
+            "GET",
+            client.compare_route(new_run_id, old_run_id),
+            200,
+            f"{stale} after waiting {deadline.waited():.1f} s: HoneyHive had not finished comparing the runs (raise"
+            " ingestion.timeout in the experiment file if it needs more time), or compared other data",
+        )
+    assert found is not None
+    return found
 
 
 def unpaired_of(
@@ -188,6 +231,59 @@ class _Unpaired:
             return None
         left = sorted(self._both() - set(common))
         return (left, len(self._both())) if left else None
+
+
+class _Agreement:
+    """How a comparison's aggregates disagree with the two summaries the client holds (``None``: they agree): a
+    stale comparison (the new run's values not all in yet) read as a PASS where the fresh one fails. Neither document
+    says whether a comparison aggregates a run's every datapoint or only the common ones, so a metric is checked only
+    where both say the same: its values are on the same datapoints in both summaries, and those are the comparison's
+    common ones; and where the summaries were read with the comparison's aggregate function, without trials (whose
+    reduction a backend may do otherwise in a comparison) and the two values differ beyond float noise."""
+
+    def __init__(
+        self, new_result: ExperimentResultSummary, old_result: ExperimentResultSummary, aggregate_function: str
+    ) -> None:
+        self._sides = (("new", new_result), ("old", old_result))
+        self._checked = all(
+            r.trials <= 1 and r.metrics.aggregation_function in (None, aggregate_function) for _, r in self._sides
+        )
+        self._holding = functools.cache(lambda: (_holding(new_result), _holding(old_result)))
+
+    def __call__(self, comparison: RunComparisonResult) -> str | None:
+        if not self._checked:
+            return None
+        common = set(comparison.common_datapoints)
+        for delta in comparison.metrics:
+            details = [_detail(result, delta) for _, result in self._sides]
+            if None in details or any(self._holding()[i].get(d.key) != common for i, d in enumerate(details) if d):
+                continue
+            for (side, _), detail in zip(self._sides, details, strict=True):
+                said, held = getattr(delta, f"{side}_aggregate"), detail.aggregate if detail else None
+                if said is not None and held is not None and not same_but_for_noise(held, said):
+                    return (
+                        f"the comparison's {side}_aggregate of {delta.metric_name} (event {delta.event_name}) is"
+                        f" {said:.6g} where the {side} run's summary says {held:.6g}"
+                    )
+        return None
+
+
+def _detail(result: ExperimentResultSummary, delta: MetricDelta) -> MetricDetail | None:
+    """The summary's detail of ``delta``'s metric: on its event, or the only one of its name when it names none."""
+    named = [d for d in result.metrics.details if d.metric_name == delta.metric_name]
+    if delta.event_name is not None:
+        named = [d for d in named if d.event_name == delta.event_name]
+    return named[0] if len(named) == 1 else None
+
+
+def _holding(result: ExperimentResultSummary) -> dict[MetricKey, set[str]]:
+    """Per metric, the datapoints the summary's rows hold a value of."""
+    found: dict[MetricKey, set[str]] = {}
+    for key, metrics in result.datapoints.values():
+        for name, event_name, value in metrics:
+            if isinstance(value, bool | int | float):
+                found.setdefault((name, event_name), set()).add(key)
+    return found
 
 
 def unpaired_warnings(unpaired: tuple[list[str], int] | None) -> list[str]:

@@ -221,6 +221,68 @@ def test_a_comparison_lagging_behind_the_summaries_is_asked_again_and_the_error_
     assert ") after waiting 0." in report["error"], report["error"]
 
 
+def _swapped(body: Any) -> Any:
+    """The comparison of the two runs the other way round, as its ``old_run``/``new_run`` say."""
+    return {**body, "old_run": body["new_run"], "new_run": body["old_run"]}
+
+
+def test_a_comparison_of_other_runs_than_those_asked_is_refused_naming_both(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison whose ``new_run``/``old_run`` are the asked runs the other way round had its run ids overwritten
+    with those asked: a 16 pp drop read as +16 pp, a PASS. It is refused at once, naming the route and both runs."""
+    code, out, baseline = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.rewrite = _compared(_swapped)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    new, old = report["run"]["id"], baseline["run"]["id"]
+    route = f"GET /v1/runs/{new}/compare/{old}"
+    other = f"the comparison's new_run is run {old}, not {new}"
+    assert report["error"].startswith(f"HoneyHive: {route} failed with HTTP 200: {other}"), report["error"]
+    assert wire.proxy.routes[route] == 1
+
+
+def _new_aggregates_off(body: Any) -> Any:
+    """A stale comparison: its new aggregates not the new run's (some values not in when it was computed)."""
+    metrics = [{**m, "new_aggregate": m["new_aggregate"] + 0.25} for m in body["metrics"]]
+    return {**body, "metrics": metrics}
+
+
+def test_a_comparison_disagreeing_with_the_summaries_is_asked_again_and_then_refused_naming_the_numbers(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison computed before the new run's values were all in was taken as it was: its aggregates, not the run's
+    summary's, judged the gates (a drop read as none, a PASS). Where it aggregates the datapoints both summaries hold
+    values of, its aggregates must be theirs: it is asked again within ``ingestion.timeout``, then refused naming the
+    metric and both numbers. One that pairs fewer datapoints may aggregate only those: taken as it is."""
+    code, out, baseline = wire.run(capsys, direct=True)
+    assert code == 0, out
+    answers = iter(range(1_000))
+    wire.rewrite = _compared(lambda body: body if next(answers) else _new_aggregates_off(body))
+    code, out, report = wire.run(capsys)  # stale at the first answer only
+    assert (code, report["verdict"]) == (0, "pass"), out
+    route = f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"
+    assert wire.proxy.routes[route] == 2
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _compared(_new_aggregates_off)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        held = direct.get_run_summary(report["run"]["id"]).metric("answer_words")
+    assert held is not None and held.aggregate is not None
+    numbers = f"is {held.aggregate + 0.25:.6g} where the new run's summary says {held.aggregate:.6g} after waiting 0."
+    assert f"failed with HTTP 200: the comparison's new_aggregate of answer_words (event " in report["error"]
+    assert numbers in report["error"], report["error"]
+
+    wire.rewrite = _compared(
+        lambda body: _new_aggregates_off({**body, "commonDatapoints": body["commonDatapoints"][1:]})
+    )
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["comparison"]["common_datapoints"]) == (0, "pass", 2), out
+
+
 def test_a_comparison_still_pairing_only_some_datapoints_when_the_wait_ends_is_taken_with_a_warning(
     wire: Wire, capsys: pytest.CaptureFixture[str]
 ) -> None:
