@@ -242,11 +242,11 @@ def _discard(response: httpx.Response) -> None:
         pass
 
 
-def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
-    """An export page → (its events, how many, the export's total)."""
+def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int | None]:
+    """An export page → (its events, how many, the export's total if it says)."""
     body = _read_json(response)
     events: list[dict[str, Any]] = body.get("events") or []
-    return events, len(events), export_total(body)
+    return events, len(events), export_total(body, len(events))
 
 
 def check_client(client: object) -> None:
@@ -731,7 +731,7 @@ class HoneyHiveClient:
         matches ``extra``), page by page; each page is read as it streams in and only the ids are kept (a page of
         whole events is ~1 MB of dicts)."""
 
-        def read_page(response: httpx.Response) -> tuple[list[str], int, int]:
+        def read_page(response: httpx.Response) -> tuple[list[str], int, int | None]:
             return read_scored_page(response.iter_bytes(), sessions=sessions)
 
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
@@ -741,24 +741,28 @@ class HoneyHiveClient:
     def _export_pages(
         self,
         filters: Sequence[Mapping[str, Any]],
-        read_page: Callable[[httpx.Response], tuple[list[_T], int, int]],
+        read_page: Callable[[httpx.Response], tuple[list[_T], int, int | None]],
         projections: Sequence[str] = (),
     ) -> Iterator[list[_T]]:
-        """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read;
-        ``read_page`` turns one answer into (what to keep of it, how many events it had, the total)."""
+        """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read, or without
+        one until a page is short; ``read_page`` turns one answer into (what to keep of it, how many events it had,
+        the total or ``None``)."""
         seen = 0
         for page in itertools.count(1):
             body = _export(filters, page, 1000, projections)
             kept, count, total = self._call("POST", "/v1/events/export", read_page, json=body, long=True)
             yield kept
             seen += count
-            if not count or seen >= total:
+            if not count or (seen >= total if total is not None else count < 1000):
                 return
 
     def count_sessions(self, run_id: str) -> int:
-        """How many sessions the backend holds for the run (the export's total; one event is read)."""
+        """How many sessions the backend holds for the run: the export's total (one event is read), else counted page
+        by page (an answer whose ``count`` is its page's length says no total)."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
+        first = self.export_events(flt, page=1, limit=1, projections=("event_id",))
+        total = export_total(first, len(first.get("events") or []))
+        return sum(map(len, self._export_pages(flt, _read_events_page, ("event_id",)))) if total is None else total
 
     def iter_run_events(
         self, run_id: str, event_type: str | None = None, projections: Sequence[str] = ()
