@@ -59,7 +59,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import first_ids
+from honeyhive_experiment.models.outcomes import excerpt, first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -264,16 +264,17 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
     counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
+    said = f" (the summary's error: {excerpt(summary.error, 500)})" if summary.error else ""
     if summary.status in _COMPUTING:
-        return f"the backend was still computing its summary (status {str(summary.status)!r})"
+        return f"the backend was still computing its summary (status {str(summary.status)!r}){said}"
     listed = set(summary.datapoints.keys())
     if not sent:
         count = len(listed - {None})
-        return None if count >= expected else f"its summary lists only {count} of {expected} datapoints"
+        return None if count >= expected else f"its summary lists only {count} of {expected} datapoints{said}"
     missing = sorted(sent - listed)
     if not missing:
         return None
-    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)})"
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)}){said}"
 
 
 class HoneyHiveClient:

@@ -116,6 +116,23 @@ def test_a_summary_listing_a_datapoint_twice_and_missing_another_is_not_the_runs
     assert code == 0, out
 
 
+def test_a_summary_answering_only_an_error_is_waited_for_and_the_error_ends_with_the_backends_words(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A summary answered ``200 {"error": ...}`` at every read ended "its summary still lacks 3 of the 3 datapoints
+    sent": the cause read as ingestion, the backend's own words never shown. They end the error, redacted as any."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    said = f"Evaluation summary could not be computed: ClickHouse timeout (key {API_KEY})"
+    wire.rewrite = lambda method, path, body: {"error": said} if _summary(path) else body
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    lacks = f"HoneyHive: run {report['run']['id']}: its summary still lacks 3 of the 3 datapoints sent ("
+    assert report["error"].startswith(lacks), report["error"]
+    assert "(the summary's error: Evaluation summary could not be computed: ClickHouse timeout (key " in out
+    assert API_KEY not in out
+    assert API_KEY not in json.dumps(report)
+
+
 def _still_running(method: str, path: str, body: Any) -> Any:
     """A summary the backend is still computing: ``running``, nothing aggregated or passed yet."""
     if _summary(path):
