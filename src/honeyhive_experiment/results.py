@@ -184,6 +184,8 @@ def compare_runs(
             where = ".".join(map(str, wrong["loc"]))
             wrong_type = f"the comparison's {where} is not of the API's type: {wrong['msg']}"
             raise ApiError("GET", route, 200, wrong_type) from None
+        if new_result is not None and old_result is not None:
+            found = _on_their_events(found, new_result, old_result)
         stale = agrees(found) if agrees is not None else None
         return found if stale is None else None
 
@@ -231,6 +233,24 @@ class _Unpaired:
             return None
         left = sorted(self._both() - set(common))
         return (left, len(self._both())) if left else None
+
+
+def _on_their_events(comparison: RunComparisonResult, *results: ExperimentResultSummary) -> RunComparisonResult:
+    """``comparison`` with each delta that names no event (the spec's comparison names none) on the one event the
+    summaries report its metric on: else it pairs with no summary's detail, and the report shows the metric twice."""
+    metrics = []
+    for delta in comparison.metrics:
+        events = {
+            (d.event_name, d.event_type)
+            for r in results
+            for d in r.metrics.details
+            if d.metric_name == delta.metric_name
+        }
+        if delta.event_name is None and len(events) == 1:
+            ((event_name, event_type),) = events
+            delta = delta.model_copy(update={"event_name": event_name, "event_type": delta.event_type or event_type})
+        metrics.append(delta)
+    return comparison.model_copy(update={"metrics": metrics})
 
 
 class _Agreement:

@@ -308,9 +308,10 @@ def test_a_comparison_disagreeing_with_the_summaries_is_asked_again_and_then_ref
     assert (code, report["verdict"]) == (2, "error"), out
     with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
         held = direct.get_run_summary(report["run"]["id"]).metric("answer_words")
-    assert held is not None and held.aggregate is not None
+    assert held is not None
+    assert held.aggregate is not None
     numbers = f"is {held.aggregate + 0.25:.6g} where the new run's summary says {held.aggregate:.6g} after waiting 0."
-    assert f"failed with HTTP 200: the comparison's new_aggregate of answer_words (event " in report["error"]
+    assert "failed with HTTP 200: the comparison's new_aggregate of answer_words (event answer) " in report["error"]
     assert numbers in report["error"], report["error"]
 
     wire.rewrite = _compared(
@@ -318,6 +319,34 @@ def test_a_comparison_disagreeing_with_the_summaries_is_asked_again_and_then_ref
     )
     code, out, report = wire.run(capsys)
     assert (code, report["verdict"], report["comparison"]["common_datapoints"]) == (0, "pass", 2), out
+
+
+_SPEC_FIELDS = ("metric_name", "metric_type", "old_aggregate", "new_aggregate", "difference", "percentage_change")
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        lambda m: {k: m[k] for k in _SPEC_FIELDS},
+        lambda m: {**m, "percentage_change": "N/A", "improved": False, "degraded": False},
+    ],
+    ids=["the spec's fields only", "the older service's N/A and flags"],
+)
+def test_a_comparison_in_the_specs_or_the_older_services_shape_reads_each_metric_once(
+    wire: Wire, capsys: pytest.CaptureFixture[str], metric: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """A comparison of the spec's fields only (no ``event_name``; both routes) showed every metric twice, its delta
+    apart from the summary's detail on the metric's event; ``percentage_change: "N/A"`` (a baseline of 0) or
+    ``improved: false`` ended in pydantic's dump naming no route. Each reads as the one metric it is."""
+    code, out, _ = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.rewrite = lambda method, path, body: (
+        {**body, "metrics": [metric(m) for m in body["metrics"]]} if "/compare" in path else body
+    )
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (0, "pass"), out
+    shown = [(m["name"], m["event_name"]) for m in report["metrics"]]
+    assert shown == [(name, "answer") for name in ("topic_match", "keyword_recall", "answer_words")], shown
 
 
 def test_a_comparison_still_pairing_only_some_datapoints_when_the_wait_ends_is_taken_with_a_warning(
