@@ -24,8 +24,6 @@ from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import (
     ExperimentResultSummary,
     ExperimentRun,
-    MetricDelta,
-    MetricDetail,
     MetricKey,
     RunComparisonResult,
 )
@@ -145,7 +143,9 @@ def compare_runs(
     that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds (a
     :class:`~honeyhive_experiment.client.Deadline`: what the wait for the new run's summary left of it): then one
     pairing none of them is refused (an ``ApiError``), and one pairing some is taken as it is
-    (:func:`unpaired_of` says which it left out, :func:`unpaired_warnings` warns of them).
+    (:func:`unpaired_of` says which it left out, :func:`unpaired_warnings` warns of them). With them too, one whose
+    aggregates disagree with theirs (:class:`_Agreement`) is asked again, then refused. An answer naming other runs
+    than those asked is refused at once.
     """
     check_client(client)
     left = agrees = None
@@ -179,11 +179,9 @@ def compare_runs(
                 new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
                 old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
             )
-        except ValidationError as exc:  # not pydantic's dump: where, and what
-            wrong = exc.errors()[0]
-            where = ".".join(map(str, wrong["loc"]))
-            wrong_type = f"the comparison's {where} is not of the API's type: {wrong['msg']}"
-            raise ApiError("GET", route, 200, wrong_type) from None
+        except ValidationError as exc:  # not pydantic's dump naming no route: where, and what
+            where, wrong = ".".join(map(str, exc.errors()[0]["loc"])), exc.errors()[0]["msg"]
+            raise ApiError("GET", route, 200, f"the comparison's {where} is not of the API's type: {wrong}") from None
         if new_result is not None and old_result is not None:
             found = _on_their_events(found, new_result, old_result)
         stale = agrees(found) if agrees is not None else None
@@ -257,9 +255,10 @@ class _Agreement:
     """How a comparison's aggregates disagree with the two summaries the client holds (``None``: they agree): a
     stale comparison (the new run's values not all in yet) read as a PASS where the fresh one fails. Neither document
     says whether a comparison aggregates a run's every datapoint or only the common ones, so a metric is checked only
-    where both say the same: its values are on the same datapoints in both summaries, and those are the comparison's
-    common ones; and where the summaries were read with the comparison's aggregate function, without trials (whose
-    reduction a backend may do otherwise in a comparison) and the two values differ beyond float noise."""
+    where both readings give the same: its values are on the same datapoints in both summaries, and those are the
+    comparison's common ones; on a named event; in summaries read with the comparison's aggregate function and without
+    trials (whose reduction a backend may do otherwise in a comparison). Equal but for float noise is equal
+    (:func:`~honeyhive_experiment.verdict.same_but_for_noise`)."""
 
     def __init__(
         self, new_result: ExperimentResultSummary, old_result: ExperimentResultSummary, aggregate_function: str
@@ -274,11 +273,11 @@ class _Agreement:
         if not self._checked:
             return None
         common = set(comparison.common_datapoints)
-        for delta in comparison.metrics:
-            details = [_detail(result, delta) for _, result in self._sides]
-            if None in details or any(self._holding()[i].get(d.key) != common for i, d in enumerate(details) if d):
+        for delta in comparison.metrics:  # one naming no event names none of the summaries' (_on_their_events)
+            if delta.event_name is None or any(self._holding()[i].get(delta.key) != common for i in (0, 1)):
                 continue
-            for (side, _), detail in zip(self._sides, details, strict=True):
+            for side, result in self._sides:
+                detail = result.metric(*delta.key)
                 said, held = getattr(delta, f"{side}_aggregate"), detail.aggregate if detail else None
                 if said is not None and held is not None and not same_but_for_noise(held, said):
                     return (
@@ -286,14 +285,6 @@ class _Agreement:
                         f" {said:.6g} where the {side} run's summary says {held:.6g}"
                     )
         return None
-
-
-def _detail(result: ExperimentResultSummary, delta: MetricDelta) -> MetricDetail | None:
-    """The summary's detail of ``delta``'s metric: on its event, or the only one of its name when it names none."""
-    named = [d for d in result.metrics.details if d.metric_name == delta.metric_name]
-    if delta.event_name is not None:
-        named = [d for d in named if d.event_name == delta.event_name]
-    return named[0] if len(named) == 1 else None
 
 
 def _holding(result: ExperimentResultSummary) -> dict[MetricKey, set[str]]:
