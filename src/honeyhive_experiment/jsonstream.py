@@ -137,8 +137,8 @@ def at_the_top(event: Mapping[str, Any]) -> bool:
 
 def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tuple[list[str], int, int | None]:
     """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events — their
-    session ids with ``sessions`` —, how many events it has, the export's total): the ids only, so a large run's
-    events are never held."""
+    session ids with ``sessions`` —, how many events it has, the export's total or ``None``): the ids only, so a large
+    run's events are never held."""
     ids: list[str] = []
     count = 0
 
