@@ -59,7 +59,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import first_ids
+from honeyhive_experiment.models.outcomes import excerpt, first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -242,11 +242,11 @@ def _discard(response: httpx.Response) -> None:
         pass
 
 
-def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
-    """An export page → (its events, how many, the export's total)."""
+def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int | None]:
+    """An export page → (its events, how many, the export's total if it says)."""
     body = _read_json(response)
     events: list[dict[str, Any]] = body.get("events") or []
-    return events, len(events), export_total(body)
+    return events, len(events), export_total(body, len(events))
 
 
 def check_client(client: object) -> None:
@@ -264,16 +264,17 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
     counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
+    said = f" (the summary's error: {excerpt(summary.error, 500)})" if summary.error else ""
     if summary.status in _COMPUTING:
-        return f"the backend was still computing its summary (status {str(summary.status)!r})"
+        return f"the backend was still computing its summary (status {str(summary.status)!r}){said}"
     listed = set(summary.datapoints.keys())
     if not sent:
         count = len(listed - {None})
-        return None if count >= expected else f"its summary lists only {count} of {expected} datapoints"
+        return None if count >= expected else f"its summary lists only {count} of {expected} datapoints{said}"
     missing = sorted(sent - listed)
     if not missing:
         return None
-    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)})"
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)}){said}"
 
 
 class HoneyHiveClient:
@@ -601,13 +602,19 @@ class HoneyHiveClient:
                 longer = "raise ingestion.timeout in the experiment file"
             raise ApiError(
                 "GET",
-                old if self.uses_deprecated_route("compare") else current,
+                self.compare_route(new_run_id, old_run_id),
                 200,
                 f"the comparison's commonDatapoints paired none of the {left[1]} datapoints both runs scored"
                 f" ({first_ids(left[0])}) {waited}: HoneyHive had not finished comparing them ({longer} if HoneyHive"
                 " needs more time), or compared other runs",
             )
         return last
+
+    def compare_route(self, new_run_id: str, old_run_id: str) -> str:
+        """The route a comparison of these runs is read from on this server (the current one, until it was found to
+        lack it), for an error to name."""
+        route = f"/v1/runs/{new_run_id}/compare"
+        return f"{route}-with/{old_run_id}" if self.uses_deprecated_route("compare") else f"{route}/{old_run_id}"
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""
@@ -725,7 +732,7 @@ class HoneyHiveClient:
         matches ``extra``), page by page; each page is read as it streams in and only the ids are kept (a page of
         whole events is ~1 MB of dicts)."""
 
-        def read_page(response: httpx.Response) -> tuple[list[str], int, int]:
+        def read_page(response: httpx.Response) -> tuple[list[str], int, int | None]:
             return read_scored_page(response.iter_bytes(), sessions=sessions)
 
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
@@ -735,24 +742,28 @@ class HoneyHiveClient:
     def _export_pages(
         self,
         filters: Sequence[Mapping[str, Any]],
-        read_page: Callable[[httpx.Response], tuple[list[_T], int, int]],
+        read_page: Callable[[httpx.Response], tuple[list[_T], int, int | None]],
         projections: Sequence[str] = (),
     ) -> Iterator[list[_T]]:
-        """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read;
-        ``read_page`` turns one answer into (what to keep of it, how many events it had, the total)."""
+        """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read, or without
+        one until a page is short; ``read_page`` turns one answer into (what to keep of it, how many events it had,
+        the total or ``None``)."""
         seen = 0
         for page in itertools.count(1):
             body = _export(filters, page, 1000, projections)
             kept, count, total = self._call("POST", "/v1/events/export", read_page, json=body, long=True)
             yield kept
             seen += count
-            if not count or seen >= total:
+            if not count or (seen >= total if total is not None else count < 1000):
                 return
 
     def count_sessions(self, run_id: str) -> int:
-        """How many sessions the backend holds for the run (the export's total; one event is read)."""
+        """How many sessions the backend holds for the run: the export's total (one event is read), else counted page
+        by page (an answer whose ``count`` is its page's length says no total)."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
+        first = self.export_events(flt, page=1, limit=1, projections=("event_id",))
+        total = export_total(first, len(first.get("events") or []))
+        return sum(map(len, self._export_pages(flt, _read_events_page, ("event_id",)))) if total is None else total
 
     def iter_run_events(
         self, run_id: str, event_type: str | None = None, projections: Sequence[str] = ()

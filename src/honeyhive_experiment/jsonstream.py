@@ -135,10 +135,10 @@ def at_the_top(event: Mapping[str, Any]) -> bool:
     return event.get("parent_id") in (None, "", event.get("session_id"))
 
 
-def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tuple[list[str], int, int]:
+def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tuple[list[str], int, int | None]:
     """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events — their
-    session ids with ``sessions`` —, how many events it has, the export's total): the ids only, so a large run's
-    events are never held."""
+    session ids with ``sessions`` —, how many events it has, the export's total or ``None``): the ids only, so a large
+    run's events are never held."""
     ids: list[str] = []
     count = 0
 
@@ -152,13 +152,21 @@ def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tupl
                 ids.append(session_id if sessions and isinstance(session_id, str) else datapoint_id)
 
     body = read_array_items(chunks, "events", keep)
-    return ids, count, export_total(body)
+    return ids, count, export_total(body, count)
 
 
-def export_total(body: Any) -> int:
-    """How many events the whole export matched (``totalEvents``, or ``count`` in older answers)."""
-    total = body.get("totalEvents", body.get("count")) if isinstance(body, dict) else None
+def export_total(body: Any, count: int) -> int | None:
+    """How many events the whole export matched, of which a page had ``count``: ``totalEvents`` (honeyhive-api.md's),
+    else ``count`` (older answers') when more than the page has; ``None`` when neither says (the spec's ``count`` is
+    undefined and may be the page's length: then the pages are read until a short one)."""
+    if not isinstance(body, dict):
+        return None
+    total, older = _whole(body.get("totalEvents")), _whole(body.get("count"))
+    return total if total is not None else older if older is not None and older > count else None
+
+
+def _whole(value: Any) -> int | None:
     try:
-        return int(total or 0)
+        return None if value is None or isinstance(value, bool) else int(value)
     except (TypeError, ValueError):
-        return 0
+        return None

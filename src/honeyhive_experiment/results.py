@@ -16,12 +16,20 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client
-from honeyhive_experiment.errors import ExperimentError, NotFoundError
+from pydantic import ValidationError
+
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, check_wait, poll, run_id_as_named
+from honeyhive_experiment.errors import ApiError, ExperimentError, NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
+from honeyhive_experiment.models import (
+    ExperimentResultSummary,
+    ExperimentRun,
+    MetricKey,
+    RunComparisonResult,
+)
 from honeyhive_experiment.models.details import RunRecords, records_from_events
 from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus, first_ids
+from honeyhive_experiment.verdict import same_but_for_noise
 
 
 def get_run_result(
@@ -135,25 +143,60 @@ def compare_runs(
     that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds (a
     :class:`~honeyhive_experiment.client.Deadline`: what the wait for the new run's summary left of it): then one
     pairing none of them is refused (an ``ApiError``), and one pairing some is taken as it is
-    (:func:`unpaired_of` says which it left out, :func:`unpaired_warnings` warns of them).
+    (:func:`unpaired_of` says which it left out, :func:`unpaired_warnings` warns of them). With them too, one whose
+    aggregates disagree with theirs (:class:`_Agreement`) is asked again, then refused. An answer naming other runs
+    than those asked is refused at once.
     """
     check_client(client)
-    left = _Unpaired(new_result, old_result) if new_result is not None and old_result is not None else None
-    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=left, timeout=timeout)
-    lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
-    if lacking and not client.uses_deprecated_route("compare"):
+    left = agrees = None
+    if new_result is not None and old_result is not None:
+        left, agrees = _Unpaired(new_result, old_result), _Agreement(new_result, old_result, aggregate_function)
+    deadline = timeout if isinstance(timeout, Deadline) else Deadline(check_wait("timeout", timeout))
+    found: RunComparisonResult | None = None
+    stale: str | None = None  # how the last answer disagreed with the summaries
+
+    def ask() -> RunComparisonResult | None:
+        nonlocal found, stale
+        body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=left, timeout=deadline)
+        lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
+        if lacking and not client.uses_deprecated_route("compare"):
+            try:
+                legacy = client.compare_runs(new_run_id, old_run_id, aggregate_function, legacy=True)
+            except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
+                legacy = {}
+            _fill_from_legacy(lacking, legacy)
+        route = client.compare_route(new_run_id, old_run_id)
+        for side, asked in (("new", new_run_id), ("old", old_run_id)):
+            named = body.get(f"{side}_run")
+            named = named.get("run_id") if isinstance(named, Mapping) else None
+            if isinstance(named, str) and run_id_as_named(named) != run_id_as_named(asked):
+                raise ApiError("GET", route, 200, f"the comparison's {side}_run is run {named}, not {asked}")
         try:
-            legacy = client.compare_runs(new_run_id, old_run_id, aggregate_function, legacy=True)
-        except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
-            legacy = {}
-        _fill_from_legacy(lacking, legacy)
-    return RunComparisonResult.from_wire(
-        body,
-        new_run_id=new_run_id,
-        old_run_id=old_run_id,
-        new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
-        old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
-    )
+            found = RunComparisonResult.from_wire(
+                body,
+                new_run_id=new_run_id,
+                old_run_id=old_run_id,
+                new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
+                old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
+            )
+        except ValidationError as exc:  # not pydantic's dump naming no route: where, and what
+            where, wrong = ".".join(map(str, exc.errors()[0]["loc"])), exc.errors()[0]["msg"]
+            raise ApiError("GET", route, 200, f"the comparison's {where} is not of the API's type: {wrong}") from None
+        if new_result is not None and old_result is not None:
+            found = _on_their_events(found, new_result, old_result)
+        stale = agrees(found) if agrees is not None else None
+        return found if stale is None else None
+
+    if poll(ask, timeout=deadline, sleep=client.sleep) is None:
+        raise ApiError(
+            "GET",
+            client.compare_route(new_run_id, old_run_id),
+            200,
+            f"{stale} after waiting {deadline.waited():.1f} s: HoneyHive had not finished comparing the runs (raise"
+            " ingestion.timeout in the experiment file if it needs more time), or compared other data",
+        )
+    assert found is not None
+    return found
 
 
 def unpaired_of(
@@ -188,6 +231,70 @@ class _Unpaired:
             return None
         left = sorted(self._both() - set(common))
         return (left, len(self._both())) if left else None
+
+
+def _on_their_events(comparison: RunComparisonResult, *results: ExperimentResultSummary) -> RunComparisonResult:
+    """``comparison`` with each delta that names no event (the spec's comparison names none) on the one event the
+    summaries report its metric on: else it pairs with no summary's detail, and the report shows the metric twice."""
+    metrics = []
+    for delta in comparison.metrics:
+        events = {
+            (d.event_name, d.event_type)
+            for r in results
+            for d in r.metrics.details
+            if d.metric_name == delta.metric_name
+        }
+        if delta.event_name is None and len(events) == 1:
+            ((event_name, event_type),) = events
+            delta = delta.model_copy(update={"event_name": event_name, "event_type": delta.event_type or event_type})
+        metrics.append(delta)
+    return comparison.model_copy(update={"metrics": metrics})
+
+
+class _Agreement:
+    """How a comparison's aggregates disagree with the two summaries the client holds (``None``: they agree): a
+    stale comparison (the new run's values not all in yet) read as a PASS where the fresh one fails. Neither document
+    says whether a comparison aggregates a run's every datapoint or only the common ones, so a metric is checked only
+    where both readings give the same: its values are on the same datapoints in both summaries, and those are the
+    comparison's common ones; on a named event; in summaries read with the comparison's aggregate function and without
+    trials (whose reduction a backend may do otherwise in a comparison). Equal but for float noise is equal
+    (:func:`~honeyhive_experiment.verdict.same_but_for_noise`)."""
+
+    def __init__(
+        self, new_result: ExperimentResultSummary, old_result: ExperimentResultSummary, aggregate_function: str
+    ) -> None:
+        self._sides = (("new", new_result), ("old", old_result))
+        self._checked = all(
+            r.trials <= 1 and r.metrics.aggregation_function in (None, aggregate_function) for _, r in self._sides
+        )
+        self._holding = functools.cache(lambda: (_holding(new_result), _holding(old_result)))
+
+    def __call__(self, comparison: RunComparisonResult) -> str | None:
+        if not self._checked:
+            return None
+        common = set(comparison.common_datapoints)
+        for delta in comparison.metrics:  # one naming no event names none of the summaries' (_on_their_events)
+            if delta.event_name is None or any(self._holding()[i].get(delta.key) != common for i in (0, 1)):
+                continue
+            for side, result in self._sides:
+                detail = result.metric(*delta.key)
+                said, held = getattr(delta, f"{side}_aggregate"), detail.aggregate if detail else None
+                if said is not None and held is not None and not same_but_for_noise(held, said):
+                    return (
+                        f"the comparison's {side}_aggregate of {delta.metric_name} (event {delta.event_name}) is"
+                        f" {said:.6g} where the {side} run's summary says {held:.6g}"
+                    )
+        return None
+
+
+def _holding(result: ExperimentResultSummary) -> dict[MetricKey, set[str]]:
+    """Per metric, the datapoints the summary's rows hold a value of."""
+    found: dict[MetricKey, set[str]] = {}
+    for key, metrics in result.datapoints.values():
+        for name, event_name, value in metrics:
+            if isinstance(value, bool | int | float):
+                found.setdefault((name, event_name), set()).add(key)
+    return found
 
 
 def unpaired_warnings(unpaired: tuple[list[str], int] | None) -> list[str]:
@@ -230,7 +337,6 @@ def check_ranges_applied(
     it need not echo), so its pass cannot decide the check. The rows' own values and pass flags are read, nothing is
     aggregated; a datapoint whose values all lie inside says nothing either way (its pass is the same without the
     range)."""
-    from honeyhive_experiment.verdict import same_but_for_noise  # the noise rule the backend counts changes by
 
     def outside(value: float, bounds: Mapping[str, float]) -> bool:
         low, high = bounds.get("min"), bounds.get("max")

@@ -452,6 +452,27 @@ def test_datapoint_without_passed_and_legacy_metric_mapping() -> None:
     assert ExperimentResultSummary.from_wire(body).datapoint_ids == ["dp2", "dp3"]
 
 
+def test_rows_the_top_level_lists_leave_out_are_passed_or_failed_as_each_row_says() -> None:
+    """The API requires ``passed``/``failed`` as lists and each row's ``passed``, not that the lists name every row:
+    empty lists beside failing rows read as "no datapoints evaluated" (a PASS). A row without ``datapoint_id`` goes by
+    its ``session_id``, a datapoint with several rows fails if one does, a row saying neither (or without a key) stays
+    out, and what the lists do say stands."""
+    rows = [
+        {"datapoint_id": "dp1", "session_id": "s1", "passed": False, "metrics": []},  # listed as passed: stands
+        {"datapoint_id": None, "session_id": "s2", "passed": False, "metrics": []},
+        {"datapoint_id": "dp3", "session_id": "s3", "passed": True, "metrics": []},
+        {"datapoint_id": "dp4", "session_id": "s4", "passed": True, "metrics": []},
+        {"datapoint_id": "dp4", "session_id": "s5", "passed": False, "metrics": []},
+        {"datapoint_id": "dp6", "session_id": "s6", "passed": None, "metrics": []},
+        {"datapoint_id": None, "session_id": None, "passed": False, "metrics": []},
+    ]
+    summary = ExperimentResultSummary.from_wire({**SUMMARY, "passed": ["dp1"], "failed": [], "datapoints": rows})
+    assert (summary.passed, summary.failed) == (["dp1", "dp3"], ["s2", "dp4"])
+    assert ExperimentResultSummary.model_validate(summary.model_dump()) == summary
+    listed = ExperimentResultSummary.from_wire({**SUMMARY, "passed": [], "failed": ["dp1"], "datapoints": rows[:1]})
+    assert (listed.passed, listed.failed) == ([], ["dp1"])
+
+
 def test_null_lists_read_as_empty_and_null_ids_are_dropped() -> None:
     body = {**SUMMARY, "passed": ["dp1", None], "failed": None, "datapoints": None, "event_details": None}
     summary = ExperimentResultSummary.from_wire(body)

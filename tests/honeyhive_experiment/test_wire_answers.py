@@ -21,7 +21,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.quickstart import copy_quickstart, init_repository
+from tests.quickstart import copy_quickstart, init_repository, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -39,11 +39,14 @@ class Wire:
     page: Callable[[str, str], bool] = field(default=lambda method, path: False)
     emptied: Callable[[str, str], bool] = field(default=lambda method, path: False)
 
-    def run(self, capsys: pytest.CaptureFixture[str], *, direct: bool = False) -> tuple[int, str, dict[str, Any]]:
-        """A dry run through the proxy (``direct``: to the backend): its exit code, what it printed, report.json."""
+    def run(
+        self, capsys: pytest.CaptureFixture[str], *more: str, direct: bool = False
+    ) -> tuple[int, str, dict[str, Any]]:
+        """A dry run through the proxy (``direct``: to the backend), ``more`` its further arguments: its exit code,
+        what it printed, report.json."""
         report = self.root.parent / "report.json"
         url = self.backend.url if direct else self.proxy.url
-        argv = ["run", "--dry-run", "-C", str(self.root), "--server-url", url, "--report", str(report)]
+        argv = ["run", "--dry-run", "-C", str(self.root), "--server-url", url, "--report", str(report), *more]
         code = main(argv, environ={"HH_API_KEY": API_KEY})
         return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
 
@@ -113,6 +116,23 @@ def test_a_summary_listing_a_datapoint_twice_and_missing_another_is_not_the_runs
     assert code == 0, out
 
 
+def test_a_summary_answering_only_an_error_is_waited_for_and_the_error_ends_with_the_backends_words(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A summary answered ``200 {"error": ...}`` at every read ended "its summary still lacks 3 of the 3 datapoints
+    sent": the cause read as ingestion, the backend's own words never shown. They end the error, redacted as any."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    said = f"Evaluation summary could not be computed: ClickHouse timeout (key {API_KEY})"
+    wire.rewrite = lambda method, path, body: {"error": said} if _summary(path) else body
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    lacks = f"HoneyHive: run {report['run']['id']}: its summary still lacks 3 of the 3 datapoints sent ("
+    assert report["error"].startswith(lacks), report["error"]
+    assert "(the summary's error: Evaluation summary could not be computed: ClickHouse timeout (key " in out
+    assert API_KEY not in out
+    assert API_KEY not in json.dumps(report)
+
+
 def _still_running(method: str, path: str, body: Any) -> Any:
     """A summary the backend is still computing: ``running``, nothing aggregated or passed yet."""
     if _summary(path):
@@ -143,6 +163,47 @@ def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when
     computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
     assert report["error"].startswith(f"{computing} after waiting "), report["error"]
     assert "topic_match" not in out
+
+
+def _lists_left_empty(method: str, path: str, body: Any) -> Any:
+    """A summary whose top-level ``passed``/``failed`` are empty (the API requires the lists, not that they name every
+    datapoint), ``success`` true, the rows as sent."""
+    if _summary(path):
+        body.update(success=True, passed=[], failed=[])
+    return body
+
+
+def test_a_summary_passing_and_failing_its_datapoints_in_their_rows_only_is_judged_by_them(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Empty top-level ``passed``/``failed`` beside rows each saying ``passed: false`` read "PASS (no datapoints were
+    evaluated)", exit 0. A row the lists leave out is passed or failed as the row says."""
+    strict = stricter_twin(wire.root)  # answer_words at most 1: every datapoint fails
+    wire.rewrite = _lists_left_empty
+    code, out, report = wire.run(capsys, "--config", strict)
+    assert (code, report["verdict"]) == (1, "fail"), out
+    assert (report["counts"]["passed"], report["counts"]["failed"]) == (0, 3), report["counts"]
+    assert "no datapoints were evaluated" not in out
+
+
+def _count_of_the_page(method: str, path: str, body: Any) -> Any:
+    """The export as the spec shapes it, ``{events, count}``: no ``totalEvents``, ``count`` the page's length."""
+    if path.startswith("/v1/events/export"):
+        body.pop("totalEvents", None)
+        body["count"] = len(body["events"])
+    return body
+
+
+def test_an_export_whose_count_is_its_pages_length_is_counted_page_by_page(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The spec's export answer is ``{events, count}``, ``count`` undefined: taken as the page's length, the wait asked
+    for one session, read a total of 1 and every run ended in error ("only 1 of 3 datapoints were visible"). A
+    ``count`` no larger than the page is no total: the sessions are counted page by page."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _count_of_the_page
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
 
 
 # ------------------------------------------------------------------------------------------ the comparison
@@ -195,6 +256,97 @@ def test_a_comparison_lagging_behind_the_summaries_is_asked_again_and_the_error_
     assert report["error"].startswith(f"HoneyHive: {route}"), report["error"]
     assert f" failed with HTTP 200: {lacked}" in report["error"], report["error"]
     assert ") after waiting 0." in report["error"], report["error"]
+
+
+def _swapped(body: Any) -> Any:
+    """The comparison of the two runs the other way round, as its ``old_run``/``new_run`` say."""
+    return {**body, "old_run": body["new_run"], "new_run": body["old_run"]}
+
+
+def test_a_comparison_of_other_runs_than_those_asked_is_refused_naming_both(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison whose ``new_run``/``old_run`` are the asked runs the other way round had its run ids overwritten
+    with those asked: a 16 pp drop read as +16 pp, a PASS. It is refused at once, naming the route and both runs."""
+    code, out, baseline = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.rewrite = _compared(_swapped)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    new, old = report["run"]["id"], baseline["run"]["id"]
+    route = f"GET /v1/runs/{new}/compare/{old}"
+    other = f"the comparison's new_run is run {old}, not {new}"
+    assert report["error"].startswith(f"HoneyHive: {route} failed with HTTP 200: {other}"), report["error"]
+    assert wire.proxy.routes[route] == 1
+
+
+def _new_aggregates_off(body: Any) -> Any:
+    """A stale comparison: its new aggregates not the new run's (some values not in when it was computed)."""
+    metrics = [{**m, "new_aggregate": m["new_aggregate"] + 0.25} for m in body["metrics"]]
+    return {**body, "metrics": metrics}
+
+
+def test_a_comparison_disagreeing_with_the_summaries_is_asked_again_and_then_refused_naming_the_numbers(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison computed before the new run's values were all in was taken as it was: its aggregates, not the run's
+    summary's, judged the gates (a drop read as none, a PASS). Where it aggregates the datapoints both summaries hold
+    values of, its aggregates must be theirs: it is asked again within ``ingestion.timeout``, then refused naming the
+    metric and both numbers. One that pairs fewer datapoints may aggregate only those: taken as it is."""
+    code, out, baseline = wire.run(capsys, direct=True)
+    assert code == 0, out
+    answers = iter(range(1_000))
+    wire.rewrite = _compared(lambda body: body if next(answers) else _new_aggregates_off(body))
+    code, out, report = wire.run(capsys)  # stale at the first answer only
+    assert (code, report["verdict"]) == (0, "pass"), out
+    route = f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"
+    assert wire.proxy.routes[route] == 2
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _compared(_new_aggregates_off)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        held = direct.get_run_summary(report["run"]["id"]).metric("answer_words")
+    assert held is not None
+    assert held.aggregate is not None
+    numbers = f"is {held.aggregate + 0.25:.6g} where the new run's summary says {held.aggregate:.6g} after waiting 0."
+    assert "failed with HTTP 200: the comparison's new_aggregate of answer_words (event answer) " in report["error"]
+    assert numbers in report["error"], report["error"]
+
+    wire.rewrite = _compared(
+        lambda body: _new_aggregates_off({**body, "commonDatapoints": body["commonDatapoints"][1:]})
+    )
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["comparison"]["common_datapoints"]) == (0, "pass", 2), out
+
+
+_SPEC_FIELDS = ("metric_name", "metric_type", "old_aggregate", "new_aggregate", "difference", "percentage_change")
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        lambda m: {k: m[k] for k in _SPEC_FIELDS},
+        lambda m: {**m, "percentage_change": "N/A", "improved": False, "degraded": False},
+    ],
+    ids=["the spec's fields only", "the older service's N/A and flags"],
+)
+def test_a_comparison_in_the_specs_or_the_older_services_shape_reads_each_metric_once(
+    wire: Wire, capsys: pytest.CaptureFixture[str], metric: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """A comparison of the spec's fields only (no ``event_name``; both routes) showed every metric twice, its delta
+    apart from the summary's detail on the metric's event; ``percentage_change: "N/A"`` (a baseline of 0) or
+    ``improved: false`` ended in pydantic's dump naming no route. Each reads as the one metric it is."""
+    code, out, _ = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.rewrite = lambda method, path, body: (
+        {**body, "metrics": [metric(m) for m in body["metrics"]]} if "/compare" in path else body
+    )
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (0, "pass"), out
+    shown = [(m["name"], m["event_name"]) for m in report["metrics"]]
+    assert shown == [(name, "answer") for name in ("topic_match", "keyword_recall", "answer_words")], shown
 
 
 def test_a_comparison_still_pairing_only_some_datapoints_when_the_wait_ends_is_taken_with_a_warning(

@@ -29,6 +29,19 @@ from honeyhive_experiment.models.wire import (
 )
 
 
+def _na_as_none(value: Any) -> Any:
+    """``"N/A"``, as the older service wrote a percentage change of a baseline of 0: none."""
+    return None if isinstance(value, str) and value.strip().upper() == "N/A" else value
+
+
+def _flag_as_none(value: Any) -> Any:
+    """A boolean where a list of ids belongs, as the older service wrote ``improved``: which ids, it does not say."""
+    return None if isinstance(value, bool) else value
+
+
+_Ids = Annotated[list[str] | None, BeforeValidator(_flag_as_none)]
+
+
 class MetricDelta(_EventMetric):
     """One metric compared across two runs, as the backend reported it.
 
@@ -41,14 +54,14 @@ class MetricDelta(_EventMetric):
     old_aggregate: float | None = None
     new_aggregate: float | None = None
     difference: float | None = None
-    percentage_change: float | None = None
+    percentage_change: Annotated[float | None, BeforeValidator(_na_as_none)] = None
     found_count: int | None = None
     improved_count: int | None = None
     degraded_count: int | None = None
     same_count: int | None = None
-    improved: list[str] | None = None
-    degraded: list[str] | None = None
-    same: list[str] | None = None
+    improved: _Ids = None
+    degraded: _Ids = None
+    same: _Ids = None
     old_values: list[MetricValue] | None = None
     new_values: list[MetricValue] | None = None
 

@@ -381,6 +381,21 @@ class ExperimentResultSummary(_WireModel):
                 data = {**data, "run_id": run_id}
         return data
 
+    @model_validator(mode="after")
+    def _rows_not_listed(self) -> Self:
+        """The API requires ``passed``/``failed`` as lists, not that they name every datapoint, and each row's own
+        ``passed``: a row the lists leave out is passed or failed as the row says (a row without a key, or one that
+        says neither, stays out)."""
+        listed = {*self.passed, *self.failed}
+        more: dict[str, bool] = {}  # a datapoint with several rows (trials not reduced): failed if one of them is
+        for key, ok in zip(self.datapoints.keys(), self.datapoints.column("passed"), strict=True):
+            if key is not None and isinstance(ok, bool) and key not in listed:
+                more[key] = more.get(key, True) and ok
+        if more:  # frozen: set once, here, before anyone reads it
+            self.__dict__["passed"] = [*self.passed, *(key for key, ok in more.items() if ok)]
+            self.__dict__["failed"] = [*self.failed, *(key for key, ok in more.items() if not ok)]
+        return self
+
     @classmethod
     def from_wire(cls, body: Mapping[str, Any], *, run_id: str | None = None) -> Self:
         """Parse a summary body; ``run_id`` (the run asked for) wins over ``run_object.run_id``.
