@@ -332,26 +332,37 @@ def check_ranges_applied(
     summary: ExperimentResultSummary, ranges: Mapping[str, Mapping[str, float]] | None, run_id: str
 ) -> None:
     """Raises :class:`~honeyhive_experiment.errors.ExperimentError` naming ``run_id`` when ``summary`` passed a
-    datapoint whose value of a metric lies outside the passing range ``ranges`` gives it (by more than float noise):
-    the backend did not judge the run by that range (honeyhive-api.md leaves pass/fail to it, and a ``passing_range``
-    it need not echo), so its pass cannot decide the check. The rows' own values and pass flags are read, nothing is
-    aggregated; a datapoint whose values all lie inside says nothing either way (its pass is the same without the
-    range)."""
+    datapoint whose value of a metric lies outside its passing range (by more than float noise): the backend did not
+    judge the run by that range (honeyhive-api.md leaves pass/fail to it), so its pass cannot decide the check. The
+    range is the one the backend reports for the metric, else the one ``ranges`` gives (the run's: a backend need not
+    echo it), so a file whose range changed since the run (``view``) is not held against it. The rows' own values and
+    pass flags are read, nothing is aggregated; a datapoint whose values all lie inside says nothing either way (its
+    pass is the same without the range)."""
+    reported = {d.metric_name: d.passing_range.model_dump() for d in summary.metrics.details if d.passing_range}
+    ranges = {**(ranges or {}), **reported}
 
-    def outside(value: float, bounds: Mapping[str, float]) -> bool:
-        low, high = bounds.get("min"), bounds.get("max")
-        below = low is not None and value < low and not same_but_for_noise(low, value)
-        return below or (high is not None and value > high and not same_but_for_noise(high, value))
+    def past(value: float, bound: float | None, sign: int) -> bool:  # beyond the bound, not only by float noise
+        if bound is None or not (value < bound if sign < 0 else value > bound):  # exact, an int too
+            return False
+        try:
+            return not same_but_for_noise(bound, value)
+        except OverflowError:  # an integer past the largest float: far past the bound
+            return True
 
     passed, found = set(summary.passed), []
     for row in summary.datapoints if ranges else ():
         if row.passed is False or (row.passed is None and row.key not in passed):
             continue
         for metric in row.metrics:
-            bounds, value = ranges.get(metric.name) if ranges else None, metric.value
-            if bounds and isinstance(value, int | float) and outside(value, bounds):
-                within = bounds_text(bounds.get("min"), bounds.get("max"))
-                found.append(f"datapoint {row.key}, whose {metric.name} is {value:g}, outside its range ({within})")
+            bounds, value = ranges.get(metric.name), metric.value
+            if not bounds or not isinstance(value, int | float):
+                continue
+            low, high = bounds.get("min"), bounds.get("max")
+            if past(value, low, -1) or past(value, high, 1):
+                said = f"{value:g}" if isinstance(value, float | bool) or abs(value) < 10**15 else "a large integer"
+                found.append(
+                    f"datapoint {row.key}, whose {metric.name} is {said}, outside its range ({bounds_text(low, high)})"
+                )
     if found:
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
         error = ExperimentError(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.errors import ExperimentError
-from honeyhive_experiment.models import ExperimentResultSummary
+from honeyhive_experiment.models import ExperimentResultSummary, MetricDetail
 from honeyhive_experiment.results import check_ranges_applied
 
 pytestmark = pytest.mark.unit
@@ -63,6 +63,9 @@ def _summary(rows: list[tuple[str, bool | None, Any]], *, listed: list[str] | No
             None,
             "recall is 0.1, outside its range (≥ 0.5) (and 1 more",
         ),
+        ([("a", True, 10**400)], {"min": 0.5}, None, None),  # past the largest float, inside
+        ([("a", True, 10**400)], {"max": 1}, None, "datapoint a, whose recall is a large integer, outside its range"),
+        ([("a", True, 2**53 + 1)], {"max": 2**53}, None, None),  # one past 2**53: within float noise of it
     ],
 )
 def test_a_pass_outside_the_runs_range_is_refused(
@@ -82,3 +85,15 @@ def test_a_pass_outside_the_runs_range_is_refused(
     assert "run-1" in str(raised.value)
     assert raised.value.run_id == "run-1"
     assert "did not judge the run by the passing ranges" in str(raised.value)
+
+
+def test_the_range_the_backend_reports_is_the_one_its_pass_is_held_to() -> None:
+    """``view`` judges a run by the ranges the backend reports for it, whatever the file says now (audit68 F1: a
+    file's ``max: 1`` made a run recorded under ``max: 1000`` an error): the reported range wins; without one, the
+    given (the run's) range stands."""
+    reported = _summary([("a", True, 18)])
+    detail = {"metric_name": "recall", "aggregate": 18, "passing_range": {"max": 1000}}
+    reported.metrics.details.append(MetricDetail.model_validate(detail))
+    check_ranges_applied(reported, {"recall": {"max": 1}}, "run-1")
+    with pytest.raises(ExperimentError, match="whose recall is 18, outside its range"):
+        check_ranges_applied(_summary([("a", True, 18)]), {"recall": {"max": 1}}, "run-1")
