@@ -84,8 +84,8 @@ but ``duration_ms``): their work, unlike :data:`OUTSIDE`'s, so a gate never excu
 _WHY: Final = {
     NO_PRICE: "to unpriced model {}",
     NO_USAGE: "to {} without token usage",
-    GIVEN_UP: "to {} given up on by the client on a timeout or a lost connection (the provider may bill it, each"
-    " retry too)",
+    GIVEN_UP: "to {} given up on by the client (a timeout, a lost connection, an answer it refused: the provider"
+    " may bill it, each retry too)",
 }
 NO_VALUE: Final = " on datapoints left without a value"
 """After why :func:`left_out` leaves calls out: they were all the calls made of their datapoint (or trial), which

@@ -11,12 +11,14 @@ tells a missing side.
 as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
 (OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
 they sum their children's usage. A call whose span failed (status ERROR, or an ``error.type``) and reports no usage
-either ended on the server's error (an HTTP 500 after the client's retries, a 400): :attr:`LlmCall.failed`, not
-answered, in no metric; or was :attr:`LlmCall.given_up` by its client, the error a timeout, a lost connection or a
-cancellation (by its ``error.type``, OpenLLMetry's ``APITimeoutError``, else the exception the span recorded,
-OpenInference's ``openai.APITimeoutError``): sent, as far as a span tells (a connection refused reads the same as
-one lost after the request went), so perhaps answered and billed, each of the client's retries too (one span for
-them all), its usage unknown.
+either ended on the server's error status (an HTTP 500 after the client's retries, a 400, a 429: the error names
+one, :data:`_STATUS_ERROR`): :attr:`LlmCall.failed`, not answered, in no metric; or on any other error
+(:attr:`LlmCall.given_up`): a timeout, a lost connection, a cancellation, an answer the client then refused (openai's
+``.parse()`` of one cut short by its length, a body it could not validate), or an error the span does not name
+(by its ``error.type``, OpenLLMetry's ``APITimeoutError``, else the exception the span recorded, OpenInference's
+``openai.APITimeoutError``): sent, as far as a span tells (a connection refused reads the same as one lost after the
+request went), so perhaps answered and billed, each of the client's retries too (one span for them all), its usage
+unknown.
 
 One call may be described by more than one span (two instrumentations of one client, a framework's LLM span around
 the client's, the user's own span around an instrumented call); :func:`read_calls` counts it once, by two rules:
@@ -71,7 +73,10 @@ _CALL_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
 _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
 _ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
-_GIVEN_UP: Final = re.compile("timeout|connection|cancel", re.IGNORECASE)  # an error of the client's, not the server's
+_STATUS_ERROR: Final = re.compile(  # an HTTP error status the server answered with (the SDKs' classes, or the status)
+    r"(BadRequest|Authentication|PermissionDenied|NotFound|Conflict|UnprocessableEntity|RateLimit|InternalServer"
+    r"|APIStatus|ServiceUnavailable|Overloaded)Error$|^[45]\d\d$"
+)
 OPEN: Final = 2**63  # the end of a span still open when read, in ns (Span.end)
 
 
@@ -161,7 +166,7 @@ def read_call(attributes: Mapping[str, Any] | None, *, error: str | None = None)
         return None
     error_type = attributes.get(_ERROR_TYPE)
     failed = no_usage and (error is not None or error_type is not None)
-    given_up = failed and bool(_GIVEN_UP.search(str(error_type if error_type is not None else error)))
+    given_up = failed and not _STATUS_ERROR.search(str(error_type if error_type is not None else error))
     return LlmCall(
         provider=_text(_first(attributes, _PROVIDER)),
         request_model=request_model,

@@ -436,7 +436,10 @@ def test_left_out_counts_the_calls_given_up_on_in_the_tokens_and_the_cost_said_a
     given_up = {"given_up_llm_calls": {"gpt-4o-mini": 3}, "judge_given_up_llm_calls": {"gpt-4o": 1}}
     with_others = DatapointOutcome(0, "dp-0", "s-0", OutcomeStatus.OK, metrics=MetricValues(dict.fromkeys(METRICS, 1)))
     alone = DatapointOutcome(1, "dp-1", "s-1", OutcomeStatus.OK, metrics=MetricValues({"llm_calls": 1}))
-    why = "to {} given up on by the client on a timeout or a lost connection (the provider may bill it, each retry too)"
+    why = (
+        "to {} given up on by the client (a timeout, a lost connection, an answer it refused: the provider may bill it,"
+        " each retry too)"
+    )
     mini, judge = why.format("gpt-4o-mini"), why.format("gpt-4o")
     sides = ("input_tokens", "output_tokens", "cost_usd")
     assert left_out([replace(with_others, unpriced=given_up)]) == {

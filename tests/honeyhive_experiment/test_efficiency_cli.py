@@ -878,8 +878,8 @@ def test_calls_the_client_gave_up_on_leave_a_cost_gate_unchecked_and_a_refused_c
 
     assert (gave_up.code, gave_up.report["verdict"]) == (0, "neutral"), gave_up.out
     why = (
-        "to held:gpt-4o-mini given up on by the client on a timeout or a lost connection (the provider may bill it,"
-        " each retry too)"
+        "to held:gpt-4o-mini given up on by the client (a timeout, a lost connection, an answer it refused: the"
+        " provider may bill it, each retry too)"
     )
     assert gave_up.report["reasons"] == ["cost_usd" + unjudged("this run's", len(SHORT), why)]
     assert gave_up.metric("llm_calls")["percentage_change"] == 0.0
@@ -895,8 +895,8 @@ def test_calls_the_client_gave_up_on_leave_a_cost_gate_unchecked_and_a_refused_c
         {"model": "held:gpt-4o-mini", "calls": len(SHORT), "judge": False, "reason": "given_up"},
     ]
     note = (
-        f"cost excludes {len(SHORT)} calls to held:gpt-4o-mini given up on by the client on a timeout or a lost"
-        " connection (a provider may bill each, its retries too); failed: 1 call to refuse:gpt-4o-mini (the"
-        " server's error, no usage reported: counted in no metric)"
+        f"cost excludes {len(SHORT)} calls to held:gpt-4o-mini given up on by the client (a timeout, a lost"
+        " connection, an answer it refused: a provider may bill each, its retries too); failed: 1 call to"
+        " refuse:gpt-4o-mini (the server's error, no usage reported: counted in no metric)"
     )
     assert note in gave_up.out

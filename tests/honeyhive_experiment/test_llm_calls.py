@@ -175,7 +175,16 @@ def test_a_count_keeps_of_a_span_what_read_call_reads_and_reads_the_same_call_fr
 @pytest.mark.parametrize(
     ("attributes", "error", "failed", "given_up"),
     [
-        pytest.param(OPENINFERENCE_FAILED, "", True, False, id="error-status-no-usage"),
+        # failed on an error status the server answered with: not answered, not billed
+        pytest.param(OPENINFERENCE_FAILED, "openai.RateLimitError", True, False, id="oi-http-429"),
+        pytest.param({**OPENLLMETRY_FAILED, "error.type": "503"}, None, True, False, id="genai-status-code"),
+        pytest.param(OPENINFERENCE_FAILED, "anthropic.OverloadedError", True, False, id="anthropic-529"),
+        # any other error: perhaps answered and billed (audit68 F3: .parse() of an answer cut short by its length)
+        pytest.param(OPENINFERENCE_FAILED, "", False, True, id="error-status-unnamed"),
+        pytest.param(OPENINFERENCE_FAILED, "openai.LengthFinishReasonError", False, True, id="parse-refused-answer"),
+        pytest.param(
+            {**OPENLLMETRY_FAILED, "error.type": "APIResponseValidationError"}, None, False, True, id="invalid-body"
+        ),
         pytest.param(OPENINFERENCE_FAILED, "openai.InternalServerError", True, False, id="oi-http-500"),
         pytest.param(OPENINFERENCE_FAILED, None, False, False, id="no-usage-alone-is-a-call-without-usage"),
         pytest.param(OPENLLMETRY_FAILED, None, True, False, id="error-type-no-usage"),

@@ -1056,8 +1056,8 @@ class Report(_Part):
             )
         if calls := said("given_up", "{} to {}"):
             parts.append(
-                f"cost excludes {calls} given up on by the client on a timeout or a lost connection (a provider may"
-                " bill each, its retries too)"
+                f"cost excludes {calls} given up on by the client (a timeout, a lost connection, an answer it"
+                " refused: a provider may bill each, its retries too)"
             )
         if calls := said("failed", "{} to {}"):
             parts.append(f"failed: {calls} (the server's error, no usage reported: counted in no metric)")
