@@ -280,7 +280,14 @@ def _run(settings: Settings, *, for_good: bool) -> int:
     cancellation.install_signal_handlers(cancel)
     try:
         progress = ProgressPrinter(sys.stderr, sys.stderr.isatty())  # a bar on a terminal, lines in a CI log
-        code = run(settings, cancel=cancel, progress=progress).exit_code
+        try:
+            code = run(settings, cancel=cancel, progress=progress).exit_code
+        except SystemExit as exc:  # in the main thread, from no call of the user's code: a signal handler of its own
+            if exc.code not in (0, None):
+                raise
+            from honeyhive_experiment.delivery import unjudged_exit  # never greener than the report it cut short
+
+            code = unjudged_exit(settings, "your code's SystemExit(0) (a signal handler of its own?) ended the run")
         if for_good:  # the exit's handlers take over from ours: a signal between them ended it 143 or 130, not code
             cancellation.exit_not_held_up(code, os.environ)
         return code

@@ -145,3 +145,33 @@ def test_two_datapoints_os_exit_0_at_once_inside_actions_still_say_it(tmp_path: 
     assert done.returncode == 2, done.stdout + done.stderr
     assert "::error::your code called os._exit(0) in answer (" in done.stdout, done.stdout + done.stderr
     assert done.stdout.count("in a datapoint\n") == 2, done.stdout
+
+
+# appended to the quickstart's app: its own SIGTERM handler exits 0 (set at import, over the command's), and a
+# datapoint's SIGTERM (a job cancelled, here sent by the datapoint itself) reaches it in the command's main thread
+SIGTERM_EXITS_0 = """
+
+import os as _os
+import signal as _signal
+import sys as _sys
+
+_signal.signal(_signal.SIGTERM, lambda *_: _sys.exit(0))
+
+
+def answer(datapoint):
+    _os.kill(_os.getpid(), _signal.SIGTERM)
+    return {"answer": "x"}
+"""
+
+
+def test_a_sys_exit_0_from_the_users_signal_handler_before_the_verdict_is_an_error(tmp_path: Path) -> None:
+    """audit68 F7: the SystemExit(0) its handler raised in the main thread, outside any call of the user's code, ended
+    the process with 0: no report, nothing said. Now as the user's ``os._exit(0)``: an error, exit 2, said."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+
+    done = _run(repo, SIGTERM_EXITS_0)
+
+    assert done.returncode == 2, done.stderr
+    assert "error: your code's SystemExit(0) (a signal handler of its own?) ended the run before" in done.stderr
+    assert "no verdict, no report" in done.stderr
+    assert "Traceback" not in done.stderr
