@@ -744,7 +744,8 @@ def check_watchers(progress: object, cancel: object) -> None:
 
 class _Shown(logging.StreamHandler[TextIO]):
     """``verbose=True``'s handler, one for the calls running at once (:func:`_verbose`): the package's log on standard
-    error, but a line a handler of the caller's prints there too (``logging.basicConfig()``'s), which would be twice.
+    error, but a line a handler of the caller's prints there too (``logging.basicConfig()``'s: its level and filters let
+    it through), which would be twice.
     ``before``: ``logger``'s level before the first of them."""
 
     def __init__(self, logger: logging.Logger) -> None:
@@ -758,7 +759,7 @@ class _Shown(logging.StreamHandler[TextIO]):
         # lock, which a thread configuring logging may hold while it waits for this handler's)
         while logger is not None:
             shown = (h for h in logger.handlers if h is not self and getattr(h, "stream", None) is self.stream)
-            if any(record.levelno >= handler.level for handler in shown):
+            if any(record.levelno >= handler.level and handler.filter(record) for handler in shown):
                 return
             logger = logger.parent if logger.propagate else None
         super().emit(record)

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -124,6 +125,24 @@ def test_verbose_leaves_the_callers_handlers_their_warnings(
     warned = "the progress callback _bad_progress raised RuntimeError"
     assert [r.levelname for r in caplog.records if r.getMessage().startswith(warned)] == ["WARNING"]
     assert len([line for line in capsys.readouterr().err.splitlines() if warned in line]) == 1  # and verbose's
+
+
+def test_verbose_shows_what_the_callers_handler_on_standard_error_filters_out(
+    hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit68 F5: verbose stepped aside for a caller's handler on standard error by its level alone, so one whose
+    filter drops this package's records left verbose=True printing nothing."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(lambda record: not record.name.startswith("honeyhive_experiment"))
+    logging.getLogger().addHandler(handler)
+    try:
+        evaluate(
+            lambda dp: 1, [{"inputs": {"n": 1}}], client=hh, progress=_bad_progress, verbose=True, print_results=False
+        )
+    finally:
+        logging.getLogger().removeHandler(handler)
+    warned = "the progress callback _bad_progress raised RuntimeError"
+    assert len([line for line in capsys.readouterr().err.splitlines() if warned in line]) == 1
 
 
 def _logger_state() -> tuple[int, bool, list[logging.Handler]]:
