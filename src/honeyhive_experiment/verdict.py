@@ -1839,11 +1839,12 @@ def facts(
     (``gates``): those are judged; ``places``: where the datapoints are in the dataset file (:func:`crashes`);
     ``capped``: the metrics whose passing range has a ``max``."""
     outcomes, gates = list(outcomes), list(gates)
-    trials: dict[str, list[DatapointOutcome]] = {}
-    for outcome in outcomes:  # the job's calls outside every datapoint, and unfinished, are on one: none of its own
-        trials.setdefault(outcome.datapoint_id, []).append(dataclasses.replace(outcome, outside=0, unfinished=0))
-    own = {i: calls_left_out(group) for i, group in trials.items() if any(o.unpriced for o in group)}
     capped = [m for m in dict.fromkeys(capped) if m in EFFICIENCY_METRICS and m != "duration_ms"]
+    trials: dict[str, list[DatapointOutcome]] = {}  # per datapoint, its trials with calls without a cost
+    for outcome in outcomes if capped else ():  # the job's calls outside every datapoint, and unfinished, are on one
+        if outcome.unpriced:
+            trials.setdefault(outcome.datapoint_id, []).append(dataclasses.replace(outcome, outside=0, unfinished=0))
+    own = {i: calls_left_out(group) for i, group in trials.items()}
     judged = [*ranged, *gates]
     none_keys = tuple(dict.fromkeys(name for outcome in outcomes for name in _none_under_keys(outcome)))
     return Facts(

@@ -4157,6 +4157,30 @@ def test_a_ranges_max_on_a_value_leaving_its_datapoints_calls_out_could_not_be_c
     assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
 
 
+def test_facts_name_the_calls_each_datapoints_value_leaves_out_of_the_capped_efficiency_metrics() -> None:
+    """Per efficiency metric with a range's max (none of ``duration_ms``: its value leaves no call out; nor of a metric
+    the run does not measure), the datapoints whose own calls its value leaves out (a token count: those without
+    usage; a cost: those without a price too), by why, every trial's; the job's calls outside every datapoint and
+    unfinished, on one outcome, are none's (the unfinished counted apart)."""
+    streamed = {"no_usage_llm_calls": {"m": 1}}
+    outcomes = [
+        DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK, unpriced=streamed, outside=3, unfinished=2),
+        DatapointOutcome(0, "dp0", "s0-1", OutcomeStatus.OK, unpriced=streamed, trial=1),
+        DatapointOutcome(
+            1, "dp1", "s1", OutcomeStatus.OK, metrics={"cost_usd": 0.1}, unpriced={"unpriced_llm_calls": {"p": 2}}
+        ),
+        DatapointOutcome(2, "dp2", "s2", OutcomeStatus.OK, metrics={"cost_usd": 0.1}),
+    ]
+    found = facts(outcomes, capped=["accuracy", "duration_ms", "cost_usd", "input_tokens", "llm_calls", "cost_usd"])
+    assert found.capped == {
+        "cost_usd": {"dp0": {"to m without token usage" + NO_VALUE: 2}, "dp1": {"to unpriced model p": 2}},
+        "input_tokens": {"dp0": {"to m without token usage" + NO_VALUE: 2}},
+        "llm_calls": {},
+    }
+    assert found.unfinished == 2
+    assert (facts(outcomes).capped, facts(outcomes, ["cost_usd"]).capped) == ({}, {})  # no max: none
+
+
 def test_a_ranges_max_on_a_value_leaving_calls_out_of_some_trials_could_not_be_checked() -> None:
     """With trials the backend's value is a datapoint's mean: of trials one of which leaves calls out (a lower bound),
     or has no value (the others' mean)."""
