@@ -1841,7 +1841,7 @@ def facts(
     outcomes, gates = list(outcomes), list(gates)
     capped = [m for m in dict.fromkeys(capped) if m in EFFICIENCY_METRICS and m != "duration_ms"]
     trials: dict[str, list[DatapointOutcome]] = {}  # per datapoint, its trials with calls without a cost
-    for outcome in outcomes if capped else ():  # the job's calls outside every datapoint, and unfinished, are on one
+    for outcome in outcomes:  # the job's calls outside every datapoint, and unfinished, are on one: none of its own
         if outcome.unpriced:
             trials.setdefault(outcome.datapoint_id, []).append(dataclasses.replace(outcome, outside=0, unfinished=0))
     own = {i: calls_left_out(group) for i, group in trials.items()}
