@@ -564,7 +564,8 @@ def judge(
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
     left: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # per efficiency metric, the calls it leaves out
-    # by why: the baseline's, this run's
+    # by why: the baseline's, this run's, to judge the gates by (with a comparison of those metrics only)
+    new_left, old_left = left_out(result.outcomes), dict[str, dict[str, int]]()  # this run's said without one too
     trials = max(result.summary.trials, settings.trials or config.trials)
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
@@ -593,13 +594,13 @@ def judge(
         if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
             enter(cancel, "reading the baseline's calls without a cost")
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
-            new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
     # where the datapoints the report lists are in the dataset file: those that errored, failed, or are flaky
     listed = {o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures}
     places = dataset.places(listed | set(result.summary.failed) | set(result.summary.flaky))
-    seen = facts(result.outcomes, config.passing_ranges, config.gate, places)
+    capped = [name for name, bounds in config.passing_ranges.items() if bounds.max is not None]
+    seen = facts(result.outcomes, config.passing_ranges, config.gate, places, capped)
     decision = decide(
         result.summary,
         comparison,
@@ -692,7 +693,9 @@ def judge(
         trials=trials,
         totals=totals,
         baseline_totals=baseline_totals,
-        left_out={m: (sum(before.values()), sum(after.values())) for m, (before, after) in left.items()},
+        left_out={
+            m: (sum(old_left.get(m, {}).values()), sum(new_left.get(m, {}).values())) for m in {**old_left, **new_left}
+        },
     )
 
 

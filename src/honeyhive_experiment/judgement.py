@@ -219,8 +219,8 @@ class Judgement:
     """The baseline's total cost and duration percentiles (``None``: no baseline, or this run has no totals)."""
     left_out: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Per efficiency metric, the LLM calls its values leave out (no price, no token usage, or made outside every
-    datapoint), the baseline's and this run's (:func:`~honeyhive_experiment.efficiency.left_out`); empty without a
-    baseline."""
+    datapoint), the baseline's and this run's (:func:`~honeyhive_experiment.efficiency.left_out`); the baseline's 0
+    without one."""
     dry_run: bool = False
     dirty: bool = False
     """This run was made with uncommitted changes: its commit is labelled as such."""

@@ -45,10 +45,12 @@
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
   the runs share no datapoint for its ``max_degraded``, or enough of this run's may be the baseline's under new
   ids to cross it (:func:`_moved`), or its metric is an efficiency metric whose values leave
-  out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); when another reason fails
-  the check, each such gate is a warning beside it. With comparisons
+  out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); or a passing range's ``max``
+  on an efficiency metric, on datapoints the backend passed whose values leave out LLM calls of their own, lower
+  bounds that could be past it (:func:`_ranges_unchecked`; a ``min`` is as the backend judged it); when another
+  reason fails the check, each such gate or range is a warning beside it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
-  coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, never neutral.
+  coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, but for such a range.
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
   the error is caught: the CLI).
 
@@ -63,8 +65,10 @@ and the counts of this run's own outcomes.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
+from collections import Counter
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,8 +77,9 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
-from honeyhive_experiment.efficiency import CALL_METRICS, JUDGE, NO_VALUE, OUTSIDE
+from honeyhive_experiment.efficiency import CALL_METRICS, JUDGE, NO_VALUE, OUTSIDE, UNFINISHED
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
+from honeyhive_experiment.efficiency import left_out as calls_left_out
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     COLLISION,
@@ -1477,6 +1482,29 @@ def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
     return found
 
 
+def _ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]:
+    """The passing ranges' ``max`` on efficiency metrics (``facts.capped``) that could not be checked on datapoints
+    the backend passed, each in words: a value that leaves out LLM calls of its datapoint's own (no price, no token
+    usage; all of them: it has no value) is a lower bound of the whole, which could be past the max; the calls
+    unfinished when recorded (``facts.unfinished``) could be any datapoint's. A datapoint the backend failed is past
+    it already; a ``min`` is not judged so."""
+    passed = _judged(result, facts.unrecorded)
+    found: list[str] = []
+    for metric, datapoints in facts.capped.items():
+        on = [i for i in passed if i in datapoints]
+        calls: Counter[str] = Counter()
+        for i in on:
+            calls.update(datapoints[i])
+        if facts.unfinished:
+            on, calls[UNFINISHED] = passed, facts.unfinished
+        if on:
+            found.append(
+                f"{metric}'s passing range could not be checked on {len(on)} of the {len(passed)} datapoints the"
+                f" backend passed: {_excludes('their', calls)}: with them it could be past its max"
+            )
+    return found
+
+
 def _gate_unchecked(metric: str, why: str) -> str:
     """A gate :func:`decide` could not check, ``why`` in words: a reason of a neutral verdict, or a warning when another
     reason fails the check."""
@@ -1789,6 +1817,15 @@ class Facts:
     summary leaves out), or a dict evaluator gave None under (``name_key``: an optional sub-score): with the
     summaries', the names an experiment file's ``metrics:`` key may give
     (:func:`unmatched_presentation`)."""
+    capped: Mapping[str, Mapping[str, Mapping[str, int]]] = field(default_factory=dict)
+    """Per efficiency metric with a passing range's ``max`` (but ``duration_ms``, which leaves no call out), the
+    datapoints whose value of it leaves out LLM calls of their own (:func:`~honeyhive_experiment.efficiency.left_out`
+    of its outcomes: without a price, without token usage; with trials of any of its trials), by id in input order:
+    those calls, how many by why. Not the calls made outside every datapoint: no datapoint's."""
+    unfinished: int = 0
+    """The datapoints' LLM calls unfinished when their datapoint was recorded
+    (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unfinished`): in no datapoint's value, and which
+    datapoint's each was is not known."""
 
 
 def facts(
@@ -1796,10 +1833,18 @@ def facts(
     ranged: Iterable[str] = (),
     gates: Iterable[str] = (),
     places: Mapping[str, str] | None = None,
+    capped: Iterable[str] = (),
 ) -> Facts:
     """:class:`Facts` of this run's own ``outcomes``, for the metrics with a passing range (``ranged``) and a gate
-    (``gates``): those are judged; ``places``: where the datapoints are in the dataset file (:func:`crashes`)."""
+    (``gates``): those are judged; ``places``: where the datapoints are in the dataset file (:func:`crashes`);
+    ``capped``: the metrics whose passing range has a ``max``."""
     outcomes, gates = list(outcomes), list(gates)
+    capped = [m for m in dict.fromkeys(capped) if m in EFFICIENCY_METRICS and m != "duration_ms"]
+    trials: dict[str, list[DatapointOutcome]] = {}  # per datapoint, its trials with calls without a cost
+    for outcome in outcomes:  # the job's calls outside every datapoint, and unfinished, are on one: none of its own
+        if outcome.unpriced:
+            trials.setdefault(outcome.datapoint_id, []).append(dataclasses.replace(outcome, outside=0, unfinished=0))
+    own = {i: calls_left_out(group) for i, group in trials.items()}
     judged = [*ranged, *gates]
     none_keys = tuple(dict.fromkeys(name for outcome in outcomes for name in _none_under_keys(outcome)))
     return Facts(
@@ -1815,6 +1860,8 @@ def facts(
         evaluated=not outcomes or any(outcome.status == "ok" for outcome in outcomes),
         none_keys=none_keys,
         produced=tuple(dict.fromkeys(name for o in outcomes for name in o.metrics)) + none_keys,
+        capped={m: {i: calls[m] for i, calls in own.items() if m in calls} for m in capped},
+        unfinished=sum(outcome.unfinished for outcome in outcomes),
     )
 
 
@@ -2042,10 +2089,12 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
+    ranges = _ranges_unchecked(result, facts)
     if reasons or texts:
-        # a gate that could not be checked (no baseline value, no datapoint shared, calls left out) while something
-        # else fails says so: fixing that failure is not the end of it
+        # a gate or a range that could not be checked (no baseline value, no datapoint shared, calls left out) while
+        # something else fails says so: fixing that failure is not the end of it
         warnings.extend(text for metric, text in why if metric not in metrics)
+        warnings.extend(ranges)
         for key in crossing:  # a row that crossed a bound of a gate the verdict judges (_unknowns has every gated row)
             how[key].update(() if key[0] in unjudged else ("crossed",))
         return Decision(
@@ -2059,9 +2108,9 @@ def decide(
         )
 
     if comparison is None and compare:
-        return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    if why:
-        return Decision(Verdict.NEUTRAL, tuple(text for _, text in why), warnings=tuple(warnings))
+        return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet", *ranges), warnings=tuple(warnings))
+    if why or ranges:
+        return Decision(Verdict.NEUTRAL, (*(text for _, text in why), *ranges), warnings=tuple(warnings))
     passed = (
         "every datapoint passed"
         if not failed

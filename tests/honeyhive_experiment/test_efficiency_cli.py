@@ -900,3 +900,44 @@ def test_calls_the_client_gave_up_on_leave_a_cost_gate_unchecked_and_a_refused_c
         " refuse:gpt-4o-mini (the server's error, no usage reported: counted in no metric)"
     )
     assert note in gave_up.out
+
+
+def test_a_cost_range_max_on_a_cost_that_leaves_a_datapoints_calls_out_could_not_be_checked(bot: Bot) -> None:
+    """Every datapoint also asks a model without a price: its cost leaves that call out, a lower bound, and the
+    backend passed the range's max on it: the run passed (audit67 F1; priced, every datapoint is past the max). Could
+    not be checked, neutral, naming the calls; the cost row and the totals line say them without a baseline too
+    (audit67 F3: 0, and nothing said, where a baseline was needed to say them); ``view``, which reads the run back,
+    says what the run's job said."""
+    ranged = "baseline: {strategy: none}\npassing_ranges: {cost_usd: {max: 0.001}}\n"
+    bot.configure(OPENLLMETRY, ranged)
+    bot.settings(also="acme-llm")
+    unpriced = bot.run()
+    assert unpriced.code == 0, unpriced.out
+    assert unpriced.metric("cost_usd")["left_out"] == ROWS
+    totals = next(line for line in unpriced.out.splitlines() if line.startswith("This run: total cost"))
+    assert f"(excludes {ROWS} LLM calls)" in totals
+    assert (unpriced.report["verdict"], unpriced.report["reasons"]) == (
+        "neutral",
+        [
+            f"cost_usd's passing range could not be checked on {ROWS} of the {ROWS} datapoints the backend passed:"
+            f" their value excludes {ROWS} LLM calls ({ROWS} to unpriced model acme-llm): with them it could be past"
+            " its max"
+        ],
+    )
+    argv = ["view", unpriced.run_id, "--no-open", "-C", str(bot.root), "--server-url", bot.backend.url]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv, environ={"HH_API_KEY": API_KEY}) == 0
+    viewed = html.unescape((bot.root / ".honeyhive" / f"report.{unpriced.run_id}.html").read_text(encoding="utf-8"))
+    assert 'class="verdict verdict-neutral"' in viewed  # read back from the sessions: the same rule
+    assert f"<li>{unpriced.report['reasons'][0]}</li>" in viewed
+
+    bot.configure(OPENLLMETRY, ranged + "pricing:\n  acme-llm: {input: 1000, output: 1000}\n")
+    bot.settings(also="acme-llm")
+    priced = bot.run()
+    assert (priced.code, priced.report["verdict"]) == (1, "fail"), priced.out
+    assert priced.report["reasons"] == [f"{ROWS} datapoint(s) failed their passing ranges"]
+
+    bot.configure(OPENLLMETRY, ranged)
+    whole = bot.run()  # no call left out: judged, and held
+    assert (whole.code, whole.report["verdict"], whole.report["reasons"]) == (0, "pass", ["every datapoint passed"])
+    assert whole.metric("cost_usd")["left_out"] == 0

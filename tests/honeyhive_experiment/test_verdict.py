@@ -4004,6 +4004,203 @@ def test_without_a_baseline_calls_left_out_change_nothing() -> None:
     assert (decision.verdict, decision.reasons) == (Verdict.NEUTRAL, ("no baseline run to compare with yet",))
 
 
+# A passing range's max on an efficiency metric is judged by the backend on each datapoint's value; one that leaves out
+# calls of the datapoint's own (no price, no token usage) is a lower bound, so a max the backend passed is not known
+# to hold there (audit67 F1: r01 recorded $5.1e-06 under a max of $1e-05, and cost $1.11e-05; the run passed). The
+# rule of a gate's lower bound: could not be checked, neutral when nothing else fails, else a warning beside the
+# failure. A datapoint the backend failed is past the max already; a min is judged as the backend judged it.
+SOME = IDS[:4]  # the datapoints whose value leaves calls out
+RANGE_UNCHECKED = (
+    "cost_usd's passing range could not be checked on {on} of the {of} datapoints the backend passed: their value"
+    " excludes {calls}: with them it could be past its max"
+)
+NO_USAGE_4 = RANGE_UNCHECKED.format(on=4, of=12, calls="4 LLM calls (4 to m without token usage)")
+NO_USAGE_ALL_4 = RANGE_UNCHECKED.format(
+    on=4, of=12, calls="4 LLM calls (4 to m without token usage on datapoints left without a value)"
+)
+UNFINISHED_2 = RANGE_UNCHECKED.format(
+    on=12, of=12, calls="2 LLM calls (2 of the datapoints' own, unfinished when recorded)"
+)
+NO_VALUE_ON_4 = (
+    "cost_usd has a passing range but no value on 4 of the datapoints the backend passed: their LLM calls had no price"
+    " or token usage, or they made none the run could see, so it was not checked there"
+)
+EVERYWHERE = "evaluator accuracy raised on every datapoint (12 of 12): ValueError: no judge"
+FAILED_4 = "4 datapoint(s) failed their passing ranges"
+
+
+def _ranged_run(
+    left: str,
+    *,
+    failed: bool = False,
+    bound: str = "max",
+    other: bool = False,
+    trials: int = 1,
+    baseline: bool | None = None,
+) -> Decision:
+    """:func:`decide` on :func:`facts` of 12 datapoints' outcomes (``trials`` each) with a passing range on
+    ``cost_usd`` (its ``bound``), compared with a ``baseline`` (``None``: comparisons switched off, ``baseline.strategy:
+    none``; ``False``: none yet; ``True``: one, the accuracy alike in both): the backend failed :data:`SOME`
+    (``failed``), whose last trial's value leaves out a call without token usage (``left``: ``some``; ``all``: its
+    only call, so it has no value; ``none``; ``nocall``: it made none, and has no value), or the job made calls
+    outside every datapoint (``outside``), or some unfinished when their datapoint was recorded (``unfinished``);
+    ``other``: an evaluator raised everywhere."""
+    outcomes = []
+    for i, datapoint in enumerate(IDS):
+        for trial in range(trials):
+            last = datapoint in SOME and trial == trials - 1
+            mine = last and left in ("some", "all")
+            outcomes.append(
+                DatapointOutcome(
+                    i,
+                    datapoint,
+                    f"s{i}-{trial}",
+                    OutcomeStatus.OK,
+                    metrics={} if last and left in ("all", "nocall") else {"cost_usd": 0.001},
+                    evaluator_failures=(EvaluatorFailure("accuracy", "ValueError: no judge"),) if other else (),
+                    trial=trial,
+                    unpriced={"no_usage_llm_calls": {"m": 1}} if mine else {},
+                    outside=3 if i == 0 and left == "outside" else 0,
+                    unfinished=2 if i == 0 and left == "unfinished" else 0,
+                )
+            )
+    valued = [i for i in IDS if not (i in SOME and left in ("all", "nocall") and trials == 1)]
+    bad = SOME if failed else []
+    result = summary([i for i in IDS if i not in bad], bad, metrics={"cost_usd": valued})
+    seen = facts(outcomes, ["cost_usd"], capped=["cost_usd"] if bound == "max" else [])
+    compared = comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0)) if baseline else None
+    return decide(result, compared, ranged=["cost_usd"], facts=seen, compare=baseline is not None)
+
+
+RANGED_RUNS = [
+    # (rule, left, backend failed SOME, bound, something else fails, verdict, reasons, warnings)
+    ("passed, calls left out, max: neutral", "some", False, "max", False, Verdict.NEUTRAL, (NO_USAGE_4,), ()),
+    ("... beside a failure: a warning", "some", False, "max", True, Verdict.FAIL, (EVERYWHERE,), (NO_USAGE_4,)),
+    (
+        "passed, calls left out, min: as it was",
+        "some",
+        False,
+        "min",
+        False,
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    ("... beside a failure", "some", False, "min", True, Verdict.FAIL, (EVERYWHERE,), ()),
+    ("passed, none left out, max", "none", False, "max", False, Verdict.PASS, ("every datapoint passed",), ()),
+    ("... beside a failure", "none", False, "max", True, Verdict.FAIL, (EVERYWHERE,), ()),
+    ("passed, none left out, min", "none", False, "min", False, Verdict.PASS, ("every datapoint passed",), ()),
+    ("... beside a failure", "none", False, "min", True, Verdict.FAIL, (EVERYWHERE,), ()),
+    ("failed, calls left out, max: past it", "some", True, "max", False, Verdict.FAIL, (FAILED_4,), ()),
+    ("... beside a failure", "some", True, "max", True, Verdict.FAIL, (EVERYWHERE, FAILED_4), ()),
+    ("failed, calls left out, min", "some", True, "min", False, Verdict.FAIL, (FAILED_4,), ()),
+    ("... beside a failure", "some", True, "min", True, Verdict.FAIL, (EVERYWHERE, FAILED_4), ()),
+    ("failed, none left out, max", "none", True, "max", False, Verdict.FAIL, (FAILED_4,), ()),
+    ("... beside a failure", "none", True, "max", True, Verdict.FAIL, (EVERYWHERE, FAILED_4), ()),
+    ("failed, none left out, min", "none", True, "min", False, Verdict.FAIL, (FAILED_4,), ()),
+    ("... beside a failure", "none", True, "min", True, Verdict.FAIL, (EVERYWHERE, FAILED_4), ()),
+    # all of a datapoint's calls left out: no value, the same (it was a warning alone, which stays)
+    ("no value, max", "all", False, "max", False, Verdict.NEUTRAL, (NO_USAGE_ALL_4,), (NO_VALUE_ON_4,)),
+    ("... beside a failure", "all", False, "max", True, Verdict.FAIL, (EVERYWHERE,), (NO_VALUE_ON_4, NO_USAGE_ALL_4)),
+    (
+        "no value, min: a warning, as it was",
+        "all",
+        False,
+        "min",
+        False,
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (NO_VALUE_ON_4,),
+    ),
+    (
+        "no call made, no value: a warning, as it was",
+        "nocall",
+        False,
+        "max",
+        False,
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (NO_VALUE_ON_4,),
+    ),
+    # calls outside every datapoint are no datapoint's; unfinished ones are some datapoint's, not known which
+    ("outside every datapoint, max", "outside", False, "max", False, Verdict.PASS, ("every datapoint passed",), ()),
+    ("unfinished, max", "unfinished", False, "max", False, Verdict.NEUTRAL, (UNFINISHED_2,), ()),
+    ("unfinished, min", "unfinished", False, "min", False, Verdict.PASS, ("every datapoint passed",), ()),
+    (
+        "unfinished beside a failed datapoint",
+        "unfinished",
+        True,
+        "max",
+        False,
+        Verdict.FAIL,
+        (FAILED_4,),
+        (RANGE_UNCHECKED.format(on=8, of=8, calls="2 LLM calls (2 of the datapoints' own, unfinished when recorded)"),),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("left", "failed", "bound", "other", "verdict", "reasons", "warnings"),
+    [row[1:] for row in RANGED_RUNS],
+    ids=[f"{i}-{row[0]}" for i, row in enumerate(RANGED_RUNS)],
+)
+def test_a_ranges_max_on_a_value_leaving_its_datapoints_calls_out_could_not_be_checked(
+    left: str,
+    failed: bool,
+    bound: str,
+    other: bool,
+    verdict: Verdict,
+    reasons: tuple[str, ...],
+    warnings: tuple[str, ...],
+) -> None:
+    decision = _ranged_run(left, failed=failed, bound=bound, other=other)
+    assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
+
+
+def test_facts_name_the_calls_each_datapoints_value_leaves_out_of_the_capped_efficiency_metrics() -> None:
+    """Per efficiency metric with a range's max (none of ``duration_ms``: its value leaves no call out; nor of a metric
+    the run does not measure), the datapoints whose own calls its value leaves out (a token count: those without
+    usage; a cost: those without a price too), by why, every trial's; the job's calls outside every datapoint and
+    unfinished, on one outcome, are none's (the unfinished counted apart)."""
+    streamed = {"no_usage_llm_calls": {"m": 1}}
+    outcomes = [
+        DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK, unpriced=streamed, outside=3, unfinished=2),
+        DatapointOutcome(0, "dp0", "s0-1", OutcomeStatus.OK, unpriced=streamed, trial=1),
+        DatapointOutcome(
+            1, "dp1", "s1", OutcomeStatus.OK, metrics={"cost_usd": 0.1}, unpriced={"unpriced_llm_calls": {"p": 2}}
+        ),
+        DatapointOutcome(2, "dp2", "s2", OutcomeStatus.OK, metrics={"cost_usd": 0.1}),
+    ]
+    found = facts(outcomes, capped=["accuracy", "duration_ms", "cost_usd", "input_tokens", "llm_calls", "cost_usd"])
+    assert found.capped == {
+        "cost_usd": {"dp0": {"to m without token usage" + NO_VALUE: 2}, "dp1": {"to unpriced model p": 2}},
+        "input_tokens": {"dp0": {"to m without token usage" + NO_VALUE: 2}},
+        "llm_calls": {},
+    }
+    assert found.unfinished == 2
+    assert (facts(outcomes).capped, facts(outcomes, ["cost_usd"]).capped) == ({}, {})  # no max: none
+
+
+def test_a_ranges_max_on_a_value_leaving_calls_out_of_some_trials_could_not_be_checked() -> None:
+    """With trials the backend's value is a datapoint's mean: of trials one of which leaves calls out (a lower bound),
+    or has no value (the others' mean)."""
+    decision = _ranged_run("some", trials=2)
+    assert (decision.verdict, decision.reasons) == (Verdict.NEUTRAL, (NO_USAGE_4,))
+    decision = _ranged_run("all", trials=2)
+    assert (decision.verdict, decision.reasons) == (Verdict.NEUTRAL, (NO_USAGE_ALL_4,))
+
+
+def test_a_ranges_max_that_could_not_be_checked_is_said_with_or_without_a_baseline() -> None:
+    decision = _ranged_run("some", baseline=False)
+    assert (decision.verdict, decision.reasons) == (
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet", NO_USAGE_4),
+    )
+    decision = _ranged_run("some", baseline=True)
+    assert (decision.verdict, decision.reasons, decision.warnings) == (Verdict.NEUTRAL, (NO_USAGE_4,), ())
+    assert _ranged_run("none", baseline=True).verdict is Verdict.PASS
+
+
 @pytest.mark.parametrize(
     ("calls", "said"),
     [
