@@ -3732,6 +3732,21 @@ def test_a_value_leaving_calls_out_is_a_lower_bound(
     assert len(unchecked) == (verdict is Verdict.NEUTRAL)
 
 
+def test_a_gate_crossed_at_zero_is_judged_after_one_whose_metric_the_backend_lists_no_ids_for() -> None:
+    """Each gated row is judged on its own: a metric without id lists (a legacy body: how many have it is not known)
+    is passed over, and the next one still fails when crossed even at zero (a ``break`` for that ``continue`` judged
+    none after it: verdict mutation, session 52)."""
+    decision = judge(
+        summary(metrics={"cost_usd": None, "input_tokens": IDS[6:]}),  # rows in name order: cost_usd's first
+        comparison(delta("input_tokens", **HALF_CROSSED), delta("cost_usd", **HALF_CROSSED)),
+        gates={"input_tokens": BY_PCT, "cost_usd": BY_PCT},
+        presentation={"input_tokens": LOWER, "cost_usd": LOWER},
+        left_out={"input_tokens": WHOLE_THIS, "cost_usd": WHOLE_THIS},
+    )
+    assert decision.verdict is Verdict.FAIL
+    assert decision.gates_hit == ("input_tokens",)
+
+
 SEVEN = {"difference": 0.02, "pct": 200.0, "improved": 7, "degraded": 0, "old": 0.01}  # 7 worse of the 11 valued
 
 
