@@ -9,6 +9,7 @@ sets."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,6 +164,42 @@ def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when
     computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
     assert report["error"].startswith(f"{computing} after waiting "), report["error"]
     assert "topic_match" not in out
+
+
+def _no_metrics_yet(method: str, path: str, body: Any) -> Any:
+    """A summary whose status is the run's, ``completed`` (the client PUTs it before it waits), while none of its
+    metrics is in yet: every datapoint listed (and passed, as the rows say), no metric in the details or rows."""
+    if _summary(path):
+        body.update(status="completed", metrics={"details": []}, event_details=[])
+        for row in body["datapoints"]:
+            row["metrics"] = []
+    return body
+
+
+def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_and_taken_as_it_is_at_the_end(
+    wire: Wire, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A summary listing every datapoint, status ``completed`` but no metric in yet, was taken as final: "FAIL -
+    topic_match has a passing range but no value on 3 ... no evaluator and no span recorded it", though the run's
+    evaluators recorded a value on each. It is polled again until it has every ranged metric the run recorded; when
+    the wait ends without them the last summary is judged as it is (a name the backend spells otherwise must not turn
+    a run red), and the debug log says what it lacked."""
+    reads = iter(range(1_000))
+    wire.rewrite = lambda method, path, body: (
+        _no_metrics_yet(method, path, body) if _summary(path) and next(reads) < 2 else body
+    )
+    code, out, report = wire.run(capsys)  # no metric at the first two reads: the third is the run's result
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/summary"] >= 3
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _no_metrics_yet
+    with caplog.at_level(logging.DEBUG, logger="honeyhive_experiment.client"):
+        code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (1, "fail"), out  # as before the wait looked for the metrics, not an error
+    assert "topic_match has a passing range but no value on 3" in out
+    lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
+    assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
 
 
 def _lists_left_empty(method: str, path: str, body: Any) -> Any:
