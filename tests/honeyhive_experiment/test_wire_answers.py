@@ -202,6 +202,26 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
 
 
+def _minimal_details(method: str, path: str, body: Any) -> Any:
+    """A summary whose metric details carry the spec's required ``metric_name`` and a few fields beside it, but no
+    ``values`` and no ``datapoints`` id lists (both optional); the rows as sent."""
+    if _summary(path):
+        kept = ("metric_name", "metric_type", "event_name", "event_type", "aggregate")
+        body["metrics"]["details"] = [{k: d[k] for k in kept if k in d} for d in body["metrics"]["details"]]
+    return body
+
+
+def test_a_summary_with_the_specs_minimal_details_is_judged_by_its_rows(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Details without ``values`` or id lists, every row holding its values, read "FAIL - topic_match has a passing
+    range but no value on 3 ... its evaluator returned nothing for them". The rows say which datapoints have one."""
+    wire.rewrite = _minimal_details
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert "no value" not in out
+
+
 def _lists_left_empty(method: str, path: str, body: Any) -> Any:
     """A summary whose top-level ``passed``/``failed`` are empty (the API requires the lists, not that they name every
     datapoint), ``success`` true, the rows as sent."""
