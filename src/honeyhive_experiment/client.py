@@ -59,7 +59,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import excerpt, first_ids
+from honeyhive_experiment.models.outcomes import DatapointOutcome, excerpt, first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -275,6 +275,13 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     if not missing:
         return None
     return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)}){said}"
+
+
+def judged_values(outcomes: Iterable[DatapointOutcome], judged: Iterable[str]) -> list[str]:
+    """The metrics of ``judged`` (ranged or gated) that a recorded outcome of ``outcomes`` holds a number or a
+    boolean of: the run's summary is not final while it lacks one (:meth:`HoneyHiveClient.wait_for_result`)."""
+    held = {name for o in outcomes if o.recorded for name, v in o.metrics.items() if isinstance(v, int | float)}
+    return [name for name in dict.fromkeys(judged) if name in held]
 
 
 class HoneyHiveClient:
@@ -629,20 +636,25 @@ class HoneyHiveClient:
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
         datapoints: Iterable[str] = (),
+        metrics: Sequence[str] = (),
     ) -> ExperimentResultSummary:
         """Poll (:func:`poll`) until the result covers every datapoint sent, within ``timeout`` (a :class:`Deadline`,
         which bounds the waits that follow too): ``expected_datapoints`` sessions visible (one per trial), the
         datapoints ``scored`` with their function spans (a session is visible before its spans), and a computed
-        summary (:func:`_summary_lacks`). The summary, whose size grows with the run, is read only once the cheaper
-        counts are complete."""
+        summary (:func:`_summary_lacks`) that has each of ``metrics`` (:func:`judged_values`: a summary's status may
+        be the run's, completed before its metrics are in). The summary, whose size grows with the run, is read only
+        once the cheaper counts are complete. A summary final but for ``metrics`` is taken when the wait runs out
+        (the debug log says which it lacked): a name the backend spells otherwise costs the wait, never the
+        verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
         lacking: str | None = None  # what the last summary read lacked, for that error
+        last: ExperimentResultSummary | None = None  # the last summary final but for a metric of ``metrics``
 
         def check() -> ExperimentResultSummary | None:
-            nonlocal seen, lacking
+            nonlocal seen, lacking, last
             lacking = None
             visible = self.count_sessions(run_id)
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
@@ -650,12 +662,18 @@ class HoneyHiveClient:
             if visible >= expected_datapoints and have >= len(wanted):
                 result = self.get_run_summary(run_id, aggregate_function)
                 lacking = _summary_lacks(result, sent, expected_datapoints)
-                if lacking is None:
+                named = {detail.metric_name for detail in result.metrics.details}
+                if lacking is None and not (absent := [name for name in metrics if name not in named]):
                     return result
+                if lacking is None:
+                    last, lacking = result, f"its summary has no value of {', '.join(absent)}, which the run recorded"
                 # the summary lags behind the events: poll again without holding it
             return None
 
         found = poll(check, timeout=deadline, sleep=self.sleep)
+        if found is None and last is not None:
+            log.debug("run %s: its summary taken as it is after %.1f s: %s", run_id, deadline.waited(), lacking)
+            return last
         if found is None:
             visible, have = seen
             waited = deadline.waited()  # with a Deadline given, its earlier waits too (a report job's for the shards)

@@ -41,7 +41,15 @@ from honeyhive_experiment import backend
 from honeyhive_experiment.calling import a_run, callable_name, redacted
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.checkout import git_metadata
-from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, check_wait, is_run_id, run_id_as_named
+from honeyhive_experiment.client import (
+    Deadline,
+    HoneyHiveClient,
+    check_client,
+    check_wait,
+    is_run_id,
+    judged_values,
+    run_id_as_named,
+)
 from honeyhive_experiment.config import ModelPrice, PassingRangeConfig, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
@@ -889,6 +897,7 @@ def record_run(
             aggregate_function=spec.aggregate_function,
             scored=scored,
             datapoints=covered,
+            metrics=judged_values(outcomes if own_sink else (), spec.passing_ranges or ()),  # its spans carry them
         )
         check_ranges_applied(summary, spec.passing_ranges, run_id)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed

@@ -50,7 +50,7 @@ from honeyhive_experiment.baseline import (
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
-from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, poll, run_id_as_named
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, judged_values, poll, run_id_as_named
 from honeyhive_experiment.config import (
     BaselineStrategy,
     Direction,
@@ -1057,16 +1057,17 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
     try:
         finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
         for_error.run_id = run_id  # the completed run, named by an error after it
+        position = {datapoint_id: i for i, datapoint_id in enumerate(wanted)}  # the dataset's order, not the shards'
+        in_order = sorted(recorded_outcomes(client, run_id), key=lambda o: (position.get(o.datapoint_id, 0), o.trial))
+        outcomes = tuple(in_order)
         summary = client.wait_for_result(
             run_id,
             len(sessions),
             timeout=ingested,
             aggregate_function=config.aggregate_function.value,
             datapoints=wanted,
+            metrics=judged_values(outcomes, (*config.passing_ranges, *config.gate)),
         )
-        position = {datapoint_id: i for i, datapoint_id in enumerate(wanted)}  # the dataset's order, not the shards'
-        in_order = sorted(recorded_outcomes(client, run_id), key=lambda o: (position.get(o.datapoint_id, 0), o.trial))
-        outcomes = tuple(in_order)
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)

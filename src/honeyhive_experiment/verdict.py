@@ -526,7 +526,9 @@ def unchecked_metrics(
     A datapoint without a value for a ranged metric is not failed by it (honeyhive-api.md §3), so these are
     the datapoints whose range or gate was never checked. Set differences of the backend's own id lists:
     the run's ``passed`` minus the ids the metric's details list (any event); a legacy body without those lists
-    is judged by its value count. Metrics with nothing missing are left out. The datapoints of ``unrecorded``
+    is judged by its value count, and one without values either (the spec requires neither) by the summary's rows
+    that hold a value of it, when any row holds a metric (else nothing is said of it: nothing tells). Metrics with
+    nothing missing are left out. The datapoints of ``unrecorded``
     (ids) do not count: the backend passes a session it holds no span of, and it is no evaluator's doing. With
     trials, those of ``partly`` (per metric, :func:`partly_missing`) count too: the backend has a value for them,
     but not from every trial.
@@ -536,18 +538,28 @@ def unchecked_metrics(
     for name in dict.fromkeys(metrics):
         details = [d for d in result.metrics.details if d.metric_name == name]
         some = (partly or {}).get(name, ())
-        if any(d.datapoints is None for d in details):  # no id lists (legacy bodies): count values instead
-            total = len(passed) + len(dict.fromkeys(result.failed))
+        if any(d.datapoints is None for d in details) and any("values" in d.model_fields_set for d in details):
+            total = len(passed) + len(dict.fromkeys(result.failed))  # no id lists (legacy bodies): count values
             lacking = max(0, total - sum(len(d.values) for d in details)) + sum(1 for i in passed if i in some)
             missing = min(len(passed), lacking)
         else:
-            have = {
-                i for d in details if d.datapoints is not None for i in (*d.datapoints.passed, *d.datapoints.failed)
-            }
-            missing = sum(1 for i in passed if i not in have or i in some)
+            have = (
+                {i for d in details if d.datapoints is not None for i in (*d.datapoints.passed, *d.datapoints.failed)}
+                if all(d.datapoints is not None for d in details)
+                else _rows_with(result, name)  # neither id lists nor values: the spec requires neither
+            )
+            missing = 0 if have is None else sum(1 for i in passed if i not in have or i in some)
         if missing:
             found[name] = missing
     return found
+
+
+def _rows_with(result: ExperimentResultSummary, name: str) -> set[str] | None:
+    """The summary's rows (their keys) holding a value of metric ``name``; ``None`` when no row holds any metric."""
+    rows = list(result.datapoints.values())
+    if not any(held for _, held in rows):
+        return None
+    return {key for key, held in rows if any(n == name and isinstance(v, int | float) for n, _, v in held)}
 
 
 def _judged(result: ExperimentResultSummary, unrecorded: Container[str]) -> list[str]:

@@ -200,3 +200,31 @@ def test_a_report_jobs_wait_for_the_shards_and_for_the_summary_share_one_ingesti
     [(_, looked)] = looks.items()  # the shared run, found at the fifth look
     assert looked > COMPUTING, looks
     assert 1 <= sum(reads.values()) <= MOST_ASKS, reads
+
+
+def test_a_report_job_waits_for_a_completed_summary_to_hold_the_metrics_the_shards_recorded(world: World) -> None:
+    """A ``mode: report`` job took a summary listing every datapoint, status ``completed`` (its status may be the
+    run's, which the job PUTs before it waits) but no metric in yet, as final: "FAIL - topic_match has a passing range
+    but no value on 3". It waits for every ranged or gated metric the shards recorded (the run's events say which)."""
+    world.keep_questions(3)
+    step, env = world.step(pull_request(), inputs={"mode": "run", "shard": "1/1"}, name="shard")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        assert main(["action"], environ=env) == 0, f"{err.getvalue()}\n{step.summary()}"
+    reads: list[str] = []
+
+    def no_metrics_yet(method: str, path: str, body: Any) -> Any:  # at the first two summary reads
+        if path.split("?", 1)[0].endswith(("/summary", "/result")):
+            reads.append(path)
+            if len(reads) <= 2:
+                body.update(status="completed", metrics={"details": []}, event_details=[])
+                for row in body["datapoints"]:
+                    row["metrics"] = []
+        return body
+
+    with FaultProxy(world.backend.url, rate=0, rewrite=no_metrics_yet) as proxy:
+        inputs = {"mode": "report", "shard": "1/1", "server-url": proxy.url}
+        step, env = world.step(pull_request(), inputs=inputs, name="report")
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            code = main(["action"], environ=env)
+    assert code == 0, f"{err.getvalue()}\n{step.summary()}"
+    assert len(reads) >= 3, reads

@@ -7,7 +7,7 @@ every expectation is a literal. Each row names the rule it holds, so a mutant th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -4492,6 +4492,120 @@ def test_unchecked_metrics_of_a_legacy_body(
     rule: str, passed: Sequence[str], failed: Sequence[str], values: int, expected: dict[str, int]
 ) -> None:
     assert unchecked_metrics(legacy_summary(passed, failed, values), ["accuracy"]) == expected
+
+
+def minimal_summary(
+    passed: Sequence[str], failed: Sequence[str], rows: dict[str, Any], *details: dict[str, Any]
+) -> ExperimentResultSummary:
+    """A summary whose ``accuracy`` details are the spec's minimal one (``metric_name`` only), each with the fields of
+    ``details`` added (none: one detail), and a row for each of ``rows``' ids holding ``accuracy`` with its value
+    there (``None``: a row with no metric; a tuple: another metric's value)."""
+
+    def row(key: str, value: Any) -> dict[str, Any]:
+        name, value = ("other", value[0]) if isinstance(value, tuple) else ("accuracy", value)
+        held = [] if value is None else [{"name": name, "event_name": "answer", "value": value}]
+        return {"datapoint_id": key, "session_id": f"s-{key}", "passed": key in passed, "metrics": held}
+
+    return ExperimentResultSummary.from_wire(
+        {
+            **summary(passed, failed).model_dump(),
+            "metrics": {"details": [{"metric_name": "accuracy", **detail} for detail in details or ({},)]},
+            "datapoints": [row(key, value) for key, value in rows.items()],
+        },
+        run_id="r",
+    )
+
+
+VALUED = dict.fromkeys(IDS, 0.9)
+BUT_ONE = {**VALUED, "EXT-0": None}
+MINIMAL: list[tuple[str, ExperimentResultSummary, Container[str], dict[str, set[str]], dict[str, int]]] = [
+    # (rule, result, unrecorded, partly missing, missing): details with neither id lists nor values count the rows
+    ("every row holds a value", minimal_summary(IDS, [], VALUED), (), {}, {}),
+    ("a row without it lacks it", minimal_summary(IDS, [], {**BUT_ONE, "EXT-3": (0.9,)}), (), {}, {"accuracy": 2}),
+    ("a row left out lacks it", minimal_summary(IDS, [], dict.fromkeys(IDS[:9], 0.9)), (), {}, {"accuracy": 3}),
+    ("a bool is a value, false too", minimal_summary(IDS, [], {**VALUED, "EXT-0": False}), (), {}, {}),
+    ("a string is none", minimal_summary(IDS, [], {**VALUED, "EXT-0": "x"}), (), {}, {"accuracy": 1}),
+    (
+        "a failed datapoint's row does not count",
+        minimal_summary(IDS[:8], IDS[8:], dict.fromkeys(IDS[:8], 1)),
+        (),
+        {},
+        {},
+    ),
+    ("an unrecorded datapoint's does not", minimal_summary(IDS, [], dict.fromkeys(IDS[:10], 1)), LOST, {}, {}),
+    (
+        "one missing in some trials counts",
+        minimal_summary(IDS, [], VALUED),
+        (),
+        {"accuracy": {"EXT-0"}},
+        {"accuracy": 1},
+    ),
+    ("no row holds any metric: nothing tells", minimal_summary(IDS, [], dict.fromkeys(IDS)), (), {}, {}),
+    ("no rows at all: nothing tells", minimal_summary(IDS, [], {}), (), {}, {}),
+    (
+        "rows of other metrics only: they tell",
+        minimal_summary(IDS, [], dict.fromkeys(IDS, (1,))),
+        (),
+        {},
+        {"accuracy": 12},
+    ),
+    ("an aggregate alone tells nothing", minimal_summary(IDS, [], {}, {"aggregate": 0.9}), (), {}, {}),
+    (
+        "values said (legacy): counted, not the rows",
+        minimal_summary(IDS, [], VALUED, {"values": [1] * 7}),
+        (),
+        {},
+        {"accuracy": 5},
+    ),
+    (
+        "id lists said: they count, not the rows",
+        minimal_summary(IDS, [], VALUED, {"datapoints": {"passed": IDS[:9]}}),
+        (),
+        {},
+        {"accuracy": 3},
+    ),
+    (
+        "one event's detail with id lists, another's with neither: the rows count",
+        minimal_summary(IDS, [], BUT_ONE, {"event_name": "a", "datapoints": {"passed": IDS}}, {"event_name": "b"}),
+        (),
+        {},
+        {"accuracy": 1},
+    ),
+    (
+        "one event's detail with values, another's with neither: the values count",
+        minimal_summary(IDS, [], VALUED, {"event_name": "a", "values": [1] * 7}, {"event_name": "b"}),
+        (),
+        {},
+        {"accuracy": 5},
+    ),
+    (
+        "both with values, one with id lists: the values count",
+        minimal_summary(
+            IDS,
+            [],
+            BUT_ONE,
+            {"event_name": "a", "values": [1] * 12, "datapoints": {"passed": IDS}},
+            {"event_name": "b", "values": []},
+        ),
+        (),
+        {},
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "result", "unrecorded", "partly", "expected"), MINIMAL, ids=[c[0] for c in MINIMAL])
+def test_unchecked_metrics_of_details_without_ids_or_values_count_the_rows(
+    rule: str,
+    result: ExperimentResultSummary,
+    unrecorded: Container[str],
+    partly: dict[str, set[str]],
+    expected: dict[str, int],
+) -> None:
+    """The spec's MetricDetail requires only ``metric_name``: a summary without ``values`` or id lists while every row
+    held its value read "no value on 12" (values counted as none). The rows count then; none holding a metric, nothing
+    is said."""
+    assert unchecked_metrics(result, ["accuracy"], unrecorded, partly) == expected
 
 
 # ------------------------------------------------------------------ trials: a value missing in some trials only

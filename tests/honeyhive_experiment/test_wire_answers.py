@@ -9,6 +9,7 @@ sets."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,6 +164,62 @@ def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when
     computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
     assert report["error"].startswith(f"{computing} after waiting "), report["error"]
     assert "topic_match" not in out
+
+
+def _no_metrics_yet(method: str, path: str, body: Any) -> Any:
+    """A summary whose status is the run's, ``completed`` (the client PUTs it before it waits), while none of its
+    metrics is in yet: every datapoint listed (and passed, as the rows say), no metric in the details or rows."""
+    if _summary(path):
+        body.update(status="completed", metrics={"details": []}, event_details=[])
+        for row in body["datapoints"]:
+            row["metrics"] = []
+    return body
+
+
+def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_and_taken_as_it_is_at_the_end(
+    wire: Wire, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A summary listing every datapoint, status ``completed`` but no metric in yet, was taken as final: "FAIL -
+    topic_match has a passing range but no value on 3 ... no evaluator and no span recorded it", though the run's
+    evaluators recorded a value on each. It is polled again until it has every ranged metric the run recorded; when
+    the wait ends without them the last summary is judged as it is (a name the backend spells otherwise must not turn
+    a run red), and the debug log says what it lacked."""
+    reads = iter(range(1_000))
+    wire.rewrite = lambda method, path, body: (
+        _no_metrics_yet(method, path, body) if _summary(path) and next(reads) < 2 else body
+    )
+    code, out, report = wire.run(capsys)  # no metric at the first two reads: the third is the run's result
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/summary"] >= 3
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _no_metrics_yet
+    with caplog.at_level(logging.DEBUG, logger="honeyhive_experiment.client"):
+        code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (1, "fail"), out  # as before the wait looked for the metrics, not an error
+    assert "topic_match has a passing range but no value on 3" in out
+    lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
+    assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
+
+
+def _minimal_details(method: str, path: str, body: Any) -> Any:
+    """A summary whose metric details carry the spec's required ``metric_name`` and a few fields beside it, but no
+    ``values`` and no ``datapoints`` id lists (both optional); the rows as sent."""
+    if _summary(path):
+        kept = ("metric_name", "metric_type", "event_name", "event_type", "aggregate")
+        body["metrics"]["details"] = [{k: d[k] for k in kept if k in d} for d in body["metrics"]["details"]]
+    return body
+
+
+def test_a_summary_with_the_specs_minimal_details_is_judged_by_its_rows(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Details without ``values`` or id lists, every row holding its values, read "FAIL - topic_match has a passing
+    range but no value on 3 ... its evaluator returned nothing for them". The rows say which datapoints have one."""
+    wire.rewrite = _minimal_details
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert "no value" not in out
 
 
 def _lists_left_empty(method: str, path: str, body: Any) -> Any:
