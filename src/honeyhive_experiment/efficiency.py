@@ -39,7 +39,7 @@ from typing import Final
 
 from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.llm_calls import LlmCall
-from honeyhive_experiment.models.outcomes import IMPORT_KEYS, UNPRICED_KEYS, DatapointOutcome
+from honeyhive_experiment.models.outcomes import EARLIER_FAILED, IMPORT_KEYS, UNPRICED_KEYS, DatapointOutcome
 from honeyhive_experiment.pricing import Prices
 
 __all__ = [
@@ -69,9 +69,10 @@ METRICS: Final = (*CALL_METRICS, "duration_ms", *(JUDGE + name for name in CALL_
 NO_PRICE, NO_USAGE, FAILED, GIVEN_UP = UNPRICED_KEYS[:4]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
 _LEFT_OUT_OF: Final = {
-    "input_tokens": (NO_USAGE, GIVEN_UP),
-    "output_tokens": (NO_USAGE, GIVEN_UP),
-    "cost_usd": (NO_PRICE, NO_USAGE, GIVEN_UP),
+    "input_tokens": (NO_USAGE, GIVEN_UP, EARLIER_FAILED),
+    "output_tokens": (NO_USAGE, GIVEN_UP, EARLIER_FAILED),
+    "cost_usd": (NO_PRICE, NO_USAGE, GIVEN_UP, EARLIER_FAILED),
+    "llm_calls": (EARLIER_FAILED,),  # an earlier version's failed calls: some may be given up on, now counted
 }
 """The metrics a call counted in ``llm_calls`` can be missing from, and why (a failed call is in none: it was not
 answered)."""
@@ -84,6 +85,7 @@ but ``duration_ms``): their work, unlike :data:`OUTSIDE`'s, so a gate never excu
 _WHY: Final = {
     NO_PRICE: "to unpriced model {}",
     NO_USAGE: "to {} without token usage",
+    EARLIER_FAILED: "to {} that failed, recorded by an earlier version (given up on by the client, it counts now)",
     GIVEN_UP: "to {} given up on by the client (a timeout, a lost connection, an answer it refused: the provider"
     " may bill it, each retry too)",
 }

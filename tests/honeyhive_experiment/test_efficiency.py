@@ -4,6 +4,7 @@ $0.60 output)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from decimal import Decimal
 
@@ -448,3 +449,29 @@ def test_left_out_counts_the_calls_given_up_on_in_the_tokens_and_the_cost_said_a
     }
     only = {"given_up_llm_calls": {"gpt-4o-mini": 2}}
     assert left_out([replace(alone, unpriced=only)]) == {name: {mini + NO_VALUE: 2} for name in sides}
+
+
+def test_an_earlier_versions_failed_calls_are_left_out_of_its_llm_calls_too() -> None:
+    """audit68 F2: a session recorded before ``given_up_llm_calls`` was (no such key) counted a call its client gave up
+    on as failed, in no metric; now such a call counts in ``llm_calls``, so against that baseline an ``llm_calls``
+    gate failed on identical calls (0.75 → 1.0). Its failed calls are read apart and left out of every call metric,
+    ``llm_calls`` included: a lower bound, judged by the direction rule. A session of this version (the key is always
+    written, 0 when none) keeps its failed calls in no metric, as before."""
+    earlier = DatapointOutcome.from_session(
+        0,
+        "s",
+        {"failed_llm_calls": [{"model": "m", "calls": 2}], "judge_failed_llm_calls": [{"model": "j", "calls": 1}]},
+    )
+    earlier = dataclasses.replace(
+        earlier, metrics=MetricValues({"llm_calls": 1, "cost_usd": 0.1, "judge_llm_calls": 1})
+    )
+    why = "to {} that failed, recorded by an earlier version (given up on by the client, it counts now)"
+    found = left_out([earlier])
+    assert found["llm_calls"] == {why.format("m"): 2}
+    assert found["cost_usd"] == {why.format("m"): 2}
+    assert found["judge_llm_calls"] == {why.format("j"): 1}
+    current = DatapointOutcome.from_session(
+        0, "s", {"failed_llm_calls": [{"model": "m", "calls": 2}], "given_up_llm_calls": 0}
+    )
+    assert current.unpriced == {"failed_llm_calls": {"m": 2}}
+    assert left_out([dataclasses.replace(current, metrics=MetricValues({"llm_calls": 1}))]) == {}

@@ -17,6 +17,7 @@ __all__ = [
     "CHANGED_KEY",
     "COLLISION",
     "DOTTED_NAME",
+    "EARLIER_FAILED",
     "EVALUATOR_ERRORS_KEY",
     "IMPORT_KEYS",
     "MISSING_GROUND_TRUTH",
@@ -204,6 +205,10 @@ UNPRICED_KEYS = tuple(
 answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
 failed on the server's error (no usage reported); given up on by the client (a timeout: may be billed, usage
 unknown). ``judge_`` + each: the evaluators' calls."""
+EARLIER_FAILED: Final = "earlier_failed_llm_calls"
+"""Not a metadata key: where :meth:`DatapointOutcome.from_metadata` puts the ``failed_llm_calls`` of a session recorded
+before ``given_up_llm_calls`` was (no such key in its metadata), whose failed calls include those its client gave up
+on, now counted in ``llm_calls``: that run's ``llm_calls`` may leave them out (``judge_`` + it: the evaluators')."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
 UNSET_KEY: Final = "none_metrics"
@@ -297,6 +302,9 @@ class DatapointOutcome:
             for model, n in _pairs(metadata.get(key), "model", "calls"):
                 if type(n) is int and n > 0:
                     unpriced.setdefault(key, {})[str(model)] = n
+        for side in ("", "judge_"):  # recorded before given-up calls were told apart: its failed may be some
+            if side + "given_up_llm_calls" not in metadata and side + "failed_llm_calls" in unpriced:
+                unpriced[side + EARLIER_FAILED] = unpriced.pop(side + "failed_llm_calls")
         replaced, outside, unset = metadata.get(REPLACED_KEY), metadata.get(OUTSIDE_KEY), metadata.get(UNSET_KEY)
         outside = outside if type(outside) is int and outside > 0 else 0
         unfinished = metadata.get(UNFINISHED_KEY)

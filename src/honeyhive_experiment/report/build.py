@@ -45,7 +45,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointRecord
-from honeyhive_experiment.models.outcomes import DatapointOutcome, first_ids
+from honeyhive_experiment.models.outcomes import EARLIER_FAILED, DatapointOutcome, first_ids
 from honeyhive_experiment.models.summary import PassingRange
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
@@ -136,6 +136,7 @@ _REASONS: Final[dict[str, UnpricedReason]] = {
     NO_USAGE: "no_usage",
     FAILED: "failed",
     GIVEN_UP: "given_up",
+    EARLIER_FAILED: "failed",  # a run recorded before given-up calls were told apart: as it said
 }
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
