@@ -766,13 +766,13 @@ class HoneyHiveClient:
         """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read, or without
         one until a page is short; ``read_page`` turns one answer into (what to keep of it, how many events it had,
         the total or ``None``)."""
-        seen = 0
+        seen, limit = 0, 1000
         for page in itertools.count(1):
-            body = _export(filters, page, 1000, projections)
+            body = _export(filters, page, limit, projections)
             kept, count, total = self._call("POST", "/v1/events/export", read_page, json=body, long=True)
             yield kept
             seen += count
-            if not count or (seen >= total if total is not None else count < 1000):
+            if not count or (seen >= total if total is not None else count < limit):
                 return
 
     def count_sessions(self, run_id: str) -> int:
