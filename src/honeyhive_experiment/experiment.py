@@ -430,6 +430,7 @@ def evaluate(
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
+        check_ranges_applied(result.summary, spec.passing_ranges, result.run_id)  # the CLI's: in flow.judge
     result = replace(result, allow_evaluator_errors=tolerated, embedded=key is None)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
@@ -899,7 +900,6 @@ def record_run(
             datapoints=covered,
             metrics=judged_values(outcomes if own_sink else (), spec.passing_ranges or ()),  # its spans carry them
         )
-        check_ranges_applied(summary, spec.passing_ranges, run_id)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in outcomes if o.recorded]
         marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)

@@ -583,3 +583,26 @@ def test_a_summary_that_passed_a_datapoint_outside_the_runs_range_decides_nothin
     first = report["error"].split("passed datapoint ", 1)[1].split(",", 1)[0]
     assert f"passed datapoint {first}, whose topic_match is 0, outside its range (≥ 1)" in report["error"]
     assert "did not judge the run by the passing ranges the run was created with" in report["error"]
+
+
+def test_evaluate_refuses_a_summary_that_passed_a_datapoint_outside_its_range(wire: Wire) -> None:
+    """The same through the Python API, which reaches no ``flow.judge``: ``evaluate()`` raises, naming the run."""
+    from honeyhive_experiment import evaluate
+    from honeyhive_experiment.errors import ExperimentError
+
+    def topic_match(outputs: object, inputs: object) -> float:
+        return 1.0
+
+    wire.rewrite = _ranges_not_applied
+    rows = [{"inputs": {"question": f"q{i}"}} for i in range(3)]
+    with pytest.raises(ExperimentError, match="whose topic_match is 0, outside its range") as raised:
+        evaluate(
+            lambda inputs: {"answer": "x"},
+            rows,
+            evaluators=[topic_match],
+            passing_ranges={"topic_match": {"min": 1}},
+            api_key=API_KEY,
+            server_url=wire.proxy.url,
+            print_results=False,
+        )
+    assert raised.value.run_id is not None
