@@ -158,11 +158,22 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
     ``duration_ms`` leaves out (in no datapoint's metrics); a metric that leaves none out is not listed.
     Counts of calls, not aggregates: the backend's value of such a metric is a lower bound of the whole, which the
     verdict judges a gate by, unless they were all of a datapoint's calls (:data:`NO_VALUE` after their why)."""
+    outcomes = list(outcomes)
+    found = {metric: Counter(calls) for metric, calls in own_left_out(outcomes).items()}
+    outside, unfinished = sum(o.outside for o in outcomes), sum(o.unfinished for o in outcomes)
+    for why, n in ((OUTSIDE, outside), (UNFINISHED, unfinished)):
+        for metric in METRICS if n else ():
+            if metric != "duration_ms":
+                found.setdefault(metric, Counter())[why] += n
+    return {metric: dict(calls) for metric, calls in found.items()}
+
+
+def own_left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
+    """:func:`left_out`'s calls of the ``outcomes``' own datapoints (their :attr:`~honeyhive_experiment.models.outcomes.
+    DatapointOutcome.unpriced`), without the job's calls outside every datapoint or unfinished, which are no
+    datapoint's."""
     found: dict[str, Counter[str]] = {}
-    outside = unfinished = 0
     for outcome in outcomes:
-        outside += outcome.outside
-        unfinished += outcome.unfinished
         for prefix in ("", JUDGE):
             for metric, whys in _LEFT_OUT_OF.items():
                 if prefix + metric in outcome.replaced:
@@ -171,10 +182,6 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
                 for why in whys:
                     for model, n in outcome.unpriced.get(prefix + why, {}).items():
                         found.setdefault(prefix + metric, Counter())[_WHY[why].format(model) + alone] += n
-    for why, n in ((OUTSIDE, outside), (UNFINISHED, unfinished)):
-        for metric in METRICS if n else ():
-            if metric != "duration_ms":
-                found.setdefault(metric, Counter())[why] += n
     return {metric: dict(calls) for metric, calls in found.items()}
 
 

@@ -24,7 +24,6 @@ from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import (
     ExperimentResultSummary,
     ExperimentRun,
-    MetricKey,
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import RunRecords, records_from_events
@@ -267,7 +266,7 @@ class _Agreement:
         self._checked = all(
             r.trials <= 1 and r.metrics.aggregation_function in (None, aggregate_function) for _, r in self._sides
         )
-        self._holding = functools.cache(lambda: (_holding(new_result), _holding(old_result)))
+        self._holding = functools.cache(lambda: (new_result.datapoints.holding(), old_result.datapoints.holding()))
 
     def __call__(self, comparison: RunComparisonResult) -> str | None:
         if not self._checked:
@@ -285,16 +284,6 @@ class _Agreement:
                         f" {said:.6g} where the {side} run's summary says {held:.6g}"
                     )
         return None
-
-
-def _holding(result: ExperimentResultSummary) -> dict[MetricKey, set[str]]:
-    """Per metric, the datapoints the summary's rows hold a value of."""
-    found: dict[MetricKey, set[str]] = {}
-    for key, metrics in result.datapoints.values():
-        for name, event_name, value in metrics:
-            if isinstance(value, bool | int | float):
-                found.setdefault((name, event_name), set()).add(key)
-    return found
 
 
 def unpaired_warnings(unpaired: tuple[list[str], int] | None) -> list[str]:

@@ -65,7 +65,6 @@ and the counts of this run's own outcomes.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import math
 from collections import Counter
@@ -77,9 +76,8 @@ from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
-from honeyhive_experiment.efficiency import CALL_METRICS, JUDGE, NO_VALUE, OUTSIDE, UNFINISHED
+from honeyhive_experiment.efficiency import CALL_METRICS, JUDGE, NO_VALUE, OUTSIDE, UNFINISHED, own_left_out
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.efficiency import left_out as calls_left_out
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     COLLISION,
@@ -556,10 +554,9 @@ def unchecked_metrics(
 
 def _rows_with(result: ExperimentResultSummary, name: str) -> set[str] | None:
     """The summary's rows (their keys) holding a value of metric ``name``; ``None`` when no row holds any metric."""
-    rows = list(result.datapoints.values())
-    if not any(held for _, held in rows):
+    if not any(held for _, held in result.datapoints.values()):
         return None
-    return {key for key, held in rows if any(n == name and isinstance(v, int | float) for n, _, v in held)}
+    return set().union(*(keys for (metric, _), keys in result.datapoints.holding().items() if metric == name))
 
 
 def _judged(result: ExperimentResultSummary, unrecorded: Container[str]) -> list[str]:
@@ -1853,10 +1850,10 @@ def facts(
     outcomes, gates = list(outcomes), list(gates)
     capped = [m for m in dict.fromkeys(capped) if m in EFFICIENCY_METRICS and m != "duration_ms"]
     trials: dict[str, list[DatapointOutcome]] = {}  # per datapoint, its trials with calls without a cost
-    for outcome in outcomes:  # the job's calls outside every datapoint, and unfinished, are on one: none of its own
+    for outcome in outcomes:
         if outcome.unpriced:
-            trials.setdefault(outcome.datapoint_id, []).append(dataclasses.replace(outcome, outside=0, unfinished=0))
-    own = {i: calls_left_out(group) for i, group in trials.items()}
+            trials.setdefault(outcome.datapoint_id, []).append(outcome)
+    own = {i: own_left_out(group) for i, group in trials.items()}
     judged = [*ranged, *gates]
     none_keys = tuple(dict.fromkeys(name for outcome in outcomes for name in _none_under_keys(outcome)))
     return Facts(

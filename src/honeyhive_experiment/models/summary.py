@@ -311,6 +311,15 @@ class DatapointResults(Sequence[DatapointResult]):
             else:
                 yield key, [(name, event_name, value) for name, event_name, _, value, _ in last]
 
+    def holding(self) -> dict[tuple[str, str | None], set[str]]:
+        """Per metric ``(name, event_name)``, the keys of the rows holding a number or a bool of it (:meth:`values`)."""
+        found: dict[tuple[str, str | None], set[str]] = {}
+        for key, metrics in self.values():
+            for name, event_name, value in metrics:
+                if isinstance(value, bool | int | float):
+                    found.setdefault((name, event_name), set()).add(key)
+        return found
+
     def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
         """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
         wanted = set(keys)
