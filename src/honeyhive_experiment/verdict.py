@@ -1514,6 +1514,11 @@ def _ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str
     return found
 
 
+_APART: Final = "the two runs share no datapoint, so its change is between aggregates of different datapoints"
+"""Why a gate on aggregates (``max_drop``, ``max_drop_pct``) could not be checked when the PR replaced every
+datapoint: the change is the dataset's as much as the code's (``max_degraded`` has nothing to count then either)."""
+
+
 def _gate_unchecked(metric: str, why: str) -> str:
     """A gate :func:`decide` could not check, ``why`` in words: a reason of a neutral verdict, or a warning when another
     reason fails the check."""
@@ -1531,7 +1536,8 @@ def _gates_unchecked(
     beside a failing one: the baseline has no value for its metric (``compared``: those it has; a new metric, or a
     baseline whose evaluator broke: nothing to hold the gate against), comparisons are switched off (``compare``
     false; the experiment file refuses a gate then), an efficiency metric's values leave calls out (``unjudged``:
-    :func:`_unjudged`), or its ``max_degraded`` counts shared datapoints and the runs share none. No ``comparison``
+    :func:`_unjudged`; a bound on aggregates when the runs share no datapoint: ``_APART``), or its ``max_degraded``
+    counts shared datapoints and the runs share none. No ``comparison``
     and ``compare``: no baseline yet, none (the verdict says that itself)."""
     if comparison is None and compare:
         return [(metric, _gate_unchecked(metric, why)) for metric, why in unjudged.items()]
@@ -2073,6 +2079,10 @@ def decide(
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
+    if comparison is not None and not comparison.common_datapoints:  # the PR replaced every datapoint
+        unjudged = {
+            m: _APART for m, g in gates.items() if g.max_drop is not None or g.max_drop_pct is not None
+        } | unjudged
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
     # no comparison: ``under`` is (0, 0, ''), with which _moved says nothing either

@@ -223,6 +223,12 @@ GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
 WORSE_BY_5 = "accuracy got worse by 5 (gate: at most 0)"
 WORSE_BY_1 = "accuracy got worse by 1 (gate: at most 0)"
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
+# audit70 #1: a PR that replaced every dataset row failed (harder rows, same code) or passed (easier rows, broken
+# code) a max_drop gate on aggregates of different datapoints
+APART = (
+    "{}'s gate could not be checked: the two runs share no datapoint, so its change is between aggregates of different"
+    " datapoints"
+)
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 NO_BASELINE_VALUE = "accuracy's gate could not be checked: the baseline has no value for it"
 COST_GATE = GateRule(max_worse_pct=10)
@@ -1505,8 +1511,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (TONE_WARNING,),
     ),
     (
-        "the aggregates' bounds are checked all the same: within them, only max_degraded is said, after a gate the"
-        " baseline has no value for",
+        "the aggregates' bounds could not be checked either: each gate says so, or that the baseline has no value",
         lambda: judge(
             summary(metrics={"accuracy": IDS, "recall": IDS, "tone": IDS}),
             comparison(
@@ -1523,9 +1528,9 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.NEUTRAL,
         (
+            APART.format("accuracy"),
+            APART.format("recall"),
             "tone's gate could not be checked: the baseline has no value for it",
-            "recall's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
-            " ones that got worse",
         ),
         (),
     ),
@@ -1795,27 +1800,59 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         ("1 datapoint(s) failed their passing ranges",),
         (
+            APART.format("accuracy"),
+            APART.format("recall"),
             "tone's gate could not be checked: the baseline has no value for it",
-            "recall's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
-            " ones that got worse",
         ),
     ),
     (
-        "past them, it fails: its test has no datapoint to count, so its significance is unknown",
+        "past them too: a drop between different datapoints is the dataset's as much as the code's",
         lambda: judge(
             summary(),
             comparison(delta(improved=0, degraded=0), common=()),
             gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=0)},
         ),
-        Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
+        Verdict.NEUTRAL,
+        (APART.format("accuracy"),),
         (),
     ),
     (
-        "so does a noise-aware one: a test that could count nothing does not call the drop noise",
-        lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
+        "sharing one datapoint, the aggregates' bounds judge as usual",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=IDS[:1]), gates=GATE_PCT),
         Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
+        ("accuracy got worse by 8.0% (gate: at most 5%): 0 of 1 worse, p = 1, too few changes to tell (needs ≥ 5)",),
+        (),
+    ),
+    (
+        "a max_drop that the runs sharing none would pass is not checked either",
+        lambda: judge(
+            summary(), comparison(delta(improved=0, degraded=0), common=()), gates={"accuracy": GateRule(max_drop=0.5)}
+        ),
+        Verdict.NEUTRAL,
+        (APART.format("accuracy"),),
+        (),
+    ),
+    (
+        "nor one on a metric whose values leave calls out: the efficiency reason is said",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0), common=()),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(0, 4)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (4 to unpriced model m):"
+            " with them this run's value is higher, and could be past the gate (or significantly worse)",
+        ),
+        (),
+    ),
+    (
+        "so is a noise-aware one: a test that could count nothing does not call the drop noise either",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
+        Verdict.NEUTRAL,
+        (APART.format("accuracy"),),
         (),
     ),
     (
@@ -6782,10 +6819,10 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         (),
     ),
     (
-        "none paired: a crossing fails, so it can",
+        "none shared: nothing judges it, which the verdict says in place of can-never-fail",
         lambda: decided(comparison(delta(difference=0.0, pct=0.0, improved=0, degraded=0), common=()), NOISE_AWARE),
-        Verdict.PASS,
-        ("every datapoint passed",),
+        Verdict.NEUTRAL,
+        (APART.format("accuracy"),),
         (),
     ),
     (
