@@ -169,7 +169,7 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
     return percentile(sorted(numbers), _PERCENTILES[function])
 
 
-def value_passes(value: MetricValue, passing_range: Mapping[str, Any] | None) -> bool:
+def value_passes(value: MetricValue | Fraction, passing_range: Mapping[str, Any] | None) -> bool:
     """``min <= value <= max`` with either bound optional; no range always passes. The value is compared as sent
     (Python compares an int with a float exactly: 2**53 + 1 is above a max of 2**53; a bool as 1/0)."""
     if not passing_range:
@@ -464,7 +464,7 @@ def _reduced(trials: Sequence[Sequence[MetricValue]]) -> list[MetricValue | Frac
         if all(value == rank[0] for value in rank):
             means.append(rank[0])
         elif all(isinstance(value, int) for value in rank):
-            means.append(Fraction(sum(rank), len(rank)))
+            means.append(Fraction(sum(map(int, rank)), len(rank)))
         else:
             means.append(_mean([float(value) for value in rank]))
     return means
