@@ -648,6 +648,8 @@ def judge(
         said.append(outside_calls_warning(calls, result.unfinished_calls))
     if changed := result.outputs_changed:  # what HoneyHive and this report show of them is not what was scored
         said.append(changed)
+    if unreduced := result.summary.unreduced(trials):  # its counts are datapoints', its pass/fail not on means
+        said.append(unreduced)
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     stood_in = _stood_in(settings.ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()

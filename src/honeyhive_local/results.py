@@ -22,8 +22,9 @@ is written down here (and in the README):
 * **Trials.** A datapoint run K times has K sessions with the same ``datapoint_id`` (and ``metadata.trial`` 0…K−1
   on the session). Its trials are reduced first, then datapoints are aggregated as above: a datapoint's values of a
   metric are reduced to one trial's worth (:func:`_reduced`), as many as its longest trial has, the i-th the mean over
-  the trials that produced the metric of each one's i-th smallest value. One value per trial gives their mean;
-  identical trials give one trial's values, so pass/fail, aggregates and comparison are K = 1's. A datapoint passes
+  the trials that produced the metric of each one's i-th smallest value (the value as sent where they agree; of
+  integers exact, an int when whole). One value per trial gives their mean; identical trials give one trial's values,
+  so pass/fail, rows, aggregates and comparison are K = 1's. A datapoint passes
   when these are within their ranges (the mean of each trial's smallest value at least ``min``, of its largest at
   most ``max``) and no trial's function errored. Aggregates, pass/fail lists and the comparison count datapoints,
   never trials.
@@ -168,7 +169,7 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
     return percentile(sorted(numbers), _PERCENTILES[function])
 
 
-def value_passes(value: MetricValue, passing_range: Mapping[str, Any] | None) -> bool:
+def value_passes(value: MetricValue | Fraction, passing_range: Mapping[str, Any] | None) -> bool:
     """``min <= value <= max`` with either bound optional; no range always passes. The value is compared as sent
     (Python compares an int with a float exactly: 2**53 + 1 is above a max of 2**53; a bool as 1/0)."""
     if not passing_range:
@@ -302,8 +303,9 @@ def summarize(
     # Two loops, not one with K = 1: without trials every value stands alone: a row each, checked against its range
     # on its own (a datapoint with values 0.2 and 0.8 of a metric fails a min of 0.5), aggregated and listed in
     # arrival order, sent as it came (true, 120). With trials a datapoint's values of a metric are first reduced to
-    # one trial's worth of float means (:func:`_reduced`), which then stand alone as a trial's would: identical
-    # trials give the rows, checks and values of K = 1 (0.2 and 0.8: fails), one value per trial their mean.
+    # one trial's worth of means (:func:`_reduced`), which then stand alone as a trial's would: identical trials
+    # give the rows, checks and values of K = 1 (0.2 and 0.8: fails; true, 2**53 + 1 as sent), one value per trial
+    # their mean.
     if most_trials < 2:
         values: dict[MetricKey, list[MetricValue]] = {key: metric.values for key, metric in view.metrics.items()}
         for session in view.sessions.values():
@@ -352,7 +354,8 @@ def summarize(
                 checked = [value_passes(v, ranges.get(metric.name)) for v in reduced]
                 metric_ok = all(checked)
                 ok = ok and metric_ok
-                values[key].extend(reduced)
+                sent = [_sent(value) for value in reduced]
+                values[key].extend(sent)
                 spreads[key].append(_spread([_mean(trial) for trial in produced]))
                 (metric_passed if metric_ok else metric_failed)[key].append(datapoint)
                 rows.extend(
@@ -363,7 +366,7 @@ def summarize(
                         "value": value,
                         "passed": value_ok,
                     }
-                    for value, value_ok in zip(reduced, checked, strict=True)
+                    for value, value_ok in zip(sent, checked, strict=True)
                 )
             if len(set(trial_ok)) > 1:
                 flaky.append(datapoint)
@@ -443,25 +446,46 @@ def _trial_values(session: _Session) -> dict[MetricKey, list[MetricValue]]:
     return found
 
 
-def _reduced(trials: Sequence[Sequence[MetricValue]]) -> list[float]:
+def _reduced(trials: Sequence[Sequence[MetricValue]]) -> list[MetricValue | Fraction]:
     """A datapoint's values of one metric over the trials that produced it, reduced to one trial's worth: as many as
     its longest trial has, sorted, the i-th the mean over the trials of each one's i-th smallest value (in a shorter
     trial, the value at the same relative rank). So one value per trial gives their mean; identical trials give one
     trial's values, as K = 1 would; and the smallest is the mean of each trial's smallest, the largest of each one's
-    largest, which a passing range checks."""
-    ranked = [sorted(map(float, values)) for values in trials]
+    largest, which a passing range checks.
+
+    Exact, to be checked against a range exactly (:func:`value_passes`) as K = 1's values are: where the trials agree
+    the value as sent (``True``, ``2**53 + 1``: not the float it rounds to), a mean of integers (booleans as 1/0) a
+    :class:`~fractions.Fraction`, sent as :func:`_sent` says; a mean with a float in it is correctly rounded."""
+    ranked = [sorted(values) for values in trials]  # as sent: Python orders ints, floats and bools exactly
     n = max(map(len, ranked))
-    return [_mean([r[(2 * i + 1) * len(r) // (2 * n)] for r in ranked]) for i in range(n)]
+    means: list[MetricValue | Fraction] = []
+    for i in range(n):
+        rank = [r[(2 * i + 1) * len(r) // (2 * n)] for r in ranked]
+        if all(value == rank[0] for value in rank):
+            means.append(rank[0])
+        elif all(isinstance(value, int) for value in rank):
+            means.append(Fraction(sum(map(int, rank)), len(rank)))
+        else:
+            means.append(_mean([float(value) for value in rank]))
+    return means
 
 
-def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dict[str, list[float]]:
+def _sent(value: MetricValue | Fraction) -> MetricValue:
+    """A :func:`_reduced` value as the summary sends it: a mean of integers as an int when it is whole (exactly, past
+    2**53), else as the float nearest it."""
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
+
+
+def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dict[str, list[MetricValue]]:
     """With trials, each datapoint's values (by :func:`_datapoint_key`) that a run's aggregate is taken over and the
     datapoint is compared on: its trials :func:`_reduced`, as the summary reduces them."""
     reduced: dict[str, list[float]] = {}
     for key, sessions in trials.items():
         produced = [metric.by_session[s.session_id] for s in sessions if s.session_id in metric.by_session]
         if produced:
-            reduced[key] = _reduced(produced)
+            reduced[key] = [_sent(value) for value in _reduced(produced)]
     return reduced
 
 

@@ -39,6 +39,7 @@ from honeyhive_experiment.models.outcomes import (
     excerpt,
     timeout_error,
 )
+from honeyhive_experiment.models.summary import MetricDatapoints
 
 pytestmark = pytest.mark.integration
 
@@ -471,6 +472,40 @@ def test_rows_the_top_level_lists_leave_out_are_passed_or_failed_as_each_row_say
     assert ExperimentResultSummary.model_validate(summary.model_dump()) == summary
     listed = ExperimentResultSummary.from_wire({**SUMMARY, "passed": [], "failed": ["dp1"], "datapoints": rows[:1]})
     assert (listed.passed, listed.failed) == ([], ["dp1"])
+
+
+@pytest.mark.parametrize(
+    ("passed", "failed", "rows", "expected"),
+    [
+        # a row per trial, each listed, as a backend that does not reduce trials sends (audit65 F4: 3 + 1 datapoints)
+        (["a", "a", "b"], ["b"], [("a", True), ("a", True), ("b", True), ("b", False)], (["a"], ["b"])),
+        (["a", "a"], [], [("a", True), ("a", False)], ([], ["a"])),  # a failed row fails it: never greener
+        (["a"], [], [("a", False)], (["a"], [])),  # one row: what the lists say stands, as before
+        (["a"], ["a"], [], ([], ["a"])),  # named in both lists: failed
+        (["a", "b", "a"], ["c", "c"], [], (["a", "b"], ["c"])),
+        ([], [], [("b", True), ("a", False), ("b", False), ("a", True)], ([], ["a", "b"])),  # in the rows' order
+    ],
+)
+def test_a_datapoint_several_rows_or_entries_name_is_counted_once_failed_when_any_failed(
+    passed: list[str], failed: list[str], rows: list[tuple[str, bool]], expected: tuple[list[str], list[str]]
+) -> None:
+    listed = [{"datapoint_id": k, "session_id": f"s{i}", "passed": ok, "metrics": []} for i, (k, ok) in enumerate(rows)]
+    summary = ExperimentResultSummary.from_wire({**SUMMARY, "passed": passed, "failed": failed, "datapoints": listed})
+    assert (summary.passed, summary.failed) == expected
+    if not rows:  # a metric's lists alike
+        metric = MetricDatapoints.model_validate({"passed": passed, "failed": failed})
+        assert (metric.passed, metric.failed) == expected
+
+
+def test_a_summary_saying_nothing_of_trials_with_several_rows_of_a_datapoint_did_not_reduce_them() -> None:
+    rows = [{"datapoint_id": k, "session_id": f"s{i}", "passed": True, "metrics": []} for i, k in enumerate("aabb")]
+    unreduced = ExperimentResultSummary.from_wire({**SUMMARY, "passed": ["a", "b"], "datapoints": rows})
+    said = unreduced.unreduced(2)
+    assert said is not None
+    assert said.startswith("HoneyHive's summary did not reduce the 2 trials of each datapoint (4 rows for 2 datap")
+    assert unreduced.unreduced(1) is None  # the run ran one trial: nothing to reduce
+    assert ExperimentResultSummary.from_wire({**SUMMARY, "datapoints": rows, "trials": 2}).unreduced(2) is None
+    assert ExperimentResultSummary.from_wire({**SUMMARY, "datapoints": rows[::2]}).unreduced(2) is None
 
 
 def test_null_lists_read_as_empty_and_null_ids_are_dropped() -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import pytest
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
+from honeyhive_local.app import Project
+from honeyhive_local.results import summarize
 from tests.honeyhive_experiment.faultproxy import FaultProxy
 from tests.quickstart import copy_quickstart, init_repository, stricter_twin
 
@@ -241,6 +244,61 @@ def test_a_summary_passing_and_failing_its_datapoints_in_their_rows_only_is_judg
     assert (code, report["verdict"]) == (1, "fail"), out
     assert (report["counts"]["passed"], report["counts"]["failed"]) == (0, 3), report["counts"]
     assert "no datapoints were evaluated" not in out
+
+
+FLAKY_EMAIL = """
+
+import itertools as _itertools
+
+_email_calls = _itertools.count()
+_answer = answer
+
+
+def answer(datapoint):
+    \"\"\"Every other call about the email misses its topic: of two trials, one fails.\"\"\"
+    found = _answer(datapoint)
+    if "email" in datapoint["inputs"]["question"] and next(_email_calls) % 2:
+        found = {**found, "answer": "No idea, sorry."}
+    return found
+"""
+
+
+def _unreduced(backend: LocalBackend) -> Rewrite:
+    """The summary of a backend that does not reduce trials (audit65 F4; the API knows none): the embedded backend's
+    summary of the run with each session a datapoint of its own, then named by its datapoint id again. One row per
+    session, each passed or failed on its own, ids repeated in every list, no ``trials``, ``flaky`` or ``spread``."""
+
+    def rewrite(method: str, path: str, body: Any) -> Any:
+        if not _summary(path) or not body.get("datapoints"):
+            return body
+        project = Project.for_key(API_KEY).project_id
+        records = backend.store.run_records(project, path.split("?", 1)[0].split("/")[3], time.time())
+        apart = [replace(r, datapoint_id=f"{r.datapoint_id}\t{r.session_id}") if r.datapoint_id else r for r in records]
+        ranges = {d["metric_name"]: d["passing_range"] for d in body["metrics"]["details"] if d.get("passing_range")}
+        alone = summarize(apart, ranges, body["metrics"]["aggregation_function"], body["status"])
+        named = json.loads(re.sub(r'\\t[^"]*"', '"', json.dumps(alone)))  # "<datapoint>\t<session>" → "<datapoint>"
+        return {**named, "run_object": body["run_object"]}
+
+    return rewrite
+
+
+def test_trials_a_backend_did_not_reduce_are_counted_as_datapoints_and_said(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two trials on a backend whose summary has a row per session: 6 rows were read as 6 datapoints ("5 of 6 passed",
+    the email question both passed and failed). Counted as datapoints (one failed when any of its rows failed: never
+    greener than the rows), and the report says the backend did not reduce the trials."""
+    app = wire.root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + FLAKY_EMAIL, encoding="utf-8")
+    wire.rewrite = _unreduced(wire.backend)
+    code, out, report = wire.run(capsys, "--trials", "2")
+    assert (code, report["verdict"]) == (1, "fail"), out
+    assert (report["counts"]["passed"], report["counts"]["failed"], report["counts"]["total"]) == (2, 1, 3), out
+    [failed] = report["datapoints"]["failed"]
+    assert "email" in failed["inputs"]
+    assert [m["name"] for m in failed["failing_metrics"]] == ["keyword_recall"]  # its failed trial's row says why
+    said = "HoneyHive's summary did not reduce the 2 trials of each datapoint (6 rows for 3 datapoints): they are"
+    assert any(warning.startswith(said) for warning in report["warnings"]), report["warnings"]
 
 
 def _count_of_the_page(method: str, path: str, body: Any) -> Any:

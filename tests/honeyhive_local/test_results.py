@@ -1238,8 +1238,9 @@ def test_without_trials_every_value_stands_alone() -> None:
 def test_with_trials_a_datapoints_values_are_reduced_rank_by_rank() -> None:
     # the same session as trial 0, with a trial 1 of 0.5: dp1's a is reduced to its longest trial's two values, the
     # mean of each trial's smallest, (0.2 + 0.5) / 2 = 0.35, and of each one's largest, (0.8 + 0.5) / 2 = 0.65; each
-    # is a row and a check of its own (0.35 < 0.5 fails dp1), and a value, every value a float mean. Trial 0 fails on
-    # its 0.2 as K = 1 would, trial 1 passes: flaky. (It was the mean of each trial's mean, 0.5, which passed.)
+    # is a row and a check of its own (0.35 < 0.5 fails dp1), and a value. ok and n, of trial 0 alone, are as sent
+    # (true, 120). Trial 0 fails on its 0.2 as K = 1 would, trial 1 passes: flaky. (It was the mean of each trial's
+    # mean, 0.5, which passed.)
     events = [
         dataclasses.replace(session_event("dp1", "s-dp1-0"), trial=0),
         *two_values_of_a("s-dp1-0"),
@@ -1259,7 +1260,7 @@ def test_with_trials_a_datapoints_values_are_reduced_rank_by_rank() -> None:
         ("ok", 1.0, True),
         ("n", 120.0, True),
     ]
-    assert [type(m["value"]) for m in row["metrics"]] == [float, float, float, float]
+    assert [type(m["value"]) for m in row["metrics"]] == [float, float, bool, int]
 
 
 def test_with_trials_one_metric_under_two_event_types_is_one_metric_as_compare_counts_it() -> None:
@@ -1407,6 +1408,49 @@ def test_identical_trials_of_several_values_summarise_and_compare_as_one_run(
     for old, new in ((once, alike), (alike, once)):
         a = compared(compare(old, new, function), "a")
         assert (a["difference"], a["improved"], a["degraded"], a["same"]) == (0.0, [], [], list(values_of_a))
+
+
+BIG = 2**53  # past it a double does not hold every integer: 2**53 + 1 is sent as an int, rounded to 2**53 as a float
+
+
+@pytest.mark.parametrize(
+    ("per_trial", "passing_range", "rows"),
+    [
+        # alike: K = 1's row exactly, the value as sent and checked as it is (audit68 F4: reduced to the float 2**53,
+        # it passed max 2**53, where K = 1 fails, and trials_passed said 0 of the passed datapoint)
+        (([BIG + 1], [BIG + 1]), {"max": BIG}, [(BIG + 1, False)]),
+        (([BIG + 1], [BIG + 1], [BIG + 1]), {"min": BIG + 1}, [(BIG + 1, True)]),
+        (([True], [True]), {"min": 1}, [(True, True)]),
+        (([7, BIG + 3], [BIG + 3, 7]), {"max": BIG + 2}, [(7, True), (BIG + 3, False)]),
+        # means of integers exact: BIG + 1/2 is above max BIG (its float, BIG, is not); BIG + 2 sent as an int
+        (([BIG], [BIG + 1]), {"max": BIG}, [(float(BIG), False)]),
+        (([BIG + 1], [BIG + 3]), {"max": BIG + 2}, [(BIG + 2, True)]),
+        (([BIG + 1], [BIG + 3]), {"max": BIG + 1}, [(BIG + 2, False)]),
+        (([1], [2]), {"min": 1.5}, [(1.5, True)]),
+        (([True], [False]), {"min": 0.5}, [(0.5, True)]),
+        (([0.5], [1]), {"min": 0.75}, [(0.75, True)]),  # a float among them: the float mean, as before
+    ],
+)
+def test_trials_of_integers_are_reduced_exactly(
+    per_trial: tuple[list[Any], ...], passing_range: dict[str, Any], rows: list[tuple[Any, bool]]
+) -> None:
+    events = []
+    for trial, values in enumerate(per_trial):
+        sid = f"s-dp-{trial}"
+        events.append(dataclasses.replace(session_event("dp", sid), trial=trial))
+        events.extend(chain_event(sid, {"a": v}, event_id=f"{sid}-{n}") for n, v in enumerate(values))
+    body = summarize(events, {"a": passing_range})
+    row = datapoint_row(body, "dp")
+    assert [(m["value"], type(m["value"]), m["passed"]) for m in row["metrics"]] == [
+        (value, type(value), passed) for value, passed in rows
+    ]
+    passed = all(ok for _, ok in rows)
+    assert (row["passed"], body["passed" if passed else "failed"]) == (passed, ["dp"])
+    assert detail(body, "a")["values"] == [value for value, _ in rows]
+    if len({tuple(sorted(values)) for values in per_trial}) == 1:  # alike: as K = 1; its trials pass or fail as it
+        once = summarize(events[: 1 + len(per_trial[0])], {"a": passing_range})
+        assert row["metrics"] == datapoint_row(once, "dp")["metrics"]
+        assert row["trials_passed"] == (len(per_trial) if passed else 0)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any, Final, Self, overload
@@ -38,11 +39,26 @@ class PassingRange(_WireModel):
     max: float | None = None
 
 
+def _once(passed: Sequence[str], failed: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Lists of passed and failed datapoints naming each once, failed when either list names it failed: a backend
+    that does not reduce trials lists a datapoint once per trial (audit65 F4), so never greener than its rows."""
+    failing = dict.fromkeys(failed)
+    return [key for key in dict.fromkeys(passed) if key not in failing], list(failing)
+
+
 class MetricDatapoints(_WireModel):
-    """Datapoint ids (session ids where a datapoint has none) that passed / failed one metric."""
+    """Datapoint ids (session ids where a datapoint has none) that passed / failed one metric, each once
+    (:func:`_once`)."""
 
     passed: _IdList = Field(default_factory=list)
     failed: _IdList = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Self:
+        passed, failed = _once(self.passed, self.failed)
+        if len(passed) + len(failed) != len(self.passed) + len(self.failed):  # frozen: set once, here
+            self.__dict__.update(passed=passed, failed=failed)
+        return self
 
 
 class MetricDetail(_EventMetric):
@@ -321,13 +337,14 @@ class DatapointResults(Sequence[DatapointResult]):
         return found
 
     def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
-        """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
+        """The row of each of ``keys`` (by :attr:`DatapointResult.key`), building only those: its first, or of several
+        (trials a backend did not reduce) its first failed one, which says why the datapoint failed."""
         wanted = set(keys)
-        found: dict[str, DatapointResult] = {}
-        for index, key in enumerate(self.keys()):
-            if key is not None and key in wanted and key not in found:
-                found[key] = self[index]
-        return found
+        found: dict[str, tuple[int, bool]] = {}  # key -> its row's index, whether that row failed
+        for index, (key, ok) in enumerate(zip(self.keys(), self.column("passed"), strict=True)):
+            if key is not None and key in wanted and (key not in found or (ok is False and not found[key][1])):
+                found[key] = (index, ok is False)
+        return {key: self[index] for key, (index, _) in found.items()}
 
 
 def _datapoint_results(value: Any) -> Any:
@@ -391,19 +408,43 @@ class ExperimentResultSummary(_WireModel):
         return data
 
     @model_validator(mode="after")
-    def _rows_not_listed(self) -> Self:
-        """The API requires ``passed``/``failed`` as lists, not that they name every datapoint, and each row's own
-        ``passed``: a row the lists leave out is passed or failed as the row says (a row without a key, or one that
-        says neither, stays out)."""
+    def _by_datapoint(self) -> Self:
+        """``passed``/``failed`` naming each datapoint once. The API requires them as lists, not that they name every
+        datapoint, and each row's own ``passed``: a row the lists leave out is passed or failed as the row says (a
+        row without a key, or one that says neither, stays out). A backend that does not reduce trials (the API knows
+        none) has a row per trial and lists a datapoint per trial: the datapoint is failed when any of its rows is, or
+        either list names it failed, so never greener than its rows (stricter than the mean the embedded backend
+        judges; :meth:`unreduced` says so). No value is aggregated here."""
         listed = {*self.passed, *self.failed}
-        more: dict[str, bool] = {}  # a datapoint with several rows (trials not reduced): failed if one of them is
+        rows = Counter[str]()
+        failing: dict[str, None] = {}  # in the rows' order
         for key, ok in zip(self.datapoints.keys(), self.datapoints.column("passed"), strict=True):
-            if key is not None and isinstance(ok, bool) and key not in listed:
-                more[key] = more.get(key, True) and ok
-        if more:  # frozen: set once, here, before anyone reads it
-            self.__dict__["passed"] = [*self.passed, *(key for key, ok in more.items() if ok)]
-            self.__dict__["failed"] = [*self.failed, *(key for key, ok in more.items() if not ok)]
+            if key is not None and isinstance(ok, bool):
+                rows[key] += 1
+                if not ok:
+                    failing[key] = None
+        more = [key for key in rows if key not in listed and key not in failing]
+        passed, failed = _once(
+            [*self.passed, *more], [*self.failed, *(k for k in failing if k not in listed or rows[k] > 1)]
+        )
+        if (passed, failed) != (self.passed, self.failed):  # frozen: set once, here, before anyone reads it
+            self.__dict__.update(passed=passed, failed=failed)
         return self
+
+    def unreduced(self, trials: int) -> str | None:
+        """A warning when the run ran ``trials`` > 1 of each datapoint and this summary, which says nothing of trials,
+        holds several rows of one datapoint: the backend did not reduce them (the embedded backend does; HoneyHive's
+        API says nothing of trials), so :meth:`_by_datapoint` counted them as datapoints."""
+        if trials < 2 or self.trials > 1:
+            return None
+        rows = Counter(filter(None, self.datapoints.keys()))
+        if len(rows) == rows.total():
+            return None
+        return (
+            f"HoneyHive's summary did not reduce the {trials:,} trials of each datapoint ({rows.total():,} rows for"
+            f" {len(rows):,} datapoints): they are counted as datapoints, each failed when any of its trials failed,"
+            " not on their mean; its aggregates are over every trial"
+        )
 
     @classmethod
     def from_wire(cls, body: Mapping[str, Any], *, run_id: str | None = None) -> Self:
