@@ -193,13 +193,6 @@ def priced(datapoint, tracer):  # answer, and an LLM call costing $(n + 1) (pric
         span.set_attribute("gen_ai.usage.input_tokens", 1_000_000 * (n + 1))
         span.set_attribute("gen_ai.usage.output_tokens", 0)
     return outputs
-
-
-def retrieved(datapoint, tracer):  # answer, and two retrieve spans scored recall 0.25 and 0.75 in every trial
-    for recall in (0.25, 0.75):
-        with tracer.start_as_current_span("retrieve", event_type="tool"):
-            tracer.enrich_span(metrics={"recall": recall})
-    return answer(datapoint)
 """
 
 CONFIG = """\
@@ -330,20 +323,6 @@ def test_with_trials_the_calls_a_cost_excludes_are_said_to_be_every_trials(repos
     code, report, shown = dry_run(repository, "", function="priced")
     assert code == 0, shown
     assert "\nCost excludes 5 calls to unpriced model counting-model" in shown  # one trial: nothing of trials
-
-
-def test_with_trials_a_metric_recorded_twice_shows_the_datapoints_value_not_its_largest(repository: Path) -> None:
-    """Each trial scores two retrieve spans 0.25 and 0.75: the backend reduces a datapoint's trials to those two
-    values (rank by rank) and compares the datapoint on their mean, 0.5. Its table cell showed the last of its rows,
-    0.75, where the baseline's own mean and the change ("same") are 0.5's."""
-    for _ in range(2):  # the second run has the first as its baseline
-        code, report, shown = dry_run(repository, "trials: 2\n", function="retrieved")
-        assert code == 0, shown
-    assert report["baseline"]["trials"] == 2
-    column = [m["name"] for m in report["metrics"]].index("recall")
-    cells = [row["metrics"][column] for row in report["table"]["rows"]]
-    assert len(cells) == 5
-    assert {(cell["value"], cell["baseline"], cell["change"]) for cell in cells} == {(0.5, 0.5, "same")}
 
 
 def test_a_ranged_metric_without_a_value_in_some_trials_fails_the_run_and_its_view(repository: Path) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.jsonstream import at_the_top
@@ -166,20 +165,18 @@ def records_from_events(
 
 def with_backend_values(records: RunRecords, summary: ExperimentResultSummary) -> RunRecords:
     """``records`` with each datapoint's metric values the backend's summary holds for it, where the backend
-    reduced trials to a datapoint's means (``summary.trials`` > 1): the value its comparison judged, not one
-    trial's, which is the mean of the datapoint's rows of the metric (several where a trial has several values of
-    it: the backend's means rank by rank; one row is shown as sent). Without trials (or a datapoint the summary
-    lacks) the events' values stay: they are the same."""
+    reduced trials to a datapoint's means (``summary.trials`` > 1): the values its comparison judged, not one
+    trial's. Without trials (or a datapoint the summary lacks) the events' values stay: they are the same."""
     if summary.trials <= 1:
         return records
     results = summary.datapoints.find(records.records)
     replaced = dict(records.records)
     for key, result in results.items():
-        rows: dict[MetricKey, list[MetricValue]] = {}
-        for metric in result.metrics:
-            if isinstance(metric.value, bool | int | float):
-                rows.setdefault((metric.name, metric.event_name), []).append(metric.value)
-        if rows:  # an exact mean, correctly rounded: never past the largest float, whatever its values
-            values = {k: v[0] if len(v) == 1 else float(sum(map(Fraction, v)) / len(v)) for k, v in rows.items()}
+        values: dict[MetricKey, MetricValue] = {
+            (metric.name, metric.event_name): metric.value
+            for metric in result.metrics
+            if isinstance(metric.value, bool | int | float)
+        }
+        if values:
             replaced[key] = dataclasses.replace(replaced[key], metrics=values)
     return RunRecords(records.run_id, replaced, records.total)
