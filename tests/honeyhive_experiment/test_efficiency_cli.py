@@ -967,3 +967,10 @@ def test_a_cost_range_is_shown_wherever_the_cost_is(bot: Bot) -> None:
     page = (bot.root / ranged.report["html"]["file"]).read_text(encoding="utf-8")
     assert "<th>Passing range</th>" in page
     assert page.split('<td class="num">≤ 5.00e-06</td>')[0].rsplit("<tr>", 1)[1].startswith("\n<td>cost_usd</td>")
+
+    # each failed datapoint's cost beside the range it failed, as an evaluator metric's value is
+    failing = [m["text"] for row in ranged.report["datapoints"]["failed"] for m in row["failing_metrics"]]
+    assert len(failing) == len(over)
+    assert all(re.fullmatch(r"cost_usd = [0-9.]+e-06, passing range ≤ 5\.00e-06", text) for text in failing), failing
+    assert f": {failing[0]}\n" in terminal
+    assert " | " + failing[0].replace("_", "\\_") + " | " in comment

@@ -395,7 +395,7 @@ def test_failed_and_errored_datapoints_are_listed_in_collapsible_sections() -> N
     failed = table_rows(text, "| Datapoint | Failing metrics |")
     assert cells(failed[2]) == [
         "EXT-q2",
-        "Accuracy = 0.200",
+        "Accuracy = 0.200, passing range ≥ 0.500",
         '{"question": "What is the capital of Peru?"}',
         '{"answer": "The capital of Peru is \\*Lima\\* \\| source: \\`wiki\\`"}',
     ]
@@ -413,7 +413,7 @@ def test_a_failed_datapoint_shows_its_evaluators_explanation() -> None:
     )
     data = dataclasses.replace(data, outcomes=[explained, *data.outcomes[1:]])
     row = cells(table_rows(render_comment(data).text, "| Datapoint | Failing metrics |")[2])
-    assert row[1] == "Accuracy = 0.200 (Says \\*Lima\\*, expected Lima)"
+    assert row[1] == "Accuracy = 0.200, passing range ≥ 0.500 (Says \\*Lima\\*, expected Lima)"
     assert report_json(data)["datapoints"]["failed"][0]["failing_metrics"][0]["name"] == "accuracy"
 
 
