@@ -29,6 +29,7 @@ from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInfer
 from honeyhive_experiment import HoneyHiveClient, evaluate
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.errors import ArgumentError
+from honeyhive_experiment.report import load_report, render_summary
 from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
 from tests.fakes.openai_server import Call, usage_of
@@ -941,3 +942,35 @@ def test_a_cost_range_max_on_a_cost_that_leaves_a_datapoints_calls_out_could_not
     whole = bot.run()  # no call left out: judged, and held
     assert (whole.code, whole.report["verdict"], whole.report["reasons"]) == (0, "pass", ["every datapoint passed"])
     assert whole.metric("cost_usd")["left_out"] == 0
+
+
+def test_a_cost_range_is_shown_wherever_the_cost_is(bot: Bot) -> None:
+    """audit67 F4: ``passing_ranges: {cost_usd: {max: ...}}`` was in report.json only: the Efficiency table of the
+    comment, the job summary, the terminal and the HTML page's metrics had no column for it, and without a baseline
+    no status saying it failed. Each now shows it beside the cost, in the cost's numbers; the range is the backend's
+    (the summary's), the datapoints past it its failed list."""
+    bot.configure(OPENLLMETRY, "baseline: {strategy: none}\npassing_ranges: {cost_usd: {max: 0.000005}}\n")
+    ranged = bot.run()
+    over = [i for i, values in bot.per_datapoint(ranged.run_id).items() if values["cost_usd"] > 5e-06]
+    assert 0 < len(over) < ROWS  # the prompts' lengths differ: some cost more than the max
+    assert (ranged.code, ranged.report["reasons"]) == (1, [f"{len(over)} datapoint(s) failed their passing ranges"])
+    terminal, comment = ranged.out.split("----- the comment that would be posted -----")
+
+    efficiency = terminal.split("Efficiency (")[1].splitlines()
+    assert efficiency[1].split() == ["Metric", "This", "run", "Passing", "range", "Status"]
+    (line,) = [line for line in efficiency if line.startswith("cost_usd ")]
+    assert [cell.strip() for cell in line.split("  ") if cell][-2:] == ["≤ 5.00e-06", f"{len(over)} failing"]
+    summary = render_summary(load_report(bot.root.parent / "report.json"))
+    for markdown in (comment, summary):
+        (row,) = [row for row in markdown.splitlines() if row.startswith("| cost\\_usd |")]
+        assert row.endswith(f"| ≤ 5.00e-06 | ❌ {len(over)} failing |"), row
+    page = (bot.root / ranged.report["html"]["file"]).read_text(encoding="utf-8")
+    assert "<th>Passing range</th>" in page
+    assert page.split('<td class="num">≤ 5.00e-06</td>')[0].rsplit("<tr>", 1)[1].startswith("\n<td>cost_usd</td>")
+
+    # each failed datapoint's cost beside the range it failed, as an evaluator metric's value is
+    failing = [m["text"] for row in ranged.report["datapoints"]["failed"] for m in row["failing_metrics"]]
+    assert len(failing) == len(over)
+    assert all(re.fullmatch(r"cost_usd = [0-9.]+e-06, passing range ≤ 5\.00e-06", text) for text in failing), failing
+    assert f": {failing[0]}\n" in terminal
+    assert " | " + failing[0].replace("_", "\\_") + " | " in comment

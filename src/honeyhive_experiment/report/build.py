@@ -599,13 +599,16 @@ class _Builder:
                 continue
             config = self._config(metric.name)
             stored: Any = metric.value
+            row = metrics.get((metric.name, metric.event_name)) or metrics.get(metric.name)
             if isinstance(stored, str):
                 stored = shown = clip(r(stored), 60)
-            elif row := metrics.get((metric.name, metric.event_name)) or metrics.get(metric.name):
+            elif row is not None:
                 shown = row.datapoint_text(stored)  # never rounded into the range it failed
             else:
                 shown = format_value(stored, config.format)
             text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
+            if row is not None and row.passing_range is not None:  # the bound it failed, as its row shows it
+                text += f", passing range {row.range_text}"
             explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
             if isinstance(explanation, str) and explanation.strip():
                 text += f" ({clip(r(explanation.strip()), 120)})"

@@ -609,7 +609,7 @@ class ReportFailingMetric(_Part):
     name: str = Field(description="The metric's name.")
     event_name: str | None = Field(description="The event the metric is on.")
     value: bool | int | float | str | None = Field(description="The datapoint's value.")
-    text: str = Field(description="As shown: 'label = value (explanation)'.")
+    text: str = Field(description="As shown: 'label = value, passing range ≥ 0.5 (explanation)'.")
 
 
 Since = Literal["new", "already failing"]

@@ -23,12 +23,16 @@ def _efficiency(report: Report) -> list[str]:
     lines = []
     if rows:
         lines = ["", "Efficiency (per datapoint, lower is better; the evaluators' LLM calls as judge_*):"]
+        ranged = any(m.passing_range is not None for m in rows)  # its column; without a baseline, its status too
         if report.comparison is not None:
-            headers = ["Metric", "Baseline", "This run", "Δ%", "Status"]
-            cells = [[m.label, m.baseline_text, m.value_text, m.delta_pct_text, m.plain_status] for m in rows]
+            headers = ["Metric", "Baseline", "This run", "Δ%", *(["Passing range"] * ranged), "Status"]
+            cells = [
+                [m.label, m.baseline_text, m.value_text, m.delta_pct_text, *([m.range_text] * ranged), m.plain_status]
+                for m in rows
+            ]
         else:
-            headers = ["Metric", "This run"]
-            cells = [[m.label, m.value_text] for m in rows]
+            headers = ["Metric", "This run", *(["Passing range", "Status"] * ranged)]
+            cells = [[m.label, m.value_text, *([m.range_text, m.plain_status] * ranged)] for m in rows]
         lines += _table(headers, [[plain(c) for c in row] for row in cells])
     if report.totals_text:
         lines.append(plain(report.totals_text))

@@ -76,7 +76,8 @@ def ranged() -> Any:
 def test_a_failed_value_is_never_rounded_into_the_range_it_failed() -> None:
     judged = ranged()
     failing = [m["text"] for d in report_json(judged)["datapoints"]["failed"] for m in d["failing_metrics"]]
-    assert failing == ["score = 0.4996", "rate = 79.96%"]  # not 0.50 beside ≥ 0.50, 80% beside ≥ 80%
+    # not 0.50 beside ≥ 0.50, 80% beside ≥ 80%; each beside the range it failed, as its row shows it
+    assert failing == ["score = 0.4996, passing range ≥ 0.50", "rate = 79.96%, passing range ≥ 80%"]
     terminal = render_terminal(judged)
     assert "score = 0.4996" in terminal
     assert "rate = 79.96%" in terminal
@@ -253,7 +254,9 @@ def test_with_trials_a_boolean_metrics_datapoint_reads_in_percent_as_its_aggrega
         trials=3,
     )
     doc = report_json(judged)
-    assert [m["text"] for d in doc["datapoints"]["failed"] for m in d["failing_metrics"]] == ["ok = 66.7%"]
+    assert [m["text"] for d in doc["datapoints"]["failed"] for m in d["failing_metrics"]] == [
+        "ok = 66.7%, passing range ≥ 100.0%"
+    ]
     assert build_report(judged).metrics[0].range_text == "≥ 100.0%"
     assert "66.7% to " in render_html(build_report(judged))  # the bins, not "0.667 to 0.694"
 

@@ -137,7 +137,14 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
             "id": "EXT-q2",
             "place": None,  # the judgement names no dataset file
             "since": None,
-            "failing_metrics": [{"name": "accuracy", "event_name": "answer", "value": 0.2, "text": "Accuracy = 0.200"}],
+            "failing_metrics": [
+                {
+                    "name": "accuracy",
+                    "event_name": "answer",
+                    "value": 0.2,
+                    "text": "Accuracy = 0.200, passing range ≥ 0.500",
+                }
+            ],
             "inputs": '{"question": "What is the capital of Peru?"}',
             "outputs": '{"answer": "The capital of Peru is *Lima* | source: `wiki`"}',
             "trials_passed": None,

@@ -24,6 +24,8 @@ from tests.honeyhive_experiment.report.scenarios import (
     baseline_info,
     cells,
     comparison_of,
+    datapoint,
+    decided,
     delta,
     detail,
     fail_input,
@@ -393,7 +395,7 @@ def test_failed_and_errored_datapoints_are_listed_in_collapsible_sections() -> N
     failed = table_rows(text, "| Datapoint | Failing metrics |")
     assert cells(failed[2]) == [
         "EXT-q2",
-        "Accuracy = 0.200",
+        "Accuracy = 0.200, passing range ≥ 0.500",
         '{"question": "What is the capital of Peru?"}',
         '{"answer": "The capital of Peru is \\*Lima\\* \\| source: \\`wiki\\`"}',
     ]
@@ -411,7 +413,7 @@ def test_a_failed_datapoint_shows_its_evaluators_explanation() -> None:
     )
     data = dataclasses.replace(data, outcomes=[explained, *data.outcomes[1:]])
     row = cells(table_rows(render_comment(data).text, "| Datapoint | Failing metrics |")[2])
-    assert row[1] == "Accuracy = 0.200 (Says \\*Lima\\*, expected Lima)"
+    assert row[1] == "Accuracy = 0.200, passing range ≥ 0.500 (Says \\*Lima\\*, expected Lima)"
     assert report_json(data)["datapoints"]["failed"][0]["failing_metrics"][0]["name"] == "accuracy"
 
 
@@ -470,6 +472,68 @@ def _with_totals(left_out: dict[str, tuple[int, int]], *, gone: int = 0, new: in
         baseline_totals=RunTotals(cost_usd=1.14, judge_cost_usd=0.3, trials=trials),
         left_out=left_out,
     )
+
+
+def _cost_ranged(*, compared: bool) -> Judgement:
+    """Six datapoints with the built-in efficiency metrics and ``passing_ranges: {cost_usd: {max: 4e-06}, llm_calls:
+    {max: 2}}``: EXT-q2 costs $5.1e-06, past the max (the backend's summary, its range and its failed list; with a
+    baseline that had none)."""
+    costs = [3.9e-06, 5.1e-06, 3.2e-06, 3.5e-06, 3.0e-06, 3.8e-06]
+    details = [
+        detail("input_tokens", 21.5, [20, 25, 21, 22, 20, 21]),
+        detail("llm_calls", 1, [1] * 6, passing_range={"max": 2}),
+        detail("cost_usd", 3.75e-06, costs, failed=["EXT-q2"], passing_range={"max": 4e-06}),
+    ]
+    summary = summary_of(
+        {
+            "status": "completed",
+            "success": False,
+            "passed": [i for i in IDS if i != "EXT-q2"],
+            "failed": ["EXT-q2"],
+            "metrics": {"aggregation_function": "average", "details": details},
+            "datapoints": [
+                datapoint(i, i != "EXT-q2", {"llm_calls": 1, "cost_usd": c}, failing=["cost_usd"] * (i == "EXT-q2"))
+                for i, c in zip(IDS, costs, strict=True)
+            ],
+        }
+    )
+    judged = base_input(summary=summary, decision=decided(summary))
+    if not compared:
+        return judged
+    rows = [
+        delta("input_tokens", 21.5, 21.5, 0.0, 0.0, 0, 0, 6),
+        delta("llm_calls", 1, 1, 0.0, 0.0, 0, 0, 6),
+        delta("cost_usd", 3.7e-06, 3.75e-06, 5e-08, 1.35, 1, 0, 5),
+    ]
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": rows}, summary)
+    return dataclasses.replace(judged, comparison=comparison, baseline=baseline_info())
+
+
+@pytest.mark.parametrize("compared", [False, True], ids=["no baseline", "baseline"])
+def test_an_efficiency_metrics_passing_range_is_in_its_efficiency_row_in_every_output(compared: bool) -> None:
+    """audit67 F4: the range was in report.json only; the Efficiency table had no column for it (nor, without a
+    baseline, a status saying it failed) in the comment, the summary and the terminal, the HTML page's table neither.
+    Shown as the quality table shows an evaluator metric's, in the metric's numbers (the row's values'); a metric
+    without one says so."""
+    judged = _cost_ranged(compared=compared)
+    cost, calls, tokens = ("≤ 4.00e-06", "❌ 1 failing"), ("≤ 2", ""), ("—", "")
+    for text in (render_comment(judged).text, render_summary(judged)):
+        rows = table_rows(text.split("**Efficiency**")[1], "| Metric |")
+        header = cells(rows[0])
+        assert header[-2:] == ["Passing range", "Status"], rows[0]
+        shown = {cells(row)[0].replace("\\", ""): cells(row)[-2:] for row in rows[2:]}
+        assert shown["cost_usd"][0] == cost[0]
+        assert cost[1] in shown["cost_usd"][1]
+        assert shown["llm_calls"][0] == calls[0]
+        assert shown["input_tokens"][0] == tokens[0]
+    terminal = render_terminal(judged).split("Efficiency (")[1].splitlines()
+    assert "Passing range  Status" in terminal[1]
+    (line,) = [line for line in terminal if line.startswith("cost_usd ")]
+    assert "  ≤ 4.00e-06  " in line
+    assert line.endswith("1 failing")
+    page = render_html(build_report(judged))
+    assert "<th>Passing range</th><th>Status</th>" in page
+    assert page.split('<td class="num">≤ 4.00e-06</td>')[0].rsplit("<tr>", 1)[1].startswith("\n<td>cost_usd</td>")
 
 
 @pytest.mark.parametrize(
