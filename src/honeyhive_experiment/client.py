@@ -206,6 +206,27 @@ def _export(filters: Sequence[Mapping[str, Any]], page: int, limit: int, project
 _CLOSED = httpx.ByteStream(b"")
 
 
+class _Late(ValueError):
+    """An answer whose body was still arriving when its attempt's time was up (:class:`_Bounded`)."""
+
+
+class _Bounded(httpx.SyncByteStream):
+    """A response's body that must have arrived ``seconds`` after ``sent`` (``time.monotonic()``): httpx's timeout
+    bounds each network read, so a body trickling in, each piece in time, was read for as long as it kept coming."""
+
+    def __init__(self, stream: Any, sent: float, seconds: float) -> None:  # a response's: this client's are sync
+        self._stream, self._sent, self._seconds = stream, sent, seconds
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if (waited := time.monotonic() - self._sent) > self._seconds:
+                raise _Late(f"the answer was still arriving after {waited:.1f} s (its deadline: {self._seconds:g} s)")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
 def _read_json(response: httpx.Response) -> dict[str, Any]:
     response.read()
     try:
@@ -409,7 +430,7 @@ class HoneyHiveClient:
             with self.circuit.waiting():
                 for attempt in retrying:
                     with attempt:
-                        timeout = self._timeout(method, route, longest, bounded=not once)
+                        timeout, sent = self._timeout(method, route, longest, bounded=not once), time.monotonic()
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
@@ -420,6 +441,7 @@ class HoneyHiveClient:
                                         " the `server-url` input, --server-url or HH_API_URL)"
                                     )
                                 try:
+                                    response.stream = _Bounded(response.stream, sent, timeout.read or math.inf)
                                     return read(response)
                                 except ValueError as exc:
                                     raise ApiError(method, route, response.status_code, str(exc)) from None

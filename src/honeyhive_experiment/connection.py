@@ -58,7 +58,8 @@ class Timeouts:
     connect: float = 5.0
     read: float = 30.0
     long_read: float = 40.0
-    """Summary and comparison reads (computed on request); ``silence`` caps it like every other wait."""
+    """Summary and comparison reads (computed on request); ``silence`` caps it like every other wait. Each attempt's
+    read or long read bounds the whole answer, its body too, not only each network read."""
     silence: float = 40.0
     """The longest the backend may leave every request unanswered before the client gives up on it for good."""
     last_word: float = 5.0

@@ -1,10 +1,10 @@
 """What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
-its required fields or pairing only some datapoints, a summary still being computed or listing a datapoint twice, an
-older run's summary gone, a web page, an empty answer typed as one.
+its required fields or pairing only some datapoints, a summary still being computed, listing a datapoint twice or
+trickling in, an older run's summary gone, a web page, an empty answer typed as one.
 
 Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
-through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``) each test
-sets."""
+through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``, ``trickle``)
+each test sets."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient, Timeouts
+from honeyhive_experiment.errors import ApiError
 from honeyhive_local import LocalBackend
 from tests.honeyhive_experiment.faultproxy import FaultProxy
 from tests.quickstart import copy_quickstart, init_repository, stricter_twin
@@ -39,6 +40,7 @@ class Wire:
     missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
     page: Callable[[str, str], bool] = field(default=lambda method, path: False)
     emptied: Callable[[str, str], bool] = field(default=lambda method, path: False)
+    trickle: Callable[[str, str], tuple[int, float] | None] = field(default=lambda method, path: None)
 
     def run(
         self, capsys: pytest.CaptureFixture[str], *more: str, direct: bool = False
@@ -71,6 +73,7 @@ def wire(tmp_path: Path) -> Iterator[Wire]:
             missing=lambda method, path: hooks[0].missing(method, path),
             page=lambda method, path: hooks[0].page(method, path),
             emptied=lambda method, path: hooks[0].emptied(method, path),
+            trickle=lambda method, path: hooks[0].trickle(method, path),
         ) as proxy:
             hooks.append(Wire(root, backend, proxy))
             yield hooks[0]
@@ -200,6 +203,27 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
     assert "topic_match has a passing range but no value on 3" in out
     lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
+
+
+def test_a_summary_trickling_in_past_its_deadline_ends_the_read_naming_the_route(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F6: a summary's body sent a few bytes at a time, each piece within the read timeout, was read for as
+    long as it kept coming (a summary read of 80 s; neither ``ingestion.timeout`` nor the circuit bounded it). The
+    whole answer is held to its attempt's timeout (the long read's): an error naming the route, not retried."""
+    code, out, report = wire.run(capsys, direct=True)
+    assert code == 0, out
+    run_id = report["run"]["id"]
+    wire.trickle = lambda method, path: (16, 0.02) if _summary(path) else None  # a summary of kBs: some seconds
+    with (
+        HoneyHiveClient(wire.proxy.url, API_KEY, timeouts=Timeouts(long_read=1.0)) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.get_run_summary(run_id)
+    late = f"GET /v1/runs/{run_id}/summary failed with HTTP 200: the answer was still arriving after "
+    assert str(raised.value).startswith(late), raised.value
+    assert str(raised.value).endswith(" s (its deadline: 1 s)"), raised.value
+    assert wire.proxy.routes[f"GET /v1/runs/{run_id}/summary"] == 1
 
 
 def _minimal_details(method: str, path: str, body: Any) -> Any:
