@@ -370,13 +370,14 @@ class HoneyHiveClient:
     # ------------------------------------------------------------------ transport
 
     def _wait(self, state: RetryCallState) -> float:
-        backoff = wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
+        """The wait before a retry: what ``Retry-After`` asks for, else the backoff (at most ``RetryPolicy.max_wait``);
+        either within what is left of the request's waits, ``Timeouts.silence`` in all (a retry is sent when that
+        is spent, the last)."""
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableStatus):
-            after = _retry_after(exc.response)
-            if after is not None:
-                return min(after, self.retry.max_wait)
-        return float(backoff)
+        after = _retry_after(exc.response) if isinstance(exc, _RetryableStatus) else None
+        if after is None:
+            after = wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
+        return max(0.0, min(after, self.timeouts.silence - state.idle_for))
 
     def request(
         self,
@@ -418,8 +419,9 @@ class HoneyHiveClient:
         longest = self.timeouts.last_word if once else self.timeouts.long_read if long else self.timeouts.read
 
         def stop(state: RetryCallState) -> bool:
-            """Out of attempts (one ``once``), the circuit open, or the next wait would end past its deadline."""
-            if once or state.attempt_number >= self.retry.attempts:
+            """Out of attempts (one ``once``) or of waits (:meth:`_wait`), the circuit open, or the next wait would end
+            past its deadline."""
+            if once or state.attempt_number >= self.retry.attempts or state.idle_for >= self.timeouts.silence:
                 return True
             return self.circuit.open or state.upcoming_sleep >= self.circuit.time_left()
 
@@ -455,7 +457,9 @@ class HoneyHiveClient:
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
             spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
-            reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
+            after = _retry_after(exc.response) if spent < self.retry.attempts else None  # not waited: it stopped first
+            asked = f"; the server asked to wait {after:g} s, more than the request had left to wait" if after else ""
+            reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''}{asked})"
             raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
