@@ -669,9 +669,10 @@ class HoneyHiveClient:
         datapoints ``scored`` with their function spans (a session is visible before its spans), and a computed
         summary (:func:`_summary_lacks`) that has each of ``metrics`` (:func:`judged_values`: a summary's status may
         be the run's, completed before its metrics are in). The summary, whose size grows with the run, is read only
-        once the cheaper counts are complete. A summary final but for ``metrics`` is taken when the wait runs out
-        (the debug log says which it lacked): a name the backend spells otherwise costs the wait, never the
-        verdict."""
+        once the cheaper counts are complete; one answered 400 (the API's "Error processing experiment summary", maybe
+        while it still ingests) is asked again, and the error of a wait that ends quotes it. A summary final but for
+        ``metrics`` is taken when the wait runs out (the debug log says which it lacked): a name the backend spells
+        otherwise costs the wait, never the verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
@@ -686,7 +687,13 @@ class HoneyHiveClient:
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
             seen = (visible, have)
             if visible >= expected_datapoints and have >= len(wanted):
-                result = self.get_run_summary(run_id, aggregate_function)
+                try:
+                    result = self.get_run_summary(run_id, aggregate_function)
+                except ApiError as exc:
+                    if exc.status != 400:
+                        raise
+                    lacking = f"its summary could not be computed (HTTP 400: {exc.reason})"
+                    return None
                 lacking = _summary_lacks(result, sent, expected_datapoints)
                 named = {detail.metric_name for detail in result.metrics.details}
                 if lacking is None and not (absent := [name for name in metrics if name not in named]):

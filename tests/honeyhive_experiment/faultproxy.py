@@ -42,8 +42,9 @@ server without it would (never forwarded), ``page(method, path)`` answers a web 
 portal, a web server at the wrong URL; never forwarded), ``emptied(method, path)`` forwards the request and answers
 204 without a body, typed ``text/html`` (Flask's default for ``return "", 204``), ``rewrite(method, path, body)``
 changes a forwarded answer's JSON body, and ``rewrite_request(method, path, body)`` a request's before it is
-forwarded (a backend that reads it otherwise). ``trickle(method, path)`` sends a forwarded answer's body
-``(size, every)``: ``size`` bytes every ``every`` seconds, each piece in time for a read timeout, the whole late.
+forwarded (a backend that reads it otherwise). ``answer(method, path)`` answers ``(status, JSON body)`` instead of
+forwarding (``None``: forwarded), and ``trickle(method, path)`` sends a forwarded answer's body ``(size, every)``:
+``size`` bytes every ``every`` seconds, each piece in time for a read timeout, the whole late.
 :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
 """
 
@@ -159,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
         if proxy.page(self.command, self.path.split("?", 1)[0]):
             self._reply(200, {"Content-Type": "text/html; charset=utf-8"}, b"<!doctype html><title>Sign in</title>")
             return
+        if (answered := proxy.answer(self.command, self.path)) is not None:
+            self._reply(answered[0], {"Content-Type": "application/json"}, json.dumps(answered[1]).encode())
+            return
         if self._gone():
             return
         fault = proxy.draw(self.command, self.path)
@@ -250,6 +254,7 @@ class FaultProxy:
         emptied: Callable[[str, str], bool] | None = None,
         rewrite: Callable[[str, str, Any], Any] | None = None,
         rewrite_request: Callable[[str, str, Any], Any] | None = None,
+        answer: Callable[[str, str], tuple[int, Any] | None] | None = None,
         trickle: Callable[[str, str], tuple[int, float] | None] | None = None,
         host: str = "127.0.0.1",
     ) -> None:
@@ -265,6 +270,7 @@ class FaultProxy:
         self.emptied = emptied or (lambda method, path: False)
         self.rewrite = rewrite
         self.rewrite_request = rewrite_request
+        self.answer = answer or (lambda method, path: None)
         self.trickle = trickle or (lambda method, path: None)
         self.routes: Counter[str] = Counter()
         self.injected: list[Injected] = []

@@ -1,10 +1,10 @@
 """What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
-its required fields or pairing only some datapoints, a summary still being computed, listing a datapoint twice or
-trickling in, an older run's summary gone, a web page, an empty answer typed as one.
+its required fields or pairing only some datapoints, a summary still being computed, listing a datapoint twice, refused
+with a 400 or trickling in, an older run's summary gone, a web page, an empty answer typed as one.
 
 Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
-through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``, ``trickle``)
-each test sets."""
+through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``, ``answer``,
+``trickle``) each test sets."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class Wire:
     missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
     page: Callable[[str, str], bool] = field(default=lambda method, path: False)
     emptied: Callable[[str, str], bool] = field(default=lambda method, path: False)
+    answer: Callable[[str, str], tuple[int, Any] | None] = field(default=lambda method, path: None)
     trickle: Callable[[str, str], tuple[int, float] | None] = field(default=lambda method, path: None)
 
     def run(
@@ -73,6 +74,7 @@ def wire(tmp_path: Path) -> Iterator[Wire]:
             missing=lambda method, path: hooks[0].missing(method, path),
             page=lambda method, path: hooks[0].page(method, path),
             emptied=lambda method, path: hooks[0].emptied(method, path),
+            answer=lambda method, path: hooks[0].answer(method, path),
             trickle=lambda method, path: hooks[0].trickle(method, path),
         ) as proxy:
             hooks.append(Wire(root, backend, proxy))
@@ -203,6 +205,27 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
     assert "topic_match has a passing range but no value on 3" in out
     lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
+
+
+def test_a_summary_refused_with_the_apis_400_is_asked_again_and_the_error_quotes_the_backend(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F7d: ``400 {"error": "Error processing experiment summary"}``, the API's only error answer for a summary
+    (computed on request while the run may still be ingested), ended the run in error at once. It is asked again within
+    ``ingestion.timeout``; a wait that ends quotes the backend's words."""
+    refused = (400, {"error": "Error processing experiment summary"})
+    reads = iter(range(1_000))
+    wire.answer = lambda method, path: refused if _summary(path) and not next(reads) else None
+    code, out, report = wire.run(capsys)  # refused at the first read only: the second is the run's result
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/summary"] >= 2
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.answer = lambda method, path: refused if _summary(path) else None
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    quoted = "its summary could not be computed (HTTP 400: Error processing experiment summary) after waiting "
+    assert report["error"].startswith(f"HoneyHive: run {report['run']['id']}: {quoted}"), report["error"]
 
 
 def test_a_summary_trickling_in_past_its_deadline_ends_the_read_naming_the_route(
