@@ -281,14 +281,18 @@ def check_client(client: object) -> None:
 _COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
 
 
-def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
+def _summary_lacks(
+    summary: ExperimentResultSummary, sent: set[str], expected: int, sessions: Mapping[str, str]
+) -> str | None:
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
-    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
+    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint); an entry without a
+    datapoint id (the API allows it) lists the datapoint of its session, as ``sessions`` maps them."""
     said = f" (the summary's error: {excerpt(summary.error, 500)})" if summary.error else ""
     if summary.status in _COMPUTING:
         return f"the backend was still computing its summary (status {str(summary.status)!r}){said}"
-    listed = set(summary.datapoints.keys())
+    keys = summary.datapoints.keys()
+    listed = {sessions.get(key, key) if key else key for key in keys}
     if not sent:
         count = len(listed - {None})
         return None if count >= expected else f"its summary lists only {count} of {expected} datapoints{said}"
@@ -662,17 +666,19 @@ class HoneyHiveClient:
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
         datapoints: Iterable[str] = (),
+        sessions: Mapping[str, str] | None = None,
         metrics: Sequence[str] = (),
     ) -> ExperimentResultSummary:
         """Poll (:func:`poll`) until the result covers every datapoint sent, within ``timeout`` (a :class:`Deadline`,
         which bounds the waits that follow too): ``expected_datapoints`` sessions visible (one per trial), the
         datapoints ``scored`` with their function spans (a session is visible before its spans), and a computed
-        summary (:func:`_summary_lacks`) that has each of ``metrics`` (:func:`judged_values`: a summary's status may
-        be the run's, completed before its metrics are in). The summary, whose size grows with the run, is read only
-        once the cheaper counts are complete; one answered 400 (the API's "Error processing experiment summary", maybe
-        while it still ingests) is asked again, and the error of a wait that ends quotes it. A summary final but for
-        ``metrics`` is taken when the wait runs out (the debug log says which it lacked): a name the backend spells
-        otherwise costs the wait, never the verdict."""
+        summary (:func:`_summary_lacks`: ``datapoints`` listed, by their ``sessions``' ids where a row has no datapoint
+        id) that has each of ``metrics`` (:func:`judged_values`: a summary's status may be the run's, completed before
+        its metrics are in). The summary, whose size grows with the run, is read only once the cheaper counts are
+        complete; one answered 400 (the API's "Error processing experiment summary", maybe while it still ingests)
+        is asked again, and the error of a wait that ends quotes it. A summary final but for ``metrics`` is taken when
+        the wait runs out (the debug log says which it lacked): a name the backend spells otherwise costs the wait,
+        never the verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
@@ -694,7 +700,7 @@ class HoneyHiveClient:
                         raise
                     lacking = f"its summary could not be computed (HTTP 400: {exc.reason})"
                     return None
-                lacking = _summary_lacks(result, sent, expected_datapoints)
+                lacking = _summary_lacks(result, sent, expected_datapoints, sessions or {})
                 named = {detail.metric_name for detail in result.metrics.details}
                 if lacking is None and not (absent := [name for name in metrics if name not in named]):
                     return result
