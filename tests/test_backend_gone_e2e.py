@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 LIVENESS = 120.0  # seconds from the outage's start before a stuck job is killed (and the test fails)
 
 
-# A dead backend only: a hung or black-holed one costs the whole deadline (40 s) of waiting per test, which the
+# A dead backend only: a hung or black-holed one costs the whole deadline (50 s) of waiting per test, which the
 # suite does not pay; benchmarks/bench_backend_gone.py runs those through this same World (and checks the exit
 # code, verdict and reason), and tests/honeyhive_experiment/test_dead_backend.py holds them in-process with a
 # short deadline.

@@ -206,6 +206,27 @@ def _export(filters: Sequence[Mapping[str, Any]], page: int, limit: int, project
 _CLOSED = httpx.ByteStream(b"")
 
 
+class _Late(ValueError):
+    """An answer whose body was still arriving when its attempt's time was up (:class:`_Bounded`)."""
+
+
+class _Bounded(httpx.SyncByteStream):
+    """A response's body that must have arrived ``seconds`` after ``sent`` (``time.monotonic()``): httpx's timeout
+    bounds each network read, so a body trickling in, each piece in time, was read for as long as it kept coming."""
+
+    def __init__(self, stream: Any, sent: float, seconds: float) -> None:  # a response's: this client's are sync
+        self._stream, self._sent, self._seconds = stream, sent, seconds
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if (waited := time.monotonic() - self._sent) > self._seconds:
+                raise _Late(f"the answer was still arriving after {waited:.1f} s (its deadline: {self._seconds:g} s)")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
 def _read_json(response: httpx.Response) -> dict[str, Any]:
     response.read()
     try:
@@ -260,14 +281,18 @@ def check_client(client: object) -> None:
 _COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
 
 
-def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
+def _summary_lacks(
+    summary: ExperimentResultSummary, sent: set[str], expected: int, sessions: Mapping[str, str]
+) -> str | None:
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
-    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
+    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint); an entry without a
+    datapoint id (the API allows it) lists the datapoint of its session, as ``sessions`` maps them."""
     said = f" (the summary's error: {excerpt(summary.error, 500)})" if summary.error else ""
     if summary.status in _COMPUTING:
         return f"the backend was still computing its summary (status {str(summary.status)!r}){said}"
-    listed = set(summary.datapoints.keys())
+    keys = summary.datapoints.keys()
+    listed = {sessions.get(key, key) if key else key for key in keys}
     if not sent:
         count = len(listed - {None})
         return None if count >= expected else f"its summary lists only {count} of {expected} datapoints{said}"
@@ -349,13 +374,14 @@ class HoneyHiveClient:
     # ------------------------------------------------------------------ transport
 
     def _wait(self, state: RetryCallState) -> float:
-        backoff = wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
+        """The wait before a retry: what ``Retry-After`` asks for, else the backoff (at most ``RetryPolicy.max_wait``);
+        either within what is left of the request's waits, ``Timeouts.silence`` in all (a retry is sent when that
+        is spent, the last)."""
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableStatus):
-            after = _retry_after(exc.response)
-            if after is not None:
-                return min(after, self.retry.max_wait)
-        return float(backoff)
+        after = _retry_after(exc.response) if isinstance(exc, _RetryableStatus) else None
+        if after is None:
+            after = wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
+        return max(0.0, min(after, self.timeouts.silence - state.idle_for))
 
     def request(
         self,
@@ -397,8 +423,9 @@ class HoneyHiveClient:
         longest = self.timeouts.last_word if once else self.timeouts.long_read if long else self.timeouts.read
 
         def stop(state: RetryCallState) -> bool:
-            """Out of attempts (one ``once``), the circuit open, or the next wait would end past its deadline."""
-            if once or state.attempt_number >= self.retry.attempts:
+            """Out of attempts (one ``once``) or of waits (:meth:`_wait`), the circuit open, or the next wait would end
+            past its deadline."""
+            if once or state.attempt_number >= self.retry.attempts or state.idle_for >= self.timeouts.silence:
                 return True
             return self.circuit.open or state.upcoming_sleep >= self.circuit.time_left()
 
@@ -409,7 +436,7 @@ class HoneyHiveClient:
             with self.circuit.waiting():
                 for attempt in retrying:
                     with attempt:
-                        timeout = self._timeout(method, route, longest, bounded=not once)
+                        timeout, sent = self._timeout(method, route, longest, bounded=not once), time.monotonic()
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
@@ -420,6 +447,7 @@ class HoneyHiveClient:
                                         " the `server-url` input, --server-url or HH_API_URL)"
                                     )
                                 try:
+                                    response.stream = _Bounded(response.stream, sent, timeout.read or math.inf)
                                     return read(response)
                                 except ValueError as exc:
                                     raise ApiError(method, route, response.status_code, str(exc)) from None
@@ -433,7 +461,9 @@ class HoneyHiveClient:
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
             spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
-            reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
+            after = _retry_after(exc.response) if spent < self.retry.attempts else None  # not waited: it stopped first
+            asked = f"; the server asked to wait {after:g} s, more than the request had left to wait" if after else ""
+            reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''}{asked})"
             raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
@@ -636,16 +666,19 @@ class HoneyHiveClient:
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
         datapoints: Iterable[str] = (),
+        sessions: Mapping[str, str] | None = None,
         metrics: Sequence[str] = (),
     ) -> ExperimentResultSummary:
         """Poll (:func:`poll`) until the result covers every datapoint sent, within ``timeout`` (a :class:`Deadline`,
         which bounds the waits that follow too): ``expected_datapoints`` sessions visible (one per trial), the
         datapoints ``scored`` with their function spans (a session is visible before its spans), and a computed
-        summary (:func:`_summary_lacks`) that has each of ``metrics`` (:func:`judged_values`: a summary's status may
-        be the run's, completed before its metrics are in). The summary, whose size grows with the run, is read only
-        once the cheaper counts are complete. A summary final but for ``metrics`` is taken when the wait runs out
-        (the debug log says which it lacked): a name the backend spells otherwise costs the wait, never the
-        verdict."""
+        summary (:func:`_summary_lacks`: ``datapoints`` listed, by their ``sessions``' ids where a row has no datapoint
+        id) that has each of ``metrics`` (:func:`judged_values`: a summary's status may be the run's, completed before
+        its metrics are in). The summary, whose size grows with the run, is read only once the cheaper counts are
+        complete; one answered 400 (the API's "Error processing experiment summary", maybe while it still ingests)
+        is asked again, and the error of a wait that ends quotes it. A summary final but for ``metrics`` is taken when
+        the wait runs out (the debug log says which it lacked): a name the backend spells otherwise costs the wait,
+        never the verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
@@ -660,8 +693,14 @@ class HoneyHiveClient:
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
             seen = (visible, have)
             if visible >= expected_datapoints and have >= len(wanted):
-                result = self.get_run_summary(run_id, aggregate_function)
-                lacking = _summary_lacks(result, sent, expected_datapoints)
+                try:
+                    result = self.get_run_summary(run_id, aggregate_function)
+                except ApiError as exc:
+                    if exc.status != 400:
+                        raise
+                    lacking = f"its summary could not be computed (HTTP 400: {exc.reason})"
+                    return None
+                lacking = _summary_lacks(result, sent, expected_datapoints, sessions or {})
                 named = {detail.metric_name for detail in result.metrics.details}
                 if lacking is None and not (absent := [name for name in metrics if name not in named]):
                     return result

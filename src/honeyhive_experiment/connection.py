@@ -58,9 +58,13 @@ class Timeouts:
     connect: float = 5.0
     read: float = 30.0
     long_read: float = 40.0
-    """Summary and comparison reads (computed on request); ``silence`` caps it like every other wait."""
-    silence: float = 40.0
-    """The longest the backend may leave every request unanswered before the client gives up on it for good."""
+    """Summary and comparison reads (computed on request); ``silence`` caps it like every other wait. Each attempt's
+    read or long read bounds the whole answer, its body too, not only each network read."""
+    silence: float = 50.0
+    """The longest the backend may leave every request unanswered before the client gives up on it for good: longer
+    than a long read, so that one timing out is asked again before the backend counts as gone (and short enough for
+    a job to end within a minute of the backend going away). Also how long a request's retries wait in all, the
+    ``Retry-After`` the backend asks for included."""
     last_word: float = 5.0
     """The run's final status is sent even once the circuit is open: once, waiting this long to connect and read."""
 

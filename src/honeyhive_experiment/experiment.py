@@ -888,7 +888,8 @@ def record_run(
     # with our own OTLP sink every exported function span must be in the backend before the result is read (once
     # per trial); a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
     scored = (o.datapoint_id for o in outcomes if o.recorded and own_sink)
-    covered = {o.datapoint_id for o in outcomes if o.recorded}  # the summary must list each: one entry counts once
+    # the summary must list each (a row without a datapoint id by its session's): one entry counts once
+    covered = {o.session_id: o.datapoint_id for o in outcomes if o.recorded}
     enter(cancel, "waiting for HoneyHive to ingest the run")
     try:
         summary = client.wait_for_result(
@@ -897,7 +898,8 @@ def record_run(
             timeout=deadline or spec.ingestion_timeout,
             aggregate_function=spec.aggregate_function,
             scored=scored,
-            datapoints=covered,
+            datapoints=covered.values(),
+            sessions=covered,
             metrics=judged_values(outcomes if own_sink else (), spec.passing_ranges or ()),  # its spans carry them
         )
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed

@@ -42,8 +42,10 @@ server without it would (never forwarded), ``page(method, path)`` answers a web 
 portal, a web server at the wrong URL; never forwarded), ``emptied(method, path)`` forwards the request and answers
 204 without a body, typed ``text/html`` (Flask's default for ``return "", 204``), ``rewrite(method, path, body)``
 changes a forwarded answer's JSON body, and ``rewrite_request(method, path, body)`` a request's before it is
-forwarded (a backend that reads it otherwise). :attr:`FaultProxy.routes` counts every request by
-``"METHOD /path"`` (without the query).
+forwarded (a backend that reads it otherwise). ``answer(method, path)`` answers ``(status, JSON body)`` instead of
+forwarding (``None``: forwarded), and ``trickle(method, path)`` sends a forwarded answer's body ``(size, every)``:
+``size`` bytes every ``every`` seconds, each piece in time for a read timeout, the whole late.
+:attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
 """
 
 from __future__ import annotations
@@ -158,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
         if proxy.page(self.command, self.path.split("?", 1)[0]):
             self._reply(200, {"Content-Type": "text/html; charset=utf-8"}, b"<!doctype html><title>Sign in</title>")
             return
+        if (answered := proxy.answer(self.command, self.path)) is not None:
+            self._reply(answered[0], {"Content-Type": "application/json"}, json.dumps(answered[1]).encode())
+            return
         if self._gone():
             return
         fault = proxy.draw(self.command, self.path)
@@ -192,15 +197,25 @@ class _Handler(BaseHTTPRequestHandler):
         json_answer = "json" in upstream.headers.get("content-type", "")
         if proxy.rewrite is not None and upstream.status_code == 200 and json_answer:  # OTLP answers are protobuf
             content = json.dumps(proxy.rewrite(self.command, self.path, json.loads(content))).encode()
-        self._reply(upstream.status_code, headers, content)
+        self._reply(upstream.status_code, headers, content, proxy.trickle(self.command, self.path))
 
-    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+    def _reply(
+        self, status: int, headers: dict[str, str], body: bytes, trickle: tuple[int, float] | None = None
+    ) -> None:
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        size, every = trickle or (len(body) or 1, 0.0)
+        for start in range(0, len(body), size):
+            if start:
+                threading.Event().wait(every)  # real time: a client's deadline is on the wall clock
+            try:
+                self.wfile.write(body[start : start + size])
+            except OSError:  # the client gave up on a trickle
+                self.close_connection = True
+                return
 
     def _gone(self) -> bool:
         """Whether the backend is gone for this request; if so it was reset or left unanswered."""
@@ -239,6 +254,8 @@ class FaultProxy:
         emptied: Callable[[str, str], bool] | None = None,
         rewrite: Callable[[str, str, Any], Any] | None = None,
         rewrite_request: Callable[[str, str, Any], Any] | None = None,
+        answer: Callable[[str, str], tuple[int, Any] | None] | None = None,
+        trickle: Callable[[str, str], tuple[int, float] | None] | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         if not kinds:
@@ -253,6 +270,8 @@ class FaultProxy:
         self.emptied = emptied or (lambda method, path: False)
         self.rewrite = rewrite
         self.rewrite_request = rewrite_request
+        self.answer = answer or (lambda method, path: None)
+        self.trickle = trickle or (lambda method, path: None)
         self.routes: Counter[str] = Counter()
         self.injected: list[Injected] = []
         self.forwarded = 0

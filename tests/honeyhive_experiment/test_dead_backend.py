@@ -200,6 +200,18 @@ def test_the_circuits_deadline(steps: list[tuple[float, str]], silence: float, o
     assert circuit.open is opened
 
 
+def test_a_long_read_timing_out_leaves_the_backend_time_for_its_retry() -> None:
+    """audit65 F7a: ``long_read`` was ``silence`` (40 s both): a summary read that timed out had spent the circuit's
+    whole deadline, so it was never asked again and the backend counted as gone ("stopped answering") over one slow
+    summary. The default deadline outlasts a long read."""
+    timeouts, now = Timeouts(), [0.0]
+    circuit = Circuit(RetryPolicy().circuit, timeouts.silence, clock=lambda: now[0])
+    with circuit.waiting():
+        now[0] = timeouts.long_read  # the read timed out, unanswered
+        assert circuit.time_left() > 0  # a retry is sent
+    assert not circuit.open
+
+
 @pytest.mark.parametrize("workers", [1, 16])
 @pytest.mark.parametrize("route", [None, "POST /v1/sessions"], ids=["at start", "mid-run"])
 @pytest.mark.parametrize("kind", list(Outage), ids=[kind.name.lower() for kind in Outage])

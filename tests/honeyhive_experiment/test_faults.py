@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment import HoneyHiveClient, RetryPolicy, evaluate, external_dataset
+from honeyhive_experiment import HoneyHiveClient, RetryPolicy, Timeouts, evaluate, external_dataset
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.errors import ApiError
 from honeyhive_experiment.models.outcomes import OutcomeStatus
@@ -218,6 +218,36 @@ def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_waited_out_with_the
     assert (p.counts, p.requests) == (Counter({Fault.HTTP_429: 1}), 2)
     assert len(waits) == 1
     assert 0 <= waits[0] <= 0.5
+
+
+def test_a_retry_after_is_waited_whole_within_the_requests_deadline_and_named_past_it(backend: LocalBackend) -> None:
+    """audit65 F7b: a 429's ``Retry-After: 60`` was cut to ``max_wait`` (10 s): the request was asked again five times
+    too early, and the error said nothing of the wait the server asked for. The wait asked is waited whole, within
+    what is left of the request's waits (``Timeouts.silence`` in all); past it, the error says what the server asked."""
+    seen: list[str] = []
+
+    def the_first(method: str, path: str) -> bool:
+        seen.append(f"{method} {path}")
+        return len(seen) == 1
+
+    waits: list[float] = []
+    with (
+        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="30", should_fault=the_first) as p,
+        HoneyHiveClient(p.url, API_KEY, sleep=waits.append) as client,
+    ):
+        assert client.list_runs()["evaluations"] == []
+    assert (waits, p.requests) == ([30.0], 2)
+
+    waits.clear()
+    with (
+        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="60") as proxy,
+        HoneyHiveClient(proxy.url, API_KEY, sleep=waits.append) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.list_runs()
+    asked = "injected fault (after 2 attempts; the server asked to wait 60 s, more than the request had left to wait)"
+    assert str(raised.value) == f"GET /v1/runs failed with HTTP 429: {asked}"
+    assert (waits, proxy.requests) == ([Timeouts().silence], 2)  # what its deadline allowed, then once more
 
 
 def test_an_error_status_answered_to_every_retry_says_how_many_attempts_were_spent(backend: LocalBackend) -> None:

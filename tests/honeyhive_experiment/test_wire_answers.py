@@ -1,10 +1,10 @@
 """What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
-its required fields or pairing only some datapoints, a summary still being computed or listing a datapoint twice, an
-older run's summary gone, a web page, an empty answer typed as one.
+its required fields or pairing only some datapoints, a summary still being computed, listing a datapoint twice, refused
+with a 400 or trickling in, an older run's summary gone, a web page, an empty answer typed as one.
 
 Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
-through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``) each test
-sets."""
+through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``, ``answer``,
+``trickle``) each test sets."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient, Timeouts
+from honeyhive_experiment.errors import ApiError
 from honeyhive_local import LocalBackend
 from honeyhive_local.app import Project
 from honeyhive_local.results import summarize
@@ -42,6 +43,8 @@ class Wire:
     missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
     page: Callable[[str, str], bool] = field(default=lambda method, path: False)
     emptied: Callable[[str, str], bool] = field(default=lambda method, path: False)
+    answer: Callable[[str, str], tuple[int, Any] | None] = field(default=lambda method, path: None)
+    trickle: Callable[[str, str], tuple[int, float] | None] = field(default=lambda method, path: None)
 
     def run(
         self, capsys: pytest.CaptureFixture[str], *more: str, direct: bool = False
@@ -74,6 +77,8 @@ def wire(tmp_path: Path) -> Iterator[Wire]:
             missing=lambda method, path: hooks[0].missing(method, path),
             page=lambda method, path: hooks[0].page(method, path),
             emptied=lambda method, path: hooks[0].emptied(method, path),
+            answer=lambda method, path: hooks[0].answer(method, path),
+            trickle=lambda method, path: hooks[0].trickle(method, path),
         ) as proxy:
             hooks.append(Wire(root, backend, proxy))
             yield hooks[0]
@@ -203,6 +208,74 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
     assert "topic_match has a passing range but no value on 3" in out
     lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
+
+
+def _first_row_without_its_datapoint_id(method: str, path: str, body: Any) -> Any:
+    """A summary whose first row has ``datapoint_id: null`` (the API allows it), its ``session_id`` as sent, and which
+    names that datapoint by the session wherever it lists one (its passed/failed lists, each metric's)."""
+    if _summary(path):
+        row = body["datapoints"][0]
+        datapoint_id, row["datapoint_id"] = row["datapoint_id"], None
+        lists = [body, *(detail["datapoints"] for detail in body["metrics"]["details"] if detail.get("datapoints"))]
+        for held in lists:
+            for name in ("passed", "failed"):
+                held[name] = [row["session_id"] if i == datapoint_id else i for i in held.get(name) or []]
+    return body
+
+
+def test_a_summary_row_without_its_datapoint_id_lists_the_datapoint_of_its_session(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row may carry ``datapoint_id: null`` beside its ``session_id``: the wait compared the datapoint ids sent, so
+    such a summary never covered the run ("its summary still lacks 1 of the 3 datapoints sent" once the wait ran out).
+    The run knows which datapoint each of its sessions ran: the row lists that one."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _first_row_without_its_datapoint_id
+    code, out, report = wire.run(capsys)
+    assert (report["error"], report["verdict"]) == (None, "neutral"), out
+    assert code == 0, out
+
+
+def test_a_summary_refused_with_the_apis_400_is_asked_again_and_the_error_quotes_the_backend(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F7d: ``400 {"error": "Error processing experiment summary"}``, the API's only error answer for a summary
+    (computed on request while the run may still be ingested), ended the run in error at once. It is asked again within
+    ``ingestion.timeout``; a wait that ends quotes the backend's words."""
+    refused = (400, {"error": "Error processing experiment summary"})
+    reads = iter(range(1_000))
+    wire.answer = lambda method, path: refused if _summary(path) and not next(reads) else None
+    code, out, report = wire.run(capsys)  # refused at the first read only: the second is the run's result
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/summary"] >= 2
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.answer = lambda method, path: refused if _summary(path) else None
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    quoted = "its summary could not be computed (HTTP 400: Error processing experiment summary) after waiting "
+    assert report["error"].startswith(f"HoneyHive: run {report['run']['id']}: {quoted}"), report["error"]
+
+
+def test_a_summary_trickling_in_past_its_deadline_ends_the_read_naming_the_route(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F6: a summary's body sent a few bytes at a time, each piece within the read timeout, was read for as
+    long as it kept coming (a summary read of 80 s; neither ``ingestion.timeout`` nor the circuit bounded it). The
+    whole answer is held to its attempt's timeout (the long read's): an error naming the route, not retried."""
+    code, out, report = wire.run(capsys, direct=True)
+    assert code == 0, out
+    run_id = report["run"]["id"]
+    wire.trickle = lambda method, path: (16, 0.02) if _summary(path) else None  # a summary of kBs: some seconds
+    with (
+        HoneyHiveClient(wire.proxy.url, API_KEY, timeouts=Timeouts(long_read=1.0)) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.get_run_summary(run_id)
+    late = f"GET /v1/runs/{run_id}/summary failed with HTTP 200: the answer was still arriving after "
+    assert str(raised.value).startswith(late), raised.value
+    assert str(raised.value).endswith(" s (its deadline: 1 s)"), raised.value
+    assert wire.proxy.routes[f"GET /v1/runs/{run_id}/summary"] == 1
 
 
 def _minimal_details(method: str, path: str, body: Any) -> Any:
