@@ -281,18 +281,14 @@ def check_client(client: object) -> None:
 _COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
 
 
-def _summary_lacks(
-    summary: ExperimentResultSummary, sent: set[str], expected: int, sessions: Mapping[str, str]
-) -> str | None:
+def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
-    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint); an entry without a
-    datapoint id (the API allows it) lists the datapoint of its session, as ``sessions`` maps them."""
+    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
     said = f" (the summary's error: {excerpt(summary.error, 500)})" if summary.error else ""
     if summary.status in _COMPUTING:
         return f"the backend was still computing its summary (status {str(summary.status)!r}){said}"
-    keys = summary.datapoints.keys()
-    listed = {sessions.get(key, key) if key else key for key in keys}
+    listed = set(summary.datapoints.keys())
     if not sent:
         count = len(listed - {None})
         return None if count >= expected else f"its summary lists only {count} of {expected} datapoints{said}"
@@ -584,14 +580,18 @@ class HoneyHiveClient:
         """The run's summary as a dict (``GET /v1/runs/{id}/summary``, else the deprecated ``/result``)."""
         return self._summary(run_id, aggregate_function, _read_json)
 
-    def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
+    def get_run_summary(
+        self, run_id: str, aggregate_function: str = "average", *, sessions: Mapping[str, str] | None = None
+    ) -> ExperimentResultSummary:
         """:meth:`get_run_result` parsed as it arrives into a compact summary
-        (:meth:`~honeyhive_experiment.models.ExperimentResultSummary.from_json_chunks`): a run's summary grows
-        with its datapoints, about 0.5 KiB of JSON each."""
+        (:meth:`~honeyhive_experiment.models.ExperimentResultSummary.from_json_chunks`, which ``sessions`` is for):
+        a run's summary grows with its datapoints, about 0.5 KiB of JSON each."""
         return self._summary(
             run_id,
             aggregate_function,
-            lambda response: ExperimentResultSummary.from_json_chunks(response.iter_bytes(), run_id=run_id),
+            lambda response: ExperimentResultSummary.from_json_chunks(
+                response.iter_bytes(), run_id=run_id, sessions=sessions
+            ),
         )
 
     def _summary(self, run_id: str, aggregate_function: str, read: Callable[[httpx.Response], _T]) -> _T:
@@ -672,13 +672,13 @@ class HoneyHiveClient:
         """Poll (:func:`poll`) until the result covers every datapoint sent, within ``timeout`` (a :class:`Deadline`,
         which bounds the waits that follow too): ``expected_datapoints`` sessions visible (one per trial), the
         datapoints ``scored`` with their function spans (a session is visible before its spans), and a computed
-        summary (:func:`_summary_lacks`: ``datapoints`` listed, by their ``sessions``' ids where a row has no datapoint
-        id) that has each of ``metrics`` (:func:`judged_values`: a summary's status may be the run's, completed before
-        its metrics are in). The summary, whose size grows with the run, is read only once the cheaper counts are
-        complete; one answered 400 (the API's "Error processing experiment summary", maybe while it still ingests)
-        is asked again, and the error of a wait that ends quotes it. A summary final but for ``metrics`` is taken when
-        the wait runs out (the debug log says which it lacked): a name the backend spells otherwise costs the wait,
-        never the verdict."""
+        summary (:func:`_summary_lacks`: ``datapoints`` listed, a row without a datapoint id as its session's in
+        ``sessions``) that has each of ``metrics`` (:func:`judged_values`: a summary's status may be the run's,
+        completed before its metrics are in). The summary, whose size grows with the run, is read only once the
+        cheaper counts are complete; one answered 400 (the API's "Error processing experiment summary", maybe while
+        it still ingests) is asked again, and the error of a wait that ends quotes it. A summary final but for
+        ``metrics`` is taken when the wait runs out (the debug log says which it lacked): a name the backend spells
+        otherwise costs the wait, never the verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
         sent = set(datapoints)
@@ -694,13 +694,13 @@ class HoneyHiveClient:
             seen = (visible, have)
             if visible >= expected_datapoints and have >= len(wanted):
                 try:
-                    result = self.get_run_summary(run_id, aggregate_function)
+                    result = self.get_run_summary(run_id, aggregate_function, sessions=sessions)
                 except ApiError as exc:
                     if exc.status != 400:
                         raise
                     lacking = f"its summary could not be computed (HTTP 400: {exc.reason})"
                     return None
-                lacking = _summary_lacks(result, sent, expected_datapoints, sessions or {})
+                lacking = _summary_lacks(result, sent, expected_datapoints)
                 named = {detail.metric_name for detail in result.metrics.details}
                 if lacking is None and not (absent := [name for name in metrics if name not in named]):
                     return result

@@ -210,29 +210,36 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
 
 
-def _first_row_without_its_datapoint_id(method: str, path: str, body: Any) -> Any:
-    """A summary whose first row has ``datapoint_id: null`` (the API allows it), its ``session_id`` as sent, and which
-    names that datapoint by the session wherever it lists one (its passed/failed lists, each metric's)."""
-    if _summary(path):
-        row = body["datapoints"][0]
-        datapoint_id, row["datapoint_id"] = row["datapoint_id"], None
-        lists = [body, *(detail["datapoints"] for detail in body["metrics"]["details"] if detail.get("datapoints"))]
-        for held in lists:
-            for name in ("passed", "failed"):
-                held[name] = [row["session_id"] if i == datapoint_id else i for i in held.get(name) or []]
-    return body
+def _first_row_without_its_datapoint_id(*, lists_too: bool) -> Rewrite:
+    """A summary whose first row has ``datapoint_id: null`` (the API allows it), its ``session_id`` as sent; with
+    ``lists_too`` naming that datapoint by the session wherever it lists one (passed/failed, the summary's and each
+    metric's)."""
+
+    def rewrite(method: str, path: str, body: Any) -> Any:
+        if _summary(path):
+            row = body["datapoints"][0]
+            datapoint_id, row["datapoint_id"] = row["datapoint_id"], None
+            details = body["metrics"]["details"]
+            for held in [body, *(detail["datapoints"] for detail in details if detail.get("datapoints"))]:
+                for name in ("passed", "failed") if lists_too else ():
+                    held[name] = [row["session_id"] if i == datapoint_id else i for i in held.get(name) or []]
+        return body
+
+    return rewrite
 
 
-def test_a_summary_row_without_its_datapoint_id_lists_the_datapoint_of_its_session(
-    wire: Wire, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("lists_too", [True, False], ids=["named by its session everywhere", "in its row only"])
+def test_a_summary_row_without_its_datapoint_id_is_the_datapoint_of_its_session(
+    wire: Wire, capsys: pytest.CaptureFixture[str], lists_too: bool
 ) -> None:
     """A row may carry ``datapoint_id: null`` beside its ``session_id``: the wait compared the datapoint ids sent, so
-    such a summary never covered the run ("its summary still lacks 1 of the 3 datapoints sent" once the wait ran out).
-    The run knows which datapoint each of its sessions ran: the row lists that one."""
+    such a summary never covered the run ("its summary still lacks 1 of the 3 datapoints sent" once the wait ran out);
+    and once past the wait, the row read as a fourth datapoint ("4 of 4 passed", "no value on 1"). The run knows which
+    datapoint each of its sessions ran: the row, and any list naming its session, is that datapoint."""
     wire.ingestion_timeout(0.1)  # one look, no wait
-    wire.rewrite = _first_row_without_its_datapoint_id
+    wire.rewrite = _first_row_without_its_datapoint_id(lists_too=lists_too)
     code, out, report = wire.run(capsys)
-    assert (report["error"], report["verdict"]) == (None, "neutral"), out
+    assert (report["error"], report["verdict"], report["counts"]["total"]) == (None, "neutral", 3), out
     assert code == 0, out
 
 

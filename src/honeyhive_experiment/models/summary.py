@@ -458,18 +458,38 @@ class ExperimentResultSummary(_WireModel):
         return cls.model_validate(data)
 
     @classmethod
-    def from_json_chunks(cls, chunks: Iterable[bytes], *, run_id: str | None = None) -> Self:
+    def from_json_chunks(
+        cls, chunks: Iterable[bytes], *, run_id: str | None = None, sessions: Mapping[str, str] | None = None
+    ) -> Self:
         """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``): the whole body
         is never in memory, the ``datapoints`` become compact rows one by one and strings are interned
-        (:mod:`~honeyhive_experiment.jsonstream` says why). ``ValueError`` when the bytes are not a JSON object."""
+        (:mod:`~honeyhive_experiment.jsonstream` says why). ``ValueError`` when the bytes are not a JSON object.
+
+        ``sessions``: the datapoint of each of the run's sessions, as the run recorded them. A row without a datapoint
+        id (the API allows one, with its session's id) gets its session's, and the passed/failed lists (the summary's,
+        each metric's) name that datapoint where they name the session: the summary is keyed by datapoint ids."""
+        named = sessions or {}
         rows = DatapointResults.reading()
+
+        def add(row: Any) -> None:
+            if named and isinstance(row, dict) and not row.get("datapoint_id") and row.get("session_id") in named:
+                row["datapoint_id"] = named[row["session_id"]]
+            rows.append(row)
+
         try:
-            body = read_array_items(chunks, "datapoints", rows.append)
+            body = read_array_items(chunks, "datapoints", add)
         except NotJson as exc:
             raise NotJson(f"the summary is {exc}") from None
         rows.seal()
         if isinstance(body.get("datapoints"), list):
             body["datapoints"] = rows
+        if named:
+            details = (body.get("metrics") or {}).get("details") if isinstance(body.get("metrics"), dict) else None
+            held = [body, *(d["datapoints"] for d in details or () if isinstance(d, dict) and d.get("datapoints"))]
+            for lists in (h for h in held if isinstance(h, dict)):
+                for name in ("passed", "failed"):
+                    if isinstance(lists.get(name), list):
+                        lists[name] = [named.get(i, i) if isinstance(i, str) else i for i in lists[name]]
         return cls.from_wire(body, run_id=run_id)
 
     def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
