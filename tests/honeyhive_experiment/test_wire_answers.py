@@ -202,6 +202,41 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
 
 
+def _without_topic_match(method: str, path: str, body: Any) -> Any:
+    """A summary without one metric the run recorded on every datapoint, topic_match (ranged): not in its details, nor
+    in any row; the rest as sent."""
+    if _summary(path):
+        body["metrics"]["details"] = [d for d in body["metrics"]["details"] if d["metric_name"] != "topic_match"]
+        for row in body["datapoints"]:
+            row["metrics"] = [m for m in row["metrics"] if m["name"] != "topic_match"]
+    return body
+
+
+def test_a_summary_lacking_values_the_run_recorded_blames_the_backend_not_the_evaluator(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F3: a summary without topic_match, which the run's evaluator recorded on each datapoint, read "FAIL -
+    topic_match has a passing range but no value on 3 ...: no evaluator and no span recorded it" (its evaluator
+    "returned nothing" when the details kept it elsewhere). The run's own outcomes hold the values: the backend lost
+    them or had not summarised them, and the reason says so, naming one. Still a failure: the range was never
+    checked."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _without_topic_match
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (1, "fail"), out
+    [reason] = report["reasons"]
+    said = re.fullmatch(
+        r"topic_match has a passing range but no value on 3 of the datapoints the backend passed: the backend's summary"
+        r" lacks the values this run recorded on each of them \((.+) and 2 more\): lost, or not summarised yet when"
+        r" the wait for it ended",
+        reason,
+    )
+    assert said is not None, reason
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        assert said[1] in direct.get_run_summary(report["run"]["id"]).passed
+    assert reason in out
+
+
 def _minimal_details(method: str, path: str, body: Any) -> Any:
     """A summary whose metric details carry the spec's required ``metric_name`` and a few fields beside it, but no
     ``values`` and no ``datapoints`` id lists (both optional); the rows as sent."""
