@@ -132,8 +132,10 @@ class ExperimentResult:
 
     @property
     def success(self) -> bool:
-        """The backend's ``success`` (its own verdict stays ``summary.success``), and nothing in :attr:`broken`."""
-        return self.summary.success and not self.broken
+        """The backend's ``success`` (its own verdict stays ``summary.success``), no datapoint it failed (the command
+        fails on one, as ``verdict.allow_failed``'s default: a summary may say ``success`` beside failed rows), and
+        nothing in :attr:`broken`."""
+        return self.summary.success and not self.summary.failed and not self.broken
 
     @property
     def passed(self) -> list[str]:
