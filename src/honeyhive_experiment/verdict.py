@@ -48,7 +48,7 @@
   ids to cross it (:func:`_moved`), or its metric is an efficiency metric whose values leave
   out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); or a passing range's ``max``
   on an efficiency metric, on datapoints the backend passed whose values leave out LLM calls of their own, lower
-  bounds that could be past it (:func:`_ranges_unchecked`; a ``min`` is as the backend judged it); when another
+  bounds that could be past it (:func:`ranges_unchecked`; a ``min`` is as the backend judged it); when another
   reason fails the check, each such gate or range is a warning beside it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
   coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, but for such a range.
@@ -138,6 +138,7 @@ __all__ = [
     "no_values",
     "partly_missing",
     "producer",
+    "ranges_unchecked",
     "returned_none",
     "returned_strings",
     "same_but_for_noise",
@@ -1523,7 +1524,7 @@ def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
     return found
 
 
-def _ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]:
+def ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]:
     """The passing ranges' ``max`` on efficiency metrics (``facts.capped``) that could not be checked on datapoints
     the backend passed, each in words: a value that leaves out LLM calls of its datapoint's own (no price, no token
     usage; all of them: it has no value) is a lower bound of the whole, which could be past the max; the calls
@@ -2144,7 +2145,7 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
-    ranges = _ranges_unchecked(result, facts)
+    ranges = ranges_unchecked(result, facts)
     if reasons or texts:
         # a gate or a range that could not be checked (no baseline value, no datapoint shared, calls left out) while
         # something else fails says so: fixing that failure is not the end of it

@@ -947,7 +947,8 @@ def test_evaluate_succeeds_where_the_command_is_neutral_on_a_cost_range_max_it_c
     """``ExperimentResult.success`` is "judged by the command line's rule" (neutral exits 0): a range's max on a cost
     that leaves calls out could not be checked (session 52), whether they went to a model without a price or the
     client gave up on them (a timeout): neutral, exit 0, and evaluate()'s success on the same calls True, nothing in
-    ``broken``. Priced, both fail the range."""
+    ``broken``; ``unchecked`` gives the neutral's reasons, which print_table printed nothing of. Priced, both fail the
+    range."""
     ranges = {"cost_usd": {"max": 0.001}}
     ranged = "baseline: {strategy: none}\npassing_ranges: {cost_usd: {max: 0.001}}\n"
     pricing = {"acme-llm": {"input": 1000, "output": 1000}}
@@ -969,3 +970,7 @@ def test_evaluate_succeeds_where_the_command_is_neutral_on_a_cost_range_max_it_c
             f"{ROWS} datapoint(s) failed" if priced else "cost_usd's passing range could not be checked on "
         ), cli.report["reasons"]
         assert (result.success, result.broken) == (not priced, [])
+        assert result.unchecked == ([] if priced else cli.report["reasons"])  # the neutral's reasons, its words
+        shown = io.StringIO()
+        result.print_table(file=shown)
+        assert all(f"\nWarning: {text}\n" in shown.getvalue() for text in result.unchecked)
