@@ -204,6 +204,7 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
         code, out, report = wire.run(capsys)
     assert (code, report["verdict"]) == (1, "fail"), out  # as before the wait looked for the metrics, not an error
     assert "topic_match has a passing range but no value on 3" in out
+    assert "the backend's summary lacks the values this run recorded on each of them" in out  # not 'no evaluator'
     lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
 
