@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus, outputs_changed_warning
-from honeyhive_experiment.verdict import broken, facts, unrecorded
+from honeyhive_experiment.verdict import broken, facts, ranges_unchecked, unrecorded
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -58,6 +58,8 @@ class ExperimentResult:
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
     embedded: bool = False
     """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
+    capped: tuple[str, ...] = ()
+    """Those of :attr:`ranged` whose range has a ``max`` (:attr:`unchecked`)."""
 
     @property
     def outside_calls(self) -> int:
@@ -123,6 +125,14 @@ class ExperimentResult:
         )
         return reasons
 
+    @property
+    def unchecked(self) -> list[str]:
+        """The passing ranges' ``max`` on efficiency metrics that could not be checked on datapoints the backend
+        passed, in the command line's words (its neutral verdict's reasons, or warnings beside a failure): their values
+        leave LLM calls out (no price, no token usage, given up), lower bounds that could be past it
+        (:func:`~honeyhive_experiment.verdict.ranges_unchecked`). They fail nothing, as in the command line."""
+        return ranges_unchecked(self.summary, facts(self.outcomes, self.ranged, capped=self.capped))
+
     # the official SDK's result attributes (its evaluate() returns the summary itself)
 
     @property
@@ -132,8 +142,10 @@ class ExperimentResult:
 
     @property
     def success(self) -> bool:
-        """The backend's ``success`` (its own verdict stays ``summary.success``), and nothing in :attr:`broken`."""
-        return self.summary.success and not self.broken
+        """The backend's ``success`` (its own verdict stays ``summary.success``), no datapoint it failed (the command
+        fails on one, as ``verdict.allow_failed``'s default: a summary may say ``success`` beside failed rows), and
+        nothing in :attr:`broken`."""
+        return self.summary.success and not self.summary.failed and not self.broken
 
     @property
     def passed(self) -> list[str]:
@@ -213,6 +225,8 @@ class ExperimentResult:
             print(f"  {row.datapoint_id or 'N/A'}  {row.session_id or 'N/A'}  {verdict}", file=out)
         for reason in self.broken:
             print(f"\nNot a success: {reason}", file=out)
+        for warning in self.unchecked:
+            print(f"\nWarning: {warning}", file=out)
         errors = self.errors
         if errors:
             print(f"\nErrors ({len(errors)})", file=out)

@@ -4,14 +4,15 @@
 - ``fail`` (exit 1), in this order of reasons:
 
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
-     passed (its evaluator raised, returned nothing or a string, or names another metric), or with trials in some
-     of their trials (:func:`partly_missing`): the range or gate was never checked there, so a green check would be
-     a false one. The reason names the metric, the count and the
-     evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
-     so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans; with trials,
-     none of them: one that lost only some is judged on the others, and says so, :func:`lost_trials`); a datapoint
-     whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says; one on a
-     new id, where ids may have moved, is said to be maybe an old one: :func:`_old_crashes`);
+     passed (its evaluator raised, returned nothing or a string, or names another metric; or the backend's summary
+     lacks a value this run recorded there, :func:`_dropped`), or with trials in some of their trials
+     (:func:`partly_missing`): the range or gate was never checked there, so a green check would be a false one. The
+     reason names the metric, the count and the evaluator's error, or the backend (a datapoint the backend never
+     recorded is not among them: it was never judged, and says so). Likewise a dataset row the backend never
+     recorded (its session, its outputs or its spans; with trials, none of them: one that lost only some is judged
+     on the others, and says so, :func:`lost_trials`); a datapoint whose function raised in this run but not in the
+     baseline (a new crash, whatever ``allow_failed`` says; one on a new id, where ids may have moved, is said to be
+     maybe an old one: :func:`_old_crashes`);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
      bound of 1 or more on a metric the report shows as a percentage whose aggregate lies between 0 and 1 (a
@@ -47,7 +48,7 @@
   ids to cross it (:func:`_moved`), or its metric is an efficiency metric whose values leave
   out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); or a passing range's ``max``
   on an efficiency metric, on datapoints the backend passed whose values leave out LLM calls of their own, lower
-  bounds that could be past it (:func:`_ranges_unchecked`; a ``min`` is as the backend judged it); when another
+  bounds that could be past it (:func:`ranges_unchecked`; a ``min`` is as the backend judged it); when another
   reason fails the check, each such gate or range is a warning beside it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
   coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, but for such a range.
@@ -137,6 +138,7 @@ __all__ = [
     "no_values",
     "partly_missing",
     "producer",
+    "ranges_unchecked",
     "returned_none",
     "returned_strings",
     "same_but_for_noise",
@@ -507,10 +509,15 @@ def partly_missing(
     found: dict[str, dict[str, tuple[int, int]]] = {}
     for name in dict.fromkeys(metrics):
         for datapoint, group in trials.items():
-            have = [isinstance(o.metrics.get(name), bool | int | float) for o in group if o.status == "ok"]
+            have = [_scored(o.metrics.get(name)) for o in group if o.status == "ok"]
             if any(have) and not all(have):
                 found.setdefault(name, {})[datapoint] = (have.count(False), len(group))
     return found
+
+
+def _scored(value: Any) -> bool:
+    """Whether an outcome's ``value`` of a metric is one a range or a gate judges: a number or a bool."""
+    return isinstance(value, bool | int | float)
 
 
 def unchecked_metrics(
@@ -534,22 +541,28 @@ def unchecked_metrics(
     passed = _judged(result, unrecorded)
     found: dict[str, int] = {}
     for name in dict.fromkeys(metrics):
-        details = [d for d in result.metrics.details if d.metric_name == name]
-        some = (partly or {}).get(name, ())
-        if any(d.datapoints is None for d in details) and any("values" in d.model_fields_set for d in details):
-            total = len(passed) + len(dict.fromkeys(result.failed))  # no id lists (legacy bodies): count values
-            lacking = max(0, total - sum(len(d.values) for d in details)) + sum(1 for i in passed if i in some)
+        held, some = _held(result, name), (partly or {}).get(name, ())
+        if isinstance(held, int):  # no id lists (legacy bodies): count values
+            total = len(passed) + len(dict.fromkeys(result.failed))
+            lacking = max(0, total - held) + sum(1 for i in passed if i in some)
             missing = min(len(passed), lacking)
         else:
-            have = (
-                {i for d in details if d.datapoints is not None for i in (*d.datapoints.passed, *d.datapoints.failed)}
-                if all(d.datapoints is not None for d in details)
-                else _rows_with(result, name)  # neither id lists nor values: the spec requires neither
-            )
-            missing = 0 if have is None else sum(1 for i in passed if i not in have or i in some)
+            missing = 0 if held is None else sum(1 for i in passed if i not in held or i in some)
         if missing:
             found[name] = missing
     return found
+
+
+def _held(result: ExperimentResultSummary, name: str) -> set[str] | int | None:
+    """The datapoints the summary holds a value of metric ``name`` on: those its details' id lists name (any event);
+    of a legacy body without them but with values, only how many values it has; of details with neither (the spec
+    requires neither), the rows holding one (:func:`_rows_with`: ``None`` when no row holds any metric)."""
+    details = [d for d in result.metrics.details if d.metric_name == name]
+    if any(d.datapoints is None for d in details) and any("values" in d.model_fields_set for d in details):
+        return sum(len(d.values) for d in details)
+    if all(d.datapoints is not None for d in details):
+        return {i for d in details if d.datapoints is not None for i in (*d.datapoints.passed, *d.datapoints.failed)}
+    return _rows_with(result, name)
 
 
 def _rows_with(result: ExperimentResultSummary, name: str) -> set[str] | None:
@@ -557,6 +570,26 @@ def _rows_with(result: ExperimentResultSummary, name: str) -> set[str] | None:
     if not any(held for _, held in result.datapoints.values()):
         return None
     return set().union(*(keys for (metric, _), keys in result.datapoints.holding().items() if metric == name))
+
+
+def _dropped(result: ExperimentResultSummary, metric: str, valued: Container[str], judged: Iterable[str]) -> list[str]:
+    """The datapoints of ``judged`` (those the backend passed) on which this run's outcomes hold a value of ``metric``
+    (``valued``) and the summary has none (:func:`_held`): the backend lost it, or had not summarised it yet. A legacy
+    body, which counts its values only, names none."""
+    held = _held(result, metric)
+    if not isinstance(held, set):
+        return []
+    return [i for i in judged if i in valued and i not in held]
+
+
+def _unshown(dropped: Sequence[str], missing: int) -> str:
+    """That the summary lacks the values this run recorded on ``dropped`` of the ``missing`` datapoints without one,
+    in words after a reason: the backend's doing, not an evaluator's."""
+    them = "each of them" if len(dropped) == missing else f"{len(dropped)} of them"
+    return (
+        f": the backend's summary lacks the values this run recorded on {them} ({_listed(dropped, 1)}): lost, or not"
+        " summarised yet when the wait for it ended"
+    )
 
 
 def _judged(result: ExperimentResultSummary, unrecorded: Container[str]) -> list[str]:
@@ -1491,7 +1524,7 @@ def _unpaired(deltas: Sequence[MetricDelta], gates: Iterable[str]) -> list[str]:
     return found
 
 
-def _ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]:
+def ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]:
     """The passing ranges' ``max`` on efficiency metrics (``facts.capped``) that could not be checked on datapoints
     the backend passed, each in words: a value that leaves out LLM calls of its datapoint's own (no price, no token
     usage; all of them: it has no value) is a lower bound of the whole, which could be past the max; the calls
@@ -1768,7 +1801,7 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Fact
     ``latency`` for ``latency_ms``)."""
     details = result.metrics.details
     recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
-    if metric in recorded and metric in facts.produced:  # on the others: an evaluator's, given on some only
+    if facts.valued.get(metric) or (metric in recorded and metric in facts.produced):  # an evaluator's, on some only
         return ": its evaluator returned nothing for them"
     if metric in recorded and facts.produced:  # the evaluators gave metrics, not this one: the function's, a span's
         return (
@@ -1837,6 +1870,9 @@ class Facts:
     datapoints whose value of it leaves out LLM calls of their own (:func:`~honeyhive_experiment.efficiency.left_out`
     of its outcomes: without a price, without token usage; with trials of any of its trials), by id in input order:
     those calls, how many by why. Not the calls made outside every datapoint: no datapoint's."""
+    valued: Mapping[str, Collection[str]] = field(default_factory=dict)
+    """Per judged metric, the datapoints (ids) on which this run's outcomes hold a value of it (a number or a bool, in
+    some trial): where the summary has none, the backend lost it or had not summarised it yet (:func:`_dropped`)."""
     unfinished: int = 0
     """The datapoints' LLM calls unfinished when their datapoint was recorded
     (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unfinished`): in no datapoint's value, and which
@@ -1876,6 +1912,7 @@ def facts(
         none_keys=none_keys,
         produced=tuple(dict.fromkeys(name for o in outcomes for name in o.metrics)) + none_keys,
         capped={m: {i: calls[m] for i, calls in own.items() if m in calls} for m in capped},
+        valued={m: {o.datapoint_id for o in outcomes if _scored(o.metrics.get(m))} for m in judged},
         unfinished=sum(outcome.unfinished for outcome in outcomes),
     )
 
@@ -1903,24 +1940,34 @@ def broken(
     they may be old ones under new ids (:func:`_old_crashes`). The others are :func:`decide`'s. A metric the run
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
-    evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
+    evaluator failed; without a value on any, it is a reason: the range or gate was never checked. A value this run
+    recorded that the summary lacks (:func:`_dropped`) is the backend's doing, said so, and a reason for any metric."""
     errors, strings, partly, unrecorded = facts.errors, facts.strings, facts.partly, facts.unrecorded
     reasons: list[str] = []
     warnings: list[str] = []
 
     judged = [*ranged, *gates]
     unchecked = unchecked_metrics(result, judged, unrecorded, partly)
-    passed = set(_judged(result, unrecorded))
+    order = _judged(result, unrecorded)
+    passed = set(order)
     blamed: set[str] = set()
     for metric, missing in unchecked.items():
         what = "passing range" if metric in ranged else "gate"
         some = [trials for i, trials in partly.get(metric, {}).items() if i in passed]
         reason = f"{metric} has a {what} but no value on {missing} of the datapoints the backend passed"
         reason += _in_trials(some, missing)
+        # the run's value never checked: a reason, whatever the metric (not "not checked there" of a call-less one)
+        if dropped := _dropped(result, metric, facts.valued.get(metric, ()), order):
+            reason += _unshown(dropped, missing)
+            if len(dropped) == missing:
+                reasons.append(reason)
+                continue
+            missing -= len(dropped)
+            reason += f"; on the other {missing}"
         blamer = producer(metric, errors)
         if blamer is None and metric in EFFICIENCY_METRICS:  # the run's own measurement, and no evaluator raised
             if missing < len(passed) or some:  # the datapoints (or trials) without a call: the others were checked
-                warnings.append(
+                (reasons if dropped else warnings).append(
                     f"{reason}: their LLM calls had no price or token usage, or they made none the run could see,"
                     " so it was not checked there"
                 )
@@ -2108,7 +2155,7 @@ def decide(
     )
     texts += tuple(text for _, text in unknown)
     metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
-    ranges = _ranges_unchecked(result, facts)
+    ranges = ranges_unchecked(result, facts)
     if reasons or texts:
         # a gate or a range that could not be checked (no baseline value, no datapoint shared, calls left out) while
         # something else fails says so: fixing that failure is not the end of it

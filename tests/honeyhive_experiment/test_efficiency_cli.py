@@ -974,3 +974,36 @@ def test_a_cost_range_is_shown_wherever_the_cost_is(bot: Bot) -> None:
     assert all(re.fullmatch(r"cost_usd = [0-9.]+e-06, passing range ≤ 5\.00e-06", text) for text in failing), failing
     assert f": {failing[0]}\n" in terminal
     assert " | " + failing[0].replace("_", "\\_") + " | " in comment
+
+
+def test_evaluate_succeeds_where_the_command_is_neutral_on_a_cost_range_max_it_could_not_check(bot: Bot) -> None:
+    """``ExperimentResult.success`` is "judged by the command line's rule" (neutral exits 0): a range's max on a cost
+    that leaves calls out could not be checked (session 52), whether they went to a model without a price or the
+    client gave up on them (a timeout): neutral, exit 0, and evaluate()'s success on the same calls True, nothing in
+    ``broken``; ``unchecked`` gives the neutral's reasons, which print_table printed nothing of. Priced, both fail the
+    range."""
+    ranges = {"cost_usd": {"max": 0.001}}
+    ranged = "baseline: {strategy: none}\npassing_ranges: {cost_usd: {max: 0.001}}\n"
+    pricing = {"acme-llm": {"input": 1000, "output": 1000}}
+    for extra, also, modes, priced in [
+        ("", "acme-llm", {}, {}),
+        ("", "", dict.fromkeys(SHORT, "timed-out"), {}),
+        ("pricing:\n  acme-llm: {input: 1000, output: 1000}\n", "acme-llm", {}, pricing),
+    ]:
+        bot.configure(OPENINFERENCE, ranged + extra)
+        bot.settings(also=also, modes=modes)
+        bot.server.released.clear()
+        try:
+            cli = bot.run()
+            result = evaluate_the_bot(bot, passing_ranges=ranges, pricing=priced)
+        finally:
+            bot.server.released.set()
+        assert (cli.code, cli.report["verdict"]) == ((1, "fail") if priced else (0, "neutral")), cli.out
+        assert cli.report["reasons"][0].startswith(
+            f"{ROWS} datapoint(s) failed" if priced else "cost_usd's passing range could not be checked on "
+        ), cli.report["reasons"]
+        assert (result.success, result.broken) == (not priced, [])
+        assert result.unchecked == ([] if priced else cli.report["reasons"])  # the neutral's reasons, its words
+        shown = io.StringIO()
+        result.print_table(file=shown)
+        assert all(f"\nWarning: {text}\n" in shown.getvalue() for text in result.unchecked)

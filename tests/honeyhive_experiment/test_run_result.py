@@ -69,6 +69,14 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         False,
         [],
     ),
+    (  # audit65 F2's summary: the lists say nothing failed, a row says it did, and success is true
+        "a failed datapoint beside the backend's success: not a success, as the CLI's default allow_failed says",
+        summary(ALL, failed=["EXT-1"], success=True),
+        [ok(0), ok(1), ok(2)],
+        (),
+        False,
+        [],
+    ),
     (
         "an evaluator raised on a ranged metric",
         summary({"exact_match": ["EXT-0", "EXT-2"]}),

@@ -233,6 +233,9 @@ TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 NO_BASELINE_VALUE = "accuracy's gate could not be checked: the baseline has no value for it"
 COST_GATE = GateRule(max_worse_pct=10)
 LOWER = MetricConfig(direction=Direction.LOWER)
+UNSHOWN = ": the backend's summary lacks the values this run recorded on {}: lost, or not summarised yet when the wait"
+UNSHOWN_EACH = UNSHOWN.format("each of them (EXT-10 and 1 more)") + " for it ended"
+UNSHOWN_ONE = UNSHOWN.format("each of them (EXT-9)") + " for it ended"
 UNCHECKED_ON = (
     "input_tokens has a gate but no value on {} of the datapoints the backend passed: their LLM calls had no price or"
     " token usage, or they made none the run could see, so it was not checked there"
@@ -1058,6 +1061,163 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "accuracy has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
             " returned nothing for them",
+        ),
+        (),
+    ),
+    # audit65 F3: a summary without values this run's outcomes hold (lost, or not summarised yet) blamed the evaluator
+    (
+        "a ranged metric missing where the outcomes hold values: the backend's summary lacks them, not the evaluator",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(valued={"accuracy": set(IDS)}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (f"accuracy has a passing range but no value on 2 of the datapoints the backend passed{UNSHOWN_EACH}",),
+        (),
+    ),
+    (
+        "the outcomes hold none there: its evaluator returned nothing",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(valued={"accuracy": set(IDS[:10])}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+        ),
+        (),
+    ),
+    (
+        "some do: the backend's on those, one named, the evaluator's on the others",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:9]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(valued={"accuracy": {*IDS[:9], "EXT-11", "EXT-10"}}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 3 of the datapoints the backend passed: the backend's"
+            " summary lacks the values this run recorded on 2 of them (EXT-10 and 1 more): lost, or not summarised"
+            " yet when the wait for it ended; on the other 1: its evaluator returned nothing for them",
+        ),
+        (),
+    ),
+    (
+        "a summary without the metric at all, some held by the outcomes: the others are its evaluator's, not nothing's",
+        lambda: decide(
+            summary(metrics={}), None, ranged=["accuracy"], facts=Facts(valued={"accuracy": {"EXT-3"}}, produced=())
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: the backend's"
+            " summary lacks the values this run recorded on 1 of them (EXT-3): lost, or not summarised yet when the"
+            " wait for it ended; on the other 11: its evaluator returned nothing for them",
+        ),
+        (),
+    ),
+    (
+        "a judged metric the outcomes hold no value of (facts name every judged one): still nothing recorded it",
+        lambda: decide(
+            summary(metrics={"latency": IDS}),
+            None,
+            ranged=["latency_ms"],
+            facts=Facts(valued={"latency_ms": set()}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded latency: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "an evaluator raised on some, the outcomes hold the value on one: the others returned nothing",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:9]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(
+                errors={"accuracy": EvaluatorErrors(1, "ValueError: no judge", 12)},
+                valued={"accuracy": set(IDS[:10])},
+                produced=EVALUATED,
+            ),
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 3 of the datapoints the backend passed: the backend's"
+            " summary lacks the values this run recorded on 1 of them (EXT-9): lost, or not summarised yet when the"
+            " wait for it ended; on the other 2: evaluator accuracy raised on 1 datapoint(s) (ValueError: no judge);"
+            " returned nothing on 1",
+        ),
+        (),
+    ),
+    (
+        "only datapoints the backend passed and recorded: a failed one's or a never recorded one's value is no loss",
+        lambda: decide(
+            summary(IDS[:11], IDS[11:], metrics={"accuracy": IDS[:9]}),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(unrecorded={"EXT-10": "HTTP 503"}, valued={"accuracy": set(IDS)}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (
+            f"accuracy has a passing range but no value on 1 of the datapoints the backend passed{UNSHOWN_ONE}",
+            "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged (HTTP 503)",
+            "1 datapoint(s) failed their passing ranges",
+        ),
+        (),
+    ),
+    (
+        "a legacy body counts its values only: which datapoints lack one is not known, nor whose doing it is",
+        lambda: decide(
+            legacy_summary(IDS, [], 10),
+            None,
+            ranged=["accuracy"],
+            facts=Facts(valued={"accuracy": set(IDS)}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+        ),
+        (),
+    ),
+    (
+        "the run's own efficiency values the summary lacks: the backend's, a reason (not 'the run saw no call')",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS}),
+            None,
+            ranged=["cost_usd"],
+            facts=Facts(valued={"cost_usd": set(IDS)}, produced=(*EVALUATED, "cost_usd")),
+        ),
+        Verdict.FAIL,
+        (
+            "cost_usd has a passing range but no value on 12 of the datapoints the backend passed: the backend's"
+            " summary lacks the values this run recorded on each of them (EXT-0 and 11 more): lost, or not"
+            " summarised yet when the wait for it ended",
+        ),
+        (),
+    ),
+    (
+        "some of them lacking: a reason too, not the warning of datapoints without a call, which the others are",
+        lambda: decide(
+            summary(metrics={"cost_usd": IDS[:9]}),
+            None,
+            ranged=["cost_usd"],
+            facts=Facts(valued={"cost_usd": set(IDS[:10])}, produced=("cost_usd",)),
+        ),
+        Verdict.FAIL,
+        (
+            "cost_usd has a passing range but no value on 3 of the datapoints the backend passed: the backend's"
+            " summary lacks the values this run recorded on 1 of them (EXT-9): lost, or not summarised yet when the"
+            " wait for it ended; on the other 2: their LLM calls had no price or token usage, or they made none the"
+            " run could see, so it was not checked there",
         ),
         (),
     ),
@@ -5346,6 +5506,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         unrecorded=lost,
         lost_trials=some,
         produced=("r", "b", "g", "h", "e"),  # every name an outcome holds, a string's too, once, in order
+        valued={m: {"dp0", "dp1", "dp5"} for m in "rbgh"},  # a value in some trial, of the judged ones
     )
     # without gates nor places (evaluate()'s): the ranged metrics alone judged; the crash shown by its id
     assert facts(iter(outcomes), iter(["r"])) == Facts(
@@ -5358,6 +5519,7 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         unrecorded=lost,
         lost_trials=some,
         produced=("r", "b", "g", "h", "e"),  # every name an outcome holds, a string's too, once, in order
+        valued={"r": {"dp0", "dp1", "dp5"}},
     )
     assert facts([]) == Facts(booleans=set())  # no outcome known (a run read back): evaluated, as by default
     given = DatapointOutcome(
@@ -5368,6 +5530,8 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
     assert facts([billed, billed]).replaced == ("cost_usd",)  # an evaluator's cost_usd: no LLM call to count
     crashed_everywhere = [DatapointOutcome(0, "dp0", "s0", OutcomeStatus.FUNCTION_ERROR, error="KeyError: 'k'")]
     assert facts(crashed_everywhere).evaluated is False  # its evaluators never ran: no metrics: key is told a typo
+    worded = DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK, metrics={"s": "PASS", "t": 0, "u": None})
+    assert facts([worded], ["s", "t"], ["u"]).valued == {"s": set(), "t": {"dp0"}, "u": set()}  # 0 is a value
 
 
 def test_a_datapoint_none_of_whose_trials_was_recorded_is_unrecorded_and_one_that_lost_some_lost_trials() -> None:

@@ -8,6 +8,7 @@ through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -21,7 +22,11 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient, Timeouts
-from honeyhive_experiment.errors import ApiError
+from honeyhive_experiment.config import load_config
+from honeyhive_experiment.errors import ApiError, ExperimentError
+from honeyhive_experiment.experiment import evaluate
+from honeyhive_experiment.run_result import ExperimentResult
+from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
 from honeyhive_local.app import Project
 from honeyhive_local.results import summarize
@@ -206,6 +211,7 @@ def test_a_completed_summary_without_the_metrics_the_run_recorded_is_waited_for_
         code, out, report = wire.run(capsys)
     assert (code, report["verdict"]) == (1, "fail"), out  # as before the wait looked for the metrics, not an error
     assert "topic_match has a passing range but no value on 3" in out
+    assert "the backend's summary lacks the values this run recorded on each of them" in out  # not 'no evaluator'
     lacked = "its summary has no value of topic_match, keyword_recall, which the run recorded"
     assert any(lacked in record.getMessage() for record in caplog.records), caplog.text
 
@@ -283,6 +289,41 @@ def test_a_summary_trickling_in_past_its_deadline_ends_the_read_naming_the_route
     assert str(raised.value).startswith(late), raised.value
     assert str(raised.value).endswith(" s (its deadline: 1 s)"), raised.value
     assert wire.proxy.routes[f"GET /v1/runs/{run_id}/summary"] == 1
+
+
+def _without_topic_match(method: str, path: str, body: Any) -> Any:
+    """A summary without one metric the run recorded on every datapoint, topic_match (ranged): not in its details, nor
+    in any row; the rest as sent."""
+    if _summary(path):
+        body["metrics"]["details"] = [d for d in body["metrics"]["details"] if d["metric_name"] != "topic_match"]
+        for row in body["datapoints"]:
+            row["metrics"] = [m for m in row["metrics"] if m["name"] != "topic_match"]
+    return body
+
+
+def test_a_summary_lacking_values_the_run_recorded_blames_the_backend_not_the_evaluator(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit65 F3: a summary without topic_match, which the run's evaluator recorded on each datapoint, read "FAIL -
+    topic_match has a passing range but no value on 3 ...: no evaluator and no span recorded it" (its evaluator
+    "returned nothing" when the details kept it elsewhere). The run's own outcomes hold the values: the backend lost
+    them or had not summarised them, and the reason says so, naming one. Still a failure: the range was never
+    checked."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _without_topic_match
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (1, "fail"), out
+    [reason] = report["reasons"]
+    said = re.fullmatch(
+        r"topic_match has a passing range but no value on 3 of the datapoints the backend passed: the backend's summary"
+        r" lacks the values this run recorded on each of them \((.+) and 2 more\): lost, or not summarised yet when"
+        r" the wait for it ended",
+        reason,
+    )
+    assert said is not None, reason
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        assert said[1] in direct.get_run_summary(report["run"]["id"]).passed
+    assert reason in out
 
 
 def _minimal_details(method: str, path: str, body: Any) -> Any:
@@ -744,3 +785,79 @@ def test_evaluate_refuses_a_summary_that_passed_a_datapoint_outside_its_range(wi
             print_results=False,
         )
     assert raised.value.run_id is not None
+
+
+# ------------------------------------------------------------------ evaluate() and the command on the same answers
+
+
+def _evaluated(wire: Wire, config: str = ".honeyhive/experiment.yml") -> ExperimentResult:
+    """The quickstart's experiment file ``config`` run by ``evaluate()`` through the proxy, as a script would: its
+    function and evaluators, its passing ranges, its ingestion timeout, the same rows."""
+    loaded = load_config(wire.root / config)
+    text = (wire.root / "data" / "questions.jsonl").read_text(encoding="utf-8")
+    ranges = {name: bounds.model_dump(exclude_none=True) for name, bounds in loaded.passing_ranges.items()}
+    with in_repository(wire.root), HoneyHiveClient(wire.proxy.url, API_KEY) as hh:
+        code = load_user_code(loaded, config, wire.root)
+        return evaluate(
+            code.function,
+            [json.loads(line) for line in text.splitlines()],
+            client=hh,
+            evaluators=code.evaluators,
+            name=loaded.name,
+            passing_ranges=ranges,
+            ingestion_timeout=loaded.ingestion.timeout,
+            print_results=False,
+        )
+
+
+def _ids(text: str) -> str:
+    """``text`` with its run ids and datapoint ids masked: two runs of the same rows differ by those alone."""
+    return re.sub(r"EXT-[0-9a-f]+", "EXT-…", re.sub(r"run [0-9a-f-]{36}", "run …", text))
+
+
+# (rule, rewrite of the summary, the stricter experiment file, no wait for what the summary lacks, the command's exit)
+PARITY: list[tuple[str, Rewrite | None, bool, bool, int]] = [
+    ("as sent: nothing to compare with yet, neutral", None, False, False, 0),
+    ("datapoints failed their ranges", None, True, False, 1),
+    ("rows failed that the summary's lists leave out, success true (audit65 F2)", _lists_left_empty, True, False, 1),
+    ("a metric's values the run recorded missing from the summary (audit65 F3)", _without_topic_match, False, True, 1),
+    ("a pass outside the run's range (audit65 F1): an error, evaluate() raises", _ranges_not_applied, False, False, 2),
+]
+
+
+@pytest.mark.parametrize(("rule", "rewrite", "strict", "no_wait", "code"), PARITY, ids=[c[0] for c in PARITY])
+def test_evaluate_succeeds_exactly_where_the_command_exits_0_and_says_why_not_in_its_words(
+    wire: Wire,
+    capsys: pytest.CaptureFixture[str],
+    rule: str,
+    rewrite: Rewrite | None,
+    strict: bool,
+    no_wait: bool,
+    code: int,
+) -> None:
+    """``ExperimentResult.success`` is "judged by the command line's rule": the same answers through the command
+    (``fail-on-error`` true, neutral exits 0) and through ``evaluate()``. A summary saying ``success`` beside rows it
+    failed outside its lists read the command's FAIL (audit65 F2's rule), and evaluate()'s ``success`` was True. Each
+    reason ``broken`` gives, which print_table prints, is one of the command's, in its words; an error is raised."""
+    config = stricter_twin(wire.root) if strict else ".honeyhive/experiment.yml"
+    if no_wait:
+        wire.ingestion_timeout(0.1)  # one look, no wait
+    if rewrite is not None:
+        wire.rewrite = rewrite
+    exit_code, out, report = wire.run(capsys, "--config", config)
+    assert exit_code == code, out
+    if code == 2:
+        with pytest.raises(ExperimentError) as raised:
+            _evaluated(wire, config)
+        assert _ids(str(raised.value)) in _ids(report["error"])
+        return
+    result = _evaluated(wire, config)
+    assert result.success is (code == 0)
+    failing = report["reasons"] if code == 1 else []  # a neutral verdict's reasons fail nothing
+    assert [_ids(reason) for reason in result.broken] == [
+        _ids(reason) for reason in failing if "datapoint(s) failed their passing ranges" not in reason
+    ]
+    shown = io.StringIO()
+    result.print_table(file=shown)
+    assert f"Success: {code == 0} (HoneyHive: " in shown.getvalue()
+    assert all(f"Not a success: {reason}" in shown.getvalue() for reason in result.broken)
