@@ -171,11 +171,15 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
 
 def value_passes(value: MetricValue | Fraction, passing_range: Mapping[str, Any] | None) -> bool:
     """``min <= value <= max`` with either bound optional; no range always passes. The value is compared as sent
-    (Python compares an int with a float exactly: 2**53 + 1 is above a max of 2**53; a bool as 1/0)."""
+    (Python compares an int with a float exactly: 2**53 + 1 is above a max of 2**53; a bool as 1/0); a mean of
+    trials' integers (:func:`_reduced`, exact) with a float bound as written (``min: 0.8`` is 4/5, which 4 of 5
+    trials true meet: not the double just above it, which they fell short of, audit71 #1)."""
     if not passing_range:
         return True
     low = passing_range.get("min")
     high = passing_range.get("max")
+    if isinstance(value, Fraction):
+        low, high = (Fraction(repr(b)) if isinstance(b, float) and math.isfinite(b) else b for b in (low, high))
     if low is not None and value < low:
         return False
     return not (high is not None and value > high)

@@ -1429,6 +1429,13 @@ BIG = 2**53  # past it a double does not hold every integer: 2**53 + 1 is sent a
         (([1], [2]), {"min": 1.5}, [(1.5, True)]),
         (([True], [False]), {"min": 0.5}, [(0.5, True)]),
         (([0.5], [1]), {"min": 0.75}, [(0.75, True)]),  # a float among them: the float mean, as before
+        # a mean of integers against a float bound as written (audit71 #1: 4 of 5 trials true is 4/5, below the double
+        # 0.8, so it failed min 0.8 while its row showed 0.8; before b53-trials it passed)
+        (([True], [True], [True], [True], [False]), {"min": 0.8}, [(0.8, True)]),
+        (([True], [True], [True], [True], [False]), {"max": 0.8}, [(0.8, True)]),
+        (([1], [0], [0], [0], [0]), {"min": 0.2, "max": 0.2}, [(0.2, True)]),
+        (([True], [True], [True], [False], [False]), {"min": 0.6000000000000001}, [(0.6, False)]),
+        (([1], [2]), {"max": math.inf, "min": -math.inf}, [(1.5, True)]),
     ],
 )
 def test_trials_of_integers_are_reduced_exactly(
