@@ -2126,9 +2126,16 @@ def decide(
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
-    if comparison is not None and not comparison.common_datapoints:  # the PR replaced every datapoint
+    if comparison is not None and not comparison.common_datapoints and not unpaired:  # the PR replaced every datapoint
+        # ... unless the metric's own counts pair some, or the runs' summaries share some the comparison left out (an
+        # answer at odds with itself or lagging: the bounds judge as they do on any comparison)
+        paired = {
+            d.metric_name for d in deltas if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))
+        }
         unjudged = {
-            m: _APART for m, g in gates.items() if g.max_drop is not None or g.max_drop_pct is not None
+            m: _APART
+            for m, g in gates.items()
+            if m not in paired and (g.max_drop is not None or g.max_drop_pct is not None)
         } | unjudged
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     why = _gates_unchecked(gates, comparison, compared, unjudged, compare)

@@ -1983,6 +1983,37 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("accuracy got worse by 8.0% (gate: at most 5%): 0 of 1 worse, p = 1, too few changes to tell (needs ≥ 5)",),
         (),
     ),
+    (  # audit71 #5: an empty commonDatapoints beside counts that pair datapoints silenced a crossed max_degraded
+        "no common datapoint but the metric's counts pair some: its bounds judge as they say",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.5, pct=-50.0, improved=0, degraded=5), common=()),
+            gates={"accuracy": GateRule(max_drop=0.05, max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 0.5 (gate: at most 0.05): significance unknown: no datapoint has a value in both"
+            " runs",
+            "accuracy degraded on 5 datapoints (gate: at most 0): significance unknown: no datapoint has a value in"
+            " both runs",
+        ),
+        (),
+    ),
+    (
+        "no common datapoint, but the runs' summaries share some the comparison left out: judged as it says",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.5, pct=-50.0, improved=0, degraded=0), common=()),
+            gates={"accuracy": GateRule(max_drop=0.05)},
+            unpaired=3,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 0.5 (gate: at most 0.05): significance unknown: no datapoint the comparison paired"
+            " has a value in both runs; the comparison left out 3 datapoints both runs scored",
+        ),
+        (),
+    ),
     (
         "a max_drop that the runs sharing none would pass is not checked either",
         lambda: judge(
