@@ -1008,7 +1008,6 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
     the dataset's (the repository's or HoneyHive's own already), not the code's: they are sent as the dataset holds
     them."""
     resources: dict[int, Resource] = {}
-    name = functools.cache(redact)  # each attribute's name once: the spans of a datapoint share most of them
 
     def resource(span: ReadableSpan) -> Resource:
         found = resources.get(id(span.resource))
@@ -1016,8 +1015,8 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
             found = resources[id(span.resource)] = Resource(values(span.resource.attributes), span.resource.schema_url)
         return found
 
-    def values(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
-        return {name(key): redact(value) for key, value in (attributes or {}).items()}
+    def values(attributes: Mapping[str, Any] | None) -> Any:
+        return redact(attributes or {})  # their names and values: a mapping's keys and values
 
     def one(span: ReadableSpan) -> ReadableSpan:
         status = span.status
