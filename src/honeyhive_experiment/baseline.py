@@ -99,7 +99,7 @@ from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch without a stamped verdict whose result the backend is asked
-MAX_ANCESTRY_CHECKS = 30  # commits of candidates on the base branch whose ancestry git is asked before giving up
+MAX_ANCESTRY_CHECKS = 30  # commits whose ancestry GitHub is asked where git cannot tell (flow.find_baseline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +117,8 @@ class Baseline:
     resolved: str | None = None  # explicit: the commit git resolved ref to (a revision: HEAD~1), whose run this is
     fork_point: str | None = None  # ahead or unknown: the commit it is not known to be of the history of (the merge
     # base; a push's, or baseline.branch's other than the base: the run's own commit)
+    unchecked: bool = False  # ahead or unknown: GitHub was asked of MAX_ANCESTRY_CHECKS commits and no more (an older
+    # run may be of the history)
 
     @property
     def why(self) -> str:
@@ -431,7 +433,7 @@ def pick_baseline(
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them without a stamped verdict. ``ancestry(commit, fork_point)`` tells whether a
     branch candidate's commit is the merge base (without one, ``query.head_sha``) or one of its ancestors (``None``:
-    unknown), asked once per commit, of at most :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with
+    unknown), asked once per commit, of every one until one of that history passed, when the merge base was taken with
     the branch searched (the module docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.unknown`,
     :attr:`Baseline.behind`).
     """
@@ -491,8 +493,6 @@ def pick_baseline(
                 of_history: bool | None = True  # nothing to ask; None: git cannot tell (a shallow clone)
                 if fork_point is not None and sha is not None:
                     if sha not in known:
-                        if len(known) == MAX_ANCESTRY_CHECKS:  # no more are asked (the merge base's runs still are)
-                            continue  # the passing one ahead will do
                         known[sha] = ancestry(sha, fork_point)
                     of_history = known[sha]
                 if of_history is not True and stand_in is not None:

@@ -35,6 +35,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from honeyhive_experiment.baseline import (
+    MAX_ANCESTRY_CHECKS,
     PENDING,
     Baseline,
     BaselineQuery,
@@ -752,9 +753,15 @@ def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
     if not baseline.ahead:  # unknown
         how = "whose ancestry neither git (a shallow checkout: set fetch-depth: 0 on actions/checkout) nor GitHub"
         how += " could tell"
+    known = f"known to be of {at}'s history"
+    if baseline.unchecked:  # an older one may be: it was not asked
+        known += (
+            f" (ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits: where git cannot tell, as in a shallow"
+            " checkout, GitHub is asked of no more; set fetch-depth: 0 on actions/checkout)"
+        )
     return (
-        f"{lead} known to be of {at}'s history, so the baseline is the latest passing run on {branch}, at {sha}, {how}:"
-        f" its deltas may include {branch}'s changes missing from {at}, as if this change undid them."
+        f"{lead} {known}, so the baseline is the latest passing run on {branch}, at {sha}, {how}: its deltas may"
+        f" include {branch}'s changes missing from {at}, as if this change undid them."
     )
 
 
@@ -861,13 +868,18 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
     caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
     (``--baseline``'s is said as it is)."""
     settings = job.settings
+    asked = 0  # commits asked of GitHub: git, of the checkout, answers at once and is asked of every one
 
     def ancestry(commit: str, of: str) -> bool | None:  # git's; where it cannot tell (a shallow clone), GitHub's
+        nonlocal asked
         known = is_ancestor(settings.root, commit, of)
-        return job.ancestry(commit, of) if known is None and job.ancestry is not None else known
+        if known is not None or job.ancestry is None:
+            return known
+        asked += 1
+        return job.ancestry(commit, of) if asked <= MAX_ANCESTRY_CHECKS else None
 
     try:
-        return choose_baseline(
+        found = choose_baseline(
             job.client,
             query,
             explicit_run_id=settings.baseline_run_id,
@@ -883,6 +895,9 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
             raise BaselineError(message) from None
         at = config_error_at(str(settings.config_path), ("baseline", "run_id"), message)
         raise BaselineError(message, file=at.file, line=at.line, key=at.key) from None
+    if found is not None and asked > MAX_ANCESTRY_CHECKS and (found.ahead or found.unknown):  # an older one may not be
+        return dataclasses.replace(found, unchecked=True)
+    return found
 
 
 def stamp_verdict(

@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 
-from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, push, workflow_run
+from honeyhive_experiment.baseline import MAX_ANCESTRY_CHECKS
+from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, pull_request, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
+from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +150,66 @@ def test_a_feature_branchs_push_whose_own_baseline_is_not_of_its_history_says_so
     assert new.outputs()["baseline-run-id"] == old.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
     assert f"No passing run on feature is known to be of {pushed_now[:7]}'s history" in note, note
+
+
+def _copies(world: World, run_id: str, shas: list[str]) -> None:
+    """Passing runs of main at each of ``shas`` (newest first: the backend lists them newest first), ``run_id``'s
+    stamps but the commit: pushes whose runs a pull request's baseline is chosen among, recorded without running."""
+    with world.client() as hh:
+        recorded = hh.get_run(run_id)
+        for sha in reversed(shas):  # the last created is listed first
+            metadata = {**recorded["metadata"], "ci": {**recorded["metadata"]["ci"], "sha": sha}}
+            metadata["check"] = {"verdict": "pass"}
+            hh.create_run(
+                {"run_id": str(uuid.uuid4()), "name": recorded["name"], "status": "completed", "metadata": metadata}
+            )
+
+
+def test_in_a_full_checkout_31_runs_ahead_of_the_merge_base_do_not_hide_one_of_its_history(world: World) -> None:
+    """git, in a full checkout, is asked of every candidate's commit: it answers at once. Only the first 30 were
+    asked, so 31 pushes to main after the pull request's fork point (which has no run) made the newest of them the
+    baseline, "a commit the merge base does not have", though a run at an ancestor of it existed (audit70 #2)."""
+    root = world.root
+    before = init_repository(root)
+    code, pushed = world.action("push-before", {"comment-mode": "off"}, event=push(before))
+    assert code == 0, pushed.summary()
+    git(root, "commit", "-q", "--allow-empty", "-m", "the fork point: no run")
+    git(root, "checkout", "-qb", "feature")
+    git(root, "commit", "-q", "--allow-empty", "-m", "the change")
+    head = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "-q", "main")
+    ahead = []
+    for i in range(MAX_ANCESTRY_CHECKS + 1):
+        git(root, "commit", "-q", "--allow-empty", "-m", f"main moves on {i}")
+        ahead.insert(0, git(root, "rev-parse", "HEAD"))
+    _copies(world, pushed.outputs()["run-id"], ahead)
+    git(root, "checkout", "-q", "--detach", head)
+    code, ran = world.action(
+        "run", {"mode": "all", "comment-mode": "off"}, event=pull_request(head_sha=head, base_sha=ahead[0])
+    )
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]
+
+
+def test_github_is_asked_of_30_commits_at_most_and_the_note_says_the_rest_were_not_checked(world: World) -> None:
+    """Where git cannot tell (a shallow checkout), GitHub's compare is asked, of 30 commits at most: past them, a run
+    of the merge base's history is not looked for, and the note on the run that stands in says so, as it did not
+    ("nor is a passing run on main known to be of its history", as if none were: audit70 #2)."""
+    ahead = [f"{i:02d}".ljust(40, "a") for i in range(MAX_ANCESTRY_CHECKS + 1)]
+    code, pushed = world.action("push-before", {"comment-mode": "off"}, event=push(BEFORE))
+    assert code == 0, pushed.summary()
+    _copies(world, pushed.outputs()["run-id"], ahead)  # newer than BEFORE's
+    code, newest = world.action("push-newest", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, newest.summary()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    for sha in (BASE_SHA, *ahead):
+        world.github.set_merge_base(sha, MERGE_BASE, MERGE_BASE)  # each is ahead of the fork point
+    world.github.set_merge_base(BEFORE, MERGE_BASE, BEFORE)  # BEFORE is of its history, but is never asked
+    asked = len(world.github.requests)
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    compares = [r for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
+    assert len(compares) == MAX_ANCESTRY_CHECKS, compares
+    assert ran.outputs()["baseline-run-id"] == newest.outputs()["run-id"]
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits" in note, note
