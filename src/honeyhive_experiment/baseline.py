@@ -409,12 +409,16 @@ def _reports_success(client: HoneyHiveClient, run_id: str) -> bool:
 def pick_recent(runs: Iterable[ExperimentRun], query: BaselineQuery, *, limit: int) -> list[ExperimentRun]:
     """The first ``limit`` runs of ``runs`` (completed, newest first) of ``query``'s experiment and dataset
     (:meth:`BaselineQuery.candidates`) on ``query.base_branch`` (any branch when ``None``) that could be a
-    baseline: none made with uncommitted changes or for a pull request."""
+    baseline: none made with uncommitted changes or for a pull request, nor one whose check errored or recorded no
+    verdict (:data:`PENDING`)."""
     branch = query.base_branch
     on_branch = (
         run
         for run in query.candidates(runs, None)
-        if (branch is None or run.ci.get("branch") == branch) and not is_dirty(run) and not _for_a_pull_request(run)
+        if (branch is None or run.ci.get("branch") == branch)
+        and not is_dirty(run)
+        and not _for_a_pull_request(run)
+        and check_verdict(run) not in ("error", PENDING)
     )
     return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 

@@ -1310,6 +1310,20 @@ RECENT: list[tuple[str, list[ExperimentRun], str | None, int, list[str], int]] =
         3,
     ),
     (
+        "nor a run whose check errored or recorded no verdict, which no rule takes as a baseline (audit70 #4); a failed"
+        " one is a result",
+        [
+            stamped(run("errored"), check={"verdict": "error"}),
+            stamped(run("pending"), check={"verdict": "pending"}),
+            stamped(run("failed"), check={"verdict": "fail"}),
+            run("m1"),
+        ],
+        "main",
+        5,
+        ["failed", "m1"],
+        4,
+    ),
+    (
         "a local run on the branch is in a local run's trend",
         [run("l1", ci={"branch": "main", "event": "local"})],
         "main",
