@@ -341,6 +341,28 @@ def _unjudged(runs: Collection[ExperimentRun]) -> str:
     return and_more(said, SHOWN)
 
 
+def unjudged_at(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str | None:
+    """The runs of ``query``'s experiment at its merge base (``merge_base_sha``) that rule 2 passed over, their checks
+    having errored or recorded no verdict (:data:`PENDING`), named as the report's note says it when no baseline was
+    found; ``None`` when none was."""
+    at = query.merge_base_sha
+    passed_over = [
+        run
+        for run in query.candidates(runs, None)
+        if at is not None
+        and run.ci.get("sha") == at
+        and run.ci.get("checkout_sha") is None
+        and not is_dirty(run)
+        and check_verdict(run) in ("error", PENDING)
+    ]
+    if not passed_over:
+        return None
+    return (
+        f"No run at {str(at)[:7]}, the base commit this change is measured against, could be the baseline:"
+        f" {_unjudged(passed_over)}. {UNJUDGED}. {NAME_IT}."
+    )
+
+
 def not_completed(run: ExperimentRun) -> Literal["running", "stopped"] | None:
     """How ``run`` has not completed: ``"running"`` (pending or running: it may yet), ``"stopped"`` (cancelled or
     failed before it did); ``None`` when it completed, or the backend gives no status. What it holds is part of its

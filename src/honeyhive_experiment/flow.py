@@ -48,6 +48,7 @@ from honeyhive_experiment.baseline import (
     other_files,
     same_origin,
     stamp_of,
+    unjudged_at,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
@@ -657,7 +658,8 @@ def judge(
     if replaced := replaced_note(result.outcomes):  # the values under a built-in's name are an evaluator's
         notes += (replaced,)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
-        notes += _other_files_note(for_note, query)
+        every = list(for_note)  # read to its end by other_files anyway
+        notes += _no_baseline(settings.ci, every, query) + _other_files_note(every, query)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -714,14 +716,7 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
         return None
     latest = f"the latest run on {ci.fallback_ref or 'the base branch'} whose check passed"
     if ci.merge_base_unknown:
-        whose, unrelated = "The pull request's merge base", ""
-        if ci.fallback_ref:
-            whose = f"{ci.base_ref}'s merge base with {ci.fallback_ref}"
-            unrelated = f"; or {ci.base_ref} shares no history with {ci.fallback_ref}"
-        return (
-            f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated}), so the"
-            f" baseline is {latest}, instead of the run at the merge base."
-        )
+        return f"{_merge_base_unknown(ci)}, so the baseline is {latest}, instead of the run at the merge base."
     if not ci.merge_base_sha or ci.merge_base_sha == baseline.commit_sha:
         return None
     at = ci.merge_base_sha[:7]
@@ -743,6 +738,25 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
         f"{no_run}, so the baseline is {latest}: what changed on it since that run's commit counts here as"
         " this change's."
     )
+
+
+def _merge_base_unknown(ci: CiContext) -> str:
+    """That the merge base a baseline is looked for at is unknown, and why it may be."""
+    whose, unrelated = "The pull request's merge base", ""
+    if ci.fallback_ref:
+        whose = f"{ci.base_ref}'s merge base with {ci.fallback_ref}"
+        unrelated = f"; or {ci.base_ref} shares no history with {ci.fallback_ref}"
+    return f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated})"
+
+
+def _no_baseline(ci: CiContext, runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+    """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
+    there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
+    (:func:`~honeyhive_experiment.baseline.unjudged_at`); ``()`` when neither."""
+    if ci.merge_base_unknown:
+        return (f"{_merge_base_unknown(ci)}, so no run at it could be looked for.",)
+    passed_over = unjudged_at(runs, query)
+    return (passed_over,) if passed_over else ()
 
 
 def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from honeyhive_experiment.baseline import MAX_ANCESTRY_CHECKS
-from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, pull_request, push, workflow_run
+from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, PR, pull_request, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
 from tests.quickstart import git, init_repository
@@ -213,3 +213,46 @@ def test_github_is_asked_of_30_commits_at_most_and_the_note_says_the_rest_were_n
     assert ran.outputs()["baseline-run-id"] == newest.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
     assert f"ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits" in note, note
+
+
+def test_no_baseline_says_which_runs_at_the_merge_base_were_passed_over(world: World) -> None:
+    """Every run at the merge base errored or recorded no verdict: none is a baseline, and the comment said "There is
+    no run … at this change's merge base", telling the reader to set up the baseline workflow that made them; it names
+    them now, as the branch fallback's note and an explicit commit's do (audit70 #3)."""
+    runs = []
+    for step in ("push-1", "push-2"):
+        code, pushed = world.action(step, {"comment-mode": "off"}, event=push(MERGE_BASE))
+        assert code == 0, pushed.summary()
+        runs.append(pushed.outputs()["run-id"])
+    with world.client() as hh:
+        for run_id, verdict in zip(runs, ("error", "pending"), strict=True):
+            recorded = hh.get_run(run_id)
+            hh.update_run(run_id, {"metadata": {**recorded["metadata"], "check": {"verdict": verdict}}})
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    assert "There is no run" not in comment.body
+    assert (
+        f"No run at {MERGE_BASE[:7]}, the base commit this change is measured against, could be the baseline:"
+        f" {runs[1]} (its check recorded no verdict), {runs[0]} (its check errored)."
+    ) in comment.body, comment.body
+
+
+def test_no_baseline_at_a_merge_base_nobody_could_tell_gives_the_shallow_checkouts_hint(world: World) -> None:
+    """``baseline: {strategy: merge-base}`` in a shallow checkout GitHub's compare did not answer for: the merge base is
+    unknown, and the comment said there was no run at it, with no hint; ``auto``'s fallback says so (audit70 #3)."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline:\n  strategy: merge-base\n", encoding="utf-8")
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    code, ran = world.action("run", {"mode": "all"})  # GitHub's compare says nothing of the pull request's commits
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    assert "There is no run" not in comment.body
+    assert (
+        "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout), so no"
+        " run at it could be looked for."
+    ) in comment.body, comment.body
