@@ -111,6 +111,8 @@ class Baseline:
     ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
     unknown: bool = False  # branch: git could not tell whether its commit is the merge base's ancestor (shallow clone)
     behind: bool = False  # branch: a newer passing run was passed over (ahead, or unknown): the latest at or before
+    before: str | None = None  # behind: the run's own commit it is at or before (a push's: no merge base); None: the
+    # merge base
     # explicit (a commit or a branch named): the runs there that would have been taken, had their checks not errored or
     # recorded no verdict (:func:`pick_named`), as :attr:`note` names them
     passed_over: tuple[ExperimentRun, ...] = ()
@@ -131,7 +133,8 @@ class Baseline:
         if self.reason == "merge-base":
             return f"{self.whose} at merge-base {sha}" + (f" with {self.ref}" if self.ref else "")
         if self.reason == "branch" and self.behind:  # "latest ... whose check passed" would be a newer one's
-            return f"latest passing run on {self.branch} at or before the merge base"
+            at = f"its commit {self.before[:7]}" if self.before else "the merge base"
+            return f"latest passing run on {self.branch} at or before {at}"
         if self.reason == "branch":
             return f"latest run on {self.branch} whose check passed"
         if self.reason == "previous":
@@ -529,7 +532,9 @@ def pick_baseline(
                         ahead, unknown = of_history is False, of_history is None
                         stand_in = Baseline(run, fallback, ahead=ahead, unknown=unknown, fork_point=fork_point)
                         continue
-                    branch_match = Baseline(run, fallback, behind=stand_in is not None)
+                    own = fork_point != merge_base_sha  # a push's, which has no merge base: its own commit's history
+                    before = fork_point if stand_in is not None and own else None
+                    branch_match = Baseline(run, fallback, behind=stand_in is not None, before=before)
                     if not (use_merge_base and merge_base_sha):
                         return branch_match
         return other_at_merge_base if other_at_merge_base is not None else branch_match or stand_in

@@ -142,6 +142,7 @@ class Row:
     unknown_ancestry: bool = False  # git could not tell if the chosen baseline is of its history (Baseline.unknown)
     behind: bool = False  # a newer passing run ahead of the merge base was passed over for it (Baseline.behind)
     fork_point: str | None = None  # the commit ancestry is asked against (None: the merge base, else the head)
+    why: str | None = None  # the chosen baseline's label (Baseline.why), when the row checks it
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -969,6 +970,7 @@ CASES: list[Row] = [
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
         behind=True,
+        why="latest passing run on main at or before the merge base",
     ),
     Row(
         "a newer one ahead of the merge base that failed: the one of its history is the latest passing",
@@ -1118,6 +1120,7 @@ CASES: list[Row] = [
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
         behind=True,
+        why=f"latest passing run on main at or before its commit {HEAD[:7]}",  # a push has no merge base (audit70 #7)
     ),
     Row(
         "no merge base and no commit of its own: no ancestry to ask",
@@ -1164,6 +1167,7 @@ CASES: list[Row] = [
         ancestry=("r1", "r0"),
         fork_point=HEAD,
         behind=True,
+        why=f"latest passing run on release at or before its commit {HEAD[:7]}",  # the head's history, not the base's
     ),
     Row(
         "baseline.branch named: a run whose ancestry cannot be told is marked so",
@@ -1253,6 +1257,9 @@ def test_the_baseline_table(row: Row) -> None:
     assert listing.read == row.read
     if row.ancestry is not None:
         assert tuple(ancestry) == row.ancestry
+    if row.why is not None:
+        assert chosen is not None
+        assert chosen.why == row.why
 
 
 # ----------------------------------------------------------------------------------------------- recent runs
