@@ -902,7 +902,8 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
             commit_of=lambda revision: commit_of(settings.root, revision),
         )
     except BaselineError as exc:
-        message = exc.message + shallow_hint(settings.root, settings.baseline_run_id or query.policy.run_id)
+        revision = settings.baseline_run_id or query.policy.run_id
+        message = exc.message + shallow_hint(settings.root, revision, action=settings.as_action)
         if settings.baseline_run_id or not query.policy.run_id:
             if message == exc.message:
                 raise

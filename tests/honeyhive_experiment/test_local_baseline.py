@@ -538,7 +538,7 @@ def test_a_revision_before_the_commit_of_a_shallow_clone_says_to_fetch_the_histo
     err = capsys.readouterr().err
     assert "baseline run HEAD~1 does not exist" in err, err
     assert "HEAD~1 walks back from a commit this checkout does not have: it is shallow" in err, err
-    assert "give it fetch-depth: 0" in err, err
+    assert "git fetch --unshallow" in err, err  # a terminal's fix, not the workflow's (fetch-depth: 0)
     assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", "HEAD~5"], environ={}) == 2
     assert "shallow" not in capsys.readouterr().err  # a whole clone's history simply has no such commit
 
