@@ -636,10 +636,12 @@ def choose_baseline(
         if commit is not None and (named := pick_named(again, explicit, query, commit=commit)) is not None:
             return named
         resolved = f", nor at commit {commit[:7]}, which it names in this checkout" if commit is not None else ""
+        lead = f"baseline {explicit}: no"  # a commit, a branch or a revision (HEAD~1), not a run id
+        if is_run_id(explicit):
+            lead = f"baseline run {explicit} does not exist in this HoneyHive project, and no"
         raise BaselineError(
-            f"baseline run {explicit} does not exist in this HoneyHive project, and no completed run of"
-            f" {query.experiment} (on this dataset, without uncommitted changes) is at a commit or on a branch of that"
-            f" name{resolved}"
+            f"{lead} completed run of {query.experiment} (on this dataset, without uncommitted changes) is at a commit"
+            f" or on a branch of that name{resolved}"
         )
     return pick_baseline(
         runs,

@@ -1999,13 +1999,12 @@ def test_an_explicit_revision_is_the_commit_git_resolves_it_to_when_it_names_no_
     for ref, said in (("HEAD~5", ", nor at commit eeeeeee, which it names in this checkout"), ("nope", "")):
         with pytest.raises(BaselineError) as raised:
             choose(hh, name, explicit_run_id=ref, commit_of=commit_of)
-        assert str(raised.value) == f"baseline run {ref} does not exist in this HoneyHive project, and no completed" + (
-            f" run of {name}{nothing}{said}"
-        )
+        # a revision is not called a run that does not exist (audit70 #6c)
+        assert str(raised.value) == f"baseline {ref}: no completed run of {name}{nothing}{said}"
 
 
 def test_an_explicit_run_that_does_not_exist_is_an_error(hh: HoneyHiveClient, name: str) -> None:
-    with pytest.raises(BaselineError, match="baseline run no-such-run does not exist in this HoneyHive project"):
+    with pytest.raises(BaselineError, match=r"^baseline no-such-run: no completed run of"):  # not a run id
         choose(hh, name, explicit_run_id="no-such-run")
 
 
@@ -2170,9 +2169,12 @@ def test_an_explicit_ref_that_names_nothing_is_an_error_saying_what_was_looked_f
     recorder.clear()
     with pytest.raises(BaselineError) as raised:
         choose(hh, name, explicit_run_id=ref)
+    lead = (
+        f"baseline run {ref} does not exist in this HoneyHive project, and no" if as_run_id else f"baseline {ref}: no"
+    )
     assert str(raised.value) == (
-        f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {name}"
-        " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
+        f"{lead} completed run of {name} (on this dataset, without uncommitted changes) is at a commit or on a branch"
+        " of that name"
     )
     assert recorder.fetched == ([ref] if as_run_id else [])  # GET /v1/runs/{run_id} takes only a UUID
 

@@ -371,9 +371,8 @@ def test_a_baseline_the_experiment_file_pins_that_names_no_run_is_refused_at_its
     text = config.read_text(encoding="utf-8")
     config.write_text(f"{text}baseline: {{run_id: {pinned}}}\n", encoding="utf-8")
     repo.commit("a stale baseline")
-    said = (
-        f"experiment.yml:{text.count(chr(10)) + 1}: baseline.run_id: baseline run {pinned} does not exist in this"
-        " HoneyHive project"
+    said = f"experiment.yml:{text.count(chr(10)) + 1}: baseline.run_id: " + (
+        f"baseline run {pinned} does not exist in this HoneyHive project" if "-" in pinned else f"baseline {pinned}: no"
     )
     assert main(["run", "--dry-run", "-C", str(repo.root)], environ={}) == 2
     refused = capsys.readouterr()
@@ -519,7 +518,7 @@ def test_a_revision_named_as_the_baseline_is_the_commit_git_resolves_it_to(
     assert repo.run(capsys).baseline_id == first.id
 
     assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline=--output=x"], environ={}) == 2
-    assert "baseline run --output=x does not exist in this HoneyHive project" in capsys.readouterr().err
+    assert "baseline --output=x: no completed run of" in capsys.readouterr().err
     assert not (repo.root / "x").exists()
 
 
@@ -536,7 +535,7 @@ def test_a_revision_before_the_commit_of_a_shallow_clone_says_to_fetch_the_histo
 
     assert code == 2
     err = capsys.readouterr().err
-    assert "baseline run HEAD~1 does not exist" in err, err
+    assert "baseline HEAD~1: no completed run of" in err, err  # a revision, not a run that does not exist
     assert "HEAD~1 walks back from a commit this checkout does not have: it is shallow" in err, err
     assert "git fetch --unshallow" in err, err  # a terminal's fix, not the workflow's (fetch-depth: 0)
     assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", "HEAD~5"], environ={}) == 2
