@@ -23,7 +23,7 @@ under one name are two experiments: one's runs are never the other's baseline, n
    (``metadata.ci.checkout_sha``), nor one whose check errored (it could not be evaluated: nothing is known of
    the base from it) or recorded no verdict (``pending``: it may have errored);
 3. ``branch``: the latest completed run on the base branch whose check passed; for a local run, the previous run
-   on the current branch instead.
+   on the current branch instead (a local run, or CI's of a branch of that name: said, :attr:`Baseline.why`).
 
 A run of a branch other than the default (a push, a schedule, a dispatch) has that branch as its base and no merge
 base: its own latest passing run is its baseline; a branch without one (a feature branch's first push) takes the
@@ -194,9 +194,9 @@ class BaselineQuery:
     config (its ``strategy``; ``run_id`` is :func:`choose_baseline`'s alone); ``now``: when its ``max_age_days``
     counts from. ``merge_base_sha``: the merge base (rule 2), taken with the branch ``merge_base_ref`` (else
     ``base_branch``): its own run there is preferred, and :attr:`Baseline.why` names it. ``base_branch``: the branch
-    of the fallback (rule 3). ``require_passing`` false (a local run): the branch fallback is the previous local run
-    (reason ``previous``), whatever its result, and nothing is asked. ``head_sha``/``dirty`` describe the run being
-    judged (:func:`may_be_baseline`).
+    of the fallback (rule 3). ``require_passing`` false (a local run): the branch fallback is the previous run on the
+    branch, local or CI's (reason ``previous``), whatever its result, and nothing is asked. ``head_sha``/``dirty``
+    describe the run being judged (:func:`may_be_baseline`).
 
     ``fallback_branch`` (the default branch, for a run of another branch ``base_branch``: a push, a schedule):
     the branch's own latest passing run first; without one, the default branch's baseline by the rules above,

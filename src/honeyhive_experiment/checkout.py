@@ -255,6 +255,7 @@ def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[P
         sha=sha,
         event="local",
         merge_base_sha=merge_base,
+        merge_base_unknown=sha is not None and merge_base is None,  # the report's note says so
         merge_base_ref=_branch_name(root, compare_with) if compare_with else None,
         dirty=dirty,
         diff_sha256=digest,

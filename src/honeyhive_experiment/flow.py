@@ -711,6 +711,8 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     # asked to be of the run's own commit's history (a push's; another branch's than the base, baseline.branch)
     if baseline is not None and ci.sha and baseline.fork_point == ci.sha and not ci.merge_base_unknown:
         return _not_of_history(baseline, ci.sha[:7], f"No passing run on {baseline.branch or 'the branch'} is")
+    if baseline is not None and baseline.reason == "previous" and ci.merge_base_unknown:  # a local run's
+        return f"{_merge_base_unknown(ci)}, so the baseline is the previous run on {ci.branch}."
     own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
     if baseline is None or baseline.reason != "branch" or own:
         return None
@@ -742,6 +744,13 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
 
 def _merge_base_unknown(ci: CiContext) -> str:
     """That the merge base a baseline is looked for at is unknown, and why it may be."""
+    if ci.event == "local":  # checkout.local_checkout's
+        if not ci.merge_base_ref:
+            return "HEAD's merge base is unknown (no origin/HEAD, main or master here: name the branch with --base)"
+        return (
+            f"HEAD's merge base with {ci.merge_base_ref} is unknown (a shallow clone: git fetch --unshallow; or they"
+            " share no history)"
+        )
     whose, unrelated = "The pull request's merge base", ""
     if ci.fallback_ref:
         whose = f"{ci.base_ref}'s merge base with {ci.fallback_ref}"

@@ -849,3 +849,36 @@ def test_a_metric_only_the_baseline_has_is_said_by_its_label_in_its_format(
         " 'answer_words' is still configured, but recorded it on no datapoint"
     ], later.report["warnings"]
     assert re.search(rf"^Answer length \(words\) +{re.escape(baseline)} ", later.out, flags=re.M), later.out  # its row
+
+
+def test_a_local_run_whose_merge_base_is_unknown_says_why(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without a default branch to take the merge base with (no origin/HEAD, main or master), or in a shallow clone,
+    the baseline is the previous run on the branch (or none), and nothing said why the merge base's was not looked
+    for (audit70 #5)."""
+    fork_point = repo.git("rev-parse", "HEAD")
+    repo.git("checkout", "-qb", "feature")
+    repo.commit("feature work")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main moves on")
+    shallow = tmp_path / "shallow"
+    git(
+        tmp_path, "clone", "-q", "--depth=1", "--no-single-branch", "--branch=feature", repo.root.as_uri(), str(shallow)
+    )
+    assert git(shallow, "rev-parse", "origin/main") != fork_point  # main is there, the fork point is not
+    in_a_shallow_clone = Repo(shallow).run(capsys, report=tmp_path / "shallow.json")
+    assert in_a_shallow_clone.baseline_id is None
+    assert in_a_shallow_clone.report["notes"][0] == (
+        "HEAD's merge base with main is unknown (a shallow clone: git fetch --unshallow; or they share no history),"
+        " so no run at it could be looked for."
+    )
+
+    repo.git("branch", "-m", "main", "trunk")
+    first = repo.run(capsys)
+    unknown = "HEAD's merge base is unknown (no origin/HEAD, main or master here: name the branch with --base)"
+    assert first.report["notes"][0] == f"{unknown}, so no run at it could be looked for."
+    repo.commit("trunk moves on")
+    second = repo.run(capsys)
+    assert second.baseline_id == first.id
+    assert second.report["notes"][0] == f"{unknown}, so the baseline is the previous run on trunk."
