@@ -256,3 +256,21 @@ def test_no_baseline_at_a_merge_base_nobody_could_tell_gives_the_shallow_checkou
         "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout), so no"
         " run at it could be looked for."
     ) in comment.body, comment.body
+
+
+def test_a_cancelled_run_named_as_the_baseline_is_not_said_to_be_perhaps_no_run_of_this_experiment(
+    world: World,
+) -> None:
+    """The error says the run is cancelled, with what it recorded; the comment's advice then asked "is it a run of this
+    experiment, in this project?", which does not fit a run that exists (audit70 #6e): it asks for a completed one."""
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    cancelled = pushed.outputs()["run-id"]
+    with world.client() as hh:
+        hh.update_run(cancelled, {"status": "cancelled"})
+    code, ran = world.action("run", {"mode": "all", "baseline-run-id": cancelled})
+    assert code == 2, ran.summary()
+    [comment] = world.github.comments(PR)
+    assert f"baseline run {cancelled} is cancelled, not completed" in comment.body, comment.body
+    assert "is it a run of this experiment" not in comment.body
+    assert "a completed run of this experiment, in this project, or a commit or branch that has one" in comment.body
