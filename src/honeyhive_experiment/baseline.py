@@ -344,7 +344,7 @@ def _unjudged(runs: Collection[ExperimentRun]) -> str:
     return and_more(said, SHOWN)
 
 
-def unjudged_at(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str | None:
+def passed_over_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str | None:
     """The runs of ``query``'s experiment at its merge base (``merge_base_sha``) that rule 2 passed over, their checks
     having errored or recorded no verdict (:data:`PENDING`), named as the report's note says it when no baseline was
     found; ``None`` when none was."""

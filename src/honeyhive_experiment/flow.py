@@ -46,9 +46,9 @@ from honeyhive_experiment.baseline import (
     is_dirty,
     not_completed,
     other_files,
+    passed_over_note,
     same_origin,
     stamp_of,
-    unjudged_at,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
@@ -761,10 +761,10 @@ def _merge_base_unknown(ci: CiContext) -> str:
 def _no_baseline(ci: CiContext, runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
     """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
     there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
-    (:func:`~honeyhive_experiment.baseline.unjudged_at`); ``()`` when neither."""
+    (:func:`~honeyhive_experiment.baseline.passed_over_note`); ``()`` when neither."""
     if ci.merge_base_unknown:
         return (f"{_merge_base_unknown(ci)}, so no run at it could be looked for.",)
-    passed_over = unjudged_at(runs, query)
+    passed_over = passed_over_note(runs, query)
     return (passed_over,) if passed_over else ()
 
 
@@ -919,7 +919,8 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
             raise BaselineError(message) from None
         at = config_error_at(str(settings.config_path), ("baseline", "run_id"), message)
         raise BaselineError(message, file=at.file, line=at.line, key=at.key) from None
-    if found is not None and asked > MAX_ANCESTRY_CHECKS and (found.ahead or found.unknown):  # an older one may not be
+    # a stand-in, and GitHub was not asked of every older candidate: one of the history may be among them
+    if found is not None and asked > MAX_ANCESTRY_CHECKS and (found.ahead or found.unknown):
         return dataclasses.replace(found, unchecked=True)
     return found
 
