@@ -326,13 +326,18 @@ def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals:
 
 def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_for_it(world: World) -> None:
     """A shallow checkout (GitHub cannot tell the merge base either): the comment says the baseline is the latest
-    passing run on the base branch instead, only when one was used; with none yet it would be a false claim. (Every
-    step in this process.)"""
+    passing run on the base branch instead, only when one was used; with none yet it would be a false claim, but that
+    the merge base is unknown, with the hint, is said then too ("No baseline yet" said there was no run at it:
+    audit70 #3). (Every step in this process.)"""
     world.keep_questions(3)
     assert world.in_process(pull_request(), name="first")[0] == 0
     [comment] = world.github.comments(PR)
     assert "No baseline yet" in comment.body
-    assert "merge base is unknown" not in comment.body
+    assert "so the baseline is" not in comment.body
+    assert (
+        "merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout), so no run at it could be"
+        " looked for" in comment.body
+    )
     assert "🔎 Every datapoint of this run: **report.html**" in comment.body  # no baseline's output to show beside
 
     assert world.in_process(push(BASE_SHA), name="push")[0] == 0

@@ -23,7 +23,7 @@ under one name are two experiments: one's runs are never the other's baseline, n
    (``metadata.ci.checkout_sha``), nor one whose check errored (it could not be evaluated: nothing is known of
    the base from it) or recorded no verdict (``pending``: it may have errored);
 3. ``branch``: the latest completed run on the base branch whose check passed; for a local run, the previous run
-   on the current branch instead.
+   on the current branch instead (a local run, or CI's of a branch of that name: said, :attr:`Baseline.why`).
 
 A run of a branch other than the default (a push, a schedule, a dispatch) has that branch as its base and no merge
 base: its own latest passing run is its baseline; a branch without one (a feature branch's first push) takes the
@@ -99,7 +99,7 @@ from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch without a stamped verdict whose result the backend is asked
-MAX_ANCESTRY_CHECKS = 30  # commits of candidates on the base branch whose ancestry git is asked before giving up
+MAX_ANCESTRY_CHECKS = 30  # commits whose ancestry GitHub is asked where git cannot tell (flow.find_baseline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +111,16 @@ class Baseline:
     ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
     unknown: bool = False  # branch: git could not tell whether its commit is the merge base's ancestor (shallow clone)
     behind: bool = False  # branch: a newer passing run was passed over (ahead, or unknown): the latest at or before
+    before: str | None = None  # behind: the run's own commit it is at or before (a push's: no merge base); None: the
+    # merge base
     # explicit (a commit or a branch named): the runs there that would have been taken, had their checks not errored or
     # recorded no verdict (:func:`pick_named`), as :attr:`note` names them
     passed_over: tuple[ExperimentRun, ...] = ()
     resolved: str | None = None  # explicit: the commit git resolved ref to (a revision: HEAD~1), whose run this is
     fork_point: str | None = None  # ahead or unknown: the commit it is not known to be of the history of (the merge
     # base; a push's, or baseline.branch's other than the base: the run's own commit)
+    unchecked: bool = False  # ahead or unknown: GitHub was asked of MAX_ANCESTRY_CHECKS commits and no more (an older
+    # run may be of the history)
 
     @property
     def why(self) -> str:
@@ -129,7 +133,8 @@ class Baseline:
         if self.reason == "merge-base":
             return f"{self.whose} at merge-base {sha}" + (f" with {self.ref}" if self.ref else "")
         if self.reason == "branch" and self.behind:  # "latest ... whose check passed" would be a newer one's
-            return f"latest passing run on {self.branch} at or before the merge base"
+            at = f"its commit {self.before[:7]}" if self.before else "the merge base"
+            return f"latest passing run on {self.branch} at or before {at}"
         if self.reason == "branch":
             return f"latest run on {self.branch} whose check passed"
         if self.reason == "previous":
@@ -189,9 +194,9 @@ class BaselineQuery:
     config (its ``strategy``; ``run_id`` is :func:`choose_baseline`'s alone); ``now``: when its ``max_age_days``
     counts from. ``merge_base_sha``: the merge base (rule 2), taken with the branch ``merge_base_ref`` (else
     ``base_branch``): its own run there is preferred, and :attr:`Baseline.why` names it. ``base_branch``: the branch
-    of the fallback (rule 3). ``require_passing`` false (a local run): the branch fallback is the previous local run
-    (reason ``previous``), whatever its result, and nothing is asked. ``head_sha``/``dirty`` describe the run being
-    judged (:func:`may_be_baseline`).
+    of the fallback (rule 3). ``require_passing`` false (a local run): the branch fallback is the previous run on the
+    branch, local or CI's (reason ``previous``), whatever its result, and nothing is asked. ``head_sha``/``dirty``
+    describe the run being judged (:func:`may_be_baseline`).
 
     ``fallback_branch`` (the default branch, for a run of another branch ``base_branch``: a push, a schedule):
     the branch's own latest passing run first; without one, the default branch's baseline by the rules above,
@@ -339,6 +344,28 @@ def _unjudged(runs: Collection[ExperimentRun]) -> str:
     return and_more(said, SHOWN)
 
 
+def passed_over_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str | None:
+    """The runs of ``query``'s experiment at its merge base (``merge_base_sha``) that rule 2 passed over, their checks
+    having errored or recorded no verdict (:data:`PENDING`), named as the report's note says it when no baseline was
+    found; ``None`` when none was."""
+    at = query.merge_base_sha
+    passed_over = [
+        run
+        for run in query.candidates(runs, None)
+        if at is not None
+        and run.ci.get("sha") == at
+        and run.ci.get("checkout_sha") is None
+        and not is_dirty(run)
+        and check_verdict(run) in ("error", PENDING)
+    ]
+    if not passed_over:
+        return None
+    return (
+        f"No run at {str(at)[:7]}, the base commit this change is measured against, could be the baseline:"
+        f" {_unjudged(passed_over)}. {UNJUDGED}. {NAME_IT}."
+    )
+
+
 def not_completed(run: ExperimentRun) -> Literal["running", "stopped"] | None:
     """How ``run`` has not completed: ``"running"`` (pending or running: it may yet), ``"stopped"`` (cancelled or
     failed before it did); ``None`` when it completed, or the backend gives no status. What it holds is part of its
@@ -407,12 +434,16 @@ def _reports_success(client: HoneyHiveClient, run_id: str) -> bool:
 def pick_recent(runs: Iterable[ExperimentRun], query: BaselineQuery, *, limit: int) -> list[ExperimentRun]:
     """The first ``limit`` runs of ``runs`` (completed, newest first) of ``query``'s experiment and dataset
     (:meth:`BaselineQuery.candidates`) on ``query.base_branch`` (any branch when ``None``) that could be a
-    baseline: none made with uncommitted changes or for a pull request."""
+    baseline: none made with uncommitted changes or for a pull request, nor one whose check errored or recorded no
+    verdict (:data:`PENDING`)."""
     branch = query.base_branch
     on_branch = (
         run
         for run in query.candidates(runs, None)
-        if (branch is None or run.ci.get("branch") == branch) and not is_dirty(run) and not _for_a_pull_request(run)
+        if (branch is None or run.ci.get("branch") == branch)
+        and not is_dirty(run)
+        and not _for_a_pull_request(run)
+        and check_verdict(run) not in ("error", PENDING)
     )
     return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 
@@ -431,7 +462,7 @@ def pick_baseline(
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them without a stamped verdict. ``ancestry(commit, fork_point)`` tells whether a
     branch candidate's commit is the merge base (without one, ``query.head_sha``) or one of its ancestors (``None``:
-    unknown), asked once per commit, of at most :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with
+    unknown), asked once per commit, of every one until one of that history passed, when the merge base was taken with
     the branch searched (the module docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.unknown`,
     :attr:`Baseline.behind`).
     """
@@ -491,8 +522,6 @@ def pick_baseline(
                 of_history: bool | None = True  # nothing to ask; None: git cannot tell (a shallow clone)
                 if fork_point is not None and sha is not None:
                     if sha not in known:
-                        if len(known) == MAX_ANCESTRY_CHECKS:  # no more are asked (the merge base's runs still are)
-                            continue  # the passing one ahead will do
                         known[sha] = ancestry(sha, fork_point)
                     of_history = known[sha]
                 if of_history is not True and stand_in is not None:
@@ -503,7 +532,9 @@ def pick_baseline(
                         ahead, unknown = of_history is False, of_history is None
                         stand_in = Baseline(run, fallback, ahead=ahead, unknown=unknown, fork_point=fork_point)
                         continue
-                    branch_match = Baseline(run, fallback, behind=stand_in is not None)
+                    own = fork_point != merge_base_sha  # a push's, which has no merge base: its own commit's history
+                    before = fork_point if stand_in is not None and own else None
+                    branch_match = Baseline(run, fallback, behind=stand_in is not None, before=before)
                     if not (use_merge_base and merge_base_sha):
                         return branch_match
         return other_at_merge_base if other_at_merge_base is not None else branch_match or stand_in
@@ -605,10 +636,12 @@ def choose_baseline(
         if commit is not None and (named := pick_named(again, explicit, query, commit=commit)) is not None:
             return named
         resolved = f", nor at commit {commit[:7]}, which it names in this checkout" if commit is not None else ""
+        lead = f"baseline {explicit}: no"  # a commit, a branch or a revision (HEAD~1), not a run id
+        if is_run_id(explicit):
+            lead = f"baseline run {explicit} does not exist in this HoneyHive project, and no"
         raise BaselineError(
-            f"baseline run {explicit} does not exist in this HoneyHive project, and no completed run of"
-            f" {query.experiment} (on this dataset, without uncommitted changes) is at a commit or on a branch of that"
-            f" name{resolved}"
+            f"{lead} completed run of {query.experiment} (on this dataset, without uncommitted changes) is at a commit"
+            f" or on a branch of that name{resolved}"
         )
     return pick_baseline(
         runs,

@@ -111,18 +111,24 @@ def commit_of(root: Path, revision: str) -> str | None:
     return commit if commit is not None and _COMMIT.fullmatch(commit) else None
 
 
-def shallow_hint(root: Path, revision: str | None) -> str:
-    """Why a revision walking back from a commit (``HEAD~1``, ``main^``: a branch's name has no ``~`` nor ``^``) named
-    no commit, when the checkout in ``root`` is shallow (actions/checkout fetches one commit by default), as words to
-    add to the error; else ``""``."""
-    if not revision or not any(c in revision for c in "~^") or commit_of(root, revision) is not None:
+def shallow_hint(root: Path, revision: str | None, *, action: bool) -> str:
+    """Why a revision (``HEAD~1``, ``main^``, a tag) named no commit, when the checkout in ``root`` is shallow
+    (actions/checkout fetches one commit and no tags by default), as words to add to the error, with the fix
+    (``action``: the workflow's ``fetch-depth: 0``; else ``git fetch``'s); else ``""``. Not for a commit's sha: runs
+    were looked for at it as typed."""
+    if not revision or _COMMIT.fullmatch(revision) or commit_of(root, revision) is not None:
         return ""
     if git(root, "rev-parse", "--is-shallow-repository") != "true":
         return ""
-    return (
-        f"; {revision} walks back from a commit this checkout does not have: it is shallow (actions/checkout fetches"
-        " one commit unless told otherwise), so give it fetch-depth: 0"
-    )
+    shallow = "it is shallow: fetch the rest of its history with git fetch --unshallow --tags"
+    if action:
+        shallow = (
+            "it is shallow (actions/checkout fetches one commit and no tags unless told otherwise), so give it"
+            " fetch-depth: 0"
+        )
+    if any(c in revision for c in "~^"):  # a branch's name has neither
+        return f"; {revision} walks back from a commit this checkout does not have: {shallow}"
+    return f"; {revision} names no commit in this checkout, which may lack it (a tag): {shallow}"
 
 
 def checked_out(root: Path) -> tuple[str, ...]:
@@ -249,6 +255,7 @@ def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[P
         sha=sha,
         event="local",
         merge_base_sha=merge_base,
+        merge_base_unknown=sha is not None and merge_base is None,  # the report's note says so
         merge_base_ref=_branch_name(root, compare_with) if compare_with else None,
         dirty=dirty,
         diff_sha256=digest,

@@ -35,6 +35,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from honeyhive_experiment.baseline import (
+    MAX_ANCESTRY_CHECKS,
     PENDING,
     Baseline,
     BaselineQuery,
@@ -45,6 +46,7 @@ from honeyhive_experiment.baseline import (
     is_dirty,
     not_completed,
     other_files,
+    passed_over_note,
     same_origin,
     stamp_of,
 )
@@ -658,7 +660,8 @@ def judge(
     if replaced := replaced_note(result.outcomes):  # the values under a built-in's name are an evaluator's
         notes += (replaced,)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
-        notes += _other_files_note(for_note, query)
+        every = list(for_note)  # read to its end by other_files anyway
+        notes += _no_baseline(settings.ci, every, query) + _other_files_note(every, query)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -710,19 +713,14 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     # asked to be of the run's own commit's history (a push's; another branch's than the base, baseline.branch)
     if baseline is not None and ci.sha and baseline.fork_point == ci.sha and not ci.merge_base_unknown:
         return _not_of_history(baseline, ci.sha[:7], f"No passing run on {baseline.branch or 'the branch'} is")
+    if baseline is not None and baseline.reason == "previous" and ci.merge_base_unknown:  # a local run's
+        return f"{_merge_base_unknown(ci)}, so the baseline is the previous run on {ci.branch}."
     own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
     if baseline is None or baseline.reason != "branch" or own:
         return None
     latest = f"the latest run on {ci.fallback_ref or 'the base branch'} whose check passed"
     if ci.merge_base_unknown:
-        whose, unrelated = "The pull request's merge base", ""
-        if ci.fallback_ref:
-            whose = f"{ci.base_ref}'s merge base with {ci.fallback_ref}"
-            unrelated = f"; or {ci.base_ref} shares no history with {ci.fallback_ref}"
-        return (
-            f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated}), so the"
-            f" baseline is {latest}, instead of the run at the merge base."
-        )
+        return f"{_merge_base_unknown(ci)}, so the baseline is {latest}, instead of the run at the merge base."
     if not ci.merge_base_sha or ci.merge_base_sha == baseline.commit_sha:
         return None
     at = ci.merge_base_sha[:7]
@@ -746,6 +744,32 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     )
 
 
+def _merge_base_unknown(ci: CiContext) -> str:
+    """That the merge base a baseline is looked for at is unknown, and why it may be."""
+    if ci.event == "local":  # checkout.local_checkout's
+        if not ci.merge_base_ref:
+            return "HEAD's merge base is unknown (no origin/HEAD, main or master here: name the branch with --base)"
+        return (
+            f"HEAD's merge base with {ci.merge_base_ref} is unknown (a shallow clone: git fetch --unshallow; or they"
+            " share no history)"
+        )
+    whose, unrelated = "The pull request's merge base", ""
+    if ci.fallback_ref:
+        whose = f"{ci.base_ref}'s merge base with {ci.fallback_ref}"
+        unrelated = f"; or {ci.base_ref} shares no history with {ci.fallback_ref}"
+    return f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated})"
+
+
+def _no_baseline(ci: CiContext, runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+    """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
+    there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
+    (:func:`~honeyhive_experiment.baseline.passed_over_note`); ``()`` when neither."""
+    if ci.merge_base_unknown:
+        return (f"{_merge_base_unknown(ci)}, so no run at it could be looked for.",)
+    passed_over = passed_over_note(runs, query)
+    return (passed_over,) if passed_over else ()
+
+
 def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
     """The note on a branch fallback that stands in, not known to be of commit ``at``'s history (:attr:`Baseline.ahead`,
     :attr:`Baseline.unknown`), after ``lead``: where none that is was found."""
@@ -754,9 +778,15 @@ def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
     if not baseline.ahead:  # unknown
         how = "whose ancestry neither git (a shallow checkout: set fetch-depth: 0 on actions/checkout) nor GitHub"
         how += " could tell"
+    known = f"known to be of {at}'s history"
+    if baseline.unchecked:  # an older one may be: it was not asked
+        known += (
+            f" (ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits: where git cannot tell, as in a shallow"
+            " checkout, GitHub is asked of no more; set fetch-depth: 0 on actions/checkout)"
+        )
     return (
-        f"{lead} known to be of {at}'s history, so the baseline is the latest passing run on {branch}, at {sha}, {how}:"
-        f" its deltas may include {branch}'s changes missing from {at}, as if this change undid them."
+        f"{lead} {known}, so the baseline is the latest passing run on {branch}, at {sha}, {how}: its deltas may"
+        f" include {branch}'s changes missing from {at}, as if this change undid them."
     )
 
 
@@ -863,13 +893,18 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
     caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
     (``--baseline``'s is said as it is)."""
     settings = job.settings
+    asked = 0  # commits asked of GitHub: git, of the checkout, answers at once and is asked of every one
 
     def ancestry(commit: str, of: str) -> bool | None:  # git's; where it cannot tell (a shallow clone), GitHub's
+        nonlocal asked
         known = is_ancestor(settings.root, commit, of)
-        return job.ancestry(commit, of) if known is None and job.ancestry is not None else known
+        if known is not None or job.ancestry is None:
+            return known
+        asked += 1
+        return job.ancestry(commit, of) if asked <= MAX_ANCESTRY_CHECKS else None
 
     try:
-        return choose_baseline(
+        found = choose_baseline(
             job.client,
             query,
             explicit_run_id=settings.baseline_run_id,
@@ -878,13 +913,18 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
             commit_of=lambda revision: commit_of(settings.root, revision),
         )
     except BaselineError as exc:
-        message = exc.message + shallow_hint(settings.root, settings.baseline_run_id or query.policy.run_id)
+        revision = settings.baseline_run_id or query.policy.run_id
+        message = exc.message + shallow_hint(settings.root, revision, action=settings.as_action)
         if settings.baseline_run_id or not query.policy.run_id:
             if message == exc.message:
                 raise
             raise BaselineError(message) from None
         at = config_error_at(str(settings.config_path), ("baseline", "run_id"), message)
         raise BaselineError(message, file=at.file, line=at.line, key=at.key) from None
+    # a stand-in, and GitHub was not asked of every older candidate: one of the history may be among them
+    if found is not None and asked > MAX_ANCESTRY_CHECKS and (found.ahead or found.unknown):
+        return dataclasses.replace(found, unchecked=True)
+    return found
 
 
 def stamp_verdict(

@@ -512,9 +512,10 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
 
 
 def _run_id(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
-    """One run id, commit or branch, as typed: only baseline.choose_baseline knows which it names."""
-    if any(ch.isspace() for ch in value):
-        raise SettingsError(name, f"expected one run id, got {quote(value)}", kind=kind)
+    """One run id, commit, branch or revision, as typed: only baseline.choose_baseline knows which it names; only a
+    revision ``:/text`` (the newest commit whose message has ``text``) holds a space."""
+    if not value.startswith(":/") and any(ch.isspace() for ch in value):
+        raise SettingsError(name, f"expected one run id, commit, branch or revision, got {quote(value)}", kind=kind)
     return value
 
 

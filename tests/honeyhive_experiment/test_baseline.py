@@ -142,6 +142,7 @@ class Row:
     unknown_ancestry: bool = False  # git could not tell if the chosen baseline is of its history (Baseline.unknown)
     behind: bool = False  # a newer passing run ahead of the merge base was passed over for it (Baseline.behind)
     fork_point: str | None = None  # the commit ancestry is asked against (None: the merge base, else the head)
+    why: str | None = None  # the chosen baseline's label (Baseline.why), when the row checks it
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -969,6 +970,7 @@ CASES: list[Row] = [
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
         behind=True,
+        why="latest passing run on main at or before the merge base",
     ),
     Row(
         "a newer one ahead of the merge base that failed: the one of its history is the latest passing",
@@ -1053,17 +1055,18 @@ CASES: list[Row] = [
         behind=True,
     ),
     Row(
-        f"at most {MAX_ANCESTRY_CHECKS} are asked: past them, the passing one ahead",
+        f"every commit is asked (git's answers cost nothing): {MAX_ANCESTRY_CHECKS + 1} passing runs ahead of the merge"
+        " base do not hide an older one of its history (audit70 #2)",
         [
-            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
             run("old", sha="a0", age=2 * DAY),
         ],
-        ("h1", "branch"),
-        asked=("h1",),
-        read=MAX_ANCESTRY_CHECKS + 1,
-        not_ancestors=frozenset(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
-        ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
-        ahead=True,
+        ("old", "branch"),
+        asked=("h1", "old"),
+        read=MAX_ANCESTRY_CHECKS + 2,
+        not_ancestors=frozenset(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
+        ancestry=(*(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 2)), "a0"),
+        behind=True,
     ),
     Row(
         "several runs at one commit: git is asked of that commit once",
@@ -1081,7 +1084,7 @@ CASES: list[Row] = [
         ancestry=("a2", "a0"),
     ),
     Row(
-        f"a commit already asked about is not counted again among the {MAX_ANCESTRY_CHECKS} asked",
+        "a commit already asked about is not asked again, however many were asked in between",
         [
             run("h0", sha="a0", age=timedelta(hours=1)),
             *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(2, MAX_ANCESTRY_CHECKS + 1)),
@@ -1096,7 +1099,7 @@ CASES: list[Row] = [
         behind=True,
     ),
     Row(
-        f"past the {MAX_ANCESTRY_CHECKS} asked, a run at the merge base is still looked for",
+        f"past {MAX_ANCESTRY_CHECKS + 1} runs ahead of it, a run at the merge base is still looked for",
         [
             *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
             run("mb", sha=MB, age=2 * DAY),
@@ -1105,7 +1108,7 @@ CASES: list[Row] = [
         asked=("h1",),
         read=MAX_ANCESTRY_CHECKS + 2,
         not_ancestors=frozenset(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
-        ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+        ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
     ),
     Row(
         "a push (no merge base): a run at an ancestor of its commit, not a later commit's (a re-run of an old push)",
@@ -1117,6 +1120,7 @@ CASES: list[Row] = [
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
         behind=True,
+        why=f"latest passing run on main at or before its commit {HEAD[:7]}",  # a push has no merge base (audit70 #7)
     ),
     Row(
         "no merge base and no commit of its own: no ancestry to ask",
@@ -1163,6 +1167,7 @@ CASES: list[Row] = [
         ancestry=("r1", "r0"),
         fork_point=HEAD,
         behind=True,
+        why=f"latest passing run on release at or before its commit {HEAD[:7]}",  # the head's history, not the base's
     ),
     Row(
         "baseline.branch named: a run whose ancestry cannot be told is marked so",
@@ -1252,6 +1257,9 @@ def test_the_baseline_table(row: Row) -> None:
     assert listing.read == row.read
     if row.ancestry is not None:
         assert tuple(ancestry) == row.ancestry
+    if row.why is not None:
+        assert chosen is not None
+        assert chosen.why == row.why
 
 
 # ----------------------------------------------------------------------------------------------- recent runs
@@ -1307,6 +1315,20 @@ RECENT: list[tuple[str, list[ExperimentRun], str | None, int, list[str], int]] =
         5,
         ["m1"],
         3,
+    ),
+    (
+        "nor a run whose check errored or recorded no verdict, which no rule takes as a baseline (audit70 #4); a failed"
+        " one is a result",
+        [
+            stamped(run("errored"), check={"verdict": "error"}),
+            stamped(run("pending"), check={"verdict": "pending"}),
+            stamped(run("failed"), check={"verdict": "fail"}),
+            run("m1"),
+        ],
+        "main",
+        5,
+        ["failed", "m1"],
+        4,
     ),
     (
         "a local run on the branch is in a local run's trend",
@@ -1977,13 +1999,12 @@ def test_an_explicit_revision_is_the_commit_git_resolves_it_to_when_it_names_no_
     for ref, said in (("HEAD~5", ", nor at commit eeeeeee, which it names in this checkout"), ("nope", "")):
         with pytest.raises(BaselineError) as raised:
             choose(hh, name, explicit_run_id=ref, commit_of=commit_of)
-        assert str(raised.value) == f"baseline run {ref} does not exist in this HoneyHive project, and no completed" + (
-            f" run of {name}{nothing}{said}"
-        )
+        # a revision is not called a run that does not exist (audit70 #6c)
+        assert str(raised.value) == f"baseline {ref}: no completed run of {name}{nothing}{said}"
 
 
 def test_an_explicit_run_that_does_not_exist_is_an_error(hh: HoneyHiveClient, name: str) -> None:
-    with pytest.raises(BaselineError, match="baseline run no-such-run does not exist in this HoneyHive project"):
+    with pytest.raises(BaselineError, match=r"^baseline no-such-run: no completed run of"):  # not a run id
         choose(hh, name, explicit_run_id="no-such-run")
 
 
@@ -2148,9 +2169,12 @@ def test_an_explicit_ref_that_names_nothing_is_an_error_saying_what_was_looked_f
     recorder.clear()
     with pytest.raises(BaselineError) as raised:
         choose(hh, name, explicit_run_id=ref)
+    lead = (
+        f"baseline run {ref} does not exist in this HoneyHive project, and no" if as_run_id else f"baseline {ref}: no"
+    )
     assert str(raised.value) == (
-        f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {name}"
-        " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
+        f"{lead} completed run of {name} (on this dataset, without uncommitted changes) is at a commit or on a branch"
+        " of that name"
     )
     assert recorder.fetched == ([ref] if as_run_id else [])  # GET /v1/runs/{run_id} takes only a UUID
 

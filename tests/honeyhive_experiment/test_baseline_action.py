@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 
-from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, push, workflow_run
+from honeyhive_experiment.baseline import MAX_ANCESTRY_CHECKS
+from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, PR, pull_request, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
+from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +150,127 @@ def test_a_feature_branchs_push_whose_own_baseline_is_not_of_its_history_says_so
     assert new.outputs()["baseline-run-id"] == old.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
     assert f"No passing run on feature is known to be of {pushed_now[:7]}'s history" in note, note
+
+
+def _copies(world: World, run_id: str, shas: list[str]) -> None:
+    """Passing runs of main at each of ``shas`` (newest first: the backend lists them newest first), ``run_id``'s
+    stamps but the commit: pushes whose runs a pull request's baseline is chosen among, recorded without running."""
+    with world.client() as hh:
+        recorded = hh.get_run(run_id)
+        for sha in reversed(shas):  # the last created is listed first
+            metadata = {**recorded["metadata"], "ci": {**recorded["metadata"]["ci"], "sha": sha}}
+            metadata["check"] = {"verdict": "pass"}
+            hh.create_run(
+                {"run_id": str(uuid.uuid4()), "name": recorded["name"], "status": "completed", "metadata": metadata}
+            )
+
+
+def test_in_a_full_checkout_31_runs_ahead_of_the_merge_base_do_not_hide_one_of_its_history(world: World) -> None:
+    """git, in a full checkout, is asked of every candidate's commit: it answers at once. Only the first 30 were
+    asked, so 31 pushes to main after the pull request's fork point (which has no run) made the newest of them the
+    baseline, "a commit the merge base does not have", though a run at an ancestor of it existed (audit70 #2)."""
+    root = world.root
+    before = init_repository(root)
+    code, pushed = world.action("push-before", {"comment-mode": "off"}, event=push(before))
+    assert code == 0, pushed.summary()
+    git(root, "commit", "-q", "--allow-empty", "-m", "the fork point: no run")
+    git(root, "checkout", "-qb", "feature")
+    git(root, "commit", "-q", "--allow-empty", "-m", "the change")
+    head = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "-q", "main")
+    ahead = []
+    for i in range(MAX_ANCESTRY_CHECKS + 1):
+        git(root, "commit", "-q", "--allow-empty", "-m", f"main moves on {i}")
+        ahead.insert(0, git(root, "rev-parse", "HEAD"))
+    _copies(world, pushed.outputs()["run-id"], ahead)
+    git(root, "checkout", "-q", "--detach", head)
+    code, ran = world.action(
+        "run", {"mode": "all", "comment-mode": "off"}, event=pull_request(head_sha=head, base_sha=ahead[0])
+    )
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]
+
+
+def test_github_is_asked_of_30_commits_at_most_and_the_note_says_the_rest_were_not_checked(world: World) -> None:
+    """Where git cannot tell (a shallow checkout), GitHub's compare is asked, of 30 commits at most: past them, a run
+    of the merge base's history is not looked for, and the note on the run that stands in says so, as it did not
+    ("nor is a passing run on main known to be of its history", as if none were: audit70 #2)."""
+    ahead = [f"{i:02d}".ljust(40, "a") for i in range(MAX_ANCESTRY_CHECKS + 1)]
+    code, pushed = world.action("push-before", {"comment-mode": "off"}, event=push(BEFORE))
+    assert code == 0, pushed.summary()
+    _copies(world, pushed.outputs()["run-id"], ahead)  # newer than BEFORE's
+    code, newest = world.action("push-newest", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, newest.summary()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    for sha in (BASE_SHA, *ahead):
+        world.github.set_merge_base(sha, MERGE_BASE, MERGE_BASE)  # each is ahead of the fork point
+    world.github.set_merge_base(BEFORE, MERGE_BASE, BEFORE)  # BEFORE is of its history, but is never asked
+    asked = len(world.github.requests)
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    compares = [r for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
+    assert len(compares) == MAX_ANCESTRY_CHECKS, compares
+    assert ran.outputs()["baseline-run-id"] == newest.outputs()["run-id"]
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    assert f"ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits" in note, note
+
+
+def test_no_baseline_says_which_runs_at_the_merge_base_were_passed_over(world: World) -> None:
+    """Every run at the merge base errored or recorded no verdict: none is a baseline, and the comment said "There is
+    no run … at this change's merge base", telling the reader to set up the baseline workflow that made them; it names
+    them now, as the branch fallback's note and an explicit commit's do (audit70 #3)."""
+    runs = []
+    for step in ("push-1", "push-2"):
+        code, pushed = world.action(step, {"comment-mode": "off"}, event=push(MERGE_BASE))
+        assert code == 0, pushed.summary()
+        runs.append(pushed.outputs()["run-id"])
+    with world.client() as hh:
+        for run_id, verdict in zip(runs, ("error", "pending"), strict=True):
+            recorded = hh.get_run(run_id)
+            hh.update_run(run_id, {"metadata": {**recorded["metadata"], "check": {"verdict": verdict}}})
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    assert "There is no run" not in comment.body
+    assert (
+        f"No run at {MERGE_BASE[:7]}, the base commit this change is measured against, could be the baseline:"
+        f" {runs[1]} (its check recorded no verdict), {runs[0]} (its check errored)."
+    ) in comment.body, comment.body
+
+
+def test_no_baseline_at_a_merge_base_nobody_could_tell_gives_the_shallow_checkouts_hint(world: World) -> None:
+    """``baseline: {strategy: merge-base}`` in a shallow checkout GitHub's compare did not answer for: the merge base is
+    unknown, and the comment said there was no run at it, with no hint; ``auto``'s fallback says so (audit70 #3)."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline:\n  strategy: merge-base\n", encoding="utf-8")
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    code, ran = world.action("run", {"mode": "all"})  # GitHub's compare says nothing of the pull request's commits
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    assert "There is no run" not in comment.body
+    assert (
+        "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout), so no"
+        " run at it could be looked for."
+    ) in comment.body, comment.body
+
+
+def test_a_cancelled_run_named_as_the_baseline_is_not_said_to_be_perhaps_no_run_of_this_experiment(
+    world: World,
+) -> None:
+    """The error says the run is cancelled, with what it recorded; the comment's advice then asked "is it a run of this
+    experiment, in this project?", which does not fit a run that exists (audit70 #6e): it asks for a completed one."""
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    cancelled = pushed.outputs()["run-id"]
+    with world.client() as hh:
+        hh.update_run(cancelled, {"status": "cancelled"})
+    code, ran = world.action("run", {"mode": "all", "baseline-run-id": cancelled})
+    assert code == 2, ran.summary()
+    [comment] = world.github.comments(PR)
+    assert f"baseline run {cancelled} is cancelled, not completed" in comment.body, comment.body
+    assert "is it a run of this experiment" not in comment.body
+    assert "a completed run of this experiment, in this project, or a commit or branch that has one" in comment.body

@@ -14,7 +14,14 @@ import pytest
 
 from honeyhive_experiment import backend
 from honeyhive_experiment.baseline import BaselineQuery, pick_baseline
-from honeyhive_experiment.checkout import MAX_HASHED_BYTES, commit_of, default_branch, is_ancestor, local_checkout
+from honeyhive_experiment.checkout import (
+    MAX_HASHED_BYTES,
+    commit_of,
+    default_branch,
+    is_ancestor,
+    local_checkout,
+    shallow_hint,
+)
 from honeyhive_experiment.config import BaselineConfig
 from honeyhive_experiment.context import ci_context, github_context
 from honeyhive_experiment.errors import SettingsError
@@ -253,6 +260,29 @@ def test_the_commit_a_revision_names_in_the_checkout(tmp_path: Path) -> None:
     assert {rev: commit_of(root, rev) for rev in cases} == cases
     assert not (root / "x").exists()
     assert commit_of(tmp_path, "HEAD") is None  # not a repository
+
+
+def test_a_revision_a_shallow_clone_lacks_is_said_with_the_fix_where_it_runs(tmp_path: Path) -> None:
+    """A revision that walks back from the commit a shallow clone has (``HEAD~1``), or a tag (actions/checkout fetches
+    none at its default depth), names no commit there: the hint says to give the workflow fetch-depth: 0, and outside
+    Actions to fetch the history with git (it gave a terminal the workflow's advice, and a tag no hint: audit70 #6a,
+    #6b). Nothing for a revision the clone has, for a commit's sha (its runs were looked for as typed), nor in a whole
+    clone."""
+    origin = app_repository(tmp_path / "origin")
+    git(origin, "tag", "v1.0")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "second")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth=1", "--no-tags", origin.as_uri(), str(shallow))
+    walks = "HEAD~1 walks back from a commit this checkout does not have: it is shallow"
+    tag = "v1.0 names no commit in this checkout, which may lack it (a tag): it is shallow"
+    in_actions = " (actions/checkout fetches one commit and no tags unless told otherwise), so give it fetch-depth: 0"
+    in_a_terminal = ": fetch the rest of its history with git fetch --unshallow --tags"
+    assert shallow_hint(shallow, "HEAD~1", action=True) == f"; {walks}{in_actions}"
+    assert shallow_hint(shallow, "HEAD~1", action=False) == f"; {walks}{in_a_terminal}"
+    assert shallow_hint(shallow, "v1.0", action=True) == f"; {tag}{in_actions}"
+    assert shallow_hint(shallow, "v1.0", action=False) == f"; {tag}{in_a_terminal}"
+    assert [shallow_hint(shallow, rev, action=True) for rev in ("HEAD", "abc1234", "", None)] == ["", "", "", ""]
+    assert shallow_hint(origin, "v2.0", action=True) == ""  # a whole clone: there is no such tag
 
 
 def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wins(tmp_path: Path) -> None:

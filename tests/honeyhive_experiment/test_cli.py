@@ -1852,7 +1852,7 @@ def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(
     code = main(["run", "--dry-run", "--baseline", "nosuchref", "--working-directory", str(repo)], environ={})
 
     assert code == 2
-    assert "error: baseline run nosuchref" in capsys.readouterr().err
+    assert "error: baseline nosuchref: no completed run of" in capsys.readouterr().err
     assert main(["runs", "--working-directory", str(repo)], environ={}) == 0
     listed = capsys.readouterr().out
     assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", listed) is None, f"a run was recorded:\n{listed}"

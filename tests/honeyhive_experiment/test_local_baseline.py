@@ -371,9 +371,8 @@ def test_a_baseline_the_experiment_file_pins_that_names_no_run_is_refused_at_its
     text = config.read_text(encoding="utf-8")
     config.write_text(f"{text}baseline: {{run_id: {pinned}}}\n", encoding="utf-8")
     repo.commit("a stale baseline")
-    said = (
-        f"experiment.yml:{text.count(chr(10)) + 1}: baseline.run_id: baseline run {pinned} does not exist in this"
-        " HoneyHive project"
+    said = f"experiment.yml:{text.count(chr(10)) + 1}: baseline.run_id: " + (
+        f"baseline run {pinned} does not exist in this HoneyHive project" if "-" in pinned else f"baseline {pinned}: no"
     )
     assert main(["run", "--dry-run", "-C", str(repo.root)], environ={}) == 2
     refused = capsys.readouterr()
@@ -519,7 +518,7 @@ def test_a_revision_named_as_the_baseline_is_the_commit_git_resolves_it_to(
     assert repo.run(capsys).baseline_id == first.id
 
     assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline=--output=x"], environ={}) == 2
-    assert "baseline run --output=x does not exist in this HoneyHive project" in capsys.readouterr().err
+    assert "baseline --output=x: no completed run of" in capsys.readouterr().err
     assert not (repo.root / "x").exists()
 
 
@@ -536,9 +535,9 @@ def test_a_revision_before_the_commit_of_a_shallow_clone_says_to_fetch_the_histo
 
     assert code == 2
     err = capsys.readouterr().err
-    assert "baseline run HEAD~1 does not exist" in err, err
+    assert "baseline HEAD~1: no completed run of" in err, err  # a revision, not a run that does not exist
     assert "HEAD~1 walks back from a commit this checkout does not have: it is shallow" in err, err
-    assert "give it fetch-depth: 0" in err, err
+    assert "git fetch --unshallow" in err, err  # a terminal's fix, not the workflow's (fetch-depth: 0)
     assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", "HEAD~5"], environ={}) == 2
     assert "shallow" not in capsys.readouterr().err  # a whole clone's history simply has no such commit
 
@@ -850,3 +849,36 @@ def test_a_metric_only_the_baseline_has_is_said_by_its_label_in_its_format(
         " 'answer_words' is still configured, but recorded it on no datapoint"
     ], later.report["warnings"]
     assert re.search(rf"^Answer length \(words\) +{re.escape(baseline)} ", later.out, flags=re.M), later.out  # its row
+
+
+def test_a_local_run_whose_merge_base_is_unknown_says_why(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without a default branch to take the merge base with (no origin/HEAD, main or master), or in a shallow clone,
+    the baseline is the previous run on the branch (or none), and nothing said why the merge base's was not looked
+    for (audit70 #5)."""
+    fork_point = repo.git("rev-parse", "HEAD")
+    repo.git("checkout", "-qb", "feature")
+    repo.commit("feature work")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main moves on")
+    shallow = tmp_path / "shallow"
+    git(
+        tmp_path, "clone", "-q", "--depth=1", "--no-single-branch", "--branch=feature", repo.root.as_uri(), str(shallow)
+    )
+    assert git(shallow, "rev-parse", "origin/main") != fork_point  # main is there, the fork point is not
+    in_a_shallow_clone = Repo(shallow).run(capsys, report=tmp_path / "shallow.json")
+    assert in_a_shallow_clone.baseline_id is None
+    assert in_a_shallow_clone.report["notes"][0] == (
+        "HEAD's merge base with main is unknown (a shallow clone: git fetch --unshallow; or they share no history),"
+        " so no run at it could be looked for."
+    )
+
+    repo.git("branch", "-m", "main", "trunk")
+    first = repo.run(capsys)
+    unknown = "HEAD's merge base is unknown (no origin/HEAD, main or master here: name the branch with --base)"
+    assert first.report["notes"][0] == f"{unknown}, so no run at it could be looked for."
+    repo.commit("trunk moves on")
+    second = repo.run(capsys)
+    assert second.baseline_id == first.id
+    assert second.report["notes"][0] == f"{unknown}, so the baseline is the previous run on trunk."

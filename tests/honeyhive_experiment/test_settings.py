@@ -540,8 +540,12 @@ def test_config_working_directory_and_baseline() -> None:
     assert s.working_directory == Path("services/bot")
     assert s.config_path == Path("services/bot/evals/support.yml")
     assert s.baseline_run_id == "run-0193"
-    with pytest.raises(SettingsError, match=r'^input baseline-run-id: expected one run id, got "a b"$'):
+    with pytest.raises(
+        SettingsError, match=r'^input baseline-run-id: expected one run id, commit, branch or revision, got "a b"$'
+    ):
         Settings.from_mapping(action_inputs(baseline_run_id="a b"))
+    # a revision naming the newest commit whose message has the text: its spaces are the text's (audit70 #6d)
+    assert Settings.from_mapping(action_inputs(baseline_run_id=":/main moves")).baseline_run_id == ":/main moves"
 
 
 def test_default_server_url_is_the_clients() -> None:
@@ -946,9 +950,12 @@ def run_flags(**overrides: Any) -> dict[str, Any]:
 def test_from_args_baseline_is_one_run_id_as_the_input_is() -> None:
     """``--baseline`` (run, runs, view) is the baseline-run-id input: the same value is refused, before anything runs
     (it used to run the whole experiment, then fail to find a run called "a b")."""
-    with pytest.raises(SettingsError, match=r'^flag --baseline: expected one run id, got "a b"$'):
+    with pytest.raises(
+        SettingsError, match=r'^flag --baseline: expected one run id, commit, branch or revision, got "a b"$'
+    ):
         Settings.from_args(run_flags(baseline_run_id="a b"), {})
     assert Settings.from_args(run_flags(baseline_run_id=" main "), {}).baseline_run_id == "main"
+    assert Settings.from_args(run_flags(baseline_run_id=":/main B"), {}).baseline_run_id == ":/main B"
 
 
 A_RUN = "6650e012-3456-4890-abcd-ef0123456789"
