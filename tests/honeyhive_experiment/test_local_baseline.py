@@ -148,7 +148,7 @@ def test_a_renamed_experiment_file_has_no_baseline_and_the_note_names_the_file_o
     terminal, comment = renamed.out.split("----- the comment that would be posted -----", 1)
     assert note in terminal
     assert note.replace("_", "\\_") in comment  # markdown's escape
-    assert "no run of **support-bot-quickstart** from this experiment file at this change's merge base" in comment
+    assert "No run of **support-bot-quickstart** from this experiment file at this change's merge base" in comment
     assert repo.run(capsys, "--config", ".honeyhive/bot.yml", "--baseline", at_fork.id).baseline_id == at_fork.id
 
 
