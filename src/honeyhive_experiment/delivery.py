@@ -66,10 +66,12 @@ log = logging.getLogger("honeyhive_experiment")
 
 _SAID: Final = 4_000  # characters of a problem announce() says at most, as many as the summary quotes of an error
 
-Poster = Callable[[int, str, str, str | None], str | None]
-"""``post(pr_number, body, marker, earlier)`` → the comment's URL (``None`` when nothing was posted): the comment
-carrying ``marker`` edited, else one carrying ``earlier`` (an earlier version's marker), else one created; never
-raises for GitHub's refusals, which are logged as warnings (a comment that cannot be posted does not fail the check)."""
+Poster = Callable[[int, str, str, str | None, bool], str | None]
+"""``post(pr_number, body, marker, earlier, running)`` → the comment's URL (``None`` when nothing was posted): the
+comment this invocation posted edited, else the one carrying ``marker``, else one carrying ``earlier`` (an earlier
+version's marker), else one created; ``running``: the "running" comment, which the result replaces. Never raises:
+GitHub's refusals, and any other failure, are logged as warnings (a comment that cannot be posted does not fail the
+check)."""
 
 
 @dataclass(frozen=True)
@@ -283,15 +285,17 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
         workflow_run_url=ci.workflow_run_url,
         secrets=settings.secrets(),
     )
-    _post(post, ci.pr_number, body, experiment, settings)
+    _post(post, ci.pr_number, body, experiment, settings, running=True)
 
 
-def _post(post: Poster, pr_number: int, body: str, experiment: str, settings: Settings) -> str | None:
+def _post(
+    post: Poster, pr_number: int, body: str, experiment: str, settings: Settings, *, running: bool = False
+) -> str | None:
     """``body`` posted as the comment of the experiment file. The default file (from the working directory, as the
     workflow names it) edits the comment an earlier version keyed by the ``experiment``'s name alone, when it has
     none of its own yet."""
     earlier = earlier_marker(experiment) if settings.default_config else None
-    return post(pr_number, body, marker(settings.config_file), earlier)
+    return post(pr_number, body, marker(settings.config_file), earlier, running)
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:
