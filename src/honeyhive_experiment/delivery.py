@@ -44,6 +44,7 @@ from honeyhive_experiment.report import (
     report_json,
 )
 from honeyhive_experiment.report.markdown import clip, plain_lines
+from honeyhive_experiment.report.markers import stamped
 from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
@@ -291,10 +292,12 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
 def _post(
     post: Poster, pr_number: int, body: str, experiment: str, settings: Settings, *, running: bool = False
 ) -> str | None:
-    """``body`` posted as the comment of the experiment file. The default file (from the working directory, as the
-    workflow names it) edits the comment an earlier version keyed by the ``experiment``'s name alone, when it has
-    none of its own yet."""
+    """``body`` posted as the comment of the experiment file, stamped with this job's workflow run attempt (another
+    job's comment is then told from this job's: a matrix leg's on the same file). The default file (from the working
+    directory, as the workflow names it) edits the comment an earlier version keyed by the ``experiment``'s name
+    alone, when it has none of its own yet."""
     earlier = earlier_marker(experiment) if settings.default_config else None
+    body = stamped(body, settings.ci.workflow_run_url)
     return post(pr_number, body, marker(settings.config_file), earlier, running)
 
 

@@ -62,7 +62,7 @@ from urllib3.util.retry import Retry
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.models.outcomes import and_more
-from honeyhive_experiment.report.markers import comment_head_sha
+from honeyhive_experiment.report.markers import comment_head_sha, parse_comment_metadata
 from honeyhive_experiment.settings import CommentMode
 
 __all__ = [
@@ -246,6 +246,21 @@ def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
     )
 
 
+def _warn_another_jobs(existing: IssueComment, body: str) -> None:
+    """A warning when ``existing`` shows a run another job of this workflow run made (the same workflow run attempt,
+    another HoneyHive run): a matrix leg on the same experiment file, whose result ``body`` now replaces."""
+    theirs, ours = parse_comment_metadata(existing.body), parse_comment_metadata(body)
+    workflow, run = theirs.get("workflow"), theirs.get("run")
+    if workflow is not None and workflow == ours.get("workflow") and run is not None and run != ours.get("run"):
+        log.warning(
+            "The pull request's comment %s showed run %s, which another job of this workflow run made (a matrix leg"
+            " on the same experiment file?): this job's comment replaces it. Jobs that share an experiment file share"
+            " its comment: give each its own file (config) to keep a comment each.",
+            existing.html_url,
+            run,
+        )
+
+
 def _is_rate_limited(exc: GithubException) -> bool:
     # an error's headers are PyGithub's, lower-cased (or urllib3's, which ignore case): .get() finds either
     headers = exc.headers or {}
@@ -422,6 +437,7 @@ class CommentPublisher:
                     moved = f"the pull request's head has since moved on to {pull.head_sha[:7]}"
                     body = f"{body.rstrip()}\n\n⚠️ This is for commit {head_sha[:7]}; {moved}.\n"
             if existing is not None:
+                _warn_another_jobs(existing, body)
                 step = "updating the comment"
                 try:
                     existing.edit(body)

@@ -22,7 +22,7 @@ import pytest
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.github import CommentPublisher
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
-from honeyhive_experiment.report import marker
+from honeyhive_experiment.report import marker, parse_comment_metadata
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
     BASE_SHA,
@@ -360,6 +360,30 @@ def test_a_rate_limited_running_comment_does_not_hold_the_run_up(
     said = capsys.readouterr().out
     assert "rate limit was exceeded (HTTP 403 (You have exceeded a secondary rate limit." in said
     assert "pull-requests: write" not in said
+
+
+ANOTHER_JOB = "which another job of this workflow run made (a matrix leg on the same experiment file?)"
+
+
+def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A matrix over models or Python versions, one experiment file: the legs share its comment, and the last one to
+    finish replaced the others' results without a word (a green comment beside a red check)."""
+    assert world.action() == 0  # one leg, then another of the same workflow run attempt
+    [first] = world.github.comments(PR)
+    assert ANOTHER_JOB not in capsys.readouterr().out  # its "running" comment, then its result: its own
+
+    assert world.action() == 0
+
+    said = capsys.readouterr().out
+    assert said.count(ANOTHER_JOB) == 1  # its "running" comment replaced the first leg's result; its result, its own
+    url = f"{world.github.url}/{REPOSITORY}/pull/{PR}#issuecomment-{first.id}"
+    assert f"comment {url} showed run {parse_comment_metadata(first.body)['run']}, {ANOTHER_JOB}" in said
+    env = world.env()
+    env["GITHUB_RUN_ATTEMPT"] = "2"  # the job re-run: its own comment
+    assert main(["action"], environ=env) == 0
+    assert ANOTHER_JOB not in capsys.readouterr().out
 
 
 FULL_DISK = """

@@ -4,13 +4,16 @@
 
     <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file): finds the comment again
     <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
+    ... workflow=<workflow run id>.<attempt> -->                  stamped(body, workflow_run_url), when posted
 
 The marker identifies the comment of one experiment file on a pull request, which starts with it (the comment is
 upserted by it: :mod:`honeyhive_experiment.github` takes none as its own that quotes it elsewhere);
 :func:`earlier_marker` is the one earlier versions wrote, keyed by the experiment's name. The metadata line says
 which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the head back
-(:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one. Values are
-reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment.
+(:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one, and the
+workflow run attempt that posted it (:func:`stamped`), so that a job can tell the comment was another job's of the
+same workflow run (a matrix leg on the same experiment file). Values are reduced to ``[A-Za-z0-9._:-]`` (``-`` when
+absent), so nothing can close the comment.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ import hashlib
 import re
 from typing import Final
 
-__all__ = ["comment_head_sha", "comment_metadata", "earlier_marker", "marker", "parse_comment_metadata"]
+__all__ = ["comment_head_sha", "comment_metadata", "earlier_marker", "marker", "parse_comment_metadata", "stamped"]
 
 _MARKER_FORMAT: Final = "<!-- honeyhive-experiment:v1 file={key} -->"
 _EARLIER_FORMAT: Final = "<!-- honeyhive-experiment:v1 key={key} -->"
 _META_FORMAT: Final = "<!-- honeyhive-experiment:meta head={head} run={run} -->"
 # read leniently (spacing, field order): the fields of the first metadata comment in a body
 _META_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:meta\b(?P<fields>[^>]*?)\s*-->")
-_META_FIELDS: Final = ("head", "run")
+_META_FIELDS: Final = ("head", "run", "workflow")
+_WORKFLOW_RUN: Final = re.compile(r"/actions/runs/([0-9]+)/attempts/([0-9]+)$")
 _ABSENT: Final = "-"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
@@ -60,8 +64,20 @@ def comment_metadata(head_sha: str | None, run_id: str | None) -> str:
     return _META_FORMAT.format(head=_meta_token(head_sha), run=_meta_token(run_id))
 
 
+def stamped(body: str, workflow_run_url: str | None) -> str:
+    """``body`` with the workflow run attempt of ``workflow_run_url`` (``…/actions/runs/<id>/attempts/<n>``) in its
+    metadata, as ``workflow=<id>.<n>``; as it is without either."""
+    match = _META_RE.search(body)
+    run = _WORKFLOW_RUN.search(workflow_run_url or "")
+    if match is None or run is None:
+        return body
+    end = match.end("fields")
+    return f"{body[:end]} workflow={run[1]}.{run[2]}{body[end:]}"
+
+
 def parse_comment_metadata(body: str | None) -> dict[str, str]:
-    """``{"head": sha, "run": run_id}`` from a comment body (missing parts left out; ``{}`` without metadata)."""
+    """``{"head": sha, "run": run_id, "workflow": workflow run attempt}`` from a comment body (missing parts left
+    out; ``{}`` without metadata)."""
     match = _META_RE.search(body or "")
     if match is None:
         return {}
