@@ -67,6 +67,7 @@ from honeyhive_experiment.settings import CommentMode
 
 __all__ = [
     "COMMENT_MODES",
+    "MAX_RATE_LIMIT_WAIT",
     "CommentPublisher",
     "PublishAction",
     "PublishResult",
@@ -90,6 +91,7 @@ _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # a commit's full name, SHA-1 or SHA-256
 _VIEWER: Final = "query { viewer { login } }"
+MAX_RATE_LIMIT_WAIT: Final = 300.0  # seconds: a rate limit that lasts longer is not waited out
 _NOT_THE_CHECK: Final = "The check's result does not depend on the comment."
 _WORKFLOW_BOT: Final = "github-actions[bot]"  # who the job's GITHUB_TOKEN comments as: the GitHub Actions app's bot
 
@@ -309,13 +311,12 @@ class CommentPublisher:
         retry_total: int = 3,
         backoff: float = 1.0,
         secondary_rate_wait: float = 60.0,
-        max_rate_limit_wait: float | None = 300.0,
+        max_rate_limit_wait: float | None = MAX_RATE_LIMIT_WAIT,
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
         fork_token: bool | None = None,
         workflow_token: bool = False,
         warned: set[str] | None = None,
-        cosmetic: bool = False,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
         the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
@@ -328,9 +329,7 @@ class CommentPublisher:
         one. ``workflow_token``: the token is known to be the job's own ``GITHUB_TOKEN`` (the action's github-token is
         its job-token), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is. ``warned``:
         the URLs of other accounts' marked comments already named in a warning, which are not named again (one set for
-        every publisher of a job names each once; by default, once per publisher). ``cosmetic``: what is published is
-        soon replaced (the "running" comment, before the run): no rate limit is waited out (``max_rate_limit_wait``
-        0), so the run is not held up for minutes; 5xx answers are still retried."""
+        every publisher of a job names each once; by default, once per publisher)."""
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
@@ -338,7 +337,6 @@ class CommentPublisher:
         self._fork_token = fork_token
         self._workflow_token = workflow_token
         self._warned = warned if warned is not None else set()
-        max_rate_limit_wait = 0.0 if cosmetic else max_rate_limit_wait
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes

@@ -610,7 +610,7 @@ def _poster(settings: Settings) -> Poster | None:
             )
         # a fork's pull request's job has a read-only token; an issue_comment's ("/evaluate") this repository's
         try:
-            with _github(settings, fork_token=settings.secrets_withheld, warned=warned, cosmetic=running) as publisher:
+            with _github(settings, fork_token=settings.secrets_withheld, warned=warned, running=running) as publisher:
                 result = publisher.publish(
                     pr_number,
                     body,
@@ -636,11 +636,13 @@ def _poster(settings: Settings) -> Poster | None:
 
 
 def _github(
-    settings: Settings, *, fork_token: bool | None = None, warned: set[str] | None = None, cosmetic: bool = False
+    settings: Settings, *, fork_token: bool | None = None, warned: set[str] | None = None, running: bool = False
 ) -> CommentPublisher:
     """The GitHub client of the action's token and repository (both set); the token is known to be the job's own
-    (github-actions[bot]'s) when it is job-token's, the job's ``${{ github.token }}``."""
-    from honeyhive_experiment.github import CommentPublisher
+    (github-actions[bot]'s) when it is job-token's, the job's ``${{ github.token }}``. ``running``: for the "running"
+    comment, which is cosmetic and replaced by the result: it waits out no rate limit (5xx answers are still retried),
+    so it never holds the run up for minutes; the result's comment does."""
+    from honeyhive_experiment.github import MAX_RATE_LIMIT_WAIT, CommentPublisher
 
     assert settings.github_token is not None
     assert settings.ci.repository is not None
@@ -653,7 +655,7 @@ def _github(
         fork_token=fork_token,
         workflow_token=job == token,
         warned=warned,
-        cosmetic=cosmetic,
+        max_rate_limit_wait=0.0 if running else MAX_RATE_LIMIT_WAIT,
     )
 
 

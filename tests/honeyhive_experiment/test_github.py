@@ -795,18 +795,21 @@ def test_a_secondary_rate_limit_without_retry_after_is_named_a_rate_limit(
     assert gh.comments(PR) == []
 
 
-def test_a_cosmetic_comment_waits_out_no_rate_limit(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
-    """The "running" comment, before the run: three retries a minute apart held the experiment up for 3 minutes."""
+def test_a_publisher_that_waits_out_no_rate_limit_still_retries_without_a_wait(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """What the "running" comment's publisher is (test_running_comment): three retries a minute apart held the
+    experiment up for 3 minutes."""
     gh.rate_limit_next(1, kind="secondary", retry_after=None, methods=["POST"])
 
-    result = make_publisher(cosmetic=True, secondary_rate_wait=60.0).publish(PR, body("running"), marker=MARKER)
+    result = make_publisher(max_rate_limit_wait=0, secondary_rate_wait=60.0).publish(PR, body("running"), marker=MARKER)
 
     assert result.action == "failed"
     assert result.warning is not None
     assert "secondary rate limit" in result.warning
     assert len(gh.writes) == 1  # not retried: nothing waited
     gh.rate_limit_next(1, kind="secondary", retry_after=0, methods=["POST"])  # a 5xx, or no wait at all: retried
-    assert make_publisher(cosmetic=True).publish(PR, body("running"), marker=MARKER).action == "created"
+    assert make_publisher(max_rate_limit_wait=0).publish(PR, body("running"), marker=MARKER).action == "created"
 
 
 def test_a_rate_limit_reset_too_far_away_is_not_waited_for(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
