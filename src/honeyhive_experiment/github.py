@@ -62,7 +62,7 @@ from urllib3.util.retry import Retry
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.models.outcomes import and_more
-from honeyhive_experiment.report.markers import comment_head_sha, parse_comment_metadata
+from honeyhive_experiment.report.markers import comment_head_sha, parse_comment_metadata, posted_by
 from honeyhive_experiment.settings import CommentMode
 
 __all__ = [
@@ -251,9 +251,12 @@ def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
 def _warn_another_jobs(existing: IssueComment, body: str) -> None:
     """A warning when ``existing`` shows a run another job of this workflow run made (the same workflow run attempt,
     another HoneyHive run): a matrix leg on the same experiment file, whose result ``body`` now replaces."""
-    theirs, ours = parse_comment_metadata(existing.body), parse_comment_metadata(body)
-    workflow, run = theirs.get("workflow"), theirs.get("run")
-    if workflow is not None and workflow == ours.get("workflow") and run is not None and run != ours.get("run"):
+    workflow, run = posted_by(existing.body), parse_comment_metadata(existing.body).get("run")
+    if (
+        workflow is not None
+        and workflow == posted_by(body)
+        and run not in (None, parse_comment_metadata(body).get("run"))
+    ):
         log.warning(
             "The pull request's comment %s showed run %s, which another job of this workflow run made (a matrix leg"
             " on the same experiment file?): this job's comment replaces it. Jobs that share an experiment file share"
