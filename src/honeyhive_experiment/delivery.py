@@ -44,6 +44,7 @@ from honeyhive_experiment.report import (
     report_json,
 )
 from honeyhive_experiment.report.markdown import clip, plain_lines
+from honeyhive_experiment.report.markers import stamped
 from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
@@ -66,10 +67,12 @@ log = logging.getLogger("honeyhive_experiment")
 
 _SAID: Final = 4_000  # characters of a problem announce() says at most, as many as the summary quotes of an error
 
-Poster = Callable[[int, str, str, str | None], str | None]
-"""``post(pr_number, body, marker, earlier)`` → the comment's URL (``None`` when nothing was posted): the comment
-carrying ``marker`` edited, else one carrying ``earlier`` (an earlier version's marker), else one created; never
-raises for GitHub's refusals, which are logged as warnings (a comment that cannot be posted does not fail the check)."""
+Poster = Callable[[int, str, str, str | None, bool], str | None]
+"""``post(pr_number, body, marker, earlier, running)`` → the comment's URL (``None`` when nothing was posted): the
+comment this invocation posted edited, else the one carrying ``marker``, else one carrying ``earlier`` (an earlier
+version's marker), else one created; ``running``: the "running" comment, which the result replaces. Never raises:
+GitHub's refusals, and any other failure, are logged as warnings (a comment that cannot be posted does not fail the
+check)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,7 @@ def deliver(
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
         print(settings.printable(shown))
     elif post is not None and pr_number is not None:
-        comment_url = _post(post, pr_number, composed.comment, report.experiment, settings)
+        comment_url = _post(post, composed.comment, report.experiment, settings)
         if comment_url:  # a later value of an output replaces the earlier
             written &= _to_runner(
                 settings, "GITHUB_OUTPUT", outputs, lambda path: write_outputs(path, {"comment-url": comment_url})
@@ -283,15 +286,18 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
         workflow_run_url=ci.workflow_run_url,
         secrets=settings.secrets(),
     )
-    _post(post, ci.pr_number, body, experiment, settings)
+    _post(post, body, experiment, settings, running=True)
 
 
-def _post(post: Poster, pr_number: int, body: str, experiment: str, settings: Settings) -> str | None:
-    """``body`` posted as the comment of the experiment file. The default file (from the working directory, as the
-    workflow names it) edits the comment an earlier version keyed by the ``experiment``'s name alone, when it has
-    none of its own yet."""
+def _post(post: Poster, body: str, experiment: str, settings: Settings, *, running: bool = False) -> str | None:
+    """``body`` posted on the pull request (the callers checked there is one) as the comment of the experiment file,
+    stamped with this job's workflow run attempt (another job's comment is then told from this job's: a matrix leg's on
+    the same file). The default file (from the working directory, as the workflow names it) edits the comment an
+    earlier version keyed by the ``experiment``'s name alone, when it has none of its own yet."""
+    assert settings.ci.pr_number is not None
     earlier = earlier_marker(experiment) if settings.default_config else None
-    return post(pr_number, body, marker(settings.config_file), earlier)
+    body = stamped(body, settings.ci.workflow_run_url)
+    return post(settings.ci.pr_number, body, marker(settings.config_file), earlier, running)
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:

@@ -13,7 +13,8 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   :meth:`CommentPublisher.publish` looks for it first. A GraphQL query is a POST that writes nothing: it is sent
   by a client of its own (:class:`_QueryRetry`), which retries it as a GET;
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
-  ``requests`` ``RetryError``.
+  ``requests`` ``RetryError``, with GitHub's message (a secondary rate limit's 403 says so only in its body, which
+  ``GithubRetry`` read: :meth:`_Retry.increment` keeps it).
 
 Only the token's own comments are ever edited, and only those whose body starts with the hidden marker, where the
 report writes it (a comment of the same account that quotes it elsewhere is another workflow's, or quotes one).
@@ -30,9 +31,9 @@ nothing is edited: the publish fails, saying so. ``github-actions[bot]`` is not 
 that one.
 
 Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
-a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
-verdict only. The token is sent in the ``Authorization`` header only; it is not in ``repr``, logs,
-results or warnings.
+a warning (a 403 names the ``pull-requests: write`` permission; JSON of other types than GitHub's, which PyGithub
+cannot read, names the step), and the check's outcome follows the verdict only. The token is sent in the
+``Authorization`` header only; it is not in ``repr``, logs, results or warnings.
 """
 
 from __future__ import annotations
@@ -61,11 +62,12 @@ from urllib3.util.retry import Retry
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.models.outcomes import and_more
-from honeyhive_experiment.report.markers import comment_head_sha
+from honeyhive_experiment.report.markers import comment_head_sha, parse_comment_metadata, posted_by
 from honeyhive_experiment.settings import CommentMode
 
 __all__ = [
     "COMMENT_MODES",
+    "MAX_RATE_LIMIT_WAIT",
     "CommentPublisher",
     "PublishAction",
     "PublishResult",
@@ -89,6 +91,8 @@ _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # a commit's full name, SHA-1 or SHA-256
 _VIEWER: Final = "query { viewer { login } }"
+MAX_RATE_LIMIT_WAIT: Final = 300.0  # seconds: a rate limit that lasts longer is not waited out
+_NOT_THE_CHECK: Final = "The check's result does not depend on the comment."
 _WORKFLOW_BOT: Final = "github-actions[bot]"  # who the job's GITHUB_TOKEN comments as: the GitHub Actions app's bot
 
 
@@ -121,6 +125,7 @@ class _Retry(GithubRetry):
     """GitHub's retry, but for the POST that may have been applied and the wait too long (the module docstring)."""
 
     posts_write: ClassVar[bool] = True  # a POST creates something (a comment): see _QueryRetry
+    _read = b""  # the body of the last 403 GithubRetry read (get_content)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if self.posts_write and method.upper() == "POST" and status_code >= 500:  # urllib3 does not say the URL here
@@ -145,7 +150,22 @@ class _Retry(GithubRetry):
             # what urllib3 raises when retries run out: with raise_on_status=False the answer is returned as it is
             reason = ResponseError(f"Retry-After: {wait:g} s is longer than {self.max_rate_limit_wait:g} s")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]  # as urllib3's own increment
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        self._read = b""
+        try:
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError:
+            if response is None or not self._read:
+                raise
+            # the retries ran out on a rate limit GithubRetry read the 403's body of (a secondary limit without
+            # Retry-After): urllib3 returns the answer without it, so the error is raised here, with GitHub's message
+            # (as GithubRetry raises a 403 that is not a rate limit)
+            headers = {name.lower(): value for name, value in response.headers.items()}  # as PyGithub's errors have
+            raise Requester.createException(response.status, headers, json.loads(self._read)) from None
+
+    def get_content(self, resp: HTTPResponse, url: str) -> bytes:  # type: ignore[override]
+        """A 403's body, which GithubRetry reads to tell a rate limit from a refusal: kept for :meth:`increment`."""
+        self._read = GithubRetry.get_content(resp, url)
+        return self._read
 
 
 class _QueryRetry(_Retry):
@@ -228,6 +248,24 @@ def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
     )
 
 
+def _warn_another_jobs(existing: IssueComment, body: str) -> None:
+    """A warning when ``existing`` shows a run another job of this workflow run made (the same workflow run attempt,
+    another HoneyHive run): a matrix leg on the same experiment file, whose result ``body`` now replaces."""
+    workflow, run = posted_by(existing.body), parse_comment_metadata(existing.body).get("run")
+    if (
+        workflow is not None
+        and workflow == posted_by(body)
+        and run not in (None, parse_comment_metadata(body).get("run"))
+    ):
+        log.warning(
+            "The pull request's comment %s showed run %s, which another job of this workflow run made (a matrix leg"
+            " on the same experiment file?): this job's comment replaces it. Jobs that share an experiment file share"
+            " its comment: give each its own file (config) to keep a comment each.",
+            existing.html_url,
+            run,
+        )
+
+
 def _is_rate_limited(exc: GithubException) -> bool:
     # an error's headers are PyGithub's, lower-cased (or urllib3's, which ignore case): .get() finds either
     headers = exc.headers or {}
@@ -276,7 +314,7 @@ class CommentPublisher:
         retry_total: int = 3,
         backoff: float = 1.0,
         secondary_rate_wait: float = 60.0,
-        max_rate_limit_wait: float | None = 300.0,
+        max_rate_limit_wait: float | None = MAX_RATE_LIMIT_WAIT,
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
         fork_token: bool | None = None,
@@ -356,6 +394,7 @@ class CommentPublisher:
         earlier: str | None = None,
         head_sha: str | None = None,
         mode: CommentMode | str = CommentMode.UPDATE,
+        comment_id: int | None = None,
     ) -> PublishResult:
         """Create or edit the comment on pull request ``pr_number`` whose body starts with ``marker`` (as ``body``
         must).
@@ -365,7 +404,10 @@ class CommentPublisher:
         is touched. ``new``: always create one. ``off``: nothing. With ``head_sha``, the comment of another commit is
         written over only by a run for the pull request's current head (a run for an older commit never overwrites
         the comment of a newer one); a run for an older commit writes its own (and one where there is none), saying
-        that the head has moved on (:func:`_stale_reason`).
+        that the head has moved on (:func:`_stale_reason`). ``comment_id``: the comment this job posted (its "running"
+        one), which is edited in either mode, not the newest marked one (another run's, when runs overlap), and created
+        again when it is gone (deleted, or its marker edited away). A comment deleted between reading it and editing
+        it (the edit's 404) is created again, once.
         """
         if mode not in COMMENT_MODES:
             raise ValueError(f"comment mode must be one of {', '.join(COMMENT_MODES)}; got {mode!r}")
@@ -377,7 +419,8 @@ class CommentPublisher:
         pull: PullRequestInfo | None = None
         try:
             issue = self._repo.get_issue(pr_number)  # lazy: no request
-            existing = self._find(issue, marker, earlier) if mode == "update" else None
+            found = mode == "update" or comment_id is not None
+            existing = self._find(issue, marker, earlier, comment_id) if found else None
             if head_sha is not None:
                 step = "reading the pull request's head commit"
                 pull = self._pull(pr_number)
@@ -395,10 +438,17 @@ class CommentPublisher:
                     moved = f"the pull request's head has since moved on to {pull.head_sha[:7]}"
                     body = f"{body.rstrip()}\n\n⚠️ This is for commit {head_sha[:7]}; {moved}.\n"
             if existing is not None:
+                _warn_another_jobs(existing, body)
                 step = "updating the comment"
-                existing.edit(body)
-                log.info("Updated the comment on pull request #%d: %s", pr_number, existing.html_url)
-                return PublishResult("updated", existing.html_url, existing.id)
+                try:
+                    existing.edit(body)
+                except GithubException as exc:
+                    if exc.status != 404:
+                        raise
+                    log.info("The comment %s was deleted since it was read: commenting anew", existing.html_url)
+                else:
+                    log.info("Updated the comment on pull request #%d: %s", pr_number, existing.html_url)
+                    return PublishResult("updated", existing.html_url, existing.id)
             step = "creating the comment"
             created = self._create(issue, body, marker if mode == "update" else None)
             log.info("Commented on pull request #%d: %s", pr_number, created.html_url)
@@ -409,14 +459,20 @@ class CommentPublisher:
             return PublishResult("failed", warning=self._redact(str(exc)))
         except _Unreadable as exc:
             return PublishResult("failed", warning=self._redact(f"While {step}, {exc}."))
+        except (BadAttributeException, TypeError, AttributeError, KeyError, ValueError) as exc:  # PyGithub's reading
+            # of JSON it did not expect: a proxy's {}, a list of other types, a write answered so (applied or not)
+            what = f"GitHub's answer could not be read: it is not the JSON GitHub answers ({_describe(exc)})"
+            return PublishResult("failed", warning=self._redact(f"While {step}, {what}. {_NOT_THE_CHECK}"))
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
 
-    def _find(self, issue: Issue, marker: str, earlier: str | None = None) -> IssueComment | None:
+    def _find(
+        self, issue: Issue, marker: str, earlier: str | None = None, comment_id: int | None = None
+    ) -> IssueComment | None:
         """The newest comment starting with ``marker`` that the token's account wrote, else the newest starting
-        with ``earlier`` (a marker elsewhere in a body is a quote); other authors' are ignored, all of them in one
-        warning. Raises :class:`_Unidentified` when a comment starts with one and GitHub does not say who the token
-        is."""
+        with ``earlier`` (a marker elsewhere in a body is a quote); only the one whose id is ``comment_id``, when
+        given. Other authors' are ignored, all of them in one warning. Raises :class:`_Unidentified` when a comment
+        starts with one and GitHub does not say who the token is."""
         # every page; per_page=100, next pages from the Link header; oldest first
         comments = list(issue.get_comments())
         ignored: dict[int, IssueComment] = {}
@@ -429,7 +485,8 @@ class CommentPublisher:
             for comment in marked:
                 author = comment.user.login if comment.user is not None else None
                 if author is not None and author.lower() == own:
-                    found = comment  # the newest one wins
+                    if comment_id is None or comment.id == comment_id:
+                        found = comment  # the newest one wins
                 else:
                     ignored[comment.id] = comment
             if found is not None:
@@ -540,7 +597,7 @@ class CommentPublisher:
             warning = f"GitHub refused {step} on pull request #{pr_number}: {answer}; {hint}."
         else:
             warning = f"GitHub answered {answer} while {step} on pull request #{pr_number}."
-        warning = self._redact(warning + " The check's result does not depend on the comment.")
+        warning = self._redact(f"{warning} {_NOT_THE_CHECK}")
         log.debug("publishing the comment failed", exc_info=True)
         return PublishResult("failed", warning=warning)
 

@@ -597,11 +597,10 @@ def _poster(settings: Settings) -> Poster | None:
         return None
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment
-    posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
+    own: list[int] = []  # the comment this invocation posted ("running"): the result edits it, by its id
     warned: set[str] = set()  # other accounts' marked comments named in a warning: each once a job
 
-    def post(pr_number: int, body: str, marker: str, earlier: str | None) -> str | None:
-        mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
+    def post(pr_number: int, body: str, marker: str, earlier: str | None, running: bool) -> str | None:
         ci = settings.ci
         if ci.sha and ci.checkout_sha and not ci.merge_checkout:  # what the log warned of (_checked_out), said here
             body = (
@@ -610,25 +609,40 @@ def _poster(settings: Settings) -> Poster | None:
                 f" with ref: refs/pull/{pr_number}/head) in the workflow.\n"
             )
         # a fork's pull request's job has a read-only token; an issue_comment's ("/evaluate") this repository's
-        with _github(settings, fork_token=settings.secrets_withheld, warned=warned) as publisher:
-            result = publisher.publish(
-                pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
-            )
+        try:
+            with _github(settings, fork_token=settings.secrets_withheld, warned=warned, running=running) as publisher:
+                result = publisher.publish(
+                    pr_number,
+                    body,
+                    marker=marker,
+                    earlier=earlier,
+                    head_sha=ci.sha,
+                    mode=settings.comment_mode,
+                    comment_id=own[-1] if own else None,
+                )
+        except Exception as exc:  # publish says GitHub's doing as a warning: this is ours, and not the check's either
+            log.warning("The pull request's comment was not posted: %s: %s", type(exc).__name__, exc)
+            log.debug("posting the comment failed", exc_info=True)
+            return None
         if result.warning:
             log.warning("%s", result.warning)
         if not result.posted:  # skipped, or failed: the comment-url output names no comment this run did not write
             return None
-        if result.url:
-            posted.append(result.url)
+        if result.comment_id is not None:
+            own.append(result.comment_id)
         return result.url
 
     return post
 
 
-def _github(settings: Settings, *, fork_token: bool | None = None, warned: set[str] | None = None) -> CommentPublisher:
+def _github(
+    settings: Settings, *, fork_token: bool | None = None, warned: set[str] | None = None, running: bool = False
+) -> CommentPublisher:
     """The GitHub client of the action's token and repository (both set); the token is known to be the job's own
-    (github-actions[bot]'s) when it is job-token's, the job's ``${{ github.token }}``."""
-    from honeyhive_experiment.github import CommentPublisher
+    (github-actions[bot]'s) when it is job-token's, the job's ``${{ github.token }}``. ``running``: for the "running"
+    comment, which is cosmetic and replaced by the result: it waits out no rate limit (5xx answers are still retried),
+    so it never holds the run up for minutes; the result's comment does."""
+    from honeyhive_experiment.github import MAX_RATE_LIMIT_WAIT, CommentPublisher
 
     assert settings.github_token is not None
     assert settings.ci.repository is not None
@@ -641,6 +655,7 @@ def _github(settings: Settings, *, fork_token: bool | None = None, warned: set[s
         fork_token=fork_token,
         workflow_token=job == token,
         warned=warned,
+        max_rate_limit_wait=0.0 if running else MAX_RATE_LIMIT_WAIT,
     )
 
 

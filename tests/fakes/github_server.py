@@ -40,7 +40,8 @@ Knobs (all thread-safe; set them from the test at any time):
   request is applied or *after* (the write happened, the client sees a failure);
 * :meth:`garble_next` — the next ``count`` matching requests answer a 200 that is not JSON (or is cut short);
 * :meth:`answer_next` — the next ``count`` matching requests answer a 200 with the JSON given (not what was asked);
-* :meth:`add_pull` / :meth:`push` / :meth:`add_comment` / :meth:`seed_comments` / :meth:`set_merge_base`.
+* :meth:`add_pull` / :meth:`push` / :meth:`add_comment` / :meth:`delete_comment` / :meth:`seed_comments` /
+  :meth:`set_merge_base`.
 
 What happened is inspectable: :meth:`comments` (per pull request, in id order), :attr:`requests`
 (every request with its path without the prefix, query, status) and :attr:`writes` (POST/PATCH only; a
@@ -114,6 +115,7 @@ class _Fault:
     respond: Callable[[], Response]
     methods: Collection[str] | None
     after_apply: bool = False
+    path: str | None = None  # requests whose path (without the prefix) ends so; None: any
 
 
 @dataclass(slots=True)
@@ -161,9 +163,10 @@ class FakeGitHub:
         self.token_user = token_user
         self.graphql_enabled = True
         self.forbid_writes = False
-        # called (on the server's thread, blocking it) before a POST/PATCH is handled: a test's "while posting"
+        # called (on the server's thread, blocking it: every request waits) before a POST/PATCH is handled: a test's
+        # "while posting"; it may call the knobs (add_comment, delete_comment, push ...), the lock is reentrant
         self.before_write: Callable[[str, str], None] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._state = _State()
         self._server = ServerThread(self._app(), host=host, log_level=log_level)
         self.host = host
@@ -226,6 +229,11 @@ class FakeGitHub:
     def add_comment(self, number: int, body: str, *, user: str = "octocat") -> FakeComment:
         with self._lock:
             return self._new_comment(number, body, user)
+
+    def delete_comment(self, comment_id: int) -> None:
+        """A comment deleted (by a human, on the pull request's page): an edit of it answers 404."""
+        with self._lock:
+            del self._state.comments[comment_id]
 
     def seed_comments(
         self,
@@ -310,16 +318,18 @@ class FakeGitHub:
         with self._lock:
             self._state.faults.append(_Fault(count, respond, _upper(methods)))
 
-    def answer_next(self, body: Any, count: int = 1, *, methods: Collection[str] | None = None) -> None:
-        """Answer the next ``count`` requests of ``methods`` (None: all), not applied, with a 200 whose JSON is
-        ``body``: an answer that is JSON, but not the one asked for (a proxy's ``{}``, a pull request without its
-        head commit)."""
+    def answer_next(
+        self, body: Any, count: int = 1, *, methods: Collection[str] | None = None, path: str | None = None
+    ) -> None:
+        """Answer the next ``count`` requests of ``methods`` (None: all) whose path ends with ``path`` (when given),
+        not applied, with a 200 whose JSON is ``body``: an answer that is JSON, but not the one asked for (a proxy's
+        ``{}``, a pull request without its head commit)."""
 
         def respond() -> Response:
             return JSONResponse(body)
 
         with self._lock:
-            self._state.faults.append(_Fault(count, respond, _upper(methods)))
+            self._state.faults.append(_Fault(count, respond, _upper(methods), path=path))
 
     # -- inspection --------------------------------------------------------------------------------
 
@@ -553,7 +563,7 @@ class FakeGitHub:
         write = request.method in ("POST", "PATCH", "PUT", "DELETE") and request.url.path != self._graphql_path
         if self.before_write is not None and write:
             self.before_write(request.method, request.url.path.removeprefix(self.prefix))
-        fault = self._take_fault(request.method)
+        fault = self._take_fault(request.method, request.url.path)
         if fault is not None and not fault.after_apply:
             return fault.respond()
         if self.forbid_writes and write:
@@ -564,9 +574,9 @@ class FakeGitHub:
         response.headers.update({"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999", "X-RateLimit-Used": "1"})
         return response
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, path: str) -> _Fault | None:
         for fault in self._state.faults:
-            if fault.methods is None or method in fault.methods:
+            if (fault.methods is None or method in fault.methods) and path.endswith(fault.path or ""):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._state.faults.remove(fault)

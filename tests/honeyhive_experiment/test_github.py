@@ -500,6 +500,55 @@ def test_new_mode_always_creates_another_comment(gh: FakeGitHub, make_publisher:
     assert not [r for r in gh.requests if r.method == "GET" and r.path.endswith("/comments")]
 
 
+def test_the_comment_a_job_posted_is_the_one_its_result_edits_in_either_mode(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """comment-mode new, two runs overlapping (or a newer commit's run in between): a run's result edited the newest
+    marked comment, the other run's (or skipped it as stale), and its own stayed "running" for ever."""
+    ours = make_publisher().publish(PR, body("ours: running"), marker=MARKER, head_sha=HEAD, mode="new")
+    gh.push(PR, NEWER)
+    make_publisher().publish(PR, body("newer: result", NEWER), marker=MARKER, head_sha=NEWER, mode="new")
+
+    for mode in ("new", "update"):
+        result = make_publisher().publish(
+            PR, body(f"ours: result ({mode})"), marker=MARKER, head_sha=HEAD, mode=mode, comment_id=ours.comment_id
+        )
+
+        assert (result.action, result.comment_id) == ("updated", ours.comment_id)
+        moved = f"\n\n⚠️ This is for commit {HEAD[:7]}; the pull request's head has since moved on to {NEWER[:7]}.\n"
+        assert bot_comments(gh) == [body(f"ours: result ({mode})").rstrip() + moved, body("newer: result", NEWER)]
+
+
+def test_the_comment_a_job_posted_is_made_again_when_it_is_gone(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    ours = make_publisher().publish(PR, body("ours: running"), marker=MARKER, mode="new")
+    other = make_publisher().publish(PR, body("another run's"), marker=MARKER, mode="new")
+    assert ours.comment_id is not None
+    gh.delete_comment(ours.comment_id)
+
+    result = make_publisher().publish(PR, body("ours: result"), marker=MARKER, mode="new", comment_id=ours.comment_id)
+
+    assert result.action == "created"
+    assert bot_comments(gh) == [body("another run's"), body("ours: result")]
+    assert result.comment_id not in (ours.comment_id, other.comment_id)
+
+
+def test_a_comment_deleted_between_reading_and_editing_it_is_made_again(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """The edit's 404: the result was lost, and the warning blamed the workflow's permissions."""
+    running = gh.add_comment(PR, body("running"), user=gh.bot_login)
+    gh.before_write = lambda method, path: gh.delete_comment(running.id) if method == "PATCH" else None
+
+    result = make_publisher().publish(PR, body("result"), marker=MARKER, head_sha=HEAD)
+
+    assert (result.action, result.warning) == ("created", None)
+    assert [(w.method, w.status) for w in gh.writes] == [("PATCH", 404), ("POST", 201)]
+    assert bot_comments(gh) == [body("result")]
+    assert result.comment_id == gh.comments(PR)[0].id
+
+
 def test_off_mode_does_nothing(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
     gh.add_comment(PR, body("previous"), user=gh.bot_login)
 
@@ -728,6 +777,41 @@ def test_a_lasting_rate_limit_is_a_warning_not_a_permission_problem(
     assert gh.comments(PR) == []
 
 
+@pytest.mark.parametrize("retries", [0, 2])
+def test_a_secondary_rate_limit_without_retry_after_is_named_a_rate_limit(
+    gh: FakeGitHub, make_publisher: PublisherFactory, retries: int
+) -> None:
+    """GitHub's secondary limit, often without Retry-After: once the retries ran out, the error had no message
+    (GithubRetry had read the body), and the warning sent the maintainer after the workflow's permissions."""
+    gh.rate_limit_next(10, kind="secondary", retry_after=None, methods=["POST"])
+
+    result = make_publisher(retry_total=retries).publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "rate limit was exceeded (HTTP 403 (You have exceeded a secondary rate limit." in result.warning
+    assert "pull-requests: write" not in result.warning
+    assert len(gh.writes) == 1 + retries
+    assert gh.comments(PR) == []
+
+
+def test_a_publisher_that_waits_out_no_rate_limit_still_retries_without_a_wait(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """What the "running" comment's publisher is (test_running_comment): three retries a minute apart held the
+    experiment up for 3 minutes."""
+    gh.rate_limit_next(1, kind="secondary", retry_after=None, methods=["POST"])
+
+    result = make_publisher(max_rate_limit_wait=0, secondary_rate_wait=60.0).publish(PR, body("running"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "secondary rate limit" in result.warning
+    assert len(gh.writes) == 1  # not retried: nothing waited
+    gh.rate_limit_next(1, kind="secondary", retry_after=0, methods=["POST"])  # a 5xx, or no wait at all: retried
+    assert make_publisher(max_rate_limit_wait=0).publish(PR, body("running"), marker=MARKER).action == "created"
+
+
 def test_a_rate_limit_reset_too_far_away_is_not_waited_for(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
     gh.rate_limit_next(1, kind="primary", reset_in=3600)
 
@@ -860,6 +944,34 @@ def test_an_answer_that_is_not_json_is_a_warning_naming_the_request(
     assert f"GET /repos/{gh.repository}/issues/{PR}/comments could not be read" in result.warning
     assert ("it is not valid JSON" if truncated else "it is not JSON (text/html") in result.warning
     assert gh.comments(PR) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "answer", "step"),
+    [
+        ("GET", {}, "reading the pull request's comments"),
+        ("GET", [{"id": "x", "body": 5, "user": "octocat", "html_url": 3}], "reading the pull request's comments"),
+        ("GET", [{"id": 1, "body": MARKER, "user": {"login": 5}}], "reading the pull request's comments"),
+        ("POST", {"id": "x", "html_url": 5, "body": 7}, "creating the comment"),
+        ("PATCH", {"id": "x", "html_url": 5, "body": 7}, "updating the comment"),
+    ],
+    ids=["comments-an-object", "comments-of-other-types", "author-of-another-type", "create", "edit"],
+)
+def test_an_answer_of_other_types_is_a_warning_naming_the_step(
+    gh: FakeGitHub, make_publisher: PublisherFactory, method: str, answer: object, step: str
+) -> None:
+    """JSON, but not GitHub's (a proxy's {}, fields of other types): PyGithub's TypeError or BadAttributeException
+    went through publish, and the job ended in a traceback, exit 1, without running the experiment."""
+    if method == "PATCH":
+        gh.add_comment(PR, body("earlier"), user=gh.bot_login)
+    gh.answer_next(answer, methods=[method])
+
+    result = make_publisher(workflow_token=True).publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert result.warning.startswith(f"While {step}, GitHub's answer could not be read: it is not the JSON GitHub")
+    assert result.warning.endswith("The check's result does not depend on the comment.")
 
 
 def test_a_create_answered_with_a_login_page_is_looked_for_then_made(

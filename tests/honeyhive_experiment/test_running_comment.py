@@ -9,6 +9,7 @@ made up.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.github import CommentPublisher
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
-from honeyhive_experiment.report import marker
+from honeyhive_experiment.report import marker, parse_comment_metadata
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
     BASE_SHA,
@@ -107,17 +109,22 @@ def test_a_run_that_errors_replaces_running_with_the_error(world: World) -> None
     assert "dataset file data/questions.jsonl not found" in comment.body
 
 
-def test_a_cancelled_run_replaces_running_with_the_cancellation(world: World) -> None:
-    """The runner cancels a job with SIGTERM: here the user's function sends it, on the first datapoint."""
+def _while_it_runs(world: World, code: str) -> None:
+    """``code`` (one line) run by the user's function on its first datapoint: something that happens while the
+    experiment runs, after the "running" comment and before the result's."""
     app = world.root / "support_bot" / "app.py"
     app.write_text(
         app.read_text(encoding="utf-8")
-        + "\n\nimport os as _os, signal as _signal\n_answer = answer\n_sent = []\n\n"
-        + "def answer(*args, **kwargs):\n"
-        + "    if not _sent:\n        _sent.append(1)\n        _os.kill(_os.getpid(), _signal.SIGTERM)\n"
-        + "    return _answer(*args, **kwargs)\n",
+        + "\n\n_answer = answer\n_done = []\n\n"
+        + f"def answer(datapoint):\n    if not _done:\n        _done.append(1)\n        {code}\n"
+        + "    return _answer(datapoint)\n",
         encoding="utf-8",
     )
+
+
+def test_a_cancelled_run_replaces_running_with_the_cancellation(world: World) -> None:
+    """The runner cancels a job with SIGTERM: here the user's function sends it, on the first datapoint."""
+    _while_it_runs(world, "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
 
     assert world.action() == 2
 
@@ -283,6 +290,100 @@ def test_comment_mode_new_still_ends_with_one_comment_per_run(world: World) -> N
     earlier, this_run = world.github.comments(PR)
     assert earlier.body.endswith("an earlier run's result")
     assert "3 of 3 datapoints passed" in this_run.body
+
+
+def test_comment_mode_new_edits_the_runs_own_comment_when_another_run_commented_meanwhile(world: World) -> None:
+    """Two runs of one head overlapping (a labeled trigger, no concurrency group): the result edited the other run's
+    comment, the newest marked one, and this run's own said "running" for ever."""
+    meta = f"<!-- honeyhive-experiment:meta head={HEAD_SHA} run=- -->"
+    other = f"{marker(DEFAULT_CONFIG_PATH)}\n{meta}\n{RUNNING} (another run's)"
+    url = f"{world.github.api_url}/repos/{REPOSITORY}/issues/{PR}/comments"
+    data, auth = json.dumps({"body": other}).encode(), {"Authorization": f"token {world.github.token}"}
+    _while_it_runs(world, f"import urllib.request as u; u.urlopen(u.Request({url!r}, {data!r}, {auth!r}))")
+
+    assert world.action(**{"comment-mode": "new"}) == 0
+
+    ours, theirs = world.github.comments(PR)
+    assert "3 of 3 datapoints passed" in ours.body
+    assert theirs.body == other
+    assert world.outputs()["comment-url"].endswith(f"#issuecomment-{ours.id}")
+
+
+@pytest.mark.parametrize(
+    ("methods", "answer"),
+    [(["GET"], {}), (["POST"], {"id": "x", "html_url": 5, "body": 7})],
+    ids=["comments-an-object", "create-answered-with-other-types"],
+)
+def test_an_answer_github_never_gives_leaves_the_run_and_its_exit(
+    world: World, capsys: pytest.CaptureFixture[str], methods: list[str], answer: object
+) -> None:
+    """A proxy's {} for the comment list, or a create answered with other types: a TypeError or BadAttributeException
+    out of the comment's publisher ended the job in a traceback and exit 1, and the experiment never ran."""
+    world.github.answer_next(answer, 2, methods=methods, path=f"/issues/{PR}/comments")
+
+    assert world.action() == 0
+
+    outputs = world.outputs()
+    assert (outputs["verdict"], outputs["passed"]) == ("neutral", "3")
+    said = capsys.readouterr().out
+    step = "reading the pull request's comments" if methods == ["GET"] else "creating the comment"
+    assert f"While {step}, GitHub's answer could not be read: it is not the JSON GitHub answers" in said
+
+
+def test_a_failure_of_ours_while_commenting_is_a_warning(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def publish(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(CommentPublisher, "publish", publish)
+
+    assert world.action() == 0
+
+    assert world.outputs()["verdict"] == "neutral"
+    assert world.writes() == []
+    assert "The pull request's comment was not posted: RuntimeError: a bug of ours" in capsys.readouterr().out
+
+
+def test_a_rate_limited_running_comment_does_not_hold_the_run_up(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub's secondary limit without Retry-After on the "running" comment: three retries a minute apart held the
+    experiment up for 3 minutes, for a comment the result replaces; the result's comment still waits it out."""
+    world.github.rate_limit_next(1, kind="secondary", retry_after=None, methods=["POST"])
+
+    assert world.action() == 0
+
+    assert [(w.method, w.status) for w in world.github.writes] == [("POST", 403), ("POST", 201)]
+    [comment] = world.github.comments(PR)
+    assert "3 of 3 datapoints passed" in comment.body
+    said = capsys.readouterr().out
+    assert "rate limit was exceeded (HTTP 403 (You have exceeded a secondary rate limit." in said
+    assert "pull-requests: write" not in said
+
+
+ANOTHER_JOB = "which another job of this workflow run made (a matrix leg on the same experiment file?)"
+
+
+def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A matrix over models or Python versions, one experiment file: the legs share its comment, and the last one to
+    finish replaced the others' results without a word (a green comment beside a red check)."""
+    assert world.action() == 0  # one leg, then another of the same workflow run attempt
+    [first] = world.github.comments(PR)
+    assert ANOTHER_JOB not in capsys.readouterr().out  # its "running" comment, then its result: its own
+
+    assert world.action() == 0
+
+    said = capsys.readouterr().out
+    assert said.count(ANOTHER_JOB) == 1  # its "running" comment replaced the first leg's result; its result, its own
+    url = f"{world.github.url}/{REPOSITORY}/pull/{PR}#issuecomment-{first.id}"
+    assert f"comment {url} showed run {parse_comment_metadata(first.body)['run']}, {ANOTHER_JOB}" in said
+    env = world.env()
+    env["GITHUB_RUN_ATTEMPT"] = "2"  # the job re-run: its own comment
+    assert main(["action"], environ=env) == 0
+    assert ANOTHER_JOB not in capsys.readouterr().out
 
 
 FULL_DISK = """

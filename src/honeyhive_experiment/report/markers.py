@@ -4,13 +4,17 @@
 
     <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file): finds the comment again
     <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
+    ...
+    <!-- honeyhive-experiment:posted workflow=<run id>.<attempt> -->   stamped(body, workflow_run_url), last
 
 The marker identifies the comment of one experiment file on a pull request, which starts with it (the comment is
 upserted by it: :mod:`honeyhive_experiment.github` takes none as its own that quotes it elsewhere);
 :func:`earlier_marker` is the one earlier versions wrote, keyed by the experiment's name. The metadata line says
 which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the head back
 (:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one. Values are
-reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment.
+reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment. The last line, added when the
+comment is posted, names the workflow run attempt that posted it (:func:`posted_by`): another job of the same one (a
+matrix leg on the same experiment file) is told from a re-run.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ import hashlib
 import re
 from typing import Final
 
-__all__ = ["comment_head_sha", "comment_metadata", "earlier_marker", "marker", "parse_comment_metadata"]
+__all__ = [
+    "comment_head_sha",
+    "comment_metadata",
+    "earlier_marker",
+    "marker",
+    "parse_comment_metadata",
+    "posted_by",
+    "stamped",
+]
 
 _MARKER_FORMAT: Final = "<!-- honeyhive-experiment:v1 file={key} -->"
 _EARLIER_FORMAT: Final = "<!-- honeyhive-experiment:v1 key={key} -->"
@@ -27,6 +39,9 @@ _META_FORMAT: Final = "<!-- honeyhive-experiment:meta head={head} run={run} -->"
 # read leniently (spacing, field order): the fields of the first metadata comment in a body
 _META_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:meta\b(?P<fields>[^>]*?)\s*-->")
 _META_FIELDS: Final = ("head", "run")
+_POSTED_FORMAT: Final = "<!-- honeyhive-experiment:posted workflow={run}.{attempt} -->"
+_POSTED_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:posted\s+workflow=([0-9]+\.[0-9]+)\s*-->")
+_WORKFLOW_RUN: Final = re.compile(r"/actions/runs/([0-9]+)/attempts/([0-9]+)$")
 _ABSENT: Final = "-"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
@@ -58,6 +73,21 @@ def _meta_token(value: str | None) -> str:
 def comment_metadata(head_sha: str | None, run_id: str | None) -> str:
     """A second hidden comment with the head commit and the run: ``<!-- honeyhive-experiment:meta … -->``."""
     return _META_FORMAT.format(head=_meta_token(head_sha), run=_meta_token(run_id))
+
+
+def stamped(body: str, workflow_run_url: str | None) -> str:
+    """``body`` and, last, the workflow run attempt of ``workflow_run_url`` (``…/actions/runs/<id>/attempts/<n>``)
+    that posts it; as it is without one."""
+    run = _WORKFLOW_RUN.search(workflow_run_url or "")
+    if run is None:
+        return body
+    return f"{body.rstrip()}\n\n{_POSTED_FORMAT.format(run=run[1], attempt=run[2])}\n"
+
+
+def posted_by(body: str | None) -> str | None:
+    """The workflow run attempt (``<id>.<n>``) that posted a comment's ``body`` (:func:`stamped`), or None."""
+    found = _POSTED_RE.findall(body or "")
+    return found[-1] if found else None
 
 
 def parse_comment_metadata(body: str | None) -> dict[str, str]:

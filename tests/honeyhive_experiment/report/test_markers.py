@@ -70,6 +70,23 @@ def test_comment_metadata_round_trips() -> None:
     assert parse_comment_metadata("no metadata here") == {}
 
 
+def test_a_posted_comment_names_the_workflow_run_attempt_that_posted_it() -> None:
+    """Matrix legs on one experiment file share its comment: the attempt tells another job's run from a re-run's."""
+    body = f"{marker(DEFAULT_CONFIG_PATH)}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n### x\n"
+    url = "https://github.com/acme/bot/actions/runs/9001/attempts/2"
+
+    posted = markers_module.stamped(body, url)
+
+    assert (
+        posted == f"{body}\n<!-- honeyhive-experiment:posted workflow=9001.2 -->\n"
+    )  # after the rest, its metadata kept
+    assert markers_module.posted_by(posted) == "9001.2"
+    assert parse_comment_metadata(posted) == parse_comment_metadata(body)
+    assert markers_module.stamped(body, None) == body
+    assert markers_module.stamped(body, "https://github.com/acme/bot/actions/runs/9001") == body
+    assert markers_module.posted_by(body) is None
+
+
 def test_comment_metadata_cannot_close_the_html_comment() -> None:
     meta = comment_metadata("abc --> <script>", "run id--><b>")
     assert meta.count("-->") == 1
