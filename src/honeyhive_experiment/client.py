@@ -211,17 +211,24 @@ class _Late(ValueError):
 
 
 class _Bounded(httpx.SyncByteStream):
-    """A response's body that must have arrived ``seconds`` after ``sent`` (``time.monotonic()``): httpx's timeout
-    bounds each network read, so a body trickling in, each piece in time, was read for as long as it kept coming."""
+    """A response's body, made as its headers arrive, that must have arrived after ``seconds`` of waiting for it since
+    ``sent`` (``time.monotonic()``): httpx's timeout bounds each network read, so a body trickling in, each piece in
+    time, was read for as long as it kept coming. Only the waits for its pieces count, not the reader's time between
+    them (a summary of 100k rows, parsed as it arrives, takes longer to parse than to download)."""
 
     def __init__(self, stream: Any, sent: float, seconds: float) -> None:  # a response's: this client's are sync
-        self._stream, self._sent, self._seconds = stream, sent, seconds
+        self._stream, self._waited, self._seconds = stream, time.monotonic() - sent, seconds
 
     def __iter__(self) -> Iterator[bytes]:
+        asked = time.monotonic()
         for chunk in self._stream:
-            if (waited := time.monotonic() - self._sent) > self._seconds:
-                raise _Late(f"the answer was still arriving after {waited:.1f} s (its deadline: {self._seconds:g} s)")
+            self._waited += time.monotonic() - asked  # the wait for it, not the reader's time before it asked
+            if self._waited > self._seconds:
+                raise _Late(
+                    f"the answer was still arriving after {self._waited:.1f} s (its deadline: {self._seconds:g} s)"
+                )
             yield chunk
+            asked = time.monotonic()
 
     def close(self) -> None:
         self._stream.close()
@@ -435,19 +442,20 @@ class HoneyHiveClient:
                         timeout, sent = self._timeout(method, route, longest, bounded=not once), time.monotonic()
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
-                            if response.status_code < 400:
-                                if _web_page(response):
+                            response.stream = _Bounded(response.stream, sent, timeout.read or math.inf)
+                            try:
+                                if response.status_code >= 400:
+                                    response.read()  # an error body is small: read it for the reason
+                                elif _web_page(response):
                                     raise WebPageAnswer(
                                         f"{method} {route} answered HTTP {response.status_code} with a web page"
                                         f" (text/html), not JSON: is {self.base_url} HoneyHive's API? (the server URL:"
                                         " the `server-url` input, --server-url or HH_API_URL)"
                                     )
-                                try:
-                                    response.stream = _Bounded(response.stream, sent, timeout.read or math.inf)
+                                else:
                                     return read(response)
-                                except ValueError as exc:
-                                    raise ApiError(method, route, response.status_code, str(exc)) from None
-                            response.read()  # an error body is small: read it for the reason
+                            except ValueError as exc:  # a late answer (_Late) of any status, or one read() refused
+                                raise ApiError(method, route, response.status_code, str(exc)) from None
                             if response.status_code in RETRYABLE_STATUSES:
                                 log.debug("%s %s → %s, retrying", method, route, response.status_code)
                                 raise _RetryableStatus(response)
