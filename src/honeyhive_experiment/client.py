@@ -463,10 +463,13 @@ class HoneyHiveClient:
                                 raise NotFoundError(method, route, 404, self._not_found(answer_reason(response)))
                             raise ApiError(method, route, response.status_code, answer_reason(response))
         except _RetryableStatus as exc:
+            opened = self.circuit.open  # by other requests' failures
             self.circuit.failed(exc.response.status_code)
             spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
             after = _retry_after(exc.response) if spent < self.retry.attempts else None  # not waited: it stopped first
             asked = f"; the server asked to wait {after:g} s, more than the request had left to wait" if after else ""
+            if opened and spent < self.retry.attempts:  # what stopped it was the circuit, whatever the server asked
+                asked = f"; the backend at {self.base_url} {self.gone}"
             reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''}{asked})"
             raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:

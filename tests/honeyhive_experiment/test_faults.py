@@ -264,6 +264,39 @@ def test_an_error_status_answered_to_every_retry_says_how_many_attempts_were_spe
     assert (proxy.requests, len(waits)) == (3, 2)
 
 
+def test_a_retry_stopped_by_the_circuit_opening_says_so_not_the_servers_wait(backend: LocalBackend) -> None:
+    """audit71 F7: a request answered 429 + ``Retry-After: 1``, stopped after 2 attempts because another request's
+    503s opened the circuit, said "the server asked to wait 1 s, more than the request had left to wait", though it
+    had about 49 s left. It says why it stopped: what the circuit opened on."""
+    down = (503, {"error": "down"})
+    waits: list[float] = []
+    with (
+        FaultProxy(
+            backend.url,
+            rate=1.0,
+            kinds=[Fault.HTTP_429],
+            retry_after="1",
+            should_fault=lambda method, path: path.startswith("/v1/runs"),
+            answer=lambda method, path: down if path.startswith("/v1/datasets") else None,
+        ) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY, retry=RetryPolicy(attempts=3, circuit=1), sleep=waits.append) as client,
+    ):
+
+        def another_request_meanwhile(seconds: float) -> None:  # the retry's wait: the backend answers another only 503
+            waits.append(seconds)
+            if len(waits) == 1:
+                with pytest.raises(ApiError, match="HTTP 503"):
+                    client.get_dataset(name="qa")
+                assert client.unreachable
+
+        client.sleep = another_request_meanwhile
+        with pytest.raises(ApiError) as raised:
+            client.list_runs()
+    stopped = f"the backend at {proxy.url} answered only HTTP 503 (every retry too)"
+    assert str(raised.value) == f"GET /v1/runs failed with HTTP 429: injected fault (after 2 attempts; {stopped})"
+    assert waits[0] == 1.0  # the server's wait was waited: it was not what stopped the request
+
+
 def test_the_whole_answers_bound_counts_the_wait_for_it_not_the_time_its_reader_takes(backend: LocalBackend) -> None:
     """audit71 F2: the whole-answer bound counted the client's own time between the answer's pieces (a summary is
     parsed as it arrives): an 80k-row summary, downloaded in 0.24 s, failed "still arriving after 10 s" at a 10 s
