@@ -687,7 +687,8 @@ class HoneyHiveClient:
         ``sessions``) that has each of ``metrics`` (:func:`judged_values`: a summary's status may be the run's,
         completed before its metrics are in). The summary, whose size grows with the run, is read only once the
         cheaper counts are complete; one answered 400 (the API's "Error processing experiment summary", maybe while
-        it still ingests) is asked again, and the error of a wait that ends quotes it. A summary final but for
+        it still ingests) is asked again, and a wait that ends on one raises it (an :class:`ApiError`: the backend
+        could not compute the summary, which no longer wait is known to mend). A summary final but for
         ``metrics`` is taken when the wait runs out (the debug log says which it lacked): a name the backend spells
         otherwise costs the wait, never the verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
@@ -696,10 +697,11 @@ class HoneyHiveClient:
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
         lacking: str | None = None  # what the last summary read lacked, for that error
         last: ExperimentResultSummary | None = None  # the last summary final but for a metric of ``metrics``
+        refused: ApiError | None = None  # the 400 the last summary read was answered
 
         def check() -> ExperimentResultSummary | None:
-            nonlocal seen, lacking, last
-            lacking = None
+            nonlocal seen, lacking, last, refused
+            lacking = refused = None
             visible = self.count_sessions(run_id)
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
             seen = (visible, have)
@@ -709,7 +711,7 @@ class HoneyHiveClient:
                 except ApiError as exc:
                     if exc.status != 400:
                         raise
-                    lacking = f"its summary could not be computed (HTTP 400: {exc.reason})"
+                    refused = exc
                     return None
                 lacking = _summary_lacks(result, sent, expected_datapoints)
                 named = {detail.metric_name for detail in result.metrics.details}
@@ -724,6 +726,9 @@ class HoneyHiveClient:
         if found is None and last is not None:
             log.debug("run %s: its summary taken as it is after %.1f s: %s", run_id, deadline.waited(), lacking)
             return last
+        if found is None and refused is not None:
+            said = f"the backend could not compute the run's summary: {refused.reason}"
+            raise ApiError(refused.method, refused.route, 400, f"{said} (asked again for {deadline.waited():.1f} s)")
         if found is None:
             visible, have = seen
             waited = deadline.waited()  # with a Deadline given, its earlier waits too (a report job's for the shards)
