@@ -211,17 +211,24 @@ class _Late(ValueError):
 
 
 class _Bounded(httpx.SyncByteStream):
-    """A response's body that must have arrived ``seconds`` after ``sent`` (``time.monotonic()``): httpx's timeout
-    bounds each network read, so a body trickling in, each piece in time, was read for as long as it kept coming."""
+    """A response's body, made as its headers arrive, that must have arrived after ``seconds`` of waiting for it since
+    ``sent`` (``time.monotonic()``): httpx's timeout bounds each network read, so a body trickling in, each piece in
+    time, was read for as long as it kept coming. Only the waits for its pieces count, not the reader's time between
+    them (a summary of 100k rows, parsed as it arrives, takes longer to parse than to download)."""
 
     def __init__(self, stream: Any, sent: float, seconds: float) -> None:  # a response's: this client's are sync
-        self._stream, self._sent, self._seconds = stream, sent, seconds
+        self._stream, self._waited, self._seconds = stream, time.monotonic() - sent, seconds
 
     def __iter__(self) -> Iterator[bytes]:
+        asked = time.monotonic()
         for chunk in self._stream:
-            if (waited := time.monotonic() - self._sent) > self._seconds:
-                raise _Late(f"the answer was still arriving after {waited:.1f} s (its deadline: {self._seconds:g} s)")
+            self._waited += time.monotonic() - asked  # the wait for it, not the reader's time before it asked
+            if self._waited > self._seconds:
+                raise _Late(
+                    f"the answer was still arriving after {self._waited:.1f} s (its deadline: {self._seconds:g} s)"
+                )
             yield chunk
+            asked = time.monotonic()
 
     def close(self) -> None:
         self._stream.close()
@@ -435,19 +442,20 @@ class HoneyHiveClient:
                         timeout, sent = self._timeout(method, route, longest, bounded=not once), time.monotonic()
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
-                            if response.status_code < 400:
-                                if _web_page(response):
+                            response.stream = _Bounded(response.stream, sent, timeout.read or math.inf)
+                            try:
+                                if response.status_code >= 400:
+                                    response.read()  # an error body is small: read it for the reason
+                                elif _web_page(response):
                                     raise WebPageAnswer(
                                         f"{method} {route} answered HTTP {response.status_code} with a web page"
                                         f" (text/html), not JSON: is {self.base_url} HoneyHive's API? (the server URL:"
                                         " the `server-url` input, --server-url or HH_API_URL)"
                                     )
-                                try:
-                                    response.stream = _Bounded(response.stream, sent, timeout.read or math.inf)
+                                else:
                                     return read(response)
-                                except ValueError as exc:
-                                    raise ApiError(method, route, response.status_code, str(exc)) from None
-                            response.read()  # an error body is small: read it for the reason
+                            except ValueError as exc:  # a late answer (_Late) of any status, or one read() refused
+                                raise ApiError(method, route, response.status_code, str(exc)) from None
                             if response.status_code in RETRYABLE_STATUSES:
                                 log.debug("%s %s → %s, retrying", method, route, response.status_code)
                                 raise _RetryableStatus(response)
@@ -455,10 +463,13 @@ class HoneyHiveClient:
                                 raise NotFoundError(method, route, 404, self._not_found(answer_reason(response)))
                             raise ApiError(method, route, response.status_code, answer_reason(response))
         except _RetryableStatus as exc:
+            opened = self.circuit.open  # by other requests' failures
             self.circuit.failed(exc.response.status_code)
             spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
             after = _retry_after(exc.response) if spent < self.retry.attempts else None  # not waited: it stopped first
             asked = f"; the server asked to wait {after:g} s, more than the request had left to wait" if after else ""
+            if opened and spent < self.retry.attempts:  # what stopped it was the circuit, whatever the server asked
+                asked = f"; the backend at {self.base_url} {self.gone}"
             reason = f"{answer_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''}{asked})"
             raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
@@ -676,7 +687,8 @@ class HoneyHiveClient:
         ``sessions``) that has each of ``metrics`` (:func:`judged_values`: a summary's status may be the run's,
         completed before its metrics are in). The summary, whose size grows with the run, is read only once the
         cheaper counts are complete; one answered 400 (the API's "Error processing experiment summary", maybe while
-        it still ingests) is asked again, and the error of a wait that ends quotes it. A summary final but for
+        it still ingests) is asked again, and a wait that ends on one raises it (an :class:`ApiError`: the backend
+        could not compute the summary, which no longer wait is known to mend). A summary final but for
         ``metrics`` is taken when the wait runs out (the debug log says which it lacked): a name the backend spells
         otherwise costs the wait, never the verdict."""
         deadline = _deadline(timeout)  # says how long the waits took
@@ -685,10 +697,11 @@ class HoneyHiveClient:
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
         lacking: str | None = None  # what the last summary read lacked, for that error
         last: ExperimentResultSummary | None = None  # the last summary final but for a metric of ``metrics``
+        refused: ApiError | None = None  # the 400 the last summary read was answered
 
         def check() -> ExperimentResultSummary | None:
-            nonlocal seen, lacking, last
-            lacking = None
+            nonlocal seen, lacking, last, refused
+            lacking = refused = None
             visible = self.count_sessions(run_id)
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
             seen = (visible, have)
@@ -698,7 +711,7 @@ class HoneyHiveClient:
                 except ApiError as exc:
                     if exc.status != 400:
                         raise
-                    lacking = f"its summary could not be computed (HTTP 400: {exc.reason})"
+                    refused = exc
                     return None
                 lacking = _summary_lacks(result, sent, expected_datapoints)
                 named = {detail.metric_name for detail in result.metrics.details}
@@ -713,6 +726,9 @@ class HoneyHiveClient:
         if found is None and last is not None:
             log.debug("run %s: its summary taken as it is after %.1f s: %s", run_id, deadline.waited(), lacking)
             return last
+        if found is None and refused is not None:
+            said = f"the backend could not compute the run's summary: {refused.reason}"
+            raise ApiError(refused.method, refused.route, 400, f"{said} (asked again for {deadline.waited():.1f} s)")
         if found is None:
             visible, have = seen
             waited = deadline.waited()  # with a Deadline given, its earlier waits too (a report job's for the shards)

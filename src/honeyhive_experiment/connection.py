@@ -59,7 +59,8 @@ class Timeouts:
     read: float = 30.0
     long_read: float = 40.0
     """Summary and comparison reads (computed on request); ``silence`` caps it like every other wait. Each attempt's
-    read or long read bounds the whole answer, its body too, not only each network read."""
+    read or long read bounds the waits for the whole answer of any status, its body's too (not only each network
+    read), but not the client's time reading it."""
     silence: float = 50.0
     """The longest the backend may leave every request unanswered before the client gives up on it for good: longer
     than a long read, so that one timing out is asked again before the backend counts as gone (and short enough for

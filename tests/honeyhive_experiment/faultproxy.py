@@ -43,8 +43,9 @@ portal, a web server at the wrong URL; never forwarded), ``emptied(method, path)
 204 without a body, typed ``text/html`` (Flask's default for ``return "", 204``), ``rewrite(method, path, body)``
 changes a forwarded answer's JSON body, and ``rewrite_request(method, path, body)`` a request's before it is
 forwarded (a backend that reads it otherwise). ``answer(method, path)`` answers ``(status, JSON body)`` instead of
-forwarding (``None``: forwarded), and ``trickle(method, path)`` sends a forwarded answer's body ``(size, every)``:
-``size`` bytes every ``every`` seconds, each piece in time for a read timeout, the whole late.
+forwarding (``None``: forwarded), and ``trickle(method, path)`` sends an answer's body (forwarded, ``page``'s or
+``answer``'s) ``(size, every)``: ``size`` bytes every ``every`` seconds, each piece in time for a read timeout, the
+whole late.
 :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
 """
 
@@ -157,11 +158,13 @@ class _Handler(BaseHTTPRequestHandler):
         if proxy.record(self.command, self.path):
             self._reply(404, {"Content-Type": "application/json"}, b'{"error":"Cannot ' + self.command.encode() + b'"}')
             return
+        trickle = proxy.trickle(self.command, self.path)
         if proxy.page(self.command, self.path.split("?", 1)[0]):
-            self._reply(200, {"Content-Type": "text/html; charset=utf-8"}, b"<!doctype html><title>Sign in</title>")
+            page = b"<!doctype html><title>Sign in</title>"
+            self._reply(200, {"Content-Type": "text/html; charset=utf-8"}, page, trickle)
             return
         if (answered := proxy.answer(self.command, self.path)) is not None:
-            self._reply(answered[0], {"Content-Type": "application/json"}, json.dumps(answered[1]).encode())
+            self._reply(answered[0], {"Content-Type": "application/json"}, json.dumps(answered[1]).encode(), trickle)
             return
         if self._gone():
             return
@@ -197,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
         json_answer = "json" in upstream.headers.get("content-type", "")
         if proxy.rewrite is not None and upstream.status_code == 200 and json_answer:  # OTLP answers are protobuf
             content = json.dumps(proxy.rewrite(self.command, self.path, json.loads(content))).encode()
-        self._reply(upstream.status_code, headers, content, proxy.trickle(self.command, self.path))
+        self._reply(upstream.status_code, headers, content, trickle)
 
     def _reply(
         self, status: int, headers: dict[str, str], body: bytes, trickle: tuple[int, float] | None = None

@@ -264,6 +264,98 @@ def test_an_error_status_answered_to_every_retry_says_how_many_attempts_were_spe
     assert (proxy.requests, len(waits)) == (3, 2)
 
 
+def test_a_retry_stopped_by_the_circuit_opening_says_so_not_the_servers_wait(backend: LocalBackend) -> None:
+    """audit71 F7: a request answered 429 + ``Retry-After: 1``, stopped after 2 attempts because another request's
+    503s opened the circuit, said "the server asked to wait 1 s, more than the request had left to wait", though it
+    had about 49 s left. It says why it stopped: what the circuit opened on."""
+    down = (503, {"error": "down"})
+    waits: list[float] = []
+    with (
+        FaultProxy(
+            backend.url,
+            rate=1.0,
+            kinds=[Fault.HTTP_429],
+            retry_after="1",
+            should_fault=lambda method, path: path.startswith("/v1/runs"),
+            answer=lambda method, path: down if path.startswith("/v1/datasets") else None,
+        ) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY, retry=RetryPolicy(attempts=3, circuit=1), sleep=waits.append) as client,
+    ):
+
+        def another_request_meanwhile(seconds: float) -> None:  # the retry's wait: the backend answers another only 503
+            waits.append(seconds)
+            if len(waits) == 1:
+                with pytest.raises(ApiError, match="HTTP 503"):
+                    client.get_dataset(name="qa")
+                assert client.unreachable
+
+        client.sleep = another_request_meanwhile
+        with pytest.raises(ApiError) as raised:
+            client.list_runs()
+    stopped = f"the backend at {proxy.url} answered only HTTP 503 (every retry too)"
+    assert str(raised.value) == f"GET /v1/runs failed with HTTP 429: injected fault (after 2 attempts; {stopped})"
+    assert waits[0] == 1.0  # the server's wait was waited: it was not what stopped the request
+
+
+def test_the_whole_answers_bound_counts_the_wait_for_it_not_the_time_its_reader_takes(backend: LocalBackend) -> None:
+    """audit71 F2: the whole-answer bound counted the client's own time between the answer's pieces (a summary is
+    parsed as it arrives): an 80k-row summary, downloaded in 0.24 s, failed "still arriving after 10 s" at a 10 s
+    bound. Only the time spent waiting for the answer counts: an answer sent at once is read whole by a reader that
+    takes ten times the bound; the same answer trickling in is still cut at the bound."""
+    padded = (200, {"evaluations": [], "padding": "x" * 300_000})  # read in several pieces (64 KiB at most each)
+    pieces: list[int] = []
+
+    def slow_reader(response: httpx.Response) -> int:
+        for piece in response.iter_bytes():
+            pieces.append(len(piece))
+            threading.Event().wait(1.0)  # twice the bound, at each piece
+        return sum(pieces)
+
+    trickled = False
+    with (
+        FaultProxy(
+            backend.url,
+            rate=0,
+            answer=lambda method, path: padded,
+            trickle=lambda method, path: (4096, 0.05) if trickled else None,  # 73 pieces of 4 KiB: 3.7 s
+        ) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY, timeouts=Timeouts(read=0.5)) as client,
+    ):
+        assert client._call("GET", "/v1/runs", slow_reader) == len(json.dumps(padded[1]))
+        assert len(pieces) >= 5, pieces  # the reader's time: 5 s and more
+        trickled = True
+        with pytest.raises(
+            ApiError, match=r"HTTP 200: the answer was still arriving after \S+ s \(its deadline: 0.5 s\)"
+        ):
+            client.list_runs()
+
+
+@pytest.mark.parametrize(
+    ("status", "answered"),
+    [(200, "page"), (400, {"error": "refused"}), (503, {"error": "down"})],
+    ids=["a web page", "an error", "a retryable error"],
+)
+def test_every_answer_trickling_in_past_its_bound_ends_there(backend: LocalBackend, status: int, answered: Any) -> None:
+    """audit71 F3: the whole-answer bound held only a successful JSON answer: a web page (text/html), a 400 or a 503
+    trickling in one byte at a time ran on for 10-20 s past a 1 s bound (the circuit, answered at the headers, did not
+    bound it either). Every answer's body is held to it: an error naming the answer's status, not asked again."""
+    with (
+        FaultProxy(
+            backend.url,
+            rate=0,
+            page=lambda method, path: answered == "page",
+            answer=lambda method, path: None if answered == "page" else (status, {**answered, "padding": "x" * 40}),
+            trickle=lambda method, path: (1, 0.1),  # 40 bytes and more: 4 s and more
+        ) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY, timeouts=Timeouts(read=0.5), retry=RetryPolicy(attempts=2)) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.list_runs()
+    late = rf"GET /v1/runs failed with HTTP {status}: the answer was still arriving after \S+ s \(its deadline: 0.5 s\)"
+    assert re.fullmatch(late, str(raised.value)), raised.value
+    assert proxy.routes["GET /v1/runs"] == 1
+
+
 SLOW_TIMEOUT = 0.5  # the experiment's timeout: the quickstart's function takes 20 ms
 LATE = 0.8  # how long each session's start takes, held by the proxy or asked to wait by a 429: past the timeout
 

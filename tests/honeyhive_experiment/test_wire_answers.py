@@ -254,7 +254,8 @@ def test_a_summary_refused_with_the_apis_400_is_asked_again_and_the_error_quotes
 ) -> None:
     """audit65 F7d: ``400 {"error": "Error processing experiment summary"}``, the API's only error answer for a summary
     (computed on request while the run may still be ingested), ended the run in error at once. It is asked again within
-    ``ingestion.timeout``; a wait that ends quotes the backend's words."""
+    ``ingestion.timeout``. audit71 F4: a wait that ended on it was an ingestion error, whose advice was to raise
+    ``ingestion.timeout``: it is the backend's, saying it could not compute the summary in its own words."""
     refused = (400, {"error": "Error processing experiment summary"})
     reads = iter(range(1_000))
     wire.answer = lambda method, path: refused if _summary(path) and not next(reads) else None
@@ -265,9 +266,11 @@ def test_a_summary_refused_with_the_apis_400_is_asked_again_and_the_error_quotes
     wire.ingestion_timeout(0.1)  # one look, no wait
     wire.answer = lambda method, path: refused if _summary(path) else None
     code, out, report = wire.run(capsys)
-    assert (code, report["verdict"]) == (2, "error"), out
-    quoted = "its summary could not be computed (HTTP 400: Error processing experiment summary) after waiting "
-    assert report["error"].startswith(f"HoneyHive: run {report['run']['id']}: {quoted}"), report["error"]
+    assert (code, report["verdict"], report["error_kind"]) == (2, "error", "backend"), out
+    route = f"GET /v1/runs/{report['run']['id']}/summary failed with HTTP 400"
+    quoted = "the backend could not compute the run's summary: Error processing experiment summary (asked again for "
+    assert report["error"].startswith(f"HoneyHive: {route}: {quoted}"), report["error"]
+    assert "ingestion.timeout" not in out
 
 
 def test_a_summary_trickling_in_past_its_deadline_ends_the_read_naming_the_route(
