@@ -455,6 +455,8 @@ class HoneyHiveClient:
                                 else:
                                     return read(response)
                             except ValueError as exc:  # a late answer (_Late) of any status, or one read() refused
+                                if isinstance(exc, _Late):  # never wholly there: no answer, as a read timeout is
+                                    self.circuit.failed()
                                 raise ApiError(method, route, response.status_code, str(exc)) from None
                             if response.status_code in RETRYABLE_STATUSES:
                                 log.debug("%s %s → %s, retrying", method, route, response.status_code)

@@ -34,7 +34,7 @@ import pytest
 
 from honeyhive_experiment import HoneyHiveClient, RetryPolicy, Timeouts, evaluate, external_dataset
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.errors import ApiError
+from honeyhive_experiment.errors import ApiError, BackendUnreachable
 from honeyhive_experiment.models.outcomes import OutcomeStatus
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_local import LocalBackend
@@ -354,6 +354,29 @@ def test_every_answer_trickling_in_past_its_bound_ends_there(backend: LocalBacke
     late = rf"GET /v1/runs failed with HTTP {status}: the answer was still arriving after \S+ s \(its deadline: 0.5 s\)"
     assert re.fullmatch(late, str(raised.value)), raised.value
     assert proxy.routes["GET /v1/runs"] == 1
+
+
+def test_answers_that_never_finish_arriving_open_the_circuit(backend: LocalBackend) -> None:
+    """audit72 F2: a late answer (still arriving at its bound) ended its request without the circuit counting it, while
+    its headers had lifted the circuit's deadline: a backend that answered every request a trickling 503 was asked
+    again for every datapoint (40 datapoints, 10 s, the circuit never open), where the same 503 sent at once opens it
+    after 3 requests. Such an answer is a failure, as a read timeout is: the backend "stopped answering"."""
+    down = (503, {"error": "down", "padding": "x" * 60})
+    with (
+        FaultProxy(
+            backend.url, rate=0, answer=lambda method, path: down, trickle=lambda method, path: (4, 0.05)
+        ) as proxy,
+        HoneyHiveClient(
+            proxy.url, API_KEY, timeouts=Timeouts(read=0.3), retry=RetryPolicy(attempts=2, initial_wait=0.01)
+        ) as client,
+    ):
+        for _ in range(client.circuit.threshold):
+            with pytest.raises(ApiError, match="the answer was still arriving"):
+                client.list_runs()
+        assert client.unreachable
+        with pytest.raises(BackendUnreachable, match=r"not sent: the backend at .* stopped answering"):
+            client.list_runs()
+    assert proxy.routes["GET /v1/runs"] == client.circuit.threshold
 
 
 SLOW_TIMEOUT = 0.5  # the experiment's timeout: the quickstart's function takes 20 ms
