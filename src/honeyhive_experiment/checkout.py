@@ -27,7 +27,7 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from honeyhive_experiment.context import CiContext
@@ -49,6 +49,7 @@ __all__ = [
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
 _COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
+_RUN_ID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.IGNORECASE)  # a run id, no revision
 
 # what the tool itself writes into the repository (in whichever folder it ran), and Python's byte-code caches: not
 # "changes"
@@ -72,10 +73,20 @@ def _git_bytes(root: Path, args: Sequence[str], *, timeout: float = 30) -> bytes
     return done.stdout if done is not None and done.returncode == 0 else b""
 
 
-def _run_git(root: Path, args: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[bytes] | None:
-    """``git <args>`` run in ``root``; ``None`` when it could not be run (no git, a timeout)."""
+def _run_git(
+    root: Path, args: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes] | None:
+    """``git <args>`` run in ``root`` (with ``env`` added to the environment); ``None`` when it could not be run (no
+    git, a timeout)."""
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=timeout, check=False)  # noqa: S603, S607
+        return subprocess.run(  # noqa: S603
+            ["git", *args],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, **env} if env else None,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -89,10 +100,12 @@ def ignored(path: Path) -> bool | None:
 def is_ancestor(root: Path, commit: str, of: str) -> bool | None:
     """Whether ``commit`` is ``of`` or one of its ancestors (``git merge-base --is-ancestor``); ``None`` when git
     cannot tell: a commit this checkout does not have (a shallow clone, one never fetched), or no commit id at all
-    (a run's stamped ``sha`` is the backend's text, never passed to git as an option)."""
+    (a run's stamped ``sha`` is the backend's text, never passed to git as an option). Never fetched: a partial clone
+    (actions/checkout's ``filter: blob:none``) would fetch a commit it lacks from origin, seconds each, and a shallow
+    one then answered "not an ancestor" of commits that are (audit72 F1)."""
     if not (_COMMIT.fullmatch(commit) and _COMMIT.fullmatch(of)):
         return None
-    done = _run_git(root, ["merge-base", "--is-ancestor", commit, of], timeout=10)
+    done = _run_git(root, ["merge-base", "--is-ancestor", commit, of], timeout=10, env={"GIT_NO_LAZY_FETCH": "1"})
     return None if done is None else {0: True, 1: False}.get(done.returncode)  # else (128): git could not tell
 
 
@@ -115,8 +128,9 @@ def shallow_hint(root: Path, revision: str | None, *, action: bool) -> str:
     """Why a revision (``HEAD~1``, ``main^``, a tag) named no commit, when the checkout in ``root`` is shallow
     (actions/checkout fetches one commit and no tags by default), as words to add to the error, with the fix
     (``action``: the workflow's ``fetch-depth: 0``; else ``git fetch``'s); else ``""``. Not for a commit's sha: runs
-    were looked for at it as typed."""
-    if not revision or _COMMIT.fullmatch(revision) or commit_of(root, revision) is not None:
+    were looked for at it as typed, nor for a run id (audit72 F3: a run id no run has is not helped by a deeper
+    checkout)."""
+    if not revision or _COMMIT.fullmatch(revision) or _RUN_ID.fullmatch(revision) or commit_of(root, revision):
         return ""
     if git(root, "rev-parse", "--is-shallow-repository") != "true":
         return ""

@@ -225,6 +225,23 @@ def test_whether_a_commit_is_of_the_merge_bases_history(tmp_path: Path) -> None:
     assert is_ancestor(tmp_path, before, fork_point) is None  # not a repository
 
 
+def test_a_partial_shallow_clone_fetches_nothing_and_cannot_tell(tmp_path: Path) -> None:
+    """audit72 F1: in actions/checkout's shallow clone with ``filter: blob:none``, ``git merge-base --is-ancestor``
+    fetched each commit it lacked from origin (seconds each, one per run asked about) and then said "not an ancestor"
+    of the checkout's own ancestors, so the run at one read as ahead of it and GitHub's compare was never asked. As
+    in a plain shallow clone: nothing fetched, git cannot tell."""
+    origin = app_repository(tmp_path / "origin")
+    for n in range(3):
+        git(origin, "commit", "-q", "--allow-empty", "-m", f"c{n}")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    older, head = git(origin, "rev-parse", "HEAD~2"), git(origin, "rev-parse", "HEAD")
+    root = tmp_path / "checkout"
+    git(tmp_path, "clone", "-q", "--no-local", "--depth=1", "--filter=blob:none", origin.as_uri(), str(root))
+    assert is_ancestor(root, older, head) is None
+    assert git(root, "rev-list", "--all", "--count") == "1"  # the one commit it had: nothing was fetched
+
+
 def test_the_commit_a_revision_names_in_the_checkout(tmp_path: Path) -> None:
     """``--baseline HEAD~1`` (audit 46a #2): git resolves the revision in the checkout, to a commit (a tag's, not the
     tag object); ``None`` for what names no commit there, outside a repository, and for text git would read as an
@@ -266,8 +283,8 @@ def test_a_revision_a_shallow_clone_lacks_is_said_with_the_fix_where_it_runs(tmp
     """A revision that walks back from the commit a shallow clone has (``HEAD~1``), or a tag (actions/checkout fetches
     none at its default depth), names no commit there: the hint says to give the workflow fetch-depth: 0, and outside
     Actions to fetch the history with git (it gave a terminal the workflow's advice, and a tag no hint: audit70 #6a,
-    #6b). Nothing for a revision the clone has, for a commit's sha (its runs were looked for as typed), nor in a whole
-    clone."""
+    #6b). Nothing for a revision the clone has, for a commit's sha (its runs were looked for as typed), a run id, nor in
+    a whole clone."""
     origin = app_repository(tmp_path / "origin")
     git(origin, "tag", "v1.0")
     git(origin, "commit", "-q", "--allow-empty", "-m", "second")
@@ -282,6 +299,8 @@ def test_a_revision_a_shallow_clone_lacks_is_said_with_the_fix_where_it_runs(tmp
     assert shallow_hint(shallow, "v1.0", action=True) == f"; {tag}{in_actions}"
     assert shallow_hint(shallow, "v1.0", action=False) == f"; {tag}{in_a_terminal}"
     assert [shallow_hint(shallow, rev, action=True) for rev in ("HEAD", "abc1234", "", None)] == ["", "", "", ""]
+    # a run id no run has: a deeper checkout does not help it (audit72 F3)
+    assert shallow_hint(shallow, "3F2504E0-4F89-11D3-9A0C-0305E82C3301", action=True) == ""
     assert shallow_hint(origin, "v2.0", action=True) == ""  # a whole clone: there is no such tag
 
 
