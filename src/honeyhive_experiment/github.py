@@ -462,6 +462,7 @@ class CommentPublisher:
         except (BadAttributeException, TypeError, AttributeError, KeyError, ValueError) as exc:  # PyGithub's reading
             # of JSON it did not expect: a proxy's {}, a list of other types, a write answered so (applied or not)
             what = f"GitHub's answer could not be read: it is not the JSON GitHub answers ({_describe(exc)})"
+            log.debug("while %s", step, exc_info=True)  # a bug of ours would read so too: its traceback, with --debug
             return PublishResult("failed", warning=self._redact(f"While {step}, {what}. {_NOT_THE_CHECK}"))
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))

@@ -958,15 +958,23 @@ def test_an_answer_that_is_not_json_is_a_warning_naming_the_request(
     ids=["comments-an-object", "comments-of-other-types", "author-of-another-type", "create", "edit"],
 )
 def test_an_answer_of_other_types_is_a_warning_naming_the_step(
-    gh: FakeGitHub, make_publisher: PublisherFactory, method: str, answer: object, step: str
+    gh: FakeGitHub,
+    make_publisher: PublisherFactory,
+    method: str,
+    answer: object,
+    step: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """JSON, but not GitHub's (a proxy's {}, fields of other types): PyGithub's TypeError or BadAttributeException
-    went through publish, and the job ended in a traceback, exit 1, without running the experiment."""
+    went through publish, and the job ended in a traceback, exit 1, without running the experiment. A bug of ours
+    would read so too: its traceback is in the debug log (audit72 N2)."""
     if method == "PATCH":
         gh.add_comment(PR, body("earlier"), user=gh.bot_login)
     gh.answer_next(answer, methods=[method])
 
-    result = make_publisher(workflow_token=True).publish(PR, body("this run"), marker=MARKER)
+    with caplog.at_level(logging.DEBUG, logger="honeyhive_experiment.github"):
+        result = make_publisher(workflow_token=True).publish(PR, body("this run"), marker=MARKER)
+    assert any(r.message == f"while {step}" and r.exc_info for r in caplog.records), caplog.text
 
     assert result.action == "failed"
     assert result.warning is not None
