@@ -1078,6 +1078,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "each metric the summary lost is said, not only the first",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10], "recall": IDS[:10]}),
+            None,
+            ranged=["accuracy", "recall"],
+            facts=Facts(valued={"accuracy": set(IDS), "recall": set(IDS)}, produced=EVALUATED),
+        ),
+        Verdict.FAIL,
+        (
+            f"accuracy has a passing range but no value on 2 of the datapoints the backend passed{UNSHOWN_EACH}",
+            f"recall has a passing range but no value on 2 of the datapoints the backend passed{UNSHOWN_EACH}",
+        ),
+        (),
+    ),
+    (
         "the outcomes hold none there: its evaluator returned nothing",
         lambda: decide(
             summary(metrics={"accuracy": IDS[:10]}),
