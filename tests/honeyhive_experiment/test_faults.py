@@ -25,7 +25,7 @@ import json
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,19 +198,24 @@ def test_run_survives_20_percent_faults_with_one_session_per_datapoint_and_no_du
     assert problems == [], f"{problems}\n{faults}"
 
 
-def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_waited_out_with_the_backoff(backend: LocalBackend) -> None:
-    """A 429 whose ``Retry-After`` was neither a number of seconds nor an HTTP date (``soon``) escaped the client as
-    a bare ValueError ("Invalid date value or format") at its first attempt: no retry, and the boundary called it an
-    unexpected error. Now the backoff's wait is taken and the request retried."""
+def _the_first() -> Callable[[str, str], bool]:
+    """A FaultProxy's ``should_fault``: the first request only."""
     seen: list[str] = []
 
     def the_first(method: str, path: str) -> bool:
         seen.append(f"{method} {path}")
         return len(seen) == 1
 
+    return the_first
+
+
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_waited_out_with_the_backoff(backend: LocalBackend) -> None:
+    """A 429 whose ``Retry-After`` was neither a number of seconds nor an HTTP date (``soon``) escaped the client as
+    a bare ValueError ("Invalid date value or format") at its first attempt: no retry, and the boundary called it an
+    unexpected error. Now the backoff's wait is taken and the request retried."""
     waits: list[float] = []
     with (
-        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="soon", should_fault=the_first) as p,
+        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="soon", should_fault=_the_first()) as p,
         HoneyHiveClient(p.url, API_KEY, retry=RetryPolicy(max_wait=0.5), sleep=waits.append) as client,
     ):
         assert client.list_runs()["evaluations"] == []
@@ -224,15 +229,9 @@ def test_a_retry_after_is_waited_whole_within_the_requests_deadline_and_named_pa
     """audit65 F7b: a 429's ``Retry-After: 60`` was cut to ``max_wait`` (10 s): the request was asked again five times
     too early, and the error said nothing of the wait the server asked for. The wait asked is waited whole, within
     what is left of the request's waits (``Timeouts.silence`` in all); past it, the error says what the server asked."""
-    seen: list[str] = []
-
-    def the_first(method: str, path: str) -> bool:
-        seen.append(f"{method} {path}")
-        return len(seen) == 1
-
     waits: list[float] = []
     with (
-        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="30", should_fault=the_first) as p,
+        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="30", should_fault=_the_first()) as p,
         HoneyHiveClient(p.url, API_KEY, sleep=waits.append) as client,
     ):
         assert client.list_runs()["evaluations"] == []
