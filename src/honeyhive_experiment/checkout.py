@@ -49,7 +49,6 @@ __all__ = [
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
 _COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
-_RUN_ID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.IGNORECASE)  # a run id, no revision
 
 # what the tool itself writes into the repository (in whichever folder it ran), and Python's byte-code caches: not
 # "changes"
@@ -128,9 +127,8 @@ def shallow_hint(root: Path, revision: str | None, *, action: bool) -> str:
     """Why a revision (``HEAD~1``, ``main^``, a tag) named no commit, when the checkout in ``root`` is shallow
     (actions/checkout fetches one commit and no tags by default), as words to add to the error, with the fix
     (``action``: the workflow's ``fetch-depth: 0``; else ``git fetch``'s); else ``""``. Not for a commit's sha: runs
-    were looked for at it as typed, nor for a run id (audit72 F3: a run id no run has is not helped by a deeper
-    checkout)."""
-    if not revision or _COMMIT.fullmatch(revision) or _RUN_ID.fullmatch(revision) or commit_of(root, revision):
+    were looked for at it as typed."""
+    if not revision or _COMMIT.fullmatch(revision) or commit_of(root, revision):
         return ""
     if git(root, "rev-parse", "--is-shallow-repository") != "true":
         return ""

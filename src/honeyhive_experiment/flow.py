@@ -914,7 +914,9 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
         )
     except BaselineError as exc:
         revision = settings.baseline_run_id or query.policy.run_id
-        message = exc.message + shallow_hint(settings.root, revision, action=settings.as_action)
+        # a run id no run has: a deeper checkout would not help it (audit72 F3)
+        hint = "" if is_run_id(revision) else shallow_hint(settings.root, revision, action=settings.as_action)
+        message = exc.message + hint
         if settings.baseline_run_id or not query.policy.run_id:
             if message == exc.message:
                 raise

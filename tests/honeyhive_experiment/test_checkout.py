@@ -283,8 +283,8 @@ def test_a_revision_a_shallow_clone_lacks_is_said_with_the_fix_where_it_runs(tmp
     """A revision that walks back from the commit a shallow clone has (``HEAD~1``), or a tag (actions/checkout fetches
     none at its default depth), names no commit there: the hint says to give the workflow fetch-depth: 0, and outside
     Actions to fetch the history with git (it gave a terminal the workflow's advice, and a tag no hint: audit70 #6a,
-    #6b). Nothing for a revision the clone has, for a commit's sha (its runs were looked for as typed), a run id, nor in
-    a whole clone."""
+    #6b). Nothing for a revision the clone has, for a commit's sha (its runs were looked for as typed), nor in a whole
+    clone."""
     origin = app_repository(tmp_path / "origin")
     git(origin, "tag", "v1.0")
     git(origin, "commit", "-q", "--allow-empty", "-m", "second")
@@ -299,8 +299,6 @@ def test_a_revision_a_shallow_clone_lacks_is_said_with_the_fix_where_it_runs(tmp
     assert shallow_hint(shallow, "v1.0", action=True) == f"; {tag}{in_actions}"
     assert shallow_hint(shallow, "v1.0", action=False) == f"; {tag}{in_a_terminal}"
     assert [shallow_hint(shallow, rev, action=True) for rev in ("HEAD", "abc1234", "", None)] == ["", "", "", ""]
-    # a run id no run has: a deeper checkout does not help it (audit72 F3)
-    assert shallow_hint(shallow, "3F2504E0-4F89-11D3-9A0C-0305E82C3301", action=True) == ""
     assert shallow_hint(origin, "v2.0", action=True) == ""  # a whole clone: there is no such tag
 
 

@@ -540,6 +540,12 @@ def test_a_revision_before_the_commit_of_a_shallow_clone_says_to_fetch_the_histo
     assert "git fetch --unshallow" in err, err  # a terminal's fix, not the workflow's (fetch-depth: 0)
     assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", "HEAD~5"], environ={}) == 2
     assert "shallow" not in capsys.readouterr().err  # a whole clone's history simply has no such commit
+    # a run id no run has: a deeper checkout would not help it (audit72 F3)
+    missing = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+    assert main(["run", "--dry-run", "-C", str(shallow), "--baseline", missing], environ={}) == 2
+    err = capsys.readouterr().err
+    assert f"baseline run {missing} does not exist" in err, err
+    assert "it is shallow" not in err, err
 
 
 def test_runs_lists_the_runs_while_the_dataset_file_is_mid_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
