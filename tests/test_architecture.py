@@ -173,7 +173,8 @@ def _reads_environment(path: Path) -> list[int]:
 # (HH_API_KEY, HH_API_URL), as `honeyhive.evaluate` does, so an SDK script runs unchanged. It may read os.environ
 # on one line only (process_environment(), used only when the caller passed neither the value nor a mapping),
 # and never sys.argv.
-ENVIRONMENT_READERS = {"cli": None, "connection": 1}  # module → how many reading lines it may have (None: any)
+ENVIRONMENT_READERS = {"cli": None, "connection": 1, "checkout": 1}  # module → its reading lines (None: any)
+# checkout: the environment handed on to git, with GIT_NO_LAZY_FETCH added (is_ancestor)
 
 
 def test_the_cli_only_parses_maps_and_calls() -> None:
