@@ -31,6 +31,7 @@ from honeyhive_experiment.baseline import (
     choose_baseline,
     completed_runs,
     other_files,
+    passed_over_note,
     pick_baseline,
     pick_named,
     pick_recent,
@@ -1534,6 +1535,37 @@ NOTHING_USABLE: list[tuple[str, list[ExperimentRun], str, str]] = [
         "m1 (its check errored), m2 (its check errored), m3 (its check errored) and 2 more",
     ),
 ]
+
+
+PASSED_OVER: list[tuple[str, list[ExperimentRun], str | None, str | None]] = [
+    # (rule, listing, merge base, the runs the note names): "No baseline yet" said there was no run at the merge base
+    # when every one there had errored or recorded no verdict (audit70 #3)
+    (
+        "errored and pending at the merge base",
+        [errored("e", sha=MB), pending("p", sha=MB)],
+        MB,
+        "e (its check errored), p (its check recorded no verdict)",
+    ),
+    ("one elsewhere is not at it", [errored("e", sha=HEAD)], MB, None),
+    ("one that passed, or failed, is no such run", [run("ok", sha=MB), checked(run("f", sha=MB), "fail")], MB, None),
+    ("nor one with uncommitted changes", [errored("d", sha=MB, dirty=True)], MB, None),
+    ("nor one of another checkout (a merge commit's)", [errored("c", ci={"sha": MB, "checkout_sha": HEAD})], MB, None),
+    ("nor another experiment's", [errored("x", sha=MB, name="other")], MB, None),
+    ("no merge base: none is at it", [errored("e", sha=MB)], None, None),
+    ("none at all", [], MB, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "merge_base", "named"), PASSED_OVER, ids=[c[0] for c in PASSED_OVER])
+def test_the_note_on_the_runs_at_the_merge_base_no_baseline_could_be(
+    rule: str, runs: list[ExperimentRun], merge_base: str | None, named: str | None
+) -> None:
+    note = passed_over_note(runs, named_query(merge_base_sha=merge_base))
+    expected = (
+        f"No run at {MB[:7]}, the base commit this change is measured against, could be the baseline: {named}."
+        f" {WITHOUT_A_RESULT}. {NAME_IT}"
+    )
+    assert note == (None if named is None else expected)
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "named"), NOTHING_USABLE, ids=[c[0] for c in NOTHING_USABLE])
