@@ -1355,6 +1355,17 @@ def repeated(values_of_a: Mapping[str, Sequence[Any]], k: int) -> list[EventReco
     return events
 
 
+def trials_of_one(per_trial: tuple[list[Any], ...]) -> list[Any]:
+    """The events of datapoint ``dp`` run once per trial, trial ``i`` recording metric ``a`` once per value of
+    ``per_trial[i]``."""
+    events: list[Any] = []
+    for trial, values in enumerate(per_trial):
+        sid = f"s-dp-{trial}"
+        events.append(dataclasses.replace(session_event("dp", sid), trial=trial))
+        events.extend(chain_event(sid, {"a": v}, event_id=f"{sid}-{n}") for n, v in enumerate(values))
+    return events
+
+
 @pytest.mark.parametrize(
     ("per_trial", "reduced"),
     [
@@ -1368,11 +1379,7 @@ def repeated(values_of_a: Mapping[str, Sequence[Any]], k: int) -> list[EventReco
 def test_a_datapoints_trials_are_reduced_to_as_many_values_as_its_longest(
     per_trial: tuple[list[Any], ...], reduced: list[float]
 ) -> None:
-    events = []
-    for trial, values in enumerate(per_trial):
-        sid = f"s-dp-{trial}"
-        events.append(dataclasses.replace(session_event("dp", sid), trial=trial))
-        events.extend(chain_event(sid, {"a": v}, event_id=f"{sid}-{n}") for n, v in enumerate(values))
+    events = trials_of_one(per_trial)
     assert detail(summarize(events, None), "a")["values"] == [pytest.approx(v) for v in reduced]
 
 
@@ -1441,11 +1448,7 @@ BIG = 2**53  # past it a double does not hold every integer: 2**53 + 1 is sent a
 def test_trials_of_integers_are_reduced_exactly(
     per_trial: tuple[list[Any], ...], passing_range: dict[str, Any], rows: list[tuple[Any, bool]]
 ) -> None:
-    events = []
-    for trial, values in enumerate(per_trial):
-        sid = f"s-dp-{trial}"
-        events.append(dataclasses.replace(session_event("dp", sid), trial=trial))
-        events.extend(chain_event(sid, {"a": v}, event_id=f"{sid}-{n}") for n, v in enumerate(values))
+    events = trials_of_one(per_trial)
     body = summarize(events, {"a": passing_range})
     row = datapoint_row(body, "dp")
     assert [(m["value"], type(m["value"]), m["passed"]) for m in row["metrics"]] == [
