@@ -1110,7 +1110,7 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
             timeout=ingested,
             aggregate_function=config.aggregate_function.value,
             datapoints=wanted,
-            sessions={o.session_id: o.datapoint_id for o in outcomes},
+            sessions=owners,  # every session's datapoint, by the ids the shards gave them
             metrics=judged_values(outcomes, (*config.passing_ranges, *config.gate)),
         )
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
