@@ -57,6 +57,7 @@ __all__ = [
     "http_url",
     "load_event_payload",
     "quote",
+    "workflow_run_attempt",
     "workflow_run_id",
 ]
 
@@ -68,7 +69,7 @@ TRUE: Final = frozenset({"true", "yes", "on", "1"})
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _NULL_SHA = re.compile(r"0+")
-_RUN_URL = re.compile(r".*/actions/runs/([0-9]+)/attempts/[0-9]+")
+_RUN_URL = re.compile(r".*/actions/runs/([0-9]+)/attempts/([0-9]+)")
 
 
 class TriggeringRun(BaseModel):
@@ -175,6 +176,13 @@ def workflow_run_id(url: object) -> int | None:
     made the run; ``None`` when there is no such URL."""
     found = _RUN_URL.fullmatch(url) if isinstance(url, str) else None
     return int(found[1]) if found is not None else None
+
+
+def workflow_run_attempt(url: object) -> str | None:
+    """The workflow run attempt of a ``workflow_run_url`` (:func:`ci_context` builds it) as ``<run id>.<attempt>``;
+    ``None`` when there is no such URL."""
+    found = _RUN_URL.fullmatch(url) if isinstance(url, str) else None
+    return f"{found[1]}.{found[2]}" if found is not None else None
 
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:

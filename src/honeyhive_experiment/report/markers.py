@@ -23,6 +23,8 @@ import hashlib
 import re
 from typing import Final
 
+from honeyhive_experiment.context import workflow_run_attempt
+
 __all__ = [
     "comment_head_sha",
     "comment_metadata",
@@ -39,9 +41,8 @@ _META_FORMAT: Final = "<!-- honeyhive-experiment:meta head={head} run={run} -->"
 # read leniently (spacing, field order): the fields of the first metadata comment in a body
 _META_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:meta\b(?P<fields>[^>]*?)\s*-->")
 _META_FIELDS: Final = ("head", "run")
-_POSTED_FORMAT: Final = "<!-- honeyhive-experiment:posted workflow={run}.{attempt} -->"
+_POSTED_FORMAT: Final = "<!-- honeyhive-experiment:posted workflow={attempt} -->"
 _POSTED_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:posted\s+workflow=([0-9]+\.[0-9]+)\s*-->")
-_WORKFLOW_RUN: Final = re.compile(r"/actions/runs/([0-9]+)/attempts/([0-9]+)$")
 _ABSENT: Final = "-"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
@@ -78,10 +79,10 @@ def comment_metadata(head_sha: str | None, run_id: str | None) -> str:
 def stamped(body: str, workflow_run_url: str | None) -> str:
     """``body`` and, last, the workflow run attempt of ``workflow_run_url`` (``…/actions/runs/<id>/attempts/<n>``)
     that posts it; as it is without one."""
-    run = _WORKFLOW_RUN.search(workflow_run_url or "")
-    if run is None:
+    attempt = workflow_run_attempt(workflow_run_url)
+    if attempt is None:
         return body
-    return f"{body.rstrip()}\n\n{_POSTED_FORMAT.format(run=run[1], attempt=run[2])}\n"
+    return f"{body.rstrip()}\n\n{_POSTED_FORMAT.format(attempt=attempt)}\n"
 
 
 def posted_by(body: str | None) -> str | None:
