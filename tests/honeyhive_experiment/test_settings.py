@@ -489,6 +489,20 @@ def test_choices_are_case_insensitive_and_errors_list_the_choices() -> None:
     assert str(caught.value) == 'input comment-mode: expected one of update | new | off, got "sticky"'
 
 
+def test_a_comment_header_is_read_as_it_is_typed() -> None:
+    assert Settings.from_mapping({}).comment_header == ""
+    assert Settings.from_mapping(action_inputs(comment_header=" gpt-4o · 3.12 ")).comment_header == "gpt-4o · 3.12"
+
+
+@pytest.mark.parametrize("text", ["gpt-4o\nclaude", "a\rb", "a\x1b[31mb", "a\u2028b", "a --> b", "-->"])
+def test_a_comment_header_that_is_not_one_line_or_could_end_a_hidden_comment_names_the_input(text: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(action_inputs(comment_header=text))
+    said = str(caught.value)
+    assert said.startswith('input comment-header: expected one line, without control characters or "-->"'), said
+    assert "${{ matrix.model }}" in said
+
+
 @pytest.mark.parametrize(("text", "index", "total"), [("1/1", 1, 1), ("2/4", 2, 4), (" 4 / 4 ", 4, 4)])
 def test_shard(text: str, index: int, total: int) -> None:
     s = Settings.from_mapping(action_inputs(mode="run", shard=text))

@@ -503,17 +503,19 @@ def render_running(
     head_sha: str | None,
     workflow_run_url: str | None,
     secrets: Iterable[str],
+    comment_header: str = "",
 ) -> str:
     """The comment a pull request shows while its run is in progress, with the marker of the experiment's file
-    (when it is posted and what replaces it: :func:`honeyhive_experiment.delivery.announce_running`)."""
+    and ``comment_header`` (when it is posted and what replaces it:
+    :func:`honeyhive_experiment.delivery.announce_running`)."""
     redactor = Redactor(secrets)
     sha = re.sub(r"[^0-9A-Za-z]", "", head_sha or "")[:7]
     link = url_filter(redactor.redact(workflow_run_url)) if workflow_run_url else ""
     lines = [
-        marker(config_file),
+        marker(config_file, comment_header),
         comment_metadata(head_sha, None),
         "",
-        f"### {md_escape(clip(redactor.redact(title or experiment), 200))}",
+        f"### {md_escape(clip(redactor.redact(_keyed(title or experiment, comment_header)), 200))}",
         "",
         f"⏳ **Running** · the experiment is running{f' for commit {sha}' if sha else ''}; this comment is"
         " replaced by its result when the run ends.",
@@ -521,6 +523,11 @@ def render_running(
     if link:
         lines += ["", f"[Follow the workflow run]({link})"]
     return "\n".join(lines) + "\n"
+
+
+def _keyed(title: str, comment_header: str) -> str:
+    """The comment's title, and its ``comment-header`` beside it when it has one: which leg of a matrix it shows."""
+    return f"{title} · {clip(comment_header, 100)}" if comment_header else title
 
 
 def _finish(text: str) -> str:
@@ -583,10 +590,12 @@ def render_comment(
     template_path: str | os.PathLike[str] | None = None,
     max_datapoints: int = DEFAULT_MAX_DATAPOINTS,
     secrets: Iterable[str | None] = (),
+    comment_header: str = "",
 ) -> Rendered:
     """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring), listing at
     most ``max_datapoints`` failed / errored datapoints per section; ``config_file``, the experiment file's path
-    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it.
+    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it, with ``comment_header`` (the input: a
+    matrix leg's own comment), which its title shows.
 
     The report's values were redacted when it was built. A custom template is the repository's own code, though:
     what it writes besides them (a literal in the template) is redacted of ``secrets`` as it leaves, like anything
@@ -595,8 +604,11 @@ def render_comment(
     Raises:
         TemplateError: ``template_path`` cannot be read, parsed or rendered.
     """
-    mark, meta = marker(config_file), comment_metadata(report.run.head_sha, report.run.id)
-    redactor = Redactor(secrets) if template_path is not None else None
+    mark, meta = marker(config_file, comment_header), comment_metadata(report.run.head_sha, report.run.id)
+    redactor = Redactor(secrets)
+    if comment_header:  # the report's strings were redacted when it was built: the header is the workflow's
+        title = _keyed(report.title or report.experiment, redactor.redact(comment_header))
+        report = report.model_copy(update={"title": title})
     abandoned = None
     if template_path is None:
         template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
@@ -608,7 +620,7 @@ def render_comment(
         # at the top, wherever the template wrote them, if it did (github.py takes as ours only a comment that starts
         # with mark): the comment is found again whatever a custom template does with them
         text = f"{mark}\n{meta}\n" + re.sub(f"(?:{re.escape(mark)}|{re.escape(meta)})\n?", "", text)
-        if redactor is not None:
+        if template_path is not None:
             text = _redacted(text, redactor, (mark, meta))
         return _finish(text)
 

@@ -2,13 +2,14 @@
 
 ::
 
-    <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file): finds the comment again
+    <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file, key): finds the comment again
     <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
     ...
     <!-- honeyhive-experiment:posted workflow=<run id>.<attempt> -->   stamped(body, workflow_run_url), last
 
-The marker identifies the comment of one experiment file on a pull request, which starts with it (the comment is
-upserted by it: :mod:`honeyhive_experiment.github` takes none as its own that quotes it elsewhere);
+The marker identifies the comment of one experiment file (and ``comment-header``, when set: a matrix leg's) on a
+pull request, which starts with it (the comment is upserted by it: :mod:`honeyhive_experiment.github` takes none as
+its own that quotes it elsewhere);
 :func:`earlier_marker` is the one earlier versions wrote, keyed by the experiment's name. The metadata line says
 which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the head back
 (:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one. Values are
@@ -52,11 +53,13 @@ def _key(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def marker(config_file: str) -> str:
+def marker(config_file: str, key: str = "") -> str:
     """The hidden HTML comment that identifies the comment of one experiment file on a pull request, keyed by the
     file's path (``config_file``, see :attr:`~honeyhive_experiment.settings.Settings.config_file`): two files under
-    one name keep a comment each, and a file whose name cannot be read (it no longer parses) still edits its own."""
-    return _MARKER_FORMAT.format(key=_key(config_file))
+    one name keep a comment each, and a file whose name cannot be read (it no longer parses) still edits its own.
+    A ``key`` (the ``comment-header`` input, which holds no line break) keys it too: the legs of a matrix over one
+    file keep a comment each; without one it is the file's alone, as every earlier version's."""
+    return _MARKER_FORMAT.format(key=_key(f"{config_file}\n{key}" if key else config_file))
 
 
 def earlier_marker(experiment: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -54,6 +55,21 @@ def test_the_marker_is_a_hidden_comment_keyed_by_the_experiment_file(one: str, o
     """Keyed by the file alone: a file whose name cannot be read (it no longer parses) still finds its comment."""
     assert re.fullmatch(r"<!-- honeyhive-experiment:v1 file=[0-9a-f]{16} -->", marker(one))
     assert (marker(one) == marker(other)) is same
+
+
+def test_a_comment_header_keys_the_marker_beside_the_file_and_none_keeps_the_files_own() -> None:
+    """The legs of a matrix over one file (comment-header: ${{ matrix.model }}) keep a comment each; without a header
+    the marker is the one every comment of the file carried before (sha256 of the path), so those are still found."""
+    unkeyed = hashlib.sha256(DEFAULT_CONFIG_PATH.encode()).hexdigest()[:16]
+    assert (
+        marker(DEFAULT_CONFIG_PATH)
+        == marker(DEFAULT_CONFIG_PATH, "")
+        == f"<!-- honeyhive-experiment:v1 file={unkeyed} -->"
+    )
+    keyed = {marker(file, key) for file in (DEFAULT_CONFIG_PATH, STRICT) for key in ("", "gpt-4o", "claude")}
+    assert len(keyed) == 6
+    assert marker(STRICT, "gpt-4o") == marker(STRICT, "gpt-4o")
+    assert re.fullmatch(r"<!-- honeyhive-experiment:v1 file=[0-9a-f]{16} -->", marker(STRICT, "a -- > b"))
 
 
 def test_the_earlier_marker_is_the_name_alone_as_before_the_file_counted() -> None:
