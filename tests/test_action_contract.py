@@ -119,7 +119,7 @@ NON_DEFAULT: dict[str, tuple[str, str, object]] = {
     "shard": ("2/3", "shard", "2/3"),
     "dry-run": ("true", "dry_run", True),
     "comment-mode": ("off", "comment_mode", "off"),
-    "comment-header": ("gpt-4o", "comment_header", "gpt-4o"),
+    "variant": ("gpt-4o", "variant", "gpt-4o"),
     "working-directory": ("services/bot", "working_directory", Path("services/bot")),
     "fail-on-error": ("false", "fail_on_error", False),
     "install": ("-r 'my requirements.txt'", "install", ("-r", "my requirements.txt")),

@@ -105,7 +105,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
             template_path=template,
             max_datapoints=comment.max_datapoints,
             secrets=secrets,
-            comment_header=settings.comment_header,
+            variant=settings.variant,
         ).text
     except TemplateError as exc:
         judgement = dataclasses.replace(
@@ -117,7 +117,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
             config_file=settings.config_file,
             max_datapoints=comment.max_datapoints,
             secrets=secrets,
-            comment_header=settings.comment_header,
+            variant=settings.variant,
         ).text
         template, error = None, exc
     # the terminal's path is the shell's: relative to where the command was typed (-C may have moved the root)
@@ -292,21 +292,21 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
         head_sha=ci.sha,
         workflow_run_url=ci.workflow_run_url,
         secrets=settings.secrets(),
-        comment_header=settings.comment_header,
+        variant=settings.variant,
     )
     _post(post, body, experiment, settings, running=True)
 
 
 def _post(post: Poster, body: str, experiment: str, settings: Settings, *, running: bool = False) -> str | None:
     """``body`` posted on the pull request (the callers checked there is one) as the comment of the experiment file
-    and ``comment-header``, stamped with this job's workflow run attempt (another job's comment is then told from this
-    job's: a matrix leg's on the same file without a header). The default file (from the working directory, as the
-    workflow names it) without a header edits the comment an earlier version keyed by the ``experiment``'s name
+    and ``variant``, stamped with this job's workflow run attempt (another job's comment is then told from this
+    job's: a matrix leg's on the same file without a variant). The default file (from the working directory, as the
+    workflow names it) without a variant edits the comment an earlier version keyed by the ``experiment``'s name
     alone, when it has none of its own yet."""
     assert settings.ci.pr_number is not None
-    earlier = earlier_marker(experiment) if settings.default_config and not settings.comment_header else None
+    earlier = earlier_marker(experiment) if settings.default_config and not settings.variant else None
     body = stamped(body, settings.ci.workflow_run_url)
-    return post(settings.ci.pr_number, body, marker(settings.config_file, settings.comment_header), earlier, running)
+    return post(settings.ci.pr_number, body, marker(settings.config_file, settings.variant), earlier, running)
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:

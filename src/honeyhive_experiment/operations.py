@@ -583,7 +583,7 @@ def connect(settings: Settings, *, create: bool = False) -> AbstractContextManag
     )
 
 
-_COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode", "comment-header"})  # and github-token
+_COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode", "variant"})  # and github-token
 
 
 def _poster(settings: Settings) -> Poster | None:

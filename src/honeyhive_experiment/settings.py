@@ -192,7 +192,7 @@ class Settings(BaseModel):
     shard: ShardSpec | None = None
     dry_run: bool = False
     comment_mode: CommentMode = CommentMode.UPDATE
-    comment_header: str = ""  # keys the comment beside the experiment file (a matrix leg's own); "": the file's
+    variant: str = ""  # keys the comment beside the experiment file (a matrix leg's own); "": the file's
     working_directory: Path = Path(".")
     fail_on_error: bool = True
     install: tuple[str, ...] = ()  # installer arguments for the user's dependencies (install.py); () installs nothing
@@ -477,8 +477,8 @@ def _choice(enum: type[_E]) -> Callable[[str, str], _E]:
 _UNSHOWN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # control characters, line breaks among them
 
 
-def _comment_header(value: str, name: str) -> str:
-    """The ``comment-header`` input: one line (shown beside the comment's title) that cannot end a hidden comment."""
+def _variant(value: str, name: str) -> str:
+    """The ``variant`` input: one line (shown beside the comment's title) that cannot end a hidden comment."""
     if _UNSHOWN.search(value) or "-->" in value:
         said = 'one line, without control characters or "-->" (e.g. ${{ matrix.model }})'
         raise SettingsError(name, f"expected {said}, got {quote(value)}")
@@ -592,7 +592,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("shard", "HONEYHIVE_EXPERIMENT_SHARD", _shard),
     ActionInput("dry-run", "HONEYHIVE_EXPERIMENT_DRY_RUN", parse_bool, "false"),
     ActionInput("comment-mode", "HONEYHIVE_EXPERIMENT_COMMENT_MODE", _choice(CommentMode), "update"),
-    ActionInput("comment-header", "HONEYHIVE_EXPERIMENT_COMMENT_HEADER", _comment_header),
+    ActionInput("variant", "HONEYHIVE_EXPERIMENT_VARIANT", _variant),
     ActionInput("working-directory", "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY", _path, "."),
     ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", parse_bool, "true"),
     ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL", _install_arguments),

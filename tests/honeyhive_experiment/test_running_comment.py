@@ -380,7 +380,7 @@ def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
     assert said.count(ANOTHER_JOB) == 1  # its "running" comment replaced the first leg's result; its result, its own
     url = f"{world.github.url}/{REPOSITORY}/pull/{PR}#issuecomment-{first.id}"
     assert f"comment {url} showed run {parse_comment_metadata(first.body)['run']}, {ANOTHER_JOB}" in said
-    assert "give each leg its own comment-header (comment-header: ${{ matrix.<x> }}" in said  # what to do about it
+    assert "give each leg its own variant (variant: ${{ matrix.<x> }}" in said  # what to do about it
     env = world.env()
     env["GITHUB_RUN_ATTEMPT"] = "2"  # the job re-run: its own comment
     assert main(["action"], environ=env) == 0
@@ -388,31 +388,29 @@ def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
 
 
 def _unkeyed_comment(world: World) -> int:
-    """The comment of the default file as every version before comment-header wrote it (sha256 of its path)."""
+    """The comment of the default file as every version before variant wrote it (sha256 of its path)."""
     key = hashlib.sha256(DEFAULT_CONFIG_PATH.encode("utf-8")).hexdigest()[:16]
-    body = f"<!-- honeyhive-experiment:v1 file={key} -->\n✅ **Passed** (before comment-header)"
+    body = f"<!-- honeyhive-experiment:v1 file={key} -->\n✅ **Passed** (before variant)"
     return world.github.add_comment(PR, body, user=world.github.bot_login).id
 
 
-def test_matrix_legs_with_a_comment_header_each_keep_a_comment_each(
-    world: World, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_matrix_legs_with_a_variant_each_keep_a_comment_each(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     """audit69 F2: a matrix over models with one experiment file shared one comment, and the green leg, last to end,
-    replaced the red leg's result (a green comment beside a red check). comment-header: ${{ matrix.model }} keeps one
-    a leg; a leg given the same header again edits its own; the file's comment from before is left as it was. A header
+    replaced the red leg's result (a green comment beside a red check). variant: ${{ matrix.model }} keeps one
+    a leg; a leg given the same variant again edits its own; the file's comment from before is left as it was. A variant
     is no secret, whatever its length (comment-key, INPUT_COMMENT-KEY, would be named as one: its value blanked)."""
     before = _unkeyed_comment(world)
     app = world.root / "support_bot" / "app.py"
     source = app.read_text(encoding="utf-8")
     set_answers(world.root, {"reset password": "I cannot help with that."})  # this leg's model answers badly
 
-    assert world.action(**{"comment-header": "claude-3-5-sonnet"}) == 1
+    assert world.action(**{"variant": "claude-3-5-sonnet"}) == 1
     app.write_text(source, encoding="utf-8")
-    assert world.action(**{"comment-header": "gpt-4o-2024-08-06"}) == 0
+    assert world.action(**{"variant": "gpt-4o-2024-08-06"}) == 0
 
     kept, broken, good = world.github.comments(PR)
     assert kept.id == before
-    assert kept.body.endswith("✅ **Passed** (before comment-header)")
+    assert kept.body.endswith("✅ **Passed** (before variant)")
     assert FAILED in broken.body
     assert f"### {EXPERIMENT} · claude-3-5-sonnet" in broken.body
     assert PASSED in good.body
@@ -420,7 +418,7 @@ def test_matrix_legs_with_a_comment_header_each_keep_a_comment_each(
     assert ANOTHER_JOB not in capsys.readouterr().out
     world.github.clear_requests()
 
-    assert world.action(**{"comment-header": "gpt-4o-2024-08-06"}) == 0  # two legs under one header share its comment
+    assert world.action(**{"variant": "gpt-4o-2024-08-06"}) == 0  # two legs under one variant share its comment
 
     assert [(method, path) for method, path, _ in world.writes()] == [
         ("PATCH", f"/repos/{REPOSITORY}/issues/comments/{good.id}"),
@@ -430,7 +428,7 @@ def test_matrix_legs_with_a_comment_header_each_keep_a_comment_each(
     assert capsys.readouterr().out.count(ANOTHER_JOB) == 1
 
 
-def test_without_a_comment_header_the_files_comment_from_before_is_edited(world: World) -> None:
+def test_without_a_variant_the_files_comment_from_before_is_edited(world: World) -> None:
     before = _unkeyed_comment(world)
 
     assert world.action() == 0
@@ -438,21 +436,21 @@ def test_without_a_comment_header_the_files_comment_from_before_is_edited(world:
     [comment] = world.github.comments(PR)
     assert comment.id == before
     assert PASSED in comment.body
-    assert f"### {EXPERIMENT}\n" in comment.body  # no header beside the title
+    assert f"### {EXPERIMENT}\n" in comment.body  # no variant beside the title
 
 
-@pytest.mark.parametrize("header", ["gpt-4o\nclaude", "a --> b"])
-def test_a_comment_header_that_cannot_be_used_posts_no_comment_and_names_the_input(
-    world: World, header: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("variant", ["gpt-4o\nclaude", "a --> b"])
+def test_a_variant_that_cannot_be_used_posts_no_comment_and_names_the_input(
+    world: World, variant: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Not posted under the file's own comment, where it would replace another leg's (or the file's) result."""
     before = _unkeyed_comment(world)
 
-    assert world.action(**{"comment-header": header}) == 2
+    assert world.action(**{"variant": variant}) == 2
 
     assert world.writes() == []
     assert [comment.id for comment in world.github.comments(PR)] == [before]
-    assert "::error::comment-header: expected one line" in capsys.readouterr().out
+    assert "::error::variant: expected one line" in capsys.readouterr().out
 
 
 FULL_DISK = """

@@ -489,17 +489,17 @@ def test_choices_are_case_insensitive_and_errors_list_the_choices() -> None:
     assert str(caught.value) == 'input comment-mode: expected one of update | new | off, got "sticky"'
 
 
-def test_a_comment_header_is_read_as_it_is_typed() -> None:
-    assert Settings.from_mapping({}).comment_header == ""
-    assert Settings.from_mapping(action_inputs(comment_header=" gpt-4o · 3.12 ")).comment_header == "gpt-4o · 3.12"
+def test_a_variant_is_read_as_it_is_typed() -> None:
+    assert Settings.from_mapping({}).variant == ""
+    assert Settings.from_mapping(action_inputs(variant=" gpt-4o · 3.12 ")).variant == "gpt-4o · 3.12"
 
 
 @pytest.mark.parametrize("text", ["gpt-4o\nclaude", "a\rb", "a\x1b[31mb", "a\u2028b", "a --> b", "-->"])
-def test_a_comment_header_that_is_not_one_line_or_could_end_a_hidden_comment_names_the_input(text: str) -> None:
+def test_a_variant_that_is_not_one_line_or_could_end_a_hidden_comment_names_the_input(text: str) -> None:
     with pytest.raises(SettingsError) as caught:
-        Settings.from_mapping(action_inputs(comment_header=text))
+        Settings.from_mapping(action_inputs(variant=text))
     said = str(caught.value)
-    assert said.startswith('input comment-header: expected one line, without control characters or "-->"'), said
+    assert said.startswith('input variant: expected one line, without control characters or "-->"'), said
     assert "${{ matrix.model }}" in said
 
 

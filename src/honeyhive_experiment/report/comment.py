@@ -503,19 +503,19 @@ def render_running(
     head_sha: str | None,
     workflow_run_url: str | None,
     secrets: Iterable[str],
-    comment_header: str = "",
+    variant: str = "",
 ) -> str:
     """The comment a pull request shows while its run is in progress, with the marker of the experiment's file
-    and ``comment_header`` (when it is posted and what replaces it:
+    and ``variant`` (when it is posted and what replaces it:
     :func:`honeyhive_experiment.delivery.announce_running`)."""
     redactor = Redactor(secrets)
     sha = re.sub(r"[^0-9A-Za-z]", "", head_sha or "")[:7]
     link = url_filter(redactor.redact(workflow_run_url)) if workflow_run_url else ""
     lines = [
-        marker(config_file, comment_header),
+        marker(config_file, variant),
         comment_metadata(head_sha, None),
         "",
-        f"### {md_escape(clip(redactor.redact(_keyed(title or experiment, comment_header)), 200))}",
+        f"### {md_escape(clip(redactor.redact(_keyed(title or experiment, variant)), 200))}",
         "",
         f"⏳ **Running** · the experiment is running{f' for commit {sha}' if sha else ''}; this comment is"
         " replaced by its result when the run ends.",
@@ -525,9 +525,9 @@ def render_running(
     return "\n".join(lines) + "\n"
 
 
-def _keyed(title: str, comment_header: str) -> str:
-    """The comment's title, and its ``comment-header`` beside it when it has one: which leg of a matrix it shows."""
-    return f"{title} · {clip(comment_header, 100)}" if comment_header else title
+def _keyed(title: str, variant: str) -> str:
+    """The comment's title, and its ``variant`` beside it when it has one: which leg of a matrix it shows."""
+    return f"{title} · {clip(variant, 100)}" if variant else title
 
 
 def _finish(text: str) -> str:
@@ -590,11 +590,11 @@ def render_comment(
     template_path: str | os.PathLike[str] | None = None,
     max_datapoints: int = DEFAULT_MAX_DATAPOINTS,
     secrets: Iterable[str | None] = (),
-    comment_header: str = "",
+    variant: str = "",
 ) -> Rendered:
     """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring), listing at
     most ``max_datapoints`` failed / errored datapoints per section; ``config_file``, the experiment file's path
-    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it, with ``comment_header`` (the input: a
+    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it, with ``variant`` (the input: a
     matrix leg's own comment), which its title shows.
 
     The report's values were redacted when it was built. A custom template is the repository's own code, though:
@@ -604,10 +604,10 @@ def render_comment(
     Raises:
         TemplateError: ``template_path`` cannot be read, parsed or rendered.
     """
-    mark, meta = marker(config_file, comment_header), comment_metadata(report.run.head_sha, report.run.id)
+    mark, meta = marker(config_file, variant), comment_metadata(report.run.head_sha, report.run.id)
     redactor = Redactor(secrets)
-    if comment_header:  # the report's strings were redacted when it was built: the header is the workflow's
-        title = _keyed(report.title or report.experiment, redactor.redact(comment_header))
+    if variant:  # the report's strings were redacted when it was built: the variant is the workflow's
+        title = _keyed(report.title or report.experiment, redactor.redact(variant))
         report = report.model_copy(update={"title": title})
     abandoned = None
     if template_path is None:

@@ -7,7 +7,7 @@
     ...
     <!-- honeyhive-experiment:posted workflow=<run id>.<attempt> -->   stamped(body, workflow_run_url), last
 
-The marker identifies the comment of one experiment file (and ``comment-header``, when set: a matrix leg's) on a
+The marker identifies the comment of one experiment file (and ``variant``, when set: a matrix leg's) on a
 pull request, which starts with it (the comment is upserted by it: :mod:`honeyhive_experiment.github` takes none as
 its own that quotes it elsewhere);
 :func:`earlier_marker` is the one earlier versions wrote, keyed by the experiment's name. The metadata line says
@@ -57,7 +57,7 @@ def marker(config_file: str, key: str = "") -> str:
     """The hidden HTML comment that identifies the comment of one experiment file on a pull request, keyed by the
     file's path (``config_file``, see :attr:`~honeyhive_experiment.settings.Settings.config_file`): two files under
     one name keep a comment each, and a file whose name cannot be read (it no longer parses) still edits its own.
-    A ``key`` (the ``comment-header`` input, which holds no line break) keys it too: the legs of a matrix over one
+    A ``key`` (the ``variant`` input, which holds no line break) keys it too: the legs of a matrix over one
     file keep a comment each; without one it is the file's alone, as every earlier version's."""
     return _MARKER_FORMAT.format(key=_key(f"{config_file}\n{key}" if key else config_file))
 

@@ -57,8 +57,8 @@ def test_the_marker_is_a_hidden_comment_keyed_by_the_experiment_file(one: str, o
     assert (marker(one) == marker(other)) is same
 
 
-def test_a_comment_header_keys_the_marker_beside_the_file_and_none_keeps_the_files_own() -> None:
-    """The legs of a matrix over one file (comment-header: ${{ matrix.model }}) keep a comment each; without a header
+def test_a_variant_keys_the_marker_beside_the_file_and_none_keeps_the_files_own() -> None:
+    """The legs of a matrix over one file (variant: ${{ matrix.model }}) keep a comment each; without a variant
     the marker is the one every comment of the file carried before (sha256 of the path), so those are still found."""
     unkeyed = hashlib.sha256(DEFAULT_CONFIG_PATH.encode()).hexdigest()[:16]
     assert (
