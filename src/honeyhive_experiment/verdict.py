@@ -88,6 +88,8 @@ from honeyhive_experiment.models.outcomes import (
     NOT_RAISED,
     RETURNED_NONE,
     excerpt,
+    scored,
+    valued,
 )
 from honeyhive_experiment.report.pairing import ids_moved, may_have_moved, uncompared, unpaired_counts
 from honeyhive_experiment.significance import (
@@ -509,15 +511,10 @@ def partly_missing(
     found: dict[str, dict[str, tuple[int, int]]] = {}
     for name in dict.fromkeys(metrics):
         for datapoint, group in trials.items():
-            have = [_scored(o.metrics.get(name)) for o in group if o.status == "ok"]
+            have = [scored(o.metrics.get(name)) for o in group if o.status == "ok"]
             if any(have) and not all(have):
                 found.setdefault(name, {})[datapoint] = (have.count(False), len(group))
     return found
-
-
-def _scored(value: Any) -> bool:
-    """Whether an outcome's ``value`` of a metric is one a range or a gate judges: a number or a bool."""
-    return isinstance(value, bool | int | float)
 
 
 def unchecked_metrics(
@@ -1872,7 +1869,8 @@ class Facts:
     those calls, how many by why. Not the calls made outside every datapoint: no datapoint's."""
     valued: Mapping[str, Collection[str]] = field(default_factory=dict)
     """Per judged metric, the datapoints (ids) on which this run's outcomes hold a value of it (a number or a bool, in
-    some trial): where the summary has none, the backend lost it or had not summarised it yet (:func:`_dropped`)."""
+    some trial: :func:`~honeyhive_experiment.models.outcomes.valued`): where the summary has none, the backend lost it
+    or had not summarised it yet (:func:`_dropped`)."""
     unfinished: int = 0
     """The datapoints' LLM calls unfinished when their datapoint was recorded
     (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unfinished`): in no datapoint's value, and which
@@ -1912,7 +1910,7 @@ def facts(
         none_keys=none_keys,
         produced=tuple(dict.fromkeys(name for o in outcomes for name in o.metrics)) + none_keys,
         capped={m: {i: calls[m] for i, calls in own.items() if m in calls} for m in capped},
-        valued={m: {o.datapoint_id for o in outcomes if _scored(o.metrics.get(m))} for m in judged},
+        valued=valued(outcomes, judged),
         unfinished=sum(outcome.unfinished for outcome in outcomes),
     )
 
