@@ -910,11 +910,7 @@ def record_run(
         exc.run_id = run_id
         raise
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
-    ranges = spec.passing_ranges or {}
-    capped = tuple(metric for metric, bounds in ranges.items() if bounds.get("max") is not None)
-    return ExperimentResult(
-        run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), tuple(ranges), capped=capped
-    )
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), spec.passing_ranges or {})
 
 
 APP_FLUSH_S = 5.0
