@@ -431,6 +431,8 @@ def evaluate(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
         check_ranges_applied(result.summary, spec.passing_ranges, result.run_id)  # the CLI's: in flow.judge
+        if unreduced := result.summary.unreduced(trials):  # the CLI's report says it too (flow.judge)
+            log.warning("%s", unreduced)
     result = replace(result, allow_evaluator_errors=tolerated, embedded=key is None)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
