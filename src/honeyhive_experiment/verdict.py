@@ -1546,7 +1546,24 @@ def ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]
 
 _APART: Final = "the two runs share no datapoint, so its change is between aggregates of different datapoints"
 """Why a gate on aggregates (``max_drop``, ``max_drop_pct``) could not be checked when the PR replaced every
-datapoint: the change is the dataset's as much as the code's (``max_degraded`` has nothing to count then either)."""
+datapoint (:func:`_pair_none`): the change is the dataset's as much as the code's (``max_degraded`` has nothing to
+count then either: :func:`_gates_unchecked`)."""
+
+
+def _pair_none(comparison: RunComparisonResult | None, gates: Iterable[str], unpaired: int) -> list[str]:
+    """The gated metrics (of ``gates``) whose two runs pair no datapoint, the PR having replaced every one: the one rule
+    for their bounds on aggregates (:data:`_APART`) and their ``max_degraded`` (:func:`_gates_unchecked`), which are
+    not checked. The runs share none (``commonDatapoints`` empty), the comparison left out none both runs scored
+    (``unpaired``), and the metric's own counts pair none: an empty list beside some left out or counts that pair
+    some is an answer lagging or at odds with itself, whose bounds judge as on any comparison (audit71 #5)."""
+    if comparison is None or comparison.common_datapoints or unpaired:
+        return []
+    paired = {
+        d.metric_name
+        for d in comparison.metrics
+        if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))
+    }
+    return [metric for metric in gates if metric not in paired]
 
 
 def _gate_unchecked(metric: str, why: str) -> str:
@@ -1558,17 +1575,18 @@ def _gate_unchecked(metric: str, why: str) -> str:
 def _gates_unchecked(
     gates: Mapping[str, GateRule],
     comparison: RunComparisonResult | None,
-    compared: Container[str],
+    apart: Container[str],
     unjudged: Mapping[str, str],
     compare: bool,
 ) -> list[tuple[str, str]]:
     """The gates :func:`decide` could not check, as ``(metric, why)``, the reasons of a neutral verdict or warnings
-    beside a failing one: the baseline has no value for its metric (``compared``: those it has; a new metric, or a
-    baseline whose evaluator broke: nothing to hold the gate against), comparisons are switched off (``compare``
+    beside a failing one: the baseline has no value for its metric (a new metric, or a baseline whose evaluator
+    broke: nothing to hold the gate against), comparisons are switched off (``compare``
     false; the experiment file refuses a gate then), an efficiency metric's values leave calls out (``unjudged``:
     :func:`_unjudged`; a bound on aggregates when the runs share no datapoint: ``_APART``), or its ``max_degraded``
-    counts shared datapoints and the runs share none. No ``comparison``
+    counts shared datapoints and the runs pair none (``apart``: :func:`_pair_none`). No ``comparison``
     and ``compare``: no baseline yet, none (the verdict says that itself)."""
+    compared = {d.metric_name for d in comparison.metrics if d.old_aggregate is not None} if comparison else set()
     if comparison is None and compare:
         return [(metric, _gate_unchecked(metric, why)) for metric, why in unjudged.items()]
     missing = (
@@ -1581,16 +1599,15 @@ def _gates_unchecked(
         for metric in gates
         if metric not in compared or metric in unjudged
     ]
-    if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
-        found += [
-            (
-                metric,
-                f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the"
-                " shared ones that got worse",
-            )
-            for metric, gate in gates.items()
-            if metric in compared and metric not in unjudged and gate.max_degraded is not None
-        ]
+    found += [
+        (
+            metric,
+            f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the"
+            " shared ones that got worse",
+        )
+        for metric, gate in gates.items()
+        if metric in apart and metric in compared and metric not in unjudged and gate.max_degraded is not None
+    ]
     return found
 
 
@@ -2124,19 +2141,10 @@ def decide(
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
-    if comparison is not None and not comparison.common_datapoints and not unpaired:  # the PR replaced every datapoint
-        # ... unless the metric's own counts pair some, or the runs' summaries share some the comparison left out (an
-        # answer at odds with itself or lagging: the bounds judge as they do on any comparison)
-        paired = {
-            d.metric_name for d in deltas if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))
-        }
-        unjudged = {
-            m: _APART
-            for m, g in gates.items()
-            if m not in paired and (g.max_drop is not None or g.max_drop_pct is not None)
-        } | unjudged
-    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
-    why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
+    apart = _pair_none(comparison, gates, unpaired)  # the PR replaced every datapoint
+    on_aggregates = [m for m in apart if gates[m].max_drop is not None or gates[m].max_drop_pct is not None]
+    unjudged = dict.fromkeys(on_aggregates, _APART) | unjudged
+    why = _gates_unchecked(gates, comparison, apart, unjudged, compare)
     # no comparison: ``under`` is (0, 0, ''), with which _moved says nothing either
     moved = (
         _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison else []  # pragma: no mutate
