@@ -308,7 +308,7 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
 def judged_values(outcomes: Iterable[DatapointOutcome], judged: Iterable[str]) -> list[str]:
     """The metrics of ``judged`` (ranged or gated) that a recorded outcome of ``outcomes`` holds a number or a
     boolean of: the run's summary is not final while it lacks one (:meth:`HoneyHiveClient.wait_for_result`)."""
-    return [name for name, ids in valued((o for o in outcomes if o.recorded), judged).items() if ids]
+    return [name for name, ids in valued([o for o in outcomes if o.recorded], judged).items() if ids]
 
 
 class HoneyHiveClient:

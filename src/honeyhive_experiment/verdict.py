@@ -1546,24 +1546,8 @@ def ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]
 
 _APART: Final = "the two runs share no datapoint, so its change is between aggregates of different datapoints"
 """Why a gate on aggregates (``max_drop``, ``max_drop_pct``) could not be checked when the PR replaced every
-datapoint (:func:`_pair_none`): the change is the dataset's as much as the code's (``max_degraded`` has nothing to
-count then either: :func:`_gates_unchecked`)."""
-
-
-def _pair_none(comparison: RunComparisonResult | None, gates: Iterable[str], unpaired: int) -> list[str]:
-    """The gated metrics (of ``gates``) whose two runs pair no datapoint, the PR having replaced every one: the one rule
-    for their bounds on aggregates (:data:`_APART`) and their ``max_degraded`` (:func:`_gates_unchecked`), which are
-    not checked. The runs share none (``commonDatapoints`` empty), the comparison left out none both runs scored
-    (``unpaired``), and the metric's own counts pair none: an empty list beside some left out or counts that pair
-    some is an answer lagging or at odds with itself, whose bounds judge as on any comparison (audit71 #5)."""
-    if comparison is None or comparison.common_datapoints or unpaired:
-        return []
-    paired = {
-        d.metric_name
-        for d in comparison.metrics
-        if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))
-    }
-    return [metric for metric in gates if metric not in paired]
+datapoint (:func:`decide`): the change is the dataset's as much as the code's (``max_degraded`` has nothing to count
+then either: :func:`_gates_unchecked`)."""
 
 
 def _gate_unchecked(metric: str, why: str) -> str:
@@ -1581,10 +1565,10 @@ def _gates_unchecked(
 ) -> list[tuple[str, str]]:
     """The gates :func:`decide` could not check, as ``(metric, why)``, the reasons of a neutral verdict or warnings
     beside a failing one: the baseline has no value for its metric (a new metric, or a baseline whose evaluator
-    broke: nothing to hold the gate against), comparisons are switched off (``compare``
-    false; the experiment file refuses a gate then), an efficiency metric's values leave calls out (``unjudged``:
-    :func:`_unjudged`; a bound on aggregates when the runs share no datapoint: ``_APART``), or its ``max_degraded``
-    counts shared datapoints and the runs pair none (``apart``: :func:`_pair_none`). No ``comparison``
+    broke: nothing to hold the gate against), comparisons are switched off (``compare`` false; the experiment file
+    refuses a gate then), an efficiency metric's values leave calls out (``unjudged``: :func:`_unjudged`; a bound on
+    aggregates when the runs share no datapoint: ``_APART``), or its ``max_degraded`` counts shared datapoints and
+    the runs pair none (``apart``: the PR replaced every datapoint, as :func:`decide` tells it). No ``comparison``
     and ``compare``: no baseline yet, none (the verdict says that itself)."""
     compared = {d.metric_name for d in comparison.metrics if d.old_aggregate is not None} if comparison else set()
     if comparison is None and compare:
@@ -2141,7 +2125,12 @@ def decide(
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
-    apart = _pair_none(comparison, gates, unpaired)  # the PR replaced every datapoint
+    # the PR replaced every datapoint (the one rule of it, for the bounds on aggregates and max_degraded): the runs
+    # share none, the comparison left out none both runs scored, and the metric's own counts pair none (else the
+    # answer is lagging or at odds with itself, and its bounds judge as on any comparison: audit71 #5)
+    paired = {d.metric_name for d in deltas if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))}
+    replaced = comparison is not None and not comparison.common_datapoints and not unpaired
+    apart = [metric for metric in gates if replaced and metric not in paired]
     on_aggregates = [m for m in apart if gates[m].max_drop is not None or gates[m].max_drop_pct is not None]
     unjudged = dict.fromkeys(on_aggregates, _APART) | unjudged
     why = _gates_unchecked(gates, comparison, apart, unjudged, compare)

@@ -371,12 +371,11 @@ def outputs_changed_warning(outcomes: Iterable[DatapointOutcome]) -> str | None:
     )
 
 
-def valued(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> dict[str, set[str]]:
+def valued(outcomes: Sequence[DatapointOutcome], metrics: Iterable[str]) -> dict[str, set[str]]:
     """Per metric of ``metrics``, the datapoints (ids) on which an outcome of ``outcomes`` holds a value of it that a
     range or a gate judges (a number or a bool, in some trial): what the summary must hold before the ingestion wait
     ends (:func:`~honeyhive_experiment.client.judged_values`), and where it has none, the backend lost it
     (:attr:`~honeyhive_experiment.verdict.Facts.valued`)."""
-    outcomes = list(outcomes)
     return {m: {o.datapoint_id for o in outcomes if scored(o.metrics.get(m))} for m in dict.fromkeys(metrics)}
 
 
