@@ -59,7 +59,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import DatapointOutcome, excerpt, first_ids
+from honeyhive_experiment.models.outcomes import DatapointOutcome, excerpt, first_ids, valued
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -308,8 +308,7 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
 def judged_values(outcomes: Iterable[DatapointOutcome], judged: Iterable[str]) -> list[str]:
     """The metrics of ``judged`` (ranged or gated) that a recorded outcome of ``outcomes`` holds a number or a
     boolean of: the run's summary is not final while it lacks one (:meth:`HoneyHiveClient.wait_for_result`)."""
-    held = {name for o in outcomes if o.recorded for name, v in o.metrics.items() if isinstance(v, int | float)}
-    return [name for name in dict.fromkeys(judged) if name in held]
+    return [name for name, ids in valued([o for o in outcomes if o.recorded], judged).items() if ids]
 
 
 class HoneyHiveClient:

@@ -431,6 +431,8 @@ def evaluate(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
         check_ranges_applied(result.summary, spec.passing_ranges, result.run_id)  # the CLI's: in flow.judge
+        if unreduced := result.summary.unreduced(trials):  # the CLI's report says it too (flow.judge)
+            log.warning("%s", unreduced)
     result = replace(result, allow_evaluator_errors=tolerated, embedded=key is None)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
@@ -910,11 +912,7 @@ def record_run(
         exc.run_id = run_id
         raise
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
-    ranges = spec.passing_ranges or {}
-    capped = tuple(metric for metric, bounds in ranges.items() if bounds.get("max") is not None)
-    return ExperimentResult(
-        run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), tuple(ranges), capped=capped
-    )
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), spec.passing_ranges or {})
 
 
 APP_FLUSH_S = 5.0

@@ -107,8 +107,8 @@ from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Ou
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
+from honeyhive_experiment.report.numbers import format_range
 from honeyhive_experiment.results import (
-    bounds_text,
     check_ranges_applied,
     compare_runs,
     get_run_records,
@@ -1327,7 +1327,7 @@ def _unknown_ranges(
     backend reports no range of the run for (``reported``: those it does): a metric the run was made without a range
     for, which no datapoint passed or failed by, or one without values, for which it reports none either. They are
     never shown as the run's, nor judge it (:func:`_judge_recorded`)."""
-    unshown = [f"{name} ({bounds_text(r.min, r.max)})" for name, r in given.items() if name not in reported]
+    unshown = [f"{name} ({format_range(r.min, r.max)})" for name, r in given.items() if name not in reported]
     if not unshown:
         return ()
     several = len(unshown) > 1

@@ -28,6 +28,7 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.models.details import RunRecords, records_from_events
 from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus, first_ids
+from honeyhive_experiment.report.numbers import format_range
 from honeyhive_experiment.verdict import same_but_for_noise
 
 
@@ -350,7 +351,7 @@ def check_ranges_applied(
             if past(value, low, -1) or past(value, high, 1):
                 said = f"{value:g}" if isinstance(value, float | bool) or abs(value) < 10**15 else "a large integer"
                 found.append(
-                    f"datapoint {row.key}, whose {metric.name} is {said}, outside its range ({bounds_text(low, high)})"
+                    f"datapoint {row.key}, whose {metric.name} is {said}, outside its range ({format_range(low, high)})"
                 )
     if found:
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
@@ -360,10 +361,3 @@ def check_ranges_applied(
         )
         error.run_id = run_id
         raise error
-
-
-def bounds_text(low: float | None, high: float | None) -> str:
-    """A passing range in words: ``≥ 0.5``, ``≤ 5``, ``0 to 1``."""
-    if low is not None and high is not None:
-        return f"{low:g} to {high:g}"
-    return f"≥ {low:g}" if low is not None else f"≤ {high:g}"

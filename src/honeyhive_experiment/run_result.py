@@ -44,22 +44,20 @@ _SHOWN = 20  # rows of each kind print_table shows, as the SDK's table does
 class ExperimentResult:
     """What a finished run returns: the backend's summary and our per-datapoint outcomes (input order).
 
-    ``ranged`` names the metrics with a passing range: :attr:`success` holds the run to them as the command
-    line's verdict does."""
+    ``ranges`` are the passing ranges, by metric (``{"min": 0.5}``): :attr:`success` holds the run to them as the
+    command line's verdict does."""
 
     run_id: str
     name: str
     dataset_id: str
     summary: ExperimentResultSummary
     outcomes: tuple[DatapointOutcome, ...] = field(default_factory=tuple)
-    ranged: tuple[str, ...] = ()
+    ranges: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     allow_evaluator_errors: int | str | None = None
     """How many datapoints (``2``) or which share of them (``"5%"``) an evaluator may raise on and the run still
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
     embedded: bool = False
     """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
-    capped: tuple[str, ...] = ()
-    """Those of :attr:`ranged` whose range has a ``max`` (:attr:`unchecked`)."""
 
     @property
     def outside_calls(self) -> int:
@@ -118,8 +116,8 @@ class ExperimentResult:
         (default none)."""
         reasons, _ = broken(
             self.summary,
-            ranged=self.ranged,
-            facts=facts(self.outcomes, self.ranged),
+            ranged=self.ranges,
+            facts=facts(self.outcomes, self.ranges),
             policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
             tolerance="the allow_evaluator_errors argument",
         )
@@ -131,7 +129,8 @@ class ExperimentResult:
         passed, in the command line's words (its neutral verdict's reasons, or warnings beside a failure): their values
         leave LLM calls out (no price, no token usage, given up), lower bounds that could be past it
         (:func:`~honeyhive_experiment.verdict.ranges_unchecked`). They fail nothing, as in the command line."""
-        return ranges_unchecked(self.summary, facts(self.outcomes, self.ranged, capped=self.capped))
+        capped = [metric for metric, bounds in self.ranges.items() if bounds.get("max") is not None]
+        return ranges_unchecked(self.summary, facts(self.outcomes, self.ranges, capped=capped))
 
     # the official SDK's result attributes (its evaluate() returns the summary itself)
 

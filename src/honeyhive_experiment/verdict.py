@@ -88,6 +88,8 @@ from honeyhive_experiment.models.outcomes import (
     NOT_RAISED,
     RETURNED_NONE,
     excerpt,
+    scored,
+    valued,
 )
 from honeyhive_experiment.report.pairing import ids_moved, may_have_moved, uncompared, unpaired_counts
 from honeyhive_experiment.significance import (
@@ -509,15 +511,10 @@ def partly_missing(
     found: dict[str, dict[str, tuple[int, int]]] = {}
     for name in dict.fromkeys(metrics):
         for datapoint, group in trials.items():
-            have = [_scored(o.metrics.get(name)) for o in group if o.status == "ok"]
+            have = [scored(o.metrics.get(name)) for o in group if o.status == "ok"]
             if any(have) and not all(have):
                 found.setdefault(name, {})[datapoint] = (have.count(False), len(group))
     return found
-
-
-def _scored(value: Any) -> bool:
-    """Whether an outcome's ``value`` of a metric is one a range or a gate judges: a number or a bool."""
-    return isinstance(value, bool | int | float)
 
 
 def unchecked_metrics(
@@ -1549,7 +1546,8 @@ def ranges_unchecked(result: ExperimentResultSummary, facts: Facts) -> list[str]
 
 _APART: Final = "the two runs share no datapoint, so its change is between aggregates of different datapoints"
 """Why a gate on aggregates (``max_drop``, ``max_drop_pct``) could not be checked when the PR replaced every
-datapoint: the change is the dataset's as much as the code's (``max_degraded`` has nothing to count then either)."""
+datapoint (:func:`decide`): the change is the dataset's as much as the code's (``max_degraded`` has nothing to count
+then either: :func:`_gates_unchecked`)."""
 
 
 def _gate_unchecked(metric: str, why: str) -> str:
@@ -1561,17 +1559,18 @@ def _gate_unchecked(metric: str, why: str) -> str:
 def _gates_unchecked(
     gates: Mapping[str, GateRule],
     comparison: RunComparisonResult | None,
-    compared: Container[str],
+    apart: Container[str],
     unjudged: Mapping[str, str],
     compare: bool,
 ) -> list[tuple[str, str]]:
     """The gates :func:`decide` could not check, as ``(metric, why)``, the reasons of a neutral verdict or warnings
-    beside a failing one: the baseline has no value for its metric (``compared``: those it has; a new metric, or a
-    baseline whose evaluator broke: nothing to hold the gate against), comparisons are switched off (``compare``
-    false; the experiment file refuses a gate then), an efficiency metric's values leave calls out (``unjudged``:
-    :func:`_unjudged`; a bound on aggregates when the runs share no datapoint: ``_APART``), or its ``max_degraded``
-    counts shared datapoints and the runs share none. No ``comparison``
+    beside a failing one: the baseline has no value for its metric (a new metric, or a baseline whose evaluator
+    broke: nothing to hold the gate against), comparisons are switched off (``compare`` false; the experiment file
+    refuses a gate then), an efficiency metric's values leave calls out (``unjudged``: :func:`_unjudged`; a bound on
+    aggregates when the runs share no datapoint: ``_APART``), or its ``max_degraded`` counts shared datapoints and
+    the runs pair none (``apart``: the PR replaced every datapoint, as :func:`decide` tells it). No ``comparison``
     and ``compare``: no baseline yet, none (the verdict says that itself)."""
+    compared = {d.metric_name for d in comparison.metrics if d.old_aggregate is not None} if comparison else set()
     if comparison is None and compare:
         return [(metric, _gate_unchecked(metric, why)) for metric, why in unjudged.items()]
     missing = (
@@ -1584,16 +1583,15 @@ def _gates_unchecked(
         for metric in gates
         if metric not in compared or metric in unjudged
     ]
-    if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
-        found += [
-            (
-                metric,
-                f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the"
-                " shared ones that got worse",
-            )
-            for metric, gate in gates.items()
-            if metric in compared and metric not in unjudged and gate.max_degraded is not None
-        ]
+    found += [
+        (
+            metric,
+            f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the"
+            " shared ones that got worse",
+        )
+        for metric, gate in gates.items()
+        if metric in apart and metric in compared and metric not in unjudged and gate.max_degraded is not None
+    ]
     return found
 
 
@@ -1872,7 +1870,8 @@ class Facts:
     those calls, how many by why. Not the calls made outside every datapoint: no datapoint's."""
     valued: Mapping[str, Collection[str]] = field(default_factory=dict)
     """Per judged metric, the datapoints (ids) on which this run's outcomes hold a value of it (a number or a bool, in
-    some trial): where the summary has none, the backend lost it or had not summarised it yet (:func:`_dropped`)."""
+    some trial: :func:`~honeyhive_experiment.models.outcomes.valued`): where the summary has none, the backend lost it
+    or had not summarised it yet (:func:`_dropped`)."""
     unfinished: int = 0
     """The datapoints' LLM calls unfinished when their datapoint was recorded
     (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unfinished`): in no datapoint's value, and which
@@ -1912,7 +1911,7 @@ def facts(
         none_keys=none_keys,
         produced=tuple(dict.fromkeys(name for o in outcomes for name in o.metrics)) + none_keys,
         capped={m: {i: calls[m] for i, calls in own.items() if m in calls} for m in capped},
-        valued={m: {o.datapoint_id for o in outcomes if _scored(o.metrics.get(m))} for m in judged},
+        valued=valued(outcomes, judged),
         unfinished=sum(outcome.unfinished for outcome in outcomes),
     )
 
@@ -2126,19 +2125,15 @@ def decide(
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
-    if comparison is not None and not comparison.common_datapoints and not unpaired:  # the PR replaced every datapoint
-        # ... unless the metric's own counts pair some, or the runs' summaries share some the comparison left out (an
-        # answer at odds with itself or lagging: the bounds judge as they do on any comparison)
-        paired = {
-            d.metric_name for d in deltas if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))
-        }
-        unjudged = {
-            m: _APART
-            for m, g in gates.items()
-            if m not in paired and (g.max_drop is not None or g.max_drop_pct is not None)
-        } | unjudged
-    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
-    why = _gates_unchecked(gates, comparison, compared, unjudged, compare)
+    # the PR replaced every datapoint (the one rule of it, for the bounds on aggregates and max_degraded): the runs
+    # share none, the comparison left out none both runs scored, and the metric's own counts pair none (else the
+    # answer is lagging or at odds with itself, and its bounds judge as on any comparison: audit71 #5)
+    paired = {d.metric_name for d in deltas if any((d.found_count, d.improved_total, d.degraded_total, d.same_total))}
+    replaced = comparison is not None and not comparison.common_datapoints and not unpaired
+    apart = [metric for metric in gates if replaced and metric not in paired]
+    on_aggregates = [m for m in apart if gates[m].max_drop is not None or gates[m].max_drop_pct is not None]
+    unjudged = dict.fromkeys(on_aggregates, _APART) | unjudged
+    why = _gates_unchecked(gates, comparison, apart, unjudged, compare)
     # no comparison: ``under`` is (0, 0, ''), with which _moved says nothing either
     moved = (
         _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison else []  # pragma: no mutate

@@ -55,7 +55,13 @@ def _summary(rows: list[tuple[str, bool | None, Any]], *, listed: list[str] | No
             [("a", None, 2.5)],
             {"min": 0, "max": 1},
             ["a"],
-            "datapoint a, whose recall is 2.5, outside its range (0 to 1)",
+            "datapoint a, whose recall is 2.5, outside its range (0 – 1)",
+        ),
+        (  # the bound as it reads in the report's table (format_range), not rounded to 6 digits (0.123457)
+            [("a", True, 0.1)],
+            {"min": 0.1234567},
+            None,
+            "datapoint a, whose recall is 0.1, outside its range (≥ 0.1234567)",
         ),
         (
             [("a", True, 0.1), ("b", True, 0.2)],

@@ -173,6 +173,9 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
 ]
 
 
+EXACT = {"exact_match": {"min": 1.0}}  # the passing range of the metric the rows score
+
+
 @pytest.mark.parametrize(
     ("body", "outcomes", "ranged", "success", "reasons"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
@@ -183,7 +186,9 @@ def test_success_is_the_backends_unless_the_evaluation_broke(
     success: bool,
     reasons: list[str],
 ) -> None:
-    result = ExperimentResult("run", "name", "EXT-dataset", body, tuple(outcomes), ranged)
+    result = ExperimentResult(
+        "run", "name", "EXT-dataset", body, tuple(outcomes), {m: EXACT["exact_match"] for m in ranged}
+    )
     assert result.success is success
     assert result.broken == reasons
     assert result.summary.success is body.success  # the backend's own verdict stays readable
@@ -239,7 +244,7 @@ def test_the_result_answers_the_sdk_results_print_table_and_model_dump() -> None
     result's success."""
     from honeyhive.experiments.models import ExperimentResultSummary as SdkSummary
 
-    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), (ok(0, BOOM),), ranged=("exact_match",))
+    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), (ok(0, BOOM),), ranges=EXACT)
     shown = io.StringIO()
     result.print_table(run_name="My Experiment", file=shown)
     assert "Evaluation Results: My Experiment\n" in shown.getvalue()
@@ -261,7 +266,7 @@ def test_the_result_answers_the_sdk_results_json_dict_and_model_copy() -> None:
     still judged by the command line's rule."""
     from honeyhive.experiments.models import ExperimentResultSummary as SdkSummary
 
-    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), (ok(0, BOOM),), ranged=("exact_match",))
+    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), (ok(0, BOOM),), ranges=EXACT)
     with pytest.warns(DeprecationWarning, match=r"json\(\) is deprecated") as said:
         text = result.json(exclude_none=True)
     assert said[0].filename == __file__

@@ -2014,6 +2014,18 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    (  # it was neutral ("share no datapoint"): _gates_unchecked's copy of the rule lacked audit71 #5's exceptions
+        "no common datapoint, some left out: max_degraded with room for every one of them holds, as max_drop is judged",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0), common=()),
+            gates={"accuracy": GateRule(max_degraded=3)},
+            unpaired=3,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
     (
         "no common datapoint, but the runs' summaries share some the comparison left out: judged as it says",
         lambda: judge(
@@ -7132,16 +7144,14 @@ SILENT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         ("every datapoint passed",),
         (),
     ),
-    (
-        "no datapoint shared: not judged (neutral, saying so), not said never to fail",
+    (  # no common datapoint, but the metric's counts pair 3: judged by them, as a max_drop is (audit71 #5); it was
+        # neutral ("share no datapoint"), a second copy of that rule without the exception
+        "no datapoint shared, but the counts pair some: judged, not said never to fail",
         lambda: judge(
             summary(), comparison(delta(improved=1, degraded=0) | {"found_count": 3}, common=()), gates=DEGRADED_10
         ),
-        Verdict.NEUTRAL,
-        (
-            "accuracy's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
-            " ones that got worse",
-        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
         (),
     ),
     (

@@ -425,6 +425,29 @@ def test_trials_a_backend_did_not_reduce_are_counted_as_datapoints_and_said(
     assert any(warning.startswith(said) for warning in report["warnings"]), report["warnings"]
 
 
+def test_evaluate_says_the_trials_a_backend_did_not_reduce(wire: Wire, caplog: pytest.LogCaptureFixture) -> None:
+    """The same answer through the Python API, which reaches no ``flow.judge``: ``evaluate()`` counted the 6 rows as
+    datapoints without a word. It logs the command's warning, as it does its others."""
+
+    def topic_match(outputs: object, inputs: object) -> float:
+        return 1.0
+
+    wire.rewrite = _unreduced(wire.backend)
+    rows = [{"inputs": {"question": f"q{i}"}} for i in range(3)]
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        evaluate(
+            lambda inputs: {"answer": "x"},
+            rows,
+            evaluators=[topic_match],
+            trials=2,
+            api_key=API_KEY,
+            server_url=wire.proxy.url,
+            print_results=False,
+        )
+    said = "HoneyHive's summary did not reduce the 2 trials of each datapoint (6 rows for 3 datapoints): they are"
+    assert [r.levelname for r in caplog.records if r.getMessage().startswith(said)] == ["WARNING"], caplog.text
+
+
 def _count_of_the_page(method: str, path: str, body: Any) -> Any:
     """The export as the spec shapes it, ``{events, count}``: no ``totalEvents``, ``count`` the page's length."""
     if path.startswith("/v1/events/export"):

@@ -371,6 +371,19 @@ def outputs_changed_warning(outcomes: Iterable[DatapointOutcome]) -> str | None:
     )
 
 
+def valued(outcomes: Sequence[DatapointOutcome], metrics: Iterable[str]) -> dict[str, set[str]]:
+    """Per metric of ``metrics``, the datapoints (ids) on which an outcome of ``outcomes`` holds a value of it that a
+    range or a gate judges (a number or a bool, in some trial): what the summary must hold before the ingestion wait
+    ends (:func:`~honeyhive_experiment.client.judged_values`), and where it has none, the backend lost it
+    (:attr:`~honeyhive_experiment.verdict.Facts.valued`)."""
+    return {m: {o.datapoint_id for o in outcomes if scored(o.metrics.get(m))} for m in dict.fromkeys(metrics)}
+
+
+def scored(value: Any) -> bool:
+    """Whether an outcome's ``value`` of a metric is one a range or a gate judges: a number or a bool."""
+    return isinstance(value, bool | int | float)
+
+
 def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str, float]] | None) -> bool:
     """Whether a metric of ``metrics`` is outside its passing range (booleans as 1/0), as the progress line tells
     it; a value that is not a number is not judged here."""
