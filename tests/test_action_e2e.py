@@ -132,6 +132,33 @@ def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_b
     assert "merge-base bbbbbbb with release/1.x" in step.summary()
 
 
+def test_each_leg_of_a_matrix_is_compared_with_its_own_legs_baseline(world: World) -> None:
+    """A matrix over models records one run per leg on main at the same commit; a pull request's leg is compared with
+    the same leg's run (the newest run at the merge base is the other leg's), a job without a variant with none of
+    theirs, and its note names the legs' runs it passed over. (Three questions.)"""
+    world.keep_questions(3)
+    recorded = {}
+    for leg in ("gpt", "claude"):
+        code, step = world.in_process(push(BASE_SHA), inputs={"variant": leg}, name=f"push-{leg}")
+        assert code == 0
+        recorded[leg] = step.outputs()["run-id"]
+
+    for leg in ("gpt", "claude"):
+        code, step = world.in_process(pull_request(), inputs={"variant": leg}, name=f"pr-{leg}")
+        assert code == 0
+        assert step.outputs()["baseline-run-id"] == recorded[leg], leg
+    [*_, comment] = world.github.comments(PR)
+    assert "### support-bot-quickstart · claude" in comment.body
+
+    code, step = world.in_process(pull_request(), inputs={"comment-mode": "off"}, name="pr-plain")
+    assert code == 0
+    assert step.outputs()["baseline-run-id"] == ""
+    note = step.summary()
+    assert "(variant claude)" in note, note
+    assert "(variant gpt)" in note, note
+    assert f"this file, {DEFAULT_CONFIG_PATH} (no variant)" in note, note
+
+
 def test_exit_codes_follow_the_verdict(world: World) -> None:
     """Exit 1 and 2 as GitHub runs the action (with their log); the baseline, and exit 0 (what ``main`` returns is the
     process's exit code, as the other two show), in this process. (Three questions.)"""

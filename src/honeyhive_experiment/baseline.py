@@ -189,7 +189,7 @@ class BaselineQuery:
     are the experiment's (:func:`pick_recent`, :func:`other_files`), built once where the run is judged
     (``flow.baseline_query``).
 
-    ``experiment``, ``dataset_id``, ``config_file`` and ``repository`` say which runs are this experiment's
+    ``experiment``, ``dataset_id``, ``config_file``, ``variant`` and ``repository`` say which runs are this experiment's
     (:meth:`candidates`); ``exclude_run_ids``: runs never taken (the run being judged). ``policy``: the ``baseline``
     config (its ``strategy``; ``run_id`` is :func:`choose_baseline`'s alone); ``now``: when its ``max_age_days``
     counts from. ``merge_base_sha``: the merge base (rule 2), taken with the branch ``merge_base_ref`` (else
@@ -217,6 +217,7 @@ class BaselineQuery:
     dirty: bool = False
     merge_base_ref: str | None = None
     fallback_branch: str | None = None
+    variant: str = ""
 
     def candidates(self, runs: Iterable[ExperimentRun], oldest: datetime | None) -> Iterator[ExperimentRun]:
         """The runs of this experiment (its name, its file, its repository: :func:`same_origin`) and dataset
@@ -225,7 +226,9 @@ class BaselineQuery:
         for run in runs:
             if run.name != self.experiment or run.run_id in self.exclude_run_ids:
                 continue
-            if not same_dataset(run, self.dataset_id) or not same_origin(run, self.config_file, self.repository):
+            if not same_dataset(run, self.dataset_id) or not same_origin(
+                run, self.config_file, self.repository, self.variant
+            ):
                 continue
             created = _created(run)
             if oldest is not None and created is not None and created < oldest:
@@ -272,15 +275,25 @@ def _run_kind(run: ExperimentRun) -> str:
     return "pull request run" if _for_a_pull_request(run) else "run"
 
 
-def same_origin(run: ExperimentRun, config_file: str, repository: str | None) -> bool:
+def same_origin(run: ExperimentRun, config_file: str, repository: str | None, variant: str = "") -> bool:
     """Whether ``run`` was made from the experiment file ``config_file`` (``metadata.ci.config_file``; a run
-    without it, stamped by an older version, counts as a default file's: ``.honeyhive/experiment.yml`` of its
-    working directory, as the pull request's comment of an earlier version is adopted) and, when both runs know
-    theirs, in ``repository`` (GitHub's names ignore case)."""
+    without it, stamped by an older version, by :func:`older_file`, in any working directory) as the matrix leg
+    ``variant``
+    (``metadata.ci.variant``, none when unstamped: one leg's run is no baseline of another's, a model's of another
+    model's) and, when both runs know theirs, in ``repository`` (GitHub's names ignore case)."""
     file = stamp_of(run, "config_file")
-    same_file = file == config_file if file is not None else f"/{config_file}".endswith(f"/{DEFAULT_CONFIG_PATH}")
+    same_file = file == config_file if file is not None else f"/{config_file}".endswith(f"/{older_file(run)}")
     theirs = stamp_of(run, "repository")
-    return same_file and not (theirs is not None and repository and theirs.lower() != repository.lower())
+    same_repository = not (theirs is not None and repository and theirs.lower() != repository.lower())
+    return same_file and same_repository and (stamp_of(run, "variant") or "") == variant
+
+
+def older_file(run: ExperimentRun) -> str:
+    """The experiment file of a run an older version made, which stamped no ``metadata.ci.config_file``: the one its
+    dataset's stamp names (``metadata.dataset.config``, from the working directory: versions of 2026-12-02 to -05),
+    else the default file, ``.honeyhive/experiment.yml``, as the pull request's comment of an earlier version is
+    adopted."""
+    return DatasetIdentity.of_run(run).config or DEFAULT_CONFIG_PATH
 
 
 def _created(run: ExperimentRun) -> datetime | None:
@@ -301,20 +314,35 @@ def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun
 
 
 def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]) -> dict[str, bool]:
-    """The experiment files other than ``query.config_file`` that runs of ``query.experiment`` in
-    ``query.repository`` (without uncommitted changes) were made from at commit ``query.merge_base_sha`` or on one
-    of ``branches`` (the branch's own runs), each with whether one is at that commit: none of them may be this
-    file's baseline (:func:`same_origin`), as after the file was renamed or moved."""
+    """The experiment files (and variants: :func:`origin`) other than ``query``'s that runs of ``query.experiment``
+    in ``query.repository`` (without uncommitted changes) were made from at commit ``query.merge_base_sha`` or on
+    one of ``branches`` (the branch's own runs), each with whether one is at that commit: none of them may be this
+    file's baseline (:func:`same_origin`), as after the file was renamed or moved, or a matrix leg given a variant."""
     found: dict[str, bool] = {}
     for run in runs:
-        ci, file = run.ci, stamp_of(run, "config_file")
-        file = file if file is not None else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
+        ci, file, variant = run.ci, stamp_of(run, "config_file"), stamp_of(run, "variant") or ""
+        file = file if file is not None else older_file(run)  # a run an older version stamped without it
         at_base = query.merge_base_sha is not None and ci.get("sha") == query.merge_base_sha
         there = at_base or (ci.get("branch") in branches and of_the_branch(run))
-        other = same_origin(run, file, query.repository) and not same_origin(run, query.config_file, None)  # checked
-        if run.name == query.experiment and there and not is_dirty(run) and other:
-            found[file] = at_base or found.get(file, False)
+        ours = same_origin(run, query.config_file, None, query.variant)  # the repository is checked on the next line
+        if (
+            run.name == query.experiment
+            and there
+            and not is_dirty(run)
+            and same_origin(run, file, query.repository, variant)
+            and not ours
+        ):
+            shown = origin(file, variant, query.variant or variant)
+            found[shown] = at_base or found.get(shown, False)
     return found
+
+
+def origin(config_file: str, variant: str, said: str) -> str:
+    """An experiment file and its variant, as a note names them: the variant (or that there is none) only where one
+    was ``said`` (this run's or the other's)."""
+    if not said:
+        return config_file
+    return f"{config_file} (variant {variant})" if variant else f"{config_file} (no variant)"
 
 
 GREEN: Final = frozenset({"pass", "neutral"})

@@ -119,6 +119,7 @@ def build_parser(prog: str = "python -m honeyhive_experiment") -> argparse.Argum
             "--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, else main or master)"
         )
         sub.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
+        sub.add_argument("--variant", metavar="NAME", help="the matrix leg (the action's variant): its own baselines")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     runs.add_argument(
         "--limit", type=_limit, default=20, metavar="N", help=f"how many runs, 1 to {MAX_RUNS:,} (default: 20)"

@@ -107,12 +107,17 @@ class CiContext(BaseModel):
     checkout_sha: str | None = None  # the commit checked out, when not sha: the code run, never a merge-base run
     merge_checkout: bool = False  # checkout_sha is GitHub's merge of sha into merge_base_sha (the base's tip)
 
-    def metadata(self, config_digest: str, config_file: str) -> dict[str, Any]:
-        """``metadata.ci`` of a run made here, with the experiment file's digest and path (``config_file``: what
-        tells one file's runs from another's under one name, :mod:`~honeyhive_experiment.baseline`); unknown values
-        left out."""
+    def metadata(self, config_digest: str, config_file: str, variant: str = "") -> dict[str, Any]:
+        """``metadata.ci`` of a run made here, with the experiment file's digest and path (``config_file``) and the
+        ``variant`` when set: what tells one file's (or matrix leg's) runs from another's under one name,
+        :mod:`~honeyhive_experiment.baseline`; unknown values left out."""
         stamped = self.model_dump(exclude=_NOT_STAMPED, exclude_none=True)
-        return {**stamped, "config_hash": config_digest, "config_file": config_file}
+        return {
+            **stamped,
+            "config_hash": config_digest,
+            "config_file": config_file,
+            **({"variant": variant} if variant else {}),
+        }
 
 
 _NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "fallback_ref", "merge_base_unknown", "merge_checkout"}

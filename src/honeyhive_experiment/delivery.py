@@ -28,7 +28,7 @@ from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
-from honeyhive_experiment.paths import folder_beneath, open_in, relative
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, folder_beneath, open_in, relative
 from honeyhive_experiment.report import (
     Redactor,
     Report,
@@ -300,11 +300,13 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
 def _post(post: Poster, body: str, experiment: str, settings: Settings, *, running: bool = False) -> str | None:
     """``body`` posted on the pull request (the callers checked there is one) as the comment of the experiment file
     and ``variant``, stamped with this job's workflow run attempt (another job's comment is then told from this
-    job's: a matrix leg's on the same file without a variant). The default file (from the working directory, as the
-    workflow names it) without a variant edits the comment an earlier version keyed by the ``experiment``'s name
-    alone, when it has none of its own yet."""
+    job's: a matrix leg's on the same file without a variant). Without a variant it edits the comment an earlier
+    version keyed by the ``experiment``'s name alone, when it has none of its own yet: the default file's (from the
+    working directory, as the workflow names it), or any file's where there is no default file (the comment can be
+    no other's; its marker is the file's from then on)."""
     assert settings.ci.pr_number is not None
-    earlier = earlier_marker(experiment) if settings.default_config and not settings.variant else None
+    adopts = settings.default_config or not (settings.root / DEFAULT_CONFIG_PATH).exists()
+    earlier = earlier_marker(experiment) if adopts and not settings.variant else None
     body = stamped(body, settings.ci.workflow_run_url)
     return post(settings.ci.pr_number, body, marker(settings.config_file, settings.variant), earlier, running)
 

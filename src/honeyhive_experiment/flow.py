@@ -45,6 +45,7 @@ from honeyhive_experiment.baseline import (
     completed_runs,
     is_dirty,
     not_completed,
+    origin,
     other_files,
     passed_over_note,
     same_origin,
@@ -381,7 +382,7 @@ def run_spec(
     stamp = dataset.identity.stamp() if dataset.identity is not None else {}
     trials = settings.trials or config.trials
     metadata = {
-        "ci": settings.ci.metadata(config_hash(config), settings.config_file),
+        "ci": settings.ci.metadata(config_hash(config), settings.config_file, settings.variant),
         "experiment": config.name,
         "dataset_id": dataset.dataset_id,
         **stamp,
@@ -800,10 +801,13 @@ def _other_files_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> tu
         return ()
     at_base = sorted(file for file, at in found.items() if at)
     where = "at the merge base" if at_base else f"on {' and '.join(sorted(branches))}"
+    varied = bool(query.variant) or any(" (variant " in shown for shown in found)  # :func:`origin`'s words
+    this = origin(query.config_file, query.variant, "said" if varied else "")
+    legs = " (or gave the legs of a matrix a variant the runs there lack: run them there with the same variant)"
     return (
         f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(found))}; a baseline must be a run of"
-        f" this file, {query.config_file}: if you renamed or moved it, compare once with --baseline RUN_ID (the"
-        " action's baseline-run-id).",
+        f" this file, {this}: if you renamed or moved it{legs if varied else ''}, compare once with --baseline RUN_ID"
+        " (the action's baseline-run-id).",
     )
 
 
@@ -883,6 +887,7 @@ def baseline_query(job: Job, dataset: PreparedDataset, *, exclude: tuple[str, ..
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
         fallback_branch=ci.fallback_ref,
+        variant=settings.variant,
     )
 
 
@@ -986,7 +991,9 @@ def shared_run_id_of(job: Job) -> str:
     ``report`` job)."""
     settings = job.settings
     workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    return shared_run_id(settings.ci.repository or "local", workflow_run, job.config.name, settings.config_file)
+    return shared_run_id(
+        settings.ci.repository or "local", workflow_run, job.config.name, settings.config_file, settings.variant
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1190,9 +1197,12 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
         for what, (found, expected) in wanted.items()
         if found != expected
     ]
-    if not same_origin(run, settings.config_file, settings.ci.repository):
+    if not same_origin(run, settings.config_file, settings.ci.repository, settings.variant):
         found = f"{quoted(stamped.get('config_file'))} of repository {quoted(stamped.get('repository'))}"
         expected = f"{settings.config_file!r} of {settings.ci.repository!r}"
+        if stamped.get("variant") or settings.variant:  # a matrix leg's run published as another leg's
+            found += f", variant {quoted(stamped.get('variant'))}"
+            expected += f", variant {settings.variant!r}"
         mismatches.insert(0, f"experiment file {found} (expected {expected})")
     if mismatches:
         raise ReportError(
@@ -1454,7 +1464,9 @@ def review(job: Job, run_id: str | None) -> Judgement:
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
     config, notes, ranges_are_the_runs = _viewed_by(config, run, settings.config_file)
-    if not same_origin(run, settings.config_file, None):  # named by its id: viewed as asked, and said (the baseline
+    if not same_origin(
+        run, settings.config_file, None, stamp_of(run, "variant") or ""
+    ):  # named by its id: viewed as asked, and said (the baseline
         # rules count it as the default file's)
         notes += (
             f"Run {run.run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
@@ -1480,7 +1492,7 @@ def _latest_run(job: Job) -> str:
     config_file = job.settings.config_file  # read once: it looks for the repository's root on disk
     for raw in job.client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
-        if run.name == experiment and same_origin(run, config_file, job.settings.ci.repository):
+        if run.name == experiment and same_origin(run, config_file, job.settings.ci.repository, job.settings.variant):
             if not_completed(run) is None:
                 if unfinished is not None:
                     shown = f"run {unfinished.run_id} is {unfinished.status}, not completed"

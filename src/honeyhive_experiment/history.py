@@ -89,15 +89,16 @@ def recent_run_rows(
     limit: int,
     config_file: str,
     repository: str | None,
+    variant: str = "",
     baseline: Baseline | None = None,
 ) -> list[RunRow]:
-    """The latest ``limit`` runs of ``experiment`` (any status) made from the experiment file ``config_file`` in
-    ``repository``, as baselines are (:func:`~honeyhive_experiment.baseline.same_origin`: an unstamped run is the
-    default file's), newest first, with the backend's results."""
+    """The latest ``limit`` runs of ``experiment`` (any status) made from the experiment file ``config_file`` as
+    ``variant`` in ``repository``, as baselines are (:func:`~honeyhive_experiment.baseline.same_origin`: an unstamped
+    run is the default file's), newest first, with the backend's results."""
     baseline_id = baseline.run.run_id if baseline is not None else None
     runs = (ExperimentRun.model_validate(raw) for raw in client.iter_runs(name=experiment))  # newest first: the default
     ours = (  # the server's name filter is a substring; another file of that name has its own runs
-        run for run in runs if run.name == experiment and same_origin(run, config_file, repository)
+        run for run in runs if run.name == experiment and same_origin(run, config_file, repository, variant)
     )
     return [_row(client, run, baseline_id) for run in itertools.islice(ours, limit)]
 

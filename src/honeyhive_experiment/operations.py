@@ -988,7 +988,13 @@ def runs(settings: Settings, *, limit: int) -> Runs:
             baseline, missing = None, str(exc)
         file, repository = settings.config_file, settings.ci.repository
         rows = recent_run_rows(
-            client, config.name, limit=limit, config_file=file, repository=repository, baseline=baseline
+            client,
+            config.name,
+            limit=limit,
+            config_file=file,
+            repository=repository,
+            variant=settings.variant,
+            baseline=baseline,
         )
     rows = [dataclasses.replace(row, url=settings.run_link(row.run_id)) for row in rows]
     return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None, missing, now)

@@ -477,11 +477,11 @@ def _choice(enum: type[_E]) -> Callable[[str, str], _E]:
 _UNSHOWN: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # control characters, line breaks among them
 
 
-def _variant(value: str, name: str) -> str:
-    """The ``variant`` input: one line (shown beside the comment's title) that cannot end a hidden comment."""
+def _variant(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
+    """The ``variant`` input and flag: one line (shown beside the comment's title) that cannot end a hidden comment."""
     if _UNSHOWN.search(value) or "-->" in value:
         said = 'one line, without control characters or "-->" (e.g. ${{ matrix.model }})'
-        raise SettingsError(name, f"expected {said}, got {quote(value)}")
+        raise SettingsError(name, f"expected {said}, got {quote(value)}", kind=kind)
     return value
 
 
@@ -616,6 +616,7 @@ _FLAGS: Final[tuple[tuple[str, str, str, Callable[[str, str, Literal["input", "f
     ("base", "--base", "base", _text),
     ("trials", "--trials", "trials", _trials),
     ("install", "--install", "install", _install_arguments),
+    ("variant", "--variant", "variant", _variant),
 )
 
 

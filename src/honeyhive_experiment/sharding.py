@@ -64,9 +64,13 @@ def select(items: Iterable[T], ids: Sequence[str], shard: ShardSpec) -> list[T]:
     return [item for item, datapoint_id in zip(items, ids, strict=True) if shards[datapoint_id] == shard.index]
 
 
-def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str, config_file: str) -> str:
-    """The run id every job of one workflow run computes for the same experiment file."""
-    return str(uuid.uuid5(RUN_NAMESPACE, f"{repository}\x00{workflow_run_id}\x00{experiment}\x00{config_file}"))
+def shared_run_id(
+    repository: str, workflow_run_id: str | int, experiment: str, config_file: str, variant: str = ""
+) -> str:
+    """The run id every job of one workflow run computes for the same experiment file (and ``variant``: the shards
+    of each leg of a matrix share a run of their own)."""
+    leg = f"\x00{variant}" if variant else ""  # without one, the id every earlier version computed
+    return str(uuid.uuid5(RUN_NAMESPACE, f"{repository}\x00{workflow_run_id}\x00{experiment}\x00{config_file}{leg}"))
 
 
 TERMS = {"shards": "shard count", "trials": "trials", "config_hash": "experiment file hash"}

@@ -143,6 +143,7 @@ class Row:
     unknown_ancestry: bool = False  # git could not tell if the chosen baseline is of its history (Baseline.unknown)
     behind: bool = False  # a newer passing run ahead of the merge base was passed over for it (Baseline.behind)
     fork_point: str | None = None  # the commit ancestry is asked against (None: the merge base, else the head)
+    variant: str = ""  # the matrix leg of the run being judged (the variant input)
     why: str | None = None  # the chosen baseline's label (Baseline.why), when the row checks it
 
 
@@ -817,6 +818,29 @@ CASES: list[Row] = [
         config_file=OTHER_FILE,
     ),
     Row(
+        "a run an older version stamped with its file in its dataset's stamp only is that file's (audit74 F2)",
+        [stamped(run("older", sha=MB), dataset={"config": OTHER_FILE})],
+        ("older", "merge-base"),
+        asked=(),
+        read=1,
+        config_file=OTHER_FILE,
+    ),
+    Row(
+        "and that file's in a working directory (the dataset's stamp names it from there)",
+        [stamped(run("older", sha=MB), dataset={"config": OTHER_FILE})],
+        ("older", "merge-base"),
+        asked=(),
+        read=1,
+        config_file=f"services/bot/{OTHER_FILE}",
+    ),
+    Row(
+        "but not the default file's",
+        [stamped(run("older", sha=MB), dataset={"config": OTHER_FILE}), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+    ),
+    Row(
         "and the default file's in a working directory (an older version's run of a monorepo's folder)",
         [run("older", sha=MB)],
         ("older", "merge-base"),
@@ -831,6 +855,39 @@ CASES: list[Row] = [
         asked=(),
         read=1,
         config_file=f"x{FILE_PATH}",
+    ),
+    Row(
+        "a matrix leg's baseline is the same leg's run, not another leg's at the same commit (a model's, another's)",
+        [
+            run("claude", ci={"branch": "main", "sha": MB, "variant": "claude"}),
+            run("gpt", ci={"branch": "main", "sha": MB, "variant": "gpt"}),
+        ],
+        ("gpt", "merge-base"),
+        asked=(),
+        read=2,
+        variant="gpt",
+    ),
+    Row(
+        "a leg's run is no baseline of a job without a variant",
+        [run("gpt", ci={"branch": "main", "sha": MB, "variant": "gpt"}), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+    ),
+    Row(
+        "nor a run without one of a leg's (the baseline workflow has no matrix): none, and the note says why",
+        [run("plain", sha=MB)],
+        None,
+        asked=(),
+        read=1,
+        variant="gpt",
+    ),
+    Row(
+        "a variant stamp that is not text counts as none",
+        [run("odd", ci={"branch": "main", "sha": MB, "variant": 1})],
+        ("odd", "merge-base"),
+        asked=(),
+        read=1,
     ),
     Row(
         "a file stamp that is not text counts as none",
@@ -1240,6 +1297,7 @@ def test_the_baseline_table(row: Row) -> None:
         config_file=row.config_file,
         repository=row.repository,
         fallback_branch=row.fallback,
+        variant=row.variant,
     )
     chosen = pick_baseline(listing, query, passed=passed, ancestry=of_history)
     found = None
@@ -2287,6 +2345,8 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
             [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped("evals/x.yml", sha=HEAD))],
             {FILE_PATH: True, "evals/x.yml": False},
         ),
+        ([run("a", ci=stamped(OTHER_FILE, sha=MB, variant="gpt"))], {f"{OTHER_FILE} (variant gpt)": True}),
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, variant="gpt"))], {f"{FILE_PATH} (variant gpt)": True}),
     ],
     ids=[
         "renamed",
@@ -2303,6 +2363,8 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
         "beside-this-files",
         "newest-at-merge-base",
         "two-files",
+        "this-file-another-leg",
+        "other-file-a-leg",
     ],
 )
 def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_baseline_is_looked_for(
@@ -2313,6 +2375,22 @@ def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_bas
     assert other_files(runs, named_query(config_file=OTHER_FILE, merge_base_sha=MB), branches={"main"}) == found
     if not any(found.values()):
         assert other_files(runs, named_query(config_file=OTHER_FILE), branches=()) == {}  # neither looked for
+
+
+@pytest.mark.parametrize(
+    ("stamp", "variant", "found"),
+    [
+        ("gpt", "gpt", {}),  # this leg's own: a baseline
+        ("claude", "gpt", {f"{OTHER_FILE} (variant claude)": True}),  # another leg's
+        (None, "gpt", {f"{OTHER_FILE} (no variant)": True}),  # the baseline workflow gives no variant
+    ],
+)
+def test_a_matrix_legs_runs_of_another_variant_are_named_with_it(
+    stamp: str | None, variant: str, found: dict[str, bool]
+) -> None:
+    runs = [run("a", ci=stamped(OTHER_FILE, sha=MB, **({"variant": stamp} if stamp else {})))]
+    query = named_query(config_file=OTHER_FILE, merge_base_sha=MB, variant=variant)
+    assert other_files(runs, query, branches={"main"}) == found
 
 
 def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another_files() -> None:

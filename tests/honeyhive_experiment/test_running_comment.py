@@ -253,6 +253,21 @@ def test_another_file_leaves_the_comment_an_earlier_version_wrote_under_its_name
     assert FAILED in failed.body
 
 
+def test_the_only_file_edits_the_comment_an_earlier_version_wrote_under_its_name(world: World) -> None:
+    """audit74 F3: a repository whose one experiment file is not the default one got a second comment, and the
+    earlier version's green one kept showing beside it. With no default file the comment can be no other file's."""
+    earlier = _earlier_versions_comment(world, EXPERIMENT)
+    config = world.root / DEFAULT_CONFIG_PATH
+    config.rename(config.with_name("bot.yml"))
+
+    assert world.action(config=".honeyhive/bot.yml") == 0
+
+    [comment] = world.github.comments(PR)
+    assert comment.id == earlier
+    assert "3 of 3 datapoints passed" in comment.body
+    assert marker(".honeyhive/bot.yml") in comment.body
+
+
 def test_a_file_that_no_longer_parses_edits_its_comment_and_so_does_its_fix(world: World) -> None:
     """Its name cannot be read: the error got a comment of its own, and the earlier green one stayed beside it."""
     config = world.root / DEFAULT_CONFIG_PATH
