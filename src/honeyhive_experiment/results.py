@@ -28,7 +28,7 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.models.details import RunRecords, records_from_events
 from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus, first_ids
-from honeyhive_experiment.report.numbers import format_range
+from honeyhive_experiment.report.numbers import format_beside, format_range
 from honeyhive_experiment.verdict import same_but_for_noise
 
 
@@ -349,7 +349,7 @@ def check_ranges_applied(
                 continue
             low, high = bounds.get("min"), bounds.get("max")
             if past(value, low, -1) or past(value, high, 1):
-                said = f"{value:g}" if isinstance(value, float | bool) or abs(value) < 10**15 else "a large integer"
+                said = format_beside(value, low=low, high=high, past=True) if abs(value) < 10**15 else "a large integer"
                 found.append(
                     f"datapoint {row.key}, whose {metric.name} is {said}, outside its range ({format_range(low, high)})"
                 )

@@ -71,6 +71,14 @@ def _summary(rows: list[tuple[str, bool | None, Any]], *, listed: list[str] | No
         ),
         ([("a", True, 10**400)], {"min": 0.5}, None, None),  # past the largest float, inside
         ([("a", True, 10**400)], {"max": 1}, None, "datapoint a, whose recall is a large integer, outside its range"),
+        # the value never rounded onto its side of the bound it broke (audit75 F6)
+        (
+            [("a", True, 0.1234566)],
+            {"min": 0.1234567},
+            None,
+            "whose recall is 0.123, outside its range (≥ 0.1234567)",
+        ),
+        ([("a", True, 100000.2)], {"max": 100000.1}, None, "whose recall is 100000.2, outside its range (≤ 100000.1)"),
         ([("a", True, 2**53 + 1)], {"max": 2**53}, None, None),  # one past 2**53: within float noise of it
     ],
 )
