@@ -20,6 +20,7 @@ inside the commands, so ``--help`` and a usage error are fast.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -197,8 +198,9 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
             from honeyhive_experiment.settings import withhold
 
-            withhold(os.environ, command=(sys.executable, sys.orig_argv))
+            held.update(withhold(os.environ, command=(sys.executable, sys.orig_argv)))  # without memfd: not again
         with redacted_output(settings, for_good=argv is None):
+            _warn_withheld(held)
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings, for_good=argv is None)
             try:
@@ -224,6 +226,18 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
+
+
+def _warn_withheld(held: Mapping[str, str]) -> None:
+    """Names the variables the action withheld from the user's code for the token they hold (``GH_TOKEN``)."""
+    from honeyhive_experiment.settings import by_value
+
+    if named := by_value(held):
+        logging.getLogger(__name__).warning(
+            "%s held the GitHub token (or a runner's token): taken out of the environment your code and its processes"
+            " see, as GITHUB_TOKEN is (code that needs a GitHub token is given one of its own)",
+            ", ".join(named),
+        )
 
 
 def _closed() -> int:
