@@ -226,6 +226,7 @@ class Settings(BaseModel):
     debug: bool = False  # RUNNER_DEBUG=1: the log's DEBUG lines (::debug:: in Actions), with user-code tracebacks
     is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork (see secrets_withheld)
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
+    commenter: tuple[str | None, str | None] | None = None  # issue_comment: its author's login and author_association
 
     # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
     # only for secrets(); never shown
