@@ -611,7 +611,7 @@ def _poster(settings: Settings) -> Poster | None:
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment
     own: list[int] = []  # the comment this invocation posted ("running"): the result edits it, by its id
-    warned: set[str] = set()  # other accounts' marked comments named in a warning: each once a job
+    warned: set[str] = set()  # other accounts' marked comments named in a warning, a failed post's: each once a job
 
     def post(pr_number: int, body: str, marker: str, earlier: str | None, running: bool) -> str | None:
         ci = settings.ci
