@@ -195,12 +195,13 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
-            from honeyhive_experiment.settings import withhold
+        from honeyhive_experiment.settings import withheld_by_value, withhold
 
+        if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
             held.update(withhold(os.environ, command=(sys.executable, sys.orig_argv)))  # without memfd: not again
         with redacted_output(settings, for_good=argv is None):
-            _warn_withheld(held)
+            if said := withheld_by_value(held):  # what settings.withhold took out for the token it holds
+                logging.getLogger(__name__).warning("%s", said)
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings, for_good=argv is None)
             try:
@@ -226,18 +227,6 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
-
-
-def _warn_withheld(held: Mapping[str, str]) -> None:
-    """Names the variables the action withheld from the user's code for the token they hold (``GH_TOKEN``)."""
-    from honeyhive_experiment.settings import by_value
-
-    if named := by_value(held):
-        logging.getLogger(__name__).warning(
-            "%s held the GitHub token (or a runner's token): taken out of the environment your code and its processes"
-            " see, as GITHUB_TOKEN is (code that needs a GitHub token is given one of its own)",
-            ", ".join(named),
-        )
 
 
 def _closed() -> int:

@@ -99,11 +99,11 @@ __all__ = [
     "Mode",
     "Settings",
     "SettingsError",
-    "by_value",
     "handed_back",
     "load_event_payload",
     "parse_bool",
     "whole_number",
+    "withheld_by_value",
     "withhold",
 ]
 
@@ -715,9 +715,16 @@ def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[
     return withheld
 
 
-def by_value(withheld: Iterable[str]) -> list[str]:
-    """The names of ``withheld`` (:func:`withhold`'s) taken out for the token they hold, not for their name."""
-    return sorted(name for name in withheld if name not in _WITHHELD and not name.startswith("INPUT_"))
+def withheld_by_value(withheld: Iterable[str]) -> str | None:
+    """The warning naming the variables of ``withheld`` (:func:`withhold`'s) taken out for the token they hold, not for
+    their name (``GH_TOKEN``); ``None`` when there is none."""
+    named = sorted(name for name in withheld if name not in _WITHHELD and not name.startswith("INPUT_"))
+    return (
+        f"{', '.join(named)} held the GitHub token (or a runner's token): taken out of the environment your code and"
+        " its processes see, as GITHUB_TOKEN is (code that needs a GitHub token is given one of its own)"
+        if named
+        else None
+    )
 
 
 def handed_back(environ: MutableMapping[str, str]) -> dict[str, str]:
