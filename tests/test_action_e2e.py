@@ -199,7 +199,8 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     can catch it. The action withholds it from the user's code: not in ``os.environ``, and not in
     ``/proc/self/environ`` (the environment the process started with, which its children can read too), as the
     action started again without it; nor is the file in memory that handed it over left open. So the function
-    leaks it from a file the test leaves it in. (Three questions.)"""
+    leaks it from a file the test leaves it in. The workflow's token under another name (``GH_TOKEN``, as gh's docs
+    have a job set it) is withheld for its value, and a warning names it; HoneyHive's key stays. (Three questions.)"""
     world.keep_questions(3)
     token = "runner-runtime-Zx81Qm27Lp0Tq44Vb"
     app = world.root / "support_bot" / "app.py"
@@ -211,8 +212,12 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
         '    fds = [os.path.join("/proc/self/fd", fd) for fd in os.listdir("/proc/self/fd")]\n'
         '    held = [fd for fd in fds if os.path.exists(fd) and "withheld" in os.readlink(fd)]\n'
         '    found = [name for name in ("ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN", "INPUT_") if name in started]\n'
+        f"    found += [name for name, value in os.environ.items() if {GITHUB_TOKEN!r} in value]\n"
+        f'    found += ["/proc/self/environ"] if {GITHUB_TOKEN!r} in started else []\n'
+        f'    kept = bool(os.environ.get("HH_API_KEY")) and {API_KEY!r} in started\n'
         '    leaked = open("leak.txt").read()\n'
-        '    logging.getLogger("support_bot").warning("found %s in the environment, %s held", found, held)\n'
+        '    logging.getLogger("support_bot").warning("found %s in the environment, %s held, key %s",'
+        " found, held, kept)\n"
         '    logging.getLogger("support_bot").warning("calling the model with %s", leaked)\n'
         '    return {"answer": f"{reply} (debug: {leaked})", "topic": topic}',
     )
@@ -220,9 +225,10 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     (world.root / "leak.txt").write_text(token)
     _break_the_app(world.root)  # every datapoint fails, so the comment previews their outputs
 
-    done, outputs, summary = world.run_action(runner_env={"ACTIONS_RUNTIME_TOKEN": token})
+    done, outputs, summary = world.run_action(runner_env={"ACTIONS_RUNTIME_TOKEN": token, "GH_TOKEN": GITHUB_TOKEN})
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "found [] in the environment, [] held" in done.stdout + done.stderr
+    assert "found [] in the environment, [] held, key True" in done.stdout + done.stderr
+    assert "::warning::GH_TOKEN held the GitHub token" in done.stdout
     [comment] = world.github.comments(PR)
     report = (world.root / outputs["report-path"]).read_text()
     assert "debug: \\*\\*\\*" in comment.body, "the leaked output is shown, redacted (and Markdown-escaped)"

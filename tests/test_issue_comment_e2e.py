@@ -23,9 +23,14 @@ pytestmark = pytest.mark.e2e
 FORK = "mallory/support-bot"
 
 
-def _evaluate(world: World, main_tip: str, inputs: Mapping[str, str] | None = None) -> tuple[int, Step, str]:
-    """The "/evaluate" step, in this process: its exit code, the step (outputs, summary) and what it printed."""
-    step, env = world.step(issue_comment(main_tip), inputs=inputs, name="evaluate")
+def _evaluate(
+    world: World, main_tip: str, inputs: Mapping[str, str] | None = None, association: str = "MEMBER"
+) -> tuple[int, Step, str]:
+    """The "/evaluate" step (a comment by an account of ``association``), in this process: its exit code, the step
+    (outputs, summary) and what it printed."""
+    step, env = world.step(
+        issue_comment(main_tip, login="mallory", association=association), inputs=inputs, name="evaluate"
+    )
     printed = io.StringIO()
     with contextlib.chdir(world.root), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         code = main(["action"], environ=env)
@@ -113,6 +118,29 @@ def test_a_forks_evaluate_comment_is_a_forks_and_has_the_repositorys_secrets(wor
     else:
         assert (code, outputs["verdict"]) == (0, "neutral"), printed  # no baseline yet
         assert f"for commit {head[:7]}" in comment.body
+
+
+def test_a_comment_by_someone_not_trusted_runs_nothing_and_says_who(world: World) -> None:
+    """Any comment on a pull request, by anyone, started a run of its code with the repository's secrets in a workflow
+    without the ``if:`` on the commenter (audit73 F2). A commenter who is not the owner, a member or a collaborator
+    gets nothing run, nor the pull request's code imported: the check is an error naming them, posted."""
+    tip, head = _a_change(world, "a stranger's change")
+    world.github.add_pull(PR, head_sha=head, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK)
+    imported = world.root / "imported"
+    package = world.root / "support_bot" / "__init__.py"
+    package.write_text(f"open({str(imported)!r}, 'w').close()\n" + package.read_text())
+
+    code, step, printed = _evaluate(world, tip, association="NONE")
+
+    outputs = step.outputs()
+    assert (code, outputs["verdict"], outputs.get("run-id", "")) == (2, "error", ""), printed
+    assert not imported.exists()
+    assert _run_ids(world) == set()
+    said = "the comment that started this job is by mallory, whose author_association is NONE, not OWNER, MEMBER or"
+    [comment] = world.github.comments(PR)
+    for where in (comment.body, step.summary(), printed):
+        assert said in where, where
+    assert "make them a collaborator" in comment.body
 
 
 @pytest.mark.parametrize("trouble", ["no token", "GitHub refuses", "not a pull request", "no head commit"])

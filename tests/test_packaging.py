@@ -64,6 +64,7 @@ def shown(done: subprocess.CompletedProcess[str]) -> str:
 def test_the_example_workflows_are_there() -> None:
     assert [path.name for path in EXAMPLE_WORKFLOWS] == [
         "baseline.yml",
+        "evaluate-on-comment.yml",
         "pr-check-python.yml",
         "pr-check.yml",
         "publish.yml",

@@ -20,6 +20,7 @@ inside the commands, so ``--help`` and a usage error are fast.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -195,11 +196,13 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
-            from honeyhive_experiment.settings import withhold
+        from honeyhive_experiment.settings import withheld_by_value, withhold
 
-            withhold(os.environ, command=(sys.executable, sys.orig_argv))
+        if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
+            held.update(withhold(os.environ, command=(sys.executable, sys.orig_argv)))  # without memfd: not again
         with redacted_output(settings, for_good=argv is None):
+            if said := withheld_by_value(held):  # what settings.withhold took out for the token it holds
+                logging.getLogger(__name__).warning("%s", said)
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings, for_good=argv is None)
             try:

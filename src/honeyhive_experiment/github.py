@@ -332,8 +332,9 @@ class CommentPublisher:
         pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
         one. ``workflow_token``: the token is known to be the job's own ``GITHUB_TOKEN`` (the action's github-token is
         its job-token), whose account is ``github-actions[bot]``; otherwise GitHub is asked whose it is. ``warned``:
-        the URLs of other accounts' marked comments already named in a warning, which are not named again (one set for
-        every publisher of a job names each once; by default, once per publisher)."""
+        the URLs of other accounts' marked comments already named in a warning, which are not named again, and the
+        warnings of failed publishes already given, not given again (one set for every publisher of a job says each
+        once; by default, once per publisher)."""
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
@@ -457,16 +458,16 @@ class CommentPublisher:
         except GithubException as exc:
             return self._failed(pr_number, step, exc, pull)
         except _Unidentified as exc:
-            return PublishResult("failed", warning=self._redact(str(exc)))
+            return self._failure(str(exc))
         except _Unreadable as exc:
-            return PublishResult("failed", warning=self._redact(f"While {step}, {exc}."))
+            return self._failure(f"While {step}, {exc}.")
         except (BadAttributeException, TypeError, AttributeError, KeyError, ValueError) as exc:  # PyGithub's reading
             # of JSON it did not expect: a proxy's {}, a list of other types, a write answered so (applied or not)
             what = f"GitHub's answer could not be read: it is not the JSON GitHub answers ({_describe(exc)})"
             log.debug("while %s", step, exc_info=True)  # a bug of ours would read so too: its traceback, with --debug
-            return PublishResult("failed", warning=self._redact(f"While {step}, {what}. {_NOT_THE_CHECK}"))
+            return self._failure(f"While {step}, {what}. {_NOT_THE_CHECK}")
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
-            return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
+            return self._failure(f"Could not reach GitHub while {step}: {exc}")
 
     def _find(
         self, issue: Issue, marker: str, earlier: str | None = None, comment_id: int | None = None
@@ -599,9 +600,16 @@ class CommentPublisher:
             warning = f"GitHub refused {step} on pull request #{pr_number}: {answer}; {hint}."
         else:
             warning = f"GitHub answered {answer} while {step} on pull request #{pr_number}."
-        warning = self._redact(f"{warning} {_NOT_THE_CHECK}")
         log.debug("publishing the comment failed", exc_info=True)
-        return PublishResult("failed", warning=warning)
+        return self._failure(f"{warning} {_NOT_THE_CHECK}")
+
+    def _failure(self, warning: str) -> PublishResult:
+        """A publish that failed, and its ``warning`` redacted; none when a publisher of this job gave it already (the
+        "running" comment's and the result's, refused alike)."""
+        warning = self._redact(warning)
+        given = warning in self._warned
+        self._warned.add(warning)
+        return PublishResult("failed", warning=None if given else warning)
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***")

@@ -500,10 +500,23 @@ def _commented_pull_request(settings: Settings) -> Settings:
     branch), none of the three is known: the run would be the default branch's commit or the checkout's, compared
     with the default branch as if that were the pull request's base, and a fork's code taken for the repository's.
     Nothing is run then: an error says why (re-run the job once GitHub answers). ``mode: publish`` runs nothing, and
-    its report names its own pull request and commit."""
+    its report names its own pull request and commit.
+
+    Nor is anything run for a comment whose author is not the repository's owner, a member of its organisation or a
+    collaborator (``author_association``): the job has the repository's secrets, and the workflow's ``if:`` that
+    should have kept anyone else out (README) is missing."""
     ci = settings.ci
     if ci.event != "issue_comment" or ci.pr_number is None or settings.mode is Mode.PUBLISH:
         return settings
+    login, association = settings.commenter or (None, None)
+    if association not in ("OWNER", "MEMBER", "COLLABORATOR"):
+        raise ExperimentError(
+            f"the comment that started this job is by {login or 'an unnamed account'}, whose author_association is"
+            f" {association or 'not given'}, not OWNER, MEMBER or COLLABORATOR, so nothing was run: this job has the"
+            f" repository's secrets and would run pull request #{ci.pr_number}'s code with them. To let them start it,"
+            " make them a collaborator (an organisation member shown as CONTRIBUTOR: make the membership public); and"
+            " let only those start the workflow (its `if:`, as in docs/workflows/evaluate-on-comment.yml)"
+        )
     unknown = "an issue_comment names neither its base branch, its head nor whether it comes from a fork"
     if settings.github_token is None or ci.repository is None:
         unasked = f"not set, so GitHub was not asked what pull request #{ci.pr_number} is: {unknown}. Nothing was run"
@@ -598,7 +611,7 @@ def _poster(settings: Settings) -> Poster | None:
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment
     own: list[int] = []  # the comment this invocation posted ("running"): the result edits it, by its id
-    warned: set[str] = set()  # other accounts' marked comments named in a warning: each once a job
+    warned: set[str] = set()  # other accounts' marked comments named in a warning, a failed post's: each once a job
 
     def post(pr_number: int, body: str, marker: str, earlier: str | None, running: bool) -> str | None:
         ci = settings.ci

@@ -46,7 +46,7 @@ import uuid
 from collections.abc import Callable, Container, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, error_text, function_convention, where_blocking
@@ -422,9 +422,11 @@ class Runner:
                 # function's clock counts its own time only: a slow start is not its timeout, _Clock)
                 self._start_session(datapoint, session_id, trial)
             except Exception as exc:  # the per-datapoint boundary: a backend failure costs this datapoint
+                with suppress(BaseException):  # once its function has ended (or its timeout, a cancel): not left
+                    self._wait(call)  # running, as abandoned by a timeout, its LLM calls then in no datapoint's
                 return DatapointOutcome(
                     index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=f"session not started: {exc}"
-                )  # the function, if still running, is abandoned on its daemon thread
+                )
             try:
                 outputs, elapsed = self._wait(call)
             except _Abandoned:

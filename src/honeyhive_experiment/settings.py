@@ -49,7 +49,7 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Callable, Mapping, MutableMapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -103,6 +103,7 @@ __all__ = [
     "load_event_payload",
     "parse_bool",
     "whole_number",
+    "withheld_by_value",
     "withhold",
 ]
 
@@ -225,6 +226,7 @@ class Settings(BaseModel):
     debug: bool = False  # RUNNER_DEBUG=1: the log's DEBUG lines (::debug:: in Actions), with user-code tracebacks
     is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork (see secrets_withheld)
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
+    commenter: tuple[str | None, str | None] | None = None  # issue_comment: its author's login and author_association
 
     # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
     # only for secrets(); never shown
@@ -671,27 +673,38 @@ def _repository_root(folder: Path, top: Path | None) -> Path | None:
 # What the action's process keeps from the code it runs (the user's, what ``install`` builds, every library they import,
 # and the processes they start), once the settings have read it: the tokens that write to GitHub or reach the runner's
 # services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files whose lines become workflow
-# commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using HoneyHive's SDK reads it.
+# commands (``GITHUB_ENV`` sets later steps' environment); and any variable holding one of those tokens under another
+# name (``GH_TOKEN: ${{ github.token }}``, as gh's docs set it). ``HH_API_KEY`` stays: HoneyHive's SDK reads it.
+_TOKENS: Final = (
+    "GITHUB_TOKEN",
+    "HONEYHIVE_EXPERIMENT_JOB_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+)
 _WITHHELD: Final = frozenset(
     {
-        *("GITHUB_TOKEN", "HONEYHIVE_EXPERIMENT_JOB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_RUNTIME_URL"),
-        *("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL"),
+        *_TOKENS,
+        *("ACTIONS_RUNTIME_URL", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL"),
         *("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"),
     }
 )
+_TOKEN_SHORTEST: Final = 8  # a shorter "token" (a test's, a typo) could be part of any value, PATH's
 _HELD: Final = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"  # names the file in memory that hands them over (handed_back)
 _HELD_FILE: Final = "withheld"
 
 
-def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[str]]) -> None:
-    """Takes :data:`_WITHHELD` and every ``INPUT_*`` variable out of ``environ`` (``os.environ``: unset in the process,
-    so no process it starts gets them either); on Linux, then runs ``command`` (the interpreter and this process's
-    argv) again in this process without them, as ``/proc/self/environ``, which any code or process of the job can read,
-    is what a process started with. They are handed over in a file in memory, which :func:`handed_back` reads first
-    and closes. Where that cannot be done (no ``memfd_create``, a kernel refusing it), only ``environ`` lacks them."""
-    withheld = {name: environ.pop(name) for name in [n for n in environ if n in _WITHHELD or n.startswith("INPUT_")]}
+def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[str]]) -> dict[str, str]:
+    """Takes :data:`_WITHHELD`, every ``INPUT_*`` variable and every variable whose value holds one of :data:`_TOKENS`'
+    out of ``environ`` (``os.environ``: unset in the process, so no process it starts gets them either); on Linux, then
+    runs ``command`` (the interpreter and this process's argv) again in this process without them, as
+    ``/proc/self/environ``, which any code or process of the job can read, is what a process started with. They are
+    handed over in a file in memory, which :func:`handed_back` reads first and closes. Where that cannot be done (no
+    ``memfd_create``, a kernel refusing it), only ``environ`` lacks them, and they are returned."""
+    tokens = [token for name in _TOKENS if len(token := environ.get(name, "").strip()) >= _TOKEN_SHORTEST]
+    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or any(t in v for t in tokens)]
+    withheld = {name: environ.pop(name) for name in taken}
     if not withheld or not hasattr(os, "memfd_create"):  # Linux's: the other systems have no /proc/self/environ
-        return
+        return withheld
     with contextlib.suppress(OSError):
         held = os.memfd_create(_HELD_FILE, 0)
         try:  # nothing is written yet: the settings, read again, print nothing
@@ -700,6 +713,19 @@ def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[
             os.execve(command[0], list(command[1]), {**environ, _HELD: str(held)})  # noqa: S606 (this same command)
         except (OSError, ValueError):  # not started again (ValueError: a variable execve cannot pass)
             os.close(held)
+    return withheld
+
+
+def withheld_by_value(withheld: Iterable[str]) -> str | None:
+    """The warning naming the variables of ``withheld`` (:func:`withhold`'s) taken out for the token they hold, not for
+    their name (``GH_TOKEN``); ``None`` when there is none."""
+    named = sorted(name for name in withheld if name not in _WITHHELD and not name.startswith("INPUT_"))
+    return (
+        f"{', '.join(named)} held the GitHub token (or a runner's token): taken out of the environment your code and"
+        " its processes see, as GITHUB_TOKEN is (code that needs a GitHub token is given one of its own)"
+        if named
+        else None
+    )
 
 
 def handed_back(environ: MutableMapping[str, str]) -> dict[str, str]:

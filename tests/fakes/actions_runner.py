@@ -126,12 +126,14 @@ def workflow_run(
     return Event("workflow_run", payload, sha=BASE_SHA, ref="refs/heads/main", ref_name="main")
 
 
-def issue_comment(main_sha: str) -> Event:
-    """A "/evaluate" comment on pull request ``PR``: its payload names the pull request's number only; GITHUB_SHA
-    (``main_sha``) and GITHUB_REF are the default branch's, and the job checks out what it likes."""
+def issue_comment(main_sha: str, *, login: str = "octocat", association: str = "MEMBER") -> Event:
+    """A "/evaluate" comment on pull request ``PR`` by ``login`` (its ``author_association``): its payload names the
+    pull request's number only; GITHUB_SHA (``main_sha``) and GITHUB_REF are the default branch's, and the job checks
+    out what it likes."""
     repository = {"full_name": REPOSITORY, "default_branch": "main"}
     issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
-    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
+    comment = {"body": "/evaluate", "user": {"login": login}, "author_association": association}
+    payload = {"action": "created", "issue": issue, "comment": comment, "repository": repository}
     return Event("issue_comment", payload, sha=main_sha, ref="refs/heads/main", ref_name="main")
 
 

@@ -56,16 +56,18 @@ def _clone(tmp_path: Path) -> tuple[Path, Commits]:
 
 
 def _settings(root: Path, gh: FakeGitHub, *, token: bool = True) -> Settings:
-    """An action run on a "/evaluate" comment on pull request 7: GITHUB_SHA and GITHUB_REF are main's."""
+    """An action run on a "/evaluate" comment on pull request 7 by a member: GITHUB_SHA and GITHUB_REF are main's."""
     issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{gh.repository}/pulls/{PR}"}}
-    payload = {"repository": {"full_name": gh.repository, "default_branch": "main"}, "issue": issue}
+    comment = {"user": {"login": "octocat"}, "author_association": "MEMBER"}  # one who may start it
+    payload = {"repository": {"full_name": gh.repository, "default_branch": "main"}, "issue": issue, "comment": comment}
     tip = git(root, "rev-parse", "origin/main")
     variables = {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_SHA": tip, "GITHUB_REF": "refs/heads/main"}
-    ci = ci_context(github_context({**variables, "GITHUB_REF_NAME": "main"}, payload))
+    context = github_context({**variables, "GITHUB_REF_NAME": "main"}, payload)
     return Settings(
         command="action",
         workspace=root,
-        ci=ci,
+        ci=ci_context(context),
+        commenter=context["commenter"],
         github_token=gh.token if token else None,
         github_api_url=gh.api_url,
     )

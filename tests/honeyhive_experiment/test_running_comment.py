@@ -377,6 +377,18 @@ def test_a_rate_limited_running_comment_does_not_hold_the_run_up(
     assert "pull-requests: write" not in said
 
 
+def test_github_refusing_both_comments_is_warned_of_once(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the permission to comment, the "running" comment's attempt and the result's each warned of the same
+    refusal in the same words (audit73 N2): once now."""
+    world.github.forbid_writes = True
+
+    assert world.action() == 0
+
+    assert [(w.method, w.status) for w in world.github.writes] == [("POST", 403), ("POST", 403)]
+    said = capsys.readouterr().out
+    assert said.count(f"GitHub refused creating the comment on pull request #{PR}: HTTP 403") == 1, said
+
+
 ANOTHER_JOB = "which another job of this workflow run made (a matrix leg on the same experiment file?)"
 
 

@@ -49,6 +49,8 @@ def test_the_command_starts_again_without_the_tokens_and_gets_them_back_from_mem
         "GITHUB_TOKEN": "s3cr3t-github",
         "INPUT_GITHUB-TOKEN": "s3cr3t-input",
         "ACTIONS_RUNTIME_TOKEN": "s3cr3t-runtime",
+        "GH_TOKEN": "s3cr3t-github",  # the token under another name: withheld for its value
+        "MY_TOKEN_URL": "https://x:s3cr3t-runtime@example.com/",
         "OPENAI_API_KEY": "kept-for-the-code",
     }
     seen = json.loads(_started(FIRST, env))
@@ -57,6 +59,8 @@ def test_the_command_starts_again_without_the_tokens_and_gets_them_back_from_mem
             "GITHUB_TOKEN": "s3cr3t-github",
             "INPUT_GITHUB-TOKEN": "s3cr3t-input",
             "ACTIONS_RUNTIME_TOKEN": "s3cr3t-runtime",
+            "GH_TOKEN": "s3cr3t-github",
+            "MY_TOKEN_URL": "https://x:s3cr3t-runtime@example.com/",
         },
         "environ": [],
         "started": False,
