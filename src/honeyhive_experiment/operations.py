@@ -509,7 +509,7 @@ def _commented_pull_request(settings: Settings) -> Settings:
     if ci.event != "issue_comment" or ci.pr_number is None or settings.mode is Mode.PUBLISH:
         return settings
     login, association = settings.commenter or (None, None)
-    if association not in ("OWNER", "MEMBER", "COLLABORATOR"):
+    if _untrusted(settings):
         raise ExperimentError(
             f"the comment that started this job is by {login or 'an unnamed account'}, whose author_association is"
             f" {association or 'not given'}, not OWNER, MEMBER or COLLABORATOR, so nothing was run: this job has the"
@@ -599,9 +599,19 @@ def connect(settings: Settings, *, create: bool = False) -> AbstractContextManag
 _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode", "variant"})  # and github-token
 
 
+def _untrusted(settings: Settings) -> bool:
+    """Whether an ``issue_comment`` ("/evaluate") that started this job is by an account that may not start it: not the
+    repository's owner, a member of its organisation or a collaborator (:func:`_commented_pull_request`)."""
+    _, association = settings.commenter or (None, None)
+    commented = settings.ci.event == "issue_comment" and settings.ci.pr_number is not None
+    return commented and settings.mode is not Mode.PUBLISH and association not in ("OWNER", "MEMBER", "COLLABORATOR")
+
+
 def _poster(settings: Settings) -> Poster | None:
-    """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
-    if not settings.as_action or settings.ci.repository is None:
+    """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository; none
+    for a job an untrusted account's comment started (its refusal would replace the pull request's results with the
+    error: anyone could blank them by commenting; the job's log and summary say it)."""
+    if not settings.as_action or settings.ci.repository is None or _untrusted(settings):
         return None
     if settings.github_token is None:  # an unset secret (Dependabot's pull requests get none): said, not silent
         commented = settings.mode is not Mode.RUN and settings.comment_mode is not CommentMode.OFF  # a shard: never
