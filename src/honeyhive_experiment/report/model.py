@@ -6,9 +6,10 @@ numbers, as reported, and strings already redacted and clipped where it was buil
 number in the metric's format, a status with its emoji, "compared on 21 of 23") are properties computed from
 those fields, so they are never stored twice and never differ between the outputs.
 
-``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added. :func:`load_report` reads one
-back and refuses anything the model does not allow; ``mode: publish`` reads only its ids (:func:`load_published`),
-so a report written by another version of the action is read too. The JSON Schema is generated from
+``report.json`` is the model's JSON, ``"version": 1``; no field is ever removed or renamed, but fields are added,
+and both :func:`load_report` and the schema accept exactly this version's fields (an older or newer version's report
+is refused by them, naming the first field that differs); ``mode: publish`` reads only its ids
+(:func:`load_published`), so a report written by another version of the action is published too. The JSON Schema is generated from
 the model (:func:`report_json_schema`) and committed as ``schemas/report.schema.json``; regenerate it from the
 repository root after changing the model::
 
