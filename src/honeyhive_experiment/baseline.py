@@ -99,7 +99,6 @@ from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch without a stamped verdict whose result the backend is asked
-MAX_ANCESTRY_CHECKS = 30  # commits whose ancestry GitHub is asked where git cannot tell (flow.find_baseline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +118,8 @@ class Baseline:
     resolved: str | None = None  # explicit: the commit git resolved ref to (a revision: HEAD~1), whose run this is
     fork_point: str | None = None  # ahead or unknown: the commit it is not known to be of the history of (the merge
     # base; a push's, or baseline.branch's other than the base: the run's own commit)
-    unchecked: bool = False  # ahead or unknown: GitHub was asked of MAX_ANCESTRY_CHECKS commits and no more (an older
-    # run may be of the history)
+    unchecked: str | None = None  # ahead or unknown: how far GitHub was asked before it was asked no more (an older
+    # run may be of the history; flow.Ancestry.stopped)
 
     @property
     def why(self) -> str:

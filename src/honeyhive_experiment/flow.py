@@ -30,12 +30,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from pydantic import ValidationError
 
 from honeyhive_experiment.baseline import (
-    MAX_ANCESTRY_CHECKS,
     PENDING,
     Baseline,
     BaselineQuery,
@@ -173,6 +172,15 @@ __all__ = [
 ]
 
 
+class Ancestry(Protocol):
+    """Whether a commit is another or one of its ancestors, as GitHub tells where git cannot (operations): ``None``
+    when it does not tell, or is asked no more; ``stopped`` then says how far it was asked (the baseline's note)."""
+
+    stopped: str | None
+
+    def __call__(self, commit: str, of: str, /) -> bool | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """One invocation, as the flow takes it (:mod:`~honeyhive_experiment.operations` builds it): its settings, its
@@ -183,7 +191,7 @@ class Job:
     config: ExperimentConfig
     client: HoneyHiveClient
     now: datetime
-    ancestry: Callable[[str, str], bool | None] | None = None  # GitHub's, where git cannot tell (operations)
+    ancestry: Ancestry | None = None  # GitHub's, where git cannot tell (operations)
 
 
 # ----------------------------------------------------------------------------------------------- preparing
@@ -781,8 +789,8 @@ def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
     known = f"known to be of {at}'s history"
     if baseline.unchecked:  # an older one may be: it was not asked
         known += (
-            f" (ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits: where git cannot tell, as in a shallow"
-            " checkout, GitHub is asked of no more; set fetch-depth: 0 on actions/checkout)"
+            " (ancestry was not checked further: where git could not tell, as in a shallow checkout,"
+            f" {baseline.unchecked}; set fetch-depth: 0 on actions/checkout)"
         )
     return (
         f"{lead} {known}, so the baseline is the latest passing run on {branch}, at {sha}, {how}: its deltas may"
@@ -893,15 +901,10 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
     caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
     (``--baseline``'s is said as it is)."""
     settings = job.settings
-    asked = 0  # commits asked of GitHub: git, of the checkout, answers at once and is asked of every one
 
     def ancestry(commit: str, of: str) -> bool | None:  # git's; where it cannot tell (a shallow clone), GitHub's
-        nonlocal asked
         known = is_ancestor(settings.root, commit, of)
-        if known is not None or job.ancestry is None:
-            return known
-        asked += 1
-        return job.ancestry(commit, of) if asked <= MAX_ANCESTRY_CHECKS else None
+        return known if known is not None or job.ancestry is None else job.ancestry(commit, of)
 
     try:
         found = choose_baseline(
@@ -924,8 +927,9 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
         at = config_error_at(str(settings.config_path), ("baseline", "run_id"), message)
         raise BaselineError(message, file=at.file, line=at.line, key=at.key) from None
     # a stand-in, and GitHub was not asked of every older candidate: one of the history may be among them
-    if found is not None and asked > MAX_ANCESTRY_CHECKS and (found.ahead or found.unknown):
-        return dataclasses.replace(found, unchecked=True)
+    stopped = job.ancestry.stopped if job.ancestry is not None else None
+    if found is not None and stopped and (found.ahead or found.unknown):
+        return dataclasses.replace(found, unchecked=stopped)
     return found
 
 

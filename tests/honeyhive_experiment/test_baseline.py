@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from honeyhive_experiment.baseline import (
-    MAX_ANCESTRY_CHECKS,
     Baseline,
     BaselineQuery,
     _reports_success,
@@ -43,6 +42,7 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import BaselineError
 from honeyhive_experiment.experiment import evaluate
 from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.operations import MAX_ANCESTRY_CHECKS
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 

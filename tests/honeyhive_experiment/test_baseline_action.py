@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from honeyhive_experiment.baseline import MAX_ANCESTRY_CHECKS
+from honeyhive_experiment.operations import MAX_ANCESTRY_CHECKS, UNTOLD
 from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, PR, pull_request, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
@@ -212,7 +212,25 @@ def test_github_is_asked_of_30_commits_at_most_and_the_note_says_the_rest_were_n
     assert len(compares) == MAX_ANCESTRY_CHECKS, compares
     assert ran.outputs()["baseline-run-id"] == newest.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
-    assert f"ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits" in note, note
+    assert f"GitHub was asked of {MAX_ANCESTRY_CHECKS} commits and no more;" in note, note
+
+
+def test_github_that_stopped_telling_is_asked_no_more_and_the_note_says_how_far_it_was_asked(world: World) -> None:
+    """After 3 compares that did not tell, GitHub is asked of no other commit: the note said "ancestry was not checked
+    past 30 commits", as if 30 had been asked (audit72 N1); it says the 3 now."""
+    ahead = [f"{i:02d}".ljust(40, "a") for i in range(MAX_ANCESTRY_CHECKS + 1)]
+    code, pushed = world.action("push-before", {"comment-mode": "off"}, event=push(BEFORE))
+    assert code == 0, pushed.summary()
+    _copies(world, pushed.outputs()["run-id"], ahead)
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the fork point; no candidate's compare answers
+    asked = len(world.github.requests)
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    compares = [r for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
+    assert len(compares) == UNTOLD, compares
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    said = f"GitHub was asked of {UNTOLD} commits and stopped after {UNTOLD} answers that did not tell;"
+    assert said in note, note
 
 
 def test_no_baseline_says_which_runs_at_the_merge_base_were_passed_over(world: World) -> None:
