@@ -217,6 +217,14 @@ class BaselineQuery:
     merge_base_ref: str | None = None
     fallback_branch: str | None = None
 
+    @property
+    def oldest(self) -> datetime | None:
+        """How old a run may be to be the baseline (``policy.max_age_days`` before ``now``); ``None``: any age."""
+        if self.policy.max_age_days:
+            with contextlib.suppress(OverflowError):  # further back than a date goes (1000000 days): no age limit
+                return self.now - timedelta(days=self.policy.max_age_days)
+        return None
+
     def candidates(self, runs: Iterable[ExperimentRun], oldest: datetime | None) -> Iterator[ExperimentRun]:
         """The runs of this experiment (its name, its file, its repository: :func:`same_origin`) and dataset
         (dataset_identity.py: also those recorded under an older id of a repository file) among ``runs`` (newest
@@ -365,6 +373,23 @@ def passed_over_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str
     )
 
 
+def too_old_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str | None:
+    """The runs of ``query``'s experiment older than its ``max_age_days`` (:attr:`BaselineQuery.oldest`), which no
+    rule looked at, counted with the newest named, as the report's note says them when no baseline was found;
+    ``None`` when none is."""
+    oldest = query.oldest
+    created = ((run, _created(run)) for run in query.candidates(runs, None))
+    too_old = [(run, at) for run, at in created if oldest is not None and at is not None and at < oldest]
+    if not too_old:
+        return None
+    (newest, at), count = too_old[0], len(too_old)
+    return (
+        f"{_counted(count, 'run')} of {query.experiment} older than {query.policy.max_age_days} days"
+        f" (baseline.max_age_days) {'was' if count == 1 else 'were'} not looked at, the newest {newest.run_id}"
+        f" from {at:%Y-%m-%d}. {NAME_IT}, or raise baseline.max_age_days."
+    )
+
+
 def not_completed(run: ExperimentRun) -> Literal["running", "stopped"] | None:
     """How ``run`` has not completed: ``"running"`` (pending or running: it may yet), ``"stopped"`` (cancelled or
     failed before it did); ``None`` when it completed, or the backend gives no status. What it holds is part of its
@@ -468,10 +493,7 @@ def pick_baseline(
     policy, base_branch, require_passing = query.policy, query.base_branch, query.require_passing
     if policy.strategy is BaselineStrategy.NONE:
         return None
-    oldest: datetime | None = None
-    if policy.max_age_days:
-        with contextlib.suppress(OverflowError):  # further back than a date goes (1000000 days): no age limit
-            oldest = query.now - timedelta(days=policy.max_age_days)
+    oldest = query.oldest
     use_merge_base = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.MERGE_BASE)
     use_branch = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.BRANCH)
     fallback = "branch" if require_passing else "previous"

@@ -48,6 +48,7 @@ from honeyhive_experiment.baseline import (
     passed_over_note,
     same_origin,
     stamp_of,
+    too_old_note,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
@@ -771,11 +772,10 @@ def _merge_base_unknown(ci: CiContext) -> str:
 def _no_baseline(ci: CiContext, runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
     """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
     there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
-    (:func:`~honeyhive_experiment.baseline.passed_over_note`); ``()`` when neither."""
-    if ci.merge_base_unknown:
-        return (f"{_merge_base_unknown(ci)}, so no run at it could be looked for.",)
-    passed_over = passed_over_note(runs, query)
-    return (passed_over,) if passed_over else ()
+    (:func:`~honeyhive_experiment.baseline.passed_over_note`), and the runs too old to be looked at
+    (:func:`~honeyhive_experiment.baseline.too_old_note`); ``()`` when none of these."""
+    unknown = f"{_merge_base_unknown(ci)}, so no run at it could be looked for." if ci.merge_base_unknown else None
+    return tuple(note for note in (unknown or passed_over_note(runs, query), too_old_note(runs, query)) if note)
 
 
 def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:

@@ -12,6 +12,7 @@ Every choice is made inside a test, never while the tables are built, so that mu
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from honeyhive_experiment.baseline import (
     pick_baseline,
     pick_named,
     pick_recent,
+    too_old_note,
     unfinished,
 )
 from honeyhive_experiment.client import HoneyHiveClient
@@ -1566,6 +1568,45 @@ def test_the_note_on_the_runs_at_the_merge_base_no_baseline_could_be(
         f" {WITHOUT_A_RESULT}. {NAME_IT}"
     )
     assert note == (None if named is None else expected)
+
+
+RAISE_IT = f"{NAME_IT[:-1]}, or raise baseline.max_age_days."
+TOO_OLD: list[tuple[str, list[ExperimentRun], BaselineConfig, str | None]] = [
+    # (rule, listing, policy, the note): runs older than max_age_days were said nowhere, so "No baseline yet" could not
+    # tell why
+    (
+        "one 8 days old, with max_age_days 7",
+        [run("o8", age=8 * DAY)],
+        WEEK,
+        f"1 run of {NAME} older than 7 days (baseline.max_age_days) was not looked at, the newest o8 from 2025-05-24.",
+    ),
+    (
+        "several: counted, the newest named; a younger one is no such run",
+        [run("y1"), run("o8", age=8 * DAY, branch="feature"), run("o9", age=9 * DAY, dirty=True)],
+        WEEK,
+        f"2 runs of {NAME} older than 7 days (baseline.max_age_days) were not looked at, the newest o8 from"
+        " 2025-05-24.",
+    ),
+    ("without max_age_days none is", [run("old", age=400 * DAY)], AUTO, None),
+    ("one exactly max_age_days old is not (older than, not as old as)", [run("o7", age=7 * DAY)], WEEK, None),
+    ("one without created_at is not", [run("c", created_at=None)], WEEK, None),
+    ("nor another experiment's", [run("x", age=8 * DAY, name="other")], WEEK, None),
+    (
+        "max_age_days further back than a date goes: none is",
+        [run("old", age=400 * DAY)],
+        BaselineConfig.model_construct(max_age_days=1_000_000),
+        None,
+    ),
+    ("none at all", [], WEEK, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "policy", "said"), TOO_OLD, ids=[c[0] for c in TOO_OLD])
+def test_the_note_on_the_runs_too_old_to_be_looked_at(
+    rule: str, runs: list[ExperimentRun], policy: BaselineConfig, said: str | None
+) -> None:
+    note = too_old_note(runs, dataclasses.replace(named_query(), policy=policy))
+    assert note == (None if said is None else f"{said} {RAISE_IT}")
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "named"), NOTHING_USABLE, ids=[c[0] for c in NOTHING_USABLE])

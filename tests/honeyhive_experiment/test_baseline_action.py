@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from honeyhive_experiment.operations import MAX_ANCESTRY_CHECKS, UNTOLD
+from honeyhive_local import store
 from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, PR, pull_request, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
@@ -256,6 +257,27 @@ def test_no_baseline_says_which_runs_at_the_merge_base_were_passed_over(world: W
         f"No run at {MERGE_BASE[:7]}, the base commit this change is measured against, could be the baseline:"
         f" {runs[1]} (its check recorded no verdict), {runs[0]} (its check errored)."
     ) in comment.body, comment.body
+
+
+def test_no_baseline_names_the_runs_too_old_to_be_looked_at(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``baseline.max_age_days``: the one run at the merge base, older than that, is not looked at, and the comment
+    said only "No baseline yet": nothing said that a run was left out for its age, nor which."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline: {max_age_days: 30}\n", encoding="utf-8")
+    monkeypatch.setattr(store, "now_iso", lambda: "2020-01-02T03:04:05.000Z")  # the backend's clock, for the push
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(MERGE_BASE))
+    assert code == 0, pushed.summary()
+    monkeypatch.undo()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    said = (
+        "1 run of support-bot-quickstart older than 30 days (baseline.max\\_age\\_days) was not looked at, the newest"
+        f" {pushed.outputs()['run-id']} from 2020-01-02."
+    )
+    assert said in comment.body, comment.body
 
 
 def test_no_baseline_at_a_merge_base_nobody_could_tell_gives_the_shallow_checkouts_hint(world: World) -> None:
