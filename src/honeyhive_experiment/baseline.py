@@ -301,10 +301,27 @@ def _created(run: ExperimentRun) -> datetime | None:
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
 
 
+PAGES, PAGE = 50, 100  # completed_runs reads the newest 5,000 at most: every one, where no baseline is found
+
+
 def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
-    """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read."""
-    for raw in client.iter_runs(name=name, status="completed"):  # newest first: the client sorts so by default
+    """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read: the
+    newest :data:`PAGES` × :data:`PAGE` at most (:func:`unread_note`)."""
+    # newest first: the client sorts so by default
+    for raw in client.iter_runs(max_pages=PAGES, name=name, status="completed", limit=PAGE):
         yield ExperimentRun.model_validate(raw)
+
+
+def unread_note(runs: Collection[ExperimentRun], query: BaselineQuery) -> str | None:
+    """That older runs than ``runs`` (every one :func:`completed_runs` read) were not read, as the report's note says
+    it when no baseline was found, when they are as many as it reads; ``None`` when fewer."""
+    if len(runs) < PAGES * PAGE:
+        return None
+    return (
+        f"Only the newest {len(runs):,} completed runs whose name contains {query.experiment} are read (the server"
+        " matches names as substrings, so other experiments' runs count too): a baseline older than them was not"
+        f" looked for. {NAME_IT}."
+    )
 
 
 def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]) -> dict[str, bool]:

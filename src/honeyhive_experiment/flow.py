@@ -49,6 +49,7 @@ from honeyhive_experiment.baseline import (
     same_origin,
     stamp_of,
     too_old_note,
+    unread_note,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
@@ -769,13 +770,15 @@ def _merge_base_unknown(ci: CiContext) -> str:
     return f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated})"
 
 
-def _no_baseline(ci: CiContext, runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+def _no_baseline(ci: CiContext, runs: Sequence[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
     """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
     there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
     (:func:`~honeyhive_experiment.baseline.passed_over_note`), and the runs too old to be looked at
-    (:func:`~honeyhive_experiment.baseline.too_old_note`); ``()`` when none of these."""
+    (:func:`~honeyhive_experiment.baseline.too_old_note`), or older than the listing reads
+    (:func:`~honeyhive_experiment.baseline.unread_note`); ``()`` when none of these."""
     unknown = f"{_merge_base_unknown(ci)}, so no run at it could be looked for." if ci.merge_base_unknown else None
-    return tuple(note for note in (unknown or passed_over_note(runs, query), too_old_note(runs, query)) if note)
+    said = (unknown or passed_over_note(runs, query), too_old_note(runs, query), unread_note(runs, query))
+    return tuple(note for note in said if note)
 
 
 def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:

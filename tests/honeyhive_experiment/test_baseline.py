@@ -23,6 +23,8 @@ import httpx
 import pytest
 
 from honeyhive_experiment.baseline import (
+    PAGE,
+    PAGES,
     Baseline,
     BaselineQuery,
     _reports_success,
@@ -37,6 +39,7 @@ from honeyhive_experiment.baseline import (
     pick_recent,
     too_old_note,
     unfinished,
+    unread_note,
 )
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -1607,6 +1610,23 @@ def test_the_note_on_the_runs_too_old_to_be_looked_at(
 ) -> None:
     note = too_old_note(runs, dataclasses.replace(named_query(), policy=policy))
     assert note == (None if said is None else f"{said} {RAISE_IT}")
+
+
+@pytest.mark.parametrize(
+    ("read", "said"),
+    [
+        pytest.param(
+            PAGES * PAGE,
+            f"Only the newest {PAGES * PAGE:,} completed runs whose name contains {NAME} are read (the server matches"
+            " names as substrings, so other experiments' runs count too): a baseline older than them was not looked"
+            f" for. {NAME_IT}",
+            id="as many as the listing reads: older runs may be unread (audit70)",
+        ),
+        pytest.param(PAGES * PAGE - 1, None, id="fewer: the listing ended"),
+    ],
+)
+def test_the_note_on_the_runs_older_than_the_listing_reads(read: int, said: str | None) -> None:
+    assert unread_note([run("r")] * read, named_query()) == said
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "named"), NOTHING_USABLE, ids=[c[0] for c in NOTHING_USABLE])

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from honeyhive_experiment import baseline
 from honeyhive_experiment.operations import MAX_ANCESTRY_CHECKS, UNTOLD
 from honeyhive_local import store
 from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, PR, pull_request, push, workflow_run
@@ -277,6 +278,29 @@ def test_no_baseline_names_the_runs_too_old_to_be_looked_at(world: World, monkey
         "1 run of support-bot-quickstart older than 30 days (baseline.max\\_age\\_days) was not looked at, the newest"
         f" {pushed.outputs()['run-id']} from 2020-01-02."
     )
+    assert said in comment.body, comment.body
+
+
+def test_no_baseline_says_older_runs_than_the_listing_reads_were_not_looked_for(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing reads the newest 5,000 runs whose name contains the experiment's (here 2): the run at the merge base,
+    behind newer runs of an experiment whose name contains this one's, was not found, and only a log line said that
+    older runs were not read (audit70); the note says it now."""
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(MERGE_BASE))
+    assert code == 0, pushed.summary()
+    with world.client() as hh:
+        recorded = hh.get_run(pushed.outputs()["run-id"])
+        for _ in range(2):  # newer runs of another experiment, which the server's substring match lists too
+            hh.create_run({**recorded, "run_id": str(uuid.uuid4()), "name": f"{recorded['name']}-v2"})
+    monkeypatch.setattr(baseline, "PAGES", 1)
+    monkeypatch.setattr(baseline, "PAGE", 2)
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    said = "Only the newest 2 completed runs whose name contains support-bot-quickstart are read"
     assert said in comment.body, comment.body
 
 
