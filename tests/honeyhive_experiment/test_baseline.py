@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment import baseline
 from honeyhive_experiment.baseline import (
     PAGE,
     PAGES,
@@ -2194,6 +2195,21 @@ def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
     asked = [{k: query.get(k) for k in ("name", "status", "sort_by", "sort_order")} for query in recorder.listings]
     listing = {"name": name, "status": "completed", "sort_by": "created_at", "sort_order": "desc"}
     assert asked == [listing, listing, listing]
+
+
+def test_the_listing_reads_its_pages_of_the_newest_runs_and_the_note_says_older_ones_were_not(
+    hh: HoneyHiveClient, recorder: Recorder, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest PAGES × PAGE runs at most are read (2 × 2 here), and then unread_note says so (audit70)."""
+    seeded = [seed(hh, name) for _ in range(5)]
+    monkeypatch.setattr(baseline, "PAGES", 2)
+    monkeypatch.setattr(baseline, "PAGE", 2)
+    recorder.clear()
+    read = list(completed_runs(hh, name))
+    assert [r.run_id for r in read] == seeded[:0:-1]
+    assert [(query["page"], query["limit"]) for query in recorder.listings] == [("1", "2"), ("2", "2")]
+    said = f"Only the newest 4 completed runs whose name contains {name} are read"
+    assert str(unread_note(read, named_query(experiment=name))).startswith(said)
 
 
 def test_a_listing_handed_over_is_read_instead_of_the_backends(
