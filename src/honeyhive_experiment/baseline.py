@@ -99,7 +99,6 @@ from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch without a stamped verdict whose result the backend is asked
-MAX_ANCESTRY_CHECKS = 30  # commits whose ancestry GitHub is asked where git cannot tell (flow.find_baseline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +118,8 @@ class Baseline:
     resolved: str | None = None  # explicit: the commit git resolved ref to (a revision: HEAD~1), whose run this is
     fork_point: str | None = None  # ahead or unknown: the commit it is not known to be of the history of (the merge
     # base; a push's, or baseline.branch's other than the base: the run's own commit)
-    unchecked: bool = False  # ahead or unknown: GitHub was asked of MAX_ANCESTRY_CHECKS commits and no more (an older
-    # run may be of the history)
+    unchecked: str | None = None  # ahead or unknown: how far GitHub was asked before it was asked no more (an older
+    # run may be of the history; flow.Ancestry.stopped)
 
     @property
     def why(self) -> str:
@@ -219,6 +218,14 @@ class BaselineQuery:
     fallback_branch: str | None = None
     variant: str = ""
 
+    @property
+    def oldest(self) -> datetime | None:
+        """How old a run may be to be the baseline (``policy.max_age_days`` before ``now``); ``None``: any age."""
+        if self.policy.max_age_days:
+            with contextlib.suppress(OverflowError):  # further back than a date goes (1000000 days): no age limit
+                return self.now - timedelta(days=self.policy.max_age_days)
+        return None
+
     def candidates(self, runs: Iterable[ExperimentRun], oldest: datetime | None) -> Iterator[ExperimentRun]:
         """The runs of this experiment (its name, its file, its repository: :func:`same_origin`) and dataset
         (dataset_identity.py: also those recorded under an older id of a repository file) among ``runs`` (newest
@@ -307,10 +314,27 @@ def _created(run: ExperimentRun) -> datetime | None:
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
 
 
+PAGES, PAGE = 50, 100  # completed_runs reads the newest 5,000 at most: every one, where no baseline is found
+
+
 def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
-    """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read."""
-    for raw in client.iter_runs(name=name, status="completed"):  # newest first: the client sorts so by default
+    """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read: the
+    newest :data:`PAGES` × :data:`PAGE` at most (:func:`unread_note`)."""
+    # newest first: the client sorts so by default
+    for raw in client.iter_runs(max_pages=PAGES, name=name, status="completed", limit=PAGE):
         yield ExperimentRun.model_validate(raw)
+
+
+def unread_note(runs: Collection[ExperimentRun], query: BaselineQuery) -> str | None:
+    """That older runs than ``runs`` (every one :func:`completed_runs` read) were not read, as the report's note says
+    it when no baseline was found, when they are as many as it reads; ``None`` when fewer."""
+    if len(runs) < PAGES * PAGE:
+        return None
+    return (
+        f"Only the newest {len(runs):,} completed runs whose name contains {query.experiment} are read (the server"
+        " matches names as substrings, so other experiments' runs count too): a baseline older than them was not"
+        f" looked for. {NAME_IT}."
+    )
 
 
 def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]) -> dict[str, bool]:
@@ -391,6 +415,23 @@ def passed_over_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str
     return (
         f"No run at {str(at)[:7]}, the base commit this change is measured against, could be the baseline:"
         f" {_unjudged(passed_over)}. {UNJUDGED}. {NAME_IT}."
+    )
+
+
+def too_old_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> str | None:
+    """The runs of ``query``'s experiment older than its ``max_age_days`` (:attr:`BaselineQuery.oldest`), which no
+    rule looked at, counted with the newest named, as the report's note says them when no baseline was found;
+    ``None`` when none is."""
+    oldest = query.oldest
+    created = ((run, _created(run)) for run in query.candidates(runs, None))
+    too_old = [(run, at) for run, at in created if oldest is not None and at is not None and at < oldest]
+    if not too_old:
+        return None
+    (newest, at), count = too_old[0], len(too_old)
+    return (
+        f"{_counted(count, 'run')} of {query.experiment} older than {query.policy.max_age_days} days"
+        f" (baseline.max_age_days) {'was' if count == 1 else 'were'} not looked at, the newest {newest.run_id}"
+        f" from {at:%Y-%m-%d}. {NAME_IT}, or raise baseline.max_age_days."
     )
 
 
@@ -497,10 +538,7 @@ def pick_baseline(
     policy, base_branch, require_passing = query.policy, query.base_branch, query.require_passing
     if policy.strategy is BaselineStrategy.NONE:
         return None
-    oldest: datetime | None = None
-    if policy.max_age_days:
-        with contextlib.suppress(OverflowError):  # further back than a date goes (1000000 days): no age limit
-            oldest = query.now - timedelta(days=policy.max_age_days)
+    oldest = query.oldest
     use_merge_base = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.MERGE_BASE)
     use_branch = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.BRANCH)
     fallback = "branch" if require_passing else "previous"

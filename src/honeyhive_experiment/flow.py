@@ -30,12 +30,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from pydantic import ValidationError
 
 from honeyhive_experiment.baseline import (
-    MAX_ANCESTRY_CHECKS,
     PENDING,
     Baseline,
     BaselineQuery,
@@ -50,6 +49,8 @@ from honeyhive_experiment.baseline import (
     passed_over_note,
     same_origin,
     stamp_of,
+    too_old_note,
+    unread_note,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of, verdict_reached
 from honeyhive_experiment.checkout import commit_of, is_ancestor, shallow_hint
@@ -174,6 +175,15 @@ __all__ = [
 ]
 
 
+class Ancestry(Protocol):
+    """Whether a commit is another or one of its ancestors, as GitHub tells where git cannot (operations): ``None``
+    when it does not tell, or is asked no more; ``stopped`` then says how far it was asked (the baseline's note)."""
+
+    stopped: str | None
+
+    def __call__(self, commit: str, of: str, /) -> bool | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """One invocation, as the flow takes it (:mod:`~honeyhive_experiment.operations` builds it): its settings, its
@@ -184,7 +194,7 @@ class Job:
     config: ExperimentConfig
     client: HoneyHiveClient
     now: datetime
-    ancestry: Callable[[str, str], bool | None] | None = None  # GitHub's, where git cannot tell (operations)
+    ancestry: Ancestry | None = None  # GitHub's, where git cannot tell (operations)
 
 
 # ----------------------------------------------------------------------------------------------- preparing
@@ -761,14 +771,15 @@ def _merge_base_unknown(ci: CiContext) -> str:
     return f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated})"
 
 
-def _no_baseline(ci: CiContext, runs: Iterable[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+def _no_baseline(ci: CiContext, runs: Sequence[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
     """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
     there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
-    (:func:`~honeyhive_experiment.baseline.passed_over_note`); ``()`` when neither."""
-    if ci.merge_base_unknown:
-        return (f"{_merge_base_unknown(ci)}, so no run at it could be looked for.",)
-    passed_over = passed_over_note(runs, query)
-    return (passed_over,) if passed_over else ()
+    (:func:`~honeyhive_experiment.baseline.passed_over_note`), and the runs too old to be looked at
+    (:func:`~honeyhive_experiment.baseline.too_old_note`), or older than the listing reads
+    (:func:`~honeyhive_experiment.baseline.unread_note`); ``()`` when none of these."""
+    unknown = f"{_merge_base_unknown(ci)}, so no run at it could be looked for." if ci.merge_base_unknown else None
+    said = (unknown or passed_over_note(runs, query), too_old_note(runs, query), unread_note(runs, query))
+    return tuple(note for note in said if note)
 
 
 def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
@@ -782,8 +793,8 @@ def _not_of_history(baseline: Baseline, at: str, lead: str) -> str:
     known = f"known to be of {at}'s history"
     if baseline.unchecked:  # an older one may be: it was not asked
         known += (
-            f" (ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits: where git cannot tell, as in a shallow"
-            " checkout, GitHub is asked of no more; set fetch-depth: 0 on actions/checkout)"
+            " (ancestry was not checked further: where git could not tell, as in a shallow checkout,"
+            f" {baseline.unchecked}; set fetch-depth: 0 on actions/checkout)"
         )
     return (
         f"{lead} {known}, so the baseline is the latest passing run on {branch}, at {sha}, {how}: its deltas may"
@@ -898,15 +909,10 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
     caller reads them too. A ``baseline.run_id`` of the config that names nothing is a BaselineError at its line
     (``--baseline``'s is said as it is)."""
     settings = job.settings
-    asked = 0  # commits asked of GitHub: git, of the checkout, answers at once and is asked of every one
 
     def ancestry(commit: str, of: str) -> bool | None:  # git's; where it cannot tell (a shallow clone), GitHub's
-        nonlocal asked
         known = is_ancestor(settings.root, commit, of)
-        if known is not None or job.ancestry is None:
-            return known
-        asked += 1
-        return job.ancestry(commit, of) if asked <= MAX_ANCESTRY_CHECKS else None
+        return known if known is not None or job.ancestry is None else job.ancestry(commit, of)
 
     try:
         found = choose_baseline(
@@ -929,8 +935,9 @@ def find_baseline(job: Job, query: BaselineQuery, *, runs: Iterable[ExperimentRu
         at = config_error_at(str(settings.config_path), ("baseline", "run_id"), message)
         raise BaselineError(message, file=at.file, line=at.line, key=at.key) from None
     # a stand-in, and GitHub was not asked of every older candidate: one of the history may be among them
-    if found is not None and asked > MAX_ANCESTRY_CHECKS and (found.ahead or found.unknown):
-        return dataclasses.replace(found, unchecked=True)
+    stopped = job.ancestry.stopped if job.ancestry is not None else None
+    if found is not None and stopped and (found.ahead or found.unknown):
+        return dataclasses.replace(found, unchecked=stopped)
     return found
 
 

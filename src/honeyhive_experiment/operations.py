@@ -463,29 +463,45 @@ def locate(settings: Settings) -> Settings:
     return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
 
 
+MAX_ANCESTRY_CHECKS: Final = 30  # commits whose ancestry GitHub is asked of where git cannot tell (a request each)
+UNTOLD: Final = 3  # answers that did not tell, after which GitHub is asked no more (each may take retries: 6 s a 502)
+
+
+@dataclass
+class _GitHubAncestry:
+    """:class:`~honeyhive_experiment.flow.Ancestry` as GitHub tells it (``GET /compare/{commit}...{of}``: their merge
+    base is ``commit``; ``None`` when it cannot tell), asked of :data:`MAX_ANCESTRY_CHECKS` commits at most, and of
+    none after :data:`UNTOLD` answers that did not tell: ``stopped`` says which, once a commit was not asked. One
+    client serves every compare of the job (made at the first ask, closed with ``opened``)."""
+
+    settings: Settings
+    opened: ExitStack
+    asked: int = 0
+    untold: int = 0
+    stopped: str | None = None
+    github: CommentPublisher | None = None
+
+    def __call__(self, commit: str, of: str) -> bool | None:
+        if self.asked >= MAX_ANCESTRY_CHECKS or self.untold >= UNTOLD:
+            why = f"stopped after {self.untold} answers that did not tell" if self.untold >= UNTOLD else "no more"
+            self.stopped = f"GitHub was asked of {self.asked} commits and {why}"
+            return None
+        self.github = self.github or self.opened.enter_context(_github(self.settings))
+        self.asked += 1
+        found = self.github.merge_base(commit, of, quiet=True)
+        self.untold += found is None
+        return None if found is None else found == commit
+
+
 @contextmanager
-def _github_ancestry(settings: Settings) -> Iterator[Callable[[str, str], bool | None] | None]:
-    """Whether a commit is another or one of its ancestors as GitHub tells (``GET /compare/{commit}...{of}``: their
-    merge base is ``commit``; ``None`` when GitHub cannot tell), for the baseline's rules where git cannot (a shallow
-    checkout, a commit force-pushed away), asked through one client (made at the first ask, closed on exit: its
-    connection serves every compare of the job); ``None`` without a token or a repository to ask of."""
+def _github_ancestry(settings: Settings) -> Iterator[_GitHubAncestry | None]:
+    """GitHub's ancestry (:class:`_GitHubAncestry`), for the baseline's rules where git cannot tell (a shallow
+    checkout, a commit force-pushed away); ``None`` without a token or a repository to ask of."""
     if settings.github_token is None or settings.ci.repository is None:
         yield None
         return
-    unknown = 0  # after 3 answers that did not tell, GitHub is not asked again (each may take retries: 6 s a 502)
     with ExitStack() as opened:
-        github: CommentPublisher | None = None
-
-        def ancestry(commit: str, of: str) -> bool | None:
-            nonlocal unknown, github
-            if unknown >= 3:
-                return None
-            github = github or opened.enter_context(_github(settings))
-            found = github.merge_base(commit, of, quiet=True)
-            unknown += found is None
-            return None if found is None else found == commit
-
-        yield ancestry
+        yield _GitHubAncestry(settings, opened)
 
 
 def _commented_pull_request(settings: Settings) -> Settings:

@@ -12,6 +12,7 @@ Every choice is made inside a test, never while the tables are built, so that mu
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment import baseline
 from honeyhive_experiment.baseline import (
-    MAX_ANCESTRY_CHECKS,
+    PAGE,
+    PAGES,
     Baseline,
     BaselineQuery,
     _reports_success,
@@ -35,7 +38,9 @@ from honeyhive_experiment.baseline import (
     pick_baseline,
     pick_named,
     pick_recent,
+    too_old_note,
     unfinished,
+    unread_note,
 )
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -43,6 +48,7 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import BaselineError
 from honeyhive_experiment.experiment import evaluate
 from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.operations import MAX_ANCESTRY_CHECKS
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
@@ -1626,6 +1632,62 @@ def test_the_note_on_the_runs_at_the_merge_base_no_baseline_could_be(
     assert note == (None if named is None else expected)
 
 
+RAISE_IT = f"{NAME_IT[:-1]}, or raise baseline.max_age_days."
+TOO_OLD: list[tuple[str, list[ExperimentRun], BaselineConfig, str | None]] = [
+    # (rule, listing, policy, the note): runs older than max_age_days were said nowhere, so "No baseline yet" could not
+    # tell why
+    (
+        "one 8 days old, with max_age_days 7",
+        [run("o8", age=8 * DAY)],
+        WEEK,
+        f"1 run of {NAME} older than 7 days (baseline.max_age_days) was not looked at, the newest o8 from 2025-05-24.",
+    ),
+    (
+        "several: counted, the newest named; a younger one is no such run",
+        [run("y1"), run("o8", age=8 * DAY, branch="feature"), run("o9", age=9 * DAY, dirty=True)],
+        WEEK,
+        f"2 runs of {NAME} older than 7 days (baseline.max_age_days) were not looked at, the newest o8 from"
+        " 2025-05-24.",
+    ),
+    ("without max_age_days none is", [run("old", age=400 * DAY)], AUTO, None),
+    ("one exactly max_age_days old is not (older than, not as old as)", [run("o7", age=7 * DAY)], WEEK, None),
+    ("one without created_at is not", [run("c", created_at=None)], WEEK, None),
+    ("nor another experiment's", [run("x", age=8 * DAY, name="other")], WEEK, None),
+    (
+        "max_age_days further back than a date goes: none is",
+        [run("old", age=400 * DAY)],
+        BaselineConfig.model_construct(max_age_days=1_000_000),
+        None,
+    ),
+    ("none at all", [], WEEK, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "policy", "said"), TOO_OLD, ids=[c[0] for c in TOO_OLD])
+def test_the_note_on_the_runs_too_old_to_be_looked_at(
+    rule: str, runs: list[ExperimentRun], policy: BaselineConfig, said: str | None
+) -> None:
+    note = too_old_note(runs, dataclasses.replace(named_query(), policy=policy))
+    assert note == (None if said is None else f"{said} {RAISE_IT}")
+
+
+@pytest.mark.parametrize(
+    ("read", "said"),
+    [
+        pytest.param(
+            PAGES * PAGE,
+            f"Only the newest {PAGES * PAGE:,} completed runs whose name contains {NAME} are read (the server matches"
+            " names as substrings, so other experiments' runs count too): a baseline older than them was not looked"
+            f" for. {NAME_IT}",
+            id="as many as the listing reads: older runs may be unread (audit70)",
+        ),
+        pytest.param(PAGES * PAGE - 1, None, id="fewer: the listing ended"),
+    ],
+)
+def test_the_note_on_the_runs_older_than_the_listing_reads(read: int, said: str | None) -> None:
+    assert unread_note([run("r")] * read, named_query()) == said
+
+
 @pytest.mark.parametrize(("rule", "runs", "ref", "named"), NOTHING_USABLE, ids=[c[0] for c in NOTHING_USABLE])
 def test_a_named_baseline_with_no_usable_run_is_an_error_naming_the_runs_passed_over(
     rule: str, runs: list[ExperimentRun], ref: str, named: str
@@ -2191,6 +2253,21 @@ def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
     asked = [{k: query.get(k) for k in ("name", "status", "sort_by", "sort_order")} for query in recorder.listings]
     listing = {"name": name, "status": "completed", "sort_by": "created_at", "sort_order": "desc"}
     assert asked == [listing, listing, listing]
+
+
+def test_the_listing_reads_its_pages_of_the_newest_runs_and_the_note_says_older_ones_were_not(
+    hh: HoneyHiveClient, recorder: Recorder, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest PAGES × PAGE runs at most are read (2 × 2 here), and then unread_note says so (audit70)."""
+    seeded = [seed(hh, name) for _ in range(5)]
+    monkeypatch.setattr(baseline, "PAGES", 2)
+    monkeypatch.setattr(baseline, "PAGE", 2)
+    recorder.clear()
+    read = list(completed_runs(hh, name))
+    assert [r.run_id for r in read] == seeded[:0:-1]
+    assert [(query["page"], query["limit"]) for query in recorder.listings] == [("1", "2"), ("2", "2")]
+    said = f"Only the newest 4 completed runs whose name contains {name} are read"
+    assert str(unread_note(read, named_query(experiment=name))).startswith(said)
 
 
 def test_a_listing_handed_over_is_read_instead_of_the_backends(

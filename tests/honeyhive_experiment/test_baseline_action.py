@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 
-from honeyhive_experiment.baseline import MAX_ANCESTRY_CHECKS
+from honeyhive_experiment import baseline
+from honeyhive_experiment.operations import MAX_ANCESTRY_CHECKS, UNTOLD
+from honeyhive_local import store
 from tests.fakes.actions_runner import BASE_SHA, HEAD_SHA, PR, pull_request, push, workflow_run
 from tests.honeyhive_experiment.test_recorded_runs import World
 from tests.honeyhive_experiment.test_recorded_runs import world as world  # the fixture
@@ -212,7 +214,25 @@ def test_github_is_asked_of_30_commits_at_most_and_the_note_says_the_rest_were_n
     assert len(compares) == MAX_ANCESTRY_CHECKS, compares
     assert ran.outputs()["baseline-run-id"] == newest.outputs()["run-id"]
     [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
-    assert f"ancestry was not checked past {MAX_ANCESTRY_CHECKS} commits" in note, note
+    assert f"GitHub was asked of {MAX_ANCESTRY_CHECKS} commits and no more;" in note, note
+
+
+def test_github_that_stopped_telling_is_asked_no_more_and_the_note_says_how_far_it_was_asked(world: World) -> None:
+    """After 3 compares that did not tell, GitHub is asked of no other commit: the note said "ancestry was not checked
+    past 30 commits", as if 30 had been asked (audit72 N1); it says the 3 now."""
+    ahead = [f"{i:02d}".ljust(40, "a") for i in range(MAX_ANCESTRY_CHECKS + 1)]
+    code, pushed = world.action("push-before", {"comment-mode": "off"}, event=push(BEFORE))
+    assert code == 0, pushed.summary()
+    _copies(world, pushed.outputs()["run-id"], ahead)
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the fork point; no candidate's compare answers
+    asked = len(world.github.requests)
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    compares = [r for r in world.github.requests[asked:] if "/compare/" in r.path and MERGE_BASE in r.path]
+    assert len(compares) == UNTOLD, compares
+    [note] = json.loads((world.root / ".honeyhive" / "report.json").read_text())["notes"]
+    said = f"GitHub was asked of {UNTOLD} commits and stopped after {UNTOLD} answers that did not tell;"
+    assert said in note, note
 
 
 def test_no_baseline_says_which_runs_at_the_merge_base_were_passed_over(world: World) -> None:
@@ -238,6 +258,50 @@ def test_no_baseline_says_which_runs_at_the_merge_base_were_passed_over(world: W
         f"No run at {MERGE_BASE[:7]}, the base commit this change is measured against, could be the baseline:"
         f" {runs[1]} (its check recorded no verdict), {runs[0]} (its check errored)."
     ) in comment.body, comment.body
+
+
+def test_no_baseline_names_the_runs_too_old_to_be_looked_at(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``baseline.max_age_days``: the one run at the merge base, older than that, is not looked at, and the comment
+    said only "No baseline yet": nothing said that a run was left out for its age, nor which."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline: {max_age_days: 30}\n", encoding="utf-8")
+    monkeypatch.setattr(store, "now_iso", lambda: "2020-01-02T03:04:05.000Z")  # the backend's clock, for the push
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(MERGE_BASE))
+    assert code == 0, pushed.summary()
+    monkeypatch.undo()
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    said = (
+        "1 run of support-bot-quickstart older than 30 days (baseline.max\\_age\\_days) was not looked at, the newest"
+        f" {pushed.outputs()['run-id']} from 2020-01-02."
+    )
+    assert said in comment.body, comment.body
+
+
+def test_no_baseline_says_older_runs_than_the_listing_reads_were_not_looked_for(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing reads the newest 5,000 runs whose name contains the experiment's (here 2): the run at the merge base,
+    behind newer runs of an experiment whose name contains this one's, was not found, and only a log line said that
+    older runs were not read (audit70); the note says it now."""
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(MERGE_BASE))
+    assert code == 0, pushed.summary()
+    with world.client() as hh:
+        recorded = hh.get_run(pushed.outputs()["run-id"])
+        for _ in range(2):  # newer runs of another experiment, which the server's substring match lists too
+            hh.create_run({**recorded, "run_id": str(uuid.uuid4()), "name": f"{recorded['name']}-v2"})
+    monkeypatch.setattr(baseline, "PAGES", 1)
+    monkeypatch.setattr(baseline, "PAGE", 2)
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, MERGE_BASE)  # the pull request's fork point, as locate asks
+    code, ran = world.action("run", {"mode": "all"})
+    assert code == 0, ran.summary()
+    assert (ran.outputs()["verdict"], ran.outputs()["baseline-run-id"]) == ("neutral", "")
+    [comment] = world.github.comments(PR)
+    said = "Only the newest 2 completed runs whose name contains support-bot-quickstart are read"
+    assert said in comment.body, comment.body
 
 
 def test_no_baseline_at_a_merge_base_nobody_could_tell_gives_the_shallow_checkouts_hint(world: World) -> None:
