@@ -9,9 +9,9 @@ those fields, so they are never stored twice and never differ between the output
 ``report.json`` is the model's JSON, ``"version": 1``; no field is ever removed or renamed, but fields are added,
 and both :func:`load_report` and the schema accept exactly this version's fields (an older or newer version's report
 is refused by them, naming the first field that differs); ``mode: publish`` reads only its ids
-(:func:`load_published`), so a report written by another version of the action is published too. The JSON Schema is generated from
-the model (:func:`report_json_schema`) and committed as ``schemas/report.schema.json``; regenerate it from the
-repository root after changing the model::
+(:func:`load_published`), so a report written by another version of the action is published too. The JSON Schema
+is generated from the model (:func:`report_json_schema`) and committed as ``schemas/report.schema.json``;
+regenerate it from the repository root after changing the model::
 
     .venv/bin/python -c "import honeyhive_experiment.report as r; print(r.report_json_schema_text(), end='')" \\
         > src/honeyhive_experiment/schemas/report.schema.json
