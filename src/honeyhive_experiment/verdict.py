@@ -45,7 +45,8 @@
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
   the runs share no datapoint for its ``max_degraded``, or enough of this run's may be the baseline's under new
-  ids to cross it (:func:`_moved`), or its metric is an efficiency metric whose values leave
+  ids to cross it (:func:`_moved`), or the runs have its metric on different datapoints of those they share for its
+  bounds on the aggregate, past them or not (:func:`_diluted`), or its metric is an efficiency metric whose values leave
   out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); or a passing range's ``max``
   on an efficiency metric, on datapoints the backend passed whose values leave out LLM calls of their own, lower
   bounds that could be past it (:func:`ranges_unchecked`; a ``min`` is as the backend judged it); when another
@@ -1043,7 +1044,7 @@ def _unknown(row: _Gated, points: bool, shared: int, unpaired: int, both: int | 
     the metric on others only, so none could be counted worse, or the comparison lagged: it left out ``unpaired``
     datapoints both runs scored (:func:`~honeyhive_experiment.results.unpaired_of`), which the words say: those may
     have it in both. Its count within the bound on those it paired does not hold either while more datapoints have the
-    metric in both runs (``both`` of them, by the runs' summaries: :func:`_in_both`; unknown, the ``unpaired`` ones
+    metric in both runs (``both`` of them, by the runs' summaries: :func:`_holding`; unknown, the ``unpaired`` ones
     may) than it paired plus the room the bound has: those it did not count may be the worse ones (8 of 40 fell
     1 -> 0, "0 of 32 worse" passed ``max_degraded: 0``); a count past the bound is crossed (:func:`_hits`). The
     bounds on the aggregate are judged by each run's aggregate over all its values, which a lagging pairing leaves
@@ -1129,7 +1130,8 @@ def _unknowns(
     found: list[tuple[str, str]] = []
     how: dict[MetricKey, set[str]] = {}
     unfailable: list[tuple[str, str]] = []
-    both = {metric: _in_both(summaries, metric) for metric in gates}  # once per metric, not per row
+    lists = {metric: _holding(summaries, metric) for metric in gates}  # once per metric, not per row
+    both = {metric: None if ids is None else len(ids[0] & ids[1]) for metric, ids in lists.items()}
     for row in _gated(comparison, gates, presentation):
         never, held = _unknown(row, row.metric in points, shared, unpaired, both[row.metric])
         found.extend((row.metric, text) for text in (*never, *held))
@@ -1143,7 +1145,7 @@ def _never_degraded(row: _Gated, shared: int, unpaired: int, both: int | None) -
     """Why the ``max_degraded`` bound of the ``row``'s gate can never fail on its delta, in words (``None``:
     it can, or is not judged): it fails when more datapoints got worse than it allows, and no more than the comparison
     paired (the backend's ``found_count``, not sent: the ``shared`` datapoints, as :func:`_unknown` counts them) can
-    get worse, nor than have the metric in both runs (``both``, by the runs' summaries: :func:`_in_both`), so a bound
+    get worse, nor than have the metric in both runs (``both``, by the runs' summaries: :func:`_holding`), so a bound
     of as many or more holds whatever they do (6 paired, ``max_degraded: 6`` fails at 7 worse). With trials a
     datapoint is paired, not its trials. Said only of a bound otherwise judged: with its counts sent (without them,
     or pairing none, :func:`_unknown` fails it), the baseline's aggregate (without it the gate could not be checked:
@@ -1167,16 +1169,18 @@ def _never_degraded(row: _Gated, shared: int, unpaired: int, both: int | None) -
     )
 
 
-def _in_both(summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str) -> int | None:
-    """How many datapoints have ``metric`` in both runs, by the runs' ``summaries`` (this run's, the baseline's): the
-    backend's id lists of each; ``None`` without both runs' lists."""
+def _holding(
+    summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str
+) -> list[set[str]] | None:
+    """The datapoints that have ``metric`` in each of the runs' ``summaries`` (this run's, the baseline's), by the
+    backend's id lists of each (over every event it is on); ``None`` without both runs' lists."""
     ids: list[set[str]] = []
     for summary in summaries:
         lists = [d.datapoints for d in summary.metrics.details if d.metric_name == metric] if summary else []
         if not lists or None in lists:
             return None
         ids.append({i for listed in lists if listed is not None for i in (*listed.passed, *listed.failed)})
-    return len(ids[0] & ids[1])
+    return ids
 
 
 def _valued(aggregate: float | None, values: Sequence[Any] | None) -> bool:
@@ -1548,6 +1552,45 @@ _APART: Final = "the two runs share no datapoint, so its change is between aggre
 """Why a gate on aggregates (``max_drop``, ``max_drop_pct``) could not be checked when the PR replaced every
 datapoint (:func:`decide`): the change is the dataset's as much as the code's (``max_degraded`` has nothing to count
 then either: :func:`_gates_unchecked`)."""
+
+
+def _diluted(
+    comparison: RunComparisonResult,
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
+) -> dict[str, str]:
+    """The gates whose bounds on the aggregate (``max_drop``, ``max_drop_pct``) could not be checked because the runs
+    have their metric on different datapoints of those they share, each with why in words: its comparison row pairs
+    (``found_count``) fewer datapoints than, of those the runs share, have it in either run (by the id lists of the
+    runs' ``summaries``, this run's and the baseline's, :func:`_holding`: a datapoint that has it in neither, one
+    whose function raised in both runs, leaves the aggregates of the same datapoints). Each
+    run's aggregate is then over datapoints the other's is not, so its change is the coverage's as much as the code's,
+    either way: a baseline without a value on 6 of 12 datapoints (an evaluator that returned None there; an older
+    version, which recorded no cost where no LLM call was made) against this run's 12, zeros among them, diluted a
+    2.18x cost to +8.9%, which passed ``max_worse_pct: 10`` (audit74 F1); a baseline without its hard datapoints'
+    values makes an unchanged run's aggregate look worse. So neither a pass nor a crossing is judged on them (as when
+    the runs share no datapoint: ``_APART``); ``max_degraded`` counts the paired ones, and judges as usual. Without
+    ``found_count`` or either run's id lists, as sent. Datapoints only added or removed are not shared: judged as any
+    comparison."""
+    shared = set(comparison.common_datapoints)
+    found: dict[str, str] = {}
+    for metric, gate, higher, delta, _ in _gated(comparison, gates, presentation):
+        held = _holding(summaries, metric) or [set()]  # without both runs' id lists: as sent
+        either = set.union(*held) & shared
+        worse = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
+        bounds = " and ".join(
+            f"max_{worse}{pct}"
+            for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct))
+            if bound is not None
+        )
+        if bounds and delta.found_count is not None and delta.found_count < len(either):
+            found.setdefault(
+                metric,
+                f"{metric}'s {bounds} could not be checked: compared on {delta.found_count:,} of the {len(shared):,}"
+                " datapoints both runs have, so its aggregates are of different datapoints",
+            )
+    return found
 
 
 def _gate_unchecked(metric: str, why: str) -> str:
@@ -2051,7 +2094,8 @@ def decide(
     (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not excused as
     noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
-    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`);
+    in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`), and in
+    either, whose bounds on aggregates of different datapoints are not judged (:func:`_diluted`);
     ``id_scheme`` how the dataset's datapoints got their ids (``DatasetIdentity.scheme``), which tells whether new and
     gone ones may be the same under new ids (:func:`_moved`). ``compare`` false: comparisons are switched off
     (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a gate then is never
@@ -2105,15 +2149,27 @@ def decide(
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
     if comparison is not None:
+        # bounds on aggregates of different datapoints of those the runs share are not judged (values that leave
+        # calls out are judged by those calls: _unjudged); their max_degraded is
+        diluted = _diluted(
+            comparison, {m: g for m, g in gates.items() if m not in left}, presentation, (result, baseline)
+        )
+        judged = {
+            metric: GateRule(max_degraded=gate.max_degraded, significant=gate.significant)
+            if metric in diluted
+            else gate
+            for metric, gate in gates.items()
+            if metric not in diluted or gate.max_degraded is not None
+        }
         # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over
         # the gates of each kind, whichever are judged): what they say of the whole, then only the gates those values
         # can judge
         failures, noise, powerless, crossing = _gate_failures(
-            comparison, gates, presentation, gate_assessment, points, unpaired
+            comparison, judged, presentation, gate_assessment, points, unpaired
         )
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
-        unknown, how, unfailable = _unknowns(comparison, gates, presentation, points, unpaired, (result, baseline))
+        unknown, how, unfailable = _unknowns(comparison, judged, presentation, points, unpaired, (result, baseline))
         warnings.extend(_own_calls(gates, left))
         valueless = {m: gates[m] for m in unbounded}
         at_zero = _past_at_zero(
@@ -2122,6 +2178,7 @@ def decide(
     else:
         unknown, how, crossing, unfailable = [], {}, set(), []  # how: each row's failures never or partly checked
         at_zero = set()  # pragma: no mutate (no comparison: no gate failed, none looked up)
+        diluted = {}
     failing = {metric for metric, _ in failures}
     sound = {metric for metric in failing if metric in at_zero or metric not in unbounded}
     unjudged = _unjudged(gates, presentation, left, sound, failing | {metric for metric, _ in noise})
@@ -2139,6 +2196,7 @@ def decide(
         _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison else []  # pragma: no mutate
     )
     why += moved
+    why += [(metric, text) for metric, text in diluted.items() if metric not in dict(why)]
     # a bound that can never fail on those paired says nothing of the datapoints that may be paired under new ids
     quiet = {*unjudged, *(metric for metric, _ in moved)}
     warnings.extend(text for metric, text in unfailable if metric not in quiet)

@@ -428,6 +428,56 @@ def test_max_degraded_on_shared_datapoints_none_has_in_both_runs_fails(
     assert quality["gate_failed"] == "failed its gate: could not be checked (at most 0 datapoints worse)"
 
 
+SPARSE = """
+import json
+import pathlib
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def answer(datapoint):
+    return {"number": datapoint["inputs"]["number"]}
+
+
+def quality(outputs, inputs, ground_truth=None):
+    if json.loads(STATE.read_text(encoding="utf-8"))["baseline"]:
+        return None if outputs["number"] < 4 else 1.0  # the judge had no verdict on the first four
+    return 1.0 if outputs["number"] < 4 else 0.5
+"""
+
+
+def test_a_bound_on_aggregates_of_different_shared_datapoints_is_not_passed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The baseline's judge returned None on 4 of the 8 rows (1.0 on the others), this run's scores all 8: 1.0 on
+    those 4, and 0.5 on the others, each of which got worse. The aggregates, 1.0 over 4 and 0.75 over 8, are of
+    different datapoints: -25% passed ``max_drop_pct: 30`` ("every datapoint passed") beside a row that said the
+    metric was compared on 4 of 8, all worse (audit74 F1: a baseline an older version recorded no cost on where no
+    call was made). It could not be checked: neutral, saying why."""
+    config = "name: sparse\nfunction: sparse_scorer:answer\ndataset: {path: questions.jsonl}\n"
+    files = {
+        "sparse_scorer.py": SPARSE,
+        "questions.jsonl": jsonl({"id": f"q{i}", "inputs": {"number": i}} for i in range(8)),
+        ".honeyhive/experiment.yml": config
+        + "evaluators: [sparse_scorer:quality]\ngate: {quality: {max_drop_pct: 30}}\n",
+    }
+    with imported("sparse_scorer"):
+        scorer = committed(tmp_path_factory.mktemp("sparse") / "scorer", files, "a judge without a verdict on half")
+        scorer.put_state({"baseline": True})
+        scorer.record_baseline(code=1)  # its own gate had no value on q0 to q3
+        scorer.put_state({"baseline": False})
+        run = scorer.run()
+    reason = (
+        "quality's max_drop_pct could not be checked: compared on 4 of the 8 datapoints both runs have, so its"
+        " aggregates are of different datapoints"
+    )
+    assert run.code == 0, run.out
+    assert (run.report["verdict"], run.report["reasons"], run.report["gates_hit"]) == ("neutral", [reason], [])
+    quality = run.metric("quality")
+    assert (quality["percentage_change"], quality["paired"], quality["shared"]) == (-25.0, 4, 8)
+    assert (quality["worse_count"], quality["better_count"]) == (4, 0)
+
+
 TIMED = """
 import json
 import pathlib

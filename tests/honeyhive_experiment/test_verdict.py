@@ -971,6 +971,38 @@ def holm(quality: GateRule, cheapness: GateRule) -> Decision:
     return judge(ran, compared, gates={"quality": quality, "cheapness": cheapness})
 
 
+CALLED = IDS[:6]
+"""The datapoints that made an LLM call: the only ones an older version recorded a cost on (audit74 F1)."""
+RISE = {"difference": 0.089, "pct": 8.9, "improved": 6, "degraded": 0}  # a cost: the 6 paired datapoints cost more
+DILUTED = (
+    "{}'s {} could not be checked: compared on 6 of the 12 datapoints both runs have, so its aggregates are of"
+    " different datapoints"
+)
+
+
+def covered(
+    gate: GateRule,
+    sent: dict[str, Any],
+    *,
+    metric: str = "cost_usd",
+    this: Sequence[str] = IDS,
+    old: Sequence[str] = CALLED,
+    found: int = 6,
+    **kwargs: Any,
+) -> Decision:
+    """:func:`judge` of a gate on ``metric`` (cost_usd: lower is better) between a baseline with values on the ``old``
+    datapoints and this run with them on ``this`` (its summaries' id lists), the comparison of the 12 shared pairing
+    ``found`` (its found_count), its row's numbers ``sent`` (:func:`delta`); ``kwargs``: :func:`judge`'s."""
+    return judge(
+        kwargs.pop("result", summary(metrics={metric: this})),
+        comparison(delta(metric, **sent) | {"found_count": found}),
+        gates={metric: gate},
+        presentation={"cost_usd": LOWER},
+        baseline=summary(metrics={metric: old}),
+        **kwargs,
+    )
+
+
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
     (
@@ -2071,6 +2103,129 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
         Verdict.NEUTRAL,
         (APART.format("accuracy"),),
+        (),
+    ),
+    # audit74 F1: the baseline (an older version's) has cost_usd on the 6 of 12 shared datapoints that made a call,
+    # this run on all 12 (0 on the others): a 2.18x cost on those 6 read +8.9% between the aggregates, and passed
+    # max_worse_pct: 10 while the row said "worse on those 6". The runs have a metric on different shared datapoints:
+    # its bounds on the aggregates are not judged on them, past or not
+    (
+        "the runs have the metric on different shared datapoints: a bound on aggregates within it is not passed",
+        lambda: covered(COST_GATE, RISE),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (),
+    ),
+    (
+        "nor one crossed failed: the aggregates' change is the coverage's as much as the code's, either way",
+        lambda: covered(GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse"),),
+        (),
+    ),
+    (
+        "a higher-is-better metric's (an evaluator that returned None in the baseline) says each of its bounds",
+        lambda: covered(GateRule(max_drop=0.05, max_drop_pct=5), {}, metric="accuracy"),
+        Verdict.NEUTRAL,
+        (DILUTED.format("accuracy", "max_drop and max_drop_pct"),),
+        (),
+    ),
+    (
+        "beside another failure it is a warning",
+        lambda: covered(COST_GATE, RISE, result=summary(IDS[1:], IDS[:1], metrics={"cost_usd": IDS})),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges",),
+        (DILUTED.format("cost_usd", "max_worse_pct"),),
+    ),
+    (
+        "its max_degraded counts the paired datapoints: judged, and failed when crossed",
+        lambda: covered(GateRule(max_worse_pct=10, max_degraded=2), RISE),
+        Verdict.FAIL,
+        ("cost_usd degraded on 6 datapoints (gate: at most 2): 6 of 6 worse, p = 0.016",),
+        (),
+    ),
+    (
+        "held, its bounds on the aggregates are still not checked",
+        lambda: covered(GateRule(max_worse_pct=10, max_degraded=2), RISE | {"improved": 1}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (),
+    ),
+    (
+        "a noise-aware one stays noise-aware",
+        lambda: covered(GateRule(max_worse_pct=10, max_degraded=0, significant=True), RISE | {"improved": 3}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (
+            "cost_usd degraded on 3 datapoints (gate: at most 0): 3 of 6 worse, p = 0.12, too few changes to tell"
+            " (needs ≥ 5), not significant, so not failed (significant: true)",
+        ),
+    ),
+    (
+        "a max_degraded alone judges as usual: held, passed",
+        lambda: covered(GateRule(max_degraded=2), RISE | {"improved": 1}),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "neither run has it on the others (their calls had no usage, in both runs): the same datapoints, judged",
+        lambda: covered(GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0}, this=CALLED),
+        Verdict.FAIL,
+        ("cost_usd got worse by 0.2 (gate: at most 0.05): 6 of 6 worse, p = 0.016",),
+        (
+            "cost_usd has a gate but no value on 6 of the datapoints the backend passed: their LLM calls had no price"
+            " or token usage, or they made none the run could see, so it was not checked there",
+        ),
+    ),
+    (
+        "rows only added are none of theirs: every shared one paired, judged",
+        lambda: covered(
+            COST_GATE,
+            RISE | {"difference": 0.2, "pct": 20.0},
+            result=summary([*IDS, "NEW-0"], metrics={"cost_usd": [*IDS, "NEW-0"]}),
+            old=IDS,
+            found=12,
+        ),
+        Verdict.FAIL,
+        ("cost_usd got worse by 20.0% (gate: at most 10%): 6 of 12 worse, p = 0.016",),
+        (),
+    ),
+    (
+        "without the comparison's count of paired datapoints, as sent",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", **RISE | {"difference": 0.2, "pct": 20.0})),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=summary(metrics={"cost_usd": CALLED}),
+        ),
+        Verdict.FAIL,
+        ("cost_usd got worse by 20.0% (gate: at most 10%): 6 of 12 worse, p = 0.016",),
+        (),
+    ),
+    (
+        "values leaving calls out are judged by those calls",
+        lambda: covered(COST_GATE, RISE | {"difference": 0.2, "pct": 20.0}, left_out={"cost_usd": left(0, 4)}),
+        Verdict.FAIL,
+        (
+            "cost_usd got worse by 20.0% (gate: at most 10%): 6 of 6 worse, p = 0.016; this run's value excludes 4"
+            " LLM calls (4 to unpriced model m): with them it is worse still",
+        ),
+        (),
+    ),
+    (
+        "a baseline whose values the comparison has no aggregate of says that alone",
+        lambda: judge(
+            summary(),
+            comparison(
+                delta() | {"old_aggregate": None, "difference": None, "percentage_change": None, "found_count": 0}
+            ),
+            gates=GATE_PCT,
+            baseline=summary(metrics={"accuracy": CALLED}),
+        ),
+        Verdict.NEUTRAL,
+        (NO_BASELINE_VALUE,),
         (),
     ),
     (
