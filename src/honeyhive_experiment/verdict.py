@@ -1053,7 +1053,7 @@ def _unknown(row: _Gated, points: bool, shared: int, unpaired: int, both: int | 
     gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint in common."""
     metric, gate, higher, delta, degraded = row
     valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
-    paired = valued and shared > 0 if delta.found_count is None else delta.found_count > 0
+    paired = valued and (shared > 0 or unpaired > 0) if delta.found_count is None else delta.found_count > 0
     missing = unchecked(gate, delta.difference, delta.percentage_change, delta.old_aggregate)
     said: list[tuple[str, str, str]] = []  # (the bound's key, the bound, the number not sent)
     if valued or paired:  # paired: both runs have values

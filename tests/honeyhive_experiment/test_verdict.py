@@ -2058,6 +2058,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("every datapoint passed",),
         (),
     ),
+    (  # audit75 F1: passed unchecked once decide's "share no datapoint" rule left the lagging case to _unknown
+        "no common datapoint, some left out, no counts sent: max_degraded was never checked",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False, difference=0.0, pct=0.0), common=()),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            unpaired=3,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy's max_degraded could not be checked (gate: at most 0): the backend sent no per-datapoint counts"
+            " for accuracy",
+        ),
+        (),
+    ),
     (
         "no common datapoint, but the runs' summaries share some the comparison left out: judged as it says",
         lambda: judge(
