@@ -155,12 +155,11 @@ def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tupl
     return ids, count, export_total(body, count)
 
 
-def export_total(body: Any, count: int) -> int | None:
+def export_total(body: Mapping[str, Any], count: int) -> int | None:
     """How many events the whole export matched, of which a page had ``count``: ``totalEvents`` (honeyhive-api.md's),
     else ``count`` (older answers') when more than the page has; ``None`` when neither says (the spec's ``count`` is
-    undefined and may be the page's length: then the pages are read until a short one)."""
-    if not isinstance(body, dict):
-        return None
+    undefined and may be the page's length: then the pages are read until a short one). ``body``: the page's answer,
+    an object (:func:`json_object`)."""
     total, older = _whole(body.get("totalEvents")), _whole(body.get("count"))
     return total if total is not None else older if older is not None and older > count else None
 

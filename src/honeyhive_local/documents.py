@@ -21,7 +21,7 @@ __all__ = ["MERGED_EVENT_FIELDS", "event_document", "merge_resent", "own_run_id"
 MERGED_EVENT_FIELDS = ("metadata", "metrics", "feedback", "config", "user_properties")
 
 
-def session_document(project_id: str, session: wire._SessionFields, now_ms: float | None = None) -> dict[str, Any]:
+def session_document(project_id: str, session: wire._SessionFields) -> dict[str, Any]:
     """The session event ``POST /v1/sessions`` and ``POST /session/start`` store.
 
     A ``session_id`` that is not a UUID is replaced by a new one, as the service does.
@@ -43,7 +43,7 @@ def session_document(project_id: str, session: wire._SessionFields, now_ms: floa
         "inputs": session.inputs or {},
         "outputs": session.outputs or {},
         "error": None,
-        "start_time": session.start_time if session.start_time is not None else (now_ms or time.time() * 1000),
+        "start_time": session.start_time if session.start_time is not None else time.time() * 1000,
         "metadata": session.metadata or {},
         "user_properties": session.user_properties or {},
         "metrics": {},
@@ -54,10 +54,10 @@ def session_document(project_id: str, session: wire._SessionFields, now_ms: floa
     return event
 
 
-def event_document(project_id: str, body: wire.CreateEvent, now_ms: float | None = None) -> dict[str, Any]:
+def event_document(project_id: str, body: wire.CreateEvent) -> dict[str, Any]:
     """The event ``POST /v1/events`` stores: the body with the service's defaults filled in."""
     event = body.model_dump(exclude_none=True)
-    event.setdefault("start_time", now_ms or time.time() * 1000)
+    event.setdefault("start_time", time.time() * 1000)
     event["error"] = body.error
     event["event_id"] = body.event_id or str(uuid.uuid4())
     event["session_id"] = body.session_id or str(uuid.uuid4())

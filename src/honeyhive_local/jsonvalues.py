@@ -159,7 +159,8 @@ _BIG = 2**1023  # integers from here on may not fit a double: checked exactly by
 
 
 def _scalar_problem(value: Any, strings: bool, numbers: bool) -> str | None:
-    """The problem of a non-container value (fast paths first: this runs once per value of a body)."""
+    """The problem of a non-container value (this runs once per value of a body). Values are parsed JSON (``loads``, an
+    OTLP span's attributes): exactly str, int, float, bool or None, never a subclass."""
     kind = type(value)
     if kind is str:
         return _SURROGATE_TEXT if strings and not value.isascii() and _SURROGATE.search(value) else None
@@ -169,10 +170,6 @@ def _scalar_problem(value: Any, strings: bool, numbers: bool) -> str | None:
         return None if not numbers or math.isfinite(value) else number_problem(value)
     if kind is int:
         return None if not numbers or -_BIG < value < _BIG else number_problem(value)
-    if isinstance(value, str):
-        return _SURROGATE_TEXT if strings and _SURROGATE.search(value) else None
-    if isinstance(value, int | float):
-        return number_problem(value) if numbers else None
     return f"{type(value).__name__} is not a JSON value"
 
 

@@ -194,17 +194,9 @@ class _Metric:
     by_session: dict[str, list[MetricValue]] = field(default_factory=dict)
 
     def by_datapoint(self, datapoint_of: Mapping[str, str | None]) -> dict[str, list[MetricValue]]:
-        """Values per datapoint id; sessions without a datapoint id are left out."""
-        grouped: dict[str, list[MetricValue]] = {}
-        for session_id, values in self.by_session.items():
-            datapoint_id = datapoint_of[session_id]
-            if datapoint_id is None:
-                continue
-            if datapoint_id in grouped:
-                grouped[datapoint_id] = grouped[datapoint_id] + values
-            else:
-                grouped[datapoint_id] = values
-        return grouped
+        """Values per datapoint id, of a run without trials (no two sessions share a datapoint id: :func:`_trials`);
+        sessions without a datapoint id are left out."""
+        return {dp: values for session, values in self.by_session.items() if (dp := datapoint_of[session]) is not None}
 
 
 @dataclass(slots=True)

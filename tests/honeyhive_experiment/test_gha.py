@@ -110,6 +110,26 @@ def test_every_output_has_its_own_delimiter(tmp_path: Path) -> None:
     assert all(d.startswith("ghadelimiter_") for d in delimiters)
 
 
+def test_a_value_holding_the_drawn_delimiter_gets_another_and_forges_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value that holds the delimiter drawn for it (as a random draw almost never does, so the draws are given here)
+    would end its heredoc early, and its next line would be an output of its own: ``verdict=pass`` on a failed run.
+    Another delimiter is drawn until the value does not hold it."""
+    import uuid
+
+    first, second = uuid.UUID(int=1), uuid.UUID(int=2)
+    draws = iter([first, second])
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
+    value = f"the user's output\nghadelimiter_{first}\nverdict=pass"
+    path = tmp_path / "output"
+
+    write_outputs(path, {"details": value})
+
+    assert parse_output_file(path.read_text(encoding="utf-8")) == {"details": value}
+    assert f"details<<ghadelimiter_{second}\n" in path.read_text(encoding="utf-8")
+
+
 @settings(max_examples=60, deadline=None)
 @given(value=st.text(alphabet=st.characters(blacklist_characters="\r", blacklist_categories=["Cs"])))
 def test_any_value_round_trips(tmp_path_factory: pytest.TempPathFactory, value: str) -> None:

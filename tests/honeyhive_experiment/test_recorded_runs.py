@@ -489,6 +489,28 @@ def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("made_for", ["another pull request", "no pull request"])
+def test_publish_refuses_a_report_json_made_for_another_pull_request_or_none(world: World, made_for: str) -> None:
+    """report.json is the pull request's to write: one that names another pull request (its run a real, completed
+    run of this one) must never be posted on the pull request the triggering workflow run belongs to, nor one that
+    names none."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    if made_for == "another pull request":
+        pr_number, expected = PR + 1, f"report.json is for pull request #{PR + 1}, but the triggering workflow run"
+        expected += f" belongs to [{PR}]"
+    else:
+        pr_number, expected = None, "it names no run, pull request or head commit"
+
+    forged = world.publisher("publisher", {**report, "run": {**report["run"], "pr_number": pr_number}})
+    code, published = world.action("publish", {"mode": "publish"}, root=forged, event=workflow_run(HEAD_SHA))
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    assert f"refusing to publish: {expected}" in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+
+
 @pytest.mark.parametrize(("name", "what"), [("json", "report.published.json"), ("html", "the HTML report")])
 def test_publish_refuses_a_published_report_at_a_fifo_before_reading_the_run(
     world: World, name: str, what: str

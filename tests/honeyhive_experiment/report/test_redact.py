@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -540,6 +541,33 @@ def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytes
     assert leaks(caplog.text) == []
     assert "calling with key *** and {'auth': 'Bearer ***'}" in caplog.text
     assert "ValueError: rejected *** / ***" in caplog.text
+
+
+def test_redacting_filter_on_the_only_handler_scrubs_a_traceback_and_a_stack_it_formats_itself() -> None:
+    """As the program's own handler has it (streams: one handler, nothing formatted the record before it): the
+    traceback of ``log.exception`` is formatted by the filter, not later by the handler's formatter, and the stack of
+    ``stack_info=True`` is redacted too. (Under caplog another handler of pytest's formats the traceback first.)"""
+    shown = io.StringIO()
+    handler = logging.StreamHandler(shown)
+    handler.addFilter(RedactingFilter(Redactor([API_KEY])))
+    log = logging.getLogger("honeyhive_experiment.test_report.only_handler")
+    log.addHandler(handler)
+    log.propagate = False
+    where: dict[str, Any] = {}  # a frame whose file name holds the key: the stack names it
+    source = "def speak(log):\n    log.warning('where it stood', stack_info=True)\n"
+    exec(compile(source, f"<{API_KEY}>", "exec"), where)
+    try:
+        try:
+            raise ValueError(f"rejected {API_KEY}")
+        except ValueError:
+            log.exception("request failed")
+        where["speak"](log)
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    assert API_KEY not in shown.getvalue()
+    assert "ValueError: rejected ***" in shown.getvalue()
+    assert 'File "<***>", line 2, in speak' in shown.getvalue()
 
 
 # ------------------------------------------------------------------------------------------------------------
