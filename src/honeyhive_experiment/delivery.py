@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.config import CommentConfig, declared_name
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
@@ -302,10 +302,12 @@ def _post(post: Poster, body: str, experiment: str, settings: Settings, *, runni
     and ``variant``, stamped with this job's workflow run attempt (another job's comment is then told from this
     job's: a matrix leg's on the same file without a variant). Without a variant it edits the comment an earlier
     version keyed by the ``experiment``'s name alone, when it has none of its own yet: the default file's (from the
-    working directory, as the workflow names it), or any file's where there is no default file (the comment can be
-    no other's; its marker is the file's from then on)."""
+    working directory, as the workflow names it), or any file's where there is no default file or it names another
+    experiment (the comment can be no other's; its marker is the file's from then on). A default file whose name
+    cannot be read may be the experiment's: its comment is left to it."""
     assert settings.ci.pr_number is not None
-    adopts = settings.default_config or not (settings.root / DEFAULT_CONFIG_PATH).exists()
+    default = settings.root / DEFAULT_CONFIG_PATH
+    adopts = settings.default_config or not default.exists() or declared_name(default) not in (None, experiment)
     earlier = earlier_marker(experiment) if adopts and not settings.variant else None
     body = stamped(body, settings.ci.workflow_run_url)
     return post(settings.ci.pr_number, body, marker(settings.config_file, settings.variant), earlier, running)
