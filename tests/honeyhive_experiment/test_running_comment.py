@@ -416,6 +416,8 @@ def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
     url = f"{world.github.url}/{REPOSITORY}/pull/{PR}#issuecomment-{first.id}"
     assert f"comment {url} showed run {parse_comment_metadata(first.body)['run']}, {ANOTHER_JOB}" in said
     assert "give each leg its own variant (variant: ${{ matrix.<x> }}" in said  # what to do about it
+    # and what else it takes (audit75 F4: followed in the pull request's workflow alone, no leg found a baseline)
+    assert "and the workflow that records baselines the same matrix and variant (else the legs find no" in said
     env = world.env()
     env["GITHUB_RUN_ATTEMPT"] = "2"  # the job re-run: its own comment
     assert main(["action"], environ=env) == 0
