@@ -792,6 +792,54 @@ def test_two_experiment_files_of_one_name_record_into_runs_of_their_own_and_a_jo
         assert_each_datapoint_once(hh, run_id, ids)
 
 
+def test_a_matrix_legs_shard_job_without_a_variant_finds_another_legs_datapoints_and_fails(world: World) -> None:
+    """audit75 F3: a matrix over models whose shard jobs have no ``variant`` share one run, so the second leg found
+    every datapoint "already there from an earlier attempt" (on attempt 1), recorded nothing and succeeded: its
+    model was never evaluated, and its report judged the first leg's run, a false green. On a workflow run's first
+    attempt no earlier attempt recorded them: the job fails, naming the variant. Given its variant, the leg's shard
+    records into a run of its own."""
+    world.keep_questions(3)
+    shard = {"mode": "run", "shard": "1/1"}
+    first = run_job(world, "shard-gpt", inputs=shard)
+    assert first.returncode == 0, first.shown()
+    run_id = first.outputs["run-id"]
+
+    second = run_job(world, "shard-claude", inputs=shard)
+
+    assert second.returncode == 2, second.shown()
+    said = f"shard 1/1: all it had to record (3 session(s)) was already in run {run_id} on this workflow run's first"
+    assert said in second.stdout, second.shown()
+    assert "give each leg of a matrix its own (variant: ${{ matrix.<x> }}" in second.stdout, second.shown()
+    # a re-run of the job (attempt 2) is what "already there" is for: it succeeds, recording nothing twice
+    again = run_job(world, "shard-gpt-attempt-2", inputs=shard, attempt="2")
+    assert again.returncode == 0, again.shown()
+    assert "(3 already there from an earlier attempt, 0 failed)" in again.stdout, again.shown()
+    own = run_job(world, "shard-claude-variant", inputs={**shard, "variant": "claude"})
+    assert own.returncode == 0, own.shown()
+    assert own.outputs["run-id"] == shared_run_id(REPOSITORY, PR_RUN, EXPERIMENT, CONFIG, "claude") != run_id
+    assert "recorded 3 datapoint(s) of shard 1/1" in own.stdout, own.shown()
+
+
+def test_a_report_job_without_its_legs_variant_names_the_variant_when_no_datapoint_arrived(world: World) -> None:
+    """audit75 F3: the leg's shard jobs had ``variant: gpt``, its report job none, so it waited for a run nobody
+    records into and asked "Did those shard jobs run and succeed?" (they had); its comment's "What to check" named
+    the experiment file, trials and n but not the variant."""
+    world.keep_questions(3)
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"))
+    assert "ingestion: {timeout: 1}" in config.read_text()
+    shard = run_job(world, "shard-gpt", inputs={"mode": "run", "shard": "1/1", "variant": "gpt"})
+    assert shard.returncode == 0, shard.shown()
+
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "1/1"})
+
+    assert report.returncode == 2, report.shown()
+    assert "3 of 3 datapoints never reached HoneyHive" in report.summary, report.summary
+    assert "They record into it only with this job's experiment file and variant" in report.summary, report.summary
+    [comment] = world.github.comments(PR)
+    assert "did the shard jobs have this job's experiment file and `variant`?" in comment.body, comment.body
+
+
 def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_before_it_runs_anything(
     world: World,
 ) -> None:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.config import CommentConfig, declared_name
+from honeyhive_experiment.context import workflow_run_attempt
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
@@ -302,10 +303,12 @@ def _post(post: Poster, body: str, experiment: str, settings: Settings, *, runni
     and ``variant``, stamped with this job's workflow run attempt (another job's comment is then told from this
     job's: a matrix leg's on the same file without a variant). Without a variant it edits the comment an earlier
     version keyed by the ``experiment``'s name alone, when it has none of its own yet: the default file's (from the
-    working directory, as the workflow names it), or any file's where there is no default file (the comment can be
-    no other's; its marker is the file's from then on)."""
+    working directory, as the workflow names it), or any file's where there is no default file or it names another
+    experiment (the comment can be no other's; its marker is the file's from then on). A default file whose name
+    cannot be read may be the experiment's: its comment is left to it."""
     assert settings.ci.pr_number is not None
-    adopts = settings.default_config or not (settings.root / DEFAULT_CONFIG_PATH).exists()
+    default = settings.root / DEFAULT_CONFIG_PATH
+    adopts = settings.default_config or not default.exists() or declared_name(default) not in (None, experiment)
     earlier = earlier_marker(experiment) if adopts and not settings.variant else None
     body = stamped(body, settings.ci.workflow_run_url)
     return post(settings.ci.pr_number, body, marker(settings.config_file, settings.variant), earlier, running)
@@ -315,7 +318,10 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
     judged or posted (the report job does that). An error when some of its datapoints were not recorded (their
     session, its outputs or their spans never reached HoneyHive): re-running the job records what is missing; and when
-    the ``run-id`` output cannot be written (said as :func:`deliver` says it)."""
+    the ``run-id`` output cannot be written (said as :func:`deliver` says it); and when it found all it had to record
+    already there on the workflow run's first attempt, where no earlier attempt could have recorded it: another job
+    of this attempt did (a matrix leg without its own ``variant``), and this job's code went unevaluated, which the
+    report job cannot tell (it judges the other job's datapoints, green or red)."""
     which = f"shard {done.shard}" if done.shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
     lost = [o.datapoint_id for o in done.outcomes if not o.recorded or o.status.value == "cancelled"]  # trials
@@ -323,6 +329,16 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     # a link the user's code put in GITHUB_OUTPUT's place is said as deliver says it (not "unexpected")
     outputs = ActionOutputs(run_id=done.run_id).by_name()
     written = _to_runner(settings, "GITHUB_OUTPUT", settings.output_path, lambda path: write_outputs(path, outputs))
+    first_attempt = (workflow_run_attempt(settings.ci.workflow_run_url) or "").endswith(".1")  # <run id>.<attempt>
+    if done.already_recorded and not done.outcomes and first_attempt:
+        message = (
+            f"{which}: all it had to record ({done.already_recorded} session(s)) was already in run {done.run_id} on"
+            " this workflow run's first attempt, so another job of it recorded it and this job's code was never"
+            " evaluated. Jobs of one experiment file share a run unless their variant tells them apart: give each leg"
+            " of a matrix its own (variant: ${{ matrix.<x> }}, in its shard jobs and its report job)"
+        )
+        announce(settings, "error", ExperimentError(message))
+        return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
     if done.errored_earlier:  # re-running the job cannot clear them: say so now, not after the report job fails
         message = (
             f"{which}: {done.errored_earlier} datapoint(s) an earlier attempt recorded with an error are not run again"

@@ -171,6 +171,7 @@ __all__ = [
     "review",
     "run_experiment",
     "stamp_verdict",
+    "variants_of",
     "with_details",
 ]
 
@@ -1508,7 +1509,8 @@ def _latest_run(job: Job) -> str:
             unfinished = unfinished or run
         if run.name == experiment and stamp_of(run, "config_file") is None:
             unstamped = unstamped or run.run_id
-    message = f"experiment {experiment!r} has no run of {config_file} in the backend yet: run it first"
+    this, others = variants_of(job)
+    message = f"experiment {experiment!r} has no run of {this} in the backend yet: run it first{others}"
     if unfinished is not None:
         why = _unfinished(unfinished, "view it")
         message = f"experiment {experiment!r} has no completed run of {config_file} yet: {why}"
@@ -1518,6 +1520,25 @@ def _latest_run(job: Job) -> str:
             f" {DEFAULT_CONFIG_PATH}'s: view one by its id (the newest: {unstamped})"
         )
     raise ArgumentError("RUN_ID", message)
+
+
+def variants_of(job: Job) -> tuple[str, str]:
+    """The experiment file as a job that found no run of it as its variant names it (with the variant, or none, when
+    either is said), and what it adds: the variants the backend has runs of the file as, when there are others
+    (``--variant`` reads those; :func:`~honeyhive_experiment.baseline.same_origin`)."""
+    settings, experiment = job.settings, job.config.name
+    legs: set[str] = set()
+    for raw in job.client.iter_runs(max_pages=5, name=experiment):
+        run = ExperimentRun.model_validate(raw)
+        leg = stamp_of(run, "variant") or ""
+        if run.name == experiment and same_origin(run, settings.config_file, settings.ci.repository, leg):
+            legs.add(leg)
+    others = sorted(legs - {settings.variant})
+    this = origin(settings.config_file, settings.variant, "said" if settings.variant or others else "")
+    if not others:
+        return this, ""
+    shown = ", ".join(origin(settings.config_file, leg, "said") for leg in others)
+    return this, f"; the backend has runs of {shown}: --variant picks which (without it, no variant's)"
 
 
 # ----------------------------------------------------------------------------------- the datapoint table

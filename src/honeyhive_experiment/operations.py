@@ -83,6 +83,7 @@ from honeyhive_experiment.flow import (
     review,
     run_experiment,
     stamp_verdict,
+    variants_of,
     with_details,
 )
 from honeyhive_experiment.gha import a_pipe, unwritable
@@ -1005,7 +1006,8 @@ class Runs:
     experiment: str
     rows: list[RunRow]
     baseline: str | None  # "previous local run (run id)", or None without a baseline
-    missing: str | None  # the baseline asked for (the config's run_id, --baseline) that names no run: why
+    missing: str | None  # the baseline asked for (the config's run_id, --baseline) that names no run: why; with no
+    # rows, the variant looked for and the ones the file has runs of
     now: datetime  # when they were read: their ages are from then
 
 
@@ -1035,6 +1037,9 @@ def runs(settings: Settings, *, limit: int) -> Runs:
             variant=settings.variant,
             baseline=baseline,
         )
+        this, others = variants_of(job) if not rows else ("", "")
+    if not rows and (settings.variant or others):  # none of this variant: which there are (the CLI says "no runs")
+        missing = "; ".join(filter(None, (missing, f"no run of {this} yet{others}")))
     rows = [dataclasses.replace(row, url=settings.run_link(row.run_id)) for row in rows]
     return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None, missing, now)
 

@@ -8,9 +8,10 @@
   fewer, but leaves shards 10-20% apart in size on a few hundred datapoints, and the slowest shard
   sets the wall time.)
 - **One shared run id** that every job derives on its own from the repository, the workflow run id, the
-  experiment name and the experiment file's path (a UUIDv5), so no job passes ids to another, and two experiment
-  files of one name never share a run. Re-run attempts of a job keep the same workflow run id, hence the same
-  run; session ids derive from run and datapoint ids, so a re-run never duplicates a session.
+  experiment name, the experiment file's path and the variant (a UUIDv5), so no job passes ids to another, and two
+  experiment files of one name (or two legs of a matrix, each given its own variant) never share a run. Re-run
+  attempts of a job keep the same workflow run id, hence the same run; session ids derive from run and datapoint
+  ids, so a re-run never duplicates a session.
 - **One way of making it.** The job that creates the run stamps it with the shard count, the trials and the
   experiment file's hash (its :func:`terms`); a job whose own terms differ is refused (:func:`disagreement`),
   and the report job refuses a run holding what its own dataset does not explain (:func:`strays`): a datapoint
@@ -116,14 +117,15 @@ def strays(
     foreign = sorted({datapoint_id for session_id, datapoint_id in sessions if session_id not in wanted})
     problems = []
     if twice:
-        problems.append(f"{_some(twice)} scored more than once (two jobs ran the same shard)")
+        problems.append(f"{_some(twice)} scored more than once (two jobs ran the same shard, or two legs of a matrix)")
     if foreign:
         problems.append(f"{_some(foreign)} outside this experiment's dataset (a job read another dataset)")
     if not problems:
         return None
     return (
         f"run {run_id} cannot be judged as this experiment's run: {'; '.join(problems)}. Give every shard job its"
-        " own i of one n, and every job the same dataset, then run the workflow again"
+        " own i of one n (each leg of a matrix its own variant), and every job the same dataset, then run the workflow"
+        " again"
     )
 
 
@@ -142,11 +144,15 @@ def missing_message(
     run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float | None
 ) -> str:
     """Why a sharded run is incomplete: how many datapoints each shard still owes (``waited`` ``None``: a signal cut
-    the wait short)."""
+    the wait short). When none arrived, the shard jobs may have recorded into another run: what makes it this one."""
     why = f"waited {waited:g} s" if waited is not None else "the job was cancelled while it waited"
     head = f"run {run_id}: {len(missing)} of {len(wanted)} datapoints never reached HoneyHive ({why})"
-    if not shard_count:
-        return head
-    owed = missing_by_shard(missing, wanted, shard_count)
-    shards = ", ".join(f"shard {index}/{shard_count}: {count} datapoint(s)" for index, count in owed.items())
-    return f"{head}; missing from {shards}. Did those shard jobs run and succeed?"
+    if shard_count:
+        owed = missing_by_shard(missing, wanted, shard_count)
+        head += "; missing from " + ", ".join(f"shard {i}/{shard_count}: {n} datapoint(s)" for i, n in owed.items())
+    if len(missing) == len(wanted):
+        return (
+            f"{head}. Did the shard jobs run, and into this run? They record into it only with this job's experiment"
+            " file and variant (a matrix leg's report job needs its leg's variant)"
+        )
+    return f"{head}. Did those shard jobs run and succeed?" if shard_count else head

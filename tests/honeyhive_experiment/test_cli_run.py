@@ -1151,3 +1151,31 @@ def test_a_signal_in_pythons_teardown_after_the_report_ends_with_the_verdicts_co
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "fail"
     assert done.returncode == 1 != before, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+def test_runs_and_view_of_a_variant_without_runs_name_it_and_the_variants_the_file_has_runs_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit75 F5: after ``run --variant gpt``, ``runs`` said "no runs yet" and ``view --variant claude`` "has no run of
+    .honeyhive/experiment.yml": neither named the variant it looked for, nor that the file's runs are gpt's."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    assert main(["run", "--dry-run", "-C", str(repo), "--no-html", "--variant", "gpt"], environ={}) == 0
+    capsys.readouterr()
+    file = ".honeyhive/experiment.yml"
+    gpt = f"the backend has runs of {file} (variant gpt): --variant picks which (without it, no variant's)"
+
+    assert main(["runs", "-C", str(repo)], environ={}) == 0
+    said = capsys.readouterr()
+    assert said.out == "no runs yet for experiment 'support-bot-quickstart'\n"
+    assert f"warning: no run of {file} (no variant) yet; {gpt}" in said.err, said.err
+    assert main(["runs", "-C", str(repo), "--variant", "claude"], environ={}) == 0
+    assert f"warning: no run of {file} (variant claude) yet; {gpt}" in capsys.readouterr().err
+    assert main(["view", "--no-open", "-C", str(repo), "--variant", "claude"], environ={}) == 2
+    assert (
+        f"error: experiment 'support-bot-quickstart' has no run of {file} (variant claude) in the backend yet: run it"
+        f" first; {gpt}"
+    ) in capsys.readouterr().err
+    assert main(["runs", "-C", str(repo), "--variant", "gpt"], environ={}) == 0
+    said = capsys.readouterr()  # its own runs: listed, nothing more to say
+    assert "no runs yet" not in said.out
+    assert "no run of" not in said.err

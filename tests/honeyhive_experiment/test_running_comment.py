@@ -268,6 +268,26 @@ def test_the_only_file_edits_the_comment_an_earlier_version_wrote_under_its_name
     assert marker(".honeyhive/bot.yml") in comment.body
 
 
+@pytest.mark.parametrize(("default_file", "adopted"), [("name: another-bot\n", True), ("name: [oops\n", False)])
+def test_a_file_beside_another_experiments_default_file_edits_the_comment_an_earlier_version_wrote(
+    world: World, default_file: str, adopted: bool
+) -> None:
+    """audit75 F2: a default file of another experiment left the earlier green comment of this one beside a second
+    comment (only the default file adopted it, and it never adopts another name's). A default file whose name cannot
+    be read may be this experiment's: its comment stays for it."""
+    config = world.root / DEFAULT_CONFIG_PATH
+    config.with_name("bot.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+    config.write_text(default_file, encoding="utf-8")
+    earlier = _earlier_versions_comment(world, EXPERIMENT)
+
+    assert world.action(config=".honeyhive/bot.yml") == 0
+
+    comments = world.github.comments(PR)
+    assert [c.id == earlier for c in comments] == ([True] if adopted else [True, False])
+    assert "3 of 3 datapoints passed" in comments[-1].body
+    assert marker(".honeyhive/bot.yml") in comments[-1].body
+
+
 def test_a_file_that_no_longer_parses_edits_its_comment_and_so_does_its_fix(world: World) -> None:
     """Its name cannot be read: the error got a comment of its own, and the earlier green one stayed beside it."""
     config = world.root / DEFAULT_CONFIG_PATH
@@ -408,6 +428,8 @@ def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
     url = f"{world.github.url}/{REPOSITORY}/pull/{PR}#issuecomment-{first.id}"
     assert f"comment {url} showed run {parse_comment_metadata(first.body)['run']}, {ANOTHER_JOB}" in said
     assert "give each leg its own variant (variant: ${{ matrix.<x> }}" in said  # what to do about it
+    # and what else it takes (audit75 F4: followed in the pull request's workflow alone, no leg found a baseline)
+    assert "and the workflow that records baselines the same matrix and variant (else the legs find no" in said
     env = world.env()
     env["GITHUB_RUN_ATTEMPT"] = "2"  # the job re-run: its own comment
     assert main(["action"], environ=env) == 0

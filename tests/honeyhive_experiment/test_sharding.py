@@ -290,8 +290,11 @@ def test_disagreement_table(
 WANTED = {"s-a0": "EXT-a", "s-a1": "EXT-a", "s-b": "EXT-b", "s-c": "EXT-c"}
 SESSIONS = [(s, d) for s, d in WANTED.items()]
 ONCE = dict.fromkeys(WANTED, 1)
-JUDGE_IT = ". Give every shard job its own i of one n, and every job the same dataset, then run the workflow again"
-TWICE = "scored more than once (two jobs ran the same shard)"
+JUDGE_IT = (
+    ". Give every shard job its own i of one n (each leg of a matrix its own variant), and every job the same dataset,"
+    " then run the workflow again"
+)
+TWICE = "scored more than once (two jobs ran the same shard, or two legs of a matrix)"
 FOREIGN = "outside this experiment's dataset (a job read another dataset)"
 STRAYS: list[tuple[str, dict[str, int], list[tuple[str, str]], str | None]] = [
     # (rule, function spans per session, the run's sessions, what the report says: None when it judges the run)
@@ -371,4 +374,21 @@ def test_a_sharded_run_names_what_each_shard_owes_in_shard_order() -> None:
     assert _owed_message(3) == (
         f"run r1: 3 of 12 datapoints never reached HoneyHive (waited 7.5 s); missing from {shards}."
         " Did those shard jobs run and succeed?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("shard_count", "where"), [(None, ""), (2, "; missing from shard 1/2: 1 datapoint(s), shard 2/2: 1 datapoint(s)")]
+)
+def test_when_no_datapoint_arrived_it_names_what_makes_the_shards_run_this_one(
+    shard_count: int | None, where: str
+) -> None:
+    """audit75 F3: a report job without its matrix leg's variant waits for a run no shard job records into (theirs
+    is the leg's): "Did those shard jobs run and succeed?" sent the user to jobs that had."""
+    wanted = ["dp-0", "dp-1"]
+    assert [assign(wanted, 2)[d] for d in wanted] in ([1, 2], [2, 1]), "one datapoint a shard"
+    assert missing_message("r1", wanted, wanted, shard_count, 7.5) == (
+        f"run r1: 2 of 2 datapoints never reached HoneyHive (waited 7.5 s){where}. Did the shard jobs run, and into"
+        " this run? They record into it only with this job's experiment file and variant (a matrix leg's report job"
+        " needs its leg's variant)"
     )

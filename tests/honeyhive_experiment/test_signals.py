@@ -742,11 +742,14 @@ def test_a_signal_while_an_errored_run_is_stamped_keeps_the_run_and_its_error(
     assert world.statuses() == ["completed"]
 
 
-def _run_shard(world: World, shard: str = "1/2") -> tuple[int, dict[str, str]]:
-    """A shard job (``mode: run``, ``shard: 1/2``: 11 of the 22 datapoints) of the push; its code and outputs."""
+def _run_shard(world: World, shard: str = "1/2", attempt: str = "1") -> tuple[int, dict[str, str]]:
+    """A shard job (``mode: run``, ``shard: 1/2``: 11 of the 22 datapoints) of the push; its code and outputs.
+    ``attempt``: the workflow run's (a re-run of the job is its second: on the first, what the shard finds already
+    recorded is another job's)."""
     step = Step(world.tmp / "shard", push(BASE_SHA))
     inputs = {"api-key": API_KEY, "server-url": world.proxy.url, "mode": "run", "shard": shard}
-    code = main(["action"], environ=step.env(world.root, inputs, api_url=world.github.api_url))
+    environ = step.env(world.root, inputs, api_url=world.github.api_url, attempt=attempt)
+    code = main(["action"], environ=environ)
     return code, step.outputs()
 
 
@@ -771,7 +774,7 @@ def test_a_signal_as_a_shards_run_is_created_names_the_run_to_re_run(
     assert "marked cancelled" not in printed.out + printed.err
     assert world.statuses() == ["running"]
 
-    code, outputs = _run_shard(world)  # the job re-run
+    code, outputs = _run_shard(world, attempt="2")  # the job re-run
 
     assert (code, outputs["run-id"]) == (0, created[0])
     assert f"recorded 11 datapoint(s) of shard 1/2 into run {created[0]}" in capsys.readouterr().out
@@ -893,7 +896,7 @@ def test_a_signal_as_a_re_run_shard_reads_its_earlier_errors_names_the_run(
     capsys.readouterr()
 
     with _signalled_at(flow._errored_earlier, "call", (signal.SIGTERM,)) as fired:
-        code, outputs = _run_shard(world)
+        code, outputs = _run_shard(world, attempt="2")
 
     assert fired
     assert code == 2
@@ -932,7 +935,7 @@ def test_a_signal_once_a_shards_datapoints_ran_names_the_run_and_what_it_recorde
     assert "marked cancelled" not in printed.out + printed.err
     assert world.statuses() == ["running"]
 
-    code, outputs = _run_shard(world)  # the job re-run: nothing left to record, the run named again
+    code, outputs = _run_shard(world, attempt="2")  # the job re-run: nothing left to record, the run named again
 
     assert (code, outputs["run-id"]) == (0, run_id)
 
@@ -972,7 +975,7 @@ def test_a_signal_before_a_shard_runs_says_it_recorded_nothing_and_leaves_the_sh
     assert "marked cancelled" not in printed.out + printed.err
     assert world.statuses() == ["running"]
 
-    code, outputs = _run_shard(world)  # the job re-run
+    code, outputs = _run_shard(world, attempt="2")  # the job re-run
 
     assert (code, outputs["run-id"]) == (0, run_id)
     assert f"recorded 11 datapoint(s) of shard 1/2 into run {run_id}" in capsys.readouterr().out
