@@ -46,7 +46,7 @@
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
   the runs share no datapoint for its ``max_degraded``, or enough of this run's may be the baseline's under new
   ids to cross it (:func:`_moved`), or the runs have its metric on different datapoints of those they share for its
-  bounds on the aggregate, past them or not (:func:`_diluted`), or its metric is an efficiency metric whose values leave
+  bounds on the aggregate, which the datapoints compared do not bear out (:func:`_diluted`), or its metric is an efficiency metric whose values leave
   out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); or a passing range's ``max``
   on an efficiency metric, on datapoints the backend passed whose values leave out LLM calls of their own, lower
   bounds that could be past it (:func:`ranges_unchecked`; a ``min`` is as the backend judged it); when another
@@ -1170,13 +1170,17 @@ def _never_degraded(row: _Gated, shared: int, unpaired: int, both: int | None) -
 
 
 def _holding(
-    summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None], metric: str
+    summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
+    metric: str,
+    key: MetricKey | None = None,
 ) -> list[set[str]] | None:
     """The datapoints that have ``metric`` in each of the runs' ``summaries`` (this run's, the baseline's), by the
-    backend's id lists of each (over every event it is on); ``None`` without both runs' lists."""
+    backend's id lists of each (over every event it is on, or the one of ``key``); ``None`` without both runs'
+    lists."""
     ids: list[set[str]] = []
     for summary in summaries:
-        lists = [d.datapoints for d in summary.metrics.details if d.metric_name == metric] if summary else []
+        details = summary.metrics.details if summary else []
+        lists = [d.datapoints for d in details if d.metric_name == metric and key in (None, d.key)]
         if not lists or None in lists:
             return None
         ids.append({i for listed in lists if listed is not None for i in (*listed.passed, *listed.failed)})
@@ -1561,36 +1565,58 @@ def _diluted(
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
 ) -> dict[str, str]:
     """The gates whose bounds on the aggregate (``max_drop``, ``max_drop_pct``) could not be checked because the runs
-    have their metric on different datapoints of those they share, each with why in words: its comparison row pairs
-    (``found_count``) fewer datapoints than, of those the runs share, have it in either run (by the id lists of the
-    runs' ``summaries``, this run's and the baseline's, :func:`_holding`: a datapoint that has it in neither, one
-    whose function raised in both runs, leaves the aggregates of the same datapoints). Each
-    run's aggregate is then over datapoints the other's is not, so its change is the coverage's as much as the code's,
-    either way: a baseline without a value on 6 of 12 datapoints (an evaluator that returned None there; an older
-    version, which recorded no cost where no LLM call was made) against this run's 12, zeros among them, diluted a
-    2.18x cost to +8.9%, which passed ``max_worse_pct: 10`` (audit74 F1); a baseline without its hard datapoints'
-    values makes an unchanged run's aggregate look worse. So neither a pass nor a crossing is judged on them (as when
-    the runs share no datapoint: ``_APART``); ``max_degraded`` counts the paired ones, and judges as usual. Without
-    ``found_count`` or either run's id lists, as sent. Datapoints only added or removed are not shared: judged as any
-    comparison."""
+    have their metric on different datapoints of those they share and the two readings disagree, each with why in
+    words. A row is diluted when it pairs (``found_count``, else the sum of its improved/degraded/same counts) fewer
+    datapoints than, of those the runs share, have it in either run on its event (by the id lists of the runs'
+    ``summaries``, this run's and the baseline's, :func:`_holding`: a datapoint that has it in neither, one whose
+    function raised in both runs, leaves the aggregates of the same datapoints). Each run's aggregate is then over
+    datapoints the other's is not, so its change is the coverage's as much as the code's: a baseline without a value
+    on 6 of 12 datapoints (an older version recorded no cost where no LLM call was made) against this run's 12, zeros
+    among them, diluted a 2.18x cost to +8.9%, which passed ``max_worse_pct: 10`` (audit74 F1); a baseline without its
+    hard datapoints' values makes an unchanged run's aggregate look worse. The paired datapoints are the same ones in
+    both runs: where the aggregates' crossing (or not) agrees with them (more of them worse than better, or not), the
+    bounds judge as on any comparison (a baseline whose function crashed on one datapoint, audit77 F1: a 50% drop
+    fails, an unchanged run passes); where they disagree, or the counts were not sent, neither a pass nor a crossing
+    is judged on the aggregates (as when the runs share no datapoint: ``_APART``). ``max_degraded`` counts the paired
+    ones, and judges as usual. Without a pairing count or either run's id lists, as sent. Datapoints only added or
+    removed are not shared: judged as any comparison."""
     shared = set(comparison.common_datapoints)
     found: dict[str, str] = {}
-    for metric, gate, higher, delta, _ in _gated(comparison, gates, presentation):
-        held = _holding(summaries, metric) or [set()]  # without both runs' id lists: as sent
+    for metric, gate, higher, delta, worse in _gated(comparison, gates, presentation):
+        held = _holding(summaries, metric, delta.key) or [set()]  # without both runs' id lists: as sent
         either = set.union(*held) & shared
-        worse = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
+        counts = (delta.improved_total, delta.degraded_total, delta.same_total)
+        paired = delta.found_count if delta.found_count is not None else _sum_or_none(counts)
+        if (gate.max_drop is None and gate.max_drop_pct is None) or paired is None or paired >= len(either):
+            continue
+        better = delta.improved_total if higher else delta.degraded_total
+        crossing = crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
+        past = any(bound is not None for bound in crossing)
+        if worse is not None and better is not None and past == (worse > better):
+            continue  # the aggregates and the datapoints they share say the same
+        key = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
         bounds = " and ".join(
-            f"max_{worse}{pct}"
-            for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct))
-            if bound is not None
+            f"max_{key}{pct}" for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct)) if bound is not None
         )
-        if bounds and delta.found_count is not None and delta.found_count < len(either):
-            found.setdefault(
-                metric,
-                f"{metric}'s {bounds} could not be checked: compared on {delta.found_count:,} of the {len(shared):,}"
-                " datapoints both runs have, so its aggregates are of different datapoints",
+        told = "held it" if not past else "crossed it"
+        if worse is None or better is None:
+            against = "no counts were sent to tell the compared ones'"
+        else:
+            against = (
+                f"the compared ones {'got worse' if worse > better else 'did not'} ({worse:,} worse, {better:,} better)"
             )
+        found.setdefault(
+            metric,
+            f"{metric}'s {bounds} could not be checked: compared on {paired:,} of the {len(either):,} shared datapoints"
+            f" that hold it in either run, so its aggregates are of different datapoints; they {told}, and {against}",
+        )
     return found
+
+
+def _sum_or_none(counts: Iterable[int | None]) -> int | None:
+    """The sum of the backend's counts, or ``None`` when it sent any of them not."""
+    values = list(counts)
+    return None if None in values else sum(v for v in values if v is not None)
 
 
 def _gate_unchecked(metric: str, why: str) -> str:
@@ -2095,7 +2121,8 @@ def decide(
     noise (:func:`_gate_failures`), and whose ``max_degraded`` that pairs no datapoint says so (:func:`_unknown`);
     ``baseline`` the baseline's summary, whose id lists with this run's tell how many datapoints have a gated metric
     in both runs, which a ``max_degraded`` count that held on fewer does not hold on (:func:`_unknown`), and in
-    either, whose bounds on aggregates of different datapoints are not judged (:func:`_diluted`);
+    either, whose bounds on aggregates of different datapoints are judged only as the datapoints compared bear them
+    out (:func:`_diluted`);
     ``id_scheme`` how the dataset's datapoints got their ids (``DatasetIdentity.scheme``), which tells whether new and
     gone ones may be the same under new ids (:func:`_moved`). ``compare`` false: comparisons are switched off
     (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a gate then is never

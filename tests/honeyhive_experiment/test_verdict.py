@@ -975,9 +975,10 @@ CALLED = IDS[:6]
 """The datapoints that made an LLM call: the only ones an older version recorded a cost on (audit74 F1)."""
 RISE = {"difference": 0.089, "pct": 8.9, "improved": 6, "degraded": 0}  # a cost: the 6 paired datapoints cost more
 DILUTED = (
-    "{}'s {} could not be checked: compared on 6 of the 12 datapoints both runs have, so its aggregates are of"
-    " different datapoints"
+    "{}'s {} could not be checked: compared on 6 of the 12 shared datapoints that hold it in either run, so its"
+    " aggregates are of different datapoints; they {}, and the compared ones {}"
 )
+HELD_WORSE = ("held it", "got worse ({} worse, 0 better)")
 
 
 def covered(
@@ -1000,6 +1001,16 @@ def covered(
         presentation={"cost_usd": LOWER},
         baseline=summary(metrics={metric: old}),
         **kwargs,
+    )
+
+
+def on_two_events(everywhere: Sequence[str], some: Sequence[str]) -> ExperimentResultSummary:
+    """A summary with cost_usd on two events: ``root`` on the ``everywhere`` datapoints, ``answer`` on ``some``."""
+    base = summary(metrics={"cost_usd": some})
+    root = base.metrics.details[0].model_copy(update={"event_name": "root"})
+    root = root.model_copy(update={"datapoints": root.datapoints.model_copy(update={"passed": list(everywhere)})})
+    return base.model_copy(
+        update={"metrics": base.metrics.model_copy(update={"details": [root, *base.metrics.details]})}
     )
 
 
@@ -2128,21 +2139,48 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "the runs have the metric on different shared datapoints: a bound on aggregates within it is not passed",
         lambda: covered(COST_GATE, RISE),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(6)),),
+        (),
+    ),
+    (  # audit77 F1: a baseline whose function crashed on one datapoint made every later run neutral on these bounds
+        "a crossing the compared datapoints bear out fails: they got worse too",
+        lambda: covered(GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0}),
+        Verdict.FAIL,
+        ("cost_usd got worse by 0.2 (gate: at most 0.05): 6 of 6 worse, p = 0.016",),
         (),
     ),
     (
-        "nor one crossed failed: the aggregates' change is the coverage's as much as the code's, either way",
-        lambda: covered(GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0}),
+        "and a bound held that they bear out passes: no more of them worse than better",
+        lambda: covered(COST_GATE, RISE | {"improved": 0, "degraded": 6, "difference": -0.05, "pct": -5.0}),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "nor one crossed they do not bear out failed: the aggregates' change is the coverage's as much as the code's",
+        lambda: covered(
+            GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0, "improved": 2, "degraded": 3}
+        ),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse"),),
+        (DILUTED.format("cost_usd", "max_worse", "crossed it", "did not (2 worse, 3 better)"),),
+        (),
+    ),
+    (
+        "nor one whose compared datapoints' counts were not sent",
+        lambda: covered(GateRule(max_worse=0.05), {"difference": 0.2, "pct": 20.0, "counts": False}),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's max_worse could not be checked: compared on 6 of the 12 shared datapoints that hold it in"
+            " either run, so its aggregates are of different datapoints; they crossed it, and no counts were sent to"
+            " tell the compared ones'",
+        ),
         (),
     ),
     (
         "a higher-is-better metric's (an evaluator that returned None in the baseline) says each of its bounds",
-        lambda: covered(GateRule(max_drop=0.05, max_drop_pct=5), {}, metric="accuracy"),
+        lambda: covered(GateRule(max_drop=0.05, max_drop_pct=5), {"improved": 3, "degraded": 0}, metric="accuracy"),
         Verdict.NEUTRAL,
-        (DILUTED.format("accuracy", "max_drop and max_drop_pct"),),
+        (DILUTED.format("accuracy", "max_drop and max_drop_pct", "crossed it", "did not (0 worse, 3 better)"),),
         (),
     ),
     (
@@ -2150,7 +2188,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: covered(COST_GATE, RISE, result=summary(IDS[1:], IDS[:1], metrics={"cost_usd": IDS})),
         Verdict.FAIL,
         ("1 datapoint(s) failed their passing ranges",),
-        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(6)),),
     ),
     (
         "its max_degraded counts the paired datapoints: judged, and failed when crossed",
@@ -2163,14 +2201,14 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "held, its bounds on the aggregates are still not checked",
         lambda: covered(GateRule(max_worse_pct=10, max_degraded=2), RISE | {"improved": 1}),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(1)),),
         (),
     ),
     (
         "a noise-aware one stays noise-aware",
         lambda: covered(GateRule(max_worse_pct=10, max_degraded=0, significant=True), RISE | {"improved": 3}),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse_pct"),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(3)),),
         (
             "cost_usd degraded on 3 datapoints (gate: at most 0): 3 of 6 worse, p = 0.12, too few changes to tell"
             " (needs ≥ 5), not significant, so not failed (significant: true)",
@@ -2192,6 +2230,22 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "cost_usd has a gate but no value on 6 of the datapoints the backend passed: their LLM calls had no price"
             " or token usage, or they made none the run could see, so it was not checked there",
         ),
+    ),
+    (  # audit77 F2: the id lists of both events were merged, so the answer row read as 6 paired of 12
+        "a metric on two events: each row is held to its own event's datapoints",
+        lambda: judge(
+            on_two_events(IDS, CALLED),
+            comparison(
+                delta("cost_usd", event="root", difference=0.0, pct=0.0, improved=0, degraded=0) | {"found_count": 12},
+                delta("cost_usd", **RISE) | {"found_count": 6},
+            ),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=on_two_events(IDS, CALLED),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
     ),
     (
         "rows only added are none of theirs: every shared one paired, judged",
