@@ -46,11 +46,12 @@
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
   the runs share no datapoint for its ``max_degraded``, or enough of this run's may be the baseline's under new
   ids to cross it (:func:`_moved`), or the runs have its metric on different datapoints of those they share for its
-  bounds on the aggregate, which the datapoints compared do not bear out (:func:`_diluted`), or its metric is an efficiency metric whose values leave
-  out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`); or a passing range's ``max``
-  on an efficiency metric, on datapoints the backend passed whose values leave out LLM calls of their own, lower
-  bounds that could be past it (:func:`ranges_unchecked`; a ``min`` is as the backend judged it); when another
-  reason fails the check, each such gate or range is a warning beside it. With comparisons
+  bounds on the aggregate, which the datapoints compared do not bear out (:func:`_diluted`), or its metric is an
+  efficiency metric whose values leave out LLM calls so that the whole could be on the gate's other side
+  (:func:`_unjudged`); or a passing range's ``max`` on an efficiency metric, on datapoints the backend passed whose
+  values leave out LLM calls of their own, lower bounds that could be past it (:func:`ranges_unchecked`; a ``min``
+  is as the backend judged it); when another reason fails the check, each such gate or range is a warning beside
+  it. With comparisons
   switched off (``baseline.strategy: none``) no baseline is
   coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, but for such a range.
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
