@@ -2075,7 +2075,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(),
             comparison(delta(counts=False, difference=0.0, pct=0.0), common=()),
             gates={"accuracy": GateRule(max_degraded=0)},
-            unpaired=3,
+            unpaired=1,
         ),
         Verdict.FAIL,
         (
