@@ -84,7 +84,7 @@ def test_ids_renumbered_after_an_inserted_row_do_not_pass_a_regression(
         " or renumbered?): one that got worse may count as the same",
     ], "one reason per gate; its max_drop is not judged either (the verdict's tables)"
     note = (
-        '22 of the 22 paired datapoints hold other inputs than in the baseline (EXT-q1 at data/questions.jsonl:1: was'
+        "22 of the 22 paired datapoints hold other inputs than in the baseline (EXT-q1 at data/questions.jsonl:1: was"
         ' "How do I reset my password?"): ids reused or renumbered? Their changes compare different questions, so'
         " the gates do not count them as paired."
     )
