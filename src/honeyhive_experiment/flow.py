@@ -677,6 +677,12 @@ def judge(
     if other and comparison is not None:  # ids reused or renumbered pair other questions (audit76 F1)
         paired = len(comparison.common_datapoints)
         notes += (other_inputs_note(other, paired, checked, dataset.places({other[0][0]})),)
+    was = DatasetIdentity.of_run(baseline.run).path if baseline is not None else None
+    if was and dataset.identity is not None and dataset.identity.path and was != dataset.identity.path:
+        notes += (  # the same experiment file, another file of rows (audit76 F2): said, whoever's the stamp
+            f"The baseline ran {excerpt(was, 200)}; this run {excerpt(dataset.identity.path, 200)} (dataset.path"
+            " changed): datapoints pair on their ids, so a row of either file compares with the other's under its id.",
+        )
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
         notes += (setup_note(result.imported),)
     if replaced := replaced_note(result.outcomes):  # the values under a built-in's name are an evaluator's

@@ -108,6 +108,28 @@ def test_ids_kept_with_an_inserted_row_fail_the_regression_and_say_nothing_of_in
     assert (code, after["verdict"]) == (1, "fail"), out
     assert after["reasons"][0].startswith("keyword_recall degraded on 1 datapoint (gate: at most 0)")
     assert "other inputs" not in out + json.dumps(after)
+    assert "dataset.path changed" not in out
+
+
+def test_a_baseline_of_another_dataset_file_is_said_with_both_paths(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit76 F2: dataset.path pointed at another file of the same experiment file keeps the old file's baseline (a
+    moved file, the intent), and nothing said the dataset changed."""
+    rows = _baseline(quickstart, capsys)
+    config = (quickstart / CONFIG).read_text(encoding="utf-8")
+    (quickstart / CONFIG).write_text(config.replace("data/questions.jsonl", "data/hard.jsonl"), encoding="utf-8")
+    git(quickstart, "mv", str(DATASET), "data/hard.jsonl")
+    git(quickstart, "commit", "--quiet", "--all", "--message=the dataset moved")
+
+    code, out, after = _run(quickstart, capsys)
+
+    assert (code, after["verdict"]) == (0, "pass"), out
+    assert after["comparison"]["common_datapoints"] == len(rows)
+    assert after["notes"] == [
+        "The baseline ran data/questions.jsonl; this run data/hard.jsonl (dataset.path changed): datapoints pair on"
+        " their ids, so a row of either file compares with the other's under its id."
+    ]
 
 
 def test_one_row_edited_under_its_id_is_named_but_judged_as_paired(
