@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import difflib
 import itertools
+import json
 import logging
 import os
 import shlex
@@ -110,6 +111,7 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.report.numbers import format_range
+from honeyhive_experiment.report.pairing import other_inputs_note
 from honeyhive_experiment.results import (
     check_ranges_applied,
     compare_runs,
@@ -577,6 +579,8 @@ def judge(
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
+    other: list[tuple[str, Any]] = []  # the paired datapoints whose inputs differ from the baseline's
+    checked = 0
     left: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # per efficiency metric, the calls it leaves out
     # by why: the baseline's, this run's, to judge the gates by (with a comparison of those metrics only)
     new_left, old_left = left_out(result.outcomes), dict[str, dict[str, int]]()  # this run's said without one too
@@ -605,6 +609,8 @@ def judge(
         errored = client.errored_datapoints(result.run_id)
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
         new_errors = sorted(errored - baseline_errored)
+        enter(cancel, "comparing the paired datapoints' inputs")
+        other, checked = _other_inputs(client, comparison)
         if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
             enter(cancel, "reading the baseline's calls without a cost")
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
@@ -630,6 +636,7 @@ def judge(
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
         baseline=baseline_result,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
+        other_inputs=len(other),
     )
     dry_run: tuple[str, ...] = ()
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
@@ -667,6 +674,15 @@ def judge(
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     stood_in = _stood_in(settings.ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
+    if other and comparison is not None:  # ids reused or renumbered pair other questions (audit76 F1)
+        paired = len(comparison.common_datapoints)
+        notes += (other_inputs_note(other, paired, checked, dataset.places({other[0][0]})),)
+    was = DatasetIdentity.of_run(baseline.run).path if baseline is not None else None
+    if was and dataset.identity is not None and dataset.identity.path and was != dataset.identity.path:
+        notes += (  # the same experiment file, another file of rows (audit76 F2): said, whoever's the stamp
+            f"The baseline ran {excerpt(was, 200)}; this run {excerpt(dataset.identity.path, 200)} (dataset.path"
+            " changed): datapoints pair on their ids, so a row of either file compares with the other's under its id.",
+        )
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
         notes += (setup_note(result.imported),)
     if replaced := replaced_note(result.outcomes):  # the values under a built-in's name are an evaluator's
@@ -714,6 +730,30 @@ def judge(
             m: (sum(old_left.get(m, {}).values()), sum(new_left.get(m, {}).values())) for m in {**old_left, **new_left}
         },
     )
+
+
+def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> tuple[list[tuple[str, Any]], int]:
+    """The datapoints the comparison paired whose inputs in this run differ from the baseline's (their JSON, keys
+    sorted; not their outputs or ground truth), each with the baseline's inputs, and how many paired ones were read:
+    each session holds its datapoint's inputs as the dataset held them, so a paired id with other inputs is an id
+    reused or renumbered, or a row edited under its id. Both runs' records are read (this run's too: a published or
+    viewed run's dataset is not at hand), at most :data:`MAX_TABLE_ROWS` of the paired, as the table's are."""
+    paired = comparison.common_datapoints[:MAX_TABLE_ROWS]
+    keep = set(paired).__contains__
+    new = get_run_records(client, comparison.new_run_id, keep=keep)
+    old = get_run_records(client, comparison.old_run_id, keep=keep)
+
+    def canonical(inputs: Any) -> str:
+        return json.dumps(inputs, sort_keys=True, default=str)
+
+    changed = [
+        (ident, was.inputs)
+        for ident in paired
+        if (now := new.get(ident)) is not None
+        and (was := old.get(ident)) is not None
+        and canonical(now.inputs) != canonical(was.inputs)
+    ]
+    return changed, len(paired)
 
 
 def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None) -> str | None:

@@ -93,7 +93,7 @@ from honeyhive_experiment.models.outcomes import (
     scored,
     valued,
 )
-from honeyhive_experiment.report.pairing import ids_moved, may_have_moved, uncompared, unpaired_counts
+from honeyhive_experiment.report.pairing import ids_moved, inputs_moved, may_have_moved, uncompared, unpaired_counts
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -1564,6 +1564,7 @@ def _diluted(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
+    reused: int = 0,
 ) -> dict[str, str]:
     """The gates whose bounds on the aggregate (``max_drop``, ``max_drop_pct``) could not be checked because the runs
     have their metric on different datapoints of those they share and the two readings disagree, each with why in
@@ -1580,25 +1581,35 @@ def _diluted(
     fails, an unchanged run passes); where they disagree, or the counts were not sent, neither a pass nor a crossing
     is judged on the aggregates (as when the runs share no datapoint: ``_APART``). ``max_degraded`` counts the paired
     ones, and judges as usual. Without a pairing count or either run's id lists, as sent. Datapoints only added or
-    removed are not shared: judged as any comparison."""
+    removed are not shared: judged as any comparison. Nor are they judged when ``reused`` of the datapoints it paired
+    hold other inputs than in the baseline (ids reused or renumbered:
+    :func:`~honeyhive_experiment.report.pairing.inputs_moved`, 0 when not): its change compares different questions
+    (audit76 F1)."""
     shared = set(comparison.common_datapoints)
     found: dict[str, str] = {}
     for metric, gate, higher, delta, worse in _gated(comparison, gates, presentation):
         held = _holding(summaries, metric, delta.key) or [set()]  # without both runs' id lists: as sent
         either = set.union(*held) & shared
+        key = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
+        bounds = " and ".join(
+            f"max_{key}{pct}" for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct)) if bound is not None
+        )
+        if bounds and reused:
+            found[metric] = (
+                f"{metric}'s {bounds} could not be checked: {reused:,} of the {len(shared):,} datapoints both runs"
+                " have hold other inputs than in the baseline (ids reused or renumbered?), so its change compares"
+                " different questions"
+            )
+            continue
         counts = (delta.improved_total, delta.degraded_total, delta.same_total)
         paired = delta.found_count if delta.found_count is not None else _sum_or_none(counts)
-        if (gate.max_drop is None and gate.max_drop_pct is None) or paired is None or paired >= len(either):
+        if not bounds or paired is None or paired >= len(either):
             continue
         better = delta.improved_total if higher else delta.degraded_total
         crossing = crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
         past = any(bound is not None for bound in crossing)
         if worse is not None and better is not None and past == (worse > better):
             continue  # the aggregates and the datapoints they share say the same
-        key = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
-        bounds = " and ".join(
-            f"max_{key}{pct}" for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct)) if bound is not None
-        )
         told = "held it" if not past else "crossed it"
         if worse is None or better is None:
             against = "no counts were sent to tell the compared ones'"
@@ -1671,28 +1682,39 @@ def _moved(
     presentation: Mapping[str, MetricConfig],
     said: Container[str],
     under: tuple[int, int, str],
+    reused: int = 0,
 ) -> list[tuple[str, str]]:
     """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where the datapoints new in this
-    run may be some gone from the baseline under new ids (``under``: :func:`_under_new_ids`), enough of them to cross
-    the bound, as ``(metric, why it could not be fully checked)``: a reason of a neutral
+    run may be some gone from the baseline under new ids (``under``: :func:`_under_new_ids`), or ``reused`` of those
+    paired hold other inputs than in the baseline (ids reused or renumbered, so a datapoint that got worse may count
+    as the same: :func:`~honeyhive_experiment.report.pairing.inputs_moved`), enough of them to cross the bound, as
+    ``(metric, why it could not be fully checked)``: a reason of a neutral
     verdict, or a warning beside a failure, as a gate on runs that share no datapoint is (:func:`_gates_unchecked`).
     Rows only added (none gone) or only removed leave every datapoint the bound can count paired. Not of a metric
     ``said`` already, nor of a bound crossed (:func:`_hits`)."""
     maybe, total, moved = under
-    if not maybe:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
+    if not maybe + reused:  # sharing none, a gate is said not checked (_gates_unchecked) or fails (_unknown)
         return []
     shared = len(comparison.common_datapoints)
     found: list[tuple[str, str]] = []
     for metric, gate, _, delta, degraded in _gated(comparison, gates, presentation):
         bound = gate.max_degraded
-        if metric in said or bound is None or degraded is None or not degraded <= bound < degraded + maybe:
+        if metric in said or bound is None or degraded is None or not degraded <= bound < degraded + maybe + reused:
             continue
+        buts = [f"it paired only {shared:,} of this run's {total:,}, and {moved}: it counts only paired ones"] * (
+            maybe > 0
+        )
+        if reused:  # ids reused or renumbered: those paired are not all the same datapoints
+            buts += [
+                f"{reused:,} of the {shared:,} it paired hold other inputs than in the baseline (ids reused or"
+                " renumbered?): one that got worse may count as the same"
+            ]
         found.append(
             (
                 metric,
                 f"{metric}'s max_degraded could not be fully checked (gate: at most {bound}): {degraded:,} of the"
-                f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but it paired only"
-                f" {shared:,} of this run's {total:,}, and {moved}: it counts only paired ones",
+                f" {_paired_count(delta, shared):,} datapoints the comparison paired got worse, but"
+                f" {'; and '.join(buts)}",
             )
         )
     return found
@@ -2108,6 +2130,7 @@ def decide(
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
     id_scheme: str | None = None,
+    other_inputs: int = 0,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -2125,13 +2148,19 @@ def decide(
     either, whose bounds on aggregates of different datapoints are judged only as the datapoints compared bear them
     out (:func:`_diluted`);
     ``id_scheme`` how the dataset's datapoints got their ids (``DatasetIdentity.scheme``), which tells whether new and
-    gone ones may be the same under new ids (:func:`_moved`). ``compare`` false: comparisons are switched off
+    gone ones may be the same under new ids (:func:`_moved`); ``other_inputs`` how many datapoints ``comparison``
+    paired hold other inputs than in the baseline, which, when ids were reused or renumbered
+    (:func:`~honeyhive_experiment.report.pairing.inputs_moved`: not a row or two edited under their ids), a
+    ``max_degraded`` counts as datapoints that may have moved (:func:`_moved`), and bounds on aggregates do not judge
+    (:func:`_diluted`). ``compare`` false: comparisons are switched off
     (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a gate then is never
     checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
     under = _under_new_ids(comparison, id_scheme) if comparison is not None else (0, 0, "")  # pragma: no mutate
+    shared = len(comparison.common_datapoints) if comparison is not None else 0
+    reused = other_inputs if inputs_moved(other_inputs, shared) else 0  # a row or two edited: the note alone
     renumbered = _old_crashes(comparison, new_errors, under) if comparison is not None else ""
     reasons, warnings = broken(
         result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
@@ -2180,7 +2209,7 @@ def decide(
         # bounds on aggregates of different datapoints of those the runs share are not judged (values that leave
         # calls out are judged by those calls: _unjudged); their max_degraded is
         diluted = _diluted(
-            comparison, {m: g for m, g in gates.items() if m not in left}, presentation, (result, baseline)
+            comparison, {m: g for m, g in gates.items() if m not in left}, presentation, (result, baseline), reused
         )
         judged = {
             metric: GateRule(max_degraded=gate.max_degraded, significant=gate.significant)
@@ -2221,7 +2250,9 @@ def decide(
     why = _gates_unchecked(gates, comparison, apart, unjudged, compare)
     # no comparison: ``under`` is (0, 0, ''), with which _moved says nothing either
     moved = (
-        _moved(comparison, gates, presentation, {m for m, _ in why}, under) if comparison else []  # pragma: no mutate
+        _moved(comparison, gates, presentation, {m for m, _ in why}, under, reused)
+        if comparison
+        else []  # pragma: no mutate
     )
     why += moved
     why += [(metric, text) for metric, text in diluted.items() if metric not in dict(why)]

@@ -164,6 +164,18 @@ MOVED = (
 )
 
 
+GATE_0 = GateRule(max_degraded=0)
+REUSED = (
+    "accuracy's max_degraded could not be fully checked (gate: at most {bound}): {worse} of the 12 datapoints the"
+    " comparison paired got worse, but {reused} of the 12 it paired hold other inputs than in the baseline (ids reused"
+    " or renumbered?): one that got worse may count as the same"
+)
+REUSED_DROP = (
+    "accuracy's {bounds} could not be checked: {reused} of the 12 datapoints both runs have hold other inputs than in"
+    " the baseline (ids reused or renumbered?), so its change compares different questions"
+)
+
+
 def judge(
     result: ExperimentResultSummary,
     compared: RunComparisonResult | None = None,
@@ -184,10 +196,12 @@ def judge(
     baseline: ExperimentResultSummary | None = None,
     produced: Sequence[str] = ("accuracy",),
     id_scheme: str | None = None,
+    other_inputs: int = 0,
 ) -> Decision:
     """:func:`decide` on these facts, the gates assessed on ``compared``; ``produced``: the metrics this job's
     evaluators gave (by default the tables' evaluator's, ``accuracy``); ``id_scheme``: how the datapoints got their ids
-    (``DatasetIdentity.scheme``)."""
+    (``DatasetIdentity.scheme``); ``other_inputs``: how many paired datapoints hold other inputs than in the
+    baseline."""
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
     seen = Facts(
@@ -213,6 +227,7 @@ def judge(
         unpaired=unpaired,
         baseline=baseline,
         id_scheme=id_scheme,
+        other_inputs=other_inputs,
     )
 
 
@@ -1998,6 +2013,138 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         ("1 datapoint(s) failed their passing ranges",),
         (MOVED.format(metric="accuracy", worse=0, total=11, new=8),),
+    ),
+    # audit76 F1: rows numbered by position, one inserted at the top and numbered again: every paired id named
+    # another question, and a regression passed max_degraded: 0 and max_drop: 0 on those pairs
+    (
+        "3 of the 12 paired hold other inputs (25%: ids reused or renumbered): max_degraded not fully checked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=0, gone=0, common=IDS),
+            gates={"accuracy": GATE_0},
+            other_inputs=3,
+        ),
+        Verdict.NEUTRAL,
+        (REUSED.format(bound=0, worse=0, reused=3),),
+        (),
+    ),
+    (
+        "2 of the 12 paired hold other inputs (under 25%): rows edited under their ids, it holds",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=0, gone=0, common=IDS),
+            gates={"accuracy": GATE_0},
+            other_inputs=2,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "one row of 3 paired edited under its id (33%): one is an edit, never ids reused: it holds",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=0, gone=0, common=IDS[:3]),
+            gates={"accuracy": GATE_0},
+            other_inputs=1,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "2 of 3 paired: ids reused, however few",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=0, gone=0, common=IDS[:3]),
+            gates={"accuracy": GATE_0},
+            other_inputs=2,
+        ),
+        Verdict.NEUTRAL,
+        (REUSED.format(bound=0, worse=0, reused=2).replace("of the 12", "of the 3"),),
+        (),
+    ),
+    (
+        "1 worse and 3 reused, max_degraded: 3: they may cross it, not fully checked",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=1), new=0, gone=0, common=IDS),
+            gates={"accuracy": GateRule(max_degraded=3)},
+            other_inputs=3,
+        ),
+        Verdict.NEUTRAL,
+        (REUSED.format(bound=3, worse=1, reused=3),),
+        (),
+    ),
+    (
+        "1 worse and 3 reused, max_degraded: 4: they cannot cross it, it holds",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=1), new=0, gone=0, common=IDS),
+            gates={"accuracy": GateRule(max_degraded=4)},
+            other_inputs=3,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "crossed on the paired ones, ids reused or not: failed as any crossing",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=1), new=0, gone=0, common=IDS),
+            gates={"accuracy": GATE_0},
+            other_inputs=3,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy degraded on 1 datapoint (gate: at most 0): 1 of 12 worse, p = 0.5, too few changes to tell"
+            " (needs ≥ 5)",
+        ),
+        (),
+    ),
+    (
+        "ids reused: max_drop compares different questions, its crossing is not judged",
+        lambda: judge(summary(), comparison(delta()), gates={"accuracy": GateRule(max_drop=0.05)}, other_inputs=3),
+        Verdict.NEUTRAL,
+        (REUSED_DROP.format(bounds="max_drop", reused=3),),
+        (),
+    ),
+    (
+        "ids reused: nor is max_drop_pct's hold",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=0.0, pct=0.0)),
+            gates={"accuracy": GateRule(max_drop=0.05, max_drop_pct=5)},
+            other_inputs=3,
+        ),
+        Verdict.NEUTRAL,
+        (REUSED_DROP.format(bounds="max_drop and max_drop_pct", reused=3),),
+        (),
+    ),
+    (
+        "rows edited under their ids (2 of 12): max_drop judged as usual",
+        lambda: judge(summary(), comparison(delta()), gates={"accuracy": GateRule(max_drop=0.05)}, other_inputs=2),
+        Verdict.FAIL,
+        ("accuracy got worse by 0.08 (gate: at most 0.05): 5 of 12 worse, p = 0.5",),
+        (),
+    ),
+    (
+        "new ids that may be gone ones and paired ones reused: both said",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=8, gone=9),
+            id_scheme="sdk",
+            gates={"accuracy": GateRule(max_degraded=2)},
+            other_inputs=2,
+        ),
+        Verdict.NEUTRAL,
+        (
+            MOVED.format(metric="accuracy", worse=0, total=11, new=8)
+            + "; and 2 of the 3 it paired hold other inputs than in the baseline (ids reused or renumbered?): one that"
+            " got worse may count as the same",
+        ),
+        (),
     ),
     (  # audit50 f4: a crash failed the check, and the gates it could not check were said nowhere
         "failed for another reason, the gates that could not be checked are warnings",

@@ -11,15 +11,20 @@ had not compared it when ``ingestion.timeout`` ran out), whatever its id.
 
 from __future__ import annotations
 
-from typing import Final
+import json
+from collections.abc import Sequence
+from typing import Any, Final
 
 from honeyhive_experiment.models import RunComparisonResult
+from honeyhive_experiment.models.outcomes import excerpt
 
 __all__ = [
     "LOW_OVERLAP",
     "changes_text",
     "ids_moved",
+    "inputs_moved",
     "may_have_moved",
+    "other_inputs_note",
     "overlap_collapsed",
     "uncompared",
     "unpaired_cause",
@@ -131,3 +136,38 @@ def may_have_moved(new: int | None, gone: int | None, total: int, scheme: str | 
     if scheme == "sdk" or (scheme in CAUSES and ids_moved(new, gone, total)):
         return min(new or 0, gone or 0)
     return 0
+
+
+def inputs_moved(changed: int, paired: int) -> bool:
+    """Whether the ``changed`` of the ``paired`` datapoints, whose inputs differ from the baseline's under the same id,
+    are ids reused or renumbered (a row inserted above rows numbered by position) rather than rows edited under their
+    kept ids, as README recommends: more than one, and at least :data:`MOVED_SHARE` of those paired, the share from
+    which :func:`ids_moved` tells moved ids from rows added and removed. Only then does the verdict count them
+    (``max_degraded``: as datapoints that may have moved; ``max_drop``, ``max_drop_pct``: not checked); fewer get the
+    note alone (:func:`other_inputs_note`)."""
+    return changed > 1 and changed >= MOVED_SHARE * paired
+
+
+def shown_inputs(inputs: Any) -> str:
+    """A datapoint's inputs as a note quotes them: the one value of a single field that is text (a question), else
+    their JSON; clipped to whole words (:func:`~honeyhive_experiment.models.outcomes.excerpt`; the report redacts)."""
+    if isinstance(inputs, dict) and len(inputs) == 1 and isinstance(text := next(iter(inputs.values())), str):
+        return json.dumps(excerpt(text, 80), ensure_ascii=False)
+    return excerpt(json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str), 80)
+
+
+def other_inputs_note(changed: Sequence[tuple[str, Any]], paired: int, checked: int, places: dict[str, str]) -> str:
+    """What the report says of the paired datapoints whose inputs differ from the baseline's (``changed``: each id
+    with the baseline's inputs, in the comparison's order) of the ``paired`` ones, of which ``checked`` were read
+    (``places``: where an id is in the dataset file): the first named, with what the baseline held there."""
+    ident, was = changed[0]
+    where = f" at {places[ident]}" if ident in places else ""
+    first = f"{excerpt(ident, 64)}{where}: was {shown_inputs(was)}"
+    of = f"{len(changed):,} of the {paired:,} paired datapoints" + (
+        f" (of the first {checked:,} checked)" if checked < paired else ""
+    )
+    holds = "holds" if len(changed) == 1 else "hold"
+    said = f"{of} {holds} other inputs than in the baseline ({first}): ids reused or renumbered?"
+    if inputs_moved(len(changed), paired):
+        return f"{said} Their changes compare different questions, so the gates do not count them as paired."
+    return f"{said} Their changes compare the baseline's inputs with this run's (an edited row keeps its id)."

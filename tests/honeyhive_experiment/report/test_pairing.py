@@ -10,6 +10,7 @@ from honeyhive_experiment.report.pairing import (
     LEFT_OUT,
     changes_text,
     may_have_moved,
+    other_inputs_note,
     overlap_collapsed,
     uncompared,
     unpaired_cause,
@@ -187,3 +188,55 @@ def test_uncompared_are_in_both_runs_lists_and_not_in_the_comparisons(
     comparison = RunComparisonResult.from_wire({"commonDatapoints": ["a"]}, new_run_id="n", old_run_id="o", **lists)
     assert uncompared(comparison) == expected
     assert uncompared(None) == 0
+
+
+OTHER_INPUTS = "{of} hold other inputs than in the baseline ({first}): ids reused or renumbered?"
+DIFFERENT = " Their changes compare different questions, so the gates do not count them as paired."
+EDITED = " Their changes compare the baseline's inputs with this run's (an edited row keeps its id)."
+
+
+@pytest.mark.parametrize(
+    ("changed", "paired", "checked", "places", "expected"),
+    [
+        (  # ids renumbered: a quarter or more of those paired, the first named where it is in the file
+            [("q1", {"question": "How do I reset my password?"}), ("q2", {"question": "x"})],
+            8,
+            8,
+            {"q1": "data/q.jsonl:1"},
+            OTHER_INPUTS.format(
+                of="2 of the 8 paired datapoints",
+                first='q1 at data/q.jsonl:1: was "How do I reset my password?"',
+            )
+            + DIFFERENT,
+        ),
+        (  # one row edited under its id: named, and not called different questions; a managed dataset: no place
+            [("dp-1", {"question": "What is the API rate limit?"})],
+            2,
+            2,
+            {},
+            "1 of the 2 paired datapoints holds other inputs than in the baseline (dp-1: was"
+            ' "What is the API rate limit?"): ids reused or renumbered?' + EDITED,
+        ),
+        (  # inputs of several fields, or not text: their JSON; a large run: how many were checked
+            [("a", {"q": "x", "n": 2}), ("b", None)],
+            9000,
+            5000,
+            {},
+            OTHER_INPUTS.format(
+                of="2 of the 9,000 paired datapoints (of the first 5,000 checked)", first='a: was {"n": 2, "q": "x"}'
+            )
+            + EDITED,
+        ),
+        (  # a single field that is no text
+            [("a", {"n": 2}), ("b", {"n": 3})],
+            2,
+            2,
+            {},
+            OTHER_INPUTS.format(of="2 of the 2 paired datapoints", first='a: was {"n": 2}') + DIFFERENT,
+        ),
+    ],
+)
+def test_paired_datapoints_with_other_inputs_are_named_with_the_baselines(
+    changed: list[tuple[str, object]], paired: int, checked: int, places: dict[str, str], expected: str
+) -> None:
+    assert other_inputs_note(changed, paired, checked, places) == expected
