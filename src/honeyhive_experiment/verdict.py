@@ -1567,68 +1567,67 @@ def _diluted(
     reused: int = 0,
 ) -> dict[str, str]:
     """The gates whose bounds on the aggregate (``max_drop``, ``max_drop_pct``) could not be checked because the runs
-    have their metric on different datapoints of those they share and the two readings disagree, each with why in
-    words. A row is diluted when it pairs (``found_count``, else the sum of its improved/degraded/same counts) fewer
-    datapoints than, of those the runs share, have it in either run on its event (by the id lists of the runs'
-    ``summaries``, this run's and the baseline's, :func:`_holding`: a datapoint that has it in neither, one whose
-    function raised in both runs, leaves the aggregates of the same datapoints). Each run's aggregate is then over
-    datapoints the other's is not, so its change is the coverage's as much as the code's: a baseline without a value
-    on 6 of 12 datapoints (an older version recorded no cost where no LLM call was made) against this run's 12, zeros
-    among them, diluted a 2.18x cost to +8.9%, which passed ``max_worse_pct: 10`` (audit74 F1); a baseline without its
-    hard datapoints' values makes an unchanged run's aggregate look worse. The paired datapoints are the same ones in
-    both runs: where the aggregates' crossing (or not) agrees with them (more of them worse than better, or not), the
-    bounds judge as on any comparison (a baseline whose function crashed on one datapoint, audit77 F1: a 50% drop
-    fails, an unchanged run passes); where they disagree, or the counts were not sent, neither a pass nor a crossing
-    is judged on the aggregates (as when the runs share no datapoint: ``_APART``). ``max_degraded`` counts the paired
-    ones, and judges as usual. Without a pairing count or either run's id lists, as sent. Datapoints only added or
-    removed are not shared: judged as any comparison. Nor are they judged when ``reused`` of the datapoints it paired
-    hold other inputs than in the baseline (ids reused or renumbered:
+    have their metric on different datapoints of those they share, each with why in words. A row (an event of the
+    metric) is diluted when, by the id lists of the runs' ``summaries`` (this run's and the baseline's,
+    :func:`_holding`), fewer of the shared datapoints hold it in both runs than in either (a datapoint that holds it in
+    neither, one whose function raised in both runs, leaves the aggregates of the same datapoints). Each run's
+    aggregate is then over datapoints the other's is not, so its change is the coverage's as much as the code's: a
+    baseline without a value on 6 of 12 datapoints (an older version recorded no cost where no LLM call was made)
+    against this run's 12, zeros among them, diluted a 2.18x cost to +8.9%, which passed ``max_worse_pct: 10``
+    (audit74 F1); a baseline without its hard datapoints' values makes an unchanged run's aggregate look worse
+    (audit78 F1: +40% on a -0.4% change). The datapoints both runs hold it on are the same ones in both: only where
+    every one of them that moved moved the aggregates' way (a crossed bound beside compared datapoints of which some
+    got worse and none better; a bound held beside none worse) do the bounds judge as on any comparison (a baseline
+    whose function crashed on one datapoint, audit77 F1: an unchanged run passes, a drop on every compared datapoint
+    fails); otherwise, or without the counts, neither a pass nor a crossing is judged on the aggregates (as when the
+    runs share no datapoint: ``_APART``), unless another event of the metric crossed its bound undiluted (it fails
+    as usual). ``max_degraded`` counts the paired ones, and judges as usual. Without either run's id lists, as sent.
+    Datapoints only added or removed are not shared: judged as any comparison. Nor are the bounds judged when
+    ``reused`` of the datapoints it paired hold other inputs than in the baseline (ids reused or renumbered:
     :func:`~honeyhive_experiment.report.pairing.inputs_moved`, 0 when not): its change compares different questions
     (audit76 F1)."""
     shared = set(comparison.common_datapoints)
     found: dict[str, str] = {}
+    crossing: set[str] = set()  # the metrics an undiluted row of which crossed a bound: judged, and failed
     for metric, gate, higher, delta, worse in _gated(comparison, gates, presentation):
-        held = _holding(summaries, metric, delta.key) or [set()]  # without both runs' id lists: as sent
-        either = set.union(*held) & shared
         key = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
         bounds = " and ".join(
             f"max_{key}{pct}" for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct)) if bound is not None
         )
-        if bounds and reused:
+        if not bounds:
+            continue
+        if reused:
             found[metric] = (
                 f"{metric}'s {bounds} could not be checked: {reused:,} of the {len(shared):,} datapoints both runs"
                 " have hold other inputs than in the baseline (ids reused or renumbered?), so its change compares"
                 " different questions"
             )
             continue
-        counts = (delta.improved_total, delta.degraded_total, delta.same_total)
-        paired = delta.found_count if delta.found_count is not None else _sum_or_none(counts)
-        if not bounds or paired is None or paired >= len(either):
-            continue
+        held = _holding(summaries, metric, delta.key)
+        past = any(
+            b is not None
+            for b in crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
+        )
+        either = (held[0] | held[1]) & shared if held else set()
+        both = held[0] & held[1] & shared if held else set()
         better = delta.improved_total if higher else delta.degraded_total
-        crossing = crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
-        past = any(bound is not None for bound in crossing)
-        if worse is not None and better is not None and past == (worse > better):
-            continue  # the aggregates and the datapoints they share say the same
-        told = "held it" if not past else "crossed it"
+        if len(both) >= len(either) or (
+            worse is not None and better is not None and (worse > 0 and better == 0 if past else worse == 0)
+        ):
+            crossing.update((metric,) if past else ())
+            continue  # the same datapoints, or every compared one that moved moved the aggregates' way
         if worse is None or better is None:
-            against = "no counts were sent to tell the compared ones'"
+            told = f"they {'crossed' if past else 'held'} it, and no counts were sent to tell the compared ones'"
+        elif past:
+            told = f"they crossed it, but not every compared one got worse ({worse:,} worse, {better:,} better)"
         else:
-            against = (
-                f"the compared ones {'got worse' if worse > better else 'did not'} ({worse:,} worse, {better:,} better)"
-            )
+            told = f"they held it, but {worse:,} of the compared ones got worse ({better:,} better)"
         found.setdefault(
             metric,
-            f"{metric}'s {bounds} could not be checked: compared on {paired:,} of the {len(either):,} shared datapoints"
-            f" that hold it in either run, so its aggregates are of different datapoints; they {told}, and {against}",
+            f"{metric}'s {bounds} could not be checked: compared on {len(both):,} of the {len(either):,} shared"
+            f" datapoints that hold it in either run, so its aggregates are of different datapoints; {told}",
         )
-    return found
-
-
-def _sum_or_none(counts: Iterable[int | None]) -> int | None:
-    """The sum of the backend's counts, or ``None`` when it sent any of them not."""
-    values = list(counts)
-    return None if None in values else sum(v for v in values if v is not None)
+    return {metric: why for metric, why in found.items() if metric not in crossing}
 
 
 def _gate_unchecked(metric: str, why: str) -> str:

@@ -469,8 +469,8 @@ def test_a_bound_on_aggregates_of_different_shared_datapoints_is_not_passed(
         run = scorer.run()
     reason = (
         "quality's max_drop_pct could not be checked: compared on 4 of the 8 shared datapoints that hold it in either"
-        " run, so its aggregates are of different datapoints; they held it, and the compared ones got worse (4 worse,"
-        " 0 better)"
+        " run, so its aggregates are of different datapoints; they held it, but 4 of the compared ones got worse (0"
+        " better)"
     )
     assert run.code == 0, run.out
     assert (run.report["verdict"], run.report["reasons"], run.report["gates_hit"]) == ("neutral", [reason], [])

@@ -991,9 +991,10 @@ CALLED = IDS[:6]
 RISE = {"difference": 0.089, "pct": 8.9, "improved": 6, "degraded": 0}  # a cost: the 6 paired datapoints cost more
 DILUTED = (
     "{}'s {} could not be checked: compared on 6 of the 12 shared datapoints that hold it in either run, so its"
-    " aggregates are of different datapoints; they {}, and the compared ones {}"
+    " aggregates are of different datapoints; {}"
 )
-HELD_WORSE = ("held it", "got worse ({} worse, 0 better)")
+HELD_WORSE = "they held it, but {} of the compared ones got worse (0 better)"
+NOT_EVERY = "they crossed it, but not every compared one got worse ({} worse, {} better)"
 
 
 def covered(
@@ -2286,7 +2287,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "the runs have the metric on different shared datapoints: a bound on aggregates within it is not passed",
         lambda: covered(COST_GATE, RISE),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(6)),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
         (),
     ),
     (  # audit77 F1: a baseline whose function crashed on one datapoint made every later run neutral on these bounds
@@ -2309,7 +2310,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0, "improved": 2, "degraded": 3}
         ),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse", "crossed it", "did not (2 worse, 3 better)"),),
+        (DILUTED.format("cost_usd", "max_worse", NOT_EVERY.format(2, 3)),),
         (),
     ),
     (
@@ -2327,7 +2328,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "a higher-is-better metric's (an evaluator that returned None in the baseline) says each of its bounds",
         lambda: covered(GateRule(max_drop=0.05, max_drop_pct=5), {"improved": 3, "degraded": 0}, metric="accuracy"),
         Verdict.NEUTRAL,
-        (DILUTED.format("accuracy", "max_drop and max_drop_pct", "crossed it", "did not (0 worse, 3 better)"),),
+        (DILUTED.format("accuracy", "max_drop and max_drop_pct", NOT_EVERY.format(0, 3)),),
         (),
     ),
     (
@@ -2335,7 +2336,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: covered(COST_GATE, RISE, result=summary(IDS[1:], IDS[:1], metrics={"cost_usd": IDS})),
         Verdict.FAIL,
         ("1 datapoint(s) failed their passing ranges",),
-        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(6)),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
     ),
     (
         "its max_degraded counts the paired datapoints: judged, and failed when crossed",
@@ -2348,14 +2349,14 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "held, its bounds on the aggregates are still not checked",
         lambda: covered(GateRule(max_worse_pct=10, max_degraded=2), RISE | {"improved": 1}),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(1)),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(1)),),
         (),
     ),
     (
         "a noise-aware one stays noise-aware",
         lambda: covered(GateRule(max_worse_pct=10, max_degraded=0, significant=True), RISE | {"improved": 3}),
         Verdict.NEUTRAL,
-        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE[0], HELD_WORSE[1].format(3)),),
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(3)),),
         (
             "cost_usd degraded on 3 datapoints (gate: at most 0): 3 of 6 worse, p = 0.12, too few changes to tell"
             " (needs ≥ 5), not significant, so not failed (significant: true)",
@@ -2392,6 +2393,42 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    (  # audit78 F2: the diluted answer row blanked the root row's clear crossing (neutral, exit 0)
+        "a metric's event that crossed its bound undiluted fails it, whatever another event's dilution",
+        lambda: judge(
+            on_two_events(IDS, CALLED),
+            comparison(
+                delta("cost_usd", event="root", difference=0.5, pct=50.0, improved=12, degraded=0),
+                delta("cost_usd", **RISE | {"improved": 3}) | {"found_count": 3},
+            ),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=on_two_events(IDS, CALLED[:3]),
+        ),
+        Verdict.FAIL,
+        ("cost_usd got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001",),
+        (),
+    ),
+    (  # audit78 F3: without found_count or a same count the dilution went unseen, and +8.9% passed
+        "the runs' id lists tell a dilution without the comparison's count of paired datapoints",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison({k: v for k, v in delta("cost_usd", **RISE).items() if k != "same_count"}),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=summary(metrics={"cost_usd": CALLED}),
+        ),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
+        (),
+    ),
+    (  # audit78 F1: a crossing beside compared datapoints that did not move is the coverage's
+        "nor a crossing beside compared datapoints none of which got worse",
+        lambda: covered(GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0, "improved": 0}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse", NOT_EVERY.format(0, 0)),),
         (),
     ),
     (
