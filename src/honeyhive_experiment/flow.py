@@ -580,7 +580,7 @@ def judge(
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
     other: list[tuple[str, Any]] = []  # the paired datapoints whose inputs differ from the baseline's
-    checked = 0
+    checked = moved = 0  # of those paired, read; of those that differ, under another id here
     left: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # per efficiency metric, the calls it leaves out
     # by why: the baseline's, this run's, to judge the gates by (with a comparison of those metrics only)
     new_left, old_left = left_out(result.outcomes), dict[str, dict[str, int]]()  # this run's said without one too
@@ -610,7 +610,7 @@ def judge(
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
         new_errors = sorted(errored - baseline_errored)
         enter(cancel, "comparing the paired datapoints' inputs")
-        other, checked = _other_inputs(client, comparison)
+        other, checked, moved = _other_inputs(client, comparison)
         if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
             enter(cancel, "reading the baseline's calls without a cost")
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
@@ -636,7 +636,7 @@ def judge(
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
         baseline=baseline_result,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
-        other_inputs=len(other),
+        other_inputs=moved,
     )
     dry_run: tuple[str, ...] = ()
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
@@ -732,12 +732,14 @@ def judge(
     )
 
 
-def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> tuple[list[tuple[str, Any]], int]:
+def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> tuple[list[tuple[str, Any]], int, int]:
     """The datapoints the comparison paired whose inputs in this run differ from the baseline's (their JSON, keys
-    sorted; not their outputs or ground truth), each with the baseline's inputs, and how many paired ones were read:
-    each session holds its datapoint's inputs as the dataset held them, so a paired id with other inputs is an id
-    reused or renumbered, or a row edited under its id. Both runs' records are read (this run's too: a published or
-    viewed run's dataset is not at hand), at most :data:`MAX_TABLE_ROWS` of the paired, as the table's are."""
+    sorted; not their outputs or ground truth), each with the baseline's inputs, how many paired ones were read, and
+    how many of those that differ are known to have moved: the baseline's inputs of the id are another paired id's in
+    this run (a row inserted above rows numbered by position), not a row edited under its id (a field added to every
+    row is an edit: audit78 F5). Each session holds its datapoint's inputs as the dataset held them. Both runs'
+    records are read (this run's too: a published or viewed run's dataset is not at hand), at most
+    :data:`MAX_TABLE_ROWS` of the paired, as the table's are."""
     paired = comparison.common_datapoints[:MAX_TABLE_ROWS]
     keep = set(paired).__contains__
     new = get_run_records(client, comparison.new_run_id, keep=keep)
@@ -753,7 +755,9 @@ def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> t
         and (was := old.get(ident)) is not None
         and canonical(now.inputs) != canonical(was.inputs)
     ]
-    return changed, len(paired)
+    holder = {canonical(r.inputs): ident for ident in paired if (r := new.get(ident)) is not None}  # here, whose
+    moved = sum(1 for ident, was in changed if holder.get(canonical(was), ident) != ident)
+    return changed, len(paired), moved
 
 
 def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None) -> str | None:

@@ -80,9 +80,9 @@ def test_ids_renumbered_after_an_inserted_row_do_not_pass_a_regression(
     assert after["comparison"] == {"common_datapoints": 22, "new_only_datapoints": 1, "old_only_datapoints": 0}
     assert after["reasons"] == [
         "keyword_recall's max_degraded could not be fully checked (gate: at most 0): 0 of the 22 datapoints the"
-        " comparison paired got worse, but 22 of the 22 it paired hold other inputs than in the baseline (ids reused"
+        " comparison paired got worse, but 21 of the 22 it paired hold other inputs than in the baseline (ids reused"
         " or renumbered?): one that got worse may count as the same",
-    ], "one reason per gate; its max_drop is not judged either (the verdict's tables)"
+    ], "one reason per gate; its max_drop is not judged either (the verdict's tables); q22's inputs are q23's, unpaired"
     note = (
         "22 of the 22 paired datapoints hold other inputs than in the baseline (EXT-q1 at data/questions.jsonl:1: was"
         ' "How do I reset my password?"): ids reused or renumbered? Their changes compare different questions, so'
@@ -149,3 +149,19 @@ def test_one_row_edited_under_its_id_is_named_but_judged_as_paired(
         ' "How can I change the email on my account?"): ids reused or renumbered? Their changes compare the'
         " baseline's inputs with this run's (an edited row keeps its id)."
     )
+
+
+def test_a_field_added_to_every_row_under_its_id_is_an_edit_and_judged(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit78 F5: every row's inputs changed under its kept id (a field added) read as ids renumbered, and a real
+    regression was neutral. Only inputs found under another id in this run are ids that moved."""
+    rows = _baseline(quickstart, capsys)
+    edited = [{**row, "inputs": {**row["inputs"], "locale": "en"}} for row in rows]
+    _pull_request(quickstart, [{"id": f"q{i}", **row} for i, row in enumerate(edited, 1)], FIX | REGRESSION)
+
+    code, out, after = _run(quickstart, capsys)
+
+    assert (code, after["verdict"]) == (1, "fail"), out
+    assert after["reasons"][0].startswith("keyword_recall degraded on 1 datapoint (gate: at most 0)")
+    assert after["notes"][0].startswith("22 of the 22 paired datapoints hold other inputs than in the baseline")
