@@ -1564,7 +1564,7 @@ def _diluted(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
-    reused: int = 0,
+    reused: int,
 ) -> dict[str, str]:
     """The gates whose bounds on the aggregate (``max_drop``, ``max_drop_pct``) could not be checked because the runs
     have their metric on different datapoints of those they share, each with why in words. A row (an event of the
@@ -1681,7 +1681,7 @@ def _moved(
     presentation: Mapping[str, MetricConfig],
     said: Container[str],
     under: tuple[int, int, str],
-    reused: int = 0,
+    reused: int,
 ) -> list[tuple[str, str]]:
     """The ``max_degraded`` bounds that held on the datapoints the comparison paired, where the datapoints new in this
     run may be some gone from the baseline under new ids (``under``: :func:`_under_new_ids`), or ``reused`` of those

@@ -2431,6 +2431,120 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (DILUTED.format("cost_usd", "max_worse", NOT_EVERY.format(0, 0)),),
         (),
     ),
+    # mutation: each rule of _diluted and _moved held by a row of its own
+    (
+        "an undiluted event that held its bound leaves another event's dilution said",
+        lambda: judge(
+            on_two_events(IDS, CALLED),
+            comparison(
+                delta("cost_usd", event="root", difference=0.0, pct=0.0, improved=0, degraded=0),
+                delta("cost_usd", **RISE | {"improved": 3}),
+            ),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=on_two_events(IDS, CALLED[:3]),
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's max_worse_pct could not be checked: compared on 3 of the 6 shared datapoints that hold it in"
+            " either run, so its aggregates are of different datapoints; they held it, but 3 of the compared ones got"
+            " worse (0 better)",
+        ),
+        (),
+    ),
+    (
+        "a gate without bounds on the aggregate before it is passed over",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "cost_usd": IDS}),
+            comparison(delta("accuracy"), delta("cost_usd", **RISE)),
+            gates={"accuracy": GateRule(max_degraded=9), "cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=summary(metrics={"accuracy": IDS, "cost_usd": CALLED}),
+        ),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
+        (),
+    ),
+    (
+        "ids reused: every gated metric's bounds are said",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "recall": IDS}),
+            comparison(delta(), delta("recall")),
+            gates={"accuracy": GateRule(max_drop=0.05), "recall": GateRule(max_drop=0.05)},
+            other_inputs=3,
+        ),
+        Verdict.NEUTRAL,
+        (
+            REUSED_DROP.format(bounds="max_drop", reused=3),
+            REUSED_DROP.format(bounds="max_drop", reused=3).replace("accuracy", "recall"),
+        ),
+        (),
+    ),
+    (
+        "a crossing from a baseline of 0 is a crossing",
+        lambda: covered(
+            GateRule(max_worse_pct=10), {"old": 0.0, "difference": 0.01, "pct": None, "improved": 6, "degraded": 0}
+        ),
+        Verdict.FAIL,
+        ("cost_usd got worse by 0.01 from 0 (gate: at most 10%, of 0: none): 6 of 6 worse, p = 0.016",),
+        (),
+    ),
+    (
+        "this run holding the metric on fewer datapoints than the baseline is diluted too",
+        lambda: covered(COST_GATE, RISE, this=CALLED, old=IDS),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
+        (
+            "cost_usd has a gate but no value on 6 of the datapoints the backend passed: their LLM calls had no price"
+            " or token usage, or they made none the run could see, so it was not checked there",
+        ),
+    ),
+    (
+        "one compared datapoint worse and none better bears a crossing out",
+        lambda: covered(GateRule(max_worse=0.05), RISE | {"difference": 0.2, "pct": 20.0, "improved": 1}),
+        Verdict.FAIL,
+        ("cost_usd got worse by 0.2 (gate: at most 0.05): 1 of 6 worse, p = 0.5, too few changes to tell (needs ≥ 5)",),
+        (),
+    ),
+    (
+        "one count of the two not sent: no counts to tell",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(
+                {k: v for k, v in delta("cost_usd", **RISE).items() if not k.startswith("degraded")}
+                | {"found_count": 6}
+            ),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            baseline=summary(metrics={"cost_usd": CALLED}),
+        ),
+        Verdict.NEUTRAL,
+        (
+            DILUTED.format(
+                "cost_usd", "max_worse_pct", "they held it, and no counts were sent to tell the compared ones'"
+            ),
+        ),
+        (),
+    ),
+    (
+        "as many paired reused as new ids that may have moved: both said",
+        lambda: judge(
+            summary(),
+            reshuffled(delta(improved=0, degraded=0), new=3, gone=3),
+            id_scheme="sdk",
+            gates={"accuracy": GateRule(max_degraded=2)},
+            other_inputs=3,
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be fully checked (gate: at most 2): 0 of the 3 datapoints the"
+            " comparison paired got worse, but it paired only 3 of this run's 6, and up to 3 of the 3 new in this run"
+            " may be datapoints gone from the baseline (3) under new ids (see the note on the comparison): it counts"
+            " only paired ones; and 3 of the 3 it paired hold other inputs than in the baseline (ids reused or"
+            " renumbered?): one that got worse may count as the same",
+        ),
+        (),
+    ),
     (
         "rows only added are none of theirs: every shared one paired, judged",
         lambda: covered(
