@@ -282,7 +282,7 @@ def _run_kind(run: ExperimentRun) -> str:
     return "pull request run" if _for_a_pull_request(run) else "run"
 
 
-def same_origin(run: ExperimentRun, config_file: str, repository: str | None, variant: str = "") -> bool:
+def same_origin(run: ExperimentRun, config_file: str, repository: str | None, variant: str) -> bool:
     """Whether ``run`` was made from the experiment file ``config_file`` (``metadata.ci.config_file``; a run
     without it, stamped by an older version, by :func:`older_file`, in any working directory) as the matrix leg
     ``variant``

@@ -2129,7 +2129,7 @@ def decide(
     unpaired: int = 0,
     baseline: ExperimentResultSummary | None = None,
     id_scheme: str | None = None,
-    other_inputs: int = 0,
+    other_inputs: int = 0,  # pragma: no mutate (1 is no different: one changed pair is an edit, inputs_moved)
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -2158,8 +2158,10 @@ def decide(
     gates, presentation = gates or {}, presentation or {}
     policy, facts = policy or VerdictConfig(), facts or Facts()
     under = _under_new_ids(comparison, id_scheme) if comparison is not None else (0, 0, "")  # pragma: no mutate
-    shared = len(comparison.common_datapoints) if comparison is not None else 0
-    reused = other_inputs if inputs_moved(other_inputs, shared) else 0  # a row or two edited: the note alone
+    shared = len(comparison.common_datapoints) if comparison is not None else 0  # pragma: no mutate
+    reused = (
+        other_inputs if comparison is not None and inputs_moved(other_inputs, shared) else 0
+    )  # 1 or 2 edited: a note
     renumbered = _old_crashes(comparison, new_errors, under) if comparison is not None else ""
     reasons, warnings = broken(
         result, ranged=ranged, gates=gates, facts=facts, policy=policy, new_errors=new_errors, moved=renumbered
@@ -2250,7 +2252,7 @@ def decide(
     # no comparison: ``under`` is (0, 0, ''), with which _moved says nothing either
     moved = (
         _moved(comparison, gates, presentation, {m for m, _ in why}, under, reused)
-        if comparison
+        if comparison  # pragma: no mutate (without one, under is (0, 0, '') and reused 0: _moved says nothing)
         else []  # pragma: no mutate
     )
     why += moved

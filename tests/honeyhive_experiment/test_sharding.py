@@ -207,6 +207,8 @@ def test_the_shared_run_id_is_a_fixed_uuid5() -> None:
     assert shared_run_id(*RUN) == "a9fd4398-3a96-5876-9fdb-40926e5be53c"
     assert shared_run_id("octo/app", 9101, "answer-quality", ".honeyhive/experiment.yml") == shared_run_id(*RUN)
     assert uuid.UUID(shared_run_id(*RUN)).version == 5
+    # a matrix leg's shards share a run of their own; without a variant, the id every earlier version computed
+    assert shared_run_id(*RUN, "gpt-4o") == "793fcc6e-3db7-5ef8-aa36-04d752e38b9d"
 
 
 OTHER_RUNS: list[tuple[str, tuple[str, str, str, str]]] = [

@@ -2546,6 +2546,16 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "a diluted gate's max_degraded is judged without its bounds on the aggregates, which crossed",
+        lambda: covered(
+            GateRule(max_worse=0.05, max_degraded=5),
+            RISE | {"difference": 0.2, "pct": 20.0, "improved": 2, "degraded": 3},
+        ),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse", NOT_EVERY.format(2, 3)),),
+        (),
+    ),
+    (
         "rows only added are none of theirs: every shared one paired, judged",
         lambda: covered(
             COST_GATE,
