@@ -348,13 +348,12 @@ def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches
         file = file if file is not None else older_file(run)  # a run an older version stamped without it
         at_base = query.merge_base_sha is not None and ci.get("sha") == query.merge_base_sha
         there = at_base or (ci.get("branch") in branches and of_the_branch(run))
-        ours = same_origin(run, query.config_file, None, query.variant)  # the repository is checked on the next line
         if (
             run.name == query.experiment
             and there
             and not is_dirty(run)
-            and same_origin(run, file, query.repository, variant)
-            and not ours
+            and same_origin(run, file, query.repository, variant)  # this repository's: not asked again below
+            and not same_origin(run, query.config_file, None, query.variant)
         ):
             shown = origin(file, variant, query.variant or variant)
             found[shown] = at_base or found.get(shown, False)

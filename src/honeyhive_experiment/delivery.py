@@ -307,11 +307,17 @@ def _post(post: Poster, body: str, experiment: str, settings: Settings, *, runni
     experiment (the comment can be no other's; its marker is the file's from then on). A default file whose name
     cannot be read may be the experiment's: its comment is left to it."""
     assert settings.ci.pr_number is not None
-    default = settings.root / DEFAULT_CONFIG_PATH
-    adopts = settings.default_config or not default.exists() or declared_name(default) not in (None, experiment)
-    earlier = earlier_marker(experiment) if adopts and not settings.variant else None
+    earlier = earlier_marker(experiment) if not settings.variant and _adopts(settings, experiment) else None
     body = stamped(body, settings.ci.workflow_run_url)
     return post(settings.ci.pr_number, body, marker(settings.config_file, settings.variant), earlier, running)
+
+
+def _adopts(settings: Settings, experiment: str) -> bool:
+    """Whether the experiment file may edit the comment an earlier version keyed by ``experiment``'s name alone
+    (:func:`_post`): the default file may, and any other where the default file is absent or names another
+    experiment; one whose name cannot be read may be this experiment's."""
+    default = settings.root / DEFAULT_CONFIG_PATH
+    return settings.default_config or not default.exists() or declared_name(default) not in (None, experiment)
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:

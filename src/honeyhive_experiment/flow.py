@@ -748,14 +748,13 @@ def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> t
     def canonical(inputs: Any) -> str:
         return json.dumps(inputs, sort_keys=True, default=str)
 
+    here = {ident: canonical(record.inputs) for ident in paired if (record := new.get(ident)) is not None}
     changed = [
         (ident, was.inputs)
-        for ident in paired
-        if (now := new.get(ident)) is not None
-        and (was := old.get(ident)) is not None
-        and canonical(now.inputs) != canonical(was.inputs)
+        for ident, now in here.items()
+        if (was := old.get(ident)) is not None and canonical(was.inputs) != now
     ]
-    holder = {canonical(r.inputs): ident for ident in paired if (r := new.get(ident)) is not None}  # here, whose
+    holder = {inputs: ident for ident, inputs in here.items()}  # whose inputs they are in this run
     moved = sum(1 for ident, was in changed if holder.get(canonical(was), ident) != ident)
     return changed, len(paired), moved
 
@@ -1516,10 +1515,8 @@ def review(job: Job, run_id: str | None) -> Judgement:
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
     config, notes, ranges_are_the_runs = _viewed_by(config, run, settings.config_file)
-    if not same_origin(
-        run, settings.config_file, None, stamp_of(run, "variant") or ""
-    ):  # named by its id: viewed as asked, and said (the baseline
-        # rules count it as the default file's)
+    leg = stamp_of(run, "variant") or ""  # named by its id: any leg's, viewed as asked
+    if not same_origin(run, settings.config_file, None, leg):  # said (the baseline rules count it as the older file's)
         notes += (
             f"Run {run.run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
             f" nothing says it was made from {settings.config_file}, whose gates and verdict rules judge it here;"

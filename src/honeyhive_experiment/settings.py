@@ -193,7 +193,7 @@ class Settings(BaseModel):
     shard: ShardSpec | None = None
     dry_run: bool = False
     comment_mode: CommentMode = CommentMode.UPDATE
-    variant: str = ""  # keys the comment beside the experiment file (a matrix leg's own); "": the file's
+    variant: str = ""  # a matrix leg of the experiment file: its own comment, baselines and shared run; "": none
     working_directory: Path = Path(".")
     fail_on_error: bool = True
     install: tuple[str, ...] = ()  # installer arguments for the user's dependencies (install.py); () installs nothing

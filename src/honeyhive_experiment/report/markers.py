@@ -2,7 +2,7 @@
 
 ::
 
-    <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file, key): finds the comment again
+    <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file, variant): finds the comment again
     <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
     ...
     <!-- honeyhive-experiment:posted workflow=<run id>.<attempt> -->   stamped(body, workflow_run_url), last
@@ -53,13 +53,13 @@ def _key(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def marker(config_file: str, key: str = "") -> str:
+def marker(config_file: str, variant: str = "") -> str:
     """The hidden HTML comment that identifies the comment of one experiment file on a pull request, keyed by the
     file's path (``config_file``, see :attr:`~honeyhive_experiment.settings.Settings.config_file`): two files under
     one name keep a comment each, and a file whose name cannot be read (it no longer parses) still edits its own.
-    A ``key`` (the ``variant`` input, which holds no line break) keys it too: the legs of a matrix over one
+    A ``variant`` (the input, which holds no line break) keys it too: the legs of a matrix over one
     file keep a comment each; without one it is the file's alone, as every earlier version's."""
-    return _MARKER_FORMAT.format(key=_key(f"{config_file}\n{key}" if key else config_file))
+    return _MARKER_FORMAT.format(key=_key(f"{config_file}\n{variant}" if variant else config_file))
 
 
 def earlier_marker(experiment: str) -> str:
