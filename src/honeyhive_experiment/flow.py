@@ -25,6 +25,7 @@ import logging
 import os
 import shlex
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -105,13 +106,13 @@ from honeyhive_experiment.models import (
     MetricKey,
     RunComparisonResult,
 )
-from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
+from honeyhive_experiment.models.details import DatapointDetails, RunRecords, records_from_events, with_backend_values
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, OutcomeStatus, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.report.numbers import format_range
-from honeyhive_experiment.report.pairing import other_inputs_note
+from honeyhive_experiment.report.pairing import INPUTS_CHECKED, other_inputs_note
 from honeyhive_experiment.results import (
     check_ranges_applied,
     compare_runs,
@@ -580,7 +581,7 @@ def judge(
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
     other: list[tuple[str, Any]] = []  # the paired datapoints whose inputs differ from the baseline's
-    checked = moved = 0  # of those paired, read; of those that differ, under another id here
+    moved = 0  # of those that differ, how many under another id here
     left: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # per efficiency metric, the calls it leaves out
     # by why: the baseline's, this run's, to judge the gates by (with a comparison of those metrics only)
     new_left, old_left = left_out(result.outcomes), dict[str, dict[str, int]]()  # this run's said without one too
@@ -610,7 +611,7 @@ def judge(
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
         new_errors = sorted(errored - baseline_errored)
         enter(cancel, "comparing the paired datapoints' inputs")
-        other, checked, moved = _other_inputs(client, comparison)
+        other, moved = _other_inputs(client, comparison)
         if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
             enter(cancel, "reading the baseline's calls without a cost")
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
@@ -675,8 +676,9 @@ def judge(
     stood_in = _stood_in(settings.ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if other and comparison is not None:  # ids reused or renumbered pair other questions (audit76 F1)
-        paired = len(comparison.common_datapoints)
-        notes += (other_inputs_note(other, paired, checked, dataset.places({other[0][0]})),)
+        paired, at = len(comparison.common_datapoints), {ident: i for i, ident in enumerate(dataset.datapoint_ids)}
+        other.sort(key=lambda changed: at.get(changed[0], len(at)))  # the first named: the file's first, if known
+        notes += (other_inputs_note(other, moved, paired, dataset.places({other[0][0]})),)
     was = DatasetIdentity.of_run(baseline.run).path if baseline is not None else None
     if was and dataset.identity is not None and dataset.identity.path and was != dataset.identity.path:
         notes += (  # the same experiment file, another file of rows (audit76 F2): said, whoever's the stamp
@@ -732,22 +734,31 @@ def judge(
     )
 
 
-def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> tuple[list[tuple[str, Any]], int, int]:
-    """The datapoints the comparison paired whose inputs in this run differ from the baseline's (their JSON, keys
-    sorted; not their outputs or ground truth), each with the baseline's inputs, how many paired ones were read, and
-    how many of those that differ are known to have moved: the baseline's inputs of the id are another paired id's in
-    this run (a row inserted above rows numbered by position), not a row edited under its id (a field added to every
-    row is an edit: audit78 F5). Each session holds its datapoint's inputs as the dataset held them. Both runs'
-    records are read (this run's too: a published or viewed run's dataset is not at hand), at most
-    :data:`MAX_TABLE_ROWS` of the paired, as the table's are."""
-    paired = comparison.common_datapoints[:MAX_TABLE_ROWS]
+def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> tuple[list[tuple[str, Any]], int]:
+    """The datapoints the comparison paired whose inputs in this run differ from the baseline's (not their outputs or
+    ground truth), each with the baseline's inputs, and how many of those are known to have moved: the baseline's
+    inputs of the id are another paired id's in this run (a row inserted above rows numbered by position), not a row
+    edited under its id (a field added to every row is an edit: audit78 F5). Inputs are equal by value: keys in any
+    order, ``1`` as ``1.0`` (a boolean stays one), text in Unicode's NFC form. The first
+    :data:`~honeyhive_experiment.report.pairing.INPUTS_CHECKED` of the paired are read, from both runs (this run's too:
+    a published or viewed run's dataset is not at hand): their session events, which hold the inputs this tool sent,
+    and only those fields; a run whose sessions lack them (another tool's) is read whole, its function spans'."""
+    paired = comparison.common_datapoints[:INPUTS_CHECKED]
     keep = set(paired).__contains__
-    new = get_run_records(client, comparison.new_run_id, keep=keep)
-    old = get_run_records(client, comparison.old_run_id, keep=keep)
 
-    def canonical(inputs: Any) -> str:
-        return json.dumps(inputs, sort_keys=True, default=str)
+    def inputs_of(run_id: str) -> RunRecords:
+        fields = ("session_id", "metadata", "inputs", "event_type")
+        records = records_from_events(run_id, client.iter_run_events(run_id, "session", fields), keep=keep)
+        if all(getattr(records.get(ident), "inputs", None) not in (None, {}, []) for ident in paired):
+            return records
+        return get_run_records(client, run_id, keep=keep)
 
+    def canonical(inputs: Any) -> str:  # its text NFC, a whole number's JSON an int's, its keys sorted
+        text = unicodedata.normalize("NFC", json.dumps(inputs, ensure_ascii=False, default=str))
+        whole = json.loads(text, parse_float=lambda s: int(f) if (f := float(s)).is_integer() else f)
+        return json.dumps(whole, sort_keys=True)
+
+    new, old = inputs_of(comparison.new_run_id), inputs_of(comparison.old_run_id)
     here = {ident: canonical(record.inputs) for ident in paired if (record := new.get(ident)) is not None}
     changed = [
         (ident, was.inputs)
@@ -755,8 +766,7 @@ def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> t
         if (was := old.get(ident)) is not None and canonical(was.inputs) != now
     ]
     holder = {inputs: ident for ident, inputs in here.items()}  # whose inputs they are in this run
-    moved = sum(1 for ident, was in changed if holder.get(canonical(was), ident) != ident)
-    return changed, len(paired), moved
+    return changed, sum(1 for ident, was in changed if holder.get(canonical(was), ident) != ident)
 
 
 def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None) -> str | None:

@@ -7,6 +7,7 @@ the gates do not judge those pairs as the same datapoints."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,26 @@ def test_a_field_added_to_every_row_under_its_id_is_an_edit_and_judged(
     assert (code, after["verdict"]) == (1, "fail"), out
     assert after["reasons"][0].startswith("keyword_recall degraded on 1 datapoint (gate: at most 0)")
     assert after["notes"][0].startswith("22 of the 22 paired datapoints hold other inputs than in the baseline")
+    assert after["notes"][0].endswith(
+        "ids reused or renumbered? Their changes compare the baseline's inputs with this run's (an edited row keeps"
+        " its id)."
+    ), "the note says what the gates did: judged them as paired"
+
+
+def test_the_same_inputs_written_otherwise_are_the_same(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """audit78 F8: inputs were compared as JSON text, so every row saved again with 1 as 1.0, or its text in another
+    Unicode normal form (NFD), held "other inputs than in the baseline". Equal values are the same inputs; the one
+    row edited is still named."""
+    _write(quickstart, [{**row, "inputs": {**row["inputs"], "n": 1, "tag": "café"}} for row in _rows(quickstart)])
+    rows = _baseline(quickstart, capsys)
+    tag = unicodedata.normalize("NFD", "café")
+    same = [{**row, "inputs": {**row["inputs"], "n": 1.0, "tag": tag}} for row in rows]
+    same[2]["inputs"]["question"] = "How do I change my account's email address?"
+    _pull_request(quickstart, [{"id": f"q{i}", **row} for i, row in enumerate(same, 1)], {})
+
+    code, out, after = _run(quickstart, capsys)
+
+    assert (code, after["verdict"], after["reasons"]) == (0, "pass", ["every datapoint passed"]), out
+    assert after["notes"][0].startswith(
+        "1 of the 22 paired datapoints holds other inputs than in the baseline (EXT-q3 at data/questions.jsonl:3: was"
+    ), after["notes"]

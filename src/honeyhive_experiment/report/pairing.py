@@ -19,6 +19,7 @@ from honeyhive_experiment.models import RunComparisonResult
 from honeyhive_experiment.models.outcomes import excerpt
 
 __all__ = [
+    "INPUTS_CHECKED",
     "LOW_OVERLAP",
     "changes_text",
     "ids_moved",
@@ -37,6 +38,10 @@ LOW_OVERLAP: Final = 0.9
 MOVED_SHARE: Final = 0.25
 """From this share of this run's datapoints new, and as many gone from the baseline, their ids moved (a row inserted
 mid-file, ids renamed): the cause is named. Fewer are rows added, removed or edited, which needs no explanation."""
+
+INPUTS_CHECKED: Final = 5000
+"""The most paired datapoints whose inputs are compared with the baseline's, the first in the comparison's order (as
+many as a report's table holds): :func:`inputs_moved` takes its share of those."""
 
 CAUSES: Final = {
     "sdk": (
@@ -138,14 +143,14 @@ def may_have_moved(new: int | None, gone: int | None, total: int, scheme: str | 
     return 0
 
 
-def inputs_moved(changed: int, paired: int) -> bool:
-    """Whether the ``changed`` of the ``paired`` datapoints, whose inputs differ from the baseline's under the same id,
+def inputs_moved(moved: int, paired: int) -> bool:
+    """Whether the ``moved`` of the ``paired`` datapoints, whose baseline inputs this run holds under another paired id,
     are ids reused or renumbered (a row inserted above rows numbered by position) rather than rows edited under their
-    kept ids, as README recommends: more than one, and at least :data:`MOVED_SHARE` of those paired, the share from
-    which :func:`ids_moved` tells moved ids from rows added and removed. Only then does the verdict count them
-    (``max_degraded``: as datapoints that may have moved; ``max_drop``, ``max_drop_pct``: not checked); fewer get the
-    note alone (:func:`other_inputs_note`)."""
-    return changed > 1 and changed >= MOVED_SHARE * paired
+    kept ids, as README recommends: more than one, and at least :data:`MOVED_SHARE` of those whose inputs were
+    compared (the first :data:`INPUTS_CHECKED`), the share from which :func:`ids_moved` tells moved ids from rows added
+    and removed. Only then does the verdict count them (``max_degraded``: as datapoints that may have moved;
+    ``max_drop``, ``max_drop_pct``: not checked); fewer get the note alone (:func:`other_inputs_note`)."""
+    return moved > 1 and moved >= MOVED_SHARE * min(paired, INPUTS_CHECKED)
 
 
 def shown_inputs(inputs: Any) -> str:
@@ -156,18 +161,19 @@ def shown_inputs(inputs: Any) -> str:
     return excerpt(json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str), 80)
 
 
-def other_inputs_note(changed: Sequence[tuple[str, Any]], paired: int, checked: int, places: dict[str, str]) -> str:
+def other_inputs_note(changed: Sequence[tuple[str, Any]], moved: int, paired: int, places: dict[str, str]) -> str:
     """What the report says of the paired datapoints whose inputs differ from the baseline's (``changed``: each id
-    with the baseline's inputs, in the comparison's order) of the ``paired`` ones, of which ``checked`` were read
-    (``places``: where an id is in the dataset file): the first named, with what the baseline held there."""
+    with the baseline's inputs, in the dataset's order; ``moved`` of them under another id in this run) of the
+    ``paired`` ones, of which the first :data:`INPUTS_CHECKED` were compared (``places``: where an id is in the
+    dataset file): the first named, with what the baseline held there."""
     ident, was = changed[0]
     where = f" at {places[ident]}" if ident in places else ""
     first = f"{excerpt(ident, 64)}{where}: was {shown_inputs(was)}"
     of = f"{len(changed):,} of the {paired:,} paired datapoints" + (
-        f" (of the first {checked:,} checked)" if checked < paired else ""
+        f" (of the first {INPUTS_CHECKED:,} checked)" if paired > INPUTS_CHECKED else ""
     )
     holds = "holds" if len(changed) == 1 else "hold"
     said = f"{of} {holds} other inputs than in the baseline ({first}): ids reused or renumbered?"
-    if inputs_moved(len(changed), paired):
+    if inputs_moved(moved, paired):
         return f"{said} Their changes compare different questions, so the gates do not count them as paired."
     return f"{said} Their changes compare the baseline's inputs with this run's (an edited row keeps its id)."

@@ -7,8 +7,10 @@ import pytest
 from honeyhive_experiment.models import RunComparisonResult
 from honeyhive_experiment.report.pairing import (
     CAUSES,
+    INPUTS_CHECKED,
     LEFT_OUT,
     changes_text,
+    inputs_moved,
     may_have_moved,
     other_inputs_note,
     overlap_collapsed,
@@ -196,11 +198,29 @@ EDITED = " Their changes compare the baseline's inputs with this run's (an edite
 
 
 @pytest.mark.parametrize(
-    ("changed", "paired", "checked", "places", "expected"),
+    ("moved", "paired", "expected"),
+    [
+        (2, 8, True),  # a quarter of those paired
+        (1, 4, False),  # one is an edit, whatever the share
+        (2, 9, False),
+        (1250, 5000, True),
+        (1249, 5000, False),
+        # audit78 F6: of 20,000 paired, the first 5,000 were compared: 1,300 of them (26%) is a quarter and more
+        (1300, 20000, True),
+        (1249, 20000, False),
+    ],
+)
+def test_inputs_moved_is_a_quarter_of_those_compared(moved: int, paired: int, expected: bool) -> None:
+    assert INPUTS_CHECKED == 5000
+    assert inputs_moved(moved, paired) is expected
+
+
+@pytest.mark.parametrize(
+    ("changed", "moved", "paired", "places", "expected"),
     [
         (  # ids renumbered: a quarter or more of those paired, the first named where it is in the file
             [("q1", {"question": "How do I reset my password?"}), ("q2", {"question": "x"})],
-            8,
+            2,
             8,
             {"q1": "data/q.jsonl:1"},
             OTHER_INPUTS.format(
@@ -211,7 +231,7 @@ EDITED = " Their changes compare the baseline's inputs with this run's (an edite
         ),
         (  # one row edited under its id: named, and not called different questions; a managed dataset: no place
             [("dp-1", {"question": "What is the API rate limit?"})],
-            2,
+            0,
             2,
             {},
             "1 of the 2 paired datapoints holds other inputs than in the baseline (dp-1: was"
@@ -219,13 +239,23 @@ EDITED = " Their changes compare the baseline's inputs with this run's (an edite
         ),
         (  # inputs of several fields, or not text: their JSON; a large run: how many were checked
             [("a", {"q": "x", "n": 2}), ("b", None)],
+            2,
             9000,
-            5000,
             {},
             OTHER_INPUTS.format(
                 of="2 of the 9,000 paired datapoints (of the first 5,000 checked)", first='a: was {"n": 2, "q": "x"}'
             )
             + EDITED,
+        ),
+        (  # audit78 F6: a quarter of those checked moved, not of all those paired: the gates do not count them
+            [(f"q{i}", {"question": f"q {i}"}) for i in range(1300)],
+            1300,
+            20000,
+            {},
+            OTHER_INPUTS.format(
+                of="1,300 of the 20,000 paired datapoints (of the first 5,000 checked)", first='q0: was "q 0"'
+            )
+            + DIFFERENT,
         ),
         (  # a single field that is no text
             [("a", {"n": 2}), ("b", {"n": 3})],
@@ -234,9 +264,16 @@ EDITED = " Their changes compare the baseline's inputs with this run's (an edite
             {},
             OTHER_INPUTS.format(of="2 of the 2 paired datapoints", first='a: was {"n": 2}') + DIFFERENT,
         ),
+        (  # every row edited in place (audit78 F5): the gates judge them as paired, and the note says so
+            [("a", {"n": 2}), ("b", {"n": 3})],
+            0,
+            2,
+            {},
+            OTHER_INPUTS.format(of="2 of the 2 paired datapoints", first='a: was {"n": 2}') + EDITED,
+        ),
     ],
 )
 def test_paired_datapoints_with_other_inputs_are_named_with_the_baselines(
-    changed: list[tuple[str, object]], paired: int, checked: int, places: dict[str, str], expected: str
+    changed: list[tuple[str, object]], moved: int, paired: int, places: dict[str, str], expected: str
 ) -> None:
-    assert other_inputs_note(changed, paired, checked, places) == expected
+    assert other_inputs_note(changed, moved, paired, places) == expected
