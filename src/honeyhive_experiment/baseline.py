@@ -84,10 +84,10 @@ import contextlib
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, run_id_as_named
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -314,24 +314,40 @@ def _created(run: ExperimentRun) -> datetime | None:
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
 
 
-PAGES, PAGE = 50, 100  # completed_runs reads the newest 5,000 at most: every one, where no baseline is found
+PAGES, PAGE = 50, 100  # completed_runs reads the newest 5,000 at most (fewer where the server pages fewer than asked)
 
 
-def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
+class RunListing(Iterator[ExperimentRun]):
+    """Runs as ``pages`` (:meth:`~honeyhive_experiment.client.HoneyHiveClient.iter_runs`) lists them, each read as
+    asked for; once read to the end, how many were (``read``) and whether older ones were left unread (``unread``)."""
+
+    def __init__(self, pages: Generator[Mapping[str, Any], None, bool]) -> None:
+        self.pages, self.read, self.unread = pages, 0, False
+
+    def __next__(self) -> ExperimentRun:
+        try:
+            run = ExperimentRun.model_validate(next(self.pages))
+        except StopIteration as end:  # a generator's value once, then None (itertools.tee asks again)
+            self.unread = self.unread or bool(end.value)
+            raise
+        self.read += 1
+        return run
+
+
+def completed_runs(client: HoneyHiveClient, name: str) -> RunListing:
     """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read: the
-    newest :data:`PAGES` × :data:`PAGE` at most (:func:`unread_note`)."""
+    newest :data:`PAGES` pages of :data:`PAGE` at most (:func:`unread_note`)."""
     # newest first: the client sorts so by default
-    for raw in client.iter_runs(max_pages=PAGES, name=name, status="completed", limit=PAGE):
-        yield ExperimentRun.model_validate(raw)
+    return RunListing(client.iter_runs(max_pages=PAGES, name=name, status="completed", limit=PAGE))
 
 
-def unread_note(runs: Collection[ExperimentRun], query: BaselineQuery) -> str | None:
-    """That older runs than ``runs`` (every one :func:`completed_runs` read) were not read, as the report's note says
-    it when no baseline was found, when they are as many as it reads; ``None`` when fewer."""
-    if len(runs) < PAGES * PAGE:
+def unread_note(runs: RunListing, query: BaselineQuery) -> str | None:
+    """That older runs than ``runs`` (:func:`completed_runs`, read to its end) were not read, as the report's note
+    says it when no baseline was found; ``None`` when the listing ended."""
+    if not runs.unread:
         return None
     return (
-        f"Only the newest {len(runs):,} completed runs whose name contains {query.experiment} are read (the server"
+        f"Only the newest {runs.read:,} completed runs whose name contains {query.experiment} are read (the server"
         " matches names as substrings, so other experiments' runs count too): a baseline older than them was not"
         f" looked for. {NAME_IT}."
     )

@@ -39,6 +39,7 @@ from honeyhive_experiment.baseline import (
     PENDING,
     Baseline,
     BaselineQuery,
+    RunListing,
     check_passed,
     check_verdict,
     choose_baseline,
@@ -570,7 +571,8 @@ def judge(
     check_ranges_applied(result.summary, ranges, result.run_id)  # before its pass/fail decides anything
     # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
     # trend: each reads as far as it needs, and what one has read the others are handed without asking again
-    for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
+    listing = completed_runs(client, config.name)
+    for_baseline, for_note, for_trend = itertools.tee(listing, 3)
     query = baseline_query(job, dataset, exclude=(result.run_id,))  # which runs are its own
     enter(cancel, "choosing the baseline")
     baseline = find_baseline(job, query, runs=for_baseline) if pick or settings.baseline_run_id else None
@@ -689,7 +691,7 @@ def judge(
         notes += (replaced,)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
         every = list(for_note)  # read to its end by other_files anyway
-        notes += _no_baseline(settings.ci, every, query) + _other_files_note(every, query)
+        notes += _no_baseline(settings.ci, every, query, listing) + _other_files_note(every, query)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -815,14 +817,16 @@ def _merge_base_unknown(ci: CiContext) -> str:
     return f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated})"
 
 
-def _no_baseline(ci: CiContext, runs: Sequence[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+def _no_baseline(
+    ci: CiContext, runs: Sequence[ExperimentRun], query: BaselineQuery, listing: RunListing
+) -> tuple[str, ...]:
     """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
     there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
     (:func:`~honeyhive_experiment.baseline.passed_over_note`), and the runs too old to be looked at
     (:func:`~honeyhive_experiment.baseline.too_old_note`), or older than the listing reads
-    (:func:`~honeyhive_experiment.baseline.unread_note`); ``()`` when none of these."""
+    (``listing``'s, :func:`~honeyhive_experiment.baseline.unread_note`); ``()`` when none of these."""
     unknown = f"{_merge_base_unknown(ci)}, so no run at it could be looked for." if ci.merge_base_unknown else None
-    said = (unknown or passed_over_note(runs, query), too_old_note(runs, query), unread_note(runs, query))
+    said = (unknown or passed_over_note(runs, query), too_old_note(runs, query), unread_note(listing, query))
     return tuple(note for note in said if note)
 
 
