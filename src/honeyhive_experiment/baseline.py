@@ -353,12 +353,14 @@ def unread_note(runs: RunListing, query: BaselineQuery) -> str | None:
     )
 
 
-def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]) -> dict[str, bool]:
-    """The experiment files (and variants: :func:`origin`) other than ``query``'s that runs of ``query.experiment``
+def other_files(
+    runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]
+) -> dict[tuple[str, str], bool]:
+    """The experiment files and variants (``""``: none) other than ``query``'s that runs of ``query.experiment``
     in ``query.repository`` (without uncommitted changes) were made from at commit ``query.merge_base_sha`` or on
     one of ``branches`` (the branch's own runs), each with whether one is at that commit: none of them may be this
     file's baseline (:func:`same_origin`), as after the file was renamed or moved, or a matrix leg given a variant."""
-    found: dict[str, bool] = {}
+    found: dict[tuple[str, str], bool] = {}
     for run in runs:
         ci, file, variant = run.ci, stamp_of(run, "config_file"), stamp_of(run, "variant") or ""
         file = file if file is not None else older_file(run)  # a run an older version stamped without it
@@ -371,8 +373,7 @@ def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches
             and same_origin(run, file, query.repository, variant)  # this repository's: not asked again below
             and not same_origin(run, query.config_file, None, query.variant)
         ):
-            shown = origin(file, variant, query.variant or variant)
-            found[shown] = at_base or found.get(shown, False)
+            found[file, variant] = at_base or found.get((file, variant), False)
     return found
 
 

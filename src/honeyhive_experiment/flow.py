@@ -858,13 +858,14 @@ def _other_files_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> tu
     found = other_files(runs, query, branches=branches)
     if not found:
         return ()
-    at_base = sorted(file for file, at in found.items() if at)
+    shown = {origin(file, variant, query.variant or variant): at for (file, variant), at in found.items()}
+    at_base = sorted(file for file, at in shown.items() if at)
     where = "at the merge base" if at_base else f"on {' and '.join(sorted(branches))}"
-    varied = bool(query.variant) or any(" (variant " in shown for shown in found)  # :func:`origin`'s words
+    varied = bool(query.variant) or any(variant for _, variant in found)
     this = origin(query.config_file, query.variant, "said" if varied else "")
     legs = " (or gave the legs of a matrix a variant the runs there lack: run them there with the same variant)"
     return (
-        f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(found))}; a baseline must be a run of"
+        f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(shown))}; a baseline must be a run of"
         f" this file, {this}: if you renamed or moved it{legs if varied else ''}, compare once with --baseline RUN_ID"
         " (the action's baseline-run-id).",
     )

@@ -34,6 +34,7 @@ from honeyhive_experiment.baseline import (
     check_verdict,
     choose_baseline,
     completed_runs,
+    origin,
     other_files,
     passed_over_note,
     pick_baseline,
@@ -2442,34 +2443,34 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
 @pytest.mark.parametrize(
     ("runs", "found"),
     [
-        ([run("a", ci=stamped(FILE_PATH, sha=MB))], {FILE_PATH: True}),  # the file was .honeyhive/experiment.yml
-        ([run("a", ci=stamped(None, sha=MB))], {FILE_PATH: True}),  # stamped without a file: the default file's
-        ([run("a", ci=stamped(FILE_PATH, sha=HEAD))], {FILE_PATH: False}),  # the base branch's own run
+        ([run("a", ci=stamped(FILE_PATH, sha=MB))], {(FILE_PATH, ""): True}),  # the file was .honeyhive/experiment.yml
+        ([run("a", ci=stamped(None, sha=MB))], {(FILE_PATH, ""): True}),  # stamped without a file: the default file's
+        ([run("a", ci=stamped(FILE_PATH, sha=HEAD))], {(FILE_PATH, ""): False}),  # the base branch's own run
         ([run("a", ci=stamped(FILE_PATH, sha=HEAD, branch="dev"))], {}),  # another branch's
         ([run("a", ci=stamped(FILE_PATH, sha=HEAD, event="pull_request"))], {}),  # a pull request's, not main's
-        ([run("a", ci=stamped(FILE_PATH, sha=MB, branch="dev", event="pull_request"))], {FILE_PATH: True}),
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, branch="dev", event="pull_request"))], {(FILE_PATH, ""): True}),
         ([run("a", ci=stamped(OTHER_FILE, sha=MB))], {}),  # this file's own: a baseline, were it of this dataset
         ([run("a", ci=stamped(FILE_PATH, sha=MB, repository="acme/other"))], {}),  # another repository's
         ([run("a", ci=stamped(FILE_PATH, sha=MB), name="other")], {}),  # another experiment's
         ([run("a", ci=stamped(FILE_PATH, sha=MB), dirty=True)], {}),  # uncommitted changes: at no commit
         (
             [run("a", ci=stamped(FILE_PATH, sha=HEAD)), run("b", ci=stamped(FILE_PATH, sha=MB))],
-            {FILE_PATH: True},  # at the merge base, though a newer one is not
+            {(FILE_PATH, ""): True},  # at the merge base, though a newer one is not
         ),
         (
             [run("a", ci=stamped(OTHER_FILE, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=MB))],
-            {FILE_PATH: True},  # beside this file's own
+            {(FILE_PATH, ""): True},  # beside this file's own
         ),
         (
             [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=HEAD))],
-            {FILE_PATH: True},  # at the merge base, though an older one is not
+            {(FILE_PATH, ""): True},  # at the merge base, though an older one is not
         ),
         (
             [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped("evals/x.yml", sha=HEAD))],
-            {FILE_PATH: True, "evals/x.yml": False},
+            {(FILE_PATH, ""): True, ("evals/x.yml", ""): False},
         ),
-        ([run("a", ci=stamped(OTHER_FILE, sha=MB, variant="gpt"))], {f"{OTHER_FILE} (variant gpt)": True}),
-        ([run("a", ci=stamped(FILE_PATH, sha=MB, variant="gpt"))], {f"{FILE_PATH} (variant gpt)": True}),
+        ([run("a", ci=stamped(OTHER_FILE, sha=MB, variant="gpt"))], {(OTHER_FILE, "gpt"): True}),
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, variant="gpt"))], {(FILE_PATH, "gpt"): True}),
     ],
     ids=[
         "renamed",
@@ -2491,7 +2492,7 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
     ],
 )
 def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_baseline_is_looked_for(
-    runs: list[ExperimentRun], found: dict[str, bool]
+    runs: list[ExperimentRun], found: dict[tuple[str, str], bool]
 ) -> None:
     """A renamed or moved file's runs are not its baseline: which files they are, and whether one is at the merge
     base (the note on 'no baseline yet' says so)."""
@@ -2504,16 +2505,29 @@ def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_bas
     ("stamp", "variant", "found"),
     [
         ("gpt", "gpt", {}),  # this leg's own: a baseline
-        ("claude", "gpt", {f"{OTHER_FILE} (variant claude)": True}),  # another leg's
-        (None, "gpt", {f"{OTHER_FILE} (no variant)": True}),  # the baseline workflow gives no variant
+        ("claude", "gpt", {(OTHER_FILE, "claude"): True}),  # another leg's
+        (None, "gpt", {(OTHER_FILE, ""): True}),  # the baseline workflow gives no variant
     ],
 )
 def test_a_matrix_legs_runs_of_another_variant_are_named_with_it(
-    stamp: str | None, variant: str, found: dict[str, bool]
+    stamp: str | None, variant: str, found: dict[tuple[str, str], bool]
 ) -> None:
     runs = [run("a", ci=stamped(OTHER_FILE, sha=MB, **({"variant": stamp} if stamp else {})))]
     query = named_query(config_file=OTHER_FILE, merge_base_sha=MB, variant=variant)
     assert other_files(runs, query, branches={"main"}) == found
+
+
+@pytest.mark.parametrize(
+    ("variant", "said", "shown"),
+    [
+        ("claude", "gpt", f"{OTHER_FILE} (variant claude)"),  # another leg's
+        ("", "gpt", f"{OTHER_FILE} (no variant)"),  # the baseline workflow gives no variant
+        ("gpt", "gpt", f"{OTHER_FILE} (variant gpt)"),
+        ("", "", OTHER_FILE),  # no variant said, this run's or the other's: the file alone
+    ],
+)
+def test_a_file_is_named_with_its_variant_where_one_was_said(variant: str, said: str, shown: str) -> None:
+    assert origin(OTHER_FILE, variant, said) == shown
 
 
 def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another_files() -> None:
