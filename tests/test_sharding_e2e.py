@@ -820,6 +820,30 @@ def test_a_matrix_legs_shard_job_without_a_variant_finds_another_legs_datapoints
     assert "recorded 3 datapoint(s) of shard 1/1" in own.stdout, own.shown()
 
 
+def test_a_retry_step_is_told_to_rerun_the_job_and_a_runner_without_an_attempt_records_only_what_is_missing(
+    world: World,
+) -> None:
+    """audit78 F9: a retry step of a shard job (nick-fields/retry, a second step ``if: failure()``) after a try that
+    recorded every datapoint and then failed is on the same workflow run attempt, so it finds all recorded as a matrix
+    leg without a variant does (audit75 F3, still an error): the error names the retry too, and says to re-run the
+    job from GitHub. A runner that sets no ``GITHUB_RUN_ATTEMPT`` (one emulating Actions) is on an unknown attempt,
+    not the first: finding all recorded there is a re-run's, which succeeds recording nothing twice."""
+    world.keep_questions(3)
+    shard = {"mode": "run", "shard": "1/1"}
+    first = run_job(world, "shard-try-1", inputs=shard)  # a try that recorded all, then failed (a step timeout)
+    assert first.returncode == 0, first.shown()
+
+    retry = run_job(world, "shard-try-2", inputs=shard)
+
+    assert retry.returncode == 2, retry.shown()
+    assert "another job of it recorded it, or an earlier step of this job (a retry)" in retry.stdout, retry.shown()
+    assert "re-run the job from GitHub instead (Re-run failed jobs)" in retry.stdout, retry.shown()
+    unknown = run_job(world, "shard-no-attempt", inputs=shard, attempt="")  # GITHUB_RUN_ATTEMPT empty: unset
+    assert unknown.returncode == 0, unknown.shown()
+    assert unknown.outputs["run-id"] == first.outputs["run-id"], unknown.shown()
+    assert "(3 already there from an earlier attempt, 0 failed)" in unknown.stdout, unknown.shown()
+
+
 def test_a_report_job_without_its_legs_variant_names_the_variant_when_no_datapoint_arrived(world: World) -> None:
     """audit75 F3: the leg's shard jobs had ``variant: gpt``, its report job none, so it waited for a run nobody
     records into and asked "Did those shard jobs run and succeed?" (they had); its comment's "What to check" named

@@ -84,10 +84,10 @@ import contextlib
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, run_id_as_named
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -314,35 +314,53 @@ def _created(run: ExperimentRun) -> datetime | None:
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
 
 
-PAGES, PAGE = 50, 100  # completed_runs reads the newest 5,000 at most: every one, where no baseline is found
+PAGES, PAGE = 50, 100  # completed_runs reads the newest 5,000 at most (fewer where the server pages fewer than asked)
 
 
-def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
+class RunListing(Iterator[ExperimentRun]):
+    """Runs as ``pages`` (:meth:`~honeyhive_experiment.client.HoneyHiveClient.iter_runs`) lists them, each read as
+    asked for; once read to the end, how many were (``read``) and whether older ones were left unread (``unread``)."""
+
+    def __init__(self, pages: Generator[Mapping[str, Any], None, bool]) -> None:
+        self.pages, self.read, self.unread = pages, 0, False
+
+    def __next__(self) -> ExperimentRun:
+        try:
+            run = ExperimentRun.model_validate(next(self.pages))
+        except StopIteration as end:  # a generator's value once, then None (itertools.tee asks again)
+            self.unread = self.unread or bool(end.value)
+            raise
+        self.read += 1
+        return run
+
+
+def completed_runs(client: HoneyHiveClient, name: str) -> RunListing:
     """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read: the
-    newest :data:`PAGES` × :data:`PAGE` at most (:func:`unread_note`)."""
+    newest :data:`PAGES` pages of :data:`PAGE` at most (:func:`unread_note`)."""
     # newest first: the client sorts so by default
-    for raw in client.iter_runs(max_pages=PAGES, name=name, status="completed", limit=PAGE):
-        yield ExperimentRun.model_validate(raw)
+    return RunListing(client.iter_runs(max_pages=PAGES, name=name, status="completed", limit=PAGE))
 
 
-def unread_note(runs: Collection[ExperimentRun], query: BaselineQuery) -> str | None:
-    """That older runs than ``runs`` (every one :func:`completed_runs` read) were not read, as the report's note says
-    it when no baseline was found, when they are as many as it reads; ``None`` when fewer."""
-    if len(runs) < PAGES * PAGE:
+def unread_note(runs: RunListing, query: BaselineQuery) -> str | None:
+    """That older runs than ``runs`` (:func:`completed_runs`, read to its end) were not read, as the report's note
+    says it when no baseline was found; ``None`` when the listing ended."""
+    if not runs.unread:
         return None
     return (
-        f"Only the newest {len(runs):,} completed runs whose name contains {query.experiment} are read (the server"
+        f"Only the newest {runs.read:,} completed runs whose name contains {query.experiment} are read (the server"
         " matches names as substrings, so other experiments' runs count too): a baseline older than them was not"
         f" looked for. {NAME_IT}."
     )
 
 
-def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]) -> dict[str, bool]:
-    """The experiment files (and variants: :func:`origin`) other than ``query``'s that runs of ``query.experiment``
+def other_files(
+    runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches: Collection[str]
+) -> dict[tuple[str, str], bool]:
+    """The experiment files and variants (``""``: none) other than ``query``'s that runs of ``query.experiment``
     in ``query.repository`` (without uncommitted changes) were made from at commit ``query.merge_base_sha`` or on
     one of ``branches`` (the branch's own runs), each with whether one is at that commit: none of them may be this
     file's baseline (:func:`same_origin`), as after the file was renamed or moved, or a matrix leg given a variant."""
-    found: dict[str, bool] = {}
+    found: dict[tuple[str, str], bool] = {}
     for run in runs:
         ci, file, variant = run.ci, stamp_of(run, "config_file"), stamp_of(run, "variant") or ""
         file = file if file is not None else older_file(run)  # a run an older version stamped without it
@@ -355,8 +373,7 @@ def other_files(runs: Iterable[ExperimentRun], query: BaselineQuery, *, branches
             and same_origin(run, file, query.repository, variant)  # this repository's: not asked again below
             and not same_origin(run, query.config_file, None, query.variant)
         ):
-            shown = origin(file, variant, query.variant or variant)
-            found[shown] = at_base or found.get(shown, False)
+            found[file, variant] = at_base or found.get((file, variant), False)
     return found
 
 

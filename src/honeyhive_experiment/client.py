@@ -24,7 +24,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -559,17 +559,19 @@ class HoneyHiveClient:
         params += [("run_ids[]", run_id) for run_id in run_ids]
         return self.request("GET", "/v1/runs", params=params)
 
-    def iter_runs(self, max_pages: int = 50, **filters: Any) -> Iterator[dict[str, Any]]:
+    def iter_runs(self, max_pages: int = 50, **filters: Any) -> Generator[dict[str, Any], None, bool]:
         """Every run matching the filters, newest first, following ``pagination.has_next`` for at most ``max_pages``
-        pages; a caller that reads them all is warned when older runs were left unread."""
+        pages; a caller that reads them all is warned when older runs were left unread, and is returned (the
+        generator's value: ``yield from``'s, ``StopIteration.value``) whether they were."""
         for page in range(1, max_pages + 1):
             body = self.list_runs(page=page, **filters)
             yield from body.get("evaluations") or []
             if not (body.get("pagination") or {}).get("has_next"):
-                return
+                return False
         log.warning(
             "read the newest %d page(s) of runs matching %s and stopped: older runs were not read", page, filters
         )
+        return True
 
     # ------------------------------------------------------------------ results (computed by the backend)
 

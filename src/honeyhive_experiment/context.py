@@ -70,7 +70,7 @@ TRUE: Final = frozenset({"true", "yes", "on", "1"})
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _NULL_SHA = re.compile(r"0+")
-_RUN_URL = re.compile(r".*/actions/runs/([0-9]+)/attempts/([0-9]+)")
+_RUN_URL = re.compile(r".*/actions/runs/([0-9]+)(?:/attempts/([0-9]+))?")  # no attempt: GITHUB_RUN_ATTEMPT unset
 
 
 class TriggeringRun(BaseModel):
@@ -151,8 +151,8 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
     repository, run_id = context.get("repository"), context.get("run_id")
     url = None
     if repository is not None and run_id is not None:
-        server, attempt = context.get("github_server_url", DEFAULT_GITHUB_SERVER_URL), context.get("run_attempt", 1)
-        url = f"{server}/{repository}/actions/runs/{run_id}/attempts/{attempt}"
+        server, attempt = context.get("github_server_url", DEFAULT_GITHUB_SERVER_URL), context.get("run_attempt")
+        url = f"{server}/{repository}/actions/runs/{run_id}" + (f"/attempts/{attempt}" if attempt else "")
     branch = branch if branch and branch != "HEAD" else None
     event, default = context.get("event_name"), context.get("default_branch")
     fallback_ref = None
@@ -186,9 +186,9 @@ def workflow_run_id(url: object) -> int | None:
 
 def workflow_run_attempt(url: object) -> str | None:
     """The workflow run attempt of a ``workflow_run_url`` (:func:`ci_context` builds it) as ``<run id>.<attempt>``;
-    ``None`` when there is no such URL."""
+    ``None`` when there is no such URL or it names no attempt (the runner set no ``GITHUB_RUN_ATTEMPT``)."""
     found = _RUN_URL.fullmatch(url) if isinstance(url, str) else None
-    return f"{found[1]}.{found[2]}" if found is not None else None
+    return f"{found[1]}.{found[2]}" if found is not None and found[2] else None
 
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:
@@ -325,7 +325,7 @@ def github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | No
         "head_ref": env_text(env, "GITHUB_HEAD_REF"),
         "base_ref": env_text(env, "GITHUB_BASE_REF"),
         "run_id": _env_int(env, "GITHUB_RUN_ID"),
-        "run_attempt": _env_int(env, "GITHUB_RUN_ATTEMPT") or 1,
+        "run_attempt": _env_int(env, "GITHUB_RUN_ATTEMPT"),  # None: unknown, not the first
         "github_server_url": http_url(v, "GITHUB_SERVER_URL", "environment")
         if (v := env_text(env, "GITHUB_SERVER_URL"))
         else DEFAULT_GITHUB_SERVER_URL,

@@ -327,7 +327,9 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     the ``run-id`` output cannot be written (said as :func:`deliver` says it); and when it found all it had to record
     already there on the workflow run's first attempt, where no earlier attempt could have recorded it: another job
     of this attempt did (a matrix leg without its own ``variant``), and this job's code went unevaluated, which the
-    report job cannot tell (it judges the other job's datapoints, green or red)."""
+    report job cannot tell (it judges the other job's datapoints, green or red); or an earlier step of this job did
+    (a retry step), which nothing here tells apart, so the error says both. An unknown attempt (no
+    ``GITHUB_RUN_ATTEMPT``) is no first attempt."""
     which = f"shard {done.shard}" if done.shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
     lost = [o.datapoint_id for o in done.outcomes if not o.recorded or o.status.value == "cancelled"]  # trials
@@ -339,9 +341,11 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     if done.already_recorded and not done.outcomes and first_attempt:
         message = (
             f"{which}: all it had to record ({done.already_recorded} session(s)) was already in run {done.run_id} on"
-            " this workflow run's first attempt, so another job of it recorded it and this job's code was never"
-            " evaluated. Jobs of one experiment file share a run unless their variant tells them apart: give each leg"
-            " of a matrix its own (variant: ${{ matrix.<x> }}, in its shard jobs and its report job)"
+            " this workflow run's first attempt, so another job of it recorded it, or an earlier step of this job (a"
+            " retry), and this step's code was never evaluated. Jobs of one experiment file share a run unless their"
+            " variant tells them apart: give each leg of a matrix its own (variant: ${{ matrix.<x> }}, in its shard"
+            " jobs and its report job). A retry step within one attempt fails so too: re-run the job from GitHub"
+            " instead (Re-run failed jobs), whose next attempt keeps what was recorded and runs only what is missing"
         )
         announce(settings, "error", ExperimentError(message))
         return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)

@@ -40,6 +40,7 @@ from honeyhive_experiment.baseline import (
     PENDING,
     Baseline,
     BaselineQuery,
+    RunListing,
     check_passed,
     check_verdict,
     choose_baseline,
@@ -571,7 +572,8 @@ def judge(
     check_ranges_applied(result.summary, ranges, result.run_id)  # before its pass/fail decides anything
     # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
     # trend: each reads as far as it needs, and what one has read the others are handed without asking again
-    for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
+    listing = completed_runs(client, config.name)
+    for_baseline, for_note, for_trend = itertools.tee(listing, 3)
     query = baseline_query(job, dataset, exclude=(result.run_id,))  # which runs are its own
     enter(cancel, "choosing the baseline")
     baseline = find_baseline(job, query, runs=for_baseline) if pick or settings.baseline_run_id else None
@@ -691,7 +693,7 @@ def judge(
         notes += (replaced,)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
         every = list(for_note)  # read to its end by other_files anyway
-        notes += _no_baseline(settings.ci, every, query) + _other_files_note(every, query)
+        notes += _no_baseline(settings.ci, every, query, listing) + _other_files_note(every, query)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -825,14 +827,16 @@ def _merge_base_unknown(ci: CiContext) -> str:
     return f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated})"
 
 
-def _no_baseline(ci: CiContext, runs: Sequence[ExperimentRun], query: BaselineQuery) -> tuple[str, ...]:
+def _no_baseline(
+    ci: CiContext, runs: Sequence[ExperimentRun], query: BaselineQuery, listing: RunListing
+) -> tuple[str, ...]:
     """Why no run at the merge base is the baseline, when the rules found none (the comment's "No baseline yet" says
     there is none to compare with): the merge base is unknown, or every run there errored or recorded no verdict
     (:func:`~honeyhive_experiment.baseline.passed_over_note`), and the runs too old to be looked at
     (:func:`~honeyhive_experiment.baseline.too_old_note`), or older than the listing reads
-    (:func:`~honeyhive_experiment.baseline.unread_note`); ``()`` when none of these."""
+    (``listing``'s, :func:`~honeyhive_experiment.baseline.unread_note`); ``()`` when none of these."""
     unknown = f"{_merge_base_unknown(ci)}, so no run at it could be looked for." if ci.merge_base_unknown else None
-    said = (unknown or passed_over_note(runs, query), too_old_note(runs, query), unread_note(runs, query))
+    said = (unknown or passed_over_note(runs, query), too_old_note(runs, query), unread_note(listing, query))
     return tuple(note for note in said if note)
 
 
@@ -864,13 +868,14 @@ def _other_files_note(runs: Iterable[ExperimentRun], query: BaselineQuery) -> tu
     found = other_files(runs, query, branches=branches)
     if not found:
         return ()
-    at_base = sorted(file for file, at in found.items() if at)
+    shown = {origin(file, variant, query.variant or variant): at for (file, variant), at in found.items()}
+    at_base = sorted(file for file, at in shown.items() if at)
     where = "at the merge base" if at_base else f"on {' and '.join(sorted(branches))}"
-    varied = bool(query.variant) or any(" (variant " in shown for shown in found)  # :func:`origin`'s words
+    varied = bool(query.variant) or any(variant for _, variant in found)
     this = origin(query.config_file, query.variant, "said" if varied else "")
     legs = " (or gave the legs of a matrix a variant the runs there lack: run them there with the same variant)"
     return (
-        f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(found))}; a baseline must be a run of"
+        f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(shown))}; a baseline must be a run of"
         f" this file, {this}: if you renamed or moved it{legs if varied else ''}, compare once with --baseline RUN_ID"
         " (the action's baseline-run-id).",
     )

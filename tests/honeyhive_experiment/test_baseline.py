@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,11 +28,13 @@ from honeyhive_experiment.baseline import (
     PAGES,
     Baseline,
     BaselineQuery,
+    RunListing,
     _reports_success,
     check_passed,
     check_verdict,
     choose_baseline,
     completed_runs,
+    origin,
     other_files,
     passed_over_note,
     pick_baseline,
@@ -1671,21 +1673,33 @@ def test_the_note_on_the_runs_too_old_to_be_looked_at(
     assert note == (None if said is None else f"{said} {RAISE_IT}")
 
 
+def unread_said(read: int) -> str:
+    return (
+        f"Only the newest {read:,} completed runs whose name contains {NAME} are read (the server matches names as"
+        f" substrings, so other experiments' runs count too): a baseline older than them was not looked for. {NAME_IT}"
+    )
+
+
 @pytest.mark.parametrize(
-    ("read", "said"),
+    ("read", "unread", "said"),
     [
-        pytest.param(
-            PAGES * PAGE,
-            f"Only the newest {PAGES * PAGE:,} completed runs whose name contains {NAME} are read (the server matches"
-            " names as substrings, so other experiments' runs count too): a baseline older than them was not looked"
-            f" for. {NAME_IT}",
-            id="as many as the listing reads: older runs may be unread (audit70)",
-        ),
-        pytest.param(PAGES * PAGE - 1, None, id="fewer: the listing ended"),
+        pytest.param(PAGES * PAGE, True, unread_said(PAGES * PAGE), id="its pages read, older runs left (audit70)"),
+        pytest.param(2_500, True, unread_said(2_500), id="older runs left by a server paging fewer (audit77 N2)"),
+        pytest.param(PAGES * PAGE, False, None, id="as many as it reads at most, and the listing ended (audit77 N2)"),
+        pytest.param(3, False, None, id="fewer: the listing ended"),
     ],
 )
-def test_the_note_on_the_runs_older_than_the_listing_reads(read: int, said: str | None) -> None:
-    assert unread_note([run("r")] * read, named_query()) == said
+def test_the_note_on_the_runs_older_than_the_listing_reads(read: int, unread: bool, said: str | None) -> None:
+    """Whether older runs were left is the listing's (the client's pages stopped with more to read), not inferred
+    from how many it read."""
+
+    def pages() -> Generator[dict[str, Any], None, bool]:
+        yield from ({"run_id": f"r{i}"} for i in range(read))
+        return unread
+
+    listing = RunListing(pages())
+    assert (len(list(listing)), list(listing)) == (read, [])  # read to its end twice, as itertools.tee may ask
+    assert unread_note(listing, named_query()) == said
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "named"), NOTHING_USABLE, ids=[c[0] for c in NOTHING_USABLE])
@@ -2263,11 +2277,44 @@ def test_the_listing_reads_its_pages_of_the_newest_runs_and_the_note_says_older_
     monkeypatch.setattr(baseline, "PAGES", 2)
     monkeypatch.setattr(baseline, "PAGE", 2)
     recorder.clear()
-    read = list(completed_runs(hh, name))
+    read = completed_runs(hh, name)
     assert [r.run_id for r in read] == seeded[:0:-1]
     assert [(query["page"], query["limit"]) for query in recorder.listings] == [("1", "2"), ("2", "2")]
     said = f"Only the newest 4 completed runs whose name contains {name} are read"
     assert str(unread_note(read, named_query(experiment=name))).startswith(said)
+
+
+class PagingFewer(httpx.HTTPTransport):
+    """A server that pages fewer runs than asked: one a page, whatever the listing's ``limit``."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/v1/runs":
+            request.url = request.url.copy_set_param("limit", "1")
+        return super().handle_request(request)
+
+
+def test_the_note_says_older_runs_were_left_as_the_listing_stopped_not_by_how_many_it_read(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """audit77 N2: unread_note took reading PAGES × PAGE runs for older runs left. Exactly that many, and the listing
+    ended: a note said a baseline older than them was not looked for; a server paging fewer than asked (one a page
+    here): 2 runs read of 4, older ones left, and no note."""
+    monkeypatch.setattr(baseline, "PAGES", 2)
+    monkeypatch.setattr(baseline, "PAGE", 2)
+    query = named_query(experiment=name)
+    with (
+        LocalBackend(":memory:", API_KEY) as backend,
+        HoneyHiveClient(backend.url, API_KEY) as hh,
+        HoneyHiveClient(backend.url, API_KEY, transport=PagingFewer()) as fewer,
+    ):
+        seeded = [seed(hh, name, passing=False) for _ in range(2 * 2)]  # as many as the listing reads at most
+        every = completed_runs(hh, name)
+        assert [r.run_id for r in every] == seeded[::-1]
+        assert unread_note(every, query) is None
+        newest = completed_runs(fewer, name)
+        assert [r.run_id for r in newest] == seeded[:1:-1]
+        said = f"Only the newest 2 completed runs whose name contains {name} are read"
+        assert str(unread_note(newest, query)).startswith(said)
 
 
 def test_a_listing_handed_over_is_read_instead_of_the_backends(
@@ -2396,34 +2443,34 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
 @pytest.mark.parametrize(
     ("runs", "found"),
     [
-        ([run("a", ci=stamped(FILE_PATH, sha=MB))], {FILE_PATH: True}),  # the file was .honeyhive/experiment.yml
-        ([run("a", ci=stamped(None, sha=MB))], {FILE_PATH: True}),  # stamped without a file: the default file's
-        ([run("a", ci=stamped(FILE_PATH, sha=HEAD))], {FILE_PATH: False}),  # the base branch's own run
+        ([run("a", ci=stamped(FILE_PATH, sha=MB))], {(FILE_PATH, ""): True}),  # the file was .honeyhive/experiment.yml
+        ([run("a", ci=stamped(None, sha=MB))], {(FILE_PATH, ""): True}),  # stamped without a file: the default file's
+        ([run("a", ci=stamped(FILE_PATH, sha=HEAD))], {(FILE_PATH, ""): False}),  # the base branch's own run
         ([run("a", ci=stamped(FILE_PATH, sha=HEAD, branch="dev"))], {}),  # another branch's
         ([run("a", ci=stamped(FILE_PATH, sha=HEAD, event="pull_request"))], {}),  # a pull request's, not main's
-        ([run("a", ci=stamped(FILE_PATH, sha=MB, branch="dev", event="pull_request"))], {FILE_PATH: True}),
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, branch="dev", event="pull_request"))], {(FILE_PATH, ""): True}),
         ([run("a", ci=stamped(OTHER_FILE, sha=MB))], {}),  # this file's own: a baseline, were it of this dataset
         ([run("a", ci=stamped(FILE_PATH, sha=MB, repository="acme/other"))], {}),  # another repository's
         ([run("a", ci=stamped(FILE_PATH, sha=MB), name="other")], {}),  # another experiment's
         ([run("a", ci=stamped(FILE_PATH, sha=MB), dirty=True)], {}),  # uncommitted changes: at no commit
         (
             [run("a", ci=stamped(FILE_PATH, sha=HEAD)), run("b", ci=stamped(FILE_PATH, sha=MB))],
-            {FILE_PATH: True},  # at the merge base, though a newer one is not
+            {(FILE_PATH, ""): True},  # at the merge base, though a newer one is not
         ),
         (
             [run("a", ci=stamped(OTHER_FILE, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=MB))],
-            {FILE_PATH: True},  # beside this file's own
+            {(FILE_PATH, ""): True},  # beside this file's own
         ),
         (
             [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=HEAD))],
-            {FILE_PATH: True},  # at the merge base, though an older one is not
+            {(FILE_PATH, ""): True},  # at the merge base, though an older one is not
         ),
         (
             [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped("evals/x.yml", sha=HEAD))],
-            {FILE_PATH: True, "evals/x.yml": False},
+            {(FILE_PATH, ""): True, ("evals/x.yml", ""): False},
         ),
-        ([run("a", ci=stamped(OTHER_FILE, sha=MB, variant="gpt"))], {f"{OTHER_FILE} (variant gpt)": True}),
-        ([run("a", ci=stamped(FILE_PATH, sha=MB, variant="gpt"))], {f"{FILE_PATH} (variant gpt)": True}),
+        ([run("a", ci=stamped(OTHER_FILE, sha=MB, variant="gpt"))], {(OTHER_FILE, "gpt"): True}),
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, variant="gpt"))], {(FILE_PATH, "gpt"): True}),
     ],
     ids=[
         "renamed",
@@ -2445,7 +2492,7 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
     ],
 )
 def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_baseline_is_looked_for(
-    runs: list[ExperimentRun], found: dict[str, bool]
+    runs: list[ExperimentRun], found: dict[tuple[str, str], bool]
 ) -> None:
     """A renamed or moved file's runs are not its baseline: which files they are, and whether one is at the merge
     base (the note on 'no baseline yet' says so)."""
@@ -2458,16 +2505,29 @@ def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_bas
     ("stamp", "variant", "found"),
     [
         ("gpt", "gpt", {}),  # this leg's own: a baseline
-        ("claude", "gpt", {f"{OTHER_FILE} (variant claude)": True}),  # another leg's
-        (None, "gpt", {f"{OTHER_FILE} (no variant)": True}),  # the baseline workflow gives no variant
+        ("claude", "gpt", {(OTHER_FILE, "claude"): True}),  # another leg's
+        (None, "gpt", {(OTHER_FILE, ""): True}),  # the baseline workflow gives no variant
     ],
 )
 def test_a_matrix_legs_runs_of_another_variant_are_named_with_it(
-    stamp: str | None, variant: str, found: dict[str, bool]
+    stamp: str | None, variant: str, found: dict[tuple[str, str], bool]
 ) -> None:
     runs = [run("a", ci=stamped(OTHER_FILE, sha=MB, **({"variant": stamp} if stamp else {})))]
     query = named_query(config_file=OTHER_FILE, merge_base_sha=MB, variant=variant)
     assert other_files(runs, query, branches={"main"}) == found
+
+
+@pytest.mark.parametrize(
+    ("variant", "said", "shown"),
+    [
+        ("claude", "gpt", f"{OTHER_FILE} (variant claude)"),  # another leg's
+        ("", "gpt", f"{OTHER_FILE} (no variant)"),  # the baseline workflow gives no variant
+        ("gpt", "gpt", f"{OTHER_FILE} (variant gpt)"),
+        ("", "", OTHER_FILE),  # no variant said, this run's or the other's: the file alone
+    ],
+)
+def test_a_file_is_named_with_its_variant_where_one_was_said(variant: str, said: str, shown: str) -> None:
+    assert origin(OTHER_FILE, variant, said) == shown
 
 
 def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another_files() -> None:

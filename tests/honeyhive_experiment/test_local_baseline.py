@@ -152,6 +152,28 @@ def test_a_renamed_experiment_file_has_no_baseline_and_the_note_names_the_file_o
     assert repo.run(capsys, "--config", ".honeyhive/bot.yml", "--baseline", at_fork.id).baseline_id == at_fork.id
 
 
+def test_a_file_whose_name_reads_as_a_variant_is_named_as_it_is_and_no_matrix_is_blamed(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The note on another file's runs told a matrix leg's runs by the words " (variant " in their label: the runs of
+    a file named so made it name this file "(no variant)" and blame a matrix's legs, though no run has a variant."""
+    old = ".honeyhive/old (variant x).yml"
+    repo.git("mv", ".honeyhive/experiment.yml", old)
+    repo.git("commit", "-qm", "an experiment file named so")
+    repo.run(capsys, "--config", old)
+    repo.git("checkout", "-qb", "rename")
+    repo.git("mv", old, ".honeyhive/bot.yml")
+    repo.git("commit", "-qm", "rename the experiment file")
+
+    renamed = repo.run(capsys, "--config", ".honeyhive/bot.yml")
+
+    note = (
+        f"Runs of support-bot-quickstart exist at the merge base from {old}; a baseline must be a run of this file,"
+        " .honeyhive/bot.yml: if you renamed or moved it, compare once with --baseline RUN_ID"
+    )
+    assert note in renamed.out.split("----- the comment that would be posted -----", 1)[0], renamed.out
+
+
 COMPARISONS_OFF = "Baseline: none (baseline.strategy: none switches comparisons off: the verdict is this run's result)"
 
 
