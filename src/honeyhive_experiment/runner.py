@@ -364,6 +364,10 @@ class Runner:
         if self.spec.cancel.is_set():
             return self._skipped(index, datapoint, trial)
         session_id = session_id_for(self.run_id, datapoint.id, trial)
+        if datapoint.unreturned is not None:  # nothing to run, never recorded: as a session the backend refused
+            return DatapointOutcome(
+                index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=datapoint.unreturned, trial=trial
+            )
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
         tracer = self.sink.tracer(ids, self.recorded.redact_known)  # with none known yet too: it may learn some

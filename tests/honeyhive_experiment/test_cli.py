@@ -1605,7 +1605,10 @@ def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_char
     assert main(["runs", "-C", str(root)], environ={}) == 0
     err = capsys.readouterr().err
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", err), repr(err)
-    assert f"warning: dataset {dataset} lists datapoint gone\nERROR: forged, which" in err, err
+    assert (
+        f"warning: HoneyHive's dataset managed ({dataset}) lists 1 datapoint(s) it did not return (gone ERROR: forged)"
+        in err
+    ), err
 
 
 def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
