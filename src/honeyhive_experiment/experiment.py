@@ -83,7 +83,7 @@ from honeyhive_experiment.models.run import DATAPOINT_COUNT
 from honeyhive_experiment.results import check_ranges_applied
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec
-from honeyhive_experiment.runner import Runner
+from honeyhive_experiment.runner import Runner, not_returned
 from honeyhive_experiment.sharding import disagreement, terms
 from honeyhive_experiment.tracing import TraceSink, flush_other_providers, route_global_spans
 
@@ -112,9 +112,19 @@ class PreparedDataset:
 
     @property
     def datapoint_ids(self) -> list[str]:
+        """The ids of the datapoints that run: the run's ``datapoint_ids``, what a sharded run's report job waits for;
+        not those HoneyHive did not return (:attr:`Datapoint.unreturned`), counted in its ``datapoint_count``."""
         if isinstance(self.datapoints, _RecordDatapoints):
             return list(self.datapoints.ids)
-        return [dp.id for dp in self.datapoints]
+        return [dp.id for dp in self.datapoints if dp.unreturned is None]
+
+    def unreturned(self, run_id: str, trials: int) -> list[DatapointOutcome]:
+        """The outcome of each trial of each datapoint HoneyHive did not return, as the runner gives it: for a sharded
+        run's report job (no shard runs them)."""
+        if isinstance(self.datapoints, _RecordDatapoints):  # a repository file's: every one is there
+            return []
+        found = enumerate(self.datapoints)
+        return [not_returned(run_id, i, dp, t) for i, dp in found if dp.unreturned for t in range(trials)]
 
     def places(self, ids: Container[str]) -> dict[str, str]:
         """Where each datapoint of ``ids`` is in :attr:`file`, ``"data/q.jsonl:2"``: how the user finds one whose id
@@ -1002,6 +1012,7 @@ def run_slice(
     down, as a run's; one that interrupts (as the run is created or joined, a second one) leaves the run as it is too,
     for a re-run to join: the outcomes say what was recorded, the rest skipped."""
     check_client(client)
+    datapoints = [dp for dp in datapoints if dp.unreturned is None]  # nothing to run: the report job counts them
     runner: Runner | None = None
     try:
         with ExitStack() as cleanup:

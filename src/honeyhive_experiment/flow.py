@@ -1173,6 +1173,7 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
         )
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
+        outcomes = (*outcomes, *dataset.unreturned(run_id, spec.trials))  # what no shard ran: never recorded
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
         return judge(job, result, dataset, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed

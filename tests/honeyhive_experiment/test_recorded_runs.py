@@ -1697,6 +1697,29 @@ def test_a_datapoint_a_managed_dataset_lists_but_honeyhive_does_not_return_is_no
     ).read_text(encoding="utf-8")
 
 
+def test_a_sharded_run_of_a_managed_dataset_counts_the_datapoint_honeyhive_did_not_return_in_its_report(
+    world: World,
+) -> None:
+    """Sharded, the datapoint a managed dataset lists but HoneyHive does not return is no shard's to record: its
+    shard job records the others and passes (re-running it would not help), and the report job, which does not wait
+    for it, fails the run on it, as the single job does."""
+    dataset = _managed_listing_one_not_returned(world)
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("ingestion: {timeout: 30}", "ingestion: {timeout: 5}"), encoding="utf-8")
+    for shard in ("1/2", "2/2"):
+        code, ran = world.action(f"shard-{shard[0]}", {"mode": "run", "shard": shard})
+        assert code == 0, ran.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "2/2"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    assert written["counts"] == {"passed": 6, "failed": 0, "errored": 1, "unrecorded": 1, "total": 7}
+    said = f"HoneyHive's dataset support ({dataset}) lists datapoint {NOT_RETURNED}, which HoneyHive did not return"
+    assert written["reasons"] == [f"1 {UNRECORDED} ({said}, so it was not evaluated)"]
+    with world.client() as hh:
+        assert hh.get_run(report.outputs()["run-id"])["metadata"]["datapoint_count"] == 7
+
+
 def test_a_shard_whose_outputs_the_backend_refused_fails_and_its_evaluator_error_reaches_the_report(
     world: World,
 ) -> None:
