@@ -230,7 +230,7 @@ def managed_dataset(
     wanted = [str(i) for i in dataset.get("datapoints") or []]
     by_id = {str(dp["id"]): dp for dp in client.get_datapoints(wanted)}
     shown = f"{dataset['name']} ({dataset['id']})" if dataset.get("name") else str(dataset["id"])
-    datapoints, unreturned = [], []
+    datapoints = []
     for datapoint_id in wanted:
         dp = by_id.get(datapoint_id, {})
         record = {"id": datapoint_id, "inputs": dp.get("inputs") or {}, "ground_truth": dp.get("ground_truth")}
@@ -238,11 +238,12 @@ def managed_dataset(
             record["metadata"] = dp["metadata"]
         why = None
         if datapoint_id not in by_id:
-            unreturned.append(datapoint_id)
-            why = f"HoneyHive's dataset {shown} lists datapoint {datapoint_id}, which HoneyHive did not return, so it"
-            why += " was not evaluated"
+            why = (
+                f"HoneyHive's dataset {shown} lists datapoint {datapoint_id}, which HoneyHive did not return, so it"
+                " was not evaluated"
+            )
         datapoints.append(Datapoint(sys.intern(datapoint_id), record, str(dataset["id"]), why))
-    if unreturned:  # one line, however many
+    if unreturned := [dp.id for dp in datapoints if dp.unreturned]:  # one line, however many
         log.warning(
             "HoneyHive's dataset %s lists %d datapoint(s) it did not return (%s): counted as not evaluated",
             shown,
@@ -1012,7 +1013,6 @@ def run_slice(
     down, as a run's; one that interrupts (as the run is created or joined, a second one) leaves the run as it is too,
     for a re-run to join: the outcomes say what was recorded, the rest skipped."""
     check_client(client)
-    datapoints = [dp for dp in datapoints if dp.unreturned is None]  # nothing to run: the report job counts them
     runner: Runner | None = None
     try:
         with ExitStack() as cleanup:

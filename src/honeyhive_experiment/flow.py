@@ -1068,7 +1068,7 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
     """
     client, shard, run_id = job.client, job.settings.shard, shared_run_id_of(job)
     dataset = _dataset_to_record(job)
-    mine = list(dataset.datapoints)
+    mine = [dp for dp in dataset.datapoints if dp.unreturned is None]  # none to run of those: the report counts them
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
