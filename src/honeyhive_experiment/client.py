@@ -53,6 +53,7 @@ from honeyhive_experiment.errors import (
     ApiError,
     ArgumentError,
     BackendUnreachable,
+    ExperimentError,
     IngestionTimeout,
     NotFoundError,
     WebPageAnswer,
@@ -748,6 +749,10 @@ class HoneyHiveClient:
         if not found:
             what = f"id {dataset_id}" if dataset_id else f"name {name!r}"
             raise NotFoundError("GET", "/v1/datasets", 404, f"no dataset with {what} in this project")
+        if len(found) > 1:  # which one the user meant cannot be told: not the first the backend lists
+            ids = first_ids([str(d.get("id")) for d in found])
+            message = f"HoneyHive has {len(found)} datasets named {name!r} ({ids}): give the id of the one to use"
+            raise ExperimentError(f"{message}, not its name")
         dataset: dict[str, Any] = found[0]
         return dataset
 

@@ -78,12 +78,12 @@ from honeyhive_experiment.errors import (
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import ExperimentRunStatus
-from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
+from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress, first_ids
 from honeyhive_experiment.models.run import DATAPOINT_COUNT
 from honeyhive_experiment.results import check_ranges_applied
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec
-from honeyhive_experiment.runner import Runner
+from honeyhive_experiment.runner import Runner, not_returned
 from honeyhive_experiment.sharding import disagreement, terms
 from honeyhive_experiment.tracing import TraceSink, flush_other_providers, route_global_spans
 
@@ -112,9 +112,19 @@ class PreparedDataset:
 
     @property
     def datapoint_ids(self) -> list[str]:
+        """The ids of the datapoints that run: the run's ``datapoint_ids``, what a sharded run's report job waits for;
+        not those HoneyHive did not return (:attr:`Datapoint.unreturned`), counted in its ``datapoint_count``."""
         if isinstance(self.datapoints, _RecordDatapoints):
             return list(self.datapoints.ids)
-        return [dp.id for dp in self.datapoints]
+        return [dp.id for dp in self.datapoints if dp.unreturned is None]
+
+    def unreturned(self, run_id: str, trials: int) -> list[DatapointOutcome]:
+        """The outcome of each trial of each datapoint HoneyHive did not return, as the runner gives it: for a sharded
+        run's report job (no shard runs them)."""
+        if isinstance(self.datapoints, _RecordDatapoints):  # a repository file's: every one is there
+            return []
+        found = enumerate(self.datapoints)
+        return [not_returned(run_id, i, dp, t) for i, dp in found if dp.unreturned for t in range(trials)]
 
     def places(self, ids: Container[str]) -> dict[str, str]:
         """Where each datapoint of ``ids`` is in :attr:`file`, ``"data/q.jsonl:2"``: how the user finds one whose id
@@ -212,21 +222,34 @@ def _check_file_ids(records: Sequence[Mapping[str, Any]], ids: Sequence[str], id
 def managed_dataset(
     client: HoneyHiveClient, *, dataset_id: str | None = None, name: str | None = None
 ) -> PreparedDataset:
-    """A HoneyHive dataset, by id or by name, with its datapoints in the dataset's order."""
+    """A HoneyHive dataset, by id or by name, with its datapoints in the dataset's order. One it lists that HoneyHive
+    did not return (deleted but still listed, or a short answer) is kept, with nothing to run: a backend error, never
+    evaluated (:attr:`Datapoint.unreturned`), counted in the run's datapoints as one whose session was refused."""
     check_client(client)
     dataset = client.get_dataset(dataset_id=dataset_id, name=name)
     wanted = [str(i) for i in dataset.get("datapoints") or []]
     by_id = {str(dp["id"]): dp for dp in client.get_datapoints(wanted)}
+    shown = f"{dataset['name']} ({dataset['id']})" if dataset.get("name") else str(dataset["id"])
     datapoints = []
     for datapoint_id in wanted:
-        dp = by_id.get(datapoint_id)
-        if dp is None:
-            log.warning("dataset %s lists datapoint %s, which the backend did not return", dataset["id"], datapoint_id)
-            continue
+        dp = by_id.get(datapoint_id, {})
         record = {"id": datapoint_id, "inputs": dp.get("inputs") or {}, "ground_truth": dp.get("ground_truth")}
         if dp.get("metadata"):
             record["metadata"] = dp["metadata"]
-        datapoints.append(Datapoint(sys.intern(datapoint_id), record, str(dataset["id"])))
+        why = None
+        if datapoint_id not in by_id:
+            why = (
+                f"HoneyHive's dataset {shown} lists datapoint {datapoint_id}, which HoneyHive did not return, so it"
+                " was not evaluated"
+            )
+        datapoints.append(Datapoint(sys.intern(datapoint_id), record, str(dataset["id"]), why))
+    if unreturned := [dp.id for dp in datapoints if dp.unreturned]:  # one line, however many
+        log.warning(
+            "HoneyHive's dataset %s lists %d datapoint(s) it did not return (%s): counted as not evaluated",
+            shown,
+            len(unreturned),
+            first_ids(unreturned),
+        )
     return PreparedDataset(str(dataset["id"]), tuple(datapoints), external=False, name=dataset.get("name"))
 
 

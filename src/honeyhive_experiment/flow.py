@@ -1083,7 +1083,7 @@ def record_shard(job: Job, *, watch: Watch) -> ShardResult:
     """
     client, shard, run_id = job.client, job.settings.shard, shared_run_id_of(job)
     dataset = _dataset_to_record(job)
-    mine = list(dataset.datapoints)
+    mine = [dp for dp in dataset.datapoints if dp.unreturned is None]  # none to run of those: the report counts them
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
@@ -1188,6 +1188,7 @@ def report_shared_run(job: Job, *, for_error: Recorded) -> Judgement:
         )
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
+        outcomes = (*outcomes, *dataset.unreturned(run_id, spec.trials))  # what no shard ran: never recorded
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
         return judge(job, result, dataset, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed

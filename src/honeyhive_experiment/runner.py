@@ -102,6 +102,14 @@ _EXPORT_GRACE = 2.0  # seconds an interrupted run gives datapoints in flight bef
 SESSION_NAMESPACE = uuid.UUID("6f1c1d4e-8a0b-4c55-9a53-3f0e5b0f4a11")
 
 
+def not_returned(run_id: str, index: int, datapoint: Datapoint, trial: int) -> DatapointOutcome:
+    """The outcome of a trial of a datapoint its managed dataset lists and HoneyHive did not return
+    (:attr:`Datapoint.unreturned`): nothing ran, nothing is recorded, a backend error as of a session it refused."""
+    session_id = session_id_for(run_id, datapoint.id, trial)
+    error = datapoint.unreturned
+    return DatapointOutcome(index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=error, trial=trial)
+
+
 class SessionApi(Protocol):
     """What the runner needs from the HoneyHive client."""
 
@@ -363,6 +371,8 @@ class Runner:
     def run_one(self, index: int, datapoint: Datapoint, trial: int = 0) -> DatapointOutcome:
         if self.spec.cancel.is_set():
             return self._skipped(index, datapoint, trial)
+        if datapoint.unreturned is not None:
+            return not_returned(self.run_id, index, datapoint, trial)
         session_id = session_id_for(self.run_id, datapoint.id, trial)
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)

@@ -1605,7 +1605,25 @@ def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_char
     assert main(["runs", "-C", str(root)], environ={}) == 0
     err = capsys.readouterr().err
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", err), repr(err)
-    assert f"warning: dataset {dataset} lists datapoint gone\nERROR: forged, which" in err, err
+    assert (
+        f"warning: HoneyHive's dataset managed ({dataset}) lists 1 datapoint(s) it did not return (gone ERROR: forged)"
+        in err
+    ), err
+
+
+def test_a_dataset_name_two_managed_datasets_share_is_an_error_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``dataset.name`` that two of the backend's datasets have: the run read whichever the backend listed first, and
+    said nothing. Now an error names both ids, which the experiment file can give instead."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    first, second = with_managed_dataset(root, []), with_managed_dataset(root, [])
+    config = root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(f"  id: {first}", "  name: managed"), "utf-8")
+
+    assert main(["run", "--dry-run", "-C", str(root)], environ={}) == 2
+    err = capsys.readouterr().err
+    assert f"HoneyHive has 2 datasets named 'managed' ({first}, {second}): give the id of the one to use" in err, err
 
 
 def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,7 +35,9 @@ from honeyhive_experiment import (
 from honeyhive_experiment.config import DatasetConfig, ExperimentConfig
 from honeyhive_experiment.flow import Job, prepare_dataset
 from honeyhive_experiment.settings import Settings
-from tests.conftest import run_events
+from honeyhive_local import LocalBackend
+from honeyhive_local.app import Project
+from tests.conftest import API_KEY, run_events
 
 pytestmark = pytest.mark.e2e
 
@@ -218,6 +220,31 @@ def test_managed_dataset_end_to_end(hh: HoneyHiveClient, client: httpx.Client) -
     assert "offline_dataset_id" not in stored["metadata"]
     # the sessions carry the managed ids
     assert {e["metadata"]["dataset_id"] for e in run_events(client, result.run_id, "session")} == {dataset_id}
+
+
+def test_evaluate_of_a_managed_dataset_listing_a_datapoint_honeyhive_does_not_return_is_no_success(
+    backend: LocalBackend, hh: HoneyHiveClient, client: httpx.Client
+) -> None:
+    """``evaluate(dataset_id=...)`` of a dataset that lists a datapoint the backend does not return (deleted but still
+    listed): it was dropped with a log line, and the result was a success over the others. It is a row not recorded,
+    trial by trial, and the run's ``datapoint_count`` counts it."""
+    _, ids = create_managed_dataset(client, "source", RECORDS[:2])
+    gone = "f" * 24
+    project = Project.for_key(API_KEY).project_id
+    dataset_id = str(backend.store.create_dataset(project, "one-gone", None, [ids[0], gone, ids[1]])["id"])
+
+    result = evaluate(
+        make_calculator({}), dataset_id=dataset_id, client=hh, evaluators=[exact_match], trials=2, print_results=False
+    )
+    assert [(o.datapoint_id, o.status) for o in result.outcomes if not o.recorded] == [
+        (gone, OutcomeStatus.BACKEND_ERROR),
+        (gone, OutcomeStatus.BACKEND_ERROR),
+    ]
+    said = f"HoneyHive's dataset one-gone ({dataset_id}) lists datapoint {gone}, which HoneyHive did not return"
+    assert result.unrecorded == {gone: f"{said}, so it was not evaluated"}
+    assert result.success is False
+    assert sorted(result.passed) == sorted(ids)
+    assert hh.get_run(result.run_id)["metadata"]["datapoint_count"] == 3
 
 
 def test_the_experiment_file_names_a_managed_dataset_by_its_id_or_its_name(

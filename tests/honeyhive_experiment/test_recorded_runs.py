@@ -34,6 +34,7 @@ from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.run_result import ExperimentResult
 from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
+from honeyhive_local.app import Project
 from tests.conftest import API_KEY
 from tests.fakes.actions_runner import (
     BASE_SHA,
@@ -1641,6 +1642,82 @@ def test_a_datapoint_whose_outputs_the_backend_refused_is_not_recorded(world: Wo
     [lost] = [row["id"] for row in written["datapoints"]["errored"]]
     assert reason.startswith(f"1 {UNRECORDED} (the outputs of datapoint {lost} were not recorded: "), reason
     assert "404" in reason, reason
+
+
+NOT_RETURNED = "f" * 24  # an object id no datapoint of the backend has
+
+
+def _managed_listing_one_not_returned(world: World) -> str:
+    """The six questions as a managed dataset of the backend that also lists a datapoint it does not return (deleted
+    but still listed), fourth of seven; the experiment file names it by its id, without passing ranges. Its id."""
+    rows = [json.loads(line) for line in (world.root / "data" / "questions.jsonl").read_text("utf-8").splitlines()]
+    project, store = Project.for_key(EXPERIMENT_KEY).project_id, world.backend.store
+    ids = [
+        store.create_datapoint(project, {"inputs": r["inputs"], "ground_truth": r["ground_truth"]})["id"] for r in rows
+    ]
+    dataset = str(store.create_dataset(project, "support", None, [*ids[:3], NOT_RETURNED, *ids[3:]])["id"])
+    config = world.root / ".honeyhive" / "experiment.yml"
+    ranges = "passing_ranges:\n  topic_match: {min: 1}\n  keyword_recall: {min: 0.5}\n"
+    text = config.read_text(encoding="utf-8").replace(ranges, "")
+    config.write_text(text.replace("  path: data/questions.jsonl", f"  id: {dataset}"), encoding="utf-8")
+    return dataset
+
+
+def test_a_datapoint_a_managed_dataset_lists_but_honeyhive_does_not_return_is_not_evaluated_and_fails_the_run(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A managed dataset listed 7 datapoints and HoneyHive returned 6: the run, report.json (no reason, no warning),
+    the comment ("6 of 6 datapoints passed", ✅) and the run's ``metadata.datapoint_count`` (6) all held it as 6, a
+    warning in the log the only trace. It is a datapoint not evaluated, as one whose session HoneyHive refused: the
+    job fails it, and view, reading the run back, counts it."""
+    dataset = _managed_listing_one_not_returned(world)
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "update"})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    written = _report_json(world.root)
+    assert written["counts"] == {"passed": 6, "failed": 0, "errored": 1, "unrecorded": 1, "total": 7}
+    said = f"HoneyHive's dataset support ({dataset}) lists datapoint {NOT_RETURNED}, which HoneyHive did not return"
+    assert written["reasons"] == [f"1 {UNRECORDED} ({said}, so it was not evaluated)"]
+    assert [(row["id"], row["kind"]) for row in written["datapoints"]["errored"]] == [(NOT_RETURNED, "backend error")]
+    [comment] = world.github.comments(PR)
+    assert "❌ **Failed**" in comment.body
+    assert "6 of 7 datapoints passed, 1 not recorded" in comment.body
+    assert f"| {NOT_RETURNED} | backend error | {said}, so it was not evaluated |" in comment.body
+    run_id = ran.outputs()["run-id"]
+    with world.client() as hh:
+        assert hh.get_run(run_id)["metadata"]["datapoint_count"] == 7
+    lines = [r.getMessage() for r in caplog.records if NOT_RETURNED in r.getMessage()]
+    assert lines == [
+        f"HoneyHive's dataset support ({dataset}) lists 1 datapoint(s) it did not return ({NOT_RETURNED}):"
+        " counted as not evaluated"
+    ], lines
+
+    assert world.view(run_id) == 0
+    assert "6 of 7 datapoints passed, 1 not recorded" in (
+        world.root / ".honeyhive" / f"report.{run_id}.html"
+    ).read_text(encoding="utf-8")
+
+
+def test_a_sharded_run_of_a_managed_dataset_counts_the_datapoint_honeyhive_did_not_return_in_its_report(
+    world: World,
+) -> None:
+    """Sharded, the datapoint a managed dataset lists but HoneyHive does not return is no shard's to record: its
+    shard job records the others and passes (re-running it would not help), and the report job, which does not wait
+    for it, fails the run on it, as the single job does."""
+    dataset = _managed_listing_one_not_returned(world)
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("ingestion: {timeout: 30}", "ingestion: {timeout: 5}"), encoding="utf-8")
+    for shard in ("1/2", "2/2"):
+        code, ran = world.action(f"shard-{shard[0]}", {"mode": "run", "shard": shard})
+        assert code == 0, ran.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "2/2"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    assert written["counts"] == {"passed": 6, "failed": 0, "errored": 1, "unrecorded": 1, "total": 7}
+    said = f"HoneyHive's dataset support ({dataset}) lists datapoint {NOT_RETURNED}, which HoneyHive did not return"
+    assert written["reasons"] == [f"1 {UNRECORDED} ({said}, so it was not evaluated)"]
+    with world.client() as hh:
+        assert hh.get_run(report.outputs()["run-id"])["metadata"]["datapoint_count"] == 7
 
 
 def test_a_shard_whose_outputs_the_backend_refused_fails_and_its_evaluator_error_reaches_the_report(

@@ -57,6 +57,9 @@ class Datapoint:
     id: str
     record: Mapping[str, Any]
     dataset_id: str | None = None
+    unreturned: str | None = None
+    """Why there is nothing to run: its managed dataset lists it, HoneyHive did not return it (the error of its
+    outcome, a backend error: not evaluated)."""
 
     @property
     def inputs(self) -> dict[str, Any]:
