@@ -227,7 +227,8 @@ class Settings(BaseModel):
     debug: bool = False  # RUNNER_DEBUG=1: the log's DEBUG lines (::debug:: in Actions), with user-code tracebacks
     is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork (see secrets_withheld)
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
-    commenter: tuple[str | None, str | None] | None = None  # issue_comment: its author's login and author_association
+    commenter: tuple[str | None, str | None, str | None] | None = None  # issue_comment: its author's login,
+    # author_association and created_at
 
     # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
     # only for secrets(); never shown
@@ -707,8 +708,8 @@ def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[
     handed over in a file in memory, which :func:`handed_back` reads first and closes. Where that cannot be done (no
     ``memfd_create``, a kernel refusing it), only ``environ`` lacks them, and they are returned."""
     tokens = [token for name in _TOKENS if len(token := environ.get(name, "").strip()) >= _TOKEN_SHORTEST]
-    held = Redactor(tokens).redact_known  # changes a value holding a token, in any form the output is redacted of
-    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or held(v) != v]
+    holds = Redactor(tokens).redact_known  # changes a value holding a token, in any form the output is redacted of
+    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or holds(v) != v]
     if any(name.startswith(_GIT_CONFIG) for name in taken):  # git refuses a count whose entries are not all there
         taken += [name for name in environ if name.startswith(_GIT_CONFIG) and name not in taken]
     withheld = {name: environ.pop(name) for name in taken}
