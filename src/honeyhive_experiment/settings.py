@@ -699,17 +699,18 @@ _HELD_FILE: Final = "withheld"
 
 def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[str]]) -> dict[str, str]:
     """Takes :data:`_WITHHELD`, every ``INPUT_*`` variable and every variable whose value holds one of :data:`_TOKENS`'
-    values, in any form the output is redacted of (the redactor's: base64 too, ``AUTHORIZATION: basic
-    base64(x-access-token:TOKEN)`` as git's extraheader in ``GIT_CONFIG_VALUE_0``, hex, percent-encoded…; with such a
-    ``GIT_CONFIG_VALUE_n``, git's other ``GIT_CONFIG_*`` variables, without which git would refuse to start) out of
+    values whole, as they are or in a form the output is redacted of (the redactor's: base64, ``AUTHORIZATION: basic
+    base64(x-access-token:TOKEN)`` as git's extraheader in ``GIT_CONFIG_VALUE_0``, hex, percent-encoded…; not a
+    fragment: another JWT starts as a runner's token does; with such a ``GIT_CONFIG_VALUE_n``, git's other
+    ``GIT_CONFIG_*`` variables, without which git would refuse to start) out of
     ``environ`` (``os.environ``: unset in the process, so no process it starts gets them either); on Linux, then runs
     ``command`` (the interpreter and this process's argv) again in this process without them, as
     ``/proc/self/environ``, which any code or process of the job can read, is what a process started with. They are
     handed over in a file in memory, which :func:`handed_back` reads first and closes. Where that cannot be done (no
     ``memfd_create``, a kernel refusing it), only ``environ`` lacks them, and they are returned."""
     tokens = [token for name in _TOKENS if len(token := environ.get(name, "").strip()) >= _TOKEN_SHORTEST]
-    holds = Redactor(tokens).redact_known  # changes a value holding a token, in any form the output is redacted of
-    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or holds(v) != v]
+    holds = Redactor(tokens).holds_known  # a token whole, as it is or in a form the output is redacted of
+    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or holds(v)]
     if any(name.startswith(_GIT_CONFIG) for name in taken):  # git refuses a count whose entries are not all there
         taken += [name for name in environ if name.startswith(_GIT_CONFIG) and name not in taken]
     withheld = {name: environ.pop(name) for name in taken}

@@ -107,3 +107,16 @@ def test_with_nothing_to_withhold_nothing_starts_again() -> None:
     environ = {"HH_API_KEY": "kept", "PATH": "/bin"}
     withhold(environ, command=("/nonexistent", ["/nonexistent"]))
     assert environ == {"HH_API_KEY": "kept", "PATH": "/bin"}
+
+
+def test_a_variable_sharing_only_the_start_of_a_runners_token_is_kept() -> None:
+    """The runner's tokens are JWTs, whose first characters (the header) every JWT of the same kind shares: a variable
+    holding another JWT is the code's own, kept (the redactor's fragments at a line's edge withheld it); the token
+    whole, as it is or base64-encoded, is withheld."""
+    header = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9"
+    runtime = f"{header}.eyJydW4iOiJydW50aW1lIn0.c2lnbmVkLWJ5LXRoZS1ydW5uZXI"
+    own = f"{header}.eyJ1c2VyIjoibWUifQ.bXktc2lnbmF0dXJl"
+    environ = {"ACTIONS_RUNTIME_TOKEN": runtime, "MY_JWT": own, "ENCODED": base64.b64encode(runtime.encode()).decode()}
+    withheld = withhold(environ, command=("/nonexistent", ["/nonexistent"]))  # not started again: no such command
+    assert environ == {"MY_JWT": own}
+    assert sorted(withheld) == ["ACTIONS_RUNTIME_TOKEN", "ENCODED"]
