@@ -10,6 +10,7 @@ API (through PyGithub's ``base_url``), the OTLP exporter and the files are real.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -200,9 +201,12 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     ``/proc/self/environ`` (the environment the process started with, which its children can read too), as the
     action started again without it; nor is the file in memory that handed it over left open. So the function
     leaks it from a file the test leaves it in. The workflow's token under another name (``GH_TOKEN``, as gh's docs
-    have a job set it) is withheld for its value, and a warning names it; HoneyHive's key stays. (Three questions.)"""
+    have a job set it) is withheld for its value, and a warning names it; so is it encoded, as actions/checkout's
+    extraheader holds it in ``GIT_CONFIG_VALUE_0`` (base64 of ``x-access-token:TOKEN``: it was left in the
+    environment, audit77 F5). HoneyHive's key stays. (Three questions.)"""
     world.keep_questions(3)
     token = "runner-runtime-Zx81Qm27Lp0Tq44Vb"
+    encoded = base64.b64encode(f"x-access-token:{GITHUB_TOKEN}".encode()).decode()
     app = world.root / "support_bot" / "app.py"
     source = app.read_text()
     source = source.replace("import time\n", "import logging\nimport os\nimport time\n", 1)
@@ -212,8 +216,9 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
         '    fds = [os.path.join("/proc/self/fd", fd) for fd in os.listdir("/proc/self/fd")]\n'
         '    held = [fd for fd in fds if os.path.exists(fd) and "withheld" in os.readlink(fd)]\n'
         '    found = [name for name in ("ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN", "INPUT_") if name in started]\n'
-        f"    found += [name for name, value in os.environ.items() if {GITHUB_TOKEN!r} in value]\n"
-        f'    found += ["/proc/self/environ"] if {GITHUB_TOKEN!r} in started else []\n'
+        f"    forms = {(GITHUB_TOKEN, encoded)!r}\n"
+        "    found += [name for name, value in os.environ.items() if any(form in value for form in forms)]\n"
+        '    found += ["/proc/self/environ"] if any(form in started for form in forms) else []\n'
         f'    kept = bool(os.environ.get("HH_API_KEY")) and {API_KEY!r} in started\n'
         '    leaked = open("leak.txt").read()\n'
         '    logging.getLogger("support_bot").warning("found %s in the environment, %s held, key %s",'
@@ -225,10 +230,13 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     (world.root / "leak.txt").write_text(token)
     _break_the_app(world.root)  # every datapoint fails, so the comment previews their outputs
 
-    done, outputs, summary = world.run_action(runner_env={"ACTIONS_RUNTIME_TOKEN": token, "GH_TOKEN": GITHUB_TOKEN})
+    extraheader = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.https://github.com/.extraheader"}
+    extraheader["GIT_CONFIG_VALUE_0"] = f"AUTHORIZATION: basic {encoded}"
+    runner_env = {"ACTIONS_RUNTIME_TOKEN": token, "GH_TOKEN": GITHUB_TOKEN, **extraheader}
+    done, outputs, summary = world.run_action(runner_env=runner_env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "found [] in the environment, [] held, key True" in done.stdout + done.stderr
-    assert "::warning::GH_TOKEN held the GitHub token" in done.stdout
+    assert "::warning::GH_TOKEN, GIT_CONFIG_VALUE_0 held the GitHub token" in done.stdout
     [comment] = world.github.comments(PR)
     report = (world.root / outputs["report-path"]).read_text()
     assert "debug: \\*\\*\\*" in comment.body, "the leaked output is shown, redacted (and Markdown-escaped)"

@@ -15,7 +15,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
-from tests.fakes.actions_runner import HEAD_REF, PR, Step, issue_comment, pull_request, push
+from tests.fakes.actions_runner import COMMENTED_AT, HEAD_REF, PR, Step, issue_comment, pull_request, push
 from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +24,16 @@ FORK = "mallory/support-bot"
 
 
 def _evaluate(
-    world: World, main_tip: str, inputs: Mapping[str, str] | None = None, association: str = "MEMBER"
+    world: World,
+    main_tip: str,
+    inputs: Mapping[str, str] | None = None,
+    association: str = "MEMBER",
+    created_at: str = COMMENTED_AT,
 ) -> tuple[int, Step, str]:
-    """The "/evaluate" step (a comment by an account of ``association``), in this process: its exit code, the step
-    (outputs, summary) and what it printed."""
-    step, env = world.step(
-        issue_comment(main_tip, login="mallory", association=association), inputs=inputs, name="evaluate"
-    )
+    """The "/evaluate" step (a comment by an account of ``association``, made at ``created_at``), in this process: its
+    exit code, the step (outputs, summary) and what it printed."""
+    comment = issue_comment(main_tip, login="mallory", association=association, created_at=created_at)
+    step, env = world.step(comment, inputs=inputs, name="evaluate")
     printed = io.StringIO()
     with contextlib.chdir(world.root), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         code = main(["action"], environ=env)
@@ -143,6 +146,60 @@ def test_a_comment_by_someone_not_trusted_runs_nothing_and_says_who(world: World
     for where in (step.summary(), printed):
         assert said in where, where
     assert "make them a collaborator" in step.summary()
+
+
+@pytest.mark.parametrize(
+    ("pushed", "fork", "refused"),
+    [
+        ("after", True, True),  # the fork's new head, which no trusted commenter read, ran with the secrets
+        ("unsaid", True, True),  # GitHub's answer names no time the fork was pushed to: it cannot be told
+        ("before", True, False),
+        ("after", False, False),  # a branch of this repository: who pushes there can run workflows with the secrets
+    ],
+)
+def test_a_forks_head_pushed_after_the_evaluate_comment_runs_nothing(
+    world: World, pushed: str, fork: bool, refused: bool
+) -> None:
+    """A trusted "/evaluate" on a fork's pull request, then a push by its author before the job checked out
+    ``refs/pull/N/head``: the author's new code ran with the repository's secrets (audit77 N3). The fork's push time
+    (``head.repo.pushed_at``) and the comment's are GitHub's own, which no author can set (a commit's dates are theirs
+    to write): a fork pushed to since the comment (or not said when) runs nothing, as an untrusted comment's job,
+    said in the log and summary only."""
+    tip, _ = _a_change(world, "the change the member read")
+    read = git(world.root, "rev-parse", "HEAD")
+    world.github.add_pull(PR, head_sha=read, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK if fork else None)
+    if pushed == "before":
+        world.github.push(PR, read)
+    comment = world.github.add_comment(PR, "/evaluate", user="octocat")  # the member's, on the fake's clock
+    imported = world.root / "imported"
+    if pushed != "before":  # the author's push: the code the job checks out
+        package = world.root / "support_bot" / "__init__.py"
+        package.write_text(f"open({str(imported)!r}, 'w').close()\n" + package.read_text())
+        git(world.root, "commit", "--quiet", "--all", "--message=the author's push")
+        world.github.push(PR, git(world.root, "rev-parse", "HEAD"))
+    if pushed == "unsaid":
+        answer = world.github.pull_json(PR)
+        del answer["head"]["repo"]["pushed_at"]
+        world.github.answer_next(answer, methods=("GET",), path=f"/pulls/{PR}")
+    world.github.clear_requests()
+
+    code, step, printed = _evaluate(world, tip, created_at=comment.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    outputs = step.outputs()
+    said = f"pull request #{PR}'s fork {FORK} was last pushed to at"
+    if not refused:
+        assert (code, outputs["verdict"]) == (0, "neutral"), printed
+        assert said not in printed
+        return
+    assert (code, outputs["verdict"], outputs.get("run-id", "")) == (2, "error", ""), printed
+    assert not imported.exists()
+    assert _run_ids(world) == set()
+    assert world.github.writes == []  # nothing posted: the author could replace the results by pushing
+    for where in (step.summary(), printed):
+        assert said in where, where
+        assert "not before the comment that started this job, made at" in where
+    unsaid = "a time GitHub did not say" in printed
+    assert unsaid is (pushed == "unsaid")
 
 
 @pytest.mark.parametrize("trouble", ["no token", "GitHub refuses", "not a pull request", "no head commit"])

@@ -21,8 +21,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
   ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about: such a run is stamped with no
   branch (its head branch is the fork's), never as a run of this repository's branch of that name.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
-* ``issue_comment`` on a pull request (``issue.pull_request``): its number, and who commented (``comment.user.login``
-  and ``comment.author_association``, which :func:`~honeyhive_experiment.operations.locate` requires to be trusted);
+* ``issue_comment`` on a pull request (``issue.pull_request``): its number, who commented (``comment.user.login``
+  and ``comment.author_association``, which :func:`~honeyhive_experiment.operations.locate` requires to be trusted)
+  and when (``comment.created_at``: a fork's head pushed since is not run);
   the payload names neither its head (``GITHUB_SHA`` is the default branch's tip), its base branch nor whether it
   comes from a fork, so all three are asked of GitHub (``locate``; until then ``base_ref`` is the default branch).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
@@ -365,7 +366,9 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
 
     if payload.obj("issue.pull_request") is not None:  # issue_comment on a pull request ("/evaluate"): its number;
         values["pr_number"] = payload.number("issue.number")  # its head, base and fork status are GitHub's (locate)
-        values["commenter"] = (payload.text("comment.user.login"), payload.text("comment.author_association"))
+        values["commenter"] = tuple(
+            payload.text(f"comment.{at}") for at in ("user.login", "author_association", "created_at")
+        )
 
     if payload.obj("merge_group") is not None:
         values["base_sha"] = payload.sha("merge_group.base_sha")

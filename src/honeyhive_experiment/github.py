@@ -113,12 +113,14 @@ class PublishResult:
 @dataclass(frozen=True, slots=True)
 class PullRequestInfo:
     """What is read of a pull request: its head (is the report stale? what did an ``issue_comment`` run check out?),
-    whether it is a fork, and its base branch (where an ``issue_comment`` run's baseline is looked for)."""
+    whether it is a fork, its base branch (where an ``issue_comment`` run's baseline is looked for) and when its head
+    repository was last pushed to (was a fork's head pushed after the "/evaluate" comment?)."""
 
     head_sha: str
     head_repository: str | None  # owner/name; None when GitHub no longer knows it (deleted fork)
     is_fork: bool
     base_ref: str  # the branch it goes into
+    pushed_at: str | None = None  # when its head repository was last pushed to (head.repo.pushed_at), as GitHub says
 
 
 class _Retry(GithubRetry):
@@ -632,7 +634,9 @@ class CommentPublisher:
         sha, ref, repo = head.get("sha"), base.get("ref"), head.get("repo", False)  # False: no "repo" at all
         head_sha = sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
         base_ref = ref if isinstance(ref, str) and ref.strip() else None
-        full_name = repo.get("full_name") if isinstance(repo, Mapping) else None
+        full_name, pushed = (
+            (repo.get("full_name"), repo.get("pushed_at")) if isinstance(repo, Mapping) else (None, None)
+        )
         head_repository = full_name if isinstance(full_name, str) and full_name else None
         lacking = [
             what
@@ -652,6 +656,7 @@ class CommentPublisher:
             head_repository=head_repository,
             is_fork=from_a_fork(head_repository, self.repository),
             base_ref=base_ref,
+            pushed_at=pushed if isinstance(pushed, str) else None,
         )
 
     def pull_request(self, pr_number: int) -> PullRequestInfo | None:

@@ -210,6 +210,8 @@ class _Invocation:
             error = as_error(exc)
             if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
+            if isinstance(error, _Refused):
+                self.post = None
             return self._error(error, exc)
         except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
@@ -521,13 +523,17 @@ def _commented_pull_request(settings: Settings) -> Settings:
 
     Nor is anything run for a comment whose author is not the repository's owner, a member of its organisation or a
     collaborator (``author_association``): the job has the repository's secrets, and the workflow's ``if:`` that
-    should have kept anyone else out (README) is missing."""
-    ci = settings.ci
-    if ci.event != "issue_comment" or ci.pr_number is None or settings.mode is Mode.PUBLISH:
+    should have kept anyone else out (README) is missing. Nor for a fork's pull request whose fork was pushed to since
+    the comment (or GitHub does not say when, ``head.repo.pushed_at``): the checkout may be a commit the commenter
+    never read. Both times are GitHub's own, which no one can set (a commit's dates are its author's to write); a
+    pull request from a branch of this repository is not checked: who can push there can run workflows with the
+    secrets anyway. These two refusals are said in the job's log and summary only (:class:`_Refused`)."""
+    ci, number = settings.ci, _commented(settings)
+    if number is None:
         return settings
-    login, association = settings.commenter or (None, None)
+    login, association, commented_at = settings.commenter or (None, None, None)
     if _untrusted(settings):
-        raise ExperimentError(
+        raise _Refused(
             f"the comment that started this job is by {login or 'an unnamed account'}, whose author_association is"
             f" {association or 'not given'}, not OWNER, MEMBER or COLLABORATOR, so nothing was run: this job has the"
             f" repository's secrets and would run pull request #{ci.pr_number}'s code with them. To let them start it,"
@@ -542,12 +548,19 @@ def _commented_pull_request(settings: Settings) -> Settings:
         raise SettingsError("github-token", f"{unasked}; pass github-token (it needs pull-requests: read)")
     with _github(settings) as github:
         try:
-            pull = github.read_pull_request(ci.pr_number)
+            pull = github.read_pull_request(number)
         except ExperimentError as exc:
             raise ExperimentError(
                 f"GitHub did not say what pull request #{ci.pr_number} is, so nothing was run ({unknown}; re-run the"
                 f" job once GitHub answers): {exc.message}"
             ) from None
+    if pull.is_fork and pull.head_repository is not None and not _earlier(pull.pushed_at, commented_at):
+        raise _Refused(
+            f"pull request #{number}'s fork {pull.head_repository} was last pushed to at"
+            f" {pull.pushed_at or 'a time GitHub did not say'}, not before the comment that started this job, made at"
+            f" {commented_at or 'a time the event did not say'}, so nothing was run: the head checked out may not be"
+            " the one the commenter read, and this job has the repository's secrets. Read the head, then comment again"
+        )
     if pull.is_fork:
         log.warning(
             "pull request #%d comes from the fork %s: this job runs its code with this repository's secrets (the"
@@ -616,12 +629,30 @@ def connect(settings: Settings, *, create: bool = False) -> AbstractContextManag
 _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode", "variant"})  # and github-token
 
 
+class _Refused(ExperimentError):
+    """A "/evaluate" run refused for who started it or when (:func:`_commented_pull_request`): said in the job's log and
+    summary, never posted (it would replace the pull request's results: anyone could blank them)."""
+
+
+def _commented(settings: Settings) -> int | None:
+    """The pull request whose ``issue_comment`` ("/evaluate") started this job to run it (``mode: publish`` runs
+    nothing), or ``None``."""
+    return settings.ci.pr_number if settings.ci.event == "issue_comment" and settings.mode is not Mode.PUBLISH else None
+
+
 def _untrusted(settings: Settings) -> bool:
     """Whether an ``issue_comment`` ("/evaluate") that started this job is by an account that may not start it: not the
     repository's owner, a member of its organisation or a collaborator (:func:`_commented_pull_request`)."""
-    _, association = settings.commenter or (None, None)
-    commented = settings.ci.event == "issue_comment" and settings.ci.pr_number is not None
-    return commented and settings.mode is not Mode.PUBLISH and association not in ("OWNER", "MEMBER", "COLLABORATOR")
+    association = (settings.commenter or (None, None, None))[1]
+    return _commented(settings) is not None and association not in ("OWNER", "MEMBER", "COLLABORATOR")
+
+
+def _earlier(moment: str | None, than: str | None) -> bool:
+    """Whether GitHub's time ``moment`` (ISO 8601) is before ``than``; ``False`` when either is not one."""
+    try:
+        return moment is not None and than is not None and datetime.fromisoformat(moment) < datetime.fromisoformat(than)
+    except (TypeError, ValueError):  # not a time, or one with a zone beside one without
+        return False
 
 
 def _poster(settings: Settings) -> Poster | None:

@@ -83,6 +83,7 @@ from honeyhive_experiment.context import (
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.gha import neutralise
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_PATH, relative
+from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.sharding import ShardSpec
 
 __all__ = [
@@ -226,7 +227,8 @@ class Settings(BaseModel):
     debug: bool = False  # RUNNER_DEBUG=1: the log's DEBUG lines (::debug:: in Actions), with user-code tracebacks
     is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork (see secrets_withheld)
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
-    commenter: tuple[str | None, str | None] | None = None  # issue_comment: its author's login and author_association
+    commenter: tuple[str | None, str | None, str | None] | None = None  # issue_comment: its author's login,
+    # author_association and created_at
 
     # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
     # only for secrets(); never shown
@@ -674,7 +676,8 @@ def _repository_root(folder: Path, top: Path | None) -> Path | None:
 # and the processes they start), once the settings have read it: the tokens that write to GitHub or reach the runner's
 # services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files whose lines become workflow
 # commands (``GITHUB_ENV`` sets later steps' environment); and any variable holding one of those tokens under another
-# name (``GH_TOKEN: ${{ github.token }}``, as gh's docs set it). ``HH_API_KEY`` stays: HoneyHive's SDK reads it.
+# name (``GH_TOKEN: ${{ github.token }}``, as gh's docs set it) or encoded (git's extraheader, base64 of it).
+# ``HH_API_KEY`` stays: HoneyHive's SDK reads it.
 _TOKENS: Final = (
     "GITHUB_TOKEN",
     "HONEYHIVE_EXPERIMENT_JOB_TOKEN",
@@ -688,6 +691,7 @@ _WITHHELD: Final = frozenset(
         *("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"),
     }
 )
+_GIT_CONFIG: Final = ("GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")  # git's settings from the environment
 _TOKEN_SHORTEST: Final = 8  # a shorter "token" (a test's, a typo) could be part of any value, PATH's
 _HELD: Final = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"  # names the file in memory that hands them over (handed_back)
 _HELD_FILE: Final = "withheld"
@@ -695,13 +699,20 @@ _HELD_FILE: Final = "withheld"
 
 def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[str]]) -> dict[str, str]:
     """Takes :data:`_WITHHELD`, every ``INPUT_*`` variable and every variable whose value holds one of :data:`_TOKENS`'
-    out of ``environ`` (``os.environ``: unset in the process, so no process it starts gets them either); on Linux, then
-    runs ``command`` (the interpreter and this process's argv) again in this process without them, as
+    values whole, as they are or in a form the output is redacted of (the redactor's: base64, ``AUTHORIZATION: basic
+    base64(x-access-token:TOKEN)`` as git's extraheader in ``GIT_CONFIG_VALUE_0``, hex, percent-encoded…; not a
+    fragment: another JWT starts as a runner's token does; with such a ``GIT_CONFIG_VALUE_n``, git's other
+    ``GIT_CONFIG_*`` variables, without which git would refuse to start) out of
+    ``environ`` (``os.environ``: unset in the process, so no process it starts gets them either); on Linux, then runs
+    ``command`` (the interpreter and this process's argv) again in this process without them, as
     ``/proc/self/environ``, which any code or process of the job can read, is what a process started with. They are
     handed over in a file in memory, which :func:`handed_back` reads first and closes. Where that cannot be done (no
     ``memfd_create``, a kernel refusing it), only ``environ`` lacks them, and they are returned."""
     tokens = [token for name in _TOKENS if len(token := environ.get(name, "").strip()) >= _TOKEN_SHORTEST]
-    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or any(t in v for t in tokens)]
+    holds = Redactor(tokens).holds_known  # a token whole, as it is or in a form the output is redacted of
+    taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or holds(v)]
+    if any(name.startswith(_GIT_CONFIG) for name in taken):  # git refuses a count whose entries are not all there
+        taken += [name for name in environ if name.startswith(_GIT_CONFIG) and name not in taken]
     withheld = {name: environ.pop(name) for name in taken}
     if not withheld or not hasattr(os, "memfd_create"):  # Linux's: the other systems have no /proc/self/environ
         return withheld
@@ -719,7 +730,9 @@ def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[
 def withheld_by_value(withheld: Iterable[str]) -> str | None:
     """The warning naming the variables of ``withheld`` (:func:`withhold`'s) taken out for the token they hold, not for
     their name (``GH_TOKEN``); ``None`` when there is none."""
-    named = sorted(name for name in withheld if name not in _WITHHELD and not name.startswith("INPUT_"))
+    named = sorted(
+        name for name in withheld if name not in _WITHHELD and not name.startswith(("INPUT_", *_GIT_CONFIG[:2]))
+    )
     return (
         f"{', '.join(named)} held the GitHub token (or a runner's token): taken out of the environment your code and"
         " its processes see, as GITHUB_TOKEN is (code that needs a GitHub token is given one of its own)"

@@ -126,13 +126,20 @@ def workflow_run(
     return Event("workflow_run", payload, sha=BASE_SHA, ref="refs/heads/main", ref_name="main")
 
 
-def issue_comment(main_sha: str, *, login: str = "octocat", association: str = "MEMBER") -> Event:
-    """A "/evaluate" comment on pull request ``PR`` by ``login`` (its ``author_association``): its payload names the
-    pull request's number only; GITHUB_SHA (``main_sha``) and GITHUB_REF are the default branch's, and the job checks
-    out what it likes."""
+COMMENTED_AT: Final = "2024-06-01T00:00:00Z"  # after every push the fake GitHub makes (its clock: 2024-01-01, a second
+# a change)
+
+
+def issue_comment(
+    main_sha: str, *, login: str = "octocat", association: str = "MEMBER", created_at: str = COMMENTED_AT
+) -> Event:
+    """A "/evaluate" comment on pull request ``PR`` by ``login`` (its ``author_association``), made at ``created_at``:
+    its payload names the pull request's number only; GITHUB_SHA (``main_sha``) and GITHUB_REF are the default
+    branch's, and the job checks out what it likes."""
     repository = {"full_name": REPOSITORY, "default_branch": "main"}
     issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
     comment = {"body": "/evaluate", "user": {"login": login}, "author_association": association}
+    comment["created_at"] = created_at
     payload = {"action": "created", "issue": issue, "comment": comment, "repository": repository}
     return Event("issue_comment", payload, sha=main_sha, ref="refs/heads/main", ref_name="main")
 

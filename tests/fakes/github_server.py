@@ -11,7 +11,7 @@ It is a real HTTP server (Starlette on uvicorn, in a background thread, like ``h
 GitHub Enterprise Server does, and answers only what the action calls:
 
 * ``GET  /repos/{owner}/{repo}``                       the repository
-* ``GET  /repos/{owner}/{repo}/pulls/{n}``             head sha/ref/repo (``fork``), base sha/ref
+* ``GET  /repos/{owner}/{repo}/pulls/{n}``             head sha/ref/repo (``fork``, ``pushed_at``), base sha/ref
 * ``GET  /repos/{owner}/{repo}/issues/{n}``            the pull request as an issue
 * ``GET  /repos/{owner}/{repo}/issues/{n}/comments``   ``per_page`` (default 30, max 100) and ``page``,
   with RFC 8288 ``Link`` headers (``prev``, ``next``, ``last``, ``first``) built exactly like GitHub's
@@ -87,6 +87,7 @@ class FakePull:
     head_ref: str = "feature"
     base_ref: str = "main"
     head_repository: str | None = None  # full name of the head repository; None = the repository itself
+    pushed_at: datetime = _EPOCH  # when the head repository was last pushed to (add_pull, push: the fake's clock)
 
 
 @dataclass(slots=True)
@@ -216,15 +217,16 @@ class FakeGitHub:
         head_repository: str | None = None,
     ) -> FakePull:
         """A pull request (and its issue). ``head_repository`` other than the repository makes it a fork PR."""
-        pull = FakePull(number, head_sha, base_sha, head_ref, base_ref, head_repository)
         with self._lock:
+            pull = FakePull(number, head_sha, base_sha, head_ref, base_ref, head_repository, self._tick())
             self._state.pulls[number] = pull
         return pull
 
     def push(self, number: int, head_sha: str) -> None:
-        """A new commit on the pull request's branch: its head sha changes."""
+        """A new commit on the pull request's branch: its head sha changes, and its repository's ``pushed_at``."""
         with self._lock:
             self._state.pulls[number].head_sha = head_sha
+            self._state.pulls[number].pushed_at = self._tick()
 
     def add_comment(self, number: int, body: str, *, user: str = "octocat") -> FakeComment:
         with self._lock:
@@ -418,7 +420,7 @@ class FakeGitHub:
                 "ref": pull.head_ref,
                 "sha": pull.head_sha,
                 "user": self._user(head_repo.split("/")[0]),
-                "repo": self._repo_json(head_repo),
+                "repo": {**self._repo_json(head_repo), "pushed_at": _iso(pull.pushed_at)},
             },
             "base": {
                 "label": f"{self.owner}:{pull.base_ref}",

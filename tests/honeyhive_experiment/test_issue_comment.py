@@ -16,6 +16,7 @@ from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.operations import locate
 from honeyhive_experiment.settings import Settings
 from tests.fakes import FakeGitHub
+from tests.fakes.actions_runner import COMMENTED_AT
 from tests.quickstart import app_repository, git
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,7 @@ def _clone(tmp_path: Path) -> tuple[Path, Commits]:
 def _settings(root: Path, gh: FakeGitHub, *, token: bool = True) -> Settings:
     """An action run on a "/evaluate" comment on pull request 7 by a member: GITHUB_SHA and GITHUB_REF are main's."""
     issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{gh.repository}/pulls/{PR}"}}
-    comment = {"user": {"login": "octocat"}, "author_association": "MEMBER"}  # one who may start it
+    comment = {"user": {"login": "octocat"}, "author_association": "MEMBER", "created_at": COMMENTED_AT}  # one who may
     payload = {"repository": {"full_name": gh.repository, "default_branch": "main"}, "issue": issue, "comment": comment}
     tip = git(root, "rev-parse", "origin/main")
     variables = {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_SHA": tip, "GITHUB_REF": "refs/heads/main"}

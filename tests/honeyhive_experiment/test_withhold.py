@@ -4,6 +4,7 @@ in memory only that one reads. Real processes (``os.execve``), as the action sta
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -15,17 +16,25 @@ from honeyhive_experiment.settings import handed_back, withhold
 
 pytestmark = pytest.mark.integration
 
+EXTRAHEADER = "AUTHORIZATION: basic " + base64.b64encode(b"x-access-token:s3cr3t-github").decode()  # actions/checkout's
+OTHER = "AUTHORIZATION: basic " + base64.b64encode(b"x-access-token:another-token").decode()
 # the command started again: what it got back, and whether its environment or /proc/self/environ still holds a token
-AGAIN = """
-import json, os
+AGAIN = (
+    f"EXTRAHEADER = {EXTRAHEADER!r}\n"
+    + """
+import json, os, subprocess
 from honeyhive_experiment.settings import handed_back
 back = handed_back(os.environ)
 started = open("/proc/self/environ", "rb").read().decode()
 fds = [os.path.join("/proc/self/fd", fd) for fd in os.listdir("/proc/self/fd")]
 fds = [os.readlink(fd) for fd in fds if os.path.exists(fd)]
-print(json.dumps({"back": back, "environ": [n for n in os.environ if "TOKEN" in n or n.startswith("INPUT_")],
-                  "started": "s3cr3t" in started, "held": [fd for fd in fds if "withheld" in fd]}))
+names = [n for n in os.environ if "TOKEN" in n or n.startswith(("INPUT_", "GIT_CONFIG_"))]
+git = subprocess.run(["git", "config", "--list"], capture_output=True, check=False).returncode
+started = "s3cr3t" in started or EXTRAHEADER[21:] in started
+print(json.dumps({"back": back, "environ": names, "git": git, "started": started,
+                  "held": [fd for fd in fds if "withheld" in fd]}))
 """
+)
 FIRST = """
 import os, sys
 from honeyhive_experiment.settings import withhold
@@ -51,6 +60,13 @@ def test_the_command_starts_again_without_the_tokens_and_gets_them_back_from_mem
         "ACTIONS_RUNTIME_TOKEN": "s3cr3t-runtime",
         "GH_TOKEN": "s3cr3t-github",  # the token under another name: withheld for its value
         "MY_TOKEN_URL": "https://x:s3cr3t-runtime@example.com/",
+        "GIT_CONFIG_COUNT": "2",  # with the encoded token in a value: git's every GIT_CONFIG_* (else git refuses)
+        "GIT_CONFIG_KEY_0": "http.https://github.com/.extraheader",
+        "GIT_CONFIG_VALUE_0": EXTRAHEADER,  # encoded: withheld for its value too
+        "GIT_CONFIG_KEY_1": "core.quotepath",
+        "GIT_CONFIG_VALUE_1": "false",
+        "GH_TOKEN_B64": base64.urlsafe_b64encode(b"s3cr3t-runtime").decode().rstrip("="),
+        "OTHER_TOKEN_HEADER": OTHER,  # another token's: kept
         "OPENAI_API_KEY": "kept-for-the-code",
     }
     seen = json.loads(_started(FIRST, env))
@@ -61,8 +77,11 @@ def test_the_command_starts_again_without_the_tokens_and_gets_them_back_from_mem
             "ACTIONS_RUNTIME_TOKEN": "s3cr3t-runtime",
             "GH_TOKEN": "s3cr3t-github",
             "MY_TOKEN_URL": "https://x:s3cr3t-runtime@example.com/",
+            **{name: value for name, value in env.items() if name.startswith("GIT_CONFIG_")},
+            "GH_TOKEN_B64": env["GH_TOKEN_B64"],
         },
-        "environ": [],
+        "environ": ["OTHER_TOKEN_HEADER"],
+        "git": 0,
         "started": False,
         "held": [],
     }
@@ -88,3 +107,16 @@ def test_with_nothing_to_withhold_nothing_starts_again() -> None:
     environ = {"HH_API_KEY": "kept", "PATH": "/bin"}
     withhold(environ, command=("/nonexistent", ["/nonexistent"]))
     assert environ == {"HH_API_KEY": "kept", "PATH": "/bin"}
+
+
+def test_a_variable_sharing_only_the_start_of_a_runners_token_is_kept() -> None:
+    """The runner's tokens are JWTs, whose first characters (the header) every JWT of the same kind shares: a variable
+    holding another JWT is the code's own, kept (the redactor's fragments at a line's edge withheld it); the token
+    whole, as it is or base64-encoded, is withheld."""
+    header = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9"
+    runtime = f"{header}.eyJydW4iOiJydW50aW1lIn0.c2lnbmVkLWJ5LXRoZS1ydW5uZXI"
+    own = f"{header}.eyJ1c2VyIjoibWUifQ.bXktc2lnbmF0dXJl"
+    environ = {"ACTIONS_RUNTIME_TOKEN": runtime, "MY_JWT": own, "ENCODED": base64.b64encode(runtime.encode()).decode()}
+    withheld = withhold(environ, command=("/nonexistent", ["/nonexistent"]))  # not started again: no such command
+    assert environ == {"MY_JWT": own}
+    assert sorted(withheld) == ["ACTIONS_RUNTIME_TOKEN", "ENCODED"]

@@ -906,21 +906,33 @@ class Redactor:
         cache = self._known_cache
         return self._walk(value, lambda text: self._blanked(text, cache, rules=False), keys=False)
 
+    def holds_known(self, text: str) -> bool:
+        """Whether ``text`` holds one of this redactor's secret values whole, as it is or encoded (base64, hex,
+        percent-, JSON- or HTML-escaped…); not a fragment of one, which :meth:`redact_known` blanks too (another JWT
+        starts as a runner's token does)."""
+        return any(value in text for value in self._secrets) or bool(self._encoded(text))
+
+    def _encoded(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` holds a known value's encoded forms whole."""
+        spans: list[tuple[int, int]] = []
+        for gate, forms in self._tables.encoded:
+            if gate in text:
+                for form in forms:
+                    spans.extend((start, start + len(form)) for start in _places(text, form, len(form)))
+        for hint, pattern in self._tables.escaped:
+            if hint is None or hint in text:
+                spans.extend(match.span() for match in pattern.finditer(text))
+        if "&#" in text:
+            spans += _referenced(text, self._secrets)
+        return spans
+
     def _spans(self, text: str, *, rules: bool = True) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why); ``rules`` false:
         only where its known values are."""
         spans: list[tuple[int, int]] = []
         tables = self._tables
         if self._secrets:
-            for gate, forms in tables.encoded:
-                if gate in text:
-                    for form in forms:
-                        spans.extend((start, start + len(form)) for start in _places(text, form, len(form)))
-            for hint, pattern in tables.escaped:
-                if hint is None or hint in text:
-                    spans.extend(match.span() for match in pattern.finditer(text))
-            if "&#" in text:
-                spans += _referenced(text, self._secrets)
+            spans += self._encoded(text)
             spans += _fragments(text, tables)
             rows = -1 < text.find("\n") < len(text) - 1  # two lines or more
             rows = rows and _barred(text)
