@@ -25,7 +25,7 @@ OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COU
 oldest attributes, the datapoint's ids first, of a datapoint with ~125 fields, and HoneyHive drops a span without
 ``honeyhive.session_id``. When the backend refuses a datapoint's spans (a 4xx, or an OTLP partial success) the
 export says so with the backend's reason instead of retrying: see :class:`Export`. Each span goes without the run's
-secret values (:func:`_redacted`), whoever opened it.
+secret values (:func:`_redacted`), whoever opened it, but for the ids it is filed by.
 
 The exporter's requests are held to the client's circuit (:class:`~honeyhive_experiment.connection.Circuit`), as the
 client's own are: each waits no longer than the circuit's deadline, an answer or a failed export counts as the
@@ -82,6 +82,8 @@ INHERITED = {
     "honeyhive.dataset_id": "honeyhive_metadata.dataset_id",
     "honeyhive.datapoint_id": "honeyhive_metadata.datapoint_id",
 }
+# what files a span under its datapoint, run and session: exported as it is (_redacted)
+IDENTITY = frozenset(INHERITED.values())
 AttributeValue = str | bool | int | float
 # set while a datapoint's evaluators run: the spans opened then are the judge's (DatapointTracer.judging)
 _JUDGING = context.create_key("honeyhive_experiment.judging")
@@ -1004,9 +1006,11 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
     datapoint: what the user's code records through its ``tracer`` (``enrich_span``, ``enrich_session``), its own spans
     and an instrumentation's (an ``exception`` event's message and stack, a URL with a token in it, a key in an
     attribute's name), which a job without those values (a report job, ``view``) would otherwise show. Not its
-    instrumentation scope (the library's name and version). The session's inputs the runner sends as it starts it are
-    the dataset's (the repository's or HoneyHive's own already), not the code's: they are sent as the dataset holds
-    them."""
+    instrumentation scope (the library's name and version), nor its :data:`IDENTITY` attributes: the backend files the
+    span by them under the session the runner started with the same ids as the dataset holds them (a datapoint id
+    holding a secret's value, ``***`` in its span, would leave the datapoint without its function span). Nor are the
+    session's inputs the runner sends as it starts it: the dataset's (the repository's or HoneyHive's own already),
+    not the code's."""
     resources: dict[int, Resource] = {}
 
     def resource(span: ReadableSpan) -> Resource:
@@ -1019,7 +1023,7 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
         return redact(attributes or {})  # their names and values: a mapping's keys and values
 
     def one(span: ReadableSpan) -> ReadableSpan:
-        status = span.status
+        status, attributes = span.status, span.attributes or {}
         if status.description:
             status = Status(status.status_code, redact(status.description))
         return ReadableSpan(
@@ -1027,7 +1031,7 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
             span.context,
             span.parent,
             resource(span),
-            values(span.attributes),
+            {**values(attributes), **{key: attributes[key] for key in IDENTITY & attributes.keys()}},
             [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events],
             [Link(link.context, values(link.attributes)) for link in span.links],
             span.kind,

@@ -164,3 +164,60 @@ def test_what_the_users_code_and_its_spans_record_loses_the_runs_secrets(
     assert main(argv, environ={"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}) == 0  # without the variable
     assert "draft with ***" in page.read_text(encoding="utf-8")
     assert SECRET not in page.read_text(encoding="utf-8") + capsys.readouterr().out
+
+
+CACHE = "support-bot-v1"  # a secret by its variable's name (CACHE_KEY), though the dataset's ids are built from it
+
+
+def test_a_datapoint_id_holding_a_secrets_value_files_its_spans_under_that_id(
+    backend: LocalBackend,
+    client: httpx.Client,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """audit79 F1: the function span went with ``datapoint_id`` ``EXT-***-0``, the session with the id whole, so the
+    ingestion wait never found the datapoint's span and the run ended in ERROR after the whole wait. The ids every
+    span is filed by go as they are (the session started with them so); what else the span holds is redacted."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    dataset = repo / "data" / "questions.jsonl"
+    rows = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
+    for number, row in enumerate(rows):
+        row["id"] = f"{CACHE}-{number}"
+        row["inputs"]["cache"] = CACHE
+    dataset.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    app = repo / "support_bot" / "app.py"
+    note = "'cached in ' + __import__('os').environ['CACHE_KEY']"
+    cached = f"\n\ndef cached(datapoint):\n    return {{**answer(datapoint), 'note': {note}}}\n"
+    app.write_text(app.read_text(encoding="utf-8") + cached, encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8").replace(":answer\n", ":cached\n")
+    config.write_text(text.replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"), encoding="utf-8")
+    report = tmp_path / "report.json"
+    monkeypatch.setenv("CACHE_KEY", CACHE)
+    with Recording(backend.url) as proxy:
+        environ = {"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url, "CACHE_KEY": CACHE}
+        code = main(["run", "-C", str(repo), "--report", str(report)], environ=environ)
+    printed = capsys.readouterr()
+    assert code == 0, printed.out  # before: 2, "the function spans of only 0 of 3 datapoints were visible"
+    shown = [printed.out, printed.err, *(report.with_suffix(s).read_text(encoding="utf-8") for s in (".json", ".html"))]
+    assert [text for text in shown if CACHE in text] == []  # every rendering: EXT-***-0
+    run_id = json.loads(report.read_text(encoding="utf-8"))["run"]["id"]
+
+    events = run_events(client, run_id)
+    sessions = {e["session_id"]: e["metadata"]["datapoint_id"] for e in events if e["event_type"] == "session"}
+    spans = {e["session_id"]: e for e in events if e["event_name"] == "cached"}
+    assert {key: span["metadata"]["datapoint_id"] for key, span in spans.items()} == sessions
+    assert sorted(sessions.values()) == [f"EXT-{CACHE}-{number}" for number in range(3)]
+    assert {(s["inputs"]["cache"], s["outputs"]["note"]) for s in spans.values()} == {("***", "cached in ***")}
+    holding = {
+        kv.key
+        for path, body in proxy.bodies
+        if path == TRACES
+        for resource in parse_request(body, "application/x-protobuf").resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+        for kv in span.attributes
+        if CACHE in kv.key + str(any_value(kv.value))
+    }
+    assert holding == {"honeyhive_metadata.datapoint_id"}  # of all HoneyHive got in a span
