@@ -35,7 +35,7 @@ from typing import Any, Final, TypeVar
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.efficiency import FAILED, GIVEN_UP, JUDGE, NO_PRICE, NO_USAGE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.judgement import Judgement, RunTotals
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
 from honeyhive_experiment.models import (
     DatapointResult,
     ExperimentResultSummary,
@@ -200,6 +200,14 @@ class _Builder:
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
 
+    def _clipped(self, text: str | None, limit: int) -> str | None:
+        """``text`` redacted and cut to ``limit`` characters; ``None`` for none (or an empty one)."""
+        return clip(self.r(text), limit) if text else None
+
+    def _url(self, url: str | None) -> str | None:
+        """A link redacted, kept when it is http or https (:func:`http_url`); ``None`` for none."""
+        return http_url(self.r(url)) if url else None
+
     # ------------------------------------------------------------------------------------------ the report
 
     def report(self, html: ReportHtml | None) -> Report:
@@ -222,15 +230,15 @@ class _Builder:
                 [*decision.warnings, *_partial_warnings(metrics), *_disagreements(rows, summary, comparison)], 600
             ),
             pass_fail=self._flips(flips) if flips is not None else None,
-            error=clip(r(j.error), 4000) if j.error else None,
+            error=self._clipped(j.error, 4000),
             error_kind=j.error_kind,
             dry_run=j.dry_run,
             generated_at=as_utc(j.generated_at),
             tool_version=clip(r(j.tool_version), 50),
             run=ReportRun(
-                id=clip(r(j.run_id), 100) if j.run_id else None,
-                url=http_url(r(j.run_url)) if j.run_url else None,
-                head_sha=clip(r(j.head_sha), 64) if j.head_sha else None,
+                id=self._clipped(j.run_id, 100),
+                url=self._url(j.run_url),
+                head_sha=self._clipped(j.head_sha, 64),
                 pr_number=j.pr_number,
                 dirty=j.dirty,
             ),
@@ -240,7 +248,7 @@ class _Builder:
             else ReportSummary(
                 status=str(summary.status) if summary.status is not None else None,
                 success=summary.success,
-                error=clip(r(summary.error), 4000) if summary.error else None,
+                error=self._clipped(summary.error, 4000),
                 aggregation_function=self.aggregation,
             ),
             baseline=self._baseline(),
@@ -270,11 +278,7 @@ class _Builder:
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
             table=self._table(rows, errored_ids),
-            html=None
-            if html is None
-            else ReportHtml(
-                file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None
-            ),
+            html=None if html is None else ReportHtml(file=r(html.file), artifacts_url=self._url(html.artifacts_url)),
         )
 
     def _counts(self) -> ReportCounts:
@@ -481,55 +485,51 @@ class _Builder:
     # -------------------------------------------------------------------------------------------- baseline
 
     def _baseline(self) -> ReportBaseline | None:
-        """The baseline, and how this run's datapoints paired with its."""
-        r = self.r
-        j = self.j
-        info, comparison, summary = j.baseline, j.comparison, j.summary
-        if info is None and comparison is None:
+        """The baseline (without one named, the comparison's old run), and how this run's datapoints paired with its."""
+        r, j, comparison = self.r, self.j, self.j.comparison
+        if j.baseline is None and comparison is None:
             return None
-        run_id = info.run_id if info is not None else comparison.old_run_id  # type: ignore[union-attr]
-        name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
+        old_run = comparison.old_run if comparison is not None else None
+        info = j.baseline or BaselineInfo(comparison.old_run_id, name=old_run.name if old_run else None)  # type: ignore[union-attr]
         shared, new, gone, left = self.shared, self.new, self.gone, self.left
-        total = info.total_datapoints if info is not None else None
+        total = info.total_datapoints
         if total is None and shared is not None and new is not None:
             total = shared + new + left
-        if total is None and summary is not None:
-            total = len(summary.datapoint_ids) or self._counts().total
-        sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
-        branch = clip(r(info.branch), 100) if info is not None and info.branch else None
-        created = info.created_at if info is not None else None
-        age = humanize_age(created, j.generated_at) if created else None
+        if total is None and j.summary is not None:
+            total = len(j.summary.datapoint_ids) or self._counts().total
+        sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info.commit_sha else None
+        branch = self._clipped(info.branch, 100)
+        age = humanize_age(info.created_at, j.generated_at) if info.created_at else None
         return ReportBaseline(
-            run_id=clip(r(run_id), 100),
-            name=clip(r(name), 100) if name else None,
-            url=http_url(r(info.url)) if info is not None and info.url else None,
+            run_id=clip(r(info.run_id), 100),
+            name=self._clipped(info.name, 100),
+            url=self._url(info.url),
             commit_sha=sha or None,
             branch=branch,
-            created_at=as_utc(created) if created else None,
+            created_at=as_utc(info.created_at) if info.created_at else None,
             shared_datapoints=shared,
             total_datapoints=total,
             uncompared_datapoints=left,
-            about=self._about(sha, branch, age),
+            about=self._about(info, sha, branch, age),
             age=age,
             changes=changes_text(new, gone, left),
             cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme, left=left),
             low_overlap=overlap_collapsed(shared, total),
-            trials=info.trials if info is not None else 1,
+            trials=info.trials,
         )
 
-    def _about(self, sha: str | None, branch: str | None, age: str | None) -> str | None:
+    def _about(self, info: BaselineInfo, sha: str | None, branch: str | None, age: str | None) -> str | None:
         """Which baseline and why, then what the reason does not say already: its commit, branch, age, result."""
-        info = self.j.baseline
-        why = clip(self.r(info.why), 200) if info is not None and info.why else ""
+        why = self._clipped(info.why, 200) or ""
         commit = f"commit {sha[:7]}" if sha and sha[:7] not in why else ""
-        commit += f" + {DIRTY_LABEL}" if info is not None and info.dirty else ""
+        commit += f" + {DIRTY_LABEL}" if info.dirty else ""
         on = f"on {branch}" if branch and f" {branch}" not in why else None
         about = " ".join(x for x in (commit.strip() or None, on) if x)
         if why:
             about = f"{why}: {about}" if about else why
         if age:
             about = f"{about}, {age}" if about else age
-        if info is not None and info.passed is False:
+        if info.passed is False:
             result = "errored" if info.errored else "failed"
             about = f"{about}, {result}" if about else result
         return about or None
