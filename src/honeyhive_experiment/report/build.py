@@ -375,9 +375,7 @@ class _Builder:
             change, significance = _change(delta, assessed, lower, spec, percent, failed=hit)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
-        failing = None
-        if detail is not None and detail.datapoints is not None:
-            failing = len(detail.datapoints.failed)
+        failing = len(detail.datapoints.failed) if detail is not None and detail.datapoints is not None else None
         # the backend's range, else the configured one (the backend has none for a metric without values) when it is
         # the run's: a file the run was not made with may name a range no datapoint was judged by
         ranged: PassingRange | PassingRangeConfig | None = detail.passing_range if detail is not None else None
@@ -401,7 +399,7 @@ class _Builder:
         # common the verdict failed it, unchecked, and the failed gate names it
         if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
-        decision = self.j.decision
+        decision, left_out = self.j.decision, self.j.left_out.get(name, (0, 0))
         unknown = "" if key not in decision.not_checked else ": could not be checked"
         unknown = unknown if key not in decision.not_fully_checked else ": could not be fully checked"
         return ReportMetric(
@@ -443,8 +441,8 @@ class _Builder:
             uncompared=self.left if comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
-            baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
-            left_out=self.j.left_out.get(name, (0, 0))[1],
+            baseline_left_out=left_out[0],
+            left_out=left_out[1],
             distribution=_distribution(detail, delta),
             gate=ReportGate.model_validate(self.j.gates[name], from_attributes=True) if name in self.j.gates else None,
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
@@ -552,7 +550,7 @@ class _Builder:
                 ReportErroredDatapoint, id=ident, place=self._place(outcome.datapoint_id), trial=trial
             )
             if status in _ERROR_KINDS:
-                error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                error = self._error(outcome.error)
                 errored.setdefault(outcome.datapoint_id, []).append(f"{_ERROR_KINDS[status]}{on_trial}: {error}")
                 errored[outcome.session_id] = errored[outcome.datapoint_id]
                 since = _since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id)
@@ -561,10 +559,14 @@ class _Builder:
                 )
             for failure in outcome.evaluator_failures:
                 evaluator = clip(r(failure.evaluator), 100)
-                error = clip(r((failure.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                error = self._error(failure.error)
                 kind = f"evaluator {evaluator}{did(failure.error)}{on_trial}"
                 rows.append(entry(since=None, status="evaluator_error", kind=kind, error=error, evaluator=evaluator))
         return tuple(rows), errored
+
+    def _error(self, error: str | None) -> str:
+        """An error as the Errors section keeps it: redacted, cut to :data:`_PREVIEW_STORED` characters."""
+        return clip(self.r((error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
 
     def _place(self, datapoint_id: str) -> str | None:
         """Where the datapoint is in the dataset file, ``data/q.jsonl:2`` (redacted: the file's name is the user's)."""

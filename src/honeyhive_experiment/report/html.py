@@ -220,8 +220,7 @@ def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed,
     # and failed, whichever side it is on, when the verdict failed a bound the backend sent no number for
     series = [] if found.baseline is None else [_Series("baseline", found.baseline, metric.baseline)]
-    unchecked = metric.gate_unchecked
-    series.append(_Series("this run", found.current, metric.value, metric.gate_crossed or bool(unchecked), unchecked))
+    series.append(_Series("this run", found.current, metric.value, metric.past_gate, metric.gate_unchecked))
     tallest = max((max(one.counts, default=0) for one in series), default=0) or 1
     return tuple(_histogram(metric, found, one, tallest) for one in series)
 

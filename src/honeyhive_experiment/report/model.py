@@ -219,22 +219,26 @@ class ReportBaseline(_Part):
         return f"{shared / total:.0%}" if shared is not None and total else None
 
     @property
-    def in_common_text(self) -> str | None:
-        """How many datapoints the runs have in common, "all 40" or "36", when the comparison left some of them out
-        (so fewer are compared than the runs share); ``None`` when it did not: the runs share the compared ones."""
+    def _in_common(self) -> int | None:
+        """How many datapoints the runs have in common when the comparison left some of them out (so fewer are
+        compared than the runs share); ``None`` when it did not: the runs share the compared ones."""
         if not self.uncompared_datapoints or self.shared_datapoints is None:
             return None
-        common = self.shared_datapoints + self.uncompared_datapoints
-        return f"all {common:,}" if common == self.total_datapoints else f"{common:,}"
+        return self.shared_datapoints + self.uncompared_datapoints
+
+    @property
+    def in_common_text(self) -> str | None:
+        """:attr:`_in_common` as said, "all 40" or "36"; ``None`` without it."""
+        common = self._in_common
+        return None if common is None else f"all {common:,}" if common == self.total_datapoints else f"{common:,}"
 
     @property
     def in_common_pct(self) -> str | None:
         """The share of this run's datapoints the runs have in common, "35%", when the comparison left some of them
         out (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
-        total = self.total_datapoints
-        if not self.in_common_text or self.shared_datapoints is None or not total:
+        common, total = self._in_common, self.total_datapoints
+        if common is None or not total:
             return None
-        common = self.shared_datapoints + self.uncompared_datapoints
         return f"{common / total:.0%}" if overlap_collapsed(common, total) else None
 
     @property
@@ -458,6 +462,12 @@ class ReportMetric(_Part):
         return tuple(dict.fromkeys(what for what in missing if what is not None))  # of 0: both the difference
 
     @property
+    def past_gate(self) -> bool:
+        """Whether this run's aggregate is shown past its gate's limit: its change crossed the gate
+        (:attr:`gate_crossed`), or the gate failed on a bound that could not be checked (:attr:`gate_unchecked`)."""
+        return self.gate_crossed or bool(self.gate_unchecked)
+
+    @property
     def baseline_text(self) -> str:
         return self.number_text(self.baseline)
 
@@ -467,7 +477,7 @@ class ReportMetric(_Part):
         0.02`` is ``0.5899``, not ``0.59``); with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
         if self.value is None:
             return self.number_text(None)
-        shown = self.limit_text(self.value, past=self.gate_crossed or bool(self.gate_unchecked))
+        shown = self.limit_text(self.value, past=self.past_gate)
         return shown if self.spread is None else f"{shown} ± {self.number_text(self.spread)}"
 
     def _beside(self, change: float | None, bound: float | None) -> float | None:
