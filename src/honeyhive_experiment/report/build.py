@@ -138,6 +138,7 @@ _REASONS: Final[dict[str, UnpricedReason]] = {
     GIVEN_UP: "given_up",
     EARLIER_FAILED: "failed",  # a run recorded before given-up calls were told apart: as it said
 }
+_MOVED: Final[dict[str | None, RowStatus]] = {"worse": "degraded", "better": "improved"}  # a cell's change: its row's
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -720,10 +721,7 @@ class _Builder:
                 status.add("new")
             if comparison is not None and current is None:
                 status.add("gone")
-            if any(cell.change == "worse" for cell in cells):
-                status.add("degraded")
-            if any(cell.change == "better" for cell in cells):
-                status.add("improved")
+            status.update(_MOVED[cell.change] for cell in cells if cell.change in _MOVED)
             if comparison is not None and not status:
                 status.add("same")
             either = current or baseline

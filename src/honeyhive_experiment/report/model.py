@@ -219,26 +219,22 @@ class ReportBaseline(_Part):
         return f"{shared / total:.0%}" if shared is not None and total else None
 
     @property
-    def _in_common(self) -> int | None:
-        """How many datapoints the runs have in common when the comparison left some of them out (so fewer are
-        compared than the runs share); ``None`` when it did not: the runs share the compared ones."""
+    def in_common_text(self) -> str | None:
+        """How many datapoints the runs have in common, "all 40" or "36", when the comparison left some of them out
+        (so fewer are compared than the runs share); ``None`` when it did not: the runs share the compared ones."""
         if not self.uncompared_datapoints or self.shared_datapoints is None:
             return None
-        return self.shared_datapoints + self.uncompared_datapoints
-
-    @property
-    def in_common_text(self) -> str | None:
-        """:attr:`_in_common` as said, "all 40" or "36"; ``None`` without it."""
-        common = self._in_common
-        return None if common is None else f"all {common:,}" if common == self.total_datapoints else f"{common:,}"
+        common = self.shared_datapoints + self.uncompared_datapoints
+        return f"all {common:,}" if common == self.total_datapoints else f"{common:,}"
 
     @property
     def in_common_pct(self) -> str | None:
         """The share of this run's datapoints the runs have in common, "35%", when the comparison left some of them
         out (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
-        common, total = self._in_common, self.total_datapoints
-        if common is None or not total:
+        total = self.total_datapoints
+        if not self.in_common_text or self.shared_datapoints is None or not total:
             return None
+        common = self.shared_datapoints + self.uncompared_datapoints
         return f"{common / total:.0%}" if overlap_collapsed(common, total) else None
 
     @property
