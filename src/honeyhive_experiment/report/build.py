@@ -88,6 +88,7 @@ from honeyhive_experiment.report.model import (
 from honeyhive_experiment.report.numbers import (
     as_utc,
     bin_values,
+    counted,
     finite,
     format_bound,
     format_value,
@@ -831,7 +832,7 @@ def _disagreements(
     found = []
     if ghosts:
         found.append(
-            f"HoneyHive's comparison counts {len(ghosts):,} datapoint{'s' if len(ghosts) != 1 else ''} as compared"
+            f"HoneyHive's comparison counts {counted(len(ghosts), 'datapoint')} as compared"
             f" that this run's result does not have ({first_ids(ghosts, 3)}): the datapoints compared may outnumber"
             " this run's"
         )
@@ -908,9 +909,7 @@ def _gate_text(gate: GateRule | None, points: bool, *, unknown: str = "") -> str
         else [
             in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
             f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
-            f"{gate.max_degraded:,} datapoint{'s' if gate.max_degraded != 1 else ''}"
-            if gate.max_degraded is not None
-            else "",
+            counted(gate.max_degraded, "datapoint") if gate.max_degraded is not None else "",
         ]
     )
     shown = " and ".join(bound for bound in bounds if bound)  # none: a max_degraded the row does not show
@@ -950,8 +949,7 @@ def _change(
         if assessment.changes == 0:
             return "same", None
         if old is not None and new is not None and not failed and same_but_for_noise(old, new):
-            changed = f"{assessment.changes:,} datapoint{'s' if assessment.changes != 1 else ''} changed"
-            return "same", f"at the shown precision; {changed}"
+            return "same", f"at the shown precision; {counted(assessment.changes, 'datapoint')} changed"
         return assessment.change.value, describe(assessment)
     difference = finite(delta.difference)
     if difference is None:

@@ -50,7 +50,7 @@ from honeyhive_experiment.report.model import (
     ReportRow,
     ReportTable,
 )
-from honeyhive_experiment.report.numbers import finite, format_count
+from honeyhive_experiment.report.numbers import counted, finite, format_count
 
 if TYPE_CHECKING:
     import jinja2
@@ -298,7 +298,7 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     points = []
     for (old, new, change), count in pairs.most_common():  # the most common first: equal counts in order
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
-        title = f"{shown[old, new]}: {count:,} datapoint{'s' if count != 1 else ''}, {change}"
+        title = f"{shown[old, new]}: {counted(count, 'datapoint')}, {change}"
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
     ends = ("false", "true") if booleans else (metric.number_text(low), metric.number_text(high))
     return _Scatter(tuple(points), *ends, pairs.total())

@@ -34,6 +34,7 @@ from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import NotAFile, read_regular
 from honeyhive_experiment.report.numbers import (
+    counted,
     format_apart,
     format_beside,
     format_bound,
@@ -742,8 +743,7 @@ class ReportFlakyDatapoint(_Datapoint):
         """Why it failed or passed: ``failed: its function errored in 1 trial``, else ``failed on the mean`` or
         ``passed on the mean`` (of its trials)."""
         if self.failed and self.errored_trials:
-            plural = "s" if self.errored_trials != 1 else ""
-            return f"failed: its function errored in {self.errored_trials:,} trial{plural}"
+            return f"failed: its function errored in {counted(self.errored_trials, 'trial')}"
         return f"{'failed' if self.failed else 'passed'} on the mean"
 
 
@@ -1004,7 +1004,7 @@ class Report(_Part):
             text += f", {counts.unrecorded:,} not recorded"
         if raised:
             which = "an evaluator error" if len(errors) == 1 else "evaluator errors"
-            text += f"; {raised:,} datapoint{'s' if raised != 1 else ''} with {which}"
+            text += f"; {counted(raised, 'datapoint')} with {which}"
         return text
 
     @property
@@ -1048,7 +1048,7 @@ class Report(_Part):
 
         def said(reason: UnpricedReason, text: str) -> str:
             return ", ".join(
-                text.format(f"{u.calls:,} {'judge ' if u.judge else ''}call{'s' if u.calls != 1 else ''}", u.model)
+                text.format(counted(u.calls, "judge call" if u.judge else "call"), u.model)
                 for u in self.unpriced
                 if u.reason == reason
             )
@@ -1077,7 +1077,7 @@ class Report(_Part):
         baseline = self.baseline
         if baseline is None or baseline.trials == self.trials:
             return ""
-        return f"baseline: {baseline.trials:,} trial{'s' if baseline.trials != 1 else ''}, this run: {self.trials:,}"
+        return f"baseline: {counted(baseline.trials, 'trial')}, this run: {self.trials:,}"
 
     @property
     def trend_labels(self) -> tuple[str, ...]:
