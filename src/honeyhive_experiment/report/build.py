@@ -35,7 +35,7 @@ from typing import Any, Final, TypeVar
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.efficiency import FAILED, GIVEN_UP, JUDGE, NO_PRICE, NO_USAGE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.judgement import Judgement, RunTotals
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
 from honeyhive_experiment.models import (
     DatapointResult,
     ExperimentResultSummary,
@@ -88,6 +88,7 @@ from honeyhive_experiment.report.model import (
 from honeyhive_experiment.report.numbers import (
     as_utc,
     bin_values,
+    counted,
     finite,
     format_bound,
     format_value,
@@ -138,6 +139,7 @@ _REASONS: Final[dict[str, UnpricedReason]] = {
     GIVEN_UP: "given_up",
     EARLIER_FAILED: "failed",  # a run recorded before given-up calls were told apart: as it said
 }
+_MOVED: Final[dict[str | None, RowStatus]] = {"worse": "degraded", "better": "improved"}  # a cell's change: its row's
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -200,6 +202,14 @@ class _Builder:
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
 
+    def _clipped(self, text: str | None, limit: int) -> str | None:
+        """``text`` redacted and cut to ``limit`` characters; ``None`` for none (or an empty one)."""
+        return clip(self.r(text), limit) if text else None
+
+    def _url(self, url: str | None) -> str | None:
+        """A link redacted, kept when it is http or https (:func:`http_url`); ``None`` for none."""
+        return http_url(self.r(url)) if url else None
+
     # ------------------------------------------------------------------------------------------ the report
 
     def report(self, html: ReportHtml | None) -> Report:
@@ -222,15 +232,15 @@ class _Builder:
                 [*decision.warnings, *_partial_warnings(metrics), *_disagreements(rows, summary, comparison)], 600
             ),
             pass_fail=self._flips(flips) if flips is not None else None,
-            error=clip(r(j.error), 4000) if j.error else None,
+            error=self._clipped(j.error, 4000),
             error_kind=j.error_kind,
             dry_run=j.dry_run,
             generated_at=as_utc(j.generated_at),
             tool_version=clip(r(j.tool_version), 50),
             run=ReportRun(
-                id=clip(r(j.run_id), 100) if j.run_id else None,
-                url=http_url(r(j.run_url)) if j.run_url else None,
-                head_sha=clip(r(j.head_sha), 64) if j.head_sha else None,
+                id=self._clipped(j.run_id, 100),
+                url=self._url(j.run_url),
+                head_sha=self._clipped(j.head_sha, 64),
                 pr_number=j.pr_number,
                 dirty=j.dirty,
             ),
@@ -240,7 +250,7 @@ class _Builder:
             else ReportSummary(
                 status=str(summary.status) if summary.status is not None else None,
                 success=summary.success,
-                error=clip(r(summary.error), 4000) if summary.error else None,
+                error=self._clipped(summary.error, 4000),
                 aggregation_function=self.aggregation,
             ),
             baseline=self._baseline(),
@@ -270,11 +280,7 @@ class _Builder:
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
             table=self._table(rows, errored_ids),
-            html=None
-            if html is None
-            else ReportHtml(
-                file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None
-            ),
+            html=None if html is None else ReportHtml(file=r(html.file), artifacts_url=self._url(html.artifacts_url)),
         )
 
     def _counts(self) -> ReportCounts:
@@ -371,9 +377,7 @@ class _Builder:
             change, significance = _change(delta, assessed, lower, spec, percent, failed=hit)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
-        failing = None
-        if detail is not None and detail.datapoints is not None:
-            failing = len(detail.datapoints.failed)
+        failing = len(detail.datapoints.failed) if detail is not None and detail.datapoints is not None else None
         # the backend's range, else the configured one (the backend has none for a metric without values) when it is
         # the run's: a file the run was not made with may name a range no datapoint was judged by
         ranged: PassingRange | PassingRangeConfig | None = detail.passing_range if detail is not None else None
@@ -397,7 +401,7 @@ class _Builder:
         # common the verdict failed it, unchecked, and the failed gate names it
         if gate is not None and delta is not None and delta.found_count == 0 and not self.shared:
             gate = gate.model_copy(update={"max_degraded": None})
-        decision = self.j.decision
+        decision, left_out = self.j.decision, self.j.left_out.get(name, (0, 0))
         unknown = "" if key not in decision.not_checked else ": could not be checked"
         unknown = unknown if key not in decision.not_fully_checked else ": could not be fully checked"
         return ReportMetric(
@@ -439,8 +443,8 @@ class _Builder:
             uncompared=self.left if comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
-            baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
-            left_out=self.j.left_out.get(name, (0, 0))[1],
+            baseline_left_out=left_out[0],
+            left_out=left_out[1],
             distribution=_distribution(detail, delta),
             gate=ReportGate.model_validate(self.j.gates[name], from_attributes=True) if name in self.j.gates else None,
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
@@ -481,55 +485,51 @@ class _Builder:
     # -------------------------------------------------------------------------------------------- baseline
 
     def _baseline(self) -> ReportBaseline | None:
-        """The baseline, and how this run's datapoints paired with its."""
-        r = self.r
-        j = self.j
-        info, comparison, summary = j.baseline, j.comparison, j.summary
-        if info is None and comparison is None:
+        """The baseline (without one named, the comparison's old run), and how this run's datapoints paired with its."""
+        r, j, comparison = self.r, self.j, self.j.comparison
+        if j.baseline is None and comparison is None:
             return None
-        run_id = info.run_id if info is not None else comparison.old_run_id  # type: ignore[union-attr]
-        name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
+        old_run = comparison.old_run if comparison is not None else None
+        info = j.baseline or BaselineInfo(comparison.old_run_id, name=old_run.name if old_run else None)  # type: ignore[union-attr]
         shared, new, gone, left = self.shared, self.new, self.gone, self.left
-        total = info.total_datapoints if info is not None else None
+        total = info.total_datapoints
         if total is None and shared is not None and new is not None:
             total = shared + new + left
-        if total is None and summary is not None:
-            total = len(summary.datapoint_ids) or self._counts().total
-        sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
-        branch = clip(r(info.branch), 100) if info is not None and info.branch else None
-        created = info.created_at if info is not None else None
-        age = humanize_age(created, j.generated_at) if created else None
+        if total is None and j.summary is not None:
+            total = len(j.summary.datapoint_ids) or self._counts().total
+        sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info.commit_sha else None
+        branch = self._clipped(info.branch, 100)
+        age = humanize_age(info.created_at, j.generated_at) if info.created_at else None
         return ReportBaseline(
-            run_id=clip(r(run_id), 100),
-            name=clip(r(name), 100) if name else None,
-            url=http_url(r(info.url)) if info is not None and info.url else None,
+            run_id=clip(r(info.run_id), 100),
+            name=self._clipped(info.name, 100),
+            url=self._url(info.url),
             commit_sha=sha or None,
             branch=branch,
-            created_at=as_utc(created) if created else None,
+            created_at=as_utc(info.created_at) if info.created_at else None,
             shared_datapoints=shared,
             total_datapoints=total,
             uncompared_datapoints=left,
-            about=self._about(sha, branch, age),
+            about=self._about(info, sha, branch, age),
             age=age,
             changes=changes_text(new, gone, left),
             cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme, left=left),
             low_overlap=overlap_collapsed(shared, total),
-            trials=info.trials if info is not None else 1,
+            trials=info.trials,
         )
 
-    def _about(self, sha: str | None, branch: str | None, age: str | None) -> str | None:
+    def _about(self, info: BaselineInfo, sha: str | None, branch: str | None, age: str | None) -> str | None:
         """Which baseline and why, then what the reason does not say already: its commit, branch, age, result."""
-        info = self.j.baseline
-        why = clip(self.r(info.why), 200) if info is not None and info.why else ""
+        why = self._clipped(info.why, 200) or ""
         commit = f"commit {sha[:7]}" if sha and sha[:7] not in why else ""
-        commit += f" + {DIRTY_LABEL}" if info is not None and info.dirty else ""
+        commit += f" + {DIRTY_LABEL}" if info.dirty else ""
         on = f"on {branch}" if branch and f" {branch}" not in why else None
         about = " ".join(x for x in (commit.strip() or None, on) if x)
         if why:
             about = f"{why}: {about}" if about else why
         if age:
             about = f"{about}, {age}" if about else age
-        if info is not None and info.passed is False:
+        if info.passed is False:
             result = "errored" if info.errored else "failed"
             about = f"{about}, {result}" if about else result
         return about or None
@@ -552,7 +552,7 @@ class _Builder:
                 ReportErroredDatapoint, id=ident, place=self._place(outcome.datapoint_id), trial=trial
             )
             if status in _ERROR_KINDS:
-                error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                error = self._error(outcome.error)
                 errored.setdefault(outcome.datapoint_id, []).append(f"{_ERROR_KINDS[status]}{on_trial}: {error}")
                 errored[outcome.session_id] = errored[outcome.datapoint_id]
                 since = _since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id)
@@ -561,10 +561,14 @@ class _Builder:
                 )
             for failure in outcome.evaluator_failures:
                 evaluator = clip(r(failure.evaluator), 100)
-                error = clip(r((failure.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                error = self._error(failure.error)
                 kind = f"evaluator {evaluator}{did(failure.error)}{on_trial}"
                 rows.append(entry(since=None, status="evaluator_error", kind=kind, error=error, evaluator=evaluator))
         return tuple(rows), errored
+
+    def _error(self, error: str | None) -> str:
+        """An error as the Errors section keeps it: redacted, cut to :data:`_PREVIEW_STORED` characters."""
+        return clip(self.r((error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
 
     def _place(self, datapoint_id: str) -> str | None:
         """Where the datapoint is in the dataset file, ``data/q.jsonl:2`` (redacted: the file's name is the user's)."""
@@ -718,10 +722,7 @@ class _Builder:
                 status.add("new")
             if comparison is not None and current is None:
                 status.add("gone")
-            if any(cell.change == "worse" for cell in cells):
-                status.add("degraded")
-            if any(cell.change == "better" for cell in cells):
-                status.add("improved")
+            status.update(_MOVED[cell.change] for cell in cells if cell.change in _MOVED)
             if comparison is not None and not status:
                 status.add("same")
             either = current or baseline
@@ -831,7 +832,7 @@ def _disagreements(
     found = []
     if ghosts:
         found.append(
-            f"HoneyHive's comparison counts {len(ghosts):,} datapoint{'s' if len(ghosts) != 1 else ''} as compared"
+            f"HoneyHive's comparison counts {counted(len(ghosts), 'datapoint')} as compared"
             f" that this run's result does not have ({first_ids(ghosts, 3)}): the datapoints compared may outnumber"
             " this run's"
         )
@@ -908,9 +909,7 @@ def _gate_text(gate: GateRule | None, points: bool, *, unknown: str = "") -> str
         else [
             in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
             f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
-            f"{gate.max_degraded:,} datapoint{'s' if gate.max_degraded != 1 else ''}"
-            if gate.max_degraded is not None
-            else "",
+            counted(gate.max_degraded, "datapoint") if gate.max_degraded is not None else "",
         ]
     )
     shown = " and ".join(bound for bound in bounds if bound)  # none: a max_degraded the row does not show
@@ -950,8 +949,7 @@ def _change(
         if assessment.changes == 0:
             return "same", None
         if old is not None and new is not None and not failed and same_but_for_noise(old, new):
-            changed = f"{assessment.changes:,} datapoint{'s' if assessment.changes != 1 else ''} changed"
-            return "same", f"at the shown precision; {changed}"
+            return "same", f"at the shown precision; {counted(assessment.changes, 'datapoint')} changed"
         return assessment.change.value, describe(assessment)
     difference = finite(delta.difference)
     if difference is None:

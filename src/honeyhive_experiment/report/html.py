@@ -50,7 +50,7 @@ from honeyhive_experiment.report.model import (
     ReportRow,
     ReportTable,
 )
-from honeyhive_experiment.report.numbers import finite, format_count
+from honeyhive_experiment.report.numbers import counted, finite, format_count
 
 if TYPE_CHECKING:
     import jinja2
@@ -220,8 +220,7 @@ def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed,
     # and failed, whichever side it is on, when the verdict failed a bound the backend sent no number for
     series = [] if found.baseline is None else [_Series("baseline", found.baseline, metric.baseline)]
-    unchecked = metric.gate_unchecked
-    series.append(_Series("this run", found.current, metric.value, metric.gate_crossed or bool(unchecked), unchecked))
+    series.append(_Series("this run", found.current, metric.value, metric.past_gate, metric.gate_unchecked))
     tallest = max((max(one.counts, default=0) for one in series), default=0) or 1
     return tuple(_histogram(metric, found, one, tallest) for one in series)
 
@@ -299,7 +298,7 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     points = []
     for (old, new, change), count in pairs.most_common():  # the most common first: equal counts in order
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
-        title = f"{shown[old, new]}: {count:,} datapoint{'s' if count != 1 else ''}, {change}"
+        title = f"{shown[old, new]}: {counted(count, 'datapoint')}, {change}"
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
     ends = ("false", "true") if booleans else (metric.number_text(low), metric.number_text(high))
     return _Scatter(tuple(points), *ends, pairs.total())

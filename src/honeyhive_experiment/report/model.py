@@ -34,6 +34,7 @@ from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.models.outcomes import and_more
 from honeyhive_experiment.paths import NotAFile, read_regular
 from honeyhive_experiment.report.numbers import (
+    counted,
     format_apart,
     format_beside,
     format_bound,
@@ -458,6 +459,12 @@ class ReportMetric(_Part):
         return tuple(dict.fromkeys(what for what in missing if what is not None))  # of 0: both the difference
 
     @property
+    def past_gate(self) -> bool:
+        """Whether this run's aggregate is shown past its gate's limit: its change crossed the gate
+        (:attr:`gate_crossed`), or the gate failed on a bound that could not be checked (:attr:`gate_unchecked`)."""
+        return self.gate_crossed or bool(self.gate_unchecked)
+
+    @property
     def baseline_text(self) -> str:
         return self.number_text(self.baseline)
 
@@ -467,7 +474,7 @@ class ReportMetric(_Part):
         0.02`` is ``0.5899``, not ``0.59``); with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
         if self.value is None:
             return self.number_text(None)
-        shown = self.limit_text(self.value, past=self.gate_crossed or bool(self.gate_unchecked))
+        shown = self.limit_text(self.value, past=self.past_gate)
         return shown if self.spread is None else f"{shown} ± {self.number_text(self.spread)}"
 
     def _beside(self, change: float | None, bound: float | None) -> float | None:
@@ -736,8 +743,7 @@ class ReportFlakyDatapoint(_Datapoint):
         """Why it failed or passed: ``failed: its function errored in 1 trial``, else ``failed on the mean`` or
         ``passed on the mean`` (of its trials)."""
         if self.failed and self.errored_trials:
-            plural = "s" if self.errored_trials != 1 else ""
-            return f"failed: its function errored in {self.errored_trials:,} trial{plural}"
+            return f"failed: its function errored in {counted(self.errored_trials, 'trial')}"
         return f"{'failed' if self.failed else 'passed'} on the mean"
 
 
@@ -998,7 +1004,7 @@ class Report(_Part):
             text += f", {counts.unrecorded:,} not recorded"
         if raised:
             which = "an evaluator error" if len(errors) == 1 else "evaluator errors"
-            text += f"; {raised:,} datapoint{'s' if raised != 1 else ''} with {which}"
+            text += f"; {counted(raised, 'datapoint')} with {which}"
         return text
 
     @property
@@ -1042,7 +1048,7 @@ class Report(_Part):
 
         def said(reason: UnpricedReason, text: str) -> str:
             return ", ".join(
-                text.format(f"{u.calls:,} {'judge ' if u.judge else ''}call{'s' if u.calls != 1 else ''}", u.model)
+                text.format(counted(u.calls, "judge call" if u.judge else "call"), u.model)
                 for u in self.unpriced
                 if u.reason == reason
             )
@@ -1071,7 +1077,7 @@ class Report(_Part):
         baseline = self.baseline
         if baseline is None or baseline.trials == self.trials:
             return ""
-        return f"baseline: {baseline.trials:,} trial{'s' if baseline.trials != 1 else ''}, this run: {self.trials:,}"
+        return f"baseline: {counted(baseline.trials, 'trial')}, this run: {self.trials:,}"
 
     @property
     def trend_labels(self) -> tuple[str, ...]:

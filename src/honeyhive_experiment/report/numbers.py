@@ -26,6 +26,7 @@ from typing import Final
 __all__ = [
     "as_utc",
     "bin_values",
+    "counted",
     "finite",
     "format_apart",
     "format_beside",
@@ -390,6 +391,11 @@ def format_usd(value: float) -> str:
 def format_count(value: int | None) -> str:
     """A count with thousands separators; ``None`` is ``—``."""
     return "—" if value is None else f"{value:,}"
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 datapoint``, ``1,234 datapoints``: a count with its noun, plural but for one."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def finite(value: float | None) -> float | None:

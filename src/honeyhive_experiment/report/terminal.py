@@ -7,15 +7,33 @@ the screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Final
 
 from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
 from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, GENERATED_AT, failing_text, heading
 from honeyhive_experiment.report.markdown import clip, plain
-from honeyhive_experiment.report.model import Report
+from honeyhive_experiment.report.model import Report, ReportMetric
 from honeyhive_experiment.verdict import Verdict
 
 __all__ = ["render_terminal"]
+
+
+_CELLS: Final[dict[str, Callable[[ReportMetric], str]]] = {  # a metric's cell in each column of its table
+    "Baseline": lambda m: m.baseline_text,
+    "This run": lambda m: m.value_text,
+    "Δ": lambda m: m.delta_text,
+    "Δ%": lambda m: m.delta_pct_text,
+    "Improved/degraded": lambda m: m.counts_text,
+    "Passing range": lambda m: m.range_text,
+    "Status": lambda m: m.plain_status,
+}
+
+
+def _metric_table(metrics: Sequence[ReportMetric], headers: Sequence[str], label: int | None = None) -> list[str]:
+    """A table of ``metrics`` in the columns ``headers``, a metric's label (its first) cut to ``label`` characters."""
+    rows = [[m.label if label is None else clip(m.label, label), *(_CELLS[h](m) for h in headers[1:])] for m in metrics]
+    return _table(headers, [[plain(cell) for cell in row] for row in rows])
 
 
 def _efficiency(report: Report) -> list[str]:
@@ -26,14 +44,9 @@ def _efficiency(report: Report) -> list[str]:
         ranged = any(m.passing_range is not None for m in rows)  # its column; without a baseline, its status too
         if report.comparison is not None:
             headers = ["Metric", "Baseline", "This run", "Δ%", *(["Passing range"] * ranged), "Status"]
-            cells = [
-                [m.label, m.baseline_text, m.value_text, m.delta_pct_text, *([m.range_text] * ranged), m.plain_status]
-                for m in rows
-            ]
         else:
             headers = ["Metric", "This run", *(["Passing range", "Status"] * ranged)]
-            cells = [[m.label, m.value_text, *([m.range_text, m.plain_status] * ranged)] for m in rows]
-        lines += _table(headers, [[plain(c) for c in row] for row in cells])
+        lines += _metric_table(rows, headers)
     if report.totals_text:
         lines.append(plain(report.totals_text))
     if report.unpriced:
@@ -131,22 +144,9 @@ def _metrics(report: Report) -> list[str]:
         return []
     if report.comparison is not None:
         headers = ["Metric", "Baseline", "This run", "Δ", "Δ%", "Improved/degraded", "Status"]
-        rows = [
-            [
-                plain(clip(m.label, 40)),
-                m.baseline_text,
-                m.value_text,
-                m.delta_text,
-                m.delta_pct_text,
-                m.counts_text,
-                plain(m.plain_status),
-            ]
-            for m in quality
-        ]
     else:
         headers = ["Metric", "This run", "Passing range", "Status"]
-        rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, plain(m.plain_status)] for m in quality]
-    lines = ["", *_table(headers, rows)]
+    lines = ["", *_metric_table(quality, headers, label=40)]
     if report.pass_fail is not None:
         lines.append(f"Pass/fail: {plain(report.pass_fail.text)}")
     return lines
