@@ -153,6 +153,7 @@ def test_a_comment_by_someone_not_trusted_runs_nothing_and_says_who(world: World
     [
         ("after", True, True),  # the fork's new head, which no trusted commenter read, ran with the secrets
         ("unsaid", True, True),  # GitHub's answer names no time the fork was pushed to: it cannot be told
+        ("deleted", True, True),  # pushed after the comment, then the fork deleted: GitHub's head.repo is null
         ("before", True, False),
         ("after", False, False),  # a branch of this repository: who pushes there can run workflows with the secrets
     ],
@@ -177,16 +178,19 @@ def test_a_forks_head_pushed_after_the_evaluate_comment_runs_nothing(
         package.write_text(f"open({str(imported)!r}, 'w').close()\n" + package.read_text())
         git(world.root, "commit", "--quiet", "--all", "--message=the author's push")
         world.github.push(PR, git(world.root, "rev-parse", "HEAD"))
-    if pushed == "unsaid":
+    if pushed in ("unsaid", "deleted"):
         answer = world.github.pull_json(PR)
-        del answer["head"]["repo"]["pushed_at"]
+        if pushed == "deleted":  # audit81: the refusal was asked only of a fork GitHub still knew
+            answer["head"]["repo"] = None
+        else:
+            del answer["head"]["repo"]["pushed_at"]
         world.github.answer_next(answer, methods=("GET",), path=f"/pulls/{PR}")
     world.github.clear_requests()
 
     code, step, printed = _evaluate(world, tip, created_at=comment.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     outputs = step.outputs()
-    said = f"pull request #{PR}'s fork {FORK} was last pushed to at"
+    said = f"pull request #{PR}'s fork {'(deleted since)' if pushed == 'deleted' else FORK} was last pushed to at"
     if not refused:
         assert (code, outputs["verdict"]) == (0, "neutral"), printed
         assert said not in printed
@@ -199,7 +203,7 @@ def test_a_forks_head_pushed_after_the_evaluate_comment_runs_nothing(
         assert said in where, where
         assert "not before the comment that started this job, made at" in where
     unsaid = "a time GitHub did not say" in printed
-    assert unsaid is (pushed == "unsaid")
+    assert unsaid is (pushed in ("unsaid", "deleted"))
 
 
 @pytest.mark.parametrize("trouble", ["no token", "GitHub refuses", "not a pull request", "no head commit"])

@@ -524,7 +524,7 @@ def _commented_pull_request(settings: Settings) -> Settings:
     Nor is anything run for a comment whose author is not the repository's owner, a member of its organisation or a
     collaborator (``author_association``): the job has the repository's secrets, and the workflow's ``if:`` that
     should have kept anyone else out (README) is missing. Nor for a fork's pull request whose fork was pushed to since
-    the comment (or GitHub does not say when, ``head.repo.pushed_at``): the checkout may be a commit the commenter
+    the comment (or GitHub does not say when, ``head.repo.pushed_at``: a fork deleted since has none): the checkout may be a commit the commenter
     never read. Both times are GitHub's own, which no one can set (a commit's dates are its author's to write); a
     pull request from a branch of this repository is not checked: who can push there can run workflows with the
     secrets anyway. These two refusals are said in the job's log and summary only (:class:`_Refused`)."""
@@ -554,9 +554,9 @@ def _commented_pull_request(settings: Settings) -> Settings:
                 f"GitHub did not say what pull request #{ci.pr_number} is, so nothing was run ({unknown}; re-run the"
                 f" job once GitHub answers): {exc.message}"
             ) from None
-    if pull.is_fork and pull.head_repository is not None and not _earlier(pull.pushed_at, commented_at):
+    if pull.is_fork and not _earlier(pull.pushed_at, commented_at):  # a deleted fork's too: pushed, then deleted
         raise _Refused(
-            f"pull request #{number}'s fork {pull.head_repository} was last pushed to at"
+            f"pull request #{number}'s fork {pull.head_repository or '(deleted since)'} was last pushed to at"
             f" {pull.pushed_at or 'a time GitHub did not say'}, not before the comment that started this job, made at"
             f" {commented_at or 'a time the event did not say'}, so nothing was run: the head checked out may not be"
             " the one the commenter read, and this job has the repository's secrets. Read the head, then comment again"
