@@ -755,10 +755,17 @@ def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> t
             return records
         return get_run_records(client, run_id, keep=keep)
 
-    def canonical(inputs: Any) -> str:  # its text NFC, a whole number's JSON an int's, its keys sorted
-        text = unicodedata.normalize("NFC", json.dumps(inputs, ensure_ascii=False, default=str))
-        whole = json.loads(text, parse_float=lambda s: int(f) if (f := float(s)).is_integer() else f)
-        return json.dumps(whole, sort_keys=True)
+    def normal(value: Any) -> Any:  # each text NFC (not the JSON's: a mark after "\n" would join its "n"), 1.0 as 1
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, dict):
+            return {normal(key): normal(item) for key, item in value.items()}
+        return [normal(item) for item in value] if isinstance(value, list) else value
+
+    def canonical(inputs: Any) -> str:  # as JSON holds it, normal, its keys sorted
+        return json.dumps(normal(json.loads(json.dumps(inputs, default=str))), sort_keys=True)
 
     new, old = inputs_of(comparison.new_run_id), inputs_of(comparison.old_run_id)
     here = {ident: canonical(record.inputs) for ident in paired if (record := new.get(ident)) is not None}
@@ -767,8 +774,10 @@ def _other_inputs(client: HoneyHiveClient, comparison: RunComparisonResult) -> t
         for ident, now in here.items()
         if (was := old.get(ident)) is not None and canonical(was.inputs) != now
     ]
-    holder = {inputs: ident for ident, inputs in here.items()}  # whose inputs they are in this run
-    return changed, sum(1 for ident, was in changed if holder.get(canonical(was), ident) != ident)
+    holders: dict[str, set[str]] = {}  # whose inputs they are in this run, of the changed: a row that kept its own
+    for ident, _ in changed:  # (a question the dataset asks twice) holds them as before, no sign of a move
+        holders.setdefault(here[ident], set()).add(ident)
+    return changed, sum(1 for ident, was in changed if holders.get(canonical(was), set()) - {ident})
 
 
 def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None) -> str | None:

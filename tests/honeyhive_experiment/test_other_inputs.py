@@ -86,3 +86,30 @@ def test_the_inputs_are_read_from_the_session_events_alone(
     else:
         assert served == Counter({("new", "session"): 4, ("old", "session"): 4}), served
         assert all(body.get("projections") for body in asked), asked
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "changed", "moved"),
+    [
+        # a question the dataset asks twice, each copy edited under its id: the other copy still holds the old text,
+        # which is no sign of a move (audit81: 2 such edits of 8 made every max_drop gate "could not be checked")
+        (["A", "A", "C", "C"], ["A, reworded", "A", "C, reworded", "C"], [0, 2], 0),
+        (["A", "B", "C", "D"], ["new", "A", "B", "C"], [0, 1, 2, 3], 3),  # a row inserted above: ids renumbered
+        # a combining mark after a newline: normalising the JSON's text joined it to the escape's "n" (an invalid
+        # "\ñ"), and every run with a baseline ended in an unexpected JSONDecodeError (audit81)
+        (["one\n\u0303two", "B", "C", "D"], ["one\n\u0303two", "B", "C", "D"], [], 0),
+        (["one\n\u0303two", "B", "C", "D"], ["one\n\u0303two!", "B", "C", "D"], [0], 0),
+    ],
+    ids=["a-duplicate-edited", "renumbered", "mark-after-newline", "mark-after-newline-edited"],
+)
+def test_which_paired_datapoints_hold_other_inputs_and_which_moved(
+    backend: LocalBackend, hh: HoneyHiveClient, before: list[str], after: list[str], changed: list[int], moved: int
+) -> None:
+    old = _record(backend, [{"question": q} for q in before])
+    new = _record(backend, [{"question": q} for q in after])
+    comparison = compare_runs(hh, new, old)
+
+    other, counted = _other_inputs(hh, comparison)
+
+    assert sorted(ident.rsplit("r", 1)[1] for ident, _ in other) == [str(i) for i in changed]
+    assert counted == moved
