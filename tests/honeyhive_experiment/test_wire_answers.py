@@ -906,3 +906,30 @@ def test_evaluate_succeeds_exactly_where_the_command_exits_0_and_says_why_not_in
     result.print_table(file=shown)
     assert f"Success: {code == 0} (HoneyHive: " in shown.getvalue()
     assert all(f"Not a success: {reason}" in shown.getvalue() for reason in result.broken)
+
+
+# ------------------------------------------------------------------------------------------ datasets by name
+
+
+@pytest.mark.parametrize(
+    ("listed", "chosen"),
+    [
+        (["qa", "qa-large"], "a"),  # a server whose name filter matches substrings, as the runs' does: the exact one
+        (["qa-large", "qa"], "b"),
+        (["qa"], "a"),
+        (["QA"], "a"),  # a filter that ignores case: the one it found, as before
+        (["qa", "qa"], None),  # two of that very name: which one was meant cannot be told
+        (["QA", "Qa"], None),
+    ],
+)
+def test_a_dataset_named_is_the_one_of_exactly_that_name(wire: Wire, listed: list[str], chosen: str | None) -> None:
+    """Two datasets in the answer to ``name=qa`` were an error "2 datasets named 'qa'" even when one was ``qa-large``
+    (audit81): the API does not say its name filter is exact."""
+    datasets = [{"id": ident, "name": name, "datapoints": []} for ident, name in zip("abc", listed, strict=False)]
+    wire.rewrite = lambda method, path, body: {"datasets": datasets} if path.startswith("/v1/datasets") else body
+    with HoneyHiveClient(wire.proxy.url, API_KEY) as client:
+        if chosen is None:
+            with pytest.raises(ExperimentError, match=r"HoneyHive has 2 datasets named 'qa' \(a, b\)"):
+                client.get_dataset(name="qa")
+        else:
+            assert client.get_dataset(name="qa")["id"] == chosen
