@@ -669,7 +669,7 @@ def judge(
         *unpaired_warnings(unpaired),
     ]
     if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
-        said.append(outside_calls_warning(calls, result.unfinished_calls))
+        said.append(outside_calls_warning(calls, result.unfinished_calls, result.outcomes, places))
     if changed := result.outputs_changed:  # what HoneyHive and this report show of them is not what was scored
         said.append(changed)
     if unreduced := result.summary.unreduced(trials):  # its counts are datapoints', its pass/fail not on means

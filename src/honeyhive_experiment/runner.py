@@ -43,7 +43,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Container, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Coroutine, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import nullcontext, suppress
@@ -73,6 +73,7 @@ from honeyhive_experiment.models.outcomes import (
     MetricValues,
     OutcomeStatus,
     Progress,
+    first_ids,
     outputs_changed_warning,
     outside_ranges,
     timeout_error,
@@ -241,16 +242,17 @@ class Runner:
             outside.runs.add(self.run_id)  # its datapoints' unfinished work, not another run's at once in the process
             outcomes = self._run(datapoints, skip)
             abandoned = self._calls.running()  # before the count is read: a call of theirs ended by now is in it
-        if abandoned:  # one from now on in none
+        unfinished = max(outside.unfinished_calls, abandoned)  # the datapoints' own: of the calls in no metric
+        calls = outside.calls + unfinished
+        if abandoned and not _gave_up(calls, unfinished, outcomes):  # else said once below, naming the datapoints
             log.warning(
                 "%d function or evaluator call(s) abandoned by the timeout (or a cancel) still running when the run"
                 " ended: the LLM calls they make from now on are counted nowhere; the datapoints' unfinished calls"
                 " count at least one for each, so a gate on cost or tokens does not take this run's values as whole",
                 abandoned,
             )
-        unfinished = max(outside.unfinished_calls, abandoned)  # the datapoints' own: of the calls in no metric
-        if calls := outside.calls + unfinished:
-            log.warning("%s", outside_calls_warning(calls, unfinished))
+        if calls:
+            log.warning("%s", outside_calls_warning(calls, unfinished, outcomes))
         imported = at_import(outside.setup_calls, self.prices)
         if not (calls or imported) or not outcomes:
             return outcomes
@@ -306,7 +308,7 @@ class Runner:
                     done += 1
                     errored += outcome.failed or bool(outcome.evaluator_failures)
                     failed += outside_ranges(outcome.metrics, self.spec.passing_ranges)
-                    if progress is not None:
+                    if progress is not None and not self.spec.cancel.is_set():  # what ends now is cancelled, not done
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         eta = (total - done) / rate if rate else None
@@ -728,11 +730,32 @@ async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
         clock.stopped = time.monotonic()
 
 
-def outside_calls_warning(calls: int, unfinished: int = 0) -> str:
+def _gave_up(
+    calls: int, unfinished: int, outcomes: Iterable[DatapointOutcome], places: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """How the run gave up on each datapoint it did (its timeout ran out, a cancel), by its place in the dataset file
+    (``places``) or its id, when theirs may be all the ``calls`` in no metric: each ``unfinished`` (none outside
+    every datapoint), no more than one for each execution given up on; else none."""
+    how = {OutcomeStatus.TIMEOUT: "timed out", OutcomeStatus.CANCELLED: "were cancelled"}
+    executions = [o for o in outcomes if o.status in how]  # a datapoint's trials: each one's function or evaluator
+    gave_up = {(places or {}).get(o.datapoint_id, o.datapoint_id): how[o.status] for o in executions}
+    return gave_up if calls == unfinished <= len(executions) else {}
+
+
+def outside_calls_warning(
+    calls: int, unfinished: int = 0, outcomes: Iterable[DatapointOutcome] = (), places: Mapping[str, str] | None = None
+) -> str:
     """What a run says of the LLM calls in no metric while its datapoints ran (``calls``), made outside any
     datapoint's context or, ``unfinished`` of them, the datapoints' own still running when they were recorded (at
     least one for each function or evaluator still running at the run's end: :meth:`Runner.run`, so then not each
-    of them is known to be made)."""
+    of them is known to be made). When they may all be those of the ``outcomes`` the timeout or a cancel gave up on
+    (:func:`_gave_up`), it names those datapoints once, and not calls they may never have made."""
+    if gave_up := _gave_up(calls, unfinished, outcomes, places):
+        how = " or ".join(sorted(set(gave_up.values())))
+        return (
+            f"{len(gave_up)} datapoint(s) {how} ({first_ids(list(gave_up))}): the LLM calls they were making, if any,"
+            " are in no metric, so a gate on cost or tokens takes this run's values as a lower bound"
+        )
     return (
         f"{calls} LLM call(s) {'' if unfinished else 'were made '}outside any datapoint's context (a thread that does"
         " not carry it, or after its datapoint was over, or still running when its datapoint was recorded); counted"

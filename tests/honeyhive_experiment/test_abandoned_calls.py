@@ -49,15 +49,14 @@ def test_a_function_the_timeout_abandoned_still_running_at_the_end_leaves_a_cost
         run = bot.run("--baseline", baseline.run_id)
     finally:
         sys.modules["bot"].RELEASE.set()
-    said = [m for m in caplog.messages if m.startswith("1 function or evaluator call(s) abandoned by the timeout")]
-    assert said == [
-        "1 function or evaluator call(s) abandoned by the timeout (or a cancel) still running when the run ended: the"
-        " LLM calls they make from now on are counted nowhere; the datapoints' unfinished calls count at least one"
-        " for each, so a gate on cost or tokens does not take this run's values as whole"
-    ]
-    # the abandoned call counts one whether it made one or not: not said to be made
-    [reported] = [w for w in run.report["warnings"] if w.startswith("1 LLM call(s) outside any datapoint's context")]
-    assert "; 1 of them the datapoints' own, unfinished" in reported
+    # said once, naming the datapoint (its row, in the report), not as a call outside any datapoint's context "counted
+    # as one call whether it had made one or not" beside "1 function or evaluator call(s) abandoned by..." (audit80 F6)
+    [said] = [m for m in caplog.messages if "LLM call" in m or "abandoned by" in m]
+    assert said.startswith("1 datapoint(s) timed out (EXT-q06)"), said
+    [reported] = [w for w in run.report["warnings"] if "in no metric" in w]
+    assert reported.startswith("1 datapoint(s) timed out (questions.jsonl:7)"), reported
+    assert "lower bound" in reported
+    assert "whether it had made one" not in reported
     cost = run.metric("cost_usd")
     assert (cost["baseline_left_out"], cost["left_out"]) == (0, 1)
     gate = "cost_usd's gate could not be checked: this run's value excludes 1 LLM call"

@@ -213,3 +213,34 @@ def test_a_finished_run_is_completed(hh: HoneyHiveClient, client: httpx.Client) 
     assert run["status"] == "completed"
     assert sorted(run["event_ids"]) == sorted(backend_sessions(hh, result.run_id))
     assert len(run["event_ids"]) == 3
+
+
+def test_datapoints_a_cancel_abandons_are_not_told_done_and_are_named_once(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cancelled while datapoints 1 and 2 are inside the function: the progress told them done and clean, "3/3
+    datapoints (0 failed, 0 errored)" (audit80 F7), and the run said "2 LLM call(s) outside any datapoint's context ...
+    counted as one call whether it had made one or not" beside "2 function or evaluator call(s) abandoned", of calls
+    never made (F6). Now the progress stops at the cancel, and the datapoints are named once."""
+    dataset = external_dataset(records(3))
+    stage = Choreography(expected_inside=2)
+    cancel = threading.Event()
+    told: list[Progress] = []
+
+    def cancel_after_first(progress: Progress) -> None:
+        told.append(progress)
+        stage.wait_until_all_inside()
+        cancel.set()  # the gate stays shut: 1 and 2 are abandoned
+
+    try:
+        with pytest.raises(ExperimentCancelled) as raised:
+            evaluate(stage.function(), dataset, client=hh, max_workers=3, progress=cancel_after_first, cancel=cancel)
+    finally:
+        stage.gate.set()
+
+    assert [o.status for o in raised.value.outcomes][1:] == [OutcomeStatus.CANCELLED] * 2
+    assert [p.done for p in told] == [1]
+    [said] = [m for m in caplog.messages if "LLM call" in m or "abandoned by" in m]
+    assert "whether it had made one" not in said
+    ids = ", ".join(dp.id for dp in dataset.datapoints[1:])
+    assert said.startswith(f"2 datapoint(s) were cancelled ({ids})"), said
