@@ -524,10 +524,11 @@ def _commented_pull_request(settings: Settings) -> Settings:
     Nor is anything run for a comment whose author is not the repository's owner, a member of its organisation or a
     collaborator (``author_association``): the job has the repository's secrets, and the workflow's ``if:`` that
     should have kept anyone else out (README) is missing. Nor for a fork's pull request whose fork was pushed to since
-    the comment (or GitHub does not say when, ``head.repo.pushed_at``: a fork deleted since has none): the checkout may be a commit the commenter
-    never read. Both times are GitHub's own, which no one can set (a commit's dates are its author's to write); a
-    pull request from a branch of this repository is not checked: who can push there can run workflows with the
-    secrets anyway. These two refusals are said in the job's log and summary only (:class:`_Refused`)."""
+    the comment (or GitHub does not say when, ``head.repo.pushed_at``: a fork deleted since has none): the checkout
+    may be a commit the commenter never read. Both times are GitHub's own, which no one can set (a commit's dates are
+    its author's to write); a pull request from a branch of this repository is not checked: who can push there can run
+    workflows with the secrets anyway. These two refusals are said in the job's log and summary only
+    (:class:`_Refused`)."""
     ci, number = settings.ci, _commented(settings)
     if number is None:
         return settings
