@@ -21,6 +21,7 @@ import difflib
 import logging
 import os
 import re
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -790,20 +791,52 @@ def _not_ours(
 ) -> None:
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     ``kept``: :func:`_kept_files`), nor are the two one file (``--report out.html``: the HTML report, beside
-    report.json by default, took its place; a device such as /dev/null takes both). Raises NotWritable naming the
-    flag, or the action's ``report`` input."""
+    report.json by default, took its place; a device such as /dev/null takes both), nor replaces a file that is no
+    report of ours (:func:`_replaceable`: ``--html myapp/bot.py``). Raises NotWritable naming the flag, or the action's
+    ``report`` input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {settings.named(report_file)}"
         problem += beside if derived else ""
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
-    for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
+    for what, path, html, head in (
+        (report, report_file, False, _JSON),
+        ("the HTML report", html_file, not derived, _HTML),
+    ):
+        if path is None:
+            continue
+        key, shown = _report_key(settings, html=html), settings.named(path)
         for its, file in kept:
-            if path is not None and _same_file(path, file):
-                key = _report_key(settings, html=html)
-                shown = settings.named(path)
+            if _same_file(path, file):
                 raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
+        if not _replaceable(path, head):  # --html myapp/bot.py replaced the module under test
+            raise NotWritable(
+                f"refusing to write {what} over {shown}: it is no report of this tool's; name another file (or remove"
+                " it)",
+                key=key,
+            )
+
+
+_JSON: Final = re.compile(rb'\s*\{\s*"version": \d+,\s*"experiment": ')  # report.json, as delivery writes it
+_HTML: Final = re.compile(
+    rb"<!DOCTYPE html>.{0,300}?<meta http-equiv=\"Content-Security-Policy\" content=\"default-src (?:'|&#39;)none", re.S
+)
+
+
+def _replaceable(path: Path, head: re.Pattern[bytes]) -> bool:
+    """Whether a report may be written at ``path``: nothing, or nothing of the user's, is there (no file, an empty
+    one, a device written into, a link replaced), or a report of ours, which begins as ``head`` matches."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return True
+        with open(path, "rb") as file:
+            start = file.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable: not known to be ours
+        return False
+    return not start.strip() or head.match(start) is not None
 
 
 def _report_key(settings: Settings, *, html: bool) -> str:

@@ -1787,6 +1787,8 @@ INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code,
     # report.json lost under the HTML report beside it (its name with .html), or written over a file of the tool's
     ({"report": "out/report.html"}, ["report: report.json and the HTML report would both be written to"], 2, False),
     ({"report": ".honeyhive/experiment.yml"}, ["report: refusing to write report.json over the experiment"], 2, False),
+    # or over any file that is no report of ours: the README, the module under test (audit80 F1)
+    ({"report": "README.md"}, ["report: refusing to write report.json over README.md: it is no report of"], 2, False),
     # looking for it raised ENAMETOOLONG: "unexpected OSError", a bug of ours
     ({"report": "a" * 300 + ".json"}, ["input report: a name in it is longer than 255 bytes"], 2, False),
     # it fits, but not report.published.json beside it, which a publish step reading it writes

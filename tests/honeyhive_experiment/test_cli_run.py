@@ -465,6 +465,10 @@ LONG_NAME = "a" * 300 + ".json"  # longer than any common file system takes: loo
         (["--report", ".honeyhive/experiment.yml"], "--report: refusing to write report.json over the experiment file"),
         (["--html", "data/../data/questions.jsonl"], "--html: refusing to write the HTML report over the experiment's"),
         (["--html", ".honeyhive/comment.md.j2"], "--html: refusing to write the HTML report over the comment's"),
+        # any other file that is no report of ours: --html over the module under test replaced it, rc 0 (audit80 F1)
+        (["--report", "r.json", "--html", "support_bot/app.py"], "--html: refusing to write the HTML report over"),
+        (["--report", "README.md"], "--report: refusing to write report.json over README.md: it is no report of"),
+        (["view", "--html", "support_bot/evaluators.py"], "--html: refusing to write the HTML report over support_bot"),
         # view writes its page over the database it reads the run from alike
         (["view", "--html", ".honeyhive/local.db"], "--html: refusing to write the HTML report over the embedded"),
         (["view", "--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
@@ -1179,3 +1183,19 @@ def test_runs_and_view_of_a_variant_without_runs_name_it_and_the_variants_the_fi
     said = capsys.readouterr()  # its own runs: listed, nothing more to say
     assert "no runs yet" not in said.out
     assert "no run of" not in said.err
+
+
+def test_a_report_of_ours_or_an_empty_file_is_written_over_without_a_word(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files refused as no report of ours (``--html myapp/bot.py``, audit80 F1) are not the reports a run wrote
+    before, which the next run replaces as it always did, nor an empty file (``touch out/r.json``)."""
+    out = quickstart / "out"
+    out.mkdir()
+    (out / "r.json").touch()
+    argv = ["run", "--dry-run", "-C", str(quickstart), "--report", str(out / "r.json")]
+    for _ in range(2):
+        code = main(argv, environ={})
+        assert code == 0, capsys.readouterr().err
+        assert json.loads((out / "r.json").read_text(encoding="utf-8"))["version"] == 1
+        assert (out / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
