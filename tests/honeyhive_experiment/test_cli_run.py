@@ -1199,3 +1199,22 @@ def test_a_report_of_ours_or_an_empty_file_is_written_over_without_a_word(
         assert code == 0, capsys.readouterr().err
         assert json.loads((out / "r.json").read_text(encoding="utf-8"))["version"] == 1
         assert (out / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_paths_are_under_the_working_directory_as_the_config_is(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run -C repo --report out/r.json`` wrote out/r.json in the shell's folder, while --config, the dataset, the
+    code and the action's report input are all found under -C (audit80 F4). Now --report and --html (run's and
+    view's) are under -C too; nothing is written in the shell's folder."""
+    shell = quickstart.parent / "shell"
+    shell.mkdir()
+    monkeypatch.chdir(shell)
+    code = main(["run", "--dry-run", "-C", "../repo", "--report", "out/r.json", "--html", "page.html"], environ={})
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads((quickstart / "out" / "r.json").read_text(encoding="utf-8"))["version"] == 1
+    assert f"HTML report: {(quickstart / 'page.html').resolve()}\n" in out  # outside the shell's folder: absolute
+    assert main(["view", "--no-open", "-C", "../repo", "--html", "out/view.html"], environ={}) == 0
+    assert (quickstart / "page.html").is_file() and (quickstart / "out" / "view.html").is_file()
+    assert list(shell.iterdir()) == []
