@@ -61,6 +61,7 @@ __all__ = [
     "FUNCTION_RETURNED_NONE",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",
+    "NO_GROUND_TRUTH",
     "OUT_OF_RANGE",
     "UNSUPPORTED_RETURN",
     "EvaluationOutcome",
@@ -264,7 +265,7 @@ def _failure(name: str, exc: BaseException) -> _Verdict:
     return {}, [EvaluatorFailure(name, error_text(exc))], {}
 
 
-_NO_GROUND_TRUTH = (
+NO_GROUND_TRUTH = (
     f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: give the datapoint one"
     " (a row's ground_truth; in a CSV file a ground_truth.<key> column, since a column without a section is an"
     " input), or declare ground_truth=None to run it without one"
@@ -299,7 +300,7 @@ def _prepare(
         return callable_name(item), _failure(callable_name(item), exc), False
     args = evaluator.arguments(outputs, inputs, ground_truth)
     if args is None:
-        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, _NO_GROUND_TRUTH)], {}), False
+        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, NO_GROUND_TRUTH)], {}), False
     return evaluator.name, functools.partial(evaluator.fn, *args), evaluator.is_async
 
 

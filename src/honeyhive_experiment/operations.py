@@ -24,7 +24,7 @@ import re
 import stat
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -62,6 +62,7 @@ from honeyhive_experiment.errors import (
     SettingsError,
     as_error,
 )
+from honeyhive_experiment.evaluators import NO_GROUND_TRUTH
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
     FORK_WITHOUT_SECRETS,
@@ -91,7 +92,7 @@ from honeyhive_experiment.gha import a_pipe, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
-from honeyhive_experiment.models.outcomes import Progress, excerpt, first_ids
+from honeyhive_experiment.models.outcomes import Progress, and_more, excerpt, first_ids
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
@@ -101,6 +102,8 @@ from honeyhive_experiment.user_code import check_metric_names, check_produced_na
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
 if TYPE_CHECKING:
+    from honeyhive_experiment.evaluators import Evaluator
+    from honeyhive_experiment.experiment import PreparedDataset
     from honeyhive_experiment.github import CommentPublisher
 
 __all__ = [
@@ -994,12 +997,21 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     if records is None and not settings.api_key:  # what a run here would use has no managed dataset
         log.warning("%s", embedded_has_no_dataset(config, config_file))
     found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    unfed = (
+        _without_ground_truth(config, code.evaluators, prepared, records.lines, config_file)
+        if records and prepared
+        else []
+    )
     if not probe or not records or prepared is None:
+        if unfed:
+            raise all_of(unfed)
         return found
     first = prepared.datapoints[0]
     where = f"the first datapoint, {config.dataset.path}:{records.lines[0]}"  # the row the user can open
     # the names no evaluator's name matches (as a run checks them), said with what the probe finds, not before it
     problems = check_metric_names(config, code.evaluators, config_file)
+    if unfed:  # every row named at once, the probe's first too (which would say it of that row alone)
+        raise all_of([*unfed, *problems])
     try:
         with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
             probed = probe_datapoint(
@@ -1043,6 +1055,40 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     texts = [name for name in texts if name not in explanations]
     strings = f"; strings, not metrics: {first_ids(texts, 30)}" if texts else ""
     return f"{found}; the first datapoint's metrics: {numbers}{strings}"
+
+
+def _without_ground_truth(
+    config: ExperimentConfig,
+    evaluators: Sequence[Evaluator],
+    prepared: PreparedDataset,
+    lines: Sequence[int],
+    config_file: str,
+) -> list[ConfigError]:
+    """What every run would say of the dataset file's rows without a ground truth (the run's MissingGroundTruth,
+    :data:`~honeyhive_experiment.evaluators.NO_GROUND_TRUTH`), said before it, at each evaluator that requires one,
+    naming the first rows (``file:line (id)``, as the run's Errors list them) and how many: an error where the run
+    would fail on it (a range or a gate on its metric, more rows than ``verdict.allow_evaluator_errors`` tolerates,
+    or every row), else warned of."""
+    rows = [
+        f"{config.dataset.path}:{line} ({datapoint.id})"
+        for datapoint, line in zip(prepared.datapoints, lines, strict=True)
+        if datapoint.ground_truth is None
+    ]
+    judged = [*config.passing_ranges, *config.gate]
+    total, why = len(lines), NO_GROUND_TRUTH.partition(": ")[2]
+    fails = len(rows) == total or len(rows) > config.verdict.tolerated_evaluator_errors(total)
+    problems = []
+    for index, evaluator in enumerate(evaluators if rows else ()):
+        if not evaluator.ground_truth_required:
+            continue
+        said = (
+            f"evaluator {evaluator.name} would not be called on {len(rows)} datapoint(s) ({why}): {and_more(rows, 3)}"
+        )
+        if fails or any(m == evaluator.name or m.startswith(evaluator.name + "_") for m in judged):
+            problems.append(config_error_at(config_file, ("evaluators", index), said))
+        else:
+            log.warning("%s", config_error_at(config_file, ("evaluators", index), said))
+    return problems
 
 
 def _not_recorded(metric: str, metrics: Mapping[str, object], where: str) -> None:

@@ -673,6 +673,38 @@ def test_validate_warns_of_a_max_degraded_as_large_as_the_dataset_file(
     assert "max_degraded" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("probe", [[], ["--no-probe"]], ids=["probe", "no-probe"])
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ("", 2),  # every run fails on them: an error
+        ("verdict: {allow_evaluator_errors: 2}\n", 0),  # the run tolerates two: a warning, as the run's
+        ("verdict: {allow_evaluator_errors: 2}\npassing_ranges:\n  topic_match: {min: 1}\n", 2),  # ranged: fails
+    ],
+    ids=["fails", "tolerated", "ranged"],
+)
+def test_validate_names_the_rows_without_the_ground_truth_an_evaluator_requires(
+    repo: Path, capsys: pytest.CaptureFixture[str], probe: list[str], extra: str, code: int
+) -> None:
+    """validate said ok (it probes the first row), then every run failed: "evaluator topic_match was not called on 2
+    datapoint(s) (no ground_truth, ...)" (audit80 F3). validate reads every row: it says so first, naming them."""
+    questions = repo / "data" / "questions.jsonl"
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    for row in rows[1], rows[3]:
+        del row["ground_truth"]
+    questions.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    _write(repo, GOOD + extra)
+    assert main(["validate", "--working-directory", str(repo), *probe]) == code
+    err = capsys.readouterr().err
+    said = (
+        f"{'error' if code else 'warning'}: {repo / '.honeyhive' / 'experiment.yml'}:6: evaluators[0]: evaluator"
+        " topic_match would not be called on 2 datapoint(s) (no ground_truth, which the evaluator's third parameter"
+        " requires: give the datapoint one"
+    )
+    assert err.startswith(said), err
+    assert re.search(r"\): data/questions\.jsonl:2 \(EXT-\w+\), data/questions\.jsonl:4 \(EXT-\w+\)\n", err), err
+
+
 def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_records(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
