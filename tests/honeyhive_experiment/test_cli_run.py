@@ -1216,7 +1216,8 @@ def test_report_paths_are_under_the_working_directory_as_the_config_is(
     assert json.loads((quickstart / "out" / "r.json").read_text(encoding="utf-8"))["version"] == 1
     assert f"HTML report: {(quickstart / 'page.html').resolve()}\n" in out  # outside the shell's folder: absolute
     assert main(["view", "--no-open", "-C", "../repo", "--html", "out/view.html"], environ={}) == 0
-    assert (quickstart / "page.html").is_file() and (quickstart / "out" / "view.html").is_file()
+    assert (quickstart / "page.html").is_file()
+    assert (quickstart / "out" / "view.html").is_file()
     assert list(shell.iterdir()) == []
 
 
