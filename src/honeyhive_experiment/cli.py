@@ -70,8 +70,8 @@ def build_parser(prog: str = "python -m honeyhive_experiment") -> argparse.Argum
             "--working-directory",
             default=".",
             metavar="DIR",
-            help="the repository root: config, dataset and code paths are relative to it, and your code runs in it"
-            " (default: .)",
+            help="the repository root: config, dataset, code, --report and --html paths are relative to it, and your"
+            " code runs in it (default: .)",
         )
 
     run = commands.add_parser("run", help="run the experiment and report it (locally or in CI)")

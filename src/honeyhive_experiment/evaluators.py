@@ -61,6 +61,7 @@ __all__ = [
     "FUNCTION_RETURNED_NONE",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",
+    "NO_GROUND_TRUTH",
     "OUT_OF_RANGE",
     "UNSUPPORTED_RETURN",
     "EvaluationOutcome",
@@ -123,7 +124,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
             candidates.append((name, score))
         elif score is not None:
             problems.append((UNSUPPORTED_RETURN, f"'score' is of type {type(score).__name__}, not bool/int/float/str"))
-        else:  # the SDK logs it on every datapoint: said, once per run (the runner), not an error
+        elif _forgot_score(raw):  # the SDK logs it on every datapoint: said, once per run (the runner), not an error
             keys = ", ".join(excerpt(repr(key)) for key in list(raw)[:10]) + (", ..." if len(raw) > 10 else "")
             said = (
                 f"'score': None (keys: {keys}), so there is no metric {name!r} where it did"
@@ -164,6 +165,16 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
             problems.append((DOTTED_NAME, f"{nested}; name it without dots"))
         metrics[key] = value
     return metrics, problems, ({name: warning} if warning is not None else {}) | unset
+
+
+def _forgot_score(raw: dict[Any, Any]) -> bool:
+    """Whether a dict an evaluator returned without a scalar ``score`` likely meant one: ``'score': None``, a key like
+    it (``Score``, ``scores``, ``value``), or one number at most. A dict of several metrics (``{"grounded": 1,
+    "concise": 0.5}``, each ``name_<key>``) is a documented pattern: warned of on every run, it taught users to
+    skip warnings."""
+    numbers = [key for key, value in raw.items() if key != "explanation" and isinstance(_plain(value), int | float)]
+    like = any(str(key).casefold().rstrip("s") in ("score", "value") for key in raw)
+    return "score" in raw or like or len(numbers) < 2
 
 
 def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
@@ -264,7 +275,7 @@ def _failure(name: str, exc: BaseException) -> _Verdict:
     return {}, [EvaluatorFailure(name, error_text(exc))], {}
 
 
-_NO_GROUND_TRUTH = (
+NO_GROUND_TRUTH = (
     f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: give the datapoint one"
     " (a row's ground_truth; in a CSV file a ground_truth.<key> column, since a column without a section is an"
     " input), or declare ground_truth=None to run it without one"
@@ -299,7 +310,7 @@ def _prepare(
         return callable_name(item), _failure(callable_name(item), exc), False
     args = evaluator.arguments(outputs, inputs, ground_truth)
     if args is None:
-        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, _NO_GROUND_TRUTH)], {}), False
+        return evaluator.name, ({}, [EvaluatorFailure(evaluator.name, NO_GROUND_TRUTH)], {}), False
     return evaluator.name, functools.partial(evaluator.fn, *args), evaluator.is_async
 
 

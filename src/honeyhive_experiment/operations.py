@@ -21,9 +21,10 @@ import difflib
 import logging
 import os
 import re
+import stat
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -61,6 +62,7 @@ from honeyhive_experiment.errors import (
     SettingsError,
     as_error,
 )
+from honeyhive_experiment.evaluators import NO_GROUND_TRUTH
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
     FORK_WITHOUT_SECRETS,
@@ -90,7 +92,7 @@ from honeyhive_experiment.gha import a_pipe, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
-from honeyhive_experiment.models.outcomes import Progress, excerpt, first_ids
+from honeyhive_experiment.models.outcomes import Progress, and_more, excerpt, first_ids
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
@@ -100,6 +102,8 @@ from honeyhive_experiment.user_code import check_metric_names, check_produced_na
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
 if TYPE_CHECKING:
+    from honeyhive_experiment.evaluators import Evaluator
+    from honeyhive_experiment.experiment import PreparedDataset
     from honeyhive_experiment.github import CommentPublisher
 
 __all__ = [
@@ -791,20 +795,52 @@ def _not_ours(
 ) -> None:
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     ``kept``: :func:`_kept_files`), nor are the two one file (``--report out.html``: the HTML report, beside
-    report.json by default, took its place; a device such as /dev/null takes both). Raises NotWritable naming the
-    flag, or the action's ``report`` input."""
+    report.json by default, took its place; a device such as /dev/null takes both), nor replaces a file that is no
+    report of ours (:func:`_replaceable`: ``--html myapp/bot.py``). Raises NotWritable naming the flag, or the action's
+    ``report`` input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {settings.named(report_file)}"
         problem += beside if derived else ""
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
-    for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
+    for what, path, html, head in (
+        (report, report_file, False, _JSON),
+        ("the HTML report", html_file, not derived, _HTML),
+    ):
+        if path is None:
+            continue
+        key, shown = _report_key(settings, html=html), settings.named(path)
         for its, file in kept:
-            if path is not None and _same_file(path, file):
-                key = _report_key(settings, html=html)
-                shown = settings.named(path)
+            if _same_file(path, file):
                 raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
+        if not _replaceable(path, head):  # --html myapp/bot.py replaced the module under test
+            raise NotWritable(
+                f"refusing to write {what} over {shown}: it is no report of this tool's; name another file (or remove"
+                " it)",
+                key=key,
+            )
+
+
+_JSON: Final = re.compile(rb'\s*\{\s*"version": \d+,\s*"experiment": ')  # report.json, as delivery writes it
+_HTML: Final = re.compile(
+    rb"<!DOCTYPE html>.{0,300}?<meta http-equiv=\"Content-Security-Policy\" content=\"default-src (?:'|&#39;)none", re.S
+)
+
+
+def _replaceable(path: Path, head: re.Pattern[bytes]) -> bool:
+    """Whether a report may be written at ``path``: nothing, or nothing of the user's, is there (no file, an empty
+    one, a device written into, a link replaced), or a report of ours, which begins as ``head`` matches."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return True
+        with open(path, "rb") as file:
+            start = file.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable: not known to be ours
+        return False
+    return not start.strip() or head.match(start) is not None
 
 
 def _report_key(settings: Settings, *, html: bool) -> str:
@@ -962,12 +998,21 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     if records is None and not settings.api_key:  # what a run here would use has no managed dataset
         log.warning("%s", embedded_has_no_dataset(config, config_file))
     found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    unfed = (
+        _without_ground_truth(config, code.evaluators, prepared, records.lines, config_file)
+        if records and prepared
+        else []
+    )
     if not probe or not records or prepared is None:
+        if unfed:
+            raise all_of(unfed)
         return found
     first = prepared.datapoints[0]
     where = f"the first datapoint, {config.dataset.path}:{records.lines[0]}"  # the row the user can open
     # the names no evaluator's name matches (as a run checks them), said with what the probe finds, not before it
     problems = check_metric_names(config, code.evaluators, config_file)
+    if unfed:  # every row named at once, the probe's first too (which would say it of that row alone)
+        raise all_of([*unfed, *problems])
     try:
         with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
             probed = probe_datapoint(
@@ -1011,6 +1056,40 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     texts = [name for name in texts if name not in explanations]
     strings = f"; strings, not metrics: {first_ids(texts, 30)}" if texts else ""
     return f"{found}; the first datapoint's metrics: {numbers}{strings}"
+
+
+def _without_ground_truth(
+    config: ExperimentConfig,
+    evaluators: Sequence[Evaluator],
+    prepared: PreparedDataset,
+    lines: Sequence[int],
+    config_file: str,
+) -> list[ConfigError]:
+    """What every run would say of the dataset file's rows without a ground truth (the run's MissingGroundTruth,
+    :data:`~honeyhive_experiment.evaluators.NO_GROUND_TRUTH`), said before it, at each evaluator that requires one,
+    naming the first rows (``file:line (id)``, as the run's Errors list them) and how many: an error where the run
+    would fail on it (a range or a gate on its metric, more rows than ``verdict.allow_evaluator_errors`` tolerates,
+    or every row), else warned of."""
+    rows = [
+        f"{config.dataset.path}:{line} ({datapoint.id})"
+        for datapoint, line in zip(prepared.datapoints, lines, strict=True)
+        if datapoint.ground_truth is None
+    ]
+    judged = [*config.passing_ranges, *config.gate]
+    total, why = len(lines), NO_GROUND_TRUTH.partition(": ")[2]
+    fails = len(rows) == total or len(rows) > config.verdict.tolerated_evaluator_errors(total)
+    problems = []
+    for index, evaluator in enumerate(evaluators if rows else ()):
+        if not evaluator.ground_truth_required:
+            continue
+        said = (
+            f"evaluator {evaluator.name} would not be called on {len(rows)} datapoint(s) ({why}): {and_more(rows, 3)}"
+        )
+        if fails or any(m == evaluator.name or m.startswith(evaluator.name + "_") for m in judged):
+            problems.append(config_error_at(config_file, ("evaluators", index), said))
+        else:
+            log.warning("%s", config_error_at(config_file, ("evaluators", index), said))
+    return problems
 
 
 def _not_recorded(metric: str, metrics: Mapping[str, object], where: str) -> None:

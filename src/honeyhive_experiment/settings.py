@@ -208,7 +208,8 @@ class Settings(BaseModel):
     """Inside GitHub Actions (``GITHUB_ACTIONS=true``, or started as the action): no line this process prints may
     issue a workflow command."""
     report: Path | None = None  # the report input (under the working directory; none: default_report) or run --report
-    html_path: Path | None = None  # run --html / view --html; else beside report.json (see html_file)
+    html_path: Path | None = None  # run --html / view --html; else beside report.json (see html_file); the flags' are
+    # joined to --working-directory (from_args)
     html: bool = True  # run --no-html: no HTML report
     session_url_template: str | None = None  # HONEYHIVE_SESSION_URL_TEMPLATE: a session's page in the app
     run_url_template: str = DEFAULT_RUN_URL_TEMPLATE  # HONEYHIVE_RUN_URL_TEMPLATE
@@ -293,6 +294,9 @@ class Settings(BaseModel):
             text = None if flags.get(name) is None else str(flags[name]).strip()
             if text or (text is not None and read is _report):  # a report given, even empty (--report=): a file to name
                 values[field] = read(text, flag, "flag")
+        for field in ("report", "html_path"):  # under -C, as --config is (and the action's report input)
+            if field in values:
+                values[field] = values.get("working_directory", Path(".")) / values[field]
         if flags.get("no_html"):
             values["html"] = False
         if server_url := str(flags.get("server_url") or "").strip():

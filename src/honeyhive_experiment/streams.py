@@ -156,7 +156,8 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     may issue a workflow command; for the action, the program's own records are workflow commands instead (its
     loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code, a library, a forked
     child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub shows 10 errors and
-    10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
+    10 warnings a step, and a library logging per datapoint would hide the verdict's). Another's records are shown
+    from WARNING up (all of them with debug logging), ours from INFO up."""
     from honeyhive_experiment.gha import WorkflowCommandHandler
     from honeyhive_experiment.report.markdown import plain_lines
 
@@ -177,6 +178,8 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         lines.addFilter(
             lambda r: not (r.name.startswith("opentelemetry.exporter.") and str(r.msg).startswith(_RETRIES))
         )
+        # another's records below WARNING: a library's line per LLM call (openai's through httpx2) flooded the output
+        lines.addFilter(lambda r: r.levelno >= logging.WARNING or ours(r))
     handlers: list[logging.Handler] = [lines]
     if settings.as_action:
         commands = WorkflowCommandHandler(debug=settings.debug, workspace=settings.workspace)

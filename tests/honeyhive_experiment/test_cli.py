@@ -147,6 +147,10 @@ class _Piping:
 piping = _Piping()
 
 
+def valued(outputs, inputs, ground_truth=None):
+    return {"value": 0.7}  # its score under another key: no metric valued
+
+
 def optional(outputs, inputs, ground_truth=None):
     return {"score": 1.0, "bonus": None}  # an optional sub-score, not given on this datapoint
 """
@@ -673,6 +677,38 @@ def test_validate_warns_of_a_max_degraded_as_large_as_the_dataset_file(
     assert "max_degraded" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("probe", [[], ["--no-probe"]], ids=["probe", "no-probe"])
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ("", 2),  # every run fails on them: an error
+        ("verdict: {allow_evaluator_errors: 2}\n", 0),  # the run tolerates two: a warning, as the run's
+        ("verdict: {allow_evaluator_errors: 2}\npassing_ranges:\n  topic_match: {min: 1}\n", 2),  # ranged: fails
+    ],
+    ids=["fails", "tolerated", "ranged"],
+)
+def test_validate_names_the_rows_without_the_ground_truth_an_evaluator_requires(
+    repo: Path, capsys: pytest.CaptureFixture[str], probe: list[str], extra: str, code: int
+) -> None:
+    """validate said ok (it probes the first row), then every run failed: "evaluator topic_match was not called on 2
+    datapoint(s) (no ground_truth, ...)" (audit80 F3). validate reads every row: it says so first, naming them."""
+    questions = repo / "data" / "questions.jsonl"
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    for row in rows[1], rows[3]:
+        del row["ground_truth"]
+    questions.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    _write(repo, GOOD + extra)
+    assert main(["validate", "--working-directory", str(repo), *probe]) == code
+    err = capsys.readouterr().err
+    said = (
+        f"{'error' if code else 'warning'}: {repo / '.honeyhive' / 'experiment.yml'}:6: evaluators[0]: evaluator"
+        " topic_match would not be called on 2 datapoint(s) (no ground_truth, which the evaluator's third parameter"
+        " requires: give the datapoint one"
+    )
+    assert err.startswith(said), err
+    assert re.search(r"\): data/questions\.jsonl:2 \(EXT-\w+\), data/questions\.jsonl:4 \(EXT-\w+\)\n", err), err
+
+
 def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_records(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -686,10 +722,7 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
     code, output = _validate(repo, capsys)
     assert code == 0, output
     assert output == (
-        # rubric's dict of two metrics has no score: fine, but said, as the run says it (once per evaluator)
-        "warning: evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no"
-        " metric 'rubric', only rubric_<key> ones: fine for a dict of several metrics, else return the metric as"
-        " 'score'\n"
+        # rubric's dict of two metrics has no score: fine, and not said (audit80 F8)
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
         " metrics: topic_match, rubric_grounded, rubric_concise, lookups\n"
     )
@@ -842,9 +875,11 @@ def test_a_quoted_string_shows_no_part_of_a_secret_that_redaction_would_see_whol
     assert "Zq8xK2mV9pL4" not in shown
 
 
+# rubric's dict of two metrics is not warned of (audit80 F8); valued's one number under 'value' is
+WARNED = WITH_RUBRIC + "  - probed:valued\n  - probed:forgetful\n"
 EVALUATOR_WARNINGS = (
-    "evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no metric 'rubric',"
-    " only rubric_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
+    "evaluator 'valued' returned a dict with no 'score' (keys: 'value'), so there is no metric 'valued', only"
+    " valued_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
     "evaluator 'forgetful' returned None on every datapoint it ran on (22), so it produced no metric: does it end"
     " without a return?",
 )
@@ -856,7 +891,7 @@ def test_a_run_says_each_evaluator_warning_once_and_its_report_keeps_it(
     """A dict without a score and a forgotten return were each said twice on standard error: by the runner as it ran
     (its log), and again from the report's warnings ("warning: ..."). Once each now, from the report, which
     keeps them (report.json, the terminal's and the comment's warnings)."""
-    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    _write(repo, WARNED)
     report = repo / "report.json"
     code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), "--no-html"], environ={})
     output = capsys.readouterr()
@@ -888,7 +923,7 @@ def test_the_action_annotates_each_evaluator_warning_once(
 ) -> None:
     """Two identical ``::warning::`` annotations for each: GitHub shows ten per step, so broken evaluators pushed out
     the verdict's own."""
-    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    _write(repo, WARNED)
     step = Step(repo.parent / "step", pull_request())
     with FakeGitHub(repository=REPOSITORY) as github:
         github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
@@ -914,7 +949,7 @@ def test_the_evaluator_warnings_reach_the_error_report_when_judging_fails(
     """Said only by the judgement's report, they were said nowhere when the backend failed after the datapoints were
     recorded (reading the run's result, listing the runs to judge it by): the one hint why a metric is missing, lost.
     The error report says them now, each annotated once."""
-    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    _write(repo, WARNED)
     step = Step(repo.parent / "step", pull_request())
     with FaultProxy(backend.url, rate=0, page=route) as proxy, FakeGitHub(repository=REPOSITORY) as github:
         github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
@@ -1787,6 +1822,8 @@ INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code,
     # report.json lost under the HTML report beside it (its name with .html), or written over a file of the tool's
     ({"report": "out/report.html"}, ["report: report.json and the HTML report would both be written to"], 2, False),
     ({"report": ".honeyhive/experiment.yml"}, ["report: refusing to write report.json over the experiment"], 2, False),
+    # or over any file that is no report of ours: the README, the module under test (audit80 F1)
+    ({"report": "README.md"}, ["report: refusing to write report.json over README.md: it is no report of"], 2, False),
     # looking for it raised ENAMETOOLONG: "unexpected OSError", a bug of ours
     ({"report": "a" * 300 + ".json"}, ["input report: a name in it is longer than 255 bytes"], 2, False),
     # it fits, but not report.published.json beside it, which a publish step reading it writes

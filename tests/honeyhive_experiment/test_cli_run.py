@@ -465,6 +465,10 @@ LONG_NAME = "a" * 300 + ".json"  # longer than any common file system takes: loo
         (["--report", ".honeyhive/experiment.yml"], "--report: refusing to write report.json over the experiment file"),
         (["--html", "data/../data/questions.jsonl"], "--html: refusing to write the HTML report over the experiment's"),
         (["--html", ".honeyhive/comment.md.j2"], "--html: refusing to write the HTML report over the comment's"),
+        # any other file that is no report of ours: --html over the module under test replaced it, rc 0 (audit80 F1)
+        (["--report", "r.json", "--html", "support_bot/app.py"], "--html: refusing to write the HTML report over"),
+        (["--report", "README.md"], "--report: refusing to write report.json over README.md: it is no report of"),
+        (["view", "--html", "support_bot/evaluators.py"], "--html: refusing to write the HTML report over support_bot"),
         # view writes its page over the database it reads the run from alike
         (["view", "--html", ".honeyhive/local.db"], "--html: refusing to write the HTML report over the embedded"),
         (["view", "--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
@@ -1179,3 +1183,67 @@ def test_runs_and_view_of_a_variant_without_runs_name_it_and_the_variants_the_fi
     said = capsys.readouterr()  # its own runs: listed, nothing more to say
     assert "no runs yet" not in said.out
     assert "no run of" not in said.err
+
+
+def test_a_report_of_ours_or_an_empty_file_is_written_over_without_a_word(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files refused as no report of ours (``--html myapp/bot.py``, audit80 F1) are not the reports a run wrote
+    before, which the next run replaces as it always did, nor an empty file (``touch out/r.json``)."""
+    out = quickstart / "out"
+    out.mkdir()
+    (out / "r.json").touch()
+    argv = ["run", "--dry-run", "-C", str(quickstart), "--report", str(out / "r.json")]
+    for _ in range(2):
+        code = main(argv, environ={})
+        assert code == 0, capsys.readouterr().err
+        assert json.loads((out / "r.json").read_text(encoding="utf-8"))["version"] == 1
+        assert (out / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_paths_are_under_the_working_directory_as_the_config_is(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run -C repo --report out/r.json`` wrote out/r.json in the shell's folder, while --config, the dataset, the
+    code and the action's report input are all found under -C (audit80 F4). Now --report and --html (run's and
+    view's) are under -C too; nothing is written in the shell's folder."""
+    shell = quickstart.parent / "shell"
+    shell.mkdir()
+    monkeypatch.chdir(shell)
+    code = main(["run", "--dry-run", "-C", "../repo", "--report", "out/r.json", "--html", "page.html"], environ={})
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads((quickstart / "out" / "r.json").read_text(encoding="utf-8"))["version"] == 1
+    assert f"HTML report: {(quickstart / 'page.html').resolve()}\n" in out  # outside the shell's folder: absolute
+    assert main(["view", "--no-open", "-C", "../repo", "--html", "out/view.html"], environ={}) == 0
+    assert (quickstart / "page.html").is_file()
+    assert (quickstart / "out" / "view.html").is_file()
+    assert list(shell.iterdir()) == []
+
+
+LOGGING = """
+import logging as _logging
+
+_answer = answer
+
+
+def answer(datapoint):
+    _logging.getLogger("httpx2").info("HTTP Request: POST http://llm/v1/chat/completions")  # openai's, per call
+    _logging.getLogger("support_bot").warning("a warning of yours")
+    return _answer(datapoint)
+"""
+
+
+@pytest.mark.parametrize(("environ", "shown"), [({}, False), ({"RUNNER_DEBUG": "1"}, True)], ids=["plain", "debug"])
+def test_a_librarys_info_records_are_not_a_line_per_call_but_warnings_are(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], environ: dict[str, str], shown: bool
+) -> None:
+    """Every LLM call printed ``info: HTTP Request: POST …`` (openai through httpx2, which the quietened loggers
+    missed): 500 lines among the progress for 500 rows (audit80 F5). Another's records below WARNING are now shown
+    with debug logging only; warnings (yours too) as before."""
+    app = quickstart / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + LOGGING, encoding="utf-8")
+    assert main(["run", "--dry-run", "-C", str(quickstart), "--no-html"], environ=environ) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines.count("warning: a warning of yours") == 22
+    assert lines.count("info: HTTP Request: POST http://llm/v1/chat/completions") == (22 if shown else 0)

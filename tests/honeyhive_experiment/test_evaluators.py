@@ -414,6 +414,33 @@ def test_a_dict_without_a_score_is_a_warning_naming_its_keys_not_an_error() -> N
     }
 
 
+@pytest.mark.parametrize(
+    ("returned", "warned"),
+    [
+        ({"grounded": 1, "concise": 0.5}, False),  # a dict of several metrics, as documented: no warning (audit80 F8)
+        ({"grounded": True, "concise": 0.5, "explanation": "ok", "notes": "x"}, False),  # two numbers, words beside
+        ({"accuracy": 0.9}, True),  # one number: its score, forgotten
+        ({"accuracy": 0.9, "explanation": "why"}, True),  # one number and an explanation
+        ({"label": "good", "reason": "why"}, True),  # no number at all
+        ({}, True),
+        ({"Score": 0.9, "recall": 0.5}, True),  # a key like score: misspelt
+        ({"scores": 0.9, "recall": 0.5}, True),
+        ({"value": 0.2, "confidence": 0.5}, True),
+        ({"score": None, "a": 1, "b": 2}, True),  # 'score': None, said as before
+    ],
+)
+def test_a_dict_without_a_score_is_warned_of_only_where_a_forgotten_score_is_likely(
+    returned: dict[str, Any], warned: bool
+) -> None:
+    def rubric(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return returned
+
+    outcome = run_evaluators([rubric], OUTPUTS, INPUTS)
+
+    assert ("rubric" in outcome.warnings) is warned, outcome.warnings
+    assert outcome.errors == []
+
+
 def nested_extras_list_score(outputs: Any, inputs: Any) -> dict[str, Any]:
     return {"score": [0.1], "n": 2}
 

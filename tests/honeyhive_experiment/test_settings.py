@@ -1011,7 +1011,7 @@ def test_from_args_reads_the_flags_and_no_github_context() -> None:
     assert s.root == Path("svc")
     assert s.dry_run is True
     assert s.baseline_run_id == "run-1"
-    assert s.report_file == Path("out/report.json")
+    assert s.report_file == Path("svc/out/report.json")  # under -C, as the config is (audit80 F4)
     assert s.ci == CiContext()  # a local run learns where it is from git, not from stray GITHUB_* variables
     assert s.output_path is None
 
