@@ -49,7 +49,7 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence, Set
+from collections.abc import Callable, Mapping, MutableMapping, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -731,11 +731,18 @@ def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[
     return withheld
 
 
-def withheld_by_value(withheld: Iterable[str]) -> str | None:
+def withheld_by_value(withheld: Mapping[str, str]) -> str | None:
     """The warning naming the variables of ``withheld`` (:func:`withhold`'s) taken out for the token they hold, not for
-    their name (``GH_TOKEN``); ``None`` when there is none."""
+    their name (``GH_TOKEN``) nor beside one to keep git working (a ``GIT_CONFIG_VALUE_n`` of ``user.name``); ``None``
+    when there is none."""
+    tokens = [token for name in _TOKENS if len(token := withheld.get(name, "").strip()) >= _TOKEN_SHORTEST]
+    holds = Redactor(tokens).holds_known
     named = sorted(
-        name for name in withheld if name not in _WITHHELD and not name.startswith(("INPUT_", *_GIT_CONFIG[:2]))
+        name
+        for name, value in withheld.items()
+        if name not in _WITHHELD
+        and not name.startswith(("INPUT_", *_GIT_CONFIG[:2]))
+        and (not name.startswith(_GIT_CONFIG[2]) or holds(value))
     )
     return (
         f"{', '.join(named)} held the GitHub token (or a runner's token): taken out of the environment your code and"

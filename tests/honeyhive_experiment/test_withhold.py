@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from honeyhive_experiment.settings import handed_back, withhold
+from honeyhive_experiment.settings import handed_back, withheld_by_value, withhold
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +120,24 @@ def test_a_variable_sharing_only_the_start_of_a_runners_token_is_kept() -> None:
     withheld = withhold(environ, command=("/nonexistent", ["/nonexistent"]))  # not started again: no such command
     assert environ == {"MY_JWT": own}
     assert sorted(withheld) == ["ACTIONS_RUNTIME_TOKEN", "ENCODED"]
+
+
+def test_the_warning_names_what_held_a_token_not_what_went_with_it() -> None:
+    """git's other ``GIT_CONFIG_*`` variables go with an extraheader's (git refuses a count without its entries), but
+    only the value that held the token is said to have held it (audit81: ``user.name``'s was named too)."""
+    environ = {
+        "GITHUB_TOKEN": "s3cr3t-github",
+        "GH_TOKEN": "s3cr3t-github",
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "http.https://github.com/.extraheader",
+        "GIT_CONFIG_VALUE_0": EXTRAHEADER,
+        "GIT_CONFIG_KEY_1": "user.name",
+        "GIT_CONFIG_VALUE_1": "Jane Doe",
+        "PATH": "/bin",
+    }
+    withheld = withhold(environ, command=("/nonexistent", ["/nonexistent"]))  # not started again: no such command
+    assert environ == {"PATH": "/bin"}
+    said = withheld_by_value(withheld)
+    assert said is not None
+    assert said.startswith("GH_TOKEN, GIT_CONFIG_VALUE_0 held the GitHub token"), said
+    assert withheld_by_value({"GITHUB_TOKEN": "s3cr3t-github", "INPUT_MODE": "all"}) is None
