@@ -1561,16 +1561,19 @@ then either: :func:`_gates_unchecked`)."""
 
 def _diluted(
     comparison: RunComparisonResult,
-    gates: Mapping[str, GateRule],
-    presentation: Mapping[str, MetricConfig],
+    rows: Iterable[_Gated],
     summaries: tuple[ExperimentResultSummary, ExperimentResultSummary | None],
     reused: int,
+    unbounded: Container[str],
 ) -> dict[str, str]:
-    """The gates whose bounds on the aggregate (``max_drop``, ``max_drop_pct``) could not be checked because the runs
-    have their metric on different datapoints of those they share, each with why in words. A row (an event of the
-    metric) is diluted when, by the id lists of the runs' ``summaries`` (this run's and the baseline's,
-    :func:`_holding`), fewer of the shared datapoints hold it in both runs than in either (a datapoint that holds it in
-    neither, one whose function raised in both runs, leaves the aggregates of the same datapoints). Each run's
+    """The gates of the comparison's ``rows`` (:func:`_gated`) whose bounds on the aggregate (``max_drop``,
+    ``max_drop_pct``) could not be checked because the runs have their metric on different datapoints of those they
+    share, each with why in words, whatever LLM calls its values leave out (audit78 F4: a baseline leaving one out
+    passed audit74 F1's 2.18x cost). A row (an event of the metric) is diluted when, by the id lists of the runs'
+    ``summaries`` (this run's and the baseline's, :func:`_holding`), fewer of the shared datapoints hold it in both runs
+    than in either (a datapoint that holds it in neither, one whose function raised in both runs, leaves the aggregates
+    of the same datapoints); this run holds the ``unbounded`` metrics on every shared datapoint, those without a
+    value judged at 0 (:func:`_past_at_zero`: a lower bound of the whole beside a baseline that has them). Each run's
     aggregate is then over datapoints the other's is not, so its change is the coverage's as much as the code's: a
     baseline without a value on 6 of 12 datapoints (an older version recorded no cost where no LLM call was made)
     against this run's 12, zeros among them, diluted a 2.18x cost to +8.9%, which passed ``max_worse_pct: 10``
@@ -1589,7 +1592,7 @@ def _diluted(
     shared = set(comparison.common_datapoints)
     found: dict[str, str] = {}
     crossing: set[str] = set()  # the metrics an undiluted row of which crossed a bound: judged, and failed
-    for metric, gate, higher, delta, worse in _gated(comparison, gates, presentation):
+    for metric, gate, higher, delta, worse in rows:
         key = "drop" if higher else "worse"  # the key's name as the experiment file may spell it
         bounds = " and ".join(
             f"max_{key}{pct}" for pct, bound in (("", gate.max_drop), ("_pct", gate.max_drop_pct)) if bound is not None
@@ -1604,6 +1607,8 @@ def _diluted(
             )
             continue
         held = _holding(summaries, metric, delta.key)
+        if held and metric in unbounded:
+            held[0] = shared
         past = any(
             b is not None
             for b in crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
@@ -2207,11 +2212,10 @@ def decide(
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
     if comparison is not None:
-        # bounds on aggregates of different datapoints of those the runs share are not judged (values that leave
-        # calls out are judged by those calls: _unjudged); their max_degraded is
-        diluted = _diluted(
-            comparison, {m: g for m, g in gates.items() if m not in left}, presentation, (result, baseline), reused
-        )
+        # bounds on aggregates of different datapoints of those the runs share are not judged, whatever calls their
+        # values leave out (_unjudged's says why first; audit78 F4); their max_degraded is
+        rows = _gated(comparison, gates, presentation)
+        diluted = _diluted(comparison, rows, (result, baseline), reused, unbounded)
         judged = {
             metric: GateRule(max_degraded=gate.max_degraded, significant=gate.significant)
             if metric in diluted
@@ -2228,8 +2232,8 @@ def decide(
         warnings.extend(text for _, text in powerless)
         # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
         unknown, how, unfailable = _unknowns(comparison, judged, presentation, points, unpaired, (result, baseline))
-        warnings.extend(_own_calls(gates, left))
-        valueless = {m: gates[m] for m in unbounded}
+        warnings.extend(_own_calls(judged, left))  # not of bounds it could not check on diluted aggregates
+        valueless = {m: judged[m] for m in unbounded if m in judged}  # a diluted one by its max_degraded alone
         at_zero = _past_at_zero(
             _gated(comparison, valueless, presentation), result, gate_assessment or {}, unpaired, facts.partly
         )

@@ -2591,6 +2591,129 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # audit78 F4: a gate whose values leave calls out skipped the dilution rule, and audit74 F1's 2.18x cost passed
+    # (neutral with nothing left out): on the datapoints' own calls (both runs made one outside every datapoint), and
+    # where only the baseline's leaves calls out, a bound not crossed "holds". Neither tells a diluted aggregate
+    (
+        "values judged on the datapoints' own calls are held to the datapoints they are of",
+        lambda: covered(COST_GATE, RISE, left_out={"cost_usd": left(1, 1, OUTSIDE)}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
+        (),  # nothing judged on them: no "judged on the datapoints' own calls"
+    ),
+    (
+        "as is a baseline's value that leaves a call outside every datapoint out",
+        lambda: covered(COST_GATE, RISE, left_out={"cost_usd": left(1, 0, OUTSIDE)}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
+        (),
+    ),
+    (
+        "or calls to an unpriced model",
+        lambda: covered(COST_GATE, RISE, left_out={"cost_usd": left(2, 0)}),
+        Verdict.NEUTRAL,
+        (DILUTED.format("cost_usd", "max_worse_pct", HELD_WORSE.format(6)),),
+        (),
+    ),
+    (
+        "its max_degraded judged on the datapoints' own calls says so",
+        lambda: covered(GateRule(max_worse_pct=10, max_degraded=5), RISE, left_out={"cost_usd": left(1, 1, OUTSIDE)}),
+        Verdict.FAIL,
+        ("cost_usd degraded on 6 datapoints (gate: at most 5): 6 of 6 worse, p = 0.016",),
+        (
+            "cost_usd judged on the datapoints' own calls: both runs made 1 LLM call outside any datapoint, counted in"
+            " neither",
+        ),
+    ),
+    (
+        "values that could not be checked for the calls they leave out say that alone, as before",
+        lambda: covered(COST_GATE, RISE, left_out={"cost_usd": left(2, 1)}),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: the baseline's value excludes 2 LLM calls (2 to unpriced model m)"
+            " and this run's value excludes 1 LLM call (1 to unpriced model m): with them the change could be larger"
+            " or smaller",
+        ),
+        (),
+    ),
+    (
+        "not diluted: a baseline's value leaving calls out holds a bound not crossed, as before",
+        lambda: covered(COST_GATE, RISE, old=IDS, found=12, left_out={"cost_usd": left(2, 0)}),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "and both runs' alike judge on the datapoints' own calls a crossing the counts do not bear out",
+        lambda: covered(
+            COST_GATE,
+            RISE | {"difference": 0.2, "pct": 20.0, "improved": 2, "degraded": 3},
+            old=IDS,
+            found=12,
+            left_out={"cost_usd": left(1, 1, OUTSIDE)},
+        ),
+        Verdict.FAIL,
+        ("cost_usd got worse by 20.0% (gate: at most 10%): 2 of 12 worse, p = 0.81",),
+        (
+            "cost_usd judged on the datapoints' own calls: both runs made 1 LLM call outside any datapoint, counted in"
+            " neither",
+        ),
+    ),
+    # this run's datapoints without a value (their calls all streamed without usage) are judged at 0 beside a baseline
+    # that has them: not diluted by those, it fails a gate crossed even so, though one of them got better
+    (
+        "this run's datapoints without a value are taken at 0, not as a dilution",
+        lambda: covered(
+            COST_GATE,
+            {"difference": 0.02, "pct": 200.0, "improved": 9, "degraded": 2, "old": 0.01},
+            this=IDS[1:],
+            old=IDS,
+            found=11,
+            left_out={"cost_usd": left(0, 1, "to m without token usage" + NO_VALUE)},
+        ),
+        Verdict.FAIL,
+        (
+            "cost_usd got worse by 200.0% (gate: at most 10%): 9 of 11 worse, p = 0.033; this run's value excludes 1"
+            " LLM call (1 to m without token usage on datapoints left without a value): past the gate even were those"
+            " datapoints 0",
+        ),
+        (UNPRICED.format(n=1),),
+    ),
+    (
+        "but beside a baseline that lacks some it is diluted all the same",
+        lambda: covered(
+            COST_GATE,
+            {"difference": 0.02, "pct": 200.0, "improved": 9, "degraded": 2, "old": 0.01},
+            this=IDS[1:],
+            old=IDS[2:],
+            found=10,
+            left_out={"cost_usd": left(0, 1, "to m without token usage" + NO_VALUE)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 1 LLM call (1 to m without token usage on"
+            " datapoints left without a value): with them the change could be larger or smaller",
+        ),
+        (UNPRICED.format(n=1),),
+    ),
+    (  # 3 worse, EXT-0 in 1 of its 2 trials: at 0 it could be better, 2 worse; the diluted +50% at 0 fails nothing
+        "a diluted gate's max_degraded alone is judged at 0",
+        lambda: covered(
+            GateRule(max_worse_pct=10, max_degraded=2),
+            {"difference": 0.02, "pct": 200.0, "improved": 3, "degraded": 2, "old": 0.01},
+            left_out={"cost_usd": left(0, 1, "to m without token usage" + NO_VALUE)},
+            partly={"cost_usd": {"EXT-0": (1, 2)}},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 1 LLM call (1 to m without token usage on"
+            " datapoints left without a value): with them the change could be larger or smaller",
+        ),
+        (
+            "cost_usd has a gate but no value on 1 of the datapoints the backend passed (in 1 of its 2 trials): their"
+            " LLM calls had no price or token usage, or they made none the run could see, so it was not checked there",
+        ),
+    ),
     (
         "a baseline whose values the comparison has no aggregate of says that alone",
         lambda: judge(
