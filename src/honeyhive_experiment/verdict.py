@@ -90,6 +90,7 @@ from honeyhive_experiment.models.outcomes import (
     NOT_RAISED,
     RETURNED_NONE,
     excerpt,
+    first_ids,
     scored,
     valued,
 )
@@ -1884,7 +1885,7 @@ def _said_one(first: str) -> tuple[str, str]:
     return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
-def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Facts) -> str:
+def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Facts, passed: Sequence[str]) -> str:
     """Why ``metric``, judged, has no value where no evaluator raised for it, in words after its reason. Recorded on
     other datapoints: by an evaluator of this job (one of ``facts.produced``), which returned nothing there; by
     something else, when this job's evaluators produced metrics but not it (the function's ``tracer.enrich_span``, a
@@ -1892,10 +1893,18 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Fact
     On no datapoint at all: its evaluator returned None on every one (one of ``facts.none_everywhere``: a forgotten
     return?), or its dict None under its key (one of ``facts.none_keys``), or else nothing recorded it (no
     evaluator of that name; a span's metric not recorded), said with the closest name the run recorded (the span's
-    ``latency`` for ``latency_ms``)."""
+    ``latency`` for ``latency_ms``). Of an evaluator that returned nothing on some of the ``passed`` datapoints, which
+    (where this job's outcomes say: the first five), and what to do: a README's way to skip a datapoint is no value
+    to judge."""
     details = result.metrics.details
     recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
-    if facts.valued.get(metric) or (metric in recorded and metric in facts.produced):  # an evaluator's, on some only
+    if valued := facts.valued.get(metric):  # an evaluator's, on some only: which, and what to do
+        skipped = [i for i in passed if i not in valued]
+        return (
+            f": its evaluator returned nothing for them{f' ({first_ids(skipped)})' if skipped else ''}, and a passing"
+            " range or gate needs a value on every datapoint: return one there, or take the range or gate off"
+        )
+    if metric in recorded and metric in facts.produced:  # an evaluator's, its outcomes not this job's
         return ": its evaluator returned nothing for them"
     if metric in recorded and facts.produced:  # the evaluators gave metrics, not this one: the function's, a span's
         return (
@@ -2085,7 +2094,7 @@ def broken(
             text = f" ({excerpt(strings[metric])!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
         else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
-            reason += _unrecorded_metric(metric, result, facts)
+            reason += _unrecorded_metric(metric, result, facts, order)
         reasons.append(reason)
     if unrecorded:
         reasons.append(

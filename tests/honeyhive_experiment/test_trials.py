@@ -113,7 +113,8 @@ def test_three_trials_of_twenty_datapoints_are_sixty_sessions_and_the_result_hol
 
 SOMETIMES = (
     "sometimes has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3 trials): its"
-    " evaluator returned nothing for them"
+    " evaluator returned nothing for them, and a passing range or gate needs a value on every datapoint: return one"
+    " there, or take the range or gate off"
 )
 
 
