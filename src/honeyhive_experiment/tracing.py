@@ -82,7 +82,7 @@ INHERITED = {
     "honeyhive.dataset_id": "honeyhive_metadata.dataset_id",
     "honeyhive.datapoint_id": "honeyhive_metadata.datapoint_id",
 }
-# what files a span under its datapoint, run and session: exported as it is (_redacted)
+# what files a span under its datapoint, run and session: exported as the datapoint's own ids (_redacted)
 IDENTITY = frozenset(INHERITED.values())
 AttributeValue = str | bool | int | float
 # set while a datapoint's evaluators run: the spans opened then are the judge's (DatapointTracer.judging)
@@ -304,6 +304,7 @@ class _Session:
     sink: TraceSink
     run_id: str  # its run's: the count its unfinished work goes to (Outside.runs)
     redact: Callable[[Any], Any] | None = None  # takes the run's secret values out of what is exported (_redacted)
+    ids: Mapping[str, str] = field(default_factory=dict)  # its IDENTITY attributes' values: the datapoint's own ids
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
     bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
@@ -998,7 +999,9 @@ class _Dropped(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> list[ReadableSpan]:
+def _redacted(
+    spans: Sequence[ReadableSpan], redact: Callable[[Any], Any], ids: Mapping[str, str]
+) -> list[ReadableSpan]:
     """``spans`` as they are exported: ``redact`` (the runner's, of the run's secret values: it takes them out of a
     mapping's keys too) of each one's name, its status's description, its events' names and its, its events' and its
     links' attributes (their names and values: a text, or a list of them), and of its resource's attributes (each
@@ -1006,9 +1009,11 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
     datapoint: what the user's code records through its ``tracer`` (``enrich_span``, ``enrich_session``), its own spans
     and an instrumentation's (an ``exception`` event's message and stack, a URL with a token in it, a key in an
     attribute's name), which a job without those values (a report job, ``view``) would otherwise show. Not its
-    instrumentation scope (the library's name and version), nor its :data:`IDENTITY` attributes: the backend files the
-    span by them under the session the runner started with the same ids as the dataset holds them (a datapoint id
-    holding a secret's value, ``***`` in its span, would leave the datapoint without its function span). Nor are the
+    instrumentation scope (the library's name and version). Its :data:`IDENTITY` attributes are the datapoint's own
+    ``ids``, whatever the span holds: the backend files the span by them under the session the runner started with the
+    same ids as the dataset holds them (a datapoint id holding a secret's value, ``***`` in its span, would leave the
+    datapoint without its function span), and the user's metadata of those names (``enrich_span(metadata={"run_id":
+    …})``) neither re-files the span nor goes out unredacted (audit82). Nor are the
     session's inputs the runner sends as it starts it: the dataset's (the repository's or HoneyHive's own already),
     not the code's."""
     resources: dict[int, Resource] = {}
@@ -1031,7 +1036,7 @@ def _redacted(spans: Sequence[ReadableSpan], redact: Callable[[Any], Any]) -> li
             span.context,
             span.parent,
             resource(span),
-            {**values(attributes), **{key: attributes[key] for key in IDENTITY & attributes.keys()}},
+            {**values(attributes), **{key: ids[key] for key in ids.keys() & attributes.keys()}},
             [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events],
             [Link(link.context, values(link.attributes)) for link in span.links],
             span.kind,
@@ -1114,7 +1119,7 @@ class TraceSink:
         if not session.spans:
             return SENT
         redact = session.redact
-        spans = session.spans if redact is None else _redacted(session.spans, redact)
+        spans = session.spans if redact is None else _redacted(session.spans, redact, session.ids)
         for wait in (*_EXPORT_BACKOFF, None):
             result = self._export_once(spans)
             refusal = _refusal(_EXPORTING.response) if self._otlp else None
@@ -1176,7 +1181,10 @@ class DatapointTracer:
         self.sink = sink
         self.ids = ids
         # the spans opened inside it, any provider's
-        self._session = _SESSIONS[ids.session_id] = _Session(sink, ids.run_id, redact)
+        own = {"honeyhive.session_id": ids.session_id, "honeyhive.source": "evaluation"}
+        own |= {f"honeyhive_metadata.{k}": v for k, v in (("run_id", ids.run_id), ("datapoint_id", ids.datapoint_id))}
+        own |= {"honeyhive_metadata.dataset_id": ids.dataset_id} if ids.dataset_id else {}
+        self._session = _SESSIONS[ids.session_id] = _Session(sink, ids.run_id, redact, ids=own)
 
     @property
     def session_id(self) -> str:

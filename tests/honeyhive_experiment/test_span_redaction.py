@@ -188,7 +188,13 @@ def test_a_datapoint_id_holding_a_secrets_value_files_its_spans_under_that_id(
     dataset.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     app = repo / "support_bot" / "app.py"
     note = "'cached in ' + __import__('os').environ['CACHE_KEY']"
-    cached = f"\n\ndef cached(datapoint):\n    return {{**answer(datapoint), 'note': {note}}}\n"
+    # the user's metadata under the names the span is filed by (audit82: the secret went out whole, and a datapoint
+    # id of the user's re-filed the span): the datapoint's own ids go out under those names
+    mine = "{'dataset_id': os.environ['CACHE_KEY'], 'run_id': os.environ['CACHE_KEY'], 'datapoint_id': 'row-42'}"
+    cached = (
+        f"\n\ndef cached(datapoint, tracer):\n    import os\n    tracer.enrich_span(metadata={mine})\n"
+        f"    return {{**answer(datapoint), 'note': {note}}}\n"
+    )
     app.write_text(app.read_text(encoding="utf-8") + cached, encoding="utf-8")
     config = repo / ".honeyhive" / "experiment.yml"
     text = config.read_text(encoding="utf-8").replace(":answer\n", ":cached\n")
@@ -221,3 +227,4 @@ def test_a_datapoint_id_holding_a_secrets_value_files_its_spans_under_that_id(
         if CACHE in kv.key + str(any_value(kv.value))
     }
     assert holding == {"honeyhive_metadata.datapoint_id"}  # of all HoneyHive got in a span
+    assert {span["metadata"].get("run_id") for span in spans.values()} == {run_id}
