@@ -149,6 +149,13 @@ def discard(*streams: TextIO) -> None:
 _RETRIES: Final = ("Transient error", "Shutdown in progress, aborting retry")  # the exporters' own words
 
 
+# the libraries that log a line per request (an LLM call: openai's through httpx2) at INFO, shown from WARNING up
+_NOISY: Final = (
+    *("httpx", "httpx2", "httpcore", "urllib3", "requests", "aiohttp", "opentelemetry", "uvicorn"),
+    *("openai", "anthropic", "litellm", "LiteLLM", "groq", "mistralai", "cohere", "google_genai", "botocore"),
+)
+
+
 def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     """Handlers of ours on the root logger, every record redacted: ``level: message`` lines, terminal-safe as the
     terminal report is (:func:`~honeyhive_experiment.report.markdown.plain_lines`: a record quoting the backend, an id
@@ -156,8 +163,9 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     may issue a workflow command; for the action, the program's own records are workflow commands instead (its
     loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code, a library, a forked
     child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub shows 10 errors and
-    10 warnings a step, and a library logging per datapoint would hide the verdict's). Another's records are shown
-    from WARNING up (all of them with debug logging), ours from INFO up."""
+    10 warnings a step, and a library logging per datapoint would hide the verdict's). The HTTP and LLM clients'
+    records (:data:`_NOISY`) are shown from WARNING up, a line per request else (openai's through httpx2); the
+    others', the user's own, from INFO up (with debug logging, from DEBUG)."""
     from honeyhive_experiment.gha import WorkflowCommandHandler
     from honeyhive_experiment.report.markdown import plain_lines
 
@@ -178,8 +186,6 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         lines.addFilter(
             lambda r: not (r.name.startswith("opentelemetry.exporter.") and str(r.msg).startswith(_RETRIES))
         )
-        # another's records below WARNING: a library's line per LLM call (openai's through httpx2) flooded the output
-        lines.addFilter(lambda r: r.levelno >= logging.WARNING or ours(r))
     handlers: list[logging.Handler] = [lines]
     if settings.as_action:
         commands = WorkflowCommandHandler(debug=settings.debug, workspace=settings.workspace)
@@ -192,5 +198,5 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     # PyGithub's logger is quietened by honeyhive_experiment.github, after PyGithub's import has set it
-    for noisy in ("httpx", "httpcore", "urllib3", "opentelemetry", "uvicorn"):
+    for noisy in _NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
