@@ -749,8 +749,12 @@ class HoneyHiveClient:
         if not found:
             what = f"id {dataset_id}" if dataset_id else f"name {name!r}"
             raise NotFoundError("GET", "/v1/datasets", 404, f"no dataset with {what} in this project")
-        if name and (named := [d for d in found if isinstance(d, dict) and d.get("name") == name]):
-            found = named  # the API does not say its name filter is exact (the runs' matches substrings)
+        if name and not dataset_id:  # the API does not say its name filter is exact (the runs' matches substrings)
+            named = [d for d in found if isinstance(d, dict) and d.get("name") == name]
+            if not named:  # qa-large for qa, once qa is gone: another dataset, not this one
+                listed = first_ids([str(d.get("name") if isinstance(d, dict) else d) for d in found])
+                raise NotFoundError("GET", "/v1/datasets", 404, f"no dataset named {name!r} (HoneyHive lists {listed})")
+            found = named
         if len(found) > 1:  # which one the user meant cannot be told: not the first the backend lists
             ids = first_ids([str(d.get("id")) for d in found])
             message = f"HoneyHive has {len(found)} datasets named {name!r} ({ids}): give the id of the one to use"

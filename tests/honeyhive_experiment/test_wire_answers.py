@@ -917,9 +917,9 @@ def test_evaluate_succeeds_exactly_where_the_command_exits_0_and_says_why_not_in
         (["qa", "qa-large"], "a"),  # a server whose name filter matches substrings, as the runs' does: the exact one
         (["qa-large", "qa"], "b"),
         (["qa"], "a"),
-        (["QA"], "a"),  # a filter that ignores case: the one it found, as before
         (["qa", "qa"], None),  # two of that very name: which one was meant cannot be told
-        (["QA", "Qa"], None),
+        (["qa-large"], "none"),  # once qa is gone, another dataset whose name holds it: not this one (audit82)
+        (["QA"], "none"),
     ],
 )
 def test_a_dataset_named_is_the_one_of_exactly_that_name(wire: Wire, listed: list[str], chosen: str | None) -> None:
@@ -928,7 +928,10 @@ def test_a_dataset_named_is_the_one_of_exactly_that_name(wire: Wire, listed: lis
     datasets = [{"id": ident, "name": name, "datapoints": []} for ident, name in zip("abc", listed, strict=False)]
     wire.rewrite = lambda method, path, body: {"datasets": datasets} if path.startswith("/v1/datasets") else body
     with HoneyHiveClient(wire.proxy.url, API_KEY) as client:
-        if chosen is None:
+        if chosen == "none":
+            with pytest.raises(ExperimentError, match=rf"no dataset named 'qa' \(HoneyHive lists {listed[0]}\)"):
+                client.get_dataset(name="qa")
+        elif chosen is None:
             with pytest.raises(ExperimentError, match=r"HoneyHive has 2 datasets named 'qa' \(a, b\)"):
                 client.get_dataset(name="qa")
         else:
