@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import json
 import logging
 import os
 import re
@@ -822,7 +823,8 @@ def _not_ours(
             )
 
 
-_JSON: Final = re.compile(rb'\s*\{\s*"version": \d+,\s*"experiment": ')  # report.json, as delivery writes it
+# report.json, as delivery writes it: its first key; a rewrite of it (jq -S, a formatter) is checked as JSON
+_JSON: Final = re.compile(rb'(?:\xef\xbb\xbf)?\s*\{\s*"version": \d+,\s*"experiment": ')
 _HTML: Final = re.compile(
     rb"<!DOCTYPE html>.{0,300}?<meta http-equiv=\"Content-Security-Policy\" content=\"default-src (?:'|&#39;)none", re.S
 )
@@ -840,7 +842,13 @@ def _replaceable(path: Path, head: re.Pattern[bytes]) -> bool:
         return True
     except OSError:  # unreadable: not known to be ours
         return False
-    return not start.strip() or head.match(start) is not None
+    if not start.strip() or head.match(start) is not None:
+        return True
+    if head is _JSON:  # reformatted or its keys sorted: a JSON object with the format's version and experiment
+        with suppress(OSError, ValueError):
+            found = json.loads(path.read_bytes().decode("utf-8-sig"))
+            return isinstance(found, dict) and isinstance(found.get("version"), int) and "experiment" in found
+    return False
 
 
 def _report_key(settings: Settings, *, html: bool) -> str:

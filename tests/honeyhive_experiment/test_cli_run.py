@@ -1201,6 +1201,28 @@ def test_a_report_of_ours_or_an_empty_file_is_written_over_without_a_word(
         assert (out / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda text: json.dumps(json.loads(text), sort_keys=True, indent=2),  # jq -S, a pre-commit formatter
+        lambda text: json.dumps(json.loads(text), separators=(",", ":")),  # compact
+        lambda text: "\ufeff" + text,  # saved with a byte-order mark
+    ],
+    ids=["sorted", "compact", "bom"],
+)
+def test_a_report_of_ours_rewritten_is_still_ours(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], rewrite: Callable[[str], str]
+) -> None:
+    """A report.json a formatter rewrote (its keys sorted, compact, a byte-order mark) was refused as "no report of
+    this tool's" by its first bytes (audit82 F6): it is read as JSON, a report's version and experiment in it."""
+    report = quickstart / "out" / "r.json"
+    argv = ["run", "--dry-run", "-C", str(quickstart), "--report", str(report)]
+    assert main(argv, environ={}) == 0, capsys.readouterr().err
+    report.write_text(rewrite(report.read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(argv, environ={}) == 0, capsys.readouterr().err
+    assert json.loads(report.read_text(encoding="utf-8"))["version"] == 1
+
+
 def test_report_paths_are_under_the_working_directory_as_the_config_is(
     quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
