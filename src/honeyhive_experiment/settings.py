@@ -296,7 +296,7 @@ class Settings(BaseModel):
                 values[field] = read(text, flag, "flag")
         for field in ("report", "html_path"):  # under -C, as --config is (and the action's report input)
             if field in values:
-                values[field] = values.get("working_directory", Path(".")) / values[field]
+                values[field] = values.get("working_directory", Path(".")) / values[field].expanduser()  # --report=~/r
         if flags.get("no_html"):
             values["html"] = False
         if server_url := str(flags.get("server_url") or "").strip():

@@ -1016,6 +1016,13 @@ def test_from_args_reads_the_flags_and_no_github_context() -> None:
     assert s.output_path is None
 
 
+def test_a_report_flag_from_home_is_not_a_folder_named_tilde(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--report=~/r.json`` (no shell expands it after ``=``) made a folder named ``~`` under -C (audit82 F7)."""
+    monkeypatch.setenv("HOME", "/home/me")
+    s = Settings.from_args(run_flags(working_directory="svc", report="~/r.json", html="~/r.html"), {})
+    assert (s.report_file, s.html_file) == (Path("/home/me/r.json"), Path("/home/me/r.html"))
+
+
 def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() -> None:
     assert Settings.from_args(run_flags(), {}).report_file is None
     action = Settings.from_mapping({**action_inputs(working_directory="bot"), "GITHUB_WORKSPACE": "/ws"})
