@@ -797,9 +797,11 @@ def _not_ours(
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     ``kept``: :func:`_kept_files`), nor are the two one file (``--report out.html``: the HTML report, beside
     report.json by default, took its place; a device such as /dev/null takes both), nor replaces a file that is no
-    report of ours (:func:`_replaceable`: ``--html myapp/bot.py``). Raises NotWritable naming the flag, or the action's
-    ``report`` input."""
+    report of ours (:func:`_replaceable`: ``--html myapp/bot.py``) at a path the user named (the default,
+    ``.honeyhive/report.json``, is the tool's own). Raises NotWritable naming the flag, or the action's ``report``
+    input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
+    named = settings.report is not None  # a flag or the report input: else the default, in the tool's own folder
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {settings.named(report_file)}"
@@ -815,7 +817,7 @@ def _not_ours(
         for its, file in kept:
             if _same_file(path, file):
                 raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
-        if not _replaceable(path, head):  # --html myapp/bot.py replaced the module under test
+        if (named or html) and not _replaceable(path, head):  # --html myapp/bot.py replaced the module under test
             raise NotWritable(
                 f"refusing to write {what} over {shown}: it is no report of this tool's; name another file (or remove"
                 " it)",
