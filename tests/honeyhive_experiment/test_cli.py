@@ -472,6 +472,14 @@ def test_validate_accepts_the_quickstart(repo: Path, capsys: pytest.CaptureFixtu
     assert "3 evaluator(s)" in output
 
 
+def test_validate_counts_one_datapoint_in_the_singular(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dataset = repo / "data" / "questions.jsonl"
+    dataset.write_text(dataset.read_text().splitlines(True)[0])
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert ", 1 datapoint, 3 evaluator(s)" in output, output
+
+
 # the quickstart's function with the rubric evaluator too; a case that appends to it starts on line 8
 WITH_RUBRIC = GOOD + "  - probed:rubric\n"
 
