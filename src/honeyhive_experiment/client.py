@@ -463,7 +463,11 @@ class HoneyHiveClient:
                                 raise _RetryableStatus(response)
                             if response.status_code == 404:
                                 raise NotFoundError(method, route, 404, self._not_found(answer_reason(response)))
-                            raise ApiError(method, route, response.status_code, answer_reason(response))
+                            reason = answer_reason(response)
+                            if response.status_code in (401, 403):  # the key: where it is set, and who refused it
+                                who = "HH_API_KEY or HONEYHIVE_API_KEY; the action's api-key"
+                                reason += f"; the API key ({who}) was refused by {self.base_url}"
+                            raise ApiError(method, route, response.status_code, reason)
         except _RetryableStatus as exc:
             opened = self.circuit.open  # by other requests' failures
             self.circuit.failed(exc.response.status_code)

@@ -677,6 +677,11 @@ def judge(
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     stood_in = _stood_in(settings.ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
+    if settings.ci.event == "local" and not settings.ci.sha:  # checkout.local_checkout's: no commit to tell runs apart
+        notes += (
+            "Not a git repository (or no commit yet): with no commit nor uncommitted changes to tell runs apart,"
+            " every run here, edited code included, may be the next one's baseline.",
+        )
     if other and comparison is not None:  # ids reused or renumbered pair other questions (audit76 F1)
         paired, at = len(comparison.common_datapoints), {ident: i for i, ident in enumerate(dataset.datapoint_ids)}
         other.sort(key=lambda changed: at.get(changed[0], len(at)))  # the first named: the file's first, if known

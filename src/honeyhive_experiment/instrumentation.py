@@ -34,7 +34,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Final
 
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at
-from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.errors import ConfigError, did_you_mean
 from honeyhive_experiment.install import canonical_name
 from honeyhive_experiment.tracing import route_global_spans, routed_provider
 
@@ -79,9 +79,11 @@ def _find(name: str) -> EntryPoint | str:
     if found:
         return found[0]
     first, second = (family + canonical_name(name) for family in _FAMILIES)  # the packages that would instrument it
+    hint = did_you_mean(name, sorted({entry.name for entry in installed}))  # opneai
     return (
-        f"no OpenTelemetry instrumentation for {name!r} is installed: add {first} (OpenLLMetry) or {second}"
-        f" (OpenInference) to the install input (install: {first}, or a line of your requirements)"
+        f"no OpenTelemetry instrumentation for {name!r} is installed{f' ({hint})' if hint else ''}: add {first}"
+        f" (OpenLLMetry) or {second} (OpenInference) to the install input (install: {first}, or a line of your"
+        " requirements)"
     )
 
 

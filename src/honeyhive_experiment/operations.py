@@ -253,8 +253,8 @@ class _Invocation:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
                 "HH_API_KEY",
-                "the HoneyHive API key is not set: set it (or HONEYHIVE_API_KEY), or pass --dry-run to use the"
-                " embedded local backend (run_config: dry_run=True)",
+                "the HoneyHive API key is not set: set it (or HONEYHIVE_API_KEY), or pass"
+                f" {'--dry-run' if self.write else 'dry_run=True to run_config'} to use the embedded local backend",
                 kind="environment",
             )
         if not settings.as_action:
@@ -1004,7 +1004,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         _install(settings)
     load_instrumentations(config, config_file)  # each library instrument names has one installed
     code = load_user_code(config, config_file, root, probed=probe and bool(records))
-    what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
+    what = f"{len(records)} datapoint{'s' * (len(records) != 1)}" if records is not None else "a managed dataset"
     if records is None and not settings.api_key:  # what a run here would use has no managed dataset
         log.warning("%s", embedded_has_no_dataset(config, config_file))
     found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"

@@ -551,11 +551,22 @@ def _unknown_names(
                 continue
             # a passing range or a gate needs a number or a bool: a string-valued name is no suggestion for one
             candidates = names if section == "metrics" else [name for name in names if name not in strings]
-            hint = did_you_mean(key, [*candidates, *declared])
+            hint = _closest(key, [*candidates, *config.other_metrics], declared)
             hint = f" ({hint})" if hint else ""
             where = _INSTRUMENT if key in EFFICIENCY_METRICS else _OTHER_METRICS
             problems.append(config_error_at(config_path, (section, key), say(key, hint) + where))
     return problems
+
+
+def _closest(key: str, names: Sequence[str], declared: Iterable[str]) -> str:
+    """ "did you mean …?" for ``key``: the closest of ``names`` (the evaluators' and ``other_metrics``) first
+    (``judge_score``: a dict's score is ``judge``, not the closer built-in ``judge_cost_usd``), ``duration_ms`` for a
+    latency, else the closest ``declared`` one."""
+    if hint := did_you_mean(key, names):
+        return hint
+    if key not in EFFICIENCY_METRICS and ("latency" in key.lower() or "duration" in key.lower()):
+        return "did you mean 'duration_ms', the function's wall time?"
+    return did_you_mean(key, declared)
 
 
 _OTHER_METRICS = " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"

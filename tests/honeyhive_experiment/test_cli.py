@@ -176,6 +176,31 @@ CONFIG_CASES = [
         "experiment.yml:2",
         "function",
     ),
+    (  # the fix itself, not a pattern of it (audit80 F9)
+        "function-dotted-no-colon",
+        GOOD.replace("support_bot.app:answer", "support_bot.app.answer"),
+        "experiment.yml:2",
+        "write 'support_bot.app:answer'",
+    ),
+    (
+        "function-file-path",
+        GOOD.replace("support_bot.app:answer", "support_bot/app.py:answer"),
+        "experiment.yml:2",
+        "write 'support_bot.app:answer'",
+    ),
+    ("instrument-misspelt", GOOD + "instrument: [opneai]\n", "experiment.yml:7", "(did you mean 'openai'?)"),
+    (  # a built-in metric no spelling of it is close to
+        "gate-on-latency",
+        GOOD + "gate:\n  latency: {max_worse_pct: 10}\n",
+        "experiment.yml:8: gate.latency",
+        "did you mean 'duration_ms'",
+    ),
+    (
+        "range-a-number",
+        GOOD + "passing_ranges:\n  topic_match: 1\n",
+        "experiment.yml:8: passing_ranges.topic_match",
+        "write {min: 1}",
+    ),
     ("function-module-missing", GOOD.replace("support_bot.app:answer", "nope.mod:answer"), "experiment.yml:2", "nope"),
     ("function-attr-missing", GOOD.replace("app:answer", "app:reply"), "experiment.yml:2", "reply"),
     ("function-not-callable", GOOD.replace("app:answer", "app:STYLE"), "experiment.yml:2", "not a function"),
@@ -447,6 +472,14 @@ def test_validate_accepts_the_quickstart(repo: Path, capsys: pytest.CaptureFixtu
     assert "3 evaluator(s)" in output
 
 
+def test_validate_counts_one_datapoint_in_the_singular(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dataset = repo / "data" / "questions.jsonl"
+    dataset.write_text(dataset.read_text().splitlines(True)[0])
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert ", 1 datapoint, 3 evaluator(s)" in output, output
+
+
 # the quickstart's function with the rubric evaluator too; a case that appends to it starts on line 8
 WITH_RUBRIC = GOOD + "  - probed:rubric\n"
 
@@ -475,6 +508,12 @@ PROBE_CASES = [
         WITH_RUBRIC + "passing_ranges:\n  rubric: {min: 0.5}\n",
         "experiment.yml:9: passing_ranges.rubric",
         "no evaluator produced metric 'rubric'",
+    ),
+    (  # judge_cost_usd, a built-in (instrument:) no evaluator produced, is closer (audit80 F9)
+        "gate-on-a-dicts-score-key",
+        GOOD + "  - {path: probed:helpful, name: judge}\ninstrument: [openai]\ngate:\n  judge_score: {max_drop: 0.1}\n",
+        "experiment.yml:10: gate.judge_score",
+        "no evaluator produced metric 'judge_score' (did you mean 'judge'?)",
     ),
     (  # topic_match returns a bool: its aggregate is a pass rate of 0 to 1, which can never drop by 5
         "gate-in-points-on-a-boolean-metric",

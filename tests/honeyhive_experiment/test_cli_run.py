@@ -20,6 +20,7 @@ import pytest
 from honeyhive_experiment import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED
+from honeyhive_local import LocalBackend
 from tests.quickstart import IN_A_FOLDER, copy_quickstart, git, init_repository, monorepo, set_answers, write_files
 
 pytestmark = pytest.mark.integration
@@ -108,7 +109,7 @@ def test_a_partial_comparison_is_warned_about_once(quickstart: Path, capsys: pyt
     assert comment.count("datapoints in common") == 1, comment
     assert "5 of 22 datapoints in common (23%)" in comment
     assert "shares only" not in comment
-    assert second["notes"] == []
+    assert [note for note in second["notes"] if not note.startswith("Not a git repository")] == []  # no git here
     baseline = second["baseline"]
     assert isinstance(baseline, dict)
     assert (baseline["shared_datapoints"], baseline["total_datapoints"]) == (5, 22)
@@ -180,6 +181,7 @@ def test_run_without_a_key_names_the_variable_not_the_actions_input(
     assert "error: HH_API_KEY: the HoneyHive API key is not set" in captured.err
     assert "or pass --dry-run to use the embedded local backend" in captured.err
     assert "api-key" not in captured.err
+    assert "run_config" not in captured.err  # the Python API's argument, which the command line does not take
     assert "  environment HH_API_KEY: the HoneyHive API key is not set" in captured.out  # the report's error
 
 
@@ -1271,3 +1273,16 @@ def test_a_librarys_info_records_are_not_a_line_per_call_but_yours_are(
     assert lines.count("warning: a warning of yours") == 22
     assert lines.count("info: an info line of yours") == 22
     assert lines.count("info: HTTP Request: POST http://llm/v1/chat/completions") == 0
+
+
+def test_a_refused_key_names_where_it_is_set_and_the_server_that_refused_it(
+    quickstart: Path, backend: LocalBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "POST /v1/runs failed with HTTP 401: invalid API key": not which variable, nor which server (audit80
+    F12)."""
+    environ = {"HH_API_KEY": "hh-refused-key-0123456789", "HH_API_URL": backend.url}
+    code = main(["run", "-C", str(quickstart), "--no-html"], environ=environ)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "HTTP 401: invalid API key; the API key (HH_API_KEY or HONEYHIVE_API_KEY" in err, err
+    assert f"was refused by {backend.url}" in err, err

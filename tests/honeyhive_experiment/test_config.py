@@ -934,7 +934,8 @@ def test_an_unknown_key_lists_the_allowed_keys() -> None:
         ("max_worse: 2\n",
          "an unknown key 'max_worse'; 'max_worse' is a key of gate.<metric>, or did you mean 'max_workers'?"),
         # a metric named like a key of another section is the user's name, not a key a level short
-        ("passing_ranges: {format: 1}\n", "must be a mapping, got an integer (1)"),
+        ("passing_ranges: {format: 1}\n",
+         "must be a mapping, got an integer (1); write {min: 1} (1 or more), {max: 1} (1 or less), or both"),
     ],
     ids=["top-in-dataset", "top-in-verdict", "verdict-in-baseline", "range-in-metrics", "two-homes", "gate-level",
          "pricing-level", "a-metric", "misspelt", "misspelt-and-elsewhere", "misspelt-and-top", "gate-key-at-top",

@@ -342,6 +342,21 @@ def test_view_of_a_run_made_outside_git_shows_no_commit(tmp_path: Path, capsys: 
     assert " at commit " not in page
 
 
+def test_a_run_outside_git_notes_that_every_run_may_be_the_next_ones_baseline(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without git the second run compared with the first, edited code or not, and nothing said runs could not be
+    told apart (audit80 F11); in a repository nothing is said."""
+    plain = Repo(copy_quickstart(tmp_path / "plain", questions=3))
+    first = plain.run(capsys)
+    second = plain.run(capsys)
+    assert second.baseline_id == first.id
+    for run in (first, second):
+        assert any(note.startswith("Not a git repository") for note in run.report["notes"]), run.report["notes"]
+        assert "every run here, edited code included, may be the next one's baseline" in run.out
+    assert not any("git repository" in note for note in repo.run(capsys).report["notes"])
+
+
 def test_the_tools_own_files_are_not_uncommitted_changes(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """.honeyhive/local.db (the embedded backend) and --report's file are written by the run itself."""
     report = repo.root / ".honeyhive" / "report.json"

@@ -333,4 +333,4 @@ def test_without_a_key_the_error_names_run_configs_argument_too(tmp_path: Path) 
     """It said "pass --dry-run", a flag of the command that run_config's caller does not type."""
     run = run_config(copy_quickstart(tmp_path / "repo"), environ={})
     assert run.exit_code == 2
-    assert "or pass --dry-run to use the embedded local backend (run_config: dry_run=True)" in (run.report.error or "")
+    assert "or pass dry_run=True to run_config to use the embedded local backend" in (run.report.error or "")

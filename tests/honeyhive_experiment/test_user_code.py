@@ -228,8 +228,20 @@ NAME_CASES: list[tuple[str, str, list[tuple[int | None, str, str]]]] = [
     ),
     (
         "nothing-close",
+        "metrics:\n  perplexity: {direction: lower}\n",
+        [(13, "metrics.perplexity", f"no evaluator produces metric 'perplexity'; {EVALUATORS}")],
+    ),
+    (  # the built-in no spelling of it is close to (audit80 F9)
+        "a-latency-is-duration_ms",
         "metrics:\n  latency_ms: {direction: lower}\n",
-        [(13, "metrics.latency_ms", f"no evaluator produces metric 'latency_ms'; {EVALUATORS}")],
+        [
+            (
+                13,
+                "metrics.latency_ms",
+                "no evaluator produces metric 'latency_ms' (did you mean 'duration_ms', the function's wall time?);"
+                f" {EVALUATORS}",
+            )
+        ],
     ),
     (
         "a-longer-name-is-not-a-dict-key",

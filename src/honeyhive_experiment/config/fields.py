@@ -106,17 +106,32 @@ def _check_text(value: str) -> str:
 
 
 def _check_import_path(value: str) -> str:
+    fix = _import_path_of(value)
     if ":" not in value:
         raise ValueError(
-            f"no colon in {value!r}: write 'module.path:attr' (a colon between the module and the attribute)"
+            f"no colon in {value!r}: write {fix or 'module.path:attr'!r} (a colon between the module and the attribute)"
         )
     parts = [part for half in split_import_path(value) for part in half.split(".")]
     if not all(part.isidentifier() for part in parts):  # what Python accepts: scoré too, not "app-bot" (nor a 2nd ":")
-        raise ValueError(f"not an import path: {value!r}; write 'module.path:attr' made of Python identifiers")
+        made = f"{fix!r}" if fix else "'module.path:attr' made of Python identifiers"
+        raise ValueError(f"not an import path: {value!r}; write {made}")
     reserved = [part for part in parts if keyword.iskeyword(part)]
     if reserved:
         raise ValueError(f"not an import path: {reserved[0]!r} in {value!r} is a Python keyword")
     return value
+
+
+def _import_path_of(value: str) -> str | None:
+    """The import path a dotted path without its colon (``myapp.bot.answer``) or a file's
+    (``myapp/bot.py:answer``) means: ``myapp.bot:answer``; ``None`` when no such one is read from it."""
+    module, colon, attr = value.partition(":")
+    if not colon and value.endswith(".py"):  # a file, no attribute named
+        return None
+    module = module.replace("\\", "/").removeprefix("./").removesuffix(".py").replace("/", ".")
+    if not colon:
+        module, _, attr = module.rpartition(".")
+    parts = [*module.split("."), *attr.split(".")]
+    return f"{module}:{attr}" if all(p.isidentifier() and not keyword.iskeyword(p) for p in parts) else None
 
 
 def _check_instrument(value: str) -> str:

@@ -516,6 +516,8 @@ def _fix(kind: str, value: object, loc: Sequence[str | int], ctx: dict[str, Any]
     if kind == "model_type" and isinstance(value, str) and "path" in _allowed_keys(loc):
         shown = value if re.fullmatch(r"[\w./-]{1,200}", value) else "<the file>"  # as is in YAML, and short
         return f"; write `{key}: {{path: {shown}}}`"
+    if kind == "model_type" and type(value) in (int, float) and "min" in _allowed_keys(loc):  # exact: 1, a range
+        return f"; write {{min: {value}}} ({value} or more), {{max: {value}}} ({value} or less), or both"
     if kind in ("float_type", "int_type") and isinstance(value, str) and (percent := _PERCENT.match(value)):
         if key.endswith("_pct"):
             return f"; write {percent[1]} ({key} is in percent, without the %)"
