@@ -497,6 +497,8 @@ class _Builder:
             total = shared + new + left
         if total is None and j.summary is not None:
             total = len(j.summary.datapoint_ids) or self._counts().total
+        if total is not None and gone:  # and the baseline's this run lacks: in either run, as the metrics' rows count
+            total += gone
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info.commit_sha else None
         branch = self._clipped(info.branch, 100)
         age = humanize_age(info.created_at, j.generated_at) if info.created_at else None

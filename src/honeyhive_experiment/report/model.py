@@ -173,7 +173,10 @@ class ReportBaseline(_Part):
     shared_datapoints: NonNegativeInt | None = Field(
         description="Datapoints the comparison covers (HoneyHive's commonDatapoints): both runs evaluated them."
     )
-    total_datapoints: NonNegativeInt | None = Field(description="Datapoints this run evaluated.")
+    total_datapoints: NonNegativeInt | None = Field(
+        description="Datapoints in either run: this run's, and those only in the baseline (the comparison's old_only"
+        " less those it left out), as the metrics' rows count them."
+    )
     uncompared_datapoints: NonNegativeInt = Field(
         description="Datapoints both runs have that HoneyHive's comparison left out (it had not compared them when"
         " ingestion.timeout ran out): not in shared_datapoints, yet neither new nor gone."
@@ -185,8 +188,8 @@ class ReportBaseline(_Part):
     changes: str | None = Field(description="What changed in the dataset, from the backend's lists: '2 new, 1 gone'.")
     cause: str | None = Field(description="When the overlap collapsed: its likely cause and the fix.")
     low_overlap: bool = Field(
-        description="Whether the comparison covers too few of this run's datapoints: the runs share too few, or it"
-        " left out some they share (uncompared_datapoints)."
+        description="Whether the comparison covers too few of the datapoints in either run: the runs share too few, or"
+        " it left out some they share (uncompared_datapoints)."
     )
     trials: int = Field(ge=1, description="How many times the baseline ran each datapoint.")
 
@@ -230,8 +233,8 @@ class ReportBaseline(_Part):
 
     @property
     def in_common_pct(self) -> str | None:
-        """The share of this run's datapoints the runs have in common, "35%", when the comparison left some of them
-        out (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
+        """The share of the datapoints in either run that both have, "35%", when the comparison left some of them out
+        (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
         total = self.total_datapoints
         if not self.in_common_text or self.shared_datapoints is None or not total:
             return None
