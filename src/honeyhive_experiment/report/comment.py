@@ -416,7 +416,9 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
             place=row.place,
             failing=failing_text(row),
             inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
-            outputs=clip(row.outputs, preview) if row.outputs is not None else "—",
+            outputs=(f"{row.trial_text}: " if row.trial_text else "") + clip(row.outputs, preview)
+            if row.outputs is not None
+            else "—",
             since=row.since,
             flaky=row.flaky_text,
         )

@@ -99,6 +99,7 @@ __all__ = [
     "report_json",
     "report_json_schema",
     "report_json_schema_text",
+    "trial_of",
 ]
 
 REPORT_VERSION: Final = 1
@@ -651,6 +652,10 @@ class ReportFailedDatapoint(_Datapoint):
         description="When it is flaky: how many of its trials passed (null otherwise)."
     )
     trials: int | None = Field(ge=1, description="When it is flaky: how many trials it had.")
+    trial: NonNegativeInt | None = Field(
+        description="When it is flaky: the trial (from 0) its outputs and explanations are of, one outside a passing"
+        " range (its first trial may have passed); null otherwise: its first trial's."
+    )
 
     @property
     def flaky_text(self) -> str:
@@ -658,10 +663,20 @@ class ReportFailedDatapoint(_Datapoint):
         passed = _trials_passed(self.trials_passed, self.trials)
         return f"flaky: {passed}" if passed else ""
 
+    @property
+    def trial_text(self) -> str:
+        """``trial 2 of 3``: the trial its outputs and explanations are of (:attr:`trial`), else empty."""
+        return trial_of(self.trial, self.trials)
+
 
 def _trials_passed(passed: int | None, trials: int | None) -> str:
     """``2 of 3 trials passed``; empty unless both are known (with trials)."""
     return "" if passed is None or trials is None else f"{passed:,} of {trials:,} trials passed"
+
+
+def trial_of(trial: int | None, trials: int | None) -> str:
+    """``trial 2 of 3`` of a ``trial`` counted from 0; empty unless both are known."""
+    return "" if trial is None or trials is None else f"trial {trial + 1:,} of {trials:,}"
 
 
 class ReportTotals(_Part):
@@ -853,11 +868,20 @@ class ReportRow(_Part):
     trials_passed: NonNegativeInt | None = Field(
         description="With trials: how many of its trials passed on their own (the backend's; null without trials)."
     )
+    trial: NonNegativeInt | None = Field(
+        description="When it failed and is flaky: the trial (from 0) its output and explanations are of, one outside a"
+        " passing range; null otherwise: its first trial's."
+    )
 
     @property
     def trials_text(self) -> str:
         """``2 of 3 trials passed`` (empty without trials)."""
         return _trials_passed(self.trials_passed, self.trials)
+
+    @property
+    def trial_text(self) -> str:
+        """``trial 2 of 3``: the trial its output and explanations are of (:attr:`trial`), else empty."""
+        return trial_of(self.trial, self.trials)
 
     @property
     def rank(self) -> int:

@@ -169,7 +169,8 @@ def _failed(report: Report, limit: int) -> list[str]:
         if row.inputs is not None:
             lines.append(f"  inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
-            lines.append(f"  outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
+            of_trial = f" ({row.trial_text})" if row.trial_text else ""
+            lines.append(f"  outputs{of_trial}: {plain(clip(row.outputs, PREVIEW_SHORT))}")
     return _listed(report, f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed))
 
 

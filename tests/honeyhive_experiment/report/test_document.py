@@ -149,6 +149,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
             "outputs": '{"answer": "The capital of Peru is *Lima* | source: `wiki`"}',
             "trials_passed": None,
             "trials": None,
+            "trial": None,
         }
     ]
     assert [e["status"] for e in doc["datapoints"]["errored"]] == ["function_error", "evaluator_error"]
