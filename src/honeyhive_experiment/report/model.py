@@ -1002,6 +1002,11 @@ class Report(_Part):
         return value
 
     @property
+    def html_lists_all(self) -> bool:
+        """Whether the HTML report is written and its table lists every datapoint (it holds the 5,000 worst)."""
+        return self.html is not None and self.table is not None and len(self.table.rows) >= self.table.total
+
+    @property
     def headline(self) -> str:
         """ "47 of 50 datapoints passed, 3 failed" (the backend's counts), or what happened instead. With evaluator
         errors "49 of 50 datapoints ran, 1 failed; 12 datapoints with evaluator errors": the backend passes a datapoint

@@ -194,15 +194,15 @@ def _flaky(report: Report, limit: int) -> list[str]:
 
 def _listed(report: Report, title: str, lines: list[str], limit: int, total: int) -> list[str]:
     """A section, none when ``total`` is 0: a blank line, its title, the ``lines`` of its first ``limit`` rows (of
-    ``total``) indented, and how many more there are and where: the HTML report when one is written (its table has
-    every datapoint), else report.json, which only ``--report`` writes."""
+    ``total``) indented, and how many more there are and where: the HTML report when one is written and its table has
+    every datapoint (at most 5,000), else report.json, which only ``--report`` writes."""
     if not total:
         return []
     section = ["", title, *(f"  {line}" for line in lines)]
     if total > limit:
         rest = (
             "all of them are in the HTML report"
-            if report.html is not None
+            if report.html_lists_all
             else "pass --report FILE to have all of them in report.json"
         )
         section.append(f"  ... and {total - limit:,} more ({rest})")
