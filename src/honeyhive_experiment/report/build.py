@@ -956,10 +956,10 @@ def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
-    """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
+    """Whether a failure is ``newly failing`` or was ``already failing`` in the baseline (``None`` without one)."""
     if baseline is None:
         return None
-    return "already failing" if any(i in baseline for i in ids) else "new"
+    return "already failing" if any(i in baseline for i in ids) else "newly failing"
 
 
 def _change(

@@ -624,7 +624,8 @@ class ReportFailingMetric(_Part):
     text: str = Field(description="As shown: 'label = value, passing range ≥ 0.5 (explanation)'.")
 
 
-Since = Literal["new", "already failing"]
+Since = Literal["newly failing", "already failing"]
+"""A failure against the baseline's: not "new", which the table's status says of a datapoint not in the baseline."""
 
 
 class _Datapoint(_Part):
@@ -642,7 +643,8 @@ class ReportFailedDatapoint(_Datapoint):
     """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
 
     since: Since | None = Field(
-        description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
+        description="newly failing (it passed in the baseline, or was not in it) or already failing (it failed there"
+        " too); "
         "null without a baseline."
     )
     failing_metrics: tuple[ReportFailingMetric, ...] = Field(description="The metrics it failed.")
@@ -769,8 +771,8 @@ class ReportErroredDatapoint(_Datapoint):
     """A datapoint whose function raised or timed out, a backend error, or an evaluator that raised."""
 
     since: Since | None = Field(
-        description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
-        "raised there too); null without a baseline, and for evaluators."
+        description="For a function that raised: newly failing (it did not raise in the baseline) or already failing"
+        " (it raised there too); null without a baseline, and for evaluators."
     )
     status: ErroredStatus = Field(description="What went wrong.")
     kind: str = Field(description="What went wrong, in words.")
