@@ -47,7 +47,7 @@ from honeyhive_experiment.models import (
 from honeyhive_experiment.models.details import DatapointRecord
 from honeyhive_experiment.models.outcomes import EARLIER_FAILED, DatapointOutcome, first_ids, outside_ranges
 from honeyhive_experiment.models.summary import PassingRange
-from honeyhive_experiment.report.markdown import clip, http_url
+from honeyhive_experiment.report.markdown import clip, clip_middle, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     ROW_STATUSES,
@@ -409,7 +409,7 @@ class _Builder:
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,
-            label=clip(r(label), 100),
+            label=clip_middle(r(label), 100),
             direction=config.direction,
             key=config.key,
             configured=name in self.j.metrics,
@@ -634,7 +634,7 @@ class _Builder:
                 shown = row.datapoint_text(stored)  # never rounded into the range it failed
             else:
                 shown = format_value(stored, config.format)
-            text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
+            text = f"{clip_middle(r(config.label or metric.name), 60)} = {shown}"
             if row is not None and row.passing_range is not None:  # the bound it failed, as its row shows it
                 text += f", passing range {row.range_text}"
             explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
@@ -831,7 +831,7 @@ class _Builder:
             values.append(finite(detail.aggregate) if detail is not None else None)
             rows.append(
                 TrendRow(
-                    label=clip(self.r(config.label or name), 100),
+                    label=clip_middle(self.r(config.label or name), 100),
                     numbers=tuple(values),
                     format=config.format,
                     percent=percent,

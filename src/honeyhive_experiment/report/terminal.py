@@ -12,7 +12,7 @@ from typing import Final
 
 from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
 from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, GENERATED_AT, failing_text, heading
-from honeyhive_experiment.report.markdown import clip, plain
+from honeyhive_experiment.report.markdown import clip, clip_middle, plain
 from honeyhive_experiment.report.model import Report, ReportMetric
 from honeyhive_experiment.verdict import Verdict
 
@@ -31,8 +31,12 @@ _CELLS: Final[dict[str, Callable[[ReportMetric], str]]] = {  # a metric's cell i
 
 
 def _metric_table(metrics: Sequence[ReportMetric], headers: Sequence[str], label: int | None = None) -> list[str]:
-    """A table of ``metrics`` in the columns ``headers``, a metric's label (its first) cut to ``label`` characters."""
-    rows = [[m.label if label is None else clip(m.label, label), *(_CELLS[h](m) for h in headers[1:])] for m in metrics]
+    """A table of ``metrics`` in the columns ``headers``, a metric's label (its first) cut to ``label`` characters in
+    its middle (names that share a long start differ at their end)."""
+    rows = [
+        [m.label if label is None else clip_middle(m.label, label), *(_CELLS[h](m) for h in headers[1:])]
+        for m in metrics
+    ]
     return _table(headers, [[plain(cell) for cell in row] for row in rows])
 
 
