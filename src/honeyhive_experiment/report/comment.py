@@ -9,7 +9,8 @@ A comment is never longer than :data:`COMMENT_LIMIT` characters. When the full c
 degrades step by step, stopping at the first that fits, and says so at the top (the steps taken are
 returned in :attr:`Rendered.truncated_steps`):
 
-1. ``datapoint_rows`` — at most 5 failed / errored / flaky datapoints listed, previews cut to 80 characters;
+1. ``datapoint_rows`` — previews cut to 80 characters and as many failed / errored / flaky datapoints listed as fit
+   (at least 5);
 2. ``details`` — the failed, errored, flaky and trend sections are left out;
 3. ``metric_rows`` — as many metric rows as fit (key, failing and worse metrics first), with
    "N more metrics in the job summary";
