@@ -405,7 +405,8 @@ def heading(report: Report) -> dict[str, Any]:
     }
 
 
-def _context(report: Report, plan: _Plan, mode: str, rest_in: str, mark: str = "", meta: str = "") -> dict[str, Any]:
+def _context(report: Report, plan: _Plan, mode: str, rest_in: str, marks: tuple[str, str] = ("", "")) -> dict[str, Any]:
+    mark, meta = marks  # the comment's hidden marker and metadata (none in the job summary)
     verdict = report.verdict
     details = plan.details and not plan.summary_only
     shown = metrics_shown(report, plan.metric_rows) if not plan.summary_only else ()
@@ -623,7 +624,7 @@ def render_comment(
         template, name, abandoned = custom_template(template_path)
 
     def render(plan: _Plan) -> str:
-        text = _run_template(template, _context(report, plan, "comment", rest_in, mark, meta), name, abandoned)
+        text = _run_template(template, _context(report, plan, "comment", rest_in, (mark, meta)), name, abandoned)
         # at the top, wherever the template wrote them, if it did (github.py takes as ours only a comment that starts
         # with mark): the comment is found again whatever a custom template does with them
         text = f"{mark}\n{meta}\n" + re.sub(f"(?:{re.escape(mark)}|{re.escape(meta)})\n?", "", text)
