@@ -63,8 +63,8 @@ def test_a_pr_that_appends_one_row_and_edits_another_keeps_its_baseline(
     terminal, comment, after = _run(quickstart, capsys)
 
     assert after["baseline"]["run_id"] == before["run"]["id"], "the baseline is found, not 'none yet'"
-    assert "compared on **21 of 23** datapoints (2 new, 1 gone)" in comment
-    assert "Compared on 21 of 23 datapoints (2 new, 1 gone)" in terminal
+    assert "compared on **21 of 24** datapoints (2 new, 1 gone)" in comment
+    assert "Compared on 21 of 24 datapoints (2 new, 1 gone)" in terminal
     assert after["comparison"] == {"common_datapoints": 21, "new_only_datapoints": 2, "old_only_datapoints": 1}
     assert "Likely cause" not in terminal + comment
 
@@ -78,17 +78,52 @@ def test_a_few_rows_added_and_removed_are_not_blamed_on_changed_ids(
         config.write("gate:\n  topic_match: {max_degraded: 0}\n")
     _run(quickstart, capsys)
     extra = [{**_another_question(rows), "id": f"new{i}"} for i in range(3)]
-    _write(quickstart, [*rows[:-2], *extra])  # 2 removed, 3 added: 20 of 23 paired (87%)
+    _write(quickstart, [*rows[:-2], *extra])  # 2 removed, 3 added: 20 of the 25 in either run paired (80%)
 
     terminal, comment, after = _run(quickstart, capsys)
 
-    assert "compared on **20 of 23** datapoints (3 new, 2 gone)" in comment
-    assert "only 20 of 23 datapoints in common (87%)" in comment, "the comparison is partial: that is still said"
+    assert "compared on **20 of 25** datapoints (3 new, 2 gone)" in comment
+    assert "only 20 of 25 datapoints in common (80%)" in comment, "the comparison is partial: that is still said"
     assert "Likely cause" not in terminal + comment, "but not blamed on the rows' id fields"
     assert after["baseline"]["cause"] is None
     # audit53 F1: rows with their own ids did not move, so the gate that held on the 20 paired holds (it was "could
     # not be fully checked": neutral)
     assert (after["verdict"], after["reasons"]) == ("pass", ["every datapoint passed"])
+
+
+# audit79 F3: a PR that kept 6 of the baseline's 22 rows was headed "compared on 6 of 6 datapoints (16 gone)" with no
+# warning (the overlap was of this run's datapoints only), while its metric rows said "6 of 22 in either run"
+def test_a_pr_that_only_removes_rows_is_not_headed_as_a_full_comparison(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{**row, "id": f"q{i}"} for i, row in enumerate(_rows(quickstart))]
+    _write(quickstart, rows)
+    _run(quickstart, capsys)
+    _write(quickstart, rows[:6])
+
+    terminal, comment, after = _run(quickstart, capsys)
+
+    assert "compared on **6 of 22** datapoints (16 gone)" in comment
+    assert "The two runs have only 6 of 22 datapoints in common (27%)" in comment
+    assert "Compared on 6 of 22 datapoints (16 gone)" in terminal
+    assert (after["baseline"]["shared_datapoints"], after["baseline"]["total_datapoints"]) == (6, 22)
+    assert after["baseline"]["low_overlap"] is True
+
+
+def test_a_pr_that_only_adds_rows_counts_the_overlap_as_before(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows only added: this run's datapoints are those in either run, so the header and its warning stay as they were
+    (16 of the baseline's 16 compared, 2 new: a partial comparison of this run's 18)."""
+    rows = [{**row, "id": f"q{i}"} for i, row in enumerate(_rows(quickstart))]
+    _write(quickstart, rows[:16])
+    _run(quickstart, capsys)
+    _write(quickstart, [*rows[:16], *({**_another_question(rows), "id": f"new{i}"} for i in range(2))])
+
+    _, comment, _ = _run(quickstart, capsys)
+
+    assert "compared on **16 of 18** datapoints (2 new)" in comment
+    assert "The two runs have only 16 of 18 datapoints in common (89%)" in comment
 
 
 def test_a_row_inserted_mid_file_without_ids_is_explained_with_the_fix(
@@ -100,7 +135,7 @@ def test_a_row_inserted_mid_file_without_ids_is_explained_with_the_fix(
 
     terminal, comment, after = _run(quickstart, capsys)
 
-    assert "compared on **11 of 23** datapoints (12 new, 11 gone)" in comment
+    assert "compared on **11 of 34** datapoints (12 new, 11 gone)" in comment
     assert (
         "> Likely cause: a row without an id gets one from its content and its position, so a row inserted" in comment
     )

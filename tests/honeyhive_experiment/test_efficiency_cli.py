@@ -966,7 +966,8 @@ def test_a_cost_range_is_shown_wherever_the_cost_is(bot: Bot) -> None:
         assert row.endswith(f"| ≤ 5.00e-06 | ❌ {len(over)} failing |"), row
     page = (bot.root / ranged.report["html"]["file"]).read_text(encoding="utf-8")
     assert "<th>Passing range</th>" in page
-    assert page.split('<td class="num">≤ 5.00e-06</td>')[0].rsplit("<tr>", 1)[1].startswith("\n<td>cost_usd</td>")
+    row = page.split('<td class="num">≤ 5.00e-06</td>')[0].rsplit("<tr>", 1)[1]
+    assert row.startswith('\n<td title="cost_usd">cost_usd</td>')
 
     # each failed datapoint's cost beside the range it failed, as an evaluator metric's value is
     failing = [m["text"] for row in ranged.report["datapoints"]["failed"] for m in row["failing_metrics"]]

@@ -1244,7 +1244,8 @@ def test_view_judges_a_run_by_its_checks_rules_and_shows_no_status_by_a_range_it
 
     assert main(["view", run, "--no-open", "-C", str(root)], environ=environ) == 0, capsys.readouterr().err
     page = (root / ".honeyhive" / f"report.{run}.html").read_text(encoding="utf-8")
-    cells = r'<td>([^<]+)</td>\s*<td class="num">[^<]*</td>\s*(?:<td class="num">[^<]*</td>\s*)?<td>([^<]*)</td>'
+    name = r'<td title="[^"]*">([^<]+)</td>'  # a metric's row: its label (its full name the title), values, status
+    cells = name + r'\s*<td class="num">[^<]*</td>\s*(?:<td class="num">[^<]*</td>\s*)?<td>([^<]*)</td>'
     shown = {label: html.unescape(status) for label, status in re.findall(cells, page)}  # past a range column
     assert {label: shown[label] for label in statuses} == statuses
     assert re.search(r'class="verdict verdict-(\w+)"', page)[1] == verdict  # type: ignore[index]

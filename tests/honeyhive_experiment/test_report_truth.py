@@ -198,6 +198,25 @@ def test_a_dry_run_that_lists_fewer_datapoints_points_to_where_the_rest_are(
         assert "pass --report FILE" in terminal
 
 
+# audit79 F5: past the page's 5,000 datapoints (here 1), "all of them are in the HTML report" was false
+def test_a_dry_run_whose_html_report_holds_only_some_datapoints_points_to_report_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(flow, "MAX_TABLE_ROWS", 1)
+    config = "evaluators: [truth_app.m:acc]\npassing_ranges:\n  acc: {min: 5}\ncomment: {max_datapoints: 0}\n"
+    root = _experiment(tmp_path / "x", config, "def acc(outputs, inputs):\n    return float(inputs['i'])\n", rows=2)
+    _forget()
+    code = main(["run", "--dry-run", "-C", str(root)], environ={})
+    out = capsys.readouterr().out
+    assert code == 1
+    page = (root / ".honeyhive" / "report.html").read_text(encoding="utf-8")
+    assert page.count("<tr data-id=") == 1  # the page holds 1 of the 2 failed
+    terminal, comment = out.split("the comment that would be posted")
+    assert "... and 2 more (pass --report FILE to have all of them in report.json)" in terminal
+    assert "Showing 0 of 2; all of them are in report.json (--report FILE)." in comment
+    assert "in the HTML report" not in out
+
+
 def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,6 +9,7 @@ answers ``10 * number + n``, so the mean over K trials is known exactly: ``10 * 
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 import threading
@@ -175,6 +176,10 @@ def value(outputs, inputs, ground_truth=None):
     return outputs["value"]
 
 
+def explained(outputs, inputs, ground_truth=None):  # the value, saying which
+    return {"score": outputs["value"], "explanation": f"saw {outputs['value']}"}
+
+
 def sometimes(outputs, inputs, ground_truth=None):  # nothing on number 3's trials after its first
     return None if inputs["number"] == 3 and outputs["value"] > 30 else 1.0
 
@@ -275,6 +280,41 @@ def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_ter
     assert f"| {named} (🎲 flaky: 1 of 3 trials passed) |" in comment
     assert "🎲 1 flaky datapoint: its trials disagree on pass/fail" in comment
     assert f"| {named} | 1 of 3 | ❌ failed on the mean |" in comment
+
+
+# audit79 F2: a flaky datapoint that failed was shown with its first trial's output and explanation, which may be a
+# passing trial's ("saw 20.0" beside a failing 21); the failing trials' texts were in no rendering
+def test_a_flaky_datapoint_that_failed_shows_a_failing_trials_output_and_explanation_labelled(repository: Path) -> None:
+    # number 2's trials answer 20, 21, 22 (in the order the pool runs them): with max 20 one passes, the mean fails
+    code, report, shown = dry_run(
+        repository, "trials: 3\npassing_ranges: {explained: {max: 20}}\n", evaluator="explained"
+    )
+    assert code == 1, shown
+    with LocalBackend(str(repository / ".honeyhive" / "local.db")) as local:
+        values = {
+            s["metadata"]["trial"]: s["outputs"]["value"]
+            for s in sessions_of(local, report["run"]["id"])
+            if s["inputs"] == {"number": 2}
+        }
+    assert sorted(values.values()) == [20.0, 21.0, 22.0], values
+    failing = min(trial for trial, value in values.items() if value > 20)  # the first trial outside the range
+    (row,) = [f for f in report["datapoints"]["failed"] if f["inputs"] == '{"number": 2}']
+    assert row["outputs"] == json.dumps({"value": values[failing]}), "a failing trial's, not the first's (passing)"
+    assert row["trial"] == failing
+    label, said = f"trial {failing + 1} of 3", f"saw {values[failing]}"
+    assert row["failing_metrics"][0]["text"] == f"explained = 21, passing range ≤ 20 ({label}: {said})"
+    terminal, comment = shown.split("----- the comment that would be posted -----", 1)
+    assert f"  outputs ({label}): {row['outputs']}" in terminal
+    assert f'| {{"number": 2}} | {label}: {row["outputs"]} |' in comment
+    (table_row,) = [r for r in report["table"]["rows"] if r["inputs"]["text"] == '{"number": 2}']
+    assert table_row["trial"] == failing
+    assert (table_row["output"]["text"], table_row["explanations"][0]["text"]) == (row["outputs"], said)
+    page = html.unescape((repository.parent / "report.html").read_text(encoding="utf-8"))  # beside --report
+    assert f'<span class="trials">{label}</span><div class="text">{row["outputs"]}</div>' in page
+    assert f'<span class="trials">{label}</span><div class="why-item"><b>explained</b>: {said}</div>' in page
+    # a datapoint that failed every trial is shown as before: its first trial's texts, unlabelled
+    (always,) = [f for f in report["datapoints"]["failed"] if f["inputs"] == '{"number": 3}']
+    assert always["trial"] is None
 
 
 def test_a_flaky_datapoint_failed_by_a_trial_that_raised_says_so_not_that_it_failed_on_the_mean(

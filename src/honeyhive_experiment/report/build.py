@@ -45,9 +45,9 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointRecord
-from honeyhive_experiment.models.outcomes import EARLIER_FAILED, DatapointOutcome, first_ids
+from honeyhive_experiment.models.outcomes import EARLIER_FAILED, DatapointOutcome, first_ids, outside_ranges
 from honeyhive_experiment.models.summary import PassingRange
-from honeyhive_experiment.report.markdown import clip, http_url
+from honeyhive_experiment.report.markdown import clip, clip_middle, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     ROW_STATUSES,
@@ -84,6 +84,7 @@ from honeyhive_experiment.report.model import (
     Since,
     TrendRow,
     UnpricedReason,
+    trial_of,
 )
 from honeyhive_experiment.report.numbers import (
     as_utc,
@@ -218,7 +219,8 @@ class _Builder:
         errored, errored_ids = self._errored()
         rows = self._metrics()
         metrics = tuple(row for row, _, _ in rows)
-        failed = self._failed(errored_ids, rows)
+        shown = self._failing_trials(rows)
+        failed = self._failed(errored_ids, rows, shown)
         flips = j.assessment.get(PASS_FAIL)
         return Report(
             version=REPORT_VERSION,
@@ -279,7 +281,7 @@ class _Builder:
             totals=_totals(j.totals),
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
-            table=self._table(rows, errored_ids),
+            table=self._table(rows, errored_ids, shown),
             html=None if html is None else ReportHtml(file=r(html.file), artifacts_url=self._url(html.artifacts_url)),
         )
 
@@ -407,7 +409,7 @@ class _Builder:
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,
-            label=clip(r(label), 100),
+            label=clip_middle(r(label), 100),
             direction=config.direction,
             key=config.key,
             configured=name in self.j.metrics,
@@ -497,6 +499,8 @@ class _Builder:
             total = shared + new + left
         if total is None and j.summary is not None:
             total = len(j.summary.datapoint_ids) or self._counts().total
+        if total is not None and gone:  # and the baseline's this run lacks: in either run, as the metrics' rows count
+            total += gone
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info.commit_sha else None
         branch = self._clipped(info.branch, 100)
         age = humanize_age(info.created_at, j.generated_at) if info.created_at else None
@@ -575,11 +579,24 @@ class _Builder:
         place = self.j.places.get(datapoint_id)
         return clip(self.r(place), 300) if place is not None else None
 
+    def _failing_trials(self, rows: Sequence[_MetricRow]) -> dict[str, DatapointOutcome]:
+        """Each flaky datapoint that failed, by id, with its first trial outside a metric's passing range (``rows``'):
+        the texts shown of it, where its first trial's may be a passing one's beside the failing value."""
+        summary = self.j.summary
+        wanted = set(summary.flaky) & set(summary.failed) if summary is not None else set()
+        ranges = {key[0]: row.passing_range.model_dump() for row, key, _ in rows if row.passing_range is not None}
+        found: dict[str, DatapointOutcome] = {}
+        for outcome in sorted(self.j.outcomes, key=lambda o: o.trial) if wanted else ():
+            if outcome.datapoint_id in wanted and outside_ranges(outcome.metrics, ranges):
+                found.setdefault(outcome.datapoint_id, outcome)
+        return found
+
     def _failed(
-        self, errored_ids: Mapping[str, list[str]], rows: Sequence[_MetricRow]
+        self, errored_ids: Mapping[str, list[str]], rows: Sequence[_MetricRow], shown: Mapping[str, DatapointOutcome]
     ) -> tuple[ReportFailedDatapoint, ...]:
         """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors);
-        each failing value as its metric's row shows a datapoint's (``rows``)."""
+        each failing value as its metric's row shows a datapoint's (``rows``), with the texts of its trial ``shown``
+        when it is flaky."""
         summary = self.j.summary
         if summary is None:
             return ()
@@ -589,14 +606,21 @@ class _Builder:
         for metric, key, _ in rows:
             metrics.setdefault(key, metric)
             metrics.setdefault(key[0], metric)
-        return tuple(self._failed_row(key, results.get(key), metrics) for key in keys)
+        return tuple(self._failed_row(key, results.get(key), metrics, shown) for key in keys)
 
     def _failed_row(
-        self, key: str, result: DatapointResult | None, metrics: Mapping[MetricKey | str, ReportMetric]
+        self,
+        key: str,
+        result: DatapointResult | None,
+        metrics: Mapping[MetricKey | str, ReportMetric],
+        texts: Mapping[str, DatapointOutcome],
     ) -> ReportFailedDatapoint:
         r = self.r
         datapoint_id = result.datapoint_id if result is not None and result.datapoint_id else key
-        outcome = self.outcomes.get(datapoint_id) or self.outcomes.get(key)
+        flaky = result if self.j.summary is not None and key in self.j.summary.flaky else None
+        trial = texts.get(datapoint_id) if flaky is not None else None
+        outcome = trial or self.outcomes.get(datapoint_id) or self.outcomes.get(key)
+        label = trial_of(trial.trial, flaky.trials) if trial is not None and flaky is not None else ""
         failing = []
         for metric in result.metrics if result is not None else ():
             if metric.passed is not False:
@@ -610,12 +634,13 @@ class _Builder:
                 shown = row.datapoint_text(stored)  # never rounded into the range it failed
             else:
                 shown = format_value(stored, config.format)
-            text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
+            text = f"{clip_middle(r(config.label or metric.name), 60)} = {shown}"
             if row is not None and row.passing_range is not None:  # the bound it failed, as its row shows it
                 text += f", passing range {row.range_text}"
             explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
             if isinstance(explanation, str) and explanation.strip():
-                text += f" ({clip(r(explanation.strip()), 120)})"
+                text += f" ({label}: " if label else " ("
+                text += f"{clip(r(explanation.strip()), 120)})"
             failing.append(
                 ReportFailingMetric(
                     name=r(metric.name),
@@ -625,7 +650,6 @@ class _Builder:
                 )
             )
         inputs = self.j.inputs_by_datapoint.get(datapoint_id)
-        flaky = result if self.j.summary is not None and key in self.j.summary.flaky else None
         return ReportFailedDatapoint(
             id=clip(r(key), 100),
             place=self._place(datapoint_id),
@@ -635,6 +659,7 @@ class _Builder:
             outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
             trials_passed=flaky.trials_passed if flaky is not None else None,
             trials=flaky.trials if flaky is not None else None,
+            trial=trial.trial if trial is not None else None,
         )
 
     def _unpriced(self) -> tuple[ReportUnpriced, ...]:
@@ -684,9 +709,12 @@ class _Builder:
 
     # ------------------------------------------------------------------------------------- datapoint table
 
-    def _table(self, metrics: Sequence[_MetricRow], raised: Mapping[str, list[str]]) -> ReportTable | None:
+    def _table(
+        self, metrics: Sequence[_MetricRow], raised: Mapping[str, list[str]], shown: Mapping[str, DatapointOutcome]
+    ) -> ReportTable | None:
         """Every datapoint the backend holds for the two runs (as many as were read), worse ones first; ``raised``:
-        the Errors section's function errors per datapoint (any of its trials, not only the one its record is)."""
+        the Errors section's function errors per datapoint (any of its trials, not only the one its record is);
+        ``shown``: the trial whose texts a flaky one that failed shows (else its record's, its first trial's)."""
         details, r = self.j.details, self.r
         if details is None:
             return None
@@ -730,9 +758,13 @@ class _Builder:
             url = None
             if details.session_url and session:
                 url = http_url(r(details.session_url.replace("{session_id}", urllib.parse.quote(session, safe=""))))
+            trial = shown.get(ident)
+            said = current.explanations if current is not None else {}
+            if trial is not None:
+                said = {name: text for name, text in trial.metrics.items() if isinstance(text, str)}
             explanations = tuple(
                 ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
-                for name, text in list((current.explanations if current is not None else {}).items())[:_EXPLANATIONS]
+                for name, text in list(said.items())[:_EXPLANATIONS]
             )
             result = trials.get(ident)
             rows.append(
@@ -741,13 +773,14 @@ class _Builder:
                     session_url=url,
                     status=tuple(s for s in ROW_STATUSES if s in status),
                     inputs=self._text(either.inputs) if either is not None else None,
-                    output=self._text(current.outputs) if current is not None else None,
+                    output=self._text((trial or current).outputs) if current is not None else None,
                     baseline_output=self._text(baseline.outputs) if baseline is not None else None,
                     error=self._row_error(current, function_errors, evaluator_errors),
                     metrics=cells,
                     explanations=explanations,
                     trials=result.trials if result is not None and result.trials else None,
                     trials_passed=result.trials_passed if result is not None and result.trials else None,
+                    trial=trial.trial if trial is not None else None,
                 )
             )
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
@@ -798,7 +831,7 @@ class _Builder:
             values.append(finite(detail.aggregate) if detail is not None else None)
             rows.append(
                 TrendRow(
-                    label=clip(self.r(config.label or name), 100),
+                    label=clip_middle(self.r(config.label or name), 100),
                     numbers=tuple(values),
                     format=config.format,
                     percent=percent,
@@ -923,10 +956,10 @@ def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
-    """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
+    """Whether a failure is ``newly failing`` or was ``already failing`` in the baseline (``None`` without one)."""
     if baseline is None:
         return None
-    return "already failing" if any(i in baseline for i in ids) else "new"
+    return "already failing" if any(i in baseline for i in ids) else "newly failing"
 
 
 def _change(

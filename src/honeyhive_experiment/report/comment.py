@@ -9,7 +9,8 @@ A comment is never longer than :data:`COMMENT_LIMIT` characters. When the full c
 degrades step by step, stopping at the first that fits, and says so at the top (the steps taken are
 returned in :attr:`Rendered.truncated_steps`):
 
-1. ``datapoint_rows`` — at most 5 failed / errored / flaky datapoints listed, previews cut to 80 characters;
+1. ``datapoint_rows`` — previews cut to 80 characters and as many failed / errored / flaky datapoints listed as fit
+   (at least 5);
 2. ``details`` — the failed, errored, flaky and trend sections are left out;
 3. ``metric_rows`` — as many metric rows as fit (key, failing and worse metrics first), with
    "N more metrics in the job summary";
@@ -335,16 +336,18 @@ class _RowView:
     flaky: str
 
 
-def _rest_in(report: Report, mode: str) -> str:
-    """Where the rows a section leaves out are: in the job summary, report.json; in the comment, the job summary
-    -- which a dry run outside GitHub Actions does not write, so its comment names the HTML report when there is
-    one."""
-    if mode != "comment":
-        return "report.json"
+def _rest_in(report: Report, max_datapoints: int) -> str:
+    """Where the rows a section of the comment leaves out are: the job summary, unless it is shortened to stay under
+    1 MiB (then report.json). A dry run outside GitHub Actions writes none, so its comment names the HTML report
+    when it lists every datapoint (it holds at most 5,000), else report.json (``--report``)."""
     if not report.dry_run:
-        return "the job summary"
+        listed = report.datapoints
+        longest = max(len(listed.failed), len(listed.errored), len(listed.flaky))
+        if longest <= min(max_datapoints, _ROWS_DEGRADED) or "datapoint_rows" not in _summary(report)[1]:
+            return "the job summary"  # (none is left out of a comment that lists at least that many)
+        return "report.json"
     if report.html is not None and report.table is not None:
-        return f"the HTML report ({report.html.file})"
+        return f"the HTML report ({report.html.file})" if report.html_lists_all else "report.json (--report FILE)"
     return "the job summary of a run in GitHub Actions"
 
 
@@ -352,7 +355,7 @@ def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: i
     if not plan.steps:
         return None
     said = {
-        "datapoint_rows": f"at most {plan.rows} datapoints listed per section",
+        "datapoint_rows": f"at most {plan.rows:,} datapoints listed per section",
         "details": "the datapoint and trend sections left out",
         "metric_rows": f"{shown_metrics:,} of {len(report.quality_metrics):,} metrics shown",
         "summary_only": "only the summary shown",
@@ -402,7 +405,8 @@ def heading(report: Report) -> dict[str, Any]:
     }
 
 
-def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> dict[str, Any]:
+def _context(report: Report, plan: _Plan, mode: str, rest_in: str, marks: tuple[str, str] = ("", "")) -> dict[str, Any]:
+    mark, meta = marks  # the comment's hidden marker and metadata (none in the job summary)
     verdict = report.verdict
     details = plan.details and not plan.summary_only
     shown = metrics_shown(report, plan.metric_rows) if not plan.summary_only else ()
@@ -416,7 +420,9 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
             place=row.place,
             failing=failing_text(row),
             inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
-            outputs=clip(row.outputs, preview) if row.outputs is not None else "—",
+            outputs=(f"{row.trial_text}: " if row.trial_text else "") + clip(row.outputs, preview)
+            if row.outputs is not None
+            else "—",
             since=row.since,
             flaky=row.flaky_text,
         )
@@ -473,7 +479,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "notes": report.notes[:limit] if not plan.summary_only else (),
         "show_details": details,
         "summary_only": plan.summary_only,
-        "rest_in": _rest_in(report, mode),
+        "rest_in": rest_in,
+        "format_count": format_count,
         "truncation": _truncation_message(report, plan, mode, len(shown)),
         "dry_run": report.dry_run,
         # where the page of every datapoint is; none when there are no datapoints to show (an error verdict)
@@ -554,9 +561,9 @@ def _fitted(
     render: Callable[[_Plan], str], stages: Sequence[_Stage], limit: int, note: str, *, in_bytes: bool
 ) -> tuple[str, tuple[str, ...]]:
     """The render of the first of ``stages`` that fits in ``limit`` characters (``in_bytes``: UTF-8 bytes), and its
-    steps; of a stage with a field (``rows``, ``metric_rows``), the render with the most of those rows that fits (0
-    if need be). When none fits, the last (a plan as it is) cut (the markers at its start are kept), ending with
-    ``note``.
+    steps; of a stage with a field (``rows``, ``metric_rows``), the render with the most of those rows that fits, at
+    least as many as its plan has (0 for none). When none fits, the last (a plan as it is) cut (the markers at its
+    start are kept), ending with ``note``.
     """
 
     def size(text: str) -> int:
@@ -571,13 +578,14 @@ def _fitted(
         text = render(plan) if field is None else rows(plan, field, most)
         if size(text) <= limit:
             return text, plan.steps
-        if field is None or size(empty := rows(plan, field, 0)) > limit:
+        least = (getattr(plan, field) or 0) if field is not None else 0
+        if field is None or most <= least or size(empty := rows(plan, field, least)) > limit:
             continue
-        per_row = max(1.0, (size(text) - size(empty)) / max(1, most))  # guess how many fit, then fewer until they do
-        n = min(most - 1, int((limit - size(empty)) / per_row))
-        while n > 0 and size(text := rows(plan, field, n)) > limit:
-            n = min(n - 1, int(n * 0.9))
-        return (text if n > 0 else empty), plan.steps
+        per_row = max(1.0, (size(text) - size(empty)) / (most - least))  # guess how many fit, then fewer until they do
+        n = min(most - 1, least + int((limit - size(empty)) / per_row))
+        while n > least and size(text := rows(plan, field, n)) > limit:
+            n = max(least, min(n - 1, int(n * 0.9)))
+        return (text if n > least else empty), plan.steps
     room = limit - size(note) - 2
     cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore") if in_bytes else text[:room]
     return cut.rstrip() + "\n\n" + note, (*plan.steps, "hard_truncate")
@@ -616,7 +624,7 @@ def render_comment(
         template, name, abandoned = custom_template(template_path)
 
     def render(plan: _Plan) -> str:
-        text = _run_template(template, _context(report, plan, "comment", mark, meta), name, abandoned)
+        text = _run_template(template, _context(report, plan, "comment", rest_in, (mark, meta)), name, abandoned)
         # at the top, wherever the template wrote them, if it did (github.py takes as ours only a comment that starts
         # with mark): the comment is found again whatever a custom template does with them
         text = f"{mark}\n{meta}\n" + re.sub(f"(?:{re.escape(mark)}|{re.escape(meta)})\n?", "", text)
@@ -624,9 +632,14 @@ def render_comment(
             text = _redacted(text, redactor, (mark, meta))
         return _finish(text)
 
+    rest_in = _rest_in(report, max_datapoints)
     fewer_rows = _Plan(rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
     plan = replace(fewer_rows, details=False, steps=(*fewer_rows.steps, "details"))
-    stages: list[_Stage] = [(_Plan(rows=max_datapoints), None, 0), (fewer_rows, None, 0), (plan, None, 0)]
+    stages: list[_Stage] = [
+        (_Plan(rows=max_datapoints), None, 0),
+        (fewer_rows, "rows", max(fewer_rows.rows, max_datapoints)),  # as many as fit, at least its 5
+        (plan, None, 0),
+    ]
     if report.quality_metrics:
         plan = replace(plan, steps=(*plan.steps, "metric_rows"))
         stages.append((plan, "metric_rows", len(report.quality_metrics) - 1))
@@ -641,10 +654,15 @@ def render_comment(
 def render_summary(report: Report) -> str:
     """The full report as Markdown for ``$GITHUB_STEP_SUMMARY``: every metric and datapoint that fits
     in :data:`SUMMARY_LIMIT_BYTES` (then fewer datapoints, and it says so)."""
+    return _summary(report)[0]
+
+
+def _summary(report: Report) -> tuple[str, tuple[str, ...]]:
+    """The job summary (:func:`render_summary`) and the steps that shortened it."""
     template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
 
     def render(plan: _Plan) -> str:
-        return _finish(_run_template(template, _context(report, plan, "summary", "", ""), name))
+        return _finish(_run_template(template, _context(report, plan, "summary", "report.json"), name))
 
     listed = report.datapoints
     total_rows = max(map(len, (listed.failed, listed.errored, listed.flaky, *(d.rows for d in report.degraded))))
@@ -655,4 +673,4 @@ def render_summary(report: Report) -> str:
         (replace(limited, details=False, steps=("datapoint_rows", "details")), None, 0),
     ]
     note = "✂️ Cut at GitHub's 1 MiB job-summary limit. The full report is in report.json.\n"
-    return _fitted(render, stages, SUMMARY_LIMIT_BYTES, note, in_bytes=True)[0]
+    return _fitted(render, stages, SUMMARY_LIMIT_BYTES, note, in_bytes=True)

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from honeyhive_experiment.report.redact import ESCAPE, INVISIBLE_CHARS, JOINER
 
-__all__ = ["clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
+__all__ = ["clip", "clip_middle", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
 
 _CONTROL: Final = re.compile(f"\r|(?!{JOINER})[{INVISIBLE_CHARS}]")  # invisible characters but joiners, and CR
 _NEWLINES: Final = re.compile(r"\s*[\r\n]+\s*")
@@ -119,3 +119,12 @@ def plain_lines(text: str) -> str:
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, ending with ``…`` when it was cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def clip_middle(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters in its middle (``…``), keeping its start and its end: where metric names
+    that share a long prefix differ (``retrieval_quality_v2…_recall``, not two ``retrieval_quality_v2…``)."""
+    if len(text) <= limit:
+        return text
+    tail = max(0, limit - 1) // 2
+    return text[: max(0, limit - 1) - tail] + "…" + text[len(text) - tail :]

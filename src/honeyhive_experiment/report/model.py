@@ -99,6 +99,7 @@ __all__ = [
     "report_json",
     "report_json_schema",
     "report_json_schema_text",
+    "trial_of",
 ]
 
 REPORT_VERSION: Final = 1
@@ -173,7 +174,10 @@ class ReportBaseline(_Part):
     shared_datapoints: NonNegativeInt | None = Field(
         description="Datapoints the comparison covers (HoneyHive's commonDatapoints): both runs evaluated them."
     )
-    total_datapoints: NonNegativeInt | None = Field(description="Datapoints this run evaluated.")
+    total_datapoints: NonNegativeInt | None = Field(
+        description="Datapoints in either run: this run's, and those only in the baseline (the comparison's old_only"
+        " less those it left out), as the metrics' rows count them."
+    )
     uncompared_datapoints: NonNegativeInt = Field(
         description="Datapoints both runs have that HoneyHive's comparison left out (it had not compared them when"
         " ingestion.timeout ran out): not in shared_datapoints, yet neither new nor gone."
@@ -185,8 +189,8 @@ class ReportBaseline(_Part):
     changes: str | None = Field(description="What changed in the dataset, from the backend's lists: '2 new, 1 gone'.")
     cause: str | None = Field(description="When the overlap collapsed: its likely cause and the fix.")
     low_overlap: bool = Field(
-        description="Whether the comparison covers too few of this run's datapoints: the runs share too few, or it"
-        " left out some they share (uncompared_datapoints)."
+        description="Whether the comparison covers too few of the datapoints in either run: the runs share too few, or"
+        " it left out some they share (uncompared_datapoints)."
     )
     trials: int = Field(ge=1, description="How many times the baseline ran each datapoint.")
 
@@ -230,8 +234,8 @@ class ReportBaseline(_Part):
 
     @property
     def in_common_pct(self) -> str | None:
-        """The share of this run's datapoints the runs have in common, "35%", when the comparison left some of them
-        out (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
+        """The share of the datapoints in either run that both have, "35%", when the comparison left some of them out
+        (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
         total = self.total_datapoints
         if not self.in_common_text or self.shared_datapoints is None or not total:
             return None
@@ -620,7 +624,8 @@ class ReportFailingMetric(_Part):
     text: str = Field(description="As shown: 'label = value, passing range ≥ 0.5 (explanation)'.")
 
 
-Since = Literal["new", "already failing"]
+Since = Literal["newly failing", "already failing"]
+"""A failure against the baseline's: not "new", which the table's status says of a datapoint not in the baseline."""
 
 
 class _Datapoint(_Part):
@@ -638,7 +643,8 @@ class ReportFailedDatapoint(_Datapoint):
     """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
 
     since: Since | None = Field(
-        description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
+        description="newly failing (it passed in the baseline, or was not in it) or already failing (it failed there"
+        " too); "
         "null without a baseline."
     )
     failing_metrics: tuple[ReportFailingMetric, ...] = Field(description="The metrics it failed.")
@@ -648,6 +654,10 @@ class ReportFailedDatapoint(_Datapoint):
         description="When it is flaky: how many of its trials passed (null otherwise)."
     )
     trials: int | None = Field(ge=1, description="When it is flaky: how many trials it had.")
+    trial: NonNegativeInt | None = Field(
+        description="When it is flaky: the trial (from 0) its outputs and explanations are of, one outside a passing"
+        " range (its first trial may have passed); null otherwise: its first trial's."
+    )
 
     @property
     def flaky_text(self) -> str:
@@ -655,10 +665,20 @@ class ReportFailedDatapoint(_Datapoint):
         passed = _trials_passed(self.trials_passed, self.trials)
         return f"flaky: {passed}" if passed else ""
 
+    @property
+    def trial_text(self) -> str:
+        """``trial 2 of 3``: the trial its outputs and explanations are of (:attr:`trial`), else empty."""
+        return trial_of(self.trial, self.trials)
+
 
 def _trials_passed(passed: int | None, trials: int | None) -> str:
     """``2 of 3 trials passed``; empty unless both are known (with trials)."""
     return "" if passed is None or trials is None else f"{passed:,} of {trials:,} trials passed"
+
+
+def trial_of(trial: int | None, trials: int | None) -> str:
+    """``trial 2 of 3`` of a ``trial`` counted from 0; empty unless both are known."""
+    return "" if trial is None or trials is None else f"trial {trial + 1:,} of {trials:,}"
 
 
 class ReportTotals(_Part):
@@ -751,8 +771,8 @@ class ReportErroredDatapoint(_Datapoint):
     """A datapoint whose function raised or timed out, a backend error, or an evaluator that raised."""
 
     since: Since | None = Field(
-        description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
-        "raised there too); null without a baseline, and for evaluators."
+        description="For a function that raised: newly failing (it did not raise in the baseline) or already failing"
+        " (it raised there too); null without a baseline, and for evaluators."
     )
     status: ErroredStatus = Field(description="What went wrong.")
     kind: str = Field(description="What went wrong, in words.")
@@ -850,11 +870,20 @@ class ReportRow(_Part):
     trials_passed: NonNegativeInt | None = Field(
         description="With trials: how many of its trials passed on their own (the backend's; null without trials)."
     )
+    trial: NonNegativeInt | None = Field(
+        description="When it failed and is flaky: the trial (from 0) its output and explanations are of, one outside a"
+        " passing range; null otherwise: its first trial's."
+    )
 
     @property
     def trials_text(self) -> str:
         """``2 of 3 trials passed`` (empty without trials)."""
         return _trials_passed(self.trials_passed, self.trials)
+
+    @property
+    def trial_text(self) -> str:
+        """``trial 2 of 3``: the trial its output and explanations are of (:attr:`trial`), else empty."""
+        return trial_of(self.trial, self.trials)
 
     @property
     def rank(self) -> int:
@@ -973,6 +1002,11 @@ class Report(_Part):
         if isinstance(value, bool):  # true == 1 in Python, not in JSON
             raise PydanticCustomError("literal_error", "Input should be 1")
         return value
+
+    @property
+    def html_lists_all(self) -> bool:
+        """Whether the HTML report is written and its table lists every datapoint (it holds the 5,000 worst)."""
+        return self.html is not None and self.table is not None and len(self.table.rows) >= self.table.total
 
     @property
     def headline(self) -> str:

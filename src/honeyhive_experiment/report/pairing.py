@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 LOW_OVERLAP: Final = 0.9
-"""Below this share of this run's datapoints paired with the baseline, the comparison is called partial."""
+"""Below this share of the datapoints in either run paired, the comparison is called partial: a run that lost most of
+the baseline's rows is not compared like for like, however many of its own paired."""
 
 MOVED_SHARE: Final = 0.25
 """From this share of this run's datapoints new, and as many gone from the baseline, their ids moved (a row inserted
@@ -99,7 +100,7 @@ def changes_text(new: int | None, gone: int | None, left: int = 0) -> str | None
 
 
 def overlap_collapsed(shared: int | None, total: int | None) -> bool:
-    """Fewer than :data:`LOW_OVERLAP` of this run's ``total`` datapoints are among the ``shared`` ones."""
+    """Fewer than :data:`LOW_OVERLAP` of ``total`` datapoints are among the ``shared`` ones."""
     if shared is None or not total:
         return False
     return shared / total < LOW_OVERLAP

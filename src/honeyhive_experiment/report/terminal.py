@@ -12,7 +12,7 @@ from typing import Final
 
 from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
 from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, GENERATED_AT, failing_text, heading
-from honeyhive_experiment.report.markdown import clip, plain
+from honeyhive_experiment.report.markdown import clip, clip_middle, plain
 from honeyhive_experiment.report.model import Report, ReportMetric
 from honeyhive_experiment.verdict import Verdict
 
@@ -31,8 +31,12 @@ _CELLS: Final[dict[str, Callable[[ReportMetric], str]]] = {  # a metric's cell i
 
 
 def _metric_table(metrics: Sequence[ReportMetric], headers: Sequence[str], label: int | None = None) -> list[str]:
-    """A table of ``metrics`` in the columns ``headers``, a metric's label (its first) cut to ``label`` characters."""
-    rows = [[m.label if label is None else clip(m.label, label), *(_CELLS[h](m) for h in headers[1:])] for m in metrics]
+    """A table of ``metrics`` in the columns ``headers``, a metric's label (its first) cut to ``label`` characters in
+    its middle (names that share a long start differ at their end)."""
+    rows = [
+        [m.label if label is None else clip_middle(m.label, label), *(_CELLS[h](m) for h in headers[1:])]
+        for m in metrics
+    ]
     return _table(headers, [[plain(cell) for cell in row] for row in rows])
 
 
@@ -169,7 +173,8 @@ def _failed(report: Report, limit: int) -> list[str]:
         if row.inputs is not None:
             lines.append(f"  inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
-            lines.append(f"  outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
+            of_trial = f" ({row.trial_text})" if row.trial_text else ""
+            lines.append(f"  outputs{of_trial}: {plain(clip(row.outputs, PREVIEW_SHORT))}")
     return _listed(report, f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed))
 
 
@@ -193,15 +198,15 @@ def _flaky(report: Report, limit: int) -> list[str]:
 
 def _listed(report: Report, title: str, lines: list[str], limit: int, total: int) -> list[str]:
     """A section, none when ``total`` is 0: a blank line, its title, the ``lines`` of its first ``limit`` rows (of
-    ``total``) indented, and how many more there are and where: the HTML report when one is written (its table has
-    every datapoint), else report.json, which only ``--report`` writes."""
+    ``total``) indented, and how many more there are and where: the HTML report when one is written and its table has
+    every datapoint (at most 5,000), else report.json, which only ``--report`` writes."""
     if not total:
         return []
     section = ["", title, *(f"  {line}" for line in lines)]
     if total > limit:
         rest = (
             "all of them are in the HTML report"
-            if report.html is not None
+            if report.html_lists_all
             else "pass --report FILE to have all of them in report.json"
         )
         section.append(f"  ... and {total - limit:,} more ({rest})")

@@ -239,11 +239,15 @@ def test_5000_failing_datapoints_by_300_metrics_stay_under_the_limit_and_say_so(
     assert len(rendered.text) <= COMMENT_LIMIT
     assert rendered.truncated_steps == ("datapoint_rows",)
     assert "This comment was shortened to stay under GitHub's 65,000-character limit" in rendered.text
-    assert "(at most 5 datapoints listed per section)" in rendered.text
+    listed = re.search(r"\(at most (\d+) datapoints listed per section\)", rendered.text)
+    assert listed is not None
+    n = int(listed.group(1))
+    assert 5 <= n < max_datapoints  # as many as fit (audit79 F6), not straight down to 5
     assert "The full report is in the job summary and report.json." in rendered.text
     assert len(table_rows(rendered.text, "| Metric |")) == 2 + BIG_M
-    assert len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) == 2 + 5
-    assert f"Showing 5 of {BIG_N}; all of them are in the job summary." in rendered.text
+    assert len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) == 2 + n
+    # the job summary lists only some of them (under 1 MiB: the next test), report.json all (audit79 F5)
+    assert f"Showing {n:,} of {BIG_N:,}; all of them are in report.json." in rendered.text
     assert rendered.text.startswith(marker(DEFAULT_CONFIG_PATH) + "\n" + comment_metadata(HEAD_SHA, RUN_ID) + "\n")
     assert rendered.text.endswith("</sub>\n")
 
@@ -292,11 +296,13 @@ def test_the_big_job_summary_stays_under_1_mib_and_says_so(big_input: Judgement)
     assert len(table_rows(text, "| Metric |")) == 2 + BIG_M  # every metric
     listed = len(table_rows(text, "| Datapoint | Failing metrics |")) - 2
     assert 0 < listed < BIG_N
-    assert f"Showing {listed} of {BIG_N}; all of them are in report.json." in text
+    assert f"Showing {listed:,} of {BIG_N:,}; all of them are in report.json." in text
 
 
+# audit79 F6: a comment over the limit with max_datapoints rows fell straight to 5 rows, in 5% of the room: as many
+# as fit are listed (with shorter previews)
 def test_fewer_datapoint_rows_is_the_first_step() -> None:
-    ids = [f"EXT-f{i:03d}" for i in range(200)]
+    ids = [f"EXT-f{i:04d}" for i in range(1000)]
     body = {**PASS_SUMMARY_BODY, "success": False, "passed": [], "failed": ids, "datapoints": []}
     data = base_input(
         decision=Decision(Verdict.FAIL, ("200 failed",)),
@@ -306,13 +312,15 @@ def test_fewer_datapoint_rows_is_the_first_step() -> None:
             for k, i in enumerate(ids)
         ],
         inputs_by_datapoint={i: {"q": "b" * 300} for i in ids},
-        comment=CommentConfig(max_datapoints=200),
+        comment=CommentConfig(max_datapoints=1000),
     )
     rendered = render_comment(data)
     assert rendered.truncated_steps == ("datapoint_rows",)
     assert len(rendered.text) <= COMMENT_LIMIT
-    assert len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) == 2 + 5
-    assert "at most 5 datapoints listed per section" in rendered.text
+    listed = len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) - 2
+    assert 200 < listed < 1000, listed  # a row takes ~200 characters of the 65,000
+    assert f"at most {listed} datapoints listed per section" in rendered.text
+    assert f"Showing {listed:,} of 1,000; all of them are in the job summary." in rendered.text
     assert len(table_rows(rendered.text, "| Metric |")) == 2 + 5  # every metric still there
 
 

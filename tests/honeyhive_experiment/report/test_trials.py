@@ -133,8 +133,8 @@ def test_thousands_of_flaky_datapoints_stay_within_the_comments_budget() -> None
     judged = with_trials(flaky=many)
     rendered = render_comment(judged)
     assert len(rendered.text) <= COMMENT_LIMIT
-    assert "🎲 3000 flaky datapoints" in rendered.text
-    assert "Showing 20 of 3000; all of them are in the job summary." in rendered.text
+    assert "🎲 3,000 flaky datapoints" in rendered.text
+    assert "Showing 20 of 3,000; all of them are in the job summary." in rendered.text
     assert len(report_json(judged)["datapoints"]["flaky"]) == 3000
 
 

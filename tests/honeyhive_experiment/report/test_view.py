@@ -29,6 +29,8 @@ from tests.honeyhive_experiment.report.scenarios import (
     delta,
     detail,
     fail_input,
+    many,
+    no_baseline_input,
     pass_input,
     render_comment,
     render_summary,
@@ -66,10 +68,10 @@ def test_a_low_overlap_is_warned_about() -> None:
     assert "in common" not in texts[(50, 50)]
 
 
-def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapoints() -> None:
-    text = render_comment(fail_input()).text
-    assert "compared on **4 of 6** datapoints" in text
-    assert "only 4 of 6 datapoints in common (67%)" in text
+def test_overlap_defaults_to_the_backends_common_datapoints_and_the_datapoints_in_either_run() -> None:
+    text = render_comment(fail_input()).text  # this run's 6, and 2 gone from the baseline
+    assert "compared on **4 of 8** datapoints" in text
+    assert "only 4 of 8 datapoints in common (50%)" in text
 
 
 # HoneyHive's comparison, still lagging when ingestion.timeout ran out, left out datapoints both runs have: every
@@ -86,17 +88,17 @@ def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapo
             " describe part of the dataset, not a like-for-like run.",
             "Cause: HoneyHive's comparison left out 2 datapoints",
         ),
-        (  # 1 left out, 1 new, 1 gone: the runs share only 5 (83%), which is said too, not only the comparison's
+        (  # 1 left out, 1 new, 1 gone: the runs share only 5 of 7 (71%), which is said too, not only the comparison's
             IDS[4:],
             [IDS[4], "EXT-gone"],
-            "The comparison covers only 4 of 6 datapoints (67%): the two runs have only 5 in common (83%), and it"
+            "The comparison covers only 4 of 7 datapoints (57%): the two runs have only 5 in common (71%), and it"
             " left out some of those. Its changes describe part of the dataset, not a like-for-like run.",
             "Cause: HoneyHive's comparison left out 1 datapoint ",
         ),
-        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared
+        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared of the 8 in either run
             IDS[4:],
             ["EXT-g1", "EXT-g2"],
-            "The two runs have only 4 of 6 datapoints in common (67%): the comparison covers part of the dataset,"
+            "The two runs have only 4 of 8 datapoints in common (50%): the comparison covers part of the dataset,"
             " not a like-for-like run.",
             None,
         ),
@@ -533,7 +535,8 @@ def test_an_efficiency_metrics_passing_range_is_in_its_efficiency_row_in_every_o
     assert line.endswith("1 failing")
     page = render_html(build_report(judged))
     assert "<th>Passing range</th><th>Status</th>" in page
-    assert page.split('<td class="num">≤ 4.00e-06</td>')[0].rsplit("<tr>", 1)[1].startswith("\n<td>cost_usd</td>")
+    row = page.split('<td class="num">≤ 4.00e-06</td>')[0].rsplit("<tr>", 1)[1]
+    assert row.startswith('\n<td title="cost_usd">cost_usd</td>')
 
 
 @pytest.mark.parametrize(
@@ -574,3 +577,31 @@ def test_the_totals_line_says_what_each_runs_cost_leaves_out(
     assert text.count("excludes") == len([n for pair in left_out.values() for n in pair if n])
     assert shown in render_terminal(judged)
     assert shown in render_summary(judged).replace("\\", "")
+
+
+# audit79 F4: two metrics whose names share their first 100 characters were both shown as the same clipped label
+# (terminal, comment, HTML), one of them beside "failed its gate": which one could not be told
+def test_long_metric_names_that_share_a_start_keep_the_ends_that_tell_them_apart() -> None:
+    start = "retrieval_quality_v2__grounded_answer_" + "x" * 80
+    recall, precision = f"{start}_recall", f"{start}_precision"
+    data = many(4, [recall], [precision])
+    labels = {m.name: m.label for m in build_report(data).metrics}
+    assert labels[recall].endswith("_recall"), labels
+    assert labels[precision].endswith("_precision"), labels
+    assert labels[recall].startswith("retrieval_quality_v2__")
+    assert len(labels[recall]) == 100
+    terminal = [line for line in render_terminal(data).splitlines() if line.startswith("retrieval_quality_v2")]
+    assert sorted(line.split()[0].rsplit("_", 1)[1] for line in terminal) == ["precision", "recall"], terminal
+    comment = render_comment(data).text
+    assert f"| {labels[recall]} |".replace("_", "\\_") in comment
+    page = render_html(build_report(data))
+    assert f'<td title="{recall}">{labels[recall]}</td>' in page  # the full name where the label is cut
+    assert f'<td title="{precision}">{labels[precision]}</td>' in page
+
+
+# audit79 N5: a page without a baseline explained grey bars (the baseline's values) it does not draw
+def test_a_page_without_a_baseline_has_no_legend_for_the_baselines_bars() -> None:
+    assert "Grey bars: the baseline" in render_html(build_report(pass_input()))
+    page = render_html(build_report(no_baseline_input()))
+    assert "<h2>Metrics</h2>" in page
+    assert "Grey bars" not in page
