@@ -255,7 +255,7 @@ def test_new_crashes_are_not_hidden_by_allow_failed(bot: Bot) -> None:
     )
     assert "RuntimeError at retrieval_bot.py:" in reason
     function_errors = [e for e in run.report["datapoints"]["errored"] if e["status"] == "function_error"]
-    assert [e["since"] for e in function_errors] == ["newly failing"] * 4
+    assert [e["since"] for e in function_errors] == ["new"] * 4  # report.json's value, as before (audit83 F6)
     # audit79 F7: "(new)" said "newly failing" here and "not in the baseline" in the HTML's status: one word each
     assert "(newly failing)" in run.comment
     assert "(new)" not in run.comment

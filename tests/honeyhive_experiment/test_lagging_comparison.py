@@ -173,7 +173,7 @@ def test_a_comparison_that_left_out_datapoints_of_runs_that_share_few_says_both(
 
     shown = capsys.readouterr().out.splitlines()
     note = (
-        "The comparison covers only 4 of 68 datapoints (6%): the two runs have only 12 in common (18%), and it left"
+        "The comparison covers only 4 of 40 datapoints (10%): the two runs have only 12 in common (30%), and it left"
         " out some of those. Its changes describe part of the dataset, not a like-for-like run."
     )
     assert f"Warning: {note}" in shown

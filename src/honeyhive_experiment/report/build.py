@@ -499,8 +499,8 @@ class _Builder:
             total = shared + new + left
         if total is None and j.summary is not None:
             total = len(j.summary.datapoint_ids) or self._counts().total
-        if total is not None and gone:  # and the baseline's this run lacks: in either run, as the metrics' rows count
-            total += gone
+        if total is not None and gone:  # or the baseline's, if it had more (rows removed): an edited row under a
+            total = max(total, (shared or 0) + gone)  # content id is new and gone, one row of each run (audit83 F1)
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info.commit_sha else None
         branch = self._clipped(info.branch, 100)
         age = humanize_age(info.created_at, j.generated_at) if info.created_at else None
@@ -956,10 +956,10 @@ def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
-    """Whether a failure is ``newly failing`` or was ``already failing`` in the baseline (``None`` without one)."""
+    """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
     if baseline is None:
         return None
-    return "already failing" if any(i in baseline for i in ids) else "newly failing"
+    return "already failing" if any(i in baseline for i in ids) else "new"
 
 
 def _change(

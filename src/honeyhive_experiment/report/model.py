@@ -175,8 +175,8 @@ class ReportBaseline(_Part):
         description="Datapoints the comparison covers (HoneyHive's commonDatapoints): both runs evaluated them."
     )
     total_datapoints: NonNegativeInt | None = Field(
-        description="Datapoints in either run: this run's, and those only in the baseline (the comparison's old_only"
-        " less those it left out), as the metrics' rows count them."
+        description="Datapoints of the larger run: this run's, or the baseline's when it had more (rows removed; an"
+        " edited row under a content id is new in one run and gone from the other, one datapoint of each)."
     )
     uncompared_datapoints: NonNegativeInt = Field(
         description="Datapoints both runs have that HoneyHive's comparison left out (it had not compared them when"
@@ -189,7 +189,7 @@ class ReportBaseline(_Part):
     changes: str | None = Field(description="What changed in the dataset, from the backend's lists: '2 new, 1 gone'.")
     cause: str | None = Field(description="When the overlap collapsed: its likely cause and the fix.")
     low_overlap: bool = Field(
-        description="Whether the comparison covers too few of the datapoints in either run: the runs share too few, or"
+        description="Whether the comparison covers too few of the larger run's datapoints: the runs share too few, or"
         " it left out some they share (uncompared_datapoints)."
     )
     trials: int = Field(ge=1, description="How many times the baseline ran each datapoint.")
@@ -234,7 +234,7 @@ class ReportBaseline(_Part):
 
     @property
     def in_common_pct(self) -> str | None:
-        """The share of the datapoints in either run that both have, "35%", when the comparison left some of them out
+        """The share of the larger run's datapoints that both have, "35%", when the comparison left some of them out
         (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
         total = self.total_datapoints
         if not self.in_common_text or self.shared_datapoints is None or not total:
@@ -624,8 +624,7 @@ class ReportFailingMetric(_Part):
     text: str = Field(description="As shown: 'label = value, passing range ≥ 0.5 (explanation)'.")
 
 
-Since = Literal["newly failing", "already failing"]
-"""A failure against the baseline's: not "new", which the table's status says of a datapoint not in the baseline."""
+Since = Literal["new", "already failing"]
 
 
 class _Datapoint(_Part):
@@ -643,8 +642,7 @@ class ReportFailedDatapoint(_Datapoint):
     """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
 
     since: Since | None = Field(
-        description="newly failing (it passed in the baseline, or was not in it) or already failing (it failed there"
-        " too); "
+        description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
         "null without a baseline."
     )
     failing_metrics: tuple[ReportFailingMetric, ...] = Field(description="The metrics it failed.")
@@ -771,8 +769,8 @@ class ReportErroredDatapoint(_Datapoint):
     """A datapoint whose function raised or timed out, a backend error, or an evaluator that raised."""
 
     since: Since | None = Field(
-        description="For a function that raised: newly failing (it did not raise in the baseline) or already failing"
-        " (it raised there too); null without a baseline, and for evaluators."
+        description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
+        "raised there too); null without a baseline, and for evaluators."
     )
     status: ErroredStatus = Field(description="What went wrong.")
     kind: str = Field(description="What went wrong, in words.")

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 LOW_OVERLAP: Final = 0.9
-"""Below this share of the datapoints in either run paired, the comparison is called partial: a run that lost most of
+"""Below this share of the larger run's datapoints paired, the comparison is called partial: a run that lost most of
 the baseline's rows is not compared like for like, however many of its own paired."""
 
 MOVED_SHARE: Final = 0.25

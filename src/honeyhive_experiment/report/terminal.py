@@ -167,7 +167,7 @@ def _failed(report: Report, limit: int) -> list[str]:
     lines = []
     for row in failed[:limit]:
         what = failing_text(row) or "failed"
-        since = f" ({row.since})" if row.since else ""
+        since = f" ({_since(row.since)})" if row.since else ""
         flaky = f" ({row.flaky_text})" if row.flaky_text else ""
         lines.append(f"{_named(row.id, row.place)}{since}{flaky}: {plain(what)}")
         if row.inputs is not None:
@@ -181,7 +181,8 @@ def _failed(report: Report, limit: int) -> list[str]:
 def _errors(report: Report, limit: int) -> list[str]:
     errors = report.datapoints.errored
     lines = [
-        f"{_named(e.id, e.place)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
+        f"{_named(e.id, e.place)}{f' ({_since(e.since)})' if e.since else ''}: {plain(e.kind)}:"
+        f" {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
     return _listed(report, f"Errors ({len(errors):,}):", lines, limit, len(errors))
@@ -220,3 +221,9 @@ def _notes(report: Report) -> list[str]:
 def _footer(report: Report) -> str:
     footer = f"honeyhive-experiment {plain(report.tool_version)} · {report.generated_at.strftime(GENERATED_AT)}"
     return footer + (" · dry run: nothing was posted" if report.dry_run else "")
+
+
+def _since(since: str) -> str:
+    """A failure's ``since`` as the comment says it: report.json's ``new`` is "newly failing" there, not "new", which
+    the HTML's status says of a datapoint not in the baseline (audit79 F7)."""
+    return "newly failing" if since == "new" else since

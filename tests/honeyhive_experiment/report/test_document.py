@@ -82,7 +82,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     }
     assert doc["gate_failures"] == ["accuracy got worse by 0.099 (gate: at most 0.05)"]
     assert doc["baseline"]["shared_datapoints"] == 4
-    assert doc["baseline"]["total_datapoints"] == 8  # in either run: this run's 6 and the 2 gone
+    assert doc["baseline"]["total_datapoints"] == 6
     assert doc["baseline"]["created_at"] == "2025-03-01T10:00:00Z"
     assert doc["comparison"] == {"common_datapoints": 4, "new_only_datapoints": 2, "old_only_datapoints": 2}
     latency = next(m for m in doc["metrics"] if m["name"] == "latency_ms")

@@ -68,10 +68,10 @@ def test_a_low_overlap_is_warned_about() -> None:
     assert "in common" not in texts[(50, 50)]
 
 
-def test_overlap_defaults_to_the_backends_common_datapoints_and_the_datapoints_in_either_run() -> None:
-    text = render_comment(fail_input()).text  # this run's 6, and 2 gone from the baseline
-    assert "compared on **4 of 8** datapoints" in text
-    assert "only 4 of 8 datapoints in common (50%)" in text
+def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapoints() -> None:
+    text = render_comment(fail_input()).text
+    assert "compared on **4 of 6** datapoints" in text
+    assert "only 4 of 6 datapoints in common (67%)" in text
 
 
 # HoneyHive's comparison, still lagging when ingestion.timeout ran out, left out datapoints both runs have: every
@@ -88,17 +88,17 @@ def test_overlap_defaults_to_the_backends_common_datapoints_and_the_datapoints_i
             " describe part of the dataset, not a like-for-like run.",
             "Cause: HoneyHive's comparison left out 2 datapoints",
         ),
-        (  # 1 left out, 1 new, 1 gone: the runs share only 5 of 7 (71%), which is said too, not only the comparison's
+        (  # 1 left out, 1 new, 1 gone: the runs share only 5 (83%), which is said too, not only the comparison's
             IDS[4:],
             [IDS[4], "EXT-gone"],
-            "The comparison covers only 4 of 7 datapoints (57%): the two runs have only 5 in common (71%), and it"
+            "The comparison covers only 4 of 6 datapoints (67%): the two runs have only 5 in common (83%), and it"
             " left out some of those. Its changes describe part of the dataset, not a like-for-like run.",
             "Cause: HoneyHive's comparison left out 1 datapoint ",
         ),
-        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared of the 8 in either run
+        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared
             IDS[4:],
             ["EXT-g1", "EXT-g2"],
-            "The two runs have only 4 of 8 datapoints in common (50%): the comparison covers part of the dataset,"
+            "The two runs have only 4 of 6 datapoints in common (67%): the comparison covers part of the dataset,"
             " not a like-for-like run.",
             None,
         ),
