@@ -107,7 +107,8 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         False,
         [
             "exact_match has a passing range but no value on 2 of the datapoints the backend passed: its evaluator "
-            "returned nothing for them"
+            "returned nothing for them (EXT-1, EXT-2), and a passing range or gate needs a value on every datapoint:"
+            " return one there, or take the range or gate off"
         ],
     ),
     (
