@@ -80,6 +80,8 @@ def _find(name: str) -> EntryPoint | str:
         return found[0]
     first, second = (family + canonical_name(name) for family in _FAMILIES)  # the packages that would instrument it
     hint = did_you_mean(name, sorted({entry.name for entry in installed}))  # opneai
+    if hint:  # a misspelt name: not a package named after the typo to install (a typosquatter's name, audit83)
+        return f"no OpenTelemetry instrumentation for {name!r} is installed ({hint}): fix the name"
     return (
         f"no OpenTelemetry instrumentation for {name!r} is installed{f' ({hint})' if hint else ''}: add {first}"
         f" (OpenLLMetry) or {second} (OpenInference) to the install input (install: {first}, or a line of your"

@@ -188,7 +188,12 @@ CONFIG_CASES = [
         "experiment.yml:2",
         "write 'support_bot.app:answer'",
     ),
-    ("instrument-misspelt", GOOD + "instrument: [opneai]\n", "experiment.yml:7", "(did you mean 'openai'?)"),
+    (  # and no package named after the typo to install (audit83 F4: a typosquatter's name, and install runs pip)
+        "instrument-misspelt",
+        GOOD + "instrument: [opneai]\n",
+        "experiment.yml:7",
+        "(did you mean 'openai'?): fix the name",
+    ),
     (  # a built-in metric no spelling of it is close to
         "gate-on-latency",
         GOOD + "gate:\n  latency: {max_worse_pct: 10}\n",
