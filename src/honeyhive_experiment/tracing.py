@@ -82,8 +82,6 @@ INHERITED = {
     "honeyhive.dataset_id": "honeyhive_metadata.dataset_id",
     "honeyhive.datapoint_id": "honeyhive_metadata.datapoint_id",
 }
-# what files a span under its datapoint, run and session: exported as the datapoint's own ids (_redacted)
-IDENTITY = frozenset(INHERITED.values())
 AttributeValue = str | bool | int | float
 # set while a datapoint's evaluators run: the spans opened then are the judge's (DatapointTracer.judging)
 _JUDGING = context.create_key("honeyhive_experiment.judging")
@@ -304,7 +302,7 @@ class _Session:
     sink: TraceSink
     run_id: str  # its run's: the count its unfinished work goes to (Outside.runs)
     redact: Callable[[Any], Any] | None = None  # takes the run's secret values out of what is exported (_redacted)
-    ids: Mapping[str, str] = field(default_factory=dict)  # its IDENTITY attributes' values: the datapoint's own ids
+    ids: Mapping[str, str] = field(default_factory=dict)  # its INHERITED attributes' values: the datapoint's own ids
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
     bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
@@ -1009,7 +1007,7 @@ def _redacted(
     datapoint: what the user's code records through its ``tracer`` (``enrich_span``, ``enrich_session``), its own spans
     and an instrumentation's (an ``exception`` event's message and stack, a URL with a token in it, a key in an
     attribute's name), which a job without those values (a report job, ``view``) would otherwise show. Not its
-    instrumentation scope (the library's name and version). Its :data:`IDENTITY` attributes are the datapoint's own
+    instrumentation scope (the library's name and version). Its :data:`INHERITED` attributes are the datapoint's own
     ``ids``, whatever the span holds: the backend files the span by them under the session the runner started with the
     same ids as the dataset holds them (a datapoint id holding a secret's value, ``***`` in its span, would leave the
     datapoint without its function span), and the user's metadata of those names (``enrich_span(metadata={"run_id":
@@ -1166,6 +1164,17 @@ class TraceSink:
         self.sdk_default = None
 
 
+def _baggage(ids: DatapointIds) -> dict[str, str]:
+    """A datapoint's ids under our baggage keys (:data:`INHERITED`'s): what its spans inherit, and are filed by."""
+    items = {
+        "honeyhive.session_id": ids.session_id,
+        "honeyhive.source": "evaluation",
+        "honeyhive.run_id": ids.run_id,
+        "honeyhive.datapoint_id": ids.datapoint_id,
+    }
+    return items | ({"honeyhive.dataset_id": ids.dataset_id} if ids.dataset_id else {})
+
+
 class DatapointTracer:
     """One datapoint's tracer: opens spans carrying its ids; ``export()`` exports its spans.
 
@@ -1181,9 +1190,7 @@ class DatapointTracer:
         self.sink = sink
         self.ids = ids
         # the spans opened inside it, any provider's
-        own = {"honeyhive.session_id": ids.session_id, "honeyhive.source": "evaluation"}
-        own |= {f"honeyhive_metadata.{k}": v for k, v in (("run_id", ids.run_id), ("datapoint_id", ids.datapoint_id))}
-        own |= {"honeyhive_metadata.dataset_id": ids.dataset_id} if ids.dataset_id else {}
+        own = {INHERITED[key]: value for key, value in _baggage(ids).items()}  # what its spans are filed by
         self._session = _SESSIONS[ids.session_id] = _Session(sink, ids.run_id, redact, ids=own)
 
     @property
@@ -1203,15 +1210,7 @@ class DatapointTracer:
         for the run (its sink holds it), and fills the session named (:meth:`enrich_session`). An app's own tracer
         (the SDK's default, or one in the context) is left to do it all."""
         ctx = context.get_current()
-        ids = self.ids
-        items = {
-            "honeyhive.session_id": ids.session_id,
-            "honeyhive.source": "evaluation",
-            "honeyhive.run_id": ids.run_id,
-            "honeyhive.datapoint_id": ids.datapoint_id,
-        }
-        if ids.dataset_id:
-            items["honeyhive.dataset_id"] = ids.dataset_id
+        items = _baggage(self.ids)
         items |= {key.removeprefix("honeyhive."): value for key, value in items.items()}  # the SDK's names
         registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
         default = registry.get_default_tracer() if registry else None
