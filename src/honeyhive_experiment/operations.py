@@ -100,7 +100,7 @@ from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
 from honeyhive_experiment.streams import ClosedPipe
 from honeyhive_experiment.user_code import check_metric_names, check_produced_names, in_repository, load_user_code
-from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
+from honeyhive_experiment.verdict import Decision, Verdict, exit_code, producer, unreachable_gate
 
 if TYPE_CHECKING:
     from honeyhive_experiment.evaluators import Evaluator
@@ -1088,14 +1088,14 @@ def _without_ground_truth(
     judged = [*config.passing_ranges, *config.gate]
     total, why = len(lines), NO_GROUND_TRUTH.partition(": ")[2]
     fails = len(rows) == total or len(rows) > config.verdict.tolerated_evaluator_errors(total)
-    problems = []
+    problems, names = [], [evaluator.name for evaluator in evaluators]
     for index, evaluator in enumerate(evaluators if rows else ()):
         if not evaluator.ground_truth_required:
             continue
         said = (
             f"evaluator {evaluator.name} would not be called on {len(rows)} datapoint(s) ({why}): {and_more(rows, 3)}"
         )
-        if fails or any(m == evaluator.name or m.startswith(evaluator.name + "_") for m in judged):
+        if fails or any(producer(m, names) == evaluator.name for m in judged):
             problems.append(config_error_at(config_file, ("evaluators", index), said))
         else:
             log.warning("%s", config_error_at(config_file, ("evaluators", index), said))

@@ -728,8 +728,13 @@ def test_validate_warns_of_a_max_degraded_as_large_as_the_dataset_file(
         ("", 2),  # every run fails on them: an error
         ("verdict: {allow_evaluator_errors: 2}\n", 0),  # the run tolerates two: a warning, as the run's
         ("verdict: {allow_evaluator_errors: 2}\npassing_ranges:\n  topic_match: {min: 1}\n", 2),  # ranged: fails
+        (  # a range on another evaluator's metric, named after this one's (as the run's verdict.producer tells)
+            "  - {path: probed:helpful, name: topic_match_helpful}\nverdict: {allow_evaluator_errors: 2}\n"
+            "passing_ranges:\n  topic_match_helpful: {min: 0.5}\n",
+            0,
+        ),
     ],
-    ids=["fails", "tolerated", "ranged"],
+    ids=["fails", "tolerated", "ranged", "ranged-another"],
 )
 def test_validate_names_the_rows_without_the_ground_truth_an_evaluator_requires(
     repo: Path, capsys: pytest.CaptureFixture[str], probe: list[str], extra: str, code: int
