@@ -761,7 +761,7 @@ class _Builder:
             trial = shown.get(ident)
             said = current.explanations if current is not None else {}
             if trial is not None:
-                said = {name: text for name, text in trial.metrics.items() if isinstance(text, str)}
+                said = {name: text for name, text in trial.metrics.items() if isinstance(text, str) and text.strip()}
             explanations = tuple(
                 ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
                 for name, text in list(said.items())[:_EXPLANATIONS]
