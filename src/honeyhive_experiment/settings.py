@@ -701,6 +701,13 @@ _HELD: Final = "HONEYHIVE_EXPERIMENT_WITHHELD_FD"  # names the file in memory th
 _HELD_FILE: Final = "withheld"
 
 
+def _holds_a_token(environ: Mapping[str, str]) -> Callable[[str], bool]:
+    """Whether a value holds one of ``environ``'s :data:`_TOKENS` whole, as it is or in a form the output is redacted
+    of (the redactor's: :meth:`~honeyhive_experiment.report.redact.Redactor.holds_known`)."""
+    tokens = [token for name in _TOKENS if len(token := environ.get(name, "").strip()) >= _TOKEN_SHORTEST]
+    return Redactor(tokens).holds_known
+
+
 def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[str]]) -> dict[str, str]:
     """Takes :data:`_WITHHELD`, every ``INPUT_*`` variable and every variable whose value holds one of :data:`_TOKENS`'
     values whole, as they are or in a form the output is redacted of (the redactor's: base64, ``AUTHORIZATION: basic
@@ -712,8 +719,7 @@ def withhold(environ: MutableMapping[str, str], *, command: tuple[str, Sequence[
     ``/proc/self/environ``, which any code or process of the job can read, is what a process started with. They are
     handed over in a file in memory, which :func:`handed_back` reads first and closes. Where that cannot be done (no
     ``memfd_create``, a kernel refusing it), only ``environ`` lacks them, and they are returned."""
-    tokens = [token for name in _TOKENS if len(token := environ.get(name, "").strip()) >= _TOKEN_SHORTEST]
-    holds = Redactor(tokens).holds_known  # a token whole, as it is or in a form the output is redacted of
+    holds = _holds_a_token(environ)
     taken = [n for n, v in environ.items() if n in _WITHHELD or n.startswith("INPUT_") or holds(v)]
     if any(name.startswith(_GIT_CONFIG) for name in taken):  # git refuses a count whose entries are not all there
         taken += [name for name in environ if name.startswith(_GIT_CONFIG) and name not in taken]
@@ -735,8 +741,7 @@ def withheld_by_value(withheld: Mapping[str, str]) -> str | None:
     """The warning naming the variables of ``withheld`` (:func:`withhold`'s) taken out for the token they hold, not for
     their name (``GH_TOKEN``) nor beside one to keep git working (a ``GIT_CONFIG_VALUE_n`` of ``user.name``); ``None``
     when there is none."""
-    tokens = [token for name in _TOKENS if len(token := withheld.get(name, "").strip()) >= _TOKEN_SHORTEST]
-    holds = Redactor(tokens).holds_known
+    holds = _holds_a_token(withheld)
     named = sorted(
         name
         for name, value in withheld.items()
