@@ -83,9 +83,8 @@ def _find(name: str) -> EntryPoint | str:
     if hint:  # a misspelt name: not a package named after the typo to install (a typosquatter's name, audit83)
         return f"no OpenTelemetry instrumentation for {name!r} is installed ({hint}): fix the name"
     return (
-        f"no OpenTelemetry instrumentation for {name!r} is installed{f' ({hint})' if hint else ''}: add {first}"
-        f" (OpenLLMetry) or {second} (OpenInference) to the install input (install: {first}, or a line of your"
-        " requirements)"
+        f"no OpenTelemetry instrumentation for {name!r} is installed: add {first} (OpenLLMetry) or {second}"
+        f" (OpenInference) to the install input (install: {first}, or a line of your requirements)"
     )
 
 
