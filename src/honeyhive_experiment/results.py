@@ -84,11 +84,11 @@ def recorded_outcomes(
         outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))
     meant, held = run.datapoint_count if run is not None else None, len(started.union(dataset))
     if meant is not None and meant > held:  # only their count: HoneyHive's run object does not name them
-        error = f"HoneyHive holds sessions of {held} of the {meant} datapoints the run was made with; the others"
-        error += " were not evaluated: " + (
-            "HoneyHive did not return them as the run read its dataset, or " if run.dataset_id else ""
-        )
-        error += "their sessions were never started, and HoneyHive does not say which datapoints they are"
+        why = "their sessions were never started"
+        if run is not None and run.dataset_id:  # a managed dataset's
+            why = f"HoneyHive did not return them as the run read its dataset, or {why}"
+        error = f"HoneyHive holds sessions of {held} of the {meant} datapoints the run was made with; the others were"
+        error += f" not evaluated: {why}, and HoneyHive does not say which datapoints they are"
         for k in range(meant - held):
             datapoint_id = f"(unnamed datapoint {k + 1} of {meant - held})"
             outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))
