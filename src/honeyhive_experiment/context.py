@@ -186,10 +186,10 @@ def workflow_run_id(url: object) -> int | None:
 
 
 def workflow_run_attempt(url: object) -> str | None:
-    """The workflow run attempt of a ``workflow_run_url`` (:func:`ci_context` builds it) as ``<run id>.<attempt>``;
-    ``None`` when there is no such URL or it names no attempt (the runner set no ``GITHUB_RUN_ATTEMPT``)."""
+    """The workflow run attempt of a ``workflow_run_url`` (:func:`ci_context` builds it) as ``<run id>.<attempt>``,
+    ``<run id>.?`` when it names no attempt (the runner set no ``GITHUB_RUN_ATTEMPT``); ``None`` without such a URL."""
     found = _RUN_URL.fullmatch(url) if isinstance(url, str) else None
-    return f"{found[1]}.{found[2]}" if found is not None and found[2] else None
+    return f"{found[1]}.{found[2] or '?'}" if found is not None else None
 
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:

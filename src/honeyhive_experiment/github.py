@@ -261,12 +261,15 @@ def _warn_another_jobs(existing: IssueComment, body: str) -> None:
     ):
         log.warning(
             "The pull request's comment %s showed run %s, which another job of this workflow run made (a matrix leg"
-            " on the same experiment file?): this job's comment replaces it. Jobs that share an experiment file share"
+            " on the same experiment file?)%s: this job's comment replaces it. Jobs that share an experiment file share"
             " its comment: to keep a comment each, give each leg its own variant (variant:"
             " ${{ matrix.<x> }}, where <x> is what the legs differ in), and the workflow that records baselines the"
             " same matrix and variant (else the legs find no baseline).",
             existing.html_url,
             run,
+            ", or an earlier attempt of it (the runner set no GITHUB_RUN_ATTEMPT: which, it cannot tell)"
+            if workflow.endswith("?")
+            else "",
         )
 
 

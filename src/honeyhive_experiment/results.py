@@ -53,7 +53,8 @@ def recorded_outcomes(
     in ``run``'s ``event_ids`` and that has no function span (HoneyHive did not take its spans or its outputs), and a
     datapoint of ``run``'s dataset without a session (its session was never started): named when the run object
     has ``datapoint_ids`` (the spec's has none), else counted from ``run``'s ``metadata.datapoint_count``, one
-    outcome each, whose id says which of them it is.
+    outcome each, whose id says which of them it is; of a managed dataset's run, those counted may also be datapoints
+    the dataset listed and HoneyHive did not return (the run holds only their count).
 
     No outputs, inputs or text: the job that ran the function redacted them with its environment's secrets, which
     this job does not hold (a secret value it would show in the comment), so their previews read ``—``, and a
@@ -83,8 +84,11 @@ def recorded_outcomes(
         outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))
     meant, held = run.datapoint_count if run is not None else None, len(started.union(dataset))
     if meant is not None and meant > held:  # only their count: HoneyHive's run object does not name them
-        error = f"HoneyHive holds sessions of {held} of the {meant} datapoints the run was made with; the others'"
-        error += " sessions were never started, and HoneyHive does not say which datapoints they are"
+        why = "their sessions were never started"
+        if run is not None and run.dataset_id:  # a managed dataset's
+            why = f"HoneyHive did not return them as the run read its dataset, or {why}"
+        error = f"HoneyHive holds sessions of {held} of the {meant} datapoints the run was made with; the others were"
+        error += f" not evaluated: {why}, and HoneyHive does not say which datapoints they are"
         for k in range(meant - held):
             datapoint_id = f"(unnamed datapoint {k + 1} of {meant - held})"
             outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))

@@ -1010,8 +1010,9 @@ def _redacted(
     instrumentation scope (the library's name and version). Its :data:`INHERITED` attributes are the datapoint's own
     ``ids``, whatever the span holds: the backend files the span by them under the session the runner started with the
     same ids as the dataset holds them (a datapoint id holding a secret's value, ``***`` in its span, would leave the
-    datapoint without its function span), and the user's metadata of those names (``enrich_span(metadata={"run_id":
-    …})``) neither re-files the span nor goes out unredacted (audit82). Nor are the
+    datapoint without its function span); the user's metadata of those names (``enrich_span(metadata={"run_id":
+    …})``, nested or not) neither re-files the span nor is lost: it goes, redacted, under ``user_<name>`` (a
+    ``user_run_id`` of the user's own wins). Nor are the
     session's inputs the runner sends as it starts it: the dataset's (the repository's or HoneyHive's own already),
     not the code's."""
     resources: dict[int, Resource] = {}
@@ -1025,16 +1026,22 @@ def _redacted(
     def values(attributes: Mapping[str, Any] | None) -> Any:
         return redact(attributes or {})  # their names and values: a mapping's keys and values
 
+    def theirs(key: str) -> str:  # where the user's value of a metadata name the span is filed by goes
+        filed = any(n.startswith("honeyhive_metadata.") and f"{key}.".startswith(f"{n}.") for n in ids)
+        return key.replace("honeyhive_metadata.", "honeyhive_metadata.user_", 1) if filed else key
+
     def one(span: ReadableSpan) -> ReadableSpan:
         status, attributes = span.status, span.attributes or {}
         if status.description:
             status = Status(status.status_code, redact(status.description))
+        kept = {key: value for key, value in attributes.items() if theirs(key) == key or ids.get(key) == value}
+        held = {theirs(key): value for key, value in attributes.items() if key not in kept} | kept
         return ReadableSpan(
             redact(span.name),
             span.context,
             span.parent,
             resource(span),
-            {**values(attributes), **{key: ids[key] for key in ids.keys() & attributes.keys()}},
+            {**values(held), **{key: ids[key] for key in ids.keys() & attributes.keys()}},
             [Event(redact(e.name), values(e.attributes), e.timestamp) for e in span.events],
             [Link(link.context, values(link.attributes)) for link in span.links],
             span.kind,

@@ -436,6 +436,25 @@ def test_a_job_replacing_another_jobs_run_of_the_same_workflow_run_warns(
     assert ANOTHER_JOB not in capsys.readouterr().out
 
 
+def test_without_the_attempt_a_job_replacing_another_jobs_run_warns_it_may_be_a_re_run(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit81 #6: without GITHUB_RUN_ATTEMPT the comment had no stamp of the workflow run, so a second leg replaced
+    the first's result without a word. Stamped with the run and an unknown attempt, the warning comes, saying that
+    it may as well be an earlier attempt (a re-run), which nothing tells apart then."""
+    posted = []
+    for _ in range(2):
+        env = world.env()
+        del env["GITHUB_RUN_ATTEMPT"]
+        assert main(["action"], environ=env) == 0
+        posted.append(world.github.comments(PR)[0].body)
+
+    assert posted[0].endswith(f"<!-- honeyhive-experiment:posted workflow={env['GITHUB_RUN_ID']}.? -->\n")
+    said = capsys.readouterr().out
+    unknown = ", or an earlier attempt of it (the runner set no GITHUB_RUN_ATTEMPT: which, it cannot tell): this"
+    assert said.count(ANOTHER_JOB + unknown) == 1, said
+
+
 def _unkeyed_comment(world: World) -> int:
     """The comment of the default file as every version before variant wrote it (sha256 of its path)."""
     key = hashlib.sha256(DEFAULT_CONFIG_PATH.encode("utf-8")).hexdigest()[:16]

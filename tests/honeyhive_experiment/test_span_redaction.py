@@ -190,7 +190,8 @@ def test_a_datapoint_id_holding_a_secrets_value_files_its_spans_under_that_id(
     note = "'cached in ' + __import__('os').environ['CACHE_KEY']"
     # the user's metadata under the names the span is filed by (audit82: the secret went out whole, and a datapoint
     # id of the user's re-filed the span): the datapoint's own ids go out under those names
-    mine = "{'dataset_id': os.environ['CACHE_KEY'], 'run_id': os.environ['CACHE_KEY'], 'datapoint_id': 'row-42'}"
+    key = "os.environ['CACHE_KEY']"
+    mine = f"{{'dataset_id': {key}, 'run_id': {{'cache': {key}}}, 'datapoint_id': 'row-42'}}"
     cached = (
         f"\n\ndef cached(datapoint, tracer):\n    import os\n    tracer.enrich_span(metadata={mine})\n"
         f"    return {{**answer(datapoint), 'note': {note}}}\n"
@@ -228,3 +229,6 @@ def test_a_datapoint_id_holding_a_secrets_value_files_its_spans_under_that_id(
     }
     assert holding == {"honeyhive_metadata.datapoint_id"}  # of all HoneyHive got in a span
     assert {span["metadata"].get("run_id") for span in spans.values()} == {run_id}
+    # and the user's own values of those names are kept beside them, under user_<name> (audit83 F9: dropped unsaid)
+    theirs = [{k: v for k, v in s["metadata"].items() if k.startswith("user_")} for s in spans.values()]
+    assert theirs == [{"user_dataset_id": "***", "user_run_id": {"cache": "***"}, "user_datapoint_id": "row-42"}] * 3

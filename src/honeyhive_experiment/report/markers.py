@@ -15,7 +15,8 @@ which head commit and run the comment shows; :mod:`honeyhive_experiment.github` 
 (:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one. Values are
 reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment. The last line, added when the
 comment is posted, names the workflow run attempt that posted it (:func:`posted_by`): another job of the same one (a
-matrix leg on the same experiment file) is told from a re-run.
+matrix leg on the same experiment file) is told from a re-run; ``<run id>.?`` when the attempt is unknown (no
+``GITHUB_RUN_ATTEMPT``), where neither can be told from the other.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _META_FORMAT: Final = "<!-- honeyhive-experiment:meta head={head} run={run} -->"
 _META_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:meta\b(?P<fields>[^>]*?)\s*-->")
 _META_FIELDS: Final = ("head", "run")
 _POSTED_FORMAT: Final = "<!-- honeyhive-experiment:posted workflow={attempt} -->"
-_POSTED_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:posted\s+workflow=([0-9]+\.[0-9]+)\s*-->")
+_POSTED_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:posted\s+workflow=([0-9]+\.(?:[0-9]+|\?))\s*-->")
 _ABSENT: Final = "-"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
@@ -80,8 +81,8 @@ def comment_metadata(head_sha: str | None, run_id: str | None) -> str:
 
 
 def stamped(body: str, workflow_run_url: str | None) -> str:
-    """``body`` and, last, the workflow run attempt of ``workflow_run_url`` (``…/actions/runs/<id>/attempts/<n>``)
-    that posts it; as it is without one."""
+    """``body`` and, last, the workflow run attempt of ``workflow_run_url`` (``…/actions/runs/<id>/attempts/<n>``, or
+    ``…/runs/<id>``: attempt ``?``) that posts it; as it is without one."""
     attempt = workflow_run_attempt(workflow_run_url)
     if attempt is None:
         return body
@@ -89,7 +90,8 @@ def stamped(body: str, workflow_run_url: str | None) -> str:
 
 
 def posted_by(body: str | None) -> str | None:
-    """The workflow run attempt (``<id>.<n>``) that posted a comment's ``body`` (:func:`stamped`), or None."""
+    """The workflow run attempt (``<id>.<n>``, or ``<id>.?``) that posted a comment's ``body`` (:func:`stamped`),
+    or None."""
     found = _POSTED_RE.findall(body or "")
     return found[-1] if found else None
 
