@@ -21,6 +21,7 @@ import functools
 import inspect
 import logging
 import os
+import re
 import sys
 import sysconfig
 import threading
@@ -50,6 +51,7 @@ __all__ = [
     "from_numpy",
     "function_convention",
     "inspect_callable",
+    "misfit",
     "redacted",
     "where_blocking",
     "where_raised",
@@ -291,6 +293,30 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     return FunctionConvention(
         inputs_and_ground_truth=older, tracer=tracer, is_async=shape.is_async, ground_truth=not older or passed == 2
     )
+
+
+def misfit(fn: Callable[..., Any], error: str, passed: Sequence[str]) -> str:
+    """What to say of ``error``, raised by calling ``fn`` with ``passed`` (names; ``"tracer="`` by keyword), when it
+    is a TypeError of a call's arguments naming ``fn`` or a function its closure holds (a decorator's ``wrapper(*args,
+    **kwargs)``) that these arguments do not fit: ``"; one (app/evals.py:37) takes (outputs), and is passed (outputs,
+    inputs, ground_truth)"``. Else ``""``: the TypeError is one inside their code."""
+    if (said := re.match(r"TypeError(?: at .*?:\d+)?: ([\w.<>]+)\(\) (?:takes|missing|got) ", error)) is None:
+        return ""
+    called = _called(fn)
+    closure = getattr(called, "__closure__", None) or ()  # an empty cell (a name bound later) holds nothing
+    cells = [cell.cell_contents for cell in closure if cell != types.CellType()]
+    for candidate in (fn, called, *cells):
+        code, signature = _attribute(candidate, "__code__"), callable(candidate) and _signature(candidate)
+        if _attribute(candidate, "__qualname__") != said[1] or not isinstance(code, types.CodeType) or not signature:
+            continue
+        try:
+            signature.bind(*(n for n in passed if n[-1] != "="), **{n[:-1]: None for n in passed if n[-1] == "="})
+        except TypeError:
+            file = (relative(code.co_filename, REPOSITORIES[-1]) if REPOSITORIES else None) or code.co_filename
+            bare = [p.replace(annotation=p.empty, default=p.empty) for p in signature.parameters.values()]
+            takes = inspect.Signature(bare)  # the names: a default may be a secret
+            return f"; {said[1]} ({file}:{code.co_firstlineno}) takes {takes}, and is passed ({', '.join(passed)})"
+    return ""
 
 
 def from_numpy(value: Any) -> Any:

@@ -20,11 +20,12 @@ inside the commands, so ``--help`` and a usage error are fast.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, SettingsError, as_error
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -49,6 +50,12 @@ class _Parser(argparse.ArgumentParser):  # its subcommands' parsers are of its c
         """Raises :class:`_Usage` instead of printing: argparse quotes a refused value or an unknown argument whole
         (``--limit``'s, a mistyped command), which may be a secret (a key pasted into the wrong flag)."""
         raise _Usage(f"{self.format_usage()}{self.prog}: error: {message}")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[Any, list[str]]:
+        known, extras = super().parse_known_args(args, namespace)  # a mistyped flag: this (sub)command's closest
+        if close := difflib.get_close_matches((extras or [""])[0].partition("=")[0], self._option_string_actions, 1):
+            self.error(f"unrecognized arguments: {' '.join(extras)} (did you mean {close[0]}?)")
+        return known, extras
 
 
 def build_parser(prog: str = "python -m honeyhive_experiment") -> argparse.ArgumentParser:

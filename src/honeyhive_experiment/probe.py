@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from honeyhive_experiment.calling import callable_name
+from honeyhive_experiment.calling import callable_name, function_convention, misfit
 from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.models.outcomes import NONE_UNDER_KEY, NOT_RAISED, Datapoint, OutcomeStatus
@@ -86,12 +86,20 @@ def probe(
     problems: list[str] = []
     function = callable_name(code.function)
     if outcome.status is OutcomeStatus.FUNCTION_ERROR:
-        problems.append(f"function {function!r} raised {outcome.error}")
+        convention = function_convention(code.function)
+        older = convention.inputs_and_ground_truth
+        passed = ("inputs", "ground_truths")[: 1 + convention.ground_truth] if older else ("datapoint",)
+        passed += ("tracer=",) if convention.tracer else ()
+        hint = misfit(code.function, outcome.error or "", passed)
+        problems.append(f"function {function!r} raised {outcome.error}{hint}")
     elif outcome.status is not OutcomeStatus.OK:  # a timeout (the stand-in backend never fails, nothing cancels)
         problems.append(f"function {function!r} {outcome.error}")
     for failure in outcome.evaluator_failures:  # "KeyError: 'x'", or one of the problems evaluators.py reports
         kind, _, detail = failure.error.partition(": ")
         said = f": {detail}" if kind in NOT_RAISED else f" raised {failure.error}"
+        for evaluator in (e for e in code.evaluators if e.name == failure.evaluator):
+            truth = None if datapoint.ground_truth is None else "ground_truth"
+            said += misfit(evaluator.fn, failure.error, evaluator.arguments("outputs", "inputs", truth) or ())
         problems.append(f"evaluator {failure.evaluator!r}{said}")
     if problems:
         raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))

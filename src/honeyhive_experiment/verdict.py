@@ -416,12 +416,24 @@ def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[
         where = _ran_on(len(texts), of, "no metric on the others")
         first = next(iter(texts.values()))
         shown = f", such as {excerpt(first)!r}" if first else ""
+        advice = (
+            "return the number itself, not its text (`float(x)`), as a dict's 'score' too"
+            if _a_number(first)
+            else "return a number or a bool, or a dict with the number as 'score' and the text as 'explanation'"
+        )
         found[name] = (
             f"evaluator {name!r} returned a string on {where}{shown}, so it produced no metric: only numbers and"
-            " booleans are metrics; return a number or a bool, or a dict with the number as 'score' and the text as"
-            " 'explanation'"
+            f" booleans are metrics; {advice}"
         )
     return found
+
+
+def _a_number(text: str) -> bool:
+    """Whether ``text`` is a finite number written as a string (``"0.7"``, ``" 1e-3"``): ``float()`` reads it."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def evaluator_warnings(

@@ -1165,6 +1165,29 @@ def test_argparses_usage_error_shows_no_secret_of_the_environment(
 
 
 @pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        pytest.param(
+            ["run", "--dryrun"], "run: error: unrecognized arguments: --dryrun (did you mean --dry-run?)", id="run"
+        ),
+        pytest.param(
+            ["runs", "--limt=3"], "runs: error: unrecognized arguments: --limt=3 (did you mean --limit?)", id="="
+        ),
+        pytest.param(
+            ["runs", "--dryrun"], "honeyhive_experiment: error: unrecognized arguments: --dryrun\n", id="other's"
+        ),
+    ],
+)
+def test_a_mistyped_flag_is_named_with_the_commands_closest(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """audit80 F9: ``run --dryrun`` said only "unrecognized arguments"; the command's closest flag is named, never
+    another command's (``runs`` takes no ``--dry-run``)."""
+    assert main(argv, environ={}) == 2
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
     ("command", "prog"),
     [
         pytest.param(("honeyhive-experiment",), "honeyhive-experiment", id="console-script"),

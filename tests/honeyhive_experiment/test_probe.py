@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from honeyhive_experiment.calling import misfit
 from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.models.outcomes import Datapoint
 from honeyhive_experiment.probe import probe
-from honeyhive_experiment.user_code import UserCode
+from honeyhive_experiment.user_code import UserCode, in_repository
 
 pytestmark = pytest.mark.unit
 
@@ -203,3 +205,81 @@ def test_the_function_is_given_the_experiments_timeout() -> None:
     finally:
         release.set()
     assert str(raised.value) == f"probing {WHERE} (id EXT-first): function 'hangs' did not return within 0.05 s"
+
+
+def _loose(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:  # no functools.wraps: its signature hides fn's
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _one(outputs: Any) -> float:
+    return 1.0
+
+
+def _older(inputs: Any, ground_truths: Any, tracer: Any = None) -> Any:
+    return {}
+
+
+def _helper(needed: Any) -> Any:
+    return needed
+
+
+def _calls_wrongly(outputs: Any, inputs: Any) -> Any:
+    return _helper()  # type: ignore[call-arg]
+
+
+def _at(fn: Callable[..., Any]) -> str:
+    return f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"
+
+
+@pytest.mark.parametrize(
+    ("function", "evaluator", "datapoint", "hint"),
+    [
+        pytest.param(
+            answer,
+            _loose(_one),
+            LABELLED,
+            f"_one() takes 1 positional argument but 3 were given; _one ({_at(_one)}) takes (outputs), and is passed"
+            " (outputs, inputs, ground_truth)",
+            id="evaluator",
+        ),
+        pytest.param(
+            answer,
+            _loose(_one),
+            UNLABELLED,
+            f"but 2 were given; _one ({_at(_one)}) takes (outputs), and is passed (outputs, inputs)",
+            id="no-ground-truth",
+        ),
+        pytest.param(
+            _loose(_older),
+            exact,
+            LABELLED,
+            f"_older() missing 1 required positional argument: 'ground_truths'; _older ({_at(_older)}) takes (inputs,"
+            " ground_truths, tracer), and is passed (datapoint, tracer=)",
+            id="function",
+        ),
+        pytest.param(
+            answer, _calls_wrongly, LABELLED, "_helper() missing 1 required positional argument: 'needed'", id="inside"
+        ),
+    ],
+)
+def test_a_signature_the_call_does_not_fit_names_the_function_where_it_is_what_it_takes_and_what_it_is_passed(
+    function: Callable[..., Any], evaluator: Callable[..., Any], datapoint: Datapoint, hint: str
+) -> None:
+    """audit80 F9: a decorator's ``wrapper(*args, **kwargs)`` hides the signature until the call, whose TypeError named
+    the wrapper's line alone: the wrapped function is named, with its place and parameters, and what was passed. A
+    TypeError inside their code (a helper called wrongly) is theirs: nothing is added."""
+    with pytest.raises(ExperimentError) as raised:
+        _probe(evaluator, function=function, datapoint=datapoint)
+    assert str(raised.value).endswith(hint), str(raised.value)
+
+
+def test_the_place_of_the_function_the_call_does_not_fit_is_from_the_repository_whose_code_runs() -> None:
+    error = "TypeError at evals.py:3: _one() takes 1 positional argument but 3 were given"
+    with in_repository(Path(__file__).parent):
+        said = misfit(_loose(_one), error, ("outputs", "inputs", "ground_truth"))
+    line = _one.__code__.co_firstlineno
+    assert said == f"; _one (test_probe.py:{line}) takes (outputs), and is passed (outputs, inputs, ground_truth)"
+    assert misfit(_loose(_one), error, ("outputs",)) == ""  # it fits: the TypeError is another call's

@@ -5893,10 +5893,14 @@ def _text(index: int, trial: int = 0, status: OutcomeStatus = OutcomeStatus.OK, 
     return dataclasses.replace(outcome, metrics=kept)
 
 
-def _string(where: str, shown: str = ", such as 'PASS'") -> str:
+ADVICE = "return a number or a bool, or a dict with the number as 'score' and the text as 'explanation'"
+FLOAT = "return the number itself, not its text (`float(x)`), as a dict's 'score' too"
+
+
+def _string(where: str, shown: str = ", such as 'PASS'", advice: str = ADVICE) -> str:
     return (
         f"evaluator 'q' returned a string on {where}{shown}, so it produced no metric: only numbers and booleans are"
-        " metrics; return a number or a bool, or a dict with the number as 'score' and the text as 'explanation'"
+        f" metrics; {advice}"
     )
 
 
@@ -5996,6 +6000,25 @@ RETURNED_STRING_TABLE: list[tuple[str, list[DatapointOutcome], tuple[str, ...], 
         (),
         [_string("every datapoint it ran on (1)")],
     ),
+    (
+        "a number as a string (audit80): return the number, not 'a dict with the number'",
+        [_text(0, q="0.7"), _text(1, q="PASS")],
+        (),
+        [_string("every datapoint it ran on (2)", ", such as '0.7'", FLOAT)],
+    ),
+    (
+        "a dict whose score is a number as a string, written as float() reads it",
+        [_text(0, q=" -1e-3", q_explanation="fine")],
+        (),
+        [_string("every datapoint it ran on (1)", ", such as '-1e-3'", FLOAT)],
+    ),
+    (
+        "'nan' is no metric as a number either",
+        [_text(0, q="nan")],
+        (),
+        [_string("every datapoint it ran on (1)", ", such as 'nan'")],
+    ),
+    ("'inf' neither", [_text(0, q="inf")], (), [_string("every datapoint it ran on (1)", ", such as 'inf'")]),
     ("nothing ran", [], (), []),
 ]
 
