@@ -9,9 +9,10 @@ aggregates and compares them as any metric, and a ``gate:`` works on them. Lower
 * the evaluators' calls (an LLM judge): ``judge_input_tokens``, ``judge_output_tokens``, ``judge_llm_calls``,
   ``judge_cost_usd``.
 
-What is recorded is what was measured. With instrumentation on (``instrument:``, ``instrumentors=``: the function
-is traced for LLM calls) every datapoint whose function ran records the function's metrics (one that raised or
-timed out: of the calls that had ended by then, so the run's total cost has its spend), a call-free one 0
+What is recorded is what was measured. With instrumentation the run switched on (``instrument:``, ``instrumentors=``:
+the function is traced for LLM calls; not one instrumented before it, whose spans go where they were told) every
+datapoint whose function ran records the function's metrics (one that raised or timed out: of the calls that had
+ended by then, so the run's total cost has its spend), a call-free one 0
 calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must count it: otherwise a run that
 caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
 only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records

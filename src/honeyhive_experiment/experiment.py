@@ -343,9 +343,10 @@ def evaluate(
     ``HH_API_KEY`` / ``HH_API_URL``) for a client made and closed here; without any key the embedded local
     backend, its data in ``local_db`` (a SQLite file) or in memory (a warning says which). ``project`` is
     accepted and ignored (the key implies the project), as by the SDK. ``instrumentors`` (OpenTelemetry
-    instrumentors, or the SDK's factories of them) are instrumented with the run's tracer provider for the run;
-    ``pricing`` (``{model: {"input": $ per million tokens, "output": ...}}``, the experiment file's ``pricing:``)
-    prices their calls' models before genai-prices does.
+    instrumentors, or the SDK's factories of them) are instrumented with the run's tracer provider for the run (one
+    instrumented before it is left as it was, said in :attr:`ExperimentResult.notes`); ``pricing`` (``{model:
+    {"input": $ per million tokens, "output": ...}}``, the experiment file's ``pricing:``) prices their calls' models
+    before genai-prices does.
     ``ingestion_api_key`` (default ``HH_INGESTION_API_KEY``) sends the sessions, events and traces, as the SDK
     does. ``verbose`` shows the run's log on standard error for this call; ``print_results`` prints
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
@@ -858,7 +859,9 @@ def record_run(
     with ExitStack() as cleanup:
         cleanup.enter_context(a_run(spec.secrets))  # its tracebacks logged, redacted of its secrets
         sink = sink or _otlp_sink(sender, spec.max_workers, cleanup)
-        _instrument(instrumentors, sink, cleanup)
+        left = _instrument(instrumentors, sink, cleanup)
+        if instrumentors and len(left) == len(instrumentors):  # none switched on: no call is measured for certain,
+            spec = replace(spec, instrumented=False)  # so none is a measured 0
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
         creating = True  # until the backend answered: an error then (but an interrupt) means it holds no run
         try:
@@ -935,7 +938,8 @@ def record_run(
         exc.run_id = run_id
         raise
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
-    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), spec.passing_ranges or {})
+    ranges = spec.passing_ranges or {}
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranges, notes=tuple(left))
 
 
 APP_FLUSH_S = 5.0
@@ -970,17 +974,23 @@ def _otlp_sink(client: HoneyHiveClient, workers: int, cleanup: ExitStack) -> Tra
     return sink
 
 
-def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
+def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> list[str]:
     """Instrument each with the sink's tracer provider (its spans inside a datapoint's function are that
-    datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is. With
-    any, the spans user code opens through OpenTelemetry's global API are routed to their datapoint too, until
-    ``cleanup`` closes."""
+    datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is, and said:
+    what is said of each so, in the order given. With any, the spans user code opens through OpenTelemetry's global
+    API are routed to their datapoint too, until ``cleanup`` closes."""
+    left: list[str] = []
     if instrumentors:
         cleanup.enter_context(route_global_spans())
     for instrumentor in instrumentors:
         shown = type(instrumentor).__name__
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
-            log.warning("%s was instrumented before the run: its spans go where it was told, not to the run", shown)
+            left.append(
+                f"{shown} was instrumented before the run, which left it as it was: its spans go where it was told"
+                " (to the run only by the global tracer provider), so the efficiency metrics may leave its LLM calls"
+                " out; uninstrument it before the run"
+            )
+            log.warning("%s", left[-1])
             continue
         try:
             instrumentor.instrument(tracer_provider=sink.provider)
@@ -988,6 +998,7 @@ def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStac
             said = redacted(f"{shown}.instrument() raised {type(exc).__name__}: {exc}")
             raise ArgumentError("instrumentors", said) from exc
         cleanup.callback(_uninstrument, instrumentor)
+    return left
 
 
 def _uninstrument(instrumentor: Any) -> None:

@@ -115,23 +115,31 @@ def load(config: ExperimentConfig, config_path: str) -> list[Instrumentation]:
 
 
 @contextmanager
-def switched_on(instrumentations: Sequence[Instrumentation], *, route: bool = True) -> Iterator[None]:
-    """Instrument each with the routing provider while the block runs, and uninstrument it after. One the user's
-    code instrumented already is left as it is (its spans are routed when it uses the global provider). With
-    ``route``, the user's own spans, through OpenTelemetry's global API, are routed too (:func:`route_global_spans`):
-    the command line does that only once it has imported the user's code, which may set a global provider of its
-    own at import (OpenTelemetry refuses a second)."""
+def switched_on(instrumentations: Sequence[Instrumentation], *, route: bool = True) -> Iterator[bool]:
+    """Instrument each with the routing provider while the block runs, and uninstrument it after; whether any was
+    (else no LLM call is measured for certain). One instrumented already (before the command: a process-wide setup,
+    ``opentelemetry-instrument``) is left as it is, and said (its spans are routed when it uses the global provider).
+    With ``route``, the user's own spans, through OpenTelemetry's global API, are routed too
+    (:func:`route_global_spans`): the command line does that only once it has imported the user's code, which may set
+    a global provider of its own at import (OpenTelemetry refuses a second)."""
     if not instrumentations:
-        yield
+        yield False
         return
     with ExitStack() as undo:
         if route:
             undo.enter_context(route_global_spans())
         provider = undo.enter_context(routed_provider())
+        switched = False
         for item in instrumentations:
             instrumentor = item.instrumentor
             if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
-                log.info("%s was already instrumented: it is left as it is", item.package)
+                log.warning(
+                    "%s had instrumented %s before the run, which left it as it was: its spans go where it was told"
+                    " (to the run only by the global tracer provider), so the efficiency metrics may leave its LLM"
+                    " calls out",
+                    item.package,
+                    item.library,
+                )
                 continue
             try:
                 instrumentor.instrument(tracer_provider=provider, raise_exception_on_conflict=True)
@@ -142,7 +150,8 @@ def switched_on(instrumentations: Sequence[Instrumentation], *, route: bool = Tr
                 ) from None
             undo.callback(_uninstrument, item)
             log.debug("%s instruments %s for the run", item.package, item.library)
-        yield
+            switched = True
+        yield switched
 
 
 def _uninstrument(item: Instrumentation) -> None:

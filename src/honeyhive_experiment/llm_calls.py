@@ -225,19 +225,16 @@ def read_calls(spans: Iterable[Span], errors: Mapping[int, str] | None = None) -
     errors = errors or {}
     parents: dict[int, int | None] = {}
     calls: dict[int, LlmCall] = {}
-    beside: dict[int | None, list[Span]] = {}  # the call spans under each parent not yet matched
+    beside: dict[tuple[int | None, tuple[int | None, int | None]], list[Span]] = {}  # by parent and usage
     for span in spans:
         parents[span.span_id] = span.parent_id
         call = read_call(span.attributes, error=errors.get(span.span_id))
-        if call is None:
-            continue
-        unmatched = beside.setdefault(span.parent_id, [])
-        twin = next((t for t in unmatched if _wrapped(t, span) and _same_call(calls[t.span_id], call)), None)
-        if twin is None:
-            unmatched.append(span)
+        if call is not None:
             calls[span.span_id] = call
-        else:  # another instrumentation's span of that call: the one kept stands for both, and matches no third
-            unmatched.remove(twin)
+            beside.setdefault((span.parent_id, _usage(call)), []).append(span)
+    for alike in beside.values():
+        for twin in _twins(alike, calls) if len(alike) > 1 else ():
+            del calls[twin]
     outer = {span_id: _enclosing(span_id, parents, calls) for span_id in calls}  # the nearest call around each
     inner: dict[int, list[int]] = {span_id: [] for span_id in calls}
     for span_id, around in outer.items():
@@ -263,6 +260,42 @@ def read_calls(spans: Iterable[Span], errors: Mapping[int, str] | None = None) -
 
 def _usage(call: LlmCall) -> tuple[int | None, int | None]:
     return call.input_tokens, call.output_tokens
+
+
+def _twins(spans: list[Span], calls: Mapping[int, LlmCall]) -> list[int]:
+    """Of call spans side by side with the same usage, in the order given, the later of each two that are one call
+    (the side-by-side rule; the earlier stands for both, and matches no third): as many such pairs as there can be
+    of each two instrumentations (a maximum matching), whatever order the spans ended in (one instrumentation's span
+    of a call can hold the other's of a call made at once)."""
+    mate: dict[int, Span] = {}  # each span paired, its twin
+
+    def pair(start: Span, others: list[Span]) -> None:  # by the shortest augmenting path from start, if any
+        came: dict[int, Span] = {}  # each of ``others`` reached, by the span that would pair with it
+        for one in (queue := [start]):
+            for other in others:
+                if other.span_id in came or not _wrapped(one, other):
+                    continue
+                if not _same_call(calls[one.span_id], calls[other.span_id]):
+                    continue
+                came[other.span_id] = one
+                if other.span_id in mate:
+                    queue.append(mate[other.span_id])
+                    continue
+                while one is not start:  # back along the path, each takes the twin it was reached by
+                    mate[one.span_id], mate[other.span_id], other = other, one, mate[one.span_id]
+                    one = came[other.span_id]
+                mate[one.span_id], mate[other.span_id] = other, one
+                return
+
+    scopes = sorted({span.scope for span in spans})
+    for i, scope in enumerate(scopes):
+        for another in scopes[i + 1 :]:
+            free = [span for span in spans if span.span_id not in mate]
+            others = [span for span in free if span.scope == another]
+            for start in (span for span in free if span.scope == scope):
+                pair(start, others)
+    order = {span.span_id: i for i, span in enumerate(spans)}
+    return [span_id for span_id, twin in mate.items() if order[span_id] > order[twin.span_id]]
 
 
 def _wrapped(one: Span, other: Span) -> bool:

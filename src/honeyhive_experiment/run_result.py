@@ -58,6 +58,8 @@ class ExperimentResult:
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
     embedded: bool = False
     """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
+    notes: tuple[str, ...] = ()
+    """What the run says of how it measured (an instrumentor it left as the user's setup had it), beside its result."""
 
     @property
     def outside_calls(self) -> int:
@@ -224,7 +226,7 @@ class ExperimentResult:
             print(f"  {row.datapoint_id or 'N/A'}  {row.session_id or 'N/A'}  {verdict}", file=out)
         for reason in self.broken:
             print(f"\nNot a success: {reason}", file=out)
-        for warning in self.unchecked:
+        for warning in (*self.unchecked, *self.notes):
             print(f"\nWarning: {warning}", file=out)
         errors = self.errors
         if errors:

@@ -25,6 +25,10 @@ from typing import Any
 
 import pytest
 from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceInstrumentor
+from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMetryInstrumentor
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from honeyhive_experiment import HoneyHiveClient, evaluate
 from honeyhive_experiment.cli import main
@@ -1008,3 +1012,30 @@ def test_evaluate_succeeds_where_the_command_is_neutral_on_a_cost_range_max_it_c
         shown = io.StringIO()
         result.print_table(file=shown)
         assert all(f"\nWarning: {text}\n" in shown.getvalue() for text in result.unchecked)
+
+
+def test_an_instrumentation_switched_on_before_the_command_leaves_the_runs_calls_unmeasured_not_zero(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """audit85 F3 on the command line: ``instrument:``'s package was switched on before the command, with a provider of
+    the process's own (a process-wide setup), so the run left it as it was and measured no call. It recorded 0 calls
+    at $0 on every datapoint, and a cost range's max passed; now they are unknown, the range unchecked, and the log
+    names the package."""
+    theirs = SdkTracerProvider()
+    exporter = InMemorySpanExporter()
+    theirs.add_span_processor(SimpleSpanProcessor(exporter))
+    OpenLLMetryInstrumentor().instrument(tracer_provider=theirs)
+    try:
+        bot.configure(OPENLLMETRY, "baseline: {strategy: none}\npassing_ranges: {cost_usd: {max: 0.001}}\n")
+        with caplog.at_level("WARNING", logger="honeyhive_experiment"):
+            run = bot.run()
+    finally:
+        OpenLLMetryInstrumentor().uninstrument()
+        theirs.shutdown()
+    assert len(exporter.get_finished_spans()) == 2 * ROWS  # each datapoint's call and its judge's, to their provider
+    for datapoint, metrics in by_id(bot, run.run_id).items():
+        assert not {"llm_calls", "cost_usd", "judge_llm_calls"} & metrics.keys(), datapoint
+    assert (run.code, run.report["verdict"]) != (0, "pass"), run.out
+    assert any(r.startswith("cost_usd has a passing range but no value") for r in run.report["reasons"]), run.report
+    said = f"{OPENLLMETRY} had instrumented openai before the run, which left it as it was"
+    assert any(r.getMessage().startswith(said) for r in caplog.records), caplog.text

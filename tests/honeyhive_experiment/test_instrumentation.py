@@ -10,6 +10,7 @@ wrong token counts. Spans are read where they are exported (``InMemorySpanExport
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -29,7 +30,7 @@ from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from honeyhive_experiment import HoneyHiveClient, TraceSink, evaluate
+from honeyhive_experiment import ExperimentResult, HoneyHiveClient, TraceSink, evaluate
 from honeyhive_experiment.experiment import APP_FLUSH_S
 from honeyhive_experiment.instrumentation import Instrumentation, switched_on
 from honeyhive_local import LocalBackend
@@ -146,18 +147,28 @@ def test_32_workers_every_call_in_its_own_datapoint(
 
 def _priced_run(
     server: FakeOpenAI, hh: HoneyHiveClient, tag: str, instrumentors: list[Any], caplog: pytest.LogCaptureFixture
-) -> tuple[list[tuple[dict[str, Any], Any]], list[str]]:
-    """Three datapoints, one OpenAI call each, run with ``instrumentors``: each datapoint's metrics beside the call
-    the server answered for it, and what the run warned about instrumentors."""
+) -> tuple[list[tuple[dict[str, Any], Any]], list[str], ExperimentResult]:
+    """Three datapoints, one OpenAI call each, run with ``instrumentors`` and a passing range on ``cost_usd``: each
+    datapoint's metrics beside the call the server answered for it, what the run warned about instrumentors, and
+    the result."""
     data = [{"inputs": {"question": f"[{tag}-{i}] " + "why " * i}} for i in range(3)]
     answer, _ = app(server, own_span=False)
     with caplog.at_level("WARNING", logger="honeyhive_experiment"):
-        result = evaluate(answer, data, client=hh, instrumentors=instrumentors, max_workers=3, print_results=False)
+        result = evaluate(
+            answer,
+            data,
+            client=hh,
+            instrumentors=instrumentors,
+            max_workers=3,
+            passing_ranges={"cost_usd": {"max": 0.01}},
+            print_results=False,
+        )
     called = []
     for outcome in result.outcomes:
         [call] = server.calls_about(data[outcome.index]["inputs"]["question"].split()[0] + " ")
         called.append((dict(outcome.metrics), call))
-    return called, [r.getMessage() for r in caplog.records if "instrumented before" in r.getMessage()]
+    warned = [r.getMessage() for r in caplog.records if "instrumented before" in r.getMessage()]
+    return called, warned, result
 
 
 @pytest.mark.parametrize(
@@ -174,8 +185,9 @@ def test_an_instrumentor_its_class_or_a_function_making_it_records_each_call_its
     """``instrumentors=[OpenAIInstrumentor]``, the class as the factory: its ``instrument`` is found on the class
     too, so it was taken for an instrumentor and never instrumented; the run recorded 0 calls and $0 (a cost gate
     read it as an improvement) and warned that "ABCMeta was instrumented before the run"."""
-    called, warned = _priced_run(server, hh, form, [given()], caplog)
+    called, warned, result = _priced_run(server, hh, form, [given()], caplog)
     assert len(called) == 3
+    assert (result.success, result.notes) == (True, ())
     for metrics, call in called:
         assert (metrics.get("llm_calls"), metrics.get("input_tokens"), metrics.get("output_tokens")) == (
             1,
@@ -188,25 +200,41 @@ def test_an_instrumentor_its_class_or_a_function_making_it_records_each_call_its
     assert not OpenLLMetryInstrumentor().is_instrumented_by_opentelemetry  # switched off after the run
 
 
-def test_an_instrumentor_the_user_instrumented_before_the_run_is_named_and_left_as_it_was(
+def test_an_instrumentor_the_user_instrumented_before_the_run_is_named_and_left_as_it_was_its_calls_unmeasured(
     server: FakeOpenAI, hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Instrumented by the user's own setup with their own provider: the run leaves it (its spans go to that
     provider) and says so, naming the instrumentor, even when it is given as its class (the same instance: an
-    instrumentor is one per class)."""
+    instrumentor is one per class), in the log and the result. With no instrumentor of its own, the run measured no
+    call: it recorded 0 calls at $0 (audit85 F3), which passed a cost range."""
     theirs = SdkTracerProvider()
     exporter = InMemorySpanExporter()
     theirs.add_span_processor(SimpleSpanProcessor(exporter))
     OpenLLMetryInstrumentor().instrument(tracer_provider=theirs)
     try:
-        called, warned = _priced_run(server, hh, "before", [OpenLLMetryInstrumentor], caplog)
+        called, warned, result = _priced_run(server, hh, "before", [OpenLLMetryInstrumentor], caplog)
         assert OpenLLMetryInstrumentor().is_instrumented_by_opentelemetry  # not uninstrumented under the user
     finally:
         OpenLLMetryInstrumentor().uninstrument()
         theirs.shutdown()
-    said = "OpenAIInstrumentor was instrumented before the run: its spans go where it was told, not to the run"
-    assert warned == [said]
+    said = (
+        "OpenAIInstrumentor was instrumented before the run, which left it as it was: its spans go where it was told"
+        " (to the run only by the global tracer provider), so the efficiency metrics may leave its LLM calls out;"
+        " uninstrument it before the run"
+    )
     assert len(exporter.get_finished_spans()) == len(called) == 3
+    # no instrumentor of the run's measured a call: its metrics are unknown, not 0 calls at $0 that pass a range
+    assert [metrics for metrics, _ in called] == [{}] * 3
+    assert result.success is False
+    assert warned == [said]
+    assert result.broken == [
+        "cost_usd has a passing range but no value on any of the 3 datapoints the backend passed: the run saw no LLM"
+        " call that reported it"
+    ]
+    assert result.notes == (said,)
+    printed = io.StringIO()
+    result.print_table(printed)
+    assert f"Warning: {said}" in printed.getvalue()
 
 
 def test_the_users_own_genai_spans_count_and_an_evaluators_metric_of_the_same_name_wins(

@@ -10,6 +10,8 @@ own (opentelemetry-semantic-conventions' ``gen_ai_attributes``)."""
 
 from __future__ import annotations
 
+from itertools import permutations
+from operator import itemgetter
 from typing import Any
 
 import pytest
@@ -358,3 +360,42 @@ OI_CALL = {"llm.model_name": "m", "llm.token_count.prompt": 1, "llm.token_count.
 )
 def test_each_call_counts_once_however_many_spans_describe_it(spans: list[Span], counted: list[int]) -> None:
     assert sorted(read_calls(spans)) == counted
+
+
+# 16 alike Responses API calls made at once from threads, both instrumentations on: (scope, start, end) of each
+# span in µs, in the order they ended (a run's stored times). OpenLLMetry's span starts when its call began, before
+# OpenInference's, but opens after the call returned, so one call's can hold another's: (OL, 0, 143930) holds the
+# OpenInference span of the call whose are (OL, 6949, 147134) and (OI, 7520, 146963).
+CONCURRENT = [
+    *[("OI", 8804, 140099), ("OI", 1812, 142615), ("OL", 0, 143930), ("OI", 18987, 145464), ("OL", 11059, 145660)],
+    *[("OI", 23750, 146497), ("OL", 23201, 146686), ("OI", 7520, 146963), ("OL", 6949, 147134)],
+    *[("OL", 8352, 158580), ("OI", 53774, 158794), ("OL", 53216, 158988), ("OI", 171550, 179291)],
+    *[("OL", 171223, 179525), ("OI", 169426, 181862), ("OL", 169053, 182121), ("OI", 177102, 186095)],
+    *[("OL", 176699, 186353), ("OI", 236907, 245915), ("OL", 236543, 246100), ("OI", 242506, 250613)],
+    *[("OL", 242167, 250801), ("OI", 240527, 253311), ("OL", 240154, 253487), ("OI", 249155, 264753)],
+    *[("OL", 248810, 264933), ("OI", 253861, 267161), ("OL", 253555, 267339), ("OI", 251196, 273011)],
+    *[("OL", 250920, 273183), ("OI", 246479, 274225), ("OL", 246175, 274394)],
+]
+# two such calls, A and B: A's OpenLLMetry span holds B's OpenInference span; B's does not hold A's
+TWO_AT_ONCE = [("OI", 3, 4), ("OI", 1, 5), ("OL", 0, 6), ("OL", 2, 8)]
+
+
+@pytest.mark.parametrize(
+    ("times", "calls"),
+    [
+        *[pytest.param(list(order), 2, id=f"two-ended-{i}") for i, order in enumerate(permutations(TWO_AT_ONCE))],
+        pytest.param(CONCURRENT, 16, id="sixteen-as-they-ended"),
+        pytest.param(CONCURRENT[::-1], 16, id="sixteen-last-ended-first"),
+        pytest.param(sorted(CONCURRENT, key=itemgetter(1)), 16, id="sixteen-by-start"),
+        pytest.param(sorted(CONCURRENT, key=itemgetter(1), reverse=True), 16, id="sixteen-last-started-first"),
+        pytest.param(sorted(CONCURRENT, key=itemgetter(0)), 16, id="sixteen-one-instrumentation-first"),
+    ],
+)
+def test_calls_made_at_once_and_seen_by_two_instrumentations_count_once_in_any_order_their_spans_end(
+    times: list[tuple[str, int, int]], calls: int
+) -> None:
+    scopes = {"OL": (OL, CALL), "OI": (OI, OI_CALL)}
+    spans = [
+        Span(10 + i, 9, scopes[name][1], scopes[name][0], start, end) for i, (name, start, end) in enumerate(times)
+    ]
+    assert len(read_calls(spans)) == calls
