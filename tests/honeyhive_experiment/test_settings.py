@@ -1032,9 +1032,7 @@ def test_every_path_flag_expands_tilde(monkeypatch: pytest.MonkeyPatch, flag: st
     ``--report=~/r`` was expanded (audit83 F8): every path flag expands it, ``~user`` of no user left as typed."""
     monkeypatch.setenv("HOME", "/home/me")
     assert getattr(Settings.from_args(run_flags(**{flag: "~/x.yml"}), {}), field) == Path("/home/me/x.yml")
-    assert getattr(Settings.from_args(run_flags(**{flag: "~nosuchuser-b56/x"}), {}), field) == Path(
-        "~nosuchuser-b56/x"
-    )
+    assert getattr(Settings.from_args(run_flags(**{flag: "~nosuchuser-b56/x"}), {}), field) == Path("~nosuchuser-b56/x")
 
 
 @pytest.mark.parametrize("name", ["config", "working-directory", "report"])
