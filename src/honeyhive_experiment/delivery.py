@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import stat
 import sys
 import uuid
@@ -145,10 +146,41 @@ def _html_location(settings: Settings, html_file: Path | None) -> ReportHtml | N
     return ReportHtml(file=shown, artifacts_url=url)
 
 
-def write_html(report: Report, path: Path) -> None:
+# report.json, as deliver writes it: its first key; a rewrite of it (jq -S, a formatter) is checked as JSON
+JSON_HEAD: Final = re.compile(rb'(?:\xef\xbb\xbf)?\s*\{\s*"version": \d+,\s*"experiment": ')
+HTML_HEAD: Final = re.compile(
+    rb"<!DOCTYPE html>.{0,300}?<meta http-equiv=\"Content-Security-Policy\" content=\"default-src (?:'|&#39;)none", re.S
+)
+
+
+def replaceable(path: Path | str, head: re.Pattern[bytes], *, folder: int | None = None) -> bool:
+    """Whether a report may be written at ``path`` (in the open ``folder``, when given): nothing, or nothing of the
+    user's, is there (no file, an empty one, a device written into, a link replaced), or a report of ours, which
+    begins as ``head`` matches."""
+    try:
+        if not stat.S_ISREG(os.lstat(path, dir_fd=folder).st_mode):
+            return True
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder), "rb") as file:
+            start = file.read(4096)
+            if not start.strip() or head.match(start) is not None:
+                return True
+            start += file.read() if head is JSON_HEAD else b""
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable: not known to be ours
+        return False
+    if head is JSON_HEAD:  # reformatted or its keys sorted: a JSON object with the format's version and experiment
+        with suppress(ValueError):
+            found = json.loads(start.decode("utf-8-sig"))
+            return isinstance(found, dict) and isinstance(found.get("version"), int) and "experiment" in found
+    return False
+
+
+def write_html(report: Report, path: Path, *, named: bool = False) -> None:
     """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path`` (as
-    :func:`_replace` writes; ``view``, which runs no user code, checked its folders for links just before)."""
-    _replace([("the HTML report", path, render_html(report))], root=path.parent)
+    :func:`_replace` writes; ``view``, which runs no user code, checked its folders for links just before; ``named``:
+    by ``--html``, so never over a file no report of ours)."""
+    _replace([("the HTML report", path, render_html(report), HTML_HEAD if named else None)], root=path.parent)
 
 
 def written_through(path: Path | str, *, folder: int | None = None) -> bool:
@@ -162,21 +194,28 @@ def written_through(path: Path | str, *, folder: int | None = None) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode))
 
 
-def _replace(files: list[tuple[str, Path, str]], *, root: Path, named: Callable[[Path], str] = os.fspath) -> None:
-    """Each ``(what, path, text)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
+def _replace(
+    files: list[tuple[str, Path, str, re.Pattern[bytes] | None]],
+    *,
+    root: Path,
+    named: Callable[[Path], str] = os.fspath,
+) -> None:
+    """Each ``(what, path, text, head)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
     all of them, or when one cannot be written (a full disk) none, and what was there stays whole (a move that fails,
-    a folder in a file's place, leaves the files moved before it moved). A symbolic link
+    a folder in a file's place, leaves the files moved before it moved). With a ``head`` (a path the user named), only
+    while it is :func:`replaceable` when moved, or linked to where nothing is (one step: a file made there during
+    the run, after the checks before it, is refused, never replaced). A symbolic link
     at ``path`` is replaced, not written through; a device or a FIFO (:func:`written_through`) is written into, last.
     Each folder is opened as :func:`~honeyhive_experiment.paths.folder_beneath` opens it, through no symbolic link
     inside ``root``, and the files in it by its descriptor: a link the user's code made while it ran (``.honeyhive``
     -> elsewhere) is refused when the file is written, not only in the checks before the run.
     Raises NotWritable naming the file (as ``named`` names it: in the action, from the workspace) and why."""
-    moved: list[tuple[str, Path, int, str, str]] = []  # (what, path, its folder, the temporary file's name, its name)
+    moved: list[tuple[str, Path, int, str, str, re.Pattern[bytes] | None]] = []  # and the temporary file's name
     into: list[tuple[str, Path, int, str, str]] = []  # (what, path, its folder, its name, the text)
     what, path = "", Path()  # the file being written, which an error names
     with ExitStack() as folders:
         try:
-            for what, path, text in files:
+            for what, path, text, head in files:
                 folder, name = folders.enter_context(folder_beneath(root, path, make=True))
                 if written_through(name, folder=folder):
                     into.append((what, path, folder, name, text))
@@ -184,10 +223,17 @@ def _replace(files: list[tuple[str, Path, str]], *, root: Path, named: Callable[
                 temporary = f".{name}.{uuid.uuid4().hex[:12]}.tmp"
                 flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL  # its mode the umask's, as a new file's
                 new = open_in(folder, temporary, flags, path=path.with_name(temporary))
-                moved.append((what, path, folder, temporary, name))
+                moved.append((what, path, folder, temporary, name, head))
                 with open(new, "w", encoding="utf-8") as handle:
                     handle.write(text)
-            for what, path, folder, temporary, name in moved:  # noqa: B007 - what the handler below names
+            for what, path, folder, temporary, name, head in moved:
+                if head is not None:
+                    with suppress(FileExistsError):
+                        os.link(temporary, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
+                        continue
+                    if not replaceable(name, head, folder=folder):
+                        said = "it is no report of this tool's; name another file (or remove it)"
+                        raise NotWritable(f"refusing to write {what} over {named(path)}: {said}")
                 os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
             for what, path, folder, name, text in into:  # noqa: B007 - what the handler below names
                 # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
@@ -196,7 +242,7 @@ def _replace(files: list[tuple[str, Path, str]], *, root: Path, named: Callable[
         except OSError as exc:
             raise NotWritable(cannot_write(what, path, exc, shown=named(path), named=named)) from None
         finally:
-            for _, _, folder, temporary, _ in moved:
+            for _, _, folder, temporary, _, _ in moved:
                 with suppress(FileNotFoundError):
                     os.unlink(temporary, dir_fd=folder)
 
@@ -217,11 +263,14 @@ def deliver(
     written (:func:`_replace`): the caller delivers the error instead."""
     report = composed.report
     verdict = report.verdict
-    files: list[tuple[str, Path, str]] = []
+    named = settings.report is not None  # else the default, in the tool's own folder (as operations._not_ours)
+    files: list[tuple[str, Path, str, re.Pattern[bytes] | None]] = []
     if report_file is not None:
-        files.append(("report.json", report_file, json.dumps(report_json(report), indent=2) + "\n"))
+        text = json.dumps(report_json(report), indent=2) + "\n"
+        files.append(("report.json", report_file, text, JSON_HEAD if named else None))
     if html_file is not None:
-        files.append(("the HTML report", html_file, render_html(report)))
+        html_named = named or settings.html_path is not None
+        files.append(("the HTML report", html_file, render_html(report), HTML_HEAD if html_named else None))
     _replace(files, root=_beneath(settings), named=settings.named)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them

@@ -44,6 +44,7 @@ from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.models.outcomes import (
     COLLISION,
+    DICT_OF_METRICS,
     DOTTED_NAME,
     MISSING_GROUND_TRUTH,
     NON_FINITE,
@@ -133,6 +134,8 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
                 " fine for a dict of several metrics, else return the metric as 'score'"
             )
             warning = f"returned a dict with {said}"
+        else:  # a dict of several metrics: said only of a judged name (verdict.broken)
+            warning = DICT_OF_METRICS
         explanation = raw.get("explanation")
         if explanation is not None:
             candidates.append((f"{name}_explanation", str(explanation)))

@@ -18,11 +18,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import json
 import logging
 import os
 import re
-import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,6 +37,8 @@ from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_a
 from honeyhive_experiment.context import quote
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.delivery import (
+    HTML_HEAD,
+    JSON_HEAD,
     Composed,
     Poster,
     announce,
@@ -46,6 +46,7 @@ from honeyhive_experiment.delivery import (
     compose,
     deliver,
     deliver_shard,
+    replaceable,
     write_html,
     written_through,
 )
@@ -797,7 +798,7 @@ def _not_ours(
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     ``kept``: :func:`_kept_files`), nor are the two one file (``--report out.html``: the HTML report, beside
     report.json by default, took its place; a device such as /dev/null takes both), nor replaces a file that is no
-    report of ours (:func:`_replaceable`: ``--html myapp/bot.py``) at a path the user named (the default,
+    report of ours (``delivery.replaceable``: ``--html myapp/bot.py``) at a path the user named (the default,
     ``.honeyhive/report.json``, is the tool's own). Raises NotWritable naming the flag, or the action's ``report``
     input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
@@ -808,8 +809,8 @@ def _not_ours(
         problem += beside if derived else ""
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
     for what, path, html, head in (
-        (report, report_file, False, _JSON),
-        ("the HTML report", html_file, not derived, _HTML),
+        (report, report_file, False, JSON_HEAD),
+        ("the HTML report", html_file, not derived, HTML_HEAD),
     ):
         if path is None:
             continue
@@ -817,40 +818,12 @@ def _not_ours(
         for its, file in kept:
             if _same_file(path, file):
                 raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
-        if (named or html) and not _replaceable(path, head):  # --html myapp/bot.py replaced the module under test
+        if (named or html) and not replaceable(path, head):  # --html myapp/bot.py replaced the module under test
             raise NotWritable(
                 f"refusing to write {what} over {shown}: it is no report of this tool's; name another file (or remove"
                 " it)",
                 key=key,
             )
-
-
-# report.json, as delivery writes it: its first key; a rewrite of it (jq -S, a formatter) is checked as JSON
-_JSON: Final = re.compile(rb'(?:\xef\xbb\xbf)?\s*\{\s*"version": \d+,\s*"experiment": ')
-_HTML: Final = re.compile(
-    rb"<!DOCTYPE html>.{0,300}?<meta http-equiv=\"Content-Security-Policy\" content=\"default-src (?:'|&#39;)none", re.S
-)
-
-
-def _replaceable(path: Path, head: re.Pattern[bytes]) -> bool:
-    """Whether a report may be written at ``path``: nothing, or nothing of the user's, is there (no file, an empty
-    one, a device written into, a link replaced), or a report of ours, which begins as ``head`` matches."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return True
-        with open(path, "rb") as file:
-            start = file.read(4096)
-    except FileNotFoundError:
-        return True
-    except OSError:  # unreadable: not known to be ours
-        return False
-    if not start.strip() or head.match(start) is not None:
-        return True
-    if head is _JSON:  # reformatted or its keys sorted: a JSON object with the format's version and experiment
-        with suppress(OSError, ValueError):
-            found = json.loads(path.read_bytes().decode("utf-8-sig"))
-            return isinstance(found, dict) and isinstance(found.get("version"), int) and "experiment" in found
-    return False
 
 
 def _report_key(settings: Settings, *, html: bool) -> str:
@@ -1200,5 +1173,5 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
         if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
             raise NotWritable(problem)
     composed = compose(judgement, settings=settings)
-    write_html(composed.report, target)
+    write_html(composed.report, target, named=settings.html_path is not None)
     return target

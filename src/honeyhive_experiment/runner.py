@@ -57,6 +57,7 @@ from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
     CHANGED_KEY,
+    DICT_OF_METRICS,
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
     NONE_UNDER_KEY,
@@ -470,7 +471,7 @@ class Runner:
                 warnings.extend(
                     self.recorded.redact_known(f"evaluator {name!r} {text}")
                     for name, text in evaluation.warnings.items()
-                    if text not in (RETURNED_NONE, NONE_UNDER_KEY)
+                    if text not in (RETURNED_NONE, NONE_UNDER_KEY, DICT_OF_METRICS)
                 )
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:  # said by the run (outputs_changed_warning): the first, and how many more

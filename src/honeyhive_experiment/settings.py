@@ -296,7 +296,7 @@ class Settings(BaseModel):
                 values[field] = read(text, flag, "flag")
         for field in ("report", "html_path"):  # under -C, as --config is (and the action's report input)
             if field in values:
-                values[field] = values.get("working_directory", Path(".")) / values[field].expanduser()  # --report=~/r
+                values[field] = values.get("working_directory", Path(".")) / values[field]
         if flags.get("no_html"):
             values["html"] = False
         if server_url := str(flags.get("server_url") or "").strip():
@@ -494,7 +494,8 @@ def _variant(value: str, name: str, kind: Literal["input", "flag"] = "input") ->
 
 
 def _path(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Path:
-    """The ``config`` and ``working-directory`` inputs and flags: a path whose name is text. One that is not UTF-8 (its
+    """Every path-valued input and flag (``config``, ``working-directory``; the reports' by :func:`_report`): ``~``
+    expanded, as no shell does after ``=`` (``--config=~/x.yml``) nor in an input. A name that is not UTF-8 (its
     bytes read as lone surrogates) could not be sent to HoneyHive, where the run is stamped with the file's name
     (``metadata.ci.config_file``): refused before anything is sent, shown as the terminal shows it."""
     try:
@@ -502,7 +503,7 @@ def _path(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Pa
     except UnicodeEncodeError:
         shown = value.encode("utf-8", "backslashreplace").decode("utf-8")
         raise SettingsError(name, f"{shown} is not a UTF-8 name: rename it", kind=kind) from None
-    return Path(value)
+    return Path(os.path.expanduser(value))
 
 
 REPORT_FOLDER: Final = "names a folder: name the file, e.g. out/report.json"
@@ -528,7 +529,7 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
     if len(os.fsencode(beside.name)) > _NAME_MAX:
         said = f"the file written beside it, {quote(beside.name)}, would be longer than {_NAME_MAX} bytes"
         raise SettingsError(name, f"{said}: shorten {quote(value)}", kind=kind)
-    return Path(value)
+    return _path(value, name, kind)
 
 
 def _run_id(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:

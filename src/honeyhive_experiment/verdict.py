@@ -84,6 +84,7 @@ from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
     COLLISION,
+    DICT_OF_METRICS,
     MISSING_GROUND_TRUTH,
     NONE_UNDER_KEY,
     NOT_CALLED,
@@ -448,7 +449,7 @@ def evaluator_warnings(
     said: dict[str, str] = {}
     for outcome in outcomes:
         for name, why in outcome.no_metric.items():
-            if why not in (RETURNED_NONE, NONE_UNDER_KEY):
+            if why not in (RETURNED_NONE, NONE_UNDER_KEY, DICT_OF_METRICS):
                 said.setdefault(name, f"evaluator {name!r} {why}")
     reasons = tuple(reasons)
     nones = returned_none(outcomes)
@@ -1929,6 +1930,12 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Fact
         return f": {_forgot(who)}"
     if metric in facts.none_keys:  # a name a dict gave, None under it everywhere: no typo to tell, no closer name
         return ": its evaluator's dict held None under it on every one, so it was never a number to judge"
+    if metric in facts.dicts:  # not "did you mean metric_key": the user must learn that the keys are the metrics
+        keys = first_ids([name for name in recorded if name.startswith(f"{metric}_")], 5)
+        return (
+            f": its evaluator returned a dict without 'score', so its keys are its metrics ({keys}), not {metric}:"
+            f" judge one of them, or return {metric}'s value as 'score'"
+        )
     return _closest(metric, recorded)
 
 
@@ -1971,6 +1978,8 @@ class Facts:
     (its ``cost_usd``): their values are the evaluator's, whatever LLM calls the run saw (:func:`_no_calls`)."""
     none_keys: Collection[str] = ()
     """The names a dict evaluator gave None under (an optional sub-score) on some datapoint of this run."""
+    dicts: Collection[str] = ()
+    """The evaluators that returned a dict of metrics without a ``score`` on some datapoint of this run."""
     evaluated: bool = True
     """Whether the function returned on some datapoint of this run, so its evaluators ran (or no outcome is known):
     when it raised everywhere, no ``metrics:`` key is told a typo by what the run recorded
@@ -2026,6 +2035,7 @@ def facts(
         replaced=tuple(dict.fromkeys(name for outcome in outcomes for name in outcome.replaced)),
         evaluated=not outcomes or any(outcome.status == "ok" for outcome in outcomes),
         none_keys=none_keys,
+        dicts=tuple(dict.fromkeys(n for o in outcomes for n, why in o.no_metric.items() if why == DICT_OF_METRICS)),
         produced=tuple(dict.fromkeys(name for o in outcomes for name in o.metrics)) + none_keys,
         capped={m: {i: calls[m] for i, calls in own.items() if m in calls} for m in capped},
         valued=valued(outcomes, judged),

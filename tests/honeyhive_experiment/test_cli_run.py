@@ -844,6 +844,29 @@ def test_a_range_on_a_metric_nothing_recorded_names_the_closest_one_the_run_reco
     ]
 
 
+def test_a_range_on_a_dict_evaluators_own_name_says_its_keys_are_the_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """topic_match returns a dict of several metrics and has a passing range: no dict warning (the documented pattern)
+    while the reason said "did you mean topic_match_close?" (audit82 F8). Now the reason says the keys are its
+    metrics, not its name."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    evaluators = repo / "support_bot" / "evaluators.py"
+    returned = 'return bool(outputs.get("topic") == ground_truth.get("topic"))'
+    several = 'return {"matched": int(outputs.get("topic") == ground_truth.get("topic")), "close": 0.5}'
+    evaluators.write_text(evaluators.read_text(encoding="utf-8").replace(returned, several), encoding="utf-8")
+
+    code, out, report = _run(repo, capsys)
+
+    assert (code, report["verdict"]) == (1, "fail"), out
+    assert report["reasons"] == [
+        "topic_match has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
+        " returned a dict without 'score', so its keys are its metrics (topic_match_close, topic_match_matched), not"
+        " topic_match: judge one of them, or return topic_match's value as 'score'"
+    ]
+    assert "did you mean" not in out
+
+
 @pytest.mark.parametrize("config", [[], ["--config", "nope.yml"], ["--config", "nope.yml", "--report", "out.json"]])
 def test_a_run_that_finds_no_experiment_file_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], config: list[str]

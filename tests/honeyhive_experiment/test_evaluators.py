@@ -28,7 +28,7 @@ from honeyhive_experiment.evaluators import (
     normalize_result,
     run_evaluators,
 )
-from honeyhive_experiment.models.outcomes import COLLISION, NONE_UNDER_KEY, EvaluatorFailure
+from honeyhive_experiment.models.outcomes import COLLISION, DICT_OF_METRICS, NONE_UNDER_KEY, EvaluatorFailure
 
 pytestmark = pytest.mark.unit
 
@@ -437,7 +437,7 @@ def test_a_dict_without_a_score_is_warned_of_only_where_a_forgotten_score_is_lik
 
     outcome = run_evaluators([rubric], OUTPUTS, INPUTS)
 
-    assert ("rubric" in outcome.warnings) is warned, outcome.warnings
+    assert (outcome.warnings.get("rubric", DICT_OF_METRICS) != DICT_OF_METRICS) is warned, outcome.warnings
     assert outcome.errors == []
 
 

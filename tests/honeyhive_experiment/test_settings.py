@@ -1023,6 +1023,26 @@ def test_a_report_flag_from_home_is_not_a_folder_named_tilde(monkeypatch: pytest
     assert (s.report_file, s.html_file) == (Path("/home/me/r.json"), Path("/home/me/r.html"))
 
 
+@pytest.mark.parametrize(
+    ("flag", "field"),
+    [("config", "config"), ("working_directory", "working_directory"), ("report", "report"), ("html", "html_path")],
+)
+def test_every_path_flag_expands_tilde(monkeypatch: pytest.MonkeyPatch, flag: str, field: str) -> None:
+    """``--config=~/x.yml`` and ``-C=~/dir`` were read as a folder named ``~`` ("file not found ~/x.yml") while
+    ``--report=~/r`` was expanded (audit83 F8): every path flag expands it, ``~user`` of no user left as typed."""
+    monkeypatch.setenv("HOME", "/home/me")
+    assert getattr(Settings.from_args(run_flags(**{flag: "~/x.yml"}), {}), field) == Path("/home/me/x.yml")
+    assert getattr(Settings.from_args(run_flags(**{flag: "~nosuchuser-b56/x"}), {}), field) == Path("~nosuchuser-b56/x")
+
+
+@pytest.mark.parametrize("name", ["config", "working-directory", "report"])
+def test_every_path_input_expands_tilde(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """The action's ``report: ~/out.json`` made a folder named ``~`` in the workspace (audit83 F8)."""
+    monkeypatch.setenv("HOME", "/home/me")
+    s = Settings.from_mapping({**action_inputs(**{name: "~/x.yml"}), "GITHUB_WORKSPACE": "/ws"})
+    assert getattr(s, name.replace("-", "_")) == Path("/home/me/x.yml")
+
+
 def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() -> None:
     assert Settings.from_args(run_flags(), {}).report_file is None
     action = Settings.from_mapping({**action_inputs(working_directory="bot"), "GITHUB_WORKSPACE": "/ws"})

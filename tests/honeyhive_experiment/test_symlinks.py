@@ -345,6 +345,26 @@ def test_a_link_the_users_code_makes_while_it_runs_is_not_written_through(
         assert (outputs["verdict"], outputs["report-path"]) == ("neutral", REPORT_PATH)  # the rest delivered
 
 
+@pytest.mark.parametrize(("flag", "name"), [("--report", "out.json"), ("--html", "out.html")])
+def test_a_file_the_users_code_makes_at_a_named_report_path_is_kept(
+    quickstart: Path, flag: str, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing is at ``--report``/``--html`` when it is checked before the run; the user's module, at its import,
+    then writes a file of its own there: it was replaced at the end (audit82 F5). Refused as the report is written."""
+    mine = quickstart / name
+    app = quickstart / "support_bot" / "app.py"
+    made = f"import time\nopen({str(mine)!r}, 'w').write('mine\\n')\n"
+    app.write_text(app.read_text(encoding="utf-8").replace("import time\n", made, 1))
+
+    code = main(["run", "--dry-run", "-C", str(quickstart), flag, name], environ={})
+
+    err = capsys.readouterr().err
+    assert code != 0, err
+    assert f"refusing to write {'report.json' if flag == '--report' else 'the HTML report'} over" in err
+    assert "Traceback" not in err
+    assert mine.read_text(encoding="utf-8") == "mine\n"
+
+
 def test_a_link_the_users_code_makes_in_a_shard_jobs_output_file_is_said_not_unexpected(
     quickstart: Path, tmp_path: Path
 ) -> None:

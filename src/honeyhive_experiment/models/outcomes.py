@@ -159,6 +159,11 @@ NONE_UNDER_KEY = "None under its key"
 optional sub-score): no metric, no error and no warning, but a name the evaluator gives, which an experiment file's
 ``metrics:`` key may name (:func:`~honeyhive_experiment.verdict.unmatched_presentation`)."""
 
+DICT_OF_METRICS = "returned a dict of metrics"
+"""What :attr:`DatapointOutcome.no_metric` says of an evaluator that returned a dict of several metrics without a
+``score`` there: its keys are metrics (``name_key``), not its name; no warning, unless its name is judged
+(:func:`~honeyhive_experiment.verdict.broken` says so then, not "did you mean name_key")."""
+
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``[{"evaluator": name, "error": "Type:
 message"}, ...]``, ``0`` when none (an older run's: ``{evaluator: ["Type: message", ...]}``, ``{evaluator: "Type:
