@@ -228,7 +228,7 @@ def _replace(
                     handle.write(text)
             for what, path, folder, temporary, name, head in moved:
                 if head is not None:
-                    with suppress(FileExistsError):
+                    with suppress(OSError):  # something there, or no hard links here (a FUSE mount): checked below
                         os.link(temporary, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
                         continue
                     if not replaceable(name, head, folder=folder):
