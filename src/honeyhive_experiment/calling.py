@@ -28,7 +28,7 @@ import threading
 import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -305,18 +305,28 @@ def misfit(fn: Callable[..., Any], error: str, passed: Sequence[str]) -> str:
     called = _called(fn)
     closure = getattr(called, "__closure__", None) or ()  # an empty cell (a name bound later) holds nothing
     cells = [cell.cell_contents for cell in closure if cell != types.CellType()]
-    for candidate in (fn, called, *cells):
-        code, signature = _attribute(candidate, "__code__"), callable(candidate) and _signature(candidate)
-        if _attribute(candidate, "__qualname__") != said[1] or not isinstance(code, types.CodeType) or not signature:
+    plain = [c for c in (fn, called, *cells) if type(c) in (types.FunctionType, types.MethodType)]  # a proxy: never
+    for candidate in (c for c in plain if c.__qualname__ == said[1]):
+        signature = None
+        with suppress(Exception):  # a hint never raises: a hostile __signature__ or __wrapped__ gives none
+            signature = _signature(candidate)
+        if signature is None or _binds(signature, passed):  # they fit: a TypeError inside their code
             continue
-        try:
-            signature.bind(*(n for n in passed if n[-1] != "="), **{n[:-1]: None for n in passed if n[-1] == "="})
-        except TypeError:
-            file = (relative(code.co_filename, REPOSITORIES[-1]) if REPOSITORIES else None) or code.co_filename
-            bare = [p.replace(annotation=p.empty, default=p.empty) for p in signature.parameters.values()]
-            takes = inspect.Signature(bare)  # the names: a default may be a secret
-            return f"; {said[1]} ({file}:{code.co_firstlineno}) takes {takes}, and is passed ({', '.join(passed)})"
+        code = candidate.__code__
+        file = (relative(code.co_filename, REPOSITORIES[-1]) if REPOSITORIES else None) or code.co_filename
+        bare = [p.replace(annotation=p.empty, default=p.empty) for p in signature.parameters.values()]
+        takes = inspect.Signature(bare)  # the names: a default may be a secret
+        return f"; {said[1]} ({file}:{code.co_firstlineno}) takes {takes}, and is passed ({', '.join(passed)})"
     return ""
+
+
+def _binds(signature: inspect.Signature, passed: Sequence[str]) -> bool:
+    """Whether arguments named ``passed`` (``"tracer="``: by keyword) fit ``signature``."""
+    try:
+        signature.bind(*(n for n in passed if n[-1] != "="), **{n[:-1]: None for n in passed if n[-1] == "="})
+    except TypeError:
+        return False
+    return True
 
 
 def from_numpy(value: Any) -> Any:

@@ -218,6 +218,31 @@ def _one(outputs: Any) -> float:
     return 1.0
 
 
+class _Unset:
+    """A lazy proxy of settings (werkzeug's LocalProxy's kind): reading its class, or anything, raises."""
+
+    def __getattribute__(self, name: str) -> Any:
+        raise RuntimeError("settings are not configured yet")
+
+    def __call__(self, *args: Any) -> Any:
+        return None
+
+
+def _loose_beside(fn: Callable[..., Any], config: object) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:  # its closure holds ``config`` too, before ``fn``
+        assert config is not None
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _unreadable(outputs: Any) -> float:
+    return 1.0
+
+
+_unreadable.__signature__ = property(lambda _: 1 / 0)  # type: ignore[attr-defined]
+
+
 def _older(inputs: Any, ground_truths: Any, tracer: Any = None) -> Any:
     return {}
 
@@ -262,6 +287,21 @@ def _at(fn: Callable[..., Any]) -> str:
         ),
         pytest.param(
             answer, _calls_wrongly, LABELLED, "_helper() missing 1 required positional argument: 'needed'", id="inside"
+        ),
+        pytest.param(  # audit86 F1: the hint read every object of the closure, and the proxy's error replaced it all
+            answer,
+            _loose_beside(_one, _Unset()),
+            LABELLED,
+            f"_one() takes 1 positional argument but 3 were given; _one ({_at(_one)}) takes (outputs), and is passed"
+            " (outputs, inputs, ground_truth)",
+            id="a-proxy-beside",
+        ),
+        pytest.param(
+            answer,
+            _loose(_unreadable),
+            LABELLED,
+            "_unreadable() takes 1 positional argument but 3 were given",
+            id="unreadable-signature",
         ),
     ],
 )
