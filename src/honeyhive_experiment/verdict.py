@@ -419,7 +419,7 @@ def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[
         shown = f", such as {excerpt(first)!r}" if first else ""
         advice = (
             "return the number itself, not its text (`float(x)`), as a dict's 'score' too"
-            if _a_number(first)
+            if all(_a_number(text) for text in texts.values())  # one word among them: float() would raise on it
             else "return a number or a bool, or a dict with the number as 'score' and the text as 'explanation'"
         )
         found[name] = (

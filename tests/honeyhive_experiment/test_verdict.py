@@ -6002,9 +6002,15 @@ RETURNED_STRING_TABLE: list[tuple[str, list[DatapointOutcome], tuple[str, ...], 
     ),
     (
         "a number as a string (audit80): return the number, not 'a dict with the number'",
-        [_text(0, q="0.7"), _text(1, q="PASS")],
+        [_text(0, q="0.7"), _text(1, q="12")],
         (),
         [_string("every datapoint it ran on (2)", ", such as '0.7'", FLOAT)],
+    ),
+    (
+        "a number as a string beside words (audit86 F5): float() would raise on the words, so the general advice",
+        [_text(0, q="0.7"), _text(1, q="PASS")],
+        (),
+        [_string("every datapoint it ran on (2)", ", such as '0.7'")],
     ),
     (
         "a dict whose score is a number as a string, written as float() reads it",
