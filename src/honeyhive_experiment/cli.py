@@ -52,8 +52,9 @@ class _Parser(argparse.ArgumentParser):  # its subcommands' parsers are of its c
         raise _Usage(f"{self.format_usage()}{self.prog}: error: {message}")
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[Any, list[str]]:
-        known, extras = super().parse_known_args(args, namespace)  # a mistyped flag: this (sub)command's closest
-        if close := difflib.get_close_matches((extras or [""])[0].partition("=")[0], self._option_string_actions, 1):
+        known, extras = super().parse_known_args(args, namespace)  # a mistyped flag: its command's closest, not ours
+        flags = self._option_string_actions if self._subparsers is None else ()
+        if close := difflib.get_close_matches((extras or [""])[0].partition("=")[0], flags, 1):
             self.error(f"unrecognized arguments: {' '.join(extras)} (did you mean {close[0]}?)")
         return known, extras
 

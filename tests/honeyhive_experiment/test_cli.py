@@ -1176,6 +1176,9 @@ def test_argparses_usage_error_shows_no_secret_of_the_environment(
         pytest.param(
             ["runs", "--dryrun"], "honeyhive_experiment: error: unrecognized arguments: --dryrun\n", id="other's"
         ),
+        pytest.param(  # audit86 F2: the top-level parser's own flags are no command's
+            ["schema", "--verbose"], "honeyhive_experiment: error: unrecognized arguments: --verbose\n", id="top-level"
+        ),
     ],
 )
 def test_a_mistyped_flag_is_named_with_the_commands_closest(
