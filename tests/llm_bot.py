@@ -45,7 +45,7 @@ import json
 import pathlib
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
 import httpx
@@ -63,6 +63,7 @@ WORK = queue.Queue()  # the jobs of the thread the first "worker" datapoint star
 WORKER = {}  # "by": the marker of the datapoint that started it
 LEFT = []  # the tasks "left-task" datapoints leave running
 LATE = []  # the threads "late-thread" datapoints leave running
+PROCESSES = ProcessPoolExecutor(1)  # made at import, its manager thread started by the first "late-thread" datapoint
 
 
 def _errands():
@@ -185,8 +186,9 @@ def answer(datapoint):
         threading.Thread(target=_held, args=(settings, messages, sent)).start()
         sent.wait()
         return {"answer": "answer: on its way"}
-    if mode == "late-thread":  # a library's daemon thread (it calls nothing), then one of its own that calls later
-        threading.Thread(target=RELEASE.wait, daemon=True).start()
+    if mode == "late-thread":  # a library's threads (a daemon, a process pool's manager: they call nothing), then one
+        threading.Thread(target=RELEASE.wait, daemon=True).start()  # of its own that calls later
+        PROCESSES.submit(abs, -1).result()
         LATE.append(threading.Thread(target=_late, args=(call,)))
         LATE[-1].start()
         return {"answer": "answer: later"}

@@ -102,8 +102,8 @@ def test_a_thread_the_function_left_that_calls_only_after_the_run_is_named(
 ) -> None:
     """A thread the function starts and does not join, which calls the LLM only after the run (a sleep, a retry): the
     exit waits for it, so the call is made and billed, but counted nowhere, and nothing was said (the thread had opened
-    no span when its datapoint was recorded). Now the run names it and its datapoint, not a library's daemon thread
-    started before it (which calls nothing)."""
+    no span when its datapoint was recorded). Now the run names it and its datapoint, not the library threads started
+    before it, which call nothing: a daemon, a process pool's manager (no daemon)."""
     bot.configure(OPENLLMETRY)
     if "bot" in sys.modules:  # the bot as imported by an earlier run
         sys.modules["bot"].RELEASE.clear()
@@ -116,6 +116,7 @@ def test_a_thread_the_function_left_that_calls_only_after_the_run_is_named(
     finally:
         users = sys.modules["bot"]
         users.RELEASE.set()
+        users.PROCESSES.shutdown()
         bot.settings()
     assert run.code == 0, run.out
     assert during == before  # none yet: the thread calls after the run
