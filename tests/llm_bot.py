@@ -45,7 +45,7 @@ import json
 import pathlib
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
 import httpx
@@ -62,6 +62,8 @@ LAZY_LOCK = threading.Lock()
 WORK = queue.Queue()  # the jobs of the thread the first "worker" datapoint starts, as a batching client on first use
 WORKER = {}  # "by": the marker of the datapoint that started it
 LEFT = []  # the tasks "left-task" datapoints leave running
+LATE = []  # the threads "late-thread" datapoints leave running
+PROCESSES = ProcessPoolExecutor(1)  # made at import, its manager thread started by the first "late-thread" datapoint
 
 
 def _errands():
@@ -83,6 +85,11 @@ def _held(settings, messages, sent):  # a call the server holds until the test r
     http = httpx.Client(event_hooks={"request": [lambda request: sent.set()]})
     client = openai.OpenAI(base_url=settings["base_url"], api_key="test-key", http_client=http)
     return client.chat.completions.create(model="held:" + settings["model"], messages=messages)
+
+
+def _late(call):  # a call once the test sets RELEASE, after the run
+    RELEASE.wait()
+    call()
 
 
 async def _left_task(settings, messages):  # leaves a task whose call is running when the datapoint is recorded
@@ -179,6 +186,12 @@ def answer(datapoint):
         threading.Thread(target=_held, args=(settings, messages, sent)).start()
         sent.wait()
         return {"answer": "answer: on its way"}
+    if mode == "late-thread":  # a library's threads (a daemon, a process pool's manager: they call nothing), then one
+        threading.Thread(target=RELEASE.wait, daemon=True).start()  # of its own that calls later
+        PROCESSES.submit(abs, -1).result()
+        LATE.append(threading.Thread(target=_late, args=(call,)))
+        LATE[-1].start()
+        return {"answer": "answer: later"}
     if mode == "left-task":
         return _left_task(settings, messages)
     if mode == "held-async":
@@ -313,8 +326,9 @@ class Bot:
         give that pool the call. ``worker`` has a thread that the first of them starts make it (each waits for its
         answer); ``left-thread`` and ``left-task`` (the function returns a coroutine) leave a thread or a task whose
         call the server holds (until ``server.released``) and return once it is sent; ``held`` makes one such call
-        after its own, ``held-async`` one in a coroutine the timeout cancels. ``at_import``: the bot makes that many
-        calls at import, through a client's method it takes then, which ``bound`` makes its call through."""
+        after its own, ``held-async`` one in a coroutine the timeout cancels; ``late-thread`` leaves a thread that
+        calls once ``bot.RELEASE`` is set. ``at_import``: the bot makes that many calls at import, through a client's
+        method it takes then, which ``bound`` makes its call through."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         settings.update(also=also, wrapped=wrapped, at_import=at_import)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")

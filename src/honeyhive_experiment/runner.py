@@ -552,9 +552,9 @@ class Runner:
         name = callable_name(target) if target is not None else f"{type(thread).__name__}.run"
         log.warning(
             "the thread running %r, started by datapoint %s, was still running when that datapoint was recorded: the"
-            " LLM calls it makes count for datapoint %s while it runs, and as its unfinished calls (in no metric)"
-            " after; start a worker shared by datapoints at import, and join a thread of one datapoint's own before it"
-            " returns",
+            " LLM calls it makes count for datapoint %s while it runs, after as its unfinished calls (in no metric)"
+            " until the run ends, and nowhere once it has; start a worker shared by datapoints at import, and join a"
+            " thread of one datapoint's own before it returns",
             name,
             datapoint_id,
             datapoint_id,

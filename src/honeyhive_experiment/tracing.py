@@ -1376,10 +1376,13 @@ class DatapointTracer:
         return export
 
     def threads_running(self) -> list[threading.Thread]:
-        """The threads this datapoint's code started (carrying its context) that opened a span inside it (an LLM
-        call's: a library's own background thread opens none) and are still running."""
+        """The threads this datapoint's code started (carrying its context) that are still running and opened a span
+        inside it or are no daemon: the user's, which may call later (the exit waits for them); a library's own
+        background thread is a daemon that opens none, a process pool's manager (on its first task) no daemon."""
         tracing = self._session.tracing
-        return [thread for thread in self._session.threads if thread.ident in tracing and thread.is_alive()]
+        pooled = getattr(sys.modules.get("concurrent.futures.process"), "_threads_wakeups", {})
+        kept = [t for t in self._session.threads if t.ident in tracing or not (t.daemon or t in pooled)]
+        return [t for t in kept if t.is_alive()]
 
     def discard(self) -> None:
         """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""

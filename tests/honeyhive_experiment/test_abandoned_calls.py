@@ -97,6 +97,37 @@ async def answer(datapoint):
 """
 
 
+def test_a_thread_the_function_left_that_calls_only_after_the_run_is_named(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A thread the function starts and does not join, which calls the LLM only after the run (a sleep, a retry): the
+    exit waits for it, so the call is made and billed, but counted nowhere, and nothing was said (the thread had opened
+    no span when its datapoint was recorded). Now the run names it and its datapoint, not the library threads started
+    before it, which call nothing: a daemon, a process pool's manager (no daemon)."""
+    bot.configure(OPENLLMETRY)
+    if "bot" in sys.modules:  # the bot as imported by an earlier run
+        sys.modules["bot"].RELEASE.clear()
+    bot.settings(modes={"q03": "late-thread"})
+    own = "Answer briefly: [q03]"  # the function's prompt, not the judge's
+    before = len(bot.server.calls_about(own))  # the module's earlier runs'
+    try:
+        run = bot.run()
+        during = len(bot.server.calls_about(own))
+    finally:
+        users = sys.modules["bot"]
+        users.RELEASE.set()
+        users.PROCESSES.shutdown()
+        bot.settings()
+    assert run.code == 0, run.out
+    assert during == before  # none yet: the thread calls after the run
+    for thread in users.LATE:
+        thread.join(30)
+    assert len(bot.server.calls_about(own)) == before + 1
+    [said] = [m for m in caplog.messages if m.startswith("the thread running")]
+    assert said.startswith("the thread running '_late', started by datapoint EXT-q03, was still running"), said
+    assert "nowhere once it has" in said
+
+
 @pytest.mark.parametrize("define", [SYNC, ASYNC], ids=["sync", "async"])
 def test_a_thread_the_function_starts_is_no_daemon_so_the_exit_waits_for_it_and_names_one_that_never_ends(
     tmp_path: Path, define: str
