@@ -1126,3 +1126,25 @@ def test_every_request_the_client_sends_is_one_the_spec_allows(
         for p in request_problems(contract, method, template, query, body)
     ]
     assert not problems, "requests dataplane.yaml does not allow:\n  " + "\n  ".join(dict.fromkeys(problems))
+
+
+# what dataplane.yaml rejects and a looser honeyhive_local once accepted (audit84 F10): accepted, it would hide a client
+# that sends one. Not here: a run body's unknown field and a non-UUID session_id, which the spec allows.
+SPEC_REJECTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST", "/v1/runs", {"name": "x", "datapoint_ids": [""]}),
+    ("PUT", "/v1/runs/{run_id}", {"datapoint_ids": ["EXT-1", ""]}),
+    ("POST", "/v1/events/export", {"filters": [{"field": "event_type", "operator": "is", "value": "chain"}]}),
+    ("POST", "/v1/events/export", {"filters": [{"field": "error", "operator": "exists", "type": "string"}]}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), SPEC_REJECTS)
+def test_what_the_spec_rejects_is_a_400(
+    client: httpx.Client, contract: Contract, method: str, path: str, body: dict[str, Any]
+) -> None:
+    schema = contract.request_schema(method, path)
+    assert schema is not None
+    assert contract.errors(schema, body, patched=False), "the spec allows this body"
+    run_id = call(client, contract, "POST", "/v1/runs", body={"name": "loose"})["run_id"]
+    response = client.request(method, path.format(run_id=run_id), json=body)
+    assert response.status_code == 400, response.text
