@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stored = client.post(
                 "/v1/events/export",
                 json={
-                    "filters": [{"field": "metadata.run_id", "operator": "is", "value": large_run}],
+                    "filters": [{"field": "metadata.run_id", "operator": "is", "value": large_run, "type": "string"}],
                     "limit": 1,
                 },
             ).json()["totalEvents"]

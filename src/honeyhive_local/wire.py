@@ -8,13 +8,14 @@ run bodies accept and ignore unknown fields, because SDKs send extras such as ``
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 RunStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
 EventType = Literal["chain", "model", "tool", "session"]
 JsonObject = dict[str, Any]
+NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 def describe(error: ValidationError, where: str = "body") -> str:
@@ -81,7 +82,7 @@ class _RunFields(_Lenient):
     configuration: JsonObject | None = None
     evaluators: list[Any] | None = None
     session_ids: list[str] | None = None
-    datapoint_ids: list[str] | None = None
+    datapoint_ids: list[NonEmpty] | None = None
     passing_ranges: dict[str, PassingRange] | None = None
 
     @model_validator(mode="before")
@@ -230,8 +231,15 @@ class Filter(_Lenient):
     type: Literal["string", "number", "boolean", "datetime"] = "string"
 
 
+class ExportFilter(Filter):
+    """An export body's filter: the spec's SingleFilter requires ``value`` and ``type`` (a query's filters need not)."""
+
+    value: str | float | bool | None
+    type: Literal["string", "number", "boolean", "datetime"]
+
+
 class ExportEvents(_Lenient):
-    filters: list[Filter] = Field(default_factory=list)
+    filters: list[ExportFilter] = Field(default_factory=list)
     dateRange: JsonObject | None = None
     projections: list[str] | None = None
     limit: int = Field(default=1000, ge=1, le=7500)

@@ -219,7 +219,10 @@ def test_events(world: World, metrics: Any, outputs: Any, name: str, error: Any)
 
 @SETTINGS
 @given(
-    filters=st.lists(st.fixed_dictionaries({"field": TEXT, "operator": st.just("is"), "value": SCALARS})), body=OBJECTS
+    filters=st.lists(
+        st.fixed_dictionaries({"field": TEXT, "operator": st.just("is"), "value": SCALARS, "type": st.just("string")})
+    ),
+    body=OBJECTS,
 )
 def test_export(world: World, filters: Any, body: Any) -> None:
     _send(world, ("POST", "/v1/events/export", {"filters": filters, "limit": 10}), ("POST", "/v1/events/export", body))

@@ -139,8 +139,8 @@ def test_path_segments_that_are_no_index_are_keys(client: httpx.Client) -> None:
     assert response.status_code == 200, response.text[:300]
 
     def export(field: str) -> list[dict[str, Any]]:
-        body = {"filters": [{"field": field, "operator": "exists"}, {"field": "event_type", "operator": "is",
-                                                                      "value": "chain"}]}  # fmt: skip
+        body = {"filters": [{"field": field, "operator": "exists", "value": "", "type": "string"},
+                            {"field": "event_type", "operator": "is", "value": "chain", "type": "string"}]}  # fmt: skip
         found = client.post("/v1/events/export", json=body)
         assert found.status_code == 200, found.text[:300]
         events: list[dict[str, Any]] = found.json()["events"]
