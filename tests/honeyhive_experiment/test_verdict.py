@@ -18,6 +18,7 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import NO_VALUE, OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import (
+    DICT_OF_METRICS,
     NONE_UNDER_KEY,
     NOT_CALLED,
     RETURNED_NONE,
@@ -3104,6 +3105,22 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "judge_bonus has a gate but no value on 12 of the datapoints the backend passed: its evaluator's dict held"
             " None under it on every one, so it was never a number to judge",
+        ),
+        (),
+    ),
+    (  # audit82 F8: "did you mean judge_close" hid that a dict of several metrics records its keys, not its name
+        "a gate on a dict evaluator's own name says its keys are the metrics, naming five of them",
+        lambda: decide(
+            summary(metrics={f"judge_{k}": IDS for k in "abcdef"}),
+            None,
+            gates={"judge": GateRule(max_drop=0.1)},
+            facts=Facts(produced=("accuracy",), dicts=("judge",)),
+        ),
+        Verdict.FAIL,
+        (
+            "judge has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned a dict"
+            " without 'score', so its keys are its metrics (judge_a, judge_b, judge_c, judge_d, judge_e, …),"
+            " not judge: judge one of them, or return judge's value as 'score'",
         ),
         (),
     ),
@@ -6270,6 +6287,8 @@ def test_facts_are_what_the_verdict_reads_from_the_outcomes_once() -> None:
         0, "dp0", "s0", OutcomeStatus.OK, metrics={"j": 1.0}, no_metric={"j_bonus": NONE_UNDER_KEY}
     )
     assert (facts([given]).produced, facts([given]).none_keys) == (("j", "j_bonus"), ("j_bonus",))  # a name it gives
+    several = DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK, metrics={"j_a": 1.0}, no_metric={"j": DICT_OF_METRICS})
+    assert facts([several, several]).dicts == ("j",)  # a dict of several metrics: its keys are its metrics, once
     billed = DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK, metrics={"cost_usd": 0.002}, replaced=("cost_usd",))
     assert facts([billed, billed]).replaced == ("cost_usd",)  # an evaluator's cost_usd: no LLM call to count
     crashed_everywhere = [DatapointOutcome(0, "dp0", "s0", OutcomeStatus.FUNCTION_ERROR, error="KeyError: 'k'")]
