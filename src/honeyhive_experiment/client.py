@@ -800,8 +800,9 @@ class HoneyHiveClient:
         return Counter(self._scored(run_id, sessions=True))
 
     def errored_datapoints(self, run_id: str) -> set[str]:
-        """Datapoints of the run whose function raised or timed out: their function span carries an ``error``."""
-        return set(self._scored(run_id, ({"field": "error", "operator": "exists", "value": "", "type": "string"},)))
+        """Datapoints of the run whose function raised or timed out: their function span's ``error`` is a non-empty
+        string (read, not filtered on: what the export's ``exists`` makes of a null ``error`` is not in the API)."""
+        return set(self._scored(run_id, errored=True))
 
     def _count_scored(self, run_id: str, wanted: list[str]) -> int:
         """How many of ``wanted`` (sorted; a datapoint id once per trial) have a function span, counting each
@@ -818,16 +819,16 @@ class HoneyHiveClient:
                 i += 1
         return count
 
-    def _scored(self, run_id: str, extra: Sequence[Mapping[str, Any]] = (), *, sessions: bool = False) -> Iterator[str]:
-        """The datapoint id (with ``sessions``, the session id) of every root ``chain`` event of the run (that
-        matches ``extra``), page by page; each page is read as it streams in and only the ids are kept (a page of
-        whole events is ~1 MB of dicts)."""
+    def _scored(self, run_id: str, *, sessions: bool = False, errored: bool = False) -> Iterator[str]:
+        """The datapoint id (with ``sessions``, the session id) of every root ``chain`` event of the run (with
+        ``errored``, of those with an ``error``), page by page; each page is read as it streams in and only the ids
+        are kept (a page of whole events is ~1 MB of dicts)."""
 
         def read_page(response: httpx.Response) -> tuple[list[str], int, int | None]:
-            return read_scored_page(response.iter_bytes(), sessions=sessions)
+            return read_scored_page(response.iter_bytes(), sessions=sessions, errored=errored)
 
-        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
-        for ids in self._export_pages(flt, read_page, projections=_SCORED_FIELDS):
+        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
+        for ids in self._export_pages(flt, read_page, projections=(*_SCORED_FIELDS, *("error",) * errored)):
             yield from ids
 
     def _export_pages(

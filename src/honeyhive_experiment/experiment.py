@@ -867,7 +867,11 @@ def record_run(
         try:
             # inside the try: an interrupt once the backend took the run (in the answer's read, or before the next
             # line: a signal's handler runs between any two instructions) cancels it, as any later one does
-            client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
+            try:
+                client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
+            except ApiError as exc:  # refused as there already: a retry, its first try's answer lost, may have made it
+                if exc.status not in (400, 409) or _named(client, run_id) != spec.name:
+                    raise
             creating = False
             log.debug(
                 "run %s (%s) created on %s: %d datapoint(s)",
@@ -1045,6 +1049,14 @@ def run_slice(
         if runner is None:
             raise
         return runner.so_far(datapoints, skip=skip)
+
+
+def _named(client: HoneyHiveClient, run_id: str) -> Any:
+    """The name of the run the backend holds as ``run_id``; ``None`` when it answers none."""
+    try:
+        return client.get_run(run_id).get("name")
+    except ApiError:
+        return None
 
 
 def shared_run(client: HoneyHiveClient, run_id: str, spec: RunSpec) -> dict[str, Any]:

@@ -135,10 +135,12 @@ def at_the_top(event: Mapping[str, Any]) -> bool:
     return event.get("parent_id") in (None, "", event.get("session_id"))
 
 
-def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tuple[list[str], int, int | None]:
+def read_scored_page(
+    chunks: Iterable[bytes], *, sessions: bool = False, errored: bool = False
+) -> tuple[list[str], int, int | None]:
     """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events — their
-    session ids with ``sessions`` —, how many events it has, the export's total or ``None``): the ids only, so a large
-    run's events are never held."""
+    session ids with ``sessions``, only those whose ``error`` is a non-empty string with ``errored`` —, how many
+    events it has, the export's total or ``None``): the ids only, so a large run's events are never held."""
     ids: list[str] = []
     count = 0
 
@@ -147,8 +149,9 @@ def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tupl
         count += 1
         if isinstance(event, dict):
             datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
-            session_id = event.get("session_id")
-            if isinstance(datapoint_id, str) and at_the_top(event):
+            session_id, error = event.get("session_id"), event.get("error")
+            raised = isinstance(error, str) and error.strip() != ""
+            if isinstance(datapoint_id, str) and at_the_top(event) and (raised or not errored):
                 ids.append(session_id if sessions and isinstance(session_id, str) else datapoint_id)
 
     body = read_array_items(chunks, "events", keep)

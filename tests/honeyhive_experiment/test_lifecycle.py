@@ -34,7 +34,9 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
-from tests.conftest import stored_run
+from honeyhive_experiment.errors import ApiError
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY, stored_run
 
 pytestmark = pytest.mark.integration
 
@@ -244,3 +246,40 @@ def test_datapoints_a_cancel_abandons_are_not_told_done_and_are_named_once(
     assert "whether it had made one" not in said
     ids = ", ".join(dp.id for dp in dataset.datapoints[1:])
     assert said.startswith(f"2 datapoint(s) were cancelled ({ids})"), said
+
+
+class _RefusedSecondCreate(httpx.BaseTransport):
+    """A service refusing a second create of a run id (400 "already exists": honeyhive-api.md promises no repeated
+    create is the same run) in front of the backend; ``lost``: the first create's answer is lost once stored."""
+
+    def __init__(self, lost: bool) -> None:
+        self.real, self.lost, self.created = httpx.HTTPTransport(), lost, set[str]()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if (request.method, request.url.path) != ("POST", "/v1/runs"):
+            return self.real.handle_request(request)
+        run_id = httpx.Response(200, content=request.read()).json()["run_id"]
+        if run_id in self.created or not self.lost:
+            return httpx.Response(400, json={"error": f"run {run_id} already exists"})
+        response = self.real.handle_request(request)
+        response.read()
+        self.created.add(run_id)
+        raise httpx.ReadError("connection reset after the run was stored")
+
+
+@pytest.mark.parametrize("lost", [True, False], ids=["answer-lost", "refused"])
+def test_a_create_refused_as_there_already_goes_on_with_the_run_a_lost_answer_made(
+    backend: LocalBackend, client: httpx.Client, lost: bool
+) -> None:
+    """The first create's answer lost after the run was stored, the retry refused with 400 "already exists": the run
+    ended ``error`` and HoneyHive's run stayed ``running`` for good (audit84 F3). The run there, of this name, is this
+    one: it goes on and completes. A refusal with no run behind it is still the error."""
+    run_id = str(uuid.uuid4())
+    with HoneyHiveClient(backend.url, API_KEY, transport=_RefusedSecondCreate(lost), sleep=lambda s: None) as hh:
+        if not lost:
+            with pytest.raises(ApiError, match="already exists"):
+                evaluate(lambda dp: {"a": 1}, records(1), client=hh, name="once", run_id=run_id, print_results=False)
+            assert client.get(f"/v1/runs/{run_id}").status_code == 404
+            return
+        result = evaluate(lambda dp: {"a": 1}, records(1), client=hh, name="once", run_id=run_id, print_results=False)
+    assert (result.run_id, stored_run(client, run_id)["status"]) == (run_id, "completed")

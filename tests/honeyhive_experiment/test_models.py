@@ -9,6 +9,7 @@ either copied from the body the backend sent or is a literal of a hand-written b
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -451,6 +452,23 @@ def test_datapoint_without_passed_and_legacy_metric_mapping() -> None:
     assert second.metrics == []
     assert [(m.name, m.value, m.passed) for m in third.metrics] == [("m", True, False)]
     assert ExperimentResultSummary.from_wire(body).datapoint_ids == ["dp2", "dp3"]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [{"name": "other", "value": {"score": 14}}, {"name": "other", "value": [1]}, "other", 1, {"value": 1}, None],
+    ids=["object-value", "list-value", "bare-name", "number", "no-name", "null"],
+)
+def test_a_row_metric_the_api_allows_but_that_is_no_metric_is_left_out(odd: Any) -> None:
+    """``DatapointResult.metrics`` is ``items: {}`` in the API: one item that was an object-valued metric (another
+    tool's, in the same project) or a bare name made the summary of every run pydantic's error dump (audit84 F2)."""
+    body = copy.deepcopy(SUMMARY)
+    kept = body["datapoints"][0]["metrics"]
+    body["datapoints"][0]["metrics"] = [odd, *kept]
+    summary = ExperimentResultSummary.from_json_chunks([json.dumps(body).encode()], run_id="r")
+    assert [m.model_dump() for m in summary.datapoints[0].metrics] == [
+        m.model_dump() for m in ExperimentResultSummary.from_wire(SUMMARY).datapoints[0].metrics
+    ]
 
 
 def test_rows_the_top_level_lists_leave_out_are_passed_or_failed_as_each_row_says() -> None:

@@ -31,7 +31,7 @@ from honeyhive_local import LocalBackend
 from honeyhive_local.app import Project
 from honeyhive_local.results import summarize
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.quickstart import copy_quickstart, init_repository, stricter_twin
+from tests.quickstart import copy_quickstart, git, init_repository, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -936,3 +936,51 @@ def test_a_dataset_named_is_the_one_of_exactly_that_name(wire: Wire, listed: lis
                 client.get_dataset(name="qa")
         else:
             assert client.get_dataset(name="qa")["id"] == chosen
+
+
+def _exists_matching_null(method: str, path: str, body: Any) -> Any:
+    """An export whose ``exists`` matches a null field too (Mongo's ``$exists``; every event has an ``error``)."""
+    if path.startswith("/v1/events/export"):
+        body["filters"] = [f for f in body["filters"] if f.get("operator") != "exists"]
+    return body
+
+
+def test_a_datapoint_is_errored_by_its_events_error_whatever_the_exports_exists_matches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The errored datapoints were those whose chain event the export found with ``error exists``: only
+    honeyhive_local says a null ``error`` does not exist; under Mongo's ``$exists`` every datapoint matched, and a pull
+    request that only added a datapoint failed as 'newly errored' (audit84 F1). The ``error`` read is what counts."""
+    root = copy_quickstart(tmp_path / "repo", questions=4)
+    dataset = root / "data" / "questions.jsonl"
+    rows = dataset.read_text(encoding="utf-8").splitlines(True)
+    dataset.write_text("".join(rows[:3]), encoding="utf-8")
+    init_repository(root)
+    report = tmp_path / "report.json"
+    with (
+        LocalBackend(str(tmp_path / "served.db"), API_KEY) as backend,
+        FaultProxy(backend.url, rate=0, rewrite_request=_exists_matching_null) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY) as client,
+    ):
+
+        def run() -> tuple[int, str, dict[str, Any]]:
+            argv = ["run", "--dry-run", "-C", str(root), "--server-url", proxy.url, "--report", str(report)]
+            code = main(argv, environ={"HH_API_KEY": API_KEY})
+            return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
+
+        assert run()[0] == 0  # the baseline
+        dataset.write_text("".join(rows), encoding="utf-8")
+        git(root, "commit", "-qam", "one more question")
+        code, out, judged = run()
+        assert (code, judged["verdict"], judged["datapoints"]["errored"]) == (0, "pass", []), out
+        assert client.errored_datapoints(judged["run"]["id"]) == set()
+
+        app = root / "support_bot" / "app.py"
+        asked = '    question = datapoint["inputs"]["question"]\n'
+        raising = '    if "delete" in question.lower():\n        raise KeyError("price_table")\n'
+        app.write_text(app.read_text(encoding="utf-8").replace(asked, asked + raising), encoding="utf-8")
+        git(root, "commit", "-qam", "crash on one")
+        code, out, judged = run()
+        assert (code, len(judged["datapoints"]["errored"])) == (1, 1), out
+        assert "1 datapoint(s) newly errored" in judged["reasons"][0]
+        assert client.errored_datapoints(judged["run"]["id"]) == {e["id"] for e in judged["datapoints"]["errored"]}

@@ -142,7 +142,15 @@ class DatapointMetric(_WireModel):
 
 
 def _datapoint_metrics(value: Any) -> Any:
-    return _keyed_list(value, "name", "value")  # the legacy ``{name: value}`` (or ``{name: {value, passed}}``) too
+    """The row's metrics (the legacy ``{name: value}`` or ``{name: {value, passed}}`` too), but for items the API
+    allows that are none of ours (another tool's, a server-side evaluator's): one that is no object with a name, or
+    whose value is no number, bool or string, is left out, so it makes no run in the project unreadable."""
+    value = _keyed_list(value, "name", "value")
+    if not isinstance(value, list):
+        return value
+    return [
+        m for m in value if isinstance(m, Mapping) and all(_optional(m.get(k), t) for k, t in _METRIC) and m.get("name")
+    ]
 
 
 class DatapointResult(_WireModel):

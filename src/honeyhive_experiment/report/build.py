@@ -8,8 +8,8 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
   calls a larger value "improved"; for lower-is-better metrics the *better / worse* counts are the backend's
   ``degraded_count / improved_count``.
 * **Change and noise.** A row's change is the assessment's (a mean's paired t-test on the backend's per-datapoint
-  values, else a sign test on its counts, see :mod:`honeyhive_experiment.significance`); without counts, the sign
-  of the backend's difference.
+  values, else a sign test on its counts, see :mod:`honeyhive_experiment.significance`); without counts, can't
+  tell (or same).
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
   user's code is redacted as it enters the model (also through its control, zero-width and bidi characters, then
   taken out but the joiners of emoji and scripts, so every output shows the same text), before anything truncates
@@ -376,7 +376,7 @@ class _Builder:
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
             assessed = self._assessment(key, delta, lower)
-            change, significance = _change(delta, assessed, lower, spec, percent, failed=hit)
+            change, significance = _change(delta, assessed, spec, percent, failed=hit)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = len(detail.datapoints.failed) if detail is not None and detail.datapoints is not None else None
@@ -963,14 +963,14 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
 
 
 def _change(
-    delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool, *, failed: bool
+    delta: MetricDelta, assessment: Assessment | None, spec: str | None, percent: bool, *, failed: bool
 ) -> tuple[str | None, str | None]:
     """A row's ``(change, significance text)``: new or removed when one run has no aggregate; none when no datapoint
     has a value in both runs (nothing was compared); else the assessment's when there is one, but same when the two
     aggregates are equal but for float rounding and the gate held (float noise: 0.8 against 0.7999999999999999 on
     every datapoint must not read "worse"; a real change too small for the format, 13.0 against 13.5 shown as 13,
-    stays the test's); else the change the backend's difference shows (no significance text), same when it is too
-    small for the format or float noise."""
+    stays the test's); else, without the per-datapoint counts a test needs, can't tell when the backend's difference
+    moved (never better / worse untested), same when it is too small for the format or float noise."""
     old, new = delta.old_aggregate, delta.new_aggregate
     if old is None and new is not None:
         return "new", None
@@ -989,7 +989,7 @@ def _change(
         return None, None
     if is_zero(difference, spec, percent) or (old is not None and new is not None and same_but_for_noise(old, new)):
         return "same", None
-    return ("better" if (difference > 0) != lower else "worse"), None
+    return "can't tell", "significance unknown: no per-datapoint counts"
 
 
 def _totals(totals: RunTotals | None) -> ReportTotals | None:

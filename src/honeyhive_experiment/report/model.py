@@ -324,7 +324,7 @@ class ReportMetric(_Part):
         " (a sign test between runs of different trials), same "
         "(no datapoint changed, or too small to show), new (no baseline value), removed (no value in this run); "
         "null without a comparison, or when no datapoint has a value in both runs (paired 0). Without the backend's "
-        "improved/degraded counts: by the sign of the difference."
+        "improved/degraded counts (nor values) to test: can't tell, its significance unknown."
     )
     significance: str | None = Field(
         description="The test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'; for a same"

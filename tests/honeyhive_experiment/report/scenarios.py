@@ -26,7 +26,7 @@ from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonRe
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import Rendered, build_report
-from honeyhive_experiment.verdict import Decision, Facts, Verdict, crashes, decide
+from honeyhive_experiment.verdict import Decision, Facts, Verdict, assess_comparison, crashes, decide
 
 # ------------------------------------------------------------------------------------------------------------
 # a judgement's report, built once, in each of its outputs (what delivery.compose does)
@@ -323,9 +323,11 @@ def decided(
 
 def pass_input() -> Judgement:
     summary = summary_of(PASS_SUMMARY_BODY)
+    comparison = comparison_of(PASS_COMPARE_BODY, summary)
     return base_input(
         summary=summary,
-        comparison=comparison_of(PASS_COMPARE_BODY, summary),
+        comparison=comparison,
+        assessment=assess_comparison(comparison, METRICS, alpha=0.05, new_result=summary),  # as the flow tests them
         baseline=baseline_info(),
         trend=[
             TrendPoint("main@4e5f6a7", "r-1", {"accuracy": 0.79, "latency_ms": 1400.0}),
@@ -341,6 +343,7 @@ GATE = "accuracy got worse by 0.099 (gate: at most 0.05)"
 def fail_input() -> Judgement:
     """EXT-q2 fails its passing range; EXT-q5 raised, not in the baseline; accuracy crossed its gate."""
     summary = summary_of(FAIL_SUMMARY_BODY)
+    comparison = comparison_of(FAIL_COMPARE_BODY, summary)
     outcomes = [
         DatapointOutcome(
             index=1,
@@ -368,7 +371,8 @@ def fail_input() -> Judgement:
     return base_input(
         decision=Decision(Verdict.FAIL, (*decided(summary, outcomes, ["EXT-q5"]).reasons, GATE), (GATE,)),
         summary=summary,
-        comparison=comparison_of(FAIL_COMPARE_BODY, summary),
+        comparison=comparison,
+        assessment=assess_comparison(comparison, METRICS, alpha=0.05, new_result=summary),
         baseline=baseline_info(),
         id_scheme="own",  # the rows carry their own ids, so 2 new and 2 gone is named as a change of ids
         outcomes=outcomes,
@@ -497,6 +501,9 @@ def many(n_datapoints: int, worse: Sequence[str], better: Sequence[str] = (), ke
             "new_aggregate": 0.63,
             "difference": 0.11,
             "percentage_change": 21.1538,
+            "improved_count": 3100,
+            "degraded_count": 1200,
+            "same_count": 700,
         }
         for name in better
     ] + deltas
@@ -529,14 +536,16 @@ def many(n_datapoints: int, worse: Sequence[str], better: Sequence[str] = (), ke
         )
         for k, i in enumerate(ids)
     ]
+    shown = {key: MetricConfig(key=True)} if key else {}
     return base_input(
         decision=decided(summary),
         summary=summary,
         comparison=comparison,
+        assessment=assess_comparison(comparison, shown, alpha=0.05),  # the sign test on the counts, as the flow's
         baseline=baseline_info(),
         outcomes=outcomes,
         inputs_by_datapoint={i: {"question": "q" * 400} for i in ids},
-        metrics={key: MetricConfig(key=True)} if key else {},
+        metrics=shown,
         trend=[TrendPoint("main@1a2b3c4", BASELINE_ID, {key: 0.52})] if key else [],
     )
 

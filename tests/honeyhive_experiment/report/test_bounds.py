@@ -332,8 +332,9 @@ def test_a_row_says_neither_same_nor_failed_of_the_datapoints_the_comparison_lef
     )
     [metric] = build_report(judged).metrics
     assert metric.gate_failed == failed
-    status = "compared on 4 of 5 in either run (HoneyHive's comparison left out 1 both runs have), worse on the 4"
-    status += " compared; 1 not compared" + (f", {failed}" if failed else "")  # worse: no test, the difference's
+    status = "compared on 4 of 5 in either run (HoneyHive's comparison left out 1 both runs have), can't tell on the"
+    status += " 4 compared (significance unknown: no per-datapoint counts); 1 not compared"  # no counts: no test
+    status += f", {failed}" if failed else ""
     assert metric.plain_status == status
     assert status.split(", ", 1)[1] in render_terminal(judged)
 
@@ -413,12 +414,12 @@ def _compared(old: float, new: float, spec: str | None, *, lower: bool = False) 
         (1e6, 1e6 + 1e-10, None, False, "0", "same"),
         (0.3, 0.1 + 0.2, ".6f", False, "0.000000", "same"),
         (0.3, 0.1 + 0.2, ".1%", False, "0.0 pp", "same"),
-        # a real change, however small, shows in the format the metric is shown in
-        (0.5, 0.500001, ".6f", False, "+0.000001", "better"),
-        (0.5, 0.500001, None, False, "+1.00e-06", "better"),
-        (0.5, 0.500001, None, True, "+1.00e-06", "worse"),
-        (0.853, 0.8531, None, False, "+1.00e-04", "better"),
-        (0.5, 0.49, ".2f", False, "-0.01", "worse"),
+        # a real change, however small, shows in the format the metric is shown in (untested: no counts, no values)
+        (0.5, 0.500001, ".6f", False, "+0.000001", "can't tell"),
+        (0.5, 0.500001, None, False, "+1.00e-06", "can't tell"),
+        (0.5, 0.500001, None, True, "+1.00e-06", "can't tell"),
+        (0.853, 0.8531, None, False, "+1.00e-04", "can't tell"),
+        (0.5, 0.49, ".2f", False, "-0.01", "can't tell"),
     ],
 )
 def test_a_difference_reads_in_the_metrics_format_and_noise_as_no_change(

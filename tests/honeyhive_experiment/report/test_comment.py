@@ -269,8 +269,8 @@ def test_too_many_metrics_are_cut_keeping_key_failing_and_worse_ones_first() -> 
     # the key metric first; every failing and worse one kept; the rest filled with the first better ones
     assert shown[0][0].endswith("299")
     statuses = [row[6] for row in shown]
-    assert statuses.count("🔴 worse · ❌ 50 failing") == 300
-    assert statuses.count("🟢 better") == len(shown) - 300 > 0
+    assert statuses.count("🔴 worse (p &lt; 0.001) · ❌ 50 failing") == 300
+    assert statuses.count("🟢 better (p &lt; 0.001)") == len(shown) - 300 > 0
     assert shown[1][0].startswith("extra\\_metric\\_0000")
 
 

@@ -112,10 +112,10 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "same_count": 0,
         "better_count": 1,
         "worse_count": 3,
-        "change": "worse",
-        "significance": None,  # this input carries no assessment: the change is the difference's sign
-        "p_value": None,
-        "p_adjusted": None,
+        "change": "too few changes to tell",  # the sign test on 3 of 4 worse, as the flow's
+        "significance": "needs ≥ 7 changes, has 4",
+        "p_value": 0.625,
+        "p_adjusted": 0.625,
         "one_sided": False,
         "failing_datapoints": 0,
         "passing_range": None,

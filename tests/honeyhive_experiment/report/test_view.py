@@ -13,7 +13,7 @@ from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
 from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.model import ReportMetric
-from honeyhive_experiment.verdict import Decision, Verdict
+from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison
 from tests.honeyhive_experiment.report.scenarios import (
     IDS,
     NOW,
@@ -195,10 +195,10 @@ def metric_row(text: str, label: str) -> list[str]:
     ("direction", "difference", "change", "improved", "degraded", "status", "counts"),
     [
         # the backend calls a larger value "improved"; for lower-is-better that is the worse side
-        (Direction.LOWER, -153.58, -11.6326, 1, 5, "🟢 better", "5 / 1"),
-        (Direction.LOWER, 153.58, 11.6326, 5, 1, "🔴 worse", "1 / 5"),
-        (Direction.HIGHER, -153.58, -11.6326, 1, 5, "🔴 worse", "1 / 5"),
-        (Direction.HIGHER, 153.58, 11.6326, 5, 1, "🟢 better", "5 / 1"),
+        (Direction.LOWER, -153.58, -11.6326, 0, 7, "🟢 better", "7 / 0"),
+        (Direction.LOWER, 153.58, 11.6326, 7, 0, "🔴 worse", "0 / 7"),
+        (Direction.HIGHER, -153.58, -11.6326, 0, 7, "🔴 worse", "0 / 7"),
+        (Direction.HIGHER, 153.58, 11.6326, 7, 0, "🟢 better", "7 / 0"),
     ],
 )
 def test_status_and_improved_degraded_are_direction_aware(
@@ -209,16 +209,19 @@ def test_status_and_improved_degraded_are_direction_aware(
         "commonDatapoints": IDS,
         "metrics": [delta("latency_ms", 1320.25, 1166.67, difference, change, improved, degraded, 0)],
     }
+    comparison = comparison_of(body, summary)
+    metrics = {"latency_ms": MetricConfig(direction=direction, label="Latency (ms)", format=",.0f")}
     data = base_input(
         summary=summary,
-        comparison=comparison_of(body, summary),
+        comparison=comparison,
         baseline=baseline_info(),
-        metrics={"latency_ms": MetricConfig(direction=direction, label="Latency (ms)", format=",.0f")},
+        metrics=metrics,
+        assessment=assess_comparison(comparison, metrics, alpha=0.05),  # the sign test on the counts, as the flow's
     )
     row = metric_row(render_comment(data).text, "Latency (ms)")
     assert row[3] == ("-154" if difference < 0 else "+154")
     assert row[5] == counts
-    assert row[6] == status
+    assert row[6] == f"{status} (p = 0.016)"
     json_row = report_json(data)["metrics"][0]
     assert (json_row["improved_count"], json_row["degraded_count"]) == (improved, degraded)  # the backend's
     assert json_row["change"] == status.split()[1]
