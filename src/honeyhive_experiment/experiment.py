@@ -859,9 +859,7 @@ def record_run(
     with ExitStack() as cleanup:
         cleanup.enter_context(a_run(spec.secrets))  # its tracebacks logged, redacted of its secrets
         sink = sink or _otlp_sink(sender, spec.max_workers, cleanup)
-        left = _instrument(instrumentors, sink, cleanup)
-        if instrumentors and len(left) == len(instrumentors):  # none switched on: no call is measured for certain,
-            spec = replace(spec, instrumented=False)  # so none is a measured 0
+        left = _instrument(instrumentors, sink, cleanup)  # one left as it was may still reach the run: measured
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
         creating = True  # until the backend answered: an error then (but an interrupt) means it holds no run
         try:

@@ -471,11 +471,11 @@ def _user_code(job: Job, dataset: PreparedDataset, watch: Watch) -> Iterator[Run
     the user's own spans are routed from the run on, after the code set its own tracer provider, if it does."""
     settings, config = job.settings, job.config
     instrumentations = load_instrumentations(config, str(settings.config_path))
-    with switched_on(instrumentations, route=False) as switched, counting_outside(importing=True) as counted:
+    with switched_on(instrumentations, route=False), counting_outside(importing=True) as counted:
         workspace = (settings.workspace or Path()) if settings.as_action else None  # its hints: the inputs
         code = load_user_code(config, str(settings.config_path), settings.root, workspace=workspace)
         counted.imported()  # one count from here to the run's end: a call opened till now is a setup cost
-        spec = dataclasses.replace(run_spec(job, dataset, code, watch=watch), counted=counted, instrumented=switched)
+        spec = dataclasses.replace(run_spec(job, dataset, code, watch=watch), counted=counted)
         with in_repository(settings.root), route_global_spans() if instrumentations else nullcontext():
             yield spec
 
