@@ -941,7 +941,9 @@ def record_run(
         raise
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     ranges = spec.passing_ranges or {}
-    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranges, notes=tuple(left))
+    running = runner.running_warning()
+    notes = (*left, running) if running else tuple(left)
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranges, notes=notes)
 
 
 APP_FLUSH_S = 5.0

@@ -464,14 +464,15 @@ class Recorded:
 
 
 @contextmanager
-def _user_code(job: Job, dataset: PreparedDataset, watch: Watch) -> Iterator[RunSpec]:
+def _user_code(job: Job, dataset: PreparedDataset, watch: Watch, left: list[str] | None = None) -> Iterator[RunSpec]:
     """The run's spec, its user code imported, while that code runs in the working directory with its LLM calls
     captured. The instrumentations are switched on before the import, so a client the code takes at import is the
     instrumented one, and a call made at import is counted as a setup cost (:func:`at_import`), not a datapoint's;
-    the user's own spans are routed from the run on, after the code set its own tracer provider, if it does."""
+    the user's own spans are routed from the run on, after the code set its own tracer provider, if it does; what is
+    said of an instrumentation left as it was goes to ``left`` too."""
     settings, config = job.settings, job.config
     instrumentations = load_instrumentations(config, str(settings.config_path))
-    with switched_on(instrumentations, route=False), counting_outside(importing=True) as counted:
+    with switched_on(instrumentations, route=False, left=left), counting_outside(importing=True) as counted:
         workspace = (settings.workspace or Path()) if settings.as_action else None  # its hints: the inputs
         code = load_user_code(config, str(settings.config_path), settings.root, workspace=workspace)
         counted.imported()  # one count from here to the run's end: a call opened till now is a setup cost
@@ -496,11 +497,13 @@ def run_experiment(job: Job, *, watch: Watch, for_error: Recorded) -> Judgement:
     dataset = _dataset_to_record(job)
     ingested = Deadline(job.config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
     left: Interrupted | None = None  # a signal once the run is recorded: no verdict will be reached, it is cancelled
+    unmeasured: list[str] = []  # instrumentations left as they were: the judgement says them
     try:
-        with _user_code(job, dataset, watch) as spec:
+        with _user_code(job, dataset, watch, unmeasured) as spec:
             # the report says the warnings, once, and names the run once it is completed (a signal then cancels it)
             said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend, completed_to=for_error.completed)
             result = record_run(said, dataset, client=job.client, deadline=ingested)
+            result = dataclasses.replace(result, notes=(*unmeasured, *result.notes))
     except Interrupted as interrupt:  # a second signal as the run wound down (its last spans sent, the user's code
         # left) replaced the cancellation record_run raised: that one still names the run, and whether it is marked
         if (cancelled := _replaced(interrupt)) is not None:
@@ -667,6 +670,7 @@ def judge(
             seen.none_everywhere,  # said as the run's warnings: the metrics they leave say why
         ),
         *unpaired_warnings(unpaired),
+        *result.notes,  # how it measured (ExperimentResult.notes)
     ]
     if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
         said.append(outside_calls_warning(calls, result.unfinished_calls, result.outcomes, places))

@@ -115,16 +115,20 @@ def load(config: ExperimentConfig, config_path: str) -> list[Instrumentation]:
 
 
 @contextmanager
-def switched_on(instrumentations: Sequence[Instrumentation], *, route: bool = True) -> Iterator[bool]:
+def switched_on(
+    instrumentations: Sequence[Instrumentation], *, route: bool = True, left: list[str] | None = None
+) -> Iterator[bool]:
     """Instrument each with the routing provider while the block runs, and uninstrument it after; whether any was
     (else no LLM call is measured for certain). One instrumented already (before the command: a process-wide setup,
-    ``opentelemetry-instrument``) is left as it is, and said (its spans are routed when it uses the global provider).
+    ``opentelemetry-instrument``) is left as it is, and said, to ``left`` too (its spans are routed when it uses the
+    global provider).
     With ``route``, the user's own spans, through OpenTelemetry's global API, are routed too
     (:func:`route_global_spans`): the command line does that only once it has imported the user's code, which may set
     a global provider of its own at import (OpenTelemetry refuses a second)."""
     if not instrumentations:
         yield False
         return
+    left = [] if left is None else left
     with ExitStack() as undo:
         if route:
             undo.enter_context(route_global_spans())
@@ -133,13 +137,13 @@ def switched_on(instrumentations: Sequence[Instrumentation], *, route: bool = Tr
         for item in instrumentations:
             instrumentor = item.instrumentor
             if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
-                log.warning(
-                    "%s had instrumented %s before the run, which left it as it was: its spans go where it was told"
-                    " (to the run only by the global tracer provider), so the efficiency metrics may leave its LLM"
-                    " calls out",
-                    item.package,
-                    item.library,
+                said = (
+                    f"{item.package} had instrumented {item.library} before the run, which left it as it was: its"
+                    " spans go where it was told (to the run only by the global tracer provider), so the efficiency"
+                    " metrics may leave its LLM calls out"
                 )
+                log.warning("%s", said)
+                left.append(said)
                 continue
             try:
                 instrumentor.instrument(tracer_provider=provider, raise_exception_on_conflict=True)

@@ -59,7 +59,8 @@ class ExperimentResult:
     embedded: bool = False
     """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
     notes: tuple[str, ...] = ()
-    """What the run says of how it measured (an instrumentor it left as the user's setup had it), beside its result."""
+    """What the run says of how it measured (an instrumentor it left as the user's setup had it, a thread a datapoint
+    left running), beside its result."""
 
     @property
     def outside_calls(self) -> int:

@@ -196,6 +196,7 @@ class Runner:
         secrets_watch()
         self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
+        self._running: dict[str, threading.Thread] = {}  # per datapoint that left one (run_one), under _said_lock
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []  # each execution's, in order (None: not yet): _run
 
@@ -254,6 +255,8 @@ class Runner:
             )
         if calls:
             log.warning("%s", outside_calls_warning(calls, unfinished, outcomes))
+        if running := self.running_warning():  # the caller's result says it too (ExperimentResult.notes)
+            log.warning("%s", running)
         imported = at_import(outside.setup_calls, self.prices)
         if not (calls or imported) or not outcomes:
             return outcomes
@@ -391,7 +394,8 @@ class Runner:
         else:
             export = tracer.export()
             if running := tracer.threads_running():
-                self._say_running(datapoint.id, running[0])
+                with self._said_lock:
+                    self._running.setdefault(datapoint.id, running[0])
         changes: dict[str, Any] = {}
         if not export:  # refused, or lost after the retries: the backend has no function span, so not recorded
             refused = "refused" if export.refused else "did not take"
@@ -543,22 +547,21 @@ class Runner:
             self._said.add(what)
         return first
 
-    def _say_running(self, datapoint_id: str, thread: threading.Thread) -> None:
-        """Say once per run that a thread a datapoint's code started (carrying its context) was still running when the
-        datapoint was recorded: a worker started on first use (a queue's consumer), or a thread not joined."""
-        if not self._first_time("a thread running"):
-            return
+    def running_warning(self) -> str | None:
+        """What the run says of the threads its datapoints' code started (carrying their context) still running when
+        their datapoint was recorded: a worker started on first use (a queue's consumer), or a thread not joined; the
+        first one's, and every datapoint that left one. None: none did."""
+        if not self._running:
+            return None
+        (first, thread), *more = self._running.items()
         target = getattr(thread, "_target", None)  # threading's own attribute: None for a subclass's run()
         name = callable_name(target) if target is not None else f"{type(thread).__name__}.run"
-        log.warning(
-            "the thread running %r, started by datapoint %s, was still running when that datapoint was recorded: the"
-            " LLM calls it makes count for datapoint %s while it runs, after as its unfinished calls (in no metric)"
-            " until the run ends, and nowhere once it has; start a worker shared by datapoints at import, and join a"
-            " thread of one datapoint's own before it returns",
-            name,
-            datapoint_id,
-            datapoint_id,
-        )
+        return (
+            f"the thread running {name!r}, started by datapoint {first}, was still running when that datapoint was"
+            f" recorded: the LLM calls it makes count for datapoint {first} while it runs, after as its unfinished"
+            " calls (in no metric) until the run ends, and nowhere once it has; start a worker shared by datapoints at"
+            " import, and join a thread of one datapoint's own before it returns"
+        ) + (f" ({len(self._running)} datapoints left one: {first_ids(list(self._running))})" if more else "")
 
     def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], _Clock]:
         """Start the user's function on a reusable daemon thread (with the current span and baggage); its result is

@@ -103,7 +103,7 @@ def test_a_thread_the_function_left_that_calls_only_after_the_run_is_named(
     """A thread the function starts and does not join, which calls the LLM only after the run (a sleep, a retry): the
     exit waits for it, so the call is made and billed, but counted nowhere, and nothing was said (the thread had opened
     no span when its datapoint was recorded). Now the run names it and its datapoint, not the library threads started
-    before it, which call nothing: a daemon, a process pool's manager (no daemon)."""
+    before it, which call nothing: a daemon, a process pool's manager (no daemon); in the report too."""
     bot.configure(OPENLLMETRY)
     if "bot" in sys.modules:  # the bot as imported by an earlier run
         sys.modules["bot"].RELEASE.clear()
@@ -126,6 +126,7 @@ def test_a_thread_the_function_left_that_calls_only_after_the_run_is_named(
     [said] = [m for m in caplog.messages if m.startswith("the thread running")]
     assert said.startswith("the thread running '_late', started by datapoint EXT-q03, was still running"), said
     assert "nowhere once it has" in said
+    assert said in run.report["warnings"]  # what a reviewer reads, not only the log (b56)
 
 
 @pytest.mark.parametrize("define", [SYNC, ASYNC], ids=["sync", "async"])

@@ -209,3 +209,30 @@ def test_a_run_id_may_be_a_uuid(hh: HoneyHiveClient) -> None:
     result = evaluate(lambda dp: 1, [{"inputs": {"n": 1}}], client=hh, run_id=run_id, print_results=False)
 
     assert result.run_id == str(run_id)
+
+
+def test_the_threads_datapoints_left_running_are_in_the_results_notes(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller reads the result, not only the log (b56): the threads its datapoints left running when they were
+    recorded are said in its notes, once, naming every datapoint that left one (the log named only the first)."""
+    release = threading.Event()
+
+    def leaves_a_thread(datapoint: dict[str, Any]) -> dict[str, Any]:
+        threading.Thread(target=release.wait, args=(30,), daemon=False).start()  # the user's: the exit waits
+        return {"ok": True}
+
+    class Before(_Instrumentor):  # one the user's setup switched on: left as it was, the threads carried all the same
+        is_instrumented_by_opentelemetry = True
+
+    data = [{"inputs": {"n": n}} for n in range(3)]
+    try:
+        result = evaluate(leaves_a_thread, data, client=hh, instrumentors=[Before("")], print_results=False)
+    finally:
+        release.set()
+    left, said = result.notes
+    assert left.startswith("Before was instrumented before the run"), left
+    assert said.startswith("the thread running 'wait', started by datapoint "), said
+    assert said in caplog.messages
+    said, named = said.removesuffix(")").split(" (3 datapoints left one: ")
+    assert sorted(named.split(", ")) == sorted(o.datapoint_id for o in result.outcomes), named
