@@ -1931,7 +1931,7 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, facts: Fact
     if metric in facts.none_keys:  # a name a dict gave, None under it everywhere: no typo to tell, no closer name
         return ": its evaluator's dict held None under it on every one, so it was never a number to judge"
     if metric in facts.dicts:  # not "did you mean metric_key": the user must learn that the keys are the metrics
-        keys = first_ids([name for name in recorded if name.startswith(f"{metric}_")], 5)
+        keys = first_ids([name for name in recorded if name.startswith(f"{metric}_")])
         return (
             f": its evaluator returned a dict without 'score', so its keys are its metrics ({keys}), not {metric}:"
             f" judge one of them, or return {metric}'s value as 'score'"
