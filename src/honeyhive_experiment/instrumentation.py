@@ -117,23 +117,21 @@ def load(config: ExperimentConfig, config_path: str) -> list[Instrumentation]:
 @contextmanager
 def switched_on(
     instrumentations: Sequence[Instrumentation], *, route: bool = True, left: list[str] | None = None
-) -> Iterator[bool]:
-    """Instrument each with the routing provider while the block runs, and uninstrument it after; whether any was
-    (else no LLM call is measured for certain). One instrumented already (before the command: a process-wide setup,
-    ``opentelemetry-instrument``) is left as it is, and said, to ``left`` too (its spans are routed when it uses the
-    global provider).
-    With ``route``, the user's own spans, through OpenTelemetry's global API, are routed too
-    (:func:`route_global_spans`): the command line does that only once it has imported the user's code, which may set
-    a global provider of its own at import (OpenTelemetry refuses a second)."""
+) -> Iterator[None]:
+    """Instrument each with the routing provider while the block runs, and uninstrument it after. One instrumented
+    already (before the command: a process-wide setup, ``opentelemetry-instrument``) is left as it is, and said, to
+    ``left`` too (its spans are routed when it uses the global provider). With ``route``, the user's own spans,
+    through OpenTelemetry's global API, are routed too (:func:`route_global_spans`): the command line does that only
+    once it has imported the user's code, which may set a global provider of its own at import (OpenTelemetry refuses
+    a second)."""
     if not instrumentations:
-        yield False
+        yield
         return
     left = [] if left is None else left
     with ExitStack() as undo:
         if route:
             undo.enter_context(route_global_spans())
         provider = undo.enter_context(routed_provider())
-        switched = False
         for item in instrumentations:
             instrumentor = item.instrumentor
             if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
@@ -154,8 +152,7 @@ def switched_on(
                 ) from None
             undo.callback(_uninstrument, item)
             log.debug("%s instruments %s for the run", item.package, item.library)
-            switched = True
-        yield switched
+        yield
 
 
 def _uninstrument(item: Instrumentation) -> None:
