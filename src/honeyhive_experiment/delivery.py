@@ -61,6 +61,8 @@ __all__ = [
     "compose",
     "deliver",
     "deliver_shard",
+    "named_head",
+    "replaceable",
     "write_html",
     "written_through",
 ]
@@ -176,11 +178,19 @@ def replaceable(path: Path | str, head: re.Pattern[bytes], *, folder: int | None
     return False
 
 
-def write_html(report: Report, path: Path, *, named: bool = False) -> None:
+def named_head(settings: Settings, *, html: bool) -> re.Pattern[bytes] | None:
+    """How a report of ours begins (:func:`replaceable`) where the user named its path (``--report``, ``--html``, the
+    action's ``report`` input), so that only such a report is written over there; None at the tool's own default path
+    (``.honeyhive/report.json``, the HTML report beside it)."""
+    named = settings.report is not None or (html and settings.html_path is not None)
+    return (HTML_HEAD if html else JSON_HEAD) if named else None
+
+
+def write_html(report: Report, path: Path, *, head: re.Pattern[bytes] | None = None) -> None:
     """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path`` (as
-    :func:`_replace` writes; ``view``, which runs no user code, checked its folders for links just before; ``named``:
-    by ``--html``, so never over a file no report of ours)."""
-    _replace([("the HTML report", path, render_html(report), HTML_HEAD if named else None)], root=path.parent)
+    :func:`_replace` writes; ``view``, which runs no user code, checked its folders for links just before; ``head``:
+    :func:`named_head`'s)."""
+    _replace([("the HTML report", path, render_html(report), head)], root=path.parent)
 
 
 def written_through(path: Path | str, *, folder: int | None = None) -> bool:
@@ -263,14 +273,12 @@ def deliver(
     written (:func:`_replace`): the caller delivers the error instead."""
     report = composed.report
     verdict = report.verdict
-    named = settings.report is not None  # else the default, in the tool's own folder (as operations._not_ours)
     files: list[tuple[str, Path, str, re.Pattern[bytes] | None]] = []
     if report_file is not None:
         text = json.dumps(report_json(report), indent=2) + "\n"
-        files.append(("report.json", report_file, text, JSON_HEAD if named else None))
+        files.append(("report.json", report_file, text, named_head(settings, html=False)))
     if html_file is not None:
-        html_named = named or settings.html_path is not None
-        files.append(("the HTML report", html_file, render_html(report), HTML_HEAD if html_named else None))
+        files.append(("the HTML report", html_file, render_html(report), named_head(settings, html=True)))
     _replace(files, root=_beneath(settings), named=settings.named)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them

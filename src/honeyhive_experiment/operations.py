@@ -37,8 +37,6 @@ from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_a
 from honeyhive_experiment.context import quote
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.delivery import (
-    HTML_HEAD,
-    JSON_HEAD,
     Composed,
     Poster,
     announce,
@@ -46,6 +44,7 @@ from honeyhive_experiment.delivery import (
     compose,
     deliver,
     deliver_shard,
+    named_head,
     replaceable,
     write_html,
     written_through,
@@ -798,19 +797,18 @@ def _not_ours(
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     ``kept``: :func:`_kept_files`), nor are the two one file (``--report out.html``: the HTML report, beside
     report.json by default, took its place; a device such as /dev/null takes both), nor replaces a file that is no
-    report of ours (``delivery.replaceable``: ``--html myapp/bot.py``) at a path the user named (the default,
-    ``.honeyhive/report.json``, is the tool's own). Raises NotWritable naming the flag, or the action's ``report``
+    report of ours (``delivery.replaceable``: ``--html myapp/bot.py``) at a path the user named
+    (``delivery.named_head``). Raises NotWritable naming the flag, or the action's ``report``
     input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
-    named = settings.report is not None  # a flag or the report input: else the default, in the tool's own folder
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {settings.named(report_file)}"
         problem += beside if derived else ""
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
     for what, path, html, head in (
-        (report, report_file, False, JSON_HEAD),
-        ("the HTML report", html_file, not derived, HTML_HEAD),
+        (report, report_file, False, named_head(settings, html=False)),
+        ("the HTML report", html_file, not derived, named_head(settings, html=True)),
     ):
         if path is None:
             continue
@@ -818,7 +816,7 @@ def _not_ours(
         for its, file in kept:
             if _same_file(path, file):
                 raise NotWritable(f"refusing to write {what} over {its} ({shown}): name another file", key=key)
-        if (named or html) and not replaceable(path, head):  # --html myapp/bot.py replaced the module under test
+        if head is not None and not replaceable(path, head):  # --html myapp/bot.py replaced the module under test
             raise NotWritable(
                 f"refusing to write {what} over {shown}: it is no report of this tool's; name another file (or remove"
                 " it)",
@@ -1173,5 +1171,5 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
         if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
             raise NotWritable(problem)
     composed = compose(judgement, settings=settings)
-    write_html(composed.report, target, named=settings.html_path is not None)
+    write_html(composed.report, target, head=named_head(settings, html=True))
     return target
