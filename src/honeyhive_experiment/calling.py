@@ -241,6 +241,12 @@ class FunctionConvention:
             args = (datapoint.inputs,)
         return args, {"tracer": tracer} if self.tracer else {}
 
+    @property
+    def passed(self) -> tuple[str, ...]:
+        """What :meth:`arguments` passes, by name (``"tracer="``: by keyword), as :func:`misfit` says it."""
+        older = ("inputs", "ground_truths")[: 1 + self.ground_truth] if self.inputs_and_ground_truth else ()
+        return (*(older or ("datapoint",)), *("tracer=",) * self.tracer)
+
 
 def _older_code(names: list[str], required: int) -> bool:
     """Whether a function whose datapoint parameters are ``names`` (``required`` of them without a default) is

@@ -86,11 +86,7 @@ def probe(
     problems: list[str] = []
     function = callable_name(code.function)
     if outcome.status is OutcomeStatus.FUNCTION_ERROR:
-        convention = function_convention(code.function)
-        older = convention.inputs_and_ground_truth
-        passed = ("inputs", "ground_truths")[: 1 + convention.ground_truth] if older else ("datapoint",)
-        passed += ("tracer=",) if convention.tracer else ()
-        hint = misfit(code.function, outcome.error or "", passed)
+        hint = misfit(code.function, outcome.error or "", function_convention(code.function).passed)
         problems.append(f"function {function!r} raised {outcome.error}{hint}")
     elif outcome.status is not OutcomeStatus.OK:  # a timeout (the stand-in backend never fails, nothing cancels)
         problems.append(f"function {function!r} {outcome.error}")
